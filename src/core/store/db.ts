@@ -1,0 +1,97 @@
+/**
+ * A thin wrapper over @duckdb/node-api: one database file, one connection, bound parameters,
+ * transactions that roll back on error, and rows as plain JS objects.
+ */
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+
+export type Params = Record<string, DuckDBValue> | DuckDBValue[];
+export type Row = Record<string, unknown>;
+
+export interface OpenOptions {
+  /** DuckDB `memory_limit`, e.g. '1GB'. Larger work spills to `temp_directory`. */
+  memoryLimit?: string;
+  threads?: number;
+  tempDirectory?: string;
+  readOnly?: boolean;
+}
+
+export class Db {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: OpenOptions = {}): Promise<Db> {
+    const config: Record<string, string> = {};
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.threads) config.threads = String(options.threads);
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    if (options.readOnly) config.access_mode = 'READ_ONLY';
+    // Extensions are never downloaded: the product works offline and asks before any download.
+    config.autoinstall_known_extensions = 'false';
+    config.autoload_known_extensions = 'false';
+    const instance = await DuckDBInstance.create(path, config);
+    const conn = await instance.connect();
+    return new Db(path, instance, conn);
+  }
+
+  /** Runs one or more statements; returns nothing. */
+  async exec(sql: string, params?: Params): Promise<void> {
+    await this.conn.run(sql, params);
+  }
+
+  /** Runs a query and returns its rows as JS objects (BIGINT as bigint, lists as arrays). */
+  async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Like all(), but values converted to JSON-friendly forms (BIGINT as number when safe, else string). */
+  async json<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params);
+    return reader.getRowObjectsJson() as T[];
+  }
+
+  async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async value<T = unknown>(sql: string, params?: Params): Promise<T> {
+    const row = await this.one(sql, params);
+    if (!row) throw new Error(`query returned no row: ${sql.slice(0, 80)}`);
+    return Object.values(row)[0] as T;
+  }
+
+  /** Runs fn inside BEGIN/COMMIT; any error rolls back and is rethrown. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn();
+      await this.conn.run('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await this.conn.run('ROLLBACK');
+      } catch {
+        // the transaction may already be aborted; the original error matters
+      }
+      throw err;
+    }
+  }
+
+  /** Interrupts the running query on this connection (it fails with an "Interrupted" error). */
+  interrupt(): void {
+    this.conn.interrupt();
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Quotes a string as a SQL literal (for DDL and file paths, where parameters are not allowed). */
+export function lit(value: string): string {
+  return "'" + value.replace(/'/g, "''") + "'";
+}

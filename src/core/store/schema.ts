@@ -1,0 +1,213 @@
+/**
+ * The dataset schema: raw flow records, the time-aware inventory, and the enriched tables.
+ * docs/schema.md documents it for users; both change together.
+ *
+ * Time conventions: TIMESTAMP columns are UTC. An interval is [valid_from, valid_to); an interval
+ * that is still open ends at OPEN_END, one whose beginning is unknown starts at UNKNOWN_START.
+ */
+import { FLOW_FIELDS, q } from '../flowlogs/fields';
+import type { Db } from './db';
+
+export const UNKNOWN_START = '1970-01-01 00:00:00';
+export const OPEN_END = '9999-12-31 00:00:00';
+export const SCHEMA_VERSION = 1;
+
+const flowColumns = FLOW_FIELDS.map((x) => `  ${q(x.column)} ${x.type}`).join(',\n');
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+-- One row per loaded flow-log file (or CloudWatch batch / Athena result). (name, content_hash) is
+-- the idempotency key: loading the same content under the same name again adds nothing.
+CREATE SEQUENCE IF NOT EXISTS ingest_file_seq START 1;
+CREATE TABLE IF NOT EXISTS ingest_files (
+  file_id INTEGER PRIMARY KEY,
+  name VARCHAR NOT NULL,          -- path, s3://bucket/key, cwl://group/stream, ...
+  content_hash VARCHAR NOT NULL,  -- sha256 of the bytes as stored (compressed for .gz)
+  bytes BIGINT,
+  reader VARCHAR,                 -- text | gzip | parquet | cloudwatch | athena
+  log_format VARCHAR,             -- the \${field} format the records were read with
+  records BIGINT,
+  bad_lines BIGINT,
+  loaded_at TIMESTAMP DEFAULT current_timestamp,
+  UNIQUE (name, content_hash)
+);
+
+-- Up to a few rejected lines per file, with their line number and the reason.
+CREATE TABLE IF NOT EXISTS ingest_errors (
+  file_id INTEGER,
+  name VARCHAR,
+  line BIGINT,
+  message VARCHAR,
+  text VARCHAR
+);
+
+-- Raw flow records: every field of versions 2-8, typed; '-' is NULL. NODATA/SKIPDATA rows are kept.
+CREATE TABLE IF NOT EXISTS flow_records (
+  file_id INTEGER NOT NULL,
+${flowColumns}
+);
+
+-- ---------------------------------------------------------------- inventory (time-aware)
+-- Every inventory row remembers which loaded file it came from (inv_files) so a reload replaces it.
+CREATE TABLE IF NOT EXISTS inv_files (
+  name VARCHAR NOT NULL,
+  content_hash VARCHAR NOT NULL,
+  kind VARCHAR,                   -- which API response it is, e.g. ec2:DescribeNetworkInterfaces
+  account_id VARCHAR,
+  region VARCHAR,
+  items INTEGER,
+  loaded_at TIMESTAMP DEFAULT current_timestamp,
+  PRIMARY KEY (name, content_hash)
+);
+
+CREATE TABLE IF NOT EXISTS inv_vpcs (
+  vpc_id VARCHAR PRIMARY KEY,
+  account_id VARCHAR, region VARCHAR,
+  cidr_blocks VARCHAR[], ipv6_cidr_blocks VARCHAR[],
+  is_default BOOLEAN, name VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS inv_subnets (
+  subnet_id VARCHAR PRIMARY KEY,
+  vpc_id VARCHAR, account_id VARCHAR, region VARCHAR,
+  az VARCHAR, az_id VARCHAR,
+  cidr VARCHAR, ipv6_cidrs VARCHAR[],
+  map_public_ip BOOLEAN, name VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS inv_security_groups (
+  group_id VARCHAR PRIMARY KEY,
+  group_name VARCHAR, vpc_id VARCHAR, account_id VARCHAR, region VARCHAR, description VARCHAR
+);
+
+-- A resource: anything that holds addresses or that flows are attributed to. arn is the key.
+-- type is the enriched Type: ec2:instance, lambda:function, rds:db, rds:db-proxy,
+--   elasticloadbalancing:loadbalancer, elasticache:cluster, ec2:natgateway, ec2:vpc-endpoint,
+--   ec2:transit-gateway-attachment, efs:file-system, ecs:task, eks:pod, ec2:network-interface (unclassified)
+-- kind is finer: instance, eks-node, alb, nlb, gwlb, clb, natgateway, interface-endpoint,
+--   gateway-endpoint, gwlb-endpoint, lambda, rds, aurora, rds-proxy, elasticache, efs, ecs-task,
+--   eks-pod, tgw-attachment, unknown
+CREATE TABLE IF NOT EXISTS inv_resources (
+  arn VARCHAR PRIMARY KEY,
+  resource_id VARCHAR,            -- the short id: i-..., function name, db identifier, nat-..., vpce-...
+  type VARCHAR NOT NULL,
+  kind VARCHAR,
+  name VARCHAR,
+  account_id VARCHAR, region VARCHAR, vpc_id VARCHAR,
+  attrs JSON,                     -- type-specific facts: engine, runtime, scheme, service name, ...
+  valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${UNKNOWN_START}',
+  valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
+);
+
+-- An ENI and the resource that owned it during [valid_from, valid_to).
+CREATE TABLE IF NOT EXISTS inv_enis (
+  eni_id VARCHAR NOT NULL,
+  arn VARCHAR,                    -- inv_resources.arn (NULL when the ENI could not be classified)
+  kind VARCHAR,                   -- classification, as inv_resources.kind
+  interface_type VARCHAR, description VARCHAR, requester_id VARCHAR, requester_managed BOOLEAN,
+  account_id VARCHAR, region VARCHAR, vpc_id VARCHAR, subnet_id VARCHAR, az VARCHAR, az_id VARCHAR,
+  security_group_ids VARCHAR[],
+  valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${UNKNOWN_START}',
+  valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
+);
+
+-- Who held an address when: the attribution dimension. Private addresses are only meaningful
+-- with their vpc_id; public ones (kind 'public') are global.
+CREATE TABLE IF NOT EXISTS inv_addresses (
+  addr VARCHAR NOT NULL,          -- canonical text: dotted IPv4, lower-case compressed IPv6
+  family TINYINT NOT NULL,        -- 4 or 6
+  addr_kind VARCHAR NOT NULL,     -- primary | secondary | prefix | ipv6 | public
+  vpc_id VARCHAR,
+  eni_id VARCHAR,
+  arn VARCHAR,
+  valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${UNKNOWN_START}',
+  valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
+);
+
+-- Tags of any resource (arn), with their own validity.
+CREATE TABLE IF NOT EXISTS inv_tags (
+  arn VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR,
+  valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${UNKNOWN_START}',
+  valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
+);
+
+-- VPC-to-VPC reachability, one row per direction: peering (intra/inter-region) and transit gateway.
+CREATE TABLE IF NOT EXISTS inv_vpc_links (
+  link_id VARCHAR,                -- pcx-... or tgw-attach-... / tgw-...
+  kind VARCHAR,                   -- peering | transit-gateway
+  vpc_id VARCHAR, account_id VARCHAR, region VARCHAR,
+  peer_vpc_id VARCHAR, peer_account_id VARCHAR, peer_region VARCHAR,
+  valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${UNKNOWN_START}',
+  valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
+);
+
+-- Gateways: internet-gateway, egress-only-internet-gateway, nat-gateway, transit-gateway,
+-- virtual-private-gateway. For NAT gateways: subnet, az, connectivity, public/private ip.
+CREATE TABLE IF NOT EXISTS inv_gateways (
+  gateway_id VARCHAR PRIMARY KEY,
+  kind VARCHAR, arn VARCHAR,
+  vpc_id VARCHAR, account_id VARCHAR, region VARCHAR,
+  subnet_id VARCHAR, az VARCHAR, connectivity VARCHAR,
+  public_ips VARCHAR[], private_ips VARCHAR[], eni_ids VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS inv_vpc_endpoints (
+  endpoint_id VARCHAR PRIMARY KEY,
+  arn VARCHAR, vpc_id VARCHAR, account_id VARCHAR, region VARCHAR,
+  endpoint_type VARCHAR,          -- Gateway | Interface | GatewayLoadBalancer
+  service_name VARCHAR,           -- com.amazonaws.us-east-1.s3
+  aws_service VARCHAR,            -- s3, dynamodb, ... (ip-ranges naming, lower case)
+  route_table_ids VARCHAR[], subnet_ids VARCHAR[], eni_ids VARCHAR[],
+  prefix_list_id VARCHAR
+);
+
+-- AWS-owned prefixes: ip-ranges.json and gateway-endpoint managed prefix lists.
+-- lo/hi are the first/last address as integers (IPv4 in the low 32 bits).
+CREATE TABLE IF NOT EXISTS inv_prefixes (
+  prefix VARCHAR NOT NULL, family TINYINT NOT NULL, prefix_len INTEGER NOT NULL,
+  lo UHUGEINT NOT NULL, hi UHUGEINT NOT NULL,
+  service VARCHAR,                -- ip-ranges service name, upper case as AWS writes it: S3, EC2, AMAZON
+  region VARCHAR, network_border_group VARCHAR,
+  source VARCHAR,                 -- ip-ranges | prefix-list
+  prefix_list_id VARCHAR,
+  sync_token VARCHAR
+);
+
+-- Load balancer target registrations (DescribeTargetGroups + DescribeTargetHealth).
+CREATE TABLE IF NOT EXISTS inv_lb_targets (
+  target_group_arn VARCHAR, lb_arn VARCHAR,
+  target_type VARCHAR,            -- instance | ip | lambda | alb
+  target_id VARCHAR,              -- i-..., an ip, a function ARN
+  target_arn VARCHAR,             -- the resource ARN when known
+  port INTEGER, protocol VARCHAR, health VARCHAR
+);
+
+-- RDS Proxy targets (DescribeDBProxies + DescribeDBProxyTargets / endpoints).
+CREATE TABLE IF NOT EXISTS inv_db_proxy_targets (
+  proxy_arn VARCHAR, db_arn VARCHAR, endpoint VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS inv_flow_logs (
+  flow_log_id VARCHAR PRIMARY KEY,
+  resource_id VARCHAR, account_id VARCHAR, region VARCHAR,
+  destination_type VARCHAR, log_destination VARCHAR, log_group_name VARCHAR,
+  log_format VARCHAR, file_format VARCHAR, hive_partitions BOOLEAN, per_hour_partition BOOLEAN,
+  max_aggregation_interval INTEGER, traffic_type VARCHAR
+);
+
+-- CloudTrail lifecycle events (ENIs, instances, tags) the inventory was rebuilt from.
+CREATE TABLE IF NOT EXISTS inv_events (
+  event_id VARCHAR PRIMARY KEY,
+  event_time TIMESTAMP, event_name VARCHAR, account_id VARCHAR, region VARCHAR,
+  resource_ids VARCHAR[], detail JSON
+);
+`;
+
+export async function ensureSchema(db: Db): Promise<void> {
+  await db.exec(SCHEMA_SQL);
+  await db.exec(
+    `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    { v: String(SCHEMA_VERSION) },
+  );
+}
