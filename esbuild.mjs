@@ -14,9 +14,15 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
     external: nodeExternal, banner: { js: '#!/usr/bin/env node' } },
 ];
-if (!onlyCli && existsSync('src/extension.ts')) {
-  builds.push({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node',
-    format: 'cjs', target: 'node20', external: nodeExternal });
+// The extension host, its DuckDB worker, the webviews and the notebook renderer, when present.
+const optional = [
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: ['src/host/duckdbWorker.ts'], outfile: 'dist/duckdbWorker.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: ['webview/topology/main.ts'], outfile: 'dist/webview/topology.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { entryPoints: ['webview/notebook/renderer.ts'], outfile: 'dist/webview/renderer.js', platform: 'browser', format: 'esm', target: 'es2022' },
+];
+if (!onlyCli) {
+  for (const b of optional) if (existsSync(b.entryPoints[0])) builds.push({ ...common, ...b });
 }
 
 if (args.has('--watch')) {

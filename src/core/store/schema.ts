@@ -202,6 +202,29 @@ CREATE TABLE IF NOT EXISTS inv_events (
   event_time TIMESTAMP, event_name VARCHAR, account_id VARCHAR, region VARCHAR,
   resource_ids VARCHAR[], detail JSON
 );
+
+-- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
+-- One row per conversation: both directions of a 5-tuple seen by one chosen observer ENI within one
+-- minute, oriented client -> server. uploaded = client->server bytes, downloaded = server->client.
+-- <side>_node is the graph key: the resource ARN, 'aws:<SERVICE>' for AWS services, 'internet'.
+CREATE TABLE IF NOT EXISTS conversations (
+  start BIGINT, "end" BIGINT, window_start TIMESTAMP,
+  protocol INTEGER, action VARCHAR,
+  client_addr VARCHAR, client_port INTEGER, client_eni VARCHAR, client_arn VARCHAR, client_type VARCHAR, client_kind VARCHAR,
+  client_vpc VARCHAR, client_subnet VARCHAR, client_az VARCHAR, client_account VARCHAR, client_region VARCHAR,
+  client_aws_service VARCHAR, client_rfc1918 BOOLEAN, client_node VARCHAR,
+  server_addr VARCHAR, server_port INTEGER, server_eni VARCHAR, server_arn VARCHAR, server_type VARCHAR, server_kind VARCHAR,
+  server_vpc VARCHAR, server_subnet VARCHAR, server_az VARCHAR, server_account VARCHAR, server_region VARCHAR,
+  server_aws_service VARCHAR, server_rfc1918 BOOLEAN, server_node VARCHAR,
+  uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
+  observer_eni VARCHAR,           -- the ENI whose records were counted
+  observer_side VARCHAR,          -- client | server | nat-gateway | other
+  orientation VARCHAR,            -- syn | syn-ack | port: the evidence for client/server
+  egress_path VARCHAR,            -- same-vpc | internet-gateway | nat-gateway | gateway-endpoint |
+                                  -- interface-endpoint | peering-intra-region | peering-inter-region |
+                                  -- transit-gateway | virtual-private-gateway | local-gateway | unknown
+  cross_az BOOLEAN, cross_region BOOLEAN, cross_vpc BOOLEAN, cross_account BOOLEAN
+);
 `;
 
 export async function ensureSchema(db: Db): Promise<void> {
