@@ -1,0 +1,276 @@
+/**
+ * The DuckDB child process: the only place the extension loads the native DuckDB binding, so a native
+ * crash or a long query cannot take the extension host down or block it. Started by WorkerClient with
+ * child_process.fork; speaks the protocol of src/protocol/worker.ts over the IPC channel.
+ */
+import { statSync } from 'node:fs';
+import type { DuckDBValue } from '@duckdb/node-api';
+import {
+  isWorkerRequest,
+  type DatasetInfo,
+  type EnrichResult,
+  type Json,
+  type QueryResult,
+  type WireParam,
+  type WorkerError,
+  type WorkerMessage,
+  type WorkerMethods,
+  type WorkerRequest,
+} from '../protocol/worker';
+import type { Db } from '../core/store/db';
+import { engineEnrich, openDataset } from './engine';
+import { JsonDuckDBValueConverter } from '@duckdb/node-api';
+
+let db: Db | undefined;
+/** Running requests that can be cancelled: a query (interrupt) or an enrichment (abort). */
+const running = new Map<number, { cancel: () => void; cancelled: boolean }>();
+/** Requests waiting in the queue, and those among them cancelled before they started. */
+const queued = new Set<number>();
+const cancelledBeforeStart = new Set<number>();
+/** One request at a time touches the connection; cancel/close bypass the queue. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function send(msg: WorkerMessage): void {
+  if (process.send) process.send(msg);
+}
+
+function requireDb(): Db {
+  if (!db) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
+  return db;
+}
+
+const TYPE_RE = /^[A-Za-z][A-Za-z0-9_]*(\s*\(\s*\d+(\s*,\s*\d+)?\s*\))?(\[\])?$/;
+
+/** Casts each parameter's text to its DuckDB type in DuckDB itself, so the rules are DuckDB's. */
+async function bindParams(d: Db, params: WireParam[] | undefined): Promise<Record<string, DuckDBValue> | undefined> {
+  if (!params || params.length === 0) return undefined;
+  const out: Record<string, DuckDBValue> = {};
+  for (const p of params) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw badRequest(`parameter name '${p.name}' is not an identifier`);
+    if (!TYPE_RE.test(p.type.trim())) throw badRequest(`parameter ${p.name}: '${p.type}' is not a DuckDB type`);
+    try {
+      const reader = await d.conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: p.value });
+      out[p.name] = reader.getRows()[0][0];
+    } catch (err) {
+      throw badRequest(`parameter ${p.name}: '${p.value}' is not a valid ${p.type}: ${messageOf(err)}`);
+    }
+  }
+  return out;
+}
+
+function badRequest(message: string): Error {
+  return Object.assign(new Error(message), { code: 'bad-request' as const });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const INTEGER_TYPES = new Set(['BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT']);
+
+/** BIGINT and wider travel as numbers when exact, as text otherwise. */
+function safeNumber(text: string): Json {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+async function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
+  const d = requireDb();
+  const entry = { cancel: () => d.interrupt(), cancelled: false };
+  running.set(id, entry);
+  const t0 = performance.now();
+  try {
+    const values = await bindParams(d, p.params);
+    const cap = Math.max(0, Math.floor(p.rowCap));
+    const result = await d.conn.stream(p.sql, values);
+    const names = result.deduplicatedColumnNames();
+    const types = result.columnTypes().map((t) => t.toString());
+    const integerColumn = types.map((t) => INTEGER_TYPES.has(t));
+    const rows: Json[][] = [];
+    let total = 0;
+    for (;;) {
+      if (entry.cancelled) throw Object.assign(new Error('Interrupted'), { code: 'interrupted' as const });
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      if (rows.length < cap) {
+        const converted = chunk.convertRows(JsonDuckDBValueConverter) as Json[][];
+        for (const r of converted) {
+          if (rows.length >= cap) break;
+          rows.push(r.map((v, i) => (v === undefined ? null : integerColumn[i] && typeof v === 'string' ? safeNumber(v) : v)));
+        }
+      }
+      total += n;
+    }
+    return {
+      columns: names.map((name, i) => ({ name, type: types[i] })),
+      rows,
+      total,
+      truncated: total > rows.length,
+      ms: Math.round(performance.now() - t0),
+    };
+  } catch (err) {
+    if (entry.cancelled || /interrupt/i.test(messageOf(err))) {
+      throw Object.assign(new Error(messageOf(err)), { code: 'interrupted' as const });
+    }
+    throw err;
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function info(): Promise<DatasetInfo> {
+  const d = requireDb();
+  const one = async (sql: string) => (await d.json(sql))[0] ?? {};
+  const span = await one(
+    `SELECT strftime(min(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "from", strftime(max(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "to", count(*) AS n FROM conversations`,
+  );
+  const records = await one(`SELECT count(*) AS n FROM flow_records`);
+  const accounts = await d.json<{ a: string }>(
+    `SELECT DISTINCT a FROM (SELECT account_id AS a FROM inv_resources UNION SELECT client_account FROM conversations UNION SELECT server_account FROM conversations) WHERE a IS NOT NULL AND a <> 'unknown' ORDER BY a`,
+  );
+  const regions = await d.json<{ r: string }>(
+    `SELECT DISTINCT r FROM (SELECT region AS r FROM inv_resources UNION SELECT client_region FROM conversations UNION SELECT server_region FROM conversations) WHERE r IS NOT NULL ORDER BY r`,
+  );
+  const refreshed = await one(
+    `SELECT strftime(max(t), '%Y-%m-%dT%H:%M:%SZ') AS t FROM (SELECT max(loaded_at) AS t FROM ingest_files UNION ALL SELECT max(loaded_at) FROM inv_files)`,
+  );
+  let sizeBytes = 0;
+  try {
+    sizeBytes = statSync(d.path).size;
+  } catch {
+    // an in-memory dataset has no file
+  }
+  return {
+    path: d.path,
+    sizeBytes,
+    from: (span.from as string | null) ?? null,
+    to: (span.to as string | null) ?? null,
+    conversations: Number(span.n ?? 0),
+    flowRecords: Number(records.n ?? 0),
+    accounts: accounts.map((x) => x.a),
+    regions: regions.map((x) => x.r),
+    lastRefresh: (refreshed.t as string | null) ?? null,
+  };
+}
+
+async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
+  const d = requireDb();
+  const fn = engineEnrich();
+  const controller = new AbortController();
+  const entry = {
+    cancel: () => {
+      controller.abort();
+      d.interrupt();
+    },
+    cancelled: false,
+  };
+  running.set(id, entry);
+  try {
+    const summary = await fn(d, {
+      sample: p.sample,
+      flowLogs: p.flowLogs,
+      inventory: p.inventory,
+      signal: controller.signal,
+      onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
+    });
+    if (entry.cancelled) throw Object.assign(new Error('enrichment cancelled'), { code: 'cancelled' as const });
+    return {
+      records: summary.records,
+      badLines: summary.badLines,
+      conversations: summary.conversations,
+      seconds: summary.seconds,
+      files: summary.files.map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
+      inventoryWarnings: summary.inventoryWarnings,
+    };
+  } catch (err) {
+    if (entry.cancelled) throw Object.assign(new Error(`enrichment cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
+    throw err;
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
+  closeDb();
+  db = await openDataset(p.path, { readOnly: p.readOnly, memoryLimit: p.memoryLimit });
+  return { path: p.path };
+}
+
+function closeDb(): boolean {
+  if (!db) return false;
+  const d = db;
+  db = undefined;
+  d.close();
+  return true;
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.method) {
+    case 'cancel': {
+      const { target } = req.params as WorkerMethods['cancel']['params'];
+      const r = running.get(target);
+      if (!r && queued.has(target) && !cancelledBeforeStart.has(target)) {
+        cancelledBeforeStart.add(target);
+        return { cancelled: true };
+      }
+      if (!r || r.cancelled) return { cancelled: false };
+      r.cancelled = true;
+      r.cancel();
+      return { cancelled: true };
+    }
+    case 'crash':
+      process.abort();
+  }
+  // Everything else is serialised on the one connection.
+  const run = async (): Promise<unknown> => {
+    queued.delete(req.id);
+    if (cancelledBeforeStart.delete(req.id)) {
+      throw Object.assign(new Error('cancelled before it started'), { code: req.method === 'enrich' ? ('cancelled' as const) : ('interrupted' as const) });
+    }
+    switch (req.method) {
+      case 'open':
+        return open(req.params as WorkerMethods['open']['params']);
+      case 'query':
+        return query(req.id, req.params as WorkerMethods['query']['params']);
+      case 'info':
+        return info();
+      case 'enrich':
+        return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
+      case 'close':
+        return { closed: closeDb() };
+      default:
+        throw badRequest(`unknown method ${String(req.method)}`);
+    }
+  };
+  queued.add(req.id);
+  const p = queue.then(run, run);
+  queue = p.catch(() => undefined);
+  return p;
+}
+
+process.on('message', (msg: unknown) => {
+  if (!isWorkerRequest(msg)) {
+    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
+    send({ kind: 'reply', id, ok: false, error: { message: 'malformed request', code: 'bad-request' } });
+    return;
+  }
+  handle(msg).then(
+    (result) => send({ kind: 'reply', id: msg.id, ok: true, result: result ?? null }),
+    (err: unknown) => {
+      const code = (err as { code?: WorkerError['code'] }).code;
+      send({ kind: 'reply', id: msg.id, ok: false, error: { message: messageOf(err), code: code ?? 'failed' } });
+    },
+  );
+});
+
+// The host went away: close the dataset cleanly (checkpointing its WAL) and exit.
+process.on('disconnect', () => {
+  try {
+    closeDb();
+  } finally {
+    process.exit(0);
+  }
+});
+
+send({ kind: 'ready', pid: process.pid });

@@ -1,0 +1,148 @@
+/**
+ * The typed request protocol between the extension host and its DuckDB child process
+ * (src/host/duckdbWorker.ts). Types and runtime guards only: no 'vscode', no DOM, no DuckDB.
+ *
+ * Host -> child: requests `{ kind: 'request', id, method, params }`.
+ * Child -> host: one reply per request `{ kind: 'reply', id, ok, result | error }`, progress
+ * notifications `{ kind: 'progress', id, progress }` for long requests, and once at start `{ kind: 'ready' }`.
+ * A request is cancelled with the `cancel` method naming its id: a query is interrupted (DuckDB's
+ * interrupt), an enrichment is aborted through its AbortSignal; the cancelled request still gets exactly one reply.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface ColumnInfo {
+  name: string;
+  /** DuckDB type as text: VARCHAR, BIGINT, TIMESTAMP, VARCHAR[], MAP(VARCHAR, VARCHAR), ... */
+  type: string;
+}
+
+/** A result with a row cap: `rows` holds at most the cap; `total` counts every row the query produced. */
+export interface QueryResult {
+  columns: ColumnInfo[];
+  /** Row-major, JSON-friendly values (BIGINT as number when safe, else string; timestamps as text). */
+  rows: Json[][];
+  total: number;
+  truncated: boolean;
+  /** Wall time of the query in milliseconds, measured in the child. */
+  ms: number;
+}
+
+/** A bound parameter as it travels over IPC: its DuckDB type and its text, cast by DuckDB. */
+export interface WireParam {
+  name: string;
+  type: string;
+  value: string;
+}
+
+export interface DatasetInfo {
+  path: string;
+  sizeBytes: number;
+  /** First and last window_start of the conversations, ISO text, or null when empty. */
+  from: string | null;
+  to: string | null;
+  conversations: number;
+  flowRecords: number;
+  accounts: string[];
+  regions: string[];
+  /** When the dataset was last loaded (max ingest/inventory load time), ISO text or null. */
+  lastRefresh: string | null;
+}
+
+export interface EnrichRequest {
+  sample?: boolean | { seed?: number; days?: number; scale?: number };
+  flowLogs?: string[];
+  inventory?: string;
+}
+
+export interface EnrichProgress {
+  phase: string;
+  message: string;
+  done?: number;
+  total?: number;
+}
+
+export interface EnrichResult {
+  records: number;
+  badLines: number;
+  conversations: number;
+  seconds: number;
+  files: { name: string; status: string; records: number; badLines: number; error?: string }[];
+  inventoryWarnings: string[];
+}
+
+/** Every method: its parameters and its result. */
+export interface WorkerMethods {
+  /** Opens (creating when needed) a dataset; closes the one open before. */
+  open: { params: { path: string; readOnly?: boolean; memoryLimit?: string }; result: { path: string } };
+  query: { params: { sql: string; params?: WireParam[]; rowCap: number }; result: QueryResult };
+  info: { params: Record<string, never>; result: DatasetInfo };
+  enrich: { params: EnrichRequest; result: EnrichResult };
+  /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
+  cancel: { params: { target: number }; result: { cancelled: boolean } };
+  /** Closes the open dataset (releasing its file lock). */
+  close: { params: Record<string, never>; result: { closed: boolean } };
+  /** Crashes the child on purpose (tests of crash isolation only). */
+  crash: { params: Record<string, never>; result: never };
+}
+
+export type WorkerMethod = keyof WorkerMethods;
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'cancel', 'close', 'crash'];
+
+export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: WorkerMethods[M]['params'];
+}
+
+export interface WorkerError {
+  message: string;
+  /** 'interrupted' when a query was interrupted, 'cancelled' when an enrichment was aborted. */
+  code?: 'interrupted' | 'cancelled' | 'no-dataset' | 'bad-request' | 'failed';
+}
+
+export type WorkerReply =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: WorkerError };
+
+export interface WorkerProgress {
+  kind: 'progress';
+  id: number;
+  progress: EnrichProgress;
+}
+
+export interface WorkerReady {
+  kind: 'ready';
+  pid: number;
+}
+
+export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Runtime guard for what the child receives. */
+export function isWorkerRequest(x: unknown): x is WorkerRequest {
+  return (
+    isObject(x) &&
+    x.kind === 'request' &&
+    typeof x.id === 'number' &&
+    typeof x.method === 'string' &&
+    (WORKER_METHODS as readonly string[]).includes(x.method) &&
+    isObject(x.params)
+  );
+}
+
+/** Runtime guard for what the host receives. */
+export function isWorkerMessage(x: unknown): x is WorkerMessage {
+  if (!isObject(x)) return false;
+  if (x.kind === 'ready') return typeof x.pid === 'number';
+  if (x.kind === 'progress') return typeof x.id === 'number' && isObject(x.progress);
+  if (x.kind === 'reply') {
+    if (typeof x.id !== 'number' || typeof x.ok !== 'boolean') return false;
+    return x.ok ? 'result' in x : isObject(x.error) && typeof x.error.message === 'string';
+  }
+  return false;
+}

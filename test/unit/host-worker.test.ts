@@ -1,0 +1,197 @@
+// The DuckDB child process and its protocol, against a real child and a real DuckDB file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkerClient, WorkerCrashedError, WorkerRequestError } from '../../src/host/workerClient';
+import { isWorkerMessage, isWorkerRequest } from '../../src/protocol/worker';
+
+const workerPath = join(__dirname, '../../src/host/duckdbWorker.js');
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-worker-'));
+  const client = new WorkerClient({ workerPath });
+  return {
+    dir,
+    client,
+    path: join(dir, 'd.duckdb'),
+    async done() {
+      await client.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function seed(client: WorkerClient) {
+  await client.request('query', {
+    sql: `INSERT INTO conversations (window_start, client_az, server_az, uploaded, downloaded, client_account, client_region)
+          SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE, 'us-east-1a', 'us-east-1b', 1000 * i, 9007199254740993, '111111111111', 'us-east-1'
+          FROM range(5) t(i)`,
+    rowCap: 10,
+  });
+}
+
+test('worker runs queries with a row cap, the total count and typed columns', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await seed(t.client);
+    const r = await t.client.request('query', {
+      sql: 'SELECT window_start, uploaded, downloaded, client_az FROM conversations ORDER BY window_start',
+      rowCap: 2,
+    });
+    assert.equal(r.total, 5);
+    assert.equal(r.rows.length, 2);
+    assert.equal(r.truncated, true);
+    assert.deepEqual(
+      r.columns.map((c) => [c.name, c.type]),
+      [
+        ['window_start', 'TIMESTAMP'],
+        ['uploaded', 'BIGINT'],
+        ['downloaded', 'BIGINT'],
+        ['client_az', 'VARCHAR'],
+      ],
+    );
+    assert.equal(r.rows[1][1], 1000);
+    // Beyond 2^53 a BIGINT travels as exact text.
+    assert.equal(r.rows[0][2], '9007199254740993');
+    assert.match(String(r.rows[0][0]), /^2026-01-01[ T]00:00:00/);
+    const info = await t.client.request('info', {});
+    assert.equal(info.conversations, 5);
+    assert.deepEqual(info.accounts, ['111111111111']);
+    assert.deepEqual(info.regions, ['us-east-1']);
+    assert.match(info.from ?? '', /^2026-01-01T00:00:00Z$/);
+    assert.match(info.to ?? '', /^2026-01-01T00:04:00Z$/);
+  } finally {
+    await t.done();
+  }
+});
+
+test('worker binds typed parameters and names a bad value', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await seed(t.client);
+    const r = await t.client.request('query', {
+      sql: 'SELECT count(*) AS n FROM conversations WHERE window_start >= $since AND uploaded >= $min',
+      params: [
+        { name: 'since', type: 'TIMESTAMP', value: '2026-01-01 00:02:00' },
+        { name: 'min', type: 'BIGINT', value: '3000' },
+      ],
+      rowCap: 10,
+    });
+    assert.deepEqual(r.rows, [[2]]);
+    await assert.rejects(
+      t.client.request('query', { sql: 'SELECT $since', params: [{ name: 'since', type: 'TIMESTAMP', value: 'yesterday-ish' }], rowCap: 1 }),
+      (e: unknown) => e instanceof WorkerRequestError && e.code === 'bad-request' && /since.*yesterday-ish.*TIMESTAMP/.test(e.message),
+    );
+    await assert.rejects(
+      t.client.request('query', { sql: 'SELECT 1', params: [{ name: 'x', type: 'INT; DROP TABLE meta', value: '1' }], rowCap: 1 }),
+      /not a DuckDB type/,
+    );
+  } finally {
+    await t.done();
+  }
+});
+
+test("worker reports DuckDB's own error message", async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await assert.rejects(t.client.request('query', { sql: 'SELECT * FROM no_such_table', rowCap: 10 }), (e: unknown) => {
+      assert.ok(e instanceof WorkerRequestError);
+      assert.match(e.message, /Catalog Error.*no_such_table/s);
+      return true;
+    });
+    await assert.rejects(t.client.request('info', {}).then(() => t.client.request('query', { sql: 'SELEC 1', rowCap: 1 })), /Parser Error/);
+  } finally {
+    await t.done();
+  }
+});
+
+test('cancelling a long query interrupts it and the worker stays usable', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    const ac = new AbortController();
+    const started = Date.now();
+    const long = t.client.request('query', { sql: 'SELECT count(*) FROM range(100000000000) t(a) WHERE a % 7 = 3', rowCap: 10 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    await assert.rejects(long, (e: unknown) => e instanceof WorkerRequestError && e.code === 'interrupted');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 5000, `interrupt took ${elapsed} ms`);
+    const r = await t.client.request('query', { sql: 'SELECT 42 AS answer', rowCap: 10 });
+    assert.deepEqual(r.rows, [[42]]);
+  } finally {
+    await t.done();
+  }
+});
+
+test('a request cancelled while queued behind another never runs', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await t.client.request('query', { sql: 'CREATE TABLE marks (x INTEGER)', rowCap: 1 });
+    const first = t.client.request('query', { sql: 'SELECT count(*) FROM range(200000000) t(a) WHERE a % 7 = 3', rowCap: 1 });
+    const ac = new AbortController();
+    const second = t.client.request('query', { sql: 'INSERT INTO marks VALUES (1)', rowCap: 1 }, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await assert.rejects(second, (e: unknown) => e instanceof WorkerRequestError && e.code === 'interrupted');
+    await first;
+    const r = await t.client.request('query', { sql: 'SELECT count(*) FROM marks', rowCap: 1 });
+    assert.deepEqual(r.rows, [[0]]);
+  } finally {
+    await t.done();
+  }
+});
+
+test('a native crash in the worker fails the pending request, and the next one reopens the dataset', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await seed(t.client);
+    const pid = t.client.pid;
+    const crashes: WorkerCrashedError[] = [];
+    t.client.onCrash((e) => crashes.push(e));
+    await assert.rejects(t.client.request('crash', {}), (e: unknown) => e instanceof WorkerCrashedError && e.signalName === 'SIGABRT');
+    assert.equal(crashes.length, 1);
+    const r = await t.client.request('query', { sql: 'SELECT count(*) AS n FROM conversations', rowCap: 1 });
+    assert.deepEqual(r.rows, [[5]]);
+    assert.notEqual(t.client.pid, pid);
+  } finally {
+    await t.done();
+  }
+});
+
+test('disposing the client closes the dataset so another process can open it', async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path });
+    await seed(t.client);
+    await t.client.dispose();
+    assert.ok(existsSync(t.path));
+    const other = new WorkerClient({ workerPath });
+    try {
+      await other.request('open', { path: t.path, readOnly: true });
+      const r = await other.request('query', { sql: 'SELECT count(*) FROM conversations', rowCap: 1 });
+      assert.deepEqual(r.rows, [[5]]);
+    } finally {
+      await other.dispose();
+    }
+  } finally {
+    await t.done();
+  }
+});
+
+test('protocol guards reject malformed messages', () => {
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'query', params: { sql: 'x', rowCap: 1 } }), true);
+  assert.equal(isWorkerRequest({ kind: 'request', id: '1', method: 'query', params: {} }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'drop', params: {} }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'query' }), false);
+  assert.equal(isWorkerMessage({ kind: 'reply', id: 1, ok: false, error: {} }), false);
+  assert.equal(isWorkerMessage({ kind: 'reply', id: 1, ok: true, result: null }), true);
+  assert.equal(isWorkerMessage({ kind: 'progress', id: 1, progress: { phase: 'x', message: 'y' } }), true);
+  assert.equal(isWorkerMessage(null), false);
+});
