@@ -47,10 +47,19 @@ export class Db {
     return reader.getRowObjectsJS() as T[];
   }
 
-  /** Like all(), but values converted to JSON-friendly forms (BIGINT as number when safe, else string). */
+  /**
+   * Like all(), but JSON-friendly: integers of any width as numbers when they are safe integers (else
+   * strings), timestamps as 'YYYY-MM-DD HH:MM:SS' text, decimals as numbers.
+   */
   async json<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
     const reader = await this.conn.runAndReadAll(sql, params);
-    return reader.getRowObjectsJson() as T[];
+    const js = reader.getRowObjectsJS();
+    const json = reader.getRowObjectsJson();
+    return js.map((row, i) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
+      return out as T;
+    });
   }
 
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
@@ -89,6 +98,18 @@ export class Db {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+function plain(js: unknown, json: unknown): unknown {
+  if (typeof js === 'bigint') return js <= BigInt(Number.MAX_SAFE_INTEGER) && js >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(js) : String(js);
+  if (typeof js === 'number') return js;
+  if (Array.isArray(js) && Array.isArray(json)) return js.map((x, i) => plain(x, json[i]));
+  if (js && typeof js === 'object' && !(js instanceof Date) && json && typeof json === 'object') {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(js)) out[k] = plain(v, (json as Row)[k]);
+    return out;
+  }
+  return json;
 }
 
 /** Quotes a string as a SQL literal (for DDL and file paths, where parameters are not allowed). */

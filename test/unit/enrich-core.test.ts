@@ -1,0 +1,208 @@
+/**
+ * The enrichment SQL on a small hand-built estate whose answers are known: dedup of both ends, NAT
+ * legs, peering, overlapping private ranges, address reuse over time, orientation, REJECT, AWS prefixes.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Db } from '../../src/core/store/db';
+import { ensureSchema } from '../../src/core/store/schema';
+import { rebuild } from '../../src/core/enrich/rebuild';
+import { installMacros } from '../../src/core/enrich/macros';
+
+const A = '111111111111';
+const T0 = 1790000000 - (1790000000 % 60); // a minute boundary
+const T1 = T0 + 3600; // the moment 10.0.1.50 changes hands
+
+let db: Db;
+
+const arn = (svc: string, what: string, region = 'us-east-1') => `arn:aws:${svc}:${region}:${A}:${what}`;
+
+async function seedInventory(): Promise<void> {
+  await db.exec(`
+    INSERT INTO inv_vpcs VALUES ('vpc-a', '${A}', 'us-east-1', ['10.0.0.0/16'], [], false, 'a'),
+                                ('vpc-b', '${A}', 'us-east-1', ['10.1.0.0/16', '10.0.1.0/24'], [], false, 'b');
+    INSERT INTO inv_vpc_links VALUES
+      ('pcx-1', 'peering', 'vpc-a', '${A}', 'us-east-1', 'vpc-b', '${A}', 'us-east-1', DEFAULT, DEFAULT),
+      ('pcx-1', 'peering', 'vpc-b', '${A}', 'us-east-1', 'vpc-a', '${A}', 'us-east-1', DEFAULT, DEFAULT);
+    INSERT INTO inv_gateways VALUES
+      ('nat-1', 'nat-gateway', NULL, 'vpc-a', '${A}', 'us-east-1', 'subnet-pub', 'us-east-1a', 'public', ['3.3.3.3'], ['10.0.0.5'], ['eni-nat']),
+      ('igw-1', 'internet-gateway', NULL, 'vpc-a', '${A}', 'us-east-1', NULL, NULL, NULL, [], [], []);
+    INSERT INTO inv_vpc_endpoints VALUES
+      ('vpce-s3', NULL, 'vpc-b', '${A}', 'us-east-1', 'Gateway', 'com.amazonaws.us-east-1.s3', 's3', ['rtb-1'], [], [], 'pl-63a5400a');
+    INSERT INTO inv_prefixes VALUES
+      ('52.216.0.0/15', 4, 15, 886571008, 886702079, 'S3', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
+      ('52.216.0.0/14', 4, 14, 886571008, 886833151, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1');
+  `);
+  const res = [
+    [arn('ec2', 'instance/i-web1'), 'i-web1', 'ec2:instance', 'instance', 'vpc-a'],
+    [arn('rds', 'db:orders'), 'orders', 'rds:db', 'rds', 'vpc-a'],
+    [arn('ec2', 'natgateway/nat-1'), 'nat-1', 'ec2:natgateway', 'natgateway', 'vpc-a'],
+    [arn('ec2', 'instance/i-b1'), 'i-b1', 'ec2:instance', 'instance', 'vpc-b'],
+    [arn('ec2', 'instance/i-dup'), 'i-dup', 'ec2:instance', 'instance', 'vpc-b'],
+    [arn('ecs', 'task/c/one'), 'one', 'ecs:task', 'ecs-task', 'vpc-a'],
+    [arn('ecs', 'task/c/two'), 'two', 'ecs:task', 'ecs-task', 'vpc-a'],
+  ];
+  for (const [a, id, type, kind, vpc] of res) {
+    await db.exec(`INSERT INTO inv_resources (arn, resource_id, type, kind, name, account_id, region, vpc_id)
+                   VALUES ($1, $2, $3, $4, $2, '${A}', 'us-east-1', $5)`, [a, id, type, kind, vpc]);
+  }
+  const enis: [string, string, string, string, string, string, string, string?][] = [
+    // eni, arn, kind, vpc, subnet, az, primary ip, public ip
+    ['eni-web1', res[0][0], 'instance', 'vpc-a', 'subnet-a1', 'us-east-1a', '10.0.1.10'],
+    ['eni-db', res[1][0], 'rds', 'vpc-a', 'subnet-a2', 'us-east-1b', '10.0.2.20'],
+    ['eni-nat', res[2][0], 'natgateway', 'vpc-a', 'subnet-pub', 'us-east-1a', '10.0.0.5', '3.3.3.3'],
+    ['eni-b1', res[3][0], 'instance', 'vpc-b', 'subnet-b1', 'us-east-1a', '10.1.0.10'],
+    ['eni-dup', res[4][0], 'instance', 'vpc-b', 'subnet-b2', 'us-east-1b', '10.0.1.10'],
+  ];
+  for (const [eni, a, kind, vpc, subnet, az, ip, pub] of enis) {
+    await db.exec(`INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, security_group_ids)
+                   VALUES ($1, $2, $3, '${A}', 'us-east-1', $4, $5, $6, ['sg-' || $3])`, [eni, a, kind, vpc, subnet, az]);
+    await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn) VALUES ($1, 4, 'primary', $2, $3, $4)`,
+      [ip, vpc, eni, a]);
+    if (pub) await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn) VALUES ($1, 4, 'public', $2, $3, $4)`,
+      [pub, vpc, eni, a]);
+  }
+  // 10.0.1.50: task one until T1, then task two (a new ENI).
+  await db.exec(`
+    INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, valid_from, valid_to) VALUES
+      ('eni-t1', '${res[5][0]}', 'ecs-task', '${A}', 'us-east-1', 'vpc-a', 'subnet-a2', 'us-east-1b', DEFAULT, fl_ts(${T1})),
+      ('eni-t2', '${res[6][0]}', 'ecs-task', '${A}', 'us-east-1', 'vpc-a', 'subnet-a1', 'us-east-1a', fl_ts(${T1}), DEFAULT);
+    INSERT INTO inv_addresses VALUES
+      ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t1', '${res[5][0]}', TIMESTAMP '1970-01-01', fl_ts(${T1})),
+      ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t2', '${res[6][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
+  `);
+}
+
+type Rec = Partial<Record<string, string | number | null>>;
+let fileId = 0;
+async function records(rows: Rec[]): Promise<void> {
+  fileId++;
+  for (const r of rows) {
+    const cols = Object.keys(r);
+    await db.exec(
+      `INSERT INTO flow_records (file_id, ${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${fileId}, ${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+      cols.map((c) => r[c] ?? null) as (string | number | null)[],
+    );
+  }
+}
+
+function rec(eni: string, src: string, sport: number, dst: string, dport: number, bytes: number, extra: Rec = {}): Rec {
+  return { version: 2, account_id: A, interface_id: eni, srcaddr: src, dstaddr: dst, srcport: sport, dstport: dport,
+    protocol: 6, packets: 10, bytes, start: T0 + 5, end: T0 + 55, action: 'ACCEPT', log_status: 'OK', ...extra };
+}
+
+before(async () => {
+  db = await Db.open(':memory:');
+  await ensureSchema(db);
+  await installMacros(db);
+  await seedInventory();
+  await records([
+    // 1. web1 -> db:5432 seen at both ends, both directions.
+    rec('eni-web1', '10.0.1.10', 40000, '10.0.2.20', 5432, 1000, { tcp_flags: 2 }),
+    rec('eni-web1', '10.0.2.20', 5432, '10.0.1.10', 40000, 9000, { tcp_flags: 18 }),
+    rec('eni-db', '10.0.1.10', 40000, '10.0.2.20', 5432, 1000, { tcp_flags: 2 }),
+    rec('eni-db', '10.0.2.20', 5432, '10.0.1.10', 40000, 9000, { tcp_flags: 18 }),
+    // 2. web1 -> S3 through the NAT gateway: the instance's records and both NAT legs (v5 pkt-* fields).
+    rec('eni-web1', '10.0.1.10', 40001, '52.216.8.10', 443, 500, { traffic_path: 1, flow_direction: 'egress' }),
+    rec('eni-web1', '52.216.8.10', 443, '10.0.1.10', 40001, 70000),
+    rec('eni-nat', '10.0.1.10', 40001, '10.0.0.5', 443, 500, { pkt_srcaddr: '10.0.1.10', pkt_dstaddr: '52.216.8.10' }),
+    rec('eni-nat', '10.0.0.5', 61000, '52.216.8.10', 443, 500, { pkt_srcaddr: '10.0.0.5', pkt_dstaddr: '52.216.8.10' }),
+    rec('eni-nat', '52.216.8.10', 443, '10.0.0.5', 61000, 70000, { pkt_srcaddr: '52.216.8.10', pkt_dstaddr: '10.0.0.5' }),
+    rec('eni-nat', '10.0.0.5', 443, '10.0.1.10', 40001, 70000, { pkt_srcaddr: '52.216.8.10', pkt_dstaddr: '10.0.1.10' }),
+    // 3. b1 -> S3 in a VPC with an S3 gateway endpoint.
+    rec('eni-b1', '10.1.0.10', 40002, '52.216.8.11', 443, 300),
+    // 4. web1 -> b1 over peering, logged only in vpc-a.
+    rec('eni-web1', '10.0.1.10', 40003, '10.1.0.10', 8080, 200),
+    // 5. b1 -> 10.0.1.10 inside vpc-b: the overlapping address is i-dup's there, not web1's.
+    rec('eni-b1', '10.1.0.10', 40004, '10.0.1.10', 6379, 100),
+    // 6. web1 -> 10.0.1.50 before and after the address changed hands.
+    rec('eni-web1', '10.0.1.10', 40005, '10.0.1.50', 80, 10),
+    rec('eni-web1', '10.0.1.10', 40006, '10.0.1.50', 80, 20, { start: T1 + 65, end: T1 + 110 }),
+    // 7. no flags, only the server's reply logged: ports decide (443 is the server).
+    rec('eni-db', '10.0.1.10', 443, '10.0.2.20', 51000, 77),
+    // 8. the internet knocking on ssh, rejected.
+    rec('eni-web1', '198.51.100.7', 51515, '10.0.1.10', 22, 60, { action: 'REJECT' }),
+    // NODATA is kept in flow_records but makes no conversation.
+    { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
+  ]);
+  await rebuild(db);
+});
+
+after(() => db.close());
+
+async function conv(where: string): Promise<Record<string, unknown>[]> {
+  return db.json(`SELECT * FROM conversations WHERE ${where} ORDER BY start`);
+}
+
+test('a flow logged at both ends is one conversation, oriented by SYN, counted once', async () => {
+  const rows = await conv(`server_port = 5432`);
+  assert.equal(rows.length, 1);
+  const c = rows[0];
+  assert.equal(c.client_arn, arn('ec2', 'instance/i-web1'));
+  assert.equal(c.server_arn, arn('rds', 'db:orders'));
+  assert.equal(c.server_type, 'rds:db');
+  assert.equal(c.uploaded, 1000);
+  assert.equal(c.downloaded, 9000);
+  assert.equal(c.observer_side, 'client');
+  assert.equal(c.orientation, 'syn');
+  assert.equal(c.egress_path, 'same-vpc');
+  assert.equal(c.cross_az, true);
+});
+
+test('NAT gateway: the outside leg is not counted again, the path is the NAT, S3 wins over AMAZON', async () => {
+  const rows = await conv(`client_port = 40001 OR server_addr = '52.216.8.10'`);
+  assert.equal(rows.length, 1, JSON.stringify(rows));
+  const c = rows[0];
+  assert.equal(c.client_arn, arn('ec2', 'instance/i-web1'));
+  assert.equal(c.server_type, 'aws:service');
+  assert.equal(c.server_aws_service, 'S3');
+  assert.equal(c.server_node, 'aws:S3');
+  assert.equal(c.egress_path, 'nat-gateway');
+  assert.equal(c.uploaded, 500);
+  assert.equal(c.downloaded, 70000);
+  assert.equal(c.server_rfc1918, false);
+  assert.equal(c.client_rfc1918, true);
+});
+
+test('a gateway endpoint in the VPC makes S3 traffic gateway-endpoint', async () => {
+  const [c] = await conv(`client_port = 40002`);
+  assert.equal(c.egress_path, 'gateway-endpoint');
+});
+
+test('private addresses resolve in peered VPCs, and overlapping ranges resolve within the observer VPC', async () => {
+  const [peer] = await conv(`client_port = 40003`);
+  assert.equal(peer.server_arn, arn('ec2', 'instance/i-b1'));
+  assert.equal(peer.egress_path, 'peering-intra-region');
+  assert.equal(peer.cross_vpc, true);
+  const [overlap] = await conv(`client_port = 40004`);
+  assert.equal(overlap.server_arn, arn('ec2', 'instance/i-dup'));
+  assert.equal(overlap.egress_path, 'same-vpc');
+});
+
+test('a reused address is attributed to whoever held it at the flow time', async () => {
+  const rows = await conv(`server_addr = '10.0.1.50'`);
+  assert.deepEqual(rows.map((r) => r.server_arn), [arn('ecs', 'task/c/one'), arn('ecs', 'task/c/two')]);
+  assert.deepEqual(rows.map((r) => r.server_az), ['us-east-1b', 'us-east-1a']);
+});
+
+test('without flags the service port decides the server; rejected internet traffic stays REJECT', async () => {
+  const [byPort] = await conv(`server_port = 443 AND client_addr = '10.0.2.20'`);
+  assert.equal(byPort.orientation, 'port');
+  assert.equal(byPort.server_addr, '10.0.1.10');
+  assert.equal(byPort.downloaded, 77);
+  const [rej] = await conv(`server_port = 22`);
+  assert.equal(rej.action, 'REJECT');
+  assert.equal(rej.client_type, 'internet');
+  assert.equal(rej.client_node, 'internet');
+  assert.equal(rej.egress_path, 'internet-gateway');
+});
+
+test('windows aggregate every byte of the conversations', async () => {
+  for (const t of ['windows_1m', 'windows_5m', 'windows_1h']) {
+    const [w] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, sum(conversations) AS n FROM ${t}`);
+    const [c] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, count(*) AS n FROM conversations`);
+    assert.deepEqual(w, c, t);
+  }
+  const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
+  assert.equal(n.n, 9);
+});
