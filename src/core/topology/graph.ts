@@ -1,0 +1,367 @@
+/**
+ * The topology graph, its timeline and the details of a node or an edge, computed with SQL in the
+ * dataset (see sql.ts). Every function takes a `QueryRows` function so the same code runs on a `Db`
+ * in tests and the CLI, and through the extension's DuckDB child process in VS Code.
+ */
+import {
+  EDGE_KINDS,
+  type EdgeDetails,
+  type EdgeKind,
+  type Finding,
+  type Graph,
+  type GraphEdge,
+  type GraphNode,
+  type GraphQuery,
+  type NodeDetails,
+  type Peer,
+  type Timeline,
+} from '../../protocol/topology';
+import { FINDING_COLUMNS, NAMES_CTE, filterSql, keyedSql, tsText, type SqlParams } from './sql';
+
+export type Row = Record<string, unknown>;
+/** Runs SQL with bound parameters and returns rows as objects. */
+export type QueryRows = (sql: string, params: SqlParams) => Promise<Row[]>;
+
+export const DEFAULT_MAX_EDGES = 20_000;
+
+const num = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
+const str = (x: unknown): string | undefined => (x === null || x === undefined ? undefined : String(x));
+const strList = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v) => v !== null && v !== undefined).map(String) : []);
+
+/** A readable label for a node key when the inventory has no name for it. */
+export function fallbackLabel(key: string): string {
+  if (key === 'internet') return 'Internet';
+  if (key.startsWith('aws:')) return key.slice(4);
+  if (key.startsWith('arn:')) {
+    // arn:partition:service:region:account:resource-type/id or resource-type:id
+    const rest = key.split(':').slice(5).join(':');
+    const slash = rest.lastIndexOf('/');
+    return slash >= 0 ? rest.slice(slash + 1) : rest.replace(/^[a-z-]+:/, '');
+  }
+  if (key.startsWith('sg:')) return key.slice(3).split('+').join(' + ');
+  const colon = key.indexOf(':');
+  return colon >= 0 ? key.slice(colon + 1) : key;
+}
+
+/** The label of a key given the names the inventory knows (security-group sets are joined). */
+function labelOf(key: string, names: Map<string, string>): string {
+  const known = names.get(key);
+  if (known) return known;
+  if (key.startsWith('sg:')) {
+    return key
+      .slice(3)
+      .split('+')
+      .map((g) => names.get('sg:' + g) ?? g)
+      .join(' + ');
+  }
+  return fallbackLabel(key);
+}
+
+/** Names for the given keys (including the members of security-group sets). */
+async function namesFor(query: QueryRows, keys: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = new Set<string>();
+  for (const k of keys) {
+    wanted.add(k);
+    if (k.startsWith('sg:')) for (const g of k.slice(3).split('+')) wanted.add('sg:' + g);
+  }
+  const names = new Map<string, string>();
+  if (wanted.size === 0) return names;
+  // The key list travels as one VARCHAR parameter (keys never contain a newline).
+  const rows = await query(
+    `WITH ${NAMES_CTE}
+     SELECT key, label FROM names
+     WHERE label IS NOT NULL AND key IN (SELECT unnest(string_split($keys, chr(10))))`,
+    { keys: [...wanted].join('\n') },
+  );
+  for (const r of rows) names.set(String(r.key), String(r.label));
+  return names;
+}
+
+function kindOfEdge(kinds: Partial<Record<EdgeKind, number>>): EdgeKind {
+  let best: EdgeKind = 'other';
+  let bestBytes = -1;
+  for (const k of EDGE_KINDS) {
+    const b = kinds[k];
+    if (b !== undefined && b > bestBytes) {
+      best = k;
+      bestBytes = b;
+    }
+  }
+  return best;
+}
+
+/** The graph at the query's level and window: nodes, edges weighted by bytes/flows/cost, findings. */
+export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { maxEdges?: number } = {}): Promise<Graph> {
+  const maxEdges = opts.maxEdges ?? DEFAULT_MAX_EDGES;
+  const k = keyedSql(q);
+  const params = { ...k.params, cap: maxEdges };
+  const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
+  const edgeRows = await query(
+    `WITH k AS (${k.sql}),
+     e AS (SELECT ck, sk, kind, sum(up) AS up, sum(down) AS down, count(*)::DOUBLE AS flows, sum(cost) AS cost, ${flags}
+           FROM k GROUP BY ck, sk, kind),
+     t AS (SELECT ck, sk, sum(up + down) AS total FROM e GROUP BY ck, sk),
+     r AS (SELECT ck, sk, row_number() OVER (ORDER BY total DESC, ck, sk) AS rn, count(*) OVER () AS n FROM t)
+     SELECT e.*, r.n::DOUBLE AS n FROM e JOIN r USING (ck, sk) WHERE r.rn <= $cap::BIGINT
+     ORDER BY ck, sk, kind`,
+    params,
+  );
+  const edges = new Map<string, GraphEdge>();
+  let total = 0;
+  for (const r of edgeRows) {
+    total = num(r.n);
+    const source = String(r.ck);
+    const target = String(r.sk);
+    const id = `${source}\u2192${target}`;
+    let e = edges.get(id);
+    if (!e) {
+      e = { id, source, target, up: 0, down: 0, bytes: 0, flows: 0, cost: 0, kind: 'other', kinds: {}, findings: [] };
+      edges.set(id, e);
+    }
+    const up = num(r.up);
+    const down = num(r.down);
+    e.up += up;
+    e.down += down;
+    e.bytes += up + down;
+    e.flows += num(r.flows);
+    e.cost += num(r.cost);
+    const kind = String(r.kind) as EdgeKind;
+    e.kinds[kind] = (e.kinds[kind] ?? 0) + up + down;
+    for (const [finding, col] of FINDING_COLUMNS) if (r[col] === true && !e.findings.includes(finding)) e.findings.push(finding);
+  }
+  for (const e of edges.values()) e.kind = kindOfEdge(e.kinds);
+
+  const nodeRows = await query(
+    `WITH k AS (${k.sql}),
+     s AS (
+       SELECT ck AS key, coalesce(client_arn, client_node) AS member, client_type AS type, client_kind AS kind,
+              client_account AS account, client_vpc AS vpc, client_az AS az, client_region AS region,
+              down AS b_in, up AS b_out FROM k
+       UNION ALL
+       SELECT sk, coalesce(server_arn, server_node), server_type, server_kind,
+              server_account, server_vpc, server_az, server_region, up, down FROM k)
+     SELECT key, count(DISTINCT member)::DOUBLE AS members,
+       arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
+       CASE WHEN count(DISTINCT account) = 1 AND count(account) = count(*) THEN min(account) END AS account,
+       CASE WHEN count(DISTINCT vpc) = 1 AND count(vpc) = count(*) THEN min(vpc) END AS vpc,
+       CASE WHEN count(DISTINCT az) = 1 AND count(az) = count(*) THEN min(az) END AS az,
+       CASE WHEN count(DISTINCT region) = 1 AND count(region) = count(*) THEN min(region) END AS region,
+       sum(b_in) AS bytes_in, sum(b_out) AS bytes_out
+     FROM s GROUP BY key ORDER BY key`,
+    k.params,
+  );
+  const used = new Set<string>();
+  for (const e of edges.values()) {
+    used.add(e.source);
+    used.add(e.target);
+  }
+  const names = await namesFor(query, used);
+  const nodes: GraphNode[] = [];
+  for (const r of nodeRows) {
+    const id = String(r.key);
+    if (!used.has(id)) continue;
+    const aggregated = q.level !== 'resource' && !id.startsWith('arn:') && id !== 'internet' && !id.startsWith('aws:');
+    const node: GraphNode = {
+      id,
+      label: labelOf(id, names),
+      type: id === 'internet' ? 'internet' : id.startsWith('aws:') ? 'aws-service' : aggregated ? q.level : (str(r.type) ?? 'unknown'),
+      members: num(r.members),
+      bytesIn: num(r.bytes_in),
+      bytesOut: num(r.bytes_out),
+    };
+    const kind = aggregated ? undefined : str(r.kind);
+    if (kind) node.kind = kind;
+    for (const f of ['account', 'vpc', 'az', 'region'] as const) {
+      const v = str(r[f]);
+      if (v) node[f] = v;
+    }
+    nodes.push(node);
+  }
+  const range = await query(
+    `SELECT epoch_ms(min(c.window_start))::DOUBLE AS a, epoch_ms(max(c.window_start))::DOUBLE AS b
+     FROM conversations c WHERE ${filterSql(q).where}`,
+    filterSql(q).params,
+  );
+  return {
+    query: q,
+    nodes,
+    edges: [...edges.values()],
+    droppedEdges: Math.max(0, total - edges.size),
+    dataFrom: range[0]?.a === null || range[0]?.a === undefined ? null : num(range[0].a),
+    dataTo: range[0]?.b === null || range[0]?.b === undefined ? null : num(range[0].b),
+  };
+}
+
+const STEPS_MIN = [1, 5, 15, 60, 180, 360, 720, 1440, 10080];
+
+/** Bytes over time for the brush strip: the whole dataset under the view's filters except the window. */
+export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBuckets = 150): Promise<Timeline> {
+  const f = filterSql(q, { time: false });
+  const range = await query(
+    `SELECT epoch_ms(min(c.window_start))::DOUBLE AS a, epoch_ms(max(c.window_start))::DOUBLE AS b FROM conversations c WHERE ${f.where}`,
+    f.params,
+  );
+  const a = range[0]?.a;
+  const b = range[0]?.b;
+  if (a === null || a === undefined || b === null || b === undefined) return { step: 60_000, buckets: [] };
+  const span = num(b) - num(a) + 60_000;
+  const minutes = STEPS_MIN.find((m) => span / (m * 60_000) <= targetBuckets) ?? STEPS_MIN[STEPS_MIN.length - 1];
+  const step = minutes * 60_000;
+  const rows = await query(
+    `SELECT (epoch_ms(c.window_start) // $step::BIGINT * $step::BIGINT)::DOUBLE AS t,
+            sum(coalesce(c.uploaded, 0) + coalesce(c.downloaded, 0))::DOUBLE AS bytes
+     FROM conversations c WHERE ${f.where} GROUP BY 1 ORDER BY 1`,
+    { ...f.params, step },
+  );
+  return { step, buckets: rows.map((r) => ({ t: num(r.t), bytes: num(r.bytes) })) };
+}
+
+/** The details panel of a node: what it is, where it sits, its tags and its top peers each way. */
+export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node: string): Promise<NodeDetails> {
+  const k = keyedSql(q);
+  const params = { ...k.params, node };
+  const peerRows = await query(
+    `WITH k AS (${k.sql})
+     SELECT CASE WHEN ck = $node THEN 'out' ELSE 'in' END AS dir, CASE WHEN ck = $node THEN sk ELSE ck END AS peer,
+            sum(up + down) AS bytes, count(*)::DOUBLE AS flows
+     FROM k WHERE ck = $node OR sk = $node GROUP BY ALL ORDER BY bytes DESC, peer`,
+    params,
+  );
+  const sideRows = await query(
+    `WITH k AS (${k.sql}),
+     s AS (
+       SELECT coalesce(client_arn, client_node) AS member, client_eni AS eni, client_subnet AS subnet, client_az AS az,
+              client_vpc AS vpc, client_account AS account, client_region AS region, client_type AS type, client_kind AS kind,
+              up + down AS bytes, window_start FROM k WHERE ck = $node
+       UNION ALL
+       SELECT coalesce(server_arn, server_node), server_eni, server_subnet, server_az, server_vpc, server_account,
+              server_region, server_type, server_kind, up + down, window_start FROM k WHERE sk = $node)
+     SELECT member, sum(bytes) AS bytes, arg_max(type, bytes) AS type, arg_max(kind, bytes) AS kind,
+            list(DISTINCT eni) AS enis, list(DISTINCT subnet) AS subnets, list(DISTINCT az) AS azs,
+            list(DISTINCT vpc) AS vpcs, list(DISTINCT account) AS accounts, list(DISTINCT region) AS regions,
+            epoch_ms(max(window_start))::DOUBLE AS last_seen
+     FROM s GROUP BY member ORDER BY bytes DESC, member`,
+    params,
+  );
+  const peersIn: Peer[] = [];
+  const peersOut: Peer[] = [];
+  for (const r of peerRows) {
+    const list = r.dir === 'out' ? peersOut : peersIn;
+    if (list.length < 10) list.push({ id: String(r.peer), label: '', bytes: num(r.bytes), flows: num(r.flows) });
+  }
+  const sets = { enis: new Set<string>(), subnets: new Set<string>(), azs: new Set<string>(), vpcs: new Set<string>(), accounts: new Set<string>(), regions: new Set<string>() };
+  for (const r of sideRows) for (const key of Object.keys(sets) as (keyof typeof sets)[]) for (const v of strList(r[key])) sets[key].add(v);
+  const members = sideRows.slice(0, 50).map((r) => ({ arn: String(r.member), label: '', bytes: num(r.bytes) }));
+  const names = await namesFor(query, [node, ...peersIn.map((p) => p.id), ...peersOut.map((p) => p.id), ...members.map((m) => m.arn)]);
+  for (const p of [...peersIn, ...peersOut]) p.label = labelOf(p.id, names);
+  for (const m of members) m.label = labelOf(m.arn, names);
+
+  // Security groups of the ENIs seen in the window; tags of a single resource (or the app's tag).
+  const enis = [...sets.enis];
+  const sgRows = enis.length
+    ? await query(
+        `WITH g AS (SELECT DISTINCT unnest(security_group_ids) AS id FROM inv_enis
+                    WHERE eni_id IN (SELECT unnest(string_split($enis, chr(10)))))
+         SELECT g.id, sg.group_name AS name FROM g LEFT JOIN inv_security_groups sg ON sg.group_id = g.id ORDER BY g.id`,
+        { enis: enis.join('\n') },
+      )
+    : [];
+  const single = sideRows.length === 1 && String(sideRows[0].member).startsWith('arn:') ? String(sideRows[0].member) : undefined;
+  const arn = node.startsWith('arn:') ? node : single;
+  let tags: { key: string; value: string }[] = [];
+  if (arn) {
+    const at = q.to !== undefined ? tsText(q.to - 1) : undefined;
+    const tagRows = await query(
+      `SELECT key, arg_max(value, valid_from) AS value FROM inv_tags
+       WHERE arn = $arn AND ${at ? 'valid_from <= $at::TIMESTAMP AND valid_to > $at::TIMESTAMP' : 'true'}
+       GROUP BY key ORDER BY key`,
+      at ? { arn, at } : { arn },
+    );
+    tags = tagRows.map((r) => ({ key: String(r.key), value: str(r.value) ?? '' }));
+  } else if (node.startsWith('app:')) {
+    tags = [{ key: q.tagKey, value: node.slice(4) }];
+  }
+  const resource = arn
+    ? (await query(`SELECT type, kind FROM inv_resources WHERE arn = $arn`, { arn }))[0]
+    : undefined;
+  const aggregated = !node.startsWith('arn:') && node !== 'internet' && !node.startsWith('aws:') && q.level !== 'resource';
+  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : aggregated ? q.level
+    : (str(resource?.type) ?? str(sideRows[0]?.type) ?? 'unknown');
+  const details: NodeDetails = {
+    id: node,
+    label: labelOf(node, names),
+    type,
+    accounts: [...sets.accounts].sort(),
+    regions: [...sets.regions].sort(),
+    vpcs: [...sets.vpcs].sort(),
+    subnets: [...sets.subnets].sort(),
+    azs: [...sets.azs].sort(),
+    securityGroups: sgRows.map((r) => (str(r.name) ? { id: String(r.id), name: String(r.name) } : { id: String(r.id) })),
+    tags,
+    members: aggregated ? members : [],
+    peersIn,
+    peersOut,
+  };
+  const kind = aggregated ? undefined : (str(resource?.kind) ?? str(sideRows[0]?.kind));
+  if (kind) details.kind = kind;
+  if (arn) details.arn = arn;
+  return details;
+}
+
+/** The details of an edge: ports and protocols, bytes each way, egress paths, cost, findings. */
+export async function topologyEdgeDetails(query: QueryRows, q: GraphQuery, source: string, target: string): Promise<EdgeDetails> {
+  const k = keyedSql(q);
+  const params = { ...k.params, src: source, dst: target };
+  const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
+  const byPort = await query(
+    `WITH k AS (${k.sql})
+     SELECT protocol::DOUBLE AS protocol, server_port::DOUBLE AS port, sum(up + down) AS bytes, count(*)::DOUBLE AS flows
+     FROM k WHERE ck = $src AND sk = $dst GROUP BY ALL ORDER BY bytes DESC, protocol, port LIMIT 20`,
+    params,
+  );
+  const byPath = await query(
+    `WITH k AS (${k.sql})
+     SELECT coalesce(egress_path, 'unknown') AS path, kind, sum(up) AS up, sum(down) AS down,
+            count(*)::DOUBLE AS flows, sum(cost) AS cost, ${flags}
+     FROM k WHERE ck = $src AND sk = $dst GROUP BY ALL ORDER BY path, kind`,
+    params,
+  );
+  const names = await namesFor(query, [source, target]);
+  const paths = new Map<string, number>();
+  const kinds: Partial<Record<EdgeKind, number>> = {};
+  const findings: Finding[] = [];
+  let up = 0;
+  let down = 0;
+  let flows = 0;
+  let cost = 0;
+  for (const r of byPath) {
+    const b = num(r.up) + num(r.down);
+    up += num(r.up);
+    down += num(r.down);
+    flows += num(r.flows);
+    cost += num(r.cost);
+    paths.set(String(r.path), (paths.get(String(r.path)) ?? 0) + b);
+    const kind = String(r.kind) as EdgeKind;
+    kinds[kind] = (kinds[kind] ?? 0) + b;
+    for (const [finding, col] of FINDING_COLUMNS) if (r[col] === true && !findings.includes(finding)) findings.push(finding);
+  }
+  return {
+    source,
+    target,
+    sourceLabel: labelOf(source, names),
+    targetLabel: labelOf(target, names),
+    up,
+    down,
+    flows,
+    cost,
+    ports: byPort.map((r) => ({
+      protocol: num(r.protocol),
+      port: r.port === null || r.port === undefined ? null : num(r.port),
+      bytes: num(r.bytes),
+      flows: num(r.flows),
+    })),
+    egressPaths: [...paths.entries()].map(([path, bytes]) => ({ path, bytes })).sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path)),
+    kinds,
+    findings,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The SQL behind the topology: every conversation keyed at the chosen level (who is the client node,
+ * who is the server node), classified by how it travelled, flagged by the template findings, and
+ * filtered by the view's window, action, protocol, port and tag. The graph, the details, the
+ * timeline and the "Open in SQL" cells are all built on this one relation, so what the map shows
+ * and what a notebook cell returns are the same thing.
+ *
+ * Parameters are always bound (`$name`), never spliced: `from`/`to` are TIMESTAMP text,
+ * `tagKey`, `fkey`, `fval` VARCHAR, `protocol`/`port` numbers.
+ */
+import type { GraphQuery, Level } from '../../protocol/topology';
+import { costSql } from './cost';
+
+export type SqlParam = string | number | boolean | null;
+export type SqlParams = Record<string, SqlParam>;
+
+/** The edge kind of a conversation row `c` (see EDGE_KINDS). */
+export const KIND_SQL = `CASE
+    WHEN c.action = 'REJECT' THEN 'rejected'
+    WHEN c.egress_path = 'nat-gateway' THEN 'nat'
+    WHEN c.egress_path = 'internet-gateway' THEN 'igw'
+    WHEN c.egress_path IN ('peering-intra-region', 'peering-inter-region', 'transit-gateway') THEN 'peering-tgw'
+    WHEN c.cross_region THEN 'cross-region'
+    WHEN c.cross_az THEN 'cross-az'
+    WHEN c.egress_path IN ('gateway-endpoint', 'interface-endpoint') THEN 'endpoint'
+    WHEN c.egress_path IN ('virtual-private-gateway', 'local-gateway') THEN 'other'
+    WHEN c.client_az IS NOT NULL AND c.client_az = c.server_az THEN 'same-az'
+    WHEN coalesce(c.egress_path, 'same-vpc') = 'same-vpc' AND NOT coalesce(c.cross_vpc, false) THEN 'same-az'
+    ELSE 'other' END`;
+
+/**
+ * The findings, per conversation row `c`:
+ * - ALB bypass: an internal client that is not a load balancer reaches a registered load-balancer
+ *   target directly, on the target's registered port.
+ * - Lambda -> RDS without RDS Proxy: a Lambda function connects to a database itself (through a
+ *   proxy, the server side would be the proxy).
+ * - Cross-AZ: the two sides sit in different AZs.
+ * - NAT traffic that could use a gateway endpoint: S3 or DynamoDB reached through a NAT gateway.
+ */
+export const FINDING_SQL = {
+  'alb-bypass': `(c.client_arn IS NOT NULL AND coalesce(c.client_kind, '') NOT IN ('alb', 'nlb', 'clb', 'gwlb')
+      AND c.action = 'ACCEPT'
+      AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE t.target_arn = c.server_arn
+                  AND (t.port IS NULL OR t.port = c.server_port)
+                  AND coalesce(t.lb_arn, '') <> c.client_arn))`,
+  'lambda-rds-no-proxy': `(c.client_kind = 'lambda' AND c.server_kind IN ('rds', 'aurora') AND c.action = 'ACCEPT')`,
+  'cross-az': `(coalesce(c.cross_az, false) AND c.action = 'ACCEPT')`,
+  'nat-to-endpoint': `(c.egress_path = 'nat-gateway' AND upper(coalesce(c.server_aws_service, '')) IN ('S3', 'DYNAMODB'))`,
+} as const;
+
+const OUTSIDE = (side: string) => `(c.${side}_node = 'internet' OR c.${side}_node LIKE 'aws:%')`;
+
+/** The node key of one side ('client' | 'server') at a level; t is the side's tag alias, e its ENI alias. */
+function keySql(level: Level, side: 'client' | 'server'): string {
+  const node = `coalesce(c.${side}_node, c.${side}_arn, 'addr:' || c.${side}_addr)`;
+  const at = (col: string, prefix: string) =>
+    `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN c.${side}_${col} IS NOT NULL THEN '${prefix}:' || c.${side}_${col} ELSE ${node} END`;
+  const alias = side === 'client' ? 'c' : 's';
+  switch (level) {
+    case 'resource':
+      return node;
+    case 'app':
+      return `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN t${alias}.value IS NOT NULL THEN 'app:' || t${alias}.value ELSE ${node} END`;
+    case 'security-group':
+      return `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN len(coalesce(e${alias}.security_group_ids, [])) > 0
+        THEN 'sg:' || array_to_string(list_sort(e${alias}.security_group_ids), '+') ELSE ${node} END`;
+    case 'subnet':
+      return at('subnet', 'subnet');
+    case 'az':
+      return at('az', 'az');
+    case 'vpc':
+      return at('vpc', 'vpc');
+    case 'account':
+      return at('account', 'account');
+    case 'region':
+      return at('region', 'region');
+  }
+}
+
+/** Timestamps as the text DuckDB casts to TIMESTAMP (UTC). */
+export function tsText(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** The WHERE clause of the view's filters over `conversations c`, with its parameters. */
+export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where: string; params: SqlParams } {
+  const parts: string[] = [];
+  const params: SqlParams = {};
+  if (opts.time !== false && q.from !== undefined) {
+    parts.push('c.window_start >= $from::TIMESTAMP');
+    params.from = tsText(q.from);
+  }
+  if (opts.time !== false && q.to !== undefined) {
+    parts.push('c.window_start < $to::TIMESTAMP');
+    params.to = tsText(q.to);
+  }
+  if (q.action === 'accept') parts.push(`c.action = 'ACCEPT'`);
+  if (q.action === 'reject') parts.push(`c.action = 'REJECT'`);
+  if (q.protocol !== undefined) {
+    parts.push('c.protocol = $protocol::INTEGER');
+    params.protocol = q.protocol;
+  }
+  if (q.port !== undefined) {
+    parts.push('c.server_port = $port::INTEGER');
+    params.port = q.port;
+  }
+  if (q.tag) {
+    const tagged = `(SELECT arn FROM inv_tags WHERE key = $fkey AND value = $fval)`;
+    parts.push(`(c.client_arn IN ${tagged} OR c.server_arn IN ${tagged})`);
+    params.fkey = q.tag.key;
+    params.fval = q.tag.value;
+  }
+  return { where: parts.length ? parts.join('\n    AND ') : 'true', params };
+}
+
+/**
+ * One row per conversation with: ck, sk (client and server node keys), kind, up, down, cost,
+ * the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and every column of
+ * `conversations`.
+ */
+export function keyedSql(q: GraphQuery): { sql: string; params: SqlParams } {
+  const { where, params } = filterSql(q);
+  const joins: string[] = [];
+  if (q.level === 'app') {
+    params.tagKey = q.tagKey;
+    for (const [alias, side] of [['c', 'client'], ['s', 'server']] as const) {
+      joins.push(`LEFT JOIN inv_tags t${alias} ON t${alias}.arn = c.${side}_arn AND t${alias}.key = $tagKey
+      AND c.window_start >= t${alias}.valid_from AND c.window_start < t${alias}.valid_to`);
+    }
+  }
+  if (q.level === 'security-group') {
+    for (const [alias, side] of [['c', 'client'], ['s', 'server']] as const) {
+      joins.push(`LEFT JOIN inv_enis e${alias} ON e${alias}.eni_id = c.${side}_eni
+      AND c.window_start >= e${alias}.valid_from AND c.window_start < e${alias}.valid_to`);
+    }
+  }
+  const sql = `SELECT c.*,
+    ${keySql(q.level, 'client')} AS ck,
+    ${keySql(q.level, 'server')} AS sk,
+    ${KIND_SQL} AS kind,
+    coalesce(c.uploaded, 0)::DOUBLE AS up,
+    coalesce(c.downloaded, 0)::DOUBLE AS down,
+    ${costSql('c')} AS cost,
+    ${FINDING_SQL['alb-bypass']} AS f_alb_bypass,
+    ${FINDING_SQL['lambda-rds-no-proxy']} AS f_lambda_rds,
+    ${FINDING_SQL['cross-az']} AS f_cross_az,
+    ${FINDING_SQL['nat-to-endpoint']} AS f_nat_endpoint
+  FROM conversations c
+  ${joins.join('\n  ')}
+  WHERE ${where}`;
+  return { sql, params };
+}
+
+/** The finding flags in the keyed relation, in FINDINGS order. */
+export const FINDING_COLUMNS = [
+  ['alb-bypass', 'f_alb_bypass'],
+  ['lambda-rds-no-proxy', 'f_lambda_rds'],
+  ['cross-az', 'f_cross_az'],
+  ['nat-to-endpoint', 'f_nat_endpoint'],
+] as const;
+
+/** Known names of node keys: resources, subnets, VPCs, security groups. */
+export const NAMES_CTE = `names AS (
+  SELECT arn AS key, coalesce(name, resource_id) AS label FROM inv_resources
+  UNION ALL SELECT 'subnet:' || subnet_id, name FROM inv_subnets
+  UNION ALL SELECT 'vpc:' || vpc_id, name FROM inv_vpcs
+  UNION ALL SELECT 'sg:' || group_id, group_name FROM inv_security_groups
+)`;

@@ -1,0 +1,434 @@
+/**
+ * The protocol between the topology panel host (src/host/topology.ts) and its webview
+ * (webview/topology/main.ts). Types and runtime guards only: no 'vscode', no DOM, no DuckDB.
+ *
+ * Handshake: the webview posts `{ kind: 'ready', version }` once its script runs; the host answers with
+ * `{ kind: 'init', ... }` (dataset name, the state to restore). Until then the host sends nothing.
+ * Webview -> host: requests `{ kind: 'request', id, method, params }`; each gets exactly one
+ * `{ kind: 'reply', id, ok, result | error }`. Host -> webview notifications: `{ kind: 'notify', event, ... }`.
+ * Both sides check every inbound message with the guards below and drop what does not match.
+ * The webview never sees SQL or credentials: it names what it wants (a level, a window, a node id).
+ */
+
+export const TOPOLOGY_PROTOCOL_VERSION = 1;
+
+export const LEVELS = ['resource', 'app', 'security-group', 'subnet', 'az', 'vpc', 'account', 'region'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const WEIGHTS = ['bytes', 'flows', 'cost'] as const;
+export type Weight = (typeof WEIGHTS)[number];
+
+/** How the traffic of an edge travelled; an edge's colour is the kind carrying most of its bytes. */
+export const EDGE_KINDS = ['same-az', 'cross-az', 'cross-region', 'nat', 'igw', 'peering-tgw', 'endpoint', 'other', 'rejected'] as const;
+export type EdgeKind = (typeof EDGE_KINDS)[number];
+
+/** Findings of the query templates, drawn as highlights on the map. */
+export const FINDINGS = ['alb-bypass', 'lambda-rds-no-proxy', 'cross-az', 'nat-to-endpoint'] as const;
+export type Finding = (typeof FINDINGS)[number];
+
+export const ACTIONS = ['all', 'accept', 'reject'] as const;
+export type ActionFilter = (typeof ACTIONS)[number];
+
+/** What the host aggregates: everything here is applied in SQL. Times are epoch milliseconds, [from, to). */
+export interface GraphQuery {
+  level: Level;
+  /** The tag key that defines an app (level 'app'); default 'app'. */
+  tagKey: string;
+  from?: number;
+  to?: number;
+  action: ActionFilter;
+  protocol?: number;
+  /** Server port. */
+  port?: number;
+  /** Keep conversations where either side carries this tag. */
+  tag?: { key: string; value: string };
+}
+
+export interface GraphNode {
+  /** Stable key at its level: a resource ARN, 'aws:S3', 'internet', 'app:checkout', 'subnet:subnet-1', ... */
+  id: string;
+  label: string;
+  /** The resource type (ec2:instance, ...), or the level for aggregated nodes, or 'aws-service' / 'internet'. */
+  type: string;
+  kind?: string;
+  /** Grouping boxes this node sits in, when it sits in exactly one. */
+  account?: string;
+  vpc?: string;
+  az?: string;
+  region?: string;
+  /** How many resources the node stands for. */
+  members: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface GraphEdge {
+  /** `${source}\u2192${target}` */
+  id: string;
+  /** The client side. */
+  source: string;
+  /** The server side. */
+  target: string;
+  /** uploaded (client -> server) and downloaded (server -> client) bytes. */
+  up: number;
+  down: number;
+  bytes: number;
+  flows: number;
+  /** Estimated transfer cost in USD (see src/core/topology/cost.ts for the rates). */
+  cost: number;
+  kind: EdgeKind;
+  /** Bytes by kind. */
+  kinds: Partial<Record<EdgeKind, number>>;
+  findings: Finding[];
+}
+
+export interface Graph {
+  query: GraphQuery;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Edges left out by the cap (the smallest ones), 0 when none. */
+  droppedEdges: number;
+  /** The window actually covered by the data, epoch ms (null when empty). */
+  dataFrom: number | null;
+  dataTo: number | null;
+}
+
+export interface TimelineBucket {
+  t: number;
+  bytes: number;
+}
+
+export interface Timeline {
+  /** Bucket width in ms. */
+  step: number;
+  buckets: TimelineBucket[];
+}
+
+export interface Peer {
+  id: string;
+  label: string;
+  bytes: number;
+  flows: number;
+}
+
+export interface NodeDetails {
+  id: string;
+  label: string;
+  type: string;
+  kind?: string;
+  arn?: string;
+  accounts: string[];
+  regions: string[];
+  vpcs: string[];
+  subnets: string[];
+  azs: string[];
+  securityGroups: { id: string; name?: string }[];
+  tags: { key: string; value: string }[];
+  /** Resources the node stands for (aggregated levels), by bytes, at most 50. */
+  members: { arn: string; label: string; bytes: number }[];
+  /** Clients of this node (traffic in) and servers it calls (traffic out), by bytes, at most 10 each. */
+  peersIn: Peer[];
+  peersOut: Peer[];
+}
+
+export interface EdgeDetails {
+  source: string;
+  target: string;
+  sourceLabel: string;
+  targetLabel: string;
+  up: number;
+  down: number;
+  flows: number;
+  cost: number;
+  ports: { protocol: number; port: number | null; bytes: number; flows: number }[];
+  egressPaths: { path: string; bytes: number }[];
+  kinds: Partial<Record<EdgeKind, number>>;
+  findings: Finding[];
+}
+
+/** What the webview remembers (getState/setState, and the panel serializer on restart). */
+export interface ViewState {
+  query: GraphQuery;
+  weight: Weight;
+  minBytes: number;
+  search: string;
+  highlights: Finding[];
+  /** Neighbourhood focus: a node and a hop count. */
+  focus?: { node: string; hops: number };
+  selection?: { type: 'node' | 'edge'; id: string };
+  zoom?: { x: number; y: number; k: number };
+  /** Period compare: the other window (epoch ms). */
+  compare?: { from: number; to: number };
+  /** Cached node positions by id (rounded), so the map comes back the same. */
+  positions?: Record<string, [number, number]>;
+}
+
+/** Every request: its parameters and its result. */
+export interface TopologyMethods {
+  graph: { params: GraphQuery; result: Graph };
+  timeline: { params: GraphQuery; result: Timeline };
+  nodeDetails: { params: { query: GraphQuery; node: string }; result: NodeDetails };
+  edgeDetails: { params: { query: GraphQuery; source: string; target: string }; result: EdgeDetails };
+  /** Opens a notebook cell with SQL filtered to the node or edge, parameters bound. */
+  openInSql: { params: { query: GraphQuery; node?: string; source?: string; target?: string }; result: { opened: boolean } };
+  copyText: { params: { text: string }; result: { copied: boolean } };
+  /** Saves an export; `data` is SVG text or a PNG data URL. */
+  exportImage: { params: { format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
+}
+export type TopologyMethod = keyof TopologyMethods;
+export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
+  'graph',
+  'timeline',
+  'nodeDetails',
+  'edgeDetails',
+  'openInSql',
+  'copyText',
+  'exportImage',
+];
+
+export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: TopologyMethods[M]['params'];
+}
+
+export interface ReadyMessage {
+  kind: 'ready';
+  version: number;
+}
+
+/** The webview tells the host what to persist for the serializer (the same object as setState). */
+export interface StateMessage {
+  kind: 'state';
+  state: ViewState;
+}
+
+export type WebviewToHost = TopologyRequest | ReadyMessage | StateMessage;
+
+export interface InitMessage {
+  kind: 'init';
+  version: number;
+  dataset: string | null;
+  state: ViewState | null;
+}
+
+export type TopologyReply =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+export interface NotifyMessage {
+  kind: 'notify';
+  event: 'datasetChanged';
+  dataset: string | null;
+}
+
+export type HostToWebview = InitMessage | TopologyReply | NotifyMessage;
+
+// ------------------------------------------------------------------------------------------ guards
+
+type Guard<T> = (x: unknown) => x is T;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+const isInt = (x: unknown): x is number => Number.isInteger(x);
+function oneOf<T extends string>(values: readonly T[]): Guard<T> {
+  return (x): x is T => typeof x === 'string' && (values as readonly string[]).includes(x);
+}
+function arrayOf<T>(g: Guard<T>): Guard<T[]> {
+  return (x): x is T[] => Array.isArray(x) && x.every(g);
+}
+function opt<T>(g: Guard<T>): Guard<T | undefined> {
+  return (x): x is T | undefined => x === undefined || g(x);
+}
+function nullable<T>(g: Guard<T>): Guard<T | null> {
+  return (x): x is T | null => x === null || g(x);
+}
+/** An object whose listed fields match; other fields are not allowed. */
+function shape<T>(fields: Record<string, Guard<unknown>>): Guard<T> {
+  return (x): x is T => {
+    if (!isObject(x)) return false;
+    for (const k of Object.keys(x)) if (!(k in fields)) return false;
+    for (const [k, g] of Object.entries(fields)) if (!g(x[k])) return false;
+    return true;
+  };
+}
+function record<T>(keys: Guard<string>, values: Guard<T>): Guard<Record<string, T>> {
+  return (x): x is Record<string, T> => isObject(x) && Object.entries(x).every(([k, v]) => keys(k) && values(v));
+}
+
+/** Text the webview may send: bounded so a bad message cannot make the host build huge SQL. */
+const isShortString = (x: unknown): x is string => typeof x === 'string' && x.length <= 2048;
+const isTime = (x: unknown): x is number => isNum(x) && x >= 0 && x < 1e15;
+
+export const isLevel = oneOf(LEVELS);
+export const isWeight = oneOf(WEIGHTS);
+export const isEdgeKind = oneOf(EDGE_KINDS);
+export const isFinding = oneOf(FINDINGS);
+
+export const isGraphQuery: Guard<GraphQuery> = shape<GraphQuery>({
+  level: isLevel,
+  tagKey: (x): x is string => isShortString(x) && x.length > 0,
+  from: opt(isTime),
+  to: opt(isTime),
+  action: oneOf(ACTIONS),
+  protocol: opt((x): x is number => isInt(x) && x >= 0 && x <= 255),
+  port: opt((x): x is number => isInt(x) && x >= 0 && x <= 65535),
+  tag: opt(shape({ key: isShortString, value: isShortString })),
+});
+
+const isPoint = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && isNum(x[0]) && isNum(x[1]);
+
+export const isViewState: Guard<ViewState> = shape<ViewState>({
+  query: isGraphQuery,
+  weight: isWeight,
+  minBytes: (x): x is number => isNum(x) && x >= 0,
+  search: isShortString,
+  highlights: arrayOf(isFinding),
+  focus: opt(shape({ node: isShortString, hops: (x): x is number => isInt(x) && x >= 0 && x <= 10 })),
+  selection: opt(shape({ type: oneOf(['node', 'edge'] as const), id: isShortString })),
+  zoom: opt(shape({ x: isNum, y: isNum, k: (x): x is number => isNum(x) && x > 0 })),
+  compare: opt(shape({ from: isTime, to: isTime })),
+  positions: opt(record(isString, isPoint)),
+});
+
+const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {
+  graph: isGraphQuery,
+  timeline: isGraphQuery,
+  nodeDetails: shape({ query: isGraphQuery, node: isShortString }),
+  edgeDetails: shape({ query: isGraphQuery, source: isShortString, target: isShortString }),
+  openInSql: shape({ query: isGraphQuery, node: opt(isShortString), source: opt(isShortString), target: opt(isShortString) }),
+  copyText: shape({ text: isShortString }),
+  // an SVG or PNG of a big graph is large, but not unbounded
+  exportImage: shape({
+    format: oneOf(['svg', 'png'] as const),
+    data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024,
+  }),
+};
+
+/** Runtime guard for everything the host receives from the webview. */
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  if (!isObject(x)) return false;
+  if (x.kind === 'ready') return isInt(x.version) && Object.keys(x).length === 2;
+  if (x.kind === 'state') return isViewState(x.state) && Object.keys(x).length === 2;
+  if (x.kind === 'request') {
+    if (!isInt(x.id) || x.id < 0 || typeof x.method !== 'string') return false;
+    if (!(TOPOLOGY_METHODS as readonly string[]).includes(x.method)) return false;
+    return paramGuards[x.method as TopologyMethod](x.params) && Object.keys(x).length === 4;
+  }
+  return false;
+}
+
+/** Runtime guard for everything the webview receives from the host (results are checked per method). */
+export function isHostToWebview(x: unknown): x is HostToWebview {
+  if (!isObject(x)) return false;
+  if (x.kind === 'init') return isInt(x.version) && nullable(isString)(x.dataset) && (x.state === null || isViewState(x.state));
+  if (x.kind === 'notify') return x.event === 'datasetChanged' && nullable(isString)(x.dataset);
+  if (x.kind === 'reply') {
+    if (!isInt(x.id) || !isBool(x.ok)) return false;
+    return x.ok ? 'result' in x : isString(x.error);
+  }
+  return false;
+}
+
+const isKinds = record(isEdgeKind, isNum);
+
+export const isGraphNode: Guard<GraphNode> = shape<GraphNode>({
+  id: isString,
+  label: isString,
+  type: isString,
+  kind: opt(isString),
+  account: opt(isString),
+  vpc: opt(isString),
+  az: opt(isString),
+  region: opt(isString),
+  members: isNum,
+  bytesIn: isNum,
+  bytesOut: isNum,
+});
+
+export const isGraphEdge: Guard<GraphEdge> = shape<GraphEdge>({
+  id: isString,
+  source: isString,
+  target: isString,
+  up: isNum,
+  down: isNum,
+  bytes: isNum,
+  flows: isNum,
+  cost: isNum,
+  kind: isEdgeKind,
+  kinds: isKinds,
+  findings: arrayOf(isFinding),
+});
+
+export const isGraph: Guard<Graph> = shape<Graph>({
+  query: isGraphQuery,
+  nodes: arrayOf(isGraphNode),
+  edges: arrayOf(isGraphEdge),
+  droppedEdges: isNum,
+  dataFrom: nullable(isNum),
+  dataTo: nullable(isNum),
+});
+
+export const isTimeline: Guard<Timeline> = shape<Timeline>({
+  step: isNum,
+  buckets: arrayOf(shape({ t: isNum, bytes: isNum })),
+});
+
+const isPeer = shape<Peer>({ id: isString, label: isString, bytes: isNum, flows: isNum });
+
+export const isNodeDetails: Guard<NodeDetails> = shape<NodeDetails>({
+  id: isString,
+  label: isString,
+  type: isString,
+  kind: opt(isString),
+  arn: opt(isString),
+  accounts: arrayOf(isString),
+  regions: arrayOf(isString),
+  vpcs: arrayOf(isString),
+  subnets: arrayOf(isString),
+  azs: arrayOf(isString),
+  securityGroups: arrayOf(shape({ id: isString, name: opt(isString) })),
+  tags: arrayOf(shape({ key: isString, value: isString })),
+  members: arrayOf(shape({ arn: isString, label: isString, bytes: isNum })),
+  peersIn: arrayOf(isPeer),
+  peersOut: arrayOf(isPeer),
+});
+
+export const isEdgeDetails: Guard<EdgeDetails> = shape<EdgeDetails>({
+  source: isString,
+  target: isString,
+  sourceLabel: isString,
+  targetLabel: isString,
+  up: isNum,
+  down: isNum,
+  flows: isNum,
+  cost: isNum,
+  ports: arrayOf(shape({ protocol: isNum, port: nullable(isNum), bytes: isNum, flows: isNum })),
+  egressPaths: arrayOf(shape({ path: isString, bytes: isNum })),
+  kinds: isKinds,
+  findings: arrayOf(isFinding),
+});
+
+/** The guard for each method's result, used by the webview on every reply. */
+export const resultGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['result']> } = {
+  graph: isGraph,
+  timeline: isTimeline,
+  nodeDetails: isNodeDetails,
+  edgeDetails: isEdgeDetails,
+  openInSql: shape({ opened: isBool }),
+  copyText: shape({ copied: isBool }),
+  exportImage: shape({ saved: nullable(isString) }),
+};
+
+export function defaultQuery(): GraphQuery {
+  return { level: 'resource', tagKey: 'app', action: 'all' };
+}
+
+export function defaultViewState(): ViewState {
+  return { query: defaultQuery(), weight: 'bytes', minBytes: 0, search: '', highlights: [] };
+}
