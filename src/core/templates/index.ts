@@ -1,0 +1,129 @@
+/**
+ * Query templates: `.sql` files with a header of comment lines, each answering one question.
+ *
+ *   -- title: Cross-AZ traffic by app pair
+ *   -- description: What crossed Availability Zones, ...
+ *   -- param: tag_key VARCHAR = app -- the tag that names an app
+ *
+ * The SQL refers to parameters as `$name`; values are always bound, never pasted into the SQL.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { BoundParams, QueryTemplate, TemplateParam } from '../api';
+
+export class TemplateError extends Error {}
+
+const PARAM_TYPES = new Set(['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'DATE']);
+
+/** Parses one template file's text. Errors name the file and line. */
+export function parseTemplate(text: string, file: string): QueryTemplate {
+  const lines = text.split(/\r?\n/);
+  let title = '';
+  let description = '';
+  const params: TemplateParam[] = [];
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    const m = /^--\s*(title|description|param):\s*(.*)$/i.exec(line);
+    if (!m) {
+      if (line.startsWith('--')) continue; // a plain comment inside the header
+      break;
+    }
+    const [, key, rest] = m;
+    if (key.toLowerCase() === 'title') title = rest.trim();
+    else if (key.toLowerCase() === 'description') description = (description ? description + ' ' : '') + rest.trim();
+    else {
+      const p = /^([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z]+)\s*(?:=\s*(.*?))?\s*(?:--\s*(.*))?$/.exec(rest.trim());
+      if (!p) throw new TemplateError(`${file}:${i + 1}: a param line reads "-- param: <name> <TYPE> [= default] [-- description]"`);
+      const type = p[2].toUpperCase();
+      if (!PARAM_TYPES.has(type)) throw new TemplateError(`${file}:${i + 1}: parameter ${p[1]} has type ${p[2]}; use one of ${[...PARAM_TYPES].join(', ')}`);
+      params.push({ name: p[1], type, default: p[3] ?? '', description: p[4]?.trim() });
+    }
+  }
+  const sql = lines.slice(i).join('\n').trim().replace(/;\s*$/, '');
+  if (!title) throw new TemplateError(`${file}: the header has no "-- title: ..." line`);
+  if (!sql) throw new TemplateError(`${file}: no SQL after the header`);
+  for (const p of params) {
+    if (!new RegExp(`\\$${p.name}\\b`).test(sql)) throw new TemplateError(`${file}: parameter ${p.name} is declared but the SQL never uses $${p.name}`);
+  }
+  for (const m of sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    if (!params.some((p) => p.name === m[1])) throw new TemplateError(`${file}: the SQL uses $${m[1]} but the header declares no such param`);
+  }
+  return { id: basename(file).replace(/\.sql$/i, ''), title, description, params, sql, file };
+}
+
+/** The built-in templates folder: `templates/` at the package root, found from this file upward. */
+export function builtinTemplatesDir(): string {
+  let dir = __dirname;
+  for (let k = 0; k < 6; k++) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(join(candidate, 'top-talkers.sql'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new TemplateError(`the built-in templates folder was not found above ${__dirname}`);
+}
+
+/** Every template: the built-in ones, then each extra folder's `.sql` files (a later id overrides). */
+export function listTemplates(extraDirs: string[] = []): QueryTemplate[] {
+  const byId = new Map<string, QueryTemplate>();
+  for (const dir of [builtinTemplatesDir(), ...extraDirs]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.sql')).sort()) {
+      const file = join(dir, name);
+      const t = parseTemplate(readFileSync(file, 'utf8'), file);
+      byId.set(t.id, t);
+    }
+  }
+  return [...byId.values()];
+}
+
+export function findTemplate(id: string, extraDirs: string[] = []): QueryTemplate {
+  const all = listTemplates(extraDirs);
+  const t = all.find((x) => x.id === id);
+  if (!t) throw new TemplateError(`no template "${id}"; templates: ${all.map((x) => x.id).join(', ')}`);
+  return t;
+}
+
+function convert(p: TemplateParam, raw: string): BoundParams[string] {
+  const v = raw.trim();
+  if (v === '') return null;
+  const bad = () => new TemplateError(`parameter ${p.name}: "${raw}" is not a ${p.type}`);
+  switch (p.type) {
+    case 'INTEGER':
+    case 'BIGINT':
+      if (!/^-?\d+$/.test(v)) throw bad();
+      return p.type === 'BIGINT' ? BigInt(v) : Number(v);
+    case 'DOUBLE': {
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw bad();
+      return n;
+    }
+    case 'BOOLEAN':
+      if (!/^(true|false)$/i.test(v)) throw bad();
+      return v.toLowerCase() === 'true';
+    case 'TIMESTAMP':
+      if (!/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v)) throw bad();
+      return v.replace('T', ' ').replace(/Z$/, '');
+    case 'DATE':
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw bad();
+      return v;
+    default:
+      return v;
+  }
+}
+
+/**
+ * The template's SQL and its parameters, bound from user text (defaults where not given). Unknown
+ * names and values of the wrong type are errors naming the parameter.
+ */
+export function bindTemplate(t: QueryTemplate, values: Record<string, string> = {}): { sql: string; params: BoundParams } {
+  for (const k of Object.keys(values)) {
+    if (!t.params.some((p) => p.name === k)) {
+      throw new TemplateError(`template ${t.id} has no parameter "${k}" (it has: ${t.params.map((p) => p.name).join(', ') || 'none'})`);
+    }
+  }
+  const params: BoundParams = {};
+  for (const p of t.params) params[p.name] = convert(p, values[p.name] ?? p.default ?? '');
+  return { sql: t.sql, params };
+}
