@@ -1,0 +1,148 @@
+/**
+ * Client configuration shared by every AWS call: region, a credentials *provider* (so expiring credentials
+ * refresh), configured endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, a profile's endpoint_url or
+ * [services] section), a custom CA bundle (AWS_CA_BUNDLE / ca_bundle, NODE_EXTRA_CA_CERTS), an HTTPS proxy
+ * (HTTPS_PROXY, NO_PROXY, or the editor's setting), and the SDK's adaptive retry for throttling.
+ */
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+
+/** The SDK service ids used by configured endpoints: env AWS_ENDPOINT_URL_<ID> and `[services]` keys (lower case). */
+export type ServiceId =
+  | 'EC2'
+  | 'STS'
+  | 'S3'
+  | 'CLOUDWATCH_LOGS'
+  | 'ATHENA'
+  | 'ELASTIC_LOAD_BALANCING_V2'
+  | 'RDS'
+  | 'LAMBDA'
+  | 'ELASTICACHE'
+  | 'RESOURCE_GROUPS_TAGGING_API'
+  | 'CLOUDTRAIL';
+
+export interface AwsSettings {
+  /** The starting profile's non-secret settings (profileSettings()); used for endpoint_url, ca_bundle, region. */
+  profileSettings?: Record<string, string>;
+  /** An endpoint for every service (overrides the environment and the profile). */
+  endpoint?: string;
+  /** A PEM file of extra trusted CAs (else AWS_CA_BUNDLE or the profile's ca_bundle). */
+  caBundle?: string;
+  /** An HTTP(S) proxy URL (else HTTPS_PROXY / https_proxy; NO_PROXY is honoured). */
+  proxy?: string;
+  /** Attempts per call, including the first (adaptive retry). Default 5. */
+  maxAttempts?: number;
+  /** Per-request socket timeout in ms. Default 60 s. */
+  requestTimeout?: number;
+  /** Environment to read (tests pass their own). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The endpoint configured for a service, following the SDK's precedence for configured endpoints. */
+export function configuredEndpoint(service: ServiceId, s: AwsSettings): string | undefined {
+  if (s.endpoint) return s.endpoint;
+  const env = s.env ?? process.env;
+  const p = s.profileSettings ?? {};
+  const ignore = (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? p.ignore_configured_endpoint_urls ?? '').toLowerCase() === 'true';
+  if (ignore) return undefined;
+  return (
+    env[`AWS_ENDPOINT_URL_${service}`] ||
+    env.AWS_ENDPOINT_URL ||
+    p[`services.${service.toLowerCase()}.endpoint_url`] ||
+    p.endpoint_url ||
+    undefined
+  );
+}
+
+function readCa(s: AwsSettings): string[] | undefined {
+  const env = s.env ?? process.env;
+  const files = [s.caBundle ?? env.AWS_CA_BUNDLE ?? s.profileSettings?.ca_bundle, env.NODE_EXTRA_CA_CERTS].filter(
+    (x): x is string => !!x,
+  );
+  if (files.length === 0) return undefined;
+  const extra = files.map((f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the CA bundle ${f}: ${(err as Error).message}`);
+    }
+  });
+  return [...rootCertificates, ...extra];
+}
+
+function noProxy(host: string, env: NodeJS.ProcessEnv): boolean {
+  const list = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const h = host.toLowerCase();
+  return list.some((n) => n === '*' || h === n || h.endsWith(n.startsWith('.') ? n : '.' + n));
+}
+
+/** The proxy URL that applies to requests to `host`, if any. */
+export function proxyFor(host: string, s: AwsSettings): string | undefined {
+  const env = s.env ?? process.env;
+  const proxy = s.proxy ?? env.HTTPS_PROXY ?? env.https_proxy;
+  if (!proxy) return undefined;
+  return noProxy(host, env) ? undefined : proxy;
+}
+
+/** A fresh HTTP handler for one client (a client's destroy() also closes its agents). */
+export function httpHandler(service: ServiceId, region: string, s: AwsSettings): NodeHttpHandler {
+  const ca = readCa(s);
+  const endpoint = configuredEndpoint(service, s);
+  const host = endpoint ? new URL(endpoint).hostname : `${service.toLowerCase()}.${region}.amazonaws.com`;
+  const proxy = proxyFor(host, s);
+  const agentOptions = { keepAlive: true, maxSockets: 50, ...(ca ? { ca } : {}) };
+  let httpsAgent: https.Agent;
+  let httpAgent: http.Agent;
+  if (proxy) {
+    const agent = new HttpsProxyAgent(proxy, agentOptions);
+    httpsAgent = agent as unknown as https.Agent;
+    httpAgent = agent as unknown as http.Agent;
+  } else {
+    httpsAgent = new https.Agent(agentOptions);
+    httpAgent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+  }
+  return new NodeHttpHandler({
+    httpsAgent,
+    httpAgent,
+    connectionTimeout: 10_000,
+    requestTimeout: s.requestTimeout ?? 60_000,
+  });
+}
+
+export interface ClientConfig {
+  region: string;
+  credentials: AwsCredentialIdentityProvider;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  requestHandler: NodeHttpHandler;
+  maxAttempts: number;
+  retryMode: 'adaptive';
+}
+
+/** The configuration object for an SDK v3 client of `service` in `region`. */
+export function clientConfig(
+  service: ServiceId,
+  region: string,
+  credentials: AwsCredentialIdentityProvider,
+  s: AwsSettings,
+): ClientConfig {
+  const endpoint = configuredEndpoint(service, s);
+  const cfg: ClientConfig = {
+    region,
+    credentials,
+    requestHandler: httpHandler(service, region, s),
+    maxAttempts: s.maxAttempts ?? 5,
+    retryMode: 'adaptive',
+  };
+  if (endpoint) {
+    cfg.endpoint = endpoint;
+    // Custom S3 endpoints (local servers, S3-compatible stores) rarely resolve bucket subdomains.
+    if (service === 'S3') cfg.forcePathStyle = true;
+  }
+  return cfg;
+}

@@ -1,0 +1,722 @@
+/**
+ * A local AWS endpoint for tests: one HTTP server on 127.0.0.1 that speaks the wire protocols the SDK uses
+ * (EC2 query/XML, awsQuery XML for STS/ELBv2/RDS/ElastiCache, JSON 1.1 for CloudWatch Logs/Athena/tagging/
+ * CloudTrail, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
+ *   <estate>/inventory/<account>/<region>/<service>.<Operation>.json   (SDK output shapes)
+ *   <estate>/flowlogs/<bucket>/<key…>                                 (S3 objects)
+ *   <estate>/flowlogs/cloudwatch/<log-group>/<stream>.json            (FilterLogEvents output shape)
+ * The caller's account is the one its credentials belong to: long-term keys are configured, temporary ones are
+ * issued by AssumeRole (which checks the role name, the external id and the MFA code). Faults can be switched on
+ * per service/operation/account/region/key: throttling, 5xx, AccessDenied, expired tokens, connection resets
+ * and truncated bodies.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, sep } from 'node:path';
+import * as athenaSdk from '@aws-sdk/client-athena';
+import * as cloudtrailSdk from '@aws-sdk/client-cloudtrail';
+import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
+import * as ec2Sdk from '@aws-sdk/client-ec2';
+import * as elbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as elasticacheSdk from '@aws-sdk/client-elasticache';
+import * as lambdaSdk from '@aws-sdk/client-lambda';
+import * as rdsSdk from '@aws-sdk/client-rds';
+import * as taggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { ec2ErrorXml, ec2Xml, jsonValue, operationSchema, queryErrorXml, queryXml, s3ErrorXml, xmlEscape } from './wire';
+
+export interface EndpointUser {
+  accessKeyId: string;
+  secretAccessKey: string;
+  account: string;
+  /** IAM user name; the ARN is arn:aws:iam::<account>:user/<name>. */
+  name?: string;
+}
+
+export interface EndpointRole {
+  /** Role name, e.g. FlowLogIntrospector. */
+  name: string;
+  /** Accounts where it exists; default every account of the estate. */
+  accounts?: string[];
+  externalId?: string;
+  mfaSerial?: string;
+  mfaCode?: string;
+  /** Lifetime of issued credentials (default: the requested DurationSeconds). */
+  sessionSeconds?: number;
+}
+
+export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'expired-token' | 'reset' | 'truncate';
+
+export interface Fault {
+  kind: FaultKind;
+  /** Signing name: ec2, sts, s3, logs, athena, elasticloadbalancing, rds, lambda, elasticache, tagging, cloudtrail. */
+  service?: string;
+  op?: string;
+  account?: string;
+  region?: string;
+  /** S3: a substring of the object key. */
+  key?: string;
+  /** How many requests it hits (default: every matching request). */
+  times?: number;
+}
+
+export interface AthenaEngine {
+  run(sql: string, ctx: { database?: string; catalog?: string }): Promise<{ columns: { name: string; type: string }[]; rows: (string | null)[][] }>;
+}
+
+export interface EndpointOptions {
+  estateDir: string;
+  users?: EndpointUser[];
+  roles?: EndpointRole[];
+  /** Items per page for every paginated API (default 25), so pagination is always exercised. */
+  pageSize?: number;
+  athena?: AthenaEngine;
+}
+
+export interface RequestRecord {
+  service: string;
+  op: string;
+  account?: string;
+  region?: string;
+  status: number;
+  fault?: FaultKind;
+  key?: string;
+}
+
+export interface AwsEndpoint {
+  url: string;
+  faults: Fault[];
+  requests: RequestRecord[];
+  /** Every SQL text Athena received. */
+  athenaQueries: string[];
+  close(): Promise<void>;
+}
+
+interface Identity {
+  account: string;
+  arn: string;
+  userId: string;
+  secret: string;
+  token?: string;
+  expires?: number;
+}
+
+// Pagination of each list API: the list member, the request/response token names and the request page size.
+interface Paging {
+  list: string;
+  tokenIn?: string;
+  tokenOut?: string;
+  limit?: string;
+  parent?: string;
+}
+const EC2: Record<string, Paging> = Object.fromEntries(
+  [
+    ['DescribeNetworkInterfaces', 'NetworkInterfaces'],
+    ['DescribeInstances', 'Reservations'],
+    ['DescribeSubnets', 'Subnets'],
+    ['DescribeVpcs', 'Vpcs'],
+    ['DescribeSecurityGroups', 'SecurityGroups'],
+    ['DescribeNatGateways', 'NatGateways'],
+    ['DescribeInternetGateways', 'InternetGateways'],
+    ['DescribeVpcEndpoints', 'VpcEndpoints'],
+    ['DescribeVpcPeeringConnections', 'VpcPeeringConnections'],
+    ['DescribeTransitGatewayAttachments', 'TransitGatewayAttachments'],
+    ['DescribeManagedPrefixLists', 'PrefixLists'],
+    ['GetManagedPrefixListEntries', 'Entries'],
+    ['DescribeFlowLogs', 'FlowLogs'],
+  ].map(([op, list]) => [
+    op!,
+    { list: list!, tokenIn: 'NextToken', tokenOut: 'NextToken', limit: 'MaxResults', ...(op === 'GetManagedPrefixListEntries' ? { parent: 'PrefixListId' } : {}) },
+  ]),
+);
+const QUERY_SERVICES: Record<string, { client: Record<string, unknown>; xmlns: string; ops: Record<string, Paging> }> = {
+  elasticloadbalancing: {
+    client: elbSdk as never,
+    xmlns: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+    ops: {
+      DescribeLoadBalancers: { list: 'LoadBalancers', tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'PageSize' },
+      DescribeTargetGroups: { list: 'TargetGroups', tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'PageSize' },
+      DescribeTargetHealth: { list: 'TargetHealthDescriptions', parent: 'TargetGroupArn' },
+    },
+  },
+  rds: {
+    client: rdsSdk as never,
+    xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    ops: {
+      DescribeDBInstances: { list: 'DBInstances', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
+      DescribeDBClusters: { list: 'DBClusters', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
+      DescribeDBProxies: { list: 'DBProxies', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
+      DescribeDBProxyTargets: { list: 'Targets', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords', parent: 'DBProxyName' },
+    },
+  },
+  elasticache: {
+    client: elasticacheSdk as never,
+    xmlns: 'http://elasticache.amazonaws.com/doc/2015-02-02/',
+    ops: { DescribeCacheClusters: { list: 'CacheClusters', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' } },
+  },
+};
+const JSON_SERVICES: Record<string, { client: Record<string, unknown>; ops: Record<string, Paging> }> = {
+  tagging: { client: taggingSdk as never, ops: { GetResources: { list: 'ResourceTagMappingList', tokenIn: 'PaginationToken', tokenOut: 'PaginationToken', limit: 'ResourcesPerPage' } } },
+  cloudtrail: { client: cloudtrailSdk as never, ops: { LookupEvents: { list: 'Events', tokenIn: 'NextToken', tokenOut: 'NextToken', limit: 'MaxResults' } } },
+};
+
+function errorCodes(service: string, kind: FaultKind): { code: string; status: number } {
+  const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+  switch (kind) {
+    case 'throttle':
+      if (service === 'ec2') return { code: 'RequestLimitExceeded', status: 503 };
+      if (service === 's3') return { code: 'SlowDown', status: 503 };
+      if (service === 'athena' || service === 'lambda') return { code: 'TooManyRequestsException', status: 429 };
+      if (service === 'tagging') return { code: 'ThrottledException', status: 400 };
+      return { code: json ? 'ThrottlingException' : 'Throttling', status: 400 };
+    case 'server-error':
+      if (service === 'ec2' || service === 's3') return { code: 'InternalError', status: 500 };
+      return { code: json ? 'ServiceUnavailableException' : 'InternalFailure', status: 500 };
+    case 'access-denied':
+      if (service === 'ec2') return { code: 'UnauthorizedOperation', status: 403 };
+      return { code: json ? 'AccessDeniedException' : 'AccessDenied', status: 403 };
+    case 'expired-token':
+      if (service === 'ec2') return { code: 'RequestExpired', status: 400 };
+      return { code: json ? 'ExpiredTokenException' : 'ExpiredToken', status: 400 };
+    default:
+      return { code: 'InternalError', status: 500 };
+  }
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function asArray<T>(v: T | T[]): T[] {
+  return Array.isArray(v) ? v : [v];
+}
+
+export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoint> {
+  const pageSize = opts.pageSize ?? 25;
+  const inventoryDir = join(opts.estateDir, 'inventory');
+  const flowDir = join(opts.estateDir, 'flowlogs');
+  const accounts = existsSync(inventoryDir) ? readdirSync(inventoryDir).filter((a) => /^\d{12}$/.test(a)) : [];
+  const roles = opts.roles ?? [{ name: 'FlowLogIntrospector' }];
+  const identities = new Map<string, Identity>();
+  for (const u of opts.users ?? []) {
+    identities.set(u.accessKeyId, { account: u.account, arn: `arn:aws:iam::${u.account}:user/${u.name ?? 'tester'}`, userId: 'AIDA' + u.accessKeyId.slice(4), secret: u.secretAccessKey });
+  }
+  const faults: Fault[] = [];
+  const requests: RequestRecord[] = [];
+  const athenaQueries: string[] = [];
+  const queries = new Map<string, { sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string }>();
+  let counter = 0;
+  const rid = () => `req-${(++counter).toString(16).padStart(8, '0')}`;
+
+  // ---------------------------------------------------------------- estate data
+  const docCache = new Map<string, unknown[]>();
+  function documents(account: string, region: string, op: string): unknown[] {
+    const dir = join(inventoryDir, account, region);
+    const key = `${dir}|${op}`;
+    const hit = docCache.get(key);
+    if (hit) return hit;
+    const docs: unknown[] = [];
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir).sort()) {
+        if (!f.endsWith(`.${op}.json`)) continue;
+        docs.push(...asArray(JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown));
+      }
+    }
+    docCache.set(key, docs);
+    return docs;
+  }
+  function items(account: string, region: string, op: string, p: Paging, parentValue?: string): unknown[] {
+    const out: unknown[] = [];
+    for (const d of documents(account, region, op)) {
+      const doc = d as Record<string, unknown>;
+      if (p.parent && parentValue !== undefined && doc[p.parent] !== parentValue) continue;
+      const list = doc[p.list];
+      if (Array.isArray(list)) out.push(...list);
+    }
+    return out;
+  }
+  function page(all: unknown[], token: string | undefined, limit: string | undefined): { slice: unknown[]; next?: string } {
+    const start = token ? Number(Buffer.from(token, 'base64').toString('utf8').split(':')[1]) : 0;
+    const n = Math.min(pageSize, limit ? Number(limit) || pageSize : pageSize);
+    const slice = all.slice(start, start + n);
+    const next = start + n < all.length ? Buffer.from(`page:${start + n}`).toString('base64') : undefined;
+    return next ? { slice, next } : { slice };
+  }
+
+  // CloudWatch Logs: every group folder under flowlogs/cloudwatch
+  const cwDir = join(flowDir, 'cloudwatch');
+  let cwGroups: Map<string, { logStreamName: string; timestamp: number; message: string; ingestionTime?: number; eventId?: string }[]> | undefined;
+  function logGroups() {
+    if (cwGroups) return cwGroups;
+    cwGroups = new Map();
+    for (const f of listFiles(cwDir)) {
+      if (!f.endsWith('.json')) continue;
+      const rel = relative(cwDir, f).split(sep);
+      const stream = rel.pop()!.replace(/\.json$/, '');
+      const group = rel.map((x) => decodeURIComponent(x)).join('/');
+      const doc = JSON.parse(readFileSync(f, 'utf8')) as { events?: unknown[] } | unknown[];
+      const events = (Array.isArray(doc) ? doc : (doc.events ?? [])) as { logStreamName?: string; timestamp: number; message: string; ingestionTime?: number; eventId?: string }[];
+      const list = cwGroups.get(group) ?? [];
+      for (const e of events) list.push({ ...e, logStreamName: e.logStreamName ?? stream });
+      cwGroups.set(group, list);
+    }
+    for (const list of cwGroups.values()) list.sort((a, b) => a.timestamp - b.timestamp || a.logStreamName.localeCompare(b.logStreamName));
+    return cwGroups;
+  }
+
+  // ---------------------------------------------------------------- faults
+  function takeFault(service: string, op: string, account: string | undefined, region: string | undefined, key?: string): Fault | undefined {
+    for (const f of faults) {
+      if (f.times !== undefined && f.times <= 0) continue;
+      if (f.service && f.service !== service) continue;
+      if (f.op && f.op !== op) continue;
+      if (f.account && f.account !== account) continue;
+      if (f.region && f.region !== region) continue;
+      if (f.key && !(key ?? '').includes(f.key)) continue;
+      if (f.times !== undefined) f.times--;
+      return f;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- responses
+  function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': rid(), ...headers });
+    res.end(body);
+  }
+  function sendError(res: ServerResponse, service: string, code: string, status: number, message: string) {
+    const id = rid();
+    if (service === 'ec2') return send(res, status, ec2ErrorXml(code, message, id), 'text/xml');
+    if (service === 's3') return send(res, status, s3ErrorXml(code, message, id), 'application/xml');
+    if (['sts', 'elasticloadbalancing', 'rds', 'elasticache'].includes(service)) return send(res, status, queryErrorXml(code, message, id, status < 500), 'text/xml');
+    const ct = service === 'lambda' ? 'application/json' : 'application/x-amz-json-1.1';
+    return send(res, status, JSON.stringify({ __type: code, message }), ct, { 'x-amzn-errortype': code });
+  }
+
+  // ---------------------------------------------------------------- STS
+  function stsOp(op: string, p: URLSearchParams, caller: Identity): { status: number; body?: Record<string, unknown>; error?: [string, string] } {
+    if (op === 'GetCallerIdentity') return { status: 200, body: { UserId: caller.userId, Account: caller.account, Arn: caller.arn } };
+    if (op !== 'AssumeRole') return { status: 400, error: ['InvalidAction', `${op} is not supported here`] };
+    const roleArn = p.get('RoleArn') ?? '';
+    const m = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn);
+    const denied = (why: string): { status: number; error: [string, string] } => ({
+      status: 403,
+      error: ['AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}${why ? ` (${why})` : ''}`],
+    });
+    if (!m) return { status: 400, error: ['ValidationError', `invalid RoleArn ${roleArn}`] };
+    const [, account, name] = m;
+    const role = roles.find((r) => r.name === name && (r.accounts ?? accounts).includes(account!));
+    if (!role) return denied('');
+    if (role.externalId !== undefined && p.get('ExternalId') !== role.externalId) return denied('');
+    if (role.mfaSerial) {
+      if (p.get('SerialNumber') !== role.mfaSerial || p.get('TokenCode') !== role.mfaCode) return denied('MultiFactorAuthentication failed');
+    }
+    const seconds = role.sessionSeconds ?? Number(p.get('DurationSeconds') ?? 3600);
+    const keyId = 'ASIA' + randomBytes(8).toString('hex').toUpperCase();
+    const secret = randomBytes(30).toString('base64');
+    const token = 'FwoG' + randomBytes(48).toString('base64');
+    const expires = Date.now() + seconds * 1000;
+    const session = p.get('RoleSessionName') ?? 'session';
+    const arn = `arn:aws:sts::${account}:assumed-role/${name}/${session}`;
+    identities.set(keyId, { account: account!, arn, userId: `AROA${account}:${session}`, secret, token, expires });
+    return {
+      status: 200,
+      body: {
+        Credentials: { AccessKeyId: keyId, SecretAccessKey: secret, SessionToken: token, Expiration: new Date(expires) },
+        AssumedRoleUser: { AssumedRoleId: `AROA${account}:${session}`, Arn: arn },
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- S3
+  function s3(req: IncomingMessage, res: ServerResponse, url: URL, account: string | undefined, region: string | undefined): RequestRecord {
+    const parts = url.pathname.split('/').filter((x, i) => i > 0 || x);
+    const bucket = decodeURIComponent(parts[0] ?? '');
+    const key = parts.slice(1).map(decodeURIComponent).join('/');
+    const bucketDir = join(flowDir, bucket);
+    const isList = !key && req.method === 'GET' && url.searchParams.get('list-type') === '2';
+    const op = isList ? 'ListObjectsV2' : req.method === 'HEAD' ? (key ? 'HeadObject' : 'HeadBucket') : key ? 'GetObject' : 'ListObjects';
+    const rec: RequestRecord = { service: 's3', op, status: 200, ...(account ? { account } : {}), ...(region ? { region } : {}), ...(key ? { key } : {}) };
+    const fault = takeFault('s3', op, account, region, key);
+    if (fault && fault.kind !== 'truncate') {
+      rec.fault = fault.kind;
+      if (fault.kind === 'reset') {
+        rec.status = 0;
+        req.socket.destroy();
+        return rec;
+      }
+      const { code, status } = errorCodes('s3', fault.kind);
+      rec.status = status;
+      sendError(res, 's3', code, status, `${code} (injected)`);
+      return rec;
+    }
+    if (!bucket || bucket === 'cloudwatch' || !existsSync(bucketDir) || !statSync(bucketDir).isDirectory()) {
+      rec.status = 404;
+      sendError(res, 's3', 'NoSuchBucket', 404, 'The specified bucket does not exist');
+      return rec;
+    }
+    if (isList) {
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const delimiter = url.searchParams.get('delimiter') ?? '';
+      const maxKeys = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), pageSize >= 25 ? 1000 : pageSize);
+      const token = url.searchParams.get('continuation-token');
+      const startAfter = token ? Buffer.from(token, 'base64').toString('utf8') : (url.searchParams.get('start-after') ?? '');
+      const keys = listFiles(bucketDir)
+        .map((f) => relative(bucketDir, f).split(sep).join('/'))
+        .filter((k) => k.startsWith(prefix) && k > startAfter)
+        .sort();
+      const contents: string[] = [];
+      const common = new Set<string>();
+      let last = '';
+      let truncated = false;
+      for (const k of keys) {
+        if (contents.length + common.size >= maxKeys) {
+          truncated = true;
+          break;
+        }
+        if (delimiter) {
+          const i = k.indexOf(delimiter, prefix.length);
+          if (i >= 0) {
+            const cp = k.slice(0, i + delimiter.length);
+            if (!common.has(cp)) common.add(cp);
+            last = k;
+            continue;
+          }
+        }
+        const st = statSync(join(bucketDir, ...k.split('/')));
+        const etag = createHash('md5').update(readFileSync(join(bucketDir, ...k.split('/')))).digest('hex');
+        contents.push(
+          `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${st.mtime.toISOString()}</LastModified><ETag>&quot;${etag}&quot;</ETag><Size>${st.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        );
+        last = k;
+      }
+      const body =
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
+        `<KeyCount>${contents.length + common.size}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>${delimiter ? `<Delimiter>${xmlEscape(delimiter)}</Delimiter>` : ''}<IsTruncated>${truncated}</IsTruncated>` +
+        contents.join('') +
+        [...common].map((c) => `<CommonPrefixes><Prefix>${xmlEscape(c)}</Prefix></CommonPrefixes>`).join('') +
+        (truncated ? `<NextContinuationToken>${Buffer.from(last).toString('base64')}</NextContinuationToken>` : '') +
+        (token ? `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>` : '') +
+        `</ListBucketResult>`;
+      send(res, 200, body, 'application/xml');
+      return rec;
+    }
+    const file = join(bucketDir, ...key.split('/'));
+    if (!key || !existsSync(file) || !statSync(file).isFile()) {
+      rec.status = 404;
+      sendError(res, 's3', 'NoSuchKey', 404, 'The specified key does not exist.');
+      return rec;
+    }
+    const data = readFileSync(file);
+    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
+    const headers: Record<string, string> = { 'last-modified': statSync(file).mtime.toUTCString(), etag, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream', 'x-amz-request-id': rid() };
+    let body = data;
+    let status = 200;
+    const range = req.headers.range ? /^bytes=(\d+)-(\d*)$/.exec(req.headers.range) : null;
+    if (range) {
+      const a = Number(range[1]);
+      const b = range[2] ? Math.min(Number(range[2]), data.length - 1) : data.length - 1;
+      body = data.subarray(a, b + 1);
+      status = 206;
+      headers['content-range'] = `bytes ${a}-${b}/${data.length}`;
+    }
+    headers['content-length'] = String(body.length);
+    rec.status = status;
+    if (req.method === 'HEAD') {
+      res.writeHead(status, headers);
+      res.end();
+      return rec;
+    }
+    res.writeHead(status, headers);
+    if (fault?.kind === 'truncate') {
+      rec.fault = 'truncate';
+      // Half the promised bytes, then the connection drops.
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => req.socket.destroy(), 5));
+      return rec;
+    }
+    res.end(body);
+    return rec;
+  }
+
+  // ---------------------------------------------------------------- Athena
+  async function athena(op: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (op === 'StartQueryExecution') {
+      const id = `q-${randomBytes(6).toString('hex')}`;
+      const sql = String(input.QueryString ?? '');
+      athenaQueries.push(sql);
+      const ctx = (input.QueryExecutionContext ?? {}) as { Database?: string };
+      queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}) });
+      return { QueryExecutionId: id };
+    }
+    const id = String(input.QueryExecutionId ?? '');
+    const q = queries.get(id);
+    if (!q) throw Object.assign(new Error(`QueryExecution ${id} was not found`), { code: 'InvalidRequestException' });
+    if (op === 'StopQueryExecution') {
+      q.state = 'CANCELLED';
+      return {};
+    }
+    if (op === 'GetQueryExecution') {
+      q.polls++;
+      if (q.state === 'QUEUED') q.state = 'RUNNING';
+      else if (q.state === 'RUNNING') {
+        if (!opts.athena) {
+          q.state = 'FAILED';
+          q.reason = 'no query engine configured';
+        } else {
+          try {
+            q.result = await opts.athena.run(q.sql, q.db ? { database: q.db } : {});
+            q.state = 'SUCCEEDED';
+          } catch (err) {
+            q.state = 'FAILED';
+            q.reason = (err as Error).message;
+          }
+        }
+      }
+      return {
+        QueryExecution: {
+          QueryExecutionId: id,
+          Query: q.sql,
+          Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
+          ResultConfiguration: { OutputLocation: `s3://athena-results/${id}.csv` },
+          Statistics: { DataScannedInBytes: 1024 },
+        },
+      };
+    }
+    if (op === 'GetQueryResults') {
+      if (q.state !== 'SUCCEEDED' || !q.result) throw Object.assign(new Error(`Query has not yet finished. Current state: ${q.state}`), { code: 'InvalidRequestException' });
+      const rows = [q.result.columns.map((c) => c.name), ...q.result.rows];
+      const { slice, next } = page(rows, input.NextToken as string | undefined, String(input.MaxResults ?? 1000));
+      return {
+        ResultSet: {
+          Rows: (slice as (string | null)[][]).map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+          ResultSetMetadata: { ColumnInfo: q.result.columns.map((c) => ({ Name: c.name, Label: c.name, Type: c.type, CatalogName: 'hive', SchemaName: q.db ?? '', TableName: '' })) },
+        },
+        ...(next ? { NextToken: next } : {}),
+      };
+    }
+    throw Object.assign(new Error(`${op} is not supported here`), { code: 'InvalidRequestException' });
+  }
+
+  // ---------------------------------------------------------------- router
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    const auth = req.headers.authorization ?? '';
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+    if (!scope) return sendError(res, 's3', 'AccessDenied', 403, 'Missing or unsigned Authorization header');
+    const [, keyId, region, service] = scope as unknown as [string, string, string, string];
+    const ident = identities.get(keyId);
+    const token = req.headers['x-amz-security-token'];
+
+    // Operation name by protocol.
+    let op = '';
+    let params = new URLSearchParams();
+    let json: Record<string, unknown> = {};
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      op = target.split('.').pop()!;
+      json = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    } else if (service === 'lambda') {
+      op = /\/functions\/?$/.test(url.pathname) ? 'ListFunctions' : 'Unknown';
+    } else if (service !== 's3') {
+      params = new URLSearchParams(body.toString('utf8'));
+      op = params.get('Action') ?? '';
+    }
+
+    let account = ident?.account;
+    const rec = (status: number, extra: Partial<RequestRecord> = {}) =>
+      requests.push({ service, op, status, ...(account ? { account } : {}), region, ...extra });
+
+    if (!ident || (ident.token !== undefined && ident.token !== token)) {
+      rec(403);
+      return sendError(res, service, service === 'ec2' ? 'AuthFailure' : service === 's3' ? 'InvalidAccessKeyId' : 'InvalidClientTokenId', 403, 'The security token included in the request is invalid.');
+    }
+    if (ident.expires !== undefined && Date.now() > ident.expires) {
+      rec(400, { fault: 'expired-token' });
+      const { code, status } = errorCodes(service, 'expired-token');
+      return sendError(res, service, code, status, 'The security token included in the request is expired');
+    }
+
+    if (service === 's3') {
+      requests.push(s3(req, res, url, account, region));
+      return;
+    }
+    if (service === 'sts' && op === 'AssumeRole') {
+      const m = /::(\d{12}):/.exec(params.get('RoleArn') ?? '');
+      if (m) account = m[1];
+    }
+    const fault = takeFault(service, op, account, region);
+    if (fault) {
+      if (fault.kind === 'reset') {
+        rec(0, { fault: fault.kind });
+        req.socket.destroy();
+        return;
+      }
+      const { code, status } = errorCodes(service, fault.kind);
+      rec(status, { fault: fault.kind });
+      const what = fault.kind === 'access-denied' ? `User: ${ident.arn} is not authorized to perform: ${service}:${op}` : `${code} (injected)`;
+      return sendError(res, service, code, status, what);
+    }
+
+    const acct = ident.account;
+    try {
+      if (service === 'sts') {
+        const r = stsOp(op, params, ident);
+        rec(r.status);
+        if (r.error) return sendError(res, 'sts', r.error[0], r.status, r.error[1]);
+        const { output } = operationSchema(stsSdk as never, op);
+        return send(res, 200, queryXml(op, output, r.body!, rid(), 'https://sts.amazonaws.com/doc/2011-06-15/'), 'text/xml');
+      }
+      if (service === 'ec2') {
+        const p = EC2[op];
+        if (!p) {
+          rec(400);
+          return sendError(res, 'ec2', 'InvalidAction', 400, `The action ${op} is not valid for this web service.`);
+        }
+        const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
+        const { slice, next } = page(all, params.get(p.tokenIn!) ?? undefined, params.get(p.limit!) ?? undefined);
+        const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
+        if (p.parent) out[p.parent] = params.get(p.parent);
+        const { output } = operationSchema(ec2Sdk as never, op);
+        rec(200);
+        return send(res, 200, ec2Xml(op, output, out, rid()), 'text/xml;charset=UTF-8');
+      }
+      const qs = QUERY_SERVICES[service];
+      if (qs) {
+        const p = qs.ops[op];
+        if (!p) {
+          rec(400);
+          return sendError(res, service, 'InvalidAction', 400, `Could not find operation ${op}`);
+        }
+        const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
+        const { slice, next } = p.tokenIn ? page(all, params.get(p.tokenIn) ?? undefined, p.limit ? (params.get(p.limit) ?? undefined) : undefined) : { slice: all, next: undefined };
+        const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
+        const { output } = operationSchema(qs.client, op);
+        rec(200);
+        return send(res, 200, queryXml(op, output, out, rid(), qs.xmlns), 'text/xml');
+      }
+      if (service === 'lambda') {
+        if (op !== 'ListFunctions') {
+          rec(404);
+          return sendError(res, 'lambda', 'ResourceNotFoundException', 404, 'not found');
+        }
+        const all = items(acct, region, op, { list: 'Functions' });
+        const { slice, next } = page(all, url.searchParams.get('Marker') ?? undefined, url.searchParams.get('MaxItems') ?? undefined);
+        const { output } = operationSchema(lambdaSdk as never, op);
+        rec(200);
+        return send(res, 200, JSON.stringify(jsonValue(output, { Functions: slice, ...(next ? { NextMarker: next } : {}) })), 'application/json');
+      }
+      const js = JSON_SERVICES[service];
+      if (js) {
+        const p = js.ops[op];
+        if (!p) {
+          rec(400);
+          return sendError(res, service, 'UnknownOperationException', 400, `unknown operation ${op}`);
+        }
+        let all = items(acct, region, op, p);
+        if (op === 'LookupEvents') all = filterEvents(all, json);
+        const { slice, next } = page(all, (json[p.tokenIn!] as string) || undefined, json[p.limit!] !== undefined ? String(json[p.limit!]) : undefined);
+        const { output } = operationSchema(js.client, op);
+        rec(200);
+        return send(res, 200, JSON.stringify(jsonValue(output, { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) })), 'application/x-amz-json-1.1');
+      }
+      if (service === 'logs') {
+        if (op !== 'FilterLogEvents') {
+          rec(400);
+          return sendError(res, 'logs', 'UnknownOperationException', 400, `unknown operation ${op}`);
+        }
+        const group = String(json.logGroupName ?? json.logGroupIdentifier ?? '').replace(/^\/+/, '');
+        const groups = logGroups();
+        const events = groups.get(group) ?? [...groups.entries()].find(([g]) => g.replace(/^\/+/, '') === group)?.[1];
+        if (!events) {
+          rec(400);
+          return sendError(res, 'logs', 'ResourceNotFoundException', 400, `The specified log group does not exist: ${json.logGroupName}`);
+        }
+        const streams = json.logStreamNames as string[] | undefined;
+        const t0 = json.startTime as number | undefined;
+        const t1 = json.endTime as number | undefined;
+        const sel = events.filter((e) => (t0 === undefined || e.timestamp >= t0) && (t1 === undefined || e.timestamp <= t1) && (!streams || streams.includes(e.logStreamName)));
+        const { slice, next } = page(sel, (json.nextToken as string) || undefined, json.limit !== undefined ? String(json.limit) : undefined);
+        rec(200);
+        return send(
+          res,
+          200,
+          JSON.stringify({
+            events: (slice as typeof sel).map((e, i) => ({ ...e, ingestionTime: e.ingestionTime ?? e.timestamp + 60_000, eventId: e.eventId ?? `${e.timestamp}${i}` })),
+            searchedLogStreams: [],
+            ...(next ? { nextToken: next } : {}),
+          }),
+          'application/x-amz-json-1.1',
+        );
+      }
+      if (service === 'athena') {
+        const out = await athena(op, json);
+        const { output } = operationSchema(athenaSdk as never, op);
+        rec(200);
+        return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
+      }
+      rec(400);
+      return sendError(res, service, 'UnknownService', 400, `service ${service} is not served here`);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      rec(400);
+      return sendError(res, service, e.code ?? 'InternalFailure', e.code ? 400 : 500, e.message);
+    }
+  }
+
+  function filterEvents(all: unknown[], input: Record<string, unknown>): unknown[] {
+    const t = (v: unknown) => (typeof v === 'number' ? v * 1000 : new Date(String(v)).getTime());
+    const start = input.StartTime !== undefined ? t(input.StartTime) : -Infinity;
+    const end = input.EndTime !== undefined ? t(input.EndTime) : Infinity;
+    const attrs = (input.LookupAttributes ?? []) as { AttributeKey: string; AttributeValue: string }[];
+    return all.filter((x) => {
+      const e = x as { EventTime?: unknown; EventName?: string; ReadOnly?: string; Resources?: { ResourceName?: string }[] };
+      const time = t(e.EventTime);
+      if (time < start || time > end) return false;
+      for (const a of attrs) {
+        if (a.AttributeKey === 'EventName' && e.EventName !== a.AttributeValue) return false;
+        if (a.AttributeKey === 'ReadOnly' && String(e.ReadOnly ?? 'false') !== a.AttributeValue) return false;
+        if (a.AttributeKey === 'ResourceName' && !(e.Resources ?? []).some((r) => r.ResourceName === a.AttributeValue)) return false;
+      }
+      return true;
+    });
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) send(res, 500, JSON.stringify({ __type: 'InternalFailure', message: err.message }), 'application/json');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    requests,
+    athenaQueries,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
