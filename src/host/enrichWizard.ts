@@ -1,0 +1,453 @@
+/**
+ * The `Flowlens: Enrich flow logs` wizard as a pure state machine: which step comes next, what each step
+ * offers, validation, back navigation and remembered answers. The VS Code layer (wizardUi.ts) only renders
+ * the prompts this returns; the AWS side (profile list, flow-log discovery) comes in as functions.
+ *
+ * source ─┬─ sample ──────────────────────────────────────────────────────────┐
+ *         ├─ folder ─ folder path ─────────────────────────────────────────────┤
+ *         └─ aws ─ profile ─ access ─┬─ as is ────────────────┐                ├─ dataset ─ (new: name)
+ *                                    └─ role ─ role name ─ external id ─ accounts ┘
+ *                    … ─ regions ─ flow logs ─ (other: location) ─ window ─ (custom: range) ─┘
+ */
+
+export type Source = 'sample' | 'folder' | 'aws';
+export type WindowChoice = '1h' | '24h' | '7d' | '30d' | 'custom';
+
+export interface ProfileChoice {
+  name: string;
+  kind: string;
+  region?: string;
+  mfa?: boolean;
+  problems: string[];
+}
+
+export interface DiscoveredFlowLog {
+  id: string;
+  accountId: string;
+  region: string;
+  /** e.g. 's3', 'cloud-watch-logs'. */
+  destinationType: string;
+  /** s3://bucket/prefix or the log group name. */
+  destination: string;
+  /** The ${field} format, or 'default'. */
+  format: string;
+  resourceId?: string;
+}
+
+export interface ExistingDataset {
+  name: string;
+  path: string;
+  detail?: string;
+}
+
+export type FlowLogLocation =
+  | { kind: 'cloudwatch'; logGroup: string }
+  | { kind: 's3'; bucket: string; prefix: string }
+  | { kind: 'athena'; database: string; table: string };
+
+export interface WizardAnswers {
+  source?: Source;
+  folder?: string;
+  profile?: string;
+  access?: 'profile' | 'role';
+  roleName?: string;
+  externalId?: string;
+  accounts?: string[];
+  regions?: string[];
+  /** Ids of discovered flow logs, and/or 'other' for a typed location. */
+  flowLogs?: string[];
+  location?: string;
+  window?: WindowChoice;
+  customRange?: string;
+  dataset?: string; // 'new' or the path of an existing dataset
+  datasetName?: string;
+}
+
+export interface WizardDeps {
+  listProfiles: () => Promise<ProfileChoice[]>;
+  discoverFlowLogs: (q: { profile: string; roleName?: string; externalId?: string; accounts?: string[]; regions: string[] }) => Promise<{
+    flowLogs: DiscoveredFlowLog[];
+    /** Per account/region failures of discovery, shown in the step (the others go on). */
+    problems: string[];
+  }>;
+  listDatasets: () => Promise<ExistingDataset[]>;
+  /** Regions offered; the remembered or configured ones are preselected. */
+  regions?: string[];
+  /** Clock for window computation and validation (tests pin it). */
+  now?: () => Date;
+}
+
+export type StepId =
+  | 'source'
+  | 'folder'
+  | 'profile'
+  | 'access'
+  | 'roleName'
+  | 'externalId'
+  | 'accounts'
+  | 'regions'
+  | 'flowLogs'
+  | 'location'
+  | 'window'
+  | 'customRange'
+  | 'dataset'
+  | 'datasetName';
+
+export interface PickItem {
+  id: string;
+  label: string;
+  description?: string;
+  detail?: string;
+  picked?: boolean;
+  /** Shown but not selectable in a single pick (e.g. a profile with problems). */
+  disabled?: boolean;
+}
+
+export type Prompt =
+  | { type: 'pick'; step: StepId; title: string; placeholder: string; items: PickItem[]; many: boolean; activeId?: string; notes: string[] }
+  | { type: 'input'; step: StepId; title: string; prompt: string; value: string; placeholder?: string; password?: boolean };
+
+export type EnrichPlan =
+  | { source: 'sample'; dataset: DatasetTarget }
+  | { source: 'folder'; folder: string; dataset: DatasetTarget }
+  | {
+      source: 'aws';
+      profile: string;
+      role?: { name: string; externalId?: string; accounts: string[] };
+      regions: string[];
+      flowLogs: DiscoveredFlowLog[];
+      location?: FlowLogLocation;
+      window: { from: Date; to: Date; label: string };
+      dataset: DatasetTarget;
+    };
+
+export type DatasetTarget = { mode: 'new'; name: string } | { mode: 'append'; path: string };
+
+export class WizardInputError extends Error {}
+
+export const DEFAULT_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+  'eu-central-1', 'eu-north-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-south-1', 'sa-east-1',
+];
+
+const TITLE = 'Flowlens: Enrich flow logs';
+const WINDOW_MS: Record<Exclude<WindowChoice, 'custom'>, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
+
+/** Parses a typed flow-log location: a log group name, s3://bucket/prefix, or athena:database.table. */
+export function parseLocation(text: string): FlowLogLocation {
+  const t = text.trim();
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(t);
+  if (s3) return { kind: 's3', bucket: s3[1], prefix: s3[2] ?? '' };
+  if (/^s3:/i.test(t)) throw new WizardInputError(`"${t}" is not an S3 URI (s3://bucket/prefix)`);
+  const ath = /^athena:([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(t);
+  if (ath) return { kind: 'athena', database: ath[1], table: ath[2] };
+  if (/^athena:/i.test(t)) throw new WizardInputError(`"${t}" is not an Athena table (athena:database.table)`);
+  const arn = /^arn:aws[a-z-]*:logs:[^:]+:\d{12}:log-group:([^:]+)(?::\*)?$/.exec(t);
+  if (arn) return { kind: 'cloudwatch', logGroup: arn[1] };
+  if (/^[\w\-/.#]{1,512}$/.test(t)) return { kind: 'cloudwatch', logGroup: t };
+  throw new WizardInputError(`"${t}" is not a log group name, an s3:// URI or athena:database.table`);
+}
+
+/** Parses "2026-01-01 00:00 .. 2026-01-02 00:00" (UTC). */
+export function parseRange(text: string, now: Date): { from: Date; to: Date } {
+  const parts = text.split(/\s*\.\.\s*|\s+to\s+/);
+  if (parts.length !== 2) throw new WizardInputError('write the range as "<from> .. <to>", e.g. 2026-01-01 00:00 .. 2026-01-02 00:00 (UTC)');
+  const [from, to] = parts.map((p) => {
+    const s = p.trim().replace(' ', 'T');
+    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s + (s.length <= 10 ? 'T00:00:00Z' : 'Z'));
+    if (Number.isNaN(d.getTime())) throw new WizardInputError(`"${p.trim()}" is not a date and time (YYYY-MM-DD HH:MM, UTC)`);
+    return d;
+  });
+  if (from >= to) throw new WizardInputError('the range ends before it starts');
+  if (from > now) throw new WizardInputError('the range starts in the future');
+  return { from, to };
+}
+
+function parseAccounts(text: string): string[] {
+  const ids = text.split(/[\s,;]+/).filter(Boolean);
+  if (ids.length === 0) throw new WizardInputError('list at least one 12-digit account id');
+  const bad = ids.filter((x) => !/^\d{12}$/.test(x));
+  if (bad.length) throw new WizardInputError(`not a 12-digit account id: ${bad.join(', ')}`);
+  return [...new Set(ids)];
+}
+
+function validDatasetName(name: string, existing: ExistingDataset[]): string {
+  const n = name.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(n)) throw new WizardInputError('a dataset name is letters, digits, ".", "_" or "-" (at most 64)');
+  if (existing.some((d) => d.name === n)) throw new WizardInputError(`a dataset named ${n} exists: pick it to append, or choose another name`);
+  return n;
+}
+
+export class EnrichWizard {
+  private readonly history: StepId[] = [];
+  private step: StepId = 'source';
+  private finished = false;
+  readonly answers: WizardAnswers;
+  private profiles: ProfileChoice[] | undefined;
+  private discovered: { flowLogs: DiscoveredFlowLog[]; problems: string[]; key: string } | undefined;
+  private datasets: ExistingDataset[] | undefined;
+
+  /** `remembered`: the answers of the last run, offered again as defaults. */
+  constructor(
+    private readonly deps: WizardDeps,
+    remembered: WizardAnswers = {},
+  ) {
+    this.answers = { ...remembered };
+  }
+
+  get currentStep(): StepId {
+    return this.step;
+  }
+
+  get canGoBack(): boolean {
+    return this.history.length > 0;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Step number and an estimate of the total, for the QuickPick title. */
+  get position(): { step: number; total: number } {
+    const a = this.answers;
+    const total =
+      a.source === 'sample' ? 3 : a.source === 'folder' ? 4 : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
+    return { step: this.history.length + 1, total: Math.max(total, this.history.length + 1) };
+  }
+
+  back(): void {
+    const prev = this.history.pop();
+    if (prev) {
+      this.step = prev;
+      this.finished = false;
+    }
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  async prompt(): Promise<Prompt> {
+    const a = this.answers;
+    const title = `${TITLE} (${this.position.step}/${this.position.total})`;
+    switch (this.step) {
+      case 'source':
+        return pick(this.step, title, 'Where do the flow logs come from?', [
+          { id: 'aws', label: 'AWS profile', detail: 'Discover flow logs and inventory with one of your AWS profiles' },
+          { id: 'folder', label: 'Folder on disk', detail: 'Inventory dumps and flow-log files already downloaded' },
+          { id: 'sample', label: 'Sample estate — no AWS account needed', detail: 'A generated estate of a few accounts, VPCs and services' },
+        ], a.source);
+      case 'folder':
+        return input(this.step, title, 'Folder with inventory JSON and flow-log files (absolute path)', a.folder ?? '');
+      case 'profile': {
+        this.profiles ??= await this.deps.listProfiles();
+        const items = this.profiles.map((p) => ({
+          id: p.name,
+          label: p.name,
+          description: [p.kind, p.region, p.mfa ? 'MFA' : undefined].filter(Boolean).join(' · '),
+          detail: p.problems.length ? `$(warning) ${p.problems.join('; ')}` : undefined,
+          disabled: p.problems.length > 0,
+        }));
+        const notes = this.profiles.length === 0 ? ['No AWS profiles were found in the config or credentials files (AWS_CONFIG_FILE, ~/.aws/config).'] : [];
+        return { ...pick(this.step, title, 'Which AWS profile?', items, a.profile), notes };
+      }
+      case 'access':
+        return pick(this.step, title, 'Which accounts?', [
+          { id: 'profile', label: 'The profile as is', detail: `Only the account profile ${a.profile ?? ''} signs in to` },
+          { id: 'role', label: 'Assume a role in listed accounts…', detail: 'A role name (and external id) to assume in each account' },
+        ], a.access);
+      case 'roleName':
+        return input(this.step, title, 'Role to assume in each account (name, not ARN)', a.roleName ?? '', 'FlowlensReadOnly');
+      case 'externalId':
+        return { ...input(this.step, title, 'External id for the role (leave empty if the role has none)', a.externalId ?? ''), password: true };
+      case 'accounts':
+        return input(this.step, title, 'Account ids to read, separated by commas or spaces', (a.accounts ?? []).join(', '), '111111111111, 222222222222');
+      case 'regions': {
+        const offered = [...new Set([...(this.deps.regions ?? DEFAULT_REGIONS), ...(a.regions ?? [])])];
+        const chosen = new Set(a.regions ?? []);
+        return {
+          ...pick(this.step, title, 'Which regions? (space to select, Enter to accept)', offered.map((r) => ({ id: r, label: r, picked: chosen.has(r) }))),
+          many: true,
+        };
+      }
+      case 'flowLogs': {
+        const q = {
+          profile: a.profile!,
+          roleName: a.access === 'role' ? a.roleName : undefined,
+          externalId: a.access === 'role' ? a.externalId : undefined,
+          accounts: a.access === 'role' ? a.accounts : undefined,
+          regions: a.regions ?? [],
+        };
+        const key = JSON.stringify(q);
+        if (this.discovered?.key !== key) this.discovered = { ...(await this.deps.discoverFlowLogs(q)), key };
+        const chosen = new Set(a.flowLogs ?? this.discovered.flowLogs.map((f) => f.id));
+        const items: PickItem[] = this.discovered.flowLogs.map((f) => ({
+          id: f.id,
+          label: `${f.accountId} ${f.region}: ${f.id}`,
+          description: `${f.destinationType} · ${f.format === 'default' ? 'default format' : 'custom format'}`,
+          detail: `${f.destination}${f.resourceId ? ` (for ${f.resourceId})` : ''}`,
+          picked: chosen.has(f.id),
+        }));
+        items.push({ id: 'other', label: 'Another source…', detail: 'A named log group, an S3 URI or an Athena table', picked: chosen.has('other') });
+        const notes = [...this.discovered.problems];
+        if (this.discovered.flowLogs.length === 0) notes.unshift('No flow logs were found in the chosen accounts and regions.');
+        return { ...pick(this.step, title, 'Which flow logs?', items), many: true, notes };
+      }
+      case 'location':
+        return input(this.step, title, 'Log group name, s3://bucket/prefix, or athena:database.table', a.location ?? '', '/vpc/flow-logs');
+      case 'window':
+        return pick(this.step, title, 'Which time window?', [
+          { id: '1h', label: 'Last hour' },
+          { id: '24h', label: 'Last 24 hours' },
+          { id: '7d', label: 'Last 7 days' },
+          { id: '30d', label: 'Last 30 days' },
+          { id: 'custom', label: 'Custom range…', detail: 'From and to, in UTC' },
+        ], a.window ?? '24h');
+      case 'customRange':
+        return input(this.step, title, 'Range in UTC: <from> .. <to>', a.customRange ?? '', '2026-01-01 00:00 .. 2026-01-02 00:00');
+      case 'dataset': {
+        this.datasets ??= await this.deps.listDatasets();
+        const items: PickItem[] = [
+          { id: 'new', label: '$(add) New dataset…' },
+          ...this.datasets.map((d) => ({ id: d.path, label: d.name, description: 'append', detail: d.detail })),
+        ];
+        return pick(this.step, title, 'Into which dataset?', items, a.dataset ?? 'new');
+      }
+      case 'datasetName': {
+        const fallback = a.source === 'sample' ? 'sample' : a.source === 'folder' ? 'local' : (a.profile ?? 'flows');
+        let name = a.datasetName ?? fallback;
+        const taken = new Set((this.datasets ?? []).map((d) => d.name));
+        for (let k = 2; taken.has(name); k++) name = `${a.datasetName ?? fallback}-${k}`;
+        return input(this.step, title, 'Name of the new dataset', name);
+      }
+    }
+  }
+
+  /**
+   * Records the answer to the current step and moves on. Throws WizardInputError (the step stays) when
+   * the answer is not valid; the message is what the input box shows.
+   */
+  answer(value: string | string[]): void {
+    const a = this.answers;
+    const one = Array.isArray(value) ? value[0] ?? '' : value;
+    const many = Array.isArray(value) ? value : [value];
+    const from = this.step;
+    let next: StepId | 'done';
+    switch (from) {
+      case 'source':
+        if (!['sample', 'folder', 'aws'].includes(one)) throw new WizardInputError(`unknown source ${one}`);
+        a.source = one as Source;
+        next = one === 'aws' ? 'profile' : one === 'folder' ? 'folder' : 'dataset';
+        break;
+      case 'folder':
+        if (!one.trim().startsWith('/') && !/^[A-Za-z]:[\\/]/.test(one.trim())) throw new WizardInputError('give an absolute path to a folder');
+        a.folder = one.trim();
+        next = 'dataset';
+        break;
+      case 'profile': {
+        const p = this.profiles?.find((x) => x.name === one);
+        if (!p) throw new WizardInputError(`no profile named ${one}`);
+        if (p.problems.length) throw new WizardInputError(`profile ${one} cannot be used: ${p.problems.join('; ')}`);
+        a.profile = one;
+        next = 'access';
+        break;
+      }
+      case 'access':
+        if (one !== 'profile' && one !== 'role') throw new WizardInputError(`unknown choice ${one}`);
+        a.access = one;
+        next = one === 'role' ? 'roleName' : 'regions';
+        break;
+      case 'roleName':
+        if (!/^[\w+=,.@/-]{1,128}$/.test(one.trim())) throw new WizardInputError('a role name is 1-128 of letters, digits and +=,.@_-/');
+        a.roleName = one.trim().replace(/^\/+/, '');
+        next = 'externalId';
+        break;
+      case 'externalId':
+        if (one.trim() && !/^[\w+=,.@:/-]{2,1224}$/.test(one.trim())) throw new WizardInputError('an external id is 2-1224 of letters, digits and +=,.@:/-');
+        a.externalId = one.trim() || undefined;
+        next = 'accounts';
+        break;
+      case 'accounts':
+        a.accounts = parseAccounts(one);
+        next = 'regions';
+        break;
+      case 'regions':
+        if (many.length === 0 || many.every((r) => !r)) throw new WizardInputError('choose at least one region');
+        for (const r of many) if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)) throw new WizardInputError(`"${r}" is not a region name`);
+        a.regions = many;
+        next = 'flowLogs';
+        break;
+      case 'flowLogs':
+        if (many.length === 0) throw new WizardInputError('choose at least one flow log, or "Another source…"');
+        a.flowLogs = many;
+        next = many.includes('other') ? 'location' : 'window';
+        break;
+      case 'location':
+        parseLocation(one);
+        a.location = one.trim();
+        next = 'window';
+        break;
+      case 'window':
+        if (!['1h', '24h', '7d', '30d', 'custom'].includes(one)) throw new WizardInputError(`unknown window ${one}`);
+        a.window = one as WindowChoice;
+        next = one === 'custom' ? 'customRange' : 'dataset';
+        break;
+      case 'customRange':
+        parseRange(one, this.now());
+        a.customRange = one.trim();
+        next = 'dataset';
+        break;
+      case 'dataset':
+        if (one !== 'new' && !(this.datasets ?? []).some((d) => d.path === one)) throw new WizardInputError(`no dataset ${one}`);
+        a.dataset = one;
+        next = one === 'new' ? 'datasetName' : 'done';
+        break;
+      case 'datasetName':
+        a.datasetName = validDatasetName(one, this.datasets ?? []);
+        next = 'done';
+        break;
+    }
+    this.history.push(from);
+    if (next === 'done') this.finished = true;
+    else this.step = next;
+  }
+
+  /** The finished wizard's plan. */
+  plan(): EnrichPlan {
+    if (!this.finished) throw new Error('the wizard is not finished');
+    const a = this.answers;
+    const dataset: DatasetTarget = a.dataset && a.dataset !== 'new' ? { mode: 'append', path: a.dataset } : { mode: 'new', name: a.datasetName! };
+    if (a.source === 'sample') return { source: 'sample', dataset };
+    if (a.source === 'folder') return { source: 'folder', folder: a.folder!, dataset };
+    const now = this.now();
+    const window =
+      a.window === 'custom'
+        ? { ...parseRange(a.customRange!, now), label: a.customRange! }
+        : { from: new Date(now.getTime() - WINDOW_MS[a.window ?? '24h']), to: now, label: `last ${a.window ?? '24h'}` };
+    const ids = new Set(a.flowLogs ?? []);
+    return {
+      source: 'aws',
+      profile: a.profile!,
+      role: a.access === 'role' ? { name: a.roleName!, externalId: a.externalId, accounts: a.accounts ?? [] } : undefined,
+      regions: a.regions ?? [],
+      flowLogs: (this.discovered?.flowLogs ?? []).filter((f) => ids.has(f.id)),
+      location: ids.has('other') && a.location ? parseLocation(a.location) : undefined,
+      window,
+      dataset,
+    };
+  }
+
+  /** What to remember for next time: everything but secrets. */
+  remembered(): WizardAnswers {
+    const { externalId: _secret, ...rest } = this.answers;
+    return rest;
+  }
+}
+
+function pick(step: StepId, title: string, placeholder: string, items: PickItem[], activeId?: string): Extract<Prompt, { type: 'pick' }> {
+  return { type: 'pick', step, title, placeholder, items, many: false, activeId, notes: [] };
+}
+
+function input(step: StepId, title: string, prompt: string, value: string, placeholder?: string): Extract<Prompt, { type: 'input' }> {
+  return { type: 'input', step, title, prompt, value, placeholder };
+}
