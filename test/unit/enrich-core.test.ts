@@ -8,6 +8,10 @@ import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { installMacros } from '../../src/core/enrich/macros';
+import { exportConversations } from '../../src/core/export';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const A = '111111111111';
 const T0 = 1790000000 - (1790000000 % 60); // a minute boundary
@@ -62,6 +66,10 @@ async function seedInventory(): Promise<void> {
     if (pub) await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn) VALUES ($1, 4, 'public', $2, $3, $4)`,
       [pub, vpc, eni, a]);
   }
+  await db.exec(`INSERT INTO inv_tags VALUES
+    ('${res[0][0]}', 'app', 'web', DEFAULT, fl_ts(${T1})),
+    ('${res[0][0]}', 'app', 'storefront', fl_ts(${T1}), DEFAULT),
+    ('${res[0][0]}', 'owner', 'team-a', DEFAULT, DEFAULT)`);
   // 10.0.1.50: task one until T1, then task two (a new ENI).
   await db.exec(`
     INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, valid_from, valid_to) VALUES
@@ -205,4 +213,30 @@ test('windows aggregate every byte of the conversations', async () => {
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
   assert.equal(n.n, 9);
+});
+
+test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
+  try {
+    const file = join(dir, 'c.jsonl');
+    assert.equal(await exportConversations(db, 'jsonl', file), 9);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 9);
+    const db5432 = lines.find((l) => l.ServerPort === 5432);
+    assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
+    assert.deepEqual(db5432.Client, {
+      Addr: '10.0.1.10', Arns: arn('ec2', 'instance/i-web1'), InterfaceId: 'eni-web1', SubnetId: 'subnet-a1', VpcId: 'vpc-a',
+      AccountId: A, SecurityGroupIds: ['sg-instance'], AvailabilityZone: 'us-east-1a', Region: 'us-east-1',
+      Type: 'ec2:instance', Rfc1918: true, Tags: { app: 'web', owner: 'team-a' },
+    });
+    assert.equal(db5432.Protocol, 'tcp');
+    assert.equal(db5432.Start, String(T0 + 5));
+    const s3 = lines.find((l) => l.Server.Addr === '52.216.8.10');
+    assert.deepEqual(s3.Server, { Addr: '52.216.8.10', Region: 'us-east-1', Type: 'aws:service', AwsService: 's3', Rfc1918: false });
+    assert.equal(s3.EgressPath, 'nat-gateway');
+    const later = lines.find((l) => l.ClientPort === 40006);
+    assert.deepEqual(later.Client.Tags, { app: 'storefront', owner: 'team-a' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@ import type { EnrichOptions } from '../api';
 import { installMacros } from './macros';
 import { buildConversations } from './conversations';
 import { buildWindows } from './windows';
+import { buildViews } from './views';
 
 export class CancelledError extends Error {
   constructor() {
@@ -41,6 +42,7 @@ export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onPr
       await buildConversations(db);
       opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
       await buildWindows(db);
+      await buildViews(db);
       return Number(await db.value<bigint>('SELECT count(*) FROM conversations'));
     }),
   );
