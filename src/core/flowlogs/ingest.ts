@@ -1,0 +1,378 @@
+/**
+ * Ingest of VPC flow logs into flow_records / ingest_files / ingest_errors: local files and folders,
+ * single S3 objects (text, gzip, Parquet), and CloudWatch Logs events. DuckDB does the parsing, set-based;
+ * each file is one transaction, identified by (name, sha256 of its bytes) so a reload adds nothing.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import type { FileReport } from '../api';
+import type { Db } from '../store/db';
+import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
+import { DEFAULT_FORMAT, FormatError, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
+import { loadParquet, loadText, parquetColumns, type LoadResult } from './readers';
+import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
+
+export type { CloudWatchEvent } from './cloudwatch';
+
+export interface IngestOptions {
+  /** The flow log's LogFormat (`${version} ${vpc-id} …`) for records without a header line. */
+  logFormat?: string;
+  /** How many rejected lines per file are stored and reported (default 5). */
+  maxReportedErrors?: number;
+  /** Aborts between files and interrupts the running statement; the current file rolls back. */
+  signal?: AbortSignal;
+}
+
+/** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
+export class IngestCancelledError extends Error {
+  override name = 'AbortError';
+  constructor(readonly reports: FileReport[]) {
+    super('flow-log ingest cancelled');
+  }
+}
+
+/** Prefix of FileReport.error for files found in a folder (or given) that are clearly not flow logs. */
+export const NOT_FLOW_LOG = 'not a flow-log file';
+
+const gunzipAsync = promisify(zlib.gunzip);
+
+type Reader = 'text' | 'gzip' | 'parquet' | 'cloudwatch';
+
+/** A file-level failure whose message is shown to the user as is. */
+class FileError extends Error {}
+
+interface Source {
+  name: string;
+  /** Where DuckDB reads it (a local file, possibly a temporary copy). */
+  path: string;
+  hash: string;
+  bytes: number;
+}
+
+function report(name: string, status: FileReport['status'], extra: Partial<FileReport> = {}): FileReport {
+  return { name, status, records: 0, badLines: 0, errors: [], ...extra };
+}
+
+function failed(name: string, error: string): FileReport {
+  return report(name, 'failed', { error });
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ------------------------------------------------------------------------------------------ public API
+
+export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions = {}): Promise<FileReport[]> {
+  const reports: FileReport[] = [];
+  const files: (string | FileReport)[] = [];
+  for (const p of paths) {
+    try {
+      const st = await stat(p);
+      if (st.isDirectory()) await walk(p, files, new Set());
+      else files.push(p);
+    } catch (err) {
+      files.push(failed(p, `cannot read ${p}: ${message(err)}`));
+    }
+  }
+  const work = await tempDir();
+  try {
+    for (const file of files) {
+      if (opts.signal?.aborted) throw new IngestCancelledError(reports);
+      reports.push(typeof file === 'string' ? await ingestFile(db, file, work, opts, reports) : file);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return reports;
+}
+
+export async function ingestBuffer(db: Db, name: string, data: Uint8Array, opts: IngestOptions = {}): Promise<FileReport> {
+  if (opts.signal?.aborted) throw new IngestCancelledError([]);
+  const work = await tempDir();
+  try {
+    const path = join(work, 'object');
+    await writeFile(path, data);
+    const source: Source = { name, path, hash: sha256(data), bytes: data.byteLength };
+    return await ingestSniffed(db, source, sniffHead(data.subarray(0, 64 * 1024)), work, opts, []);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export async function ingestCloudWatchEvents(db: Db, name: string, events: CloudWatchEvent[], opts: IngestOptions = {}): Promise<FileReport> {
+  if (opts.signal?.aborted) throw new IngestCancelledError([]);
+  const work = await tempDir();
+  try {
+    return await ingestEvents(db, name, events, null, work, opts, []);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------ files
+
+async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>): Promise<void> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
+  let listing;
+  try {
+    listing = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    out.push(failed(dir, `cannot read folder ${dir}: ${message(err)}`));
+    return;
+  }
+  const entries = listing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue; // hidden files and folders (.git, .DS_Store)
+    const p = join(dir, e.name);
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(p).then((s) => s.isDirectory(), () => false)));
+    if (isDir) await walk(p, out, seen);
+    else out.push(p);
+  }
+}
+
+async function ingestFile(db: Db, path: string, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
+  let sniffed: Sniffed;
+  let hash: string;
+  let bytes: number;
+  try {
+    sniffed = await sniffFile(path);
+    ({ hash, bytes } = await hashFile(path, opts.signal));
+  } catch (err) {
+    if (opts.signal?.aborted) throw new IngestCancelledError(done);
+    return failed(path, `cannot read ${path}: ${message(err)}`);
+  }
+  const source: Source = { name: path, path: await duckdbSafePath(path, work), hash, bytes };
+  return ingestSniffed(db, source, sniffed, work, opts, done);
+}
+
+async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
+  const { name } = src;
+  switch (sniffed.content) {
+    case 'binary':
+      if (sniffed.container === 'parquet') return ingestParquet(db, src, opts, done);
+      return failed(name, `${NOT_FLOW_LOG}: ${name} holds binary data that is neither gzip nor Parquet`);
+    case 'json': {
+      let events: CloudWatchEvent[];
+      try {
+        const raw = await readFile(src.path);
+        const text = (sniffed.container === 'gzip' ? await gunzipAsync(raw) : raw).toString('utf8');
+        events = parseCloudWatchJson(text);
+      } catch (err) {
+        if (err instanceof NotCloudWatchError) return failed(name, `${NOT_FLOW_LOG}: ${name}: ${err.message}`);
+        return failed(name, `cannot read ${name}: ${message(err)}`);
+      }
+      return ingestEvents(db, name, events, src, work, opts, done);
+    }
+    case 'empty':
+    case 'text': {
+      if (sniffed.content === 'text' && !isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) {
+        return failed(name, `${NOT_FLOW_LOG}: line ${sniffed.firstLineNumber} of ${name} is neither a flow-log header nor a record: "${sniffed.firstLine.slice(0, 120)}"`);
+      }
+      let format: { fields: FlowField[]; header: boolean };
+      try {
+        format = sniffed.content === 'empty' ? { fields: emptyFormat(name, opts.logFormat), header: false } : resolveFormat(name, sniffed, opts.logFormat, true);
+      } catch (err) {
+        return failed(name, message(err));
+      }
+      const gzip = sniffed.container === 'gzip';
+      return loadInTransaction(db, src, gzip ? 'gzip' : 'text', format.fields, opts, done, {
+        load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { gzip, header: format.header, maxErrors }),
+        verify: gzip ? () => verifyGzip(src.path) : undefined,
+      });
+    }
+  }
+}
+
+async function ingestParquet(db: Db, src: Source, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
+  let columns;
+  try {
+    ({ columns } = await parquetColumns(db, src.path));
+  } catch (err) {
+    return failed(src.name, `cannot read Parquet file ${src.name}: ${message(err)}`);
+  }
+  if (columns.length === 0) return failed(src.name, `${NOT_FLOW_LOG}: the Parquet file ${src.name} has no flow-log column (e.g. version, srcaddr, log_status)`);
+  const fields = columns.map((c) => c.field);
+  return loadInTransaction(db, src, 'parquet', fields, opts, done, { load: (fileId) => loadParquet(db, fileId, src.path, columns) });
+}
+
+/** CloudWatch events (from the API, or from a JSON file whose bytes `file` describes). */
+async function ingestEvents(db: Db, name: string, events: CloudWatchEvent[], file: Source | null, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
+  const text = eventsAsText(events);
+  const path = join(work, `events-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+  await writeFile(path, text);
+  try {
+    const src: Source = file ? { ...file, path } : { name, path, hash: sha256(Buffer.from(text, 'utf8')), bytes: Buffer.byteLength(text) };
+    const sniffed = sniffHead(Buffer.from(text.slice(0, 64 * 1024), 'utf8'));
+    let fields: FlowField[];
+    try {
+      fields = sniffed.content === 'text' ? resolveFormat(name, sniffed, opts.logFormat, false).fields : emptyFormat(name, opts.logFormat);
+    } catch (err) {
+      return failed(name, message(err));
+    }
+    return await loadInTransaction(db, src, 'cloudwatch', fields, opts, done, {
+      load: (fileId, maxErrors) => loadText(db, fileId, path, fields, { gzip: false, header: false, maxErrors }),
+    });
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+/** The format recorded for an object without any record: the given one, else the default. */
+function emptyFormat(name: string, logFormat: string | undefined): FlowField[] {
+  if (!logFormat) return [...DEFAULT_FORMAT];
+  try {
+    return parseLogFormat(logFormat);
+  } catch (err) {
+    throw new FormatError(`${name}: ${message(err)}`);
+  }
+}
+
+/**
+ * The fields of a text object. A header line (first line) describes the file and wins; otherwise the
+ * given LogFormat; otherwise a 14-field record means the default format. Anything else is an error
+ * naming the file and the line.
+ */
+export function resolveFormat(name: string, sniffed: Pick<Sniffed, 'firstLine' | 'firstLineNumber'>, logFormat: string | undefined, allowHeader: boolean): { fields: FlowField[]; header: boolean } {
+  const line = sniffed.firstLine;
+  if (allowHeader && sniffed.firstLineNumber === 1 && isHeaderLine(line)) {
+    try {
+      return { fields: parseLogFormat(line), header: true };
+    } catch (err) {
+      throw new FormatError(`${name}: the header line is not a valid log format: ${message(err)}`);
+    }
+  }
+  const count = line.trim() === '' ? 0 : line.trim().split(/\s+/).length;
+  if (logFormat) {
+    let fields: FlowField[];
+    try {
+      fields = parseLogFormat(logFormat);
+    } catch (err) {
+      throw new FormatError(`${name}: ${message(err)}`);
+    }
+    if (count !== fields.length) {
+      throw new FormatError(
+        `${name}: line ${sniffed.firstLineNumber} has ${count} fields, but the log format "${logFormat.trim()}" has ${fields.length}; is it the right LogFormat for this flow log?`,
+      );
+    }
+    return { fields, header: false };
+  }
+  if (count === DEFAULT_FORMAT.length) return { fields: [...DEFAULT_FORMAT], header: false };
+  throw new FormatError(
+    `${name}: no header line and no log format given, and line ${sniffed.firstLineNumber} has ${count} fields where the default format has ${DEFAULT_FORMAT.length}; give the flow log's LogFormat (ec2:DescribeFlowLogs)`,
+  );
+}
+
+// ------------------------------------------------------------------------------------------ transaction
+
+interface LoadSteps {
+  load: (fileId: number, maxErrors: number) => Promise<LoadResult>;
+  /** Runs alongside load (e.g. the gzip integrity check); a failure fails the file. */
+  verify?: () => Promise<void>;
+}
+
+async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: readonly FlowField[], opts: IngestOptions, done: FileReport[], steps: LoadSteps): Promise<FileReport> {
+  const signal = opts.signal;
+  const maxErrors = Math.max(0, opts.maxReportedErrors ?? 5);
+  const logFormat = formatString(fields);
+  const onAbort = () => db.interrupt();
+  signal?.addEventListener('abort', onAbort);
+  const checkAbort = () => {
+    if (signal?.aborted) throw new IngestCancelledError(done);
+  };
+  try {
+    checkAbort();
+    return await db.transaction(async () => {
+      const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
+      if (existing) return report(src.name, 'duplicate');
+      const fileId = await db.value<number>(
+        `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
+         VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
+        { name: src.name, hash: src.hash, bytes: src.bytes, reader, format: logFormat },
+      );
+      checkAbort();
+      const [loaded, verified] = await Promise.allSettled([steps.load(fileId, maxErrors), steps.verify?.()]);
+      checkAbort();
+      if (verified.status === 'rejected') throw new FileError(`${src.name}: ${message(verified.reason)}`);
+      if (loaded.status === 'rejected') throw loaded.reason;
+      const result = loaded.value;
+      if (result.records === 0 && result.badLines > 0) {
+        const first = result.errors[0];
+        throw new FileError(
+          `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
+        );
+      }
+      await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
+      for (const e of result.errors) {
+        await db.exec(`INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ($id, $name, $line, $message, $text)`, {
+          id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
+        });
+      }
+      checkAbort();
+      return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
+    });
+  } catch (err) {
+    if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done);
+    if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
+    return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'flowlens-ingest-'));
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: string; bytes: number }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async function (chunks: AsyncIterable<Buffer>) {
+    for await (const c of chunks) {
+      h.update(c);
+      bytes += c.length;
+    }
+  }, { signal });
+  return { hash: h.digest('hex'), bytes };
+}
+
+/** Reads a gzip stream to its end: DuckDB reads a truncated gzip without complaint, zlib does not. */
+async function verifyGzip(path: string): Promise<void> {
+  try {
+    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), zlib.createGunzip(), async function (chunks: AsyncIterable<Buffer>) {
+      for await (const _ of chunks) {
+        // discard: only the integrity (length, CRC, complete stream) matters
+      }
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'Z_BUF_ERROR') throw new Error('the gzip data is truncated (unexpected end of file); nothing of it was loaded');
+    throw new Error(`the gzip data is corrupt (${message(err)}); nothing of it was loaded`);
+  }
+}
+
+/** DuckDB treats `*`, `?`, `[` in a path as a glob: such files are read through a plain-named link. */
+async function duckdbSafePath(path: string, work: string): Promise<string> {
+  if (!/[*?[\]{}]/.test(path)) return path;
+  const alias = join(work, `input-${Math.random().toString(36).slice(2)}-${basename(path).replace(/[*?[\]{}]/g, '_')}`);
+  try {
+    await symlink(await realpath(path), alias);
+  } catch {
+    await copyFile(path, alias);
+  }
+  return alias;
+}

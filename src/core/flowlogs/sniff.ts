@@ -1,0 +1,79 @@
+/**
+ * Tells what a flow-log object is from its first bytes: gzip and Parquet by magic bytes, then (inside
+ * gzip when needed) CloudWatch Logs JSON, plain text records, or something that is clearly not a flow log.
+ */
+import { open } from 'node:fs/promises';
+import * as zlib from 'node:zlib';
+
+export type Container = 'plain' | 'gzip' | 'parquet';
+export type Content = 'text' | 'json' | 'empty' | 'binary';
+
+export interface Sniffed {
+  container: Container;
+  /** What the (decompressed) bytes hold; Parquet is always 'binary'. */
+  content: Content;
+  /** The first line of the decompressed text, without its line break (text only). */
+  firstLine: string;
+  /** 1-based number of that line (leading blank lines are skipped). */
+  firstLineNumber: number;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+export function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+export function isParquet(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31; // PAR1
+}
+
+/** Decompresses as much of a gzip head as it can; truncation of the head itself is expected. */
+function gunzipHead(head: Uint8Array): Buffer {
+  try {
+    return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4 * HEAD_BYTES });
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/** Classifies the first bytes of an object. */
+export function sniffHead(head: Uint8Array): Sniffed {
+  if (isParquet(head)) return { container: 'parquet', content: 'binary', firstLine: '', firstLineNumber: 0 };
+  const container: Container = isGzip(head) ? 'gzip' : 'plain';
+  const text = container === 'gzip' ? gunzipHead(head) : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  return { container, ...classifyText(text) };
+}
+
+function classifyText(buf: Buffer): Omit<Sniffed, 'container'> {
+  const sample = buf.subarray(0, HEAD_BYTES);
+  if (sample.includes(0)) return { content: 'binary', firstLine: '', firstLineNumber: 0 };
+  const s = sample.toString('utf8');
+  const trimmed = s.trimStart();
+  if (trimmed === '') return { content: 'empty', firstLine: '', firstLineNumber: 0 };
+  if (trimmed[0] === '{' || trimmed[0] === '[') return { content: 'json', firstLine: '', firstLineNumber: 0 };
+  const lines = s.split('\n');
+  let i = 0;
+  while (i < lines.length && lines[i].trim() === '') i++;
+  return { content: 'text', firstLine: lines[i].replace(/\r$/, ''), firstLineNumber: i + 1 };
+}
+
+/** Reads the head of a file and classifies it. */
+export async function sniffFile(path: string): Promise<Sniffed> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+    return sniffHead(buf.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A first line that could be a flow-log record or header: space-separated tokens made only of the
+ * characters flow-log values use (ids, addresses, ARNs, numbers, `-`). Prose, CSV, YAML and the like fail.
+ */
+export function looksLikeFlowLine(line: string): boolean {
+  return /^[A-Za-z0-9.:\/_\-]+( [A-Za-z0-9.:\/_\-]+)+ ?$/.test(line.trim());
+}
