@@ -1,0 +1,191 @@
+/**
+ * The topology panel host: the `flowlens.openTopology` command, the webview panel (strict CSP,
+ * scripts by nonce, assets only from dist/webview and media), the typed protocol with a ready
+ * handshake, and a WebviewPanelSerializer so the view comes back after a restart with its state.
+ * The graph itself is computed by src/core/topology in the dataset; this file only wires VS Code.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { SqlCell } from '../core/topology/cell';
+import type { QueryRows } from '../core/topology/graph';
+import { answerRequest, type TopologyEnv } from '../core/topology/service';
+import type { SqlParams } from '../core/topology/sql';
+import {
+  TOPOLOGY_PROTOCOL_VERSION,
+  isViewState,
+  isWebviewToHost,
+  type HostToWebview,
+  type ViewState,
+} from '../protocol/topology';
+import type { QueryResult, WireParam } from '../protocol/worker';
+
+export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
+export const OPEN_TOPOLOGY_COMMAND = 'flowlens.openTopology';
+const LAST_STATE_KEY = 'flowlens.topology.lastState';
+
+export interface TopologyDeps {
+  /** Runs SQL with bound parameters on the active dataset; rejects when none is open. */
+  query: QueryRows;
+  /** The active dataset's display name (shown in the panel), or null. */
+  datasetName: () => string | null;
+  /** Fires when the active dataset changes or is reloaded (the panel re-queries). */
+  onDidChangeDataset?: vscode.Event<unknown>;
+  /** Opens a SQL notebook cell with this text (template header with bound parameters) and runs it. */
+  openSqlCell: (cell: SqlCell) => Promise<boolean>;
+}
+
+/**
+ * A QueryRows over the extension's DuckDB child process: numbers travel as DOUBLE and text as
+ * VARCHAR (the topology SQL casts explicitly), rows come back as objects.
+ */
+export function queryRowsVia(run: (sql: string, params: WireParam[], rowCap: number) => Promise<QueryResult>): QueryRows {
+  return async (sql: string, params: SqlParams) => {
+    const wire: WireParam[] = Object.entries(params).map(([name, v]) => ({
+      name,
+      type: typeof v === 'number' ? 'DOUBLE' : typeof v === 'boolean' ? 'BOOLEAN' : 'VARCHAR',
+      value: v === null ? '' : String(v),
+    }));
+    const r = await run(sql, wire, 5_000_000);
+    const names = r.columns.map((c) => c.name);
+    return r.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
+  };
+}
+
+export function registerTopology(context: vscode.ExtensionContext, deps: TopologyDeps): void {
+  const panels = new Set<TopologyPanel>();
+  context.subscriptions.push(
+    vscode.commands.registerCommand(OPEN_TOPOLOGY_COMMAND, () => {
+      const existing = [...panels][0];
+      if (existing) return existing.panel.reveal();
+      const panel = vscode.window.createWebviewPanel(TOPOLOGY_VIEW_TYPE, 'Flowlens topology', vscode.ViewColumn.Active, webviewOptions(context));
+      panels.add(new TopologyPanel(context, deps, panel, context.workspaceState.get<ViewState>(LAST_STATE_KEY) ?? null, panels));
+    }),
+    vscode.window.registerWebviewPanelSerializer(TOPOLOGY_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        panel.webview.options = webviewOptions(context);
+        panels.add(new TopologyPanel(context, deps, panel, isViewState(state) ? state : null, panels));
+      },
+    }),
+  );
+  if (deps.onDidChangeDataset) {
+    context.subscriptions.push(deps.onDidChangeDataset(() => panels.forEach((p) => p.datasetChanged())));
+  }
+}
+
+function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+  };
+}
+
+class TopologyPanel {
+  private ready = false;
+  private readonly env: TopologyEnv;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: TopologyDeps,
+    readonly panel: vscode.WebviewPanel,
+    private restoreState: ViewState | null,
+    panels: Set<TopologyPanel>,
+  ) {
+    this.env = {
+      query: deps.query,
+      openSqlCell: deps.openSqlCell,
+      copyText: async (text) => {
+        await vscode.env.clipboard.writeText(text);
+        void vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
+      },
+      saveExport: (format, data) => saveExport(format, data),
+    };
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'topology.svg');
+    panel.webview.html = topologyHtml(panel.webview, context.extensionUri);
+    const subs = [
+      panel.webview.onDidReceiveMessage((m) => this.receive(m)),
+      // the webview is rebuilt when it comes back (no retainContextWhenHidden): wait for its ready again
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+    ];
+    panel.onDidDispose(() => {
+      subs.forEach((s) => s.dispose());
+      panels.delete(this);
+    });
+  }
+
+  private post(m: HostToWebview): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private async receive(m: unknown): Promise<void> {
+    if (!isWebviewToHost(m)) {
+      console.warn('Flowlens topology: dropped a message from the webview that does not match the protocol');
+      return;
+    }
+    if (m.kind === 'ready') {
+      if (m.version !== TOPOLOGY_PROTOCOL_VERSION) console.warn(`Flowlens topology: webview protocol ${m.version}, host ${TOPOLOGY_PROTOCOL_VERSION}`);
+      this.ready = true;
+      this.post({ kind: 'init', version: TOPOLOGY_PROTOCOL_VERSION, dataset: this.deps.datasetName(), state: this.restoreState });
+      return;
+    }
+    if (m.kind === 'state') {
+      this.restoreState = m.state;
+      // remembered for the next "Open topology" in this workspace (positions left out: they can be large)
+      const { positions: _positions, ...small } = m.state;
+      void this.context.workspaceState.update(LAST_STATE_KEY, small);
+      return;
+    }
+    if (!this.ready) return;
+    this.post(await answerRequest(this.env, m));
+  }
+
+  datasetChanged(): void {
+    if (this.ready) this.post({ kind: 'notify', event: 'datasetChanged', dataset: this.deps.datasetName() });
+  }
+}
+
+async function saveExport(format: 'svg' | 'png', data: string): Promise<string | null> {
+  const target = await vscode.window.showSaveDialog({
+    filters: format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+    defaultUri: vscode.Uri.file(`topology.${format}`),
+    saveLabel: `Export ${format.toUpperCase()}`,
+  });
+  if (!target) return null;
+  let bytes: Uint8Array;
+  if (format === 'svg') bytes = new TextEncoder().encode(data);
+  else {
+    const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(data);
+    if (!m) throw new Error('the PNG export is not a base64 PNG data URL');
+    bytes = Buffer.from(m[1], 'base64');
+  }
+  await vscode.workspace.fs.writeFile(target, bytes);
+  return target.fsPath;
+}
+
+/** The page: default-src 'none'; the script by nonce from crypto; styles and script from the extension only. */
+export function topologyHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'topology.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'topology.css'));
+  const csp = [
+    `default-src 'none'`,
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Flowlens topology</title>
+</head>
+<body>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}

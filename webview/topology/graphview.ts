@@ -1,0 +1,425 @@
+/**
+ * Paints a scene: SVG for small graphs (crisp, one element per node for accessibility and tests),
+ * canvas for large ones (batched paths by colour; while panning or zooming a large graph the last
+ * frame is moved as a bitmap and repainted crisp when the gesture pauses). Pan and zoom by d3-zoom.
+ */
+import { select, type Selection } from 'd3-selection';
+import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { edgeAlpha, edgeColour, edgeEnds, nodeAlpha, type Scene, type SceneEdge, type Theme } from './scene';
+
+export const SVG_MAX_NODES = 400;
+export const SVG_MAX_EDGES = 1500;
+
+export interface GraphHandlers {
+  onNode(id: string): void;
+  onEdge(id: string): void;
+  onBackground(): void;
+  onZoom(t: { x: number; y: number; k: number }): void;
+  /** A gesture started or ended (the layout pauses meanwhile). */
+  onInteracting(active: boolean): void;
+}
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+
+export class GraphView {
+  mode: 'svg' | 'canvas' = 'svg';
+  private scene: Scene | undefined;
+  private transform: ZoomTransform = zoomIdentity;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly svg: SVGSVGElement;
+  private readonly root: SVGGElement;
+  private readonly zoomer: ZoomBehavior<HTMLElement, unknown>;
+  private snapshot: { bitmap: HTMLCanvasElement; t: ZoomTransform } | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private frame = 0;
+  private interacting = false;
+  private svgKey = '';
+  /** Frames painted (the benchmark reads it). */
+  painted = 0;
+
+  constructor(private readonly host: HTMLElement, private readonly theme: () => Theme, private readonly handlers: GraphHandlers) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'graph-canvas';
+    this.svg = document.createElementNS(SVGNS, 'svg');
+    this.svg.setAttribute('class', 'graph-svg');
+    this.svg.setAttribute('role', 'img');
+    this.root = document.createElementNS(SVGNS, 'g');
+    this.svg.appendChild(this.root);
+    host.append(this.canvas, this.svg);
+    this.zoomer = d3zoom<HTMLElement, unknown>()
+      .scaleExtent([0.02, 8])
+      .on('start', () => this.gesture(true))
+      .on('zoom', (ev: { transform: ZoomTransform }) => {
+        this.transform = ev.transform;
+        this.handlers.onZoom({ x: ev.transform.x, y: ev.transform.y, k: ev.transform.k });
+        this.onTransform();
+      })
+      .on('end', () => this.gesture(false));
+    select(host).call(this.zoomer).on('dblclick.zoom', null);
+    host.addEventListener('click', (ev) => this.click(ev));
+    new ResizeObserver(() => this.resize()).observe(host);
+    this.resize();
+  }
+
+  private gesture(active: boolean): void {
+    this.interacting = active;
+    this.handlers.onInteracting(active);
+    const s = this.scene;
+    if (!active) this.scheduleCrisp(s && s.edges.length + s.nodes.length > 4000 ? 150 : 0);
+  }
+
+  private resize(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.host.clientWidth;
+    const h = this.host.clientHeight;
+    this.canvas.width = Math.max(1, Math.floor(w * dpr));
+    this.canvas.height = Math.max(1, Math.floor(h * dpr));
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    this.svg.setAttribute('width', String(w));
+    this.svg.setAttribute('height', String(h));
+    this.snapshot = undefined;
+    this.redraw();
+  }
+
+  setScene(scene: Scene): void {
+    this.scene = scene;
+    const mode = scene.nodes.length > SVG_MAX_NODES || scene.edges.length > SVG_MAX_EDGES ? 'canvas' : 'svg';
+    this.mode = mode;
+    this.canvas.style.display = mode === 'canvas' ? 'block' : 'none';
+    this.svg.style.display = mode === 'svg' ? 'block' : 'none';
+    this.host.dataset.mode = mode;
+    this.snapshot = undefined;
+    if (mode === 'svg') {
+      const key = `${scene.nodes.map((n) => n.id).join('\n')}\u0000${scene.edges.map((e) => e.id).join('\n')}\u0000${scene.groups.map((g) => g.key).join('\n')}`;
+      if (key !== this.svgKey) {
+        this.svgKey = key;
+        this.buildSvg();
+      } else {
+        const root = select(this.root);
+        root.selectAll('g.node').data(scene.nodes);
+        root.selectAll('g.edge').data(scene.edges);
+        root.selectAll('g.group').data(scene.groups);
+      }
+    } else this.svgKey = '';
+    this.redraw();
+  }
+
+  /** The theme changed: rebuild what holds colours. */
+  restyle(): void {
+    this.svgKey = '';
+    if (this.scene) this.setScene(this.scene);
+  }
+
+  getTransform(): { x: number; y: number; k: number } {
+    return { x: this.transform.x, y: this.transform.y, k: this.transform.k };
+  }
+
+  setTransform(t: { x: number; y: number; k: number }): void {
+    select(this.host).call(this.zoomer.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+  }
+
+  /** Pans/zooms by a step (keyboard, benchmark). */
+  zoomBy(k: number, panX = 0, panY = 0): void {
+    const t = this.transform;
+    const cx = this.host.clientWidth / 2;
+    const cy = this.host.clientHeight / 2;
+    const nk = Math.min(8, Math.max(0.02, t.k * k));
+    const nx = cx - ((cx - t.x) / t.k) * nk + panX;
+    const ny = cy - ((cy - t.y) / t.k) * nk + panY;
+    this.setTransform({ x: nx, y: ny, k: nk });
+  }
+
+  /** Frames the whole scene. */
+  fit(): void {
+    const s = this.scene;
+    if (!s || s.nodes.length === 0) return;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const n of s.nodes) {
+      x0 = Math.min(x0, n.x - n.r); y0 = Math.min(y0, n.y - n.r);
+      x1 = Math.max(x1, n.x + n.r); y1 = Math.max(y1, n.y + n.r);
+    }
+    for (const g of s.groups) {
+      x0 = Math.min(x0, g.x0); y0 = Math.min(y0, g.y0); x1 = Math.max(x1, g.x1); y1 = Math.max(y1, g.y1);
+    }
+    const w = this.host.clientWidth || 800;
+    const h = this.host.clientHeight || 600;
+    const k = Math.min(2, 0.92 * Math.min(w / (x1 - x0 + 80), h / (y1 - y0 + 40)));
+    this.setTransform({ x: w / 2 - ((x0 + x1) / 2) * k, y: h / 2 - ((y0 + y1) / 2) * k, k });
+  }
+
+  /** Screen position of a node (keyboard focus, scrolling it into view). */
+  toScreen(x: number, y: number): [number, number] {
+    return this.transform.apply([x, y]);
+  }
+
+  /** Positions changed (layout tick) or the look changed: repaint on the next frame. */
+  redraw(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.snapshot = undefined;
+      this.paint();
+    });
+  }
+
+  private onTransform(): void {
+    if (this.mode === 'svg') {
+      this.root.setAttribute('transform', this.transform.toString());
+      this.painted++;
+      return;
+    }
+    const s = this.scene;
+    const big = !!s && s.edges.length + s.nodes.length > 4000;
+    if (big && this.interacting && this.snapshot) {
+      this.paintSnapshot();
+      this.scheduleCrisp(150);
+    } else {
+      this.redraw();
+    }
+  }
+
+  private scheduleCrisp(ms: number): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.redraw(), ms);
+  }
+
+  private paint(): void {
+    if (this.mode === 'svg') {
+      this.updateSvg();
+      this.painted++;
+      return;
+    }
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx || !this.scene) return;
+    const dpr = window.devicePixelRatio || 1;
+    drawScene(ctx, this.scene, this.theme(), this.transform, this.canvas.width, this.canvas.height, dpr);
+    this.painted++;
+    // keep this frame as the bitmap moved during the next gesture
+    const copy = document.createElement('canvas');
+    copy.width = this.canvas.width;
+    copy.height = this.canvas.height;
+    copy.getContext('2d')!.drawImage(this.canvas, 0, 0);
+    this.snapshot = { bitmap: copy, t: this.transform };
+  }
+
+  private paintSnapshot(): void {
+    const ctx = this.canvas.getContext('2d');
+    const snap = this.snapshot;
+    if (!ctx || !snap) return;
+    const dpr = window.devicePixelRatio || 1;
+    const t = this.transform;
+    const r = t.k / snap.t.k;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = this.theme().bg;
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    // screen = t(world) = r * (snap(world) - snap.x) + t.x
+    ctx.setTransform(r, 0, 0, r, (t.x - r * snap.t.x) * dpr, (t.y - r * snap.t.y) * dpr);
+    ctx.drawImage(snap.bitmap, 0, 0);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.painted++;
+  }
+
+  // ------------------------------------------------------------------ SVG
+  private buildSvg(): void {
+    const s = this.scene!;
+    const theme = this.theme();
+    const root = select(this.root);
+    root.selectAll('*').remove();
+    const defs = root.append('defs');
+    for (const [kind, colour] of Object.entries({ ...theme.kinds, ...Object.fromEntries(Object.entries(theme.changes).map(([k, v]) => [`change-${k}`, v])) })) {
+      defs.append('marker').attr('id', `arrow-${kind}`).attr('viewBox', '0 -4 8 8').attr('refX', 8).attr('markerWidth', 6).attr('markerHeight', 6)
+        .attr('orient', 'auto').append('path').attr('d', 'M0,-4L8,0L0,4').attr('fill', colour);
+    }
+    root.append('g').attr('class', 'groups').selectAll('g').data(s.groups).join('g').attr('class', (g) => `group ${g.level}`)
+      .call((g) => g.append('rect').attr('rx', 6))
+      .call((g) => g.append('text').text((d) => d.label));
+    const edges = root.append('g').attr('class', 'edges').selectAll<SVGGElement, SceneEdge>('g').data(s.edges, (e) => e.id).join('g')
+      .attr('class', 'edge').attr('data-id', (e) => e.id).attr('data-kind', (e) => e.kind);
+    edges.append('path').attr('class', 'hit');
+    edges.append('path').attr('class', 'line');
+    const nodes = root.append('g').attr('class', 'nodes').selectAll('g').data(s.nodes, (n) => (n as { id: string }).id).join('g')
+      .attr('class', 'node').attr('data-id', (n) => n.id).attr('data-type', (n) => n.type)
+      .attr('role', 'button').attr('aria-label', (n) => `${n.label} (${n.type})`);
+    nodes.append('circle');
+    nodes.append('text').text((n) => n.label);
+    this.root.setAttribute('transform', this.transform.toString());
+  }
+
+  private updateSvg(): void {
+    const s = this.scene;
+    if (!s) return;
+    const theme = this.theme();
+    const root = select(this.root);
+    root.selectAll<SVGGElement, { x0: number; y0: number; x1: number; y1: number }>('g.group')
+      .call((g) => g.select('rect').attr('x', (d) => d.x0).attr('y', (d) => d.y0).attr('width', (d) => d.x1 - d.x0).attr('height', (d) => d.y1 - d.y0))
+      .call((g) => g.select('text').attr('x', (d) => d.x0 + 6).attr('y', (d) => d.y0 + 12));
+    const edges = root.selectAll<SVGGElement, SceneEdge>('g.edge')
+      .classed('highlighted', (e) => e.highlighted)
+      .attr('data-change', (e) => e.change ?? null)
+      .attr('data-highlighted', (e) => (e.highlighted ? 'true' : null));
+    const d = (e: SceneEdge) => {
+      if (e.s === e.t) return `M${e.s.x},${e.s.y - e.s.r}a${e.s.r},${e.s.r} 0 1,1 ${e.s.r},${e.s.r}`;
+      const [ax, ay, bx, by] = edgeEnds(e);
+      return `M${ax},${ay}L${bx},${by}`;
+    };
+    edges.select('path.hit').attr('d', d);
+    edges.select('path.line').attr('d', d)
+      .attr('stroke', (e) => edgeColour(e, s, theme))
+      .attr('stroke-width', (e) => (e.highlighted ? e.width + 2 : e.width))
+      .attr('stroke-opacity', (e) => edgeAlpha(e, s))
+      .attr('stroke-dasharray', (e) => (e.kind === 'rejected' || e.change === 'vanished' ? '5 3' : null))
+      .attr('marker-end', (e) => `url(#arrow-${s.comparing ? `change-${e.change ?? 'vanished'}` : e.kind})`);
+    const nodes = root.selectAll<SVGGElement, (typeof s.nodes)[number]>('g.node')
+      .attr('transform', (n) => `translate(${n.x},${n.y})`)
+      .classed('match', (n) => n.match)
+      .classed('selected', (n) => n.id === s.selected)
+      .classed('focused', (n) => n.id === s.focused);
+    nodes.select('circle').attr('r', (n) => n.r).attr('fill', (n) => theme.nodeFill(n.type)).attr('fill-opacity', (n) => nodeAlpha(n, s));
+    nodes.select('text').attr('x', (n) => n.r + 3).attr('y', 4);
+  }
+
+  // ------------------------------------------------------------------ hit testing
+  private click(ev: MouseEvent): void {
+    if (ev.defaultPrevented) return;
+    const s = this.scene;
+    if (!s) return;
+    if (this.mode === 'svg') {
+      const el = (ev.target as Element).closest('g.node, g.edge');
+      const id = el?.getAttribute('data-id');
+      if (!el || !id) return this.handlers.onBackground();
+      return el.classList.contains('node') ? this.handlers.onNode(id) : this.handlers.onEdge(id);
+    }
+    const rect = this.host.getBoundingClientRect();
+    const [wx, wy] = this.transform.invert([ev.clientX - rect.left, ev.clientY - rect.top]);
+    const hit = hitTest(s, wx, wy, 4 / this.transform.k);
+    if (!hit) this.handlers.onBackground();
+    else if (hit.type === 'node') this.handlers.onNode(hit.id);
+    else this.handlers.onEdge(hit.id);
+  }
+}
+
+/** The node under a world point, else the nearest edge within `slack`. */
+export function hitTest(s: Scene, x: number, y: number, slack: number): { type: 'node' | 'edge'; id: string } | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const n of s.nodes) {
+    const d = Math.hypot(n.x - x, n.y - y) - n.r;
+    if (d < slack && d < bestD) (bestD = d), (best = n.id);
+  }
+  if (best) return { type: 'node', id: best };
+  for (const e of s.edges) {
+    const dx = e.t.x - e.s.x;
+    const dy = e.t.y - e.s.y;
+    const len2 = dx * dx + dy * dy || 1;
+    const u = Math.max(0, Math.min(1, ((x - e.s.x) * dx + (y - e.s.y) * dy) / len2));
+    const d = Math.hypot(e.s.x + u * dx - x, e.s.y + u * dy - y) - e.width / 2;
+    if (d < slack && d < bestD) (bestD = d), (best = e.id);
+  }
+  return best ? { type: 'edge', id: best } : undefined;
+}
+
+/** Paints the scene on a canvas: group boxes, edges batched by colour/width/opacity, nodes batched by fill. */
+export function drawScene(ctx: CanvasRenderingContext2D, s: Scene, theme: Theme, t: { x: number; y: number; k: number }, width: number, height: number, dpr: number): void {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = theme.bg;
+  ctx.fillRect(0, 0, width, height);
+  ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+  const px = 1 / t.k;
+  ctx.lineWidth = px;
+  ctx.strokeStyle = theme.groupStroke;
+  ctx.fillStyle = theme.muted;
+  ctx.font = `${11 * px}px ${theme.font}`;
+  for (const g of s.groups) {
+    ctx.setLineDash(g.level === 'az' ? [4 * px, 3 * px] : []);
+    ctx.strokeRect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
+    if (t.k > 0.25) ctx.fillText(g.label, g.x0 + 6 * px, g.y0 + 12 * px);
+  }
+  ctx.setLineDash([]);
+  // edges, batched
+  const batches = new Map<string, SceneEdge[]>();
+  for (const e of s.edges) {
+    const w = Math.max(0.5, Math.round((e.highlighted ? e.width + 2 : e.width) * 2) / 2);
+    const key = `${edgeColour(e, s, theme)}|${edgeAlpha(e, s)}|${w}|${e.kind === 'rejected' || e.change === 'vanished' ? 1 : 0}`;
+    let b = batches.get(key);
+    if (!b) batches.set(key, (b = []));
+    b.push(e);
+  }
+  const arrows = t.k > 0.35 && s.edges.length < 6000;
+  for (const [key, list] of batches) {
+    const [colour, alpha, w, dashed] = key.split('|');
+    ctx.globalAlpha = Number(alpha);
+    ctx.strokeStyle = colour;
+    ctx.fillStyle = colour;
+    ctx.lineWidth = Math.max(Number(w), 0.8 * px);
+    ctx.setLineDash(dashed === '1' ? [5, 3] : []);
+    ctx.beginPath();
+    for (const e of list) {
+      if (e.s === e.t) {
+        ctx.moveTo(e.s.x + e.s.r * 1.8, e.s.y - e.s.r);
+        ctx.arc(e.s.x + e.s.r * 0.8, e.s.y - e.s.r, e.s.r, 0, Math.PI * 2);
+        continue;
+      }
+      const [ax, ay, bx, by] = edgeEnds(e);
+      ctx.moveTo(ax, ay);
+      ctx.lineTo(bx, by);
+    }
+    ctx.stroke();
+    if (arrows) {
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      for (const e of list) {
+        if (e.s === e.t) continue;
+        const [ax, ay, bx, by] = edgeEnds(e);
+        const a = Math.atan2(by - ay, bx - ax);
+        const size = 4 + Number(w);
+        ctx.moveTo(bx, by);
+        ctx.lineTo(bx - size * Math.cos(a - 0.45), by - size * Math.sin(a - 0.45));
+        ctx.lineTo(bx - size * Math.cos(a + 0.45), by - size * Math.sin(a + 0.45));
+        ctx.closePath();
+      }
+      ctx.fill();
+    }
+  }
+  ctx.setLineDash([]);
+  // nodes, batched by fill
+  const fills = new Map<string, typeof s.nodes>();
+  for (const n of s.nodes) {
+    const key = `${theme.nodeFill(n.type)}|${nodeAlpha(n, s)}`;
+    let b = fills.get(key);
+    if (!b) fills.set(key, (b = []));
+    b.push(n);
+  }
+  for (const [key, list] of fills) {
+    const [fill, alpha] = key.split('|');
+    ctx.globalAlpha = Number(alpha);
+    ctx.fillStyle = fill;
+    ctx.beginPath();
+    for (const n of list) {
+      ctx.moveTo(n.x + n.r, n.y);
+      ctx.arc(n.x, n.y, n.r, 0, Math.PI * 2);
+    }
+    ctx.fill();
+  }
+  ctx.globalAlpha = 1;
+  // rings: matches, selection, keyboard focus
+  ctx.strokeStyle = theme.focus;
+  ctx.lineWidth = 3 * px;
+  ctx.beginPath();
+  for (const n of s.nodes) {
+    if (n.match || n.id === s.selected || n.id === s.focused) {
+      ctx.moveTo(n.x + n.r + 2 * px, n.y);
+      ctx.arc(n.x, n.y, n.r + 2 * px, 0, Math.PI * 2);
+    }
+  }
+  ctx.stroke();
+  // labels when they are readable
+  ctx.fillStyle = theme.fg;
+  ctx.font = `${11 * px}px ${theme.font}`;
+  const labelAll = t.k > 0.6 && s.nodes.length <= 3000;
+  for (const n of s.nodes) {
+    if (labelAll || n.match || n.id === s.selected || n.id === s.focused) ctx.fillText(n.label, n.x + n.r + 3 * px, n.y + 4 * px);
+  }
+}
+
+export type { Selection };

@@ -1,0 +1,659 @@
+/**
+ * The topology webview: toolbar, bytes-over-time strip with a brush, the map, the details panel.
+ * It speaks only the typed protocol (src/protocol/topology.ts): every inbound message is checked,
+ * every reply is checked against its method's result guard, and the view's state is kept with
+ * getState/setState so the panel comes back as it was.
+ */
+import { brushX } from 'd3-brush';
+import { scaleLinear, scaleTime } from 'd3-scale';
+import { select } from 'd3-selection';
+import {
+  FINDINGS,
+  LEVELS,
+  TOPOLOGY_PROTOCOL_VERSION,
+  WEIGHTS,
+  defaultViewState,
+  isHostToWebview,
+  isViewState,
+  resultGuards,
+  type EdgeDetails,
+  type Graph,
+  type GraphQuery,
+  type NodeDetails,
+  type Timeline,
+  type TopologyMethod,
+  type TopologyMethods,
+  type ViewState,
+  type WebviewToHost,
+} from '../../src/protocol/topology';
+import { GraphView } from './graphview';
+import { Layout, type LayoutNode, type Positions } from './layout';
+import {
+  FINDING_LABELS,
+  KIND_LABELS,
+  diffPeriods,
+  formatBytes,
+  formatValue,
+  groupsOf,
+  nearestInDirection,
+  tabOrder,
+  visibleGraph,
+  type Change,
+  type View,
+} from './model';
+import { buildScene, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
+import { drawScene } from './graphview';
+
+interface VsCodeApi {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewToHost) => vscode.postMessage(m);
+
+// ------------------------------------------------------------------------------------------ rpc
+let nextId = 1;
+const pending = new Map<number, { method: TopologyMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+function request<M extends TopologyMethod>(method: M, params: TopologyMethods[M]['params']): Promise<TopologyMethods[M]['result']> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
+    post({ kind: 'request', id, method, params } as WebviewToHost);
+  });
+}
+
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m: unknown = ev.data;
+  if (!isHostToWebview(m)) {
+    console.warn('topology: dropped a message that does not match the protocol');
+    return;
+  }
+  if (m.kind === 'init') return init(m.dataset, m.state);
+  if (m.kind === 'notify') {
+    datasetName = m.dataset;
+    return void reload();
+  }
+  const p = pending.get(m.id);
+  if (!p) return;
+  pending.delete(m.id);
+  if (!m.ok) return p.reject(new Error(m.error));
+  if (!resultGuards[p.method](m.result)) return p.reject(new Error(`the host's ${p.method} reply does not match the protocol`));
+  p.resolve(m.result);
+});
+
+// ------------------------------------------------------------------------------------------ state
+const saved = vscode.getState();
+let state: ViewState = isViewState(saved) ? saved : defaultViewState();
+let datasetName: string | null = null;
+let graph: Graph | undefined;
+let compareGraph: Graph | undefined;
+let view: View | undefined;
+let scene: Scene | undefined;
+let layout: Layout | undefined;
+let positions: Positions = new Map(Object.entries(state.positions ?? {}));
+let interacting = false;
+let generation = 0;
+let keyboardFocus: string | undefined;
+let theme: Theme = readTheme(cssVar);
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name);
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveState(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    if (layout) positions = layout.positions();
+    const out: ViewState = { ...state };
+    if (positions.size && positions.size <= 3000) out.positions = Object.fromEntries(positions);
+    else delete out.positions;
+    vscode.setState(out);
+    post({ kind: 'state', state: out });
+  }, 300);
+}
+
+// ------------------------------------------------------------------------------------------ DOM
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  el.append(...children);
+  return el;
+}
+function options(values: readonly string[], labels: Record<string, string> = {}): HTMLOptionElement[] {
+  return values.map((v) => h('option', { value: v }, labels[v] ?? v));
+}
+
+const levelSel = h('select', { id: 'level', title: 'Level' }, ...options(LEVELS, { 'security-group': 'security group', az: 'AZ', vpc: 'VPC' }));
+const tagKeyIn = h('input', { id: 'tag-key', type: 'text', size: '8', title: 'Tag key that names an app', placeholder: 'tag key' });
+const weightSel = h('select', { id: 'weight', title: 'Edge weight' }, ...options(WEIGHTS, { cost: 'est. cost' }));
+const actionSel = h('select', { id: 'action', title: 'Accepted / rejected' }, ...options(['all', 'accept', 'reject'], { accept: 'accepted', reject: 'rejected' }));
+const protoIn = h('input', { id: 'protocol', type: 'number', min: '0', max: '255', placeholder: 'proto', title: 'IP protocol number (6 TCP, 17 UDP)' });
+const portIn = h('input', { id: 'port', type: 'number', min: '0', max: '65535', placeholder: 'port', title: 'Server port' });
+const minIn = h('input', { id: 'min-bytes', type: 'text', size: '6', placeholder: 'min bytes', title: 'Minimum bytes per edge (e.g. 10MB)' });
+const tagFilterIn = h('input', { id: 'tag-filter', type: 'text', size: '10', placeholder: 'tag=value', title: 'Only traffic where a side carries this tag' });
+const searchIn = h('input', { id: 'search', type: 'search', size: '12', placeholder: 'search', title: 'Highlight matching nodes; Enter opens the first' });
+const hopsSel = h('select', { id: 'hops', title: 'Neighbourhood hops' }, ...options(['1', '2', '3', '4']));
+const clearFocusBtn = h('button', { id: 'clear-focus', title: 'Show the whole map' }, 'Whole map');
+const compareSel = h('select', { id: 'compare', title: 'Compare with another period' },
+  ...options(['none', 'previous', 'day', 'week'], { none: 'no compare', previous: 'vs previous period', day: 'vs 1 day before', week: 'vs 1 week before' }));
+const fitBtn = h('button', { id: 'fit', title: 'Fit the map' }, 'Fit');
+const svgBtn = h('button', { id: 'export-svg' }, 'SVG');
+const pngBtn = h('button', { id: 'export-png' }, 'PNG');
+const highlightBoxes = FINDINGS.map((f) => {
+  const box = h('input', { type: 'checkbox', 'data-finding': f, id: `hl-${f}` });
+  return h('label', { class: 'highlight', for: `hl-${f}` }, box, FINDING_LABELS[f]);
+});
+const status = h('div', { id: 'status', role: 'status' });
+const legend = h('div', { id: 'legend' });
+const timeline = h('div', { id: 'timeline' });
+const mapHost = h('div', { id: 'map', tabindex: '0', 'aria-label': 'Topology map: Tab or arrow keys move between nodes, Enter opens details' });
+const details = h('aside', { id: 'details', 'aria-live': 'polite' });
+
+document.body.append(
+  h('div', { id: 'toolbar' },
+    h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel),
+    h('span', { class: 'group' }, actionSel, protoIn, portIn, minIn, tagFilterIn),
+    h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn),
+    h('span', { class: 'group' }, compareSel, fitBtn, svgBtn, pngBtn)),
+  h('div', { id: 'highlights' }, ...highlightBoxes, legend),
+  timeline,
+  h('div', { id: 'main' }, mapHost, details),
+  status,
+);
+
+const graphView = new GraphView(mapHost, () => theme, {
+  onNode: (id) => selectNode(id),
+  onEdge: (id) => selectEdge(id),
+  onBackground: () => clearSelection(),
+  onZoom: (t) => {
+    state.zoom = t;
+    saveState();
+  },
+  onInteracting: (active) => {
+    interacting = active;
+    if (!active) kickLayout();
+  },
+});
+
+// the theme can change while the view is open
+new MutationObserver(() => {
+  theme = readTheme(cssVar);
+  graphView.restyle();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+function setStatus(text: string, error = false): void {
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+// ------------------------------------------------------------------------------------------ controls
+function parseBytes(text: string): number {
+  const m = /^\s*([\d.]+)\s*([kmgt]?i?b?)?\s*$/i.exec(text);
+  if (!m) return 0;
+  const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+function controlsFromState(): void {
+  compareSel.value = state.compare ? compareSel.value === 'none' ? 'previous' : compareSel.value : 'none';
+  levelSel.value = state.query.level;
+  tagKeyIn.value = state.query.tagKey;
+  tagKeyIn.hidden = state.query.level !== 'app';
+  weightSel.value = state.weight;
+  actionSel.value = state.query.action;
+  protoIn.value = state.query.protocol === undefined ? '' : String(state.query.protocol);
+  portIn.value = state.query.port === undefined ? '' : String(state.query.port);
+  minIn.value = state.minBytes ? formatBytes(state.minBytes).replace(' ', '') : '';
+  tagFilterIn.value = state.query.tag ? `${state.query.tag.key}=${state.query.tag.value}` : '';
+  searchIn.value = state.search;
+  hopsSel.value = String(state.focus?.hops ?? 1);
+  clearFocusBtn.disabled = !state.focus;
+  for (const l of highlightBoxes) {
+    const box = l.querySelector('input')!;
+    box.checked = state.highlights.includes(box.dataset.finding as never);
+  }
+}
+
+function queryFromControls(): GraphQuery {
+  const q: GraphQuery = { level: levelSel.value as GraphQuery['level'], tagKey: tagKeyIn.value.trim() || 'app', action: actionSel.value as GraphQuery['action'] };
+  if (state.query.from !== undefined) q.from = state.query.from;
+  if (state.query.to !== undefined) q.to = state.query.to;
+  const proto = protoIn.value.trim();
+  if (proto !== '' && Number.isInteger(Number(proto)) && Number(proto) >= 0 && Number(proto) <= 255) q.protocol = Number(proto);
+  const port = portIn.value.trim();
+  if (port !== '' && Number.isInteger(Number(port)) && Number(port) >= 0 && Number(port) <= 65535) q.port = Number(port);
+  const tag = /^([^=]+)=(.*)$/.exec(tagFilterIn.value.trim());
+  if (tag) q.tag = { key: tag[1].trim(), value: tag[2].trim() };
+  return q;
+}
+
+function onQueryControl(): void {
+  const q = queryFromControls();
+  if (q.level !== state.query.level) {
+    state.focus = undefined;
+    state.selection = undefined;
+  }
+  state.query = q;
+  tagKeyIn.hidden = q.level !== 'app';
+  saveState();
+  void reload();
+}
+for (const el of [levelSel, actionSel]) el.addEventListener('change', onQueryControl);
+for (const el of [tagKeyIn, protoIn, portIn, tagFilterIn]) el.addEventListener('change', onQueryControl);
+
+function onViewControl(): void {
+  state.weight = weightSel.value as ViewState['weight'];
+  state.minBytes = parseBytes(minIn.value);
+  state.search = searchIn.value;
+  state.highlights = highlightBoxes.map((l) => l.querySelector('input')!).filter((b) => b.checked).map((b) => b.dataset.finding as ViewState['highlights'][number]);
+  if (state.focus) state.focus = { ...state.focus, hops: Number(hopsSel.value) };
+  saveState();
+  refresh();
+}
+weightSel.addEventListener('change', onViewControl);
+minIn.addEventListener('change', onViewControl);
+searchIn.addEventListener('input', onViewControl);
+hopsSel.addEventListener('change', onViewControl);
+for (const l of highlightBoxes) l.querySelector('input')!.addEventListener('change', onViewControl);
+searchIn.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' && view?.matches.length) {
+    ev.preventDefault();
+    selectNode(tabOrder(view.nodes.filter((n) => n.match))[0]);
+  }
+});
+clearFocusBtn.addEventListener('click', () => {
+  state.focus = undefined;
+  clearFocusBtn.disabled = true;
+  saveState();
+  refresh();
+});
+compareSel.addEventListener('change', () => void loadCompare());
+fitBtn.addEventListener('click', () => graphView.fit());
+svgBtn.addEventListener('click', () => void exportImage('svg'));
+pngBtn.addEventListener('click', () => void exportImage('png'));
+
+// ------------------------------------------------------------------------------------------ data
+function init(dataset: string | null, hostState: unknown): void {
+  datasetName = dataset;
+  if (!isViewState(saved) && isViewState(hostState)) {
+    state = hostState;
+    positions = new Map(Object.entries(state.positions ?? {}));
+  }
+  controlsFromState();
+  void reload();
+}
+
+async function reload(): Promise<void> {
+  const gen = ++generation;
+  setStatus(`Loading ${datasetName ?? 'dataset'}…`);
+  try {
+    const [g, tl] = await Promise.all([request('graph', state.query), request('timeline', state.query)]);
+    if (gen !== generation) return;
+    graph = g;
+    drawTimeline(tl);
+    compareGraph = undefined;
+    if (state.compare) await loadCompare(gen);
+    if (gen !== generation) return;
+    rebuild(true);
+  } catch (err) {
+    if (gen === generation) setStatus(String(err instanceof Error ? err.message : err), true);
+  }
+}
+
+function compareWindow(): { from: number; to: number } | undefined {
+  if (!graph) return undefined;
+  const from = state.query.from ?? graph.dataFrom;
+  const to = state.query.to ?? (graph.dataTo === null ? null : graph.dataTo + 60_000);
+  if (from === null || from === undefined || to === null) return undefined;
+  const shift = compareSel.value === 'previous' ? to - from : compareSel.value === 'day' ? 86_400_000 : compareSel.value === 'week' ? 7 * 86_400_000 : 0;
+  return shift ? { from: Math.max(0, from - shift), to: Math.max(0, to - shift) } : undefined;
+}
+
+async function loadCompare(gen = generation): Promise<void> {
+  const w = compareSel.value === 'none' ? undefined : compareWindow();
+  if (!w) {
+    state.compare = undefined;
+    compareGraph = undefined;
+    saveState();
+    refresh();
+    return;
+  }
+  state.compare = w;
+  saveState();
+  try {
+    const g = await request('graph', { ...state.query, from: w.from, to: w.to });
+    if (gen !== generation) return;
+    compareGraph = g;
+    refresh();
+  } catch (err) {
+    setStatus(String(err instanceof Error ? err.message : err), true);
+  }
+}
+
+/** Recomputes what is visible and repaints; a new graph (re)starts the layout from the known positions. */
+function rebuild(newGraph: boolean): void {
+  if (!graph) return;
+  const cmp = compareGraph ? diffPeriods(graph.edges, compareGraph.edges, { ratio: 2, minDelta: 0 }) : undefined;
+  view = visibleGraph(graph, state, cmp);
+  if (newGraph || !layout || view.nodes.some((n) => !layout!.byId.has(n.id))) {
+    if (layout) positions = new Map([...positions, ...layout.positions()]);
+    const nodes: LayoutNode[] = view.nodes.map((n) => {
+      const g = groupsOf(n, state.query.level);
+      return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
+    });
+    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), positions);
+  }
+  paintScene();
+  if (newGraph) {
+    if (state.zoom) graphView.setTransform(state.zoom);
+    else graphView.fit();
+  }
+  kickLayout();
+  updateStatus();
+  drawLegend();
+  if (newGraph && state.selection) {
+    if (state.selection.type === 'node' && view.nodes.some((n) => n.id === state.selection!.id)) selectNode(state.selection.id);
+    else if (state.selection.type === 'edge' && view.edges.some((e) => e.id === state.selection!.id)) selectEdge(state.selection.id);
+  }
+}
+
+/** A view option changed (weight, minimum, search, highlights, focus): no new query. */
+function refresh(): void {
+  rebuild(false);
+}
+
+function paintScene(): void {
+  if (!view || !layout) return;
+  scene = buildScene(view, state.query.level, layout.byId, state.selection?.type === 'node' ? state.selection.id : undefined, keyboardFocus);
+  graphView.setScene(scene);
+}
+
+let layoutFrame = 0;
+function kickLayout(): void {
+  if (layoutFrame || !layout) return;
+  const loop = () => {
+    layoutFrame = 0;
+    if (!layout || !view) return;
+    if (interacting) return; // resumes when the gesture ends
+    const more = layout.step(10);
+    paintScene();
+    if (more) layoutFrame = requestAnimationFrame(loop);
+    else {
+      positions = layout.positions();
+      saveState();
+      document.body.dataset.layout = 'settled';
+    }
+  };
+  document.body.dataset.layout = 'running';
+  layoutFrame = requestAnimationFrame(loop);
+}
+
+function updateStatus(): void {
+  if (!graph || !view) return;
+  const range = graph.dataFrom === null ? 'no traffic' : `${new Date(state.query.from ?? graph.dataFrom).toISOString().slice(0, 16)} – ${new Date(state.query.to ?? (graph.dataTo ?? 0) + 60_000).toISOString().slice(0, 16)} UTC`;
+  const dropped = graph.droppedEdges ? ` (${graph.droppedEdges.toLocaleString('en-US')} smallest edges left out)` : '';
+  const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
+  const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
+  setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
+}
+
+function drawLegend(): void {
+  legend.replaceChildren();
+  if (compareGraph) {
+    const changes: Change[] = ['new', 'vanished', 'grew', 'shrank'];
+    for (const c of changes) legend.append(h('span', { class: 'key', 'data-change': c }, h('i', { class: `swatch change-${c}` }), c));
+    return;
+  }
+  const kinds = new Set(view?.edges.map((e) => e.kind));
+  for (const k of Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[]) {
+    if (kinds.has(k)) legend.append(h('span', { class: 'key' }, h('i', { class: `swatch kind-${k}` }), KIND_LABELS[k]));
+  }
+}
+
+// ------------------------------------------------------------------------------------------ timeline + brush
+function drawTimeline(tl: Timeline): void {
+  timeline.replaceChildren();
+  const width = Math.max(200, timeline.clientWidth || 800);
+  const height = 48;
+  const svg = select(timeline).append('svg').attr('width', width).attr('height', height).attr('aria-label', 'Bytes over time; drag to choose a window');
+  if (tl.buckets.length === 0) return;
+  const x = scaleTime().domain([tl.buckets[0].t, tl.buckets[tl.buckets.length - 1].t + tl.step]).range([0, width]);
+  const y = scaleLinear().domain([0, Math.max(...tl.buckets.map((b) => b.bytes))]).range([height - 12, 2]);
+  svg.append('g').selectAll('rect').data(tl.buckets).join('rect').attr('class', 'bar')
+    .attr('x', (b) => x(b.t)).attr('width', (b) => Math.max(1, x(b.t + tl.step) - x(b.t) - 1))
+    .attr('y', (b) => y(b.bytes)).attr('height', (b) => height - 12 - y(b.bytes))
+    .append('title').text((b) => `${new Date(b.t).toISOString().slice(0, 16)} ${formatBytes(b.bytes)}`);
+  svg.append('text').attr('class', 'axis').attr('x', 2).attr('y', height - 1).text(new Date(tl.buckets[0].t).toISOString().slice(0, 16).replace('T', ' '));
+  svg.append('text').attr('class', 'axis').attr('x', width - 2).attr('y', height - 1).attr('text-anchor', 'end')
+    .text(new Date(tl.buckets[tl.buckets.length - 1].t + tl.step).toISOString().slice(0, 16).replace('T', ' '));
+  const brush = brushX<unknown>().extent([[0, 0], [width, height - 12]]).on('end', (ev: { selection: [number, number] | null; sourceEvent?: Event }) => {
+    if (!ev.sourceEvent) return;
+    if (!ev.selection) {
+      delete state.query.from;
+      delete state.query.to;
+    } else {
+      const snap = (px: number) => Math.round(x.invert(px).getTime() / tl.step) * tl.step;
+      state.query.from = snap(ev.selection[0]);
+      state.query.to = Math.max(state.query.from + tl.step, snap(ev.selection[1]));
+    }
+    saveState();
+    void reload();
+  });
+  const g = svg.append('g').attr('class', 'brush').call(brush);
+  if (state.query.from !== undefined || state.query.to !== undefined) {
+    g.call(brush.move, [x(state.query.from ?? tl.buckets[0].t), x(state.query.to ?? tl.buckets[tl.buckets.length - 1].t + tl.step)]);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ details
+function labelOfNode(id: string): string {
+  return graph?.nodes.find((n) => n.id === id)?.label ?? id;
+}
+
+function selectNode(id: string): void {
+  state.selection = { type: 'node', id };
+  keyboardFocus = id;
+  saveState();
+  paintScene();
+  details.replaceChildren(h('p', {}, `Loading ${labelOfNode(id)}…`));
+  details.hidden = false;
+  request('nodeDetails', { query: state.query, node: id }).then(
+    (d) => state.selection?.id === id && renderNodeDetails(d),
+    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+  );
+}
+
+function selectEdge(id: string): void {
+  const e = graph?.edges.find((x) => x.id === id) ?? compareGraph?.edges.find((x) => x.id === id);
+  if (!e) return;
+  state.selection = { type: 'edge', id };
+  saveState();
+  paintScene();
+  details.hidden = false;
+  details.replaceChildren(h('p', {}, 'Loading edge…'));
+  request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then(
+    (d) => state.selection?.id === id && renderEdgeDetails(d),
+    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+  );
+}
+
+function clearSelection(): void {
+  state.selection = undefined;
+  saveState();
+  details.hidden = true;
+  details.replaceChildren();
+  paintScene();
+}
+
+function row(label: string, value: string | Node): HTMLElement {
+  return h('div', { class: 'row' }, h('span', { class: 'k' }, label), h('span', { class: 'v' }, value));
+}
+
+function peerList(cls: string, title: string, peers: NodeDetails['peersIn']): HTMLElement {
+  const list = h('ol', { class: cls });
+  for (const p of peers) {
+    const a = h('a', { href: '#', 'data-id': p.id }, p.label);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      selectNode(p.id);
+    });
+    list.append(h('li', {}, a, h('span', { class: 'bytes' }, ` ${formatBytes(p.bytes)}`)));
+  }
+  return h('section', {}, h('h3', {}, title), peers.length ? list : h('p', { class: 'muted' }, 'none'));
+}
+
+function button(id: string, text: string, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { id }, text);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function renderNodeDetails(d: NodeDetails): void {
+  const actions = h('div', { class: 'actions' },
+    button('open-sql', 'Open in SQL', () => void request('openInSql', { query: state.query, node: d.id }).catch((e) => setStatus(String(e.message), true))),
+    button('focus', 'Focus neighbourhood', () => {
+      state.focus = { node: d.id, hops: Number(hopsSel.value) };
+      clearFocusBtn.disabled = false;
+      saveState();
+      refresh();
+    }));
+  if (d.arn) actions.append(button('copy-arn', 'Copy ARN', () => void request('copyText', { text: d.arn! })));
+  const list = (xs: string[]) => xs.join(', ') || '—';
+  details.replaceChildren(
+    h('h2', { class: 'title' }, d.label),
+    row('type', d.kind ? `${d.type} (${d.kind})` : d.type),
+    ...(d.arn ? [row('ARN', h('code', { class: 'arn' }, d.arn))] : []),
+    row('account', list(d.accounts)),
+    row('VPC', list(d.vpcs)),
+    row('subnets', list(d.subnets)),
+    row('AZs', list(d.azs)),
+    row('security groups', list(d.securityGroups.map((g) => (g.name ? `${g.name} (${g.id})` : g.id)))),
+    row('tags', list(d.tags.map((t) => `${t.key}=${t.value}`))),
+    actions,
+    peerList('peers-in', 'Top clients (in)', d.peersIn),
+    peerList('peers-out', 'Top servers (out)', d.peersOut),
+    ...(d.members.length ? [h('section', {}, h('h3', {}, `Members (${d.members.length})`),
+      h('ol', { class: 'members' }, ...d.members.map((m) => h('li', { title: m.arn }, m.label, h('span', { class: 'bytes' }, ` ${formatBytes(m.bytes)}`)))))] : []),
+  );
+  details.dataset.node = d.id;
+}
+
+function renderEdgeDetails(d: EdgeDetails): void {
+  const proto = (p: number) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP' })[p] ?? String(p);
+  details.replaceChildren(
+    h('h2', { class: 'title' }, `${d.sourceLabel} → ${d.targetLabel}`),
+    row('client → server', formatBytes(d.up)),
+    row('server → client', formatBytes(d.down)),
+    row('conversations', d.flows.toLocaleString('en-US')),
+    row('est. cost', formatValue(d.cost, 'cost')),
+    row('egress path', d.egressPaths.map((p) => `${p.path} ${formatBytes(p.bytes)}`).join(', ')),
+    row('kind', Object.entries(d.kinds).map(([k, b]) => `${KIND_LABELS[k as keyof typeof KIND_LABELS]} ${formatBytes(b ?? 0)}`).join(', ')),
+    ...(d.findings.length ? [row('findings', d.findings.map((f) => FINDING_LABELS[f]).join(', '))] : []),
+    h('div', { class: 'actions' }, button('open-sql', 'Open in SQL', () => void request('openInSql', { query: state.query, source: d.source, target: d.target }).catch((e) => setStatus(String(e.message), true)))),
+    h('section', {}, h('h3', {}, 'Ports'), h('ol', { class: 'ports' }, ...d.ports.map((p) => h('li', {}, `${proto(p.protocol)} ${p.port ?? '—'}: ${formatBytes(p.bytes)}, ${p.flows} conv.`)))),
+  );
+  details.dataset.node = '';
+}
+
+// ------------------------------------------------------------------------------------------ keyboard
+mapHost.addEventListener('keydown', (ev) => {
+  if (!scene || !view) return;
+  const order = tabOrder(view.nodes);
+  const move = (id: string | undefined) => {
+    if (!id) return;
+    keyboardFocus = id;
+    paintScene();
+    const n = scene!.byId.get(id);
+    if (n) {
+      const [sx, sy] = graphView.toScreen(n.x, n.y);
+      if (sx < 0 || sy < 0 || sx > mapHost.clientWidth || sy > mapHost.clientHeight) {
+        const t = graphView.getTransform();
+        graphView.setTransform({ x: mapHost.clientWidth / 2 - n.x * t.k, y: mapHost.clientHeight / 2 - n.y * t.k, k: t.k });
+      }
+      mapHost.setAttribute('aria-label', `${n.label} (${n.type})`);
+    }
+  };
+  const i = keyboardFocus ? order.indexOf(keyboardFocus) : -1;
+  if (ev.key === 'Tab') {
+    const j = ev.shiftKey ? i - 1 : i + 1;
+    if (j < 0 || j >= order.length) return; // let focus leave the map
+    ev.preventDefault();
+    move(order[j]);
+  } else if (ev.key.startsWith('Arrow')) {
+    ev.preventDefault();
+    const cur = keyboardFocus ? scene.byId.get(keyboardFocus) : undefined;
+    if (!cur) return move(order[0]);
+    const dir = ({ ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' } as const)[ev.key as 'ArrowLeft'];
+    move(nearestInDirection(scene.nodes, cur, dir));
+  } else if (ev.key === 'Enter' && keyboardFocus) {
+    ev.preventDefault();
+    selectNode(keyboardFocus);
+  } else if (ev.key === 'Escape') {
+    clearSelection();
+  } else if (ev.key === '+' || ev.key === '=') {
+    graphView.zoomBy(1.25);
+  } else if (ev.key === '-') {
+    graphView.zoomBy(0.8);
+  }
+});
+
+// ------------------------------------------------------------------------------------------ export
+async function exportImage(format: 'svg' | 'png'): Promise<void> {
+  if (!scene) return;
+  let data: string;
+  if (format === 'svg') data = sceneToSvg(scene, theme);
+  else {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const n of scene.nodes) {
+      x0 = Math.min(x0, n.x - n.r - 10); y0 = Math.min(y0, n.y - n.r - 10);
+      x1 = Math.max(x1, n.x + n.r + 120); y1 = Math.max(y1, n.y + n.r + 10);
+    }
+    for (const g of scene.groups) {
+      x0 = Math.min(x0, g.x0 - 10); y0 = Math.min(y0, g.y0 - 10); x1 = Math.max(x1, g.x1 + 10); y1 = Math.max(y1, g.y1 + 10);
+    }
+    const scale = Math.min(2, 8192 / Math.max(1, x1 - x0), 8192 / Math.max(1, y1 - y0));
+    const c = document.createElement('canvas');
+    c.width = Math.ceil((x1 - x0) * scale);
+    c.height = Math.ceil((y1 - y0) * scale);
+    drawScene(c.getContext('2d')!, { ...scene, focused: undefined }, theme, { x: -x0, y: -y0, k: 1 }, c.width, c.height, scale);
+    data = c.toDataURL('image/png');
+  }
+  try {
+    const r = await request('exportImage', { format, data });
+    if (r.saved) setStatus(`Saved ${r.saved}`);
+  } catch (err) {
+    setStatus(String(err instanceof Error ? err.message : err), true);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ start
+controlsFromState();
+details.hidden = true;
+post({ kind: 'ready', version: TOPOLOGY_PROTOCOL_VERSION });
+
+/** For the benchmark and end-to-end tests: read-only facts about the view. */
+(window as unknown as { flowlensTopology: unknown }).flowlensTopology = {
+  get mode() {
+    return graphView.mode;
+  },
+  get painted() {
+    return graphView.painted;
+  },
+  get layoutRunning() {
+    return layout?.running ?? false;
+  },
+  get nodes() {
+    return view?.nodes.length ?? 0;
+  },
+  get edges() {
+    return view?.edges.length ?? 0;
+  },
+  highlightedEdges: () => view?.edges.filter((e) => e.highlighted).map((e) => ({ source: e.source, target: e.target })) ?? [],
+  zoomBy: (k: number, x = 0, y = 0) => graphView.zoomBy(k, x, y),
+};
