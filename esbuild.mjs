@@ -5,12 +5,14 @@ import { existsSync } from 'node:fs';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const onlyCli = args.has('--cli');
+// `--extension`: only what the .vsix needs (host, worker, webviews, renderer), not the CLI.
+const onlyExtension = args.has('--extension');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 // DuckDB's native binding and VS Code stay outside the bundles.
 const nodeExternal = ['vscode', '@duckdb/node-bindings', '@duckdb/node-bindings-*'];
 
-const builds = [
+const builds = onlyExtension ? [] : [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
     external: nodeExternal, banner: { js: '#!/usr/bin/env node' } },
 ];

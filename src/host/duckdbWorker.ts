@@ -48,6 +48,11 @@ async function bindParams(d: Db, params: WireParam[] | undefined): Promise<Recor
   for (const p of params) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw badRequest(`parameter name '${p.name}' is not an identifier`);
     if (!TYPE_RE.test(p.type.trim())) throw badRequest(`parameter ${p.name}: '${p.type}' is not a DuckDB type`);
+    if (p.value.trim() === '') {
+      // An empty value is SQL NULL, as in the engine's bindTemplate.
+      out[p.name] = null;
+      continue;
+    }
     try {
       const reader = await d.conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: p.value });
       out[p.name] = reader.getRows()[0][0];

@@ -82,6 +82,12 @@ test('worker binds typed parameters and names a bad value', async () => {
       rowCap: 10,
     });
     assert.deepEqual(r.rows, [[2]]);
+    const empty = await t.client.request('query', {
+      sql: 'SELECT count(*) AS n FROM conversations WHERE window_start >= coalesce($since, TIMESTAMP \'-infinity\')',
+      params: [{ name: 'since', type: 'TIMESTAMP', value: '' }],
+      rowCap: 10,
+    });
+    assert.deepEqual(empty.rows, [[5]], 'an empty value binds NULL');
     await assert.rejects(
       t.client.request('query', { sql: 'SELECT $since', params: [{ name: 'since', type: 'TIMESTAMP', value: 'yesterday-ish' }], rowCap: 1 }),
       (e: unknown) => e instanceof WorkerRequestError && e.code === 'bad-request' && /since.*yesterday-ish.*TIMESTAMP/.test(e.message),

@@ -1,0 +1,221 @@
+/**
+ * The composition root. Activation only registers things: the DuckDB process starts on the first query or
+ * enrichment, the AWS SDK loads when the wizard needs profiles, and nothing prompts.
+ */
+import * as vscode from 'vscode';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { QueryTemplate } from './core/api';
+import { WorkerClient } from './host/workerClient';
+import { Datasets } from './host/datasets';
+import { DatasetsTree, TemplatesTree } from './host/sidebar';
+import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
+import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
+import { runWizard } from './host/wizardUi';
+import { runEnrichPlan } from './host/enrichRun';
+import { readSettings, snippetFolders } from './host/settings';
+import { parseCellParams } from './host/cellParams';
+
+const WIZARD_KEY = 'flowlens.wizardAnswers';
+
+let worker: WorkerClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): { ready: number } {
+  const t0 = performance.now();
+  const out = vscode.window.createOutputChannel('Flowlens');
+  const getWorker = (): WorkerClient => {
+    if (!worker) {
+      worker = new WorkerClient({ workerPath: context.asAbsolutePath('dist/duckdbWorker.js'), log: (l) => out.appendLine(`[duckdb] ${l}`) });
+      worker.onCrash((e) => {
+        out.appendLine(e.message);
+        void vscode.window.showErrorMessage(`Flowlens: ${e.message}. It starts again with the next query.`);
+      });
+    }
+    return worker;
+  };
+  const datasets = new Datasets(context, getWorker);
+  const loadTemplates = (): QueryTemplate[] => {
+    const { listTemplates } = require('./core/templates/index') as typeof import('./core/templates/index');
+    return listTemplates(snippetFolders());
+  };
+  const datasetsTree = new DatasetsTree(datasets);
+  const templatesTree = new TemplatesTree(loadTemplates);
+
+  const status = vscode.window.createStatusBarItem('flowlens.dataset', vscode.StatusBarAlignment.Left, 10);
+  status.name = 'Flowlens dataset';
+  status.command = 'flowlens.selectDataset';
+  const updateStatus = () => {
+    const active = datasets.active;
+    const name = active ? active.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '') : undefined;
+    status.text = `$(database) ${name ?? 'no dataset'}`;
+    status.tooltip = active ? `Flowlens: active dataset ${active}` : 'Flowlens: no dataset yet — run "Flowlens: Enrich flow logs"';
+    status.show();
+  };
+  datasets.onDidChange(updateStatus);
+  updateStatus();
+
+  const controller = new FlowsqlController(getWorker, datasets, (l) => out.appendLine(l));
+
+  const pickTemplate = async (placeholder: string): Promise<QueryTemplate | undefined> => {
+    const all = loadTemplates();
+    const chosen = await vscode.window.showQuickPick(
+      all.map((t) => ({ label: t.title, description: t.id, detail: t.description, t })),
+      { placeHolder: placeholder, matchOnDescription: true, matchOnDetail: true },
+    );
+    return chosen?.t;
+  };
+
+  const openNotebook = async (cells: vscode.NotebookCellData[]): Promise<vscode.NotebookEditor> => {
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new vscode.NotebookData(cells));
+    return vscode.window.showNotebookDocument(doc);
+  };
+
+  const openTemplate = async (idOrTemplate?: string | QueryTemplate, run = false) => {
+    const t =
+      typeof idOrTemplate === 'object'
+        ? idOrTemplate
+        : idOrTemplate
+          ? loadTemplates().find((x) => x.id === idOrTemplate)
+          : await pickTemplate('Open which query template in a notebook?');
+    if (!t) return;
+    const editor = await openNotebook(templateCells(t));
+    if (run) {
+      await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: editor.notebook.uri });
+    }
+  };
+
+  const listProfiles = async (): Promise<ProfileChoice[]> => {
+    const { listProfiles: list } = require('./core/aws/profiles') as typeof import('./core/aws/profiles');
+    return (await list()).map((p) => ({ name: p.name, kind: p.kind, region: p.region, mfa: p.mfa, problems: p.problems }));
+  };
+
+  context.subscriptions.push(
+    out,
+    status,
+    controller,
+    { dispose: () => void worker?.dispose() },
+    vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new FlowsqlSerializer(), { transientOutputs: true }),
+    vscode.window.registerTreeDataProvider('flowlens.datasets', datasetsTree),
+    vscode.window.registerTreeDataProvider('flowlens.templates', templatesTree),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('flowlens')) {
+        datasets.fire();
+        templatesTree.refresh();
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => templatesTree.refresh()),
+
+    vscode.commands.registerCommand('flowlens.enrich', async () => {
+      const s = readSettings();
+      const remembered = context.globalState.get<WizardAnswers>(WIZARD_KEY, {});
+      const wizard = new EnrichWizard(
+        {
+          listProfiles,
+          discoverFlowLogs: async () => ({ flowLogs: [], problems: ['flow-log discovery is not wired into this build yet: choose "Another source…"'] }),
+          listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? `${d.info.conversations} conversations` : undefined })),
+          regions: undefined,
+        },
+        {
+          profile: s.defaultProfile || undefined,
+          roleName: s.roleName || undefined,
+          regions: s.regions.length ? s.regions : undefined,
+          window: s.window,
+          ...remembered,
+          externalId: s.externalId || undefined,
+        },
+      );
+      if (!(await runWizard(wizard))) return;
+      await context.globalState.update(WIZARD_KEY, wizard.remembered());
+      const outcome = await runEnrichPlan(wizard.plan(), datasets, getWorker, out);
+      return outcome.status;
+    }),
+    vscode.commands.registerCommand('flowlens.selectDataset', async (path?: string) => {
+      if (!path) {
+        const list = datasets.list();
+        if (list.length === 0) {
+          void vscode.window.showInformationMessage('Flowlens: no dataset yet. Run "Flowlens: Enrich flow logs" (the sample estate needs no AWS account).');
+          return;
+        }
+        const chosen = await vscode.window.showQuickPick(
+          list.map((d) => ({ label: d.name, description: d.path === datasets.active ? 'active' : undefined, detail: d.path, path: d.path })),
+          { placeHolder: 'Which dataset do notebooks and the topology use?' },
+        );
+        path = chosen?.path;
+      }
+      if (path) await datasets.open(path);
+    }),
+    vscode.commands.registerCommand('flowlens.newNotebookFromTemplate', () => openTemplate()),
+    vscode.commands.registerCommand('flowlens.openTemplate', (id?: string) => openTemplate(id)),
+    vscode.commands.registerCommand('flowlens.runSavedQuery', async () => {
+      const t = await pickTemplate('Run which saved query (template or snippet)?');
+      if (t) await openTemplate(t, true);
+    }),
+    vscode.commands.registerCommand('flowlens.newNotebook', () =>
+      openNotebook([
+        new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'SELECT client_node, server_node, sum(uploaded + downloaded) AS bytes\nFROM conversations\nGROUP BY ALL\nORDER BY bytes DESC\nLIMIT 20', 'sql'),
+      ]),
+    ),
+    vscode.commands.registerCommand('flowlens.saveSnippet', async (cell?: vscode.NotebookCell) => {
+      const editor = vscode.window.activeNotebookEditor;
+      const target = cell ?? (editor ? editor.notebook.cellAt(editor.selection.start) : undefined);
+      if (!target || target.kind !== vscode.NotebookCellKind.Code) {
+        void vscode.window.showWarningMessage('Flowlens: select a SQL cell to save as a snippet.');
+        return;
+      }
+      const folder = snippetFolders()[0];
+      if (!folder) {
+        void vscode.window.showWarningMessage('Flowlens: snippets are saved in a trusted workspace folder (setting flowlens.snippetsFolder).');
+        return;
+      }
+      const title = await vscode.window.showInputBox({ prompt: 'Title of the snippet', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'a title is needed') });
+      if (!title) return;
+      const id = title.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'snippet';
+      const sql = target.document.getText();
+      parseCellParams(sql); // refuses malformed parameter lines before writing
+      mkdirSync(folder, { recursive: true });
+      const file = join(folder, `${id}.sql`);
+      if (existsSync(file) && (await vscode.window.showWarningMessage(`${file} exists. Replace it?`, { modal: true }, 'Replace')) !== 'Replace') return;
+      writeFileSync(file, `-- title: ${title.trim()}\n-- description: saved from a Flowlens notebook\n${sql.trim()}\n`);
+      templatesTree.refresh();
+      void vscode.window.showInformationMessage(`Flowlens: saved ${file}`);
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.refresh', async (node?: { entry?: { path: string } }) => {
+      const path = node?.entry?.path ?? datasets.active;
+      if (path) await datasets.refreshInfo(path);
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.openNotebook', async (node?: { entry?: { path: string } }) => {
+      if (node?.entry) await datasets.open(node.entry.path);
+      await vscode.commands.executeCommand('flowlens.newNotebook');
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.openTopology', async (node?: { entry?: { path: string } }) => {
+      if (node?.entry) await datasets.open(node.entry.path);
+      const commands = await vscode.commands.getCommands(true);
+      if (!commands.includes('flowlens.openTopology')) {
+        void vscode.window.showWarningMessage('Flowlens: the topology view is not in this build.');
+        return;
+      }
+      await vscode.commands.executeCommand('flowlens.openTopology', datasets.active);
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.reveal', async (node?: { entry?: { path: string } }) => {
+      const path = node?.entry?.path ?? datasets.active;
+      if (path) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.delete', async (node?: { entry?: { path: string; name: string } }) => {
+      const e = node?.entry;
+      if (!e) return;
+      const ok = await vscode.window.showWarningMessage(`Delete dataset ${e.name}? ${e.path} is removed.`, { modal: true }, 'Delete');
+      if (ok === 'Delete') await datasets.delete(e.path);
+    }),
+    vscode.commands.registerCommand('flowlens.showOutput', () => out.show()),
+    vscode.commands.registerCommand('flowlens.refreshTemplates', () => templatesTree.refresh()),
+  );
+
+  const ready = performance.now() - t0;
+  out.appendLine(`activated in ${ready.toFixed(1)} ms`);
+  return { ready };
+}
+
+export async function deactivate(): Promise<void> {
+  await worker?.dispose();
+  worker = undefined;
+}

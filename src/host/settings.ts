@@ -1,0 +1,46 @@
+/** The flowlens.* settings, read in one place. Path settings are machine-scoped and restricted in untrusted workspaces. */
+import * as vscode from 'vscode';
+import { join, isAbsolute } from 'node:path';
+
+export interface FlowlensSettings {
+  defaultProfile: string;
+  roleName: string;
+  externalId: string;
+  regions: string[];
+  window: '1h' | '24h' | '7d' | '30d';
+  datasetsLocation: 'globalStorage' | 'workspace';
+  datasetsFolder: string;
+  snippetsFolder: string;
+  rowCap: number;
+}
+
+export function readSettings(): FlowlensSettings {
+  const c = vscode.workspace.getConfiguration('flowlens');
+  return {
+    defaultProfile: c.get<string>('defaultProfile', ''),
+    roleName: c.get<string>('roleName', ''),
+    externalId: c.get<string>('externalId', ''),
+    regions: c.get<string[]>('regions', []),
+    window: c.get<FlowlensSettings['window']>('window', '24h'),
+    datasetsLocation: c.get<FlowlensSettings['datasetsLocation']>('datasetsLocation', 'globalStorage'),
+    datasetsFolder: c.get<string>('datasetsFolder', ''),
+    snippetsFolder: c.get<string>('snippetsFolder', '.flowlens/queries'),
+    rowCap: Math.max(1, Math.min(1_000_000, c.get<number>('rowCap', 1000))),
+  };
+}
+
+/** Where datasets live: an explicit folder, the first workspace folder's .flowlens/datasets, or global storage. */
+export function datasetsFolder(context: vscode.ExtensionContext, s = readSettings()): string {
+  if (s.datasetsFolder && isAbsolute(s.datasetsFolder)) return s.datasetsFolder;
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  if (s.datasetsLocation === 'workspace' && ws && vscode.workspace.isTrusted) return join(ws.uri.fsPath, '.flowlens', 'datasets');
+  return join(context.globalStorageUri.fsPath, 'datasets');
+}
+
+/** Folders of user snippets (.sql in the template format): only from a trusted workspace. */
+export function snippetFolders(s = readSettings()): string[] {
+  if (!vscode.workspace.isTrusted) return [];
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (isAbsolute(s.snippetsFolder)) return [s.snippetsFolder];
+  return folders.map((f) => join(f.uri.fsPath, s.snippetsFolder));
+}

@@ -1,0 +1,85 @@
+/** The Flowlens activity-bar views: datasets (with their facts and actions) and query templates. */
+import * as vscode from 'vscode';
+import type { QueryTemplate } from '../core/api';
+import { formatBytes } from '../../webview/notebook/shape';
+import type { Datasets, DatasetEntry } from './datasets';
+
+type DatasetNode = { kind: 'dataset'; entry: DatasetEntry } | { kind: 'fact'; label: string; value: string };
+
+export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly datasets: Datasets) {
+    datasets.onDidChange(() => this.changed.fire());
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getChildren(node?: DatasetNode): DatasetNode[] {
+    if (!node) return this.datasets.list().map((entry) => ({ kind: 'dataset', entry }));
+    if (node.kind !== 'dataset') return [];
+    const i = node.entry.info;
+    if (!i) return [{ kind: 'fact', label: 'Not summarised yet', value: 'use Refresh' }];
+    return [
+      { kind: 'fact', label: 'Span', value: i.from && i.to ? `${i.from.replace('T', ' ').replace('Z', '')} – ${i.to.replace('T', ' ').replace('Z', '')} UTC` : 'no conversations' },
+      { kind: 'fact', label: 'Conversations', value: i.conversations.toLocaleString('en-US') },
+      { kind: 'fact', label: 'Accounts', value: i.accounts.join(', ') || '—' },
+      { kind: 'fact', label: 'Regions', value: i.regions.join(', ') || '—' },
+      { kind: 'fact', label: 'Last refresh', value: i.lastRefresh ? i.lastRefresh.replace('T', ' ').replace('Z', ' UTC') : '—' },
+    ];
+  }
+
+  getTreeItem(node: DatasetNode): vscode.TreeItem {
+    if (node.kind === 'fact') {
+      const item = new vscode.TreeItem(`${node.label}: ${node.value}`, vscode.TreeItemCollapsibleState.None);
+      item.contextValue = 'fact';
+      return item;
+    }
+    const e = node.entry;
+    const active = this.datasets.active === e.path;
+    const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = e.path;
+    item.description = [formatBytes(e.sizeBytes), active ? 'active' : undefined].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(`**${e.name}**\n\n\`${e.path}\``);
+    item.iconPath = new vscode.ThemeIcon(active ? 'database' : 'circle-outline');
+    item.contextValue = 'dataset';
+    item.resourceUri = vscode.Uri.file(e.path);
+    item.command = { command: 'flowlens.selectDataset', title: 'Make active', arguments: [e.path] };
+    return item;
+  }
+}
+
+export class TemplatesTree implements vscode.TreeDataProvider<QueryTemplate> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly load: () => QueryTemplate[]) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getChildren(node?: QueryTemplate): QueryTemplate[] {
+    if (node) return [];
+    try {
+      return this.load();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Flowlens: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  }
+
+  getTreeItem(t: QueryTemplate): vscode.TreeItem {
+    const item = new vscode.TreeItem(t.title, vscode.TreeItemCollapsibleState.None);
+    item.id = t.file;
+    item.description = t.id;
+    item.tooltip = new vscode.MarkdownString(`**${t.title}**\n\n${t.description}\n\n${t.params.map((p) => `- \`${p.name}\` ${p.type}${p.description ? ` — ${p.description}` : ''}`).join('\n')}`);
+    item.iconPath = new vscode.ThemeIcon('symbol-field');
+    item.contextValue = 'template';
+    item.command = { command: 'flowlens.openTemplate', title: 'Open in a notebook', arguments: [t.id] };
+    return item;
+  }
+}
