@@ -71,6 +71,29 @@ export function seedPositions(nodes: LayoutNode[], links: { source: string; targ
   return out;
 }
 
+/**
+ * Where each group is pulled to: the centroid of its members' previous positions when it had any
+ * (so a filter change does not drag groups across the map), else its cell on the grid.
+ */
+function anchorCentres(nodes: LayoutNode[], prev: Positions): Map<string, { x: number; y: number }> {
+  const counts = new Map<string, number>();
+  const sums = new Map<string, [number, number, number]>();
+  for (const n of nodes) {
+    counts.set(n.group, (counts.get(n.group) ?? 0) + 1);
+    const p = prev.get(n.id);
+    if (!p) continue;
+    const s = sums.get(n.group) ?? [0, 0, 0];
+    sums.set(n.group, [s[0] + p[0], s[1] + p[1], s[2] + 1]);
+  }
+  const grid = groupCentres(counts);
+  const out = new Map<string, { x: number; y: number }>();
+  for (const [g, c] of grid) {
+    const s = sums.get(g);
+    out.set(g, s ? { x: s[0] / s[2], y: s[1] / s[2] } : c);
+  }
+  return out;
+}
+
 export class Layout {
   readonly sim: Simulation<LayoutNode, LayoutLink>;
   readonly byId = new Map<string, LayoutNode>();
@@ -86,9 +109,7 @@ export class Layout {
       n.y = p[1];
       this.byId.set(n.id, n);
     }
-    const counts = new Map<string, number>();
-    for (const n of nodes) counts.set(n.group, (counts.get(n.group) ?? 0) + 1);
-    const centres = groupCentres(counts);
+    const centres = anchorCentres(nodes, prev);
     const big = nodes.length > 1500;
     this.maxTicks = big ? 120 : 300;
     this.sim = forceSimulation<LayoutNode, LayoutLink>(nodes)
@@ -97,8 +118,16 @@ export class Layout {
       .force('charge', forceManyBody<LayoutNode>().strength(big ? -20 : -160).theta(big ? 1.2 : 0.9).distanceMax(big ? 200 : 600))
       .force('x', forceX<LayoutNode>((d) => centres.get(d.group)!.x).strength(0.06))
       .force('y', forceY<LayoutNode>((d) => centres.get(d.group)!.y).strength(0.06));
-    // Mostly known positions: settle gently so the map does not jump when a filter changes.
-    if (nodes.length && reused / nodes.length > 0.8) this.sim.alpha(0.15);
+    // Mostly known nodes (a filter changed): they stay where they were, only the new ones find a place.
+    if (nodes.length && reused / nodes.length >= 0.5) {
+      for (const n of nodes) {
+        if (prev.has(n.id)) {
+          n.fx = n.x;
+          n.fy = n.y;
+        }
+      }
+      this.sim.alpha(0.5);
+    }
   }
 
   get running(): boolean {

@@ -1,0 +1,84 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  defaultQuery,
+  defaultViewState,
+  isGraph,
+  isHostToWebview,
+  isWebviewToHost,
+  resultGuards,
+} from '../../src/protocol/topology';
+import { answerMessage, answerRequest, type TopologyEnv } from '../../src/core/topology/service';
+import type { SqlCell } from '../../src/core/topology/cell';
+import type { Db } from '../../src/core/store/db';
+import { ARN, openFixture } from './topology-fixture';
+
+let db: Db;
+let env: TopologyEnv;
+const opened: SqlCell[] = [];
+before(async () => {
+  const f = await openFixture();
+  db = f.db;
+  env = { query: f.query, openSqlCell: async (c) => (opened.push(c), true) };
+});
+after(() => db.close());
+
+test('the host accepts well-formed messages and rejects everything else', () => {
+  assert.ok(isWebviewToHost({ kind: 'ready', version: 1 }));
+  assert.ok(isWebviewToHost({ kind: 'request', id: 1, method: 'graph', params: defaultQuery() }));
+  assert.ok(isWebviewToHost({ kind: 'request', id: 2, method: 'nodeDetails', params: { query: defaultQuery(), node: ARN.web1 } }));
+  assert.ok(isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), positions: { a: [1, 2] }, zoom: { x: 0, y: 0, k: 1 } } }));
+  const bad: unknown[] = [
+    null, 'graph', [], { kind: 'request', id: 1, method: 'sql', params: {} },
+    { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), level: 'planet' } },
+    { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), port: 70000 } },
+    { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), sql: 'DROP TABLE conversations' } },
+    { kind: 'request', id: 1.5, method: 'graph', params: defaultQuery() },
+    { kind: 'request', id: 1, method: 'graph', params: defaultQuery(), extra: true },
+    { kind: 'request', id: 1, method: 'nodeDetails', params: { query: defaultQuery(), node: 'x'.repeat(5000) } },
+    { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), from: Number.NaN } },
+    { kind: 'state', state: { ...defaultViewState(), highlights: ['everything'] } },
+    { kind: 'ready' },
+  ];
+  for (const m of bad) assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 120));
+});
+
+test('the webview accepts init, replies and notifications only in their shapes', () => {
+  assert.ok(isHostToWebview({ kind: 'init', version: 1, dataset: 'sample', state: null }));
+  assert.ok(isHostToWebview({ kind: 'reply', id: 3, ok: false, error: 'no dataset' }));
+  assert.ok(isHostToWebview({ kind: 'notify', event: 'datasetChanged', dataset: null }));
+  assert.equal(isHostToWebview({ kind: 'init', version: 1, dataset: 'x', state: { level: 'resource' } }), false);
+  assert.equal(isHostToWebview({ kind: 'reply', id: 3, ok: false }), false);
+  assert.equal(isHostToWebview({ kind: 'notify', event: 'other', dataset: null }), false);
+});
+
+test('requests are answered from the dataset, and the answers pass the webview guards', async () => {
+  const g = await answerRequest(env, { kind: 'request', id: 7, method: 'graph', params: defaultQuery() });
+  assert.equal(g.id, 7);
+  assert.ok(g.ok && isGraph(g.result));
+  assert.ok(isHostToWebview(g));
+  const d = await answerMessage(env, { kind: 'request', id: 8, method: 'nodeDetails', params: { query: defaultQuery(), node: ARN.web1 } });
+  assert.ok(d && d.ok && resultGuards.nodeDetails(d.result));
+  const e = await answerMessage(env, { kind: 'request', id: 9, method: 'edgeDetails', params: { query: defaultQuery(), source: ARN.api, target: ARN.web1 } });
+  assert.ok(e && e.ok && resultGuards.edgeDetails(e.result));
+  const t = await answerMessage(env, { kind: 'request', id: 10, method: 'timeline', params: defaultQuery() });
+  assert.ok(t && t.ok && resultGuards.timeline(t.result));
+  assert.equal(await answerMessage(env, { kind: 'ready', version: 1 }), undefined);
+  await assert.rejects(answerMessage(env, { kind: 'request', id: 1, method: 'graph', params: { level: 'x' } }), /does not match the protocol/);
+});
+
+test('Open in SQL hands the notebook a cell with the bound parameters', async () => {
+  const r = await answerRequest(env, { kind: 'request', id: 11, method: 'openInSql', params: { query: { ...defaultQuery(), level: 'app' }, node: 'app:shop' } });
+  assert.deepEqual(r, { kind: 'reply', id: 11, ok: true, result: { opened: true } });
+  const cell = opened.at(-1)!;
+  assert.deepEqual(cell.params.node, { type: 'VARCHAR', value: 'app:shop' });
+  assert.deepEqual(cell.params.tagKey, { type: 'VARCHAR', value: 'app' });
+  const bad = await answerRequest(env, { kind: 'request', id: 12, method: 'openInSql', params: { query: defaultQuery() } });
+  assert.deepEqual(bad, { kind: 'reply', id: 12, ok: false, error: 'openInSql failed: openInSql needs a node, or a source and a target' });
+});
+
+test('a failing query becomes an error reply naming the method', async () => {
+  const broken: TopologyEnv = { query: async () => { throw new Error('no dataset is open'); } };
+  const r = await answerRequest(broken, { kind: 'request', id: 13, method: 'graph', params: defaultQuery() });
+  assert.deepEqual(r, { kind: 'reply', id: 13, ok: false, error: 'graph failed: no dataset is open' });
+});
