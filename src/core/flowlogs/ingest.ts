@@ -32,8 +32,9 @@ export interface IngestOptions {
 /** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
 export class IngestCancelledError extends Error {
   override name = 'AbortError';
-  constructor(readonly reports: FileReport[]) {
-    super('flow-log ingest cancelled');
+  /** `cause` is what stopped the work, e.g. DuckDB's "Interrupted" error from the running statement. */
+  constructor(readonly reports: FileReport[], cause?: unknown) {
+    super('flow-log ingest cancelled', cause === undefined ? undefined : { cause });
   }
 }
 
@@ -147,7 +148,7 @@ async function ingestFile(db: Db, path: string, work: string, opts: IngestOption
     sniffed = await sniffFile(path);
     ({ hash, bytes } = await hashFile(path, opts.signal));
   } catch (err) {
-    if (opts.signal?.aborted) throw new IngestCancelledError(done);
+    if (opts.signal?.aborted) throw new IngestCancelledError(done, err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
   const source: Source = { name: path, path: await duckdbSafePath(path, work), hash, bytes };
@@ -300,7 +301,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       );
       checkAbort();
       const [loaded, verified] = await Promise.allSettled([steps.load(fileId, maxErrors), steps.verify?.()]);
-      checkAbort();
+      if (signal?.aborted) throw new IngestCancelledError(done, loaded.status === 'rejected' ? loaded.reason : undefined);
       if (verified.status === 'rejected') throw new FileError(`${src.name}: ${message(verified.reason)}`);
       if (loaded.status === 'rejected') throw loaded.reason;
       const result = loaded.value;
@@ -320,7 +321,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
     });
   } catch (err) {
-    if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done);
+    if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
     return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
   } finally {
