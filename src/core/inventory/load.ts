@@ -1,0 +1,232 @@
+/**
+ * Loads AWS inventory dumps (the JSON `aws <service> <op> --output json` prints, i.e. the SDK v3 output
+ * shapes) and AWS's ip-ranges.json into the inv_* tables.
+ *
+ * - Each file's kind is detected from its content; a file may hold one response or a JSON array of
+ *   responses (pages). Several files of the same kind simply add up.
+ * - Account and region come from the content (OwnerId, ARNs, AvailabilityZone, ServiceName), else from
+ *   the path (a 12-digit folder and a region folder: inventory/111111111111/us-east-1/…), else a warning.
+ * - Responses that do not say what they belong to:
+ *     DescribeTargetHealth     wrap as {"TargetGroupArn": "…", "TargetHealthDescriptions": […]}
+ *     GetManagedPrefixListEntries  wrap as {"PrefixListId": "pl-…", "Entries": […]} or name the file …pl-xxxxxxxx….json
+ *     DescribeDBProxyTargets   wrap as {"DBProxyName": "…", "Targets": […]}
+ * - (name, sha256) in inv_files makes a reload a no-op; a newer dump of the same resources replaces them.
+ *   Each file loads in its own transaction: a failing file leaves nothing behind.
+ * - After the files, the time-aware tables are rebuilt from everything loaded (rebuildInventory).
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Db } from '../store/db';
+import { detectKind, ITEMS_KEY, pagesOf, type InventoryKind } from './detect';
+import { HANDLERS, InventoryInputError, type DocContext } from './parse';
+import { rebuildInventory } from './rebuild';
+import { ensureInventoryTables } from './tables';
+import { contextFromPath } from './util';
+
+export { rebuildInventory } from './rebuild';
+export { classifyInterface } from './classify';
+export { detectKind } from './detect';
+
+export interface InventoryFileReport {
+  name: string;
+  kind: string | null;
+  items: number;
+  status: 'loaded' | 'duplicate' | 'unrecognised' | 'failed';
+  error?: string;
+}
+
+export interface InventoryLoadReport {
+  files: InventoryFileReport[];
+  warnings: string[];
+}
+
+export interface DocumentContext {
+  accountId?: string;
+  region?: string;
+  /** Rebuild the time-aware tables after this document (default true); collectors loading many
+   * responses pass false and call rebuildInventory(db) once at the end. */
+  rebuild?: boolean;
+}
+
+/** Loads files or folders (recursively, in path order), then rebuilds the time-aware tables once. */
+export async function loadInventory(db: Db, paths: string[], opts: { signal?: AbortSignal } = {}): Promise<InventoryLoadReport> {
+  await ensureInventoryTables(db);
+  const report: InventoryLoadReport = { files: [], warnings: [] };
+  const files: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch (e) {
+      report.files.push({ name: p, kind: null, items: 0, status: 'failed', error: `${p}: ${(e as Error).message}` });
+      continue;
+    }
+    if (st.isDirectory()) files.push(...(await walk(p)));
+    else files.push(p);
+  }
+  let cancelled = false;
+  for (const file of files) {
+    if (opts.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (e) {
+      report.files.push({ name: file, kind: null, items: 0, status: 'failed', error: `${file}: ${(e as Error).message}` });
+      continue;
+    }
+    report.files.push(await loadBytes(db, file, bytes, contextFromPath(file), report.warnings));
+  }
+  const rebuilt = await db.transaction(() => rebuildInventory(db));
+  report.warnings.push(...rebuilt.warnings);
+  for (const f of report.files) {
+    if (f.status === 'unrecognised') report.warnings.push(`${f.name}: not an AWS inventory response Flowlens recognises; skipped`);
+  }
+  if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
+  return report;
+}
+
+/** Loads one response (or an array of pages) held in memory, e.g. by an AWS collector. */
+export async function loadInventoryDocument(
+  db: Db,
+  name: string,
+  doc: unknown,
+  context: DocumentContext = {},
+): Promise<InventoryFileReport & { warnings: string[] }> {
+  await ensureInventoryTables(db);
+  const warnings: string[] = [];
+  const hash = createHash('sha256').update(JSON.stringify(doc) ?? '').digest('hex');
+  const r = await loadParsed(db, name, hash, doc, { ...contextFromPath(name), ...stripUndefined(context) }, warnings);
+  if (context.rebuild !== false) warnings.push(...(await db.transaction(() => rebuildInventory(db))).warnings);
+  return { ...r, warnings };
+}
+
+function stripUndefined(c: DocumentContext): { accountId?: string; region?: string } {
+  const out: { accountId?: string; region?: string } = {};
+  if (c.accountId) out.accountId = c.accountId;
+  if (c.region) out.region = c.region;
+  return out;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+async function loadBytes(
+  db: Db,
+  name: string,
+  bytes: Buffer,
+  ctx: { accountId?: string; region?: string },
+  warnings: string[],
+): Promise<InventoryFileReport> {
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  let text: string;
+  try {
+    text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (e) {
+    return { name, kind: null, items: 0, status: 'failed', error: `${name}: cannot decompress: ${(e as Error).message}` };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const looksJson = /\.json(\.gz)?$/i.test(name) || /^\s*[[{]/.test(text);
+    if (!looksJson) return { name, kind: null, items: 0, status: 'unrecognised' };
+    return { name, kind: null, items: 0, status: 'failed', error: `${name}: invalid JSON${jsonPosition(text, e as Error)}: ${(e as Error).message}` };
+  }
+  return loadParsed(db, name, hash, doc, ctx, warnings);
+}
+
+/** " at line L, column C" from a JSON.parse error that names a position. */
+function jsonPosition(text: string, e: Error): string {
+  const m = /position (\d+)/.exec(e.message);
+  let pos = m ? Number(m[1]) : undefined;
+  if (pos === undefined) {
+    const lc = /line (\d+) column (\d+)/.exec(e.message);
+    if (lc) return ` at line ${lc[1]}, column ${lc[2]}`;
+    if (/Unexpected end of JSON input/.test(e.message)) pos = text.length;
+    else return '';
+  }
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${col}`;
+}
+
+async function loadParsed(
+  db: Db,
+  name: string,
+  hash: string,
+  doc: unknown,
+  ctx: { accountId?: string; region?: string },
+  warnings: string[],
+): Promise<InventoryFileReport> {
+  const pages = pagesOf(doc);
+  const kinds = pages.map((p) => detectKind(p));
+  const known = [...new Set(kinds.filter((k): k is InventoryKind => k !== null))];
+  if (!pages.length || !known.length) return { name, kind: null, items: 0, status: 'unrecognised' };
+  const kind = known.join(',');
+  if (kinds.some((k) => k === null)) {
+    warnings.push(`${name}: ${kinds.filter((k) => k === null).length} of ${pages.length} page(s) are not a response Flowlens recognises; skipped them`);
+  }
+  const dup = await db.value<bigint>(`SELECT count(*) FROM inv_files WHERE name = $name AND content_hash = $hash`, { name, hash });
+  if (Number(dup) > 0) return { name, kind, items: 0, status: 'duplicate' };
+  const fileWarnings: string[] = [];
+  try {
+    const items = await db.transaction(async () => {
+      const seq = Number(await db.value<bigint>(`SELECT nextval('inv_obs_seq')`));
+      const dc: DocContext = { db, name, accountId: ctx.accountId, region: ctx.region, warnings: fileWarnings, seq };
+      let n = 0;
+      for (let i = 0; i < pages.length; i++) {
+        const k = kinds[i];
+        if (!k) continue;
+        n += await HANDLERS[k](dc, pages[i] as Record<string, unknown>);
+      }
+      await db.exec(
+        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
+        { name, hash, kind, acct: ctx.accountId ?? null, region: ctx.region ?? null, items: n },
+      );
+      return n;
+    });
+    warnings.push(...dedupe(fileWarnings));
+    return { name, kind, items, status: 'loaded' };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const error = e instanceof InventoryInputError || msg.startsWith(name) ? msg : `${name}: ${msg}`;
+    return { name, kind, items: 0, status: 'failed', error };
+  }
+}
+
+function dedupe(ws: string[]): string[] {
+  const out: string[] = [];
+  const count = new Map<string, number>();
+  for (const w of ws) count.set(w, (count.get(w) ?? 0) + 1);
+  for (const [w, n] of count) out.push(n > 1 ? `${w} (${n} times)` : w);
+  return out;
+}
+
+/** Items a response carries (for progress): the length of its list field. */
+export function itemCount(doc: unknown): number {
+  let n = 0;
+  for (const p of pagesOf(doc)) {
+    const k = detectKind(p);
+    const key = k ? ITEMS_KEY[k] : undefined;
+    const list = key && p && typeof p === 'object' ? (p as Record<string, unknown>)[key] : undefined;
+    if (Array.isArray(list)) n += list.length;
+  }
+  return n;
+}
+
