@@ -64,10 +64,24 @@ test('gzip: by .gz name and by magic bytes alone, with and without header', asyn
     await writeFile(a, gzipSync(textOf(CUSTOM_V5, true)));
     const b = join(dir, 'no-extension');
     await writeFile(b, gzipSync(textOf(DEFAULT_V2, false)));
-    const reports = await ingestFiles(db, [a, b]);
-    assert.deepEqual(reports.map((r) => r.status), ['loaded', 'loaded'], JSON.stringify(reports));
+    // larger than the head that is sniffed: the header must still be found in a partial gzip stream
+    let seed = 7;
+    const rnd = (m: number) => (seed = (seed * 48271) % 2147483647) % m;
+    const bigSample: Sample = {
+      title: 'many default records',
+      format: DEFAULT_V2.format,
+      lines: Array.from({ length: 6000 }, (_, i) =>
+        `2 111111111111 eni-0a1b2c3d4e5f6${String(rnd(10000)).padStart(4, '0')} 10.0.${rnd(256)}.${rnd(256)} 192.0.2.${rnd(256)} ${rnd(65536)} 443 6 ${rnd(900) + 1} ${rnd(900000) + 40} ${1700000000 + i} ${1700000060 + i} ACCEPT OK`),
+    };
+    const c = join(dir, 'big.log.gz');
+    const cBytes = gzipSync(textOf(bigSample, true));
+    assert.ok(cBytes.length > 64 * 1024, `compressed fixture is ${cBytes.length} bytes`);
+    await writeFile(c, cBytes);
+    const reports = await ingestFiles(db, [a, b, c]);
+    assert.deepEqual(reports.map((r) => [r.status, r.badLines]), [['loaded', 0], ['loaded', 0], ['loaded', 0]], JSON.stringify(reports));
     await assertStored(db, a, CUSTOM_V5, 'gzip');
     await assertStored(db, b, DEFAULT_V2, 'gzip');
+    await assertStored(db, c, bigSample, 'gzip');
   });
 });
 

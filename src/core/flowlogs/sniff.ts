@@ -28,10 +28,13 @@ export function isParquet(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31; // PAR1
 }
 
-/** Decompresses as much of a gzip head as it can; truncation of the head itself is expected. */
+/**
+ * Decompresses as much of a gzip head as it can (the head is cut off mid-stream by design). Only the
+ * first 16 KB of compressed bytes are used, which bounds the output to what a first line needs.
+ */
 function gunzipHead(head: Uint8Array): Buffer {
   try {
-    return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 4 * HEAD_BYTES });
+    return zlib.gunzipSync(head.subarray(0, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch {
     return Buffer.alloc(0);
   }
