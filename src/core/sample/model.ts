@@ -1,0 +1,192 @@
+/** The simulated estate's data model: VPCs, subnets, resources, ENIs, flow logs, with their lifetimes. */
+import type { FlowField } from '../flowlogs/fields';
+
+export const DAY = 86400;
+/** An open end of a lifetime. */
+export const FOREVER = Number.POSITIVE_INFINITY;
+
+export type EgressPath =
+  | 'same-vpc'
+  | 'internet-gateway'
+  | 'nat-gateway'
+  | 'gateway-endpoint'
+  | 'interface-endpoint'
+  | 'peering-intra-region'
+  | 'peering-inter-region'
+  | 'transit-gateway';
+
+export type ResourceType =
+  | 'ec2:instance'
+  | 'lambda:function'
+  | 'rds:db'
+  | 'rds:db-proxy'
+  | 'elasticloadbalancing:loadbalancer'
+  | 'elasticache:cluster'
+  | 'ec2:natgateway'
+  | 'ec2:vpc-endpoint'
+  | 'ec2:transit-gateway-attachment'
+  | 'ecs:task'
+  | 'eks:pod';
+
+export type Tags = Record<string, string>;
+
+export interface TagVersion {
+  from: number;
+  tags: Tags;
+}
+
+export interface TagChange {
+  time: number;
+  event: 'CreateTags' | 'DeleteTags';
+  tags: Record<string, string>;
+  user: string;
+}
+
+export interface Resource {
+  arn: string;
+  type: ResourceType;
+  /** The short id: i-…, function name, db identifier, nat-…, vpce-… */
+  id: string;
+  name: string;
+  account: string;
+  region: string;
+  vpc: Vpc | null;
+  /** Tag history, oldest first; versions[0].from is the creation time. */
+  tagVersions: TagVersion[];
+  tagChanges: TagChange[];
+  from: number;
+  to: number;
+  /** Type-specific facts used by the inventory writer. */
+  extra: Record<string, unknown>;
+}
+
+export interface Sg {
+  id: string;
+  name: string;
+  description: string;
+  vpc: Vpc;
+  tags: Tags;
+}
+
+export interface Subnet {
+  id: string;
+  arn: string;
+  name: string;
+  vpc: Vpc;
+  az: string;
+  azId: string;
+  cidr: string;
+  base: number;
+  isPublic: boolean;
+  ipv6Cidr?: string;
+  nextStatic: number;
+  /** Offset -> time the address becomes free again (dynamic pool). */
+  pool: Map<number, number>;
+  routeTableId: string;
+}
+
+export interface FlowLogConfig {
+  id: string;
+  vpc: Vpc;
+  destination: 's3' | 'cloud-watch-logs';
+  fields: readonly FlowField[];
+  fileFormat: 'plain-text' | 'parquet';
+  hive: boolean;
+  perHour: boolean;
+  bucket?: string;
+  prefix?: string;
+  logGroup?: string;
+  created: number;
+  tags: Tags;
+}
+
+export interface Vpc {
+  key: string;
+  id: string;
+  arn: string;
+  name: string;
+  account: string;
+  region: string;
+  cidr: string;
+  ipv6Cidr?: string;
+  subnets: Subnet[];
+  igwId: string;
+  /** NAT gateway ENI used by each private subnet (by subnet id). */
+  natBySubnet: Map<string, Eni>;
+  nats: Eni[];
+  gatewayEndpoints: Map<string, Resource>;
+  flowLog?: FlowLogConfig;
+  tags: Tags;
+  mainRouteTableId: string;
+}
+
+export interface Eni {
+  id: string;
+  resource: Resource;
+  vpc: Vpc;
+  subnet: Subnet;
+  sgs: Sg[];
+  primaryIp: string;
+  secondaryIps: string[];
+  ipv6: string[];
+  publicIp?: string;
+  publicIpOwner?: string;
+  allocationId?: string;
+  description: string;
+  interfaceType: string;
+  requesterId?: string;
+  requesterManaged: boolean;
+  /** EC2 instance the ENI is attached to (instances, EKS CNI ENIs). */
+  instanceId?: string;
+  deviceIndex: number;
+  attachmentId?: string;
+  attachOwner?: string;
+  mac: string;
+  from: number;
+  to: number;
+  /** account-id as the ENI's flow-log records carry it. */
+  logAccount: string;
+  /** Who created it, for CloudTrail: ecs.amazonaws.com, lambda.amazonaws.com, autoscaling… */
+  creator: string;
+  /** Per-address owner override (EKS pod IPs): address -> resource. */
+  podOwners?: Map<string, Resource>;
+}
+
+/** One side of a conversation. */
+export interface Endpoint {
+  kind: 'eni' | 'internet' | 'aws';
+  addr: string;
+  eni?: Eni;
+  /** The resource holding the address (eni.resource, or the pod for an EKS pod IP). */
+  resource?: Resource;
+  /** ip-ranges service for AWS addresses (S3, DYNAMODB, …). */
+  service?: string;
+  region?: string;
+}
+
+export interface Conversation {
+  pattern: string;
+  client: Endpoint;
+  server: Endpoint;
+  clientPort: number;
+  serverPort: number;
+  path: EgressPath;
+  action: 'ACCEPT' | 'REJECT';
+  /** Epoch second of the first minute. */
+  start: number;
+  minutes: number;
+  /** Client->server and server->client bytes, per minute. */
+  up: number[];
+  down: number[];
+  /** The NAT gateway ENI the conversation goes through. */
+  nat?: Eni;
+  /** The NAT's translated source port (leg 2). */
+  natPort?: number;
+}
+
+export interface AwsServiceRange {
+  service: string;
+  region: string;
+  prefix: string;
+  addrs: string[];
+}
