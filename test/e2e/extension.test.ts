@@ -1,0 +1,143 @@
+// End to end in a real VS Code: the packaged .vsix in code-server, driven by Chromium.
+// Sample estate through the wizard -> dataset in the sidebar -> cross-AZ template in a notebook -> the
+// rendered result equals the CLI's for the same dataset; a cancelled enrichment leaves a readable dataset.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  REPO,
+  answerInput,
+  buildVsix,
+  e2eUnavailable,
+  launchBrowser,
+  notification,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  webviewFrame,
+} from './harness';
+
+type Row = Record<string, unknown>;
+
+/** The cross-AZ template over a dataset, as the CLI returns it (JSON rows). */
+function cliRows(db: string): Row[] {
+  const out = execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), 'query', 'cross-az', '--db', db, '--format', 'json'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const parsed = JSON.parse(out) as Row[] | { rows: Row[] };
+  return Array.isArray(parsed) ? parsed : parsed.rows;
+}
+
+const unavailable = e2eUnavailable();
+
+test('enrich the sample estate, query it in a notebook, cancel an enrichment', { skip: unavailable, timeout: 600_000 }, async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'flowlens-vsix-'));
+  const vsix = buildVsix(scratch);
+  // The CLI the result is compared with: built from the same sources.
+  execFileSync(process.execPath, [join(REPO, 'esbuild.mjs'), '--cli'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  const datasetsDir = join(scratch, 'datasets');
+  const server = await startCodeServer({ vsix, settings: { 'flowlens.datasetsFolder': datasetsDir, 'flowlens.rowCap': 500 } });
+  const browser = await launchBrowser(server.home);
+  let page;
+  let rendered: { total: number; header: string[]; rows: string[][] } | undefined;
+  try {
+    page = await openWorkbench(browser, server.url);
+
+    // The wizard: source -> dataset -> name.
+    await runCommand(page, 'Flowlens: Enrich flow logs');
+    await pickQuickItem(page, 'Sample estate — no AWS account needed');
+    await pickQuickItem(page, 'New dataset…');
+    await answerInput(page, 'sample');
+    const finished = notification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/).first();
+    await finished.waitFor({ timeout: 240_000 });
+    assert.match((await finished.textContent()) ?? '', /Flowlens: enriched [\d,]+ records/);
+    await screenshot(page, 'e2e-1-enriched');
+
+    // The dataset appears in the sidebar with its facts.
+    await runCommand(page, 'Flowlens: Focus on Datasets View');
+    const item = page.locator('.pane-body .monaco-list-row', { hasText: 'sample' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await item.click();
+    await page.locator('.pane-body .monaco-list-row', { hasText: /Conversations: [\d,]+/ }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-2-sidebar');
+
+    // The cross-AZ template in a notebook, run.
+    await runCommand(page, 'Flowlens: New notebook from template…');
+    await pickQuickItem(page, 'Cross-AZ traffic by app pair');
+    await page.locator('.notebook-editor').waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notebook: Run All');
+    const frame = webviewFrame(page);
+    const meta = frame.locator('.flowlens-result .meta');
+    await meta.waitFor({ timeout: 120_000 });
+    await frame.locator('.flowlens-result table tbody tr').first().waitFor({ timeout: 30_000 });
+    rendered = await frame.locator('.flowlens-result').evaluate((root) => ({
+      total: Number((root.querySelector('.meta') as HTMLElement).dataset.total),
+      header: [...root.querySelectorAll('thead th')].map((th) => th.firstChild?.textContent ?? ''),
+      rows: [...root.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).dataset.raw ?? '')),
+    }));
+    await page.waitForTimeout(500);
+    await screenshot(page, 'e2e-3-notebook');
+
+    // A cancelled enrichment: the Cancel button on the progress notification.
+    await runCommand(page, 'Flowlens: Enrich flow logs');
+    await pickQuickItem(page, 'Sample estate — no AWS account needed');
+    await pickQuickItem(page, 'New dataset…');
+    await answerInput(page, 'cancelled');
+    const progress = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Flowlens: enriching' });
+    await progress.waitFor({ timeout: 30_000 });
+    await progress.hover();
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await notification(page, /enrichment cancelled|Flowlens: enriched/).waitFor({ timeout: 120_000 });
+    const cancelledMsg = await notification(page, /enrichment cancelled|Flowlens: enriched/).first().textContent();
+    await screenshot(page, 'e2e-4-cancelled');
+    assert.match(cancelledMsg ?? '', /enrichment cancelled/, 'the enrichment stopped when Cancel was clicked');
+  } catch (err) {
+    if (page) await screenshot(page, 'e2e-failure').catch(() => undefined);
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  try {
+    // With VS Code gone the datasets are free: the CLI answers the same question on the same file.
+    const db = join(datasetsDir, 'sample.duckdb');
+    assert.ok(existsSync(db));
+    const expected = cliRows(db);
+    assert.ok(rendered);
+    assert.equal(rendered.total, expected.length, 'the notebook shows the same total as the CLI');
+    assert.ok(expected.length > 0, 'the sample estate has cross-AZ traffic');
+    const cols = rendered.header;
+    for (let i = 0; i < Math.min(rendered.rows.length, expected.length); i++) {
+      for (let c = 0; c < cols.length; c++) {
+        const want = expected[i][cols[c]];
+        const got: string = rendered.rows[i][c];
+        if (typeof want === 'number' || (typeof want === 'string' && /^-?\d+(\.\d+)?$/.test(want))) {
+          assert.equal(Number(got), Number(want), `row ${i} ${cols[c]}`);
+        } else {
+          assert.equal(got, want === null || want === undefined ? '' : String(want), `row ${i} ${cols[c]}`);
+        }
+      }
+    }
+    // The cancelled dataset is still a readable DuckDB file with the schema.
+    const cancelled = join(datasetsDir, 'cancelled.duckdb');
+    const count = execFileSync(process.execPath, ['-e', `
+      const { DuckDBInstance } = require('@duckdb/node-api');
+      (async () => {
+        const i = await DuckDBInstance.create(process.argv[1], { access_mode: 'READ_ONLY' });
+        const c = await i.connect();
+        const r = await c.runAndReadAll('SELECT (SELECT count(*) FROM conversations) + (SELECT count(*) FROM inv_resources) AS n');
+        console.log(String(r.getRows()[0][0]));
+      })().catch((e) => { console.error(e.message); process.exit(1); });`, cancelled], { cwd: REPO, encoding: 'utf8' });
+    assert.match(count.trim(), /^\d+$/);
+  } finally {
+    server.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
