@@ -149,6 +149,16 @@ test('CloudWatch Logs: API events, FilterLogEvents JSON, subscription payload (g
     assert.equal(s.status, 'loaded', s.error);
     await assertStored(db, sub, REJECT_V8, 'cloudwatch');
 
+    // Firehose delivery of subscription payloads to S3: gzip members back to back, JSON documents back to back
+    const firehose = Buffer.concat([
+      gzipSync(JSON.stringify({ ...payload, logEvents: payload.logEvents.slice(0, 1) })),
+      gzipSync(JSON.stringify({ messageType: 'CONTROL_MESSAGE', owner: 'CloudwatchLogs', logGroup: '', logStream: '', subscriptionFilters: [], logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] })),
+      gzipSync(JSON.stringify({ ...payload, logEvents: payload.logEvents.slice(1) }) + '\n'),
+    ]);
+    const fh = await ingestBuffer(db, 's3://bucket/firehose/2023/11/14/22/stream-1-2023-11-14-22-15-00-0a1b', firehose, { logFormat: REJECT_V8.format });
+    assert.equal(fh.status, 'loaded', fh.error);
+    await assertStored(db, 's3://bucket/firehose/2023/11/14/22/stream-1-2023-11-14-22-15-00-0a1b', REJECT_V8, 'cloudwatch');
+
     // S3 objects handed over as bytes: text, gzip, parquet told apart by content
     const pq = join(dir, 'obj.parquet');
     await writeParquet(db, CUSTOM_V5, pq);
@@ -162,6 +172,16 @@ test('CloudWatch Logs: API events, FilterLogEvents JSON, subscription payload (g
       assert.equal(r.status, 'loaded', r.error);
       await assertStored(db, name, sample, reader);
     }
+  });
+});
+
+test('Windows line ends and a missing final line break are read as AWS writes them otherwise', async () => {
+  await withDb(async (db, dir) => {
+    const path = join(dir, 'crlf.log');
+    await writeFile(path, textOf(DEFAULT_V2, true).trimEnd().split('\n').join('\r\n'));
+    const [r] = await ingestFiles(db, [path]);
+    assert.equal(r.status, 'loaded', r.error);
+    await assertStored(db, path, DEFAULT_V2, 'text');
   });
 });
 

@@ -35,13 +35,25 @@ export function cloudWatchEventsOf(doc: unknown): CloudWatchEvent[] {
   throw new NotCloudWatchError('JSON is not CloudWatch Logs events (expected an object with "events" or "logEvents")');
 }
 
-/** Parses JSON text (one document) into CloudWatch events. */
+/**
+ * Parses JSON text into CloudWatch events: one document, or several written back to back (Firehose
+ * delivers subscription payloads to S3 concatenated, `{…}{…}`, or one a line).
+ */
 export function parseCloudWatchJson(text: string): CloudWatchEvent[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new NotCloudWatchError(`not valid JSON: ${(err as Error).message}`);
+    // `}` followed by `{` with no comma cannot occur inside one valid document (outside strings, and
+    // flow-log messages hold no braces): it separates documents.
+    let docs: unknown;
+    try {
+      docs = /}\s*{/.test(text) ? JSON.parse('[' + text.replace(/}\s*{/g, '},{') + ']') : undefined;
+    } catch {
+      docs = undefined;
+    }
+    if (!Array.isArray(docs)) throw new NotCloudWatchError(`not valid JSON: ${(err as Error).message}`);
+    return docs.flatMap((d) => cloudWatchEventsOf(d));
   }
   return cloudWatchEventsOf(doc);
 }
