@@ -72,7 +72,7 @@ export function eni(s: EniSpec): Record<string, unknown> {
 }
 
 export const ENIS: EniSpec[] = [
-  { n: 0x01, description: 'Primary network interface', ips: ['10.0.1.10', '10.0.1.11'], instance: I(1), publicIp: '198.51.100.10', prefixes: ['10.0.1.16/28'], ipv6: ['2600:1F18:0:1::10'] },
+  { n: 0x01, description: 'Primary network interface', ips: ['10.0.1.10', '10.0.1.11'], instance: I(1), publicIp: '198.51.100.10', prefixes: ['10.0.1.224/28'], ipv6: ['2600:1F18:0:1::10'] },
   { n: 0x02, description: `aws-K8S-${I(2)}`, ips: ['10.0.1.20', '10.0.1.21', '10.0.1.22'], instance: I(2), attachTime: '2024-01-02T00:00:00Z' },
   { n: 0x03, description: 'ELB app/web/0123456789abcdef', ips: ['10.0.1.30'], requester: 'amazon-elb', ownerAttach: 'amazon-elb' },
   { n: 0x04, description: 'ELB net/tcp/1111111111111111', type: 'network_load_balancer', ips: ['10.0.1.40'], requester: 'amazon-elb' },

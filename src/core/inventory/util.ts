@@ -2,7 +2,8 @@
  * Small helpers shared by the inventory loaders: reading loosely-typed AWS JSON, account/region
  * resolution, ARNs, timestamps, and set-based bulk inserts into DuckDB.
  */
-import { lit, type Db } from '../store/db';
+import { LIST, VARCHAR, timestampValue } from '@duckdb/node-api';
+import type { Db } from '../store/db';
 import { UNKNOWN_START, OPEN_END } from '../store/schema';
 
 export type Obj = Record<string, unknown>;
@@ -136,30 +137,91 @@ function norm(t: string): string {
 
 export type ColType = 'VARCHAR' | 'VARCHAR[]' | 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'TINYINT' | 'TIMESTAMP' | 'JSON' | 'UHUGEINT';
 
+const tableColumns = new WeakMap<Db, Map<string, string[]>>();
+
+async function columnsOf(db: Db, table: string): Promise<string[]> {
+  let m = tableColumns.get(db);
+  if (!m) tableColumns.set(db, (m = new Map()));
+  let cols = m.get(table);
+  if (!cols) {
+    cols = (
+      await db.all<{ c: string }>(
+        `SELECT column_name AS c FROM information_schema.columns WHERE table_name = $t AND table_schema = 'main' ORDER BY ordinal_position`,
+        { t: table },
+      )
+    ).map((r) => r.c);
+    m.set(table, cols);
+  }
+  return cols;
+}
+
+const VARCHAR_LIST = LIST(VARCHAR);
+
+/** 'YYYY-MM-DD HH:MM:SS[.fff]' (UTC) as DuckDB timestamp micros. */
+function micros(v: string): bigint {
+  const ms = Date.parse(v.replace(' ', 'T') + (/[zZ]|[+-]\d\d:\d\d$/.test(v) ? '' : 'Z'));
+  if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${v}`);
+  return BigInt(ms) * 1000n;
+}
+
 /**
- * Inserts rows set-based: the rows travel as one JSON parameter and DuckDB turns them into a table
- * (from_json + unnest), so 50,000 rows cost one statement rather than 50,000.
+ * Inserts rows set-based through DuckDB's appender (one native call per value, no SQL per row).
+ * Columns of the table that `cols` does not name get their default. Runs inside the caller's
+ * transaction; the appender is flushed and closed before returning.
  */
-export async function insertRows(db: Db, table: string, cols: [string, ColType][], rows: Obj[], chunk = 20000): Promise<void> {
+export async function insertRows(db: Db, table: string, cols: [string, ColType][], rows: Obj[]): Promise<void> {
   if (!rows.length) return;
-  const structure: Record<string, string> = {};
-  for (const [c, t] of cols) structure[c] = t === 'JSON' ? 'JSON' : t === 'UHUGEINT' ? 'VARCHAR' : t;
-  const names = cols.map(([c]) => `"${c}"`).join(', ');
-  const select = cols
-    .map(([c, t]) => (t === 'UHUGEINT' ? `CAST(r."${c}" AS UHUGEINT)` : `r."${c}"`))
-    .join(', ');
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk).map((r) => {
-      const o: Obj = {};
-      for (const [c, t] of cols) {
+  const order = await columnsOf(db, table);
+  const typeOf = new Map(cols);
+  for (const [c] of cols) if (!order.includes(c)) throw new Error(`${table} has no column ${c}`);
+  const app = await db.conn.createAppender(table);
+  try {
+    for (const r of rows) {
+      for (const c of order) {
+        const t = typeOf.get(c);
+        if (!t) {
+          app.appendDefault();
+          continue;
+        }
         const v = r[c];
-        o[c] = v === undefined ? null : typeof v === 'bigint' ? v.toString() : v;
+        if (v === undefined || v === null) {
+          app.appendNull();
+          continue;
+        }
+        switch (t) {
+          case 'VARCHAR':
+            app.appendVarchar(String(v));
+            break;
+          case 'JSON':
+            app.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
+            break;
+          case 'VARCHAR[]':
+            app.appendList((v as unknown[]).map(String), VARCHAR_LIST);
+            break;
+          case 'BOOLEAN':
+            app.appendBoolean(Boolean(v));
+            break;
+          case 'TINYINT':
+            app.appendTinyInt(Number(v));
+            break;
+          case 'INTEGER':
+            app.appendInteger(Number(v));
+            break;
+          case 'BIGINT':
+            app.appendBigInt(BigInt(v as number));
+            break;
+          case 'UHUGEINT':
+            app.appendUHugeInt(BigInt(v as bigint));
+            break;
+          case 'TIMESTAMP':
+            app.appendTimestamp(timestampValue(micros(String(v))));
+            break;
+        }
       }
-      return o;
-    });
-    await db.exec(
-      `INSERT INTO ${table} (${names}) SELECT ${select} FROM (SELECT unnest(from_json($rows::JSON, ${lit(JSON.stringify([structure]))})) AS r)`,
-      { rows: JSON.stringify(part) },
-    );
+      app.endRow();
+    }
+    app.flushSync();
+  } finally {
+    app.closeSync();
   }
 }
