@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { symlink, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { IngestCancelledError, ingestBuffer, ingestCloudWatchEvents, ingestFiles } from '../../src/core/flowlogs/ingest';
-import { CUSTOM_V5, DEFAULT_V2, REJECT_V8, headerOf, textOf, withDb } from './flowlogs-fixtures';
+import { CUSTOM_V5, DEFAULT_V2, REJECT_V8, headerOf, textOf, withDb, writeParquet } from './flowlogs-fixtures';
 
 async function counts(db: Parameters<Parameters<typeof withDb>[0]>[0]) {
   return {
@@ -86,6 +86,14 @@ test('a truncated gzip and an unreadable file are reported by name; the rest of 
     assert.equal(obj.status, 'failed');
     assert.match(obj.error ?? '', /s3:\/\/bucket\/key\.log\.gz: the gzip data is (truncated|corrupt)/);
     assert.deepEqual(await counts(db), { files: 2, records: DEFAULT_V2.lines.length + REJECT_V8.lines.length, errors: 0 });
+    // a Parquet object cut short
+    const pq = join(dir, 'p.parquet');
+    await writeParquet(db, DEFAULT_V2, pq);
+    const cut = (await readFile(pq)).subarray(0, 200);
+    const p = await ingestBuffer(db, 's3://bucket/cut.log.parquet', cut);
+    assert.equal(p.status, 'failed');
+    assert.match(p.error ?? '', /^cannot read Parquet file s3:\/\/bucket\/cut\.log\.parquet: /);
+    assert.deepEqual(await counts(db), { files: 2, records: DEFAULT_V2.lines.length + REJECT_V8.lines.length, errors: 0 });
   });
 });
 
@@ -136,6 +144,12 @@ test('a wrong or missing log format is a clear error naming the file; nothing is
     assert.equal(cw.status, 'failed');
     assert.match(cw.error ?? '', /cwl:\/\/g\/eni-1: no header line and no log format given/);
     assert.deepEqual(await counts(db), { files: 0, records: 0, errors: 0 });
+
+    const future = join(dir, 'future.log');
+    await writeFile(future, headerOf(DEFAULT_V2) + ' flow-color\n' + DEFAULT_V2.lines[0] + ' blue\n');
+    const [f] = await ingestFiles(db, [future]);
+    assert.equal(f.status, 'failed');
+    assert.equal(f.error, `${future}: the header line names field Flowlens does not know: flow-color`);
 
     // a header line describes its own file, whatever format the caller assumed
     const withHeader = join(dir, 'v5h.log');

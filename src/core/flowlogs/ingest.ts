@@ -14,7 +14,7 @@ import * as zlib from 'node:zlib';
 import type { FileReport } from '../api';
 import type { Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
-import { DEFAULT_FORMAT, FormatError, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
+import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
 import { loadParquet, loadText, parquetColumns, type LoadResult } from './readers';
 import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
@@ -251,7 +251,13 @@ export function resolveFormat(name: string, sniffed: Pick<Sniffed, 'firstLine' |
       throw new FormatError(`${name}: the header line is not a valid log format: ${message(err)}`);
     }
   }
-  const count = line.trim() === '' ? 0 : line.trim().split(/\s+/).length;
+  const tokens = line.trim() === '' ? [] : line.trim().split(/\s+/);
+  const count = tokens.length;
+  if (allowHeader && sniffed.firstLineNumber === 1 && tokens.length > 1 && tokens.filter((t) => fieldByName(t)).length * 2 >= tokens.length) {
+    // mostly field names: a header naming a field this version does not know
+    const unknown = tokens.filter((t) => !fieldByName(t));
+    throw new FormatError(`${name}: the header line names field${unknown.length > 1 ? 's' : ''} Flowlens does not know: ${unknown.join(', ')}`);
+  }
   if (logFormat) {
     let fields: FlowField[];
     try {
