@@ -51,6 +51,8 @@ export interface CollectOptions {
   until: Date;
   /** Account x region units in parallel (default 4). */
   concurrency?: number;
+  /** EC2 describe calls in parallel within one account and region (default 3). */
+  apiConcurrency?: number;
   /** LookupEvents calls per second per account and region (AWS allows 2). */
   cloudTrailPerSecond?: number;
   /** Skip CloudTrail (default: collected). */
@@ -166,12 +168,17 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         ['DescribeTransitGatewayAttachments', DescribeTransitGatewayAttachmentsCommand, 'TransitGatewayAttachments'],
         ['DescribeFlowLogs', DescribeFlowLogsCommand, 'FlowLogs'],
       ];
-      for (const [op, Cmd, key] of simple) {
-        await run(`ec2:${op}`, async () => {
-          const list = await pages(ec2, Cmd, {}, key, 'NextToken', 'NextToken');
-          dump('ec2', op, { [key]: list }, list.length);
-        });
-      }
+      // A few calls at a time within one account/region; the SDK's adaptive retry slows down if EC2 throttles.
+      await mapPool(
+        simple,
+        o.apiConcurrency ?? 3,
+        ([op, Cmd, key]) =>
+          run(`ec2:${op}`, async () => {
+            const list = await pages(ec2, Cmd, {}, key, 'NextToken', 'NextToken');
+            dump('ec2', op, { [key]: list }, list.length);
+          }),
+        o.signal,
+      );
       // AWS-managed prefix lists (gateway endpoints route S3/DynamoDB by them) and their entries.
       const lists = await run('ec2:DescribeManagedPrefixLists', async () => {
         const list = (await pages(ec2, DescribeManagedPrefixListsCommand, {}, 'PrefixLists', 'NextToken', 'NextToken')) as { PrefixListId?: string; PrefixListName?: string; OwnerId?: string }[];

@@ -194,7 +194,7 @@ export function writeMiniEstate(dir: string): Record<string, number> {
             else lines.push(`2 ${account} ${e.NetworkInterfaceId} ${e.PrivateIpAddress} ${ip(account, region, (k + 5) % ENIS_PER_REGION)} ${40000 + k} 443 6 ${10 + k} ${1000 * (k + 1)} ${s} ${s + 60} ACCEPT OK`);
           }
           counts[f.id]! += lines.length;
-          const stamp = new Date(start * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + '00Z';
+          const stamp = new Date(start * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
           const y = '2026';
           const m = '09';
           const d = '01';

@@ -91,6 +91,8 @@ export interface AwsEndpoint {
   requests: RequestRecord[];
   /** Every SQL text Athena received. */
   athenaQueries: string[];
+  /** Every temporary key id, secret and session token issued (tests search their outputs for them). */
+  issuedSecrets: string[];
   close(): Promise<void>;
 }
 
@@ -222,6 +224,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
   const athenaQueries: string[] = [];
+  const issuedSecrets: string[] = [];
   const queries = new Map<string, { sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string }>();
   let counter = 0;
   const rid = () => `req-${(++counter).toString(16).padStart(8, '0')}`;
@@ -336,6 +339,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const expires = Date.now() + seconds * 1000;
     const session = p.get('RoleSessionName') ?? 'session';
     const arn = `arn:aws:sts::${account}:assumed-role/${name}/${session}`;
+    issuedSecrets.push(keyId, secret, token);
     identities.set(keyId, { account: account!, arn, userId: `AROA${account}:${session}`, secret, token, expires });
     return {
       status: 200,
@@ -713,6 +717,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     faults,
     requests,
     athenaQueries,
+    issuedSecrets,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,296 @@
+/**
+ * AWS acquisition end to end, for the CLI and the editor: credentials and fan-out → inventory collection → load
+ * into the dataset → flow-log discovery → fetch (S3, CloudWatch Logs, Athena) → ingest, with checkpoints. One
+ * account or region failing is reported (account, region, API) and the others complete; a cancel (AbortSignal)
+ * stops between objects and leaves the dataset consistent.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Progress } from '../api';
+import { loadInventory } from '../inventory/load';
+import type { Db } from '../store/db';
+import { readAthenaSource, type AthenaOptions } from './athena';
+import { ensureCheckpoints } from './checkpoints';
+import { clientConfig, type AwsSettings } from './clients';
+import { readCloudWatchSource } from './cloudwatch';
+import { collectInventory } from './collect';
+import type { MfaCodeProvider } from './credentials';
+import { describeAwsError, type AwsIssue } from './errors';
+import { fetchIpRanges } from './ipranges';
+import { profileSettings, type ProfileFiles } from './profiles';
+import { Mutex, readS3Source, type SourceReport } from './s3';
+import { redact } from './secrets';
+import { parseSourceSpec, sourcesFromFlowLogs, type FlowLogSource } from './sources';
+import { resolveTargets, type Target } from './targets';
+
+export interface AcquireOptions {
+  /** Starting profile (or several, used side by side). Default: the SDK's default chain. */
+  profile?: string | string[];
+  /** Role assumed in each of `accounts` (default FlowLogIntrospector when accounts are given). */
+  role?: string;
+  externalId?: string;
+  accounts?: string[];
+  regions: string[];
+  /** Start of the window: a Date, an ISO time, or a duration back from now (`24h`, `90m`, `7d`). */
+  since: Date | string;
+  /** End of the window (default now). */
+  until?: Date | string;
+  /** Explicit sources instead of discovery: s3://bucket/prefix, logs:<group>, athena:<database>.<table>. */
+  sources?: string[];
+  /** Collect and load inventory (default true). */
+  inventory?: boolean;
+  /** Consent to download AWS's ip-ranges.json (default false: the cache is used if present). */
+  ipRanges?: boolean;
+  ipRangesUrl?: string;
+  ipRangesCache?: string;
+  mfaCodeProvider?: MfaCodeProvider;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Where inventory responses are written (default `<db>.aws/`). */
+  dumpDir?: string;
+  files?: ProfileFiles;
+  /** Endpoint, CA bundle, proxy, retries (the environment and the profile are read as well). */
+  settings?: AwsSettings;
+  /** Account x region units collected in parallel (default 4). */
+  concurrency?: number;
+  /** Parallel S3 object downloads per source (default 8). */
+  s3Concurrency?: number;
+  athena?: Omit<AthenaOptions, 'since' | 'until' | 'signal' | 'onProgress'>;
+  /** CloudTrail LookupEvents per second per account and region (default 2, AWS's limit). */
+  cloudTrailPerSecond?: number;
+  /** FilterLogEvents per second per source (default 5). */
+  logsPerSecond?: number;
+}
+
+export interface AcquireSummary {
+  window: { since: string; until: string };
+  accounts: string[];
+  regions: string[];
+  inventory: { files: number; items: number; calls: number; loaded: number; warnings: string[] };
+  ipRanges: { status: string; syncToken?: string };
+  sources: SourceReport[];
+  fetched: number;
+  skipped: number;
+  failed: number;
+  records: number;
+  bytes: number;
+  issues: AwsIssue[];
+  /** Every Athena query that ran, as sent. */
+  athenaSql: string[];
+  seconds: number;
+}
+
+/** `24h`, `90m`, `7d`, `30s` back from `now`, or an ISO time. */
+export function parseTime(v: Date | string, now = new Date()): Date {
+  if (v instanceof Date) return v;
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(v.trim());
+  if (m) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+    return new Date(now.getTime() - Number(m[1]) * unit * 1000);
+  }
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new Error(`cannot read "${v}" as a time: use an ISO time (2026-09-01T00:00Z) or a duration (24h, 7d)`);
+  return d;
+}
+
+function flowLogsOf(file: string): unknown[] {
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { FlowLogs?: unknown[] } | { FlowLogs?: unknown[] }[];
+    return (Array.isArray(doc) ? doc : [doc]).flatMap((d) => d.FlowLogs ?? []);
+  } catch {
+    return [];
+  }
+}
+
+export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSummary> {
+  const t0 = Date.now();
+  const now = new Date();
+  const since = parseTime(opts.since, now);
+  const until = opts.until ? parseTime(opts.until, now) : now;
+  if (since >= until) throw new Error(`the window is empty: since ${since.toISOString()} is not before until ${until.toISOString()}`);
+  if (!opts.regions.length) throw new Error('name at least one region');
+  const progress = (phase: Progress['phase'], message: string, done?: number, total?: number) =>
+    opts.onProgress?.({ phase, message: redact(message), ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
+  const firstProfile = Array.isArray(opts.profile) ? opts.profile[0] : opts.profile;
+  const settings: AwsSettings = {
+    ...(firstProfile ? { profileSettings: await profileSettings(firstProfile, opts.files) } : {}),
+    ...opts.settings,
+  };
+  const summary: AcquireSummary = {
+    window: { since: since.toISOString(), until: until.toISOString() },
+    accounts: [],
+    regions: opts.regions,
+    inventory: { files: 0, items: 0, calls: 0, loaded: 0, warnings: [] },
+    ipRanges: { status: 'none' },
+    sources: [],
+    fetched: 0,
+    skipped: 0,
+    failed: 0,
+    records: 0,
+    bytes: 0,
+    issues: [],
+    athenaSql: [],
+    seconds: 0,
+  };
+  await ensureCheckpoints(db);
+
+  progress('inventory', 'resolving credentials');
+  const { targets, issues } = await resolveTargets({
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    ...(opts.role ? { role: opts.role } : {}),
+    ...(opts.externalId ? { externalId: opts.externalId } : {}),
+    ...(opts.accounts ? { accounts: opts.accounts } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
+    ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
+    settings,
+    stsRegion: opts.regions[0]!,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  summary.issues.push(...issues);
+  summary.accounts = targets.map((t) => t.accountId);
+  const dumpDir = opts.dumpDir ?? `${db.path === ':memory:' ? join(process.cwd(), 'flowlens') : db.path}.aws`;
+
+  // ------------------------------------------------------------------ inventory
+  const flowLogFiles: { target: Target; region: string; file: string }[] = [];
+  if (opts.inventory !== false && targets.length) {
+    const rep = await collectInventory({
+      targets,
+      regions: opts.regions,
+      dumpDir,
+      settings,
+      since,
+      until,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.cloudTrailPerSecond ? { cloudTrailPerSecond: opts.cloudTrailPerSecond } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (m) => progress('inventory', m),
+    });
+    summary.inventory.files = rep.files.length;
+    summary.inventory.items = rep.items;
+    summary.inventory.calls = rep.calls;
+    summary.issues.push(...rep.issues);
+    const ip = await fetchIpRanges({
+      allow: !!opts.ipRanges,
+      cacheFile: opts.ipRangesCache ?? join(dumpDir, 'ip-ranges.json'),
+      ...(opts.ipRangesUrl ? { url: opts.ipRangesUrl } : {}),
+      settings,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    summary.ipRanges = { status: ip.status, ...(ip.syncToken ? { syncToken: ip.syncToken } : {}) };
+    if (ip.error) summary.issues.push({ api: 'ip-ranges', code: 'FetchFailed', message: ip.error });
+    progress('inventory', `loading ${rep.files.length} inventory responses`);
+    try {
+      const loaded = await loadInventory(db, [...rep.files, ...(ip.path ? [ip.path] : [])], opts.signal ? { signal: opts.signal } : {});
+      summary.inventory.loaded = loaded.files.filter((f) => f.status === 'loaded' || f.status === 'duplicate').length;
+      summary.inventory.warnings = loaded.warnings;
+      for (const f of loaded.files) if (f.status === 'failed') summary.issues.push({ api: 'inventory-load', code: 'LoadFailed', message: f.error ?? 'failed', resource: f.name });
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      // The responses stay in the dump folder; flow logs are still read.
+      summary.issues.push({ api: 'inventory-load', code: 'LoadFailed', message: redact((err as Error).message), resource: dumpDir });
+    }
+    for (const t of targets)
+      for (const region of opts.regions) {
+        const file = join(dumpDir, t.accountId, region, 'ec2.DescribeFlowLogs.json');
+        if (rep.files.includes(file)) flowLogFiles.push({ target: t, region, file });
+      }
+  }
+
+  // ------------------------------------------------------------------ sources
+  const sources: { src: FlowLogSource; target: Target }[] = [];
+  if (opts.sources?.length) {
+    for (const spec of opts.sources) {
+      if (!targets.length) break;
+      if (/^(logs|cwl|cloudwatch):/.test(spec)) {
+        for (const t of targets) for (const r of opts.regions) sources.push({ src: parseSourceSpec(spec, t.accountId, r, opts.regions), target: t });
+      } else {
+        const t = targets[0]!;
+        sources.push({ src: parseSourceSpec(spec, t.accountId, opts.regions[0]!, opts.regions, opts.accounts), target: t });
+      }
+    }
+  } else {
+    for (const { target, region, file } of flowLogFiles) {
+      const fls = flowLogsOf(file) as { LogDestinationType?: string; FlowLogId?: string }[];
+      for (const f of fls) {
+        if (f.LogDestinationType === 'kinesis-data-firehose') {
+          summary.issues.push({ account: target.accountId, region, api: 'discovery', code: 'UnsupportedDestination', message: `flow log ${f.FlowLogId} delivers to Kinesis Data Firehose, which Flowlens cannot read back; name its S3 destination with --source`, ...(f.FlowLogId ? { resource: f.FlowLogId } : {}) });
+        }
+      }
+      for (const src of sourcesFromFlowLogs(fls as never, target.accountId, region)) sources.push({ src, target });
+    }
+  }
+
+  const lock = new Mutex();
+  for (const [i, { src, target }] of sources.entries()) {
+    opts.signal?.throwIfAborted();
+    progress('flow-logs', `reading ${src.id}`, i, sources.length);
+    let rep: SourceReport;
+    try {
+      if (src.kind === 's3') {
+        const s3 = new S3Client(clientConfig('S3', src.region, target.credentials, settings));
+        try {
+          rep = await readS3Source(db, s3, src, {
+            since,
+            until,
+            ...(opts.s3Concurrency ? { concurrency: opts.s3Concurrency } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onProgress: (m, d, n) => progress('flow-logs', m, d, n),
+          }, lock);
+        } finally {
+          s3.destroy();
+        }
+      } else if (src.kind === 'cloudwatch') {
+        const logs = new CloudWatchLogsClient(clientConfig('CLOUDWATCH_LOGS', src.region, target.credentials, settings));
+        try {
+          rep = await readCloudWatchSource(db, logs, src, {
+            since,
+            until,
+            ...(opts.logsPerSecond ? { perSecond: opts.logsPerSecond } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onProgress: (m, d, n) => progress('flow-logs', m, d, n),
+          }, lock);
+        } finally {
+          logs.destroy();
+        }
+      } else {
+        const athena = new AthenaClient(clientConfig('ATHENA', src.region, target.credentials, settings));
+        try {
+          rep = await readAthenaSource(db, athena, src, { ...opts.athena, since, until, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m) => progress('flow-logs', m) }, lock);
+        } finally {
+          athena.destroy();
+        }
+        if (rep.sql) summary.athenaSql.push(rep.sql);
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      rep = { source: src.id, kind: src.kind, account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 1, records: 0, bytes: 0, files: [], issues: [describeAwsError(err, { account: src.account, region: src.region, api: src.kind, resource: src.id })] };
+    }
+    summary.sources.push(rep);
+    summary.issues.push(...rep.issues);
+    summary.fetched += rep.fetched;
+    summary.skipped += rep.skipped;
+    summary.failed += rep.failed;
+    summary.records += rep.records;
+    summary.bytes += rep.bytes;
+  }
+  summary.seconds = (Date.now() - t0) / 1000;
+  return summary;
+}
+
+/** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */
+export function formatAcquireSummary(s: AcquireSummary): string {
+  const lines = [
+    `window ${s.window.since} .. ${s.window.until}; accounts ${s.accounts.join(', ') || '(none)'}; regions ${s.regions.join(', ')}`,
+    `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
+    `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
+    ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
+    ...s.issues.map((i) => `  ! ${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`),
+    `done in ${s.seconds.toFixed(1)} s`,
+  ];
+  return redact(lines.join('\n'));
+}
+
+

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { openDataset, type Db } from '../../src/core/api';
+import { acquire, type AcquireOptions } from '../../src/core/aws/acquire';
+import { athenaAggregationSql } from '../../src/core/aws/athena';
+import { windowPrefixes } from '../../src/core/aws/s3';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { A, B, FLOW_LOGS, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
+import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+async function totals(db: Db) {
+  const r = await db.one<{ files: bigint; recs: bigint; stored: bigint }>(
+    'SELECT (SELECT count(*) FROM ingest_files) AS files, (SELECT coalesce(sum(records), 0) FROM ingest_files) AS recs, (SELECT count(*) FROM flow_records) AS stored',
+  );
+  return { files: Number(r!.files), recs: Number(r!.recs), stored: Number(r!.stored) };
+}
+
+describe('flow-log sources through acquire() against the local endpoint', () => {
+  let home: TempHome;
+  let estate: string;
+  let work: string;
+  let ep: AwsEndpoint;
+  let counts: Record<string, number>;
+  let athenaDb: Db;
+  let base: AcquireOptions;
+  let expected: number;
+
+  before(async () => {
+    home = makeTempHome();
+    estate = mkdtempSync(join(tmpdir(), 'flowlens-estate-'));
+    work = mkdtempSync(join(tmpdir(), 'flowlens-acq-'));
+    counts = writeMiniEstate(estate);
+    expected = Object.values(counts).reduce((a, b) => a + b, 0);
+    // Athena runs the generated SQL for real, in DuckDB, over the same flow logs (S3 objects of the estate).
+    athenaDb = await openDataset(':memory:');
+    await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
+    await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
+    ep = await startAwsEndpoint({
+      estateDir: estate,
+      users: [BASE_USER],
+      roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }],
+      pageSize: 50,
+      athena: {
+        run: async (sql) => {
+          const rows = await athenaDb.json(sql);
+          const cols = rows.length ? Object.keys(rows[0]!) : [];
+          return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))) };
+        },
+      },
+    });
+    base = {
+      profile: 'base',
+      accounts: [A, B],
+      externalId: EXTERNAL_ID,
+      regions: REGIONS,
+      since: WINDOW.since,
+      until: WINDOW.until,
+      files: { configFile: home.configFile, credentialsFile: home.credentialsFile },
+      settings: { env: { AWS_ENDPOINT_URL: ep.url }, maxAttempts: 3 },
+      cloudTrailPerSecond: 100,
+      logsPerSecond: 100,
+    };
+  });
+  after(async () => {
+    await ep.close();
+    athenaDb.close();
+    for (const d of [estate, work]) rmSync(d, { recursive: true, force: true });
+    home.cleanup();
+  });
+
+  it('lists only the window prefixes of each layout', () => {
+    const root = { path: 'vpc/AWSLogs/111111111111/', account: A, hive: false };
+    assert.deepEqual(windowPrefixes(root, 'us-east-1', new Date('2026-09-01T22:00Z'), new Date('2026-09-02T01:00Z'), false), [
+      'vpc/AWSLogs/111111111111/vpcflowlogs/us-east-1/2026/09/01/',
+      'vpc/AWSLogs/111111111111/vpcflowlogs/us-east-1/2026/09/02/',
+    ]);
+    const hive = { path: 'AWSLogs/aws-account-id=111111111111/', account: A, hive: true };
+    assert.deepEqual(windowPrefixes(hive, 'eu-west-1', new Date('2026-09-01T22:30Z'), new Date('2026-09-02T00:10Z'), true), [
+      'AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=01/hour=22/',
+      'AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=01/hour=23/',
+      'AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=02/hour=00/',
+    ]);
+  });
+
+  it('discovers every flow log, reads S3 (default, Hive hourly, org id) and CloudWatch Logs, and re-running adds nothing', async () => {
+    const dbPath = join(work, 'full.duckdb');
+    const db = await openDataset(dbPath);
+    try {
+      const s = await acquire(db, { ...base, dumpDir: join(work, 'dump-full') });
+      assert.deepEqual(s.issues, []);
+      assert.deepEqual(s.accounts, [A, B]);
+      assert.deepEqual(s.sources.map((x) => x.kind).sort(), ['cloudwatch', 's3', 's3', 's3']);
+      assert.equal(s.records, expected);
+      assert.equal(s.failed, 0);
+      const t = await totals(db);
+      assert.equal(t.stored, expected);
+      assert.equal(t.recs, expected);
+      // Inventory went into the dataset.
+      const enis = Number(await db.value('SELECT count(DISTINCT eni_id) FROM inv_enis'));
+      assert.ok(enis >= 48, `ENIs loaded: ${enis}`);
+      assert.equal(Number(await db.value('SELECT count(*) FROM inv_flow_logs')), FLOW_LOGS.length);
+      // The object from the day before the window was never listed into a fetch.
+      assert.ok(!ep.requests.some((r) => r.op === 'GetObject' && r.key?.includes('outside')));
+      const gets = ep.requests.filter((r) => r.op === 'GetObject').length;
+
+      const again = await acquire(db, { ...base, dumpDir: join(work, 'dump-full') });
+      assert.equal(again.fetched, 0);
+      assert.equal(again.records, 0);
+      assert.deepEqual(await totals(db), t);
+      assert.equal(ep.requests.filter((r) => r.op === 'GetObject').length, gets, 'loaded objects are not fetched again');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a dropped connection resumes, a malformed object is reported by key, AccessDenied in one account leaves the others complete', async () => {
+    const bad = join(estate, 'flowlogs', 'flowlens-logs-a', 'vpc', 'AWSLogs', A, 'vpcflowlogs', 'us-east-1', '2026', '09', '01', `${A}_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60001_20260901T0130Z_badbad.log.gz`);
+    writeFileSync(bad, gzipSync('this is not a flow log\n').subarray(0, 20)); // truncated gzip
+    ep.faults.push({ kind: 'truncate', service: 's3', op: 'GetObject', key: '20260901T0100Z', times: 2 });
+    ep.faults.push({ kind: 'access-denied', service: 's3', account: B });
+    const db = await openDataset(join(work, 'faults.duckdb'));
+    try {
+      const s = await acquire(db, { ...base, dumpDir: join(work, 'dump-faults') });
+      const malformed = s.issues.filter((i) => i.code === 'MalformedObject');
+      assert.equal(malformed.length, 1, JSON.stringify(s.issues));
+      assert.match(malformed[0]!.resource!, /badbad\.log\.gz$/);
+      const denied = s.issues.filter((i) => i.code === 'AccessDenied');
+      assert.equal(denied.length, 1);
+      assert.equal(denied[0]!.account, B);
+      assert.equal(denied[0]!.api, 's3:ListObjectsV2');
+      const orgLog = FLOW_LOGS.find((f) => f.kind === 's3-org')!;
+      assert.equal(s.records, expected - counts[orgLog.id]!, 'everything but the denied account is loaded, the resumed objects included');
+      assert.ok(ep.requests.some((r) => r.fault === 'truncate'));
+      assert.equal((await totals(db)).stored, s.records);
+    } finally {
+      ep.faults.length = 0;
+      rmSync(bad);
+      db.close();
+    }
+  });
+
+  it('cancelling mid-way leaves the dataset consistent and a re-run completes without duplicates', async () => {
+    const db = await openDataset(join(work, 'cancel.duckdb'));
+    try {
+      const ac = new AbortController();
+      let seen = 0;
+      await assert.rejects(
+        acquire(db, {
+          ...base,
+          accounts: [A],
+          inventory: false,
+          sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'],
+          s3Concurrency: 1,
+          signal: ac.signal,
+          onProgress: (p) => {
+            if (p.phase === 'flow-logs' && p.done !== undefined && ++seen === 2) ac.abort(new Error('user cancelled'));
+          },
+        }),
+      );
+      const mid = await totals(db);
+      assert.equal(mid.stored, mid.recs, 'no half-loaded object');
+      assert.ok(mid.stored < expected && mid.stored > 0);
+      const named = { ...base, accounts: [A], inventory: false, sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'] };
+      const s = await acquire(db, named);
+      assert.deepEqual(s.issues, []);
+      const want = FLOW_LOGS.filter((f) => f.account === A).reduce((n, f) => n + counts[f.id]!, 0);
+      const t = await totals(db);
+      assert.equal(t.stored, want);
+      assert.equal(t.recs, want);
+      assert.equal((await acquire(db, named)).records, 0, 'user-named sources are idempotent too');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('Athena: pushes the aggregation down, shows the SQL, and loads the aggregate', async () => {
+    const db = await openDataset(join(work, 'athena.duckdb'));
+    try {
+      const s = await acquire(db, { ...base, accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      assert.deepEqual(s.issues, []);
+      assert.equal(s.athenaSql.length, 1);
+      assert.equal(s.athenaSql[0], athenaAggregationSql({ database: 'flowlogs', table: 'vpc_flow_logs' }, { since: WINDOW.since, until: WINDOW.until }));
+      assert.deepEqual(ep.athenaQueries.at(-1), s.athenaSql[0]);
+      const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");
+      const got = await db.one<{ b: bigint }>('SELECT sum(bytes) AS b FROM flow_records');
+      assert.equal(got!.b, want!.b, 'the aggregate carries every byte');
+      const again = await acquire(db, { ...base, accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      assert.equal(again.records, 0, 'the same window adds nothing');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('no credential, token or MFA code reaches any file produced', () => {
+    const secrets = [...home.secrets, ...ep.issuedSecrets];
+    assert.ok(ep.issuedSecrets.length > 0);
+    for (const f of allFiles(work)) {
+      if (!statSync(f).isFile()) continue;
+      const bytes = readFileSync(f);
+      for (const s of secrets) assert.equal(bytes.indexOf(s), -1, `${f} contains a secret`);
+    }
+  });
+});
