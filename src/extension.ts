@@ -104,6 +104,12 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => templatesTree.refresh()),
+    // Opening a Flowlens notebook starts the DuckDB process in the background, so the first cell runs sooner.
+    vscode.workspace.onDidOpenNotebookDocument((nb) => {
+      if (nb.notebookType === NOTEBOOK_TYPE && datasets.active) {
+        datasets.ensureActiveOpen().catch((err: unknown) => out.appendLine(`could not open the dataset: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    }),
 
     vscode.commands.registerCommand('flowlens.enrich', async () => {
       const s = readSettings();
