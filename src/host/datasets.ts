@@ -55,9 +55,10 @@ export class Datasets {
       });
   }
 
+  /** The chosen dataset, or else the first one there is (which notebooks would use). */
   get active(): string | undefined {
     const p = this.context.globalState.get<string>(ACTIVE_KEY);
-    return p && existsSync(p) ? p : undefined;
+    return p && existsSync(p) ? p : this.list()[0]?.path;
   }
 
   async setActive(path: string | undefined): Promise<void> {
