@@ -175,6 +175,8 @@ async function loadParsed(
   warnings: string[],
 ): Promise<InventoryFileReport> {
   const pages = pagesOf(doc);
+  // `[]`: a dump of an operation that had nothing to page through (no target groups, no proxies).
+  if (Array.isArray(doc) && !pages.length) return { name, kind: null, items: 0, status: 'loaded' };
   const kinds = pages.map((p) => detectKind(p));
   const known = [...new Set(kinds.filter((k): k is InventoryKind => k !== null))];
   if (!pages.length || !known.length) return { name, kind: null, items: 0, status: 'unrecognised' };

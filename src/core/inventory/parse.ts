@@ -577,7 +577,9 @@ const tgwAttachments: Handler = async (ctx, doc) => {
   for (const t of arr(doc.TransitGatewayAttachments)) {
     const id = str(t.TransitGatewayAttachmentId);
     if (!id) continue;
-    const account = scope.account(t.ResourceOwnerId, t.TransitGatewayOwnerId);
+    // One attachment is seen from both the VPC's and the transit gateway's account: its ARN is the
+    // transit gateway owner's, so both dumps name the same resource.
+    const account = scope.account(t.TransitGatewayOwnerId, t.ResourceOwnerId);
     const region = scope.region();
     const arn = ec2Arn(region, account, 'transit-gateway-attachment', id);
     const tg = tagsOf(t.Tags);
@@ -585,7 +587,8 @@ const tgwAttachments: Handler = async (ctx, doc) => {
     const rtype = str(t.ResourceType);
     const tgw = str(t.TransitGatewayId);
     res.push({
-      arn, resource_id: id, type: 'ec2:transit-gateway-attachment', kind: 'tgw-attachment', name: nameTag(tg), account_id: account,
+      arn, resource_id: id, type: 'ec2:transit-gateway-attachment', kind: 'tgw-attachment', name: nameTag(tg),
+      account_id: rtype === 'vpc' ? str(t.ResourceOwnerId) ?? account : account,
       region, vpc_id: rtype === 'vpc' ? str(t.ResourceId) : undefined,
       attrs: {
         transit_gateway_id: tgw, transit_gateway_owner_id: str(t.TransitGatewayOwnerId), resource_type: rtype,
@@ -595,8 +598,7 @@ const tgwAttachments: Handler = async (ctx, doc) => {
     });
     if (tgw) {
       gws.push({
-        gateway_id: tgw, kind: 'transit-gateway', account_id: str(t.TransitGatewayOwnerId) ?? account, region,
-        arn: ec2Arn(region, str(t.TransitGatewayOwnerId) ?? account, 'transit-gateway', tgw),
+        gateway_id: tgw, kind: 'transit-gateway', account_id: account, region, arn: ec2Arn(region, account, 'transit-gateway', tgw),
       });
     }
   }
