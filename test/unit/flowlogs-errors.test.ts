@@ -216,3 +216,23 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     assert.ok(stoppedAfter < fullLoad, `stopped ${stoppedAfter.toFixed(0)} ms into the statement, a full load takes ${fullLoad.toFixed(0)} ms`);
   });
 });
+
+test('concurrent ingest calls on one dataset take turns instead of colliding in one transaction', async () => {
+  await withDb(async (db, dir) => {
+    const paths = await Promise.all(
+      [DEFAULT_V2, REJECT_V8, CUSTOM_V5].map(async (s, i) => {
+        const p = join(dir, `c${i}.log`);
+        await writeFile(p, textOf(s, true));
+        return p;
+      }),
+    );
+    const results = await Promise.all([
+      ingestFiles(db, [paths[0]]),
+      ingestFiles(db, [paths[1]]),
+      ingestCloudWatchEvents(db, 'cwl://g/s', DEFAULT_V2.lines.map((message) => ({ message }))),
+      ingestFiles(db, [paths[2]]),
+    ]);
+    assert.deepEqual(results.flat().map((r) => r.status), ['loaded', 'loaded', 'loaded', 'loaded'], JSON.stringify(results));
+    assert.equal((await counts(db)).records, 2 * DEFAULT_V2.lines.length + REJECT_V8.lines.length + CUSTOM_V5.lines.length);
+  });
+});

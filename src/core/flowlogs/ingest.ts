@@ -297,7 +297,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
   };
   try {
     checkAbort();
-    return await db.transaction(async () => {
+    return await oneAtATime(db, () => db.transaction(async () => {
       const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
       if (existing) return report(src.name, 'duplicate');
       const fileId = await db.value<number>(
@@ -325,7 +325,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       }
       checkAbort();
       return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
-    });
+    }));
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
@@ -336,6 +336,16 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
 }
 
 // ------------------------------------------------------------------------------------------ helpers
+
+const running = new WeakMap<Db, Promise<unknown>>();
+
+/** Ingest calls on one connection take turns: its transactions must not interleave. */
+function oneAtATime<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const before = running.get(db) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  running.set(db, mine.catch(() => undefined));
+  return mine;
+}
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'flowlens-ingest-'));
