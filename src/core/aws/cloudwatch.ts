@@ -6,7 +6,7 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
-import { getCheckpoint, setCheckpoint } from './checkpoints';
+import { ensureCheckpoints, getCheckpoint, setCheckpoint } from './checkpoints';
 import { describeAwsError } from './errors';
 import { RateLimiter } from './pool';
 import { Mutex, type SourceReport } from './s3';
@@ -28,6 +28,7 @@ const HOUR = 3600_000;
 export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, src: CloudWatchSource, o: CloudWatchReadOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const rep: SourceReport = { source: src.id, kind: 'cloudwatch', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [] };
   const limiter = new RateLimiter(o.perSecond ?? 5);
+  await ingestLock.run(() => ensureCheckpoints(db));
   const cp = await getCheckpoint(db, src.id);
   // Events of the last minutes are still being delivered: they are left for the next run rather than
   // checkpointed past (a checkpoint never moves beyond what can no longer change).

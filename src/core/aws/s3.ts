@@ -8,7 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import type { FileReport } from '../api';
 import { ingestBuffer } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
-import { getCheckpoint, loadedNames, setCheckpoint } from './checkpoints';
+import { ensureCheckpoints, getCheckpoint, loadedNames, setCheckpoint } from './checkpoints';
 import { describeAwsError, type AwsIssue } from './errors';
 import { mapPool } from './pool';
 import type { S3Source } from './sources';
@@ -162,6 +162,7 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
   const issue = (err: unknown, api: string, resource?: string) =>
     rep.issues.push(describeAwsError(err, { account: src.account, region: src.region, api, ...(resource ? { resource } : {}) }));
   const until = new Date(o.until.getTime() + (o.lateMinutes ?? 20) * 60_000);
+  await ingestLock.run(() => ensureCheckpoints(db));
   let roots: Root[];
   try {
     roots = await accountRoots(s3, src, o.signal);

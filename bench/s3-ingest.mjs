@@ -1,0 +1,78 @@
+// S3 flow-log source throughput against a local S3 endpoint, compared with reading the same files from disk.
+// Build first (npx tsc -p tsconfig.test.json, output in out/), then:
+//   node bench/s3-ingest.mjs [objects=40] [recordsPerObject=20000]
+// Prints MB/s (compressed bytes) and records/s at concurrency 1, 4, 16, and the ratio to local disk. Asserts nothing.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+const out = process.env.FLOWLENS_OUT ?? 'out';
+const { openDataset } = require(`../${out}/src/core/api.js`);
+const { readS3Source } = require(`../${out}/src/core/aws/s3.js`);
+const { ingestFiles } = require(`../${out}/src/core/flowlogs/ingest.js`);
+const { startAwsEndpoint } = require(`../${out}/test/support/aws-endpoint/server.js`);
+const { S3Client } = require('@aws-sdk/client-s3');
+
+const N = Number(process.argv[2] ?? 40);
+const R = Number(process.argv[3] ?? 20000);
+const account = '111111111111';
+const region = 'us-east-1';
+const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-s3-'));
+const bucketDir = join(dir, 'flowlogs', 'bench-logs');
+const day = join(bucketDir, 'AWSLogs', account, 'vpcflowlogs', region, '2026', '09', '01');
+mkdirSync(day, { recursive: true });
+mkdirSync(join(dir, 'inventory', account, region), { recursive: true });
+
+let bytes = 0;
+const t0 = Date.parse('2026-09-01T00:00:00Z') / 1000;
+for (let i = 0; i < N; i++) {
+  const start = t0 + i * 300;
+  const lines = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
+  for (let k = 0; k < R; k++) {
+    const a = `10.0.${(k >> 8) & 255}.${k & 255}`;
+    const b = `10.1.${(i + k) & 255}.${(k * 7) & 255}`;
+    lines.push(`2 ${account} eni-0${String(k % 2000).padStart(16, '0')} ${a} ${b} ${32768 + (k % 28000)} 443 6 ${1 + (k % 50)} ${100 + k} ${start} ${start + 60} ACCEPT OK`);
+  }
+  const stamp = new Date(start * 1000).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
+  const body = gzipSync(lines.join('\n') + '\n');
+  bytes += body.length;
+  writeFileSync(join(day, `${account}_vpcflowlogs_${region}_fl-0bench_${stamp}_${i.toString(16).padStart(8, '0')}.log.gz`), body);
+}
+const mb = bytes / 1e6;
+console.log(`${N} objects x ${R} records = ${N * R} records, ${mb.toFixed(1)} MB gzip`);
+
+const user = { accessKeyId: 'AKIAFLOWLENSBENCH001', secretAccessKey: 'benchSecret/notReal+xxxxxxxxxxxxxxxxxxxxxx', account };
+const ep = await startAwsEndpoint({ estateDir: dir, users: [user], pageSize: 1000 });
+const since = new Date('2026-09-01T00:00:00Z');
+const until = new Date(since.getTime() + N * 300_000);
+const src = { kind: 's3', id: 's3://bench-logs/', bucket: 'bench-logs', prefix: '', account, region, logRegions: [region] };
+
+async function disk() {
+  const db = await openDataset(':memory:');
+  const t = performance.now();
+  const reps = await ingestFiles(db, [bucketDir]);
+  const s = (performance.now() - t) / 1000;
+  db.close();
+  return { s, records: reps.reduce((n, r) => n + r.records, 0) };
+}
+
+const base = await disk();
+console.log(`local disk (ingestFiles): ${base.s.toFixed(2)} s, ${(mb / base.s).toFixed(1)} MB/s, ${Math.round(base.records / base.s)} records/s`);
+for (const c of [1, 4, 16]) {
+  const s3 = new S3Client({ region, endpoint: ep.url, forcePathStyle: true, credentials: user, maxAttempts: 3 });
+  const db = await openDataset(':memory:');
+  const t = performance.now();
+  const rep = await readS3Source(db, s3, src, { since, until, concurrency: c });
+  const s = (performance.now() - t) / 1000;
+  db.close();
+  s3.destroy();
+  console.log(
+    `S3 concurrency ${String(c).padStart(2)}: ${s.toFixed(2)} s, ${(mb / s).toFixed(1)} MB/s, ${Math.round(rep.records / s)} records/s, ` +
+      `${rep.fetched} objects, ${rep.failed} failed; time ratio to disk ${(s / base.s).toFixed(2)}x`,
+  );
+}
+await ep.close();
+rmSync(dir, { recursive: true, force: true });
