@@ -321,3 +321,29 @@ test('a big DescribeNetworkInterfaces loads set-based', async () => {
   });
 });
 
+
+test('cancelling stops between files, keeps what was loaded consistent, and says so', async () => {
+  const { dir, root } = writeEstate();
+  try {
+    await withDb(async (db) => {
+      const ac = new AbortController();
+      ac.abort(new Error('user cancelled'));
+      await assert.rejects(loadInventory(db, [root], { signal: ac.signal }), /user cancelled/);
+      assert.equal(await db.value(`SELECT count(*) FROM inv_files`), 0n);
+      const rep = await loadInventory(db, [root]);
+      assert.ok(rep.files.every((f) => f.status === 'loaded'));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CloudTrail log files as S3 delivers them ({"Records": […]}) feed the same history', async () => {
+  await withDb(async (db) => {
+    const events = (estate()[`${A}/${R}/cloudtrail-lookup-events.json`] as { Events: { CloudTrailEvent: string }[] }).Events.map((e) => JSON.parse(e.CloudTrailEvent));
+    const r = await loadInventoryDocument(db, `AWSLogs/${A}/CloudTrail/${R}/2024/03/01/trail.json`, { Records: events });
+    assert.equal(r.kind, 'cloudtrail:LogFile');
+    assert.equal(await db.value(`SELECT count(*) FROM inv_events`), 10n);
+    assert.deepEqual(await holder(db, '10.0.1.201', '2024-03-02 03:00:00'), [[ENI(0xbb1), `arn:aws:ec2:${R}:${A}:instance/${I(9)}`]]);
+  });
+});
