@@ -11,9 +11,8 @@ export const AZ_IDS: Record<string, [string, string][]> = {
   'eu-west-1': [['eu-west-1a', 'euw1-az1'], ['eu-west-1b', 'euw1-az2'], ['eu-west-1c', 'euw1-az3']],
 };
 
-/** First offset and size of the dynamic address pool in private subnets (short-lived ENIs). */
+/** First offset of the dynamic address pool in private subnets (short-lived ENIs). */
 const POOL_FIRST = 100;
-const POOL_SIZE = 24;
 /** An address is only handed out again this long after its release. */
 const REUSE_DELAY = 600;
 
@@ -42,6 +41,8 @@ export class Builder {
     readonly start: number,
     readonly end: number,
     readonly ec2PublicBase: Record<string, string>,
+    /** Size of each private subnet's dynamic pool: small, so that addresses are reused. */
+    readonly poolSize = 24,
   ) {
     this.ids = new Rng(seed, 'ids');
     this.alloc = new Rng(seed, 'alloc');
@@ -116,8 +117,9 @@ export class Builder {
     const azs = AZ_IDS[opts.region];
     const publicRtb = this.id('rtb');
     for (const isPublic of [true, false]) {
+      // Public subnets are /24s (10.x.0-2.0), private ones /20s (10.x.16.0, 10.x.32.0, 10.x.48.0).
       azs.forEach(([az, azId], i) => {
-        const third = (isPublic ? 0 : 10) + i;
+        const third = isPublic ? i : 16 * (i + 1);
         const sid = this.id('subnet');
         const ipv6 = opts.ipv6Cidr
           ? opts.ipv6Cidr.replace(/00::\/56$/, `0${isPublic ? i : 3 + i}::/64`)
@@ -129,7 +131,8 @@ export class Builder {
           vpc,
           az,
           azId,
-          cidr: `${intToIpv4(base + third * 256)}/24`,
+          cidr: `${intToIpv4(base + third * 256)}/${isPublic ? 24 : 20}`,
+          size: isPublic ? 256 : 4096,
           base: base + third * 256,
           isPublic,
           ipv6Cidr: ipv6,
@@ -194,11 +197,11 @@ export class Builder {
 
   staticIp(subnet: Subnet): string {
     const off = subnet.nextStatic++;
-    if (off >= POOL_FIRST && off < POOL_FIRST + POOL_SIZE) {
-      subnet.nextStatic = POOL_FIRST + POOL_SIZE;
+    if (!subnet.isPublic && off >= POOL_FIRST && off < POOL_FIRST + this.poolSize) {
+      subnet.nextStatic = POOL_FIRST + this.poolSize;
       return this.staticIp(subnet);
     }
-    if (off > 250) throw new Error(`sample estate: subnet ${subnet.name} is full`);
+    if (off > subnet.size - 6) throw new Error(`sample estate: subnet ${subnet.name} is full`);
     return intToIpv4(subnet.base + off);
   }
 
@@ -231,7 +234,7 @@ export class Builder {
     this.pending.sort((a, b) => a.from - b.from || a.seq - b.seq);
     for (const p of this.pending) {
       const free: number[] = [];
-      for (let off = POOL_FIRST; off < POOL_FIRST + POOL_SIZE; off++) {
+      for (let off = POOL_FIRST; off < POOL_FIRST + this.poolSize; off++) {
         const until = p.subnet.pool.get(off);
         if (until === undefined || until + REUSE_DELAY <= p.from) free.push(off);
       }

@@ -151,7 +151,7 @@ export function buildEstate(o: EstateOptions): Estate {
   const window = end - start;
   const at = (frac: number): number => start + Math.round((frac * window) / 60) * 60;
   const n = (k: number): number => Math.max(1, Math.round(k * o.scale));
-  const b = new Builder(o.seed, start, end, EC2_PUBLIC);
+  const b = new Builder(o.seed, start, end, EC2_PUBLIC, Math.max(24, Math.ceil(o.scale * 12)));
   const life = new Rng(o.seed, 'lifecycles');
 
   const awsRanges: AwsServiceRange[] = AWS_V4.filter((r) => r.service !== 'AMAZON' && r.service !== 'EC2').map((r) => ({

@@ -113,7 +113,7 @@ export function writeInventory(estate: Estate, dir: string): number {
         Subnets: subnets.map((s: Subnet) => ({
           AvailabilityZone: s.az,
           AvailabilityZoneId: s.azId,
-          AvailableIpAddressCount: 251 - enis.filter((e) => e.subnet === s).reduce((n, e) => n + 1 + e.secondaryIps.length, 0),
+          AvailableIpAddressCount: s.size - 5 - enis.filter((e) => e.subnet === s).reduce((n, e) => n + 1 + e.secondaryIps.length, 0),
           CidrBlock: s.cidr,
           DefaultForAz: false,
           MapPublicIpOnLaunch: s.isPublic,

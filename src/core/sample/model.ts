@@ -77,6 +77,8 @@ export interface Subnet {
   azId: string;
   cidr: string;
   base: number;
+  /** Number of addresses in the CIDR. */
+  size: number;
   isPublic: boolean;
   ipv6Cidr?: string;
   nextStatic: number;

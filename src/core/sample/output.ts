@@ -52,6 +52,7 @@ export abstract class FlowLogSink {
 /** S3 delivery: one object per flow log per period (5 minutes, or an hour at small scales). */
 export class S3Sink extends FlowLogSink {
   private readonly buffers = new Map<number, string[]>();
+  private readonly made = new Set<string>();
 
   constructor(
     fl: FlowLogConfig,
@@ -97,7 +98,11 @@ export class S3Sink extends FlowLogSink {
       const lines = this.buffers.get(p)!;
       this.buffers.delete(p);
       const path = join(this.root, this.fl.bucket!, this.keyFor(p));
-      mkdirSync(dirname(path), { recursive: true });
+      const folder = dirname(path);
+      if (!this.made.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        this.made.add(folder);
+      }
       if (this.fl.fileFormat === 'parquet') await this.writeParquet(path, lines);
       else {
         const body = gzipSync(this.fl.fields.map((f) => f.name).join(' ') + '\n' + lines.join('\n') + '\n', { level: 6 });
@@ -108,32 +113,36 @@ export class S3Sink extends FlowLogSink {
       this.stats.records += lines.length;
       this.stats.paths.push(path);
     }
+    if (until % 86400 === 0 || until === Number.POSITIVE_INFINITY) await this.finishParquet();
   }
 
-  /** Parquet rows wait in one text file (with their object key) and are written in one COPY at the end. */
-  private parquetRows = 0;
+  /** Parquet rows wait in a text file (with their object's index) and are written once a day in one COPY. */
   private parquetKeys: string[] = [];
+  private parquetBatch = 0;
+
+  private parquetText(): string {
+    return join(this.tmpDir!, `parquet-${this.fl.id}-${this.parquetBatch}.txt`);
+  }
 
   private async writeParquet(path: string, lines: string[]): Promise<void> {
     if (!this.db || !this.tmpDir) throw new Error('sample estate: Parquet output needs a DuckDB connection');
     const k = this.parquetKeys.length;
     this.parquetKeys.push(path);
-    appendFileSync(join(this.tmpDir, `parquet-${this.fl.id}.txt`), lines.map((l) => `${k} ${l}`).join('\n') + '\n');
-    this.parquetRows += lines.length;
+    appendFileSync(this.parquetText(), lines.map((l) => `${k} ${l}`).join('\n') + '\n');
   }
 
   private async finishParquet(): Promise<void> {
     if (this.parquetKeys.length === 0) return;
     const db = this.db!;
-    const tmp = join(this.tmpDir!, `parquet-${this.fl.id}.txt`);
-    const out = join(this.tmpDir!, `parquet-${this.fl.id}`);
+    const tmp = this.parquetText();
+    const out = join(this.tmpDir!, `parquet-${this.fl.id}-${this.parquetBatch}`);
     const cols = [`'file_key': 'INTEGER'`, ...this.fl.fields.map((f) => `'${f.column}': '${f.type}'`)].join(', ');
     const select = this.fl.fields.map((f) => `"${f.column}"`).join(', ');
     // AWS's Parquet: INT32 / INT64 / STRING columns named with '_'; '-' becomes NULL. One COPY
     // partitioned by object, then each partition is moved to its S3 key.
     await db.exec(
       `COPY (SELECT file_key, ${select} FROM read_csv(${lit(tmp)}, delim = ' ', header = false, nullstr = '-', columns = {${cols}}))
-       TO ${lit(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (file_key), OVERWRITE_OR_IGNORE true)`,
+       TO ${lit(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (file_key))`,
     );
     this.parquetKeys.forEach((path, k) => {
       const dir = join(out, `file_key=${k}`);
@@ -143,11 +152,13 @@ export class S3Sink extends FlowLogSink {
       this.stats.bytes += statSync(path).size;
     });
     rmSync(out, { recursive: true, force: true });
+    rmSync(tmp, { force: true });
+    this.parquetKeys = [];
+    this.parquetBatch++;
   }
 
   async finish(): Promise<void> {
     await this.flush(Number.POSITIVE_INFINITY);
-    await this.finishParquet();
   }
 }
 
