@@ -91,6 +91,12 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   const hists = new Map<string, Hist>();
   const attIndex = new Map<string, string>();
   const dumped = new Set<string>(); // account|region with a DescribeNetworkInterfaces dump
+  const byInstance = new Map<string, Set<Hist>>(); // ENIs ever attached to an instance
+  const attachedTo = (iid: string, h: Hist): void => {
+    let s = byInstance.get(iid);
+    if (!s) byInstance.set(iid, (s = new Set()));
+    s.add(h);
+  };
   const hist = (id: string): Hist => {
     let h = hists.get(id);
     if (!h) {
@@ -111,6 +117,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
     };
     h.snapAddrs = JSON.parse(String(o.addrs ?? '[]')) as EniAddr[];
     h.snapInstance = str(o.instance_id);
+    if (h.snapInstance) attachedTo(h.snapInstance, h);
     h.snapAttachTime = str(o.attach_time);
     if (str(o.attachment_id)) attIndex.set(String(o.attachment_id), String(o.eni_id));
   }
@@ -191,6 +198,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
         closeAtts(h, t);
         const attId = str(re.attachmentId);
         h.atts.push({ from: t, instance: inst, attachmentId: attId });
+        attachedTo(inst, h);
         if (attId) attIndex.set(attId, id);
         break;
       }
@@ -228,6 +236,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
               deleteOnTermination: typeof att.deleteOnTermination === 'boolean' ? att.deleteOnTermination : undefined,
             });
             if (attId) attIndex.set(attId, h.facts.eni_id);
+            attachedTo(iid, h);
           }
         }
         break;
@@ -236,7 +245,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
         const ids = [...arr(re.instancesSet), ...arr(rp.instancesSet)].map((i) => str(i.instanceId)).filter((x): x is string => !!x);
         for (const iid of new Set(ids)) {
           instEnd.set(iid, t);
-          for (const h of hists.values()) {
+          for (const h of byInstance.get(iid) ?? []) {
             const closed = closeAtts(h, t, iid);
             if (!closed.length && h.snapInstance === iid && !h.atts.length) {
               closed.push({ from: h.snapAttachTime ?? UNKNOWN_START, to: t, instance: iid });
@@ -420,12 +429,9 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       region: s.region, vpc_id: s.vpc, valid_from: s.t, valid_to: instEnd.get(iid) ?? OPEN_END, eni_ids: new Set(),
     });
   }
-  for (const d of derived.values()) {
-    const tags = snapTags.get(String(d.arn));
-    if (!d.name && tags?.get('Name')) d.name = tags.get('Name');
-    const tn = tagRows.find((t) => t.arn === d.arn && t.key === 'Name');
-    if (!d.name && tn) d.name = tn.value;
-  }
+  const nameOf = new Map<string, string>();
+  for (const t of tagRows) if (t.key === 'Name') nameOf.set(String(t.arn), String(t.value)); // the latest interval wins
+  for (const d of derived.values()) if (!d.name && nameOf.has(String(d.arn))) d.name = nameOf.get(String(d.arn));
 
   // ---------------------------------------------------------------- write
   await db.exec(`
