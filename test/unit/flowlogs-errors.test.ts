@@ -236,3 +236,31 @@ test('concurrent ingest calls on one dataset take turns instead of colliding in 
     assert.equal((await counts(db)).records, 2 * DEFAULT_V2.lines.length + REJECT_V8.lines.length + CUSTOM_V5.lines.length);
   });
 });
+
+test("cancelling one caller does not interrupt another caller's load on the same dataset", async () => {
+  await withDb(async (db, dir) => {
+    const big = join(dir, 'big.log');
+    const block = Array.from({ length: 10000 }, (_, i) => DEFAULT_V2.lines[1].replace('51000', String(1024 + i))).join('\n') + '\n';
+    await writeFile(big, headerOf(DEFAULT_V2) + '\n');
+    for (let i = 0; i < 10; i++) await appendFile(big, block);
+    const small = join(dir, 'small.log');
+    await writeFile(small, textOf(REJECT_V8, true));
+    // the second caller starts (and is cancelled 50 ms later) while the first one's load statement runs
+    const ctl = new AbortController();
+    const value = db.value.bind(db);
+    let second: Promise<unknown> | undefined;
+    db.value = (async (sql: string, params?: Parameters<typeof value>[1]) => {
+      if (sql.startsWith('INSERT INTO flow_records') && !second) {
+        second = ingestFiles(db, [small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
+        setTimeout(() => ctl.abort(), 50);
+      }
+      return value(sql, params);
+    }) as typeof db.value;
+    const first = await ingestFiles(db, [big]);
+    const cancelled = await second;
+    db.value = value;
+    assert.deepEqual(first.map((r) => [r.status, r.records, r.error]), [['loaded', 100000, undefined]]);
+    assert.ok(cancelled instanceof IngestCancelledError, String(cancelled));
+    assert.deepEqual(await counts(db), { files: 1, records: 100000, errors: 0 });
+  });
+});

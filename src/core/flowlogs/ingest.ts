@@ -291,47 +291,48 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
   const maxErrors = Math.max(0, opts.maxReportedErrors ?? 5);
   const logFormat = formatString(fields);
   const onAbort = () => db.interrupt();
-  signal?.addEventListener('abort', onAbort);
   const checkAbort = () => {
     if (signal?.aborted) throw new IngestCancelledError(done);
   };
   try {
     checkAbort();
-    return await oneAtATime(db, () => db.transaction(async () => {
-      const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
-      if (existing) return report(src.name, 'duplicate');
-      const fileId = await db.value<number>(
-        `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-         VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
-        { name: src.name, hash: src.hash, bytes: src.bytes, reader, format: logFormat },
-      );
-      checkAbort();
-      const [loaded, verified] = await Promise.allSettled([steps.load(fileId, maxErrors), steps.verify?.()]);
-      if (signal?.aborted) throw new IngestCancelledError(done, loaded.status === 'rejected' ? loaded.reason : undefined);
-      if (verified.status === 'rejected') throw new FileError(`${src.name}: ${message(verified.reason)}`);
-      if (loaded.status === 'rejected') throw loaded.reason;
-      const result = loaded.value;
-      if (result.records === 0 && result.badLines > 0) {
-        const first = result.errors[0];
-        throw new FileError(
-          `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
+    return await oneAtATime(db, () => {
+      // listen only while this file's transaction runs: an abort must not interrupt another caller's statement
+      signal?.addEventListener('abort', onAbort);
+      return db.transaction(async () => {
+        const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
+        if (existing) return report(src.name, 'duplicate');
+        const fileId = await db.value<number>(
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
+           VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
+          { name: src.name, hash: src.hash, bytes: src.bytes, reader, format: logFormat },
         );
-      }
-      await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
-      for (const e of result.errors) {
-        await db.exec(`INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ($id, $name, $line, $message, $text)`, {
-          id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
-        });
-      }
-      checkAbort();
-      return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
-    }));
+        checkAbort();
+        const [loaded, verified] = await Promise.allSettled([steps.load(fileId, maxErrors), steps.verify?.()]);
+        if (signal?.aborted) throw new IngestCancelledError(done, loaded.status === 'rejected' ? loaded.reason : undefined);
+        if (verified.status === 'rejected') throw new FileError(`${src.name}: ${message(verified.reason)}`);
+        if (loaded.status === 'rejected') throw loaded.reason;
+        const result = loaded.value;
+        if (result.records === 0 && result.badLines > 0) {
+          const first = result.errors[0];
+          throw new FileError(
+            `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
+          );
+        }
+        await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
+        for (const e of result.errors) {
+          await db.exec(`INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ($id, $name, $line, $message, $text)`, {
+            id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
+          });
+        }
+        checkAbort();
+        return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
+      }).finally(() => signal?.removeEventListener('abort', onAbort));
+    });
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
     return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
   }
 }
 
