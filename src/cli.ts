@@ -1,2 +1,226 @@
-// Placeholder; the real CLI lands with the enrichment engine.
-console.log('flowlens: not yet');
+/**
+ * `flowlens`: the command line over the engine.
+ *
+ *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir>) --db <file>
+ *   flowlens templates [--snippets <dir>]
+ *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
+ *   flowlens sql "<SQL>" --db <file> [--format table|json|csv]
+ *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+ *   flowlens demo [--db <file>]
+ *
+ * Errors are one clear line on stderr and a non-zero exit.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { openDataset, type EnrichSummary, type Progress } from './core/api';
+import { enrich } from './core/enrich/index';
+import { exportConversations, type ExportFormat } from './core/export';
+import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
+import { formatRows, type OutputFormat } from './core/format';
+import type { Db } from './core/store/db';
+
+class UsageError extends Error {}
+
+const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
+
+  flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
+  flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> --db <file>
+  flowlens templates [--snippets <dir>]
+  flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
+  flowlens sql "<SQL>" --db <file> [--format table|json|csv]
+  flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+  flowlens demo [--db <file>]     enrich the sample estate and answer every template`;
+
+const OPTIONS = {
+  db: { type: 'string' },
+  sample: { type: 'boolean' },
+  seed: { type: 'string' },
+  days: { type: 'string' },
+  scale: { type: 'string' },
+  'flow-logs': { type: 'string', multiple: true },
+  inventory: { type: 'string' },
+  param: { type: 'string', multiple: true, short: 'p' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  snippets: { type: 'string', multiple: true },
+  rows: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} takes a number, not "${v}"`);
+  return n;
+}
+
+function need(v: string | undefined, what: string): string {
+  if (!v) throw new UsageError(`${what} is required`);
+  return v;
+}
+
+async function withDb<T>(path: string, fn: (db: Db) => Promise<T>, readOnly = false): Promise<T> {
+  if (readOnly && !existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
+  const db = await openDataset(path, { readOnly });
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
+  return (p) => {
+    if (!quiet) process.stderr.write(`[${p.phase}] ${p.message}\n`);
+  };
+}
+
+function printSummary(s: EnrichSummary, db: string): void {
+  const loaded = s.files.filter((f) => f.status === 'loaded').length;
+  const dup = s.files.filter((f) => f.status === 'duplicate').length;
+  const failed = s.files.filter((f) => f.status === 'failed');
+  console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded} files` +
+    (dup ? ` (${dup} already loaded)` : '') +
+    `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
+  for (const f of failed) console.log(`  failed: ${f.name}: ${f.error}`);
+  for (const f of s.files.filter((x) => x.badLines > 0)) {
+    console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
+  }
+  for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
+}
+
+async function cmdEnrich(v: Values): Promise<void> {
+  const dbPath = resolve(need(v.db, '--db <file>'));
+  if (!v.sample && !v['flow-logs']?.length && !v.inventory) {
+    throw new UsageError('enrich needs --sample, or --flow-logs <files/dirs> with --inventory <dir>');
+  }
+  for (const p of [...(v['flow-logs'] ?? []), ...(v.inventory ? [v.inventory] : [])]) {
+    if (!existsSync(p)) throw new UsageError(`no such file or folder: ${p}`);
+  }
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('cancelling: the dataset keeps what was complete\n');
+    controller.abort();
+  });
+  await withDb(dbPath, async (db) => {
+    const summary = await enrich(db, {
+      sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
+      flowLogs: v['flow-logs']?.map((p) => resolve(p)),
+      inventory: v.inventory ? resolve(v.inventory) : undefined,
+      signal: controller.signal,
+      onProgress: progressPrinter(v.quiet),
+    });
+    printSummary(summary, dbPath);
+  });
+}
+
+function parseParams(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list ?? []) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`--param takes name=value, not "${p}"`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+function outputFormat(v: string | undefined): OutputFormat {
+  const f = v ?? 'table';
+  if (f !== 'table' && f !== 'json' && f !== 'csv') throw new UsageError(`--format is table, json or csv, not "${f}"`);
+  return f;
+}
+
+async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
+  const id = need(positionals[1], 'a template name (see: flowlens templates)');
+  const t = findTemplate(id, v.snippets ?? []);
+  const { sql, params } = bindTemplate(t, parseParams(v.param));
+  const format = outputFormat(v.format);
+  await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
+    const rows = await db.json(sql, params);
+    process.stdout.write(formatRows(rows, format));
+  }, true);
+}
+
+async function cmdSql(v: Values, positionals: string[]): Promise<void> {
+  const sql = need(positionals[1], 'the SQL to run');
+  await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
+    process.stdout.write(formatRows(await db.json(sql), outputFormat(v.format)));
+  }, true);
+}
+
+function cmdTemplates(v: Values): void {
+  for (const t of listTemplates(v.snippets ?? [])) {
+    console.log(`${t.id}\n  ${t.title}: ${t.description}`);
+    for (const p of t.params) console.log(`  --param ${p.name}=${p.default ?? ''}   (${p.type}) ${p.description ?? ''}`);
+  }
+}
+
+async function cmdExport(v: Values): Promise<void> {
+  const format = (v.format ?? 'jsonl') as ExportFormat;
+  if (!['jsonl', 'parquet', 'csv'].includes(format)) throw new UsageError(`--format is jsonl, parquet or csv, not "${format}"`);
+  const dbPath = resolve(need(v.db, '--db <file>'));
+  const out = resolve(v.out ?? dbPath.replace(/\.duckdb$/, '') + '.conversations.' + format);
+  await withDb(dbPath, async (db) => {
+    const n = await exportConversations(db, format, out);
+    console.log(`${out}: ${n.toLocaleString('en-US')} conversations`);
+  }, true);
+}
+
+async function cmdDemo(v: Values): Promise<void> {
+  const dbPath = resolve(v.db ?? 'flowlens-demo.duckdb');
+  await withDb(dbPath, async (db) => {
+    const summary = await enrich(db, { sample: { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') }, onProgress: progressPrinter(v.quiet) });
+    printSummary(summary, dbPath);
+    const limit = num(v.rows, 'rows') ?? 8;
+    for (const t of listTemplates()) {
+      const { sql, params } = bindTemplate(t);
+      const rows = await db.json(sql, params);
+      console.log(`\n== ${t.title} (${t.id}) ==\n${t.description}`);
+      console.log(rows.length ? formatRows(rows.slice(0, limit), 'table').trimEnd() : '(no rows)');
+      if (rows.length > limit) console.log(`... ${rows.length - limit} more rows: flowlens query ${t.id} --db ${dbPath}`);
+    }
+    console.log(`\nThe dataset is ${dbPath}. Try: flowlens query cross-az --db ${dbPath} --param tag_key=owner`);
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    console.error(`flowlens: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  const command = positionals[0];
+  if (v.help || !command) {
+    console.log(USAGE);
+    return command || v.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case 'enrich': await cmdEnrich(v); break;
+      case 'query': await cmdQuery(v, positionals); break;
+      case 'sql': await cmdSql(v, positionals); break;
+      case 'templates': cmdTemplates(v); break;
+      case 'export': await cmdExport(v); break;
+      case 'demo': await cmdDemo(v); break;
+      default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+    return 0;
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0];
+    console.error(`flowlens: ${message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

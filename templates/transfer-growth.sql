@@ -7,11 +7,11 @@ WITH bounds AS (
   FROM windows_1h
 ), w AS (
   SELECT date_trunc('month', w.window_start) AS month, w.window_start, w.egress_path,
-         coalesce(ct.value, w.client_node) AS client_app, w.server_node AS destination,
+         coalesce(ct.tags[$tag_key], w.client_node) AS client_app, w.server_node AS destination,
          w.uploaded + w.downloaded AS bytes
   FROM windows_1h w CROSS JOIN bounds b
-  LEFT JOIN inv_tags ct ON ct.arn = w.client_node AND ct.key = $tag_key
-    AND w.window_start >= ct.valid_from AND w.window_start < ct.valid_to
+  LEFT JOIN tag_sets ct ON ct.arn = w.client_node
+  AND w.window_start >= ct.valid_from AND w.window_start < ct.valid_to
   WHERE w.window_start >= b.cur - INTERVAL 1 MONTH AND w.window_start < b.cur + INTERVAL 1 MONTH
 ), days AS (
   SELECT month, greatest(1, date_diff('day', min(window_start), max(window_start)) + 1) AS days FROM w GROUP BY month

@@ -27,7 +27,10 @@ async function seedInventory(): Promise<void> {
                                 ('vpc-b', '${A}', 'us-east-1', ['10.1.0.0/16', '10.0.1.0/24'], [], false, 'b');
     INSERT INTO inv_vpc_links VALUES
       ('pcx-1', 'peering', 'vpc-a', '${A}', 'us-east-1', 'vpc-b', '${A}', 'us-east-1', DEFAULT, DEFAULT),
-      ('pcx-1', 'peering', 'vpc-b', '${A}', 'us-east-1', 'vpc-a', '${A}', 'us-east-1', DEFAULT, DEFAULT);
+      ('pcx-1', 'peering', 'vpc-b', '${A}', 'us-east-1', 'vpc-a', '${A}', 'us-east-1', DEFAULT, DEFAULT),
+      -- the same two VPCs are also attached to one transit gateway: one attribution, not two
+      ('tgw-1', 'transit-gateway', 'vpc-a', '${A}', 'us-east-1', 'vpc-b', '${A}', 'us-east-1', DEFAULT, DEFAULT),
+      ('tgw-1', 'transit-gateway', 'vpc-b', '${A}', 'us-east-1', 'vpc-a', '${A}', 'us-east-1', DEFAULT, DEFAULT);
     INSERT INTO inv_gateways VALUES
       ('nat-1', 'nat-gateway', NULL, 'vpc-a', '${A}', 'us-east-1', 'subnet-pub', 'us-east-1a', 'public', ['3.3.3.3'], ['10.0.0.5'], ['eni-nat']),
       ('igw-1', 'internet-gateway', NULL, 'vpc-a', '${A}', 'us-east-1', NULL, NULL, NULL, [], [], []);

@@ -33,20 +33,25 @@ CREATE OR REPLACE TEMP TABLE fl_scope AS
 WITH private AS (
   SELECT * FROM inv_addresses WHERE addr_kind <> 'public' AND family = 4
 ), candidates AS (
-  SELECT vpc_id AS scope_vpc, addr, eni_id, arn, valid_from, valid_to, 0 AS rank FROM private
+  SELECT vpc_id AS scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 AS rank FROM private
   UNION ALL
-  SELECT l.vpc_id, a.addr, a.eni_id, a.arn, greatest(a.valid_from, l.valid_from), least(a.valid_to, l.valid_to), 1
+  SELECT DISTINCT l.vpc_id, a.addr, a.addr_kind, a.eni_id, a.arn, a.valid_from, a.valid_to, 1
   FROM private a JOIN inv_vpc_links l ON l.peer_vpc_id = a.vpc_id
-  WHERE greatest(a.valid_from, l.valid_from) < least(a.valid_to, l.valid_to)
   UNION ALL
-  SELECT '?', addr, eni_id, arn, valid_from, valid_to, 2 FROM private
+  SELECT '?', addr, addr_kind, eni_id, arn, valid_from, valid_to, 2 FROM private
   WHERE addr IN (SELECT addr FROM private GROUP BY addr HAVING count(DISTINCT vpc_id) = 1)
   UNION ALL
-  SELECT '*', addr, eni_id, arn, valid_from, valid_to, 0 FROM inv_addresses
+  SELECT '*', addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 FROM inv_addresses
   WHERE addr_kind = 'public' OR family = 6
+), preferred AS (
+  SELECT DISTINCT scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to FROM candidates
+  QUALIFY rank = min(rank) OVER (PARTITION BY scope_vpc, addr)
+), clipped AS (
+  -- at most one holder at any time: an interval ends where the next one begins
+  SELECT * REPLACE (least(valid_to, coalesce(lead(valid_from) OVER (PARTITION BY scope_vpc, addr ORDER BY valid_from, eni_id), valid_to)) AS valid_to)
+  FROM preferred
 )
-SELECT scope_vpc, addr, eni_id, arn, valid_from, valid_to FROM candidates
-QUALIFY rank = min(rank) OVER (PARTITION BY scope_vpc, addr);
+SELECT * FROM clipped WHERE valid_from < valid_to;
 
 -- Per VPC: what ways out it has.
 CREATE OR REPLACE TEMP TABLE fl_vpc_exits AS
@@ -76,9 +81,10 @@ WITH r AS (
          lower(coalesce(r.pkt_dstaddr, r.dstaddr)) AS dst, r.dstport AS dport,
          r.protocol AS proto, r.bytes, r.packets, r.start, r."end", r.action, r.tcp_flags, r.traffic_path,
          r.pkt_src_aws_service, r.pkt_dst_aws_service,
+         -- A NAT gateway's records are used only when they carry the real endpoints (pkt-*): the
+         -- translated outside leg (NAT <-> destination) and a v2 inside leg (client <-> NAT) do not.
          coalesce(m.kind = 'natgateway' AND (
-           (r.srcaddr = m.primary_ip AND NOT fl_private(coalesce(r.pkt_dstaddr, r.dstaddr)))
-           OR (r.dstaddr = m.primary_ip AND NOT fl_private(coalesce(r.pkt_srcaddr, r.srcaddr)))), false) AS nat_outside
+           coalesce(r.pkt_srcaddr, r.srcaddr) = m.primary_ip OR coalesce(r.pkt_dstaddr, r.dstaddr) = m.primary_ip), false) AS nat_outside
   FROM flow_records r LEFT JOIN fl_eni m ON m.eni_id = r.interface_id
   WHERE coalesce(r.log_status, 'OK') = 'OK' AND r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL
     AND r.start IS NOT NULL
@@ -172,12 +178,13 @@ function side(x: 'client' | 'server', a: string, g: string, e: string, r: string
     c.${x}_addr, c.${x}_port,
     coalesce(${a}.eni_id, ${g}.eni_id) AS ${x}_eni,
     coalesce(${a}.arn, ${g}.arn) AS ${x}_arn,
-    CASE WHEN ${r}.type IS NOT NULL THEN ${r}.type
+    CASE WHEN ${e}.kind = 'eks-node' AND coalesce(${a}.addr_kind, ${g}.addr_kind) = 'secondary' THEN 'eks:pod'
+         WHEN ${r}.type IS NOT NULL THEN ${r}.type
          WHEN coalesce(${a}.eni_id, ${g}.eni_id) IS NOT NULL THEN 'ec2:network-interface'
          WHEN coalesce(${p}.aws_service, c.${x}_svc_hint) IS NOT NULL THEN 'aws:service'
          WHEN fl_private(c.${x}_addr) THEN 'unknown'
          ELSE 'internet' END AS ${x}_type,
-    ${r}.kind AS ${x}_kind,
+    CASE WHEN ${e}.kind = 'eks-node' AND coalesce(${a}.addr_kind, ${g}.addr_kind) = 'secondary' THEN 'eks-pod' ELSE ${r}.kind END AS ${x}_kind,
     ${e}.vpc_id AS ${x}_vpc, ${e}.subnet_id AS ${x}_subnet, ${e}.az AS ${x}_az,
     coalesce(${e}.account_id, ${r}.account_id) AS ${x}_account,
     coalesce(${e}.region, ${r}.region, CASE WHEN ${p}.aws_region <> 'GLOBAL' THEN ${p}.aws_region END) AS ${x}_region,
@@ -197,7 +204,8 @@ SELECT
   c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records::INTEGER AS records,
   c.observer_eni, c.observer_side, c.orientation,
   c.obs_vpc, coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
-  (cpub.eni_id IS NOT NULL) AS client_has_public, (spub.eni_id IS NOT NULL) AS server_has_public
+  EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = ce.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS client_has_public,
+  EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = se.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS server_has_public
 FROM fl_conv c
 LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
   AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
@@ -212,9 +220,7 @@ LEFT JOIN fl_eni se ON se.eni_id = coalesce(sa.eni_id, sg.eni_id)
 LEFT JOIN inv_resources cr ON cr.arn = coalesce(ca.arn, cg.arn)
 LEFT JOIN inv_resources sr ON sr.arn = coalesce(sa.arn, sg.arn)
 LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
-LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL
-LEFT JOIN fl_eni_public cpub ON cpub.eni_id = ce.eni_id AND fl_ts(c.start) >= cpub.valid_from AND fl_ts(c.start) < cpub.valid_to
-LEFT JOIN fl_eni_public spub ON spub.eni_id = se.eni_id AND fl_ts(c.start) >= spub.valid_from AND fl_ts(c.start) < spub.valid_to;
+LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL;
 
 DELETE FROM conversations;
 INSERT INTO conversations BY NAME

@@ -12,10 +12,16 @@ WITH cuts AS (
 ), segments AS (
   SELECT arn, t AS seg_from, lead(t) OVER (PARTITION BY arn ORDER BY t) AS seg_to FROM cuts
 )
-SELECT s.arn, s.seg_from AS valid_from, s.seg_to AS valid_to,
-       map_from_entries(list({'key': g.key, 'value': g.value} ORDER BY g.key)) AS tags
-FROM segments s JOIN inv_tags g ON g.arn = s.arn AND g.valid_from <= s.seg_from AND g.valid_to >= s.seg_to
-WHERE s.seg_to IS NOT NULL
+, tag_values AS (
+  -- one value per key and segment (the latest set, should the inventory hold overlapping values)
+  SELECT s.arn, s.seg_from, s.seg_to, g.key, arg_max(g.value, g.valid_from) AS value
+  FROM segments s JOIN inv_tags g ON g.arn = s.arn AND g.valid_from <= s.seg_from AND g.valid_to >= s.seg_to
+  WHERE s.seg_to IS NOT NULL
+  GROUP BY ALL
+)
+SELECT arn, seg_from AS valid_from, seg_to AS valid_to,
+       map_from_entries(list({'key': key, 'value': value} ORDER BY key)) AS tags
+FROM tag_values
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW eni_security_groups AS

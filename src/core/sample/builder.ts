@@ -186,6 +186,18 @@ export class Builder {
   /** Records a tag change (CreateTags overwrites/adds, DeleteTags removes). */
   changeTags(res: Resource, time: number, event: 'CreateTags' | 'DeleteTags', tags: Record<string, string>, user: string): void {
     const last = res.tagVersions[res.tagVersions.length - 1];
+    if (event === 'CreateTags') {
+      // An edited value is removed, then set (as the console does), a second apart: CloudTrail's
+      // CreateTags carries only the new value, the DeleteTags before it the old one.
+      const replaced = Object.fromEntries(Object.keys(tags).filter((k) => k in last.tags && last.tags[k] !== tags[k]).map((k) => [k, last.tags[k]]));
+      if (Object.keys(replaced).length) this.changeTags(res, time - 1, 'DeleteTags', replaced, user);
+      return this.applyTags(res, time, event, tags, user);
+    }
+    this.applyTags(res, time, event, tags, user);
+  }
+
+  private applyTags(res: Resource, time: number, event: 'CreateTags' | 'DeleteTags', tags: Record<string, string>, user: string): void {
+    const last = res.tagVersions[res.tagVersions.length - 1];
     const next: Tags = { ...last.tags };
     for (const [k, v] of Object.entries(tags)) {
       if (event === 'CreateTags') next[k] = v;

@@ -1,0 +1,159 @@
+// Enrichment throughput: N default-format flow records over a sample estate with thousands of ENIs.
+// In one run it times DuckDB's bare read_csv count of the file and the full enrichment of the same
+// file (ingest + conversations + windows), each in its own process so peak RSS is its own, and prints
+// records/s, the ratio enrich/scan and peak RSS. Figures, not assertions.
+//
+//   npm run bench:enrich -- [--records 10000000] [--scale 12] [--memory 1GB] [--threads 2]
+//
+// Needs the compiled engine (npm run bench:enrich builds it into out/).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, copyFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '..', 'out', 'src', 'core');
+const { values: opt } = parseArgs({
+  options: {
+    records: { type: 'string', default: '10000000' },
+    scale: { type: 'string', default: '12' },
+    memory: { type: 'string', default: '1GB' },
+    threads: { type: 'string', default: '2' },
+    phase: { type: 'string' },
+    keep: { type: 'boolean' },
+  },
+});
+const N = Number(opt.records);
+const data = join(here, '.data');
+const base = join(data, `base-scale${opt.scale}.duckdb`);
+const flows = join(data, `flows-${N}.log`);
+
+async function load(mod) {
+  return import(join(out, mod));
+}
+
+function rssMiB() {
+  return Math.round(process.resourceUsage().maxRSS / 1024); // maxRSS is in KiB
+}
+
+async function prepare() {
+  const { writeSampleEstate } = await load('sample/index.js');
+  const { loadInventory } = await load('inventory/load.js');
+  const { Db } = await load('store/db.js');
+  const { ensureSchema } = await load('store/schema.js');
+  const { installMacros } = await load('enrich/macros.js');
+  mkdirSync(data, { recursive: true });
+  if (!existsSync(base)) {
+    const estate = join(data, `estate-scale${opt.scale}`);
+    rmSync(estate, { recursive: true, force: true });
+    const t0 = performance.now();
+    await writeSampleEstate(estate, { seed: 7, days: 1, scale: Number(opt.scale) });
+    const db = await Db.open(base);
+    await ensureSchema(db);
+    await loadInventory(db, [join(estate, 'inventory')]);
+    db.close();
+    console.log(`estate: scale ${opt.scale} written and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const db = await Db.open(base);
+  await installMacros(db);
+  const enis = Number(await db.value(`SELECT count(DISTINCT eni_id) FROM inv_addresses WHERE addr_kind = 'primary' AND family = 4`));
+  if (!existsSync(flows)) {
+    const t0 = performance.now();
+    // Each conversation: the client's ENI logs both directions; half of them the server's ENI too.
+    // Clients and servers are drawn from ENIs of one VPC; one conversation in ten goes to S3.
+    await db.exec(`
+      CREATE OR REPLACE TEMP TABLE e AS
+      SELECT row_number() OVER (PARTITION BY vpc_id ORDER BY eni_id) - 1 AS i, count(*) OVER (PARTITION BY vpc_id) AS n,
+             dense_rank() OVER (ORDER BY vpc_id) - 1 AS v, addr, eni_id, vpc_id
+      FROM (SELECT DISTINCT ON (eni_id) eni_id, addr, vpc_id FROM inv_addresses
+            WHERE addr_kind = 'primary' AND family = 4 AND valid_to > TIMESTAMP '2030-01-01' ORDER BY eni_id);
+      CREATE OR REPLACE TEMP TABLE ev AS SELECT v, any_value(n) AS n FROM e GROUP BY v;
+      COPY (
+        WITH k AS (
+          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${Math.ceil(N / 3)}) r(k)
+        ), pairs AS (
+          SELECT k.k, k.t, c.addr AS ca, c.eni_id AS ce, s.addr AS sa, s.eni_id AS se,
+                 32768 + (k.h % 28000)::INTEGER AS cport,
+                 [443, 5432, 6379, 8080, 3306][1 + (k.h // 7 % 5)::INTEGER] AS sport,
+                 (k.h % 10 = 0) AS to_s3, (k.h // 3 % 2 = 0) AS both_ends,
+                 100 + (k.h // 11 % 100000)::BIGINT AS up, 100 + (k.h // 13 % 1000000)::BIGINT AS down
+          FROM k
+          JOIN ev ON ev.v = (k.h // 17 % (SELECT count(*) FROM ev))::BIGINT
+          JOIN e c ON c.v = ev.v AND c.i = (k.h // 19 % ev.n)::BIGINT
+          JOIN e s ON s.v = ev.v AND s.i = (k.h // 23 % ev.n)::BIGINT
+        ), recs AS (
+          SELECT t, ce AS eni, ca AS src, cport AS sp, CASE WHEN to_s3 THEN '52.216.' || (k % 250) || '.' || (k % 200 + 1) ELSE sa END AS dst, sport AS dp, up AS bytes FROM pairs
+          UNION ALL
+          SELECT t, ce, CASE WHEN to_s3 THEN '52.216.' || (k % 250) || '.' || (k % 200 + 1) ELSE sa END, sport, ca, cport, down FROM pairs
+          UNION ALL
+          SELECT t, se, ca, cport, sa, sport, up FROM pairs WHERE both_ends AND NOT to_s3
+        )
+        SELECT 2 AS "version", '111111111111' AS "account-id", eni AS "interface-id", src AS "srcaddr", dst AS "dstaddr",
+               sp AS "srcport", dp AS "dstport", 6 AS "protocol", bytes // 500 + 1 AS "packets", bytes AS "bytes",
+               t AS "start", t + 59 AS "end", 'ACCEPT' AS "action", 'OK' AS "log-status"
+        FROM recs LIMIT ${N}
+      ) TO '${flows}' (FORMAT csv, DELIMITER ' ', HEADER true, QUOTE '')`);
+    console.log(`flows: ${N.toLocaleString('en-US')} records, ${(statSync(flows).size / 2 ** 20).toFixed(0)} MiB, generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  db.close();
+  console.log(`estate: ${enis.toLocaleString('en-US')} ENIs`);
+}
+
+async function scan() {
+  const { Db } = await load('store/db.js');
+  const db = await Db.open(':memory:', { threads: Number(opt.threads), memoryLimit: opt.memory });
+  const t0 = performance.now();
+  const n = Number(await db.value(`SELECT count(*) FROM read_csv('${flows}', delim = ' ', header = true, nullstr = '-')`));
+  const s = (performance.now() - t0) / 1000;
+  db.close();
+  console.log(JSON.stringify({ phase: 'scan', records: n, seconds: s, rssMiB: rssMiB() }));
+}
+
+async function enrichPhase() {
+  const { Db } = await load('store/db.js');
+  const { ingestFiles } = await load('flowlogs/ingest.js');
+  const { rebuild } = await load('enrich/rebuild.js');
+  const work = join(data, 'work.duckdb');
+  rmSync(work, { force: true });
+  rmSync(work + '.wal', { force: true });
+  copyFileSync(base, work);
+  const tmp = join(data, 'spill');
+  mkdirSync(tmp, { recursive: true });
+  const db = await Db.open(work, { threads: Number(opt.threads), memoryLimit: opt.memory, tempDirectory: tmp });
+  const t0 = performance.now();
+  const [report] = await ingestFiles(db, [flows]);
+  const t1 = performance.now();
+  const conversations = await rebuild(db);
+  const t2 = performance.now();
+  const windows = Number(await db.value('SELECT count(*) FROM windows_1h'));
+  const unknown = Number(await db.value(`SELECT count(*) FROM conversations WHERE client_type = 'unknown' OR server_type = 'unknown'`));
+  db.close();
+  if (!opt.keep) rmSync(work, { force: true });
+  console.log(JSON.stringify({ phase: 'enrich', records: report.records, status: report.status, ingestSeconds: (t1 - t0) / 1000,
+    rebuildSeconds: (t2 - t1) / 1000, seconds: (t2 - t0) / 1000, conversations, windows1h: windows, unresolved: unknown, rssMiB: rssMiB() }));
+}
+
+function child(phase) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--phase', phase,
+    '--records', String(N), '--scale', opt.scale, '--memory', opt.memory, '--threads', opt.threads], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr || r.stdout}`);
+  process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('{')).map((l) => l && l + '\n').join(''));
+  return JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{')));
+}
+
+if (opt.phase === 'prepare') await prepare();
+else if (opt.phase === 'scan') await scan();
+else if (opt.phase === 'enrich') await enrichPhase();
+else {
+  console.log(`bench/enrich: ${N.toLocaleString('en-US')} records, sample scale ${opt.scale}, DuckDB memory_limit ${opt.memory}, threads ${opt.threads}`);
+  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--phase', 'prepare', '--records', String(N), '--scale', opt.scale], { stdio: 'inherit' });
+  if (p.status !== 0) process.exit(1);
+  const s = child('scan');
+  const e = child('enrich');
+  const f = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  console.log(`scan    ${f(s.seconds)} s  (${f(s.records / s.seconds)} records/s)  peak RSS ${s.rssMiB} MiB`);
+  console.log(`enrich  ${f(e.seconds)} s  = ingest ${f(e.ingestSeconds)} s + conversations/windows ${f(e.rebuildSeconds)} s`);
+  console.log(`        ${f(e.records / e.seconds)} records/s, ${f(e.conversations)} conversations, ${f(e.windows1h)} hourly window rows, ${f(e.unresolved)} with an unresolved side`);
+  console.log(`ratio enrich/scan ${f(e.seconds / s.seconds)}   peak RSS ${e.rssMiB} MiB`);
+}

@@ -1,0 +1,106 @@
+/**
+ * The `flowlens` command as a user runs it: a real process, real files, exit codes and one-line errors.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
+let dir: string;
+
+function flowlens(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, TMPDIR: dir } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('usage errors are one line and exit 2', () => {
+  const r = flowlens('frobnicate');
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  const e = flowlens('enrich', '--db', join(dir, 'x.duckdb'));
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /enrich needs --sample, or --flow-logs/);
+  const m = flowlens('enrich', '--flow-logs', join(dir, 'missing'), '--db', join(dir, 'x.duckdb'));
+  assert.match(m.stderr, /no such file or folder: .*missing/);
+  const q = flowlens('query', 'cross-az', '--db', join(dir, 'nope.duckdb'));
+  assert.equal(q.code, 2);
+  assert.match(q.stderr, /no dataset at .*nope\.duckdb/);
+  const t = flowlens('query', 'no-such-template', '--db', join(dir, 'nope.duckdb'));
+  assert.match(t.stderr, /no template "no-such-template"; templates: alb-bypass/);
+  const p = flowlens('query', 'top-talkers', '--param', 'top=many', '--db', join(dir, 'nope.duckdb'));
+  assert.match(p.stderr, /parameter top: "many" is not a INTEGER/);
+});
+
+test('templates lists every template with its parameters, including user snippets', () => {
+  const snippets = join(dir, 'snippets');
+  mkdirSync(snippets);
+  writeFileSync(join(snippets, 'busiest-ports.sql'), '-- title: Busiest ports\n-- description: ports by bytes, my own question\nSELECT server_port, sum(uploaded + downloaded) AS bytes FROM conversations GROUP BY 1 ORDER BY 2 DESC\n');
+  const r = flowlens('templates', '--snippets', snippets);
+  assert.equal(r.code, 0, r.stderr);
+  for (const id of ['cross-az', 'alb-bypass', 'lambda-rds-without-proxy', 'transfer-growth', 'busiest-ports']) assert.match(r.stdout, new RegExp(`^${id}$`, 'm'));
+  assert.match(r.stdout, /--param tag_key=app/);
+});
+
+test('enrich from folders, query in every format, export jsonl; a bad line is reported with its line number', () => {
+  const flows = join(dir, 'flows');
+  const inv = join(dir, 'inventory');
+  mkdirSync(flows);
+  mkdirSync(inv);
+  writeFileSync(join(inv, 'ec2.DescribeNetworkInterfaces.json'), JSON.stringify({ NetworkInterfaces: [
+    { NetworkInterfaceId: 'eni-0a0000000000000a1', InterfaceType: 'interface', Description: 'Primary network interface', OwnerId: '111111111111',
+      AvailabilityZone: 'us-east-1a', SubnetId: 'subnet-0a1', VpcId: 'vpc-0a', Status: 'in-use', RequesterManaged: false,
+      Attachment: { InstanceId: 'i-0a0000000000000a1', InstanceOwnerId: '111111111111', DeviceIndex: 0, Status: 'attached' },
+      Groups: [{ GroupId: 'sg-0a1', GroupName: 'web' }], PrivateIpAddress: '10.0.1.10',
+      PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: '10.0.1.10' }], Ipv6Addresses: [], TagSet: [] },
+    { NetworkInterfaceId: 'eni-0a0000000000000b2', InterfaceType: 'interface', Description: 'Primary network interface', OwnerId: '111111111111',
+      AvailabilityZone: 'us-east-1b', SubnetId: 'subnet-0b2', VpcId: 'vpc-0a', Status: 'in-use', RequesterManaged: false,
+      Attachment: { InstanceId: 'i-0a0000000000000b2', InstanceOwnerId: '111111111111', DeviceIndex: 0, Status: 'attached' },
+      Groups: [{ GroupId: 'sg-0b2', GroupName: 'api' }], PrivateIpAddress: '10.0.2.20',
+      PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: '10.0.2.20' }], Ipv6Addresses: [], TagSet: [] },
+  ] }));
+  writeFileSync(join(flows, 'a.log'), [
+    'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+    '2 111111111111 eni-0a0000000000000a1 10.0.1.10 10.0.2.20 40000 8080 6 10 4249 1790000040 1790000099 ACCEPT OK',
+    '2 111111111111 eni-0a0000000000000a1 10.0.2.20 10.0.1.10 8080 40000 6 5 332 1790000040 1790000099 ACCEPT OK',
+    '2 111111111111 eni-0a0000000000000a1 10.0.1.10 10.0.2.20 notaport 8080 6 1 1 1790000040 1790000099 ACCEPT OK',
+  ].join('\n') + '\n');
+  const db = join(dir, 'd.duckdb');
+  const r = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /2 flow records from 1 files/);
+  assert.match(r.stdout, /a\.log: 1 bad line\(s\)\n\s+line 4: /);
+  const again = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
+  assert.match(again.stdout, /0 flow records from 0 files \(1 already loaded\)/);
+
+  const json = JSON.parse(flowlens('query', 'cross-az', '--db', db, '--format', 'json').stdout);
+  assert.equal(json.length, 1);
+  assert.equal(json[0].client_app, 'arn:aws:ec2:us-east-1:111111111111:instance/i-0a0000000000000a1');
+  assert.equal(json[0].bytes, 4249 + 332);
+  const csv = flowlens('query', 'cross-az', '--db', db, '--format', 'csv').stdout.trim().split('\n');
+  assert.equal(csv.length, 2);
+  assert.match(csv[0], /^client_app,client_az,server_app,server_az,uploaded,downloaded,bytes/);
+  const table = flowlens('query', 'cross-az', '--db', db).stdout;
+  assert.match(table, /4\.15 KiB/);
+
+  const out = join(dir, 'c.jsonl');
+  const ex = flowlens('export', '--db', db, '--format', 'jsonl', '--out', out);
+  assert.equal(ex.code, 0, ex.stderr);
+  const line = JSON.parse(readFileSync(out, 'utf8').trim());
+  assert.equal(line.Protocol, 'tcp');
+  assert.equal(line.Uploaded, 4249);
+  assert.equal(line.Downloaded, 332);
+  assert.equal(line.Start, '1790000040');
+  assert.equal(line.Client.Type, 'ec2:instance');
+  assert.equal(line.Server.InterfaceId, 'eni-0a0000000000000b2');
+  assert.deepEqual(line.Server.SecurityGroupIds, ['sg-0b2']);
+  assert.equal(line.CrossAz, true);
+});
