@@ -301,6 +301,7 @@ describe('sample estate: the patterns the query templates look for', () => {
 
   test('each pattern exists in the truth', () => {
     some('cross-AZ traffic', (t) => t.crossAz);
+    assert.ok(truth.every((t) => !t.crossAz || (t.client.region === t.server.region && t.client.az !== t.server.az)));
     some('an ALB in front of instances', (t) => t.client.type === 'elasticloadbalancing:loadbalancer' && t.server.type === 'ec2:instance');
     some('ALB bypass (instance to a target-group instance directly)', (t) => t.pattern === 'alb-bypass' && t.client.type === 'ec2:instance' && t.server.type === 'ec2:instance' && t.server.port === 8080);
     some('an NLB', (t) => t.server.type === 'elasticloadbalancing:loadbalancer' && t.server.port === 443 && t.client.type === 'internet');
@@ -361,18 +362,22 @@ describe('sample estate: the patterns the query templates look for', () => {
 });
 
 describe('sample estate: growth over two months', () => {
-  test('the second month carries clearly more bytes, mostly S3 through NAT', async () => {
+  test('the second month carries clearly more bytes a day, mostly S3 through NAT', async () => {
     const dir = join(root, 'growth');
-    const m = await writeSampleEstate(dir, { seed: 3, days: 61, scale: 0.05 });
+    // 36 days: month 2 starts on day 30; compare bytes per day.
+    const m = await writeSampleEstate(dir, { seed: 3, days: 36, scale: 0.05, conversationsPerHour: 10 });
     const lines = readJsonl<Truth>(join(m.truthDir, 'conversations.jsonl'));
     const month2 = Date.parse('2026-10-01T00:00:00Z') / 1000;
-    const sum = (f: (t: Truth) => boolean) => lines.filter(f).reduce((n, t) => n + t.uploaded + t.downloaded, 0);
-    const m1 = sum((t) => t.start < month2);
-    const m2 = sum((t) => t.start >= month2);
-    assert.ok(m2 > m1 * 1.5, `month 2 ${m2} vs month 1 ${m1}`);
-    const nat1 = sum((t) => t.start < month2 && t.egressPath === 'nat-gateway' && t.server.awsService === 'S3');
-    const nat2 = sum((t) => t.start >= month2 && t.egressPath === 'nat-gateway' && t.server.awsService === 'S3');
-    assert.ok(nat2 - nat1 > 0.5 * (m2 - m1), `S3 through NAT grew by ${nat2 - nat1} of ${m2 - m1}`);
+    const perDay = (f: (t: Truth) => boolean, days: number) => lines.filter(f).reduce((n, t) => n + t.uploaded + t.downloaded, 0) / days;
+    const m1 = perDay((t) => t.start < month2, 30);
+    const m2 = perDay((t) => t.start >= month2, 6);
+    assert.ok(m2 > m1 * 1.5, `month 2 ${m2} bytes/day vs month 1 ${m1}`);
+    const nat1 = perDay((t) => t.start < month2 && t.egressPath === 'nat-gateway' && t.server.awsService === 'S3', 30);
+    const nat2 = perDay((t) => t.start >= month2 && t.egressPath === 'nat-gateway' && t.server.awsService === 'S3', 6);
+    assert.ok(nat2 - nat1 > 0.5 * (m2 - m1), `S3 through NAT grew by ${nat2 - nat1} of ${m2 - m1} bytes/day`);
+    // The ASG scaled out in month 2: new instances appear in CloudTrail RunInstances.
+    const trail = JSON.parse(readFileSync(join(m.inventoryDir, '111111111111', 'us-east-1', 'cloudtrail.LookupEvents.json'), 'utf8')) as { Events: { EventName: string; EventTime: string }[] };
+    assert.ok(trail.Events.some((e) => e.EventName === 'RunInstances' && Date.parse(e.EventTime) / 1000 >= month2));
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -88,7 +88,9 @@ function truthLine(estate: Estate, c: Conversation, i: number, observers: string
   const t = c.start + i * 60;
   const cl = c.client;
   const sv = c.server;
-  const crossAz = cl.kind === 'eni' && sv.kind === 'eni' && cl.eni!.subnet.azId !== sv.eni!.subnet.azId;
+  // Cross-AZ within a region (between regions the traffic is inter-region, billed as such).
+  const crossAz =
+    cl.kind === 'eni' && sv.kind === 'eni' && cl.eni!.vpc.region === sv.eni!.vpc.region && cl.eni!.subnet.azId !== sv.eni!.subnet.azId;
   return (
     `{"start":${t},"protocol":6,"action":"${c.action}",` +
     `"client":{"addr":"${cl.addr}","port":${c.clientPort},${sideJson(estate, cl, t)},` +
