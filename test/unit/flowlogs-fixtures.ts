@@ -121,14 +121,12 @@ export async function otherColumnsNull(db: Db, name: string, fields: readonly Fl
   const others = (await db.all<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'flow_records'`))
     .map((r) => r.column_name)
     .filter((c) => c !== 'file_id' && !used.has(c) && fieldByName(c));
-  const bad: string[] = [];
-  for (const c of others) {
-    const n = await db.value<bigint>(
-      `SELECT count(${q(c)}) FROM flow_records WHERE file_id = (SELECT file_id FROM ingest_files WHERE name = $name)`,
-      { name },
-    );
-    if (n > 0n) bad.push(c);
-  }
+  if (others.length === 0) return [];
+  const row = await db.one(
+    `SELECT ${others.map((c) => `count(${q(c)}) AS ${q(c)}`).join(', ')} FROM flow_records WHERE file_id = (SELECT file_id FROM ingest_files WHERE name = $name)`,
+    { name },
+  );
+  const bad = others.filter((c) => row && row[c] !== 0n);
   return bad;
 }
 
