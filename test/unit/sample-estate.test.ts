@@ -340,6 +340,28 @@ describe('sample estate: the patterns the query templates look for', () => {
     }
   });
 
+  test('ENIs carry the Description / InterfaceType / RequesterId AWS sets for each kind', () => {
+    const enis = [...inventoryFiles.entries()]
+      .filter(([n]) => n.endsWith('ec2.DescribeNetworkInterfaces.json'))
+      .flatMap(([, d]) => (d as { NetworkInterfaces: any[] }).NetworkInterfaces);
+    const expect: [string, RegExp, string, (e: any) => boolean][] = [
+      ['EC2 instance', /^(Primary network interface)?$/, 'interface', (e) => !!e.Attachment?.InstanceId && e.RequesterManaged === false],
+      ['ALB', /^ELB app\/[\w-]+\/[0-9a-f]{16}$/, 'interface', (e) => e.RequesterId === 'amazon-elb'],
+      ['NLB', /^ELB net\/[\w-]+\/[0-9a-f]{16}$/, 'network_load_balancer', (e) => e.RequesterId === 'amazon-elb' && !!e.Association?.PublicIp],
+      ['NAT gateway', /^Interface for NAT Gateway nat-[0-9a-f]{17}$/, 'nat_gateway', (e) => e.Attachment?.InstanceOwnerId === 'amazon-aws' && e.SourceDestCheck === false],
+      ['interface endpoint', /^VPC Endpoint Interface vpce-[0-9a-f]{17}$/, 'vpc_endpoint', (e) => e.RequesterManaged === true],
+      ['Lambda', /^AWS Lambda VPC ENI-[\w-]+-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'lambda', (e) => e.RequesterManaged === true],
+      ['RDS', /^RDSNetworkInterface$/, 'interface', (e) => e.RequesterId === 'amazon-rds'],
+      ['ElastiCache', /^ElastiCache [\w-]+$/, 'interface', (e) => e.RequesterId === 'amazon-elasticache'],
+      ['ECS task', /^arn:aws:ecs:[\w-]+:\d{12}:attachment\/[0-9a-f-]{36}$/, 'interface', (e) => e.RequesterManaged === true],
+      ['EKS node', /^aws-K8S-i-[0-9a-f]{17}$/, 'interface', (e) => e.PrivateIpAddresses.length > 1 && !!e.Attachment?.InstanceId],
+      ['transit gateway attachment', /^Network Interface for Transit Gateway Attachment tgw-attach-/, 'transit_gateway', () => true],
+    ];
+    for (const [what, desc, type, more] of expect) {
+      assert.ok(enis.some((e) => desc.test(e.Description) && e.InterfaceType === type && more(e)), `no ${what} ENI`);
+    }
+  });
+
   test('DescribeFlowLogs describes each delivery truthfully', () => {
     const logs = [...inventoryFiles.entries()]
       .filter(([n]) => n.endsWith('ec2.DescribeFlowLogs.json'))
