@@ -30,10 +30,20 @@ function requestFor(plan: EnrichPlan): EnrichRequest {
   }
 }
 
-/** The sample estate's size; FLOWLENS_SAMPLE_SCALE (tests) makes it larger so cancellation can be seen. */
+/**
+ * The sample estate's options: the engine's defaults, or FLOWLENS_SAMPLE (JSON, e.g. {"days":2}) so the
+ * end-to-end tests can use a smaller estate.
+ */
 function sampleOption(): EnrichRequest['sample'] {
-  const scale = Number(process.env.FLOWLENS_SAMPLE_SCALE ?? '');
-  return Number.isFinite(scale) && scale > 0 ? { scale } : true;
+  const raw = process.env.FLOWLENS_SAMPLE;
+  if (!raw) return true;
+  try {
+    const o = JSON.parse(raw) as { seed?: unknown; days?: unknown; scale?: unknown };
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+    return { seed: num(o.seed), days: num(o.days), scale: num(o.scale) };
+  } catch {
+    return true;
+  }
 }
 
 export async function runEnrichPlan(

@@ -43,7 +43,12 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
   // The CLI the result is compared with: built from the same sources.
   execFileSync(process.execPath, [join(REPO, 'esbuild.mjs'), '--cli'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   const datasetsDir = join(scratch, 'datasets');
-  const server = await startCodeServer({ vsix, settings: { 'flowlens.datasetsFolder': datasetsDir, 'flowlens.rowCap': 500 } });
+  // A smaller sample estate (3 days) keeps the test within a minute or two on 2 cores.
+  const server = await startCodeServer({
+    vsix,
+    settings: { 'flowlens.datasetsFolder': datasetsDir, 'flowlens.rowCap': 500 },
+    env: { FLOWLENS_SAMPLE: JSON.stringify({ days: 3 }) },
+  });
   const browser = await launchBrowser(server.home);
   let page;
   let rendered: { total: number; header: string[]; rows: string[][] } | undefined;
@@ -64,14 +69,14 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await runCommand(page, 'Flowlens: Focus on Datasets View');
     const item = page.locator('.pane-body .monaco-list-row', { hasText: 'sample' }).first();
     await item.waitFor({ timeout: 30_000 });
-    await item.click();
+    await item.locator('.monaco-tl-twistie').click();
     await page.locator('.pane-body .monaco-list-row', { hasText: /Conversations: [\d,]+/ }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-2-sidebar');
 
     // The cross-AZ template in a notebook, run.
     await runCommand(page, 'Flowlens: New notebook from template…');
     await pickQuickItem(page, 'Cross-AZ traffic by app pair');
-    await page.locator('.notebook-editor').waitFor({ timeout: 30_000 });
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notebook: Run All');
     const frame = webviewFrame(page);
     const meta = frame.locator('.flowlens-result .meta');

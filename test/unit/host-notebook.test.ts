@@ -96,6 +96,8 @@ test('bytes, ARNs, tags and numbers are shown readably', () => {
   assert.equal(formatTags({ team: 'net', Name: 'web' }), 'Name=web, team=net');
   assert.equal(formatTags([{ key: 'b', value: '2' }, { key: 'a', value: '1' }]), 'a=1, b=2');
   assert.equal(formatCell('1234567', 'number'), '1,234,567');
+  assert.equal(formatCell('arn:aws:ecs:eu-west-1:111111111111:attachment/54ee', 'text'), 'ecs attachment 54ee (111111111111 eu-west-1)');
+  assert.equal(formatCell('archive', 'text'), 'archive');
   assert.equal(formatCell('2026-01-01T00:05:00.000Z', 'time'), '2026-01-01 00:05:00');
 });
 

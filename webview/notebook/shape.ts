@@ -118,6 +118,8 @@ export function formatCell(value: Json, role: ColumnRole): string {
     case 'time':
       return String(value).replace('T', ' ').replace(/(\.0+)?Z?$/, '');
     default:
+      // Mixed columns (an app name or a resource ARN) still show ARNs readably.
+      if (typeof value === 'string' && value.startsWith('arn:')) return readableArn(value);
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
 }
