@@ -105,11 +105,14 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     assert.match(cancelledMsg ?? '', /enrichment cancelled/, 'the enrichment stopped when Cancel was clicked');
   } catch (err) {
     if (page) await screenshot(page, 'e2e-failure').catch(() => undefined);
-    throw err;
-  } finally {
     await browser.close();
     await server.stop();
+    server.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+    throw err;
   }
+  await browser.close();
+  await server.stop();
   try {
     // With VS Code gone the datasets are free: the CLI answers the same question on the same file.
     const db = join(datasetsDir, 'sample.duckdb');
