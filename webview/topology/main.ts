@@ -81,7 +81,10 @@ window.addEventListener('message', (ev: MessageEvent) => {
   if (!p) return;
   pending.delete(m.id);
   if (!m.ok) return p.reject(new Error(m.error));
-  if (!resultGuards[p.method](m.result)) return p.reject(new Error(`the host's ${p.method} reply does not match the protocol`));
+  const checked = performance.now();
+  const valid = resultGuards[p.method](m.result);
+  timings[`guard-${p.method}`] = performance.now() - checked;
+  if (!valid) return p.reject(new Error(`the host's ${p.method} reply does not match the protocol`));
   p.resolve(m.result);
 });
 
@@ -176,7 +179,9 @@ const graphView = new GraphView(mapHost, () => theme, {
   },
   onInteracting: (active) => {
     interacting = active;
-    if (!active) kickLayout();
+    // the layout waits until the user has paused for a moment, so panning and zooming stay smooth
+    lastGesture = performance.now();
+    if (!active) setTimeout(kickLayout, LAYOUT_PAUSE_MS);
   },
 });
 
@@ -293,7 +298,9 @@ async function reload(): Promise<void> {
   const gen = ++generation;
   setStatus(`Loading ${datasetName ?? 'dataset'}…`);
   try {
+    const asked = performance.now();
     const [g, tl] = await Promise.all([request('graph', state.query), request('timeline', state.query)]);
+    timings.request = performance.now() - asked;
     if (gen !== generation) return;
     graph = g;
     drawTimeline(tl);
@@ -337,8 +344,10 @@ async function loadCompare(gen = generation): Promise<void> {
 }
 
 /** Recomputes what is visible and repaints; a new graph (re)starts the layout from the known positions. */
+const timings: Record<string, number> = {};
 function rebuild(newGraph: boolean): void {
   if (!graph) return;
+  const t0 = performance.now();
   const cmp = compareGraph ? diffPeriods(graph.edges, compareGraph.edges, { ratio: 2, minDelta: 0 }) : undefined;
   view = visibleGraph(graph, state, cmp);
   if (newGraph || !layout || view.nodes.some((n) => !layout!.byId.has(n.id))) {
@@ -347,9 +356,13 @@ function rebuild(newGraph: boolean): void {
       const g = groupsOf(n, state.query.level);
       return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
     });
+    timings.view = performance.now() - t0;
     layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), positions);
+    timings.layout = performance.now() - t0 - timings.view;
   }
+  const t1 = performance.now();
   paintScene();
+  timings.scene = performance.now() - t1;
   if (newGraph) {
     if (state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
@@ -375,14 +388,26 @@ function paintScene(): void {
 }
 
 let layoutFrame = 0;
+let lastLayoutPaint = 0;
+let lastGesture = 0;
+const LAYOUT_PAUSE_MS = 400;
+let lastStepMs = 0;
 function kickLayout(): void {
-  if (layoutFrame || !layout) return;
+  if (layoutFrame || !layout?.running) return;
   const loop = () => {
     layoutFrame = 0;
     if (!layout || !view) return;
-    if (interacting) return; // resumes when the gesture ends
-    const more = layout.step(10);
-    paintScene();
+    if (interacting || performance.now() - lastGesture < LAYOUT_PAUSE_MS) return; // resumes after the gesture
+    // big maps: longer layout slices and a repaint at most twice a second while it refines
+    const big = view.nodes.length + view.edges.length > 4000;
+    const st = performance.now();
+    const more = layout.step(big ? 25 : 10);
+    lastStepMs = performance.now() - st;
+    const now = performance.now();
+    if (!more || !big || now - lastLayoutPaint > 500) {
+      paintScene();
+      lastLayoutPaint = now;
+    }
     if (more) layoutFrame = requestAnimationFrame(loop);
     else {
       positions = layout.positions();
@@ -645,8 +670,27 @@ post({ kind: 'ready', version: TOPOLOGY_PROTOCOL_VERSION });
   get painted() {
     return graphView.painted;
   },
+  get firstPaintAt() {
+    return graphView.firstPaintAt;
+  },
+  get lastPaintMs() {
+    return graphView.lastPaintMs;
+  },
   get layoutRunning() {
     return layout?.running ?? false;
+  },
+  timings,
+  get lastStepMs() {
+    return lastStepMs;
+  },
+  get zoom() {
+    return graphView.getTransform();
+  },
+  get interacting() {
+    return interacting;
+  },
+  get layoutLooping() {
+    return layoutFrame !== 0;
   },
   get nodes() {
     return view?.nodes.length ?? 0;
