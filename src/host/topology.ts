@@ -18,6 +18,9 @@ import {
   type ViewState,
 } from '../protocol/topology';
 import type { QueryResult, WireParam } from '../protocol/worker';
+import type { Datasets } from './datasets';
+import { NOTEBOOK_TYPE } from './notebook';
+import type { WorkerClient } from './workerClient';
 
 export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
 export const OPEN_TOPOLOGY_COMMAND = 'flowlens.openTopology';
@@ -49,6 +52,44 @@ export function queryRowsVia(run: (sql: string, params: WireParam[], rowCap: num
     const names = r.columns.map((c) => c.name);
     return r.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
   };
+}
+
+/**
+ * The deps for the extension's own pieces: queries go to the DuckDB child process on the active
+ * dataset (opened on first use), the panel refreshes when the active dataset changes, and
+ * "Open in SQL" opens a .flowsql notebook with the cell and runs it.
+ */
+export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets): TopologyDeps {
+  const changed = new vscode.EventEmitter<unknown>();
+  let last = datasets.active;
+  datasets.onDidChange(() => {
+    if (datasets.active !== last) {
+      last = datasets.active;
+      changed.fire(undefined);
+    }
+  });
+  return {
+    query: queryRowsVia(async (sql, params, rowCap) => {
+      const path = await datasets.ensureActiveOpen();
+      if (!path) throw new Error('no dataset yet: run "Flowlens: Enrich flow logs" first');
+      return worker().request('query', { sql, params, rowCap });
+    }),
+    datasetName: () => datasets.active?.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '') ?? null,
+    onDidChangeDataset: changed.event,
+    openSqlCell: openSqlCellInNotebook,
+  };
+}
+
+/** Opens a new Flowlens SQL notebook holding the cell (after a title cell) and runs it. */
+export async function openSqlCellInNotebook(cell: SqlCell): Promise<boolean> {
+  const data = new vscode.NotebookData([
+    new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, `## ${cell.title}\n\nFrom the topology view; edit the parameters in the cell header to change it.`, 'markdown'),
+    new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.sql, 'sql'),
+  ]);
+  const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
+  const editor = await vscode.window.showNotebookDocument(doc, { viewColumn: vscode.ViewColumn.Beside });
+  await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: editor.notebook.uri });
+  return true;
 }
 
 export function registerTopology(context: vscode.ExtensionContext, deps: TopologyDeps): void {
