@@ -9,6 +9,7 @@ import {
   type QueryRows,
 } from '../../src/core/topology/graph';
 import { edgeCell, nodeCell } from '../../src/core/topology/cell';
+import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 import { defaultQuery, LEVELS, type Graph, type GraphQuery } from '../../src/protocol/topology';
 import { ARN, CONVERSATIONS, MIN, T0, openFixture } from './topology-fixture';
 
@@ -54,7 +55,7 @@ test('findings mark exactly the edges of each pattern', async () => {
   assert.deepEqual(marked('alb-bypass'), [`${ARN.api} ${ARN.web1}`]);
   assert.deepEqual(marked('lambda-rds-no-proxy'), [`${ARN.lambda} ${ARN.rds}`]);
   assert.deepEqual(marked('nat-to-endpoint'), [`${ARN.web1} aws:S3`]);
-  // cross-AZ and accepted (the rejected web-2 -> api does not count)
+  // cross-AZ, as the cross-az template counts it
   assert.deepEqual(marked('cross-az'), [`${ARN.alb} ${ARN.web2}`, `${ARN.api} ${ARN.web1}`, `${ARN.lambda} ${ARN.rds}`, `${ARN.web2} ${ARN.web1}`].sort());
 });
 
@@ -191,4 +192,19 @@ test('the Open in SQL cells run as written and agree with the map', async () => 
   const ec = edgeCell(q(), ARN.api, ARN.web1);
   const erows = await db.json<{ alb_bypass: boolean; server_port: number }>(ec.sql, Object.fromEntries(Object.entries(ec.params).map(([k, v]) => [k, v.value])));
   assert.deepEqual(erows.map((r) => [r.server_port, r.alb_bypass]), [[80, true]]);
+});
+
+test('finding highlights are the edges the query templates return', async () => {
+  const g = await topologyGraph(query, q());
+  const marked = (f: string) => g.edges.filter((e) => e.findings.includes(f as never)).map((e) => `${e.source} ${e.target}`).sort();
+  for (const [id, finding, a, b] of [
+    ['alb-bypass', 'alb-bypass', 'client', 'target'],
+    ['lambda-rds-without-proxy', 'lambda-rds-no-proxy', 'function', 'db'],
+  ] as const) {
+    const { sql, params } = bindTemplate(findTemplate(id), {});
+    const rows = await db.json<Record<string, string>>(sql, params);
+    const pairs = [...new Set(rows.map((r) => `${r[a]} ${r[b]}`))].sort();
+    assert.ok(pairs.length > 0, `${id} finds something in the fixture`);
+    assert.deepEqual(marked(finding), pairs, id);
+  }
 });

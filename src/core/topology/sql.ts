@@ -29,23 +29,25 @@ export const KIND_SQL = `CASE
     ELSE 'other' END`;
 
 /**
- * The findings, per conversation row `c`:
- * - ALB bypass: an internal client that is not a load balancer reaches a registered load-balancer
- *   target directly, on the target's registered port.
+ * The findings, per conversation row `c`, with the same conditions as the query templates
+ * (templates/alb-bypass.sql, lambda-rds-without-proxy.sql, cross-az.sql,
+ * nat-gateway-endpoint-candidates.sql), so the highlighted edges are the edges those templates return:
+ * - ALB bypass: a resource other than a load balancer reaches a registered load-balancer target
+ *   (by ARN or by IP) directly, on the target's registered port.
  * - Lambda -> RDS without RDS Proxy: a Lambda function connects to a database itself (through a
  *   proxy, the server side would be the proxy).
  * - Cross-AZ: the two sides sit in different AZs.
  * - NAT traffic that could use a gateway endpoint: S3 or DynamoDB reached through a NAT gateway.
  */
 export const FINDING_SQL = {
-  'alb-bypass': `(c.client_arn IS NOT NULL AND coalesce(c.client_kind, '') NOT IN ('alb', 'nlb', 'clb', 'gwlb')
-      AND c.action = 'ACCEPT'
-      AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE t.target_arn = c.server_arn
-                  AND (t.port IS NULL OR t.port = c.server_port)
-                  AND coalesce(t.lb_arn, '') <> c.client_arn))`,
-  'lambda-rds-no-proxy': `(c.client_kind = 'lambda' AND c.server_kind IN ('rds', 'aurora') AND c.action = 'ACCEPT')`,
-  'cross-az': `(coalesce(c.cross_az, false) AND c.action = 'ACCEPT')`,
-  'nat-to-endpoint': `(c.egress_path = 'nat-gateway' AND upper(coalesce(c.server_aws_service, '')) IN ('S3', 'DYNAMODB'))`,
+  'alb-bypass': `(c.action = 'ACCEPT'
+      AND c.client_type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
+      AND c.client_node <> c.server_node
+      AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE (t.target_arn = c.server_arn OR t.target_id = c.server_addr)
+                  AND (t.port IS NULL OR t.port = c.server_port)))`,
+  'lambda-rds-no-proxy': `(c.client_type = 'lambda:function' AND c.server_type = 'rds:db' AND c.action = 'ACCEPT')`,
+  'cross-az': `coalesce(c.cross_az, false)`,
+  'nat-to-endpoint': `(c.egress_path = 'nat-gateway' AND c.server_aws_service IN ('S3', 'DYNAMODB'))`,
 } as const;
 
 const OUTSIDE = (side: string) => `(c.${side}_node = 'internet' OR c.${side}_node LIKE 'aws:%')`;
