@@ -680,6 +680,10 @@ post({ kind: 'ready', version: TOPOLOGY_PROTOCOL_VERSION });
     return layout?.running ?? false;
   },
   timings,
+  /** The level of the graph on screen (after a reload completes). */
+  get graphLevel() {
+    return view ? graph?.query.level : undefined;
+  },
   get lastStepMs() {
     return lastStepMs;
   },

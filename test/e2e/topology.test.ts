@@ -1,0 +1,196 @@
+// End to end in a real VS Code: the topology of the sample estate. Open the view, open the busiest
+// node's details by keyboard and check they name the resource and its peers as SQL over the dataset
+// does; switch to the app level, turn on the ALB-bypass highlight and check the highlighted edges are
+// the pairs the alb-bypass template returns; press "Open in SQL" and see the notebook cell run.
+// Screenshots go to test-artifacts/topology-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import {
+  REPO,
+  answerInput,
+  buildVsix,
+  e2eUnavailable,
+  launchBrowser,
+  notification,
+  openWorkbench,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  webviewFrame,
+} from './harness';
+import { Db } from '../../src/core/store/db';
+import { bindTemplate, findTemplate } from '../../src/core/templates/index';
+import { formatBytes } from '../../webview/topology/model';
+
+const unavailable =
+  e2eUnavailable() ??
+  (readFileSync(join(REPO, 'src/extension.ts'), 'utf8').includes('registerTopology')
+    ? undefined
+    : 'src/extension.ts does not call registerTopology (src/host/topology.ts) yet');
+
+interface Shown {
+  node: string;
+  title: string;
+  arn: string | null;
+  peersIn: [string, string][];
+  peersOut: [string, string][];
+}
+
+/** The webview frame that holds the topology (the notebook's output renderer is another one). */
+async function topologyFrame(page: Page, timeoutMs = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const f = webviewFrame(page, i);
+      if ((await f.locator('#map').count().catch(() => 0)) > 0) return f;
+    }
+    if (Date.now() > deadline) throw new Error('the topology webview did not appear');
+    await page.waitForTimeout(500);
+  }
+}
+
+/** Polls a fact of the view (window.flowlensTopology) until it holds. */
+async function until<T>(frame: FrameLocator, fn: (t: Record<string, unknown>) => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = (await frame.locator('body').evaluate(fn as never, undefined).catch(() => undefined)) as T;
+    if (v !== undefined && ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting on the topology view (last: ${JSON.stringify(v)})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+test('topology of the sample estate: details, app level, ALB-bypass highlight, Open in SQL', { skip: unavailable, timeout: 900_000 }, async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'flowlens-topology-e2e-'));
+  const vsix = buildVsix(scratch);
+  const datasetsDir = join(scratch, 'datasets');
+  const server = await startCodeServer({
+    vsix,
+    settings: { 'flowlens.datasetsFolder': datasetsDir, 'flowlens.rowCap': 500 },
+    env: { FLOWLENS_SAMPLE: JSON.stringify({ days: 2 }) },
+  });
+  const browser = await launchBrowser(server.home);
+  let page: Page | undefined;
+  let shown: Shown | undefined;
+  let highlighted: { source: string; target: string }[] = [];
+  let highlightedResource: { source: string; target: string }[] = [];
+  try {
+    page = await openWorkbench(browser, server.url);
+    await runCommand(page, 'Flowlens: Enrich flow logs');
+    await pickQuickItem(page, 'Sample estate — no AWS account needed');
+    await pickQuickItem(page, 'New dataset…');
+    await answerInput(page, 'sample');
+    const finished = notification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/).first();
+    await finished.waitFor({ timeout: 300_000 });
+    assert.match((await finished.textContent()) ?? '', /Flowlens: enriched [\d,]+ records/);
+
+    await runCommand(page, 'Flowlens: Open topology');
+    const frame = await topologyFrame(page);
+    await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'resource' && t.nodes > 0);
+    await frame.locator('#status', { hasText: /\d+ nodes, \d+ edges/ }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await screenshot(page, 'topology-1-resource');
+
+    // ALB-bypass highlight at the resource level
+    await frame.locator('label[for="hl-alb-bypass"]').click();
+    highlightedResource = await until(frame, () => (window as never as { flowlensTopology: { highlightedEdges(): { source: string; target: string }[] } }).flowlensTopology.highlightedEdges(), () => true);
+
+    // The busiest node, by keyboard: focus the map, Tab to the first node, Enter opens its details.
+    await frame.locator('label[for="hl-alb-bypass"]').click();
+    await frame.locator('#map').focus();
+    await frame.locator('#map').press('Tab');
+    await frame.locator('#map').press('Enter');
+    await frame.locator('#details .title').waitFor({ timeout: 60_000 });
+    await frame.locator('#details .peers-in, #details .peers-out').first().waitFor({ timeout: 60_000 });
+    shown = await frame.locator('#details').evaluate((el) => ({
+      node: (el as HTMLElement).dataset.node ?? '',
+      title: el.querySelector('.title')?.textContent ?? '',
+      arn: el.querySelector('.arn')?.textContent ?? null,
+      peersIn: [...el.querySelectorAll('.peers-in li')].map((li) => [li.querySelector('a')?.dataset.id ?? '', (li.querySelector('.bytes')?.textContent ?? '').trim()] as [string, string]),
+      peersOut: [...el.querySelectorAll('.peers-out li')].map((li) => [li.querySelector('a')?.dataset.id ?? '', (li.querySelector('.bytes')?.textContent ?? '').trim()] as [string, string]),
+    }));
+    await page.waitForTimeout(300);
+    await screenshot(page, 'topology-2-details');
+
+    // The app level, with the ALB-bypass highlight.
+    await frame.locator('#level').selectOption('app');
+    await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'app');
+    await frame.locator('label[for="hl-alb-bypass"]').click();
+    highlighted = await until(frame, () => (window as never as { flowlensTopology: { highlightedEdges(): { source: string; target: string }[] } }).flowlensTopology.highlightedEdges(), () => true);
+    await page.waitForTimeout(500);
+    await screenshot(page, 'topology-3-app-alb-bypass');
+
+    // Open in SQL for the busiest app node: a notebook opens and its cell runs.
+    await frame.locator('#map').focus();
+    await frame.locator('#map').press('Tab');
+    await frame.locator('#map').press('Enter');
+    await frame.locator('#details #open-sql').waitFor({ timeout: 60_000 });
+    await frame.locator('#details #open-sql').click();
+    await page.locator('.notebookOverlay').first().waitFor({ timeout: 60_000 });
+    const deadline = Date.now() + 120_000;
+    let ran = false;
+    while (!ran && Date.now() < deadline) {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < n && !ran; i++) ran = (await webviewFrame(page, i).locator('.flowlens-result .meta').count().catch(() => 0)) > 0;
+      if (!ran) await page.waitForTimeout(500);
+    }
+    assert.ok(ran, 'the Open in SQL cell ran and rendered a result');
+    await page.waitForTimeout(500);
+    await screenshot(page, 'topology-4-open-in-sql');
+  } catch (err) {
+    if (page) await screenshot(page, 'topology-failure').catch(() => undefined);
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  try {
+    // With VS Code gone the dataset is free: the same questions in plain SQL.
+    const db = await Db.open(join(datasetsDir, 'sample.duckdb'), { readOnly: true });
+    try {
+      assert.ok(shown && shown.node, 'a node was shown');
+      const peers = async (sideCol: string, otherCol: string) =>
+        (await db.json<{ peer: string; bytes: number }>(
+          `SELECT ${otherCol} AS peer, sum(uploaded + downloaded)::DOUBLE AS bytes FROM conversations WHERE ${sideCol} = $n
+           GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+          { n: shown!.node },
+        )).map((r) => [r.peer, formatBytes(r.bytes)]);
+      assert.deepEqual(shown.peersIn, await peers('server_node', 'client_node'));
+      assert.deepEqual(shown.peersOut, await peers('client_node', 'server_node'));
+      if (shown.node.startsWith('arn:')) {
+        assert.equal(shown.arn, shown.node);
+        const name = await db.json<{ label: string }>(`SELECT coalesce(name, resource_id) AS label FROM inv_resources WHERE arn = $n`, { n: shown.node });
+        if (name[0]?.label) assert.equal(shown.title, name[0].label);
+      }
+
+      // The ALB-bypass template's pairs: exactly the highlighted resource edges, and mapped to apps by
+      // the app tag at the time of each conversation, the highlighted app edges.
+      const { sql, params } = bindTemplate(findTemplate('alb-bypass'), {});
+      const rows = await db.json<{ client: string; target: string }>(sql, params);
+      const pairs = (xs: { source: string; target: string }[]) => [...new Set(xs.map((e) => `${e.source} ${e.target}`))].sort();
+      assert.deepEqual(pairs(highlightedResource), pairs(rows.map((r) => ({ source: r.client, target: r.target }))));
+      const apps = await db.json<{ source: string; target: string }>(
+        `WITH hits AS (${sql.replace(/;\s*$/, '')})
+         SELECT DISTINCT coalesce('app:' || tc.value, c.client_node) AS source, coalesce('app:' || ts.value, c.server_node) AS target
+         FROM conversations c
+         JOIN (SELECT DISTINCT client, target, port FROM hits) h ON h.client = c.client_node AND h.target = c.server_node AND h.port = c.server_port
+         LEFT JOIN inv_tags tc ON tc.arn = c.client_arn AND tc.key = 'app' AND c.window_start >= tc.valid_from AND c.window_start < tc.valid_to
+         LEFT JOIN inv_tags ts ON ts.arn = c.server_arn AND ts.key = 'app' AND c.window_start >= ts.valid_from AND c.window_start < ts.valid_to
+         WHERE c.action = 'ACCEPT'`,
+        params,
+      );
+      assert.deepEqual(pairs(highlighted), pairs(apps));
+    } finally {
+      db.close();
+    }
+  } finally {
+    server.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
