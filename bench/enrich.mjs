@@ -60,7 +60,8 @@ async function prepare() {
   const enis = Number(await db.value(`SELECT count(DISTINCT eni_id) FROM inv_addresses WHERE addr_kind = 'primary' AND family = 4`));
   if (!existsSync(flows)) {
     const t0 = performance.now();
-    // Each conversation: the client's ENI logs both directions; half of them the server's ENI too.
+    // Each conversation: the client's ENI logs both directions; about half the server's ENI too (2.45
+    // records a conversation on average; the file is cut at N records).
     // Clients and servers are drawn from ENIs of one VPC; one conversation in ten goes to S3.
     await db.exec(`
       CREATE OR REPLACE TEMP TABLE e AS
@@ -71,7 +72,7 @@ async function prepare() {
       CREATE OR REPLACE TEMP TABLE ev AS SELECT v, any_value(n) AS n FROM e GROUP BY v;
       COPY (
         WITH k AS (
-          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${Math.ceil(N / 3)}) r(k)
+          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${Math.ceil(N / 2.4)}) r(k)
         ), pairs AS (
           SELECT k.k, k.t, c.addr AS ca, c.eni_id AS ce, s.addr AS sa, s.eni_id AS se,
                  32768 + (k.h % 28000)::INTEGER AS cport,

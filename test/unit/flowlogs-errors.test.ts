@@ -192,14 +192,22 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     // wrapper only tells the test when it starts)
     const ctl = new AbortController();
     const value = db.value.bind(db);
+    const exec = db.exec.bind(db);
+    const watch = (sql: string) => {
+      if (sql.startsWith('INSERT INTO flow_records')) setTimeout(() => ctl.abort(), 30);
+    };
     db.value = (async (sql: string, params?: Parameters<typeof value>[1]) => {
-      if (sql.startsWith('INSERT INTO flow_records')) {
-        setTimeout(() => ctl.abort(), 30);
-      }
+      watch(sql);
       return value(sql, params);
     }) as typeof db.value;
+    db.exec = (async (sql: string, params?: Parameters<typeof exec>[1]) => {
+      watch(sql);
+      return exec(sql, params);
+    }) as typeof db.exec;
+    // two files of one format load as one batch: the batch's statement is the one interrupted
     const err = await ingestFiles(db, [big, small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
     db.value = value;
+    db.exec = exec;
     assert.ok(err instanceof IngestCancelledError, `expected cancellation, got ${String(err)}`);
     assert.match(String(err.cause), /Interrupted/, 'the running statement was interrupted, not left to finish');
     assert.deepEqual(err.reports, []);

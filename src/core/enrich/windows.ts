@@ -22,8 +22,7 @@ SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, ${KEYS
   sum(packets_up)::BIGINT AS packets_up, sum(packets_down)::BIGINT AS packets_down,
   ${counted}::BIGINT AS conversations
 FROM ${from}
-GROUP BY ALL
-ORDER BY window_start;`;
+GROUP BY ALL;`;
 }
 
 export async function buildWindows(db: Db): Promise<void> {

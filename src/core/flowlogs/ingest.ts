@@ -12,10 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { FileReport } from '../api';
-import type { Db } from '../store/db';
+import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
-import { loadParquet, loadText, parquetColumns, type LoadResult } from './readers';
+import { loadParquet, loadText, loadTextBatch, parquetColumns, type LoadResult } from './readers';
 import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
@@ -70,8 +70,10 @@ function message(err: unknown): string {
 
 // ------------------------------------------------------------------------------------------ public API
 
+/** Text files of one format are loaded this many at a time, in one statement and one transaction. */
+const BATCH_FILES = 256;
+
 export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions = {}): Promise<FileReport[]> {
-  const reports: FileReport[] = [];
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {
@@ -82,16 +84,48 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
       files.push(failed(p, `cannot read ${p}: ${message(err)}`));
     }
   }
+  const reports: (FileReport | undefined)[] = new Array(files.length);
+  const done = () => reports.filter((r): r is FileReport => r !== undefined);
+  const groups = new Map<string, BatchItem[]>();
   const work = await tempDir();
-  try {
-    for (const file of files) {
-      if (opts.signal?.aborted) throw new IngestCancelledError(reports);
-      reports.push(typeof file === 'string' ? await ingestFile(db, file, work, opts, reports) : file);
+  const flush = async (key: string) => {
+    const items = groups.get(key) ?? [];
+    groups.delete(key);
+    if (items.length === 0) return;
+    const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done) : null;
+    for (const item of items) {
+      reports[item.index] = loaded?.get(item.index) ?? (await ingestSniffed(db, item.src, item.sniffed, work, opts, done()));
     }
+  };
+  try {
+    for (let i = 0; i < files.length; i++) {
+      if (opts.signal?.aborted) throw new IngestCancelledError(done());
+      const file = files[i];
+      if (typeof file !== 'string') {
+        reports[i] = file;
+        continue;
+      }
+      const prepared = await prepareFile(file, work, opts, done);
+      if ('status' in prepared) {
+        reports[i] = prepared;
+        continue;
+      }
+      const plan = batchPlan(prepared.src.name, prepared.sniffed, opts);
+      if (!plan) {
+        reports[i] = await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done());
+        continue;
+      }
+      const key = `${plan.gzip}|${plan.header}|${formatString(plan.fields)}`;
+      const group = groups.get(key) ?? [];
+      group.push({ index: i, ...prepared, ...plan });
+      groups.set(key, group);
+      if (group.length >= BATCH_FILES) await flush(key);
+    }
+    for (const key of [...groups.keys()]) await flush(key);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  return reports;
+  return done();
 }
 
 export async function ingestBuffer(db: Db, name: string, data: Uint8Array, opts: IngestOptions = {}): Promise<FileReport> {
@@ -140,7 +174,7 @@ async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>
   }
 }
 
-async function ingestFile(db: Db, path: string, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
+async function prepareFile(path: string, work: string, opts: IngestOptions, done: () => FileReport[]): Promise<{ src: Source; sniffed: Sniffed } | FileReport> {
   let sniffed: Sniffed;
   let hash: string;
   let bytes: number;
@@ -148,11 +182,121 @@ async function ingestFile(db: Db, path: string, work: string, opts: IngestOption
     sniffed = await sniffFile(path);
     ({ hash, bytes } = await hashFile(path, opts.signal));
   } catch (err) {
-    if (opts.signal?.aborted) throw new IngestCancelledError(done, err);
+    if (opts.signal?.aborted) throw new IngestCancelledError(done(), err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
-  const source: Source = { name: path, path: await duckdbSafePath(path, work), hash, bytes };
-  return ingestSniffed(db, source, sniffed, work, opts, done);
+  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes }, sniffed };
+}
+
+interface BatchItem {
+  index: number;
+  src: Source;
+  sniffed: Sniffed;
+  fields: FlowField[];
+  header: boolean;
+  gzip: boolean;
+}
+
+/** A text or gzip text file whose format is known can join a batch; anything else goes alone. */
+function batchPlan(name: string, sniffed: Sniffed, opts: IngestOptions): { fields: FlowField[]; header: boolean; gzip: boolean } | undefined {
+  if (sniffed.content !== 'text' || sniffed.container === 'parquet') return undefined;
+  if (!isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) return undefined;
+  try {
+    const format = resolveFormat(name, sniffed, opts.logFormat, true);
+    return { ...format, gzip: sniffed.container === 'gzip' };
+  } catch {
+    return undefined; // the file alone reports why
+  }
+}
+
+/** Any problem in a batch: it is rolled back and its files are loaded one by one, each reporting its own. */
+class BatchFallback extends Error {}
+
+/**
+ * Loads a batch of same-format text files in one transaction. Returns each file's report, or null when
+ * the batch could not load as a whole (a truncated gzip, a file none of whose lines parse, …): nothing
+ * of it stays, and the caller loads the files one by one.
+ */
+async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOptions, done: () => FileReport[]): Promise<Map<number, FileReport> | null> {
+  const signal = opts.signal;
+  const maxErrors = Math.max(0, opts.maxReportedErrors ?? 5);
+  const { fields, header, gzip } = items[0];
+  const logFormat = formatString(fields);
+  const onAbort = () => db.interrupt();
+  const checkAbort = () => {
+    if (signal?.aborted) throw new IngestCancelledError(done());
+  };
+  try {
+    checkAbort();
+    return await oneAtATime(db, () => {
+      signal?.addEventListener('abort', onAbort);
+      return db.transaction(async () => {
+        const out = new Map<number, FileReport>();
+        const values = (rows: string[]) => rows.join(', ');
+        const known = await db.all<{ name: string; content_hash: string }>(
+          `SELECT name, content_hash FROM ingest_files WHERE name IN (${values(items.map((i) => lit(i.src.name)))})`,
+        );
+        const seen = new Set(known.map((k) => `${k.name}\u0000${k.content_hash}`));
+        const fresh: BatchItem[] = [];
+        for (const item of items) {
+          const key = `${item.src.name}\u0000${item.src.hash}`;
+          if (seen.has(key)) out.set(item.index, report(item.src.name, 'duplicate'));
+          else {
+            seen.add(key); // the same file twice in one call loads once
+            fresh.push(item);
+          }
+        }
+        if (fresh.length === 0) return out;
+        const ids = await db.all<{ file_id: number; name: string }>(
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
+           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(gzip ? 'gzip' : 'text')}, ${lit(logFormat)}, 0, 0
+           FROM (VALUES ${values(fresh.map((i) => `(${lit(i.src.name)}, ${lit(i.src.hash)}, ${Math.floor(i.src.bytes)})`))}) v(name, hash, bytes)
+           RETURNING file_id, name`,
+        );
+        const idByName = new Map(ids.map((r) => [r.name, r.file_id]));
+        const batch = fresh.map((i) => ({ item: i, fileId: idByName.get(i.src.name)! }));
+        checkAbort();
+        const [loaded, verified] = await Promise.allSettled([
+          loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors }),
+          gzip ? eachLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(),
+        ]);
+        if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
+        if (verified.status === 'rejected' || loaded.status === 'rejected') throw new BatchFallback();
+        const results = loaded.value;
+        if (batch.some((b) => results.get(b.fileId)!.records === 0 && results.get(b.fileId)!.badLines > 0)) throw new BatchFallback();
+        await db.exec(
+          `UPDATE ingest_files SET records = v.records, bad_lines = v.bad
+           FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
+           WHERE ingest_files.file_id = v.id`,
+        );
+        const errors = batch.flatMap((b) => results.get(b.fileId)!.errors.map((e) => ({ b, e })));
+        if (errors.length) {
+          await db.exec(
+            `INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ${values(errors.map(({ b, e }) =>
+              `(${b.fileId}, ${lit(b.item.src.name)}, ${Math.floor(e.line)}, ${lit(e.message)}, ${e.text === undefined ? 'NULL' : lit(e.text)})`))}`,
+          );
+        }
+        checkAbort();
+        for (const b of batch) {
+          const r = results.get(b.fileId)!;
+          out.set(b.item.index, report(b.item.src.name, 'loaded', { records: r.records, badLines: r.badLines, errors: r.errors }));
+        }
+        return out;
+      }).finally(() => signal?.removeEventListener('abort', onAbort));
+    });
+  } catch (err) {
+    if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done(), err);
+    if (err instanceof BatchFallback) return null;
+    return null; // any other failure: the files go one by one and report it themselves
+  }
+}
+
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {

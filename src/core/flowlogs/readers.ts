@@ -42,10 +42,10 @@ export interface TextLoadOptions {
 }
 
 /** The read_csv call that yields one typed column per field, '-' as NULL, bad lines to the rejects table. */
-export function readCsvSql(path: string, fields: readonly FlowField[], opts: { gzip: boolean; header: boolean; rejects: boolean }): string {
+export function readCsvSql(path: string, fields: readonly FlowField[], opts: { gzip: boolean; header: boolean; rejects: boolean; literal?: boolean; filename?: boolean }): string {
   const columns = '{' + fields.map((f) => `${lit(f.column)}: ${lit(f.type)}`).join(', ') + '}';
   const args = [
-    lit(path),
+    opts.literal ? path : lit(path),
     `delim = ' '`,
     `quote = ''`,
     `escape = ''`,
@@ -55,10 +55,64 @@ export function readCsvSql(path: string, fields: readonly FlowField[], opts: { g
     `columns = ${columns}`,
     `compression = ${opts.gzip ? `'gzip'` : `'none'`}`,
   ];
+  if (opts.filename) args.push('filename = true');
   if (opts.rejects) {
     args.push('ignore_errors = true', 'store_rejects = true', `rejects_table = ${lit(REJECTS)}`, `rejects_scan = ${lit(REJECT_SCANS)}`);
   }
   return `read_csv(${args.join(', ')})`;
+}
+
+/** One file of a batch: where DuckDB reads it and the file_id its records get. */
+export interface BatchFile {
+  path: string;
+  fileId: number;
+}
+
+/**
+ * Loads many text (or gzip text) files of one format with a single read_csv over all of them: the
+ * per-file cost of a statement is paid once per batch. Results are per file, keyed by file_id.
+ */
+export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields: readonly FlowField[], opts: TextLoadOptions): Promise<Map<number, LoadResult>> {
+  await dropRejects(db);
+  await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_batch_files (path VARCHAR, file_id INTEGER)`);
+  await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
+  const list = '[' + files.map((f) => lit(f.path)).join(', ') + ']';
+  const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true, filename: true });
+  const targets = fields.map((f) => q(f.column)).join(', ');
+  const exprs = fields.map((f) => selectExpr(f, 'r.' + q(f.column))).join(', ');
+  await db.exec(`INSERT INTO flow_records (file_id, ${targets}) SELECT b.file_id, ${exprs} FROM ${source} r JOIN flowlens_batch_files b ON b.path = r.filename`);
+  const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
+  for (const r of await db.all<{ file_id: number; n: bigint }>(
+    `SELECT file_id, count(*) AS n FROM flow_records WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
+  )) {
+    results.get(r.file_id)!.records = Number(r.n);
+  }
+  const rejects = await db.all<{ file_id: number; line: bigint; n: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
+    `WITH e AS (
+       SELECT b.file_id, e.line, arg_min(e.error_type, e.column_idx) AS error_type, arg_min(e.error_message, e.column_idx) AS error_message,
+              arg_min(e.csv_line, e.column_idx) AS csv_line, arg_min(e.column_name, e.column_idx) AS column_name
+       FROM temp.${REJECTS} e
+       JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+       JOIN flowlens_batch_files b ON b.path = s.file_path
+       GROUP BY b.file_id, e.line
+     )
+     SELECT *, count(*) OVER (PARTITION BY file_id) AS n FROM e
+     QUALIFY row_number() OVER (PARTITION BY file_id ORDER BY line) <= ${Math.max(0, Math.floor(opts.maxErrors))}
+     ORDER BY file_id, line`,
+  );
+  const badCounts = await db.all<{ file_id: number; n: bigint }>(
+    `SELECT b.file_id, count(DISTINCT e.line) AS n FROM temp.${REJECTS} e
+     JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+     JOIN flowlens_batch_files b ON b.path = s.file_path GROUP BY b.file_id`,
+  );
+  for (const r of badCounts) results.get(r.file_id)!.badLines = Number(r.n);
+  for (const r of rejects) {
+    const text = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
+    results.get(r.file_id)!.errors.push({ line: Number(r.line), message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) });
+  }
+  await dropRejects(db);
+  await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
+  return results;
 }
 
 /** Loads a text (or gzip text) file of records in `fields` order into flow_records under fileId. */
