@@ -173,6 +173,7 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
       // the app tag at the time of each conversation, the highlighted app edges.
       const { sql, params } = bindTemplate(findTemplate('alb-bypass'), {});
       const rows = await db.json<{ client: string; target: string }>(sql, params);
+      assert.ok(rows.length > 0, 'the sample estate has ALB bypass traffic');
       const pairs = (xs: { source: string; target: string }[]) => [...new Set(xs.map((e) => `${e.source} ${e.target}`))].sort();
       assert.deepEqual(pairs(highlightedResource), pairs(rows.map((r) => ({ source: r.client, target: r.target }))));
       const apps = await db.json<{ source: string; target: string }>(

@@ -216,7 +216,7 @@ export class GraphView {
     root.selectAll('*').remove();
     const defs = root.append('defs');
     for (const [kind, colour] of Object.entries({ ...theme.kinds, ...Object.fromEntries(Object.entries(theme.changes).map(([k, v]) => [`change-${k}`, v])) })) {
-      defs.append('marker').attr('id', `arrow-${kind}`).attr('viewBox', '0 -4 8 8').attr('refX', 8).attr('markerWidth', 6).attr('markerHeight', 6)
+      defs.append('marker').attr('id', `arrow-${kind}`).attr('viewBox', '0 -4 8 8').attr('refX', 8).attr('markerUnits', 'userSpaceOnUse').attr('markerWidth', 9).attr('markerHeight', 9)
         .attr('orient', 'auto').append('path').attr('d', 'M0,-4L8,0L0,4').attr('fill', colour);
     }
     root.append('g').attr('class', 'groups').selectAll('g').data(s.groups).join('g').attr('class', (g) => `group ${g.level}`)
@@ -255,7 +255,7 @@ export class GraphView {
     edges.select('path.line').attr('d', d)
       .attr('stroke', (e) => edgeColour(e, s, theme))
       .attr('stroke-width', (e) => (e.highlighted ? e.width + 2 : e.width))
-      .attr('stroke-opacity', (e) => edgeAlpha(e, s))
+      .attr('opacity', (e) => edgeAlpha(e, s))
       .attr('stroke-dasharray', (e) => (e.kind === 'rejected' || e.change === 'vanished' ? '5 3' : null))
       .attr('marker-end', (e) => `url(#arrow-${s.comparing ? `change-${e.change ?? 'vanished'}` : e.kind})`);
     const nodes = root.selectAll<SVGGElement, (typeof s.nodes)[number]>('g.node')

@@ -213,7 +213,7 @@ export function sceneToSvg(scene: Scene, theme: Theme): string {
   for (const c of kinds) {
     const id = `a${i++}`;
     markers.set(c, id);
-    out.push(`<marker id="${id}" viewBox="0 -4 8 8" refX="8" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,-4L8,0L0,4" fill="${esc(c)}"/></marker>`);
+    out.push(`<marker id="${id}" viewBox="0 -4 8 8" refX="8" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto"><path d="M0,-4L8,0L0,4" fill="${esc(c)}"/></marker>`);
   }
   out.push('</defs>');
   for (const g of scene.groups) {
@@ -226,7 +226,7 @@ export function sceneToSvg(scene: Scene, theme: Theme): string {
     const dash = e.kind === 'rejected' || e.change === 'vanished' ? ' stroke-dasharray="5 3"' : '';
     const self = e.s === e.t;
     const d = self ? `M${e.s.x},${e.s.y - e.s.r}a${e.s.r},${e.s.r} 0 1,1 ${e.s.r},${e.s.r}` : `M${ax.toFixed(1)},${ay.toFixed(1)}L${bx.toFixed(1)},${by.toFixed(1)}`;
-    out.push(`<path d="${d}" stroke="${esc(c)}" stroke-width="${(e.highlighted ? e.width + 2 : e.width).toFixed(2)}" stroke-opacity="${edgeAlpha(e, scene)}" fill="none"${dash} marker-end="url(#${markers.get(c)})"/>`);
+    out.push(`<path d="${d}" stroke="${esc(c)}" stroke-width="${(e.highlighted ? e.width + 2 : e.width).toFixed(2)}" opacity="${edgeAlpha(e, scene)}" fill="none"${dash} marker-end="url(#${markers.get(c)})"/>`);
   }
   for (const n of scene.nodes) {
     out.push(`<g class="node"><circle cx="${n.x.toFixed(1)}" cy="${n.y.toFixed(1)}" r="${n.r.toFixed(1)}" fill="${esc(theme.nodeFill(n.type))}" fill-opacity="${nodeAlpha(n, scene)}" stroke="${esc(n.match || n.id === scene.selected ? theme.focus : theme.bg)}" stroke-width="${n.match || n.id === scene.selected ? 3 : 1}"/>`);
