@@ -14,7 +14,8 @@ export interface GraphHandlers {
   onNode(id: string): void;
   onEdge(id: string): void;
   onBackground(): void;
-  onZoom(t: { x: number; y: number; k: number }): void;
+  /** byUser: a wheel, drag or key, not a programmatic move. */
+  onZoom(t: { x: number; y: number; k: number }, byUser: boolean): void;
   /** A gesture started or ended (the layout pauses meanwhile). */
   onInteracting(active: boolean): void;
 }
@@ -52,9 +53,9 @@ export class GraphView {
     this.zoomer = d3zoom<HTMLElement, unknown>()
       .scaleExtent([0.02, 8])
       .on('start', () => this.gesture(true))
-      .on('zoom', (ev: { transform: ZoomTransform }) => {
+      .on('zoom', (ev: { transform: ZoomTransform; sourceEvent?: Event | null }) => {
         this.transform = ev.transform;
-        this.handlers.onZoom({ x: ev.transform.x, y: ev.transform.y, k: ev.transform.k });
+        this.handlers.onZoom({ x: ev.transform.x, y: ev.transform.y, k: ev.transform.k }, !!ev.sourceEvent);
         this.onTransform();
       })
       .on('end', () => this.gesture(false));

@@ -173,7 +173,8 @@ const graphView = new GraphView(mapHost, () => theme, {
   onNode: (id) => selectNode(id),
   onEdge: (id) => selectEdge(id),
   onBackground: () => clearSelection(),
-  onZoom: (t) => {
+  onZoom: (t, byUser) => {
+    if (byUser) autoFit = false;
     state.zoom = t;
     saveState();
   },
@@ -243,6 +244,7 @@ function onQueryControl(): void {
   if (q.level !== state.query.level) {
     state.focus = undefined;
     state.selection = undefined;
+    state.zoom = undefined;
   }
   state.query = q;
   tagKeyIn.hidden = q.level !== 'app';
@@ -364,6 +366,8 @@ function rebuild(newGraph: boolean): void {
   paintScene();
   timings.scene = performance.now() - t1;
   if (newGraph) {
+    // a saved view comes back as it was; a fresh one is framed now and again when the layout settles
+    autoFit = !state.zoom;
     if (state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
   }
@@ -389,6 +393,8 @@ function paintScene(): void {
 
 let layoutFrame = 0;
 let lastLayoutPaint = 0;
+/** The map is framed again when the layout settles, unless the user has panned or zoomed. */
+let autoFit = false;
 let lastGesture = 0;
 const LAYOUT_PAUSE_MS = 400;
 let lastStepMs = 0;
@@ -411,6 +417,7 @@ function kickLayout(): void {
     if (more) layoutFrame = requestAnimationFrame(loop);
     else {
       positions = layout.positions();
+      if (autoFit) graphView.fit();
       saveState();
       document.body.dataset.layout = 'settled';
     }

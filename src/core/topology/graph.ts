@@ -131,8 +131,9 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   }
   for (const e of edges.values()) e.kind = kindOfEdge(e.kinds);
 
+  const kn = keyedSql(q, { findings: false });
   const nodeRows = await query(
-    `WITH k AS (${k.sql}),
+    `WITH k AS (${kn.sql}),
      s AS (
        SELECT ck AS key, coalesce(client_arn, client_node) AS member, client_type AS type, client_kind AS kind,
               client_account AS account, client_vpc AS vpc, client_az AS az, client_region AS region,
@@ -148,7 +149,7 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
        CASE WHEN count(DISTINCT region) = 1 AND count(region) = count(*) THEN min(region) END AS region,
        sum(b_in) AS bytes_in, sum(b_out) AS bytes_out
      FROM s GROUP BY key ORDER BY key`,
-    k.params,
+    kn.params,
   );
   const used = new Set<string>();
   for (const e of edges.values()) {
@@ -218,7 +219,7 @@ export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBu
 
 /** The details panel of a node: what it is, where it sits, its tags and its top peers each way. */
 export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node: string): Promise<NodeDetails> {
-  const k = keyedSql(q);
+  const k = keyedSql(q, { findings: false });
   const params = { ...k.params, node };
   const peerRows = await query(
     `WITH k AS (${k.sql})
