@@ -44,7 +44,7 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
 /** The cell for a node: its traffic by direction, peer, protocol and port. */
 export function nodeCell(q: GraphQuery, node: string, label = node): SqlCell {
-  const k = keyedSql(q);
+  const k = keyedSql(q, { findings: false, cost: true });
   const params = { ...k.params, node };
   const h = header(
     oneLine(`Traffic of ${label}`),

@@ -118,10 +118,11 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
 /**
  * One row per conversation with: ck, sk (client and server node keys), kind, up, down, cost,
  * the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and every column of
- * `conversations`. Without findings (node attributes, peers), cost and the flags are left out.
+ * `conversations`. The flags (and by default the cost) can be left out where they are not used.
  */
-export function keyedSql(q: GraphQuery, opts: { findings?: boolean } = {}): { sql: string; params: SqlParams } {
+export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
+  const cost = opts.cost ?? findings;
   const { where, params } = filterSql(q);
   const joins: string[] = [];
   if (q.level === 'app') {
@@ -143,11 +144,11 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean } = {}): { sq
     ${KIND_SQL} AS kind,
     coalesce(c.uploaded, 0)::DOUBLE AS up,
     coalesce(c.downloaded, 0)::DOUBLE AS down,
-    ${findings ? `${costSql('c')} AS cost,
+    ${cost ? costSql('c') : '0.0'} AS cost${findings ? `,
     ${FINDING_SQL['alb-bypass']} AS f_alb_bypass,
     ${FINDING_SQL['lambda-rds-no-proxy']} AS f_lambda_rds,
     ${FINDING_SQL['cross-az']} AS f_cross_az,
-    ${FINDING_SQL['nat-to-endpoint']} AS f_nat_endpoint` : '0.0 AS cost'}
+    ${FINDING_SQL['nat-to-endpoint']} AS f_nat_endpoint` : ''}
   FROM conversations c
   ${joins.join('\n  ')}
   WHERE ${where}`;
