@@ -26,6 +26,10 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
 
   flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
   flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> --db <file>
+  flowlens enrich --profile P [--role FlowLogIntrospector --external-id X --accounts A,B] --regions r1,r2
+                  --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
+                  [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
+                  [--athena-workgroup W --athena-output s3://...] --db <file>
   flowlens templates [--snippets <dir>]
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
   flowlens sql "<SQL>" --db <file> [--format table|json|csv]
@@ -47,6 +51,21 @@ const OPTIONS = {
   rows: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
+  // AWS acquisition
+  profile: { type: 'string' },
+  role: { type: 'string' },
+  'external-id': { type: 'string' },
+  accounts: { type: 'string' },
+  regions: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  source: { type: 'string', multiple: true },
+  'no-inventory': { type: 'boolean' },
+  'ip-ranges': { type: 'boolean' },
+  'endpoint-url': { type: 'string' },
+  'dump-dir': { type: 'string' },
+  'athena-workgroup': { type: 'string' },
+  'athena-output': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -93,10 +112,64 @@ function printSummary(s: EnrichSummary, db: string): void {
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }
 
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Asks for an MFA code on the terminal (never echoed to a log, never stored). */
+async function promptMfa(serial: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error(`an MFA code is needed for ${serial}; run flowlens in a terminal`);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(`MFA code for ${serial}: `)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Promise<number> {
+  const regions = list(v.regions);
+  if (!regions.length) throw new UsageError('--regions r1,r2 is required to read from AWS');
+  if (!v.since) throw new UsageError('--since 24h|7d|<ISO time> is required to read from AWS');
+  // The AWS SDK loads only when AWS is used.
+  const { acquire, formatAcquireSummary } = require('./core/aws/acquire') as typeof import('./core/aws/acquire.js');
+  const { rebuild } = require('./core/enrich/rebuild') as typeof import('./core/enrich/rebuild.js');
+  return withDb(dbPath, async (db) => {
+    const onProgress = progressPrinter(v.quiet);
+    const summary = await acquire(db, {
+      profile: v.profile?.includes(',') ? list(v.profile) : v.profile,
+      role: v.role,
+      externalId: v['external-id'],
+      accounts: v.accounts ? list(v.accounts) : undefined,
+      regions,
+      since: v.since!,
+      until: v.until,
+      sources: v.source,
+      inventory: !v['no-inventory'],
+      ipRanges: v['ip-ranges'] ?? false,
+      dumpDir: v['dump-dir'] ? resolve(v['dump-dir']) : undefined,
+      settings: v['endpoint-url'] ? { endpoint: v['endpoint-url'] } : undefined,
+      athena: v['athena-workgroup'] || v['athena-output'] ? { workgroup: v['athena-workgroup'], outputLocation: v['athena-output'] } : undefined,
+      mfaCodeProvider: promptMfa,
+      signal,
+      onProgress: (p: { message: string }) => onProgress({ phase: 'flow-logs', message: p.message }),
+    });
+    console.log(formatAcquireSummary(summary));
+    const conversations = await rebuild(db, { signal, onProgress });
+    console.log(`${dbPath}: ${conversations.toLocaleString('en-US')} conversations`);
+    return summary.failed > 0 ? 1 : 0;
+  });
+}
+
+let exitCode = 0;
+
 async function cmdEnrich(v: Values): Promise<void> {
   const dbPath = resolve(need(v.db, '--db <file>'));
-  if (!v.sample && !v['flow-logs']?.length && !v.inventory) {
-    throw new UsageError('enrich needs --sample, or --flow-logs <files/dirs> with --inventory <dir>');
+  const aws = Boolean(v.profile || v.accounts || v.regions || v.source?.length || v.since);
+  if (!v.sample && !v['flow-logs']?.length && !v.inventory && !aws) {
+    throw new UsageError('enrich needs --sample, --flow-logs <files/dirs> with --inventory <dir>, or AWS options (--profile, --regions, --since)');
+  }
+  if (aws && (v.sample || v['flow-logs']?.length || v.inventory)) {
+    throw new UsageError('read either from AWS (--profile/--regions/--since) or from --sample / --flow-logs, not both at once');
   }
   for (const p of [...(v['flow-logs'] ?? []), ...(v.inventory ? [v.inventory] : [])]) {
     if (!existsSync(p)) throw new UsageError(`no such file or folder: ${p}`);
@@ -106,6 +179,14 @@ async function cmdEnrich(v: Values): Promise<void> {
     process.stderr.write('cancelling: the dataset keeps what was complete\n');
     controller.abort();
   });
+  if (aws) {
+    exitCode = await cmdEnrichAws(v, dbPath, controller.signal);
+    return;
+  }
+  if (aws) {
+    exitCode = await cmdEnrichAws(v, dbPath, controller.signal);
+    return;
+  }
   await withDb(dbPath, async (db) => {
     const summary = await enrich(db, {
       sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
@@ -211,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': await cmdDemo(v); break;
       default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
-    return 0;
+    return exitCode;
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     console.error(`flowlens: ${message}`);

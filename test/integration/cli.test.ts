@@ -28,7 +28,7 @@ test('usage errors are one line and exit 2', () => {
   assert.match(r.stderr, /unknown command "frobnicate"/);
   const e = flowlens('enrich', '--db', join(dir, 'x.duckdb'));
   assert.equal(e.code, 2);
-  assert.match(e.stderr, /enrich needs --sample, or --flow-logs/);
+  assert.match(e.stderr, /enrich needs --sample, --flow-logs <files\/dirs> with --inventory <dir>, or AWS options/);
   const m = flowlens('enrich', '--flow-logs', join(dir, 'missing'), '--db', join(dir, 'x.duckdb'));
   assert.match(m.stderr, /no such file or folder: .*missing/);
   const q = flowlens('query', 'cross-az', '--db', join(dir, 'nope.duckdb'));

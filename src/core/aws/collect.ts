@@ -272,8 +272,10 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         trailLimiters.set(key, limiter);
         const events: unknown[] = [];
         let failed = false;
-        // A day before the window too: an address in use at the window's start was often assigned earlier.
-        const start = new Date(o.since.getTime() - 24 * 3600 * 1000);
+        // All that CloudTrail keeps (90 days before the window's end): an ENI that held an address during
+        // the window and is gone now was often created long before the window began, and only its
+        // creation event names its addresses.
+        const start = new Date(Math.min(o.since.getTime(), o.until.getTime() - 90 * 24 * 3600 * 1000));
         for (const name of LIFECYCLE_EVENTS) {
           const ok = await run('cloudtrail:LookupEvents', async () => {
             let token: string | undefined;

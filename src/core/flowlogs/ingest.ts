@@ -15,7 +15,7 @@ import type { FileReport } from '../api';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
-import { loadParquet, loadText, loadTextBatch, parquetColumns, type LoadResult } from './readers';
+import { loadParquet, loadParquetBatch, loadText, loadTextBatch, parquetColumns, type LoadResult, type ParquetColumn } from './readers';
 import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
@@ -94,7 +94,8 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
     if (items.length === 0) return;
     const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done) : null;
     for (const item of items) {
-      reports[item.index] = loaded?.get(item.index) ?? (await ingestSniffed(db, item.src, item.sniffed, work, opts, done()));
+      const original = item.reader === 'cloudwatch' ? { ...item.src, path: item.src.name } : item.src;
+      reports[item.index] = loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done()));
     }
   };
   try {
@@ -110,14 +111,15 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
         reports[i] = prepared;
         continue;
       }
-      const plan = batchPlan(prepared.src.name, prepared.sniffed, opts);
-      if (!plan) {
+      const planned = await batchPlan(prepared, work, opts);
+      if (!planned) {
         reports[i] = await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done());
         continue;
       }
-      const key = `${plan.gzip}|${plan.header}|${formatString(plan.fields)}`;
+      const { plan } = planned;
+      const key = `${plan.reader}|${plan.header}|${formatString(plan.fields)}`;
       const group = groups.get(key) ?? [];
-      group.push({ index: i, ...prepared, ...plan });
+      group.push({ index: i, sniffed: prepared.sniffed, src: planned.src, ...plan });
       groups.set(key, group);
       if (group.length >= BATCH_FILES) await flush(key);
     }
@@ -188,22 +190,43 @@ async function prepareFile(path: string, work: string, opts: IngestOptions, done
   return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes }, sniffed };
 }
 
-interface BatchItem {
-  index: number;
-  src: Source;
-  sniffed: Sniffed;
+interface BatchPlan {
+  reader: Reader;
+  /** Text: the fields of the format; Parquet: taken from the files themselves. */
   fields: FlowField[];
   header: boolean;
   gzip: boolean;
 }
 
-/** A text or gzip text file whose format is known can join a batch; anything else goes alone. */
-function batchPlan(name: string, sniffed: Sniffed, opts: IngestOptions): { fields: FlowField[]; header: boolean; gzip: boolean } | undefined {
-  if (sniffed.content !== 'text' || sniffed.container === 'parquet') return undefined;
-  if (!isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) return undefined;
+interface BatchItem extends BatchPlan {
+  index: number;
+  src: Source;
+  sniffed: Sniffed;
+}
+
+/**
+ * Text and gzip text files whose format is known, CloudWatch event files (converted to text first) and
+ * Parquet files can join a batch; anything else goes alone, and reports for itself.
+ */
+async function batchPlan(prepared: { src: Source; sniffed: Sniffed }, work: string, opts: IngestOptions): Promise<{ src: Source; plan: BatchPlan } | undefined> {
+  const { src, sniffed } = prepared;
+  if (sniffed.container === 'parquet') return { src, plan: { reader: 'parquet', fields: [], header: false, gzip: false } };
   try {
-    const format = resolveFormat(name, sniffed, opts.logFormat, true);
-    return { ...format, gzip: sniffed.container === 'gzip' };
+    if (sniffed.content === 'json') {
+      const raw = await readFile(src.path);
+      const text = eventsAsText(parseCloudWatchJson((sniffed.container === 'gzip' ? await gunzipAsync(raw) : raw).toString('utf8')));
+      if (text === '') return undefined;
+      const head = sniffHead(Buffer.from(text.slice(0, 64 * 1024), 'utf8'));
+      const format = resolveFormat(src.name, head, opts.logFormat, false);
+      const path = join(work, `events-${Math.random().toString(36).slice(2)}.log`);
+      await writeFile(path, text);
+      return { src: { ...src, path }, plan: { reader: 'cloudwatch', fields: format.fields, header: false, gzip: false } };
+    }
+    if (sniffed.content !== 'text') return undefined;
+    if (!isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) return undefined;
+    const format = resolveFormat(src.name, sniffed, opts.logFormat, true);
+    const gzip = sniffed.container === 'gzip';
+    return { src, plan: { ...format, reader: gzip ? 'gzip' : 'text', gzip } };
   } catch {
     return undefined; // the file alone reports why
   }
@@ -220,7 +243,24 @@ class BatchFallback extends Error {}
 async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOptions, done: () => FileReport[]): Promise<Map<number, FileReport> | null> {
   const signal = opts.signal;
   const maxErrors = Math.max(0, opts.maxReportedErrors ?? 5);
-  const { fields, header, gzip } = items[0];
+  const { reader, header, gzip } = items[0];
+  let fields = items[0].fields;
+  let parquet: ParquetColumn[] | undefined;
+  if (reader === 'parquet') {
+    try {
+      // one batch only for files of one schema; others go one by one and speak for themselves
+      const schemas = await db.all<{ cols: string }>(
+        `SELECT DISTINCT list_sort(list(name))::VARCHAR AS cols FROM parquet_schema([${items.map((i) => lit(i.src.path)).join(', ')}])
+         WHERE num_children IS NULL OR num_children = 0 GROUP BY file_name`,
+      );
+      if (schemas.length !== 1) return null;
+      parquet = (await parquetColumns(db, items.map((i) => i.src.path))).columns;
+    } catch {
+      return null;
+    }
+    if (parquet.length === 0) return null;
+    fields = parquet.map((c) => c.field);
+  }
   const logFormat = formatString(fields);
   const onAbort = () => db.interrupt();
   const checkAbort = () => {
@@ -249,7 +289,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         if (fresh.length === 0) return out;
         const ids = await db.all<{ file_id: number; name: string }>(
           `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(gzip ? 'gzip' : 'text')}, ${lit(logFormat)}, 0, 0
+           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(reader)}, ${lit(logFormat)}, 0, 0
            FROM (VALUES ${values(fresh.map((i) => `(${lit(i.src.name)}, ${lit(i.src.hash)}, ${Math.floor(i.src.bytes)})`))}) v(name, hash, bytes)
            RETURNING file_id, name`,
         );
@@ -257,7 +297,9 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         const batch = fresh.map((i) => ({ item: i, fileId: idByName.get(i.src.name)! }));
         checkAbort();
         const [loaded, verified] = await Promise.allSettled([
-          loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors }),
+          parquet
+            ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
+            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors }),
           gzip ? eachLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);

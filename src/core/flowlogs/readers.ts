@@ -163,8 +163,9 @@ export interface ParquetColumn {
 }
 
 /** The flow-log fields of a Parquet file's columns; columns Flowlens does not know are listed apart. */
-export async function parquetColumns(db: Db, path: string): Promise<{ columns: ParquetColumn[]; ignored: string[] }> {
-  const cols = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${lit(path)}, binary_as_string = true)`);
+export async function parquetColumns(db: Db, path: string | readonly string[]): Promise<{ columns: ParquetColumn[]; ignored: string[] }> {
+  const source = typeof path === 'string' ? lit(path) : `[${path.map(lit).join(', ')}], union_by_name = true`;
+  const cols = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${source}, binary_as_string = true)`);
   const columns: ParquetColumn[] = [];
   const ignored: string[] = [];
   for (const c of cols) {
@@ -175,16 +176,41 @@ export async function parquetColumns(db: Db, path: string): Promise<{ columns: P
   return { columns, ignored };
 }
 
-/** Loads an S3 Parquet flow-log file into flow_records under fileId. */
-export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[]): Promise<LoadResult> {
-  const targets = columns.map((c) => q(c.field.column)).join(', ');
-  const exprs = columns
+function parquetExprs(columns: readonly ParquetColumn[], prefix = ''): string {
+  return columns
     .map(({ field, source }) => {
-      const src = q(source);
+      const src = prefix + q(source);
       const typed = field.type === 'VARCHAR' ? `nullif(CAST(${src} AS VARCHAR), '-')` : `CAST(${src} AS ${field.type})`;
       return selectExpr(field, typed);
     })
     .join(', ');
+}
+
+/** Loads many Parquet files (one flow log's objects) in one statement; columns a file lacks are NULL. */
+export async function loadParquetBatch(db: Db, files: readonly BatchFile[], columns: readonly ParquetColumn[]): Promise<Map<number, LoadResult>> {
+  await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_batch_files (path VARCHAR, file_id INTEGER)`);
+  await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
+  const targets = columns.map((c) => q(c.field.column)).join(', ');
+  const list = '[' + files.map((f) => lit(f.path)).join(', ') + ']';
+  await db.exec(
+    `INSERT INTO flow_records (file_id, ${targets}) SELECT b.file_id, ${parquetExprs(columns, 'r.')}
+     FROM read_parquet(${list}, binary_as_string = true, union_by_name = true, filename = true) r
+     JOIN flowlens_batch_files b ON b.path = r.filename`,
+  );
+  const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
+  for (const r of await db.all<{ file_id: number; n: bigint }>(
+    `SELECT file_id, count(*) AS n FROM flow_records WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
+  )) {
+    results.get(r.file_id)!.records = Number(r.n);
+  }
+  await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
+  return results;
+}
+
+/** Loads an S3 Parquet flow-log file into flow_records under fileId. */
+export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[]): Promise<LoadResult> {
+  const targets = columns.map((c) => q(c.field.column)).join(', ');
+  const exprs = parquetExprs(columns);
   const inserted = await db.value<bigint>(
     `INSERT INTO flow_records (file_id, ${targets}) SELECT ${fileId}, ${exprs} FROM read_parquet(${lit(path)}, binary_as_string = true)`,
   );

@@ -1,0 +1,110 @@
+/**
+ * End to end through the CLI against the local AWS endpoint serving the sample estate: a real
+ * `flowlens enrich --profile … --role … --accounts … --regions …` process, real credential files in a
+ * temporary HOME, the SDK speaking the wire protocols; the enrichment must equal the estate's truth.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Db, lit } from '../../src/core/store/db';
+import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
+import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+
+const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
+const START = '2026-09-29T00:00:00Z';
+let dir: string;
+let home: TempHome;
+let ep: AwsEndpoint;
+let manifest: SampleManifest;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-aws-cli-'));
+  manifest = await writeSampleEstate(join(dir, 'estate'), { seed: 5, days: 1, start: START, scale: 0.3 });
+  home = makeTempHome();
+  ep = await startAwsEndpoint({
+    estateDir: join(dir, 'estate'),
+    users: [BASE_USER],
+    roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }],
+    pageSize: 50,
+  });
+});
+
+after(async () => {
+  await ep?.close();
+  home?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: {
+        ...process.env, HOME: home.dir, AWS_CONFIG_FILE: home.configFile, AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
+        AWS_ENDPOINT_URL: ep.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function allFiles(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(d, e.name)) : [join(d, e.name)]));
+}
+
+test('flowlens enrich --profile --role --accounts --regions equals the sample estate truth', async () => {
+  const db = join(dir, 'aws.duckdb');
+  const r = await run(['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', '--external-id', EXTERNAL_ID,
+    '--accounts', manifest.accounts.join(','), '--regions', manifest.regions.join(','),
+    '--since', START, '--until', '2026-09-30T00:00:00Z', '--dump-dir', join(dir, 'dumps'), '--db', db, '--quiet']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /conversations/);
+
+  const d = await Db.open(db, { readOnly: true });
+  try {
+    await d.exec(`CREATE TEMP TABLE truth AS SELECT * FROM read_json(${lit(join(manifest.truthDir, 'conversations.jsonl'))}, format = 'newline_delimited')`);
+    const [c] = await d.json<{ truth: number; matched: number; extra: number; wrong: number }>(`
+      SELECT count(t.start) AS truth,
+             count(*) FILTER (WHERE t.start IS NOT NULL AND c.start IS NOT NULL) AS matched,
+             count(*) FILTER (WHERE t.start IS NULL) AS extra,
+             count(*) FILTER (WHERE t.start IS NOT NULL AND c.start IS NOT NULL AND (
+               t.client.arn IS DISTINCT FROM c.client_arn OR t.server.arn IS DISTINCT FROM c.server_arn
+               OR t.client.type IS DISTINCT FROM c.client_type OR t.server.type IS DISTINCT FROM c.server_type
+               OR t.client.az IS DISTINCT FROM c.client_az OR t.server.az IS DISTINCT FROM c.server_az
+               OR t.uploaded <> c.uploaded OR t.downloaded <> c.downloaded OR t.egressPath <> c.egress_path)) AS wrong
+      FROM truth t FULL OUTER JOIN conversations c
+        ON c.protocol = t.protocol AND c.client_addr = t.client.addr AND c.client_port = t.client.port
+       AND c.server_addr = t.server.addr AND c.server_port = t.server.port AND c.start // 60 * 60 = t.start`);
+    assert.ok(c.truth > 100, JSON.stringify(c));
+    if (c.wrong > 0) {
+      const ex = await d.json(`SELECT t.client.arn AS tca, c.client_arn, t.server.arn AS tsa, c.server_arn, t.client.type AS tct, c.client_type,
+          t.server.type AS tst, c.server_type, t.client.az AS tcz, c.client_az, t.server.az AS tsz, c.server_az, t.uploaded, c.uploaded AS cu,
+          t.downloaded, c.downloaded AS cd, t.egressPath, c.egress_path
+        FROM truth t JOIN conversations c
+          ON c.protocol = t.protocol AND c.client_addr = t.client.addr AND c.client_port = t.client.port
+         AND c.server_addr = t.server.addr AND c.server_port = t.server.port AND c.start // 60 * 60 = t.start
+        WHERE t.client.arn IS DISTINCT FROM c.client_arn OR t.server.arn IS DISTINCT FROM c.server_arn
+               OR t.client.type IS DISTINCT FROM c.client_type OR t.server.type IS DISTINCT FROM c.server_type
+               OR t.client.az IS DISTINCT FROM c.client_az OR t.server.az IS DISTINCT FROM c.server_az
+               OR t.uploaded <> c.uploaded OR t.downloaded <> c.downloaded OR t.egressPath <> c.egress_path LIMIT 3`);
+      assert.fail(`${c.wrong} conversations differ from the truth, e.g. ${JSON.stringify(ex)}`);
+    }
+    assert.deepEqual(c, { truth: c.truth, matched: c.truth, extra: 0, wrong: 0 });
+  } finally {
+    d.close();
+  }
+
+  // Nothing the run wrote holds a key: the dataset, its WAL, the dumps.
+  const produced = [db, ...allFiles(join(dir, 'dumps'))].filter((f) => { try { return statSync(f).isFile(); } catch { return false; } });
+  for (const f of produced) {
+    const text = readFileSync(f).toString('latin1');
+    for (const secret of home.secrets) assert.ok(!text.includes(secret), `${f} holds a secret`);
+  }
+});
