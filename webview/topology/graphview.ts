@@ -34,7 +34,6 @@ export class GraphView {
   private paintedTransform: ZoomTransform = zoomIdentity;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private frame = 0;
-  private interacting = false;
   private svgKey = '';
   /** Frames painted and the time of the last full paint (the benchmark reads them). */
   painted = 0;
@@ -56,7 +55,7 @@ export class GraphView {
       .on('zoom', (ev: { transform: ZoomTransform; sourceEvent?: Event | null }) => {
         this.transform = ev.transform;
         this.handlers.onZoom({ x: ev.transform.x, y: ev.transform.y, k: ev.transform.k }, !!ev.sourceEvent);
-        this.onTransform();
+        this.onTransform(!!ev.sourceEvent);
       })
       .on('end', () => this.gesture(false));
     select(host).call(this.zoomer).on('dblclick.zoom', null);
@@ -66,7 +65,6 @@ export class GraphView {
   }
 
   private gesture(active: boolean): void {
-    this.interacting = active;
     this.handlers.onInteracting(active);
     const s = this.scene;
     if (!active) this.scheduleCrisp(s && s.edges.length + s.nodes.length > 4000 ? 400 : 0);
@@ -164,7 +162,7 @@ export class GraphView {
     });
   }
 
-  private onTransform(): void {
+  private onTransform(byUser: boolean): void {
     if (this.mode === 'svg') {
       this.root.setAttribute('transform', this.transform.toString());
       this.painted++;
@@ -173,7 +171,8 @@ export class GraphView {
     const s = this.scene;
     const t = this.transform;
     const big = !!s && s.edges.length + s.nodes.length > 4000;
-    if (big && this.interacting) {
+    // (by input event rather than between d3's start/end: overlapping wheel and drag gestures end early)
+    if (big && byUser) {
       // move the last picture on the compositor; repaint crisp when the gesture pauses
       const p = this.paintedTransform;
       const r = t.k / p.k;

@@ -174,7 +174,10 @@ const graphView = new GraphView(mapHost, () => theme, {
   onEdge: (id) => selectEdge(id),
   onBackground: () => clearSelection(),
   onZoom: (t, byUser) => {
-    if (byUser) autoFit = false;
+    if (byUser) {
+      autoFit = false;
+      lastGesture = performance.now();
+    }
     state.zoom = t;
     saveState();
   },
