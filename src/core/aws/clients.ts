@@ -59,7 +59,9 @@ export function configuredEndpoint(service: ServiceId, s: AwsSettings): string |
   );
 }
 
-function readCa(s: AwsSettings): string[] | undefined {
+/** The trusted CAs for AWS requests: Node's roots plus the CA bundle (caBundle, AWS_CA_BUNDLE or the profile's
+ * ca_bundle) and NODE_EXTRA_CA_CERTS; undefined when none is configured (Node's defaults apply). */
+export function readCa(s: AwsSettings): string[] | undefined {
   const env = s.env ?? process.env;
   const files = [s.caBundle ?? env.AWS_CA_BUNDLE ?? s.profileSettings?.ca_bundle, env.NODE_EXTRA_CA_CERTS].filter(
     (x): x is string => !!x,
@@ -89,6 +91,31 @@ export function proxyFor(host: string, s: AwsSettings): string | undefined {
   return noProxy(host, env) ? undefined : proxy;
 }
 
+type AgentConnectOpts = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/**
+ * An agent that tunnels through `proxy` with CONNECT. https-proxy-agent gives its constructor options to the
+ * connection to the proxy only; the TLS session with the endpoint inside the tunnel is built from the request's
+ * options, so a custom CA has to be added there or it is ignored behind a proxy.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    private readonly targetCa: string[] | undefined,
+    opts: { keepAlive?: boolean; maxSockets?: number; ca?: string[] },
+  ) {
+    super(proxy, opts);
+  }
+  override connect(req: http.ClientRequest, opts: AgentConnectOpts) {
+    return super.connect(req, this.targetCa && opts.secureEndpoint ? ({ ...opts, ca: this.targetCa } as AgentConnectOpts) : opts);
+  }
+}
+
+/** An agent for requests through `proxy`, trusting `ca` both for an https:// proxy and for the endpoint behind it. */
+export function proxyAgent(proxy: string, ca: string[] | undefined, opts: { keepAlive?: boolean; maxSockets?: number } = {}): HttpsProxyAgent<string> {
+  return new TunnelAgent(proxy, ca, { ...opts, ...(ca ? { ca } : {}) });
+}
+
 /** A fresh HTTP handler for one client (a client's destroy() also closes its agents). */
 export function httpHandler(service: ServiceId, region: string, s: AwsSettings): NodeHttpHandler {
   const ca = readCa(s);
@@ -99,7 +126,7 @@ export function httpHandler(service: ServiceId, region: string, s: AwsSettings):
   let httpsAgent: https.Agent;
   let httpAgent: http.Agent;
   if (proxy) {
-    const agent = new HttpsProxyAgent(proxy, agentOptions);
+    const agent = proxyAgent(proxy, ca, { keepAlive: true, maxSockets: 50 });
     httpsAgent = agent as unknown as https.Agent;
     httpAgent = agent as unknown as http.Agent;
   } else {

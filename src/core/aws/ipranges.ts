@@ -7,9 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { dirname } from 'node:path';
-import { rootCertificates } from 'node:tls';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { proxyFor, type AwsSettings } from './clients';
+import { proxyAgent, proxyFor, readCa, type AwsSettings } from './clients';
 
 export const IP_RANGES_URL = 'https://ip-ranges.amazonaws.com/ip-ranges.json';
 
@@ -32,11 +30,10 @@ function cachedToken(path: string): string | undefined {
 
 function get(url: string, s: AwsSettings, signal?: AbortSignal): Promise<{ status: number; body: Buffer }> {
   const u = new URL(url);
-  const env = s.env ?? process.env;
-  const caFile = s.caBundle ?? env.AWS_CA_BUNDLE;
-  const ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;
+  // The SDK clients' CA settings (caBundle, AWS_CA_BUNDLE, the profile's ca_bundle, NODE_EXTRA_CA_CERTS) and proxy.
+  const ca = readCa(s);
   const proxy = proxyFor(u.hostname, s);
-  const agent = proxy ? new HttpsProxyAgent(proxy, ca ? { ca } : {}) : undefined;
+  const agent = proxy ? proxyAgent(proxy, ca) : undefined;
   const mod = u.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
     const req = mod.get(url, { ...(agent ? { agent } : {}), ...(ca && !agent ? { ca } : {}), timeout: 30_000, ...(signal ? { signal } : {}) }, (res) => {
