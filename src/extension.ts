@@ -13,6 +13,7 @@ import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } fr
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
 import { runEnrichPlan } from './host/enrichRun';
+import { discoverAllChoice } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 
@@ -117,7 +118,8 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const wizard = new EnrichWizard(
         {
           listProfiles,
-          discoverFlowLogs: async () => ({ flowLogs: [], problems: ['flow-log discovery is not wired into this build yet: choose "Another source…"'] }),
+          // Discovery runs inside the worker's acquire (DescribeFlowLogs per account and region); the step offers it as one choice.
+          discoverFlowLogs: async (q) => ({ flowLogs: [discoverAllChoice(q)], problems: [] }),
           listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? `${d.info.conversations} conversations` : undefined })),
           regions: undefined,
         },

@@ -6,7 +6,10 @@
 import { statSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
+  isAbortable,
+  isMfaReply,
   isWorkerRequest,
+  type AcquireResult,
   type DatasetInfo,
   type EnrichResult,
   type Json,
@@ -196,6 +199,109 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
   }
 }
 
+/** MFA questions waiting for the host's answer, by `${request id}:${ask}`. */
+const mfaWaiting = new Map<string, { resolve: (code: string) => void; reject: (err: Error) => void; requestId: number }>();
+let nextAsk = 1;
+
+/** Asks the host for an MFA code; rejects when the host declines or the request is cancelled. */
+function askMfa(id: number, serial: string, signal: AbortSignal): Promise<string> {
+  if (signal.aborted) return Promise.reject(new Error('cancelled'));
+  const ask = nextAsk++;
+  const key = `${id}:${ask}`;
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = () => {
+      mfaWaiting.delete(key);
+      reject(new Error('cancelled while waiting for the MFA code'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    mfaWaiting.set(key, {
+      requestId: id,
+      resolve: (code) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(code);
+      },
+      reject: (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    });
+    send({ kind: 'mfa', id, ask, serial });
+  });
+}
+
+const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+/** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
+function slim(summary: AcquireResult['summary']): AcquireResult['summary'] {
+  return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
+}
+
+async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Promise<AcquireResult> {
+  const d = requireDb();
+  if (!Array.isArray(p.regions) || p.regions.length === 0) throw badRequest('name at least one region');
+  if (typeof p.since !== 'string' || !p.since) throw badRequest('since is required (an ISO time or 24h, 7d)');
+  // The AWS SDK loads only when AWS is used.
+  const { acquire, formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
+  const { rebuild } = require('../core/enrich/rebuild') as typeof import('../core/enrich/rebuild');
+  const controller = new AbortController();
+  const entry = {
+    cancel: () => {
+      controller.abort();
+      d.interrupt();
+    },
+    cancelled: false,
+  };
+  running.set(id, entry);
+  const mfaCodes = new Map<string, Promise<string>>();
+  const progress = (pr: { phase: string; message: string; done?: number; total?: number }) => send({ kind: 'progress', id, progress: { ...pr } });
+  try {
+    const summary = await acquire(d, {
+      ...(p.profile ? { profile: p.profile } : {}),
+      ...(p.role ? { role: p.role } : {}),
+      ...(p.externalId ? { externalId: p.externalId } : {}),
+      ...(p.accounts?.length ? { accounts: p.accounts } : {}),
+      regions: p.regions,
+      since: p.since,
+      ...(p.until ? { until: p.until } : {}),
+      ...(p.sources?.length ? { sources: p.sources } : {}),
+      inventory: p.inventory !== false,
+      ipRanges: p.ipRanges === true,
+      ...(p.dumpDir ? { dumpDir: p.dumpDir } : {}),
+      ...(positive(p.limits?.cloudTrailPerSecond) ? { cloudTrailPerSecond: p.limits!.cloudTrailPerSecond } : {}),
+      ...(positive(p.limits?.logsPerSecond) ? { logsPerSecond: p.limits!.logsPerSecond } : {}),
+      ...(positive(p.limits?.concurrency) ? { concurrency: Math.floor(p.limits!.concurrency!) } : {}),
+      // One question per serial and run: the engine's providers may ask again for every client they build
+      // (see the report), and the same code serves the whole run.
+      mfaCodeProvider: (serial) => {
+        let code = mfaCodes.get(serial);
+        if (!code) {
+          code = askMfa(id, serial, controller.signal);
+          mfaCodes.set(serial, code);
+        }
+        return code;
+      },
+      signal: controller.signal,
+      onProgress: progress,
+    });
+    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
+    const text = formatAcquireSummary(summary);
+    if (summary.accounts.length === 0) {
+      // Nothing could be signed in to: say why (credentials, MFA, SSO), in the engine's redacted words.
+      const why = summary.issues.map((i) => i.message).join('; ') || 'no account could be read';
+      throw Object.assign(new Error(`could not sign in to any account: ${why}`), { code: 'failed' as const });
+    }
+    const conversations = await rebuild(d, { signal: controller.signal, onProgress: progress });
+    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
+    return { summary: slim(summary), text, conversations };
+  } catch (err) {
+    if (entry.cancelled) throw Object.assign(new Error(`reading from AWS cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
+    throw err;
+  } finally {
+    running.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+  }
+}
+
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
   closeDb();
   db = await openDataset(p.path, { readOnly: p.readOnly, memoryLimit: p.memoryLimit });
@@ -231,7 +337,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
   const run = async (): Promise<unknown> => {
     queued.delete(req.id);
     if (cancelledBeforeStart.delete(req.id)) {
-      throw Object.assign(new Error('cancelled before it started'), { code: req.method === 'enrich' ? ('cancelled' as const) : ('interrupted' as const) });
+      throw Object.assign(new Error('cancelled before it started'), { code: isAbortable(req.method) ? ('cancelled' as const) : ('interrupted' as const) });
     }
     switch (req.method) {
       case 'open':
@@ -242,6 +348,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         return info();
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
+      case 'acquire':
+        return acquireRun(req.id, req.params as WorkerMethods['acquire']['params']);
       case 'close':
         return { closed: closeDb() };
       default:
@@ -255,6 +363,15 @@ async function handle(req: WorkerRequest): Promise<unknown> {
 }
 
 process.on('message', (msg: unknown) => {
+  if (isMfaReply(msg)) {
+    const key = `${msg.id}:${msg.ask}`;
+    const w = mfaWaiting.get(key);
+    if (!w) return;
+    mfaWaiting.delete(key);
+    if ('code' in msg) w.resolve(msg.code);
+    else w.reject(new Error('no MFA code was entered'));
+    return;
+  }
   if (!isWorkerRequest(msg)) {
     const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
     send({ kind: 'reply', id, ok: false, error: { message: 'malformed request', code: 'bad-request' } });

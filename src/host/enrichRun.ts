@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { EnrichPlan } from './enrichWizard';
-import type { EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { AcquireResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import { acquireNotification, acquireRequestFor, perAccountLines, ssoLoginHint } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
 
@@ -14,20 +15,33 @@ export interface EnrichOutcome {
   path: string;
   status: 'done' | 'cancelled' | 'failed';
   result?: EnrichResult;
+  /** The AWS path's result (acquire, then the rebuild). */
+  acquired?: AcquireResult;
   error?: string;
 }
 
-function requestFor(plan: EnrichPlan): EnrichRequest {
+function requestFor(plan: Exclude<EnrichPlan, { source: 'aws' }>): EnrichRequest {
   switch (plan.source) {
     case 'sample':
       return { sample: sampleOption() };
     case 'folder':
       return { flowLogs: [plan.folder], inventory: plan.folder };
-    case 'aws':
-      throw new Error(
-        'fetching from AWS is not wired into this build yet: use a folder of downloaded flow logs and inventory, or the sample estate',
-      );
   }
+}
+
+/** Asks for an MFA code in the editor: masked, kept open when focus moves, never logged. */
+async function askMfaCode(serial: string, token: vscode.CancellationToken): Promise<string | undefined> {
+  const code = await vscode.window.showInputBox(
+    {
+      title: 'Flowlens: MFA code',
+      prompt: `MFA code for ${serial}`,
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (/^\d{6}$/.test(v.trim()) ? undefined : 'an MFA code is 6 digits'),
+    },
+    token,
+  );
+  return code?.trim() || undefined;
 }
 
 /**
@@ -64,19 +78,28 @@ export async function runEnrichPlan(
         ac.abort();
       });
       try {
-        const req = requestFor(plan);
         await datasets.open(path);
         let last = 0;
-        const result = await worker().request('enrich', req, {
-          signal: ac.signal,
-          onProgress: (p) => {
-            const pct = p.total ? Math.floor(((p.done ?? 0) / p.total) * 100) : undefined;
-            const increment = pct !== undefined && pct > last ? pct - last : undefined;
-            if (pct !== undefined) last = Math.max(last, pct);
-            progress.report({ message: `${p.phase}: ${p.message}`, increment });
-            out.appendLine(`  ${p.phase}: ${p.message}`);
-          },
-        });
+        const onProgress = (p: { phase: string; message: string; done?: number; total?: number }) => {
+          const pct = p.total ? Math.floor(((p.done ?? 0) / p.total) * 100) : undefined;
+          const increment = pct !== undefined && pct > last ? pct - last : undefined;
+          if (pct !== undefined) last = Math.max(last, pct);
+          progress.report({ message: `${p.phase}: ${p.message}`, increment });
+          out.appendLine(`  ${p.phase}: ${p.message}`);
+        };
+        if (plan.source === 'aws') {
+          const req = acquireRequestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false) });
+          const acquired = await worker().request('acquire', req, {
+            signal: ac.signal,
+            onProgress,
+            onMfa: (serial) => {
+              out.appendLine(`  asking for the MFA code of ${serial}`);
+              return askMfaCode(serial, token);
+            },
+          });
+          return { path, status: 'done', acquired };
+        }
+        const result = await worker().request('enrich', requestFor(plan), { signal: ac.signal, onProgress });
         return { path, status: 'done', result };
       } catch (err) {
         const cancelled = ac.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled');
@@ -97,6 +120,17 @@ export async function runEnrichPlan(
 }
 
 function report(o: EnrichOutcome, out: vscode.OutputChannel): void {
+  if (o.status === 'done' && o.acquired) {
+    const r = o.acquired;
+    for (const line of r.text.split('\n')) out.appendLine(`  ${line}`);
+    for (const line of perAccountLines(r)) out.appendLine(line);
+    out.appendLine(`  ${r.conversations} conversations after the rebuild`);
+    const sso = ssoLoginHint(r);
+    if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, 'Show details').then((c) => c && out.show());
+    const n = acquireNotification(r);
+    void (n.warn ? vscode.window.showWarningMessage(n.text, 'Show details') : vscode.window.showInformationMessage(n.text, 'Show details')).then((c) => c && out.show());
+    return;
+  }
   if (o.status === 'done' && o.result) {
     const r = o.result;
     for (const f of r.files) out.appendLine(`  ${f.status}: ${f.name} (${f.records} records${f.badLines ? `, ${f.badLines} bad lines` : ''})${f.error ? ` — ${f.error}` : ''}`);

@@ -5,7 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
+  isAbortable,
   isWorkerMessage,
+  type WorkerMfaReply,
   type EnrichProgress,
   type WorkerError,
   type WorkerMethod,
@@ -36,12 +38,18 @@ export class WorkerCrashedError extends Error {
 export interface RequestOptions {
   signal?: AbortSignal;
   onProgress?: (p: EnrichProgress) => void;
+  /**
+   * Asked when the request needs an MFA code (acquire): resolves to the code, or undefined when the user
+   * declines. Without it the child is told no code is available.
+   */
+  onMfa?: (serial: string) => Promise<string | undefined>;
 }
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   onProgress?: (p: EnrichProgress) => void;
+  onMfa?: (serial: string) => Promise<string | undefined>;
 }
 
 export interface WorkerClientOptions {
@@ -84,7 +92,7 @@ export class WorkerClient {
   ): Promise<WorkerMethods[M]['result']> {
     if (this.disposed) throw new Error('the DuckDB worker was disposed');
     if (opts.signal?.aborted) {
-      throw new WorkerRequestError('cancelled before it started', method === 'enrich' ? 'cancelled' : 'interrupted');
+      throw new WorkerRequestError('cancelled before it started', isAbortable(method) ? 'cancelled' : 'interrupted');
     }
     const fresh = !this.child;
     const child = await this.ensureChild();
@@ -105,7 +113,7 @@ export class WorkerClient {
     const id = this.nextId++;
     const msg: WorkerRequest<M> = { kind: 'request', id, method, params };
     if (opts.signal?.aborted) {
-      return Promise.reject(new WorkerRequestError('cancelled before it started', method === 'enrich' ? 'cancelled' : 'interrupted'));
+      return Promise.reject(new WorkerRequestError('cancelled before it started', isAbortable(method) ? 'cancelled' : 'interrupted'));
     }
     return new Promise<unknown>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
@@ -122,6 +130,7 @@ export class WorkerClient {
           reject(e);
         },
         onProgress: opts.onProgress,
+        onMfa: opts.onMfa,
       });
       if (opts.signal) {
         onAbort = () => {
@@ -139,6 +148,21 @@ export class WorkerClient {
         }
       });
     });
+  }
+
+  /** Asks the request's MFA callback and sends the answer (or a refusal) back to the child; never logs the code. */
+  private answerMfa(child: ChildProcess, p: Pending, id: number, ask: number, serial: string): void {
+    const reply = (r: WorkerMfaReply) => {
+      if (this.child === child && child.connected && this.pending.has(id)) child.send(r);
+    };
+    if (!p.onMfa) {
+      reply({ kind: 'mfaReply', id, ask, cancelled: true });
+      return;
+    }
+    p.onMfa(serial).then(
+      (code) => reply(code ? { kind: 'mfaReply', id, ask, code } : { kind: 'mfaReply', id, ask, cancelled: true }),
+      () => reply({ kind: 'mfaReply', id, ask, cancelled: true }),
+    );
   }
 
   private ensureChild(): Promise<ChildProcess> {
@@ -171,6 +195,10 @@ export class WorkerClient {
         if (!p) return;
         if (msg.kind === 'progress') {
           p.onProgress?.(msg.progress);
+          return;
+        }
+        if (msg.kind === 'mfa') {
+          this.answerMfa(child, p, msg.id, msg.ask, msg.serial);
           return;
         }
         this.pending.delete(msg.id);

@@ -7,7 +7,13 @@
  * notifications `{ kind: 'progress', id, progress }` for long requests, and once at start `{ kind: 'ready' }`.
  * A request is cancelled with the `cancel` method naming its id: a query is interrupted (DuckDB's
  * interrupt), an enrichment is aborted through its AbortSignal; the cancelled request still gets exactly one reply.
+ *
+ * `acquire` (reading from AWS) can need an MFA code: the child then asks the host `{ kind: 'mfa', id, ask, serial }`
+ * (id = the acquire request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
+ * The code only travels over the IPC channel; neither side logs it.
  */
+
+import type { AcquireSummary } from '../core/aws/acquire';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -71,6 +77,38 @@ export interface EnrichResult {
   inventoryWarnings: string[];
 }
 
+/** The wizard's AWS plan as the child reads it (acquire() then rebuild() on the open dataset). */
+export interface AcquireRequest {
+  profile?: string;
+  /** Role assumed in each of `accounts`. */
+  role?: string;
+  externalId?: string;
+  accounts?: string[];
+  regions: string[];
+  /** ISO times, or a duration back from now (24h, 7d). */
+  since: string;
+  until?: string;
+  /** Named sources (logs:<group>, s3://bucket/prefix, athena:db.table) instead of discovery. */
+  sources?: string[];
+  /** Consent to download AWS's ip-ranges.json (default false). */
+  ipRanges?: boolean;
+  /** Collect and load inventory (default true). */
+  inventory?: boolean;
+  /** Where the inventory responses go (default `<dataset>.aws/`). */
+  dumpDir?: string;
+  /** Rate and parallelism limits (defaults: AWS's CloudTrail limit of 2/s, 5 FilterLogEvents/s, 4 units). */
+  limits?: { cloudTrailPerSecond?: number; logsPerSecond?: number; concurrency?: number };
+}
+
+export interface AcquireResult {
+  /** Per-source reports keep only the files that failed or had bad lines. */
+  summary: AcquireSummary;
+  /** formatAcquireSummary(summary): secrets redacted. */
+  text: string;
+  /** Conversations in the dataset after the rebuild. */
+  conversations: number;
+}
+
 /** Every method: its parameters and its result. */
 export interface WorkerMethods {
   /** Opens (creating when needed) a dataset; closes the one open before. */
@@ -78,6 +116,8 @@ export interface WorkerMethods {
   query: { params: { sql: string; params?: WireParam[]; rowCap: number }; result: QueryResult };
   info: { params: Record<string, never>; result: DatasetInfo };
   enrich: { params: EnrichRequest; result: EnrichResult };
+  /** Reads flow logs and inventory from AWS into the open dataset, then rebuilds the conversations. */
+  acquire: { params: AcquireRequest; result: AcquireResult };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: { params: { target: number }; result: { cancelled: boolean } };
   /** Closes the open dataset (releasing its file lock). */
@@ -87,7 +127,12 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'acquire', 'cancel', 'close', 'crash'];
+
+/** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
+export function isAbortable(method: WorkerMethod): boolean {
+  return method === 'enrich' || method === 'acquire';
+}
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
   kind: 'request';
@@ -117,7 +162,20 @@ export interface WorkerReady {
   pid: number;
 }
 
-export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady;
+/** Child -> host: the running request `id` needs an MFA code for `serial`; `ask` numbers the question. */
+export interface WorkerMfaAsk {
+  kind: 'mfa';
+  id: number;
+  ask: number;
+  serial: string;
+}
+
+/** Host -> child: the answer to an MFA question. */
+export type WorkerMfaReply =
+  | { kind: 'mfaReply'; id: number; ask: number; code: string }
+  | { kind: 'mfaReply'; id: number; ask: number; cancelled: true };
+
+export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -140,9 +198,21 @@ export function isWorkerMessage(x: unknown): x is WorkerMessage {
   if (!isObject(x)) return false;
   if (x.kind === 'ready') return typeof x.pid === 'number';
   if (x.kind === 'progress') return typeof x.id === 'number' && isObject(x.progress);
+  if (x.kind === 'mfa') return typeof x.id === 'number' && typeof x.ask === 'number' && typeof x.serial === 'string';
   if (x.kind === 'reply') {
     if (typeof x.id !== 'number' || typeof x.ok !== 'boolean') return false;
     return x.ok ? 'result' in x : isObject(x.error) && typeof x.error.message === 'string';
   }
   return false;
+}
+
+/** Runtime guard for an MFA answer the child receives. */
+export function isMfaReply(x: unknown): x is WorkerMfaReply {
+  return (
+    isObject(x) &&
+    x.kind === 'mfaReply' &&
+    typeof x.id === 'number' &&
+    typeof x.ask === 'number' &&
+    (typeof x.code === 'string' || x.cancelled === true)
+  );
 }

@@ -1,0 +1,105 @@
+/**
+ * The AWS path of the enrich wizard without 'vscode': the plan as the worker's `acquire` request, the
+ * per-account summary written to the output channel, and the notification text. Tested with node --test.
+ */
+import type { DiscoveredFlowLog, EnrichPlan, FlowLogLocation } from './enrichWizard';
+import type { AcquireRequest, AcquireResult } from '../protocol/worker';
+
+/** The pseudo flow log offered by the wizard's flow-logs step: "every flow log acquire discovers". */
+export const DISCOVER_ALL_ID = 'discover-all';
+
+export function discoverAllChoice(q: { profile: string; accounts?: string[]; regions: string[] }): DiscoveredFlowLog {
+  return {
+    id: DISCOVER_ALL_ID,
+    accountId: q.accounts?.length ? q.accounts.join(', ') : `the account of ${q.profile}`,
+    region: q.regions.join(', '),
+    destinationType: 'discovered while reading',
+    destination: 'Every flow log (S3 or CloudWatch Logs) that DescribeFlowLogs lists in these accounts and regions',
+    format: 'default',
+  };
+}
+
+/** A typed location as the engine's source spec: logs:<group>, s3://bucket/prefix, athena:db.table. */
+export function locationSpec(l: FlowLogLocation): string {
+  switch (l.kind) {
+    case 'cloudwatch':
+      return `logs:${l.logGroup}`;
+    case 's3':
+      return `s3://${l.bucket}/${l.prefix}`;
+    case 'athena':
+      return `athena:${l.database}.${l.table}`;
+  }
+}
+
+/** A discovered flow log as a source spec, when its destination can be read back. */
+function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
+  if (f.id === DISCOVER_ALL_ID) return undefined;
+  if (f.destinationType === 's3') return f.destination.startsWith('s3://') ? f.destination : `s3://${f.destination.replace(/^arn:aws[a-z-]*:s3:::/, '')}`;
+  if (f.destinationType === 'cloud-watch-logs') return `logs:${f.destination.replace(/^arn:aws[a-z-]*:logs:[^:]+:\d{12}:log-group:([^:]+)(?::\*)?$/, '$1')}`;
+  return undefined;
+}
+
+/**
+ * The worker request for an AWS plan. Named sources (a typed location, chosen discovered flow logs) replace
+ * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
+ */
+export function acquireRequestFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AcquireRequest {
+  const sources = [...plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x), ...(plan.location ? [locationSpec(plan.location)] : [])];
+  return {
+    profile: plan.profile,
+    ...(plan.role ? { role: plan.role.name, accounts: plan.role.accounts, ...(plan.role.externalId ? { externalId: plan.role.externalId } : {}) } : {}),
+    regions: plan.regions,
+    since: plan.window.from.toISOString(),
+    until: plan.window.to.toISOString(),
+    ...(sources.length ? { sources: [...new Set(sources)] } : {}),
+    ipRanges: o.ipRanges === true,
+  };
+}
+
+/** One line per account and region: sources read, objects fetched / skipped / failed, records; then every issue. */
+export function perAccountLines(r: AcquireResult): string[] {
+  const s = r.summary;
+  const by = new Map<string, { sources: number; fetched: number; skipped: number; failed: number; records: number }>();
+  for (const src of s.sources) {
+    const key = `${src.account} ${src.region}`;
+    const e = by.get(key) ?? { sources: 0, fetched: 0, skipped: 0, failed: 0, records: 0 };
+    e.sources++;
+    e.fetched += src.fetched;
+    e.skipped += src.skipped;
+    e.failed += src.failed;
+    e.records += src.records;
+    by.set(key, e);
+  }
+  const lines: string[] = [];
+  for (const account of s.accounts.length ? s.accounts : ['(no account)']) {
+    const rows = [...by.entries()].filter(([k]) => k.startsWith(`${account} `));
+    if (rows.length === 0) {
+      lines.push(`  account ${account}: no flow-log source read`);
+      continue;
+    }
+    for (const [k, e] of rows) {
+      lines.push(`  account ${k.replace(' ', ', region ')}: ${e.sources} source(s), ${e.fetched} fetched, ${e.skipped} skipped, ${e.failed} failed, ${e.records} records`);
+    }
+  }
+  for (const [k, e] of by) {
+    if (!s.accounts.some((a) => k.startsWith(`${a} `))) lines.push(`  account ${k.replace(' ', ', region ')}: ${e.sources} source(s), ${e.fetched} fetched, ${e.skipped} skipped, ${e.failed} failed, ${e.records} records`);
+  }
+  return lines;
+}
+
+/** The engine's message telling the user to run `aws sso login --profile X`, when there is one. */
+export function ssoLoginHint(r: AcquireResult | undefined, error?: string): string | undefined {
+  const texts = [...(r?.summary.issues.map((i) => i.message) ?? []), ...(error ? [error] : [])];
+  return texts.find((t) => /aws sso login --profile/.test(t));
+}
+
+export function acquireNotification(r: AcquireResult): { text: string; warn: boolean } {
+  const s = r.summary;
+  const text =
+    `Flowlens: read ${s.accounts.length} account(s) × ${s.regions.length} region(s): ` +
+    `${s.fetched} fetched, ${s.skipped} skipped, ${s.failed} failed; ` +
+    `${s.records.toLocaleString('en-US')} records, ${r.conversations.toLocaleString('en-US')} conversations` +
+    (s.issues.length ? ` (${s.issues.length} issue(s))` : '') +
+    '.';
+  return { text, warn: s.failed > 0 || s.issues.length > 0 };
+}

@@ -1,0 +1,227 @@
+/**
+ * The extension's AWS path without VS Code: the real DuckDB child process (WorkerClient) runs `acquire` against the
+ * local AWS endpoint serving a small estate, with real credential files in a temporary HOME. MFA codes travel
+ * worker -> host -> worker over the IPC channel; cancelling leaves the dataset readable.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
+import { perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
+import type { AcquireRequest } from '../../src/protocol/worker';
+import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { A, B, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
+import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+
+const workerPath = join(__dirname, '../../src/host/duckdbWorker.js');
+
+let home: TempHome;
+let estate: string;
+let work: string;
+let ep: AwsEndpoint;
+
+before(async () => {
+  home = makeTempHome(['[profile mfa-a]', `role_arn = arn:aws:iam::${A}:role/MfaAdmin`, 'source_profile = base', `mfa_serial = ${MFA_SERIAL}`, ''].join('\n'));
+  estate = mkdtempSync(join(tmpdir(), 'flowlens-host-estate-'));
+  work = mkdtempSync(join(tmpdir(), 'flowlens-host-acq-'));
+  writeMiniEstate(estate);
+  ep = await startAwsEndpoint({
+    estateDir: estate,
+    users: [BASE_USER],
+    roles: [
+      { name: 'FlowLogIntrospector', externalId: EXTERNAL_ID },
+      { name: 'MfaAdmin', mfaSerial: MFA_SERIAL, mfaCode: MFA_CODE },
+    ],
+    pageSize: 50,
+  });
+});
+
+after(async () => {
+  await ep?.close();
+  home?.cleanup();
+  for (const d of [estate, work]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+function client(log?: string[]): WorkerClient {
+  return new WorkerClient({
+    workerPath,
+    log: (l) => log?.push(l),
+    env: {
+      HOME: home.dir,
+      AWS_CONFIG_FILE: home.configFile,
+      AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
+      AWS_ENDPOINT_URL: ep.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+    },
+  });
+}
+
+const plan = (over: Partial<AcquireRequest>): AcquireRequest => ({
+  profile: 'base',
+  regions: REGIONS,
+  since: WINDOW.since.toISOString(),
+  until: WINDOW.until.toISOString(),
+  ipRanges: false,
+  limits: { cloudTrailPerSecond: 100, logsPerSecond: 100 },
+  ...over,
+});
+
+async function counts(c: WorkerClient) {
+  const r = await c.request('query', {
+    sql: `SELECT (SELECT count(*) FROM conversations) AS conv, (SELECT count(*) FROM flow_records) AS recs,
+                 (SELECT coalesce(sum(records), 0) FROM ingest_files) AS ingested, (SELECT count(*) FROM inv_resources) AS inv`,
+    rowCap: 1,
+  });
+  const [conv, recs, ingested, inv] = r.rows[0]!.map(Number);
+  return { conv: conv!, recs: recs!, ingested: ingested!, inv: inv! };
+}
+
+function allFiles(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(d, e.name)) : [join(d, e.name)]));
+}
+
+test('acquire through the worker: a role in two accounts fills the dataset with conversations, re-running adds nothing', async () => {
+  const c = client();
+  const path = join(work, 'roles.duckdb');
+  try {
+    await c.request('open', { path });
+    const phases = new Set<string>();
+    const r = await c.request(
+      'acquire',
+      plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-roles') }),
+      { onProgress: (p) => phases.add(p.phase), onMfa: async () => assert.fail('no MFA is needed here') },
+    );
+    assert.deepEqual(r.summary.issues, []);
+    assert.deepEqual(r.summary.accounts, [A, B]);
+    assert.ok(r.summary.fetched > 0, r.text);
+    assert.equal(r.summary.failed, 0, r.text);
+    assert.ok(r.conversations > 0);
+    assert.ok(phases.has('inventory') && phases.has('flow-logs'), [...phases].join(','));
+    assert.match(r.text, /flow logs: \d+ fetched/);
+    const lines = perAccountLines(r);
+    for (const a of [A, B]) assert.ok(lines.some((l) => l.includes(`account ${a}, region `)), lines.join('\n'));
+    const n = await counts(c);
+    assert.equal(n.conv, r.conversations);
+    assert.equal(n.recs, r.summary.records);
+    assert.ok(n.inv > 0);
+    const info = await c.request('info', {});
+    assert.deepEqual(info.accounts.filter((x) => x === A || x === B), [A, B]);
+
+    const again = await c.request('acquire', plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-roles') }));
+    assert.equal(again.summary.fetched, 0, again.text);
+    assert.ok(again.summary.skipped > 0);
+    assert.deepEqual(await counts(c), n);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('an MFA-protected role makes the worker ask the host for the code; a wrong code fails without repeating it', async () => {
+  const log: string[] = [];
+  const c = client(log);
+  const path = join(work, 'mfa.duckdb');
+  try {
+    await c.request('open', { path });
+    const wrong = '000000';
+    const asked: string[] = [];
+    await assert.rejects(
+      c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
+        onMfa: async (serial) => {
+          asked.push(serial);
+          return wrong;
+        },
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof WorkerRequestError);
+        assert.equal(err.code, 'failed');
+        assert.match(err.message, /could not sign in to any account: .*(MultiFactorAuthentication|not authorized)/);
+        assert.ok(!err.message.includes(wrong), err.message);
+        return true;
+      },
+    );
+    assert.deepEqual(asked, [MFA_SERIAL]);
+
+    // Declining the prompt is a clear failure too.
+    await assert.rejects(c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), { onMfa: async () => undefined }), /no MFA code was entered/);
+    // Without a way to ask, the worker is told no code is available.
+    await assert.rejects(c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') })), /no MFA code was entered/);
+
+    const ok = await c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
+      onMfa: async (serial) => {
+        asked.push(serial);
+        return MFA_CODE;
+      },
+    });
+    assert.deepEqual(asked, [MFA_SERIAL, MFA_SERIAL]);
+    assert.deepEqual(ok.summary.accounts, [A]);
+    assert.ok(ok.conversations > 0, ok.text);
+    assert.equal((await counts(c)).conv, ok.conversations);
+    assert.ok(!ok.text.includes(MFA_CODE));
+  } finally {
+    await c.dispose();
+  }
+  // Neither the child's stderr nor anything written holds the code or a key.
+  assert.ok(!log.join('\n').includes(MFA_CODE));
+  for (const f of [path, ...allFiles(join(work, 'dump-mfa'))]) {
+    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) continue;
+    const text = readFileSync(f).toString('latin1');
+    for (const secret of home.secrets) assert.ok(!text.includes(secret), `${f} holds a secret`);
+  }
+});
+
+test('an SSO profile without a valid token fails naming `aws sso login --profile sso`', async () => {
+  const c = client();
+  try {
+    await c.request('open', { path: join(work, 'sso.duckdb') });
+    const err = await c.request('acquire', plan({ profile: 'sso', dumpDir: join(work, 'dump-sso') })).then(
+      () => assert.fail('an SSO profile without a token cannot be read'),
+      (e: unknown) => e as Error,
+    );
+    const hint = ssoLoginHint(undefined, err.message);
+    assert.ok(hint, err.message);
+    assert.match(hint, /aws sso login --profile sso/);
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('cancelling acquire mid-way leaves the dataset readable and consistent; a new run completes it', async () => {
+  const c = client();
+  const path = join(work, 'cancel.duckdb');
+  try {
+    await c.request('open', { path });
+    const ac = new AbortController();
+    let flowProgress = 0;
+    const req = plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-cancel') });
+    await assert.rejects(
+      c.request('acquire', req, {
+        signal: ac.signal,
+        onProgress: (p) => {
+          // Cancel once flow logs are being read: inventory is in, some objects may be.
+          if (p.phase === 'flow-logs' && ++flowProgress === 2) ac.abort();
+        },
+      }),
+      (err: unknown) => err instanceof WorkerRequestError && err.code === 'cancelled',
+    );
+    assert.ok(flowProgress >= 2);
+    const n = await counts(c);
+    assert.equal(n.recs, n.ingested, 'every stored record belongs to a fully ingested file');
+    const info = await c.request('info', {});
+    assert.equal(info.path, path);
+
+    const full = await c.request('acquire', req);
+    assert.equal(full.summary.failed, 0, full.text);
+    const m = await counts(c);
+    assert.equal(m.recs, m.ingested);
+    assert.ok(m.conv > 0 && m.conv === full.conversations);
+    assert.ok(m.recs >= n.recs);
+  } finally {
+    await c.dispose();
+  }
+});

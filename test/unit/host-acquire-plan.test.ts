@@ -1,0 +1,90 @@
+// The wizard's AWS plan as the worker's acquire request, and the per-account summary lines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
+import { DISCOVER_ALL_ID, acquireNotification, acquireRequestFor, discoverAllChoice, locationSpec, perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
+import type { AcquireResult } from '../../src/protocol/worker';
+
+const NOW = new Date('2026-09-02T00:00:00Z');
+
+async function wizardPlan(answers: (string | string[])[]): Promise<Extract<EnrichPlan, { source: 'aws' }>> {
+  const w = new EnrichWizard({
+    listProfiles: async () => [{ name: 'ops', kind: 'static', problems: [] }, { name: 'bad', kind: 'role', problems: ['source_profile nowhere is not defined'] }],
+    discoverFlowLogs: async (q) => ({ flowLogs: [discoverAllChoice(q)], problems: [] }),
+    listDatasets: async () => [],
+    now: () => NOW,
+  });
+  for (const a of answers) {
+    await w.prompt();
+    w.answer(a);
+  }
+  const p = w.plan();
+  assert.equal(p.source, 'aws');
+  return p as Extract<EnrichPlan, { source: 'aws' }>;
+}
+
+test('a role plan with discovery becomes an acquire request without sources', async () => {
+  const plan = await wizardPlan(['aws', 'ops', 'role', 'FlowLogIntrospector', 'ext-1234', '111111111111, 222222222222', ['us-east-1', 'eu-west-1'], [DISCOVER_ALL_ID], '24h', 'new', 'prod']);
+  assert.deepEqual(acquireRequestFor(plan), {
+    profile: 'ops',
+    role: 'FlowLogIntrospector',
+    accounts: ['111111111111', '222222222222'],
+    externalId: 'ext-1234',
+    regions: ['us-east-1', 'eu-west-1'],
+    since: '2026-09-01T00:00:00.000Z',
+    until: '2026-09-02T00:00:00.000Z',
+    ipRanges: false,
+  });
+  assert.equal(acquireRequestFor(plan, { ipRanges: true }).ipRanges, true);
+});
+
+test('a typed location replaces discovery; the profile as is has no role', async () => {
+  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 's3://flowlens-logs-a/vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'x']);
+  const req = acquireRequestFor(plan);
+  assert.deepEqual(req.sources, ['s3://flowlens-logs-a/vpc']);
+  assert.equal(req.role, undefined);
+  assert.equal(req.since, '2026-09-01T00:00:00.000Z');
+  assert.equal(req.until, '2026-09-01T03:00:00.000Z');
+  assert.equal(locationSpec({ kind: 'cloudwatch', logGroup: '/vpc/flow' }), 'logs:/vpc/flow');
+  assert.equal(locationSpec({ kind: 'athena', database: 'logs', table: 'vpc' }), 'athena:logs.vpc');
+});
+
+test('a profile with problems cannot be chosen in the wizard', async () => {
+  await assert.rejects(wizardPlan(['aws', 'bad']), /profile bad cannot be used: source_profile nowhere is not defined/);
+});
+
+const src = (account: string, region: string, fetched: number, skipped: number, failed: number) => ({
+  source: `s3://b/${account}/${region}`, kind: 's3' as const, account, region, fetched, skipped, failed, records: fetched * 10, bytes: 0, files: [], issues: [],
+});
+
+test('per-account lines, notification counts and the SSO hint', () => {
+  const r: AcquireResult = {
+    summary: {
+      window: { since: 'a', until: 'b' },
+      accounts: ['111111111111', '222222222222'],
+      regions: ['us-east-1'],
+      inventory: { files: 1, items: 1, calls: 1, loaded: 1, warnings: [] },
+      ipRanges: { status: 'none' },
+      sources: [src('111111111111', 'us-east-1', 3, 1, 0), src('111111111111', 'us-east-1', 2, 0, 1)],
+      fetched: 5,
+      skipped: 1,
+      failed: 1,
+      records: 50,
+      bytes: 0,
+      issues: [{ api: 'credentials', code: 'SsoLoginRequired', message: 'the SSO session for profile corp is missing or expired: run `aws sso login --profile corp`' }],
+      athenaSql: [],
+      seconds: 1,
+    },
+    text: '',
+    conversations: 7,
+  };
+  assert.deepEqual(perAccountLines(r), [
+    '  account 111111111111, region us-east-1: 2 source(s), 5 fetched, 1 skipped, 1 failed, 50 records',
+    '  account 222222222222: no flow-log source read',
+  ]);
+  const n = acquireNotification(r);
+  assert.equal(n.warn, true);
+  assert.match(n.text, /5 fetched, 1 skipped, 1 failed; 50 records, 7 conversations/);
+  assert.match(ssoLoginHint(r) ?? '', /aws sso login --profile corp/);
+  assert.equal(ssoLoginHint(undefined, 'AccessDenied'), undefined);
+});
