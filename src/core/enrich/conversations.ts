@@ -149,14 +149,15 @@ WITH j AS (
   LEFT JOIN fl_eni_addr ce ON ce.eni_id = p.observer_eni AND ce.addr = p.client_addr
   LEFT JOIN fl_eni_addr se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
 )
-SELECT *,
-       bool_or(rejected) OVER w AS any_rejected
-FROM ranked
-WINDOW w AS (PARTITION BY proto, client_addr, client_port, server_addr, server_port, minute)
-QUALIFY row_number() OVER (
-  PARTITION BY proto, client_addr, client_port, server_addr, server_port, minute
-  ORDER BY CASE observer_side WHEN 'client' THEN 0 WHEN 'server' THEN 1 WHEN 'other' THEN 2 ELSE 3 END, observer_eni
-) = 1;
+-- One observer per conversation-minute, chosen by a hash aggregate (no sort): client, server, other, NAT.
+, chosen AS (
+  SELECT proto, client_addr, client_port, server_addr, server_port, minute,
+         arg_min(r, (CASE r.observer_side WHEN 'client' THEN 0 WHEN 'server' THEN 1 WHEN 'other' THEN 2 ELSE 3 END, r.observer_eni)) AS best,
+         bool_or(r.rejected) AS any_rejected
+  FROM ranked r
+  GROUP BY proto, client_addr, client_port, server_addr, server_port, minute
+)
+SELECT best.*, any_rejected FROM chosen;
 
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS

@@ -10,14 +10,16 @@ export const WINDOW_SIZES = [
   { table: 'windows_1h', interval: '1 hour', from: 'windows_5m' },
 ] as const;
 
-const KEYS = `client_node, server_node, client_type, server_type, client_vpc, server_vpc, client_az, server_az,
-  client_account, server_account, client_region, server_region, client_aws_service, server_aws_service,
-  protocol, server_port, action, egress_path, cross_az, cross_region`;
+/** The grouping keys; the other columns depend on the node (a resource has one type, VPC, account, region). */
+const KEYS = `client_node, server_node, client_az, server_az, protocol, server_port, action, egress_path, cross_az`;
+const DEPENDENT = ['client_type', 'server_type', 'client_vpc', 'server_vpc', 'client_account', 'server_account',
+  'client_region', 'server_region', 'client_aws_service', 'server_aws_service', 'cross_region'];
 
 export function windowSql(table: string, interval: string, from: string): string {
   const counted = from === 'conversations' ? 'count(*)' : 'sum(conversations)';
   return `CREATE OR REPLACE TABLE ${table} AS
 SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, ${KEYS},
+  ${DEPENDENT.map((c) => `any_value(${c}) AS ${c}`).join(', ')},
   sum(uploaded)::BIGINT AS uploaded, sum(downloaded)::BIGINT AS downloaded,
   sum(packets_up)::BIGINT AS packets_up, sum(packets_down)::BIGINT AS packets_down,
   ${counted}::BIGINT AS conversations
