@@ -276,7 +276,9 @@ SELECT x.* EXCLUDE (obs_vpc, traffic_path, client_has_public, server_has_public,
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
   END AS egress_path,
-  (x.client_az IS NOT NULL AND x.server_az IS NOT NULL AND x.client_az <> x.server_az) AS cross_az,
+  -- cross-AZ is a within-region charge; traffic between regions is cross_region instead
+  (x.client_az IS NOT NULL AND x.server_az IS NOT NULL AND x.client_az <> x.server_az
+   AND x.client_region IS NOT DISTINCT FROM x.server_region) AS cross_az,
   (x.client_region IS NOT NULL AND x.server_region IS NOT NULL AND x.client_region <> x.server_region) AS cross_region,
   (x.client_vpc IS NOT NULL AND x.server_vpc IS NOT NULL AND x.client_vpc <> x.server_vpc) AS cross_vpc,
   (x.client_account IS NOT NULL AND x.server_account IS NOT NULL AND x.client_account <> x.server_account) AS cross_account
