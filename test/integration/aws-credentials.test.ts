@@ -101,6 +101,13 @@ describe('AWS profiles and credentials (real shared files, local STS)', () => {
     assert.deepEqual(issues, []);
     assert.deepEqual(asked, [MFA_SERIAL]);
     assert.equal(targets[0]!.accountId, '333333333333');
+    // Every client of the target shares the credentials: one code, one AssumeRole, however many calls.
+    const before = ep.requests.filter((r) => r.op === 'AssumeRole').length;
+    const creds = targets[0]!.credentials;
+    await Promise.all([creds(), creds(), creds()]);
+    await creds();
+    assert.deepEqual(asked, [MFA_SERIAL]);
+    assert.equal(ep.requests.filter((r) => r.op === 'AssumeRole').length, before);
     const wrong = await resolveTargets({ profile: 'mfa', files: files(), settings, mfaCodeProvider: async () => '000000' });
     assert.equal(wrong.targets.length, 0);
     assert.match(wrong.issues[0]!.message, /MultiFactorAuthentication|not authorized/);

@@ -7,7 +7,7 @@
  */
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { clientConfig, type AwsSettings } from './clients';
+import { clientConfig, tlsCertificateProblem, type AwsSettings } from './clients';
 import { getProfile, type ProfileFiles } from './profiles';
 import { redact, rememberSecret } from './secrets';
 
@@ -58,6 +58,9 @@ export function explainCredentialError(err: unknown, profile?: string): Credenti
   const msg = e?.message ?? String(err);
   const name = e?.name ?? 'Error';
   const p = profile ?? 'default';
+  // Before the "expired" test below: "certificate has expired" is not about credentials.
+  const tls = tlsCertificateProblem(err);
+  if (tls) return new CredentialError(`could not get credentials for profile ${p}: ${tls.message}`, profile, tls.code);
   if (/sso/i.test(msg) && /(expired|not found|invalid|refresh)/i.test(msg)) {
     return new CredentialError(`the SSO session for profile ${p} is missing or expired: run \`aws sso login --profile ${p}\``, profile, 'SsoLoginRequired');
   }
@@ -70,8 +73,15 @@ export function explainCredentialError(err: unknown, profile?: string): Credenti
   return new CredentialError(`could not get credentials for profile ${p}: ${name}: ${msg}`, profile, name);
 }
 
+/**
+ * Wraps a provider: errors in words a user can act on, secrets remembered for redaction, and the
+ * credentials shared by every client that uses this provider until 5 minutes before they expire, so an
+ * MFA code is asked for (and an AssumeRole made) once, not once per client.
+ */
 function wrap(inner: AwsCredentialIdentityProvider, profile: string | undefined): AwsCredentialIdentityProvider {
-  return async (props?: Parameters<AwsCredentialIdentityProvider>[0]) => {
+  let cached: Promise<AwsCredentialIdentity> | undefined;
+  const fresh = (c: AwsCredentialIdentity) => !c.expiration || c.expiration.getTime() - Date.now() > 5 * 60 * 1000;
+  const load = async (props?: Parameters<AwsCredentialIdentityProvider>[0]): Promise<AwsCredentialIdentity> => {
     let creds: AwsCredentialIdentity;
     try {
       creds = await inner(props);
@@ -82,6 +92,19 @@ function wrap(inner: AwsCredentialIdentityProvider, profile: string | undefined)
     rememberSecret(creds.secretAccessKey);
     rememberSecret(creds.sessionToken);
     return creds;
+  };
+  return async (props?: Parameters<AwsCredentialIdentityProvider>[0]) => {
+    const forced = Boolean((props as { forceRefresh?: boolean } | undefined)?.forceRefresh);
+    if (cached && !forced) {
+      const c = await cached.catch(() => undefined);
+      if (c && fresh(c)) return c;
+    }
+    const mine = load(props);
+    cached = mine;
+    mine.catch(() => {
+      if (cached === mine) cached = undefined; // a failure is not remembered: the next call tries again
+    });
+    return mine;
   };
 }
 
