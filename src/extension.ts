@@ -16,6 +16,7 @@ import { runEnrichPlan } from './host/enrichRun';
 import { discoverAllChoice } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
+import { registerTopology, topologyDepsFor } from './host/topology';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
 
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
   updateStatus();
 
   const controller = new FlowsqlController(getWorker, datasets, (l) => out.appendLine(l));
+  registerTopology(context, topologyDepsFor(getWorker, datasets));
 
   const pickTemplate = async (placeholder: string): Promise<QueryTemplate | undefined> => {
     const all = loadTemplates();
