@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
 import { rootCertificates } from 'node:tls';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -83,6 +85,39 @@ function noProxy(host: string, env: NodeJS.ProcessEnv): boolean {
   return list.some((n) => n === '*' || h === n || h.endsWith(n.startsWith('.') ? n : '.' + n));
 }
 
+// Node's codes for a server certificate the client refused.
+const TLS_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** For a refused TLS server certificate, its code and what the user can do; undefined for any other error. */
+export function tlsCertificateProblem(err: unknown): { code: string; message: string } | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code !== 'string' || !TLS_CERT_CODES.has(e.code)) return undefined;
+  const why = String(e.message);
+  if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { code: e.code, message: `the TLS certificate of the endpoint is for another host (${why}); check the endpoint URL` };
+  }
+  if (e.code === 'CERT_HAS_EXPIRED' || e.code === 'CERT_NOT_YET_VALID') {
+    return { code: e.code, message: `the TLS certificate of the endpoint is outside its validity dates (${why}); check the endpoint and this machine's clock` };
+  }
+  return {
+    code: e.code,
+    message:
+      `the TLS certificate of the endpoint was refused (${why}); if a private CA signs it (a corporate proxy, a ` +
+      `private endpoint), name that CA's PEM file in AWS_CA_BUNDLE or the profile's ca_bundle`,
+  };
+}
+
 /** The proxy URL that applies to requests to `host`, if any. */
 export function proxyFor(host: string, s: AwsSettings): string | undefined {
   const env = s.env ?? process.env;
@@ -107,7 +142,15 @@ class TunnelAgent extends HttpsProxyAgent<string> {
     super(proxy, opts);
   }
   override connect(req: http.ClientRequest, opts: AgentConnectOpts) {
-    return super.connect(req, this.targetCa && opts.secureEndpoint ? ({ ...opts, ca: this.targetCa } as AgentConnectOpts) : opts);
+    if (!opts.secureEndpoint) return super.connect(req, opts);
+    // The tunnelled TLS connection is made without `host`, so for an IP address (no SNI servername) Node would
+    // check the certificate against "localhost": check it against the address actually requested.
+    const host = opts.host;
+    const extra: Partial<tls.ConnectionOptions> = {
+      ...(this.targetCa ? { ca: this.targetCa } : {}),
+      ...(host && isIP(host) ? { checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(host, cert) } : {}),
+    };
+    return super.connect(req, { ...opts, ...extra } as AgentConnectOpts);
   }
 }
 

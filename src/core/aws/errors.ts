@@ -2,6 +2,7 @@
  * AWS failures as the user needs to read them: which account, region and API, what AWS said (error code), and
  * whether the rest went on. Messages pass through redact() so no key, token or MFA code is ever repeated.
  */
+import { tlsCertificateProblem } from './clients';
 import { CredentialError } from './credentials';
 import { redact } from './secrets';
 
@@ -32,6 +33,8 @@ export function describeAwsError(err: unknown, ctx: IssueContext): AwsIssue {
   if (code === 'Error' && e?.code) code = e.code;
   let message = e?.message ?? String(err);
   if (/AbortError/.test(code)) message = 'cancelled';
+  const tls = err instanceof CredentialError ? undefined : tlsCertificateProblem(err);
+  if (tls) ({ code, message } = tls);
   const issue: AwsIssue = { api: ctx.api, code: redact(String(code)), message: redact(message) };
   if (ctx.account) issue.account = ctx.account;
   if (ctx.region) issue.region = ctx.region;
