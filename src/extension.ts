@@ -12,8 +12,8 @@ import { DatasetsTree, TemplatesTree } from './host/sidebar';
 import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
-import { runEnrichPlan } from './host/enrichRun';
-import { discoverAllChoice } from './host/acquirePlan';
+import { discoverInEditor, runEnrichPlan } from './host/enrichRun';
+import { discoveryThroughWorker } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { registerTopology, topologyDepsFor } from './host/topology';
@@ -120,8 +120,8 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const wizard = new EnrichWizard(
         {
           listProfiles,
-          // Discovery runs inside the worker's acquire (DescribeFlowLogs per account and region); the step offers it as one choice.
-          discoverFlowLogs: async (q) => ({ flowLogs: [discoverAllChoice(q)], problems: [] }),
+          // DescribeFlowLogs per account and region in the worker; the step lists each flow log and each failure.
+          discoverFlowLogs: discoveryThroughWorker((req) => discoverInEditor(req, getWorker, out)),
           listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? `${d.info.conversations} conversations` : undefined })),
           regions: undefined,
         },

@@ -2,8 +2,8 @@
  * The AWS path of the enrich wizard without 'vscode': the plan as the worker's `acquire` request, the
  * per-account summary written to the output channel, and the notification text. Tested with node --test.
  */
-import type { DiscoveredFlowLog, EnrichPlan, FlowLogLocation } from './enrichWizard';
-import type { AcquireRequest, AcquireResult } from '../protocol/worker';
+import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
+import type { AcquireRequest, AcquireResult, DiscoverRequest, DiscoverResult } from '../protocol/worker';
 
 /** The pseudo flow log offered by the wizard's flow-logs step: "every flow log acquire discovers". */
 export const DISCOVER_ALL_ID = 'discover-all';
@@ -34,6 +34,7 @@ export function locationSpec(l: FlowLogLocation): string {
 /** A discovered flow log as a source spec, when its destination can be read back. */
 function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
   if (f.id === DISCOVER_ALL_ID) return undefined;
+  if (f.source) return f.source;
   if (f.destinationType === 's3') return f.destination.startsWith('s3://') ? f.destination : `s3://${f.destination.replace(/^arn:aws[a-z-]*:s3:::/, '')}`;
   if (f.destinationType === 'cloud-watch-logs') return `logs:${f.destination.replace(/^arn:aws[a-z-]*:logs:[^:]+:\d{12}:log-group:([^:]+)(?::\*)?$/, '$1')}`;
   return undefined;
@@ -44,7 +45,10 @@ function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
  * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
  */
 export function acquireRequestFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AcquireRequest {
-  const sources = [...plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x), ...(plan.location ? [locationSpec(plan.location)] : [])];
+  // Every discovered flow log and nothing else: acquire's own discovery reads the same ones, each with its own
+  // account's credentials and only its own account/region (a named source is read with the first account's).
+  const named = plan.allDiscovered && !plan.location ? [] : plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x);
+  const sources = [...named, ...(plan.location ? [locationSpec(plan.location)] : [])];
   return {
     profile: plan.profile,
     ...(plan.role ? { role: plan.role.name, accounts: plan.role.accounts, ...(plan.role.externalId ? { externalId: plan.role.externalId } : {}) } : {}),
@@ -53,6 +57,60 @@ export function acquireRequestFor(plan: Extract<EnrichPlan, { source: 'aws' }>, 
     until: plan.window.to.toISOString(),
     ...(sources.length ? { sources: [...new Set(sources)] } : {}),
     ipRanges: o.ipRanges === true,
+  };
+}
+
+type DiscoveryQuery = Parameters<WizardDeps['discoverFlowLogs']>[0];
+
+/** The wizard's discovery question as the worker's `discover` request. */
+export function discoverRequestFor(q: DiscoveryQuery): DiscoverRequest {
+  return {
+    profile: q.profile,
+    ...(q.roleName ? { role: q.roleName, accounts: q.accounts ?? [], ...(q.externalId ? { externalId: q.externalId } : {}) } : {}),
+    regions: q.regions,
+  };
+}
+
+/** The worker's discovery as the wizard shows it: one choice per flow log, one problem per account/region failure. */
+export function wizardDiscovery(r: DiscoverResult): { flowLogs: DiscoveredFlowLog[]; problems: DiscoveryProblem[] } {
+  return {
+    flowLogs: r.flowLogs.map((f) => ({
+      id: `${f.account}/${f.region}/${f.flowLogId}`,
+      flowLogId: f.flowLogId,
+      accountId: f.account,
+      region: f.region,
+      destinationType: f.destinationType,
+      destination: f.destination,
+      format: f.defaultFormat ? 'default' : (f.logFormat ?? 'default'),
+      ...(f.resourceId ? { resourceId: f.resourceId } : {}),
+      ...(f.fileFormat ? { fileFormat: f.fileFormat } : {}),
+      ...(f.hive !== undefined ? { hive: f.hive } : {}),
+      ...(f.perHour !== undefined ? { perHour: f.perHour } : {}),
+      ...(f.sources ? { source: f.sources } : {}),
+    })),
+    problems: r.issues.map((i) => ({
+      ...(i.account ? { account: i.account } : {}),
+      ...(i.region ? { region: i.region } : {}),
+      api: i.api,
+      code: i.code,
+      message: i.message,
+    })),
+  };
+}
+
+/**
+ * The wizard's discovery through the worker; a failure of the whole call (no profile could sign in, the
+ * worker stopped) becomes one problem so the step still offers "Another source…".
+ */
+export function discoveryThroughWorker(
+  request: (params: DiscoverRequest) => Promise<DiscoverResult>,
+): WizardDeps['discoverFlowLogs'] {
+  return async (q) => {
+    try {
+      return wizardDiscovery(await request(discoverRequestFor(q)));
+    } catch (err) {
+      return { flowLogs: [], problems: [{ api: 'discovery', message: err instanceof Error ? err.message : String(err) }] };
+    }
   };
 }
 

@@ -11,6 +11,7 @@ import {
   isWorkerRequest,
   type AcquireResult,
   type DatasetInfo,
+  type DiscoverResult,
   type EnrichResult,
   type Json,
   type QueryResult,
@@ -229,6 +230,52 @@ function askMfa(id: number, serial: string, signal: AbortSignal): Promise<string
   });
 }
 
+/**
+ * One question per serial and run: the engine's providers may ask again for every client they build, and the
+ * same code serves the whole run.
+ */
+function mfaProvider(id: number, signal: AbortSignal): (serial: string) => Promise<string> {
+  const codes = new Map<string, Promise<string>>();
+  return (serial) => {
+    let code = codes.get(serial);
+    if (!code) {
+      code = askMfa(id, serial, signal);
+      codes.set(serial, code);
+    }
+    return code;
+  };
+}
+
+/** Lists the flow logs of the accounts and regions; touches no dataset, so it runs beside the queue. */
+async function discoverRun(id: number, p: WorkerMethods['discover']['params']): Promise<DiscoverResult> {
+  if (!Array.isArray(p.regions) || p.regions.length === 0 || p.regions.some((r) => typeof r !== 'string' || !r)) throw badRequest('name at least one region');
+  if (p.accounts !== undefined && (!Array.isArray(p.accounts) || p.accounts.some((a) => typeof a !== 'string'))) throw badRequest('accounts is a list of account ids');
+  const { discoverFlowLogs } = require('../core/aws/discover') as typeof import('../core/aws/discover');
+  const controller = new AbortController();
+  const entry = { cancel: () => controller.abort(), cancelled: false };
+  running.set(id, entry);
+  try {
+    const r = await discoverFlowLogs({
+      ...(p.profile ? { profile: p.profile } : {}),
+      ...(p.role ? { role: p.role } : {}),
+      ...(p.externalId ? { externalId: p.externalId } : {}),
+      ...(p.accounts?.length ? { accounts: p.accounts } : {}),
+      regions: p.regions,
+      ...(positive(p.concurrency) ? { concurrency: Math.floor(p.concurrency!) } : {}),
+      mfaCodeProvider: mfaProvider(id, controller.signal),
+      signal: controller.signal,
+    });
+    if (entry.cancelled) throw Object.assign(new Error('discovery cancelled'), { code: 'cancelled' as const });
+    return r;
+  } catch (err) {
+    if (entry.cancelled) throw Object.assign(new Error(`discovery cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
+    throw err;
+  } finally {
+    running.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+  }
+}
+
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 /** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
@@ -252,7 +299,6 @@ async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Pr
     cancelled: false,
   };
   running.set(id, entry);
-  const mfaCodes = new Map<string, Promise<string>>();
   const progress = (pr: { phase: string; message: string; done?: number; total?: number }) => send({ kind: 'progress', id, progress: { ...pr } });
   try {
     const summary = await acquire(d, {
@@ -270,16 +316,7 @@ async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Pr
       ...(positive(p.limits?.cloudTrailPerSecond) ? { cloudTrailPerSecond: p.limits!.cloudTrailPerSecond } : {}),
       ...(positive(p.limits?.logsPerSecond) ? { logsPerSecond: p.limits!.logsPerSecond } : {}),
       ...(positive(p.limits?.concurrency) ? { concurrency: Math.floor(p.limits!.concurrency!) } : {}),
-      // One question per serial and run: the engine's providers may ask again for every client they build
-      // (see the report), and the same code serves the whole run.
-      mfaCodeProvider: (serial) => {
-        let code = mfaCodes.get(serial);
-        if (!code) {
-          code = askMfa(id, serial, controller.signal);
-          mfaCodes.set(serial, code);
-        }
-        return code;
-      },
+      mfaCodeProvider: mfaProvider(id, controller.signal),
       signal: controller.signal,
       onProgress: progress,
     });
@@ -332,6 +369,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
     case 'crash':
       process.abort();
+    case 'discover':
+      return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
   }
   // Everything else is serialised on the one connection.
   const run = async (): Promise<unknown> => {

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { EnrichPlan } from './enrichWizard';
-import type { AcquireResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { AcquireResult, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
 import { acquireNotification, acquireRequestFor, perAccountLines, ssoLoginHint } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
@@ -42,6 +42,36 @@ async function askMfaCode(serial: string, token: vscode.CancellationToken): Prom
     token,
   );
   return code?.trim() || undefined;
+}
+
+/**
+ * The worker's `discover` under a cancellable progress notification (the wizard's flow-log step waits for it);
+ * MFA codes are asked like acquire's. Cancelling rejects, which the wizard shows as a problem.
+ */
+export function discoverInEditor(req: DiscoverRequest, worker: () => WorkerClient, out: vscode.OutputChannel): Promise<DiscoverResult> {
+  return Promise.resolve(
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Flowlens: listing flow logs in ${req.accounts?.length ? `${req.accounts.length} account(s)` : `profile ${req.profile ?? 'default'}`} × ${req.regions.length} region(s)`, cancellable: true },
+      async (_progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        try {
+          const r = await worker().request('discover', req, {
+            signal: ac.signal,
+            onMfa: (serial) => {
+              out.appendLine(`  asking for the MFA code of ${serial}`);
+              return askMfaCode(serial, token);
+            },
+          });
+          out.appendLine(`[${new Date().toISOString()}] discovery: ${r.flowLogs.length} flow log(s) in ${r.accounts.length} account(s)`);
+          for (const i of r.issues) out.appendLine(`  ! ${[i.api, i.account && `account ${i.account}`, i.region].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`);
+          return r;
+        } finally {
+          sub.dispose();
+        }
+      },
+    ),
+  );
 }
 
 /**

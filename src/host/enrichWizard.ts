@@ -32,6 +32,37 @@ export interface DiscoveredFlowLog {
   /** The ${field} format, or 'default'. */
   format: string;
   resourceId?: string;
+  /** AWS's flow log id (fl-...), when `id` is not it. */
+  flowLogId?: string;
+  /** S3 delivery: file format and partitioning. */
+  fileFormat?: 'plain-text' | 'parquet';
+  hive?: boolean;
+  perHour?: boolean;
+  /** The spec acquire reads it with (s3://bucket/prefix, logs:<group>); absent when it cannot be read back. */
+  source?: string;
+}
+
+/** A failure of discovery: text, or the account/region/API it concerns and why. */
+export type DiscoveryProblem = string | { account?: string; region?: string; api?: string; code?: string; message: string };
+
+/** Item ids of the flow-logs step that are shown but never chosen (failures, unreadable destinations). */
+const PROBLEM_PREFIX = 'problem:';
+
+/** Whether a discovered flow log can be read (the pseudo "every flow log" choice has no source and is readable). */
+function readable(f: DiscoveredFlowLog): boolean {
+  return !!f.source || f.destinationType === 's3' || f.destinationType === 'cloud-watch-logs' || f.destinationType === 'discovered while reading';
+}
+
+/** "v2, text, hive/hourly": how a flow log is written. */
+export function flowLogDescription(f: DiscoveredFlowLog): string {
+  const parts = [f.format === 'default' ? 'format v2' : 'custom format'];
+  if (f.destinationType === 's3') {
+    parts.push(f.fileFormat === 'parquet' ? 'parquet' : 'text');
+    const layout = [f.hive ? 'hive' : undefined, f.perHour ? 'hourly' : undefined].filter(Boolean).join('/');
+    parts.push(layout || 'daily');
+  } else if (f.destinationType === 'cloud-watch-logs') parts.push('CloudWatch Logs');
+  else if (!readable(f)) parts.push(`${f.destinationType}: cannot be read back`);
+  return parts.join(', ');
 }
 
 export interface ExistingDataset {
@@ -67,8 +98,8 @@ export interface WizardDeps {
   listProfiles: () => Promise<ProfileChoice[]>;
   discoverFlowLogs: (q: { profile: string; roleName?: string; externalId?: string; accounts?: string[]; regions: string[] }) => Promise<{
     flowLogs: DiscoveredFlowLog[];
-    /** Per account/region failures of discovery, shown in the step (the others go on). */
-    problems: string[];
+    /** Per account/region failures of discovery, shown in the step as items that cannot be chosen (the others go on). */
+    problems: DiscoveryProblem[];
   }>;
   listDatasets: () => Promise<ExistingDataset[]>;
   /** Regions offered; the remembered or configured ones are preselected. */
@@ -116,6 +147,8 @@ export type EnrichPlan =
       role?: { name: string; externalId?: string; accounts: string[] };
       regions: string[];
       flowLogs: DiscoveredFlowLog[];
+      /** Every readable discovered flow log was chosen: acquire may discover them itself (scoped per account/region). */
+      allDiscovered?: boolean;
       location?: FlowLogLocation;
       window: { from: Date; to: Date; label: string };
       dataset: DatasetTarget;
@@ -184,7 +217,7 @@ export class EnrichWizard {
   private finished = false;
   readonly answers: WizardAnswers;
   private profiles: ProfileChoice[] | undefined;
-  private discovered: { flowLogs: DiscoveredFlowLog[]; problems: string[]; key: string } | undefined;
+  private discovered: { flowLogs: DiscoveredFlowLog[]; problems: DiscoveryProblem[]; key: string } | undefined;
   private datasets: ExistingDataset[] | undefined;
 
   /** `remembered`: the answers of the last run, offered again as defaults. */
@@ -280,17 +313,39 @@ export class EnrichWizard {
         };
         const key = JSON.stringify(q);
         if (this.discovered?.key !== key) this.discovered = { ...(await this.deps.discoverFlowLogs(q)), key };
-        const chosen = new Set(a.flowLogs ?? this.discovered.flowLogs.map((f) => f.id));
-        const items: PickItem[] = this.discovered.flowLogs.map((f) => ({
-          id: f.id,
-          label: `${f.accountId} ${f.region}: ${f.id}`,
-          description: `${f.destinationType} · ${f.format === 'default' ? 'default format' : 'custom format'}`,
-          detail: `${f.destination}${f.resourceId ? ` (for ${f.resourceId})` : ''}`,
-          picked: chosen.has(f.id),
-        }));
+        const found = this.discovered.flowLogs;
+        const known = new Set([...found.filter(readable).map((f) => f.id), 'other']);
+        // Remembered choices that still exist are kept; otherwise every readable flow log is preselected.
+        const chosen = new Set(a.flowLogs?.some((id) => known.has(id)) ? a.flowLogs : found.filter(readable).map((f) => f.id));
+        const items: PickItem[] = found.map((f) => {
+          const ok = readable(f);
+          return {
+            id: ok ? f.id : `${PROBLEM_PREFIX}${f.id}`,
+            label: `${f.accountId}/${f.region} · ${f.destination}`,
+            description: flowLogDescription(f),
+            detail: `${f.flowLogId ?? f.id}${f.resourceId ? ` for ${f.resourceId}` : ''}${ok ? '' : ' — Flowlens cannot read this destination; name its S3 copy with "Another source…"'}`,
+            picked: ok && chosen.has(f.id),
+            ...(ok ? {} : { disabled: true }),
+          };
+        });
         items.push({ id: 'other', label: 'Another source…', detail: 'A named log group, an S3 URI or an Athena table', picked: chosen.has('other') });
-        const notes = [...this.discovered.problems];
-        if (this.discovered.flowLogs.length === 0) notes.unshift('No flow logs were found in the chosen accounts and regions.');
+        const notes: string[] = [];
+        this.discovered.problems.forEach((p, i) => {
+          if (typeof p === 'string') {
+            notes.push(p);
+            items.push({ id: `${PROBLEM_PREFIX}${i}`, label: p, disabled: true });
+            return;
+          }
+          items.push({
+            id: `${PROBLEM_PREFIX}${i}`,
+            label: `${p.account ? `account ${p.account}` : 'sign-in'}${p.region ? `/${p.region}` : ''} · not listed`,
+            description: [p.api, p.code].filter(Boolean).join(' '),
+            detail: p.message,
+            disabled: true,
+          });
+        });
+        if (this.discovered.problems.some((p) => typeof p !== 'string')) notes.push(`${this.discovered.problems.length} account(s)/region(s) could not be listed (shown at the end).`);
+        if (found.length === 0) notes.unshift('No flow logs were found in the chosen accounts and regions.');
         return { ...pick(this.step, title, 'Which flow logs?', items), many: true, notes };
       }
       case 'location':
@@ -377,11 +432,14 @@ export class EnrichWizard {
         a.regions = many;
         next = 'flowLogs';
         break;
-      case 'flowLogs':
-        if (many.length === 0) throw new WizardInputError('choose at least one flow log, or "Another source…"');
-        a.flowLogs = many;
-        next = many.includes('other') ? 'location' : 'window';
+      case 'flowLogs': {
+        // Failures and unreadable destinations are shown but cannot be chosen.
+        const chosen = many.filter((id) => id && !id.startsWith(PROBLEM_PREFIX));
+        if (chosen.length === 0) throw new WizardInputError('choose at least one flow log, or "Another source…"');
+        a.flowLogs = chosen;
+        next = chosen.includes('other') ? 'location' : 'window';
         break;
+      }
       case 'location':
         parseLocation(one);
         a.location = one.trim();
@@ -425,12 +483,14 @@ export class EnrichWizard {
         ? { ...parseRange(a.customRange!, now), label: a.customRange! }
         : { from: new Date(now.getTime() - WINDOW_MS[a.window ?? '24h']), to: now, label: `last ${a.window ?? '24h'}` };
     const ids = new Set(a.flowLogs ?? []);
+    const readableAll = (this.discovered?.flowLogs ?? []).filter(readable);
     return {
       source: 'aws',
       profile: a.profile!,
       role: a.access === 'role' ? { name: a.roleName!, externalId: a.externalId, accounts: a.accounts ?? [] } : undefined,
       regions: a.regions ?? [],
       flowLogs: (this.discovered?.flowLogs ?? []).filter((f) => ids.has(f.id)),
+      allDiscovered: readableAll.length > 0 && readableAll.every((f) => ids.has(f.id)),
       location: ids.has('other') && a.location ? parseLocation(a.location) : undefined,
       window,
       dataset,

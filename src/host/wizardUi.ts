@@ -50,7 +50,16 @@ function showPick(p: Extract<Prompt, { type: 'pick' }>, canGoBack: boolean): Pro
       picked: i.picked,
     }));
     qp.items = items;
-    if (p.many) qp.selectedItems = items.filter((i) => i.picked);
+    if (p.many) {
+      qp.selectedItems = items.filter((i) => i.picked);
+      // Items shown as disabled (failures, unreadable destinations) cannot stay checked.
+      const disabled = new Set(p.items.filter((i) => i.disabled).map((i) => i.id));
+      if (disabled.size) {
+        qp.onDidChangeSelection((sel) => {
+          if (sel.some((i) => disabled.has(i.id))) qp.selectedItems = sel.filter((i) => !disabled.has(i.id));
+        });
+      }
+    }
     else if (p.activeId) qp.activeItems = items.filter((i) => i.id === p.activeId);
     let done = false;
     const finish = (o: Outcome) => {

@@ -8,12 +8,14 @@
  * A request is cancelled with the `cancel` method naming its id: a query is interrupted (DuckDB's
  * interrupt), an enrichment is aborted through its AbortSignal; the cancelled request still gets exactly one reply.
  *
- * `acquire` (reading from AWS) can need an MFA code: the child then asks the host `{ kind: 'mfa', id, ask, serial }`
- * (id = the acquire request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
+ * `acquire` and `discover` (reading from AWS) can need an MFA code: the child then asks the host
+ * `{ kind: 'mfa', id, ask, serial }` (id = the acquire/discover request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
  * The code only travels over the IPC channel; neither side logs it.
  */
 
 import type { AcquireSummary } from '../core/aws/acquire';
+import type { DiscoveredFlowLog } from '../core/aws/discover';
+import type { AwsIssue } from '../core/aws/errors';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -109,6 +111,27 @@ export interface AcquireResult {
   conversations: number;
 }
 
+/** Which flow logs exist (ec2 DescribeFlowLogs per account and region); reads nothing, needs no dataset. */
+export interface DiscoverRequest {
+  profile?: string;
+  /** Role assumed in each of `accounts`. */
+  role?: string;
+  externalId?: string;
+  accounts?: string[];
+  regions: string[];
+  /** Account x region calls in parallel (default 4). */
+  concurrency?: number;
+}
+
+export interface DiscoverResult {
+  /** Sorted by account, region, flow log id; `sources` is the spec `acquire` reads it with. */
+  flowLogs: DiscoveredFlowLog[];
+  /** Per account (sign-in) or account/region (DescribeFlowLogs) failures, redacted; the others are listed. */
+  issues: AwsIssue[];
+  /** Accounts signed in to. */
+  accounts: string[];
+}
+
 /** Every method: its parameters and its result. */
 export interface WorkerMethods {
   /** Opens (creating when needed) a dataset; closes the one open before. */
@@ -118,6 +141,8 @@ export interface WorkerMethods {
   enrich: { params: EnrichRequest; result: EnrichResult };
   /** Reads flow logs and inventory from AWS into the open dataset, then rebuilds the conversations. */
   acquire: { params: AcquireRequest; result: AcquireResult };
+  /** Lists the flow logs of the accounts and regions (MFA asked like `acquire`); cancellable. */
+  discover: { params: DiscoverRequest; result: DiscoverResult };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: { params: { target: number }; result: { cancelled: boolean } };
   /** Closes the open dataset (releasing its file lock). */
@@ -127,11 +152,11 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'acquire', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'acquire', 'discover', 'cancel', 'close', 'crash'];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {
-  return method === 'enrich' || method === 'acquire';
+  return method === 'enrich' || method === 'acquire' || method === 'discover';
 }
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
