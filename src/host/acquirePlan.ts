@@ -32,7 +32,13 @@ export function locationSpec(l: FlowLogLocation): string {
 }
 
 /** A discovered flow log as a source spec, when its destination can be read back. */
+/** A discovered flow log as acquire's source, scoped to its own account and region. */
 function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
+  const spec = unscopedSpec(f);
+  return spec && f.accountId && f.region ? `${f.accountId}/${f.region}=${spec}` : spec;
+}
+
+function unscopedSpec(f: DiscoveredFlowLog): string | undefined {
   if (f.id === DISCOVER_ALL_ID) return undefined;
   if (f.source) return f.source;
   if (f.destinationType === 's3') return f.destination.startsWith('s3://') ? f.destination : `s3://${f.destination.replace(/^arn:aws[a-z-]*:s3:::/, '')}`;
@@ -45,8 +51,8 @@ function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
  * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
  */
 export function acquireRequestFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AcquireRequest {
-  // Every discovered flow log and nothing else: acquire's own discovery reads the same ones, each with its own
-  // account's credentials and only its own account/region (a named source is read with the first account's).
+  // Every discovered flow log and nothing else: acquire's own discovery reads the same ones. A subset is named,
+  // each scoped to its own account and region (`<account>/<region>=<source>`).
   const named = plan.allDiscovered && !plan.location ? [] : plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x);
   const sources = [...named, ...(plan.location ? [locationSpec(plan.location)] : [])];
   return {

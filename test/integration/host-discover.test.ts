@@ -185,12 +185,14 @@ test("a discovered flow log's sources spec is what acquire reads: only that flow
       regions: REGIONS,
       since: WINDOW.since.toISOString(),
       until: WINDOW.until.toISOString(),
-      sources: [hive.sources],
+      // scoped to its own account and region, as the wizard names a chosen flow log
+      sources: [`${hive.account}/${hive.region}=${hive.sources}`],
       inventory: false,
       ipRanges: false,
     });
     assert.equal(r.summary.failed, 0, r.text);
     assert.equal(r.summary.records, counts[hive.flowLogId], r.text);
+    assert.deepEqual([...new Set(r.summary.sources.map((x) => `${x.account}/${x.region}`))], [`${hive.account}/${hive.region}`], r.text);
   } finally {
     await c.dispose();
   }

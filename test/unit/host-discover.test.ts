@@ -115,7 +115,7 @@ test('a subset of flow logs becomes acquire sources; failures and unreadable one
   assert.deepEqual(w.answers.flowLogs, [`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`]);
   const plan = await finish(w);
   assert.equal(plan.allDiscovered, false);
-  assert.deepEqual(acquireRequestFor(plan).sources, ['s3://logs-a/hive', 'logs:/vpc/flow']);
+  assert.deepEqual(acquireRequestFor(plan).sources, ['111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow'], 'each scoped to its own account and region');
 });
 
 test('a discovered flow log plus another source: both are named', async () => {
@@ -125,7 +125,7 @@ test('a discovered flow log plus another source: both are named', async () => {
   await w.prompt();
   w.answer('athena:vpc.flow_logs');
   const plan = await finish(w);
-  assert.deepEqual(acquireRequestFor(plan).sources, ['s3://logs-a/vpc', 's3://logs-a/hive', 'logs:/vpc/flow', 'athena:vpc.flow_logs']);
+  assert.deepEqual(acquireRequestFor(plan).sources, ['111111111111/us-east-1=s3://logs-a/vpc', '111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow', 'athena:vpc.flow_logs']);
 });
 
 test('back navigation keeps the choice and the discovery; other regions discover again; remembered choices come back', async () => {
@@ -147,7 +147,7 @@ test('back navigation keeps the choice and the discovery; other regions discover
   assert.deepEqual(fewer.items.filter((i) => i.picked).map((i) => i.id), [`${B}/us-east-1/fl-03`]);
   w.answer([`${B}/us-east-1/fl-03`]);
   const first = await finish(w);
-  assert.deepEqual(acquireRequestFor(first).sources, ['logs:/vpc/flow']);
+  assert.deepEqual(acquireRequestFor(first).sources, ['222222222222/us-east-1=logs:/vpc/flow']);
 
   // Next time: the remembered flow log is preselected again.
   const next = new EnrichWizard(deps([]), w.remembered());

@@ -38,7 +38,11 @@ export interface AcquireOptions {
   since: Date | string;
   /** End of the window (default now). */
   until?: Date | string;
-  /** Explicit sources instead of discovery: s3://bucket/prefix, logs:<group>, athena:<database>.<table>. */
+  /**
+   * Explicit sources instead of discovery: s3://bucket/prefix, logs:<group>, athena:<database>.<table>; a
+   * prefix `<account>/<region>=` reads it only with that account's credentials and in that region (how the
+   * editor names a discovered flow log).
+   */
   sources?: string[];
   /** Collect and load inventory (default true). */
   inventory?: boolean;
@@ -204,6 +208,17 @@ export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSumm
   if (opts.sources?.length) {
     for (const spec of opts.sources) {
       if (!targets.length) break;
+      const scoped = /^(\d{12})\/([a-z0-9-]+)=(.+)$/.exec(spec);
+      if (scoped) {
+        const [, account, region, inner] = scoped;
+        const t = targets.find((x) => x.accountId === account);
+        if (!t) {
+          summary.issues.push({ account, region, api: 'sources', code: 'NoCredentials', message: `source ${inner} belongs to account ${account}, which could not be signed in to` });
+          continue;
+        }
+        sources.push({ src: parseSourceSpec(inner, account, region, [region], [account]), target: t });
+        continue;
+      }
       if (/^(logs|cwl|cloudwatch):/.test(spec)) {
         for (const t of targets) for (const r of opts.regions) sources.push({ src: parseSourceSpec(spec, t.accountId, r, opts.regions), target: t });
       } else {
