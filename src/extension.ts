@@ -17,8 +17,10 @@ import { discoveryThroughWorker } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { registerTopology, topologyDepsFor } from './host/topology';
+import { parseStoredPlan, refreshedPlan, storablePlan } from './host/refreshPlan';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
+const PLANS_KEY = 'flowlens.datasetPlans';
 
 let worker: WorkerClient | undefined;
 
@@ -136,7 +138,13 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       );
       if (!(await runWizard(wizard))) return;
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
-      const outcome = await runEnrichPlan(wizard.plan(), datasets, getWorker, out);
+      const plan = wizard.plan();
+      const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
+      if (outcome.status === 'done') {
+        // remembered (without secrets) so that the dataset's Refresh can run it again over the time since
+        const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
+        await context.globalState.update(PLANS_KEY, { ...plans, [outcome.path]: storablePlan(plan) });
+      }
       return outcome.status;
     }),
     vscode.commands.registerCommand('flowlens.selectDataset', async (path?: string) => {
@@ -191,7 +199,18 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     }),
     vscode.commands.registerCommand('flowlens.dataset.refresh', async (node?: { entry?: { path: string } }) => {
       const path = node?.entry?.path ?? datasets.active;
-      if (path) await datasets.refreshInfo(path);
+      if (!path) return;
+      // Refresh the window: the plan that made the dataset, again, from its last window's end to now.
+      const stored = parseStoredPlan(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
+      if (stored) {
+        const plan = refreshedPlan(stored, path, new Date(), readSettings().externalId || undefined);
+        const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
+        if (outcome.status === 'done' && plan.source === 'aws') {
+          const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
+          await context.globalState.update(PLANS_KEY, { ...plans, [path]: storablePlan(plan) });
+        }
+      }
+      await datasets.refreshInfo(path);
     }),
     vscode.commands.registerCommand('flowlens.dataset.openNotebook', async (node?: { entry?: { path: string } }) => {
       if (node?.entry) await datasets.open(node.entry.path);
