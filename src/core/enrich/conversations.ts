@@ -196,36 +196,35 @@ function side(x: 'client' | 'server', a: string, g: string, e: string, r: string
 
 /** Steps 4-5: attribution of both sides, egress path and flags, into `conversations`. */
 export const ATTRIBUTE_SQL = `
-CREATE OR REPLACE TEMP TABLE fl_attr AS
-SELECT
-  c.start, c."end", fl_ts(c.minute) AS window_start, c.proto AS protocol,
-  CASE WHEN c.any_rejected THEN 'REJECT' ELSE 'ACCEPT' END AS action,
-  ${side('client', 'ca', 'cg', 'ce', 'cr', 'cp')},
-  ${side('server', 'sa', 'sg', 'se', 'sr', 'sp')},
-  c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records::INTEGER AS records,
-  c.observer_eni, c.observer_side, c.orientation,
-  c.obs_vpc, coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
-  EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = ce.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS client_has_public,
-  EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = se.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS server_has_public
-FROM fl_conv c
-LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
-  AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
-LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = c.client_addr
-  AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
-LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = c.server_addr
-  AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
-LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = c.server_addr
-  AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
-LEFT JOIN fl_eni ce ON ce.eni_id = coalesce(ca.eni_id, cg.eni_id)
-LEFT JOIN fl_eni se ON se.eni_id = coalesce(sa.eni_id, sg.eni_id)
-LEFT JOIN inv_resources cr ON cr.arn = coalesce(ca.arn, cg.arn)
-LEFT JOIN inv_resources sr ON sr.arn = coalesce(sa.arn, sg.arn)
-LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
-LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL;
-
 DELETE FROM conversations;
 INSERT INTO conversations BY NAME
-WITH x AS (
+WITH fl_attr AS (
+  SELECT
+    c.start, c."end", fl_ts(c.minute) AS window_start, c.proto AS protocol,
+    CASE WHEN c.any_rejected THEN 'REJECT' ELSE 'ACCEPT' END AS action,
+    ${side('client', 'ca', 'cg', 'ce', 'cr', 'cp')},
+    ${side('server', 'sa', 'sg', 'se', 'sr', 'sp')},
+    c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records::INTEGER AS records,
+    c.observer_eni, c.observer_side, c.orientation,
+    c.obs_vpc, coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
+    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = ce.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS client_has_public,
+    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = se.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS server_has_public
+  FROM fl_conv c
+  LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
+    AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
+  LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = c.client_addr
+    AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
+  LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = c.server_addr
+    AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
+  LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = c.server_addr
+    AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
+  LEFT JOIN fl_eni ce ON ce.eni_id = coalesce(ca.eni_id, cg.eni_id)
+  LEFT JOIN fl_eni se ON se.eni_id = coalesce(sa.eni_id, sg.eni_id)
+  LEFT JOIN inv_resources cr ON cr.arn = coalesce(ca.arn, cg.arn)
+  LEFT JOIN inv_resources sr ON sr.arn = coalesce(sa.arn, sg.arn)
+  LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
+  LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL
+), x AS (
   SELECT a.*,
     -- the side inside a VPC that the traffic left from (the client when both are inside)
     CASE WHEN a.client_vpc IS NOT NULL THEN a.client_vpc ELSE a.server_vpc END AS home_vpc,
@@ -289,7 +288,7 @@ LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = x.home_vpc;
 
 export const CLEANUP_SQL = `
 DROP TABLE IF EXISTS fl_rec; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_conv;
-DROP TABLE IF EXISTS fl_attr; DROP TABLE IF EXISTS fl_public;
+DROP TABLE IF EXISTS fl_public;
 `;
 
 export async function buildConversations(db: Db): Promise<void> {
