@@ -163,9 +163,8 @@ async function info(): Promise<DatasetInfo> {
   };
 }
 
-async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
-  const d = requireDb();
-  const fn = engineEnrich();
+/** Registers a long request: cancelling it aborts its signal and interrupts the statement running on the dataset. */
+function cancellable(id: number, d: { interrupt(): void }): { controller: AbortController; entry: { cancel: () => void; cancelled: boolean } } {
   const controller = new AbortController();
   const entry = {
     cancel: () => {
@@ -175,6 +174,13 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
     cancelled: false,
   };
   running.set(id, entry);
+  return { controller, entry };
+}
+
+async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
+  const d = requireDb();
+  const fn = engineEnrich();
+  const { controller, entry } = cancellable(id, d);
   try {
     const summary = await fn(d, {
       sample: p.sample,
@@ -290,15 +296,7 @@ async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Pr
   // The AWS SDK loads only when AWS is used.
   const { acquire, formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
   const { rebuild } = require('../core/enrich/rebuild') as typeof import('../core/enrich/rebuild');
-  const controller = new AbortController();
-  const entry = {
-    cancel: () => {
-      controller.abort();
-      d.interrupt();
-    },
-    cancelled: false,
-  };
-  running.set(id, entry);
+  const { controller, entry } = cancellable(id, d);
   const progress = (pr: { phase: string; message: string; done?: number; total?: number }) => send({ kind: 'progress', id, progress: { ...pr } });
   try {
     const summary = await acquire(d, {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
-import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
 const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
@@ -42,10 +42,7 @@ after(async () => {
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        ...process.env, HOME: home.dir, AWS_CONFIG_FILE: home.configFile, AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
-        AWS_ENDPOINT_URL: ep.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '',
-      },
+      env: { ...process.env, ...localAwsEnv(home, ep.url) },
     });
     let stdout = '';
     let stderr = '';

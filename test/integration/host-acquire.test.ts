@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
 import { perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
 import type { AcquireRequest } from '../../src/protocol/worker';
-import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, makeTempHome, type TempHome, localAwsEnv } from '../support/aws-endpoint/home';
 import { A, B, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
@@ -49,17 +49,7 @@ function client(log?: string[]): WorkerClient {
   return new WorkerClient({
     workerPath,
     log: (l) => log?.push(l),
-    env: {
-      HOME: home.dir,
-      AWS_CONFIG_FILE: home.configFile,
-      AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
-      AWS_ENDPOINT_URL: ep.url,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-    },
+    env: localAwsEnv(home, ep.url),
   });
 }
 

@@ -110,3 +110,21 @@ export function makeTempHome(extraConfig = ''): TempHome {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * The environment of a process that must reach AWS only through the local endpoint and the temporary HOME:
+ * the shared files, the endpoint, and no credentials leaking in from the developer's own environment.
+ */
+export function localAwsEnv(home: TempHome, endpointUrl: string): NodeJS.ProcessEnv {
+  return {
+    HOME: home.dir,
+    AWS_CONFIG_FILE: home.configFile,
+    AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile,
+    AWS_ENDPOINT_URL: endpointUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+  };
+}
