@@ -111,7 +111,7 @@ SELECT proto, a_addr, a_port, b_addr, b_port,
   CASE WHEN syn_from_a IS NOT NULL THEN 'syn' WHEN synack_from_a IS NOT NULL THEN 'syn-ack' ELSE 'port' END AS orientation
 FROM k;
 
-CREATE OR REPLACE TEMP TABLE fl_conv AS
+CREATE OR REPLACE TEMP TABLE fl_observed AS
 WITH j AS (
   SELECT r.*, o.client_is_a, o.orientation,
          (r.fwd = o.client_is_a) AS up
@@ -149,15 +149,25 @@ WITH j AS (
   LEFT JOIN fl_eni_addr ce ON ce.eni_id = p.observer_eni AND ce.addr = p.client_addr
   LEFT JOIN fl_eni_addr se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
 )
--- One observer per conversation-minute, chosen by a hash aggregate (no sort): client, server, other, NAT.
-, chosen AS (
+SELECT * FROM ranked;
+
+-- One observer per conversation-minute, chosen by a hash aggregate of small values (no sort, and it spills):
+-- the client's ENI, else the server's, else another, a NAT gateway last.
+CREATE OR REPLACE TEMP TABLE fl_conv AS
+WITH chosen AS (
   SELECT proto, client_addr, client_port, server_addr, server_port, minute,
-         arg_min(r, (CASE r.observer_side WHEN 'client' THEN 0 WHEN 'server' THEN 1 WHEN 'other' THEN 2 ELSE 3 END, r.observer_eni)) AS best,
-         bool_or(r.rejected) AS any_rejected
-  FROM ranked r
+         arg_min(observer_eni, (CASE observer_side WHEN 'client' THEN 0 WHEN 'server' THEN 1 WHEN 'other' THEN 2 ELSE 3 END, observer_eni)) AS best_eni,
+         bool_or(rejected) AS any_rejected
+  FROM fl_observed
   GROUP BY proto, client_addr, client_port, server_addr, server_port, minute
 )
-SELECT best.*, any_rejected FROM chosen;
+SELECT o.*, c.any_rejected
+FROM fl_observed o JOIN chosen c
+  ON c.proto IS NOT DISTINCT FROM o.proto AND c.client_addr = o.client_addr AND c.server_addr = o.server_addr
+ AND c.client_port IS NOT DISTINCT FROM o.client_port AND c.server_port IS NOT DISTINCT FROM o.server_port
+ AND c.minute = o.minute AND c.best_eni IS NOT DISTINCT FROM o.observer_eni;
+-- the records are no longer needed: free their memory before attribution
+DROP TABLE fl_rec; DROP TABLE fl_orient; DROP TABLE fl_observed;
 
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS
@@ -287,7 +297,7 @@ LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = x.home_vpc;
 `;
 
 export const CLEANUP_SQL = `
-DROP TABLE IF EXISTS fl_rec; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_conv;
+DROP TABLE IF EXISTS fl_rec; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
 DROP TABLE IF EXISTS fl_public;
 `;
 
