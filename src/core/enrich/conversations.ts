@@ -144,28 +144,31 @@ WITH j AS (
          CASE WHEN p.observer_kind = 'natgateway' THEN 'nat-gateway'
               WHEN ce.eni_id IS NOT NULL THEN 'client'
               WHEN se.eni_id IS NOT NULL THEN 'server'
-              ELSE 'other' END AS observer_side
+              ELSE 'other' END AS observer_side,
+         -- sorts the preferred observer first: the client's ENI, the server's, another, a NAT gateway
+         CASE WHEN p.observer_kind = 'natgateway' THEN '3' WHEN ce.eni_id IS NOT NULL THEN '0'
+              WHEN se.eni_id IS NOT NULL THEN '1' ELSE '2' END || coalesce(p.observer_eni, '') AS pick
   FROM per_observer p
   LEFT JOIN fl_eni_addr ce ON ce.eni_id = p.observer_eni AND ce.addr = p.client_addr
   LEFT JOIN fl_eni_addr se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
 )
 SELECT * FROM ranked;
 
--- One observer per conversation-minute, chosen by a hash aggregate of small values (no sort, and it spills):
+-- One observer per conversation-minute, chosen by a hash aggregate of one short string (no sort; it spills):
 -- the client's ENI, else the server's, else another, a NAT gateway last.
 CREATE OR REPLACE TEMP TABLE fl_conv AS
 WITH chosen AS (
   SELECT proto, client_addr, client_port, server_addr, server_port, minute,
-         arg_min(observer_eni, (CASE observer_side WHEN 'client' THEN 0 WHEN 'server' THEN 1 WHEN 'other' THEN 2 ELSE 3 END, observer_eni)) AS best_eni,
+         min(pick) AS best,
          bool_or(rejected) AS any_rejected
   FROM fl_observed
   GROUP BY proto, client_addr, client_port, server_addr, server_port, minute
 )
-SELECT o.*, c.any_rejected
+SELECT o.* EXCLUDE (pick), c.any_rejected
 FROM fl_observed o JOIN chosen c
   ON c.proto IS NOT DISTINCT FROM o.proto AND c.client_addr = o.client_addr AND c.server_addr = o.server_addr
  AND c.client_port IS NOT DISTINCT FROM o.client_port AND c.server_port IS NOT DISTINCT FROM o.server_port
- AND c.minute = o.minute AND c.best_eni IS NOT DISTINCT FROM o.observer_eni;
+ AND c.minute = o.minute AND c.best = o.pick;
 -- the records are no longer needed: free their memory before attribution
 DROP TABLE fl_rec; DROP TABLE fl_orient; DROP TABLE fl_observed;
 
