@@ -117,29 +117,7 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
 
 /** Loads a text (or gzip text) file of records in `fields` order into flow_records under fileId. */
 export async function loadText(db: Db, fileId: number, path: string, fields: readonly FlowField[], opts: TextLoadOptions): Promise<LoadResult> {
-  await dropRejects(db);
-  const source = readCsvSql(path, fields, { gzip: opts.gzip, header: opts.header, rejects: true });
-  const targets = fields.map((f) => q(f.column)).join(', ');
-  const exprs = fields.map((f) => selectExpr(f, q(f.column))).join(', ');
-  const inserted = await db.value<bigint>(`INSERT INTO flow_records (file_id, ${targets}) SELECT ${fileId}, ${exprs} FROM ${source}`);
-  const badLines = Number(await db.value<bigint>(`SELECT count(DISTINCT line) FROM temp.${REJECTS}`));
-  let errors: LineError[] = [];
-  if (badLines > 0 && opts.maxErrors > 0) {
-    const rows = await db.all<{ line: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
-      `SELECT line,
-              arg_min(error_type, column_idx) AS error_type,
-              arg_min(error_message, column_idx) AS error_message,
-              arg_min(csv_line, column_idx) AS csv_line,
-              arg_min(column_name, column_idx) AS column_name
-         FROM temp.${REJECTS} GROUP BY line ORDER BY line LIMIT ${Math.floor(opts.maxErrors)}`,
-    );
-    errors = rows.map((r) => {
-      const text = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
-      return { line: Number(r.line), message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) };
-    });
-  }
-  await dropRejects(db);
-  return { records: Number(inserted), badLines, errors };
+  return (await loadTextBatch(db, [{ path, fileId }], fields, opts)).get(fileId)!;
 }
 
 function describeReject(type: string, message: string, column: string | null, text: string, fields: readonly FlowField[]): string {
