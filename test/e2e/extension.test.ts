@@ -11,14 +11,18 @@ import {
   REPO,
   answerInput,
   buildVsix,
+  diagnose,
   e2eUnavailable,
+  enrichSampleThroughWizard,
+  findNotification,
+  flowlensLogLines,
   launchBrowser,
-  notification,
   openWorkbench,
   pickQuickItem,
   runCommand,
   screenshot,
   startCodeServer,
+  waitForEnrichment,
   webviewFrame,
 } from './harness';
 
@@ -56,13 +60,9 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     page = await openWorkbench(browser, server.url);
 
     // The wizard: source -> dataset -> name.
-    await runCommand(page, 'Flowlens: Enrich flow logs');
-    await pickQuickItem(page, 'Sample estate — no AWS account needed');
-    await pickQuickItem(page, 'New dataset…');
-    await answerInput(page, 'sample');
-    const finished = notification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/).first();
-    await finished.waitFor({ timeout: 240_000 });
-    assert.match((await finished.textContent()) ?? '', /Flowlens: enriched [\d,]+ records/);
+    const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
+    assert.equal(ended, 'done', message);
+    assert.match(message, /Flowlens: enriched [\d,]+ records/);
     await screenshot(page, 'e2e-1-enriched');
 
     // The dataset appears in the sidebar with its facts.
@@ -75,7 +75,7 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
 
     // The cross-AZ template in a notebook, run.
     await runCommand(page, 'Flowlens: New notebook from template…');
-    await pickQuickItem(page, 'Cross-AZ traffic by app pair');
+    await pickQuickItem(page, 'Open which query template in a notebook?', 'Cross-AZ traffic by app pair');
     await page.locator('.notebookOverlay').first().waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notebook: Run All');
     const frame = webviewFrame(page);
@@ -90,25 +90,31 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await page.waitForTimeout(500);
     await screenshot(page, 'e2e-3-notebook');
 
-    // A cancelled enrichment: the Cancel button on the progress notification.
+    // A cancelled enrichment: the Cancel button on the progress notification (older toasts cleared first,
+    // so the progress is a toast).
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    const beforeCancel = flowlensLogLines(server);
     await runCommand(page, 'Flowlens: Enrich flow logs');
-    await pickQuickItem(page, 'Sample estate — no AWS account needed');
-    await pickQuickItem(page, 'New dataset…');
-    await answerInput(page, 'cancelled');
+    await pickQuickItem(page, 'Where do the flow logs come from?', 'Sample estate — no AWS account needed');
+    await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+    await answerInput(page, 'Name of the new dataset', 'cancelled');
     const progress = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Flowlens: enriching' });
-    await progress.waitFor({ timeout: 30_000 });
+    await progress.waitFor({ timeout: 60_000 });
     await progress.hover();
     await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
-    await notification(page, /enrichment cancelled|Flowlens: enriched/).waitFor({ timeout: 120_000 });
-    const cancelledMsg = await notification(page, /enrichment cancelled|Flowlens: enriched/).first().textContent();
+    const cancelEnded = await waitForEnrichment(server, beforeCancel, 120_000);
+    const cancelledMsg = await findNotification(page, /enrichment cancelled|Flowlens: enriched|enrichment failed/);
     await screenshot(page, 'e2e-4-cancelled');
-    assert.match(cancelledMsg ?? '', /enrichment cancelled/, 'the enrichment stopped when Cancel was clicked');
+    assert.equal(cancelEnded, 'cancelled', cancelledMsg);
+    assert.match(cancelledMsg, /enrichment cancelled/, 'the enrichment stopped when Cancel was clicked');
   } catch (err) {
     if (page) await screenshot(page, 'e2e-failure').catch(() => undefined);
+    const why = await diagnose(page, server).catch((e: Error) => `(no diagnosis: ${e.message})`);
     await browser.close();
     await server.stop();
     server.cleanup();
     rmSync(scratch, { recursive: true, force: true });
+    if (err instanceof Error) err.message = `${err.message}\n${why}`;
     throw err;
   }
   await browser.close();

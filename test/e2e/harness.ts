@@ -4,7 +4,7 @@
  * Everything runs under a scratch HOME on 127.0.0.1 and is stopped by process group.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,6 +65,8 @@ export interface CodeServer {
   stop(): Promise<void>;
   /** Removes the scratch folder (after stop). */
   cleanup(): void;
+  /** The last few KB code-server wrote to stderr. */
+  stderr(): string;
 }
 
 export interface StartOptions {
@@ -167,6 +169,7 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
     cleanup() {
       rmSync(root, { recursive: true, force: true });
     },
+    stderr: () => stderr,
   };
 }
 
@@ -212,25 +215,173 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   }
 }
 
-/** Picks the row with this text in the open QuickPick (typing it as a filter first). */
-export async function pickQuickItem(page: Page, text: string, timeoutMs = 30_000): Promise<void> {
+/** What the quick input shows now: title, placeholder and message, or undefined when it is hidden. */
+async function quickInputState(page: Page): Promise<string | undefined> {
+  return page
+    .locator('.quick-input-widget')
+    .evaluate((w) => {
+      if ((w as HTMLElement).offsetParent === null && getComputedStyle(w).display === 'none') return undefined;
+      const input = w.querySelector('input');
+      return [w.querySelector('.quick-input-title')?.textContent ?? '', input?.getAttribute('placeholder') ?? '', w.querySelector('.quick-input-message')?.textContent ?? ''].join(' | ');
+    })
+    .catch(() => undefined);
+}
+
+/**
+ * Waits until the quick input shows the step that mentions `step` (in its title, placeholder or message).
+ * Steps of a wizard reuse one widget: acting before the next step is up would type into the previous one.
+ */
+async function waitForStep(page: Page, step: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  for (;;) {
+    last = await quickInputState(page);
+    if (last?.includes(step)) return last;
+    if (Date.now() > deadline) throw new Error(`the quick input did not show "${step}" within ${timeoutMs} ms (it showed: ${last ?? 'nothing'})`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** After Enter: waits until the quick input has left this step (hidden, or another step). */
+async function waitForStepLeft(page: Page, shown: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await quickInputState(page);
+    if (now !== shown) return;
+    if (Date.now() > deadline) throw new Error(`the quick input stayed on "${shown}" for ${timeoutMs} ms after Enter`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * Picks the row with this text in the quick pick of the step that mentions `step` (typing the text as a
+ * filter first), and waits until the step is accepted.
+ */
+export async function pickQuickItem(page: Page, step: string, text: string, timeoutMs = 60_000): Promise<void> {
+  const shown = await waitForStep(page, step, timeoutMs);
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: timeoutMs });
   await input.fill(text);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: timeoutMs });
   await page.keyboard.press('Enter');
+  await waitForStepLeft(page, shown, timeoutMs);
 }
 
-/** Types into the open InputBox and accepts. */
-export async function answerInput(page: Page, value: string, timeoutMs = 30_000): Promise<void> {
+/** Types into the input box of the step that mentions `step` and accepts. */
+export async function answerInput(page: Page, step: string, value: string, timeoutMs = 60_000): Promise<void> {
+  const shown = await waitForStep(page, step, timeoutMs);
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: timeoutMs });
   await input.fill(value);
   await page.keyboard.press('Enter');
+  await waitForStepLeft(page, shown, timeoutMs);
 }
 
 export function notification(page: Page, text: string | RegExp) {
   return page.locator('.notifications-toasts .notification-list-item-message', { hasText: text });
+}
+
+/** The Flowlens output channel as VS Code wrote it to its log folder ('' before the channel has a file). */
+export function flowlensLog(server: CodeServer): string {
+  const logs = join(server.userDataDir, 'logs');
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (/-Flowlens\.log$/.test(e.name)) found.push(join(dir, e.name));
+    }
+  };
+  if (existsSync(logs)) walk(logs);
+  return found.sort().map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+/**
+ * Waits for an enrichment that was started after `seen` lines of the Flowlens log to end, by what the
+ * extension logged; returns how it ended. The log, not a toast, is the signal: toasts can be queued
+ * behind others or hidden, and a test must not hang on the UI's choice.
+ */
+export async function waitForEnrichment(server: CodeServer, seen: number, timeoutMs: number): Promise<'done' | 'cancelled' | 'failed'> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = flowlensLog(server).split('\n').slice(seen);
+    for (const l of lines) {
+      if (/^ {2}done in /.test(l)) return 'done';
+      if (/^ {2}cancelled;/.test(l)) return 'cancelled';
+      if (/^ {2}failed: /.test(l)) return 'failed';
+    }
+    if (Date.now() > deadline) throw new Error(`no enrichment ended within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** How many lines the Flowlens log has now (to wait for what comes after). */
+export function flowlensLogLines(server: CodeServer): number {
+  const log = flowlensLog(server);
+  return log ? log.split('\n').length - 1 : 0;
+}
+
+/**
+ * The wizard's sample-estate path into a new dataset named `name`: waits for the enrichment to end by the
+ * Flowlens log and returns how it ended with the notification that says so.
+ */
+export async function enrichSampleThroughWizard(page: Page, server: CodeServer, name: string, timeoutMs = 300_000): Promise<{ ended: string; message: string }> {
+  const before = flowlensLogLines(server);
+  await runCommand(page, 'Flowlens: Enrich flow logs');
+  await pickQuickItem(page, 'Where do the flow logs come from?', 'Sample estate — no AWS account needed');
+  await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+  await answerInput(page, 'Name of the new dataset', name);
+  const ended = await waitForEnrichment(server, before, timeoutMs);
+  return { ended, message: await findNotification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/) };
+}
+
+/**
+ * A notification's text, from the toasts or, when it is not (or no longer) a toast, from the notification
+ * center, which keeps every notification.
+ */
+export async function findNotification(page: Page, text: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const toast = notification(page, text).first();
+    if (await toast.isVisible().catch(() => false)) return (await toast.textContent()) ?? '';
+    await runCommand(page, 'Notifications: Show Notifications');
+    const item = page.locator('.notifications-center .notification-list-item-message', { hasText: text }).first();
+    if (await item.isVisible().catch(() => false)) {
+      const t = (await item.textContent()) ?? '';
+      await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
+      return t;
+    }
+    await page.keyboard.press('Escape');
+    if (Date.now() > deadline) throw new Error(`no notification matching ${text} within ${timeoutMs} ms`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/**
+ * What a failed end-to-end test should say about the workbench: the notifications, the quick input, the
+ * Flowlens log and the extension host's errors. It goes into the error, so CI's summary shows it.
+ */
+export async function diagnose(page: Page | undefined, server: CodeServer): Promise<string> {
+  const parts: string[] = [];
+  if (page) {
+    const texts = (sel: string) => page.locator(sel).allTextContents().catch(() => [] as string[]);
+    parts.push(`toasts: ${JSON.stringify(await texts('.notifications-toasts .notification-list-item-message'))}`);
+    parts.push(`quick input: ${(await quickInputState(page)) ?? 'hidden'}`);
+  }
+  const tail = (s: string, n: number) => s.split('\n').filter(Boolean).slice(-n).join('\n  ');
+  parts.push(`Flowlens log (tail):\n  ${tail(flowlensLog(server).replace(/^ {2}loaded: .*\n/gm, ''), 30) || '(empty)'}`);
+  const hostLogs: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name === 'remoteexthost.log' || e.name === 'remoteagent.log') hostLogs.push(join(dir, e.name));
+    }
+  };
+  const logs = join(server.userDataDir, 'logs');
+  if (existsSync(logs)) walk(logs);
+  for (const f of hostLogs) {
+    const errors = readFileSync(f, 'utf8').split('\n').filter((l) => /\[(error|warning)\]/.test(l));
+    if (errors.length) parts.push(`${f.slice(logs.length + 1)} (errors, tail):\n  ${errors.slice(-15).join('\n  ')}`);
+  }
+  parts.push(`code-server stderr (tail):\n  ${tail(server.stderr(), 15) || '(empty)'}`);
+  return parts.join('\n');
 }
 
 /**

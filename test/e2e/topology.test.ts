@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
   REPO,
-  answerInput,
   buildVsix,
+  diagnose,
   e2eUnavailable,
+  enrichSampleThroughWizard,
   launchBrowser,
-  notification,
   openWorkbench,
-  pickQuickItem,
   runCommand,
   screenshot,
   startCodeServer,
@@ -82,13 +81,9 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
   let highlightedResource: { source: string; target: string }[] = [];
   try {
     page = await openWorkbench(browser, server.url);
-    await runCommand(page, 'Flowlens: Enrich flow logs');
-    await pickQuickItem(page, 'Sample estate — no AWS account needed');
-    await pickQuickItem(page, 'New dataset…');
-    await answerInput(page, 'sample');
-    const finished = notification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/).first();
-    await finished.waitFor({ timeout: 300_000 });
-    assert.match((await finished.textContent()) ?? '', /Flowlens: enriched [\d,]+ records/);
+    const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
+    assert.equal(ended, 'done', message);
+    assert.match(message, /Flowlens: enriched [\d,]+ records/);
 
     await runCommand(page, 'Flowlens: Open topology');
     const frame = await topologyFrame(page);
@@ -145,6 +140,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     await screenshot(page, 'topology-4-open-in-sql');
   } catch (err) {
     if (page) await screenshot(page, 'topology-failure').catch(() => undefined);
+    const why = await diagnose(page, server).catch((e: Error) => `(no diagnosis: ${e.message})`);
+    if (err instanceof Error) err.message = `${err.message}\n${why}`;
     throw err;
   } finally {
     await browser.close();
