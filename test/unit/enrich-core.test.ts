@@ -48,6 +48,7 @@ async function seedInventory(): Promise<void> {
     [arn('ec2', 'instance/i-dup'), 'i-dup', 'ec2:instance', 'instance', 'vpc-b'],
     [arn('ecs', 'task/c/one'), 'one', 'ecs:task', 'ecs-task', 'vpc-a'],
     [arn('ecs', 'task/c/two'), 'two', 'ecs:task', 'ecs-task', 'vpc-a'],
+    [arn('ec2', 'instance/i-pub'), 'i-pub', 'ec2:instance', 'instance', 'vpc-a'],
   ];
   for (const [a, id, type, kind, vpc] of res) {
     await db.exec(`INSERT INTO inv_resources (arn, resource_id, type, kind, name, account_id, region, vpc_id)
@@ -81,6 +82,15 @@ async function seedInventory(): Promise<void> {
     INSERT INTO inv_addresses VALUES
       ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t1', '${res[5][0]}', TIMESTAMP '1970-01-01', fl_ts(${T1})),
       ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t2', '${res[6][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
+  `);
+  // i-pub gets two public addresses at T1 (both at once: still one conversation each).
+  await db.exec(`
+    INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az) VALUES
+      ('eni-pub', '${res[7][0]}', 'instance', '${A}', 'us-east-1', 'vpc-a', 'subnet-pub', 'us-east-1a');
+    INSERT INTO inv_addresses VALUES
+      ('10.0.0.60', 4, 'primary', 'vpc-a', 'eni-pub', '${res[7][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31'),
+      ('54.0.0.60', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31'),
+      ('54.0.0.61', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
   `);
 }
 
@@ -133,6 +143,9 @@ before(async () => {
     rec('eni-db', '10.0.1.10', 443, '10.0.2.20', 51000, 77),
     // 8. the internet knocking on ssh, rejected.
     rec('eni-web1', '198.51.100.7', 51515, '10.0.1.10', 22, 60, { action: 'REJECT' }),
+    // 9. i-pub -> the internet before it had a public address (through the NAT) and after (its own IGW route).
+    rec('eni-pub', '10.0.0.60', 40007, '203.0.113.9', 443, 30),
+    rec('eni-pub', '10.0.0.60', 40008, '203.0.113.9', 443, 40, { start: T1 + 5, end: T1 + 55 }),
     // NODATA is kept in flow_records but makes no conversation.
     { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
   ]);
@@ -208,6 +221,14 @@ test('without flags the service port decides the server; rejected internet traff
   assert.equal(rej.egress_path, 'internet-gateway');
 });
 
+test('an instance reaches the internet through the NAT gateway until it has a public address, then directly', async () => {
+  const rows = await conv(`client_addr = '10.0.0.60'`);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.egress_path, r.server_type]), [
+    [40007, 'nat-gateway', 'internet'],
+    [40008, 'internet-gateway', 'internet'],
+  ]);
+});
+
 test('windows aggregate every byte of the conversations', async () => {
   for (const t of ['windows_1m', 'windows_5m', 'windows_1h']) {
     const [w] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, sum(conversations) AS n FROM ${t}`);
@@ -215,16 +236,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 9);
+  assert.equal(n.n, 11);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 9);
+    assert.equal(await exportConversations(db, 'jsonl', file), 11);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 9);
+    assert.equal(lines.length, 11);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
