@@ -24,9 +24,14 @@ function setup() {
 }
 
 async function seed(client: WorkerClient) {
+  // Conversations as the enrichment stores them: two endpoints and five facts between them.
   await client.request('query', {
-    sql: `INSERT INTO conversations (window_start, client_az, server_az, uploaded, downloaded, client_account, client_region)
-          SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE, 'us-east-1a', 'us-east-1b', 1000 * i, 9007199254740993, '111111111111', 'us-east-1'
+    sql: `INSERT INTO endpoints (ep, az, account, region) VALUES (1, 'us-east-1a', '111111111111', 'us-east-1'), (2, 'us-east-1b', NULL, NULL)`,
+    rowCap: 10,
+  });
+  await client.request('query', {
+    sql: `INSERT INTO conversation_facts (window_start, client_ep, server_ep, uploaded, downloaded)
+          SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE, 1, 2, 1000 * i, 9007199254740993
           FROM range(5) t(i)`,
     rowCap: 10,
   });

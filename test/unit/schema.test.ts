@@ -18,6 +18,32 @@ test('schema creates every table and is idempotent', async () => {
   }
 });
 
+test('a schema version 1 dataset is upgraded: its wide derived tables become views, records and inventory stay', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    // What version 1 had: conversations and windows as tables, beside records and inventory.
+    await db.exec(`CREATE TABLE conversations (start BIGINT, client_node VARCHAR);
+      INSERT INTO conversations VALUES (1, 'x');
+      CREATE TABLE windows_1h (window_start TIMESTAMP, client_node VARCHAR);
+      CREATE TABLE flow_records (file_id INTEGER NOT NULL, srcaddr VARCHAR);
+      INSERT INTO flow_records VALUES (1, '10.0.0.1');
+      CREATE TABLE inv_tags (arn VARCHAR, key VARCHAR, value VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP);
+      INSERT INTO inv_tags VALUES ('arn:x', 'app', 'web', TIMESTAMP '2026-01-01', TIMESTAMP '9999-12-31');`);
+    await ensureSchema(db);
+    const kinds = await db.json<{ name: string; kind: string }>(
+      `SELECT table_name AS name, table_type AS kind FROM information_schema.tables
+       WHERE table_name IN ('conversations', 'windows_1m', 'windows_5m', 'windows_1h') ORDER BY 1`,
+    );
+    assert.deepEqual(kinds.map((k) => `${k.name}:${k.kind}`), ['conversations:VIEW', 'windows_1h:VIEW', 'windows_1m:VIEW', 'windows_5m:VIEW']);
+    assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
+    assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
+    assert.equal(await db.value('SELECT count(*) FROM inv_tags'), 1n);
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '2');
+  } finally {
+    db.close();
+  }
+});
+
 test('log formats parse from ${} strings and header lines', () => {
   const v5 = parseLogFormat('${version} ${vpc-id} ${srcaddr} ${traffic-path} ${flow-direction}');
   assert.deepEqual(v5.map((x) => x.column), ['version', 'vpc_id', 'srcaddr', 'traffic_path', 'flow_direction']);

@@ -6,6 +6,7 @@
  */
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
+import { WIDE_TABLE, createWideConversations, storeWideConversations } from '../support/conversations';
 import type { QueryRows } from '../../src/core/topology/graph';
 
 export const ACCOUNT = '111111111111';
@@ -98,12 +99,13 @@ export async function loadFixture(db: Db): Promise<void> {
     ('tg-web', '${ARN.alb}', 'instance', 'i-0000000000000web2', '${ARN.web2}', 80, 'HTTP', 'healthy')`);
 
   const byArn = new Map(RESOURCES.map((r) => [r.arn, r]));
+  await createWideConversations(db);
   for (const c of CONVERSATIONS) {
     const cl = byArn.get(c.client);
     const sv = byArn.get(c.server);
     const crossAz = !!(cl && sv && cl.az !== sv.az);
     await db.exec(
-      `INSERT INTO conversations (start, "end", window_start, protocol, action,
+      `INSERT INTO ${WIDE_TABLE} (start, "end", window_start, protocol, action,
          client_addr, client_port, client_eni, client_arn, client_type, client_kind, client_vpc, client_subnet, client_az, client_account, client_region, client_aws_service, client_rfc1918, client_node,
          server_addr, server_port, server_eni, server_arn, server_type, server_kind, server_vpc, server_subnet, server_az, server_account, server_region, server_aws_service, server_rfc1918, server_node,
          uploaded, downloaded, packets_up, packets_down, records, observer_eni, observer_side, orientation, egress_path, cross_az, cross_region, cross_vpc, cross_account)
@@ -123,6 +125,7 @@ export async function loadFixture(db: Db): Promise<void> {
       },
     );
   }
+  await storeWideConversations(db);
 }
 
 export async function openFixture(): Promise<{ db: Db; query: QueryRows }> {

@@ -13,6 +13,7 @@
  * 5. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
  */
 import type { Db } from '../store/db';
+import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../store/schema';
 
 /** Small inventory-derived helper tables (thousands of rows), rebuilt on every enrichment. */
 export const PREPARE_SQL = `
@@ -51,7 +52,10 @@ WITH private AS (
   SELECT * REPLACE (least(valid_to, coalesce(lead(valid_from) OVER (PARTITION BY scope_vpc, addr ORDER BY valid_from, eni_id), valid_to)) AS valid_to)
   FROM preferred
 )
-SELECT * FROM clipped WHERE valid_from < valid_to;
+-- sep numbers the side a holder makes (its ENI, resource, and whether it is an EKS pod's secondary address)
+SELECT c.*, dense_rank() OVER (ORDER BY c.eni_id NULLS FIRST, c.arn NULLS FIRST, pod) AS sep
+FROM (SELECT c.*, coalesce(e.kind = 'eks-node' AND c.addr_kind = 'secondary', false) AS pod
+      FROM clipped c LEFT JOIN fl_eni e ON e.eni_id = c.eni_id WHERE c.valid_from < c.valid_to) c;
 
 -- Per VPC: what ways out it has.
 CREATE OR REPLACE TEMP TABLE fl_vpc_exits AS
@@ -187,121 +191,155 @@ FROM ints i JOIN inv_prefixes p ON p.family = i.family AND i.v BETWEEN p.lo AND 
 GROUP BY i.addr;
 `;
 
-function side(x: 'client' | 'server', a: string, g: string, e: string, r: string, p: string): string {
+/** SQL: one side's identity key and whether its ENI had a public address, from the lookups a/g/p (x: client|server). */
+function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: string): string {
+  const eni = `coalesce(${a}.eni_id, ${g}.eni_id)`;
+  const svc = `CASE WHEN ${eni} IS NULL THEN upper(coalesce(CASE WHEN ${p}.aws_service <> 'AMAZON' THEN ${p}.aws_service END, c.${x}_svc_hint, ${p}.aws_service)) END`;
   return `
-    c.${x}_addr, c.${x}_port,
-    coalesce(${a}.eni_id, ${g}.eni_id) AS ${x}_eni,
-    coalesce(${a}.arn, ${g}.arn) AS ${x}_arn,
-    CASE WHEN ${e}.kind = 'eks-node' AND coalesce(${a}.addr_kind, ${g}.addr_kind) = 'secondary' THEN 'eks:pod'
-         WHEN ${r}.type IS NOT NULL THEN ${r}.type
-         WHEN coalesce(${a}.eni_id, ${g}.eni_id) IS NOT NULL THEN 'ec2:network-interface'
-         WHEN coalesce(${p}.aws_service, c.${x}_svc_hint) IS NOT NULL THEN 'aws:service'
-         WHEN fl_private(c.${x}_addr) THEN 'unknown'
-         ELSE 'internet' END AS ${x}_type,
-    CASE WHEN ${e}.kind = 'eks-node' AND coalesce(${a}.addr_kind, ${g}.addr_kind) = 'secondary' THEN 'eks-pod' ELSE ${r}.kind END AS ${x}_kind,
-    ${e}.vpc_id AS ${x}_vpc, ${e}.subnet_id AS ${x}_subnet, ${e}.az AS ${x}_az,
-    coalesce(${e}.account_id, ${r}.account_id) AS ${x}_account,
-    coalesce(${e}.region, ${r}.region, CASE WHEN ${p}.aws_region <> 'GLOBAL' THEN ${p}.aws_region END) AS ${x}_region,
-    CASE WHEN coalesce(${a}.eni_id, ${g}.eni_id) IS NULL THEN upper(coalesce(
-      CASE WHEN ${p}.aws_service <> 'AMAZON' THEN ${p}.aws_service END, c.${x}_svc_hint, ${p}.aws_service)) END AS ${x}_aws_service,
-    fl_rfc1918(c.${x}_addr) AS ${x}_rfc1918`;
+    coalesce(${a}.sep, ${g}.sep) AS ${x}_sep, ${svc} AS ${x}_svc,
+    CASE WHEN ${eni} IS NULL AND ${p}.aws_region <> 'GLOBAL' THEN ${p}.aws_region END AS ${x}_pregion,
+    CASE WHEN ${eni} IS NULL AND ${p}.aws_service IS NULL AND c.${x}_svc_hint IS NULL AND ${k}.private THEN c.${x}_addr END AS ${x}_unknown,
+    ${eni} AS ${x}_eni_id, coalesce(${k}.rfc1918, false) AS ${x}_rfc1918`;
 }
 
-/** Steps 4-5: attribution of both sides, egress path and flags, into `conversations`. */
+const SAME_SIDE = (i: string, x: string) =>
+  `${i}.sep IS NOT DISTINCT FROM f.${x}_sep AND ${i}.svc IS NOT DISTINCT FROM f.${x}_svc
+   AND ${i}.pregion IS NOT DISTINCT FROM f.${x}_pregion AND ${i}.unknown IS NOT DISTINCT FROM f.${x}_unknown`;
+
+/**
+ * Steps 4-5: attribution of both sides, egress path and flags. Each conversation gets its sides' identity
+ * keys (small values); the identities are few, so their names (type, ARN, VPC, …) are worked out once each
+ * into endpoints, and conversation_facts stores the endpoint numbers and small codes.
+ */
 export const ATTRIBUTE_SQL = `
-DELETE FROM conversations;
-INSERT INTO conversations BY NAME
-WITH fl_attr AS (
-  SELECT
-    c.start, c."end", fl_ts(c.minute) AS window_start, c.proto AS protocol,
-    CASE WHEN c.any_rejected THEN 'REJECT' ELSE 'ACCEPT' END AS action,
-    ${side('client', 'ca', 'cg', 'ce', 'cr', 'cp')},
-    ${side('server', 'sa', 'sg', 'se', 'sr', 'sp')},
-    c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records::INTEGER AS records,
-    c.observer_eni, c.observer_side, c.orientation,
-    c.obs_vpc, coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
-    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = ce.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS client_has_public,
-    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = se.eni_id AND fl_ts(c.start) >= p.valid_from AND fl_ts(c.start) < p.valid_to) AS server_has_public
-  FROM fl_conv c
-  LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
-    AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
-  LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = c.client_addr
-    AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
-  LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = c.server_addr
-    AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
-  LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = c.server_addr
-    AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
-  LEFT JOIN fl_eni ce ON ce.eni_id = coalesce(ca.eni_id, cg.eni_id)
-  LEFT JOIN fl_eni se ON se.eni_id = coalesce(sa.eni_id, sg.eni_id)
-  LEFT JOIN inv_resources cr ON cr.arn = coalesce(ca.arn, cg.arn)
-  LEFT JOIN inv_resources sr ON sr.arn = coalesce(sa.arn, sg.arn)
-  LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
-  LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL
-), x AS (
-  SELECT a.*,
-    -- the side inside a VPC that the traffic left from (the client when both are inside)
-    CASE WHEN a.client_vpc IS NOT NULL THEN a.client_vpc ELSE a.server_vpc END AS home_vpc,
-    CASE WHEN a.client_vpc IS NOT NULL THEN a.client_has_public ELSE a.server_has_public END AS home_public,
-    CASE WHEN a.client_vpc IS NOT NULL THEN a.server_type ELSE a.client_type END AS away_type,
-    CASE WHEN a.client_vpc IS NOT NULL THEN a.server_aws_service ELSE a.client_aws_service END AS away_service,
-    l.kind AS link_kind
-  FROM fl_attr a
-  LEFT JOIN (SELECT vpc_id, peer_vpc_id, min(kind) AS kind FROM inv_vpc_links GROUP BY ALL) l
-    ON l.vpc_id = a.client_vpc AND l.peer_vpc_id = a.server_vpc
+-- Per distinct address: RFC 1918 and private (the macros parse text; addresses repeat a lot).
+CREATE OR REPLACE TEMP TABLE fl_addr_class AS
+SELECT addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private
+FROM (SELECT client_addr AS addr FROM fl_conv UNION SELECT server_addr FROM fl_conv);
+
+CREATE OR REPLACE TEMP TABLE fl_sided AS
+SELECT c.start, c."end", c.minute, c.proto, c.any_rejected,
+  c.client_addr, c.client_port, c.server_addr, c.server_port,
+  c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records,
+  c.observer_eni, c.observer_side, c.orientation, c.obs_vpc,
+  coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
+  ${sideKeys('client', 'ca', 'cg', 'cp', 'ck')},
+  ${sideKeys('server', 'sa', 'sg', 'sp', 'sk')}
+FROM fl_conv c
+LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
+  AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
+LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = c.client_addr
+  AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
+LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = c.server_addr
+  AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
+LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = c.server_addr
+  AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
+LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
+LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL
+LEFT JOIN fl_addr_class ck ON ck.addr = c.client_addr
+LEFT JOIN fl_addr_class sk ON sk.addr = c.server_addr;
+DROP TABLE fl_conv;
+
+-- The distinct identities, numbered, and what each one is.
+CREATE OR REPLACE TEMP TABLE fl_ident AS
+SELECT row_number() OVER (ORDER BY sep NULLS LAST, svc NULLS FIRST, pregion NULLS FIRST, unknown NULLS FIRST)::INTEGER AS ep, *
+FROM (SELECT client_sep AS sep, client_svc AS svc, client_pregion AS pregion, client_unknown AS unknown FROM fl_sided
+      UNION SELECT server_sep, server_svc, server_pregion, server_unknown FROM fl_sided);
+
+DELETE FROM endpoints;
+INSERT INTO endpoints
+WITH t AS (
+  SELECT i.ep, s.eni_id AS eni, s.arn,
+    CASE WHEN s.pod THEN 'eks:pod'
+         WHEN r.type IS NOT NULL THEN r.type
+         WHEN s.eni_id IS NOT NULL THEN 'ec2:network-interface'
+         WHEN i.svc IS NOT NULL THEN 'aws:service'
+         WHEN i.unknown IS NOT NULL THEN 'unknown'
+         ELSE 'internet' END AS type,
+    CASE WHEN s.pod THEN 'eks-pod' ELSE r.kind END AS kind,
+    e.vpc_id AS vpc, e.subnet_id AS subnet, e.az, coalesce(e.account_id, r.account_id) AS account,
+    coalesce(e.region, r.region, i.pregion) AS region, i.svc AS aws_service, i.unknown
+  FROM fl_ident i
+  LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod FROM fl_scope) s ON s.sep = i.sep
+  LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
+  LEFT JOIN inv_resources r ON r.arn = s.arn
 )
-SELECT x.* EXCLUDE (obs_vpc, traffic_path, client_has_public, server_has_public, home_vpc, home_public,
-                    away_type, away_service, link_kind),
-  CASE WHEN x.client_type IN ('aws:service', 'internet') THEN coalesce('aws:' || x.client_aws_service, 'internet')
-       ELSE coalesce(x.client_arn, x.client_eni, x.client_type || ':' || x.client_addr) END AS client_node,
-  CASE WHEN x.server_type IN ('aws:service', 'internet') THEN coalesce('aws:' || x.server_aws_service, 'internet')
-       ELSE coalesce(x.server_arn, x.server_eni, x.server_type || ':' || x.server_addr) END AS server_node,
-  CASE
-    WHEN x.server_kind = 'interface-endpoint' OR x.client_kind = 'interface-endpoint' THEN 'interface-endpoint'
-    WHEN x.traffic_path = 3 THEN 'virtual-private-gateway'
-    WHEN x.traffic_path = 4 THEN 'peering-intra-region'
-    WHEN x.traffic_path = 5 THEN 'peering-inter-region'
-    WHEN x.traffic_path = 6 THEN 'local-gateway'
-    WHEN x.traffic_path = 7 THEN 'gateway-endpoint'
-    WHEN x.traffic_path = 8 THEN 'internet-gateway'
-    WHEN x.traffic_path = 2 THEN CASE WHEN ge.vpc_id IS NOT NULL THEN 'gateway-endpoint' ELSE 'internet-gateway' END
-    WHEN x.client_vpc IS NOT NULL AND x.server_vpc IS NOT NULL THEN
-      CASE WHEN x.client_vpc = x.server_vpc THEN 'same-vpc'
-           WHEN x.link_kind = 'peering' THEN
-             CASE WHEN x.client_region = x.server_region THEN 'peering-intra-region' ELSE 'peering-inter-region' END
-           WHEN x.link_kind = 'transit-gateway' THEN 'transit-gateway'
+SELECT ep, eni, arn, type, kind, vpc, subnet, az, account, region, aws_service,
+  CASE WHEN type IN ('aws:service', 'internet') THEN coalesce('aws:' || aws_service, 'internet')
+       ELSE coalesce(arn, eni, type || ':' || unknown) END AS node
+FROM t;
+
+DELETE FROM conversation_facts;
+INSERT INTO conversation_facts
+WITH x AS (
+  SELECT f.*, ci.ep AS client_ep, si.ep AS server_ep,
+    ce.vpc AS client_vpc, ce.kind AS client_kind, ce.type AS client_type, ce.region AS client_region, ce.aws_service AS client_aws_service,
+    se.vpc AS server_vpc, se.kind AS server_kind, se.type AS server_type, se.region AS server_region, se.aws_service AS server_aws_service,
+    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = f.client_eni_id AND fl_ts(f.start) >= p.valid_from AND fl_ts(f.start) < p.valid_to) AS client_has_public,
+    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = f.server_eni_id AND fl_ts(f.start) >= p.valid_from AND fl_ts(f.start) < p.valid_to) AS server_has_public
+  FROM fl_sided f
+  JOIN fl_ident ci ON ${SAME_SIDE('ci', 'client')}
+  JOIN fl_ident si ON ${SAME_SIDE('si', 'server')}
+  JOIN endpoints ce ON ce.ep = ci.ep
+  JOIN endpoints se ON se.ep = si.ep
+), y AS (
+  SELECT x.*,
+    -- the side inside a VPC that the traffic left from (the client when both are inside)
+    CASE WHEN x.client_vpc IS NOT NULL THEN x.client_vpc ELSE x.server_vpc END AS home_vpc,
+    CASE WHEN x.client_vpc IS NOT NULL THEN x.client_has_public ELSE x.server_has_public END AS home_public,
+    CASE WHEN x.client_vpc IS NOT NULL THEN x.server_type ELSE x.client_type END AS away_type,
+    CASE WHEN x.client_vpc IS NOT NULL THEN x.server_aws_service ELSE x.client_aws_service END AS away_service,
+    l.kind AS link_kind
+  FROM x
+  LEFT JOIN (SELECT vpc_id, peer_vpc_id, min(kind) AS kind FROM inv_vpc_links GROUP BY ALL) l
+    ON l.vpc_id = x.client_vpc AND l.peer_vpc_id = x.server_vpc
+)
+SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y.any_rejected AS rejected,
+  y.client_addr, y.client_port, y.client_ep, y.client_rfc1918,
+  y.server_addr, y.server_port, y.server_ep, y.server_rfc1918,
+  y.uploaded, y.downloaded, y.packets_up, y.packets_down, y.records::INTEGER AS records,
+  y.observer_eni, ${encode(OBSERVER_SIDES, 'y.observer_side')} AS observer_side, ${encode(ORIENTATIONS, 'y.orientation')} AS orientation,
+  ${encode(EGRESS_PATHS, `CASE
+    WHEN y.server_kind = 'interface-endpoint' OR y.client_kind = 'interface-endpoint' THEN 'interface-endpoint'
+    WHEN y.traffic_path = 3 THEN 'virtual-private-gateway'
+    WHEN y.traffic_path = 4 THEN 'peering-intra-region'
+    WHEN y.traffic_path = 5 THEN 'peering-inter-region'
+    WHEN y.traffic_path = 6 THEN 'local-gateway'
+    WHEN y.traffic_path = 7 THEN 'gateway-endpoint'
+    WHEN y.traffic_path = 8 THEN 'internet-gateway'
+    WHEN y.traffic_path = 2 THEN CASE WHEN ge.vpc_id IS NOT NULL THEN 'gateway-endpoint' ELSE 'internet-gateway' END
+    WHEN y.client_vpc IS NOT NULL AND y.server_vpc IS NOT NULL THEN
+      CASE WHEN y.client_vpc = y.server_vpc THEN 'same-vpc'
+           WHEN y.link_kind = 'peering' THEN
+             CASE WHEN y.client_region = y.server_region THEN 'peering-intra-region' ELSE 'peering-inter-region' END
+           WHEN y.link_kind = 'transit-gateway' THEN 'transit-gateway'
            ELSE 'unknown' END
-    WHEN x.home_vpc IS NULL THEN 'unknown'
-    WHEN x.away_type IN ('aws:service', 'internet') THEN
+    WHEN y.home_vpc IS NULL THEN 'unknown'
+    WHEN y.away_type IN ('aws:service', 'internet') THEN
       CASE WHEN ge.vpc_id IS NOT NULL THEN 'gateway-endpoint'
            -- inbound from outside: only an internet gateway (or a TGW) brings it in, never a NAT
-           WHEN x.client_vpc IS NULL THEN CASE WHEN ex.has_igw OR x.home_public THEN 'internet-gateway'
+           WHEN y.client_vpc IS NULL THEN CASE WHEN ex.has_igw OR y.home_public THEN 'internet-gateway'
                                                WHEN ex.has_tgw THEN 'transit-gateway' ELSE 'unknown' END
-           WHEN x.traffic_path = 1 AND ex.has_nat THEN 'nat-gateway'
-           WHEN x.traffic_path = 1 AND ex.has_tgw THEN 'transit-gateway'
-           WHEN x.home_public THEN 'internet-gateway'
-           WHEN x.client_kind = 'natgateway' OR x.server_kind = 'natgateway' THEN 'internet-gateway'
+           WHEN y.traffic_path = 1 AND ex.has_nat THEN 'nat-gateway'
+           WHEN y.traffic_path = 1 AND ex.has_tgw THEN 'transit-gateway'
+           WHEN y.home_public THEN 'internet-gateway'
+           WHEN y.client_kind = 'natgateway' OR y.server_kind = 'natgateway' THEN 'internet-gateway'
            WHEN ex.has_nat THEN 'nat-gateway'
            WHEN ex.has_tgw THEN 'transit-gateway'
            WHEN ex.has_igw THEN 'internet-gateway'
            ELSE 'unknown' END
-    WHEN x.away_type = 'unknown' THEN
+    WHEN y.away_type = 'unknown' THEN
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
-  END AS egress_path,
-  -- cross-AZ is a within-region charge; traffic between regions is cross_region instead
-  (x.client_az IS NOT NULL AND x.server_az IS NOT NULL AND x.client_az <> x.server_az
-   AND x.client_region IS NOT DISTINCT FROM x.server_region) AS cross_az,
-  (x.client_region IS NOT NULL AND x.server_region IS NOT NULL AND x.client_region <> x.server_region) AS cross_region,
-  (x.client_vpc IS NOT NULL AND x.server_vpc IS NOT NULL AND x.client_vpc <> x.server_vpc) AS cross_vpc,
-  (x.client_account IS NOT NULL AND x.server_account IS NOT NULL AND x.client_account <> x.server_account) AS cross_account
-FROM x
-LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = x.home_vpc AND ge.aws_service = x.away_service
-LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = x.home_vpc;
+  END`)} AS egress_path
+FROM y
+LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = y.home_vpc AND ge.aws_service = y.away_service
+LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
 `;
 
 export const CLEANUP_SQL = `
 DROP TABLE IF EXISTS fl_rec; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
-DROP TABLE IF EXISTS fl_public;
+DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
 `;
 
 export async function buildConversations(db: Db): Promise<void> {

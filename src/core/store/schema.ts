@@ -10,7 +10,57 @@ import type { Db } from './db';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The small codes the facts store, in order (code n is element n, from 1). */
+export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
+export const ORIENTATIONS = ['syn', 'syn-ack', 'port'] as const;
+export const EGRESS_PATHS = ['same-vpc', 'internet-gateway', 'nat-gateway', 'gateway-endpoint', 'interface-endpoint',
+  'peering-intra-region', 'peering-inter-region', 'transit-gateway', 'virtual-private-gateway', 'local-gateway', 'unknown'] as const;
+export const WINDOW_TABLES = ['windows_1m', 'windows_5m', 'windows_1h'] as const;
+
+const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+/** SQL: the code of a text value (NULL stays NULL). */
+export const encode = (xs: readonly string[], expr: string) => `list_position(${list(xs)}, ${expr})::UTINYINT`;
+/** SQL: the text of a code. */
+export const decode = (xs: readonly string[], expr: string) => `${list(xs)}[${expr}]`;
+
+/** Both sides' columns from endpoints c (client) and s (server), in the documented order. */
+function sideColumns(side: 'client' | 'server', e: string, f: string | null): string {
+  const addr = f ? `${f}.${side}_addr, ${f}.${side}_port, ` : '';
+  const rfc = f ? `${f}.${side}_rfc1918, ` : '';
+  return `${addr}${e}.eni AS ${side}_eni, ${e}.arn AS ${side}_arn, ${e}.type AS ${side}_type, ${e}.kind AS ${side}_kind,
+  ${e}.vpc AS ${side}_vpc, ${e}.subnet AS ${side}_subnet, ${e}.az AS ${side}_az, ${e}.account AS ${side}_account,
+  ${e}.region AS ${side}_region, ${e}.aws_service AS ${side}_aws_service, ${rfc}${e}.node AS ${side}_node`;
+}
+
+const CROSS_AZ = `(c.az IS NOT NULL AND s.az IS NOT NULL AND c.az <> s.az AND c.region IS NOT DISTINCT FROM s.region)`;
+const CROSS_REGION = `(c.region IS NOT NULL AND s.region IS NOT NULL AND c.region <> s.region)`;
+const ACTION = (f: string) => `CASE WHEN ${f}.rejected THEN 'REJECT' ELSE 'ACCEPT' END`;
+
+/** The enriched tables as users query them: views over the narrow stored facts. */
+export const ENRICHED_VIEWS_SQL = `
+CREATE OR REPLACE VIEW conversations AS
+SELECT f.start, f."end", f.window_start, f.protocol, ${ACTION('f')} AS action,
+  ${sideColumns('client', 'c', 'f')},
+  ${sideColumns('server', 's', 'f')},
+  f.uploaded, f.downloaded, f.packets_up, f.packets_down, f.records,
+  f.observer_eni, ${decode(OBSERVER_SIDES, 'f.observer_side')} AS observer_side,
+  ${decode(ORIENTATIONS, 'f.orientation')} AS orientation, ${decode(EGRESS_PATHS, 'f.egress_path')} AS egress_path,
+  ${CROSS_AZ} AS cross_az, ${CROSS_REGION} AS cross_region,
+  (c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc) AS cross_vpc,
+  (c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account) AS cross_account
+FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep;
+${WINDOW_TABLES.map((t) => `
+CREATE OR REPLACE VIEW ${t} AS
+SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
+  w.protocol, w.server_port, ${ACTION('w')} AS action, ${decode(EGRESS_PATHS, 'w.egress_path')} AS egress_path, ${CROSS_AZ} AS cross_az,
+  c.type AS client_type, s.type AS server_type, c.vpc AS client_vpc, s.vpc AS server_vpc,
+  c.account AS client_account, s.account AS server_account, c.region AS client_region, s.region AS server_region,
+  c.aws_service AS client_aws_service, s.aws_service AS server_aws_service, ${CROSS_REGION} AS cross_region,
+  w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.conversations
+FROM ${t}_facts w JOIN endpoints c ON c.ep = w.client_ep JOIN endpoints s ON s.ep = w.server_ep;`).join('')}
+`;
 
 const flowColumns = FLOW_FIELDS.map((x) => `  ${q(x.column)} ${x.type}`).join(',\n');
 
@@ -204,31 +254,37 @@ CREATE TABLE IF NOT EXISTS inv_events (
 );
 
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
--- One row per conversation: both directions of a 5-tuple seen by one chosen observer ENI within one
--- minute, oriented client -> server. uploaded = client->server bytes, downloaded = server->client.
--- <side>_node is the graph key: the resource ARN, 'aws:<SERVICE>' for AWS services, 'internet'.
-CREATE TABLE IF NOT EXISTS conversations (
-  start BIGINT, "end" BIGINT, window_start TIMESTAMP,
-  protocol INTEGER, action VARCHAR,
-  client_addr VARCHAR, client_port INTEGER, client_eni VARCHAR, client_arn VARCHAR, client_type VARCHAR, client_kind VARCHAR,
-  client_vpc VARCHAR, client_subnet VARCHAR, client_az VARCHAR, client_account VARCHAR, client_region VARCHAR,
-  client_aws_service VARCHAR, client_rfc1918 BOOLEAN, client_node VARCHAR,
-  server_addr VARCHAR, server_port INTEGER, server_eni VARCHAR, server_arn VARCHAR, server_type VARCHAR, server_kind VARCHAR,
-  server_vpc VARCHAR, server_subnet VARCHAR, server_az VARCHAR, server_account VARCHAR, server_region VARCHAR,
-  server_aws_service VARCHAR, server_rfc1918 BOOLEAN, server_node VARCHAR,
-  uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
-  observer_eni VARCHAR,           -- the ENI whose records were counted
-  observer_side VARCHAR,          -- client | server | nat-gateway | other
-  orientation VARCHAR,            -- syn | syn-ack | port: the evidence for client/server
-  egress_path VARCHAR,            -- same-vpc | internet-gateway | nat-gateway | gateway-endpoint |
-                                  -- interface-endpoint | peering-intra-region | peering-inter-region |
-                                  -- transit-gateway | virtual-private-gateway | local-gateway | unknown
-  cross_az BOOLEAN, cross_region BOOLEAN, cross_vpc BOOLEAN, cross_account BOOLEAN
+-- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
+-- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
+CREATE TABLE IF NOT EXISTS endpoints (
+  ep INTEGER,
+  eni VARCHAR, arn VARCHAR, type VARCHAR, kind VARCHAR, vpc VARCHAR, subnet VARCHAR, az VARCHAR,
+  account VARCHAR, region VARCHAR, aws_service VARCHAR, node VARCHAR
 );
+CREATE TABLE IF NOT EXISTS conversation_facts (
+  start BIGINT, "end" BIGINT, window_start TIMESTAMP, protocol INTEGER, rejected BOOLEAN,
+  client_addr VARCHAR, client_port INTEGER, client_ep INTEGER, client_rfc1918 BOOLEAN,
+  server_addr VARCHAR, server_port INTEGER, server_ep INTEGER, server_rfc1918 BOOLEAN,
+  uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
+  observer_eni VARCHAR, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT
+);
+${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
+  window_start TIMESTAMP, client_ep INTEGER, server_ep INTEGER, protocol INTEGER, server_port INTEGER,
+  rejected BOOLEAN, egress_path UTINYINT,
+  uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, conversations BIGINT
+);`).join('\n')}
 `;
 
 export async function ensureSchema(db: Db): Promise<void> {
+  // Version 1 stored conversations and the windows as wide tables; they are derived data, rebuilt by the
+  // next enrichment from the records and the inventory that stay.
+  const wide = await db.all<{ table_name: string }>(
+    `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+       AND table_name IN ('conversations', 'windows_1m', 'windows_5m', 'windows_1h')`,
+  );
+  for (const t of wide) await db.exec(`DROP TABLE ${t.table_name}`);
   await db.exec(SCHEMA_SQL);
+  await db.exec(ENRICHED_VIEWS_SQL);
   await db.exec(
     `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     { v: String(SCHEMA_VERSION) },
