@@ -70,13 +70,25 @@ CREATE OR REPLACE TEMP TABLE fl_gateway_endpoints AS
 SELECT DISTINCT vpc_id, upper(aws_service) AS aws_service FROM inv_vpc_endpoints
 WHERE endpoint_type = 'Gateway' AND aws_service IS NOT NULL;
 
+-- When an ENI had a public address: its intervals merged, so that a range join finds at most one.
 CREATE OR REPLACE TEMP TABLE fl_eni_public AS
-SELECT eni_id, valid_from, valid_to FROM inv_addresses WHERE addr_kind = 'public' AND eni_id IS NOT NULL;
+WITH s AS (
+  SELECT eni_id, valid_from, valid_to,
+         max(valid_to) OVER (PARTITION BY eni_id ORDER BY valid_from, valid_to
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM inv_addresses WHERE addr_kind = 'public' AND eni_id IS NOT NULL AND valid_from < valid_to
+), g AS (
+  SELECT *, sum(CASE WHEN reach >= valid_from THEN 0 ELSE 1 END) OVER (PARTITION BY eni_id ORDER BY valid_from, valid_to) AS island
+  FROM s
+)
+SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g GROUP BY eni_id, island;
 `;
 
 /** Steps 1-3: records -> one row per conversation-minute with its chosen observer. */
 export const CONVERSATION_SQL = `
-CREATE OR REPLACE TEMP TABLE fl_rec AS
+-- Records (OK, with both addresses) summed per observer, minute and 5-tuple in a canonical order: a is the
+-- lower (address, port), b the other; _ab is what went a -> b. Orientation is not known yet.
+CREATE OR REPLACE TEMP TABLE fl_obs AS
 WITH r AS (
   SELECT r.interface_id AS observer_eni,
          coalesce(r.vpc_id, m.vpc_id) AS obs_vpc,
@@ -92,19 +104,36 @@ WITH r AS (
   FROM flow_records r LEFT JOIN fl_eni m ON m.eni_id = r.interface_id
   WHERE coalesce(r.log_status, 'OK') = 'OK' AND r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL
     AND r.start IS NOT NULL
+), f AS (
+  SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
+  FROM r WHERE NOT nat_outside
 )
-SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
-FROM r WHERE NOT nat_outside;
+SELECT proto,
+       CASE WHEN fwd THEN src ELSE dst END AS a_addr, CASE WHEN fwd THEN sport ELSE dport END AS a_port,
+       CASE WHEN fwd THEN dst ELSE src END AS b_addr, CASE WHEN fwd THEN dport ELSE sport END AS b_port,
+       start // 60 * 60 AS minute, observer_eni, obs_vpc, observer_kind,
+       min(start) AS start, max("end") AS "end",
+       coalesce(sum(bytes) FILTER (WHERE fwd), 0) AS bytes_ab, coalesce(sum(bytes) FILTER (WHERE NOT fwd), 0) AS bytes_ba,
+       coalesce(sum(packets) FILTER (WHERE fwd), 0) AS packets_ab, coalesce(sum(packets) FILTER (WHERE NOT fwd), 0) AS packets_ba,
+       count(*) AS records,
+       bool_or(action = 'REJECT') AS rejected,
+       max(traffic_path) FILTER (WHERE fwd) AS path_ab, max(traffic_path) FILTER (WHERE NOT fwd) AS path_ba,
+       any_value(CASE WHEN fwd THEN pkt_src_aws_service ELSE pkt_dst_aws_service END) AS a_svc_hint,
+       any_value(CASE WHEN fwd THEN pkt_dst_aws_service ELSE pkt_src_aws_service END) AS b_svc_hint,
+       -- orientation evidence: who sent a SYN, a SYN-ACK, the first record
+       bool_or(fwd) FILTER (WHERE tcp_flags & 18 = 2) AS syn_fwd, bool_or(NOT fwd) FILTER (WHERE tcp_flags & 18 = 2) AS syn_bwd,
+       bool_or(fwd) FILTER (WHERE tcp_flags & 18 = 18) AS synack_fwd, bool_or(NOT fwd) FILTER (WHERE tcp_flags & 18 = 18) AS synack_bwd,
+       min(start) FILTER (WHERE fwd) AS first_ab, min(start) FILTER (WHERE NOT fwd) AS first_ba
+FROM f GROUP BY ALL;
 
+-- Orientation per 5-tuple: SYN sender is the client, SYN-ACK sender the server; else port ranks.
 CREATE OR REPLACE TEMP TABLE fl_orient AS
 WITH k AS (
-  SELECT proto,
-         CASE WHEN fwd THEN src ELSE dst END AS a_addr, CASE WHEN fwd THEN sport ELSE dport END AS a_port,
-         CASE WHEN fwd THEN dst ELSE src END AS b_addr, CASE WHEN fwd THEN dport ELSE sport END AS b_port,
-         bool_or(fwd) FILTER (WHERE tcp_flags & 18 = 2) AS syn_from_a,
-         bool_or(fwd) FILTER (WHERE tcp_flags & 18 = 18) AS synack_from_a,
-         arg_min(fwd, start) AS first_from_a
-  FROM fl_rec GROUP BY ALL
+  SELECT proto, a_addr, a_port, b_addr, b_port,
+         CASE WHEN bool_or(syn_fwd) THEN true WHEN bool_or(syn_bwd) THEN false END AS syn_from_a,
+         CASE WHEN bool_or(synack_fwd) THEN true WHEN bool_or(synack_bwd) THEN false END AS synack_from_a,
+         coalesce(min(first_ab) <= min(first_ba), min(first_ab) IS NOT NULL) AS first_from_a
+  FROM fl_obs GROUP BY ALL
 )
 SELECT proto, a_addr, a_port, b_addr, b_port,
   CASE WHEN syn_from_a IS NOT NULL THEN syn_from_a
@@ -116,33 +145,23 @@ SELECT proto, a_addr, a_port, b_addr, b_port,
 FROM k;
 
 CREATE OR REPLACE TEMP TABLE fl_observed AS
-WITH j AS (
-  SELECT r.*, o.client_is_a, o.orientation,
-         (r.fwd = o.client_is_a) AS up
-  FROM fl_rec r JOIN fl_orient o
-    ON o.proto IS NOT DISTINCT FROM r.proto
-   AND o.a_addr = CASE WHEN r.fwd THEN r.src ELSE r.dst END
-   AND o.b_addr = CASE WHEN r.fwd THEN r.dst ELSE r.src END
-   AND o.a_port IS NOT DISTINCT FROM CASE WHEN r.fwd THEN r.sport ELSE r.dport END
-   AND o.b_port IS NOT DISTINCT FROM CASE WHEN r.fwd THEN r.dport ELSE r.sport END
-), per_observer AS (
-  SELECT proto, orientation,
-         CASE WHEN up THEN src ELSE dst END AS client_addr, CASE WHEN up THEN sport ELSE dport END AS client_port,
-         CASE WHEN up THEN dst ELSE src END AS server_addr, CASE WHEN up THEN dport ELSE sport END AS server_port,
-         start // 60 * 60 AS minute,
-         observer_eni, obs_vpc, observer_kind,
-         min(start) AS start, max("end") AS "end",
-         coalesce(sum(bytes) FILTER (WHERE up), 0) AS uploaded,
-         coalesce(sum(bytes) FILTER (WHERE NOT up), 0) AS downloaded,
-         coalesce(sum(packets) FILTER (WHERE up), 0) AS packets_up,
-         coalesce(sum(packets) FILTER (WHERE NOT up), 0) AS packets_down,
-         count(*) AS records,
-         bool_or(action = 'REJECT') AS rejected,
-         max(traffic_path) FILTER (WHERE up) AS path_up,
-         max(traffic_path) FILTER (WHERE NOT up) AS path_down,
-         any_value(CASE WHEN up THEN pkt_src_aws_service ELSE pkt_dst_aws_service END) AS client_svc_hint,
-         any_value(CASE WHEN up THEN pkt_dst_aws_service ELSE pkt_src_aws_service END) AS server_svc_hint
-  FROM j GROUP BY ALL
+WITH per_observer AS (
+  SELECT p.proto, o.orientation,
+         CASE WHEN o.client_is_a THEN p.a_addr ELSE p.b_addr END AS client_addr, CASE WHEN o.client_is_a THEN p.a_port ELSE p.b_port END AS client_port,
+         CASE WHEN o.client_is_a THEN p.b_addr ELSE p.a_addr END AS server_addr, CASE WHEN o.client_is_a THEN p.b_port ELSE p.a_port END AS server_port,
+         p.minute, p.observer_eni, p.obs_vpc, p.observer_kind, p.start, p."end",
+         CASE WHEN o.client_is_a THEN p.bytes_ab ELSE p.bytes_ba END AS uploaded,
+         CASE WHEN o.client_is_a THEN p.bytes_ba ELSE p.bytes_ab END AS downloaded,
+         CASE WHEN o.client_is_a THEN p.packets_ab ELSE p.packets_ba END AS packets_up,
+         CASE WHEN o.client_is_a THEN p.packets_ba ELSE p.packets_ab END AS packets_down,
+         p.records, p.rejected,
+         CASE WHEN o.client_is_a THEN p.path_ab ELSE p.path_ba END AS path_up,
+         CASE WHEN o.client_is_a THEN p.path_ba ELSE p.path_ab END AS path_down,
+         CASE WHEN o.client_is_a THEN p.a_svc_hint ELSE p.b_svc_hint END AS client_svc_hint,
+         CASE WHEN o.client_is_a THEN p.b_svc_hint ELSE p.a_svc_hint END AS server_svc_hint
+  FROM fl_obs p JOIN fl_orient o
+    ON o.proto IS NOT DISTINCT FROM p.proto AND o.a_addr = p.a_addr AND o.b_addr = p.b_addr
+   AND o.a_port IS NOT DISTINCT FROM p.a_port AND o.b_port IS NOT DISTINCT FROM p.b_port
 ), ranked AS (
   SELECT p.*,
          CASE WHEN p.observer_kind = 'natgateway' THEN 'nat-gateway'
@@ -174,7 +193,7 @@ FROM fl_observed o JOIN chosen c
  AND c.client_port IS NOT DISTINCT FROM o.client_port AND c.server_port IS NOT DISTINCT FROM o.server_port
  AND c.minute = o.minute AND c.best = o.pick;
 -- the records are no longer needed: free their memory before attribution
-DROP TABLE fl_rec; DROP TABLE fl_orient; DROP TABLE fl_observed;
+DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_observed;
 
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS
@@ -275,13 +294,14 @@ WITH x AS (
   SELECT f.*, ci.ep AS client_ep, si.ep AS server_ep,
     ce.vpc AS client_vpc, ce.kind AS client_kind, ce.type AS client_type, ce.region AS client_region, ce.aws_service AS client_aws_service,
     se.vpc AS server_vpc, se.kind AS server_kind, se.type AS server_type, se.region AS server_region, se.aws_service AS server_aws_service,
-    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = f.client_eni_id AND fl_ts(f.start) >= p.valid_from AND fl_ts(f.start) < p.valid_to) AS client_has_public,
-    EXISTS (SELECT 1 FROM fl_eni_public p WHERE p.eni_id = f.server_eni_id AND fl_ts(f.start) >= p.valid_from AND fl_ts(f.start) < p.valid_to) AS server_has_public
+    cpub.eni_id IS NOT NULL AS client_has_public, spub.eni_id IS NOT NULL AS server_has_public
   FROM fl_sided f
   JOIN fl_ident ci ON ${SAME_SIDE('ci', 'client')}
   JOIN fl_ident si ON ${SAME_SIDE('si', 'server')}
   JOIN endpoints ce ON ce.ep = ci.ep
   JOIN endpoints se ON se.ep = si.ep
+  LEFT JOIN fl_eni_public cpub ON cpub.eni_id = f.client_eni_id AND fl_ts(f.start) >= cpub.valid_from AND fl_ts(f.start) < cpub.valid_to
+  LEFT JOIN fl_eni_public spub ON spub.eni_id = f.server_eni_id AND fl_ts(f.start) >= spub.valid_from AND fl_ts(f.start) < spub.valid_to
 ), y AS (
   SELECT x.*,
     -- the side inside a VPC that the traffic left from (the client when both are inside)
@@ -338,7 +358,7 @@ LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
 `;
 
 export const CLEANUP_SQL = `
-DROP TABLE IF EXISTS fl_rec; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
+DROP TABLE IF EXISTS fl_obs; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
 DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
 `;
 

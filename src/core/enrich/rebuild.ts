@@ -4,6 +4,7 @@
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
 import { installMacros } from './macros';
+import { ensureSchema } from '../store/schema';
 import { buildConversations } from './conversations';
 import { buildWindows } from './windows';
 import { buildViews } from './views';
@@ -35,6 +36,7 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
 
 /** Rebuilds conversations and the windows from everything stored. */
 export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> = {}): Promise<number> {
+  await ensureSchema(db); // a dataset of an older schema version gets the tables the rebuild writes
   await installMacros(db);
   return interruptible(db, opts.signal, () =>
     db.transaction(async () => {
