@@ -6,6 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
+import { recordTable } from '../../src/core/store/records';
+import { FLOW_FIELDS } from '../../src/core/flowlogs/fields';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { installMacros } from '../../src/core/enrich/macros';
 import { exportConversations } from '../../src/core/export';
@@ -100,8 +102,9 @@ async function records(rows: Rec[]): Promise<void> {
   fileId++;
   for (const r of rows) {
     const cols = Object.keys(r);
+    const table = await recordTable(db, FLOW_FIELDS.filter((f) => cols.includes(f.column)));
     await db.exec(
-      `INSERT INTO flow_records (file_id, ${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${fileId}, ${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+      `INSERT INTO ${table} (file_id, ${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${fileId}, ${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
       cols.map((c) => r[c] ?? null) as (string | number | null)[],
     );
   }

@@ -102,7 +102,7 @@ export function expectedRows(fields: readonly FlowField[], lines: readonly strin
 export async function storedRows(db: Db, name: string, fields: readonly FlowField[]): Promise<Record<string, string | number | null>[]> {
   const cols = fields.map((f) => q(f.column)).join(', ');
   const rows = await db.all(
-    `SELECT ${cols} FROM flow_records WHERE file_id = (SELECT file_id FROM ingest_files WHERE name = $name) ORDER BY rowid`,
+    `SELECT ${cols} FROM flow_records WHERE file_id = (SELECT file_id FROM ingest_files WHERE name = $name) ORDER BY record_no`,
     { name },
   );
   return rows.map((r) => {

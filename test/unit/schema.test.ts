@@ -12,7 +12,7 @@ test('schema creates every table and is idempotent', async () => {
     const cols = await db.all<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'flow_records'`,
     );
-    assert.equal(cols.length, FLOW_FIELDS.length + 1);
+    assert.equal(cols.length, FLOW_FIELDS.length + 2); // file_id, the fields, record_no
   } finally {
     db.close();
   }

@@ -5,6 +5,7 @@
  */
 import { lit, type Db } from '../store/db';
 import { fieldByName, q, type FlowField } from './fields';
+import { recordTable } from '../store/records';
 
 export interface LineError {
   line: number;
@@ -80,10 +81,11 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true, filename: true });
   const targets = fields.map((f) => q(f.column)).join(', ');
   const exprs = fields.map((f) => selectExpr(f, 'r.' + q(f.column))).join(', ');
-  await db.exec(`INSERT INTO flow_records (file_id, ${targets}) SELECT b.file_id, ${exprs} FROM ${source} r JOIN flowlens_batch_files b ON b.path = r.filename`);
+  const table = await recordTable(db, fields);
+  await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT b.file_id, ${exprs} FROM ${source} r JOIN flowlens_batch_files b ON b.path = r.filename`);
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
   for (const r of await db.all<{ file_id: number; n: bigint }>(
-    `SELECT file_id, count(*) AS n FROM flow_records WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
+    `SELECT file_id, count(*) AS n FROM ${table} WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
   )) {
     results.get(r.file_id)!.records = Number(r.n);
   }
@@ -170,14 +172,15 @@ export async function loadParquetBatch(db: Db, files: readonly BatchFile[], colu
   await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
   const targets = columns.map((c) => q(c.field.column)).join(', ');
   const list = '[' + files.map((f) => lit(f.path)).join(', ') + ']';
+  const table = await recordTable(db, columns.map((c) => c.field));
   await db.exec(
-    `INSERT INTO flow_records (file_id, ${targets}) SELECT b.file_id, ${parquetExprs(columns, 'r.')}
+    `INSERT INTO ${table} (file_id, ${targets}) SELECT b.file_id, ${parquetExprs(columns, 'r.')}
      FROM read_parquet(${list}, binary_as_string = true, union_by_name = true, filename = true) r
      JOIN flowlens_batch_files b ON b.path = r.filename`,
   );
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
   for (const r of await db.all<{ file_id: number; n: bigint }>(
-    `SELECT file_id, count(*) AS n FROM flow_records WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
+    `SELECT file_id, count(*) AS n FROM ${table} WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
   )) {
     results.get(r.file_id)!.records = Number(r.n);
   }
@@ -189,8 +192,9 @@ export async function loadParquetBatch(db: Db, files: readonly BatchFile[], colu
 export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[]): Promise<LoadResult> {
   const targets = columns.map((c) => q(c.field.column)).join(', ');
   const exprs = parquetExprs(columns);
+  const table = await recordTable(db, columns.map((c) => c.field));
   const inserted = await db.value<bigint>(
-    `INSERT INTO flow_records (file_id, ${targets}) SELECT ${fileId}, ${exprs} FROM read_parquet(${lit(path)}, binary_as_string = true)`,
+    `INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileId}, ${exprs} FROM read_parquet(${lit(path)}, binary_as_string = true)`,
   );
   return { records: Number(inserted), badLines: 0, errors: [] };
 }

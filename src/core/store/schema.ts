@@ -7,6 +7,7 @@
  */
 import { FLOW_FIELDS, q } from '../flowlogs/fields';
 import type { Db } from './db';
+import { RECORDS_BASE, refreshRecordsView } from './records';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -93,10 +94,12 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
 );
 
 -- Raw flow records: every field of versions 2-8, typed; '-' is NULL. NODATA/SKIPDATA rows are kept.
-CREATE TABLE IF NOT EXISTS flow_records (
+-- Stored per log format (see records.ts); flow_records is the view over them all.
+CREATE TABLE IF NOT EXISTS flow_records_base (
   file_id INTEGER NOT NULL,
 ${flowColumns}
 );
+CREATE TABLE IF NOT EXISTS flow_record_tables (table_name VARCHAR PRIMARY KEY, columns VARCHAR);
 
 -- ---------------------------------------------------------------- inventory (time-aware)
 -- Every inventory row remembers which loaded file it came from (inv_files) so a reload replaces it.
@@ -283,8 +286,14 @@ export async function ensureSchema(db: Db): Promise<void> {
        AND table_name IN ('conversations', 'windows_1m', 'windows_5m', 'windows_1h')`,
   );
   for (const t of wide) await db.exec(`DROP TABLE ${t.table_name}`);
+  // ... and its raw records in one wide table, which stays as the base of the flow_records view.
+  const records = await db.value<bigint>(
+    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'flow_records'`,
+  );
+  if (Number(records) > 0) await db.exec(`ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}`);
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
+  await refreshRecordsView(db);
   await db.exec(
     `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     { v: String(SCHEMA_VERSION) },
