@@ -176,6 +176,8 @@ WITH per_observer AS (
   LEFT JOIN fl_eni_addr se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
 )
 SELECT * FROM ranked;
+-- the per-observer sums and the orientations are in fl_observed now: free their memory
+DROP TABLE fl_obs; DROP TABLE fl_orient;
 
 -- One observer per conversation-minute, chosen by a hash aggregate of one short string (no sort; it spills):
 -- the client's ENI, else the server's, else another, a NAT gateway last.
@@ -192,8 +194,8 @@ FROM fl_observed o JOIN chosen c
   ON c.proto IS NOT DISTINCT FROM o.proto AND c.client_addr = o.client_addr AND c.server_addr = o.server_addr
  AND c.client_port IS NOT DISTINCT FROM o.client_port AND c.server_port IS NOT DISTINCT FROM o.server_port
  AND c.minute = o.minute AND c.best = o.pick;
--- the records are no longer needed: free their memory before attribution
-DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_observed;
+-- free fl_observed's memory before attribution
+DROP TABLE fl_observed;
 
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS
@@ -265,6 +267,10 @@ SELECT row_number() OVER (ORDER BY sep NULLS LAST, svc NULLS FIRST, pregion NULL
 FROM (SELECT client_sep AS sep, client_svc AS svc, client_pregion AS pregion, client_unknown AS unknown FROM fl_sided
       UNION SELECT server_sep, server_svc, server_pregion, server_unknown FROM fl_sided);
 
+`;
+
+/** Writes endpoints and conversation_facts from the temp tables ATTRIBUTE_SQL made (inside the rebuild's transaction). */
+export const STORE_SQL = `
 DELETE FROM endpoints;
 INSERT INTO endpoints
 WITH t AS (
@@ -360,11 +366,26 @@ LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
 export const CLEANUP_SQL = `
 DROP TABLE IF EXISTS fl_obs; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
 DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
+DROP TABLE IF EXISTS fl_eni; DROP TABLE IF EXISTS fl_eni_addr; DROP TABLE IF EXISTS fl_scope; DROP TABLE IF EXISTS fl_vpc_exits;
+DROP TABLE IF EXISTS fl_gateway_endpoints; DROP TABLE IF EXISTS fl_eni_public;
 `;
 
-export async function buildConversations(db: Db): Promise<void> {
+/**
+ * The work tables of a rebuild (temp, this connection's only), each statement committing on its own:
+ * a table dropped inside a transaction keeps its memory until the commit, and at 10 M records the
+ * intermediate tables do not all fit in a 1 GB memory limit at once.
+ */
+export async function prepareConversations(db: Db): Promise<void> {
   await db.exec(PREPARE_SQL);
   await db.exec(CONVERSATION_SQL);
   await db.exec(ATTRIBUTE_SQL);
+}
+
+/** Replaces endpoints and conversation_facts with what prepareConversations made. */
+export async function storeConversations(db: Db): Promise<void> {
+  await db.exec(STORE_SQL);
+}
+
+export async function dropWorkTables(db: Db): Promise<void> {
   await db.exec(CLEANUP_SQL);
 }

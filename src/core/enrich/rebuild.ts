@@ -5,7 +5,7 @@ import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
 import { installMacros } from './macros';
 import { ensureSchema } from '../store/schema';
-import { buildConversations } from './conversations';
+import { dropWorkTables, prepareConversations, storeConversations } from './conversations';
 import { buildWindows } from './windows';
 import { buildViews } from './views';
 
@@ -38,15 +38,23 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
 export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> = {}): Promise<number> {
   await ensureSchema(db); // a dataset of an older schema version gets the tables the rebuild writes
   await installMacros(db);
-  return interruptible(db, opts.signal, () =>
-    db.transaction(async () => {
+  try {
+    return await interruptible(db, opts.signal, async () => {
       opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
-      await buildConversations(db);
-      opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
-      await buildWindows(db);
-      await buildViews(db);
-      return Number(await db.value<bigint>('SELECT count(*) FROM conversations'));
-    }),
-  );
+      await prepareConversations(db); // work tables only; the dataset changes in the transaction below
+      checkCancelled(opts.signal);
+      return db.transaction(async () => {
+        await storeConversations(db);
+        opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
+        checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
+        await buildWindows(db);
+        await buildViews(db);
+        checkCancelled(opts.signal);
+        return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
+      });
+    });
+  } finally {
+    await dropWorkTables(db).catch(() => undefined);
+  }
 }
 
