@@ -111,6 +111,15 @@ test('filters: window, action, protocol, port, tag; the edge cap keeps the bigge
   assert.deepEqual(pg.edges.map((e) => e.source), [ARN.lambda]);
   const jobs = await topologyGraph(query, q({ tag: { key: 'app', value: 'jobs' } }));
   assert.deepEqual(jobs.edges.map((e) => e.id), [`${ARN.lambda}\u2192${ARN.rds}`]);
+  // web2 is app=shop-canary only from T0 + 30 min: its earlier conversations are not in the filtered map
+  const canary = await topologyGraph(query, q({ tag: { key: 'app', value: 'shop-canary' } }));
+  const [want] = await query(
+    `SELECT count(*)::INTEGER AS n FROM conversations WHERE (client_arn = $a OR server_arn = $a) AND window_start >= $t::TIMESTAMP`,
+    { a: ARN.web2, t: new Date(T0 + 30 * MIN).toISOString().replace('T', ' ').replace('Z', '') },
+  );
+  const [all] = await query(`SELECT count(*)::INTEGER AS n FROM conversations WHERE client_arn = $a OR server_arn = $a`, { a: ARN.web2 });
+  assert.ok(Number(want.n) > 0 && Number(want.n) < Number(all.n), 'web2 talks before and after the tag change');
+  assert.equal(canary.edges.reduce((a, e) => a + e.flows, 0), Number(want.n));
   const capped = await topologyGraph(query, q(), { maxEdges: 2 });
   assert.equal(capped.edges.length, 2);
   assert.equal(capped.droppedEdges, 7);

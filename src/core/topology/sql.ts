@@ -107,8 +107,9 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
     params.port = q.port;
   }
   if (q.tag) {
-    const tagged = `(SELECT arn FROM inv_tags WHERE key = $fkey AND value = $fval)`;
-    parts.push(`(c.client_arn IN ${tagged} OR c.server_arn IN ${tagged})`);
+    // either side carried the tag at the conversation's time (tags change: a canary is one only for a while)
+    parts.push(`EXISTS (SELECT 1 FROM inv_tags ft WHERE ft.key = $fkey AND ft.value = $fval
+      AND (ft.arn = c.client_arn OR ft.arn = c.server_arn) AND c.window_start >= ft.valid_from AND c.window_start < ft.valid_to)`);
     params.fkey = q.tag.key;
     params.fval = q.tag.value;
   }
