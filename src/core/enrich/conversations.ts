@@ -88,6 +88,14 @@ SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g G
 export const CONVERSATION_SQL = `
 -- Records (OK, with both addresses) summed per observer, minute and 5-tuple in a canonical order: a is the
 -- lower (address, port), b the other; _ab is what went a -> b. Orientation is not known yet.
+-- Every address the records name, numbered: the big aggregations below then group and join on integers.
+CREATE OR REPLACE TEMP TABLE fl_addr AS
+SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
+  SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM flow_records WHERE srcaddr IS NOT NULL
+  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM flow_records WHERE dstaddr IS NOT NULL);
+CREATE OR REPLACE TEMP TABLE fl_eni_addr_id AS
+SELECT e.eni_id, a.id AS addr FROM fl_eni_addr e JOIN fl_addr a ON a.addr = e.addr;
+
 CREATE OR REPLACE TEMP TABLE fl_obs AS
 WITH r AS (
   SELECT r.interface_id AS observer_eni,
@@ -105,8 +113,10 @@ WITH r AS (
   WHERE coalesce(r.log_status, 'OK') = 'OK' AND r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL
     AND r.start IS NOT NULL
 ), f AS (
-  SELECT *, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
-  FROM r WHERE NOT nat_outside
+  SELECT r.* REPLACE (sa.id AS src, da.id AS dst),
+         (sa.id < da.id OR (sa.id = da.id AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
+  FROM r JOIN fl_addr sa ON sa.addr = r.src JOIN fl_addr da ON da.addr = r.dst
+  WHERE NOT nat_outside
 )
 SELECT proto,
        CASE WHEN fwd THEN src ELSE dst END AS a_addr, CASE WHEN fwd THEN sport ELSE dport END AS a_port,
@@ -172,8 +182,8 @@ WITH per_observer AS (
          CASE WHEN p.observer_kind = 'natgateway' THEN '3' WHEN ce.eni_id IS NOT NULL THEN '0'
               WHEN se.eni_id IS NOT NULL THEN '1' ELSE '2' END || coalesce(p.observer_eni, '') AS pick
   FROM per_observer p
-  LEFT JOIN fl_eni_addr ce ON ce.eni_id = p.observer_eni AND ce.addr = p.client_addr
-  LEFT JOIN fl_eni_addr se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
+  LEFT JOIN fl_eni_addr_id ce ON ce.eni_id = p.observer_eni AND ce.addr = p.client_addr
+  LEFT JOIN fl_eni_addr_id se ON se.eni_id = p.observer_eni AND se.addr = p.server_addr
 )
 SELECT * FROM ranked;
 -- the per-observer sums and the orientations are in fl_observed now: free their memory
@@ -200,7 +210,7 @@ DROP TABLE fl_observed;
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS
 WITH addrs AS (
-  SELECT DISTINCT addr FROM (SELECT client_addr AS addr FROM fl_conv UNION ALL SELECT server_addr FROM fl_conv)
+  SELECT addr FROM fl_addr
   WHERE NOT fl_private(addr)
 ), ints AS (
   SELECT addr, fl_ip_family(addr) AS family, fl_ip_int(addr) AS v FROM addrs WHERE fl_ip_int(addr) IS NOT NULL
@@ -219,7 +229,7 @@ function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: st
   return `
     coalesce(${a}.sep, ${g}.sep) AS ${x}_sep, ${svc} AS ${x}_svc,
     CASE WHEN ${eni} IS NULL AND ${p}.aws_region <> 'GLOBAL' THEN ${p}.aws_region END AS ${x}_pregion,
-    CASE WHEN ${eni} IS NULL AND ${p}.aws_service IS NULL AND c.${x}_svc_hint IS NULL AND ${k}.private THEN c.${x}_addr END AS ${x}_unknown,
+    CASE WHEN ${eni} IS NULL AND ${p}.aws_service IS NULL AND c.${x}_svc_hint IS NULL AND ${k}.private THEN ${k}.addr END AS ${x}_unknown,
     ${eni} AS ${x}_eni_id, coalesce(${k}.rfc1918, false) AS ${x}_rfc1918`;
 }
 
@@ -235,30 +245,29 @@ const SAME_SIDE = (i: string, x: string) =>
 export const ATTRIBUTE_SQL = `
 -- Per distinct address: RFC 1918 and private (the macros parse text; addresses repeat a lot).
 CREATE OR REPLACE TEMP TABLE fl_addr_class AS
-SELECT addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private
-FROM (SELECT client_addr AS addr FROM fl_conv UNION SELECT server_addr FROM fl_conv);
+SELECT id, addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private FROM fl_addr;
 
 CREATE OR REPLACE TEMP TABLE fl_sided AS
 SELECT c.start, c."end", c.minute, c.proto, c.any_rejected,
-  c.client_addr, c.client_port, c.server_addr, c.server_port,
+  ck.addr AS client_addr, c.client_port, sk.addr AS server_addr, c.server_port,
   c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records,
   c.observer_eni, c.observer_side, c.orientation, c.obs_vpc,
   coalesce(CASE WHEN c.observer_side = 'server' THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
   ${sideKeys('client', 'ca', 'cg', 'cp', 'ck')},
   ${sideKeys('server', 'sa', 'sg', 'sp', 'sk')}
 FROM fl_conv c
-LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = c.client_addr
+JOIN fl_addr_class ck ON ck.id = c.client_addr
+JOIN fl_addr_class sk ON sk.id = c.server_addr
+LEFT JOIN fl_scope ca ON ca.scope_vpc = coalesce(c.obs_vpc, '?') AND ca.addr = ck.addr
   AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
-LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = c.client_addr
+LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = ck.addr
   AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
-LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = c.server_addr
+LEFT JOIN fl_scope sa ON sa.scope_vpc = coalesce(c.obs_vpc, '?') AND sa.addr = sk.addr
   AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
-LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = c.server_addr
+LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = sk.addr
   AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
-LEFT JOIN fl_public cp ON cp.addr = c.client_addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
-LEFT JOIN fl_public sp ON sp.addr = c.server_addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL
-LEFT JOIN fl_addr_class ck ON ck.addr = c.client_addr
-LEFT JOIN fl_addr_class sk ON sk.addr = c.server_addr;
+LEFT JOIN fl_public cp ON cp.addr = ck.addr AND ca.eni_id IS NULL AND cg.eni_id IS NULL
+LEFT JOIN fl_public sp ON sp.addr = sk.addr AND sa.eni_id IS NULL AND sg.eni_id IS NULL;
 DROP TABLE fl_conv;
 
 -- The distinct identities, numbered, and what each one is.
@@ -365,7 +374,7 @@ LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
 
 export const CLEANUP_SQL = `
 DROP TABLE IF EXISTS fl_obs; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_observed; DROP TABLE IF EXISTS fl_conv;
-DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
+DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_addr; DROP TABLE IF EXISTS fl_eni_addr_id; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
 DROP TABLE IF EXISTS fl_eni; DROP TABLE IF EXISTS fl_eni_addr; DROP TABLE IF EXISTS fl_scope; DROP TABLE IF EXISTS fl_vpc_exits;
 DROP TABLE IF EXISTS fl_gateway_endpoints; DROP TABLE IF EXISTS fl_eni_public;
 `;
