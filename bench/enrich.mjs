@@ -112,7 +112,7 @@ async function scan() {
 }
 
 async function enrichPhase() {
-  const { Db } = await load('store/db.js');
+  const { openDataset } = await load('api.js');
   const { ingestFiles } = await load('flowlogs/ingest.js');
   const { rebuild } = await load('enrich/rebuild.js');
   const work = join(data, 'work.duckdb');
@@ -121,7 +121,7 @@ async function enrichPhase() {
   copyFileSync(base, work);
   const tmp = join(data, 'spill');
   mkdirSync(tmp, { recursive: true });
-  const db = await Db.open(work, { threads: Number(opt.threads), memoryLimit: opt.memory, tempDirectory: tmp });
+  const db = await openDataset(work, { threads: Number(opt.threads), memoryLimit: opt.memory, tempDirectory: tmp });
   const t0 = performance.now();
   const [report] = await ingestFiles(db, [flows]);
   const t1 = performance.now();

@@ -86,8 +86,6 @@ SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g G
 
 /** Steps 1-3: records -> one row per conversation-minute with its chosen observer. */
 export const CONVERSATION_SQL = `
--- Records (OK, with both addresses) summed per observer, minute and 5-tuple in a canonical order: a is the
--- lower (address, port), b the other; _ab is what went a -> b. Orientation is not known yet.
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
@@ -96,6 +94,8 @@ SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
 CREATE OR REPLACE TEMP TABLE fl_eni_addr_id AS
 SELECT e.eni_id, a.id AS addr FROM fl_eni_addr e JOIN fl_addr a ON a.addr = e.addr;
 
+-- Records (OK, with both addresses) summed per observer, minute and 5-tuple in a canonical order: a is the
+-- lower (address id, port), b the other; _ab is what went a -> b. Orientation is not known yet.
 CREATE OR REPLACE TEMP TABLE fl_obs AS
 WITH r AS (
   SELECT r.interface_id AS observer_eni,

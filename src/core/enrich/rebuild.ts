@@ -4,7 +4,6 @@
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
 import { installMacros } from './macros';
-import { ensureSchema } from '../store/schema';
 import { dropWorkTables, prepareConversations, storeConversations } from './conversations';
 import { buildWindows } from './windows';
 import { buildViews } from './views';
@@ -36,7 +35,6 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
 
 /** Rebuilds conversations and the windows from everything stored. */
 export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> = {}): Promise<number> {
-  await ensureSchema(db); // a dataset of an older schema version gets the tables the rebuild writes
   await installMacros(db);
   try {
     return await interruptible(db, opts.signal, async () => {

@@ -13,7 +13,6 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { FileReport } from '../api';
 import { lit, type Db } from '../store/db';
-import { ensureSchema } from '../store/schema';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, parquetColumns, type LoadResult, type ParquetColumn } from './readers';
@@ -75,7 +74,6 @@ function message(err: unknown): string {
 const BATCH_FILES = 256;
 
 export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions = {}): Promise<FileReport[]> {
-  await ensureSchema(db); // a dataset of an older schema version gets the tables records now go to
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {

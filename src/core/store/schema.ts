@@ -279,18 +279,16 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
 `;
 
 export async function ensureSchema(db: Db): Promise<void> {
-  // Version 1 stored conversations and the windows as wide tables; they are derived data, rebuilt by the
-  // next enrichment from the records and the inventory that stay.
-  const wide = await db.all<{ table_name: string }>(
+  // Version 1 stored conversations and the windows as wide tables (derived data: the next enrichment rebuilds
+  // them from the records and inventory, which stay) and its raw records in one wide table, which becomes the
+  // base of the flow_records view.
+  const v1 = await db.all<{ table_name: string }>(
     `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
-       AND table_name IN ('conversations', 'windows_1m', 'windows_5m', 'windows_1h')`,
+       AND table_name IN ('conversations', 'windows_1m', 'windows_5m', 'windows_1h', 'flow_records')`,
   );
-  for (const t of wide) await db.exec(`DROP TABLE ${t.table_name}`);
-  // ... and its raw records in one wide table, which stays as the base of the flow_records view.
-  const records = await db.value<bigint>(
-    `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'flow_records'`,
-  );
-  if (Number(records) > 0) await db.exec(`ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}`);
+  for (const { table_name: t } of v1) {
+    await db.exec(t === 'flow_records' ? `ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}` : `DROP TABLE ${t}`);
+  }
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
   await refreshRecordsView(db);
