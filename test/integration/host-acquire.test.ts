@@ -5,53 +5,32 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
 import { perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
 import type { AcquireRequest } from '../../src/protocol/worker';
-import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, makeTempHome, type TempHome, localAwsEnv } from '../support/aws-endpoint/home';
-import { A, B, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
-import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { EXTERNAL_ID, MFA_CODE, MFA_SERIAL, type TempHome } from '../support/aws-endpoint/home';
+import { A, B, REGIONS, WINDOW } from '../support/aws-endpoint/mini-estate';
+import type { AwsEndpoint } from '../support/aws-endpoint/server';
+import { startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
 
-// FLOWLENS_TEST_WORKER runs the same tests against a bundled worker (e.g. dist/duckdbWorker.js).
-const workerPath = process.env.FLOWLENS_TEST_WORKER ?? join(__dirname, '../../src/host/duckdbWorker.js');
-
+let fx: WorkerAwsFixture;
 let home: TempHome;
 let estate: string;
 let work: string;
 let ep: AwsEndpoint;
 
 before(async () => {
-  home = makeTempHome(['[profile mfa-a]', `role_arn = arn:aws:iam::${A}:role/MfaAdmin`, 'source_profile = base', `mfa_serial = ${MFA_SERIAL}`, ''].join('\n'));
-  estate = mkdtempSync(join(tmpdir(), 'flowlens-host-estate-'));
-  work = mkdtempSync(join(tmpdir(), 'flowlens-host-acq-'));
-  writeMiniEstate(estate);
-  ep = await startAwsEndpoint({
-    estateDir: estate,
-    users: [BASE_USER],
-    roles: [
-      { name: 'FlowLogIntrospector', externalId: EXTERNAL_ID },
-      { name: 'MfaAdmin', mfaSerial: MFA_SERIAL, mfaCode: MFA_CODE },
-    ],
-    pageSize: 50,
-  });
+  fx = await startWorkerAwsFixture({ name: 'host-acq' });
+  ({ home, estate, work, ep } = fx);
 });
 
 after(async () => {
-  await ep?.close();
-  home?.cleanup();
-  for (const d of [estate, work]) if (d) rmSync(d, { recursive: true, force: true });
+  await fx?.close();
 });
 
-function client(log?: string[]): WorkerClient {
-  return new WorkerClient({
-    workerPath,
-    log: (l) => log?.push(l),
-    env: localAwsEnv(home, ep.url),
-  });
-}
+const client = (log?: string[]): WorkerClient => fx.client(log);
 
 const plan = (over: Partial<AcquireRequest>): AcquireRequest => ({
   profile: 'base',

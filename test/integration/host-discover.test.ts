@@ -6,17 +6,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
-import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, makeTempHome, type TempHome, localAwsEnv } from '../support/aws-endpoint/home';
-import { A, B, FLOW_LOGS, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
-import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { EXTERNAL_ID, MFA_CODE, MFA_SERIAL, type TempHome } from '../support/aws-endpoint/home';
+import { A, B, FLOW_LOGS, REGIONS, WINDOW } from '../support/aws-endpoint/mini-estate';
+import type { AwsEndpoint } from '../support/aws-endpoint/server';
+import { startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
 
-const workerPath = process.env.FLOWLENS_TEST_WORKER ?? join(__dirname, '../../src/host/duckdbWorker.js');
 const C = '333333333333';
 
+let fx: WorkerAwsFixture;
 let home: TempHome;
 let estate: string;
 let work: string;
@@ -24,35 +24,16 @@ let ep: AwsEndpoint;
 let counts: Record<string, number>;
 
 before(async () => {
-  home = makeTempHome(['[profile mfa-a]', `role_arn = arn:aws:iam::${A}:role/MfaAdmin`, 'source_profile = base', `mfa_serial = ${MFA_SERIAL}`, ''].join('\n'));
-  estate = mkdtempSync(join(tmpdir(), 'flowlens-disc-estate-'));
-  work = mkdtempSync(join(tmpdir(), 'flowlens-disc-'));
-  counts = writeMiniEstate(estate);
-  ep = await startAwsEndpoint({
-    estateDir: estate,
-    users: [BASE_USER],
-    roles: [
-      // The role exists in A and B only: assuming it in C is denied.
-      { name: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B] },
-      { name: 'MfaAdmin', mfaSerial: MFA_SERIAL, mfaCode: MFA_CODE },
-    ],
-    pageSize: 50,
-  });
+  // The introspector role exists in A and B only: assuming it in C is denied.
+  fx = await startWorkerAwsFixture({ name: 'disc', introspectorAccounts: [A, B] });
+  ({ home, estate, work, ep, counts } = fx);
 });
 
 after(async () => {
-  await ep?.close();
-  home?.cleanup();
-  for (const d of [estate, work]) if (d) rmSync(d, { recursive: true, force: true });
+  await fx?.close();
 });
 
-function client(log?: string[]): WorkerClient {
-  return new WorkerClient({
-    workerPath,
-    log: (l) => log?.push(l),
-    env: localAwsEnv(home, ep.url),
-  });
-}
+const client = (log?: string[]): WorkerClient => fx.client(log);
 
 /** The estate's own DescribeFlowLogs responses, as (account region flowLogId) keys. */
 function estateFlowLogs(accounts: string[]): string[] {
