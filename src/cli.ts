@@ -34,7 +34,9 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
   flowlens sql "<SQL>" --db <file> [--format table|json|csv]
   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
-  flowlens demo [--db <file>]     enrich the sample estate and answer every template`;
+  flowlens demo [--db <file>]     enrich the sample estate and answer every template
+
+  --memory <size>   DuckDB's memory budget, e.g. 600MB (the default) or 4GB; more work spills to disk`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -50,6 +52,7 @@ const OPTIONS = {
   snippets: { type: 'string', multiple: true },
   rows: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  memory: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // AWS acquisition
   profile: { type: 'string' },
@@ -82,9 +85,18 @@ function need(v: string | undefined, what: string): string {
   return v;
 }
 
+/** --memory, checked here so that a typo is a usage error rather than DuckDB's. */
+let memoryLimit: string | undefined;
+
+function memoryOption(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v.trim())) throw new UsageError(`--memory takes a size such as 600MB or 4GB, not "${v}"`);
+  return v.trim();
+}
+
 async function withDb<T>(path: string, fn: (db: Db) => Promise<T>, readOnly = false): Promise<T> {
   if (readOnly && !existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
-  const db = await openDataset(path, { readOnly });
+  const db = await openDataset(path, { readOnly, memoryLimit });
   try {
     return await fn(db);
   } finally {
@@ -283,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
     return command || v.help ? 0 : 2;
   }
   try {
+    memoryLimit = memoryOption(v.memory);
     switch (command) {
       case 'enrich': await cmdEnrich(v); break;
       case 'query': await cmdQuery(v, positionals); break;

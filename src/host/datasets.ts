@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DatasetInfo } from '../protocol/worker';
 import type { WorkerClient } from './workerClient';
-import { datasetsFolder } from './settings';
+import { datasetsFolder, readSettings } from './settings';
 
 export interface DatasetEntry {
   name: string;
@@ -69,7 +69,7 @@ export class Datasets {
   /** Opens the dataset in the DuckDB process (creating the folder), makes it active and returns its path. */
   async open(path: string): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
-    if (this.worker().openPath !== path) await this.worker().request('open', { path });
+    if (this.worker().openPath !== path) await this.worker().request('open', { path, memoryLimit: readSettings().memoryLimit || undefined });
     if (this.active !== path) await this.setActive(path);
     return path;
   }

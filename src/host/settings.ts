@@ -12,6 +12,8 @@ export interface FlowlensSettings {
   datasetsFolder: string;
   snippetsFolder: string;
   rowCap: number;
+  /** DuckDB memory_limit for the worker's dataset; '' = the engine's default. */
+  memoryLimit: string;
 }
 
 export function readSettings(): FlowlensSettings {
@@ -26,6 +28,7 @@ export function readSettings(): FlowlensSettings {
     datasetsFolder: c.get<string>('datasetsFolder', ''),
     snippetsFolder: c.get<string>('snippetsFolder', '.flowlens/queries'),
     rowCap: Math.max(1, Math.min(1_000_000, c.get<number>('rowCap', 1000))),
+    memoryLimit: c.get<string>('memoryLimit', '').trim(),
   };
 }
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDataset } from '../../src/core/api';
 
 const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
 let dir: string;
@@ -103,4 +104,20 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   assert.equal(line.Server.InterfaceId, 'eni-0a0000000000000b2');
   assert.deepEqual(line.Server.SecurityGroupIds, ['sg-0b2']);
   assert.equal(line.CrossAz, true);
+});
+
+test('the memory budget: 600MB unless --memory says otherwise; a bad size is a usage error', async () => {
+  const db = join(dir, 'mem.duckdb');
+  (await openDataset(db)).close();
+  const setting = (...extra: string[]) => {
+    const r = flowlens('sql', `SELECT current_setting('memory_limit') AS m`, '--db', db, '--format', 'json', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout)[0].m as string;
+  };
+  // DuckDB reports 1000-based sizes in binary units: 600MB is 572.2 MiB
+  assert.equal(setting(), '572.2 MiB');
+  assert.equal(setting('--memory', '2GB'), '1.8 GiB');
+  const bad = flowlens('sql', 'SELECT 1', '--db', db, '--memory', 'lots');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--memory takes a size such as 600MB or 4GB, not "lots"/);
 });

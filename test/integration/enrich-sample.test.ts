@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
 import { openDataset } from '../../src/core/api';
 import { enrich } from '../../src/core/enrich/index';
+import { rebuild } from '../../src/core/enrich/rebuild';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 
@@ -182,4 +183,24 @@ test('NAT traffic to S3/DynamoDB, internet egress, rejects and top talkers agree
 
   const egress = await answer('internet-egress-by-owner');
   assert.ok(egress.length > 1, 'several owners send to the internet');
+});
+
+test('enriched in parts (records split by their address pair), every conversation and window is the same', async () => {
+  const records = Number((await db.json<{ n: number }>('SELECT count(*) AS n FROM flow_records'))[0].n);
+  const views = ['conversations', 'windows_1m', 'windows_5m', 'windows_1h'];
+  for (const v of views) await db.exec(`CREATE OR REPLACE TEMP TABLE whole_${v} AS SELECT * FROM ${v}`);
+  try {
+    const n = await rebuild(db, { recordsPerPart: Math.ceil(records / 7) });
+    assert.equal(n, Number((await db.json<{ n: number }>('SELECT count(*) AS n FROM whole_conversations'))[0].n));
+    for (const v of views) {
+      const [d] = await db.json<{ missing: number; extra: number }>(`SELECT
+        (SELECT count(*) FROM (SELECT * FROM whole_${v} EXCEPT ALL SELECT * FROM ${v})) AS missing,
+        (SELECT count(*) FROM (SELECT * FROM ${v} EXCEPT ALL SELECT * FROM whole_${v})) AS extra`);
+      assert.deepEqual(d, { missing: 0, extra: 0 }, v);
+    }
+    const left = await db.json(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'fl\\_%' ESCAPE '\\' OR table_name = 'conversation_facts_next'`);
+    assert.deepEqual(left, []);
+  } finally {
+    for (const v of views) await db.exec(`DROP TABLE IF EXISTS whole_${v}`);
+  }
 });

@@ -206,3 +206,17 @@ test('protocol guards reject malformed messages', () => {
   assert.equal(isWorkerMessage({ kind: 'progress', id: 1, progress: { phase: 'x', message: 'y' } }), true);
   assert.equal(isWorkerMessage(null), false);
 });
+
+test('the worker opens a dataset with the memory budget it is given, else the engine default', async () => {
+  const t = setup();
+  try {
+    const limit = async () => (await t.client.request('query', { sql: `SELECT current_setting('memory_limit') AS m`, rowCap: 1 })).rows[0][0];
+    await t.client.request('open', { path: t.path });
+    assert.equal(await limit(), '572.2 MiB');
+    await t.client.request('close', {});
+    await t.client.request('open', { path: t.path, memoryLimit: '300MB' });
+    assert.equal(await limit(), '286.1 MiB');
+  } finally {
+    await t.done();
+  }
+});

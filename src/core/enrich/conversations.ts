@@ -13,7 +13,9 @@
  * 5. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
  */
 import type { Db } from '../store/db';
-import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../store/schema';
+import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode, next } from '../store/schema';
+
+const FACTS_NEXT = next('conversation_facts');
 
 /** The stored code of a value (see encode). */
 const code = (xs: readonly string[], x: string) => xs.indexOf(x) + 1;
@@ -89,8 +91,8 @@ WITH s AS (
 SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g GROUP BY eni_id, island;
 `;
 
-/** Steps 1-3: records -> one row per conversation-minute with its chosen observer. */
-export const CONVERSATION_SQL = `
+/** Numbering for steps 1-3: every address and observer the records name. */
+export const NUMBERING_SQL = `
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
@@ -108,6 +110,44 @@ CREATE OR REPLACE TEMP TABLE fl_observer AS SELECT DISTINCT obs, interface_id, o
 CREATE OR REPLACE TEMP TABLE fl_obs_addr AS
 SELECT DISTINCT o.obs, a.id AS addr FROM fl_observer o JOIN fl_eni_addr e ON e.eni_id = o.interface_id JOIN fl_addr a ON a.addr = e.addr;
 
+-- AWS-owned public addresses: the most specific service, then the longest prefix.
+CREATE OR REPLACE TEMP TABLE fl_public AS
+WITH addrs AS (
+  SELECT addr FROM fl_addr
+  WHERE NOT fl_private(addr)
+), ints AS (
+  SELECT addr, fl_ip_family(addr) AS family, fl_ip_int(addr) AS v FROM addrs WHERE fl_ip_int(addr) IS NOT NULL
+)
+SELECT i.addr,
+       arg_max(p.service, (p.service <> 'AMAZON')::INTEGER * 1000 + p.prefix_len) AS aws_service,
+       arg_max(p.region, (p.service <> 'AMAZON')::INTEGER * 1000 + p.prefix_len) AS aws_region
+FROM ints i JOIN inv_prefixes p ON p.family = i.family AND i.v BETWEEN p.lo AND p.hi
+GROUP BY i.addr;
+
+-- Per distinct address: RFC 1918 and private (the macros parse text; addresses repeat a lot).
+CREATE OR REPLACE TEMP TABLE fl_addr_class AS
+SELECT id, addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private FROM fl_addr;
+
+-- What the parts add to: the identities met so far (numbered in the order met) and what each is, and the
+-- new conversation facts and windows, written next to the current ones (committed as they go, which also
+-- makes them fast to read back) and swapped in by the rebuild's transaction.
+CREATE OR REPLACE TEMP TABLE fl_ident (ep INTEGER, sep BIGINT, svc VARCHAR, pregion VARCHAR, unknown VARCHAR);
+CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints LIMIT 0;
+${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${next(t)};
+CREATE TABLE ${next(t)} AS SELECT * FROM ${t} LIMIT 0;`).join('\n')}
+`;
+
+/**
+ * Steps 1-3 for one part of the records: one row per conversation-minute with its chosen observer, added
+ * to fl_conv. A part is every record whose two addresses hash to it (either direction, any observer, any
+ * minute), so a conversation's records are all in one part and each part is complete on its own; parts
+ * keep the big aggregations and joins within memory instead of spilling.
+ */
+export function partSql(part: number, parts: number): string {
+  const inPart = parts > 1
+    ? `AND xor(hash(lower(coalesce(r.pkt_srcaddr, r.srcaddr))), hash(lower(coalesce(r.pkt_dstaddr, r.dstaddr)))) % ${parts} = ${part}`
+    : '';
+  return `
 -- Records (OK, with both addresses) summed per observer, minute and 5-tuple in a canonical order: a is the
 -- lower (address id, port), b the other; _ab is what went a -> b. Orientation is not known yet. Few, small
 -- aggregates: this is the one pass over every record and its cost grows with each.
@@ -124,6 +164,7 @@ WITH r AS (
   JOIN fl_addr sa ON sa.addr = lower(coalesce(r.pkt_srcaddr, r.srcaddr))
   JOIN fl_addr da ON da.addr = lower(coalesce(r.pkt_dstaddr, r.dstaddr))
   WHERE coalesce(r.log_status, 'OK') = 'OK' AND r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL AND r.start IS NOT NULL
+    ${inPart}
 ), f AS (
   SELECT r.*, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
   FROM r WHERE NOT nat_outside
@@ -206,21 +247,9 @@ JOIN fl_orient o ON o.proto IS NOT DISTINCT FROM p.proto AND o.a_addr = p.a_addr
 JOIN fl_observer e ON e.obs = p.obs;
 -- free the per-observer sums before attribution
 DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_pick;
-
--- AWS-owned public addresses: the most specific service, then the longest prefix.
-CREATE OR REPLACE TEMP TABLE fl_public AS
-WITH addrs AS (
-  SELECT addr FROM fl_addr
-  WHERE NOT fl_private(addr)
-), ints AS (
-  SELECT addr, fl_ip_family(addr) AS family, fl_ip_int(addr) AS v FROM addrs WHERE fl_ip_int(addr) IS NOT NULL
-)
-SELECT i.addr,
-       arg_max(p.service, (p.service <> 'AMAZON')::INTEGER * 1000 + p.prefix_len) AS aws_service,
-       arg_max(p.region, (p.service <> 'AMAZON')::INTEGER * 1000 + p.prefix_len) AS aws_region
-FROM ints i JOIN inv_prefixes p ON p.family = i.family AND i.v BETWEEN p.lo AND p.hi
-GROUP BY i.addr;
 `;
+}
+
 
 /** SQL: one side's identity key and whether its ENI had a public address, from the lookups a/g/p (x: client|server). */
 function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: string): string {
@@ -233,20 +262,17 @@ function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: st
     ${eni} AS ${x}_eni_id, coalesce(${k}.rfc1918, false) AS ${x}_rfc1918`;
 }
 
-const SAME_SIDE = (i: string, x: string) =>
-  `${i}.sep IS NOT DISTINCT FROM f.${x}_sep AND ${i}.svc IS NOT DISTINCT FROM f.${x}_svc
-   AND ${i}.pregion IS NOT DISTINCT FROM f.${x}_pregion AND ${i}.unknown IS NOT DISTINCT FROM f.${x}_unknown`;
+/** SQL: identity i is the one in columns <prefix>sep, <prefix>svc, <prefix>pregion, <prefix>unknown. */
+const SAME_SIDE = (i: string, prefix: string) =>
+  `${i}.sep IS NOT DISTINCT FROM ${prefix}sep AND ${i}.svc IS NOT DISTINCT FROM ${prefix}svc
+   AND ${i}.pregion IS NOT DISTINCT FROM ${prefix}pregion AND ${i}.unknown IS NOT DISTINCT FROM ${prefix}unknown`;
 
 /**
  * Steps 4-5: attribution of both sides, egress path and flags. Each conversation gets its sides' identity
  * keys (small values); the identities are few, so their names (type, ARN, VPC, …) are worked out once each
  * into endpoints, and conversation_facts stores the endpoint numbers and small codes.
  */
-export const ATTRIBUTE_SQL = `
--- Per distinct address: RFC 1918 and private (the macros parse text; addresses repeat a lot).
-CREATE OR REPLACE TEMP TABLE fl_addr_class AS
-SELECT id, addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private FROM fl_addr;
-
+const ATTRIBUTE_SQL = `
 CREATE OR REPLACE TEMP TABLE fl_sided AS
 SELECT c.start, c."end", c.minute, c.proto, c.any_rejected,
   ck.addr AS client_addr, c.client_port, sk.addr AS server_addr, c.server_port,
@@ -274,18 +300,18 @@ LEFT JOIN fl_eni_public cpub ON cpub.eni_id = coalesce(ca.eni_id, cg.eni_id) AND
 LEFT JOIN fl_eni_public spub ON spub.eni_id = coalesce(sa.eni_id, sg.eni_id) AND fl_ts(c.start) >= spub.valid_from AND fl_ts(c.start) < spub.valid_to;
 DROP TABLE fl_conv;
 
--- The distinct identities, numbered, and what each one is.
-CREATE OR REPLACE TEMP TABLE fl_ident AS
-SELECT row_number() OVER (ORDER BY sep NULLS LAST, svc NULLS FIRST, pregion NULLS FIRST, unknown NULLS FIRST)::INTEGER AS ep, *
+-- The identities this part meets for the first time, numbered after those met before, and what each one is.
+INSERT INTO fl_ident
+SELECT (SELECT coalesce(max(ep), 0) FROM fl_ident)
+       + row_number() OVER (ORDER BY sep NULLS LAST, svc NULLS FIRST, pregion NULLS FIRST, unknown NULLS FIRST)::INTEGER, *
 FROM (SELECT client_sep AS sep, client_svc AS svc, client_pregion AS pregion, client_unknown AS unknown FROM fl_sided
-      UNION SELECT server_sep, server_svc, server_pregion, server_unknown FROM fl_sided);
-
+      UNION SELECT server_sep, server_svc, server_pregion, server_unknown FROM fl_sided) f
+WHERE NOT EXISTS (SELECT 1 FROM fl_ident i WHERE ${SAME_SIDE('i', 'f.')});
 `;
 
-/** Writes endpoints and conversation_facts from the temp tables ATTRIBUTE_SQL made (inside the rebuild's transaction). */
-export const STORE_SQL = `
-DELETE FROM endpoints;
-INSERT INTO endpoints
+/** Per part, after ATTRIBUTE_SQL: what the new identities are, and the part's conversation facts. */
+const FACTS_SQL = `
+INSERT INTO fl_endpoints
 WITH t AS (
   SELECT i.ep, s.eni_id AS eni, s.arn,
     CASE WHEN s.pod THEN 'eks:pod'
@@ -301,27 +327,27 @@ WITH t AS (
   LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
   LEFT JOIN inv_resources r ON r.arn = s.arn
+  WHERE i.ep > (SELECT coalesce(max(ep), 0) FROM fl_endpoints)
 )
 SELECT ep, eni, arn, type, kind, vpc, subnet, az, account, region, aws_service,
   CASE WHEN type IN ('aws:service', 'internet') THEN coalesce('aws:' || aws_service, 'internet')
        ELSE coalesce(arn, eni, type || ':' || unknown) END AS node
 FROM t;
 
-DELETE FROM conversation_facts;
 -- The identity joins (IS NOT DISTINCT FROM on four keys) make DuckDB underestimate this statement's rows
 -- and build its hash tables on the millions of conversations instead of the few VPC links and exits
 -- (10 M records: 14.6 s -> 5.4 s with the build side left as written).
 SET disabled_optimizers = 'build_side_probe_side';
-INSERT INTO conversation_facts
+INSERT INTO ${FACTS_NEXT}
 WITH x AS (
   SELECT f.*, ci.ep AS client_ep, si.ep AS server_ep,
     ce.vpc AS client_vpc, ce.kind AS client_kind, ce.type AS client_type, ce.region AS client_region, ce.aws_service AS client_aws_service,
     se.vpc AS server_vpc, se.kind AS server_kind, se.type AS server_type, se.region AS server_region, se.aws_service AS server_aws_service
   FROM fl_sided f
-  JOIN fl_ident ci ON ${SAME_SIDE('ci', 'client')}
-  JOIN fl_ident si ON ${SAME_SIDE('si', 'server')}
-  JOIN endpoints ce ON ce.ep = ci.ep
-  JOIN endpoints se ON se.ep = si.ep
+  JOIN fl_ident ci ON ${SAME_SIDE('ci', 'f.client_')}
+  JOIN fl_ident si ON ${SAME_SIDE('si', 'f.server_')}
+  JOIN fl_endpoints ce ON ce.ep = ci.ep
+  JOIN fl_endpoints se ON se.ep = si.ep
 ), y AS (
   SELECT x.*,
     -- the side inside a VPC that the traffic left from (the client when both are inside)
@@ -376,26 +402,49 @@ FROM y
 LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = y.home_vpc AND ge.aws_service = y.away_service
 LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
 RESET disabled_optimizers;
+DROP TABLE fl_sided;
+`;
+
+/** Inside the rebuild's transaction: the new endpoints, conversation facts and windows replace the old. */
+export const STORE_SQL = `
+DELETE FROM endpoints;
+INSERT INTO endpoints SELECT * FROM fl_endpoints;
+${DERIVED_FACTS.map((t) => `DROP TABLE ${t};
+ALTER TABLE ${next(t)} RENAME TO ${t};`).join('\n')}
 `;
 
 export const CLEANUP_SQL = `
 RESET disabled_optimizers;
 DROP TABLE IF EXISTS fl_obs; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_pick; DROP TABLE IF EXISTS fl_conv;
 DROP TABLE IF EXISTS fl_obs_eni; DROP TABLE IF EXISTS fl_observer; DROP TABLE IF EXISTS fl_obs_addr;
-DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_addr; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
+DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_endpoints;
+${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${next(t)};`).join(' ')} DROP TABLE IF EXISTS fl_addr; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
 DROP TABLE IF EXISTS fl_eni; DROP TABLE IF EXISTS fl_eni_addr; DROP TABLE IF EXISTS fl_scope; DROP TABLE IF EXISTS fl_vpc_exits;
 DROP TABLE IF EXISTS fl_gateway_endpoints; DROP TABLE IF EXISTS fl_eni_public;
 `;
 
 /**
+ * Records per part (see partSql). A part's per-observer sums, orientations and choices then fit in a
+ * 600MB DuckDB budget without spilling; measured with bench/enrich.mjs.
+ */
+export const RECORDS_PER_PART = 4_000_000;
+
+/**
  * The work tables of a rebuild (temp, this connection's only), each statement committing on its own:
  * a table dropped inside a transaction keeps its memory until the commit, and at 10 M records the
- * intermediate tables do not all fit in a 1 GB memory limit at once.
+ * intermediate tables do not all fit in memory at once. `between` runs before each part (a cancel check).
  */
-export async function prepareConversations(db: Db): Promise<void> {
+export async function prepareConversations(db: Db, opts: { recordsPerPart?: number; between?: () => void } = {}): Promise<void> {
   await db.exec(PREPARE_SQL);
-  await db.exec(CONVERSATION_SQL);
-  await db.exec(ATTRIBUTE_SQL);
+  await db.exec(NUMBERING_SQL);
+  const records = Number(await db.value<bigint>('SELECT count(*) FROM flow_records'));
+  const parts = Math.max(1, Math.ceil(records / Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART)));
+  for (let part = 0; part < parts; part++) {
+    opts.between?.();
+    await db.exec(partSql(part, parts));
+    await db.exec(ATTRIBUTE_SQL);
+    await db.exec(FACTS_SQL);
+  }
 }
 
 /** Replaces endpoints and conversation_facts with what prepareConversations made. */

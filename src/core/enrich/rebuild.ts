@@ -1,5 +1,6 @@
 /**
- * Rebuilding the enriched tables from everything stored, in one transaction that a cancel interrupts.
+ * Rebuilding the enriched tables from everything stored: made beside the current ones, then swapped in by one
+ * short transaction, so a cancel or a failure at any point leaves the previous enrichment as it was.
  */
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
@@ -34,18 +35,19 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
 }
 
 /** Rebuilds conversations and the windows from everything stored. */
-export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> = {}): Promise<number> {
+export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> & { recordsPerPart?: number } = {}): Promise<number> {
   await installMacros(db);
   try {
     return await interruptible(db, opts.signal, async () => {
       opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
-      await prepareConversations(db); // work tables only; the dataset changes in the transaction below
+      // The new tables are made beside the current ones; the dataset changes in the transaction below.
+      await prepareConversations(db, { recordsPerPart: opts.recordsPerPart, between: () => checkCancelled(opts.signal) });
+      opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
+      checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
+      await buildWindows(db);
       checkCancelled(opts.signal);
       return db.transaction(async () => {
         await storeConversations(db);
-        opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
-        checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
-        await buildWindows(db);
         await buildViews(db);
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));

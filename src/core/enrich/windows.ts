@@ -4,6 +4,7 @@
  * Stored narrow (endpoint numbers and codes, like conversation_facts); the windows_* views name them.
  */
 import type { Db } from '../store/db';
+import { next } from '../store/schema';
 
 export const WINDOW_SIZES = [
   { table: 'windows_1m', interval: '1 minute', from: 'conversation_facts' },
@@ -11,16 +12,16 @@ export const WINDOW_SIZES = [
   { table: 'windows_1h', interval: '1 hour', from: 'windows_5m_facts' },
 ] as const;
 
+/** Fills `<table>_facts_next` from the new facts (the rebuild swaps the _next tables in). */
 export function windowSql(table: string, interval: string, from: string): string {
   const counted = from === 'conversation_facts' ? 'count(*)' : 'sum(conversations)';
-  return `DELETE FROM ${table}_facts;
-INSERT INTO ${table}_facts
+  return `INSERT INTO ${next(`${table}_facts`)}
 SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, client_ep, server_ep, protocol, server_port,
   rejected, egress_path,
   sum(uploaded)::BIGINT AS uploaded, sum(downloaded)::BIGINT AS downloaded,
   sum(packets_up)::BIGINT AS packets_up, sum(packets_down)::BIGINT AS packets_down,
   ${counted}::BIGINT AS conversations
-FROM ${from}
+FROM ${next(from)}
 GROUP BY ALL;`;
 }
 

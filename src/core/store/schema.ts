@@ -19,6 +19,9 @@ export const ORIENTATIONS = ['syn', 'syn-ack', 'port'] as const;
 export const EGRESS_PATHS = ['same-vpc', 'internet-gateway', 'nat-gateway', 'gateway-endpoint', 'interface-endpoint',
   'peering-intra-region', 'peering-inter-region', 'transit-gateway', 'virtual-private-gateway', 'local-gateway', 'unknown'] as const;
 export const WINDOW_TABLES = ['windows_1m', 'windows_5m', 'windows_1h'] as const;
+/** The stored derived tables. A rebuild writes each anew as `<table>_next` and swaps them in when it commits. */
+export const DERIVED_FACTS = ['conversation_facts', ...WINDOW_TABLES.map((t) => `${t}_facts`)] as const;
+export const next = (table: string) => `${table}_next`;
 
 const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 /** SQL: the code of a text value (NULL stays NULL). */
@@ -289,6 +292,8 @@ export async function ensureSchema(db: Db): Promise<void> {
   for (const { table_name: t } of v1) {
     await db.exec(t === 'flow_records' ? `ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}` : `DROP TABLE ${t}`);
   }
+  // a rebuild that did not finish (the process ended) may have left its new tables
+  for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
   await refreshRecordsView(db);
