@@ -3,7 +3,7 @@
 // file (ingest + conversations + windows), each in its own process so peak RSS is its own, and prints
 // records/s, the ratio enrich/scan and peak RSS. Figures, not assertions.
 //
-//   npm run bench:enrich -- [--records 10000000] [--scale 60 (about 2,000 ENIs)] [--memory 1GB] [--threads 2]
+//   npm run bench:enrich -- [--records 10000000] [--scale 60 (about 2,000 ENIs)] [--memory 500MB (the product's default)] [--threads 2]
 //
 // Needs the compiled engine (npm run bench:enrich builds it into out/).
 import { spawnSync } from 'node:child_process';
@@ -18,13 +18,15 @@ const { values: opt } = parseArgs({
   options: {
     records: { type: 'string', default: '10000000' },
     scale: { type: 'string', default: '60' },
-    memory: { type: 'string', default: '1GB' },
+    memory: { type: 'string' },
     threads: { type: 'string', default: '2' },
     phase: { type: 'string' },
     keep: { type: 'boolean' },
   },
 });
 const N = Number(opt.records);
+// DuckDB's memory budget: the product's default unless --memory says otherwise
+opt.memory ??= (await import(join(out, 'api.js'))).DEFAULT_MEMORY_LIMIT;
 const data = join(here, '.data');
 const base = join(data, `base-scale${opt.scale}.duckdb`);
 const flows = join(data, `flows-${N}-scale${opt.scale}.log`);

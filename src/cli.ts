@@ -36,7 +36,7 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
   flowlens demo [--db <file>]     enrich the sample estate and answer every template
 
-  --memory <size>   DuckDB's memory budget, e.g. 600MB (the default) or 4GB; more work spills to disk`;
+  --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -90,7 +90,7 @@ let memoryLimit: string | undefined;
 
 function memoryOption(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v.trim())) throw new UsageError(`--memory takes a size such as 600MB or 4GB, not "${v}"`);
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v.trim())) throw new UsageError(`--memory takes a size such as 500MB or 4GB, not "${v}"`);
   return v.trim();
 }
 

@@ -106,7 +106,7 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   assert.equal(line.CrossAz, true);
 });
 
-test('the memory budget: 600MB unless --memory says otherwise; a bad size is a usage error', async () => {
+test('the memory budget: 500MB unless --memory says otherwise; a bad size is a usage error', async () => {
   const db = join(dir, 'mem.duckdb');
   (await openDataset(db)).close();
   const setting = (...extra: string[]) => {
@@ -114,10 +114,10 @@ test('the memory budget: 600MB unless --memory says otherwise; a bad size is a u
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout)[0].m as string;
   };
-  // DuckDB reports 1000-based sizes in binary units: 600MB is 572.2 MiB
-  assert.equal(setting(), '572.2 MiB');
+  // DuckDB reports 1000-based sizes in binary units: 500MB is 476.8 MiB
+  assert.equal(setting(), '476.8 MiB');
   assert.equal(setting('--memory', '2GB'), '1.8 GiB');
   const bad = flowlens('sql', 'SELECT 1', '--db', db, '--memory', 'lots');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--memory takes a size such as 600MB or 4GB, not "lots"/);
+  assert.match(bad.stderr, /--memory takes a size such as 500MB or 4GB, not "lots"/);
 });

@@ -212,7 +212,7 @@ test('the worker opens a dataset with the memory budget it is given, else the en
   try {
     const limit = async () => (await t.client.request('query', { sql: `SELECT current_setting('memory_limit') AS m`, rowCap: 1 })).rows[0][0];
     await t.client.request('open', { path: t.path });
-    assert.equal(await limit(), '572.2 MiB');
+    assert.equal(await limit(), '476.8 MiB');
     await t.client.request('close', {});
     await t.client.request('open', { path: t.path, memoryLimit: '300MB' });
     assert.equal(await limit(), '286.1 MiB');
