@@ -209,7 +209,7 @@ FROM k;
 -- again by its row id.
 CREATE OR REPLACE TEMP TABLE fl_pick AS
 WITH p AS (
-  SELECT p.rowid AS rid, p.proto, p.a_addr, p.a_port, p.b_addr, p.b_port, p.minute, p.rejected,
+  SELECT p.rowid AS rid, p.proto, p.a_addr, p.a_port, p.b_addr, p.b_port, p.minute, p.rejected, o.client_is_a, o.orientation,
          (CASE WHEN e.kind = 'natgateway' THEN 3
                WHEN (CASE WHEN o.client_is_a THEN ha.obs ELSE hb.obs END) IS NOT NULL THEN 0
                WHEN (CASE WHEN o.client_is_a THEN hb.obs ELSE ha.obs END) IS NOT NULL THEN 1
@@ -221,29 +221,29 @@ WITH p AS (
   LEFT JOIN fl_obs_addr ha ON ha.obs = p.obs AND ha.addr = p.a_addr
   LEFT JOIN fl_obs_addr hb ON hb.obs = p.obs AND hb.addr = p.b_addr
 )
-SELECT arg_min(rid, pick) AS rid, min(pick) >> 32 AS side, bool_or(rejected) AS any_rejected
+SELECT arg_min(rid, pick) AS rid, min(pick) >> 32 AS side, bool_or(rejected) AS any_rejected,
+       -- the same for every row of a 5-tuple: carried along, so the choice needs no second join
+       any_value(client_is_a) AS client_is_a, any_value(orientation) AS orientation
 FROM p GROUP BY proto, a_addr, a_port, b_addr, b_port, minute;
 
 CREATE OR REPLACE TEMP TABLE fl_conv AS
-SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, o.orientation,
+SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, c.orientation,
        e.interface_id AS observer_eni, e.obs_vpc,
        (CASE c.side WHEN 0 THEN ${code(OBSERVER_SIDES, 'client')} WHEN 1 THEN ${code(OBSERVER_SIDES, 'server')}
                     WHEN 3 THEN ${code(OBSERVER_SIDES, 'nat-gateway')} ELSE ${code(OBSERVER_SIDES, 'other')} END)::UTINYINT AS observer_side,
-       CASE WHEN o.client_is_a THEN p.a_addr ELSE p.b_addr END AS client_addr, CASE WHEN o.client_is_a THEN p.a_port ELSE p.b_port END AS client_port,
-       CASE WHEN o.client_is_a THEN p.b_addr ELSE p.a_addr END AS server_addr, CASE WHEN o.client_is_a THEN p.b_port ELSE p.a_port END AS server_port,
-       CASE WHEN o.client_is_a THEN p.bytes_ab ELSE p.bytes_ba END AS uploaded,
-       CASE WHEN o.client_is_a THEN p.bytes_ba ELSE p.bytes_ab END AS downloaded,
-       CASE WHEN o.client_is_a THEN p.packets_ab ELSE p.packets_ba END AS packets_up,
-       CASE WHEN o.client_is_a THEN p.packets_ba ELSE p.packets_ab END AS packets_down,
+       CASE WHEN c.client_is_a THEN p.a_addr ELSE p.b_addr END AS client_addr, CASE WHEN c.client_is_a THEN p.a_port ELSE p.b_port END AS client_port,
+       CASE WHEN c.client_is_a THEN p.b_addr ELSE p.a_addr END AS server_addr, CASE WHEN c.client_is_a THEN p.b_port ELSE p.a_port END AS server_port,
+       CASE WHEN c.client_is_a THEN p.bytes_ab ELSE p.bytes_ba END AS uploaded,
+       CASE WHEN c.client_is_a THEN p.bytes_ba ELSE p.bytes_ab END AS downloaded,
+       CASE WHEN c.client_is_a THEN p.packets_ab ELSE p.packets_ba END AS packets_up,
+       CASE WHEN c.client_is_a THEN p.packets_ba ELSE p.packets_ab END AS packets_down,
        -- the highest traffic-path code each way
-       ${topBit('CASE WHEN o.client_is_a THEN p.paths & 65535 ELSE p.paths >> 16 END')} AS path_up,
-       ${topBit('CASE WHEN o.client_is_a THEN p.paths >> 16 ELSE p.paths & 65535 END')} AS path_down,
-       CASE WHEN o.client_is_a THEN p.a_svc_hint ELSE p.b_svc_hint END AS client_svc_hint,
-       CASE WHEN o.client_is_a THEN p.b_svc_hint ELSE p.a_svc_hint END AS server_svc_hint
+       ${topBit('CASE WHEN c.client_is_a THEN p.paths & 65535 ELSE p.paths >> 16 END')} AS path_up,
+       ${topBit('CASE WHEN c.client_is_a THEN p.paths >> 16 ELSE p.paths & 65535 END')} AS path_down,
+       CASE WHEN c.client_is_a THEN p.a_svc_hint ELSE p.b_svc_hint END AS client_svc_hint,
+       CASE WHEN c.client_is_a THEN p.b_svc_hint ELSE p.a_svc_hint END AS server_svc_hint
 FROM fl_pick c
 JOIN fl_obs p ON p.rowid = c.rid
-JOIN fl_orient o ON o.proto IS NOT DISTINCT FROM p.proto AND o.a_addr = p.a_addr AND o.b_addr = p.b_addr
- AND o.a_port IS NOT DISTINCT FROM p.a_port AND o.b_port IS NOT DISTINCT FROM p.b_port
 JOIN fl_observer e ON e.obs = p.obs;
 -- free the per-observer sums before attribution
 DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_pick;

@@ -78,11 +78,15 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_batch_files (path VARCHAR, file_id INTEGER)`);
   await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
   const list = '[' + files.map((f) => lit(f.path)).join(', ') + ']';
-  const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true, filename: true });
+  // one file (a big one, often): its file_id is a constant, not a join on every record's file name (8 % of the load)
+  const single = files.length === 1;
+  const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true, filename: !single });
   const targets = fields.map((f) => q(f.column)).join(', ');
   const exprs = fields.map((f) => selectExpr(f, 'r.' + q(f.column))).join(', ');
   const table = await recordTable(db, fields);
-  await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT b.file_id, ${exprs} FROM ${source} r JOIN flowlens_batch_files b ON b.path = r.filename`);
+  await db.exec(single
+    ? `INSERT INTO ${table} (file_id, ${targets}) SELECT ${Math.floor(files[0].fileId)}, ${exprs} FROM ${source} r`
+    : `INSERT INTO ${table} (file_id, ${targets}) SELECT b.file_id, ${exprs} FROM ${source} r JOIN flowlens_batch_files b ON b.path = r.filename`);
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
   for (const r of await db.all<{ file_id: number; n: bigint }>(
     `SELECT file_id, count(*) AS n FROM ${table} WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
