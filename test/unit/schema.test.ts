@@ -44,6 +44,22 @@ test('a schema version 1 dataset is upgraded: its wide derived tables become vie
   }
 });
 
+test('tables a rebuild left beside the current ones (its process ended) are dropped when the dataset opens; the current ones stay', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    await db.exec(`INSERT INTO conversation_facts (start, uploaded) VALUES (1, 10);
+      CREATE TABLE conversation_facts_next AS SELECT * FROM conversation_facts;
+      CREATE TABLE windows_1h_facts_next AS SELECT * FROM windows_1h_facts;`);
+    await ensureSchema(db);
+    const left = await db.all(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%\\_next' ESCAPE '\\'`);
+    assert.deepEqual(left, []);
+    assert.equal(await db.value('SELECT sum(uploaded) FROM conversation_facts'), 10n);
+  } finally {
+    db.close();
+  }
+});
+
 test('log formats parse from ${} strings and header lines', () => {
   const v5 = parseLogFormat('${version} ${vpc-id} ${srcaddr} ${traffic-path} ${flow-direction}');
   assert.deepEqual(v5.map((x) => x.column), ['version', 'vpc_id', 'srcaddr', 'traffic_path', 'flow_direction']);
