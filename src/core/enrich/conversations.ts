@@ -11,6 +11,9 @@
  *    observer's VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; AWS
  *    prefixes (specific service over AMAZON, longest prefix) and pkt-*-aws-service; else internet.
  * 5. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
+ *
+ * Steps 1-5 run once per part of the records (partSql), each part holding whole conversations; the new
+ * facts are written beside the current ones and swapped in by the rebuild (STORE_SQL).
  */
 import type { Db } from '../store/db';
 import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode, next } from '../store/schema';
@@ -91,7 +94,10 @@ WITH s AS (
 SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g GROUP BY eni_id, island;
 `;
 
-/** Numbering for steps 1-3: every address and observer the records name. */
+/**
+ * Before the parts: every address and observer the records name, numbered; what each address is (AWS
+ * service, RFC 1918, private); and the tables the parts add to.
+ */
 export const NUMBERING_SQL = `
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
 CREATE OR REPLACE TEMP TABLE fl_addr AS
