@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { openDataset, type EnrichSummary, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type Progress } from './core/api';
 import { enrich } from './core/enrich/index';
 import { exportConversations, type ExportFormat } from './core/export';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
@@ -308,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
-    console.error(`flowlens: ${message}`);
+    console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
     return err instanceof UsageError ? 2 : 1;
   }
 }

@@ -6,16 +6,12 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
 
+import { DEFAULT_MEMORY_LIMIT } from './memory';
+
 export { Db } from './store/db';
+export { DEFAULT_MEMORY_LIMIT, memoryHint } from './memory';
 
-/** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema. */
-/**
- * DuckDB's memory budget when the caller sets none. Work beyond it spills to disk (next to the dataset),
- * so a 10 M- or 30 M-record enrichment runs in a process that stays under 1 GB: the process holds up to
- * about 0.5 GB beyond DuckDB's budget (allocations DuckDB does not count; bench/enrich.mjs measures it).
- */
-export const DEFAULT_MEMORY_LIMIT = '500MB';
-
+/** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema (DuckDB's budget: DEFAULT_MEMORY_LIMIT unless given). */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Db> {
   const db = await Db.open(path, { ...options, memoryLimit: options.memoryLimit || DEFAULT_MEMORY_LIMIT });
   if (!options.readOnly) await ensureSchema(db);

@@ -10,6 +10,8 @@ import type { AcquireResult, DiscoverRequest, DiscoverResult, EnrichRequest, Enr
 import { acquireNotification, acquireRequestFor, perAccountLines, ssoLoginHint } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
+import { DEFAULT_MEMORY_LIMIT, memoryHint } from '../core/memory';
+import { readSettings } from './settings';
 
 export interface EnrichOutcome {
   path: string;
@@ -173,7 +175,8 @@ function report(o: EnrichOutcome, out: vscode.OutputChannel): void {
     out.appendLine('  cancelled; the dataset keeps what was committed before');
     void vscode.window.showWarningMessage('Flowlens: enrichment cancelled. The dataset keeps what was loaded before.', 'Show details').then((c) => c && out.show());
   } else {
-    out.appendLine(`  failed: ${o.error}`);
-    void vscode.window.showErrorMessage(`Flowlens: enrichment failed: ${o.error}`, 'Show details').then((c) => c && out.show());
+    const error = memoryHint(o.error ?? 'unknown error', `raise the flowlens.memoryLimit setting (it is ${readSettings().memoryLimit || DEFAULT_MEMORY_LIMIT})`);
+    out.appendLine(`  failed: ${error}`);
+    void vscode.window.showErrorMessage(`Flowlens: enrichment failed: ${error}`, 'Show details').then((c) => c && out.show());
   }
 }

@@ -120,4 +120,9 @@ test('the memory budget: 500MB unless --memory says otherwise; a bad size is a u
   const bad = flowlens('sql', 'SELECT 1', '--db', db, '--memory', 'lots');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--memory takes a size such as 500MB or 4GB, not "lots"/);
+  // a budget too small for the work: DuckDB's error, and what to do about it, on one line
+  const small = flowlens('enrich', '--sample', '--days', '1', '--memory', '16MB', '--db', join(dir, 'small.duckdb'), '--quiet');
+  assert.equal(small.code, 1, small.stderr + small.stdout);
+  assert.equal(small.stderr.trim().split('\n').length, 1, small.stderr);
+  assert.match(small.stderr, /Out of Memory Error.* — DuckDB ran out of its memory budget: give it more with --memory \(it is 16MB\), e\.g\. --memory 2GB/);
 });
