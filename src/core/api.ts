@@ -5,7 +5,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
-
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 
 export { Db } from './store/db';

@@ -16,7 +16,7 @@
  * facts are written beside the current ones and swapped in by the rebuild (STORE_SQL).
  */
 import type { Db } from '../store/db';
-import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode, next } from '../store/schema';
+import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, dropNextTables, encode, next } from '../store/schema';
 
 const FACTS_NEXT = next('conversation_facts');
 
@@ -257,7 +257,7 @@ DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_pick;
 }
 
 
-/** SQL: one side's identity key and whether its ENI had a public address, from the lookups a/g/p (x: client|server). */
+/** SQL: one side's identity key, its ENI and RFC 1918 flag, from the lookups a/g/p and the address class k (x: client|server). */
 function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: string): string {
   const eni = `coalesce(${a}.eni_id, ${g}.eni_id)`;
   const svc = `CASE WHEN ${eni} IS NULL THEN upper(coalesce(CASE WHEN ${p}.aws_service <> 'AMAZON' THEN ${p}.aws_service END, c.${x}_svc_hint, ${p}.aws_service)) END`;
@@ -419,15 +419,6 @@ ${DERIVED_FACTS.map((t) => `DROP TABLE ${t};
 ALTER TABLE ${next(t)} RENAME TO ${t};`).join('\n')}
 `;
 
-export const CLEANUP_SQL = `
-RESET disabled_optimizers;
-DROP TABLE IF EXISTS fl_obs; DROP TABLE IF EXISTS fl_orient; DROP TABLE IF EXISTS fl_pick; DROP TABLE IF EXISTS fl_conv;
-DROP TABLE IF EXISTS fl_obs_eni; DROP TABLE IF EXISTS fl_observer; DROP TABLE IF EXISTS fl_obs_addr;
-DROP TABLE IF EXISTS fl_public; DROP TABLE IF EXISTS fl_addr_class; DROP TABLE IF EXISTS fl_endpoints;
-${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${next(t)};`).join(' ')} DROP TABLE IF EXISTS fl_addr; DROP TABLE IF EXISTS fl_sided; DROP TABLE IF EXISTS fl_ident;
-DROP TABLE IF EXISTS fl_eni; DROP TABLE IF EXISTS fl_eni_addr; DROP TABLE IF EXISTS fl_scope; DROP TABLE IF EXISTS fl_vpc_exits;
-DROP TABLE IF EXISTS fl_gateway_endpoints; DROP TABLE IF EXISTS fl_eni_public;
-`;
 
 /**
  * Records per part (see partSql): each part is one more pass over the records (0.1-0.3 s a pass per 10 M
@@ -455,11 +446,18 @@ export async function prepareConversations(db: Db, opts: { recordsPerPart?: numb
   }
 }
 
-/** Replaces endpoints and conversation_facts with what prepareConversations made. */
+/** Replaces endpoints, conversation_facts and the windows with what prepareConversations and buildWindows made. */
 export async function storeConversations(db: Db): Promise<void> {
   await db.exec(STORE_SQL);
 }
 
+/** Drops whatever a rebuild left: its temp fl_* tables and views, and <table>_next tables not swapped in. */
 export async function dropWorkTables(db: Db): Promise<void> {
-  await db.exec(CLEANUP_SQL);
+  await db.exec('RESET disabled_optimizers');
+  const left = await db.all<{ name: string; kind: string }>(
+    `SELECT table_name AS name, 'TABLE' AS kind FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_')
+     UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,
+  );
+  for (const t of left) await db.exec(`DROP ${t.kind} IF EXISTS temp.${t.name}`);
+  await dropNextTables(db);
 }

@@ -281,6 +281,11 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
 );`).join('\n')}
 `;
 
+/** Drops the <table>_next tables of a rebuild that was not swapped in. */
+export async function dropNextTables(db: Db): Promise<void> {
+  for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
+}
+
 export async function ensureSchema(db: Db): Promise<void> {
   // Version 1 stored conversations and the windows as wide tables (derived data: the next enrichment rebuilds
   // them from the records and inventory, which stay) and its raw records in one wide table, which becomes the
@@ -293,7 +298,7 @@ export async function ensureSchema(db: Db): Promise<void> {
     await db.exec(t === 'flow_records' ? `ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}` : `DROP TABLE ${t}`);
   }
   // a rebuild that did not finish (the process ended) may have left its new tables
-  for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
+  await dropNextTables(db);
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
   await refreshRecordsView(db);
