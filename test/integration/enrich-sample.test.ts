@@ -5,13 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
 import { openDataset } from '../../src/core/api';
 import { enrich } from '../../src/core/enrich/index';
 import { rebuild } from '../../src/core/enrich/rebuild';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { loadInventory } from '../../src/core/inventory/load';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 
@@ -190,7 +192,7 @@ test('enriched in parts (records split by their address pair), every conversatio
   const views = ['conversations', 'windows_1m', 'windows_5m', 'windows_1h'];
   for (const v of views) await db.exec(`CREATE OR REPLACE TEMP TABLE whole_${v} AS SELECT * FROM ${v}`);
   try {
-    const n = await rebuild(db, { recordsPerPart: Math.ceil(records / 7) });
+    const n = await rebuild(db, { full: true, recordsPerPart: Math.ceil(records / 7) });
     assert.equal(n, Number((await db.json<{ n: number }>('SELECT count(*) AS n FROM whole_conversations'))[0].n));
     for (const v of views) {
       const [d] = await db.json<{ missing: number; extra: number }>(`SELECT
@@ -202,5 +204,72 @@ test('enriched in parts (records split by their address pair), every conversatio
     assert.deepEqual(left, []);
   } finally {
     for (const v of views) await db.exec(`DROP TABLE IF EXISTS whole_${v}`);
+  }
+});
+
+/** Every file under a folder, in path order. */
+function filesUnder(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true, recursive: true }).filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name)).sort();
+}
+
+const VIEWS = ['conversations', 'windows_1m', 'windows_5m', 'windows_1h'];
+
+/** Writes the enriched views of `from` to Parquet and counts, per view, rows of db's missing there and extra. */
+async function differences(from: Db, tag: string): Promise<Record<string, { missing: number; extra: number }>> {
+  const out: Record<string, { missing: number; extra: number }> = {};
+  for (const v of VIEWS) {
+    const file = join(dir, `${tag}-${v}.parquet`);
+    await from.exec(`COPY (SELECT * FROM ${v}) TO ${lit(file)} (FORMAT parquet)`);
+    const [d] = await db.json<{ missing: number; extra: number }>(`SELECT
+      (SELECT count(*) FROM (SELECT * FROM ${v} EXCEPT ALL SELECT * FROM read_parquet(${lit(file)}))) AS missing,
+      (SELECT count(*) FROM (SELECT * FROM read_parquet(${lit(file)}) EXCEPT ALL SELECT * FROM ${v})) AS extra`);
+    out[v] = d;
+  }
+  return out;
+}
+
+const SAME = Object.fromEntries(VIEWS.map((v) => [v, { missing: 0, extra: 0 }]));
+
+test('loaded and enriched in three batches (ends and minutes of a flow in different ones), every conversation and window is the same', async () => {
+  const other = await openDataset(join(dir, 'batches.duckdb'));
+  try {
+    await loadInventory(other, [manifest.inventoryDir]);
+    const files = manifest.flowLogDirs.flatMap(filesUnder);
+    // file i goes to batch i % 3: the two ends of a flow (two ENIs' files) and its minutes (files 5 minutes
+    // apart) land in different batches, and each batch is merged into what the ones before stored
+    for (let b = 0; b < 3; b++) {
+      const reports = await ingestFiles(other, files.filter((_, i) => i % 3 === b));
+      assert.ok(reports.every((r) => r.status === 'loaded'), JSON.stringify(reports.find((r) => r.status !== 'loaded')));
+      await rebuild(other);
+    }
+    assert.deepEqual(await differences(other, 'batches'), SAME);
+    // nothing new: nothing changes
+    const before = await other.json('SELECT count(*) AS n, sum(uploaded) AS up FROM conversation_facts');
+    await rebuild(other);
+    assert.deepEqual(await other.json('SELECT count(*) AS n, sum(uploaded) AS up FROM conversation_facts'), before);
+  } finally {
+    other.close();
+  }
+});
+
+test('an inventory that changes after the flows were enriched: the stored facts are attributed again, as if enriched with it', async () => {
+  const other = await openDataset(join(dir, 'later-inventory.duckdb'));
+  try {
+    // first without the load balancers, RDS and Lambda responses: their ENIs' traffic is attributed to bare ENIs
+    const inventory = filesUnder(manifest.inventoryDir);
+    const late = inventory.filter((f) => /DescribeLoadBalancers|DescribeDBInstances|ListFunctions/.test(f));
+    assert.ok(late.length > 0, `the estate should have such files: ${inventory.join(', ')}`);
+    await loadInventory(other, inventory.filter((f) => !late.includes(f)));
+    await ingestFiles(other, manifest.flowLogDirs);
+    await rebuild(other);
+    const d = await differences(other, 'early');
+    assert.ok(d.conversations.missing > 0, 'without those responses, attribution differs');
+    // then with them: no record is read again, and the facts equal an enrichment that had them from the start
+    await loadInventory(other, [manifest.inventoryDir]);
+    await rebuild(other);
+    assert.deepEqual(await differences(other, 'later'), SAME);
+  } finally {
+    other.close();
   }
 });

@@ -20,13 +20,16 @@ export async function storeWideConversations(db: Db): Promise<void> {
   const pick = (side: string) => SIDE.map((c) => `${side}_${c} AS ${c}`).join(', ');
   const same = (e: string, side: string) => SIDE.map((c) => `${e}.${c} IS NOT DISTINCT FROM w.${side}_${c}`).join(' AND ');
   await db.exec(`
-    DELETE FROM endpoints; DELETE FROM conversation_facts;
-    INSERT INTO endpoints
+    DELETE FROM endpoints; DELETE FROM conversation_facts; DELETE FROM observers;
+    INSERT INTO endpoints (ep, ${SIDE.join(', ')})
     SELECT row_number() OVER ()::INTEGER, * FROM (SELECT ${pick('client')} FROM ${WIDE_TABLE} UNION SELECT ${pick('server')} FROM ${WIDE_TABLE});
-    INSERT INTO conversation_facts
-    SELECT w.start, w."end", w.window_start, w.protocol, w.action = 'REJECT',
-      w.client_addr, w.client_port, c.ep, w.client_rfc1918, w.server_addr, w.server_port, s.ep, w.server_rfc1918,
-      w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.records, w.observer_eni,
-      ${encode(OBSERVER_SIDES, 'w.observer_side')}, ${encode(ORIENTATIONS, 'w.orientation')}, ${encode(EGRESS_PATHS, 'w.egress_path')}
-    FROM ${WIDE_TABLE} w JOIN endpoints c ON ${same('c', 'client')} JOIN endpoints s ON ${same('s', 'server')};`);
+    INSERT INTO observers SELECT row_number() OVER ()::INTEGER, eni, NULL FROM (SELECT DISTINCT observer_eni AS eni FROM ${WIDE_TABLE});
+    INSERT INTO conversation_facts BY NAME
+    SELECT w.start, w."end", w.window_start, w.protocol, w.action = 'REJECT' AS rejected,
+      w.client_addr, w.client_port, c.ep AS client_ep, w.client_rfc1918, w.server_addr, w.server_port, s.ep AS server_ep, w.server_rfc1918,
+      w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.records, o.obs AS observer,
+      ${encode(OBSERVER_SIDES, 'w.observer_side')} AS observer_side, ${encode(ORIENTATIONS, 'w.orientation')} AS orientation,
+      ${encode(EGRESS_PATHS, 'w.egress_path')} AS egress_path
+    FROM ${WIDE_TABLE} w JOIN endpoints c ON ${same('c', 'client')} JOIN endpoints s ON ${same('s', 'server')}
+    LEFT JOIN observers o ON o.eni IS NOT DISTINCT FROM w.observer_eni;`);
 }

@@ -38,7 +38,29 @@ test('a schema version 1 dataset is upgraded: its wide derived tables become vie
     assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
     assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
     assert.equal(await db.value('SELECT count(*) FROM inv_tags'), 1n);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '2');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '3');
+  } finally {
+    db.close();
+  }
+});
+
+test('a schema version 2 dataset is upgraded: its facts (which cannot be merged into) go, its records stay pending', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    // What version 2 stored: facts with the observer's ENI as text and no evidence, a watermark-less meta.
+    await db.exec(`DROP VIEW conversations; DROP TABLE conversation_facts;
+      CREATE TABLE conversation_facts (start BIGINT, observer_eni VARCHAR); INSERT INTO conversation_facts VALUES (1, 'eni-1');
+      INSERT INTO endpoints (ep, node) VALUES (1, 'internet');
+      INSERT INTO meta VALUES ('enriched_file_id', '7');
+      CREATE TABLE flow_records_x (file_id INTEGER NOT NULL, srcaddr VARCHAR); INSERT INTO flow_records_x VALUES (1, '10.0.0.1');
+      INSERT INTO flow_record_tables VALUES ('flow_records_x', 'srcaddr');`);
+    await ensureSchema(db);
+    assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
+    assert.equal(await db.value('SELECT count(*) FROM endpoints'), 0n);
+    assert.equal(await db.value(`SELECT count(*) FROM meta WHERE key = 'enriched_file_id'`), 0n, 'every stored record is pending again');
+    assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
+    assert.deepEqual((await db.all(`SELECT column_name FROM duckdb_columns() WHERE table_name = 'conversation_facts' AND column_name IN ('observer', 'evidence', 'paths') ORDER BY 1`)).map((r) => r.column_name), ['evidence', 'observer', 'paths']);
   } finally {
     db.close();
   }

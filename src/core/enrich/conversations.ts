@@ -1,31 +1,39 @@
 /**
- * Enrichment: raw flow records + time-aware inventory -> conversations, set-based in DuckDB.
+ * Enrichment: flow records + time-aware inventory -> conversation facts, set-based in DuckDB, appended.
  *
- * 1. Records (OK status) get their observer ENI's VPC, and the real endpoints (pkt-* over the logged
- *    addresses). A NAT gateway's translated outside leg (NAT address <-> public address) is dropped:
- *    its bytes are the inside leg's bytes again.
- * 2. Orientation per 5-tuple: SYN sender is the client, SYN-ACK sender the server; else port ranks.
- * 3. One observer per conversation-minute (client ENI, else server ENI, else another, NAT last):
- *    a flow logged at both ends is counted once. REJECT by any observer makes the minute REJECT.
- * 4. Attribution of both sides by (VPC scope, address, time): private addresses resolve in the
- *    observer's VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; AWS
- *    prefixes (specific service over AMAZON, longest prefix) and pkt-*-aws-service; else internet.
- * 5. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
- *
- * Steps 1-5 run once per part of the records (partSql), each part holding whole conversations; the new
- * facts are written beside the current ones and swapped in by the rebuild (STORE_SQL).
+ * An enrichment reads the records that are new since the last one (pending: loaded after the watermark)
+ * once, and merges them into what is stored:
+ * 1. Records (OK status) get their observer ENI, and the real endpoints (pkt-* over the logged addresses).
+ *    A NAT gateway's translated outside leg (NAT address <-> public address) is dropped: its bytes are the
+ *    inside leg's bytes again. They are summed per observer, minute and 5-tuple.
+ * 2. The stored facts of every 5-tuple the new records touch are taken back as the sums of the observer that
+ *    was chosen for them (with the orientation evidence they were chosen by), so a flow whose two ends or
+ *    minutes arrive in different batches is still counted once.
+ * 3. Orientation per 5-tuple: SYN sender is the client, SYN-ACK sender the server; else port ranks.
+ * 4. One observer per conversation-minute (client ENI, else server ENI, else another, NAT last): a flow
+ *    logged at both ends is counted once. REJECT by any observer makes the minute REJECT.
+ * 5. Attribution of both sides by (VPC scope, address, time): private addresses resolve in the observer's
+ *    VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; AWS prefixes (specific
+ *    service over AMAZON, longest prefix) and pkt-*-aws-service; else internet.
+ * 6. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
+ * The facts taken back are replaced by the new ones, and the windows get the difference, in one transaction
+ * (see rebuild.ts). When the inventory changed, every stored fact is taken back (re-attribution: no raw
+ * record is read again). Steps 1-6 run per part of the records, each part holding whole address pairs.
  */
 import type { Db } from '../store/db';
-import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, dropNextTables, encode, next } from '../store/schema';
-
-const FACTS_NEXT = next('conversation_facts');
+import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../store/schema';
+import { WINDOW_SIZES, windowFromFactsSql, windowMergeSql } from './windows';
 
 /** The stored code of a value (see encode). */
 const code = (xs: readonly string[], x: string) => xs.indexOf(x) + 1;
 /** SQL: the highest bit set in a bit mask, NULL for none. */
 const topBit = (m: string) => `CASE WHEN (${m}) > 0 THEN floor(log2(${m}))::INTEGER END`;
+/** SQL: orientation evidence bits with the two ends swapped (1 <-> 2, 4 <-> 8; 16 and up dropped). */
+const swapEvidence = (e: string) => `(((${e}) & 5) << 1) | (((${e}) & 10) >> 1)`;
+/** SQL: traffic-path bits with the two directions swapped. */
+const swapPaths = (p: string) => `(((${p}) & 65535) << 16) | ((${p}) >> 16)`;
 
-/** Small inventory-derived helper tables (thousands of rows), rebuilt on every enrichment. */
+/** Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment. */
 export const PREPARE_SQL = `
 CREATE OR REPLACE TEMP TABLE fl_eni AS
 SELECT e.eni_id, any_value(e.vpc_id) AS vpc_id, any_value(e.kind) AS kind, any_value(e.subnet_id) AS subnet_id,
@@ -63,7 +71,9 @@ WITH private AS (
   FROM preferred
 )
 -- sep numbers the side a holder makes (its ENI, resource, and whether it is an EKS pod's secondary address)
-SELECT c.*, dense_rank() OVER (ORDER BY c.eni_id NULLS FIRST, c.arn NULLS FIRST, pod) AS sep
+-- and skey says the same in text, which an enrichment finds the side by again when it appends
+SELECT c.*, dense_rank() OVER (ORDER BY c.eni_id NULLS FIRST, c.arn NULLS FIRST, pod) AS sep,
+       coalesce(c.eni_id, '') || '|' || coalesce(c.arn, '') || CASE WHEN pod THEN '|pod' ELSE '' END AS skey
 FROM (SELECT c.*, coalesce(e.kind = 'eks-node' AND c.addr_kind = 'secondary', false) AS pod
       FROM clipped c LEFT JOIN fl_eni e ON e.eni_id = c.eni_id WHERE c.valid_from < c.valid_to) c;
 
@@ -94,25 +104,49 @@ WITH s AS (
 SELECT eni_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM g GROUP BY eni_id, island;
 `;
 
+/** What an enrichment does with the stored facts. */
+export type Mode =
+  /** the first enrichment of a dataset: nothing is stored */
+  | 'fresh'
+  /** new records: the stored facts of the 5-tuples they touch are taken back and merged */
+  | 'append'
+  /** the inventory changed: every stored fact is taken back and attributed again, with the new records */
+  | 'reattribute';
+
 /**
- * Before the parts: every address and observer the records name, numbered; what each address is (AWS
- * service, RFC 1918, private); and the tables the parts add to.
+ * Before the parts: every address and observer the records (and facts taken back) name, numbered; what
+ * each address is (AWS service, RFC 1918, private); and the tables the parts add to. `src` is the relation
+ * of pending records.
  */
-export const NUMBERING_SQL = `
+export function runSql(src: string, mode: Mode): string {
+  const factAddrs = mode === 'reattribute'
+    ? `UNION SELECT client_addr FROM conversation_facts UNION SELECT server_addr FROM conversation_facts` : '';
+  return `
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
-  SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM flow_records WHERE srcaddr IS NOT NULL
-  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM flow_records WHERE dstaddr IS NOT NULL);
--- Every observer the records name (ENI and the VPC it logged, else the inventory's), numbered in ENI order.
-CREATE OR REPLACE TEMP TABLE fl_obs_eni AS
-WITH d AS (SELECT DISTINCT interface_id, vpc_id FROM flow_records), x AS (
-  SELECT d.interface_id, d.vpc_id AS rec_vpc, coalesce(d.vpc_id, m.vpc_id) AS obs_vpc, m.kind, pa.id AS primary_id
-  FROM d LEFT JOIN fl_eni m ON m.eni_id = d.interface_id LEFT JOIN fl_addr pa ON pa.addr = m.primary_ip
+  SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM ${src} WHERE srcaddr IS NOT NULL
+  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM ${src} WHERE dstaddr IS NOT NULL ${factAddrs});
+
+-- Observers: those stored (their numbers are in the facts) and those the records name for the first time
+-- (ENI and the VPC it logged, else the inventory's), numbered after them. ord is the order among equals.
+CREATE OR REPLACE TEMP TABLE fl_obs_seen AS
+WITH d AS (SELECT DISTINCT interface_id, vpc_id FROM ${src})
+SELECT d.interface_id, d.vpc_id AS rec_vpc, coalesce(d.vpc_id, m.vpc_id) AS obs_vpc FROM d LEFT JOIN fl_eni m ON m.eni_id = d.interface_id;
+CREATE OR REPLACE TEMP TABLE fl_observer AS
+WITH o AS (
+  SELECT obs, eni AS interface_id, vpc AS obs_vpc, false AS new FROM observers
+  UNION ALL
+  SELECT (SELECT coalesce(max(obs), 0) FROM observers) + row_number() OVER (ORDER BY interface_id, obs_vpc)::INTEGER, interface_id, obs_vpc, true
+  FROM (SELECT DISTINCT interface_id, obs_vpc FROM fl_obs_seen s
+        WHERE NOT EXISTS (SELECT 1 FROM observers o WHERE o.eni IS NOT DISTINCT FROM s.interface_id AND o.vpc IS NOT DISTINCT FROM s.obs_vpc))
 )
-SELECT dense_rank() OVER (ORDER BY interface_id, obs_vpc)::INTEGER AS obs, * FROM x;
--- one row per observer (an ENI logged with and without its VPC is one observer) and the addresses it holds
-CREATE OR REPLACE TEMP TABLE fl_observer AS SELECT DISTINCT obs, interface_id, obs_vpc, kind FROM fl_obs_eni;
+SELECT o.*, m.kind, pa.id AS primary_id, dense_rank() OVER (ORDER BY o.interface_id, o.obs_vpc)::INTEGER AS ord
+FROM o LEFT JOIN fl_eni m ON m.eni_id = o.interface_id LEFT JOIN fl_addr pa ON pa.addr = m.primary_ip;
+CREATE OR REPLACE TEMP TABLE fl_obs_eni AS
+SELECT s.interface_id, s.rec_vpc, o.obs, o.kind, o.primary_id
+FROM fl_obs_seen s JOIN fl_observer o ON o.interface_id IS NOT DISTINCT FROM s.interface_id AND o.obs_vpc IS NOT DISTINCT FROM s.obs_vpc;
+DROP TABLE fl_obs_seen;
 CREATE OR REPLACE TEMP TABLE fl_obs_addr AS
 SELECT DISTINCT o.obs, a.id AS addr FROM fl_observer o JOIN fl_eni_addr e ON e.eni_id = o.interface_id JOIN fl_addr a ON a.addr = e.addr;
 
@@ -134,22 +168,28 @@ GROUP BY i.addr;
 CREATE OR REPLACE TEMP TABLE fl_addr_class AS
 SELECT id, addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private FROM fl_addr;
 
--- What the parts add to: the identities met so far (numbered in the order met) and what each is, and the
--- new conversation facts and windows, written next to the current ones (committed as they go, which also
--- makes them fast to read back) and swapped in by the rebuild's transaction.
-CREATE OR REPLACE TEMP TABLE fl_ident (ep INTEGER, sep BIGINT, svc VARCHAR, pregion VARCHAR, unknown VARCHAR);
-CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints LIMIT 0;
-${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${next(t)};
-CREATE TABLE ${next(t)} AS SELECT * FROM ${t} LIMIT 0;`).join('\n')}
+-- The sides met so far and what each is: when appending, the stored ones (found again by their holder,
+-- service, prefix region or unexplained address), numbered as stored; new ones are numbered after them.
+CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints ${mode === 'append' ? '' : 'LIMIT 0'};
+CREATE OR REPLACE TEMP TABLE fl_ident AS
+SELECT e.ep, s.sep::BIGINT AS sep, e.aws_service AS svc, e.pregion, e.unknown
+FROM fl_endpoints e LEFT JOIN (SELECT DISTINCT sep, skey FROM fl_scope) s ON s.skey = e.skey
+WHERE e.skey IS NULL OR s.sep IS NOT NULL;
+-- What the parts make: the new facts, and the stored ones they replace.
+CREATE OR REPLACE TEMP TABLE fl_facts_new AS SELECT * FROM conversation_facts LIMIT 0;
+CREATE OR REPLACE TEMP TABLE fl_pulled_all AS SELECT NULL::BIGINT AS frid, * FROM conversation_facts LIMIT 0;
 `;
+}
+
+/** The level-1 sums' columns, in order (the stored facts taken back are written in the same shape). */
+const OBS_KEY = 'proto, a_addr, a_port, b_addr, b_port, minute, obs';
 
 /**
- * Steps 1-3 for one part of the records: one row per conversation-minute with its chosen observer, added
- * to fl_conv. A part is every record whose two addresses hash to it (either direction, any observer, any
- * minute), so a conversation's records are all in one part and each part is complete on its own; parts
- * keep the big aggregations and joins within memory instead of spilling.
+ * Step 1 for one part of the pending records: sums per observer, minute and 5-tuple, in fl_obs. A part is
+ * every record whose two addresses hash to it (either direction, any observer, any minute), so a
+ * conversation's records are all in one part; parts keep the big aggregations and joins within memory.
  */
-export function partSql(part: number, parts: number): string {
+export function levelOneSql(src: string, part: number, parts: number): string {
   const inPart = parts > 1
     ? `AND xor(hash(lower(coalesce(r.pkt_srcaddr, r.srcaddr))), hash(lower(coalesce(r.pkt_dstaddr, r.dstaddr)))) % ${parts} = ${part}`
     : '';
@@ -165,7 +205,7 @@ WITH r AS (
          -- A NAT gateway's records are used only when they carry the real endpoints (pkt-*): the
          -- translated outside leg (NAT <-> destination) and a v2 inside leg (client <-> NAT) do not.
          coalesce(o.kind = 'natgateway' AND (sa.id = o.primary_id OR da.id = o.primary_id), false) AS nat_outside
-  FROM flow_records r
+  FROM ${src} r
   JOIN fl_obs_eni o ON o.interface_id IS NOT DISTINCT FROM r.interface_id AND o.rec_vpc IS NOT DISTINCT FROM r.vpc_id
   JOIN fl_addr sa ON sa.addr = lower(coalesce(r.pkt_srcaddr, r.srcaddr))
   JOIN fl_addr da ON da.addr = lower(coalesce(r.pkt_dstaddr, r.dstaddr))
@@ -193,14 +233,83 @@ SELECT proto,
                                   WHEN 18 THEN CASE WHEN fwd THEN 4 ELSE 8 END ELSE 0 END)::UTINYINT AS evidence,
        arg_min(fwd, start) AS first_fwd
 FROM f GROUP BY ALL;
+`;
+}
 
+/** SQL: a 5-tuple as one number from its two ends' text, the same whichever end is given first. */
+const tupleHash = (proto: string, x: string, xp: string, y: string, yp: string) =>
+  `hash(${proto}, xor(hash(${x}, coalesce(${xp}, -1)), hash(${y}, coalesce(${yp}, -1))))`;
+
+/**
+ * Step 2 for one part: the stored facts to merge with it (of the 5-tuples the part touches, or, when
+ * re-attributing, all of the part's), back in the shape of fl_obs, summed with the part's own sums of the
+ * same observer and minute. The stored rows are kept in fl_pulled_all: the commit replaces them.
+ */
+export function pullSql(mode: 'append' | 'reattribute', part: number, parts: number): string {
+  const which = mode === 'reattribute'
+    ? (parts > 1 ? `WHERE xor(hash(f.client_addr), hash(f.server_addr)) % ${parts} = ${part}` : '')
+    : `WHERE ${tupleHash('f.protocol', 'f.client_addr', 'f.client_port', 'f.server_addr', 'f.server_port')} IN (SELECT t5 FROM fl_touched)`;
+  const touched = mode === 'reattribute' ? '' : `
+-- the 5-tuples this part touches
+CREATE OR REPLACE TEMP TABLE fl_touched AS
+SELECT DISTINCT ${tupleHash('t.proto', 'a.addr', 't.a_port', 'b.addr', 't.b_port')} AS t5
+FROM (SELECT DISTINCT proto, a_addr, a_port, b_addr, b_port FROM fl_obs) t
+JOIN fl_addr a ON a.id = t.a_addr JOIN fl_addr b ON b.id = t.b_addr;`;
+  const sameTuple = `p.proto = o.proto AND p.a_addr = o.a_addr AND p.b_addr = o.b_addr
+      AND p.a_port IS NOT DISTINCT FROM o.a_port AND p.b_port IS NOT DISTINCT FROM o.b_port`;
+  return `${touched}
+CREATE OR REPLACE TEMP TABLE fl_pulled AS
+SELECT f.rowid AS frid, f.*, ca.id AS cid, sa.id AS sid
+FROM conversation_facts f JOIN fl_addr ca ON ca.addr = f.client_addr JOIN fl_addr sa ON sa.addr = f.server_addr
+${which};
+INSERT INTO fl_pulled_all SELECT * EXCLUDE (cid, sid) FROM fl_pulled;
+
+-- A stored fact is its observer's sums for that minute, with the 5-tuple's evidence and first sender.
+CREATE OR REPLACE TEMP TABLE fl_pulled_obs AS
+WITH p AS (
+  SELECT f.*, (cid < sid OR (cid = sid AND coalesce(client_port, 0) <= coalesce(server_port, 0))) AS c_is_a,
+         ce.aws_service AS c_svc, se.aws_service AS s_svc
+  FROM fl_pulled f LEFT JOIN endpoints ce ON ce.ep = f.client_ep LEFT JOIN endpoints se ON se.ep = f.server_ep
+)
+SELECT protocol AS proto,
+  CASE WHEN c_is_a THEN cid ELSE sid END AS a_addr, CASE WHEN c_is_a THEN client_port ELSE server_port END AS a_port,
+  CASE WHEN c_is_a THEN sid ELSE cid END AS b_addr, CASE WHEN c_is_a THEN server_port ELSE client_port END AS b_port,
+  epoch(window_start)::BIGINT AS minute, observer AS obs, start, "end",
+  CASE WHEN c_is_a THEN uploaded ELSE downloaded END AS bytes_ab, CASE WHEN c_is_a THEN downloaded ELSE uploaded END AS bytes_ba,
+  CASE WHEN c_is_a THEN packets_up ELSE packets_down END AS packets_ab, CASE WHEN c_is_a THEN packets_down ELSE packets_up END AS packets_ba,
+  records, rejected,
+  (CASE WHEN c_is_a THEN paths ELSE ${swapPaths('paths')} END)::UINTEGER AS paths,
+  CASE WHEN c_is_a THEN c_svc ELSE s_svc END AS a_svc_hint, CASE WHEN c_is_a THEN s_svc ELSE c_svc END AS b_svc_hint,
+  (CASE WHEN c_is_a THEN evidence & 15 ELSE ${swapEvidence('evidence')} END)::UTINYINT AS evidence,
+  ((evidence & 16) <> 0) = c_is_a AS first_fwd
+FROM p;
+DROP TABLE fl_pulled;
+
+-- the part's sums of the same 5-tuples and the facts taken back, added up per observer and minute
+CREATE OR REPLACE TEMP TABLE fl_merged AS
+SELECT ${OBS_KEY}, min(start) AS start, max("end") AS "end",
+       sum(bytes_ab) AS bytes_ab, sum(bytes_ba) AS bytes_ba, sum(packets_ab) AS packets_ab, sum(packets_ba) AS packets_ba,
+       sum(records) AS records, bool_or(rejected) AS rejected, bit_or(paths) AS paths,
+       any_value(a_svc_hint) AS a_svc_hint, any_value(b_svc_hint) AS b_svc_hint,
+       bit_or(evidence) AS evidence, arg_min(first_fwd, start) AS first_fwd
+FROM (SELECT * FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${sameTuple})
+      UNION ALL BY NAME SELECT * FROM fl_pulled_obs)
+GROUP BY ${OBS_KEY};
+DELETE FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${sameTuple});
+INSERT INTO fl_obs BY NAME SELECT * FROM fl_merged;
+DROP TABLE fl_merged; DROP TABLE fl_pulled_obs;
+`;
+}
+
+/** Steps 3-4 for one part: orientation, the observer chosen, and its row, into fl_conv. */
+export const LEVEL_TWO_SQL = `
 -- Orientation per 5-tuple: SYN sender is the client, SYN-ACK sender the server; else port ranks.
 CREATE OR REPLACE TEMP TABLE fl_orient AS
 WITH k AS (
   SELECT proto, a_addr, a_port, b_addr, b_port, bit_or(evidence) AS e, arg_min(first_fwd, start) AS first_from_a
   FROM fl_obs GROUP BY ALL
 )
-SELECT proto, a_addr, a_port, b_addr, b_port,
+SELECT proto, a_addr, a_port, b_addr, b_port, e, first_from_a,
   CASE WHEN e & 1 <> 0 THEN true WHEN e & 2 <> 0 THEN false
        WHEN e & 4 <> 0 THEN false WHEN e & 8 <> 0 THEN true
        WHEN fl_port_rank(a_port) <> fl_port_rank(b_port) THEN fl_port_rank(a_port) > fl_port_rank(b_port)
@@ -211,15 +320,16 @@ SELECT proto, a_addr, a_port, b_addr, b_port,
 FROM k;
 
 -- One observer per conversation-minute: the client's ENI, else the server's, else another, a NAT gateway
--- last (lowest ENI first among equals). pick = preference << 32 | observer number; the chosen row is found
--- again by its row id.
+-- last (lowest ENI first among equals). pick = preference << 32 | order among observers; the chosen row is
+-- found again by its row id.
 CREATE OR REPLACE TEMP TABLE fl_pick AS
 WITH p AS (
   SELECT p.rowid AS rid, p.proto, p.a_addr, p.a_port, p.b_addr, p.b_port, p.minute, p.rejected, o.client_is_a, o.orientation,
+         o.e, o.first_from_a,
          (CASE WHEN e.kind = 'natgateway' THEN 3
                WHEN (CASE WHEN o.client_is_a THEN ha.obs ELSE hb.obs END) IS NOT NULL THEN 0
                WHEN (CASE WHEN o.client_is_a THEN hb.obs ELSE ha.obs END) IS NOT NULL THEN 1
-               ELSE 2 END)::BIGINT << 32 | p.obs AS pick
+               ELSE 2 END)::BIGINT << 32 | e.ord AS pick
   FROM fl_obs p
   JOIN fl_orient o ON o.proto IS NOT DISTINCT FROM p.proto AND o.a_addr = p.a_addr AND o.b_addr = p.b_addr
    AND o.a_port IS NOT DISTINCT FROM p.a_port AND o.b_port IS NOT DISTINCT FROM p.b_port
@@ -229,12 +339,13 @@ WITH p AS (
 )
 SELECT arg_min(rid, pick) AS rid, min(pick) >> 32 AS side, bool_or(rejected) AS any_rejected,
        -- the same for every row of a 5-tuple: carried along, so the choice needs no second join
-       any_value(client_is_a) AS client_is_a, any_value(orientation) AS orientation
+       any_value(client_is_a) AS client_is_a, any_value(orientation) AS orientation,
+       any_value(e) AS e, any_value(first_from_a) AS first_from_a
 FROM p GROUP BY proto, a_addr, a_port, b_addr, b_port, minute;
 
 CREATE OR REPLACE TEMP TABLE fl_conv AS
 SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, c.orientation,
-       e.interface_id AS observer_eni, e.obs_vpc,
+       p.obs, e.obs_vpc,
        (CASE c.side WHEN 0 THEN ${code(OBSERVER_SIDES, 'client')} WHEN 1 THEN ${code(OBSERVER_SIDES, 'server')}
                     WHEN 3 THEN ${code(OBSERVER_SIDES, 'nat-gateway')} ELSE ${code(OBSERVER_SIDES, 'other')} END)::UTINYINT AS observer_side,
        CASE WHEN c.client_is_a THEN p.a_addr ELSE p.b_addr END AS client_addr, CASE WHEN c.client_is_a THEN p.a_port ELSE p.b_port END AS client_port,
@@ -247,15 +358,17 @@ SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, c.orienta
        ${topBit('CASE WHEN c.client_is_a THEN p.paths & 65535 ELSE p.paths >> 16 END')} AS path_up,
        ${topBit('CASE WHEN c.client_is_a THEN p.paths >> 16 ELSE p.paths & 65535 END')} AS path_down,
        CASE WHEN c.client_is_a THEN p.a_svc_hint ELSE p.b_svc_hint END AS client_svc_hint,
-       CASE WHEN c.client_is_a THEN p.b_svc_hint ELSE p.a_svc_hint END AS server_svc_hint
+       CASE WHEN c.client_is_a THEN p.b_svc_hint ELSE p.a_svc_hint END AS server_svc_hint,
+       -- what a later batch merges by, from the client's side: the evidence and who sent first, the paths
+       ((CASE WHEN c.client_is_a THEN c.e & 15 ELSE ${swapEvidence('c.e')} END)
+        | CASE WHEN c.first_from_a = c.client_is_a THEN 16 ELSE 0 END)::UTINYINT AS evidence,
+       (CASE WHEN c.client_is_a THEN p.paths ELSE ${swapPaths('p.paths')} END)::UINTEGER AS paths
 FROM fl_pick c
 JOIN fl_obs p ON p.rowid = c.rid
 JOIN fl_observer e ON e.obs = p.obs;
 -- free the per-observer sums before attribution
 DROP TABLE fl_obs; DROP TABLE fl_orient; DROP TABLE fl_pick;
 `;
-}
-
 
 /** SQL: one side's identity key, its ENI and RFC 1918 flag, from the lookups a/g/p and the address class k (x: client|server). */
 function sideKeys(x: 'client' | 'server', a: string, g: string, p: string, k: string): string {
@@ -278,12 +391,12 @@ const SAME_SIDE = (i: string, prefix: string) =>
  * keys (small values); the identities are few, so their names (type, ARN, VPC, …) are worked out once each
  * into endpoints, and conversation_facts stores the endpoint numbers and small codes.
  */
-const ATTRIBUTE_SQL = `
+export const ATTRIBUTE_SQL = `
 CREATE OR REPLACE TEMP TABLE fl_sided AS
 SELECT c.start, c."end", c.minute, c.proto, c.any_rejected,
   ck.addr AS client_addr, c.client_port, sk.addr AS server_addr, c.server_port,
   c.uploaded, c.downloaded, c.packets_up, c.packets_down, c.records,
-  c.observer_eni, c.observer_side, c.orientation, c.obs_vpc,
+  c.obs, c.observer_side, c.orientation, c.obs_vpc, c.evidence, c.paths,
   coalesce(CASE WHEN c.observer_side = ${code(OBSERVER_SIDES, 'server')} THEN c.path_down ELSE c.path_up END, c.path_up, c.path_down) AS traffic_path,
   ${sideKeys('client', 'ca', 'cg', 'cp', 'ck')},
   ${sideKeys('server', 'sa', 'sg', 'sp', 'sk')},
@@ -308,7 +421,7 @@ DROP TABLE fl_conv;
 
 -- The identities this part meets for the first time, numbered after those met before, and what each one is.
 INSERT INTO fl_ident
-SELECT (SELECT coalesce(max(ep), 0) FROM fl_ident)
+SELECT greatest((SELECT coalesce(max(ep), 0) FROM fl_ident), (SELECT coalesce(max(ep), 0) FROM fl_endpoints))
        + row_number() OVER (ORDER BY sep NULLS LAST, svc NULLS FIRST, pregion NULLS FIRST, unknown NULLS FIRST)::INTEGER, *
 FROM (SELECT client_sep AS sep, client_svc AS svc, client_pregion AS pregion, client_unknown AS unknown FROM fl_sided
       UNION SELECT server_sep, server_svc, server_pregion, server_unknown FROM fl_sided) f
@@ -316,10 +429,10 @@ WHERE NOT EXISTS (SELECT 1 FROM fl_ident i WHERE ${SAME_SIDE('i', 'f.')});
 `;
 
 /** Per part, after ATTRIBUTE_SQL: what the new identities are, and the part's conversation facts. */
-const FACTS_SQL = `
+export const FACTS_SQL = `
 INSERT INTO fl_endpoints
 WITH t AS (
-  SELECT i.ep, s.eni_id AS eni, s.arn,
+  SELECT i.ep, s.eni_id AS eni, s.arn, s.skey, i.pregion, i.unknown AS unknown_addr,
     CASE WHEN s.pod THEN 'eks:pod'
          WHEN r.type IS NOT NULL THEN r.type
          WHEN s.eni_id IS NOT NULL THEN 'ec2:network-interface'
@@ -330,21 +443,22 @@ WITH t AS (
     e.vpc_id AS vpc, e.subnet_id AS subnet, e.az, coalesce(e.account_id, r.account_id) AS account,
     coalesce(e.region, r.region, i.pregion) AS region, i.svc AS aws_service, i.unknown
   FROM fl_ident i
-  LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod FROM fl_scope) s ON s.sep = i.sep
+  LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, skey FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
   LEFT JOIN inv_resources r ON r.arn = s.arn
-  WHERE i.ep > (SELECT coalesce(max(ep), 0) FROM fl_endpoints)
+  WHERE i.ep NOT IN (SELECT ep FROM fl_endpoints)
 )
 SELECT ep, eni, arn, type, kind, vpc, subnet, az, account, region, aws_service,
   CASE WHEN type IN ('aws:service', 'internet') THEN coalesce('aws:' || aws_service, 'internet')
-       ELSE coalesce(arn, eni, type || ':' || unknown) END AS node
+       ELSE coalesce(arn, eni, type || ':' || unknown) END AS node,
+  skey, pregion, unknown_addr
 FROM t;
 
 -- The identity joins (IS NOT DISTINCT FROM on four keys) make DuckDB underestimate this statement's rows
 -- and build its hash tables on the millions of conversations instead of the few VPC links and exits
 -- (10 M records: 14.6 s -> 5.4 s with the build side left as written).
 SET disabled_optimizers = 'build_side_probe_side';
-INSERT INTO ${FACTS_NEXT}
+INSERT INTO fl_facts_new
 WITH x AS (
   SELECT f.*, ci.ep AS client_ep, si.ep AS server_ep,
     ce.vpc AS client_vpc, ce.kind AS client_kind, ce.type AS client_type, ce.region AS client_region, ce.aws_service AS client_aws_service,
@@ -370,7 +484,7 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
   y.client_addr, y.client_port, y.client_ep, y.client_rfc1918,
   y.server_addr, y.server_port, y.server_ep, y.server_rfc1918,
   y.uploaded, y.downloaded, y.packets_up, y.packets_down, y.records::INTEGER AS records,
-  y.observer_eni, y.observer_side, y.orientation,
+  y.obs AS observer, y.observer_side, y.orientation,
   ${encode(EGRESS_PATHS, `CASE
     WHEN y.server_kind = 'interface-endpoint' OR y.client_kind = 'interface-endpoint' THEN 'interface-endpoint'
     WHEN y.traffic_path = 3 THEN 'virtual-private-gateway'
@@ -403,7 +517,8 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
     WHEN y.away_type = 'unknown' THEN
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
-  END`)} AS egress_path
+  END`)} AS egress_path,
+  y.evidence, y.paths
 FROM y
 LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = y.home_vpc AND ge.aws_service = y.away_service
 LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
@@ -411,47 +526,35 @@ RESET disabled_optimizers;
 DROP TABLE fl_sided;
 `;
 
-/** Inside the rebuild's transaction: the new endpoints, conversation facts and windows replace the old. */
-export const STORE_SQL = `
-DELETE FROM endpoints;
-INSERT INTO endpoints SELECT * FROM fl_endpoints;
-${DERIVED_FACTS.map((t) => `DROP TABLE ${t};
-ALTER TABLE ${next(t)} RENAME TO ${t};`).join('\n')}
-`;
-
 
 /**
- * Records per part (see partSql): each part is one more pass over the records (0.1-0.3 s a pass per 10 M
- * records), and a smaller part needs less memory. With the 500MB budget, 2.5, 4 and 6 M a part measured the
- * same within noise at 10 M records (bench/enrich.mjs); at 30 M, one part spilled its joins to disk (rebuild
- * 190 s, peak RSS 1.1 GB) and eight parts did not (168 s).
+ * Inside the enrichment's transaction: the facts taken back are replaced by the new ones, the new sides and
+ * observers are stored, and each window table gets the difference (or, when every fact was replaced, is
+ * made again from the facts).
+ */
+export function commitSql(mode: Mode): string {
+  const all = mode !== 'append';
+  const facts = all
+    ? `DELETE FROM conversation_facts; DELETE FROM endpoints; INSERT INTO endpoints SELECT * FROM fl_endpoints;`
+    : `DELETE FROM conversation_facts WHERE rowid IN (SELECT frid FROM fl_pulled_all);
+       INSERT INTO endpoints SELECT * FROM fl_endpoints WHERE ep > (SELECT coalesce(max(ep), 0) FROM endpoints);`;
+  return `
+${facts}
+INSERT INTO conversation_facts SELECT * FROM fl_facts_new;
+INSERT INTO observers SELECT obs, interface_id, obs_vpc FROM fl_observer WHERE new;
+${WINDOW_SIZES.map((w) => (all ? windowFromFactsSql(w.table, w.interval) : windowMergeSql(w.table, w.interval))).join('\n')}
+`;
+}
+
+/**
+ * Records per part (see levelOneSql): each part is one more pass over the records (0.1-0.3 s a pass per
+ * 10 M records), and a smaller part needs less memory. With the 500MB budget, 2.5, 4 and 6 M a part
+ * measured the same within noise at 10 M records (bench/enrich.mjs); at 30 M, one part spilled its joins to
+ * disk and eight parts did not.
  */
 export const RECORDS_PER_PART = 4_000_000;
 
-/**
- * The work tables of a rebuild (temp, this connection's only), each statement committing on its own:
- * a table dropped inside a transaction keeps its memory until the commit, and at 10 M records the
- * intermediate tables do not all fit in memory at once. `between` runs before each part (a cancel check).
- */
-export async function prepareConversations(db: Db, opts: { recordsPerPart?: number; between?: () => void } = {}): Promise<void> {
-  await db.exec(PREPARE_SQL);
-  await db.exec(NUMBERING_SQL);
-  const records = Number(await db.value<bigint>('SELECT count(*) FROM flow_records'));
-  const parts = Math.max(1, Math.ceil(records / Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART)));
-  for (let part = 0; part < parts; part++) {
-    opts.between?.();
-    await db.exec(partSql(part, parts));
-    await db.exec(ATTRIBUTE_SQL);
-    await db.exec(FACTS_SQL);
-  }
-}
-
-/** Replaces endpoints, conversation_facts and the windows with what prepareConversations and buildWindows made. */
-export async function storeConversations(db: Db): Promise<void> {
-  await db.exec(STORE_SQL);
-}
-
-/** Drops whatever a rebuild left: its temp fl_* tables and views, and <table>_next tables not swapped in. */
+/** Drops whatever an enrichment left: its temp fl_* tables and views. */
 export async function dropWorkTables(db: Db): Promise<void> {
   await db.exec('RESET disabled_optimizers');
   const left = await db.all<{ name: string; kind: string }>(
@@ -459,5 +562,4 @@ export async function dropWorkTables(db: Db): Promise<void> {
      UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,
   );
   for (const t of left) await db.exec(`DROP ${t.kind} IF EXISTS temp.${t.name}`);
-  await dropNextTables(db);
 }

@@ -1,12 +1,20 @@
 /**
- * Rebuilding the enriched tables from everything stored: made beside the current ones, then swapped in by one
- * short transaction, so a cancel or a failure at any point leaves the previous enrichment as it was.
+ * An enrichment: the records loaded since the last one are merged into the stored facts and windows. The
+ * work happens in temporary tables; one transaction then replaces the facts it took back, appends the new
+ * ones, gives the windows the difference and moves the watermark, so a cancel or a failure at any point
+ * leaves the dataset as it was (and the records still pending). Nothing new and the inventory unchanged:
+ * nothing is read.
  */
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
+import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
+import { keepsRecords, lastFileId, pendingRecords } from '../store/records';
 import { installMacros } from './macros';
-import { dropWorkTables, prepareConversations, storeConversations } from './conversations';
-import { buildWindows } from './windows';
+import {
+  ATTRIBUTE_SQL, FACTS_SQL, LEVEL_TWO_SQL, PREPARE_SQL, RECORDS_PER_PART, commitSql, dropWorkTables, levelOneSql, pullSql, runSql,
+  type Mode,
+} from './conversations';
+import { WINDOW_DELTA_SQL } from './windows';
 import { buildViews } from './views';
 
 export class CancelledError extends Error {
@@ -34,20 +42,74 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
   }
 }
 
-/** Rebuilds conversations and the windows from everything stored. */
-export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onProgress'> & { recordsPerPart?: number } = {}): Promise<number> {
+/** The inventory tables attribution reads; a change in any of them means the stored facts are attributed again. */
+const ATTRIBUTION_INPUTS = ['inv_vpcs', 'inv_enis', 'inv_addresses', 'inv_resources', 'inv_vpc_links', 'inv_gateways',
+  'inv_vpc_endpoints', 'inv_prefixes'];
+
+/** A fingerprint of the inventory attribution reads (order-free, thousands of rows: milliseconds). */
+export async function inventoryFingerprint(db: Db): Promise<string> {
+  const parts = ATTRIBUTION_INPUTS.map((t) => `SELECT '${t}' AS t, count(*) AS n, coalesce(sum(hash(x)::HUGEINT), 0) AS h FROM ${t} x`);
+  return String(await db.value<string>(`SELECT md5(string_agg(t || ':' || n || ':' || h, ',' ORDER BY t)) FROM (${parts.join(' UNION ALL ')})`));
+}
+
+async function meta(db: Db, key: string): Promise<string | undefined> {
+  return (await db.one<{ value: string }>(`SELECT value FROM meta WHERE key = $k`, { k: key }))?.value;
+}
+
+const SET_META = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgress'> {
+  /** Records per part (tests make parts small). */
+  recordsPerPart?: number;
+  /**
+   * Enrich every stored record again from the start (after records were forgotten). A dataset that keeps
+   * no records attributes its stored facts again instead.
+   */
+  full?: boolean;
+}
+
+/**
+ * Enriches what is pending: records loaded since the last enrichment are merged into the facts and windows;
+ * when the inventory changed since, every stored fact is attributed again with it. Returns the number of
+ * conversation facts.
+ */
+export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number> {
   await installMacros(db);
+  const fingerprint = await inventoryFingerprint(db);
+  const facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
+  const full = opts.full === true && (await keepsRecords(db));
+  const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
+  const pending = await pendingRecords(db, watermark);
+  const records = Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`));
+  const changed = facts > 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;
+  const mode: Mode = full || facts === 0 ? 'fresh' : changed || opts.full ? 'reattribute' : 'append';
+  if (records === 0 && mode === 'append') return facts;
+  const upTo = await lastFileId(db, pending);
+
   try {
     return await interruptible(db, opts.signal, async () => {
-      opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
-      // The new tables are made beside the current ones; the dataset changes in the transaction below.
-      await prepareConversations(db, { recordsPerPart: opts.recordsPerPart, between: () => checkCancelled(opts.signal) });
-      opts.onProgress?.({ phase: 'windows', message: 'building 1-minute, 5-minute and 1-hour windows' });
-      checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
-      await buildWindows(db);
+      opts.onProgress?.({ phase: 'enrich', message: mode === 'reattribute' ? 'attributing the stored conversations again' : 'attributing flows to resources' });
+      await db.exec(PREPARE_SQL);
+      await db.exec(runSql(pending.sql, mode));
+      const taken = mode === 'reattribute' ? facts : 0;
+      const parts = Math.max(1, Math.ceil((records + taken) / Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART)));
+      for (let part = 0; part < parts; part++) {
+        checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
+        await db.exec(levelOneSql(pending.sql, part, parts));
+        if (mode !== 'fresh') await db.exec(pullSql(mode, part, parts));
+        await db.exec(LEVEL_TWO_SQL);
+        await db.exec(ATTRIBUTE_SQL);
+        await db.exec(FACTS_SQL);
+      }
+      opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
+      checkCancelled(opts.signal);
+      if (mode === 'append') await db.exec(WINDOW_DELTA_SQL);
       checkCancelled(opts.signal);
       return db.transaction(async () => {
-        await storeConversations(db);
+        await db.exec(commitSql(mode));
+        for (const t of pending.staged) await db.exec(`DROP TABLE temp.${t}`);
+        await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(Math.max(upTo, watermark)) });
+        await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
         await buildViews(db);
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
@@ -57,4 +119,3 @@ export async function rebuild(db: Db, opts: Pick<EnrichOptions, 'signal' | 'onPr
     await dropWorkTables(db).catch(() => undefined);
   }
 }
-

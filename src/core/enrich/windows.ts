@@ -2,29 +2,53 @@
  * Rolling aggregation windows over the conversations: 1 minute, 5 minutes, 1 hour. Client ports are
  * folded away (they are what makes conversations many), so the windows are far smaller than the flows.
  * Stored narrow (endpoint numbers and codes, like conversation_facts); the windows_* views name them.
+ * An enrichment that appends gives each window table the difference its facts make; one that replaced every
+ * fact makes them again.
  */
-import type { Db } from '../store/db';
-import { next } from '../store/schema';
 
 export const WINDOW_SIZES = [
-  { table: 'windows_1m', interval: '1 minute', from: 'conversation_facts' },
-  { table: 'windows_5m', interval: '5 minutes', from: 'windows_1m_facts' },
-  { table: 'windows_1h', interval: '1 hour', from: 'windows_5m_facts' },
+  { table: 'windows_1m', interval: '1 minute' },
+  { table: 'windows_5m', interval: '5 minutes' },
+  { table: 'windows_1h', interval: '1 hour' },
 ] as const;
 
-/** Fills `<table>_facts_next` from the new facts (the rebuild swaps the _next tables in). */
-export function windowSql(table: string, interval: string, from: string): string {
-  const counted = from === 'conversation_facts' ? 'count(*)' : 'sum(conversations)';
-  return `INSERT INTO ${next(`${table}_facts`)}
+const WINDOW_KEY = ['window_start', 'client_ep', 'server_ep', 'protocol', 'server_port', 'rejected', 'egress_path'];
+const WINDOW_SUMS = ['uploaded', 'downloaded', 'packets_up', 'packets_down', 'conversations'];
+
+/** A window table made again from every fact. */
+export function windowFromFactsSql(table: string, interval: string): string {
+  return `DELETE FROM ${table}_facts;
+INSERT INTO ${table}_facts
 SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, client_ep, server_ep, protocol, server_port,
-  rejected, egress_path,
-  sum(uploaded)::BIGINT AS uploaded, sum(downloaded)::BIGINT AS downloaded,
-  sum(packets_up)::BIGINT AS packets_up, sum(packets_down)::BIGINT AS packets_down,
-  ${counted}::BIGINT AS conversations
-FROM ${next(from)}
-GROUP BY ALL;`;
+  rejected, egress_path, sum(uploaded)::BIGINT, sum(downloaded)::BIGINT, sum(packets_up)::BIGINT, sum(packets_down)::BIGINT,
+  count(*)::BIGINT
+FROM conversation_facts GROUP BY ALL;`;
 }
 
-export async function buildWindows(db: Db): Promise<void> {
-  for (const w of WINDOW_SIZES) await db.exec(windowSql(w.table, w.interval, w.from));
+/**
+ * Before the transaction: the difference the new facts make to the windows (each new fact counts once,
+ * each fact it replaces minus once), per 1-minute window key.
+ */
+export const WINDOW_DELTA_SQL = `
+CREATE OR REPLACE TEMP TABLE fl_window_delta AS
+SELECT window_start, client_ep, server_ep, protocol, server_port, rejected, egress_path,
+  sum(sign * uploaded)::BIGINT AS uploaded, sum(sign * downloaded)::BIGINT AS downloaded,
+  sum(sign * packets_up)::BIGINT AS packets_up, sum(sign * packets_down)::BIGINT AS packets_down,
+  sum(sign)::BIGINT AS conversations
+FROM (SELECT *, 1 AS sign FROM fl_facts_new UNION ALL BY NAME SELECT * EXCLUDE (frid), -1 AS sign FROM fl_pulled_all)
+GROUP BY ALL;
+`;
+
+/** One window table gets the difference: sums added, keys left with no conversation removed. */
+export function windowMergeSql(table: string, interval: string): string {
+  const on = WINDOW_KEY.map((k) => `w.${k} IS NOT DISTINCT FROM d.${k}`).join(' AND ');
+  return `MERGE INTO ${table}_facts w
+USING (SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, ${WINDOW_KEY.slice(1).join(', ')},
+              ${WINDOW_SUMS.map((s) => `sum(${s})::BIGINT AS ${s}`).join(', ')}
+       FROM fl_window_delta GROUP BY ALL) d
+ON ${on}
+WHEN MATCHED AND w.conversations + d.conversations <= 0 THEN DELETE
+WHEN MATCHED THEN UPDATE SET ${WINDOW_SUMS.map((s) => `${s} = w.${s} + d.${s}`).join(', ')}
+WHEN NOT MATCHED AND d.conversations > 0 THEN INSERT VALUES (${[...WINDOW_KEY, ...WINDOW_SUMS].map((c) => `d.${c}`).join(', ')});`;
 }
+

@@ -11,7 +11,7 @@ import { RECORDS_BASE, refreshRecordsView } from './records';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The small codes the facts store, in order (code n is element n, from 1). */
 export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
@@ -19,9 +19,13 @@ export const ORIENTATIONS = ['syn', 'syn-ack', 'port'] as const;
 export const EGRESS_PATHS = ['same-vpc', 'internet-gateway', 'nat-gateway', 'gateway-endpoint', 'interface-endpoint',
   'peering-intra-region', 'peering-inter-region', 'transit-gateway', 'virtual-private-gateway', 'local-gateway', 'unknown'] as const;
 export const WINDOW_TABLES = ['windows_1m', 'windows_5m', 'windows_1h'] as const;
-/** The stored derived tables. A rebuild writes each anew as `<table>_next` and swaps them in when it commits. */
+/** The stored derived tables: what an enrichment appends to (and re-attribution rewrites). */
 export const DERIVED_FACTS = ['conversation_facts', ...WINDOW_TABLES.map((t) => `${t}_facts`)] as const;
-export const next = (table: string) => `${table}_next`;
+/** Leftovers of version 2, whose rebuilds wrote `<table>_next` beside the current tables. */
+const next = (table: string) => `${table}_next`;
+/** meta keys: the last file_id whose records are enriched, and the inventory the facts were attributed with. */
+export const META_ENRICHED_FILE = 'enriched_file_id';
+export const META_ATTRIBUTED_INVENTORY = 'attributed_inventory';
 
 const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 /** SQL: the code of a text value (NULL stays NULL). */
@@ -49,12 +53,13 @@ SELECT f.start, f."end", f.window_start, f.protocol, ${ACTION('f')} AS action,
   ${sideColumns('client', 'c', 'f')},
   ${sideColumns('server', 's', 'f')},
   f.uploaded, f.downloaded, f.packets_up, f.packets_down, f.records,
-  f.observer_eni, ${decode(OBSERVER_SIDES, 'f.observer_side')} AS observer_side,
+  o.eni AS observer_eni, ${decode(OBSERVER_SIDES, 'f.observer_side')} AS observer_side,
   ${decode(ORIENTATIONS, 'f.orientation')} AS orientation, ${decode(EGRESS_PATHS, 'f.egress_path')} AS egress_path,
   ${CROSS_AZ} AS cross_az, ${CROSS_REGION} AS cross_region,
   (c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc) AS cross_vpc,
   (c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account) AS cross_account
-FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep;
+FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep
+LEFT JOIN observers o ON o.obs = f.observer;
 ${WINDOW_TABLES.map((t) => `
 CREATE OR REPLACE VIEW ${t} AS
 SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
@@ -262,17 +267,26 @@ CREATE TABLE IF NOT EXISTS inv_events (
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
 -- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
+-- skey (the holder: ENI|ARN|pod), pregion (an AWS prefix's region) and unknown (an unexplained private
+-- address) are the identity an enrichment finds a side by again when it appends.
 CREATE TABLE IF NOT EXISTS endpoints (
   ep INTEGER,
   eni VARCHAR, arn VARCHAR, type VARCHAR, kind VARCHAR, vpc VARCHAR, subnet VARCHAR, az VARCHAR,
-  account VARCHAR, region VARCHAR, aws_service VARCHAR, node VARCHAR
+  account VARCHAR, region VARCHAR, aws_service VARCHAR, node VARCHAR,
+  skey VARCHAR, pregion VARCHAR, unknown VARCHAR
 );
+-- The ENIs whose records were counted (and the VPC they logged in), numbered in the order met.
+CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
+-- evidence: how the 5-tuple was oriented, as bits (1 the client sent a SYN, 2 the server did, 4 the client
+-- sent a SYN-ACK, 8 the server did, 16 the client sent first); paths: the traffic-path codes seen, as bits
+-- (1 << code client -> server, 1 << (16 + code) server -> client). Both let a later batch merge into the row.
 CREATE TABLE IF NOT EXISTS conversation_facts (
   start BIGINT, "end" BIGINT, window_start TIMESTAMP, protocol INTEGER, rejected BOOLEAN,
   client_addr VARCHAR, client_port INTEGER, client_ep INTEGER, client_rfc1918 BOOLEAN,
   server_addr VARCHAR, server_port INTEGER, server_ep INTEGER, server_rfc1918 BOOLEAN,
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
-  observer_eni VARCHAR, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT
+  observer INTEGER, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT,
+  evidence UTINYINT, paths UINTEGER
 );
 ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   window_start TIMESTAMP, client_ep INTEGER, server_ep INTEGER, protocol INTEGER, server_port INTEGER,
@@ -281,8 +295,8 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
 );`).join('\n')}
 `;
 
-/** Drops the <table>_next tables of a rebuild that was not swapped in. */
-export async function dropNextTables(db: Db): Promise<void> {
+/** Drops the <table>_next tables a version-2 rebuild left when its process ended. */
+async function dropNextTables(db: Db): Promise<void> {
   for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
 }
 
@@ -297,8 +311,17 @@ export async function ensureSchema(db: Db): Promise<void> {
   for (const { table_name: t } of v1) {
     await db.exec(t === 'flow_records' ? `ALTER TABLE flow_records RENAME TO ${RECORDS_BASE}` : `DROP TABLE ${t}`);
   }
-  // a rebuild that did not finish (the process ended) may have left its new tables
   await dropNextTables(db);
+  // Version 2 stored facts without what a later batch merges by (observer numbers, evidence, paths): derived
+  // data, dropped; its records are all stored, so the next enrichment makes them again from the start.
+  const v2 = Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
+    AND schema_name = 'main' AND table_name = 'conversation_facts' AND column_name = 'observer_eni'`));
+  if (v2) {
+    await db.exec(`DROP VIEW IF EXISTS conversations_v; DROP VIEW IF EXISTS conversations;
+      ${WINDOW_TABLES.map((t) => `DROP VIEW IF EXISTS ${t};`).join(' ')}
+      ${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ')} DROP TABLE IF EXISTS endpoints;
+      DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
+  }
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
   await refreshRecordsView(db);
