@@ -1,9 +1,12 @@
 // Enrichment throughput: N default-format flow records over a sample estate with thousands of ENIs.
 // In one run it times DuckDB's bare read_csv count of the file and the full enrichment of the same
 // file (ingest + conversations + windows), each in its own process so peak RSS is its own, and prints
-// records/s, the ratio enrich/scan and peak RSS. Figures, not assertions.
+// records/s, the ratio enrich/scan and peak RSS. Then, on that dataset: a refresh with nothing new, adding
+// N/100 new records (spread over the same day, so every window is touched), the re-attribution after an
+// inventory change, and every template's query. Figures, not assertions.
 //
-//   npm run bench:enrich -- [--records 10000000] [--scale 60 (about 2,000 ENIs)] [--memory 500MB (the product's default)] [--threads 2]
+//   npm run bench:enrich -- [--records 10000000] [--scale 60 (about 2,000 ENIs)] [--memory 500MB (the product's default)]
+//                           [--threads 2] [--keep-records (store the raw records too)]
 //
 // Needs the compiled engine (npm run bench:enrich builds it into out/).
 import { spawnSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'out', 'src', 'core');
 const { values: opt } = parseArgs({
+  allowNegative: true,
   options: {
     records: { type: 'string', default: '10000000' },
     scale: { type: 'string', default: '60' },
@@ -22,6 +26,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string', default: '2' },
     phase: { type: 'string' },
     keep: { type: 'boolean' },
+    'keep-records': { type: 'boolean' },
   },
 });
 const N = Number(opt.records);
@@ -30,6 +35,8 @@ opt.memory ??= (await import(join(out, 'api.js'))).DEFAULT_MEMORY_LIMIT;
 const data = join(here, '.data');
 const base = join(data, `base-scale${opt.scale}.duckdb`);
 const flows = join(data, `flows-${N}-scale${opt.scale}.log`);
+const ADD = Math.ceil(N / 100);
+const added = join(data, `flows-${N}-scale${opt.scale}-add${ADD}.log`);
 
 async function load(mod) {
   return import(join(out, mod));
@@ -60,21 +67,22 @@ async function prepare() {
   const db = await Db.open(base);
   await installMacros(db);
   const enis = Number(await db.value(`SELECT count(DISTINCT eni_id) FROM inv_addresses WHERE addr_kind = 'primary' AND family = 4`));
-  if (!existsSync(flows)) {
+  // Each conversation: the client's ENI logs both directions; about half the server's ENI too (2.45
+  // records a conversation on average; the file is cut at its count of records).
+  // Clients and servers are drawn from ENIs of one VPC; one conversation in ten goes to S3.
+  await db.exec(`
+    CREATE OR REPLACE TEMP TABLE e AS
+    SELECT row_number() OVER (PARTITION BY vpc_id ORDER BY eni_id) - 1 AS i, count(*) OVER (PARTITION BY vpc_id) AS n,
+           dense_rank() OVER (ORDER BY vpc_id) - 1 AS v, addr, eni_id, vpc_id
+    FROM (SELECT DISTINCT ON (eni_id) eni_id, addr, vpc_id FROM inv_addresses
+          WHERE addr_kind = 'primary' AND family = 4 AND valid_to > TIMESTAMP '2030-01-01' ORDER BY eni_id);
+    CREATE OR REPLACE TEMP TABLE ev AS SELECT v, any_value(n) AS n FROM e GROUP BY v;`);
+  const generate = async (file, first, count) => {
     const t0 = performance.now();
-    // Each conversation: the client's ENI logs both directions; about half the server's ENI too (2.45
-    // records a conversation on average; the file is cut at N records).
-    // Clients and servers are drawn from ENIs of one VPC; one conversation in ten goes to S3.
     await db.exec(`
-      CREATE OR REPLACE TEMP TABLE e AS
-      SELECT row_number() OVER (PARTITION BY vpc_id ORDER BY eni_id) - 1 AS i, count(*) OVER (PARTITION BY vpc_id) AS n,
-             dense_rank() OVER (ORDER BY vpc_id) - 1 AS v, addr, eni_id, vpc_id
-      FROM (SELECT DISTINCT ON (eni_id) eni_id, addr, vpc_id FROM inv_addresses
-            WHERE addr_kind = 'primary' AND family = 4 AND valid_to > TIMESTAMP '2030-01-01' ORDER BY eni_id);
-      CREATE OR REPLACE TEMP TABLE ev AS SELECT v, any_value(n) AS n FROM e GROUP BY v;
       COPY (
         WITH k AS (
-          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${Math.ceil(N / 2.4)}) r(k)
+          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${first}, ${first + Math.ceil(count / 2.4)}) r(k)
         ), pairs AS (
           SELECT k.k, k.t, c.addr AS ca, c.eni_id AS ce, s.addr AS sa, s.eni_id AS se,
                  32768 + (k.h % 28000)::INTEGER AS cport,
@@ -95,10 +103,13 @@ async function prepare() {
         SELECT 2 AS "version", '111111111111' AS "account-id", eni AS "interface-id", src AS "srcaddr", dst AS "dstaddr",
                sp AS "srcport", dp AS "dstport", 6 AS "protocol", bytes // 500 + 1 AS "packets", bytes AS "bytes",
                t AS "start", t + 59 AS "end", 'ACCEPT' AS "action", 'OK' AS "log-status"
-        FROM recs LIMIT ${N}
-      ) TO '${flows}' (FORMAT csv, DELIMITER ' ', HEADER true, QUOTE '')`);
-    console.log(`flows: ${N.toLocaleString('en-US')} records, ${(statSync(flows).size / 2 ** 20).toFixed(0)} MiB, generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }
+        FROM recs LIMIT ${count}
+      ) TO '${file}' (FORMAT csv, DELIMITER ' ', HEADER true, QUOTE '')`);
+    console.log(`flows: ${count.toLocaleString('en-US')} records, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  if (!existsSync(flows)) await generate(flows, 0, N);
+  // new conversations (their k follow the file's), over the same day
+  if (!existsSync(added)) await generate(added, Math.ceil(N / 2.4), ADD);
   db.close();
   console.log(`estate: ${enis.toLocaleString('en-US')} ENIs`);
 }
@@ -117,6 +128,8 @@ async function enrichPhase() {
   const { openDataset } = await load('api.js');
   const { ingestFiles } = await load('flowlogs/ingest.js');
   const { rebuild } = await load('enrich/rebuild.js');
+  const { setKeepRecords } = await load('store/records.js');
+  const { bindTemplate, listTemplates } = await load('templates/index.js');
   const work = join(data, 'work.duckdb');
   rmSync(work, { force: true });
   rmSync(work + '.wal', { force: true });
@@ -124,6 +137,8 @@ async function enrichPhase() {
   const tmp = join(data, 'spill');
   mkdirSync(tmp, { recursive: true });
   const db = await openDataset(work, { threads: Number(opt.threads), memoryLimit: opt.memory, tempDirectory: tmp });
+  if (opt['keep-records'] !== undefined) await setKeepRecords(db, opt['keep-records']);
+  const secs = (t) => (performance.now() - t) / 1000;
   const t0 = performance.now();
   const [report] = await ingestFiles(db, [flows]);
   const t1 = performance.now();
@@ -131,15 +146,40 @@ async function enrichPhase() {
   const t2 = performance.now();
   const windows = Number(await db.value('SELECT count(*) FROM windows_1h'));
   const unknown = Number(await db.value(`SELECT count(*) FROM conversations WHERE client_type = 'unknown' OR server_type = 'unknown'`));
+  const rssFull = rssMiB();
+  // a refresh with nothing new
+  let t = performance.now();
+  await rebuild(db);
+  const nothingSeconds = secs(t);
+  // 1 % more records
+  t = performance.now();
+  const [more] = await ingestFiles(db, [added]);
+  const addIngest = secs(t);
+  const afterAdd = await rebuild(db);
+  const addSeconds = secs(t);
+  // an inventory change (one address handed to another ENI an hour into the day): every fact attributed again
+  await db.exec(`UPDATE inv_addresses SET valid_from = TIMESTAMP '2026-09-21 01:00:00' WHERE rowid = (SELECT min(rowid) FROM inv_addresses WHERE addr_kind = 'primary')`);
+  t = performance.now();
+  await rebuild(db);
+  const reattributeSeconds = secs(t);
+  const templates = [];
+  for (const tpl of listTemplates()) {
+    const { sql, params } = bindTemplate(tpl);
+    t = performance.now();
+    const rows = (await db.all(sql, params)).length;
+    templates.push({ id: tpl.id, seconds: secs(t), rows });
+  }
   db.close();
   if (!opt.keep) rmSync(work, { force: true });
   console.log(JSON.stringify({ phase: 'enrich', records: report.records, status: report.status, ingestSeconds: (t1 - t0) / 1000,
-    rebuildSeconds: (t2 - t1) / 1000, seconds: (t2 - t0) / 1000, conversations, windows1h: windows, unresolved: unknown, rssMiB: rssMiB() }));
+    rebuildSeconds: (t2 - t1) / 1000, seconds: (t2 - t0) / 1000, conversations, windows1h: windows, unresolved: unknown, rssMiB: rssFull,
+    nothingSeconds, added: more.records, addIngest, addSeconds, afterAdd, reattributeSeconds, templates, rssAfterMiB: rssMiB() }));
 }
 
 function child(phase) {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--phase', phase,
-    '--records', String(N), '--scale', opt.scale, '--memory', opt.memory, '--threads', opt.threads], { encoding: 'utf8' });
+    '--records', String(N), '--scale', opt.scale, '--memory', opt.memory, '--threads', opt.threads,
+    ...(opt['keep-records'] === undefined ? [] : [opt['keep-records'] ? '--keep-records' : '--no-keep-records'])], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr || r.stdout}`);
   process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('{')).map((l) => l && l + '\n').join(''));
   return JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{')));
@@ -159,4 +199,9 @@ else {
   console.log(`enrich  ${f(e.seconds)} s  = ingest ${f(e.ingestSeconds)} s + conversations/windows ${f(e.rebuildSeconds)} s`);
   console.log(`        ${f(e.records / e.seconds)} records/s, ${f(e.conversations)} conversations, ${f(e.windows1h)} hourly window rows, ${f(e.unresolved)} with an unresolved side`);
   console.log(`ratio enrich/scan ${f(e.seconds / s.seconds)}   peak RSS ${e.rssMiB} MiB`);
+  console.log(`refresh, nothing new  ${f(e.nothingSeconds)} s`);
+  console.log(`add ${f(e.added)} records (1 %)  ${f(e.addSeconds)} s (ingest ${f(e.addIngest)} s) = ${f((100 * e.addSeconds) / e.seconds)} % of the full enrichment; ${f(e.afterAdd)} conversations`);
+  console.log(`re-attribution after an inventory change  ${f(e.reattributeSeconds)} s = ${f((100 * e.reattributeSeconds) / e.seconds)} % of the full enrichment`);
+  console.log(`templates: ${e.templates.map((x) => `${x.id} ${f(x.seconds)} s`).join(', ')}`);
+  console.log(`peak RSS over all of it ${e.rssAfterMiB} MiB`);
 }
