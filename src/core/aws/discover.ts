@@ -5,7 +5,7 @@
  * fails, is an issue naming account, region and reason; the others are listed.
  */
 import { DescribeFlowLogsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
-import { DEFAULT_FORMAT } from '../flowlogs/fields';
+import { DEFAULT_FORMAT } from '../model/flowFields';
 import { clientConfig, type AwsSettings } from './clients';
 import type { MfaCodeProvider } from './credentials';
 import { describeAwsError, type AwsIssue } from './errors';
