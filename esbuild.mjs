@@ -9,17 +9,18 @@ const onlyCli = args.has('--cli');
 const onlyExtension = args.has('--extension');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
-// DuckDB's native binding and VS Code stay outside the bundles.
+// DuckDB's native binding and VS Code stay outside the bundles; the engine's .sql files are inlined as text
+// (`import PREPARE from './prepare.sql'`), so nothing reads them at run time. Webviews get no SQL.
 const nodeExternal = ['vscode', '@duckdb/node-bindings', '@duckdb/node-bindings-*'];
+const node = { platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, loader: { '.sql': 'text' } };
 
 const builds = onlyExtension ? [] : [
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
-    external: nodeExternal, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 // The extension host, its DuckDB worker, the webviews and the notebook renderer, when present.
 const optional = [
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
-  { entryPoints: ['src/host/duckdbWorker.ts'], outfile: 'dist/duckdbWorker.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/host/duckdbWorker.ts'], outfile: 'dist/duckdbWorker.js' },
   { entryPoints: ['webview/topology/main.ts'], outfile: 'dist/webview/topology.js', platform: 'browser', format: 'iife', target: 'es2022' },
   { entryPoints: ['webview/notebook/renderer.ts'], outfile: 'dist/webview/renderer.js', platform: 'browser', format: 'esm', target: 'es2022' },
 ];

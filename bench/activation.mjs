@@ -15,7 +15,8 @@ import { createRequire } from 'node:module';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'esbuild.mjs'), '--extension', '--production'], { cwd: root, stdio: 'inherit' });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json', '--outDir', 'out-bench'], { cwd: root, stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'node_modules/@typescript/native/bin/tsc'), '-p', 'tsconfig.test.json', '--outDir', 'out-bench'], { cwd: root, stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'scripts/compile-sql.mjs'), 'out-bench'], { cwd: root, stdio: 'inherit' });
 
 const scratch = mkdtempSync(join(tmpdir(), 'flowlens-bench-'));
 try {

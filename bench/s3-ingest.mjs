@@ -1,5 +1,5 @@
 // S3 flow-log source throughput against a local S3 endpoint, compared with reading the same files from disk.
-// Build first (npx tsc -p tsconfig.test.json, output in out/), then:
+// Build first (npm run build:test, output in out/), then:
 //   node bench/s3-ingest.mjs [objects=40] [recordsPerObject=20000]
 // Prints MB/s (compressed bytes) and records/s at concurrency 1, 4, 16, and the ratio to local disk. Asserts nothing.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';

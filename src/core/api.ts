@@ -3,12 +3,14 @@
  * (Signatures first; the implementations land with the enrichment engine.)
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import type { FileReport } from '../protocol/reports';
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 
 export { Db } from './store/db';
 export { DEFAULT_MEMORY_LIMIT, memoryHint } from './memory';
+export type { FileReport } from '../protocol/reports';
 
 /** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema (DuckDB's budget: DEFAULT_MEMORY_LIMIT unless given). */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Db> {
@@ -34,17 +36,6 @@ export interface EnrichOptions {
   /** Cancels between steps and interrupts the running query; the dataset stays consistent. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-}
-
-export interface FileReport {
-  name: string;
-  status: 'loaded' | 'duplicate' | 'failed';
-  records: number;
-  badLines: number;
-  /** The first few rejected lines with their line numbers. */
-  errors: { line: number; message: string; text?: string }[];
-  /** Why the whole file failed (unreadable, truncated gzip, unknown format). */
-  error?: string;
 }
 
 export interface EnrichSummary {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { QueryTemplate } from '../core/api';
 import { parseFlowsql, serializeFlowsql } from './flowsqlFormat';
 import { CellParamError, formatParamLine, parseCellParams, usedParams } from './cellParams';
-import { RESULT_MIME, resultAsText, type ResultPayload } from '../../webview/notebook/shape';
+import { RESULT_MIME, resultAsText, type ResultPayload } from '../shared/resultShape';
 import type { WorkerClient } from './workerClient';
 import type { Datasets } from './datasets';
 import { readSettings } from './settings';

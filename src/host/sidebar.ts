@@ -1,7 +1,7 @@
 /** The Flowlens activity-bar views: datasets (with their facts and actions) and query templates. */
 import * as vscode from 'vscode';
 import type { QueryTemplate } from '../core/api';
-import { formatBytes } from '../../webview/notebook/shape';
+import { formatBytes } from '../shared/resultShape';
 import type { Datasets, DatasetEntry } from './datasets';
 
 type DatasetNode = { kind: 'dataset'; entry: DatasetEntry } | { kind: 'fact'; label: string; value: string };

@@ -13,9 +13,7 @@
  * The code only travels over the IPC channel; neither side logs it.
  */
 
-import type { AcquireSummary } from '../core/aws/acquire';
-import type { DiscoveredFlowLog } from '../core/aws/discover';
-import type { AwsIssue } from '../core/aws/errors';
+import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
 import { recordTable } from '../../src/core/store/records';
-import { FLOW_FIELDS } from '../../src/core/flowlogs/fields';
+import { FLOW_FIELDS } from '../../src/core/model/flowFields';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { installMacros } from '../../src/core/enrich/macros';
 import { exportConversations } from '../../src/core/export';

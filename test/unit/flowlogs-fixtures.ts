@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
-import { fieldByName, parseLogFormat, q, type FlowField } from '../../src/core/flowlogs/fields';
+import { fieldByName, parseLogFormat, q, type FlowField } from '../../src/core/model/flowFields';
 
 export interface Sample {
   title: string;

@@ -4,7 +4,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ingestBuffer, ingestCloudWatchEvents, ingestFiles } from '../../src/core/flowlogs/ingest';
-import { FLOW_FIELDS, formatString } from '../../src/core/flowlogs/fields';
+import { FLOW_FIELDS, formatString } from '../../src/core/model/flowFields';
 import type { Db } from '../../src/core/store/db';
 import {
   CUSTOM_V5, DEFAULT_V2, ECS_V7, REJECT_V8, SAMPLES, expectedRows, fieldsOf, headerOf, otherColumnsNull, storedRows, textOf, withDb, writeParquet,

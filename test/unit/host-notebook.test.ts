@@ -12,7 +12,7 @@ import {
   resultAsText,
   roles,
   sortRows,
-} from '../../webview/notebook/shape';
+} from '../../src/shared/resultShape';
 import type { QueryResult } from '../../src/protocol/worker';
 
 const FILE = `-- %% [markdown]

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { parseLogFormat } from '../../src/core/flowlogs/fields';
+import { parseLogFormat } from '../../src/core/model/flowFields';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
 import { Db } from '../../src/core/store/db';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
-import { FLOW_FIELDS, parseLogFormat, isHeaderLine, formatVersion, FormatError } from '../../src/core/flowlogs/fields';
+import { FLOW_FIELDS, parseLogFormat, isHeaderLine, formatVersion, FormatError } from '../../src/core/model/flowFields';
 
 test('schema creates every table and is idempotent', async () => {
   const db = await Db.open(':memory:');

@@ -4,7 +4,7 @@
  * Runs in the notebook's output webview; never imports 'vscode'. Colours come from --vscode-* variables.
  */
 import { select, scaleBand, scaleLinear, scaleUtc, scaleOrdinal, axisBottom, axisLeft, line as d3line, extent, max } from 'd3';
-import { chooseChart, formatBytes, formatCell, formatNumber, roles, sortRows, type ChartSpec, type ResultPayload } from './shape';
+import { chooseChart, formatBytes, formatCell, formatNumber, roles, sortRows, type ChartSpec, type ResultPayload } from '../../src/shared/resultShape';
 
 interface OutputItem {
   json(): unknown;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { AcquireSummary, AwsIssue, SourceReport } from '../../protocol/reports';
 import type { Progress } from '../api';
 import { loadInventory } from '../inventory/load';
 import type { Db } from '../store/db';
@@ -18,10 +19,10 @@ import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
 import { collectInventory } from './collect';
 import type { MfaCodeProvider } from './credentials';
-import { describeAwsError, type AwsIssue } from './errors';
+import { describeAwsError } from './errors';
 import { fetchIpRanges } from './ipranges';
 import { profileSettings, type ProfileFiles } from './profiles';
-import { Mutex, readS3Source, type SourceReport } from './s3';
+import { Mutex, readS3Source } from './s3';
 import { redact } from './secrets';
 import { parseSourceSpec, sourcesFromFlowLogs, type FlowLogSource } from './sources';
 import { resolveTargets, type Target } from './targets';
@@ -67,24 +68,6 @@ export interface AcquireOptions {
   cloudTrailPerSecond?: number;
   /** FilterLogEvents per second per source (default 5). */
   logsPerSecond?: number;
-}
-
-export interface AcquireSummary {
-  window: { since: string; until: string };
-  accounts: string[];
-  regions: string[];
-  inventory: { files: number; items: number; calls: number; loaded: number; warnings: string[] };
-  ipRanges: { status: string; syncToken?: string };
-  sources: SourceReport[];
-  fetched: number;
-  skipped: number;
-  failed: number;
-  records: number;
-  bytes: number;
-  issues: AwsIssue[];
-  /** Every Athena query that ran, as sent. */
-  athenaSql: string[];
-  seconds: number;
 }
 
 /** `24h`, `90m`, `7d`, `30s` back from `now`, or an ISO time. */
@@ -307,5 +290,4 @@ export function formatAcquireSummary(s: AcquireSummary): string {
   ];
   return redact(lines.join('\n'));
 }
-
 

@@ -12,11 +12,12 @@ import {
   StopQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
+import type { SourceReport } from '../../protocol/reports';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { describeAwsError } from './errors';
 import { sleep } from './pool';
-import { Mutex, type SourceReport } from './s3';
+import { Mutex } from './s3';
 import type { AthenaSource } from './sources';
 
 export interface AthenaOptions {

@@ -4,12 +4,13 @@
  * so memory stays bounded and a cancelled run resumes where it stopped. Calls are spaced to the API's rate.
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { SourceReport } from '../../protocol/reports';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { ensureCheckpoints, getCheckpoint, setCheckpoint } from './checkpoints';
 import { describeAwsError } from './errors';
 import { RateLimiter } from './pool';
-import { Mutex, type SourceReport } from './s3';
+import { Mutex } from './s3';
 import type { CloudWatchSource } from './sources';
 
 export interface CloudWatchReadOptions {

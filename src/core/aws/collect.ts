@@ -36,8 +36,9 @@ import { DescribeCacheClustersCommand, ElastiCacheClient } from '@aws-sdk/client
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBProxiesCommand, DescribeDBProxyTargetsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { AwsIssue } from '../../protocol/reports';
 import { clientConfig, type AwsSettings, type ServiceId } from './clients';
-import { describeAwsError, type AwsIssue } from './errors';
+import { describeAwsError } from './errors';
 import { mapPool, RateLimiter } from './pool';
 import type { Target } from './targets';
 

@@ -5,10 +5,12 @@
  * fails, is an issue naming account, region and reason; the others are listed.
  */
 import { DescribeFlowLogsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
-import { DEFAULT_FORMAT } from '../flowlogs/fields';
+import type { AwsIssue, DiscoveredFlowLog } from '../../protocol/reports';
+import type { DiscoverResult } from '../../protocol/worker';
+import { DEFAULT_FORMAT } from '../model/flowFields';
 import { clientConfig, type AwsSettings } from './clients';
 import type { MfaCodeProvider } from './credentials';
-import { describeAwsError, type AwsIssue } from './errors';
+import { describeAwsError } from './errors';
 import { mapPool } from './pool';
 import { profileSettings, type ProfileFiles } from './profiles';
 import { resolveTargets, type Target } from './targets';
@@ -25,36 +27,6 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
   /** Account x region calls in parallel (default 4). */
   concurrency?: number;
-}
-
-export interface DiscoveredFlowLog {
-  account: string;
-  region: string;
-  flowLogId: string;
-  /** The VPC, subnet, ENI, transit gateway... the flow log captures. */
-  resourceId?: string;
-  /** 's3', 'cloud-watch-logs' or 'kinesis-data-firehose'. */
-  destinationType: string;
-  /** s3://bucket/prefix (prefix as configured, before AWSLogs/), the log group name, or the stream ARN. */
-  destination: string;
-  /** The ${field} format as AWS reports it. */
-  logFormat?: string;
-  /** True when the format is the default version 2 format. */
-  defaultFormat: boolean;
-  fileFormat?: 'plain-text' | 'parquet';
-  hive?: boolean;
-  perHour?: boolean;
-  trafficType?: string;
-  status?: string;
-  /** The spec acquire() reads it with (`s3://bucket/prefix`, `logs:<group>`); absent when it cannot be read back. */
-  sources?: string;
-}
-
-export interface DiscoverResult {
-  flowLogs: DiscoveredFlowLog[];
-  issues: AwsIssue[];
-  /** Accounts signed in to. */
-  accounts: string[];
 }
 
 const DEFAULT_FORMAT_TEXT = DEFAULT_FORMAT.map((f) => `\${${f.name}}`).join(' ');

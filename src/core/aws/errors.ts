@@ -2,22 +2,10 @@
  * AWS failures as the user needs to read them: which account, region and API, what AWS said (error code), and
  * whether the rest went on. Messages pass through redact() so no key, token or MFA code is ever repeated.
  */
+import type { AwsIssue } from '../../protocol/reports';
 import { tlsCertificateProblem } from './clients';
 import { CredentialError } from './credentials';
 import { redact } from './secrets';
-
-export interface AwsIssue {
-  account?: string;
-  region?: string;
-  /** service:Operation, e.g. ec2:DescribeNetworkInterfaces, or 'credentials'. */
-  api: string;
-  profile?: string;
-  /** The AWS error code (AccessDenied, ExpiredToken, ThrottlingException, ...) or a Flowlens code. */
-  code: string;
-  message: string;
-  /** An S3 key, a log group, a file: what was not fetched. */
-  resource?: string;
-}
 
 export interface IssueContext {
   account?: string;

@@ -5,32 +5,13 @@
  * Objects already loaded are not fetched again; a checkpoint per listed prefix skips what was listed before.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { FileReport } from '../api';
+import type { AwsIssue, FileReport, SourceReport } from '../../protocol/reports';
 import { ingestBuffer } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { ensureCheckpoints, getCheckpoint, loadedNames, setCheckpoint } from './checkpoints';
-import { describeAwsError, type AwsIssue } from './errors';
+import { describeAwsError } from './errors';
 import { mapPool } from './pool';
 import type { S3Source } from './sources';
-
-export interface SourceReport {
-  source: string;
-  kind: 's3' | 'cloudwatch' | 'athena';
-  account: string;
-  region: string;
-  /** Objects / event batches / result sets loaded now. */
-  fetched: number;
-  /** Already loaded before (not fetched again, or loaded as duplicate). */
-  skipped: number;
-  failed: number;
-  records: number;
-  bytes: number;
-  /** Per-object reports from the engine for what was fetched (malformed lines, failures). */
-  files: FileReport[];
-  issues: AwsIssue[];
-  /** Athena: the SQL that ran. */
-  sql?: string;
-}
 
 export interface S3ReadOptions {
   since: Date;

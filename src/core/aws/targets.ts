@@ -6,9 +6,10 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsIssue } from '../../protocol/reports';
 import { clientConfig, type AwsSettings } from './clients';
 import { assumedRoleCredentials, profileCredentials, roleArnFor, type MfaCodeProvider } from './credentials';
-import { describeAwsError, type AwsIssue } from './errors';
+import { describeAwsError } from './errors';
 import type { ProfileFiles } from './profiles';
 
 export const DEFAULT_ROLE = 'FlowLogIntrospector';

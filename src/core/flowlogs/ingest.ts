@@ -11,10 +11,10 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import type { FileReport } from '../api';
+import type { FileReport } from '../../protocol/reports';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
-import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from './fields';
+import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, parquetColumns, type LoadResult, type ParquetColumn } from './readers';
 import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 

@@ -4,7 +4,7 @@
  * the count and the first few (with their line numbers as the user sees them, header included) are taken.
  */
 import { lit, type Db } from '../store/db';
-import { fieldByName, q, type FlowField } from './fields';
+import { fieldByName, q, type FlowField } from '../model/flowFields';
 import { recordTable } from '../store/records';
 
 export interface LineError {

@@ -2,7 +2,7 @@
  * The organisation the simulator grows: three accounts, two regions, six VPCs, and the traffic
  * patterns between their resources. Everything is derived from the seed and the options.
  */
-import { DEFAULT_FORMAT, parseLogFormat, type FlowField } from '../flowlogs/fields';
+import { DEFAULT_FORMAT, parseLogFormat, type FlowField } from '../model/flowFields';
 import { Builder } from './builder';
 import {
   DAY,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatString } from '../flowlogs/fields';
+import { formatString } from '../model/flowFields';
 import { AWS_V4, AWS_V6, type Estate } from './estate';
 import { DAY, type Eni, type Resource, type Sg, type Subnet, type Tags, type Vpc } from './model';
 import { hash32, Rng } from './rng';

@@ -1,5 +1,5 @@
 /** The simulated estate's data model: VPCs, subnets, resources, ENIs, flow logs, with their lifetimes. */
-import type { FlowField } from '../flowlogs/fields';
+import type { FlowField } from '../model/flowFields';
 
 export const DAY = 86400;
 /** An open end of a lifetime. */

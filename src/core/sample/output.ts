@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { formatVersion, type FlowField } from '../flowlogs/fields';
+import { formatVersion, type FlowField } from '../model/flowFields';
 import type { Db } from '../store/db';
 import { lit } from '../store/db';
 import type { Eni, FlowLogConfig } from './model';

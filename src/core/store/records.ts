@@ -6,7 +6,7 @@
  * flow_records_base keeps rows of schema version 1 and anything inserted with all fields.
  */
 import { createHash } from 'node:crypto';
-import { FLOW_FIELDS, q, type FlowField } from '../flowlogs/fields';
+import { FLOW_FIELDS, q, type FlowField } from '../model/flowFields';
 import type { Db } from './db';
 
 export const RECORDS_BASE = 'flow_records_base';

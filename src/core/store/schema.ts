@@ -5,7 +5,7 @@
  * Time conventions: TIMESTAMP columns are UTC. An interval is [valid_from, valid_to); an interval
  * that is still open ends at OPEN_END, one whose beginning is unknown starts at UNKNOWN_START.
  */
-import { FLOW_FIELDS, q } from '../flowlogs/fields';
+import { FLOW_FIELDS, q } from '../model/flowFields';
 import type { Db } from './db';
 import { RECORDS_BASE, refreshRecordsView } from './records';
 

@@ -1,9 +1,10 @@
 /**
  * Turns a query result into what the notebook renderer shows: display text for each cell (bytes
  * human-readable, ARNs and tags readable), sorting, and which chart fits (a time series or a ranking).
- * Pure functions: no DOM, no 'vscode'; the host uses them for the plain-text output too.
+ * Pure functions, run by both the notebook renderer (webview/notebook) and the host (the plain-text output, the
+ * sidebar's sizes), hence here in src/shared: no DOM, no 'vscode', no Node.
  */
-import type { ColumnInfo, Json, QueryResult } from '../../src/protocol/worker';
+import type { ColumnInfo, Json, QueryResult } from '../protocol/worker';
 
 /** The notebook output's MIME type for a result; the renderer in webview/notebook renders it. */
 export const RESULT_MIME = 'application/vnd.flowlens.result+json';

@@ -1,0 +1,49 @@
+-- SQL macros for address arithmetic (installed by src/core/enrich/macros.ts). DuckDB's `inet` extension cannot be
+-- installed offline, so addresses become integers in plain SQL: IPv4 as the low 32 bits, IPv6 as a UHUGEINT.
+
+CREATE OR REPLACE MACRO fl_ipv4_int(a) AS
+  CASE WHEN regexp_full_match(a, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}') THEN
+    (split_part(a, '.', 1)::UBIGINT << 24) + (split_part(a, '.', 2)::UBIGINT << 16)
+    + (split_part(a, '.', 3)::UBIGINT << 8) + split_part(a, '.', 4)::UBIGINT
+  END;
+
+CREATE OR REPLACE MACRO fl_ipv6_int(a) AS
+  CASE WHEN contains(a, ':') AND NOT contains(a, '.') THEN
+    list_reduce(
+      list_transform(
+        CASE WHEN contains(a, '::') THEN
+          -- the groups left of '::', a '0' for each group it stands for, the groups right of it
+          (CASE WHEN split_part(a, '::', 1) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 1), ':') END)
+          || list_transform(range(8
+               - len((CASE WHEN split_part(a, '::', 1) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 1), ':') END))
+               - len((CASE WHEN split_part(a, '::', 2) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 2), ':') END))), x -> '0')
+          || (CASE WHEN split_part(a, '::', 2) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 2), ':') END)
+        ELSE string_split(a, ':') END,
+        g -> ('0x' || g)::INTEGER::UHUGEINT),
+      (acc, g) -> (acc << 16) + g, 0::UHUGEINT)
+  END;
+
+-- The address as an integer (UHUGEINT) and its family.
+CREATE OR REPLACE MACRO fl_ip_int(a) AS coalesce(fl_ipv4_int(a)::UHUGEINT, fl_ipv6_int(a));
+CREATE OR REPLACE MACRO fl_ip_family(a) AS CASE WHEN contains(a, ':') THEN 6 WHEN contains(a, '.') THEN 4 END;
+
+-- RFC 1918: 10/8, 172.16/12, 192.168/16.
+CREATE OR REPLACE MACRO fl_rfc1918(a) AS
+  coalesce(fl_ipv4_int(a) BETWEEN 167772160 AND 184549375
+        OR fl_ipv4_int(a) BETWEEN 2886729728 AND 2887778303
+        OR fl_ipv4_int(a) BETWEEN 3232235520 AND 3232301055, false);
+
+-- Addresses that only mean something inside a VPC: RFC 1918 and the 100.64/10 shared space.
+CREATE OR REPLACE MACRO fl_private(a) AS
+  fl_rfc1918(a) OR coalesce(fl_ipv4_int(a) BETWEEN 1681915904 AND 1686110207, false);
+
+-- How likely a port is to be the server's: well-known 0, registered 1, ephemeral 2.
+CREATE OR REPLACE MACRO fl_port_rank(p) AS
+  CASE WHEN p IS NULL THEN 3 WHEN p < 1024 THEN 0 WHEN p < 32768 THEN 1 ELSE 2 END;
+
+CREATE OR REPLACE MACRO fl_protocol_name(p) AS
+  CASE p WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6'
+         WHEN 50 THEN 'esp' WHEN 47 THEN 'gre' ELSE CAST(p AS VARCHAR) END;
+
+-- epoch seconds -> TIMESTAMP (UTC)
+CREATE OR REPLACE MACRO fl_ts(s) AS make_timestamp(CAST(s AS BIGINT) * 1000000);

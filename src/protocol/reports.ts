@@ -1,0 +1,94 @@
+/**
+ * What the engine reports about reading flow logs, inventory and AWS, as the DuckDB worker sends it to the host
+ * (src/protocol/worker.ts): types only. The engine (src/core) builds these values and imports the types from here,
+ * so that the protocol imports nothing from the engine.
+ */
+
+/** One file, S3 object or batch of CloudWatch events as the engine loaded it (src/core/flowlogs/ingest.ts). */
+export interface FileReport {
+  name: string;
+  status: 'loaded' | 'duplicate' | 'failed';
+  records: number;
+  badLines: number;
+  /** The first few rejected lines with their line numbers. */
+  errors: { line: number; message: string; text?: string }[];
+  /** Why the whole file failed (unreadable, truncated gzip, unknown format). */
+  error?: string;
+}
+
+/** An AWS failure as the user reads it, redacted (src/core/aws/errors.ts describeAwsError). */
+export interface AwsIssue {
+  account?: string;
+  region?: string;
+  /** service:Operation, e.g. ec2:DescribeNetworkInterfaces, or 'credentials'. */
+  api: string;
+  profile?: string;
+  /** The AWS error code (AccessDenied, ExpiredToken, ThrottlingException, ...) or a Flowlens code. */
+  code: string;
+  message: string;
+  /** An S3 key, a log group, a file: what was not fetched. */
+  resource?: string;
+}
+
+/** One flow-log source read from AWS (S3 prefix, log group, Athena table). */
+export interface SourceReport {
+  source: string;
+  kind: 's3' | 'cloudwatch' | 'athena';
+  account: string;
+  region: string;
+  /** Objects / event batches / result sets loaded now. */
+  fetched: number;
+  /** Already loaded before (not fetched again, or loaded as duplicate). */
+  skipped: number;
+  failed: number;
+  records: number;
+  bytes: number;
+  /** Per-object reports from the engine for what was fetched (malformed lines, failures). */
+  files: FileReport[];
+  issues: AwsIssue[];
+  /** Athena: the SQL that ran. */
+  sql?: string;
+}
+
+/** What acquire() read and loaded (src/core/aws/acquire.ts). */
+export interface AcquireSummary {
+  window: { since: string; until: string };
+  accounts: string[];
+  regions: string[];
+  inventory: { files: number; items: number; calls: number; loaded: number; warnings: string[] };
+  ipRanges: { status: string; syncToken?: string };
+  sources: SourceReport[];
+  fetched: number;
+  skipped: number;
+  failed: number;
+  records: number;
+  bytes: number;
+  issues: AwsIssue[];
+  /** Every Athena query that ran, as sent. */
+  athenaSql: string[];
+  seconds: number;
+}
+
+/** One flow log as ec2 DescribeFlowLogs lists it (src/core/aws/discover.ts). */
+export interface DiscoveredFlowLog {
+  account: string;
+  region: string;
+  flowLogId: string;
+  /** The VPC, subnet, ENI, transit gateway... the flow log captures. */
+  resourceId?: string;
+  /** 's3', 'cloud-watch-logs' or 'kinesis-data-firehose'. */
+  destinationType: string;
+  /** s3://bucket/prefix (prefix as configured, before AWSLogs/), the log group name, or the stream ARN. */
+  destination: string;
+  /** The ${field} format as AWS reports it. */
+  logFormat?: string;
+  /** True when the format is the default version 2 format. */
+  defaultFormat: boolean;
+  fileFormat?: 'plain-text' | 'parquet';
+  hive?: boolean;
+  perHour?: boolean;
+  trafficType?: string;
+  status?: string;
+  /** The spec acquire() reads it with (`s3://bucket/prefix`, `logs:<group>`); absent when it cannot be read back. */
+  sources?: string;
+}
