@@ -179,9 +179,11 @@ async function enrichPhase() {
 function child(phase) {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--phase', phase,
     '--records', String(N), '--scale', opt.scale, '--memory', opt.memory, '--threads', opt.threads,
-    ...(opt['keep-records'] === undefined ? [] : [opt['keep-records'] ? '--keep-records' : '--no-keep-records'])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    ...(opt['keep-records'] === undefined ? [] : [opt['keep-records'] ? '--keep-records' : '--no-keep-records']), ...(opt.keep ? ['--keep'] : [])],
+    { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr || r.stdout}`);
   process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('{')).map((l) => l && l + '\n').join(''));
+  process.stdout.write(r.stderr.split('\n').filter((l) => l.startsWith('flowlens: ')).map((l) => `  ${l}\n`).join(''));
   return JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{')));
 }
 

@@ -21,8 +21,8 @@
  * record is read again). Steps 1-6 run per part of the records, each part holding whole address pairs.
  */
 import type { Db } from '../store/db';
-import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../store/schema';
-import { WINDOW_SIZES, windowFromFactsSql, windowMergeSql } from './windows';
+import { DERIVED_FACTS, EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, dropNextTables, encode } from '../store/schema';
+import { WINDOW_SIZES, windowMergeSql } from './windows';
 
 /** The stored code of a value (see encode). */
 const code = (xs: readonly string[], x: string) => xs.indexOf(x) + 1;
@@ -110,26 +110,65 @@ export type Mode =
   | 'fresh'
   /** new records: the stored facts of the 5-tuples they touch are taken back and merged */
   | 'append'
-  /** the inventory changed: every stored fact is taken back and attributed again, with the new records */
+  /** the inventory changed: every stored fact is attributed again (its figures stay) */
   | 'reattribute';
 
 /**
- * Before the parts: every address and observer the records (and facts taken back) name, numbered; what
+ * Before the parts: every address and observer the records name, numbered; what
  * each address is (AWS service, RFC 1918, private); and the tables the parts add to. `src` is the relation
  * of pending records.
  */
-export function runSql(src: string, mode: Mode): string {
-  const factAddrs = mode === 'reattribute'
-    ? `UNION SELECT client_addr FROM conversation_facts UNION SELECT server_addr FROM conversation_facts` : '';
+export function runSql(src: string, mode: 'fresh' | 'append'): string {
   return `
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
   SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM ${src} WHERE srcaddr IS NOT NULL
-  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM ${src} WHERE dstaddr IS NOT NULL ${factAddrs});
+  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM ${src} WHERE dstaddr IS NOT NULL);
+${OBSERVERS_SQL(src)}
+${ADDRESS_CLASSES_SQL}
+-- The sides met so far and what each is: when appending, the stored ones (found again by their holder,
+-- service, prefix region or unexplained address), numbered as stored; new ones are numbered after them.
+CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints ${mode === 'append' ? '' : 'LIMIT 0'};
+${WORK_TABLES_SQL}
+${FACTS_TARGET_SQL(mode)}`;
+}
 
--- Observers: those stored (their numbers are in the facts) and those the records name for the first time
--- (ENI and the VPC it logged, else the inventory's), numbered after them. ord is the order among equals.
+/**
+ * Re-attribution: every stored fact is attributed again with the inventory as it is now. The facts' own
+ * figures stay (the observer chosen, the sums, the orientation); only who the sides are changes.
+ */
+export const reattributeRunSql = () => `
+CREATE OR REPLACE TEMP TABLE fl_addr AS
+SELECT row_number() OVER ()::INTEGER AS id, addr FROM (SELECT client_addr AS addr FROM conversation_facts UNION SELECT server_addr FROM conversation_facts);
+${ADDRESS_CLASSES_SQL}
+CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints LIMIT 0;
+CREATE OR REPLACE TEMP TABLE fl_observer AS SELECT obs, eni AS interface_id, vpc AS obs_vpc, false AS new FROM observers;
+${WORK_TABLES_SQL}
+${FACTS_TARGET_SQL('reattribute')}`;
+
+/** One part of the stored facts, in the shape attribution reads (fl_conv). */
+export function storedConversationsSql(part: number, parts: number): string {
+  return `
+CREATE OR REPLACE TEMP TABLE fl_conv AS
+SELECT f.protocol AS proto, epoch(f.window_start)::BIGINT AS minute, f.start, f."end", f.rejected AS any_rejected, f.records,
+       f.orientation, f.observer AS obs, o.vpc AS obs_vpc, f.observer_side,
+       ca.id AS client_addr, f.client_port, sa.id AS server_addr, f.server_port,
+       f.uploaded, f.downloaded, f.packets_up, f.packets_down,
+       ${topBit('f.paths & 65535')} AS path_up, ${topBit('f.paths >> 16')} AS path_down,
+       ce.aws_service AS client_svc_hint, se.aws_service AS server_svc_hint, f.evidence, f.paths
+FROM conversation_facts f
+JOIN fl_addr ca ON ca.addr = f.client_addr JOIN fl_addr sa ON sa.addr = f.server_addr
+LEFT JOIN observers o ON o.obs = f.observer
+LEFT JOIN endpoints ce ON ce.ep = f.client_ep LEFT JOIN endpoints se ON se.ep = f.server_ep
+${parts > 1 ? `WHERE xor(hash(f.client_addr), hash(f.server_addr)) % ${parts} = ${part}` : ''};`;
+}
+
+/**
+ * Observers: those stored (their numbers are in the facts) and those the records name for the first time
+ * (ENI and the VPC it logged, else the inventory's), numbered after them; ord is the order among equals.
+ */
+const OBSERVERS_SQL = (src: string) => `
 CREATE OR REPLACE TEMP TABLE fl_obs_seen AS
 WITH d AS (SELECT DISTINCT interface_id, vpc_id FROM ${src})
 SELECT d.interface_id, d.vpc_id AS rec_vpc, coalesce(d.vpc_id, m.vpc_id) AS obs_vpc FROM d LEFT JOIN fl_eni m ON m.eni_id = d.interface_id;
@@ -149,7 +188,10 @@ FROM fl_obs_seen s JOIN fl_observer o ON o.interface_id IS NOT DISTINCT FROM s.i
 DROP TABLE fl_obs_seen;
 CREATE OR REPLACE TEMP TABLE fl_obs_addr AS
 SELECT DISTINCT o.obs, a.id AS addr FROM fl_observer o JOIN fl_eni_addr e ON e.eni_id = o.interface_id JOIN fl_addr a ON a.addr = e.addr;
+`;
 
+/** What each numbered address is: an AWS service's, RFC 1918, private. */
+const ADDRESS_CLASSES_SQL = `
 -- AWS-owned public addresses: the most specific service, then the longest prefix.
 CREATE OR REPLACE TEMP TABLE fl_public AS
 WITH addrs AS (
@@ -167,19 +209,28 @@ GROUP BY i.addr;
 -- Per distinct address: RFC 1918 and private (the macros parse text; addresses repeat a lot).
 CREATE OR REPLACE TEMP TABLE fl_addr_class AS
 SELECT id, addr, fl_rfc1918(addr) AS rfc1918, fl_private(addr) AS private FROM fl_addr;
+`;
 
--- The sides met so far and what each is: when appending, the stored ones (found again by their holder,
--- service, prefix region or unexplained address), numbered as stored; new ones are numbered after them.
-CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints ${mode === 'append' ? '' : 'LIMIT 0'};
+/** The identities already numbered (fl_endpoints), and the tables the parts add to. */
+const WORK_TABLES_SQL = `
 CREATE OR REPLACE TEMP TABLE fl_ident AS
 SELECT e.ep, s.sep::BIGINT AS sep, e.aws_service AS svc, e.pregion, e.unknown
 FROM fl_endpoints e LEFT JOIN (SELECT DISTINCT sep, skey FROM fl_scope) s ON s.skey = e.skey
 WHERE e.skey IS NULL OR s.sep IS NOT NULL;
--- What the parts make: the new facts, and the stored ones they replace.
-CREATE OR REPLACE TEMP TABLE fl_facts_new AS SELECT * FROM conversation_facts LIMIT 0;
-CREATE OR REPLACE TEMP TABLE fl_pulled_all AS SELECT NULL::BIGINT AS frid, * FROM conversation_facts LIMIT 0;
 `;
-}
+
+/**
+ * Where the parts write the facts: when appending, a temporary table (the commit adds it to the stored
+ * facts, beside the stored facts it replaces, fl_pulled_all); else every fact is new, written beside the
+ * stored ones as conversation_facts_next (committed as it goes, which also makes it fast to read back) and
+ * swapped in by the commit.
+ */
+export const factsTable = (mode: Mode) => (mode === 'append' ? 'fl_facts_new' : 'conversation_facts_next');
+
+const FACTS_TARGET_SQL = (mode: Mode) => mode === 'append' ? `
+CREATE OR REPLACE TEMP TABLE fl_facts_new AS SELECT * FROM conversation_facts LIMIT 0;
+CREATE OR REPLACE TEMP TABLE fl_pulled_all AS SELECT NULL::BIGINT AS frid, * FROM conversation_facts LIMIT 0;` : `
+CREATE OR REPLACE TABLE conversation_facts_next AS SELECT * FROM conversation_facts LIMIT 0;`;
 
 /** The level-1 sums' columns, in order (the stored facts taken back are written in the same shape). */
 const OBS_KEY = 'proto, a_addr, a_port, b_addr, b_port, minute, obs';
@@ -240,28 +291,24 @@ FROM f GROUP BY ALL;
 const tupleHash = (proto: string, x: string, xp: string, y: string, yp: string) =>
   `hash(${proto}, xor(hash(${x}, coalesce(${xp}, -1)), hash(${y}, coalesce(${yp}, -1))))`;
 
+const SAME_TUPLE = `p.proto = o.proto AND p.a_addr = o.a_addr AND p.b_addr = o.b_addr
+      AND p.a_port IS NOT DISTINCT FROM o.a_port AND p.b_port IS NOT DISTINCT FROM o.b_port`;
+
 /**
- * Step 2 for one part: the stored facts to merge with it (of the 5-tuples the part touches, or, when
- * re-attributing, all of the part's), back in the shape of fl_obs, summed with the part's own sums of the
+ * Step 2 for one part: the stored facts to merge with it (of the 5-tuples the part touches), back in the shape of fl_obs, summed with the part's own sums of the
  * same observer and minute. The stored rows are kept in fl_pulled_all: the commit replaces them.
  */
-export function pullSql(mode: 'append' | 'reattribute', part: number, parts: number): string {
-  const which = mode === 'reattribute'
-    ? (parts > 1 ? `WHERE xor(hash(f.client_addr), hash(f.server_addr)) % ${parts} = ${part}` : '')
-    : `WHERE ${tupleHash('f.protocol', 'f.client_addr', 'f.client_port', 'f.server_addr', 'f.server_port')} IN (SELECT t5 FROM fl_touched)`;
-  const touched = mode === 'reattribute' ? '' : `
+export const PULL_SQL = `
 -- the 5-tuples this part touches
 CREATE OR REPLACE TEMP TABLE fl_touched AS
 SELECT DISTINCT ${tupleHash('t.proto', 'a.addr', 't.a_port', 'b.addr', 't.b_port')} AS t5
 FROM (SELECT DISTINCT proto, a_addr, a_port, b_addr, b_port FROM fl_obs) t
-JOIN fl_addr a ON a.id = t.a_addr JOIN fl_addr b ON b.id = t.b_addr;`;
-  const sameTuple = `p.proto = o.proto AND p.a_addr = o.a_addr AND p.b_addr = o.b_addr
-      AND p.a_port IS NOT DISTINCT FROM o.a_port AND p.b_port IS NOT DISTINCT FROM o.b_port`;
-  return `${touched}
+JOIN fl_addr a ON a.id = t.a_addr JOIN fl_addr b ON b.id = t.b_addr;
+
 CREATE OR REPLACE TEMP TABLE fl_pulled AS
 SELECT f.rowid AS frid, f.*, ca.id AS cid, sa.id AS sid
 FROM conversation_facts f JOIN fl_addr ca ON ca.addr = f.client_addr JOIN fl_addr sa ON sa.addr = f.server_addr
-${which};
+WHERE ${tupleHash('f.protocol', 'f.client_addr', 'f.client_port', 'f.server_addr', 'f.server_port')} IN (SELECT t5 FROM fl_touched);
 INSERT INTO fl_pulled_all SELECT * EXCLUDE (cid, sid) FROM fl_pulled;
 
 -- A stored fact is its observer's sums for that minute, with the 5-tuple's evidence and first sender.
@@ -292,14 +339,13 @@ SELECT ${OBS_KEY}, min(start) AS start, max("end") AS "end",
        sum(records) AS records, bool_or(rejected) AS rejected, bit_or(paths) AS paths,
        any_value(a_svc_hint) AS a_svc_hint, any_value(b_svc_hint) AS b_svc_hint,
        bit_or(evidence) AS evidence, arg_min(first_fwd, start) AS first_fwd
-FROM (SELECT * FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${sameTuple})
+FROM (SELECT * FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${SAME_TUPLE})
       UNION ALL BY NAME SELECT * FROM fl_pulled_obs)
 GROUP BY ${OBS_KEY};
-DELETE FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${sameTuple});
+DELETE FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE ${SAME_TUPLE});
 INSERT INTO fl_obs BY NAME SELECT * FROM fl_merged;
 DROP TABLE fl_merged; DROP TABLE fl_pulled_obs;
 `;
-}
 
 /** Steps 3-4 for one part: orientation, the observer chosen, and its row, into fl_conv. */
 export const LEVEL_TWO_SQL = `
@@ -429,7 +475,7 @@ WHERE NOT EXISTS (SELECT 1 FROM fl_ident i WHERE ${SAME_SIDE('i', 'f.')});
 `;
 
 /** Per part, after ATTRIBUTE_SQL: what the new identities are, and the part's conversation facts. */
-export const FACTS_SQL = `
+export const factsSql = (mode: Mode) => `
 INSERT INTO fl_endpoints
 WITH t AS (
   SELECT i.ep, s.eni_id AS eni, s.arn, s.skey, i.pregion, i.unknown AS unknown_addr,
@@ -458,7 +504,7 @@ FROM t;
 -- and build its hash tables on the millions of conversations instead of the few VPC links and exits
 -- (10 M records: 14.6 s -> 5.4 s with the build side left as written).
 SET disabled_optimizers = 'build_side_probe_side';
-INSERT INTO fl_facts_new
+INSERT INTO ${factsTable(mode)}
 WITH x AS (
   SELECT f.*, ci.ep AS client_ep, si.ep AS server_ep,
     ce.vpc AS client_vpc, ce.kind AS client_kind, ce.type AS client_type, ce.region AS client_region, ce.aws_service AS client_aws_service,
@@ -528,22 +574,24 @@ DROP TABLE fl_sided;
 
 
 /**
- * Inside the enrichment's transaction: the facts taken back are replaced by the new ones, the new sides and
- * observers are stored, and each window table gets the difference (or, when every fact was replaced, is
- * made again from the facts).
+ * Inside the enrichment's transaction. Appending: the facts taken back are replaced by the new ones, the new
+ * sides and observers are stored, and each window table gets the difference. Else the facts and windows made
+ * anew replace the stored ones, and so do the sides.
  */
 export function commitSql(mode: Mode): string {
-  const all = mode !== 'append';
-  const facts = all
-    ? `DELETE FROM conversation_facts; DELETE FROM endpoints; INSERT INTO endpoints SELECT * FROM fl_endpoints;`
-    : `DELETE FROM conversation_facts WHERE rowid IN (SELECT frid FROM fl_pulled_all);
-       INSERT INTO endpoints SELECT * FROM fl_endpoints WHERE ep > (SELECT coalesce(max(ep), 0) FROM endpoints);`;
-  return `
-${facts}
+  const observers = `INSERT INTO observers SELECT obs, interface_id, obs_vpc FROM fl_observer WHERE new;`;
+  if (mode === 'append') {
+    return `
+DELETE FROM conversation_facts WHERE rowid IN (SELECT frid FROM fl_pulled_all);
 INSERT INTO conversation_facts SELECT * FROM fl_facts_new;
-INSERT INTO observers SELECT obs, interface_id, obs_vpc FROM fl_observer WHERE new;
-${WINDOW_SIZES.map((w) => (all ? windowFromFactsSql(w.table, w.interval) : windowMergeSql(w.table, w.interval))).join('\n')}
-`;
+INSERT INTO endpoints SELECT * FROM fl_endpoints WHERE ep > (SELECT coalesce(max(ep), 0) FROM endpoints);
+${observers}
+${WINDOW_SIZES.map((w) => windowMergeSql(w.table, w.interval)).join('\n')}`;
+  }
+  return `
+DELETE FROM endpoints; INSERT INTO endpoints SELECT * FROM fl_endpoints;
+${observers}
+${DERIVED_FACTS.map((t) => `DROP TABLE ${t}; ALTER TABLE ${t}_next RENAME TO ${t};`).join('\n')}`;
 }
 
 /**
@@ -554,7 +602,7 @@ ${WINDOW_SIZES.map((w) => (all ? windowFromFactsSql(w.table, w.interval) : windo
  */
 export const RECORDS_PER_PART = 4_000_000;
 
-/** Drops whatever an enrichment left: its temp fl_* tables and views. */
+/** Drops whatever an enrichment left: its temp fl_* tables and views, and <table>_next tables not swapped in. */
 export async function dropWorkTables(db: Db): Promise<void> {
   await db.exec('RESET disabled_optimizers');
   const left = await db.all<{ name: string; kind: string }>(
@@ -562,4 +610,5 @@ export async function dropWorkTables(db: Db): Promise<void> {
      UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,
   );
   for (const t of left) await db.exec(`DROP ${t.kind} IF EXISTS temp.${t.name}`);
+  await dropNextTables(db);
 }

@@ -11,10 +11,10 @@ import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
 import { keepsRecords, lastFileId, pendingRecords } from '../store/records';
 import { installMacros } from './macros';
 import {
-  ATTRIBUTE_SQL, FACTS_SQL, LEVEL_TWO_SQL, PREPARE_SQL, RECORDS_PER_PART, commitSql, dropWorkTables, levelOneSql, pullSql, runSql,
-  type Mode,
+  ATTRIBUTE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART, commitSql, dropWorkTables, levelOneSql,
+  reattributeRunSql, runSql, storedConversationsSql, type Mode,
 } from './conversations';
-import { WINDOW_DELTA_SQL } from './windows';
+import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
 import { buildViews } from './views';
 
 export class CancelledError extends Error {
@@ -74,47 +74,74 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
  * conversation facts.
  */
 export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number> {
+  // FLOWLENS_PROFILE=1 prints each step's time to stderr (for bench/ and for a user's slow enrichment)
+  const profile = process.env.FLOWLENS_PROFILE === '1';
+  const step = async (name: string, sql: string) => {
+    const t = performance.now();
+    await db.exec(sql);
+    if (profile) process.stderr.write(`flowlens: ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+  };
   await installMacros(db);
   const fingerprint = await inventoryFingerprint(db);
-  const facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
+  let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
   const full = opts.full === true && (await keepsRecords(db));
-  const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
-  const pending = await pendingRecords(db, watermark);
-  const records = Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`));
   const changed = facts > 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;
-  const mode: Mode = full || facts === 0 ? 'fresh' : changed || opts.full ? 'reattribute' : 'append';
-  if (records === 0 && mode === 'append') return facts;
-  const upTo = await lastFileId(db, pending);
+  const perPart = Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART);
 
-  try {
-    return await interruptible(db, opts.signal, async () => {
-      opts.onProgress?.({ phase: 'enrich', message: mode === 'reattribute' ? 'attributing the stored conversations again' : 'attributing flows to resources' });
-      await db.exec(PREPARE_SQL);
-      await db.exec(runSql(pending.sql, mode));
-      const taken = mode === 'reattribute' ? facts : 0;
-      const parts = Math.max(1, Math.ceil((records + taken) / Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART)));
+  /** Runs the statements of one enrichment; its transaction commits `mode`'s changes and the meta values. */
+  const run = (mode: Mode, parts: number, work: (part: number) => Promise<void>, committed: { enrichedFileId?: number; staged?: string[] }) =>
+    interruptible(db, opts.signal, async () => {
       for (let part = 0; part < parts; part++) {
         checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
-        await db.exec(levelOneSql(pending.sql, part, parts));
-        if (mode !== 'fresh') await db.exec(pullSql(mode, part, parts));
-        await db.exec(LEVEL_TWO_SQL);
-        await db.exec(ATTRIBUTE_SQL);
-        await db.exec(FACTS_SQL);
+        await work(part);
       }
       opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
       checkCancelled(opts.signal);
-      if (mode === 'append') await db.exec(WINDOW_DELTA_SQL);
+      await step(mode === 'append' ? 'window difference' : 'windows', mode === 'append' ? WINDOW_DELTA_SQL : windowsAnewSql(factsTable(mode)));
       checkCancelled(opts.signal);
       return db.transaction(async () => {
-        await db.exec(commitSql(mode));
-        for (const t of pending.staged) await db.exec(`DROP TABLE temp.${t}`);
-        await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(Math.max(upTo, watermark)) });
+        await step('commit', commitSql(mode));
+        for (const t of committed.staged ?? []) await db.exec(`DROP TABLE temp.${t}`);
+        if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
         await buildViews(db);
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
       });
     });
+
+  try {
+    // The inventory changed: the stored facts are attributed again first (no record is read), in their own
+    // transaction; what is pending is then appended to them.
+    if ((changed && !full) || (opts.full && !full && facts > 0)) {
+      opts.onProgress?.({ phase: 'enrich', message: 'attributing the stored conversations again' });
+      await step('inventory tables', PREPARE_SQL);
+      await step('numbering', reattributeRunSql());
+      facts = await run('reattribute', Math.ceil(facts / perPart), async (part) => {
+        await step('stored facts', storedConversationsSql(part, Math.ceil(facts / perPart)));
+        await step('attribution', ATTRIBUTE_SQL);
+        await step('facts', factsSql('reattribute'));
+      }, {});
+      await dropWorkTables(db);
+    }
+
+    const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
+    const pending = await pendingRecords(db, watermark);
+    const records = Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`));
+    const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
+    if (records === 0 && mode === 'append') return facts;
+    const upTo = Math.max(await lastFileId(db, pending), watermark);
+    opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
+    await step('inventory tables', PREPARE_SQL);
+    await step('numbering', runSql(pending.sql, mode));
+    const parts = Math.max(1, Math.ceil(records / perPart));
+    return await run(mode, parts, async (part) => {
+      await step(`part ${part + 1}/${parts}: per-observer sums`, levelOneSql(pending.sql, part, parts));
+      if (mode === 'append') await step('stored facts taken back', PULL_SQL);
+      await step('orientation and observer', LEVEL_TWO_SQL);
+      await step('attribution', ATTRIBUTE_SQL);
+      await step('facts', factsSql(mode));
+    }, { enrichedFileId: upTo, staged: pending.staged });
   } finally {
     await dropWorkTables(db).catch(() => undefined);
   }

@@ -2,8 +2,8 @@
  * Rolling aggregation windows over the conversations: 1 minute, 5 minutes, 1 hour. Client ports are
  * folded away (they are what makes conversations many), so the windows are far smaller than the flows.
  * Stored narrow (endpoint numbers and codes, like conversation_facts); the windows_* views name them.
- * An enrichment that appends gives each window table the difference its facts make; one that replaced every
- * fact makes them again.
+ * An enrichment that appends gives each window table the difference its facts make; one that makes every
+ * fact anew makes them anew beside the current ones, and its transaction swaps them in.
  */
 
 export const WINDOW_SIZES = [
@@ -15,14 +15,20 @@ export const WINDOW_SIZES = [
 const WINDOW_KEY = ['window_start', 'client_ep', 'server_ep', 'protocol', 'server_port', 'rejected', 'egress_path'];
 const WINDOW_SUMS = ['uploaded', 'downloaded', 'packets_up', 'packets_down', 'conversations'];
 
-/** A window table made again from every fact. */
-export function windowFromFactsSql(table: string, interval: string): string {
-  return `DELETE FROM ${table}_facts;
-INSERT INTO ${table}_facts
-SELECT time_bucket(INTERVAL '${interval}', window_start) AS window_start, client_ep, server_ep, protocol, server_port,
-  rejected, egress_path, sum(uploaded)::BIGINT, sum(downloaded)::BIGINT, sum(packets_up)::BIGINT, sum(packets_down)::BIGINT,
-  count(*)::BIGINT
-FROM conversation_facts GROUP BY ALL;`;
+/**
+ * Every window table made anew, beside the current ones, from `facts` (each from the one before: 1 minute
+ * from the facts, 5 minutes from 1 minute, 1 hour from 5 minutes).
+ */
+export function windowsAnewSql(facts: string): string {
+  return WINDOW_SIZES.map((w, i) => {
+    const from = i === 0 ? facts : `${WINDOW_SIZES[i - 1].table}_facts_next`;
+    const count = i === 0 ? 'count(*)' : 'sum(conversations)';
+    return `CREATE OR REPLACE TABLE ${w.table}_facts_next AS
+SELECT time_bucket(INTERVAL '${w.interval}', window_start) AS window_start, client_ep, server_ep, protocol, server_port,
+  rejected, egress_path, sum(uploaded)::BIGINT AS uploaded, sum(downloaded)::BIGINT AS downloaded,
+  sum(packets_up)::BIGINT AS packets_up, sum(packets_down)::BIGINT AS packets_down, ${count}::BIGINT AS conversations
+FROM ${from} GROUP BY ALL;`;
+  }).join('\n');
 }
 
 /**

@@ -21,7 +21,7 @@ export const EGRESS_PATHS = ['same-vpc', 'internet-gateway', 'nat-gateway', 'gat
 export const WINDOW_TABLES = ['windows_1m', 'windows_5m', 'windows_1h'] as const;
 /** The stored derived tables: what an enrichment appends to (and re-attribution rewrites). */
 export const DERIVED_FACTS = ['conversation_facts', ...WINDOW_TABLES.map((t) => `${t}_facts`)] as const;
-/** Leftovers of version 2, whose rebuilds wrote `<table>_next` beside the current tables. */
+/** An enrichment that makes every fact anew writes `<table>_next` beside the current tables and swaps them in. */
 const next = (table: string) => `${table}_next`;
 /** meta keys: the last file_id whose records are enriched, and the inventory the facts were attributed with. */
 export const META_ENRICHED_FILE = 'enriched_file_id';
@@ -295,8 +295,8 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
 );`).join('\n')}
 `;
 
-/** Drops the <table>_next tables a version-2 rebuild left when its process ended. */
-async function dropNextTables(db: Db): Promise<void> {
+/** Drops the <table>_next tables of an enrichment that was not swapped in (cancelled, or its process ended). */
+export async function dropNextTables(db: Db): Promise<void> {
   for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
 }
 
