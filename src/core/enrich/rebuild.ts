@@ -76,13 +76,15 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
 export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number> {
   // FLOWLENS_PROFILE=1 prints each step's time to stderr (for bench/ and for a user's slow enrichment)
   const profile = process.env.FLOWLENS_PROFILE === '1';
-  const step = async (name: string, sql: string) => {
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
-    await db.exec(sql);
+    const result = await fn();
     if (profile) process.stderr.write(`flowlens: ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+    return result;
   };
+  const step = (name: string, sql: string) => timed(name, () => db.exec(sql));
   await installMacros(db);
-  const fingerprint = await inventoryFingerprint(db);
+  const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
   const full = opts.full === true && (await keepsRecords(db));
   const changed = facts > 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;
@@ -99,15 +101,15 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       checkCancelled(opts.signal);
       await step(mode === 'append' ? 'window difference' : 'windows', mode === 'append' ? WINDOW_DELTA_SQL : windowsAnewSql(factsTable(mode)));
       checkCancelled(opts.signal);
-      return db.transaction(async () => {
+      return timed('transaction', () => db.transaction(async () => {
         await step('commit', commitSql(mode));
         for (const t of committed.staged ?? []) await db.exec(`DROP TABLE temp.${t}`);
         if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
-        await buildViews(db);
+        await timed('views', () => buildViews(db));
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
-      });
+      }));
     });
 
   try {
@@ -127,10 +129,10 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
 
     const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
     const pending = await pendingRecords(db, watermark);
-    const records = Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`));
+    const records = await timed('pending records', async () => Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`)));
     const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
     if (records === 0 && mode === 'append') return facts;
-    const upTo = Math.max(await lastFileId(db, pending), watermark);
+    const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
     await step('numbering', runSql(pending.sql, mode));

@@ -96,11 +96,14 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
   return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged };
 }
 
-/** The highest file_id among stored and staged records and loaded files (what an enrichment that read them all covers). */
-export async function lastFileId(db: Db, pending: PendingRecords): Promise<number> {
+/**
+ * The highest file_id among loaded files and the stored and staged records after `after` (what an enrichment
+ * that read them all covers; the filter lets DuckDB skip the stored row groups before it).
+ */
+export async function lastFileId(db: Db, pending: PendingRecords, after: number): Promise<number> {
   const stored = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables`);
   const tables = [RECORDS_BASE, ...stored.map((t) => q(t.table_name)), ...pending.staged.map((t) => `temp.${t}`)];
   const max = await db.value<number | null>(`SELECT max(m) FROM (SELECT max(file_id) AS m FROM ingest_files
-    ${tables.map((t) => `UNION ALL SELECT max(file_id) FROM ${t}`).join(' ')})`);
+    ${tables.map((t) => `UNION ALL SELECT max(file_id) FROM ${t} WHERE file_id > ${Math.floor(after)}`).join(' ')})`);
   return max === null ? -1 : Number(max);
 }
