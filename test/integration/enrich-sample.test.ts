@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
@@ -14,6 +14,7 @@ import { enrich } from '../../src/core/enrich/index';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { loadInventory } from '../../src/core/inventory/load';
+import { setKeepRecords } from '../../src/core/store/records';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 
@@ -269,6 +270,41 @@ test('an inventory that changes after the flows were enriched: the stored facts 
     await loadInventory(other, [manifest.inventoryDir]);
     await rebuild(other);
     assert.deepEqual(await differences(other, 'later'), SAME);
+  } finally {
+    other.close();
+  }
+});
+
+test('a dataset that keeps no raw records: the same facts, flow_records read from the files, S3 and CloudWatch records stored', async () => {
+  // a copy of the flow logs, so that one can be moved away below
+  const logs = join(dir, 'logs-copy');
+  manifest.flowLogDirs.forEach((d, i) => cpSync(d, join(logs, String(i)), { recursive: true }));
+  const other = await openDataset(join(dir, 'no-records.duckdb'));
+  try {
+    await setKeepRecords(other, false);
+    await loadInventory(other, [manifest.inventoryDir]);
+    await ingestFiles(other, [logs]);
+    await rebuild(other);
+    assert.deepEqual(await differences(other, 'no-records'), SAME);
+    const counts = (d: Db) => d.json(`SELECT count(*) AS n, sum(bytes) AS bytes, count(DISTINCT file_id) AS files FROM flow_records`);
+    assert.deepEqual(await counts(other), await counts(db));
+    // what is stored: only the records of files not loaded from this machine as text or Parquet (CloudWatch events)
+    const stored = await other.json<{ reader: string; files: number }>(`SELECT f.reader, count(DISTINCT r.file_id) AS files
+      FROM flow_records r JOIN ingest_files f USING (file_id) WHERE r.record_no IS NOT NULL GROUP BY 1 ORDER BY 1`);
+    assert.deepEqual(stored.map((x) => x.reader), ['cloudwatch']);
+    assert.equal(await other.value(`SELECT count(*) FROM record_files`),
+      await other.value(`SELECT count(*) FROM ingest_files WHERE reader IN ('text', 'gzip', 'parquet') AND records > 0`));
+    // every fact made again from the files
+    await rebuild(other, { full: true });
+    assert.deepEqual(await differences(other, 'no-records-full'), SAME);
+    // a file moved away: not in flow_records, and a full enrichment is refused rather than losing its facts
+    const [gone] = await other.json<{ path: string }>(`SELECT path FROM record_files ORDER BY file_id LIMIT 1`);
+    renameSync(gone.path, gone.path + '.moved');
+    const facts = await other.json('SELECT count(*) AS n, sum(uploaded) AS up FROM conversation_facts');
+    await assert.rejects(rebuild(other, { full: true }), (err: Error) =>
+      err.message === `cannot enrich again from the start: 1 loaded file is no longer where it was loaded from (${gone.path}), and this dataset keeps no copy of their records; put them back, or forget them first`);
+    assert.deepEqual(await other.json('SELECT count(*) AS n, sum(uploaded) AS up FROM conversation_facts'), facts);
+    renameSync(gone.path + '.moved', gone.path);
   } finally {
     other.close();
   }

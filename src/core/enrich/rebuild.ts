@@ -8,7 +8,7 @@
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
 import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
-import { keepsRecords, lastFileId, pendingRecords } from '../store/records';
+import { lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '../store/records';
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART, commitSql, dropWorkTables, levelOneSql,
@@ -62,8 +62,8 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
   /** Records per part (tests make parts small). */
   recordsPerPart?: number;
   /**
-   * Enrich every stored record again from the start (after records were forgotten). A dataset that keeps
-   * no records attributes its stored facts again instead.
+   * Enrich every record again from the start (after records were forgotten): the stored ones, and those of a
+   * dataset that keeps no records from the files they were loaded from (refused when one is gone).
    */
   full?: boolean;
 }
@@ -86,7 +86,14 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
   await installMacros(db);
   const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
-  const full = opts.full === true && (await keepsRecords(db));
+  const full = opts.full === true;
+  if (full) {
+    // every fact is made again from the records: those read from their files must all still be there
+    const missing = await missingRecordFiles(db);
+    if (missing.length) {
+      throw new Error(`cannot enrich again from the start: ${missing.length} loaded file${missing.length === 1 ? ' is' : 's are'} no longer where ${missing.length === 1 ? 'it was' : 'they were'} loaded from (${missing[0]}${missing.length > 1 ? ', …' : ''}), and this dataset keeps no copy of their records; put them back, or forget them first`);
+    }
+  }
   const changed = facts > 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;
   const perPart = Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART);
 
@@ -103,7 +110,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       checkCancelled(opts.signal);
       return timed('transaction', () => db.transaction(async () => {
         await step('commit', commitSql(mode));
-        for (const t of committed.staged ?? []) await db.exec(`DROP TABLE temp.${t}`);
+        await settleStaged(db, committed.staged ?? []);
         if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
         await timed('views', () => buildViews(db));
@@ -115,7 +122,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
   try {
     // The inventory changed: the stored facts are attributed again first (no record is read), in their own
     // transaction; what is pending is then appended to them.
-    if ((changed && !full) || (opts.full && !full && facts > 0)) {
+    if (changed && !full) {
       opts.onProgress?.({ phase: 'enrich', message: 'attributing the stored conversations again' });
       await step('inventory tables', PREPARE_SQL);
       await step('numbering', reattributeRunSql());

@@ -7,7 +7,7 @@
  */
 import { FLOW_FIELDS, q } from '../model/flowFields';
 import type { Db } from './db';
-import { RECORDS_BASE, refreshRecordsView } from './records';
+import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -108,6 +108,9 @@ CREATE TABLE IF NOT EXISTS flow_records_base (
 ${flowColumns}
 );
 CREATE TABLE IF NOT EXISTS flow_record_tables (table_name VARCHAR PRIMARY KEY, columns VARCHAR);
+-- Loaded files whose records are not stored (a dataset that keeps no raw records): flow_records reads them
+-- from the file where it was loaded from.
+CREATE TABLE IF NOT EXISTS record_files (file_id INTEGER PRIMARY KEY, path VARCHAR NOT NULL);
 
 -- ---------------------------------------------------------------- inventory (time-aware)
 -- Every inventory row remembers which loaded file it came from (inv_files) so a reload replaces it.
@@ -324,6 +327,7 @@ export async function ensureSchema(db: Db): Promise<void> {
   }
   await db.exec(SCHEMA_SQL);
   await db.exec(ENRICHED_VIEWS_SQL);
+  await defaultKeepRecords(db);
   await refreshRecordsView(db);
   await db.exec(
     `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
