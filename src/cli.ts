@@ -4,8 +4,8 @@
  *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir>) --db <file>
  *   flowlens templates [--snippets <dir>]
  *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
- *   flowlens sql "<SQL>" --db <file> [--format table|json|csv]
- *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+ *   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
+ *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
  *   flowlens demo [--db <file>]
  *
  * Errors are one clear line on stderr and a non-zero exit.
@@ -15,10 +15,11 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type Progress } from './core/api';
 import { enrich } from './core/enrich/index';
-import { exportConversations, type ExportFormat } from './core/export';
+import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
+import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
 import { formatRows, type OutputFormat } from './core/format';
-import type { Db } from './core/store/db';
+import { jsonRows, type Db } from './core/store/db';
 
 class UsageError extends Error {}
 
@@ -32,8 +33,9 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
                   [--athena-workgroup W --athena-output s3://...] --db <file>
   flowlens templates [--snippets <dir>]
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
-  flowlens sql "<SQL>" --db <file> [--format table|json|csv]
-  flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+  flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
+                  read-only; files only in --export-dir (not the dataset's folder); no INSTALL/LOAD
+  flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
   flowlens demo [--db <file>]     enrich the sample estate and answer every template
 
   --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk`;
@@ -49,6 +51,8 @@ const OPTIONS = {
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
+  'export-dir': { type: 'string' },
   snippets: { type: 'string', multiple: true },
   rows: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -240,9 +244,30 @@ async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
 
 async function cmdSql(v: Values, positionals: string[]): Promise<void> {
   const sql = need(positionals[1], 'the SQL to run');
-  await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
-    process.stdout.write(formatRows(await db.json(sql), outputFormat(v.format)));
-  }, true);
+  const format = outputFormat(v.format);
+  const path = resolve(need(v.db, '--db <file>'));
+  if (!existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
+  const exportDir = v['export-dir'] ? resolve(v['export-dir']) : undefined;
+  if (exportDir && !existsSync(exportDir)) throw new UsageError(`no such folder: ${v['export-dir']}`);
+  const db = await openForUserSql(path, { exportDir, memoryLimit });
+  try {
+    const prepared = await prepareUserSql(db.conn, sql, exportDir);
+    let rows;
+    try {
+      rows = jsonRows(await prepared.runAndReadAll());
+    } finally {
+      prepared.destroySync();
+    }
+    process.stdout.write(formatRows(rows, format));
+  } catch (err) {
+    const m = (err as Error).message;
+    if (/file system operations are disabled by configuration/.test(m)) {
+      throw new Error(`${m.split('\n')[0]} — flowlens sql reads and writes files only in the folder given with --export-dir`);
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
 }
 
 function cmdTemplates(v: Values): void {
@@ -256,9 +281,16 @@ async function cmdExport(v: Values): Promise<void> {
   const format = (v.format ?? 'jsonl') as ExportFormat;
   if (!['jsonl', 'parquet', 'csv'].includes(format)) throw new UsageError(`--format is jsonl, parquet or csv, not "${format}"`);
   const dbPath = resolve(need(v.db, '--db <file>'));
+  if (v.out === '-') {
+    await withDb(dbPath, async (db) => {
+      const n = await exportToStream(db, format, process.stdout);
+      if (!v.quiet) process.stderr.write(`standard output: ${n.toLocaleString('en-US')} conversations\n`);
+    }, true);
+    return;
+  }
   const out = resolve(v.out ?? dbPath.replace(/\.duckdb$/, '') + '.conversations.' + format);
   await withDb(dbPath, async (db) => {
-    const n = await exportConversations(db, format, out);
+    const n = await exportToFile(db, format, out, { force: v.force });
     console.log(`${out}: ${n.toLocaleString('en-US')} conversations`);
   }, true);
 }
@@ -309,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
-    return err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
   }
 }
 

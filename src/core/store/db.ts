@@ -2,7 +2,7 @@
  * A thin wrapper over @duckdb/node-api: one database file, one connection, bound parameters,
  * transactions that roll back on error, and rows as plain JS objects.
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -13,6 +13,11 @@ export interface OpenOptions {
   threads?: number;
   tempDirectory?: string;
   readOnly?: boolean;
+  /**
+   * External access off except for these folders (DuckDB's allowed_directories), and the configuration locked
+   * so that no statement can turn it back on. For SQL the user types; see sandbox.ts.
+   */
+  sandbox?: { allowedDirectories: string[] };
 }
 
 export class Db {
@@ -35,6 +40,11 @@ export class Db {
     config.preserve_insertion_order = 'false';
     const instance = await DuckDBInstance.create(path, config);
     const conn = await instance.connect();
+    if (options.sandbox) {
+      // allowed_directories cannot be given at creation (DuckDB's C API takes no list there): set, then lock
+      const dirs = options.sandbox.allowedDirectories.map(lit).join(', ');
+      await conn.run(`SET allowed_directories = [${dirs}]; SET enable_external_access = false; SET lock_configuration = true`);
+    }
     return new Db(path, instance, conn);
   }
 
@@ -54,14 +64,7 @@ export class Db {
    * strings), timestamps as 'YYYY-MM-DD HH:MM:SS' text, decimals as numbers.
    */
   async json<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
-    const js = reader.getRowObjectsJS();
-    const json = reader.getRowObjectsJson();
-    return js.map((row, i) => {
-      const out: Row = {};
-      for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
-      return out as T;
-    });
+    return jsonRows<T>(await this.conn.runAndReadAll(sql, params));
   }
 
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
@@ -100,6 +103,17 @@ export class Db {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** A result's rows as Db.json() gives them. */
+export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
+  const js = reader.getRowObjectsJS();
+  const json = reader.getRowObjectsJson();
+  return js.map((row, i) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
+    return out as T;
+  });
 }
 
 function plain(js: unknown, json: unknown): unknown {
