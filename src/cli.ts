@@ -13,7 +13,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { watchIngest } from './core/flowlogs/ingest';
 import { enrich } from './core/enrich/index';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
@@ -117,15 +118,19 @@ function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
 function printSummary(s: EnrichSummary, db: string): void {
   const loaded = s.files.filter((f) => f.status === 'loaded').length;
   const dup = s.files.filter((f) => f.status === 'duplicate').length;
-  const failed = s.files.filter((f) => f.status === 'failed');
   console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded} files` +
     (dup ? ` (${dup} already loaded)` : '') +
     `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
-  for (const f of failed) console.log(`  failed: ${f.name}: ${f.error}`);
-  for (const f of s.files.filter((x) => x.badLines > 0)) {
+  printFiles(s.files);
+  for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
+}
+
+/** What each flow-log file came to: failures and bad lines (printed also when a later step fails). */
+function printFiles(files: FileReport[]): void {
+  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.name}: ${f.error}`);
+  for (const f of files.filter((x) => x.badLines > 0)) {
     console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
   }
-  for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -204,13 +209,26 @@ async function cmdEnrich(v: Values): Promise<void> {
     return;
   }
   await withDb(dbPath, async (db) => {
-    const summary = await enrich(db, {
-      sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
-      flowLogs: v['flow-logs']?.map((p) => resolve(p)),
-      inventory: v.inventory ? resolve(v.inventory) : undefined,
-      signal: controller.signal,
-      onProgress: progressPrinter(v.quiet),
-    });
+    const files: FileReport[] = [];
+    const unwatch = watchIngest(db, (reports) => files.push(...reports));
+    let summary: EnrichSummary;
+    try {
+      summary = await enrich(db, {
+        sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
+        flowLogs: v['flow-logs']?.map((p) => resolve(p)),
+        inventory: v.inventory ? resolve(v.inventory) : undefined,
+        signal: controller.signal,
+        onProgress: progressPrinter(v.quiet),
+      });
+    } catch (err) {
+      // what was loaded stays loaded: say what each file came to before the error
+      const loaded = files.filter((f) => f.status === 'loaded');
+      if (files.length) console.log(`${dbPath}: ${loaded.reduce((n, f) => n + f.records, 0).toLocaleString('en-US')} flow records loaded from ${loaded.length} files before the failure`);
+      printFiles(files);
+      throw err;
+    } finally {
+      unwatch();
+    }
     printSummary(summary, dbPath);
   });
 }
