@@ -1,7 +1,9 @@
 /**
  * Ingest of VPC flow logs into flow_records / ingest_files / ingest_errors: local files and folders,
  * single S3 objects (text, gzip, Parquet), and CloudWatch Logs events. DuckDB does the parsing, set-based;
- * each file is one transaction, identified by (name, sha256 of its bytes) so a reload adds nothing.
+ * each file is one transaction, identified by the sha256 of its bytes alone, so a reload adds nothing, under any
+ * name: a copy, a symbolic link or a re-download of loaded content is a duplicate, reported with the name it was
+ * loaded under.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -309,15 +311,15 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         const out = new Map<number, FileReport>();
         const values = (rows: string[]) => rows.join(', ');
         const known = await db.all<{ name: string; content_hash: string }>(
-          `SELECT name, content_hash FROM ingest_files WHERE name IN (${values(items.map((i) => lit(i.src.name)))})`,
+          `SELECT arg_min(name, file_id) AS name, content_hash FROM ingest_files WHERE content_hash IN (${values(items.map((i) => lit(i.src.hash)))}) GROUP BY content_hash`,
         );
-        const seen = new Set(known.map((k) => `${k.name}\u0000${k.content_hash}`));
+        const seen = new Map(known.map((k) => [k.content_hash, k.name]));
         const fresh: BatchItem[] = [];
         for (const item of items) {
-          const key = `${item.src.name}\u0000${item.src.hash}`;
-          if (seen.has(key)) out.set(item.index, report(item.src.name, 'duplicate'));
+          const first = seen.get(item.src.hash);
+          if (first !== undefined) out.set(item.index, report(item.src.name, 'duplicate', { duplicateOf: first }));
           else {
-            seen.add(key); // the same file twice in one call loads once
+            seen.set(item.src.hash, item.src.name); // the same content twice in one call loads once
             fresh.push(item);
           }
         }
@@ -550,8 +552,8 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       // listen only while this file's transaction runs: an abort must not interrupt another caller's statement
       signal?.addEventListener('abort', onAbort);
       return db.transaction(async () => {
-        const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
-        if (existing) return report(src.name, 'duplicate');
+        const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $hash ORDER BY file_id LIMIT 1`, { hash: src.hash });
+        if (existing) return report(src.name, 'duplicate', { duplicateOf: existing.name });
         const fileId = await db.value<number>(
           `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
            VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
