@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type FileReport, type Progress } from './core/api';
-import { watchIngest } from './core/flowlogs/ingest';
+import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { enrich } from './core/enrich/index';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
@@ -39,7 +39,10 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
   flowlens demo [--db <file>]     enrich the sample estate and answer every template
 
-  --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk`;
+  --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk
+  --allow-partial   enrich: exit 0 when some files, accounts or sources failed but the rest loaded
+
+  Exit status: 0 when everything asked was done, 1 when anything failed, 2 on a usage error.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -53,6 +56,7 @@ const OPTIONS = {
   format: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
+  'allow-partial': { type: 'boolean' },
   'export-dir': { type: 'string' },
   snippets: { type: 'string', multiple: true },
   rows: { type: 'string' },
@@ -176,9 +180,13 @@ async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Pro
       onProgress: (p: { message: string }) => onProgress({ phase: 'flow-logs', message: p.message }),
     });
     console.log(formatAcquireSummary(summary));
+    if (summary.accounts.length === 0) {
+      // nothing could be read: no rebuild, and no success
+      throw new Error(`could not sign in to any account: ${summary.issues.map((i) => i.message).join('; ') || 'no account could be read'}`);
+    }
     const conversations = await rebuild(db, { signal, onProgress });
     console.log(`${dbPath}: ${conversations.toLocaleString('en-US')} conversations`);
-    return summary.failed > 0 ? 1 : 0;
+    return (summary.failed > 0 || summary.issues.length > 0) && !v['allow-partial'] ? 1 : 0;
   });
 }
 
@@ -231,6 +239,12 @@ async function cmdEnrich(v: Values): Promise<void> {
       unwatch();
     }
     printSummary(summary, dbPath);
+    // a file that is no flow log (a README beside the logs) is reported, not a failure
+    const failed = summary.files.filter((f) => f.status === 'failed' && !f.error?.startsWith(NOT_FLOW_LOG));
+    if (failed.length && !v['allow-partial']) {
+      console.error(`flowlens: ${failed.length} file${failed.length > 1 ? 's' : ''} failed to load (the others loaded); --allow-partial accepts that`);
+      exitCode = 1;
+    }
   });
 }
 
