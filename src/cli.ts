@@ -6,6 +6,7 @@
  *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
  *   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
  *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
+ *   flowlens forget <file|glob> --db <file>
  *   flowlens demo [--db <file>]
  *
  * Errors are one clear line on stderr and a non-zero exit.
@@ -37,6 +38,7 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
                   read-only; files only in --export-dir (not the dataset's folder); no INSTALL/LOAD
   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
+  flowlens forget <file|glob> --db <file>   drop a loaded flow-log file's records (and rebuild the enrichment)
   flowlens demo [--db <file>]     enrich the sample estate and answer every template
 
   --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk
@@ -328,6 +330,21 @@ async function cmdExport(v: Values): Promise<void> {
   }, true);
 }
 
+async function cmdForget(v: Values, positionals: string[]): Promise<void> {
+  const pattern = need(positionals[1], 'the loaded file to forget (a name as the summary printed it, or a glob)');
+  const dbPath = resolve(need(v.db, '--db <file>'));
+  if (!existsSync(dbPath)) throw new UsageError(`no dataset at ${dbPath}`);
+  const { forgetFiles } = require('./core/flowlogs/forget') as typeof import('./core/flowlogs/forget.js');
+  const { rebuild } = require('./core/enrich/rebuild') as typeof import('./core/enrich/rebuild.js');
+  await withDb(dbPath, async (db) => {
+    const files = await forgetFiles(db, pattern);
+    if (files.length === 0) throw new Error(`no loaded flow-log file matches ${pattern} (flowlens sql "SELECT name FROM ingest_files" --db ${dbPath} lists them)`);
+    for (const f of files) console.log(`forgot ${f.name}: ${f.records.toLocaleString('en-US')} records`);
+    const conversations = await rebuild(db, { full: true, onProgress: progressPrinter(v.quiet) });
+    console.log(`${dbPath}: ${files.length} file${files.length > 1 ? 's' : ''} forgotten, ${conversations.toLocaleString('en-US')} conversations`);
+  });
+}
+
 async function cmdDemo(v: Values): Promise<void> {
   const dbPath = resolve(v.db ?? 'flowlens-demo.duckdb');
   await withDb(dbPath, async (db) => {
@@ -368,6 +385,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'templates': cmdTemplates(v); break;
       case 'export': await cmdExport(v); break;
       case 'demo': await cmdDemo(v); break;
+      case 'forget': await cmdForget(v, positionals); break;
       default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
     return exitCode;
