@@ -269,7 +269,13 @@ function outputFormat(v: string | undefined): OutputFormat {
 async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
   const id = need(positionals[1], 'a template name (see: flowlens templates)');
   const t = findTemplate(id, v.snippets ?? []);
-  const { sql, params } = bindTemplate(t, parseParams(v.param));
+  let bound;
+  try {
+    bound = bindTemplate(t, parseParams(v.param));
+  } catch (err) {
+    throw new UsageError((err as Error).message); // a --param the template cannot take
+  }
+  const { sql, params } = bound;
   const format = outputFormat(v.format);
   await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
     const rows = await db.json(sql, params);

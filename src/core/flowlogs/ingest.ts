@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +20,7 @@ import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, p
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
 import { MAX_STORED_TOTAL } from './validate';
-import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
+import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
 
@@ -402,6 +402,9 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
   switch (sniffed.content) {
     case 'binary':
       if (sniffed.container === 'parquet') return ingestParquet(db, src, opts, done);
+      if (sniffed.container === 'gzip' && (await gzipInGzip(src.path))) {
+        return failed(name, `${name} is gzip inside gzip (compressed twice): decompress it once (gunzip) and load the result`);
+      }
       return failed(name, `${NOT_FLOW_LOG}: ${name} holds binary data that is neither gzip nor Parquet`);
     case 'json': {
       let events: CloudWatchEvent[];
@@ -693,6 +696,18 @@ async function verifyGzip(path: string): Promise<number> {
     const code = (err as { code?: string }).code;
     if (code === 'Z_BUF_ERROR') throw new Error('the gzip data is truncated (unexpected end of file); nothing of it was loaded');
     throw new Error(`the gzip data is corrupt (${message(err)}); nothing of it was loaded`);
+  }
+}
+
+/** True when what a gzip file holds is itself gzip. */
+async function gzipInGzip(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return isGzip(gunzipHead(head.subarray(0, bytesRead)));
+  } finally {
+    await handle.close();
   }
 }
 

@@ -83,9 +83,7 @@ export async function loadInventory(db: Db, paths: string[], opts: { signal?: Ab
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
   report.warnings.push(...rebuilt.warnings);
-  for (const f of report.files) {
-    if (f.status === 'unrecognised') report.warnings.push(`${f.name}: not an AWS inventory response Flowlens recognises; skipped`);
-  }
+  // an unrecognised file is told by its status (report.files); a warning as well said it twice
   if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
   return report;
 }

@@ -91,9 +91,12 @@ function convert(p: TemplateParam, raw: string): BoundParams[string] {
   const bad = () => new TemplateError(`parameter ${p.name}: "${raw}" is not a ${p.type}`);
   switch (p.type) {
     case 'INTEGER':
-    case 'BIGINT':
+    case 'BIGINT': {
       if (!/^-?\d+$/.test(v)) throw bad();
+      const [lo, hi] = p.type === 'BIGINT' ? [-(2n ** 63n), 2n ** 63n - 1n] : [-(2n ** 31n), 2n ** 31n - 1n];
+      if (BigInt(v) < lo || BigInt(v) > hi) throw new TemplateError(`parameter ${p.name}: ${v} is out of range for ${p.type} (${lo} to ${hi})`);
       return p.type === 'BIGINT' ? BigInt(v) : Number(v);
+    }
     case 'DOUBLE': {
       const n = Number(v);
       if (!Number.isFinite(n)) throw bad();
