@@ -2,18 +2,14 @@
  * Issue 10, item 3: the same content loads once whatever its name (a copy, a symbolic link, a re-download), and
  * the skipped files are named. Real CLI processes.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprint, flowlens, record, writeFlowLog, writeInventory } from './fixture';
+import { fingerprint, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 
 let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-dedupe-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+useTempDir('flowlens-robust-dedupe-', (d) => (dir = d));
 
 test('a copy, a symbolic link and a re-download of loaded content add nothing and are named', async () => {
   const flows = join(dir, 'flows');

@@ -2,22 +2,18 @@
  * Issue 10, item 4: exit codes are 0 when everything asked was done, 1 when anything failed (--allow-partial
  * accepts partial success), 2 on usage. Real CLI processes, a real local AWS endpoint.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, flowlens, record, writeFlowLog, writeInventory } from './fixture';
+import { CLI, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 import { writeSampleEstate } from '../../src/core/sample/index';
 
 let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-exit-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+useTempDir('flowlens-robust-exit-', (d) => (dir = d));
 
 test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; a stray non-flow-log file is no failure', async () => {
   const flows = join(dir, 'partly');

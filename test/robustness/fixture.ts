@@ -2,12 +2,21 @@
  * What the robustness tests share: the real `flowlens` process, a tiny estate (two instances, one flow-log
  * folder) and a fingerprint of a dataset (row counts and sums of every stored table) to show it unchanged.
  */
+import { after, before } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../../src/core/api';
 
 export const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
+
+/** A temporary folder for a test file's tests: made before them (given to `set`), removed after. */
+export function useTempDir(prefix: string, set: (dir: string) => void): void {
+  let dir = '';
+  before(() => set((dir = mkdtempSync(join(tmpdir(), prefix)))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+}
 
 export interface Run {
   code: number | null;

@@ -3,21 +3,17 @@
  * and reason, and no bad value reaches the enrichment; every line of a file is a record or a bad line (empty and
  * over-long lines included), and the counts add up. Real DuckDB, real CLI.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openDataset } from '../../src/core/api';
 import { ingestCloudWatchEvents, ingestFiles } from '../../src/core/flowlogs/ingest';
-import { HEADER, fingerprint, flowlens, record, writeFlowLog, writeInventory } from './fixture';
+import { HEADER, fingerprint, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 
 let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-validate-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+useTempDir('flowlens-robust-validate-', (d) => (dir = d));
 
 const latest = new Date((Math.floor(Date.now() / 1000) + 86400) * 1000).toISOString().slice(0, 10);
 

@@ -2,21 +2,17 @@
  * Issue 10, item 14: messages that name the cause. (The tab-separated line and `export --out -` are in
  * ingest-validation and export-and-sql.) Real DuckDB, real CLI.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openDataset } from '../../src/core/api';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
-import { HEADER, enrichedDataset, flowlens, record, writeFlowLog, writeInventory } from './fixture';
+import { HEADER, enrichedDataset, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 
 let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-messages-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+useTempDir('flowlens-robust-messages-', (d) => (dir = d));
 
 test('gzip inside gzip says so; a broken Parquet file is one line without SQL', async () => {
   const twice = join(dir, 'twice.log.gz');
