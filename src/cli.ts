@@ -29,7 +29,7 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
 
   flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
   flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> --db <file>
-  flowlens enrich --profile P [--role FlowLogIntrospector --external-id X --accounts A,B] --regions r1,r2
+  flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://...] --db <file>
@@ -166,7 +166,8 @@ async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Pro
     const summary = await acquire(db, {
       profile: v.profile?.includes(',') ? list(v.profile) : v.profile,
       role: v.role,
-      externalId: v['external-id'],
+      // from the environment too, so that it need not stand in argv (visible to every user in ps)
+      externalId: v['external-id'] ?? (process.env.FLOWLENS_EXTERNAL_ID || undefined),
       accounts: v.accounts ? list(v.accounts) : undefined,
       regions,
       since: v.since!,
@@ -369,6 +370,8 @@ async function cmdDemo(v: Values): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // datasets, their WAL, dumps and exports are the user's alone (flow logs name every address and account)
+  process.umask(0o077);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -461,4 +461,7 @@ process.on('disconnect', () => {
   }
 });
 
+// datasets, their WAL and dumps are the user's alone (flow logs name every address and account)
+process.umask(0o077);
+
 send({ kind: 'ready', pid: process.pid });

@@ -66,6 +66,10 @@ test('AWS mode exits 1 when no account could be read (a wrong external id, half 
     assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
     assert.match(wrong.stderr, /^flowlens: could not sign in to any account: could not get credentials for profile arn:aws:iam::111111111111:role\/FlowLogIntrospector: AccessDenied: /m);
     assert.doesNotMatch(wrong.stdout, /conversations\n$/);
+    // the external id from the environment instead of argv: signed in, enriched, exit 0
+    const env = await run(['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', ...common], { FLOWLENS_EXTERNAL_ID: EXTERNAL_ID });
+    assert.equal(env.code, 0, env.stdout + env.stderr);
+    assert.match(env.stdout, /aws\.duckdb: [\d,]+ conversations\n$/);
     const half = await run(['enrich', ...common], { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEHALFPAIR00', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' });
     assert.equal(half.code, 1, half.stdout + half.stderr);
     assert.match(half.stderr, /^flowlens: could not sign in to any account: /m);

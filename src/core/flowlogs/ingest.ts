@@ -656,8 +656,46 @@ function oneAtATime<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   return mine;
 }
 
+/** Work folders are named flowlens-ingest-<pid>-…, so that those of a process that ended can be told and removed. */
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'flowlens-ingest-'));
+  await cleanStaleWork();
+  return mkdtemp(join(tmpdir(), `flowlens-ingest-${process.pid}-`));
+}
+
+let cleaned: Promise<void> | undefined;
+
+/**
+ * Once per process, before its first ingest: removes the work folders that processes which ended (killed, crashed)
+ * left in the temporary folder. A folder of a running process stays; one named the old way (no pid) goes when a
+ * day old.
+ */
+function cleanStaleWork(): Promise<void> {
+  cleaned ??= (async () => {
+    let names: string[] = [];
+    try {
+      names = (await readdir(tmpdir())).filter((n) => n.startsWith('flowlens-ingest-'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const pid = /^flowlens-ingest-(\d+)-/.exec(name)?.[1];
+      const path = join(tmpdir(), name);
+      let stale: boolean;
+      if (pid) stale = Number(pid) !== process.pid && !alive(Number(pid));
+      else stale = await stat(path).then((st) => Date.now() - st.mtimeMs > 86_400_000, () => false);
+      if (stale) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  })();
+  return cleaned;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM'; // exists, another user's
+  }
 }
 
 function sha256(data: Uint8Array): string {

@@ -188,7 +188,7 @@ export async function loadTextLines(db: Db, file: BatchFile, fields: readonly Fl
   const table = await recordTable(db, fields);
   await db.exec(`DELETE FROM ${table} WHERE file_id = ${Math.floor(file.fileId)}`);
   const maxErrors = Math.max(0, Math.floor(opts.maxErrors));
-  const work = await mkdtemp(join(tmpdir(), 'flowlens-ingest-'));
+  const work = await mkdtemp(join(tmpdir(), `flowlens-ingest-${process.pid}-`));
   try {
     const numbered = join(work, 'numbered.log');
     const screened = await numberLines(file.path, opts.gzip, opts.header, numbered, maxErrors);
