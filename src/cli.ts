@@ -19,6 +19,7 @@ import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { enrich } from './core/enrich/index';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
+import { setActivity } from './core/store/holder';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
 import { formatRows, type OutputFormat } from './core/format';
 import { jsonRows, type Db } from './core/store/db';
@@ -381,6 +382,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values: v, positionals } = parsed;
   const command = positionals[0];
+  setActivity(`flowlens ${command ?? ''}`.trim());
   if (v.help || !command) {
     console.log(USAGE);
     return command || v.help ? 0 : 2;

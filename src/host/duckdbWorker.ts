@@ -25,6 +25,7 @@ import type { Db } from '../core/store/db';
 import { engineEnrich, openDataset } from './engine';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
+import { setActivity } from '../core/store/holder';
 
 /** The dataset asked for by `open`, and how it is open now. */
 let dataset: WorkerMethods['open']['params'] | undefined;
@@ -228,7 +229,13 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
     throw err;
   } finally {
     running.delete(id);
+    await idle();
   }
+}
+
+/** Back to read-only after writing, so that others can read the dataset while the editor is idle. */
+async function idle(): Promise<void> {
+  await use('read').catch(() => undefined);
 }
 
 /** MFA questions waiting for the host's answer, by `${request id}:${ask}`. */
@@ -359,14 +366,17 @@ async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Pr
   } finally {
     running.delete(id);
     for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+    await idle();
   }
 }
 
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
   closeDb();
   dataset = { ...p };
-  // Writable first (creating it, or bringing an older dataset's schema up to date), unless only reading is allowed.
-  await use(p.readOnly && existsSync(p.path) ? 'read' : 'engine');
+  // Writable first (creating it, or bringing an older dataset's schema up to date), unless only reading is allowed;
+  // then idle read-only, so that others (flowlens sql) can read it beside the editor.
+  if (!p.readOnly || !existsSync(p.path)) await use('engine');
+  await use('read');
   return { path: p.path };
 }
 
@@ -463,5 +473,6 @@ process.on('disconnect', () => {
 
 // datasets, their WAL and dumps are the user's alone (flow logs name every address and account)
 process.umask(0o077);
+setActivity("the Flowlens extension's DuckDB process");
 
 send({ kind: 'ready', pid: process.pid });

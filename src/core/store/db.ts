@@ -3,6 +3,7 @@
  * transactions that roll back on error, and rows as plain JS objects.
  */
 import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { claim, describeLockError, release } from './holder';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -38,7 +39,14 @@ export class Db {
     config.autoload_known_extensions = 'false';
     // Nothing relies on insertion order (every ordered answer says ORDER BY): loads run in parallel.
     config.preserve_insertion_order = 'false';
-    const instance = await DuckDBInstance.create(path, config);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (err) {
+      const held = describeLockError(path, err instanceof Error ? err.message : String(err));
+      throw held ? new Error(held, { cause: err }) : err;
+    }
+    claim(path, Boolean(options.readOnly));
     const conn = await instance.connect();
     if (options.sandbox) {
       // allowed_directories cannot be given at creation (DuckDB's C API takes no list there): set, then lock
@@ -102,6 +110,7 @@ export class Db {
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
+    release(this.path);
   }
 }
 
