@@ -270,7 +270,9 @@ function outputFormat(v: string | undefined): OutputFormat {
 
 async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
   const id = need(positionals[1], 'a template name (see: flowlens templates)');
-  const t = findTemplate(id, v.snippets ?? []);
+  const problems: string[] = [];
+  const t = findTemplate(id, v.snippets ?? [], problems);
+  warnSnippets(problems);
   let bound;
   try {
     bound = bindTemplate(t, parseParams(v.param));
@@ -313,8 +315,16 @@ async function cmdSql(v: Values, positionals: string[]): Promise<void> {
   }
 }
 
+/** Snippets that were skipped, each by path, on stderr: the others work. */
+function warnSnippets(problems: string[]): void {
+  for (const p of problems) process.stderr.write(`flowlens: snippet ${p}\n`);
+}
+
 function cmdTemplates(v: Values): void {
-  for (const t of listTemplates(v.snippets ?? [])) {
+  const problems: string[] = [];
+  const templates = listTemplates(v.snippets ?? [], problems);
+  warnSnippets(problems);
+  for (const t of templates) {
     console.log(`${t.id}\n  ${t.title}: ${t.description}`);
     for (const p of t.params) console.log(`  --param ${p.name}=${p.default ?? ''}   (${p.type}) ${p.description ?? ''}`);
   }
