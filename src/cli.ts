@@ -20,6 +20,7 @@ import { enrich } from './core/enrich/index';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { setActivity } from './core/store/holder';
+import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
 import { formatRows, type OutputFormat } from './core/format';
 import { jsonRows, type Db } from './core/store/db';
@@ -411,7 +412,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return exitCode;
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0];
+    const message = diskFullMessage((err as Error).message.split('\n')[0], v.db ? resolve(v.db) : undefined);
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
     return err instanceof UsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
   }

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { FileReport } from '../../protocol/reports';
+import { diskFullMessage } from '../diskFull';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
@@ -68,7 +69,7 @@ function report(name: string, status: FileReport['status'], extra: Partial<FileR
 
 function failed(name: string, error: string): FileReport {
   // one line: DuckDB's errors go on with advice and links that say nothing about the file
-  return report(name, 'failed', { error: error.split('\n')[0].trim() });
+  return report(name, 'failed', { error: diskFullMessage(error.split('\n')[0].trim()) });
 }
 
 function message(err: unknown): string {
