@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Db } from '../store/db';
 import { keepsRecords, RECORDS_BASE } from '../store/records';
 import { q } from '../model/flowFields';
-import { totalsChanged } from './ingest';
+import { forgetTotals } from './totals';
 
 export interface ForgottenFile {
   name: string;
@@ -39,7 +39,7 @@ export async function forgetFiles(db: Db, pattern: string): Promise<ForgottenFil
     for (const t of [RECORDS_BASE, ...tables.map((x) => x.table_name)]) await db.exec(`DELETE FROM ${q(t)} WHERE file_id IN (${ids})`);
     await db.exec(`DELETE FROM ingest_errors WHERE file_id IN (${ids})`);
     await db.exec(`DELETE FROM ingest_files WHERE file_id IN (${ids})`);
-    totalsChanged(db);
+    await forgetTotals(db);
     return files.map((f) => ({ name: f.name, records: Number(f.records ?? 0) }));
   });
 }

@@ -20,7 +20,7 @@ import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchE
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
-import { MAX_STORED_TOTAL } from './validate';
+import { addLoaded, loadedTotals } from './totals';
 import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
@@ -304,11 +304,10 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
   };
   try {
     checkAbort();
-    let added: Totals | undefined;
-    const out = await oneAtATime(db, async () => {
-      await storedTotals(db);
+    return await oneAtATime(db, () => {
       signal?.addEventListener('abort', onAbort);
       return db.transaction(async () => {
+        await loadedTotals(db); // before any record of this batch is stored
         const out = new Map<number, FileReport>();
         const values = (rows: string[]) => rows.join(', ');
         const known = await db.all<{ name: string; content_hash: string }>(
@@ -355,7 +354,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           }
         }
         if (batch.some((b) => results.get(b.fileId)!.records === 0 && results.get(b.fileId)!.badLines > 0)) throw new BatchFallback();
-        added = await checkTotals(db, [...results.values()]);
+        await addLoaded(db, [...results.values()], () => new BatchFallback());
         await db.exec(
           `UPDATE ingest_files SET records = v.records, bad_lines = v.bad
            FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
@@ -376,8 +375,6 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         return out;
       }).finally(() => signal?.removeEventListener('abort', onAbort));
     });
-    if (added) totals.set(db, added);
-    return out;
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done(), err);
     if (err instanceof BatchFallback) return null;
@@ -550,12 +547,11 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
   };
   try {
     checkAbort();
-    let added: Totals | undefined;
-    const out = await oneAtATime(db, async () => {
-      await storedTotals(db);
+    return await oneAtATime(db, () => {
       // listen only while this file's transaction runs: an abort must not interrupt another caller's statement
       signal?.addEventListener('abort', onAbort);
       return db.transaction(async () => {
+        await loadedTotals(db); // before any record of this file is stored
         const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $hash ORDER BY file_id LIMIT 1`, { hash: src.hash });
         if (existing) return report(src.name, 'duplicate', { duplicateOf: existing.name });
         const fileId = await db.value<number>(
@@ -586,13 +582,11 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
             id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
           });
         }
-        added = await checkTotals(db, [result], src.name);
+        await addLoaded(db, [result], (m) => new FileError(`${src.name}: ${m}`));
         checkAbort();
         return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
       }).finally(() => signal?.removeEventListener('abort', onAbort));
     });
-    if (added) totals.set(db, added);
-    return out;
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
     if (err instanceof ReadByLine && steps.byLine) return loadInTransaction(db, src, reader, fields, opts, done, { ...steps, load: steps.byLine, byLine: undefined });
@@ -600,49 +594,6 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
     return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
   }
-}
-
-// ------------------------------------------------------------------------------------------ totals
-
-interface Totals {
-  bytes: bigint;
-  packets: bigint;
-}
-
-/** The stored records' total bytes and packets, per open dataset (every writer of records updates or drops it). */
-const totals = new WeakMap<Db, Totals>();
-
-async function storedTotals(db: Db): Promise<Totals> {
-  let t = totals.get(db);
-  if (!t) {
-    const r = await db.one<{ bytes: bigint; packets: bigint }>(
-      `SELECT coalesce(sum(bytes), 0)::HUGEINT AS bytes, coalesce(sum(packets), 0)::HUGEINT AS packets FROM flow_records`,
-    );
-    t = { bytes: r?.bytes ?? 0n, packets: r?.packets ?? 0n };
-    totals.set(db, t);
-  }
-  return t;
-}
-
-/** Forgets the cached totals (after records were deleted). */
-export function totalsChanged(db: Db): void {
-  totals.delete(db);
-}
-
-/**
- * The totals with these loads added, refused past MAX_STORED_TOTAL: below it, every sum the enrichment takes over
- * stored records (non-negative, each at most 2^48) fits a BIGINT.
- */
-async function checkTotals(db: Db, loads: LoadResult[], name?: string): Promise<Totals> {
-  const before = await storedTotals(db);
-  const after = {
-    bytes: loads.reduce((n, r) => n + (r.bytes ?? 0n), before.bytes),
-    packets: loads.reduce((n, r) => n + (r.packets ?? 0n), before.packets),
-  };
-  if (after.bytes > MAX_STORED_TOTAL || after.packets > MAX_STORED_TOTAL) {
-    throw new FileError(`${name ? `${name}: ` : ''}the dataset would hold more than 2^62 bytes or packets in all, past which sums could overflow; nothing of it was loaded`);
-  }
-  return after;
 }
 
 // ------------------------------------------------------------------------------------------ helpers
