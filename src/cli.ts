@@ -4,8 +4,9 @@
  *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir>) --db <file>
  *   flowlens templates [--snippets <dir>]
  *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
- *   flowlens sql "<SQL>" --db <file> [--format table|json|csv]
- *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+ *   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
+ *   flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
+ *   flowlens forget <file|glob> --db <file>
  *   flowlens demo [--db <file>]
  *
  * Errors are one clear line on stderr and a non-zero exit.
@@ -13,12 +14,16 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { enrich } from './core/enrich/index';
-import { exportConversations, type ExportFormat } from './core/export';
+import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
+import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
+import { setActivity } from './core/store/holder';
+import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
 import { formatRows, type OutputFormat } from './core/format';
-import type { Db } from './core/store/db';
+import { jsonRows, type Db } from './core/store/db';
 
 class UsageError extends Error {}
 
@@ -26,17 +31,22 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
 
   flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
   flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> --db <file>
-  flowlens enrich --profile P [--role FlowLogIntrospector --external-id X --accounts A,B] --regions r1,r2
+  flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://...] --db <file>
   flowlens templates [--snippets <dir>]
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
-  flowlens sql "<SQL>" --db <file> [--format table|json|csv]
-  flowlens export --db <file> --format jsonl|parquet|csv [--out <file>]
+  flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
+                  read-only; files only in --export-dir (not the dataset's folder); no INSTALL/LOAD
+  flowlens export --db <file> --format jsonl|parquet|csv [--out <file>|-] [--force]
+  flowlens forget <file|glob> --db <file>   drop a loaded flow-log file's records (and rebuild the enrichment)
   flowlens demo [--db <file>]     enrich the sample estate and answer every template
 
-  --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk`;
+  --memory <size>   DuckDB's memory budget, e.g. 500MB (the default) or 4GB; more work spills to disk
+  --allow-partial   enrich: exit 0 when some files, accounts or sources failed but the rest loaded
+
+  Exit status: 0 when everything asked was done, 1 when anything failed, 2 on a usage error.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -49,6 +59,9 @@ const OPTIONS = {
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
+  'allow-partial': { type: 'boolean' },
+  'export-dir': { type: 'string' },
   snippets: { type: 'string', multiple: true },
   rows: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
@@ -113,15 +126,20 @@ function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
 function printSummary(s: EnrichSummary, db: string): void {
   const loaded = s.files.filter((f) => f.status === 'loaded').length;
   const dup = s.files.filter((f) => f.status === 'duplicate').length;
-  const failed = s.files.filter((f) => f.status === 'failed');
   console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded} files` +
     (dup ? ` (${dup} already loaded)` : '') +
     `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
-  for (const f of failed) console.log(`  failed: ${f.name}: ${f.error}`);
-  for (const f of s.files.filter((x) => x.badLines > 0)) {
+  printFiles(s.files);
+  for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
+}
+
+/** What each flow-log file came to: failures and bad lines (printed also when a later step fails). */
+function printFiles(files: FileReport[]): void {
+  for (const f of files.filter((x) => x.status === 'duplicate' && x.duplicateOf !== x.name)) console.log(`  skipped: ${f.name}: the same content as ${f.duplicateOf}, loaded before`);
+  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.name}: ${f.error}`);
+  for (const f of files.filter((x) => x.badLines > 0)) {
     console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
   }
-  for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -150,7 +168,8 @@ async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Pro
     const summary = await acquire(db, {
       profile: v.profile?.includes(',') ? list(v.profile) : v.profile,
       role: v.role,
-      externalId: v['external-id'],
+      // from the environment too, so that it need not stand in argv (visible to every user in ps)
+      externalId: v['external-id'] ?? (process.env.FLOWLENS_EXTERNAL_ID || undefined),
       accounts: v.accounts ? list(v.accounts) : undefined,
       regions,
       since: v.since!,
@@ -166,9 +185,13 @@ async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Pro
       onProgress: (p: { message: string }) => onProgress({ phase: 'flow-logs', message: p.message }),
     });
     console.log(formatAcquireSummary(summary));
+    if (summary.accounts.length === 0) {
+      // nothing could be read: no rebuild, and no success
+      throw new Error(`could not sign in to any account: ${summary.issues.map((i) => i.message).join('; ') || 'no account could be read'}`);
+    }
     const conversations = await rebuild(db, { signal, onProgress });
     console.log(`${dbPath}: ${conversations.toLocaleString('en-US')} conversations`);
-    return summary.failed > 0 ? 1 : 0;
+    return (summary.failed > 0 || summary.issues.length > 0) && !v['allow-partial'] ? 1 : 0;
   });
 }
 
@@ -200,14 +223,33 @@ async function cmdEnrich(v: Values): Promise<void> {
     return;
   }
   await withDb(dbPath, async (db) => {
-    const summary = await enrich(db, {
-      sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
-      flowLogs: v['flow-logs']?.map((p) => resolve(p)),
-      inventory: v.inventory ? resolve(v.inventory) : undefined,
-      signal: controller.signal,
-      onProgress: progressPrinter(v.quiet),
-    });
+    const files: FileReport[] = [];
+    const unwatch = watchIngest(db, (reports) => files.push(...reports));
+    let summary: EnrichSummary;
+    try {
+      summary = await enrich(db, {
+        sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
+        flowLogs: v['flow-logs']?.map((p) => resolve(p)),
+        inventory: v.inventory ? resolve(v.inventory) : undefined,
+        signal: controller.signal,
+        onProgress: progressPrinter(v.quiet),
+      });
+    } catch (err) {
+      // what was loaded stays loaded: say what each file came to before the error
+      const loaded = files.filter((f) => f.status === 'loaded');
+      if (files.length) console.log(`${dbPath}: ${loaded.reduce((n, f) => n + f.records, 0).toLocaleString('en-US')} flow records loaded from ${loaded.length} files before the failure`);
+      printFiles(files);
+      throw err;
+    } finally {
+      unwatch();
+    }
     printSummary(summary, dbPath);
+    // a file that is no flow log (a README beside the logs) is reported, not a failure
+    const failed = summary.files.filter((f) => f.status === 'failed' && !f.error?.startsWith(NOT_FLOW_LOG));
+    if (failed.length && !v['allow-partial']) {
+      console.error(`flowlens: ${failed.length} file${failed.length > 1 ? 's' : ''} failed to load (the others loaded); --allow-partial accepts that`);
+      exitCode = 1;
+    }
   });
 }
 
@@ -229,8 +271,16 @@ function outputFormat(v: string | undefined): OutputFormat {
 
 async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
   const id = need(positionals[1], 'a template name (see: flowlens templates)');
-  const t = findTemplate(id, v.snippets ?? []);
-  const { sql, params } = bindTemplate(t, parseParams(v.param));
+  const problems: string[] = [];
+  const t = findTemplate(id, v.snippets ?? [], problems);
+  warnSnippets(problems);
+  let bound;
+  try {
+    bound = bindTemplate(t, parseParams(v.param));
+  } catch (err) {
+    throw new UsageError((err as Error).message); // a --param the template cannot take
+  }
+  const { sql, params } = bound;
   const format = outputFormat(v.format);
   await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
     const rows = await db.json(sql, params);
@@ -240,13 +290,42 @@ async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
 
 async function cmdSql(v: Values, positionals: string[]): Promise<void> {
   const sql = need(positionals[1], 'the SQL to run');
-  await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
-    process.stdout.write(formatRows(await db.json(sql), outputFormat(v.format)));
-  }, true);
+  const format = outputFormat(v.format);
+  const path = resolve(need(v.db, '--db <file>'));
+  if (!existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
+  const exportDir = v['export-dir'] ? resolve(v['export-dir']) : undefined;
+  if (exportDir && !existsSync(exportDir)) throw new UsageError(`no such folder: ${v['export-dir']}`);
+  const db = await openForUserSql(path, { exportDir, memoryLimit });
+  try {
+    const prepared = await prepareUserSql(db.conn, sql, exportDir);
+    let rows;
+    try {
+      rows = jsonRows(await prepared.runAndReadAll());
+    } finally {
+      prepared.destroySync();
+    }
+    process.stdout.write(formatRows(rows, format));
+  } catch (err) {
+    const m = (err as Error).message;
+    if (/file system operations are disabled by configuration/.test(m)) {
+      throw new Error(`${m.split('\n')[0]} — flowlens sql reads and writes files only in the folder given with --export-dir`);
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+/** Snippets that were skipped, each by path, on stderr: the others work. */
+function warnSnippets(problems: string[]): void {
+  for (const p of problems) process.stderr.write(`flowlens: snippet ${p}\n`);
 }
 
 function cmdTemplates(v: Values): void {
-  for (const t of listTemplates(v.snippets ?? [])) {
+  const problems: string[] = [];
+  const templates = listTemplates(v.snippets ?? [], problems);
+  warnSnippets(problems);
+  for (const t of templates) {
     console.log(`${t.id}\n  ${t.title}: ${t.description}`);
     for (const p of t.params) console.log(`  --param ${p.name}=${p.default ?? ''}   (${p.type}) ${p.description ?? ''}`);
   }
@@ -256,11 +335,33 @@ async function cmdExport(v: Values): Promise<void> {
   const format = (v.format ?? 'jsonl') as ExportFormat;
   if (!['jsonl', 'parquet', 'csv'].includes(format)) throw new UsageError(`--format is jsonl, parquet or csv, not "${format}"`);
   const dbPath = resolve(need(v.db, '--db <file>'));
+  if (v.out === '-') {
+    await withDb(dbPath, async (db) => {
+      const n = await exportToStream(db, format, process.stdout);
+      if (!v.quiet) process.stderr.write(`standard output: ${n.toLocaleString('en-US')} conversations\n`);
+    }, true);
+    return;
+  }
   const out = resolve(v.out ?? dbPath.replace(/\.duckdb$/, '') + '.conversations.' + format);
   await withDb(dbPath, async (db) => {
-    const n = await exportConversations(db, format, out);
+    const n = await exportToFile(db, format, out, { force: v.force });
     console.log(`${out}: ${n.toLocaleString('en-US')} conversations`);
   }, true);
+}
+
+async function cmdForget(v: Values, positionals: string[]): Promise<void> {
+  const pattern = need(positionals[1], 'the loaded file to forget (a name as the summary printed it, or a glob)');
+  const dbPath = resolve(need(v.db, '--db <file>'));
+  if (!existsSync(dbPath)) throw new UsageError(`no dataset at ${dbPath}`);
+  const { forgetFiles } = require('./core/flowlogs/forget') as typeof import('./core/flowlogs/forget.js');
+  const { rebuild } = require('./core/enrich/rebuild') as typeof import('./core/enrich/rebuild.js');
+  await withDb(dbPath, async (db) => {
+    const files = await forgetFiles(db, pattern);
+    if (files.length === 0) throw new Error(`no loaded flow-log file matches ${pattern} (flowlens sql "SELECT name FROM ingest_files" --db ${dbPath} lists them)`);
+    for (const f of files) console.log(`forgot ${f.name}: ${f.records.toLocaleString('en-US')} records`);
+    const conversations = await rebuild(db, { full: true, onProgress: progressPrinter(v.quiet) });
+    console.log(`${dbPath}: ${files.length} file${files.length > 1 ? 's' : ''} forgotten, ${conversations.toLocaleString('en-US')} conversations`);
+  });
 }
 
 async function cmdDemo(v: Values): Promise<void> {
@@ -281,6 +382,8 @@ async function cmdDemo(v: Values): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // datasets, their WAL, dumps and exports are the user's alone (flow logs name every address and account)
+  process.umask(0o077);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -290,6 +393,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values: v, positionals } = parsed;
   const command = positionals[0];
+  setActivity(`flowlens ${command ?? ''}`.trim());
   if (v.help || !command) {
     console.log(USAGE);
     return command || v.help ? 0 : 2;
@@ -303,13 +407,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'templates': cmdTemplates(v); break;
       case 'export': await cmdExport(v); break;
       case 'demo': await cmdDemo(v); break;
+      case 'forget': await cmdForget(v, positionals); break;
       default: throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
     return exitCode;
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0];
+    const message = diskFullMessage((err as Error).message.split('\n')[0], v.db ? resolve(v.db) : undefined);
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
-    return err instanceof UsageError ? 2 : 1;
+    return err instanceof UsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
   }
 }
 

@@ -40,7 +40,11 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
   const datasets = new Datasets(context, getWorker);
   const loadTemplates = (): QueryTemplate[] => {
     const { listTemplates } = require('./core/templates/index') as typeof import('./core/templates/index');
-    return listTemplates(snippetFolders());
+    const problems: string[] = [];
+    const templates = listTemplates(snippetFolders(), problems);
+    // a skipped snippet is said in the log by path; a workspace without a snippets folder is normal
+    for (const p of problems) if (!p.endsWith(': no such snippets folder')) out.appendLine(`snippet ${p}`);
+    return templates;
   };
   const datasetsTree = new DatasetsTree(datasets);
   const templatesTree = new TemplatesTree(loadTemplates);

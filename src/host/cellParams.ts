@@ -4,6 +4,7 @@
  * The value after `=` is what the cell runs with; editing it is how a user changes a template's parameter.
  */
 import type { WireParam } from '../protocol/worker';
+import { formatParamValue, parseParamValue } from '../core/paramValue';
 
 export interface CellParam extends WireParam {
   description?: string;
@@ -11,7 +12,7 @@ export interface CellParam extends WireParam {
   line: number;
 }
 
-const PARAM = /^\s*--\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$/;
+const PARAM = /^\s*--\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\s+([^\n]*)$/;
 
 export class CellParamError extends Error {}
 
@@ -21,19 +22,14 @@ export function parseCellParams(sql: string): CellParam[] {
   lines.forEach((text, i) => {
     const m = PARAM.exec(text);
     if (!m) return;
-    let rest = m[2];
-    let description: string | undefined;
-    const dd = rest.indexOf(' -- ');
-    if (dd >= 0) {
-      description = rest.slice(dd + 4).trim();
-      rest = rest.slice(0, dd);
-    }
-    const eq = rest.indexOf('=');
-    const type = (eq >= 0 ? rest.slice(0, eq) : rest).trim();
-    let value = eq >= 0 ? rest.slice(eq + 1).trim() : '';
-    if (/^'.*'$/.test(value)) value = value.slice(1, -1).replace(/''/g, "'");
+    const eq = m[2].indexOf('=');
+    const dd = m[2].indexOf(' -- ');
+    const type = (eq >= 0 && (dd < 0 || eq < dd) ? m[2].slice(0, eq) : dd >= 0 ? m[2].slice(0, dd) : m[2]).trim();
     if (!type) throw new CellParamError(`line ${i + 1}: parameter ${m[1]} has no type (write "-- param: ${m[1]} VARCHAR = value")`);
-    if (eq < 0) throw new CellParamError(`line ${i + 1}: parameter ${m[1]} has no value (write "= value" after its type)`);
+    if (eq < 0 || (dd >= 0 && dd < eq)) throw new CellParamError(`line ${i + 1}: parameter ${m[1]} has no value (write "= value" after its type)`);
+    // the value may be quoted (formatParamValue): then ' -- ', spaces and line separators inside it are its own
+    const { value, rest } = parseParamValue(m[2].slice(eq + 1));
+    const description = /^\s*--\s(.*)$/.exec(rest)?.[1].trim();
     out.push({ name: m[1], type, value, description, line: i + 1 });
   });
   return out;
@@ -50,5 +46,5 @@ export function usedParams(sql: string, params: CellParam[]): CellParam[] {
 
 /** Writes parameter declarations back, e.g. for a cell made from a template with chosen values. */
 export function formatParamLine(p: { name: string; type: string; value: string; description?: string }): string {
-  return `-- param: ${p.name} ${p.type} = ${p.value}${p.description ? ` -- ${p.description}` : ''}`;
+  return `-- param: ${p.name} ${p.type} = ${formatParamValue(p.value)}${p.description ? ` -- ${p.description}` : ''}`;
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { DatasetInfo } from '../protocol/worker';
 import type { WorkerClient } from './workerClient';
 import { datasetsFolder, readSettings } from './settings';
@@ -69,7 +69,10 @@ export class Datasets {
   /** Opens the dataset in the DuckDB process (creating the folder), makes it active and returns its path. */
   async open(path: string): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
-    if (this.worker().openPath !== path) await this.worker().request('open', { path, memoryLimit: readSettings().memoryLimit || undefined });
+    if (this.worker().openPath !== path) {
+      const s = readSettings();
+      await this.worker().request('open', { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined });
+    }
     if (this.active !== path) await this.setActive(path);
     return path;
   }

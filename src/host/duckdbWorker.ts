@@ -3,7 +3,7 @@
  * crash or a long query cannot take the extension host down or block it. Started by WorkerClient with
  * child_process.fork; speaks the protocol of src/protocol/worker.ts over the IPC channel.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
   isAbortable,
@@ -24,8 +24,18 @@ import {
 import type { Db } from '../core/store/db';
 import { engineEnrich, openDataset } from './engine';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
+import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
+import { setActivity } from '../core/store/holder';
 
+/** The dataset asked for by `open`, and how it is open now. */
+let dataset: WorkerMethods['open']['params'] | undefined;
 let db: Db | undefined;
+/**
+ * 'engine': writable with full file access (enrichment reads flow logs from anywhere); 'read' / 'write': for the
+ * user's SQL, read-only or writable, with file access only to the export folder (src/core/store/sandbox.ts). The
+ * dataset is reopened when a request needs another mode.
+ */
+let mode: 'engine' | 'read' | 'write' | undefined;
 /** Running requests that can be cancelled: a query (interrupt) or an enrichment (abort). */
 const running = new Map<number, { cancel: () => void; cancelled: boolean }>();
 /** Requests waiting in the queue, and those among them cancelled before they started. */
@@ -38,8 +48,17 @@ function send(msg: WorkerMessage): void {
   if (process.send) process.send(msg);
 }
 
-function requireDb(): Db {
-  if (!db) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
+/** The open dataset in mode `m`, reopened when it is open in another. */
+async function use(m: 'engine' | 'read' | 'write'): Promise<Db> {
+  if (!dataset) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
+  if (db && mode === m) return db;
+  const d = dataset;
+  closeDb();
+  dataset = d;
+  db = m === 'engine'
+    ? await openDataset(d.path, { readOnly: d.readOnly, memoryLimit: d.memoryLimit })
+    : await openForUserSql(d.path, { allowWrites: m === 'write' && !d.readOnly, exportDir: d.exportDir, memoryLimit: d.memoryLimit });
+  mode = m;
   return db;
 }
 
@@ -84,14 +103,21 @@ function safeNumber(text: string): Json {
 }
 
 async function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
-  const d = requireDb();
+  const d = await use(p.allowWrites ? 'write' : 'read');
   const entry = { cancel: () => d.interrupt(), cancelled: false };
   running.set(id, entry);
   const t0 = performance.now();
   try {
     const values = await bindParams(d, p.params);
     const cap = Math.max(0, Math.floor(p.rowCap));
-    const result = await d.conn.stream(p.sql, values);
+    const prepared = await prepareUserSql(d.conn, p.sql, dataset?.exportDir);
+    let result;
+    try {
+      if (values) prepared.bind(values);
+      result = await prepared.stream();
+    } finally {
+      prepared.destroySync();
+    }
     const names = result.deduplicatedColumnNames();
     const types = result.columnTypes().map((t) => t.toString());
     const integerColumn = types.map((t) => INTEGER_TYPES.has(t));
@@ -129,7 +155,7 @@ async function query(id: number, p: WorkerMethods['query']['params']): Promise<Q
 }
 
 async function info(): Promise<DatasetInfo> {
-  const d = requireDb();
+  const d = db ?? (await use('read'));
   const one = async (sql: string) => (await d.json(sql))[0] ?? {};
   const span = await one(
     `SELECT strftime(min(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "from", strftime(max(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "to", count(*) AS n FROM conversations`,
@@ -178,7 +204,7 @@ function cancellable(id: number, d: { interrupt(): void }): { controller: AbortC
 }
 
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
-  const d = requireDb();
+  const d = await use('engine');
   const fn = engineEnrich();
   const { controller, entry } = cancellable(id, d);
   try {
@@ -203,7 +229,13 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
     throw err;
   } finally {
     running.delete(id);
+    await idle();
   }
+}
+
+/** Back to read-only after writing, so that others can read the dataset while the editor is idle. */
+async function idle(): Promise<void> {
+  await use('read').catch(() => undefined);
 }
 
 /** MFA questions waiting for the host's answer, by `${request id}:${ask}`. */
@@ -290,7 +322,7 @@ function slim(summary: AcquireResult['summary']): AcquireResult['summary'] {
 }
 
 async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Promise<AcquireResult> {
-  const d = requireDb();
+  const d = await use('engine');
   if (!Array.isArray(p.regions) || p.regions.length === 0) throw badRequest('name at least one region');
   if (typeof p.since !== 'string' || !p.since) throw badRequest('since is required (an ISO time or 24h, 7d)');
   // The AWS SDK loads only when AWS is used.
@@ -334,16 +366,23 @@ async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Pr
   } finally {
     running.delete(id);
     for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+    await idle();
   }
 }
 
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
   closeDb();
-  db = await openDataset(p.path, { readOnly: p.readOnly, memoryLimit: p.memoryLimit });
+  dataset = { ...p };
+  // Writable first (creating it, or bringing an older dataset's schema up to date), unless only reading is allowed;
+  // then idle read-only, so that others (flowlens sql) can read it beside the editor.
+  if (!p.readOnly || !existsSync(p.path)) await use('engine');
+  await use('read');
   return { path: p.path };
 }
 
 function closeDb(): boolean {
+  dataset = undefined;
+  mode = undefined;
   if (!db) return false;
   const d = db;
   db = undefined;
@@ -431,5 +470,9 @@ process.on('disconnect', () => {
     process.exit(0);
   }
 });
+
+// datasets, their WAL and dumps are the user's alone (flow logs name every address and account)
+process.umask(0o077);
+setActivity("the Flowlens extension's DuckDB process");
 
 send({ kind: 'ready', pid: process.pid });

@@ -42,6 +42,15 @@ export function templateCells(t: QueryTemplate, values: Record<string, string> =
   return [md, sql];
 }
 
+/** DuckDB's refusal, with the setting that decides it. */
+function cellHint(message: string): string {
+  if (/read-only mode/.test(message)) return `${message}\nNotebook cells are read-only: turn on the flowlens.notebook.allowWrites setting to change the dataset.`;
+  if (/file system operations are disabled by configuration/.test(message)) {
+    return `${message}\nNotebook cells touch files only in the folder of the flowlens.exportFolder setting (never the dataset's own folder).`;
+  }
+  return message;
+}
+
 export class FlowsqlController {
   private readonly controller: vscode.NotebookController;
   private order = 0;
@@ -80,8 +89,12 @@ export class FlowsqlController {
       const params = usedParams(sql, parseCellParams(sql));
       const path = await this.datasets.ensureActiveOpen();
       if (!path) throw new Error('no dataset yet: run "Flowlens: Enrich flow logs" (the sample estate needs no AWS account)');
-      const rowCap = readSettings().rowCap;
-      const result = await this.worker().request('query', { sql, params: params.map(({ name, type, value }) => ({ name, type, value })), rowCap }, { signal: ac.signal });
+      const { rowCap, notebookWrites } = readSettings();
+      const result = await this.worker().request(
+        'query',
+        { sql, params: params.map(({ name, type, value }) => ({ name, type, value })), rowCap, allowWrites: notebookWrites },
+        { signal: ac.signal },
+      );
       const payload: ResultPayload = { ...result, rowCap };
       await exec.replaceOutput([
         new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.json(payload, RESULT_MIME), vscode.NotebookCellOutputItem.text(resultAsText(result))]),
@@ -90,7 +103,7 @@ export class FlowsqlController {
     } catch (err) {
       const e = err as { message?: string; code?: string };
       const interrupted = e.code === 'interrupted' || ac.signal.aborted;
-      const message = interrupted ? 'Interrupted: the query was cancelled.' : (e.message ?? String(err));
+      const message = interrupted ? 'Interrupted: the query was cancelled.' : cellHint(e.message ?? String(err));
       if (!interrupted && !(err instanceof CellParamError)) this.log(`cell failed: ${message}`);
       await exec.replaceOutput([
         new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: interrupted ? 'Interrupted' : 'DuckDB', message })]),

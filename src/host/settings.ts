@@ -14,6 +14,10 @@ export interface FlowlensSettings {
   rowCap: number;
   /** DuckDB memory_limit for the worker's dataset; '' = the engine's default. */
   memoryLimit: string;
+  /** Notebook cells may change the dataset (off: read-only). */
+  notebookWrites: boolean;
+  /** The one folder notebook SQL may read and COPY to ('' = none). */
+  exportFolder: string;
 }
 
 export function readSettings(): FlowlensSettings {
@@ -29,6 +33,8 @@ export function readSettings(): FlowlensSettings {
     snippetsFolder: c.get<string>('snippetsFolder', '.flowlens/queries'),
     rowCap: Math.max(1, Math.min(1_000_000, c.get<number>('rowCap', 1000))),
     memoryLimit: c.get<string>('memoryLimit', '').trim(),
+    notebookWrites: c.get<boolean>('notebook.allowWrites', false) === true,
+    exportFolder: c.get<string>('exportFolder', '').trim(),
   };
 }
 

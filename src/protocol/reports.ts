@@ -14,6 +14,8 @@ export interface FileReport {
   errors: { line: number; message: string; text?: string }[];
   /** Why the whole file failed (unreadable, truncated gzip, unknown format). */
   error?: string;
+  /** A duplicate: the name the same content was loaded under (itself when loaded again under its own name). */
+  duplicateOf?: string;
 }
 
 /** An AWS failure as the user reads it, redacted (src/core/aws/errors.ts describeAwsError). */

@@ -133,8 +133,10 @@ export interface DiscoverResult {
 /** Every method: its parameters and its result. */
 export interface WorkerMethods {
   /** Opens (creating when needed) a dataset; closes the one open before. */
-  open: { params: { path: string; readOnly?: boolean; memoryLimit?: string }; result: { path: string } };
-  query: { params: { sql: string; params?: WireParam[]; rowCap: number }; result: QueryResult };
+  /** `exportDir`: the one folder query SQL may read files from and COPY to (none when absent). */
+  open: { params: { path: string; readOnly?: boolean; memoryLimit?: string; exportDir?: string }; result: { path: string } };
+  /** User SQL: read-only unless allowWrites; no file access beyond the open's exportDir; no INSTALL/LOAD. */
+  query: { params: { sql: string; params?: WireParam[]; rowCap: number; allowWrites?: boolean }; result: QueryResult };
   info: { params: Record<string, never>; result: DatasetInfo };
   enrich: { params: EnrichRequest; result: EnrichResult };
   /** Reads flow logs and inventory from AWS into the open dataset, then rebuilds the conversations. */

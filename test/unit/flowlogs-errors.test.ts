@@ -23,7 +23,7 @@ test('malformed lines are counted and reported with line numbers (header include
       '2 111111111111 eni-0a1b2c3d4e5f60001 198.51.100.10 10.0.1.5 49152 443 6 10', // 3: 9 fields
       good[1], // 4
       '2 111111111111 eni-0a1b2c3d4e5f60001 198.51.100.10 10.0.1.5 https 443 6 10 5200 1700000000 1700000060 ACCEPT OK', // 5: port not numeric
-      '', // 6: blank lines are not records
+      '', // 6: an empty line is no record: a bad line
       good[2], // 7
       good[0] + ' extra', // 8: 15 fields
       good[3], // 9
@@ -31,25 +31,26 @@ test('malformed lines are counted and reported with line numbers (header include
     ];
     const path = join(dir, 'mixed.log');
     await writeFile(path, lines.join('\n') + '\n');
-    const [r] = await ingestFiles(db, [path], { maxReportedErrors: 3 });
+    const [r] = await ingestFiles(db, [path], { maxReportedErrors: 4 });
     assert.equal(r.status, 'loaded', r.error);
     assert.equal(r.records, 4);
-    assert.equal(r.badLines, 4);
-    assert.deepEqual(r.errors.map((e) => e.line), [3, 5, 8]);
+    assert.equal(r.badLines, 5);
+    assert.deepEqual(r.errors.map((e) => e.line), [3, 5, 6, 8]);
     assert.match(r.errors[0].message, /9 fields, but the log format has 14/);
     assert.match(r.errors[1].message, /srcport.*"https".*not a number/);
-    assert.match(r.errors[2].message, /15 fields/);
+    assert.equal(r.errors[2].message, 'an empty line');
+    assert.match(r.errors[3].message, /15 fields/);
     assert.equal(r.errors[1].text, lines[4]);
     const stored = await db.all(`SELECT name, line, message, text FROM ingest_errors ORDER BY line`);
-    assert.deepEqual(stored.map((e) => [e.name, Number(e.line)]), [[path, 3], [path, 5], [path, 8]]);
-    assert.equal(await db.value(`SELECT bad_lines FROM ingest_files`), 4n);
+    assert.deepEqual(stored.map((e) => [e.name, Number(e.line)]), [[path, 3], [path, 5], [path, 6], [path, 8]]);
+    assert.equal(await db.value(`SELECT bad_lines FROM ingest_files`), 5n);
     assert.equal(await db.value(`SELECT count(*) FROM flow_records`), 4n);
 
     // the same in a gzip without header, and in CloudWatch events (line = event number)
     const gz = join(dir, 'mixed.log.gz');
     await writeFile(gz, gzipSync(lines.slice(1).join('\n')));
     const [g] = await ingestFiles(db, [gz]);
-    assert.deepEqual([g.status, g.records, g.badLines, g.errors.map((e) => e.line)], ['loaded', 4, 4, [2, 4, 7, 9]]);
+    assert.deepEqual([g.status, g.records, g.badLines, g.errors.map((e) => e.line)], ['loaded', 4, 5, [2, 4, 5, 7, 9]]);
     const ev = await ingestCloudWatchEvents(db, 'cwl://g/s', lines.slice(1).filter(Boolean).map((message) => ({ message })));
     assert.deepEqual([ev.status, ev.records, ev.badLines, ev.errors.map((e) => e.line)], ['loaded', 4, 4, [2, 4, 6, 8]]);
   });

@@ -103,7 +103,9 @@ test('every catalogued field (versions 2-8) loads through text and Parquet', asy
   await withDb(async (db, dir) => {
     const fields = FLOW_FIELDS;
     const value = (f: (typeof fields)[number], row: number) =>
-      f.type === 'VARCHAR' ? (f.name.endsWith('addr') ? `2001:DB8::${row + 1}` : `${f.name}-v${row}`) : String(100 + row * 7 + fields.indexOf(f));
+      f.type === 'VARCHAR' ? (f.name.endsWith('addr') ? `2001:DB8::${row + 1}` : `${f.name}-v${row}`)
+        : f.name === 'start' || f.name === 'end' ? String(1700000000 + row * 60 + (f.name === 'end' ? 59 : 0)) // plausible times
+        : String(100 + row * 7 + fields.indexOf(f));
     const all: Sample = {
       title: 'all fields',
       format: formatString(fields),

@@ -28,12 +28,14 @@ async function seed(client: WorkerClient) {
   await client.request('query', {
     sql: `INSERT INTO endpoints (ep, az, account, region) VALUES (1, 'us-east-1a', '111111111111', 'us-east-1'), (2, 'us-east-1b', NULL, NULL)`,
     rowCap: 10,
+    allowWrites: true,
   });
   await client.request('query', {
     sql: `INSERT INTO conversation_facts (window_start, client_ep, server_ep, uploaded, downloaded)
           SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE, 1, 2, 1000 * i, 9007199254740993
           FROM range(5) t(i)`,
     rowCap: 10,
+    allowWrites: true,
   });
 }
 
@@ -143,10 +145,10 @@ test('a request cancelled while queued behind another never runs', async () => {
   const t = setup();
   try {
     await t.client.request('open', { path: t.path });
-    await t.client.request('query', { sql: 'CREATE TABLE marks (x INTEGER)', rowCap: 1 });
+    await t.client.request('query', { sql: 'CREATE TABLE marks (x INTEGER)', rowCap: 1, allowWrites: true });
     const first = t.client.request('query', { sql: 'SELECT count(*) FROM range(200000000) t(a) WHERE a % 7 = 3', rowCap: 1 });
     const ac = new AbortController();
-    const second = t.client.request('query', { sql: 'INSERT INTO marks VALUES (1)', rowCap: 1 }, { signal: ac.signal });
+    const second = t.client.request('query', { sql: 'INSERT INTO marks VALUES (1)', rowCap: 1, allowWrites: true }, { signal: ac.signal });
     await new Promise((r) => setTimeout(r, 50));
     ac.abort();
     await assert.rejects(second, (e: unknown) => e instanceof WorkerRequestError && e.code === 'interrupted');

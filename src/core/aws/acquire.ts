@@ -172,7 +172,7 @@ export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSumm
     try {
       const loaded = await loadInventory(db, [...rep.files, ...(ip.path ? [ip.path] : [])], opts.signal ? { signal: opts.signal } : {});
       summary.inventory.loaded = loaded.files.filter((f) => f.status === 'loaded' || f.status === 'duplicate').length;
-      summary.inventory.warnings = loaded.warnings;
+      summary.inventory.warnings = [...loaded.warnings, ...loaded.files.filter((f) => f.status === 'unrecognised').map((f) => `${f.name}: not an AWS inventory response Flowlens recognises; skipped`)];
       for (const f of loaded.files) if (f.status === 'failed') summary.issues.push({ api: 'inventory-load', code: 'LoadFailed', message: f.error ?? 'failed', resource: f.name });
     } catch (err) {
       if (opts.signal?.aborted) throw err;

@@ -13,7 +13,8 @@ export function rememberSecret(value: string | undefined): void {
 /** Patterns that look like AWS secrets even when we never saw them (keys echoed back by a server). */
 const PATTERNS: RegExp[] = [
   /\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, // access key ids
-  /(aws_secret_access_key|SecretAccessKey|aws_session_token|SessionToken|X-Amz-Security-Token)(["'\s:=]+)[^\s"'&,}]+/gi,
+  // the separator stops at the end of the line: a key name ending one line must not redact the next line's text
+  /(aws_secret_access_key|SecretAccessKey|aws_session_token|SessionToken|X-Amz-Security-Token)(["'\t :=]+)[^\s"'&,}:=][^\s"'&,}]*/gi,
   /(Credential=)[^,\s]+/g,
   /(Signature=)[0-9a-f]+/g,
 ];

@@ -1,22 +1,27 @@
 /**
  * Ingest of VPC flow logs into flow_records / ingest_files / ingest_errors: local files and folders,
  * single S3 objects (text, gzip, Parquet), and CloudWatch Logs events. DuckDB does the parsing, set-based;
- * each file is one transaction, identified by (name, sha256 of its bytes) so a reload adds nothing.
+ * each file is one transaction, identified by the sha256 of its bytes alone, so a reload adds nothing, under any
+ * name: a copy, a symbolic link or a re-download of loaded content is a duplicate, reported with the name it was
+ * loaded under.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { FileReport } from '../../protocol/reports';
+import { diskFullMessage } from '../diskFull';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
-import { loadParquet, loadParquetBatch, loadText, loadTextBatch, parquetColumns, type LoadResult, type ParquetColumn } from './readers';
-import { looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
+import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
+import { LineCounter } from './lines';
+import { addLoaded, loadedTotals } from './totals';
+import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
 
@@ -54,6 +59,8 @@ interface Source {
   path: string;
   hash: string;
   bytes: number;
+  /** Lines of the text DuckDB reads (known for plain text when hashed; for gzip, counted while verifying). */
+  lines?: number;
 }
 
 function report(name: string, status: FileReport['status'], extra: Partial<FileReport> = {}): FileReport {
@@ -61,7 +68,8 @@ function report(name: string, status: FileReport['status'], extra: Partial<FileR
 }
 
 function failed(name: string, error: string): FileReport {
-  return report(name, 'failed', { error });
+  // one line: DuckDB's errors go on with advice and links that say nothing about the file
+  return report(name, 'failed', { error: diskFullMessage(error.split('\n')[0].trim()) });
 }
 
 function message(err: unknown): string {
@@ -73,7 +81,31 @@ function message(err: unknown): string {
 /** Text files of one format are loaded this many at a time, in one statement and one transaction. */
 const BATCH_FILES = 256;
 
+/** Who hears of every ingestFiles call's reports on a dataset, even when what follows the ingest fails. */
+const watchers = new WeakMap<Db, Set<(reports: FileReport[]) => void>>();
+
+/** Calls `listener` with the file reports of every ingestFiles call on `db` (also a cancelled one's); returns the unwatch. */
+export function watchIngest(db: Db, listener: (reports: FileReport[]) => void): () => void {
+  const set = watchers.get(db) ?? new Set();
+  watchers.set(db, set);
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
 export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions = {}): Promise<FileReport[]> {
+  let reports: FileReport[] = [];
+  try {
+    reports = await ingestFilesUnwatched(db, paths, opts);
+    return reports;
+  } catch (err) {
+    if (err instanceof IngestCancelledError) reports = err.reports;
+    throw err;
+  } finally {
+    for (const w of watchers.get(db) ?? []) w(reports);
+  }
+}
+
+async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions): Promise<FileReport[]> {
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {
@@ -136,8 +168,11 @@ export async function ingestBuffer(db: Db, name: string, data: Uint8Array, opts:
   try {
     const path = join(work, 'object');
     await writeFile(path, data);
-    const source: Source = { name, path, hash: sha256(data), bytes: data.byteLength };
-    return await ingestSniffed(db, source, sniffHead(data.subarray(0, 64 * 1024)), work, opts, []);
+    const sniffed = sniffHead(data.subarray(0, 64 * 1024));
+    const lines = new LineCounter();
+    if (sniffed.container !== 'gzip') lines.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const source: Source = { name, path, hash: sha256(data), bytes: data.byteLength, lines: sniffed.container === 'gzip' ? undefined : lines.lines };
+    return await ingestSniffed(db, source, sniffed, work, opts, []);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -180,14 +215,15 @@ async function prepareFile(path: string, work: string, opts: IngestOptions, done
   let sniffed: Sniffed;
   let hash: string;
   let bytes: number;
+  let lines: number;
   try {
     sniffed = await sniffFile(path);
-    ({ hash, bytes } = await hashFile(path, opts.signal));
+    ({ hash, bytes, lines } = await hashFile(path, opts.signal));
   } catch (err) {
     if (opts.signal?.aborted) throw new IngestCancelledError(done(), err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
-  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes }, sniffed };
+  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, lines: sniffed.container === 'gzip' ? undefined : lines }, sniffed };
 }
 
 interface BatchPlan {
@@ -220,7 +256,7 @@ async function batchPlan(prepared: { src: Source; sniffed: Sniffed }, work: stri
       const format = resolveFormat(src.name, head, opts.logFormat, false);
       const path = join(work, `events-${Math.random().toString(36).slice(2)}.log`);
       await writeFile(path, text);
-      return { src: { ...src, path }, plan: { reader: 'cloudwatch', fields: format.fields, header: false, gzip: false } };
+      return { src: { ...src, path, lines: countLines(text) }, plan: { reader: 'cloudwatch', fields: format.fields, header: false, gzip: false } };
     }
     if (sniffed.content !== 'text') return undefined;
     if (!isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) return undefined;
@@ -271,18 +307,19 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
     return await oneAtATime(db, () => {
       signal?.addEventListener('abort', onAbort);
       return db.transaction(async () => {
+        await loadedTotals(db); // before any record of this batch is stored
         const out = new Map<number, FileReport>();
         const values = (rows: string[]) => rows.join(', ');
         const known = await db.all<{ name: string; content_hash: string }>(
-          `SELECT name, content_hash FROM ingest_files WHERE name IN (${values(items.map((i) => lit(i.src.name)))})`,
+          `SELECT arg_min(name, file_id) AS name, content_hash FROM ingest_files WHERE content_hash IN (${values(items.map((i) => lit(i.src.hash)))}) GROUP BY content_hash`,
         );
-        const seen = new Set(known.map((k) => `${k.name}\u0000${k.content_hash}`));
+        const seen = new Map(known.map((k) => [k.content_hash, k.name]));
         const fresh: BatchItem[] = [];
         for (const item of items) {
-          const key = `${item.src.name}\u0000${item.src.hash}`;
-          if (seen.has(key)) out.set(item.index, report(item.src.name, 'duplicate'));
+          const first = seen.get(item.src.hash);
+          if (first !== undefined) out.set(item.index, report(item.src.name, 'duplicate', { duplicateOf: first }));
           else {
-            seen.add(key); // the same file twice in one call loads once
+            seen.set(item.src.hash, item.src.name); // the same content twice in one call loads once
             fresh.push(item);
           }
         }
@@ -300,12 +337,24 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
             : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors }),
-          gzip ? eachLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(),
+          gzip ? mapLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
         if (verified.status === 'rejected' || loaded.status === 'rejected') throw new BatchFallback();
         const results = loaded.value;
+        if (!parquet) {
+          // lines that DuckDB skipped without a word (empty, over its maximum size): the file is read line by line
+          const counted = new Map(fresh.map((i, k) => [i.index, verified.value?.[k] ?? i.src.lines]));
+          for (const b of batch) {
+            const r = results.get(b.fileId)!;
+            const lines = counted.get(b.item.index);
+            if (lines !== undefined && lines !== r.records + r.badLines + (header && lines > 0 ? 1 : 0)) {
+              results.set(b.fileId, await loadTextLines(db, { path: b.item.src.path, fileId: b.fileId }, fields, { gzip, header, maxErrors }));
+            }
+          }
+        }
         if (batch.some((b) => results.get(b.fileId)!.records === 0 && results.get(b.fileId)!.badLines > 0)) throw new BatchFallback();
+        await addLoaded(db, [...results.values()], () => new BatchFallback());
         await db.exec(
           `UPDATE ingest_files SET records = v.records, bad_lines = v.bad
            FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
@@ -333,12 +382,17 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
   }
 }
 
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await fn(items[k]);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
@@ -346,6 +400,9 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
   switch (sniffed.content) {
     case 'binary':
       if (sniffed.container === 'parquet') return ingestParquet(db, src, opts, done);
+      if (sniffed.container === 'gzip' && (await gzipInGzip(src.path))) {
+        return failed(name, `${name} is gzip inside gzip (compressed twice): decompress it once (gunzip) and load the result`);
+      }
       return failed(name, `${NOT_FLOW_LOG}: ${name} holds binary data that is neither gzip nor Parquet`);
     case 'json': {
       let events: CloudWatchEvent[];
@@ -371,9 +428,12 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
         return failed(name, message(err));
       }
       const gzip = sniffed.container === 'gzip';
+      const textOpts = { gzip, header: format.header };
       return loadInTransaction(db, src, gzip ? 'gzip' : 'text', format.fields, opts, done, {
-        load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { gzip, header: format.header, maxErrors }),
+        load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { ...textOpts, maxErrors }),
         verify: gzip ? () => verifyGzip(src.path) : undefined,
+        header: format.header,
+        byLine: (fileId, maxErrors) => loadTextLines(db, { path: src.path, fileId }, format.fields, { ...textOpts, maxErrors }),
       });
     }
   }
@@ -397,7 +457,7 @@ async function ingestEvents(db: Db, name: string, events: CloudWatchEvent[], fil
   const path = join(work, `events-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   await writeFile(path, text);
   try {
-    const src: Source = file ? { ...file, path } : { name, path, hash: sha256(Buffer.from(text, 'utf8')), bytes: Buffer.byteLength(text) };
+    const src: Source = { ...(file ?? { name, hash: sha256(Buffer.from(text, 'utf8')), bytes: Buffer.byteLength(text) }), path, lines: countLines(text) };
     const sniffed = sniffHead(Buffer.from(text.slice(0, 64 * 1024), 'utf8'));
     let fields: FlowField[];
     try {
@@ -407,6 +467,8 @@ async function ingestEvents(db: Db, name: string, events: CloudWatchEvent[], fil
     }
     return await loadInTransaction(db, src, 'cloudwatch', fields, opts, done, {
       load: (fileId, maxErrors) => loadText(db, fileId, path, fields, { gzip: false, header: false, maxErrors }),
+      header: false,
+      byLine: (fileId, maxErrors) => loadTextLines(db, { path, fileId }, fields, { gzip: false, header: false, maxErrors }),
     });
   } finally {
     await rm(path, { force: true });
@@ -468,8 +530,11 @@ export function resolveFormat(name: string, sniffed: Pick<Sniffed, 'firstLine' |
 
 interface LoadSteps {
   load: (fileId: number, maxErrors: number) => Promise<LoadResult>;
-  /** Runs alongside load (e.g. the gzip integrity check); a failure fails the file. */
-  verify?: () => Promise<void>;
+  /** Runs alongside load (e.g. the gzip integrity check, which counts the lines); a failure fails the file. */
+  verify?: () => Promise<number | void>;
+  /** Text: whether line 1 is a header, and the line-by-line load for when the lines do not add up. */
+  header?: boolean;
+  byLine?: (fileId: number, maxErrors: number) => Promise<LoadResult>;
 }
 
 async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: readonly FlowField[], opts: IngestOptions, done: FileReport[], steps: LoadSteps): Promise<FileReport> {
@@ -486,8 +551,9 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       // listen only while this file's transaction runs: an abort must not interrupt another caller's statement
       signal?.addEventListener('abort', onAbort);
       return db.transaction(async () => {
-        const existing = await db.one(`SELECT file_id FROM ingest_files WHERE name = $name AND content_hash = $hash`, { name: src.name, hash: src.hash });
-        if (existing) return report(src.name, 'duplicate');
+        await loadedTotals(db); // before any record of this file is stored
+        const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $hash ORDER BY file_id LIMIT 1`, { hash: src.hash });
+        if (existing) return report(src.name, 'duplicate', { duplicateOf: existing.name });
         const fileId = await db.value<number>(
           `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
            VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
@@ -498,7 +564,12 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
         if (signal?.aborted) throw new IngestCancelledError(done, loaded.status === 'rejected' ? loaded.reason : undefined);
         if (verified.status === 'rejected') throw new FileError(`${src.name}: ${message(verified.reason)}`);
         if (loaded.status === 'rejected') throw loaded.reason;
-        const result = loaded.value;
+        let result = loaded.value;
+        const lines = typeof verified.value === 'number' ? verified.value : src.lines;
+        if (steps.byLine && lines !== undefined && lines !== result.records + result.badLines + (steps.header && lines > 0 ? 1 : 0)) {
+          // lines that DuckDB skipped without a word (empty, over its maximum size): line by line, each one counted
+          result = await steps.byLine(fileId, maxErrors);
+        }
         if (result.records === 0 && result.badLines > 0) {
           const first = result.errors[0];
           throw new FileError(
@@ -511,12 +582,15 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
             id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
           });
         }
+        await addLoaded(db, [result], (m) => new FileError(`${src.name}: ${m}`));
         checkAbort();
         return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
       }).finally(() => signal?.removeEventListener('abort', onAbort));
     });
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
+    if (err instanceof ReadByLine && steps.byLine) return loadInTransaction(db, src, reader, fields, opts, done, { ...steps, load: steps.byLine, byLine: undefined });
+    if (err instanceof ReadByLine) return failed(src.name, `cannot load ${src.name}: ${message(err.cause)}`);
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
     return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
   }
@@ -534,38 +608,96 @@ function oneAtATime<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   return mine;
 }
 
+/** Work folders are named flowlens-ingest-<pid>-…, so that those of a process that ended can be told and removed. */
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'flowlens-ingest-'));
+  await cleanStaleWork();
+  return mkdtemp(join(tmpdir(), `flowlens-ingest-${process.pid}-`));
+}
+
+let cleaned: Promise<void> | undefined;
+
+/**
+ * Once per process, before its first ingest: removes the work folders that processes which ended (killed, crashed)
+ * left in the temporary folder. A folder of a running process stays; one named the old way (no pid) goes when a
+ * day old.
+ */
+function cleanStaleWork(): Promise<void> {
+  cleaned ??= (async () => {
+    let names: string[] = [];
+    try {
+      names = (await readdir(tmpdir())).filter((n) => n.startsWith('flowlens-ingest-'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const pid = /^flowlens-ingest-(\d+)-/.exec(name)?.[1];
+      const path = join(tmpdir(), name);
+      let stale: boolean;
+      if (pid) stale = Number(pid) !== process.pid && !alive(Number(pid));
+      else stale = await stat(path).then((st) => Date.now() - st.mtimeMs > 86_400_000, () => false);
+      if (stale) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  })();
+  return cleaned;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM'; // exists, another user's
+  }
 }
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: string; bytes: number }> {
+async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: string; bytes: number; lines: number }> {
   const h = createHash('sha256');
+  const lines = new LineCounter();
   let bytes = 0;
   await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async function (chunks: AsyncIterable<Buffer>) {
     for await (const c of chunks) {
       h.update(c);
+      lines.push(c);
       bytes += c.length;
     }
   }, { signal });
-  return { hash: h.digest('hex'), bytes };
+  return { hash: h.digest('hex'), bytes, lines: lines.lines };
 }
 
-/** Reads a gzip stream to its end: DuckDB reads a truncated gzip without complaint, zlib does not. */
-async function verifyGzip(path: string): Promise<void> {
+function countLines(text: string): number {
+  const c = new LineCounter();
+  c.push(Buffer.from(text, 'utf8'));
+  return c.lines;
+}
+
+/** Reads a gzip stream to its end (DuckDB reads a truncated gzip without complaint, zlib does not); returns its lines. */
+async function verifyGzip(path: string): Promise<number> {
+  const lines = new LineCounter();
   try {
     await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), zlib.createGunzip(), async function (chunks: AsyncIterable<Buffer>) {
-      for await (const _ of chunks) {
-        // discard: only the integrity (length, CRC, complete stream) matters
-      }
+      for await (const c of chunks) lines.push(c);
     });
+    return lines.lines;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'Z_BUF_ERROR') throw new Error('the gzip data is truncated (unexpected end of file); nothing of it was loaded');
     throw new Error(`the gzip data is corrupt (${message(err)}); nothing of it was loaded`);
+  }
+}
+
+/** True when what a gzip file holds is itself gzip. */
+async function gzipInGzip(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return isGzip(gunzipHead(head.subarray(0, bytesRead)));
+  } finally {
+    await handle.close();
   }
 }
 

@@ -2,10 +2,20 @@
  * Set-based readers: DuckDB parses a whole flow-log file (read_csv for text and gzip, read_parquet for
  * S3 Parquet) straight into flow_records. Rejected lines land in a temporary rejects table, from which
  * the count and the first few (with their line numbers as the user sees them, header included) are taken.
+ *
+ * Every stored record then passes the value rules of validate.ts. A file with a record that breaks one is read
+ * again line by line (loadTextLines / loadParquetRows): its records that pass are stored, the others become bad
+ * lines with their number and reason. The same happens when a file's lines do not add up (DuckDB skips empty
+ * lines and lines over its maximum size without a word): every line is then a record or a bad line.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lit, type Db } from '../store/db';
 import { fieldByName, q, type FlowField } from '../model/flowFields';
 import { recordTable } from '../store/records';
+import { MAX_LINE_BYTES, numberLines } from './lines';
+import { reasonSql, validSql } from './validate';
 
 export interface LineError {
   line: number;
@@ -18,12 +28,17 @@ export interface LoadResult {
   badLines: number;
   /** The first few rejected lines, in line order. */
   errors: LineError[];
+  /** Sums of the stored records' bytes and packets (for the dataset's overflow check). */
+  bytes?: bigint;
+  packets?: bigint;
 }
 
 /** Address fields are stored lower-case (IPv6 may arrive in upper case). */
 const ADDRESS_COLUMNS = new Set(['srcaddr', 'dstaddr', 'pkt_srcaddr', 'pkt_dstaddr']);
 
 const REJECTS = 'flowlens_ingest_rejects';
+/** Which of a line's rejections speaks for it: an over-long line first, then the first column that failed. */
+const REJECT_ORDER = `CASE WHEN e.error_type = 'LINE SIZE OVER MAXIMUM' THEN -1 ELSE e.column_idx END`;
 const REJECT_SCANS = 'flowlens_ingest_reject_scans';
 
 function selectExpr(f: FlowField, source: string): string {
@@ -91,15 +106,11 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   const table = await recordTable(db, fields);
   await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
-  for (const r of await db.all<{ file_id: number; n: bigint }>(
-    `SELECT file_id, count(*) AS n FROM ${table} WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
-  )) {
-    results.get(r.file_id)!.records = Number(r.n);
-  }
+  const invalid = await countStored(db, table, fields, results);
   const rejects = await db.all<{ file_id: number; line: bigint; n: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
     `WITH e AS (
-       SELECT b.file_id, e.line, arg_min(e.error_type, e.column_idx) AS error_type, arg_min(e.error_message, e.column_idx) AS error_message,
-              arg_min(e.csv_line, e.column_idx) AS csv_line, arg_min(e.column_name, e.column_idx) AS column_name
+       SELECT b.file_id, e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
+              arg_min(e.csv_line, ${REJECT_ORDER}) AS csv_line, arg_min(e.column_name, ${REJECT_ORDER}) AS column_name
        FROM temp.${REJECTS} e
        JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
        JOIN flowlens_batch_files b ON b.path = s.file_path
@@ -121,18 +132,122 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   }
   await dropRejects(db);
   await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
+  for (const f of files) {
+    if (invalid.has(f.fileId)) results.set(f.fileId, await loadTextLines(db, f, fields, opts));
+  }
   return results;
+}
+
+/**
+ * Counts each file's stored records (and sums its bytes and packets) into `results`; returns the files with a
+ * stored record that breaks a value rule.
+ */
+async function countStored(db: Db, table: string, fields: readonly FlowField[], results: Map<number, LoadResult>): Promise<Set<number>> {
+  const has = (c: string) => fields.some((f) => f.column === c);
+  const invalid = new Set<number>();
+  for (const r of await db.all<{ file_id: number; n: bigint; bad: bigint; bytes: bigint | null; packets: bigint | null }>(
+    `SELECT file_id, count(*) AS n, count(*) FILTER (WHERE NOT (${validSql(fields)})) AS bad,
+       ${has('bytes') ? 'sum(bytes)::HUGEINT' : 'NULL::HUGEINT'} AS bytes, ${has('packets') ? 'sum(packets)::HUGEINT' : 'NULL::HUGEINT'} AS packets
+     FROM ${table} WHERE file_id IN (${[...results.keys()].join(', ')}) GROUP BY file_id`,
+  )) {
+    const result = results.get(r.file_id)!;
+    result.records = Number(r.n);
+    result.bytes = r.bytes ?? 0n;
+    result.packets = r.packets ?? 0n;
+    if (r.bad > 0n) invalid.add(r.file_id);
+  }
+  return invalid;
 }
 
 /** Loads a text (or gzip text) file of records in `fields` order into flow_records under fileId. */
 export async function loadText(db: Db, fileId: number, path: string, fields: readonly FlowField[], opts: TextLoadOptions): Promise<LoadResult> {
-  return (await loadTextBatch(db, [{ path, fileId }], fields, opts)).get(fileId)!;
+  try {
+    return (await loadTextBatch(db, [{ path, fileId }], fields, opts)).get(fileId)!;
+  } catch (err) {
+    if (/CSV|Invalid Input Error|Conversion Error/.test(err instanceof Error ? err.message : String(err))) throw new ReadByLine(err);
+    throw err;
+  }
+}
+
+/**
+ * DuckDB gave up on a text file as a whole (e.g. a carriage return inside a line): its transaction is aborted,
+ * and the file is to be loaded again, line by line (loadTextLines), in a new one.
+ */
+export class ReadByLine extends Error {
+  constructor(cause: unknown) {
+    super('the file is read again line by line', { cause });
+  }
+}
+
+/**
+ * Loads one text file line by line: its numbered lines (lines.ts) are parsed by the same read_csv, the records
+ * that pass the value rules are stored, and every other line is a bad line with its number and reason. Records
+ * the file already has stored (a first, set-based attempt in this transaction) are replaced.
+ */
+export async function loadTextLines(db: Db, file: BatchFile, fields: readonly FlowField[], opts: TextLoadOptions): Promise<LoadResult> {
+  const table = await recordTable(db, fields);
+  await db.exec(`DELETE FROM ${table} WHERE file_id = ${Math.floor(file.fileId)}`);
+  const maxErrors = Math.max(0, Math.floor(opts.maxErrors));
+  const work = await mkdtemp(join(tmpdir(), `flowlens-ingest-${process.pid}-`));
+  try {
+    const numbered = join(work, 'numbered.log');
+    const screened = await numberLines(file.path, opts.gzip, opts.header, numbered, maxErrors);
+    const result: LoadResult = { records: 0, badLines: screened.bad, errors: [...screened.errors], bytes: 0n, packets: 0n };
+    if (screened.written > 0) {
+      await dropRejects(db);
+      const lineField: FlowField = { name: 'flowlens_line', column: 'flowlens_line', version: 2, type: 'BIGINT' };
+      await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_numbered AS SELECT * FROM ${readCsvSql(numbered, [lineField, ...fields], { gzip: false, header: false, rejects: true })}`);
+      const col = (c: string) => (ADDRESS_COLUMNS.has(c) ? `lower(${q(c)})` : q(c));
+      const valid = validSql(fields, col);
+      await db.exec(
+        `INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')})
+         SELECT ${Math.floor(file.fileId)}, ${fields.map((f) => selectExpr(f, q(f.column))).join(', ')} FROM flowlens_numbered WHERE ${valid}`,
+      );
+      const sums = new Map<number, LoadResult>([[file.fileId, { records: 0, badLines: 0, errors: [] }]]);
+      await countStored(db, table, fields, sums);
+      Object.assign(result, { records: sums.get(file.fileId)!.records, bytes: sums.get(file.fileId)!.bytes, packets: sums.get(file.fileId)!.packets });
+      const text = `concat_ws(' ', ${fields.map((f) => `coalesce(${q(f.column)}::VARCHAR, '-')`).join(', ')})`;
+      const broken = await db.all<{ line: bigint; reason: string; text: string; n: bigint }>(
+        `SELECT flowlens_line AS line, ${reasonSql(fields, col)} AS reason, ${text} AS text, count(*) OVER () AS n
+         FROM flowlens_numbered WHERE NOT (${valid}) ORDER BY flowlens_line LIMIT ${maxErrors}`,
+      );
+      const brokenCount = Number(await db.value<bigint>(`SELECT count(*) FROM flowlens_numbered WHERE NOT (${valid})`));
+      const rejected = await db.all<{ line: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
+        `SELECT e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
+                arg_min(e.csv_line, ${REJECT_ORDER}) AS csv_line, arg_min(e.column_name, ${REJECT_ORDER}) AS column_name
+         FROM temp.${REJECTS} e GROUP BY e.line ORDER BY e.line LIMIT ${maxErrors}`,
+      );
+      const rejectedCount = Number(await db.value<bigint>(`SELECT count(DISTINCT line) FROM temp.${REJECTS}`));
+      await dropRejects(db);
+      await db.exec(`DROP TABLE IF EXISTS flowlens_numbered`);
+      result.badLines += brokenCount + rejectedCount;
+      for (const b of broken) result.errors.push({ line: Number(b.line), message: b.reason, text: b.text.slice(0, 2000) });
+      for (const r of rejected) {
+        const raw = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
+        const space = raw.indexOf(' ');
+        const line = Number(space > 0 ? raw.slice(0, space) : raw);
+        const text = space > 0 ? raw.slice(space + 1) : '';
+        result.errors.push({ line, message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) });
+      }
+    }
+    result.errors.sort((a, b) => a.line - b.line);
+    result.errors = result.errors.slice(0, maxErrors);
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 function describeReject(type: string, message: string, column: string | null, text: string, fields: readonly FlowField[]): string {
   if (type === 'MISSING COLUMNS' || type === 'TOO MANY COLUMNS') {
-    const found = text.trim() === '' ? 0 : text.trim().split(/\s+/).length;
-    return `${found} fields, but the log format has ${fields.length}`;
+    // counted as DuckDB counts them: separated by single spaces
+    const found = text === '' ? 0 : text.split(' ').length;
+    const tabs = text.includes('\t') ? '; the line is separated by tabs, flow-log fields by spaces' : '';
+    return `${found} field${found === 1 ? '' : 's'}, but the log format has ${fields.length}${tabs}`;
+  }
+  if (type === 'LINE SIZE OVER MAXIMUM') {
+    const size = /Actual Size:\s*(\d+)/.exec(message);
+    return size ? `the line is ${Number(size[1]).toLocaleString('en-US')} bytes long; a flow record is at most ${MAX_LINE_BYTES.toLocaleString('en-US')}` : message;
   }
   if (type === 'CAST') {
     const field = (column && fieldByName(column)?.name) ?? column ?? 'a field';
@@ -163,12 +278,12 @@ export async function parquetColumns(db: Db, path: string | readonly string[]): 
   return { columns, ignored };
 }
 
-function parquetExprs(columns: readonly ParquetColumn[], prefix = ''): string {
+function parquetExprs(columns: readonly ParquetColumn[], prefix = '', named = false): string {
   return columns
     .map(({ field, source }) => {
       const src = prefix + q(source);
       const typed = field.type === 'VARCHAR' ? `nullif(CAST(${src} AS VARCHAR), '-')` : `CAST(${src} AS ${field.type})`;
-      return selectExpr(field, typed);
+      return selectExpr(field, typed) + (named ? ` AS ${q(field.column)}` : '');
     })
     .join(', ');
 }
@@ -185,22 +300,43 @@ export async function loadParquetBatch(db: Db, files: readonly BatchFile[], colu
      FROM read_parquet(${list}, binary_as_string = true, union_by_name = true) r`,
   );
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
-  for (const r of await db.all<{ file_id: number; n: bigint }>(
-    `SELECT file_id, count(*) AS n FROM ${table} WHERE file_id IN (SELECT file_id FROM flowlens_batch_files) GROUP BY file_id`,
-  )) {
-    results.get(r.file_id)!.records = Number(r.n);
-  }
+  const invalid = await countStored(db, table, columns.map((c) => c.field), results);
   await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
+  for (const f of files) {
+    if (invalid.has(f.fileId)) results.set(f.fileId, await loadParquetRows(db, f, columns, 5));
+  }
   return results;
 }
 
 /** Loads an S3 Parquet flow-log file into flow_records under fileId. */
 export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[]): Promise<LoadResult> {
-  const targets = columns.map((c) => q(c.field.column)).join(', ');
-  const exprs = parquetExprs(columns);
-  const table = await recordTable(db, columns.map((c) => c.field));
-  const inserted = await db.value<bigint>(
-    `INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileId}, ${exprs} FROM read_parquet(${lit(path)}, binary_as_string = true)`,
+  return (await loadParquetBatch(db, [{ path, fileId }], columns)).get(fileId)!;
+}
+
+/**
+ * Loads one Parquet file keeping only the rows that pass the value rules; each other row is a bad line numbered
+ * by its row in the file (from 1). Rows already stored for the file are replaced.
+ */
+async function loadParquetRows(db: Db, file: BatchFile, columns: readonly ParquetColumn[], maxErrors: number): Promise<LoadResult> {
+  const fields = columns.map((c) => c.field);
+  const table = await recordTable(db, fields);
+  const id = Math.floor(file.fileId);
+  await db.exec(`DELETE FROM ${table} WHERE file_id = ${id}`);
+  await db.exec(
+    `CREATE OR REPLACE TEMP TABLE flowlens_rows AS SELECT file_row_number + 1 AS flowlens_row, ${parquetExprs(columns, '', true)}
+     FROM read_parquet(${lit(file.path)}, binary_as_string = true, file_row_number = true)`,
   );
-  return { records: Number(inserted), badLines: 0, errors: [] };
+  const valid = validSql(fields);
+  await db.exec(`INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')}) SELECT ${id}, ${fields.map((f) => q(f.column)).join(', ')} FROM flowlens_rows WHERE ${valid}`);
+  const result = new Map<number, LoadResult>([[id, { records: 0, badLines: 0, errors: [] }]]);
+  await countStored(db, table, fields, result);
+  const text = `concat_ws(' ', ${fields.map((f) => `coalesce(${q(f.column)}::VARCHAR, '-')`).join(', ')})`;
+  const broken = await db.all<{ line: bigint; reason: string; text: string }>(
+    `SELECT flowlens_row AS line, ${reasonSql(fields)} AS reason, ${text} AS text FROM flowlens_rows WHERE NOT (${valid}) ORDER BY 1 LIMIT ${maxErrors}`,
+  );
+  const r = result.get(id)!;
+  r.badLines = Number(await db.value<bigint>(`SELECT count(*) FROM flowlens_rows WHERE NOT (${valid})`));
+  r.errors = broken.map((b) => ({ line: Number(b.line), message: b.reason, text: b.text.slice(0, 2000) }));
+  await db.exec(`DROP TABLE IF EXISTS flowlens_rows`);
+  return r;
 }

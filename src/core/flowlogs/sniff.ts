@@ -32,7 +32,7 @@ export function isParquet(b: Uint8Array): boolean {
  * Decompresses as much of a gzip head as it can (the head is cut off mid-stream by design). Only the
  * first 16 KB of compressed bytes are used, which bounds the output to what a first line needs.
  */
-function gunzipHead(head: Uint8Array): Buffer {
+export function gunzipHead(head: Uint8Array): Buffer {
   try {
     return zlib.gunzipSync(head.subarray(0, 16 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch {

@@ -15,7 +15,7 @@
  * - After the files, the time-aware tables are rebuilt from everything loaded (rebuildInventory).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Db } from '../store/db';
@@ -63,7 +63,7 @@ export async function loadInventory(db: Db, paths: string[], opts: { signal?: Ab
       report.files.push({ name: p, kind: null, items: 0, status: 'failed', error: `${p}: ${(e as Error).message}` });
       continue;
     }
-    if (st.isDirectory()) files.push(...(await walk(p)));
+    if (st.isDirectory()) files.push(...(await walk(p, report, new Set())));
     else files.push(p);
   }
   let cancelled = false;
@@ -83,9 +83,7 @@ export async function loadInventory(db: Db, paths: string[], opts: { signal?: Ab
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
   report.warnings.push(...rebuilt.warnings);
-  for (const f of report.files) {
-    if (f.status === 'unrecognised') report.warnings.push(`${f.name}: not an AWS inventory response Flowlens recognises; skipped`);
-  }
+  // an unrecognised file is told by its status (report.files); a warning as well said it twice
   if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
   return report;
 }
@@ -112,14 +110,29 @@ function stripUndefined(c: DocumentContext): { accountId?: string; region?: stri
   return out;
 }
 
-async function walk(dir: string): Promise<string[]> {
+/**
+ * The files under `dir`, symbolic links followed (a folder met again through a link is walked once). A folder
+ * that cannot be read is reported as failed and skipped, as the flow-log walk does; the rest loads.
+ */
+async function walk(dir: string, report: InventoryLoadReport, seen: Set<string>): Promise<string[]> {
   const out: string[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let entries;
+  try {
+    const real = await realpath(dir);
+    if (seen.has(real)) return out;
+    seen.add(real);
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    report.files.push({ name: dir, kind: null, items: 0, status: 'failed', error: `cannot read folder ${dir}: ${(e as Error).message}` });
+    return out;
+  }
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
+    const st = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : e;
+    if (st?.isDirectory()) out.push(...(await walk(p, report, seen)));
+    else if (st?.isFile()) out.push(p);
+    else if (e.isSymbolicLink()) report.files.push({ name: p, kind: null, items: 0, status: 'failed', error: `${p}: a symbolic link to nothing` });
   }
   return out;
 }

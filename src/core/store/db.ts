@@ -2,7 +2,8 @@
  * A thin wrapper over @duckdb/node-api: one database file, one connection, bound parameters,
  * transactions that roll back on error, and rows as plain JS objects.
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { claim, describeLockError, release } from './holder';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
 export type Row = Record<string, unknown>;
@@ -13,6 +14,11 @@ export interface OpenOptions {
   threads?: number;
   tempDirectory?: string;
   readOnly?: boolean;
+  /**
+   * External access off except for these folders (DuckDB's allowed_directories), and the configuration locked
+   * so that no statement can turn it back on. For SQL the user types; see sandbox.ts.
+   */
+  sandbox?: { allowedDirectories: string[] };
 }
 
 export class Db {
@@ -33,8 +39,20 @@ export class Db {
     config.autoload_known_extensions = 'false';
     // Nothing relies on insertion order (every ordered answer says ORDER BY): loads run in parallel.
     config.preserve_insertion_order = 'false';
-    const instance = await DuckDBInstance.create(path, config);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (err) {
+      const held = describeLockError(path, err instanceof Error ? err.message : String(err));
+      throw held ? new Error(held, { cause: err }) : err;
+    }
+    claim(path, Boolean(options.readOnly));
     const conn = await instance.connect();
+    if (options.sandbox) {
+      // allowed_directories cannot be given at creation (DuckDB's C API takes no list there): set, then lock
+      const dirs = options.sandbox.allowedDirectories.map(lit).join(', ');
+      await conn.run(`SET allowed_directories = [${dirs}]; SET enable_external_access = false; SET lock_configuration = true`);
+    }
     return new Db(path, instance, conn);
   }
 
@@ -54,14 +72,7 @@ export class Db {
    * strings), timestamps as 'YYYY-MM-DD HH:MM:SS' text, decimals as numbers.
    */
   async json<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
-    const js = reader.getRowObjectsJS();
-    const json = reader.getRowObjectsJson();
-    return js.map((row, i) => {
-      const out: Row = {};
-      for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
-      return out as T;
-    });
+    return jsonRows<T>(await this.conn.runAndReadAll(sql, params));
   }
 
   async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
@@ -99,7 +110,19 @@ export class Db {
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
+    release(this.path);
   }
+}
+
+/** A result's rows as Db.json() gives them. */
+export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
+  const js = reader.getRowObjectsJS();
+  const json = reader.getRowObjectsJson();
+  return js.map((row, i) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
+    return out as T;
+  });
 }
 
 function plain(js: unknown, json: unknown): unknown {

@@ -76,8 +76,8 @@ const flowColumns = FLOW_FIELDS.map((x) => `  ${q(x.column)} ${x.type}`).join(',
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 
--- One row per loaded flow-log file (or CloudWatch batch / Athena result). (name, content_hash) is
--- the idempotency key: loading the same content under the same name again adds nothing.
+-- One row per loaded flow-log file (or CloudWatch batch / Athena result). content_hash is the
+-- idempotency key: loading the same content again, under any name, adds nothing.
 CREATE SEQUENCE IF NOT EXISTS ingest_file_seq START 1;
 CREATE TABLE IF NOT EXISTS ingest_files (
   file_id INTEGER PRIMARY KEY,

@@ -7,7 +7,7 @@
  *
  * The SQL refers to parameters as `$name`; values are always bound, never pasted into the SQL.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { BoundParams, QueryTemplate, TemplateParam } from '../api';
 
@@ -64,22 +64,52 @@ export function builtinTemplatesDir(): string {
   throw new TemplateError(`the built-in templates folder was not found above ${__dirname}`);
 }
 
-/** Every template: the built-in ones, then each extra folder's `.sql` files (a later id overrides). */
-export function listTemplates(extraDirs: string[] = []): QueryTemplate[] {
+/** A snippet larger than this is no question (a template is a few KB): it is skipped, not read. */
+export const MAX_SNIPPET_BYTES = 256 * 1024;
+
+/**
+ * Every template: the built-in ones, then each extra folder's `.sql` files (a later id overrides). A snippet
+ * that cannot be used (malformed, too large, a folder or a FIFO named *.sql, unreadable) disables only itself:
+ * it is skipped, and said in `problems` by path. Only regular files are read, so a FIFO cannot hang the reader.
+ */
+export function listTemplates(extraDirs: string[] = [], problems: string[] = []): QueryTemplate[] {
   const byId = new Map<string, QueryTemplate>();
-  for (const dir of [builtinTemplatesDir(), ...extraDirs]) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.sql')).sort()) {
+  const builtin = builtinTemplatesDir();
+  for (const dir of [builtin, ...extraDirs]) {
+    if (!existsSync(dir)) {
+      problems.push(`${dir}: no such snippets folder`);
+      continue;
+    }
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.sql')).sort();
+    } catch (err) {
+      problems.push(`${dir}: cannot read the folder: ${(err as Error).message}`);
+      continue;
+    }
+    for (const name of names) {
       const file = join(dir, name);
-      const t = parseTemplate(readFileSync(file, 'utf8'), file);
-      byId.set(t.id, t);
+      if (dir === builtin) {
+        const t = parseTemplate(readFileSync(file, 'utf8'), file); // the product's own: a bad one is a bug, said loudly
+        byId.set(t.id, t);
+        continue;
+      }
+      try {
+        const st = statSync(file);
+        if (!st.isFile()) throw new TemplateError(`${file}: not a regular file; skipped`);
+        if (st.size > MAX_SNIPPET_BYTES) throw new TemplateError(`${file}: ${st.size.toLocaleString('en-US')} bytes, more than a snippet may be (${MAX_SNIPPET_BYTES.toLocaleString('en-US')}); skipped`);
+        const t = parseTemplate(readFileSync(file, 'utf8'), file);
+        byId.set(t.id, t);
+      } catch (err) {
+        problems.push(err instanceof TemplateError ? err.message : `${file}: cannot read it: ${(err as Error).message}`);
+      }
     }
   }
   return [...byId.values()];
 }
 
-export function findTemplate(id: string, extraDirs: string[] = []): QueryTemplate {
-  const all = listTemplates(extraDirs);
+export function findTemplate(id: string, extraDirs: string[] = [], problems: string[] = []): QueryTemplate {
+  const all = listTemplates(extraDirs, problems);
   const t = all.find((x) => x.id === id);
   if (!t) throw new TemplateError(`no template "${id}"; templates: ${all.map((x) => x.id).join(', ')}`);
   return t;
@@ -91,9 +121,12 @@ function convert(p: TemplateParam, raw: string): BoundParams[string] {
   const bad = () => new TemplateError(`parameter ${p.name}: "${raw}" is not a ${p.type}`);
   switch (p.type) {
     case 'INTEGER':
-    case 'BIGINT':
+    case 'BIGINT': {
       if (!/^-?\d+$/.test(v)) throw bad();
+      const [lo, hi] = p.type === 'BIGINT' ? [-(2n ** 63n), 2n ** 63n - 1n] : [-(2n ** 31n), 2n ** 31n - 1n];
+      if (BigInt(v) < lo || BigInt(v) > hi) throw new TemplateError(`parameter ${p.name}: ${v} is out of range for ${p.type} (${lo} to ${hi})`);
       return p.type === 'BIGINT' ? BigInt(v) : Number(v);
+    }
     case 'DOUBLE': {
       const n = Number(v);
       if (!Number.isFinite(n)) throw bad();

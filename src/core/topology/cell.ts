@@ -6,6 +6,7 @@
  */
 import type { GraphQuery } from '../../protocol/topology';
 import { keyedSql, type SqlParams } from './sql';
+import { formatParamValue } from '../paramValue';
 
 export interface SqlCell {
   title: string;
@@ -35,12 +36,12 @@ function header(title: string, description: string, params: SqlParams): { text: 
     const [type, doc] = PARAM_DOC[name] ?? ['VARCHAR', name];
     const text = String(value);
     bound[name] = { type, value: text };
-    lines.push(`-- param: ${name} ${type} = ${text.replace(/[\r\n]/g, ' ')} -- ${doc}`);
+    lines.push(`-- param: ${name} ${type} = ${formatParamValue(text)} -- ${doc}`);
   }
   return { text: lines.join('\n'), bound };
 }
 
-const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
+const oneLine = (s: string) => s.replace(/[\r\n\u0085\u2028\u2029]+/g, ' ');
 
 /** The cell for a node: its traffic by direction, peer, protocol and port. */
 export function nodeCell(q: GraphQuery, node: string, label = node): SqlCell {

@@ -1,0 +1,46 @@
+/**
+ * Issue 10, item 3: the same content loads once whatever its name (a copy, a symbolic link, a re-download), and
+ * the skipped files are named. Real CLI processes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fingerprint, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
+
+let dir: string;
+useTempDir('flowlens-robust-dedupe-', (d) => (dir = d));
+
+test('a copy, a symbolic link and a re-download of loaded content add nothing and are named', async () => {
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  const a = writeFlowLog(join(flows, 'a.log'), [record(), record({ src: '10.0.2.20', dst: '10.0.1.10', srcport: 8080, dstport: 40000, packets: 5, bytes: 332 })]);
+  const inv = writeInventory(dir);
+  const db = join(dir, 'd.duckdb');
+  assert.equal(flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet').code, 0);
+  const before = await fingerprint(db);
+  assert.deepEqual(before, { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
+
+  const again = join(dir, 'again');
+  mkdirSync(again);
+  copyFileSync(a, join(again, 'copy.log'));
+  symlinkSync(a, join(again, 'link.log'));
+  symlinkSync(flows, join(dir, 'flows-link'));
+  const r = flowlens(dir, 'enrich', '--flow-logs', again, '--flow-logs', join(dir, 'flows-link'), '--inventory', inv, '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /: 0 flow records from 0 files \(3 already loaded\), 1 conversations, /);
+  assert.ok(r.stdout.includes(`  skipped: ${join(again, 'copy.log')}: the same content as ${a}, loaded before\n`), r.stdout);
+  assert.ok(r.stdout.includes(`  skipped: ${join(again, 'link.log')}: the same content as ${a}, loaded before\n`), r.stdout);
+  assert.ok(r.stdout.includes(`  skipped: ${join(dir, 'flows-link', 'a.log')}: the same content as ${a}, loaded before\n`), r.stdout);
+  assert.deepEqual(await fingerprint(db), before);
+
+  // two copies new in one run: the first loads, the second is named as its duplicate
+  const pair = join(dir, 'pair');
+  mkdirSync(pair);
+  writeFlowLog(join(pair, 'x.log'), [record({ srcport: 41000 })]);
+  copyFileSync(join(pair, 'x.log'), join(pair, 'y.log'));
+  const p = flowlens(dir, 'enrich', '--flow-logs', pair, '--inventory', inv, '--db', db, '--quiet');
+  assert.match(p.stdout, /: 1 flow records from 1 files \(1 already loaded\), 2 conversations, /);
+  assert.ok(p.stdout.includes(`  skipped: ${join(pair, 'y.log')}: the same content as ${join(pair, 'x.log')}, loaded before\n`), p.stdout);
+  assert.equal((await fingerprint(db)).records, 3);
+});

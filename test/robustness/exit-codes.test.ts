@@ -1,0 +1,80 @@
+/**
+ * Issue 10, item 4: exit codes are 0 when everything asked was done, 1 when anything failed (--allow-partial
+ * accepts partial success), 2 on usage. Real CLI processes, a real local AWS endpoint.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
+import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { writeSampleEstate } from '../../src/core/sample/index';
+
+let dir: string;
+useTempDir('flowlens-robust-exit-', (d) => (dir = d));
+
+test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; a stray non-flow-log file is no failure', async () => {
+  const flows = join(dir, 'partly');
+  mkdirSync(flows);
+  writeFlowLog(join(flows, 'good.log'), [record()]);
+  writeFileSync(join(flows, 'broken.log.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
+  const inv = writeInventory(dir);
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p1.duckdb'), '--quiet');
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.stderr, 'flowlens: 1 file failed to load (the others loaded); --allow-partial accepts that\n');
+  assert.match(r.stdout, /: 1 flow records from 1 files, 1 conversations/);
+  assert.match(r.stdout, /failed: .*broken\.log\.gz: /);
+  const ok = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p2.duckdb'), '--quiet', '--allow-partial');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stderr, '');
+  const stray = join(dir, 'stray');
+  mkdirSync(stray);
+  writeFlowLog(join(stray, 'good.log'), [record()]);
+  writeFileSync(join(stray, 'README.md'), '# Flow logs, collected by ops.\n');
+  const s = flowlens(dir, 'enrich', '--flow-logs', stray, '--inventory', inv, '--db', join(dir, 'p3.duckdb'), '--quiet');
+  assert.equal(s.code, 0, s.stdout + s.stderr);
+  assert.match(s.stdout, /failed: .*README\.md: not a flow-log file/);
+});
+
+test('usage errors exit 2', () => {
+  for (const args of [['enrich', '--db', join(dir, 'u.duckdb')], ['export', '--db', join(dir, 'u.duckdb'), '--format', 'xml'], ['sql', '--db', join(dir, 'u.duckdb')], ['--no-such-option']]) {
+    const r = flowlens(dir, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
+
+test('AWS mode exits 1 when no account could be read (a wrong external id, half a key pair), with the reason', async () => {
+  const estate = join(dir, 'estate');
+  const manifest = await writeSampleEstate(estate, { seed: 5, days: 1, start: '2026-09-29T00:00:00Z', scale: 0.1 });
+  const home: TempHome = makeTempHome();
+  const ep: AwsEndpoint = await startAwsEndpoint({ estateDir: estate, users: [BASE_USER], roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }], pageSize: 50 });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...localAwsEnv(home, ep.url), ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  try {
+    const db = join(dir, 'aws.duckdb');
+    const common = ['--accounts', manifest.accounts.join(','), '--regions', manifest.regions.join(','), '--since', '2026-09-29T00:00:00Z', '--until', '2026-09-29T01:00:00Z', '--db', db, '--quiet'];
+    const wrong = await run(['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', '--external-id', 'not-the-id', ...common]);
+    assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /^flowlens: could not sign in to any account: could not get credentials for profile arn:aws:iam::111111111111:role\/FlowLogIntrospector: AccessDenied: /m);
+    assert.doesNotMatch(wrong.stdout, /conversations\n$/);
+    // the external id from the environment instead of argv: signed in, enriched, exit 0
+    const env = await run(['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', ...common], { FLOWLENS_EXTERNAL_ID: EXTERNAL_ID });
+    assert.equal(env.code, 0, env.stdout + env.stderr);
+    assert.match(env.stdout, /aws\.duckdb: [\d,]+ conversations\n$/);
+    const half = await run(['enrich', ...common], { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEHALFPAIR00', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' });
+    assert.equal(half.code, 1, half.stdout + half.stderr);
+    assert.match(half.stderr, /^flowlens: could not sign in to any account: /m);
+  } finally {
+    await ep.close();
+    home.cleanup();
+  }
+});

@@ -1,0 +1,34 @@
+/**
+ * Issue 10, item 1: the per-file summary is printed even when a later step fails (here: the rebuild, cancelled
+ * with Ctrl-C once it has started). A real CLI process and a real signal.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from './fixture';
+
+test('the per-file summary is printed when the rebuild after the ingest fails', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-summary-'));
+  try {
+    const child = spawn(process.execPath, [CLI, 'enrich', '--sample', '--days', '2', '--db', join(dir, 's.duckdb')], { cwd: dir, env: { ...process.env, TMPDIR: dir } });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/\[enrich\] attributing flows/.test(stderr) && !sent) sent = child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /cancelling: the dataset keeps what was complete\nflowlens: cancelled\n$/);
+    assert.match(stdout, /^.*s\.duckdb: [\d,]+ flow records loaded from \d+ files before the failure\n/);
+    const [, records, files] = /: ([\d,]+) flow records loaded from (\d+) files/.exec(stdout)!;
+    assert.ok(Number(files) > 100 && Number(records.replace(/,/g, '')) > 1000, stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
