@@ -297,9 +297,10 @@ test('a dataset that keeps no raw records: the same facts, flow_records read fro
     // every fact made again from the files
     await rebuild(other, { full: true });
     assert.deepEqual(await differences(other, 'no-records-full'), SAME);
-    // a file moved away: not in flow_records, and a full enrichment is refused rather than losing its facts
+    // a file moved away: reading flow_records names it, and a full enrichment is refused rather than losing its facts
     const [gone] = await other.json<{ path: string }>(`SELECT path FROM record_files ORDER BY file_id LIMIT 1`);
     renameSync(gone.path, gone.path + '.moved');
+    await assert.rejects(other.json(`SELECT count(*) FROM flow_records`), (err: Error) => err.message.includes(gone.path));
     const facts = await other.json('SELECT count(*) AS n, sum(uploaded) AS up FROM conversation_facts');
     await assert.rejects(rebuild(other, { full: true }), (err: Error) =>
       err.message === `cannot enrich again from the start: 1 loaded file is no longer where it was loaded from (${gone.path}), and this dataset keeps no copy of their records; put them back, or forget them first`);

@@ -4,13 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint, flowlens, record, writeFlowLog, writeInventory } from './fixture';
-import { openDataset } from '../../src/core/api';
-import { forgetFiles } from '../../src/core/flowlogs/forget';
-import { setKeepRecords } from '../../src/core/store/records';
 
 test('forget drops a file by name or glob, rebuilds the facts, and the file loads again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-forget-'));
@@ -49,18 +46,36 @@ test('forget drops a file by name or glob, rebuilds the facts, and the file load
   }
 });
 
-test('a dataset that keeps no raw records refuses to forget a file, and says why', async () => {
+test('a dataset that keeps no raw records forgets a file by reading the others again; with one of them gone it refuses, and nothing changes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-forget-'));
   try {
-    const db = await openDataset(join(dir, 'lean.duckdb'));
-    try {
-      await setKeepRecords(db, false);
-      await assert.rejects(forgetFiles(db, '/x/a.log'), {
-        message: `${join(dir, 'lean.duckdb')} keeps no raw flow records (they are dropped once enriched), so a file's conversations cannot be told apart; enrich a new dataset without it`,
-      });
-    } finally {
-      db.close();
-    }
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    const a = writeFlowLog(join(flows, 'a.log'), [record()]);
+    const b = writeFlowLog(join(flows, 'b.log'), [record({ srcport: 41000, bytes: 1000, packets: 2 })]);
+    const inv = writeInventory(dir);
+    const db = join(dir, 'lean.duckdb');
+    // a new dataset keeps no raw records: they are read from a.log and b.log
+    assert.equal(flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet').code, 0);
+    const before = await fingerprint(db);
+    assert.deepEqual(before, { files: 2, records: 2, bytes: '5249', packets: '12', conversations: 2, uploaded: '5249', windows: 1 });
+    assert.equal(JSON.parse(flowlens(dir, 'sql', `SELECT count(*) AS n FROM record_files`, '--db', db, '--format', 'json').stdout)[0].n, 2);
+
+    // b.log is gone: forgetting a.log is refused (b's facts could not be made again), and nothing changes
+    renameSync(b, b + '.moved');
+    const refused = flowlens(dir, 'forget', a, '--db', db, '--quiet');
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, `flowlens: ${db} keeps no copy of its raw flow records and reads them from the files they were loaded from, and 1 of them is gone (${b}): put it back first, so that the conversations can be made again without the file you forget\n`);
+    renameSync(b + '.moved', b);
+    // the facts and the loaded files are as they were (flow_records reads b.log again once the dataset is next
+    // opened for writing: while it was gone, the forget's open left it out)
+    const unchanged = await fingerprint(db);
+    assert.deepEqual({ ...unchanged, records: before.records, bytes: before.bytes, packets: before.packets }, before);
+
+    // with it back, a.log is forgotten and b.log's records, read from b.log, make the facts
+    const ok = flowlens(dir, 'forget', a, '--db', db, '--quiet');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(await fingerprint(db), { files: 1, records: 1, bytes: '1000', packets: '2', conversations: 1, uploaded: '1000', windows: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -195,7 +195,7 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     const value = db.value.bind(db);
     const exec = db.exec.bind(db);
     const watch = (sql: string) => {
-      if (/^INSERT INTO (flow_records|temp\.flowlens_stage_)/.test(sql)) setTimeout(() => ctl.abort(), 30);
+      if (/^INSERT INTO (flow_records|flow_stage_)/.test(sql)) setTimeout(() => ctl.abort(), 30);
     };
     db.value = (async (sql: string, params?: Parameters<typeof value>[1]) => {
       watch(sql);
@@ -253,7 +253,7 @@ test("cancelling one caller does not interrupt another caller's load on the same
     const exec = db.exec.bind(db);
     let second: Promise<unknown> | undefined;
     db.exec = (async (sql: string, params?: Parameters<typeof exec>[1]) => {
-      if (/^INSERT INTO (flow_records|temp\.flowlens_stage_)/.test(sql) && !second) {
+      if (/^INSERT INTO (flow_records|flow_stage_)/.test(sql) && !second) {
         second = ingestFiles(db, [small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
         setTimeout(() => ctl.abort(), 50);
       }

@@ -1,12 +1,12 @@
 /**
  * Forgetting loaded flow-log files: their records, their bad-line reports and their ingest_files rows are deleted
  * in one transaction, so the file can be loaded again; the caller then enriches again from every remaining record
- * (rebuild with `full`), so that no fact is made of them. A dataset that keeps no raw records cannot tell a file's
- * facts apart: forgetting is refused there.
+ * (rebuild with `full`), so that no fact is made of them. A dataset that keeps no raw records reads the remaining
+ * files again: forgetting is refused there while one of them is gone (the facts could not be made again).
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Db } from '../store/db';
-import { keepsRecords, RECORDS_BASE } from '../store/records';
+import { missingRecordFiles, RECORDS_BASE, refreshRecordsView, stagingTables } from '../store/records';
 import { q } from '../model/flowFields';
 import { forgetTotals } from './totals';
 
@@ -25,8 +25,9 @@ const isUri = (name: string) => /^[a-z][a-z0-9+.-]*:/i.test(name);
 export async function forgetFiles(db: Db, pattern: string): Promise<ForgottenFile[]> {
   const name = isUri(pattern) || isAbsolute(pattern) ? pattern : resolve(pattern);
   const glob = /[*?[]/.test(name);
-  if (!(await keepsRecords(db))) {
-    throw new Error(`${db.path} keeps no raw flow records (they are dropped once enriched), so a file's conversations cannot be told apart; enrich a new dataset without it`);
+  const missing = await missingRecordFiles(db);
+  if (missing.length) {
+    throw new Error(`${db.path} keeps no copy of its raw flow records and reads them from the files they were loaded from, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} gone (${missing[0]}${missing.length > 1 ? ', …' : ''}): put ${missing.length === 1 ? 'it' : 'them'} back first, so that the conversations can be made again without the file you forget`);
   }
   return db.transaction(async () => {
     const files = await db.all<{ file_id: number; name: string; records: bigint | null }>(
@@ -36,7 +37,9 @@ export async function forgetFiles(db: Db, pattern: string): Promise<ForgottenFil
     if (files.length === 0) return [];
     const ids = files.map((f) => Math.floor(f.file_id)).join(', ');
     const tables = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables`);
-    for (const t of [RECORDS_BASE, ...tables.map((x) => x.table_name)]) await db.exec(`DELETE FROM ${q(t)} WHERE file_id IN (${ids})`);
+    for (const t of [RECORDS_BASE, ...tables.map((x) => x.table_name), ...(await stagingTables(db))]) await db.exec(`DELETE FROM ${q(t)} WHERE file_id IN (${ids})`);
+    await db.exec(`DELETE FROM record_files WHERE file_id IN (${ids})`);
+    await refreshRecordsView(db);
     await db.exec(`DELETE FROM ingest_errors WHERE file_id IN (${ids})`);
     await db.exec(`DELETE FROM ingest_files WHERE file_id IN (${ids})`);
     await forgetTotals(db);

@@ -15,7 +15,7 @@ import { lit, type Db } from '../store/db';
 import { fieldByName, q, type FlowField } from '../model/flowFields';
 import { recordTable } from '../store/records';
 import { MAX_LINE_BYTES, numberLines } from './lines';
-import { reasonSql, validSql } from './validate';
+import { reasonSql, validSql } from '../model/validate';
 
 export interface LineError {
   line: number;

@@ -5,8 +5,7 @@
  * them, grouped any way, overflows a BIGINT.
  */
 import type { Db } from '../store/db';
-import { keepsRecords } from '../store/records';
-import { MAX_STORED_TOTAL } from './validate';
+import { MAX_STORED_TOTAL } from '../model/validate';
 
 export interface Totals {
   bytes: bigint;
@@ -18,19 +17,16 @@ const PACKETS = 'loaded_packets_total';
 const SET = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
 
 /**
- * The totals so far. The first time (an older dataset) they are summed from the stored records, and from the
- * conversations too when the dataset keeps no records. Call it before storing new records in the transaction.
+ * The totals so far. The first time (an older dataset, or after files were forgotten) they are summed from
+ * flow_records. Call it before storing new records in the transaction.
  */
 export async function loadedTotals(db: Db): Promise<Totals> {
   const rows = await db.all<{ key: string; value: string }>(`SELECT key, value FROM meta WHERE key IN ('${BYTES}', '${PACKETS}')`);
   const got = new Map(rows.map((r) => [r.key, BigInt(r.value)]));
   if (got.has(BYTES) && got.has(PACKETS)) return { bytes: got.get(BYTES)!, packets: got.get(PACKETS)! };
-  const facts = (await keepsRecords(db))
-    ? ''
-    : ` UNION ALL SELECT coalesce(sum(uploaded + downloaded), 0)::HUGEINT, coalesce(sum(packets_up + packets_down), 0)::HUGEINT FROM conversation_facts`;
+  // flow_records has every record: those stored, staged, and those read from their files when none are kept
   const [t] = await db.all<{ bytes: bigint; packets: bigint }>(
-    `SELECT sum(b)::HUGEINT AS bytes, sum(p)::HUGEINT AS packets FROM (
-       SELECT coalesce(sum(bytes), 0)::HUGEINT AS b, coalesce(sum(packets), 0)::HUGEINT AS p FROM flow_records${facts})`,
+    `SELECT coalesce(sum(bytes), 0)::HUGEINT AS bytes, coalesce(sum(packets), 0)::HUGEINT AS packets FROM flow_records`,
   );
   await db.exec(SET, { k: BYTES, v: String(t.bytes) });
   await db.exec(SET, { k: PACKETS, v: String(t.packets) });

@@ -51,7 +51,11 @@ export class Db {
     if (options.sandbox) {
       // allowed_directories cannot be given at creation (DuckDB's C API takes no list there): set, then lock
       const dirs = options.sandbox.allowedDirectories.map(lit).join(', ');
-      await conn.run(`SET allowed_directories = [${dirs}]; SET enable_external_access = false; SET lock_configuration = true`);
+      // and the flow-log files a dataset that keeps no raw records reads flow_records from (read only: the
+      // statements that write files are checked before they run, see sandbox.ts)
+      const files = await conn.runAndReadAll(`SELECT path FROM record_files`).then((r) => r.getRows().map((x) => lit(String(x[0]))), () => []);
+      await conn.run(`SET allowed_directories = [${dirs}]; SET allowed_paths = [${files.join(', ')}];
+        SET enable_external_access = false; SET lock_configuration = true`);
     }
     return new Db(path, instance, conn);
   }

@@ -9,19 +9,20 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { FLOW_FIELDS, fieldByName, parseLogFormat, q, type FlowField } from '../model/flowFields';
+import { validSql } from '../model/validate';
 import { lit, type Db } from './db';
 
 export const RECORDS_BASE = 'flow_records_base';
 
 /**
- * Creates (or replaces) the flow_records view over the base table, every per-format table, and the files a
- * dataset that keeps no records reads its records from (those still there).
+ * Creates (or replaces) the flow_records view over the base table, every per-format table, the staging tables,
+ * and the files a dataset that keeps no records reads its records from.
  */
 export async function refreshRecordsView(db: Db): Promise<void> {
   const tables = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables ORDER BY table_name`);
   // An empty relation with every column, typed: the union then has them all, whatever the tables hold.
   const typed = `SELECT NULL::BIGINT AS record_no, NULL::INTEGER AS file_id, ${FLOW_FIELDS.map((f) => `NULL::${f.type} AS ${q(f.column)}`).join(', ')} WHERE false`;
-  const parts = [typed, ...[RECORDS_BASE, ...tables.map((t) => t.table_name)].map((t) => `SELECT rowid AS record_no, * FROM ${q(t)}`),
+  const parts = [typed, ...[RECORDS_BASE, ...tables.map((t) => t.table_name), ...(await stagingTables(db))].map((t) => `SELECT rowid AS record_no, * FROM ${q(t)}`),
     ...(await fileRecords(db, -1)).map((f) => f.sql)];
   await db.exec(`CREATE OR REPLACE VIEW flow_records AS
 SELECT file_id, ${FLOW_FIELDS.map((f) => q(f.column)).join(', ')}, record_no
@@ -29,15 +30,19 @@ FROM (${parts.join('\nUNION ALL BY NAME ')})`);
 }
 
 /**
- * SQL: the records of the files in record_files after `after` that are still where they were loaded from, one
+ * SQL: the records of the files in record_files after `after`, read from where they were loaded from, one
  * read per format (text and gzip by read_csv, Parquet by read_parquet), each with its file_id. Lines that do
- * not parse (a header, a bad line reported when the file was loaded) are skipped; record_no is NULL.
+ * not parse or break a value rule (a header, the bad lines reported when the file was loaded) are skipped;
+ * record_no is NULL.
  */
 async function fileRecords(db: Db, after: number): Promise<{ sql: string; columns: string[] }[]> {
   const files = await db.all<{ file_id: number; path: string; reader: string; log_format: string }>(
     `SELECT r.file_id, r.path, f.reader, f.log_format FROM record_files r JOIN ingest_files f USING (file_id)
      WHERE r.file_id > ${Math.floor(after)} ORDER BY r.file_id`);
   const groups = new Map<string, typeof files>();
+  // A file no longer there is left out when the view is made (DuckDB binds the file list then, so it would fail
+  // every open and enrichment); the view is made again on each writable open, so a file put back returns. A file
+  // that goes after the view was made fails a read of flow_records naming it ("No files found … <path>").
   for (const f of files.filter((x) => existsSync(x.path))) {
     const key = `${f.reader}|${f.reader === 'parquet' ? '' : f.log_format}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
@@ -50,15 +55,15 @@ async function fileRecords(db: Db, after: number): Promise<{ sql: string; column
     if (group[0].reader === 'parquet') {
       const cols = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${list}, binary_as_string = true, union_by_name = true)`);
       const fields = cols.map((c) => ({ c: c.column_name, f: fieldByName(c.column_name) })).filter((x): x is { c: string; f: FlowField } => !!x.f);
-      out.push({ columns: fields.map((x) => x.f.column), sql: `SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map(({ c, f }) =>
+      out.push({ columns: fields.map((x) => x.f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map(({ c, f }) =>
         `${address(f, f.type === 'VARCHAR' ? `nullif(CAST(r.${q(c)} AS VARCHAR), '-')` : `TRY_CAST(r.${q(c)} AS ${f.type})`)} AS ${q(f.column)}`).join(', ')}
-        FROM read_parquet(${list}, binary_as_string = true, union_by_name = true) r` });
+        FROM read_parquet(${list}, binary_as_string = true, union_by_name = true) r) WHERE ${validSql(fields.map((x) => x.f))}` });
     } else {
       const fields = parseLogFormat(group[0].log_format);
       const columns = '{' + fields.map((f) => `${lit(f.column)}: ${lit(f.type)}`).join(', ') + '}';
-      out.push({ columns: fields.map((f) => f.column), sql: `SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map((f) => `${address(f, `r.${q(f.column)}`)} AS ${q(f.column)}`).join(', ')}
+      out.push({ columns: fields.map((f) => f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map((f) => `${address(f, `r.${q(f.column)}`)} AS ${q(f.column)}`).join(', ')}
         FROM read_csv(${list}, delim = ' ', quote = '', escape = '', header = false, nullstr = '-', auto_detect = false,
-          columns = ${columns}, compression = ${group[0].reader === 'gzip' ? `'gzip'` : `'none'`}, ignore_errors = true) r` });
+          columns = ${columns}, compression = ${group[0].reader === 'gzip' ? `'gzip'` : `'none'`}, ignore_errors = true) r) WHERE ${validSql(fields)}` });
     }
   }
   return out;
@@ -67,28 +72,20 @@ async function fileRecords(db: Db, after: number): Promise<{ sql: string; column
 /** Address fields are stored lower-case (IPv6 may arrive in upper case). */
 const ADDRESS_COLUMNS = new Set(['srcaddr', 'dstaddr', 'pkt_srcaddr', 'pkt_dstaddr']);
 
-/**
- * This connection's view of flow_records while records wait in staging tables: a temporary view of the same
- * name (temporary objects are found first) over the stored ones and the staged ones; gone when they are.
- */
-async function refreshStagedView(db: Db): Promise<void> {
-  const staged = await db.all<{ table_name: string }>(
-    `SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp' AND starts_with(table_name, '${STAGE_PREFIX}') ORDER BY table_name`);
-  if (staged.length === 0) {
-    await db.exec(`DROP VIEW IF EXISTS temp.flow_records`);
-    return;
-  }
-  const database = await db.value<string>(`SELECT current_database()`);
-  await db.exec(`CREATE OR REPLACE TEMP VIEW flow_records AS
-SELECT * FROM ${q(database)}.main.flow_records
-UNION ALL BY NAME
-${staged.map((t) => `SELECT NULL::BIGINT AS record_no, * FROM temp.${t.table_name}`).join('\nUNION ALL BY NAME\n')}`);
-}
-
-/** meta key: 'false' when the dataset keeps no raw records (they are enriched from a staging table and dropped). */
+/** meta key: 'false' when the dataset keeps no raw records (they wait in a staging table until enriched). */
 export const META_KEEP_RECORDS = 'keep_records';
-/** Staging tables (temporary, this connection's): records loaded but not enriched yet, when records are not kept. */
-export const STAGE_PREFIX = 'flowlens_stage_';
+/**
+ * Staging tables: records loaded but not enriched yet, when records are not kept. They are stored tables, committed
+ * with the files' loads, so a process that ends before enriching them loses nothing; the enrichment that reads them
+ * drops them in its own transaction.
+ */
+export const STAGE_PREFIX = 'flow_stage_';
+
+/** The staging tables that hold records. */
+export async function stagingTables(db: Db): Promise<string[]> {
+  return (await db.all<{ table_name: string }>(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()
+    AND schema_name = 'main' AND starts_with(table_name, '${STAGE_PREFIX}') ORDER BY table_name`)).map((t) => t.table_name);
+}
 
 export async function keepsRecords(db: Db): Promise<boolean> {
   const row = await db.one<{ value: string }>(`SELECT value FROM meta WHERE key = $k`, { k: META_KEEP_RECORDS });
@@ -120,12 +117,11 @@ export async function recordTable(db: Db, fields: readonly FlowField[]): Promise
   const suffix = createHash('sha256').update(columns.map((c) => c.column).join(',')).digest('hex').slice(0, 12);
   if (!(await keepsRecords(db))) {
     const stage = `${STAGE_PREFIX}${suffix}`;
-    const known = await db.value<bigint>(`SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = $t`, { t: stage });
-    if (Number(known) === 0) {
-      await db.exec(`CREATE TEMP TABLE ${stage} (file_id INTEGER NOT NULL${columns.map((c) => `, ${q(c.column)} ${c.type}`).join('')})`);
-      await refreshStagedView(db);
+    if (!(await stagingTables(db)).includes(stage)) {
+      await db.exec(`CREATE TABLE ${stage} (file_id INTEGER NOT NULL${columns.map((c) => `, ${q(c.column)} ${c.type}`).join('')})`);
+      await refreshRecordsView(db);
     }
-    return `temp.${stage}`;
+    return stage;
   }
   return storedRecordTable(db, columns, suffix);
 }
@@ -157,9 +153,7 @@ export interface PendingRecords {
 export async function pendingRecords(db: Db, afterFileId: number): Promise<PendingRecords> {
   const stored = await db.all<{ table_name: string; columns: string }>(
     `SELECT table_name, columns FROM flow_record_tables ORDER BY table_name`);
-  const staged = (await db.all<{ table_name: string }>(
-    `SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '${STAGE_PREFIX}') ORDER BY table_name`))
-    .map((t) => t.table_name);
+  const staged = await stagingTables(db);
   const base = await db.value<bigint>(`SELECT count(*) FROM (SELECT 1 FROM ${RECORDS_BASE} LIMIT 1)`);
   const fields = ENRICHED_FIELDS.map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
   const select = (table: string, has: (c: string) => boolean, where: string) =>
@@ -170,9 +164,8 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
     ...stored.map((t) => { const cols = new Set(t.columns.split(' ')); return select(q(t.table_name), (c) => cols.has(c), after); }),
     ...(await fileRecords(db, afterFileId)).map((f) => select(`(${f.sql})`, (c) => f.columns.includes(c), '')),
     ...await Promise.all(staged.map(async (t) => {
-      const cols = new Set((await db.all<{ column_name: string }>(
-        `SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = $t`, { t })).map((c) => c.column_name));
-      return select(`temp.${t}`, (c) => cols.has(c), '');
+      const cols = new Set(await stagedColumns(db, t));
+      return select(q(t), (c) => cols.has(c), '');
     })),
   ];
   return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged };
@@ -184,7 +177,7 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
  */
 export async function lastFileId(db: Db, pending: PendingRecords, after: number): Promise<number> {
   const stored = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables`);
-  const tables = [RECORDS_BASE, ...stored.map((t) => q(t.table_name)), ...pending.staged.map((t) => `temp.${t}`)];
+  const tables = [RECORDS_BASE, ...stored.map((t) => q(t.table_name)), ...pending.staged.map((t) => q(t))];
   const max = await db.value<number | null>(`SELECT max(m) FROM (SELECT max(file_id) AS m FROM ingest_files
     ${tables.map((t) => `UNION ALL SELECT max(file_id) FROM ${t} WHERE file_id > ${Math.floor(after)}`).join(' ')})`);
   return max === null ? -1 : Number(max);
@@ -199,24 +192,27 @@ export async function settleStaged(db: Db, staged: readonly string[]): Promise<v
   if (staged.length === 0) return;
   for (const t of staged) {
     const files = await db.all<{ file_id: number; name: string | null; reader: string | null }>(
-      `SELECT s.file_id, f.name, f.reader FROM (SELECT DISTINCT file_id FROM temp.${t}) s LEFT JOIN ingest_files f USING (file_id)`);
+      `SELECT s.file_id, f.name, f.reader FROM (SELECT DISTINCT file_id FROM ${q(t)}) s LEFT JOIN ingest_files f USING (file_id)`);
     const local = files.filter((f) => f.name && isAbsolute(f.name) && ['text', 'gzip', 'parquet'].includes(f.reader ?? '') && existsSync(f.name));
     if (local.length) {
       await db.exec(`INSERT OR REPLACE INTO record_files VALUES ${local.map((f) => `(${Math.floor(f.file_id)}, ${lit(f.name!)})`).join(', ')}`);
     }
     if (local.length < files.length) {
-      const cols = (await db.all<{ column_name: string }>(`SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = $t`, { t }))
-        .map((c) => c.column_name).filter((c) => c !== 'file_id');
+      const cols = (await stagedColumns(db, t)).filter((c) => c !== 'file_id');
       const fields = FLOW_FIELDS.filter((f) => cols.includes(f.column));
       const table = await storedRecordTable(db, fields, t.slice(STAGE_PREFIX.length));
       const keepLocal = local.length ? ` WHERE file_id NOT IN (${local.map((f) => Math.floor(f.file_id)).join(', ')})` : '';
       await db.exec(`INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')})
-        SELECT file_id, ${fields.map((f) => q(f.column)).join(', ')} FROM temp.${t}${keepLocal}`);
+        SELECT file_id, ${fields.map((f) => q(f.column)).join(', ')} FROM ${q(t)}${keepLocal}`);
     }
-    await db.exec(`DROP TABLE temp.${t}`);
+    await db.exec(`DROP TABLE ${q(t)}`);
   }
   await refreshRecordsView(db);
-  await refreshStagedView(db);
+}
+
+async function stagedColumns(db: Db, table: string): Promise<string[]> {
+  return (await db.all<{ column_name: string }>(`SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()
+    AND schema_name = 'main' AND table_name = $t ORDER BY column_index`, { t: table })).map((c) => c.column_name);
 }
 
 /** The loaded files a dataset reads its records from that are no longer where they were loaded from. */

@@ -13,7 +13,7 @@
  * Sums stay exact: values are at most 2^48 and ingest keeps the stored total of bytes and of packets under 2^62
  * (see MAX_STORED_TOTAL), so no sum of stored records, grouped any way, overflows a BIGINT.
  */
-import { q, type FlowField } from '../model/flowFields';
+import { q, type FlowField } from './flowFields';
 
 export const MAX_COUNT = 2n ** 48n;
 /** The largest total of bytes (or packets) a dataset stores: any sum over its records then fits a BIGINT. */
