@@ -1,5 +1,6 @@
--- SQL macros for address arithmetic (installed by src/core/enrich/macros.ts). DuckDB's `inet` extension cannot be
--- installed offline, so addresses become integers in plain SQL: IPv4 as the low 32 bits, IPv6 as a UHUGEINT.
+-- SQL macros (installed by src/core/enrich/macros.ts, which adds the fl_code_* macros of the stored codes): address
+-- arithmetic, then the enrichment's small expressions. DuckDB's `inet` extension cannot be installed offline, so
+-- addresses become integers in plain SQL: IPv4 as the low 32 bits, IPv6 as a UHUGEINT.
 
 CREATE OR REPLACE MACRO fl_ipv4_int(a) AS
   CASE WHEN regexp_full_match(a, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}') THEN
@@ -47,3 +48,41 @@ CREATE OR REPLACE MACRO fl_protocol_name(p) AS
 
 -- epoch seconds -> TIMESTAMP (UTC)
 CREATE OR REPLACE MACRO fl_ts(s) AS make_timestamp(CAST(s AS BIGINT) * 1000000);
+
+-- ---------------------------------------------------------------- the enrichment's (src/core/enrich/*.sql)
+
+-- Whether the record or fact whose two addresses are x and y is in the part an enrichment is at: parts
+-- getvariable('fl_parts'), this one getvariable('fl_part') (set by rebuild.ts). Either direction hashes
+-- alike, so a conversation is in one part. The variables are constants when the statement is planned: with
+-- one part the condition is true and nothing is hashed.
+CREATE OR REPLACE MACRO fl_in_part(x, y) AS
+  getvariable('fl_parts') = 1 OR xor(hash(x), hash(y)) % getvariable('fl_parts') = getvariable('fl_part');
+
+-- A 5-tuple as one number from its two ends' text, the same whichever end is given first.
+CREATE OR REPLACE MACRO fl_tuple_hash(proto, x, xp, y, yp) AS
+  hash(proto, xor(hash(x, coalesce(xp, -1)), hash(y, coalesce(yp, -1))));
+
+-- The highest bit set in a bit mask, NULL for none.
+CREATE OR REPLACE MACRO fl_top_bit(m) AS CASE WHEN m > 0 THEN floor(log2(m))::INTEGER END;
+
+-- Orientation evidence bits with the two ends swapped (1 <-> 2, 4 <-> 8; 16 and up dropped).
+CREATE OR REPLACE MACRO fl_swap_evidence(e) AS ((e & 5) << 1) | ((e & 10) >> 1);
+
+-- Traffic-path bits with the two directions swapped.
+CREATE OR REPLACE MACRO fl_swap_paths(p) AS ((p & 65535) << 16) | (p >> 16);
+
+-- A side's identity keys (attribution.sql) from what was found for its address: eni the ENI that held it,
+-- svc and region the AWS prefix it is in, hint the service the record logged (pkt-*-aws-service). An AWS
+-- service (a specific one over AMAZON) and a prefix's region name a side only when no ENI held its address;
+-- the address itself (unknown) only when it is private and nothing else explains it.
+CREATE OR REPLACE MACRO fl_side_svc(eni, svc, hint) AS
+  CASE WHEN eni IS NULL THEN upper(coalesce(CASE WHEN svc <> 'AMAZON' THEN svc END, hint, svc)) END;
+CREATE OR REPLACE MACRO fl_side_pregion(eni, region) AS
+  CASE WHEN eni IS NULL AND region <> 'GLOBAL' THEN region END;
+CREATE OR REPLACE MACRO fl_side_unknown(eni, svc, hint, is_private, addr) AS
+  CASE WHEN eni IS NULL AND svc IS NULL AND hint IS NULL AND is_private THEN addr END;
+
+-- Whether identity (sep, svc, pregion, unknown) is the one in the last four (NULL is NULL's equal).
+CREATE OR REPLACE MACRO fl_same_side(sep, svc, pregion, unknown, sep2, svc2, pregion2, unknown2) AS
+  sep IS NOT DISTINCT FROM sep2 AND svc IS NOT DISTINCT FROM svc2
+  AND pregion IS NOT DISTINCT FROM pregion2 AND unknown IS NOT DISTINCT FROM unknown2;

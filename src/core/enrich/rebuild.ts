@@ -11,8 +11,8 @@ import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
 import { lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '../store/records';
 import { installMacros } from './macros';
 import {
-  ATTRIBUTE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART, commitSql, dropWorkTables, levelOneSql,
-  reattributeRunSql, runSql, storedConversationsSql, type Mode,
+  ATTRIBUTE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART, commitSql, dropWorkTables,
+  partSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL, type Mode,
 } from './conversations';
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
 import { buildViews } from './views';
@@ -102,6 +102,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     interruptible(db, opts.signal, async () => {
       for (let part = 0; part < parts; part++) {
         checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
+        await db.exec(partSql(part, parts));
         await work(part);
       }
       opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
@@ -126,8 +127,8 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       opts.onProgress?.({ phase: 'enrich', message: 'attributing the stored conversations again' });
       await step('inventory tables', PREPARE_SQL);
       await step('numbering', reattributeRunSql());
-      facts = await run('reattribute', Math.ceil(facts / perPart), async (part) => {
-        await step('stored facts', storedConversationsSql(part, Math.ceil(facts / perPart)));
+      facts = await run('reattribute', Math.ceil(facts / perPart), async () => {
+        await step('stored facts', STORED_CONVERSATIONS_SQL);
         await step('attribution', ATTRIBUTE_SQL);
         await step('facts', factsSql('reattribute'));
       }, {});
@@ -136,16 +137,18 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
 
     const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
     const pending = await pendingRecords(db, watermark);
-    const records = await timed('pending records', async () => Number(await db.value<bigint>(`SELECT count(*) FROM ${pending.sql}`)));
+    // the relation the statements read the pending records from (a view: DuckDB inlines it where it is read)
+    await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
+    const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending')));
     const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
     if (records === 0 && mode === 'append') return facts;
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
-    await step('numbering', runSql(pending.sql, mode));
+    await step('numbering', runSql(mode));
     const parts = Math.max(1, Math.ceil(records / perPart));
     return await run(mode, parts, async (part) => {
-      await step(`part ${part + 1}/${parts}: per-observer sums`, levelOneSql(pending.sql, part, parts));
+      await step(`part ${part + 1}/${parts}: per-observer sums`, LEVEL_ONE_SQL);
       if (mode === 'append') await step('stored facts taken back', PULL_SQL);
       await step('orientation and observer', LEVEL_TWO_SQL);
       await step('attribution', ATTRIBUTE_SQL);
