@@ -5,7 +5,7 @@
  * so any string round-trips through the cell text.
  */
 
-const NEEDS_QUOTES = /^\s|\s$|\s--\s|^["']|[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+const NEEDS_QUOTES = /^\s|\s$|\s--\s|^--(\s|$)|^["']|[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 
 export function formatParamValue(value: string): string {
   if (!NEEDS_QUOTES.test(value)) return value;
@@ -35,6 +35,8 @@ export function parseParamValue(text: string): { value: string; rest: string } {
       else if (t[i] === "'") return { value: t.slice(1, i).replace(/''/g, "'"), rest: t.slice(i + 1) };
     }
   }
+  // no value, then the description (`= -- start of the window`): the empty value
+  if (/^--(\s|$)/.test(t)) return { value: '', rest: ' ' + t };
   const dd = t.indexOf(' -- ');
   return dd >= 0 ? { value: t.slice(0, dd).trim(), rest: t.slice(dd) } : { value: t.trim(), rest: '' };
 }

@@ -23,9 +23,11 @@ test('a full disk is said as such, and what was committed stays', async (t) => {
   try {
     const db = join(disk, 'full.duckdb');
     const r = flowlens(dir, 'enrich', '--sample', '--days', '1', '--db', db, '--quiet');
-    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^flowlens: no space left on ${disk}: .*No space left on device\\n$`));
-    assert.match(r.stdout, new RegExp(`failed: .*: no space left on ${disk}: `));
+    // where the disk fills (a file's load, or the enrichment's commit) depends on how much fits: either way
+    // the summary or the error says it, and the dataset opens with what was committed before
+    if (/failed: /.test(r.stdout)) assert.match(r.stdout, new RegExp(`failed: .*: no space left on ${disk}: `));
     const after = await fingerprint(db);
     assert.equal(after.conversations, 0);
     assert.ok(after.records >= 0);

@@ -21,6 +21,9 @@ const HARD = [
   '"double"',
   '\\backslash\\',
   '-- ',
+  '--x',
+  '-- start',
+  '',
   '=',
   'tab\there',
   'arn:aws:ec2:us-east-1:111111111111:instance/i-0a0000000000000a1',
@@ -36,6 +39,8 @@ test('any value round-trips through a param line', () => {
   // plain values stay as people write them
   assert.equal(formatParamLine({ name: 'n', type: 'VARCHAR', value: 'app:shop' }), '-- param: n VARCHAR = app:shop');
   assert.deepEqual(parseCellParams("-- param: n VARCHAR = 'it''s' -- old quoting").map((p) => [p.value, p.description]), [["it's", 'old quoting']]);
+  // an empty default followed by its description, as the templates write it, is the empty value
+  assert.deepEqual(parseCellParams('-- param: since TIMESTAMP =  -- start of the window, UTC').map((p) => [p.value, p.description]), [['', 'start of the window, UTC']]);
 });
 
 test('the topology\'s node and edge cells bind exactly the node they were opened on', () => {
