@@ -12,12 +12,13 @@ import { DatasetsTree, TemplatesTree } from './host/sidebar';
 import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
-import { discoverInEditor, runEnrichPlan } from './host/enrichRun';
+import { discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
 import { discoveryThroughWorker } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { registerTopology, topologyDepsFor } from './host/topology';
-import { parseStoredPlan, refreshedPlan, storablePlan } from './host/refreshPlan';
+import { parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
+import type { EnrichRequest } from './protocol/enrich';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
 const PLANS_KEY = 'flowlens.datasetPlans';
@@ -98,6 +99,12 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return (await list()).map((p) => ({ name: p.name, kind: p.kind, region: p.region, mfa: p.mfa, problems: p.problems }));
   };
 
+  /** The remembered request that made each dataset (no secrets), for Refresh. */
+  const storedRequest = (path: string): EnrichRequest | undefined => parseStoredRequest(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
+  const rememberRequest = async (path: string, request: EnrichRequest) => {
+    const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
+    await context.globalState.update(PLANS_KEY, { ...plans, [path]: storableRequest(request) });
+  };
   context.subscriptions.push(
     out,
     status,
@@ -143,12 +150,10 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       if (!(await runWizard(wizard))) return;
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
       const plan = wizard.plan();
-      const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
-      if (outcome.status === 'done') {
-        // remembered (without secrets) so that the dataset's Refresh can run it again over the time since
-        const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
-        await context.globalState.update(PLANS_KEY, { ...plans, [outcome.path]: storablePlan(plan) });
-      }
+      const request = requestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption() });
+      const outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
+      // remembered (without secrets) so that the dataset's Refresh can run it again over the time since
+      if (outcome.status === 'done') await rememberRequest(outcome.path, request);
       return outcome.status;
     }),
     vscode.commands.registerCommand('flowlens.selectDataset', async (path?: string) => {
@@ -204,15 +209,12 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.commands.registerCommand('flowlens.dataset.refresh', async (node?: { entry?: { path: string } }) => {
       const path = node?.entry?.path ?? datasets.active;
       if (!path) return;
-      // Refresh the window: the plan that made the dataset, again, from its last window's end to now.
-      const stored = parseStoredPlan(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
+      // Refresh the window: the request that made the dataset, again, from its last window's end to now.
+      const stored = storedRequest(path);
       if (stored) {
-        const plan = refreshedPlan(stored, path, new Date(), readSettings().externalId || undefined);
-        const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
-        if (outcome.status === 'done' && plan.source === 'aws') {
-          const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
-          await context.globalState.update(PLANS_KEY, { ...plans, [path]: storablePlan(plan) });
-        }
+        const request = refreshRequest(stored, new Date(), readSettings().externalId || undefined);
+        const outcome = await runEnrichment({ request, dataset: { mode: 'append', path } }, datasets, getWorker, out);
+        if (outcome.status === 'done' && request.source.kind === 'aws') await rememberRequest(path, request);
       }
       await datasets.refreshInfo(path);
     }),

@@ -7,9 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
   isAbortable,
+  isEnrichRequest,
   isMfaReply,
   isWorkerRequest,
-  type AcquireResult,
   type DatasetInfo,
   type DiscoverResult,
   type EnrichResult,
@@ -22,7 +22,8 @@ import {
   type WorkerRequest,
 } from '../protocol/worker';
 import type { Db } from '../core/store/db';
-import { engineEnrich, openDataset } from './engine';
+import type { EnrichOptions } from '../protocol/enrich';
+import { enrich as engineEnrich, openDataset } from '../core/api';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
 import { setActivity } from '../core/store/holder';
@@ -43,6 +44,13 @@ const queued = new Set<number>();
 const cancelledBeforeStart = new Set<number>();
 /** One request at a time touches the connection; cancel/close bypass the queue. */
 let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs fn when the requests queued before it are done. */
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const p = queue.then(fn, fn);
+  queue = p.catch(() => undefined);
+  return p;
+}
 
 function send(msg: WorkerMessage): void {
   if (process.send) process.send(msg);
@@ -203,32 +211,49 @@ function cancellable(id: number, d: { interrupt(): void }): { controller: AbortC
   return { controller, entry };
 }
 
+/** The request as the engine's options: cancellation, progress and MFA questions go through the host. */
+function engineOptions(id: number, p: unknown, signal: AbortSignal): EnrichOptions {
+  if (!isEnrichRequest(p)) throw badRequest('an enrichment request names a source: sample, files (flowLogs) or aws (regions, since)');
+  return {
+    source: p.source,
+    signal,
+    onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
+    mfaCodeProvider: mfaProvider(id, signal),
+  };
+}
+
+/** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
+function slim(summary: NonNullable<EnrichResult['aws']>['summary']): NonNullable<EnrichResult['aws']>['summary'] {
+  return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
+}
+
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
   const d = await use('engine');
-  const fn = engineEnrich();
   const { controller, entry } = cancellable(id, d);
   try {
-    const summary = await fn(d, {
-      sample: p.sample,
-      flowLogs: p.flowLogs,
-      inventory: p.inventory,
-      signal: controller.signal,
-      onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
-    });
+    const summary = await engineEnrich(d, engineOptions(id, p, controller.signal));
     if (entry.cancelled) throw Object.assign(new Error('enrichment cancelled'), { code: 'cancelled' as const });
+    let aws: EnrichResult['aws'];
+    if (summary.aws) {
+      const { formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
+      aws = { summary: slim(summary.aws), text: formatAcquireSummary(summary.aws) };
+    }
     return {
       records: summary.records,
       badLines: summary.badLines,
       conversations: summary.conversations,
       seconds: summary.seconds,
-      files: summary.files.map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
+      // AWS: the per-source reports say it, per object
+      files: (summary.aws ? [] : summary.files).map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
       inventoryWarnings: summary.inventoryWarnings,
+      ...(aws ? { aws } : {}),
     };
   } catch (err) {
     if (entry.cancelled) throw Object.assign(new Error(`enrichment cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
     throw err;
   } finally {
     running.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
     await idle();
   }
 }
@@ -316,60 +341,6 @@ async function discoverRun(id: number, p: WorkerMethods['discover']['params']): 
 
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
-/** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
-function slim(summary: AcquireResult['summary']): AcquireResult['summary'] {
-  return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
-}
-
-async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Promise<AcquireResult> {
-  const d = await use('engine');
-  if (!Array.isArray(p.regions) || p.regions.length === 0) throw badRequest('name at least one region');
-  if (typeof p.since !== 'string' || !p.since) throw badRequest('since is required (an ISO time or 24h, 7d)');
-  // The AWS SDK loads only when AWS is used.
-  const { acquire, formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
-  const { rebuild } = require('../core/enrich/rebuild') as typeof import('../core/enrich/rebuild');
-  const { controller, entry } = cancellable(id, d);
-  const progress = (pr: { phase: string; message: string; done?: number; total?: number }) => send({ kind: 'progress', id, progress: { ...pr } });
-  try {
-    const summary = await acquire(d, {
-      ...(p.profile ? { profile: p.profile } : {}),
-      ...(p.role ? { role: p.role } : {}),
-      ...(p.externalId ? { externalId: p.externalId } : {}),
-      ...(p.accounts?.length ? { accounts: p.accounts } : {}),
-      regions: p.regions,
-      since: p.since,
-      ...(p.until ? { until: p.until } : {}),
-      ...(p.sources?.length ? { sources: p.sources } : {}),
-      inventory: p.inventory !== false,
-      ipRanges: p.ipRanges === true,
-      ...(p.dumpDir ? { dumpDir: p.dumpDir } : {}),
-      ...(positive(p.limits?.cloudTrailPerSecond) ? { cloudTrailPerSecond: p.limits!.cloudTrailPerSecond } : {}),
-      ...(positive(p.limits?.logsPerSecond) ? { logsPerSecond: p.limits!.logsPerSecond } : {}),
-      ...(positive(p.limits?.concurrency) ? { concurrency: Math.floor(p.limits!.concurrency!) } : {}),
-      mfaCodeProvider: mfaProvider(id, controller.signal),
-      signal: controller.signal,
-      onProgress: progress,
-    });
-    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
-    const text = formatAcquireSummary(summary);
-    if (summary.accounts.length === 0) {
-      // Nothing could be signed in to: say why (credentials, MFA, SSO), in the engine's redacted words.
-      const why = summary.issues.map((i) => i.message).join('; ') || 'no account could be read';
-      throw Object.assign(new Error(`could not sign in to any account: ${why}`), { code: 'failed' as const });
-    }
-    const conversations = await rebuild(d, { signal: controller.signal, onProgress: progress });
-    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
-    return { summary: slim(summary), text, conversations };
-  } catch (err) {
-    if (entry.cancelled) throw Object.assign(new Error(`reading from AWS cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
-    throw err;
-  } finally {
-    running.delete(id);
-    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
-    await idle();
-  }
-}
-
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
   closeDb();
   dataset = { ...p };
@@ -424,8 +395,6 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         return info();
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
-      case 'acquire':
-        return acquireRun(req.id, req.params as WorkerMethods['acquire']['params']);
       case 'close':
         return { closed: closeDb() };
       default:
@@ -433,9 +402,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
   };
   queued.add(req.id);
-  const p = queue.then(run, run);
-  queue = p.catch(() => undefined);
-  return p;
+  return serialised(run);
 }
 
 process.on('message', (msg: unknown) => {

@@ -39,7 +39,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
   onProgress?: (p: EnrichProgress) => void;
   /**
-   * Asked when the request needs an MFA code (acquire): resolves to the code, or undefined when the user
+   * Asked when the request needs an MFA code (enrich from AWS, discover): resolves to the code, or undefined when the user
    * declines. Without it the child is told no code is available.
    */
   onMfa?: (serial: string) => Promise<string | undefined>;

@@ -9,79 +9,26 @@ import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AwsIssue, SourceReport } from '../../protocol/reports';
-import type { Progress } from '../api';
 import { loadInventory } from '../inventory/load';
 import type { Db } from '../store/db';
-import { readAthenaSource, type AthenaOptions } from './athena';
+import { parseTime } from '../time';
+import { readAthenaSource } from './athena';
 import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
 import { collectInventory } from './collect';
-import type { MfaCodeProvider } from './credentials';
 import { describeAwsError } from './errors';
 import { fetchIpRanges } from './ipranges';
-import { profileSettings, type ProfileFiles } from './profiles';
+import { profileSettings } from './profiles';
 import { Mutex, readS3Source } from './s3';
 import { redact } from './secrets';
 import { parseSourceSpec, sourcesFromFlowLogs, type FlowLogSource } from './sources';
 import { resolveTargets, type Target } from './targets';
 
-export interface AcquireOptions {
-  /** Starting profile (or several, used side by side). Default: the SDK's default chain. */
-  profile?: string | string[];
-  /** Role assumed in each of `accounts` (default FlowLogIntrospector when accounts are given). */
-  role?: string;
-  externalId?: string;
-  accounts?: string[];
-  regions: string[];
-  /** Start of the window: a Date, an ISO time, or a duration back from now (`24h`, `90m`, `7d`). */
-  since: Date | string;
-  /** End of the window (default now). */
-  until?: Date | string;
-  /**
-   * Explicit sources instead of discovery: s3://bucket/prefix, logs:<group>, athena:<database>.<table>; a
-   * prefix `<account>/<region>=` reads it only with that account's credentials and in that region (how the
-   * editor names a discovered flow log).
-   */
-  sources?: string[];
-  /** Collect and load inventory (default true). */
-  inventory?: boolean;
-  /** Consent to download AWS's ip-ranges.json (default false: the cache is used if present). */
-  ipRanges?: boolean;
-  ipRangesUrl?: string;
-  ipRangesCache?: string;
-  mfaCodeProvider?: MfaCodeProvider;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-  /** Where inventory responses are written (default `<db>.aws/`). */
-  dumpDir?: string;
-  files?: ProfileFiles;
-  /** Endpoint, CA bundle, proxy, retries (the environment and the profile are read as well). */
-  settings?: AwsSettings;
-  /** Account x region units collected in parallel (default 4). */
-  concurrency?: number;
-  /** Parallel S3 object downloads per source (default 8). */
-  s3Concurrency?: number;
-  athena?: Omit<AthenaOptions, 'since' | 'until' | 'signal' | 'onProgress'>;
-  /** CloudTrail LookupEvents per second per account and region (default 2, AWS's limit). */
-  cloudTrailPerSecond?: number;
-  /** FilterLogEvents per second per source (default 5). */
-  logsPerSecond?: number;
-}
-
-/** `24h`, `90m`, `7d`, `30s` back from `now`, or an ISO time. */
-export function parseTime(v: Date | string, now = new Date()): Date {
-  if (v instanceof Date) return v;
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(v.trim());
-  if (m) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(m[1]) * unit * 1000);
-  }
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new Error(`cannot read "${v}" as a time: use an ISO time (2026-09-01T00:00Z) or a duration (24h, 7d)`);
-  return d;
-}
+/** What acquire() is given besides the source: cancellation, progress and the MFA prompt. */
+export type AcquireRun = Pick<EnrichOptions, 'signal' | 'onProgress' | 'mfaCodeProvider'>;
 
 function flowLogsOf(file: string): unknown[] {
   try {
@@ -92,7 +39,8 @@ function flowLogsOf(file: string): unknown[] {
   }
 }
 
-export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSummary> {
+export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}): Promise<AcquireSummary> {
+  const opts = { ...source, ...run };
   const t0 = Date.now();
   const now = new Date();
   const since = parseTime(opts.since, now);
