@@ -1,7 +1,7 @@
 /**
  * `flowlens`: the command line over the engine.
  *
- *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir> | --profile … --regions … --since …) --db <file>
+ *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir> | --profile … --regions … --since …) --db <file> [--follow]
  *   flowlens templates [--snippets <dir>]
  *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
  *   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
@@ -14,14 +14,16 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichOptions, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
-import { formatRows, type OutputFormat } from './core/format';
+import { formatCycle, formatRows, type OutputFormat } from './core/format';
+import { parseDuration } from './core/time';
 import { jsonRows, type Db } from './core/store/db';
 
 class UsageError extends Error {}
@@ -34,6 +36,10 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://...] --db <file>
+  flowlens enrich … --follow [--interval 60s]
+                  keep the dataset current: every interval, read what is new (new files in the folders, new S3
+                  objects and CloudWatch Logs events since the checkpoints) and append it; the file is held only
+                  during a cycle, so \`flowlens sql\` can read it between cycles. Ctrl-C stops after the cycle.
   flowlens templates [--snippets <dir>]
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
@@ -56,6 +62,8 @@ const OPTIONS = {
   'flow-logs': { type: 'string', multiple: true },
   inventory: { type: 'string', multiple: true },
   'log-format': { type: 'string' },
+  follow: { type: 'boolean' },
+  interval: { type: 'string' },
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
   out: { type: 'string' },
@@ -207,6 +215,8 @@ let exitCode = 0;
 async function cmdEnrich(v: Values): Promise<void> {
   const dbPath = resolve(need(v.db, '--db <file>'));
   const source = enrichSource(v);
+  if (v.follow) return cmdFollow(v, dbPath, source);
+  if (v.interval) throw new UsageError('--interval goes with --follow');
   const controller = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('cancelling: the dataset keeps what was complete\n');
@@ -242,6 +252,45 @@ async function cmdEnrich(v: Values): Promise<void> {
       exitCode = 1;
     }
   });
+}
+
+/** `--interval`: a duration (30s, 5m, 1h) or a number of seconds. */
+function intervalOption(text: string | undefined): number {
+  if (text === undefined) return 60_000;
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text);
+  if (!ms || ms < 1000) throw new UsageError(`--interval takes a duration of at least 1s, e.g. 60s or 5m, not "${text}"`);
+  return ms;
+}
+
+/**
+ * enrich --follow: a cycle every interval, one line each. The first SIGINT or SIGTERM stops after the cycle
+ * that runs (the dataset is closed between cycles anyway), a second one cancels that cycle.
+ */
+async function cmdFollow(v: Values, dbPath: string, source: EnrichSource): Promise<void> {
+  if (source.kind === 'sample') throw new UsageError('--follow reads what is new in folders or AWS; the sample estate does not grow');
+  if (v.until) throw new UsageError('--follow reads up to now: leave out --until');
+  const intervalMs = intervalOption(v.interval);
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSignal = () => {
+    if (!stop.signal.aborted) {
+      process.stderr.write('stopping after this cycle (again to cancel it)\n');
+      stop.abort();
+    } else {
+      process.stderr.write('cancelling the cycle: the dataset keeps what was complete\n');
+      cancel.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const opts: EnrichOptions = { source, signal: cancel.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa };
+  if (!v.quiet) process.stderr.write(`following into ${dbPath} every ${intervalMs / 1000} s; Ctrl-C stops after the current cycle\n`);
+  try {
+    await follow(opts, { intervalMs, stop: stop.signal, onCycle: (c) => console.log(formatCycle(c)), withDataset: openForCycle(dbPath, { memoryLimit }) });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function parseParams(list: string[] | undefined): Record<string, string> {

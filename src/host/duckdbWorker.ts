@@ -24,6 +24,7 @@ import {
 import type { Db } from '../core/store/db';
 import type { EnrichOptions } from '../protocol/enrich';
 import { enrich as engineEnrich, openDataset } from '../core/api';
+import { follow } from '../core/follow';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
 import { setActivity } from '../core/store/holder';
@@ -51,6 +52,9 @@ function serialised<T>(fn: () => Promise<T>): Promise<T> {
   queue = p.catch(() => undefined);
   return p;
 }
+
+/** Followers of the open dataset, by request id: stopped when it is closed or another one is opened. */
+const followers = new Map<number, (why: string) => void>();
 
 function send(msg: WorkerMessage): void {
   if (process.send) process.send(msg);
@@ -263,6 +267,56 @@ async function idle(): Promise<void> {
   await use('read').catch(() => undefined);
 }
 
+/**
+ * Follows the open dataset's source: a cycle every interval, each queued with the other requests on the one
+ * connection and holding the dataset writable only while it runs, a `cycle` message after each. Ends when
+ * cancelled or when the dataset is closed or replaced.
+ */
+async function followRun(id: number, p: WorkerMethods['follow']['params']): Promise<WorkerMethods['follow']['result']> {
+  const path = dataset?.path;
+  if (!path) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
+  if (!(typeof p.intervalMs === 'number' && p.intervalMs >= 1000)) throw badRequest('intervalMs is at least 1000');
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let stopped = 'cancelled';
+  const end = (why: string) => {
+    stopped = why;
+    stop.abort();
+    cancel.abort();
+  };
+  running.set(id, { cancel: () => end('cancelled'), cancelled: false });
+  followers.set(id, (why) => end(why));
+  let cycles = 0;
+  try {
+    const opts = engineOptions(id, p.request, cancel.signal);
+    await follow(opts, {
+      intervalMs: p.intervalMs,
+      stop: stop.signal,
+      onCycle: (cycle) => {
+        if (!cycle.busy) cycles++;
+        send({ kind: 'cycle', id, cycle });
+      },
+      // writable only while it appends, then idle read-only again like after an enrichment
+      withDataset: (fn) =>
+        serialised(async () => {
+          try {
+            if (dataset?.path !== path) throw new Error('the dataset was closed');
+            return await fn(await use('engine'));
+          } finally {
+            await idle();
+          }
+        }),
+    }).catch((err: unknown) => {
+      if (!cancel.signal.aborted) throw err;
+    });
+    return { cycles, stopped };
+  } finally {
+    running.delete(id);
+    followers.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+  }
+}
+
 /** MFA questions waiting for the host's answer, by `${request id}:${ask}`. */
 const mfaWaiting = new Map<string, { resolve: (code: string) => void; reject: (err: Error) => void; requestId: number }>();
 let nextAsk = 1;
@@ -294,18 +348,18 @@ function askMfa(id: number, serial: string, signal: AbortSignal): Promise<string
 }
 
 /**
- * One question per serial and run: the engine's providers may ask again for every client they build, and the
- * same code serves the whole run.
+ * One question per serial while the code is fresh: the engine's providers may ask again for every client they
+ * build, and the same code serves them; a follower's role session that expires an hour later needs a new one.
  */
-function mfaProvider(id: number, signal: AbortSignal): (serial: string) => Promise<string> {
-  const codes = new Map<string, Promise<string>>();
+function mfaProvider(id: number, signal: AbortSignal, freshMs = 60_000): (serial: string) => Promise<string> {
+  const codes = new Map<string, { code: Promise<string>; at: number }>();
   return (serial) => {
-    let code = codes.get(serial);
-    if (!code) {
-      code = askMfa(id, serial, signal);
-      codes.set(serial, code);
+    let asked = codes.get(serial);
+    if (!asked || Date.now() - asked.at > freshMs) {
+      asked = { code: askMfa(id, serial, signal), at: Date.now() };
+      codes.set(serial, asked);
     }
-    return code;
+    return asked.code;
   };
 }
 
@@ -342,6 +396,7 @@ async function discoverRun(id: number, p: WorkerMethods['discover']['params']): 
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
+  stopFollowers(`${p.path} was opened instead`);
   closeDb();
   dataset = { ...p };
   // Writable first (creating it, or bringing an older dataset's schema up to date), unless only reading is allowed;
@@ -349,6 +404,11 @@ async function open(p: WorkerMethods['open']['params']): Promise<{ path: string 
   if (!p.readOnly || !existsSync(p.path)) await use('engine');
   await use('read');
   return { path: p.path };
+}
+
+/** Ends every follower of the open dataset, saying why (it was closed, another one was opened). */
+function stopFollowers(why: string): void {
+  for (const stop of followers.values()) stop(why);
 }
 
 function closeDb(): boolean {
@@ -379,6 +439,9 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       process.abort();
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
+    case 'follow':
+      // its cycles queue themselves with the other requests
+      return followRun(req.id, req.params as WorkerMethods['follow']['params']);
   }
   // Everything else is serialised on the one connection.
   const run = async (): Promise<unknown> => {
@@ -396,6 +459,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
       case 'close':
+        stopFollowers('the dataset was closed');
         return { closed: closeDb() };
       default:
         throw badRequest(`unknown method ${String(req.method)}`);

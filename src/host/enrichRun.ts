@@ -36,7 +36,7 @@ export function sourceLabel(r: EnrichRequest): string {
 }
 
 /** Asks for an MFA code in the editor: masked, kept open when focus moves, never logged. */
-async function askMfaCode(serial: string, token: vscode.CancellationToken): Promise<string | undefined> {
+export async function askMfaCode(serial: string, token?: vscode.CancellationToken): Promise<string | undefined> {
   const code = await vscode.window.showInputBox(
     {
       title: 'Flowlens: MFA code',

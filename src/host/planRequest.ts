@@ -2,7 +2,7 @@
  * The wizard's plan as the engine's options (the EnrichRequest the DuckDB worker runs), remembered per dataset
  * without secrets, and run again: "Refresh the window" over the time since (AWS: from a little before the last
  * window's end to now; the sources' checkpoints and the ingest's (name, hash) key make the overlap load nothing
- * twice). No VS Code here, so it is unit-tested.
+ * twice) and "Follow" from there on. No VS Code here, so it is unit-tested.
  */
 import type { AwsSource, EnrichRequest, SampleSource } from '../protocol/enrich';
 import { awsSourceFor } from './acquirePlan';
@@ -45,6 +45,13 @@ function resumedSince(source: AwsSource, now: Date): Date {
 export function refreshRequest(stored: EnrichRequest, now: Date, externalId?: string): EnrichRequest {
   if (stored.source.kind !== 'aws') return stored;
   return { source: { ...withExternalId(stored.source, externalId), since: resumedSince(stored.source, now).toISOString(), until: now.toISOString() } };
+}
+
+/** The remembered request as a follower runs it: from its last window's end on, with no end. */
+export function followRequest(stored: EnrichRequest, now: Date, externalId?: string): EnrichRequest {
+  if (stored.source.kind !== 'aws') return stored;
+  const { until: _until, ...source } = withExternalId(stored.source, externalId);
+  return { source: { ...source, since: resumedSince(stored.source, now).toISOString() } };
 }
 
 function withExternalId(source: AwsSource, externalId: string | undefined): AwsSource {

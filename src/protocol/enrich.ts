@@ -123,3 +123,27 @@ export interface EnrichOptions {
 
 /** The options as data (JSON-safe, no callbacks): what the DuckDB worker is sent and what a dataset remembers. */
 export type EnrichRequest = Omit<EnrichOptions, 'signal' | 'onProgress' | 'mfaCodeProvider'>;
+
+/** One cycle of following a source (`flowlens enrich … --follow`, the sidebar's Follow). */
+export interface FollowCycle {
+  /** 1 for the first cycle of this follower. */
+  cycle: number;
+  /** What is followed: files in folders, or AWS (S3 objects, CloudWatch Logs batches). */
+  kind: 'files' | 'aws';
+  /** When the cycle started (ISO). */
+  at: string;
+  /** Files, S3 objects or CloudWatch Logs batches loaded in this cycle. */
+  fetched: number;
+  records: number;
+  bytes: number;
+  failed: number;
+  /** Whether the conversations were rebuilt (only when something new was loaded, or the first cycle). */
+  rebuilt: boolean;
+  /** Conversations in the dataset after the cycle (when rebuilt). */
+  conversations?: number;
+  seconds: number;
+  /** One line per problem: a failed file or object, an AWS issue, the dataset held by another process. */
+  issues: string[];
+  /** The cycle did not run: the dataset could not be opened for writing (another process holds it). */
+  busy?: boolean;
+}

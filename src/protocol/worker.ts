@@ -10,14 +10,16 @@
  *
  * `enrich` from AWS and `discover` can need an MFA code: the child then asks the host
  * `{ kind: 'mfa', id, ask, serial }` (id = the enrich/discover request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
-
+ *
+ * `follow` runs enrichment cycles on the open dataset until it is cancelled (or the dataset is closed); after
+ * each cycle the child sends `{ kind: 'cycle', id, cycle }`, and the reply comes when following stops.
  * The code only travels over the IPC channel; neither side logs it.
  */
 
-import type { EnrichRequest, EnrichSource } from './enrich';
+import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
 import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
 
-export type { EnrichRequest };
+export type { EnrichRequest, FollowCycle };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -81,6 +83,18 @@ export interface EnrichResult {
   };
 }
 
+export interface FollowRequest {
+  request: EnrichRequest;
+  /** The pause from the end of one cycle to the start of the next. */
+  intervalMs: number;
+}
+
+export interface FollowResult {
+  cycles: number;
+  /** Why following stopped: cancelled, or the dataset was closed or replaced by another. */
+  stopped: string;
+}
+
 /** Which flow logs exist (ec2 DescribeFlowLogs per account and region); reads nothing, needs no dataset. */
 export interface DiscoverRequest {
   profile?: string;
@@ -112,6 +126,8 @@ export interface WorkerMethods {
   info: { params: Record<string, never>; result: DatasetInfo };
   /** Loads the source (sample, files or AWS) into the open dataset, then rebuilds the conversations. */
   enrich: { params: EnrichRequest; result: EnrichResult };
+  /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
+  follow: { params: FollowRequest; result: FollowResult };
   /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */
   discover: { params: DiscoverRequest; result: DiscoverResult };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
@@ -123,11 +139,11 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'discover', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {
-  return method === 'enrich' || method === 'discover';
+  return method === 'enrich' || method === 'follow' || method === 'discover';
 }
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
@@ -158,6 +174,13 @@ export interface WorkerReady {
   pid: number;
 }
 
+/** Child -> host: a `follow` request (`id`) finished a cycle. */
+export interface WorkerFollowCycle {
+  kind: 'cycle';
+  id: number;
+  cycle: FollowCycle;
+}
+
 /** Child -> host: the running request `id` needs an MFA code for `serial`; `ask` numbers the question. */
 export interface WorkerMfaAsk {
   kind: 'mfa';
@@ -171,7 +194,7 @@ export type WorkerMfaReply =
   | { kind: 'mfaReply'; id: number; ask: number; code: string }
   | { kind: 'mfaReply'; id: number; ask: number; cancelled: true };
 
-export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk;
+export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk | WorkerFollowCycle;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -195,6 +218,7 @@ export function isWorkerMessage(x: unknown): x is WorkerMessage {
   if (x.kind === 'ready') return typeof x.pid === 'number';
   if (x.kind === 'progress') return typeof x.id === 'number' && isObject(x.progress);
   if (x.kind === 'mfa') return typeof x.id === 'number' && typeof x.ask === 'number' && typeof x.serial === 'string';
+  if (x.kind === 'cycle') return typeof x.id === 'number' && isObject(x.cycle) && typeof x.cycle.cycle === 'number' && Array.isArray(x.cycle.issues);
   if (x.kind === 'reply') {
     if (typeof x.id !== 'number' || typeof x.ok !== 'boolean') return false;
     return x.ok ? 'result' in x : isObject(x.error) && typeof x.error.message === 'string';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStoredRequest, refreshRequest, requestFor, storableRequest, REFRESH_OVERLAP_MS } from '../../src/host/planRequest';
+import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest, REFRESH_OVERLAP_MS } from '../../src/host/planRequest';
 import type { EnrichPlan } from '../../src/host/enrichWizard';
 
 const awsPlan: EnrichPlan = {
@@ -34,9 +34,20 @@ test('refresh reads the same sources from just before the last window end to now
   assert.equal(r.source.sources, undefined, 'every flow log is discovered again');
 });
 
-test('sample and folder requests refresh as themselves; junk in global state is not a request', () => {
+test('follow reads from just before the last window end, with no end', () => {
+  const now = new Date('2026-11-27T06:00:00Z');
+  const r = followRequest(storableRequest(requestFor(awsPlan)), now, 'ext-from-settings');
+  assert.ok(r.source.kind === 'aws');
+  if (r.source.kind !== 'aws') return;
+  assert.equal(r.source.since, new Date(Date.parse('2026-11-27T00:00:00Z') - REFRESH_OVERLAP_MS).toISOString());
+  assert.equal(r.source.until, undefined);
+  assert.equal(r.source.externalId, 'ext-from-settings');
+});
+
+test('sample and folder requests refresh and follow as themselves; junk in global state is not a request', () => {
   const folder = storableRequest(requestFor({ source: 'folder', folder: '/logs', dataset: { mode: 'new', name: 'x' } }));
   assert.deepEqual(refreshRequest(folder, new Date()), { source: { kind: 'files', flowLogs: ['/logs'], inventory: ['/logs'] } });
+  assert.deepEqual(followRequest(folder, new Date()), folder);
   assert.deepEqual(parseStoredRequest(JSON.parse(JSON.stringify(folder))), folder);
   assert.deepEqual(parseStoredRequest({ source: { kind: 'sample', days: 2, evil: 'x' } }), { source: { kind: 'sample', days: 2 } });
   assert.equal(parseStoredRequest({ source: { kind: 'aws', profile: 'p' } }), undefined);

@@ -39,7 +39,15 @@ function flowLogsOf(file: string): unknown[] {
   }
 }
 
-export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}): Promise<AcquireSummary> {
+/**
+ * What consecutive runs of one source share (a follower's cycles): the accounts signed in to, whose credential
+ * providers refresh by themselves, so a cycle does not assume every role again.
+ */
+export interface AcquireSession {
+  signedIn?: { targets: Target[]; issues: AwsIssue[] };
+}
+
+export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, session?: AcquireSession): Promise<AcquireSummary> {
   const opts = { ...source, ...run };
   const t0 = Date.now();
   const now = new Date();
@@ -72,18 +80,24 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}): 
   };
   await ensureCheckpoints(db);
 
-  progress('inventory', 'resolving credentials');
-  const { targets, issues } = await resolveTargets({
-    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-    ...(opts.role ? { role: opts.role } : {}),
-    ...(opts.externalId ? { externalId: opts.externalId } : {}),
-    ...(opts.accounts ? { accounts: opts.accounts } : {}),
-    ...(opts.files ? { files: opts.files } : {}),
-    ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
-    settings,
-    stsRegion: opts.regions[0]!,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  let signedIn = session?.signedIn;
+  if (!signedIn) {
+    progress('inventory', 'resolving credentials');
+    signedIn = await resolveTargets({
+      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
+      ...(opts.externalId ? { externalId: opts.externalId } : {}),
+      ...(opts.accounts ? { accounts: opts.accounts } : {}),
+      ...(opts.files ? { files: opts.files } : {}),
+      ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
+      settings,
+      stsRegion: opts.regions[0]!,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    // Kept for the next run when every account signed in (a failed one is tried again next time).
+    if (session && signedIn.issues.length === 0 && signedIn.targets.length) session.signedIn = signedIn;
+  }
+  const { targets, issues } = signedIn;
   summary.issues.push(...issues);
   summary.accounts = targets.map((t) => t.accountId);
   const dumpDir = opts.dumpDir ?? `${db.path === ':memory:' ? join(process.cwd(), 'flowlens') : db.path}.aws`;
@@ -226,6 +240,11 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}): 
   return summary;
 }
 
+/** One issue on one line: API, account, region, resource, then AWS's code and message (redacted by the caller). */
+export function formatAwsIssue(i: AwsIssue): string {
+  return `${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`;
+}
+
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */
 export function formatAcquireSummary(s: AcquireSummary): string {
   const lines = [
@@ -233,7 +252,7 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
     `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
-    ...s.issues.map((i) => `  ! ${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`),
+    ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
     `done in ${s.seconds.toFixed(1)} s`,
   ];
   return redact(lines.join('\n'));
