@@ -48,9 +48,8 @@ function rssMiB() {
 
 async function prepare() {
   const { writeSampleEstate } = await load('sample/index.js');
-  const { loadInventory } = await load('inventory/load.js');
+  const { enrich, openDataset } = await load('api.js');
   const { Db } = await load('store/db.js');
-  const { ensureSchema } = await load('store/schema.js');
   const { installMacros } = await load('enrich/macros.js');
   mkdirSync(data, { recursive: true });
   if (!existsSync(base)) {
@@ -58,9 +57,8 @@ async function prepare() {
     rmSync(estate, { recursive: true, force: true });
     const t0 = performance.now();
     await writeSampleEstate(estate, { seed: 7, days: 1, scale: Number(opt.scale) });
-    const db = await Db.open(base);
-    await ensureSchema(db);
-    await loadInventory(db, [join(estate, 'inventory')]);
+    const db = await openDataset(base);
+    await enrich(db, { source: { kind: 'files', flowLogs: [], inventory: [join(estate, 'inventory')] } });
     db.close();
     console.log(`estate: scale ${opt.scale} written and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -125,9 +123,7 @@ async function scan() {
 }
 
 async function enrichPhase() {
-  const { openDataset } = await load('api.js');
-  const { ingestFiles } = await load('flowlogs/ingest.js');
-  const { rebuild } = await load('enrich/rebuild.js');
+  const { enrich, openDataset } = await load('api.js');
   const { setKeepRecords } = await load('store/records.js');
   const { bindTemplate, listTemplates } = await load('templates/index.js');
   const work = join(data, 'work.duckdb');
@@ -140,27 +136,30 @@ async function enrichPhase() {
   if (opt['keep-records'] !== undefined) await setKeepRecords(db, opt['keep-records']);
   const secs = (t) => (performance.now() - t) / 1000;
   const t0 = performance.now();
-  const [report] = await ingestFiles(db, [flows]);
-  const t1 = performance.now();
-  const conversations = await rebuild(db);
+  let t1 = 0; // the ingest ends where the rebuild begins
+  const summary = await enrich(db, { source: { kind: 'files', flowLogs: [flows] }, onProgress: (p) => { if (p.phase === 'enrich' && !t1) t1 = performance.now(); } });
   const t2 = performance.now();
+  const [report] = summary.files;
+  const conversations = summary.conversations;
   const windows = Number(await db.value('SELECT count(*) FROM windows_1h'));
   const unknown = Number(await db.value(`SELECT count(*) FROM conversations WHERE client_type = 'unknown' OR server_type = 'unknown'`));
   const rssFull = rssMiB();
+  const nothing = { kind: 'files', flowLogs: [] };
   // a refresh with nothing new
   let t = performance.now();
-  await rebuild(db);
+  await enrich(db, { source: nothing });
   const nothingSeconds = secs(t);
   // 1 % more records
   t = performance.now();
-  const [more] = await ingestFiles(db, [added]);
-  const addIngest = secs(t);
-  const afterAdd = await rebuild(db);
+  let addIngest = 0;
+  const addSummary = await enrich(db, { source: { kind: 'files', flowLogs: [added] }, onProgress: (p) => { if (p.phase === 'enrich' && !addIngest) addIngest = secs(t); } });
+  const [more] = addSummary.files;
+  const afterAdd = addSummary.conversations;
   const addSeconds = secs(t);
   // an inventory change (one address handed to another ENI an hour into the day): every fact attributed again
   await db.exec(`UPDATE inv_addresses SET valid_from = TIMESTAMP '2026-09-21 01:00:00' WHERE rowid = (SELECT min(rowid) FROM inv_addresses WHERE addr_kind = 'primary')`);
   t = performance.now();
-  await rebuild(db);
+  await enrich(db, { source: nothing });
   const reattributeSeconds = secs(t);
   const templates = [];
   for (const tpl of listTemplates()) {

@@ -1,5 +1,6 @@
-// S3 flow-log source throughput against a local S3 endpoint, compared with reading the same files from disk.
-// Build first (npm run build:test, output in out/), then:
+// S3 flow-log source throughput against a local S3 endpoint, compared with the same files from disk: both are
+// one enrich() (load, then the rebuild, which is the same work on both sides). Build first
+// (npm run build:test, output in out/), then:
 //   node bench/s3-ingest.mjs [objects=40] [recordsPerObject=20000]
 // Prints MB/s (compressed bytes) and records/s at concurrency 1, 4, 16, and the ratio to local disk. Asserts nothing.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +11,8 @@ import { gzipSync } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 const out = process.env.FLOWLENS_OUT ?? 'out';
-const { openDataset } = require(`../${out}/src/core/api.js`);
-const { readS3Source } = require(`../${out}/src/core/aws/s3.js`);
-const { ingestFiles } = require(`../${out}/src/core/flowlogs/ingest.js`);
+const { enrich, openDataset } = require(`../${out}/src/core/api.js`);
 const { startAwsEndpoint } = require(`../${out}/test/support/aws-endpoint/server.js`);
-const { S3Client } = require('@aws-sdk/client-s3');
 
 const N = Number(process.argv[2] ?? 40);
 const R = Number(process.argv[3] ?? 20000);
@@ -46,29 +44,36 @@ console.log(`${N} objects x ${R} records = ${N * R} records, ${mb.toFixed(1)} MB
 
 const user = { accessKeyId: 'AKIAFLOWLENSBENCH001', secretAccessKey: 'benchSecret/notReal+xxxxxxxxxxxxxxxxxxxxxx', account };
 const ep = await startAwsEndpoint({ estateDir: dir, users: [user], pageSize: 1000 });
+// A profile with the endpoint's user, in files of its own (nothing of the machine's AWS setup is read).
+const files = { configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials') };
+writeFileSync(files.configFile, `[profile bench]\nregion = ${region}\n`);
+writeFileSync(files.credentialsFile, `[bench]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`);
 const since = new Date('2026-09-01T00:00:00Z');
 const until = new Date(since.getTime() + N * 300_000);
-const src = { kind: 's3', id: 's3://bench-logs/', bucket: 'bench-logs', prefix: '', account, region, logRegions: [region] };
+const s3Source = (concurrency) => ({
+  kind: 'aws', profile: 'bench', files, settings: { endpoint: ep.url, maxAttempts: 3 }, regions: [region], since, until,
+  sources: ['s3://bench-logs/'], inventory: false, s3Concurrency: concurrency,
+});
 
-async function disk() {
+async function timed(source) {
   const db = await openDataset(':memory:');
   const t = performance.now();
-  const reps = await ingestFiles(db, [bucketDir]);
+  const summary = await enrich(db, { source });
   const s = (performance.now() - t) / 1000;
   db.close();
-  return { s, records: reps.reduce((n, r) => n + r.records, 0) };
+  return { s, summary };
+}
+
+async function disk() {
+  const { s, summary } = await timed({ kind: 'files', flowLogs: [bucketDir] });
+  return { s, records: summary.records };
 }
 
 const base = await disk();
-console.log(`local disk (ingestFiles): ${base.s.toFixed(2)} s, ${(mb / base.s).toFixed(1)} MB/s, ${Math.round(base.records / base.s)} records/s`);
+console.log(`local disk (enrich from the folder): ${base.s.toFixed(2)} s, ${(mb / base.s).toFixed(1)} MB/s, ${Math.round(base.records / base.s)} records/s`);
 for (const c of [1, 4, 16]) {
-  const s3 = new S3Client({ region, endpoint: ep.url, forcePathStyle: true, credentials: user, maxAttempts: 3 });
-  const db = await openDataset(':memory:');
-  const t = performance.now();
-  const rep = await readS3Source(db, s3, src, { since, until, concurrency: c });
-  const s = (performance.now() - t) / 1000;
-  db.close();
-  s3.destroy();
+  const { s, summary } = await timed(s3Source(c));
+  const rep = summary.aws;
   console.log(
     `S3 concurrency ${String(c).padStart(2)}: ${s.toFixed(2)} s, ${(mb / s).toFixed(1)} MB/s, ${Math.round(rep.records / s)} records/s, ` +
       `${rep.fetched} objects, ${rep.failed} failed; time ratio to disk ${(s / base.s).toFixed(2)}x`,

@@ -1,7 +1,7 @@
 /**
  * `flowlens`: the command line over the engine.
  *
- *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir>) --db <file>
+ *   flowlens enrich (--sample | --flow-logs <files/dirs>... --inventory <dir> | --profile … --regions … --since …) --db <file> [--follow]
  *   flowlens templates [--snippets <dir>]
  *   flowlens query <template> --db <file> [--param k=v]... [--format table|json|csv] [--snippets <dir>]
  *   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
@@ -14,15 +14,16 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, memoryHint, openDataset, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichOptions, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
-import { enrich } from './core/enrich/index';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
-import { formatRows, type OutputFormat } from './core/format';
+import { formatCycle, formatRows, type OutputFormat } from './core/format';
+import { parseDuration } from './core/time';
 import { jsonRows, type Db } from './core/store/db';
 
 class UsageError extends Error {}
@@ -30,11 +31,15 @@ class UsageError extends Error {}
 const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
 
   flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
-  flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> --db <file>
+  flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> [--log-format '\${version} …'] --db <file>
   flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://...] --db <file>
+  flowlens enrich … --follow [--interval 60s]
+                  keep the dataset current: every interval, read what is new (new files in the folders, new S3
+                  objects and CloudWatch Logs events since the checkpoints) and append it; the file is held only
+                  during a cycle, so \`flowlens sql\` can read it between cycles. Ctrl-C stops after the cycle.
   flowlens templates [--snippets <dir>]
   flowlens query <template> --db <file> [--param name=value ...] [--format table|json|csv] [--snippets <dir>]
   flowlens sql "<SQL>" --db <file> [--format table|json|csv] [--export-dir <dir>]
@@ -55,7 +60,10 @@ const OPTIONS = {
   days: { type: 'string' },
   scale: { type: 'string' },
   'flow-logs': { type: 'string', multiple: true },
-  inventory: { type: 'string' },
+  inventory: { type: 'string', multiple: true },
+  'log-format': { type: 'string' },
+  follow: { type: 'boolean' },
+  interval: { type: 'string' },
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
   out: { type: 'string' },
@@ -156,84 +164,70 @@ async function promptMfa(serial: string): Promise<string> {
   }
 }
 
-async function cmdEnrichAws(v: Values, dbPath: string, signal: AbortSignal): Promise<number> {
+/** The enrich command's arguments as the engine's source: the one mapping from the command line. */
+function enrichSource(v: Values): EnrichSource {
+  const flowLogs = v['flow-logs'] ?? [];
+  const inventory = v.inventory ?? [];
+  const aws = Boolean(v.profile || v.accounts || v.regions || v.source?.length || v.since);
+  if (!v.sample && !flowLogs.length && !inventory.length && !aws) {
+    throw new UsageError('enrich needs --sample, --flow-logs <files/dirs> with --inventory <dir>, or AWS options (--profile, --regions, --since)');
+  }
+  if (aws && (v.sample || flowLogs.length || inventory.length)) {
+    throw new UsageError('read either from AWS (--profile/--regions/--since) or from --sample / --flow-logs, not both at once');
+  }
+  if (v.sample && (flowLogs.length || inventory.length)) throw new UsageError('--sample brings its own flow logs and inventory: leave out --flow-logs and --inventory');
+  if (v.sample) return { kind: 'sample', seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') };
+  if (!aws) {
+    for (const p of [...flowLogs, ...inventory]) {
+      if (!existsSync(p)) throw new UsageError(`no such file or folder: ${p}`);
+    }
+    return {
+      kind: 'files',
+      flowLogs: flowLogs.map((p) => resolve(p)),
+      ...(inventory.length ? { inventory: inventory.map((p) => resolve(p)) } : {}),
+      ...(v['log-format'] ? { logFormat: v['log-format'] } : {}),
+    };
+  }
   const regions = list(v.regions);
   if (!regions.length) throw new UsageError('--regions r1,r2 is required to read from AWS');
   if (!v.since) throw new UsageError('--since 24h|7d|<ISO time> is required to read from AWS');
-  // The AWS SDK loads only when AWS is used.
-  const { acquire, formatAcquireSummary } = require('./core/aws/acquire') as typeof import('./core/aws/acquire.js');
-  const { rebuild } = require('./core/enrich/rebuild') as typeof import('./core/enrich/rebuild.js');
-  return withDb(dbPath, async (db) => {
-    const onProgress = progressPrinter(v.quiet);
-    const summary = await acquire(db, {
-      profile: v.profile?.includes(',') ? list(v.profile) : v.profile,
-      role: v.role,
-      // from the environment too, so that it need not stand in argv (visible to every user in ps)
-      externalId: v['external-id'] ?? (process.env.FLOWLENS_EXTERNAL_ID || undefined),
-      accounts: v.accounts ? list(v.accounts) : undefined,
-      regions,
-      since: v.since!,
-      until: v.until,
-      sources: v.source,
-      inventory: !v['no-inventory'],
-      ipRanges: v['ip-ranges'] ?? false,
-      dumpDir: v['dump-dir'] ? resolve(v['dump-dir']) : undefined,
-      settings: v['endpoint-url'] ? { endpoint: v['endpoint-url'] } : undefined,
-      athena: v['athena-workgroup'] || v['athena-output'] ? { workgroup: v['athena-workgroup'], outputLocation: v['athena-output'] } : undefined,
-      mfaCodeProvider: promptMfa,
-      signal,
-      onProgress: (p: { message: string }) => onProgress({ phase: 'flow-logs', message: p.message }),
-    });
-    console.log(formatAcquireSummary(summary));
-    if (summary.accounts.length === 0) {
-      // nothing could be read: no rebuild, and no success
-      throw new Error(`could not sign in to any account: ${summary.issues.map((i) => i.message).join('; ') || 'no account could be read'}`);
-    }
-    const conversations = await rebuild(db, { signal, onProgress });
-    console.log(`${dbPath}: ${conversations.toLocaleString('en-US')} conversations`);
-    return (summary.failed > 0 || summary.issues.length > 0) && !v['allow-partial'] ? 1 : 0;
-  });
+  return {
+    kind: 'aws',
+    ...(v.profile ? { profile: v.profile.includes(',') ? list(v.profile) : v.profile } : {}),
+    ...(v.role ? { role: v.role } : {}),
+    // from the environment too, so that it need not stand in argv (visible to every user in ps)
+    ...(v['external-id'] || process.env.FLOWLENS_EXTERNAL_ID ? { externalId: v['external-id'] ?? process.env.FLOWLENS_EXTERNAL_ID } : {}),
+    ...(v.accounts ? { accounts: list(v.accounts) } : {}),
+    regions,
+    since: v.since,
+    ...(v.until ? { until: v.until } : {}),
+    ...(v.source?.length ? { sources: v.source } : {}),
+    inventory: !v['no-inventory'],
+    ipRanges: v['ip-ranges'] ?? false,
+    ...(v['dump-dir'] ? { dumpDir: resolve(v['dump-dir']) } : {}),
+    ...(v['endpoint-url'] ? { settings: { endpoint: v['endpoint-url'] } } : {}),
+    ...(v['athena-workgroup'] || v['athena-output'] ? { athena: { workgroup: v['athena-workgroup'], outputLocation: v['athena-output'] } } : {}),
+  };
 }
 
 let exitCode = 0;
 
 async function cmdEnrich(v: Values): Promise<void> {
   const dbPath = resolve(need(v.db, '--db <file>'));
-  const aws = Boolean(v.profile || v.accounts || v.regions || v.source?.length || v.since);
-  if (!v.sample && !v['flow-logs']?.length && !v.inventory && !aws) {
-    throw new UsageError('enrich needs --sample, --flow-logs <files/dirs> with --inventory <dir>, or AWS options (--profile, --regions, --since)');
-  }
-  if (aws && (v.sample || v['flow-logs']?.length || v.inventory)) {
-    throw new UsageError('read either from AWS (--profile/--regions/--since) or from --sample / --flow-logs, not both at once');
-  }
-  for (const p of [...(v['flow-logs'] ?? []), ...(v.inventory ? [v.inventory] : [])]) {
-    if (!existsSync(p)) throw new UsageError(`no such file or folder: ${p}`);
-  }
+  const source = enrichSource(v);
+  if (v.follow) return cmdFollow(v, dbPath, source);
+  if (v.interval) throw new UsageError('--interval goes with --follow');
   const controller = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('cancelling: the dataset keeps what was complete\n');
     controller.abort();
   });
-  if (aws) {
-    exitCode = await cmdEnrichAws(v, dbPath, controller.signal);
-    return;
-  }
-  if (aws) {
-    exitCode = await cmdEnrichAws(v, dbPath, controller.signal);
-    return;
-  }
   await withDb(dbPath, async (db) => {
     const files: FileReport[] = [];
     const unwatch = watchIngest(db, (reports) => files.push(...reports));
     let summary: EnrichSummary;
     try {
-      summary = await enrich(db, {
-        sample: v.sample ? { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } : undefined,
-        flowLogs: v['flow-logs']?.map((p) => resolve(p)),
-        inventory: v.inventory ? resolve(v.inventory) : undefined,
-        signal: controller.signal,
-        onProgress: progressPrinter(v.quiet),
-      });
+      summary = await enrich(db, { source, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa });
     } catch (err) {
       // what was loaded stays loaded: say what each file came to before the error
       const loaded = files.filter((f) => f.status === 'loaded');
@@ -243,6 +237,13 @@ async function cmdEnrich(v: Values): Promise<void> {
     } finally {
       unwatch();
     }
+    if (summary.aws) {
+      const { formatAcquireSummary } = require('./core/aws/acquire') as typeof import('./core/aws/acquire.js');
+      console.log(formatAcquireSummary(summary.aws));
+      console.log(`${dbPath}: ${summary.conversations.toLocaleString('en-US')} conversations`);
+      if ((summary.aws.failed > 0 || summary.aws.issues.length > 0) && !v['allow-partial']) exitCode = 1;
+      return;
+    }
     printSummary(summary, dbPath);
     // a file that is no flow log (a README beside the logs) is reported, not a failure
     const failed = summary.files.filter((f) => f.status === 'failed' && !f.error?.startsWith(NOT_FLOW_LOG));
@@ -251,6 +252,45 @@ async function cmdEnrich(v: Values): Promise<void> {
       exitCode = 1;
     }
   });
+}
+
+/** `--interval`: a duration (30s, 5m, 1h) or a number of seconds. */
+function intervalOption(text: string | undefined): number {
+  if (text === undefined) return 60_000;
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text);
+  if (!ms || ms < 1000) throw new UsageError(`--interval takes a duration of at least 1s, e.g. 60s or 5m, not "${text}"`);
+  return ms;
+}
+
+/**
+ * enrich --follow: a cycle every interval, one line each. The first SIGINT or SIGTERM stops after the cycle
+ * that runs (the dataset is closed between cycles anyway), a second one cancels that cycle.
+ */
+async function cmdFollow(v: Values, dbPath: string, source: EnrichSource): Promise<void> {
+  if (source.kind === 'sample') throw new UsageError('--follow reads what is new in folders or AWS; the sample estate does not grow');
+  if (v.until) throw new UsageError('--follow reads up to now: leave out --until');
+  const intervalMs = intervalOption(v.interval);
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSignal = () => {
+    if (!stop.signal.aborted) {
+      process.stderr.write('stopping after this cycle (again to cancel it)\n');
+      stop.abort();
+    } else {
+      process.stderr.write('cancelling the cycle: the dataset keeps what was complete\n');
+      cancel.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const opts: EnrichOptions = { source, signal: cancel.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa };
+  if (!v.quiet) process.stderr.write(`following into ${dbPath} every ${intervalMs / 1000} s; Ctrl-C stops after the current cycle\n`);
+  try {
+    await follow(opts, { intervalMs, stop: stop.signal, onCycle: (c) => console.log(formatCycle(c)), withDataset: openForCycle(dbPath, { memoryLimit }) });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function parseParams(list: string[] | undefined): Record<string, string> {
@@ -367,7 +407,7 @@ async function cmdForget(v: Values, positionals: string[]): Promise<void> {
 async function cmdDemo(v: Values): Promise<void> {
   const dbPath = resolve(v.db ?? 'flowlens-demo.duckdb');
   await withDb(dbPath, async (db) => {
-    const summary = await enrich(db, { sample: { seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') }, onProgress: progressPrinter(v.quiet) });
+    const summary = await enrich(db, { source: { kind: 'sample', seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') }, onProgress: progressPrinter(v.quiet) });
     printSummary(summary, dbPath);
     const limit = num(v.rows, 'rows') ?? 8;
     for (const t of listTemplates()) {

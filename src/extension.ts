@@ -6,18 +6,21 @@ import * as vscode from 'vscode';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueryTemplate } from './core/api';
+import { formatCycle } from './core/format';
 import { WorkerClient } from './host/workerClient';
 import { Datasets } from './host/datasets';
 import { DatasetsTree, TemplatesTree } from './host/sidebar';
 import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
-import { discoverInEditor, runEnrichPlan } from './host/enrichRun';
+import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
 import { discoveryThroughWorker } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { registerTopology, topologyDepsFor } from './host/topology';
-import { parseStoredPlan, refreshedPlan, storablePlan } from './host/refreshPlan';
+import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
+import { Followers } from './host/followers';
+import type { EnrichRequest } from './protocol/enrich';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
 const PLANS_KEY = 'flowlens.datasetPlans';
@@ -46,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     for (const p of problems) if (!p.endsWith(': no such snippets folder')) out.appendLine(`snippet ${p}`);
     return templates;
   };
-  const datasetsTree = new DatasetsTree(datasets);
+  const followers = new Followers(datasets, getWorker, out, (serial) => askMfaCode(serial));
+  const datasetsTree = new DatasetsTree(datasets, followers);
   const templatesTree = new TemplatesTree(loadTemplates);
 
   const status = vscode.window.createStatusBarItem('flowlens.dataset', vscode.StatusBarAlignment.Left, 10);
@@ -62,8 +66,31 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
   datasets.onDidChange(updateStatus);
   updateStatus();
 
+  // While a dataset is followed: what the last cycle did; a click stops following.
+  const followStatus = vscode.window.createStatusBarItem('flowlens.follow', vscode.StatusBarAlignment.Left, 9);
+  followStatus.name = 'Flowlens follow';
+  followStatus.command = 'flowlens.dataset.unfollow';
+  const updateFollowStatus = () => {
+    const f = followers.following;
+    void vscode.commands.executeCommand('setContext', 'flowlens.following', !!f);
+    if (!f) {
+      followStatus.hide();
+      return;
+    }
+    const name = f.path.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '');
+    const c = f.last;
+    followStatus.text = `$(eye) following ${name}${c?.busy || c?.failed ? ' $(warning)' : ''}`;
+    followStatus.tooltip = `Flowlens: following ${f.path}` + (c ? `\nlast cycle: ${formatCycle(c)}` : '') + '\nClick to stop following.';
+    followStatus.show();
+  };
+  followers.onDidChange(updateFollowStatus);
+  // an append changes what the dataset holds: its facts in the sidebar, and the topology re-queries
+  followers.onDidAppend(({ path }) => {
+    datasets.refreshInfo(path).catch((err: unknown) => out.appendLine(`could not summarise ${path}: ${err instanceof Error ? err.message : String(err)}`));
+  });
+
   const controller = new FlowsqlController(getWorker, datasets, (l) => out.appendLine(l));
-  registerTopology(context, topologyDepsFor(getWorker, datasets));
+  registerTopology(context, topologyDepsFor(getWorker, datasets, followers.onDidAppend));
 
   const pickTemplate = async (placeholder: string): Promise<QueryTemplate | undefined> => {
     const all = loadTemplates();
@@ -98,9 +125,26 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return (await list()).map((p) => ({ name: p.name, kind: p.kind, region: p.region, mfa: p.mfa, problems: p.problems }));
   };
 
+  /** The remembered request that made each dataset (no secrets), for Refresh and Follow. */
+  const storedRequest = (path: string): EnrichRequest | undefined => parseStoredRequest(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
+  const rememberRequest = async (path: string, request: EnrichRequest) => {
+    const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
+    await context.globalState.update(PLANS_KEY, { ...plans, [path]: storableRequest(request) });
+  };
+  // a followed AWS dataset's window ends where its last complete cycle began: Refresh goes on from there
+  followers.onDidChange(() => {
+    const f = followers.following;
+    const stored = f && storedRequest(f.path);
+    if (f?.last && !f.last.busy && f.last.failed === 0 && stored?.source.kind === 'aws') {
+      void rememberRequest(f.path, { source: { ...stored.source, until: f.last.at } });
+    }
+  });
+
   context.subscriptions.push(
     out,
     status,
+    followStatus,
+    followers,
     controller,
     { dispose: () => void worker?.dispose() },
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new FlowsqlSerializer(), { transientOutputs: true }),
@@ -143,12 +187,10 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       if (!(await runWizard(wizard))) return;
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
       const plan = wizard.plan();
-      const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
-      if (outcome.status === 'done') {
-        // remembered (without secrets) so that the dataset's Refresh can run it again over the time since
-        const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
-        await context.globalState.update(PLANS_KEY, { ...plans, [outcome.path]: storablePlan(plan) });
-      }
+      const request = requestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption() });
+      const outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
+      // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
+      if (outcome.status === 'done') await rememberRequest(outcome.path, request);
       return outcome.status;
     }),
     vscode.commands.registerCommand('flowlens.selectDataset', async (path?: string) => {
@@ -204,18 +246,32 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.commands.registerCommand('flowlens.dataset.refresh', async (node?: { entry?: { path: string } }) => {
       const path = node?.entry?.path ?? datasets.active;
       if (!path) return;
-      // Refresh the window: the plan that made the dataset, again, from its last window's end to now.
-      const stored = parseStoredPlan(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
-      if (stored) {
-        const plan = refreshedPlan(stored, path, new Date(), readSettings().externalId || undefined);
-        const outcome = await runEnrichPlan(plan, datasets, getWorker, out);
-        if (outcome.status === 'done' && plan.source === 'aws') {
-          const plans = context.globalState.get<Record<string, unknown>>(PLANS_KEY, {});
-          await context.globalState.update(PLANS_KEY, { ...plans, [path]: storablePlan(plan) });
-        }
+      // Refresh the window: the request that made the dataset, again, from its last window's end to now.
+      const stored = storedRequest(path);
+      if (stored && !followers.isFollowing(path)) {
+        const request = refreshRequest(stored, new Date(), readSettings().externalId || undefined);
+        const outcome = await runEnrichment({ request, dataset: { mode: 'append', path } }, datasets, getWorker, out);
+        if (outcome.status === 'done' && request.source.kind === 'aws') await rememberRequest(path, request);
       }
       await datasets.refreshInfo(path);
     }),
+    vscode.commands.registerCommand('flowlens.dataset.follow', async (node?: { entry?: { path: string } }) => {
+      const path = node?.entry?.path ?? datasets.active;
+      if (!path) return;
+      const stored = storedRequest(path);
+      if (!stored) {
+        void vscode.window.showWarningMessage('Flowlens: this dataset was not made by "Flowlens: Enrich flow logs", so its source is not known. Follow it from a terminal: flowlens enrich … --follow.');
+        return;
+      }
+      if (stored.source.kind === 'sample') {
+        void vscode.window.showInformationMessage('Flowlens: the sample estate does not grow. Follow a dataset made from a folder or from AWS.');
+        return;
+      }
+      const s = readSettings();
+      // runs until stopped (the status bar item, the sidebar, another dataset opened): not awaited
+      void followers.start(path, followRequest(stored, new Date(), s.externalId || undefined), s.followInterval * 1000);
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.unfollow', () => followers.stop()),
     vscode.commands.registerCommand('flowlens.dataset.openNotebook', async (node?: { entry?: { path: string } }) => {
       if (node?.entry) await datasets.open(node.entry.path);
       await vscode.commands.executeCommand('flowlens.newNotebook');

@@ -1,6 +1,8 @@
 /**
  * Rows as text: an aligned table for people (bytes human-readable), JSON or CSV for programs.
  */
+import type { FollowCycle } from '../protocol/enrich';
+
 export type OutputFormat = 'table' | 'json' | 'csv';
 
 const BYTE_COLUMN = /(^|_)(bytes|uploaded|downloaded|bytes_out|bytes_in|growth)($|_)|_bytes$|^bytes/;
@@ -49,4 +51,16 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
   const line = (cells: string[]) =>
     cells.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';
+}
+
+/** A follow cycle as the command line prints it: one line, then an indented line per issue. */
+export function formatCycle(c: FollowCycle): string {
+  const head = `${c.at.slice(0, 19)}Z cycle ${c.cycle}`;
+  if (c.busy) return `${head} skipped: ${c.issues.join('; ')}`;
+  const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const fetched = c.fetched
+    ? `${count(c.fetched, c.kind === 'aws' ? 'new object/batch' : 'new file', c.kind === 'aws' ? 'new objects/batches' : 'new files')} (${count(c.records, 'record', 'records')}, ${humanBytes(c.bytes)})`
+    : 'nothing new';
+  const parts = [fetched, c.failed ? `${c.failed} failed` : '', c.conversations !== undefined ? count(c.conversations, 'conversation', 'conversations') : '', `${c.seconds.toFixed(1)} s`];
+  return [`${head}: ${parts.filter(Boolean).join('; ')}`, ...c.issues.map((i) => `  ! ${i}`)].join('\n');
 }

@@ -1,9 +1,13 @@
 /**
- * The AWS path of the enrich wizard without 'vscode': the plan as the worker's `acquire` request, the
+ * The AWS path of the enrich wizard without 'vscode': the plan's AWS source, discovery through the worker, the
  * per-account summary written to the output channel, and the notification text. Tested with node --test.
  */
+import type { AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
-import type { AcquireRequest, AcquireResult, DiscoverRequest, DiscoverResult } from '../protocol/worker';
+import type { DiscoverRequest, DiscoverResult, EnrichResult } from '../protocol/worker';
+
+/** An enrichment that read from AWS: its result with the AWS summary. */
+export type AwsEnrichResult = EnrichResult & { aws: NonNullable<EnrichResult['aws']> };
 
 /** The pseudo flow log offered by the wizard's flow-logs step: "every flow log acquire discovers". */
 export const DISCOVER_ALL_ID = 'discover-all';
@@ -31,7 +35,6 @@ export function locationSpec(l: FlowLogLocation): string {
   }
 }
 
-/** A discovered flow log as a source spec, when its destination can be read back. */
 /** A discovered flow log as acquire's source, scoped to its own account and region. */
 function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
   const spec = unscopedSpec(f);
@@ -47,15 +50,16 @@ function unscopedSpec(f: DiscoveredFlowLog): string | undefined {
 }
 
 /**
- * The worker request for an AWS plan. Named sources (a typed location, chosen discovered flow logs) replace
+ * An AWS plan as the engine's source. Named sources (a typed location, chosen discovered flow logs) replace
  * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
  */
-export function acquireRequestFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AcquireRequest {
+export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AwsSource {
   // Every discovered flow log and nothing else: acquire's own discovery reads the same ones. A subset is named,
   // each scoped to its own account and region (`<account>/<region>=<source>`).
   const named = plan.allDiscovered && !plan.location ? [] : plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x);
   const sources = [...named, ...(plan.location ? [locationSpec(plan.location)] : [])];
   return {
+    kind: 'aws',
     profile: plan.profile,
     ...(plan.role ? { role: plan.role.name, accounts: plan.role.accounts, ...(plan.role.externalId ? { externalId: plan.role.externalId } : {}) } : {}),
     regions: plan.regions,
@@ -121,8 +125,8 @@ export function discoveryThroughWorker(
 }
 
 /** One line per account and region: sources read, objects fetched / skipped / failed, records; then every issue. */
-export function perAccountLines(r: AcquireResult): string[] {
-  const s = r.summary;
+export function perAccountLines(r: AwsEnrichResult): string[] {
+  const s = r.aws.summary;
   const by = new Map<string, { sources: number; fetched: number; skipped: number; failed: number; records: number }>();
   for (const src of s.sources) {
     const key = `${src.account} ${src.region}`;
@@ -152,13 +156,13 @@ export function perAccountLines(r: AcquireResult): string[] {
 }
 
 /** The engine's message telling the user to run `aws sso login --profile X`, when there is one. */
-export function ssoLoginHint(r: AcquireResult | undefined, error?: string): string | undefined {
-  const texts = [...(r?.summary.issues.map((i) => i.message) ?? []), ...(error ? [error] : [])];
+export function ssoLoginHint(r: AwsEnrichResult | undefined, error?: string): string | undefined {
+  const texts = [...(r?.aws.summary.issues.map((i) => i.message) ?? []), ...(error ? [error] : [])];
   return texts.find((t) => /aws sso login --profile/.test(t));
 }
 
-export function acquireNotification(r: AcquireResult): { text: string; warn: boolean } {
-  const s = r.summary;
+export function acquireNotification(r: AwsEnrichResult): { text: string; warn: boolean } {
+  const s = r.aws.summary;
   const text =
     `Flowlens: read ${s.accounts.length} account(s) × ${s.regions.length} region(s): ` +
     `${s.fetched} fetched, ${s.skipped} skipped, ${s.failed} failed; ` +

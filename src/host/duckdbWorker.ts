@@ -7,9 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
   isAbortable,
+  isEnrichRequest,
   isMfaReply,
   isWorkerRequest,
-  type AcquireResult,
   type DatasetInfo,
   type DiscoverResult,
   type EnrichResult,
@@ -22,7 +22,9 @@ import {
   type WorkerRequest,
 } from '../protocol/worker';
 import type { Db } from '../core/store/db';
-import { engineEnrich, openDataset } from './engine';
+import type { EnrichOptions } from '../protocol/enrich';
+import { enrich as engineEnrich, openDataset } from '../core/api';
+import { follow } from '../core/follow';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
 import { setActivity } from '../core/store/holder';
@@ -43,6 +45,16 @@ const queued = new Set<number>();
 const cancelledBeforeStart = new Set<number>();
 /** One request at a time touches the connection; cancel/close bypass the queue. */
 let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs fn when the requests queued before it are done. */
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const p = queue.then(fn, fn);
+  queue = p.catch(() => undefined);
+  return p;
+}
+
+/** Followers of the open dataset, by request id: stopped when it is closed or another one is opened. */
+const followers = new Map<number, (why: string) => void>();
 
 function send(msg: WorkerMessage): void {
   if (process.send) process.send(msg);
@@ -203,32 +215,49 @@ function cancellable(id: number, d: { interrupt(): void }): { controller: AbortC
   return { controller, entry };
 }
 
+/** The request as the engine's options: cancellation, progress and MFA questions go through the host. */
+function engineOptions(id: number, p: unknown, signal: AbortSignal): EnrichOptions {
+  if (!isEnrichRequest(p)) throw badRequest('an enrichment request names a source: sample, files (flowLogs) or aws (regions, since)');
+  return {
+    source: p.source,
+    signal,
+    onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
+    mfaCodeProvider: mfaProvider(id, signal),
+  };
+}
+
+/** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
+function slim(summary: NonNullable<EnrichResult['aws']>['summary']): NonNullable<EnrichResult['aws']>['summary'] {
+  return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
+}
+
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
   const d = await use('engine');
-  const fn = engineEnrich();
   const { controller, entry } = cancellable(id, d);
   try {
-    const summary = await fn(d, {
-      sample: p.sample,
-      flowLogs: p.flowLogs,
-      inventory: p.inventory,
-      signal: controller.signal,
-      onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
-    });
+    const summary = await engineEnrich(d, engineOptions(id, p, controller.signal));
     if (entry.cancelled) throw Object.assign(new Error('enrichment cancelled'), { code: 'cancelled' as const });
+    let aws: EnrichResult['aws'];
+    if (summary.aws) {
+      const { formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
+      aws = { summary: slim(summary.aws), text: formatAcquireSummary(summary.aws) };
+    }
     return {
       records: summary.records,
       badLines: summary.badLines,
       conversations: summary.conversations,
       seconds: summary.seconds,
-      files: summary.files.map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
+      // AWS: the per-source reports say it, per object
+      files: (summary.aws ? [] : summary.files).map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
       inventoryWarnings: summary.inventoryWarnings,
+      ...(aws ? { aws } : {}),
     };
   } catch (err) {
     if (entry.cancelled) throw Object.assign(new Error(`enrichment cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
     throw err;
   } finally {
     running.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
     await idle();
   }
 }
@@ -236,6 +265,56 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
 /** Back to read-only after writing, so that others can read the dataset while the editor is idle. */
 async function idle(): Promise<void> {
   await use('read').catch(() => undefined);
+}
+
+/**
+ * Follows the open dataset's source: a cycle every interval, each queued with the other requests on the one
+ * connection and holding the dataset writable only while it runs, a `cycle` message after each. Ends when
+ * cancelled or when the dataset is closed or replaced.
+ */
+async function followRun(id: number, p: WorkerMethods['follow']['params']): Promise<WorkerMethods['follow']['result']> {
+  const path = dataset?.path;
+  if (!path) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
+  if (!(typeof p.intervalMs === 'number' && p.intervalMs >= 1000)) throw badRequest('intervalMs is at least 1000');
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let stopped = 'cancelled';
+  const end = (why: string) => {
+    stopped = why;
+    stop.abort();
+    cancel.abort();
+  };
+  running.set(id, { cancel: () => end('cancelled'), cancelled: false });
+  followers.set(id, (why) => end(why));
+  let cycles = 0;
+  try {
+    const opts = engineOptions(id, p.request, cancel.signal);
+    await follow(opts, {
+      intervalMs: p.intervalMs,
+      stop: stop.signal,
+      onCycle: (cycle) => {
+        if (!cycle.busy) cycles++;
+        send({ kind: 'cycle', id, cycle });
+      },
+      // writable only while it appends, then idle read-only again like after an enrichment
+      withDataset: (fn) =>
+        serialised(async () => {
+          try {
+            if (dataset?.path !== path) throw new Error('the dataset was closed');
+            return await fn(await use('engine'));
+          } finally {
+            await idle();
+          }
+        }),
+    }).catch((err: unknown) => {
+      if (!cancel.signal.aborted) throw err;
+    });
+    return { cycles, stopped };
+  } finally {
+    running.delete(id);
+    followers.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+  }
 }
 
 /** MFA questions waiting for the host's answer, by `${request id}:${ask}`. */
@@ -269,18 +348,18 @@ function askMfa(id: number, serial: string, signal: AbortSignal): Promise<string
 }
 
 /**
- * One question per serial and run: the engine's providers may ask again for every client they build, and the
- * same code serves the whole run.
+ * One question per serial while the code is fresh: the engine's providers may ask again for every client they
+ * build, and the same code serves them; a follower's role session that expires an hour later needs a new one.
  */
-function mfaProvider(id: number, signal: AbortSignal): (serial: string) => Promise<string> {
-  const codes = new Map<string, Promise<string>>();
+function mfaProvider(id: number, signal: AbortSignal, freshMs = 60_000): (serial: string) => Promise<string> {
+  const codes = new Map<string, { code: Promise<string>; at: number }>();
   return (serial) => {
-    let code = codes.get(serial);
-    if (!code) {
-      code = askMfa(id, serial, signal);
-      codes.set(serial, code);
+    let asked = codes.get(serial);
+    if (!asked || Date.now() - asked.at > freshMs) {
+      asked = { code: askMfa(id, serial, signal), at: Date.now() };
+      codes.set(serial, asked);
     }
-    return code;
+    return asked.code;
   };
 }
 
@@ -316,61 +395,8 @@ async function discoverRun(id: number, p: WorkerMethods['discover']['params']): 
 
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
-/** Keeps the per-source reports small over IPC: only the files that failed or had bad lines. */
-function slim(summary: AcquireResult['summary']): AcquireResult['summary'] {
-  return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
-}
-
-async function acquireRun(id: number, p: WorkerMethods['acquire']['params']): Promise<AcquireResult> {
-  const d = await use('engine');
-  if (!Array.isArray(p.regions) || p.regions.length === 0) throw badRequest('name at least one region');
-  if (typeof p.since !== 'string' || !p.since) throw badRequest('since is required (an ISO time or 24h, 7d)');
-  // The AWS SDK loads only when AWS is used.
-  const { acquire, formatAcquireSummary } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
-  const { rebuild } = require('../core/enrich/rebuild') as typeof import('../core/enrich/rebuild');
-  const { controller, entry } = cancellable(id, d);
-  const progress = (pr: { phase: string; message: string; done?: number; total?: number }) => send({ kind: 'progress', id, progress: { ...pr } });
-  try {
-    const summary = await acquire(d, {
-      ...(p.profile ? { profile: p.profile } : {}),
-      ...(p.role ? { role: p.role } : {}),
-      ...(p.externalId ? { externalId: p.externalId } : {}),
-      ...(p.accounts?.length ? { accounts: p.accounts } : {}),
-      regions: p.regions,
-      since: p.since,
-      ...(p.until ? { until: p.until } : {}),
-      ...(p.sources?.length ? { sources: p.sources } : {}),
-      inventory: p.inventory !== false,
-      ipRanges: p.ipRanges === true,
-      ...(p.dumpDir ? { dumpDir: p.dumpDir } : {}),
-      ...(positive(p.limits?.cloudTrailPerSecond) ? { cloudTrailPerSecond: p.limits!.cloudTrailPerSecond } : {}),
-      ...(positive(p.limits?.logsPerSecond) ? { logsPerSecond: p.limits!.logsPerSecond } : {}),
-      ...(positive(p.limits?.concurrency) ? { concurrency: Math.floor(p.limits!.concurrency!) } : {}),
-      mfaCodeProvider: mfaProvider(id, controller.signal),
-      signal: controller.signal,
-      onProgress: progress,
-    });
-    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
-    const text = formatAcquireSummary(summary);
-    if (summary.accounts.length === 0) {
-      // Nothing could be signed in to: say why (credentials, MFA, SSO), in the engine's redacted words.
-      const why = summary.issues.map((i) => i.message).join('; ') || 'no account could be read';
-      throw Object.assign(new Error(`could not sign in to any account: ${why}`), { code: 'failed' as const });
-    }
-    const conversations = await rebuild(d, { signal: controller.signal, onProgress: progress });
-    if (entry.cancelled) throw Object.assign(new Error('reading from AWS cancelled'), { code: 'cancelled' as const });
-    return { summary: slim(summary), text, conversations };
-  } catch (err) {
-    if (entry.cancelled) throw Object.assign(new Error(`reading from AWS cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
-    throw err;
-  } finally {
-    running.delete(id);
-    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
-    await idle();
-  }
-}
-
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
+  stopFollowers(`${p.path} was opened instead`);
   closeDb();
   dataset = { ...p };
   // Writable first (creating it, or bringing an older dataset's schema up to date), unless only reading is allowed;
@@ -378,6 +404,11 @@ async function open(p: WorkerMethods['open']['params']): Promise<{ path: string 
   if (!p.readOnly || !existsSync(p.path)) await use('engine');
   await use('read');
   return { path: p.path };
+}
+
+/** Ends every follower of the open dataset, saying why (it was closed, another one was opened). */
+function stopFollowers(why: string): void {
+  for (const stop of followers.values()) stop(why);
 }
 
 function closeDb(): boolean {
@@ -408,6 +439,9 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       process.abort();
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
+    case 'follow':
+      // its cycles queue themselves with the other requests
+      return followRun(req.id, req.params as WorkerMethods['follow']['params']);
   }
   // Everything else is serialised on the one connection.
   const run = async (): Promise<unknown> => {
@@ -424,18 +458,15 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         return info();
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
-      case 'acquire':
-        return acquireRun(req.id, req.params as WorkerMethods['acquire']['params']);
       case 'close':
+        stopFollowers('the dataset was closed');
         return { closed: closeDb() };
       default:
         throw badRequest(`unknown method ${String(req.method)}`);
     }
   };
   queued.add(req.id);
-  const p = queue.then(run, run);
-  queue = p.catch(() => undefined);
-  return p;
+  return serialised(run);
 }
 
 process.on('message', (msg: unknown) => {

@@ -1,13 +1,14 @@
 /**
- * Runs an enrichment plan in the DuckDB process under window.withProgress with a Cancel button that
+ * Runs an enrichment request in the DuckDB process under window.withProgress with a Cancel button that
  * really stops it (the engine's AbortSignal plus DuckDB's interrupt), then reports what happened in a
  * notification and the `Flowlens` output channel. The dataset is summarised again afterwards either way,
  * which also proves it is still readable.
  */
 import * as vscode from 'vscode';
-import type { EnrichPlan } from './enrichWizard';
-import type { AcquireResult, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
-import { acquireNotification, acquireRequestFor, perAccountLines, ssoLoginHint } from './acquirePlan';
+import type { DatasetTarget } from './enrichWizard';
+import type { SampleSource } from '../protocol/enrich';
+import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import { acquireNotification, perAccountLines, ssoLoginHint, type AwsEnrichResult } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
 import { DEFAULT_MEMORY_LIMIT, memoryHint } from '../core/memory';
@@ -17,22 +18,25 @@ export interface EnrichOutcome {
   path: string;
   status: 'done' | 'cancelled' | 'failed';
   result?: EnrichResult;
-  /** The AWS path's result (acquire, then the rebuild). */
-  acquired?: AcquireResult;
   error?: string;
 }
 
-function requestFor(plan: Exclude<EnrichPlan, { source: 'aws' }>): EnrichRequest {
-  switch (plan.source) {
-    case 'sample':
-      return { sample: sampleOption() };
-    case 'folder':
-      return { flowLogs: [plan.folder], inventory: plan.folder };
-  }
+/** What to run and where: the engine's options, into a new dataset or appended to one. */
+export interface EnrichRun {
+  request: EnrichRequest;
+  dataset: DatasetTarget;
+}
+
+/** How the progress title names the source. */
+export function sourceLabel(r: EnrichRequest): string {
+  const s = r.source;
+  if (s.kind === 'sample') return 'the sample estate';
+  if (s.kind === 'files') return s.flowLogs.join(', ');
+  return `profile ${Array.isArray(s.profile) ? s.profile.join(', ') : (s.profile ?? 'default')}`;
 }
 
 /** Asks for an MFA code in the editor: masked, kept open when focus moves, never logged. */
-async function askMfaCode(serial: string, token: vscode.CancellationToken): Promise<string | undefined> {
+export async function askMfaCode(serial: string, token?: vscode.CancellationToken): Promise<string | undefined> {
   const code = await vscode.window.showInputBox(
     {
       title: 'Flowlens: MFA code',
@@ -58,13 +62,7 @@ export function discoverInEditor(req: DiscoverRequest, worker: () => WorkerClien
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         try {
-          const r = await worker().request('discover', req, {
-            signal: ac.signal,
-            onMfa: (serial) => {
-              out.appendLine(`  asking for the MFA code of ${serial}`);
-              return askMfaCode(serial, token);
-            },
-          });
+          const r = await worker().request('discover', req, { signal: ac.signal, onMfa: mfaAsker(out, token) });
           out.appendLine(`[${new Date().toISOString()}] discovery: ${r.flowLogs.length} flow log(s) in ${r.accounts.length} account(s)`);
           for (const i of r.issues) out.appendLine(`  ! ${[i.api, i.account && `account ${i.account}`, i.region].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`);
           return r;
@@ -77,29 +75,37 @@ export function discoverInEditor(req: DiscoverRequest, worker: () => WorkerClien
 }
 
 /**
- * The sample estate's options: the engine's defaults, or FLOWLENS_SAMPLE (JSON, e.g. {"days":2}) so the
+ * The sample estate's size: the engine's defaults, or FLOWLENS_SAMPLE (JSON, e.g. {"days":2}) so the
  * end-to-end tests can use a smaller estate.
  */
-function sampleOption(): EnrichRequest['sample'] {
+export function sampleOption(): Omit<SampleSource, 'kind'> {
   const raw = process.env.FLOWLENS_SAMPLE;
-  if (!raw) return true;
+  if (!raw) return {};
   try {
     const o = JSON.parse(raw) as { seed?: unknown; days?: unknown; scale?: unknown };
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-    return { seed: num(o.seed), days: num(o.days), scale: num(o.scale) };
+    return Object.fromEntries(Object.entries({ seed: num(o.seed), days: num(o.days), scale: num(o.scale) }).filter(([, v]) => v !== undefined));
   } catch {
-    return true;
+    return {};
   }
 }
 
-export async function runEnrichPlan(
-  plan: EnrichPlan,
+/** Asks the user for MFA codes the run needs (the progress notification's token cancels the question). */
+function mfaAsker(out: vscode.OutputChannel, token: vscode.CancellationToken): (serial: string) => Promise<string | undefined> {
+  return (serial) => {
+    out.appendLine(`  asking for the MFA code of ${serial}`);
+    return askMfaCode(serial, token);
+  };
+}
+
+export async function runEnrichment(
+  run: EnrichRun,
   datasets: Datasets,
   worker: () => WorkerClient,
   out: vscode.OutputChannel,
 ): Promise<EnrichOutcome> {
-  const path = plan.dataset.mode === 'new' ? datasets.pathFor(plan.dataset.name) : plan.dataset.path;
-  const label = plan.source === 'sample' ? 'the sample estate' : plan.source === 'folder' ? plan.folder : `profile ${plan.profile}`;
+  const path = run.dataset.mode === 'new' ? datasets.pathFor(run.dataset.name) : run.dataset.path;
+  const label = sourceLabel(run.request);
   out.appendLine(`[${new Date().toISOString()}] enrich ${label} into ${path}`);
   const outcome = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Flowlens: enriching ${label}`, cancellable: true },
@@ -119,19 +125,7 @@ export async function runEnrichPlan(
           progress.report({ message: `${p.phase}: ${p.message}`, increment });
           out.appendLine(`  ${p.phase}: ${p.message}`);
         };
-        if (plan.source === 'aws') {
-          const req = acquireRequestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false) });
-          const acquired = await worker().request('acquire', req, {
-            signal: ac.signal,
-            onProgress,
-            onMfa: (serial) => {
-              out.appendLine(`  asking for the MFA code of ${serial}`);
-              return askMfaCode(serial, token);
-            },
-          });
-          return { path, status: 'done', acquired };
-        }
-        const result = await worker().request('enrich', requestFor(plan), { signal: ac.signal, onProgress });
+        const result = await worker().request('enrich', run.request, { signal: ac.signal, onProgress, onMfa: mfaAsker(out, token) });
         return { path, status: 'done', result };
       } catch (err) {
         const cancelled = ac.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled');
@@ -152,9 +146,9 @@ export async function runEnrichPlan(
 }
 
 function report(o: EnrichOutcome, out: vscode.OutputChannel): void {
-  if (o.status === 'done' && o.acquired) {
-    const r = o.acquired;
-    for (const line of r.text.split('\n')) out.appendLine(`  ${line}`);
+  if (o.status === 'done' && o.result?.aws) {
+    const r = o.result as AwsEnrichResult;
+    for (const line of r.aws.text.split('\n')) out.appendLine(`  ${line}`);
     for (const line of perAccountLines(r)) out.appendLine(line);
     out.appendLine(`  ${r.conversations} conversations after the rebuild`);
     const sso = ssoLoginHint(r);

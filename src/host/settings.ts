@@ -18,6 +18,8 @@ export interface FlowlensSettings {
   notebookWrites: boolean;
   /** The one folder notebook SQL may read and COPY to ('' = none). */
   exportFolder: string;
+  /** Seconds between Follow's cycles. */
+  followInterval: number;
 }
 
 export function readSettings(): FlowlensSettings {
@@ -35,6 +37,7 @@ export function readSettings(): FlowlensSettings {
     memoryLimit: c.get<string>('memoryLimit', '').trim(),
     notebookWrites: c.get<boolean>('notebook.allowWrites', false) === true,
     exportFolder: c.get<string>('exportFolder', '').trim(),
+    followInterval: Math.max(5, Math.min(86400, c.get<number>('followInterval', 60))),
   };
 }
 

@@ -10,8 +10,12 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly datasets: Datasets) {
+  constructor(
+    private readonly datasets: Datasets,
+    private readonly followers?: { isFollowing(path: string): boolean; onDidChange: vscode.Event<void> },
+  ) {
     datasets.onDidChange(() => this.changed.fire());
+    followers?.onDidChange(() => this.changed.fire());
   }
 
   refresh(): void {
@@ -40,12 +44,14 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
     }
     const e = node.entry;
     const active = this.datasets.active === e.path;
+    const following = this.followers?.isFollowing(e.path) ?? false;
     const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = e.path;
-    item.description = [formatBytes(e.sizeBytes), active ? 'active' : undefined].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${e.name}**\n\n\`${e.path}\``);
-    item.iconPath = new vscode.ThemeIcon(active ? 'database' : 'circle-outline');
-    item.contextValue = 'dataset';
+    item.description = [formatBytes(e.sizeBytes), active ? 'active' : undefined, following ? 'following' : undefined].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(`**${e.name}**\n\n\`${e.path}\`${following ? '\n\nFollowing: new flow logs are appended every cycle.' : ''}`);
+    item.iconPath = new vscode.ThemeIcon(following ? 'eye' : active ? 'database' : 'circle-outline');
+    // the Follow / Stop following action shows by this value (package.json menus)
+    item.contextValue = following ? 'dataset-following' : 'dataset';
     item.resourceUri = vscode.Uri.file(e.path);
     item.command = { command: 'flowlens.selectDataset', title: 'Make active', arguments: [e.path] };
     return item;

@@ -56,10 +56,10 @@ export function queryRowsVia(run: (sql: string, params: WireParam[], rowCap: num
 
 /**
  * The deps for the extension's own pieces: queries go to the DuckDB child process on the active
- * dataset (opened on first use), the panel refreshes when the active dataset changes, and
+ * dataset (opened on first use), the panel refreshes when the active dataset changes or a follower appends to it, and
  * "Open in SQL" opens a .flowsql notebook with the cell and runs it.
  */
-export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets): TopologyDeps {
+export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets, appended?: vscode.Event<{ path: string }>): TopologyDeps {
   const changed = new vscode.EventEmitter<unknown>();
   let last = datasets.active;
   datasets.onDidChange(() => {
@@ -67,6 +67,10 @@ export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets):
       last = datasets.active;
       changed.fire(undefined);
     }
+  });
+  // a followed dataset gained conversations: the map is redrawn from them
+  appended?.((e) => {
+    if (e.path === datasets.active) changed.fire(undefined);
   });
   return {
     query: queryRowsVia(async (sql, params, rowCap) => {

@@ -9,6 +9,7 @@ import {
   isWorkerMessage,
   type WorkerMfaReply,
   type EnrichProgress,
+  type FollowCycle,
   type WorkerError,
   type WorkerMethod,
   type WorkerMethods,
@@ -39,10 +40,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   onProgress?: (p: EnrichProgress) => void;
   /**
-   * Asked when the request needs an MFA code (acquire): resolves to the code, or undefined when the user
+   * Asked when the request needs an MFA code (enrich from AWS, discover, follow): resolves to the code, or undefined when the user
    * declines. Without it the child is told no code is available.
    */
   onMfa?: (serial: string) => Promise<string | undefined>;
+  /** A `follow` request's cycles, as each one ends. */
+  onCycle?: (c: FollowCycle) => void;
 }
 
 interface Pending {
@@ -50,6 +53,7 @@ interface Pending {
   reject: (err: Error) => void;
   onProgress?: (p: EnrichProgress) => void;
   onMfa?: (serial: string) => Promise<string | undefined>;
+  onCycle?: (c: FollowCycle) => void;
 }
 
 export interface WorkerClientOptions {
@@ -131,6 +135,7 @@ export class WorkerClient {
         },
         onProgress: opts.onProgress,
         onMfa: opts.onMfa,
+        onCycle: opts.onCycle,
       });
       if (opts.signal) {
         onAbort = () => {
@@ -199,6 +204,10 @@ export class WorkerClient {
         }
         if (msg.kind === 'mfa') {
           this.answerMfa(child, p, msg.id, msg.ask, msg.serial);
+          return;
+        }
+        if (msg.kind === 'cycle') {
+          p.onCycle?.(msg.cycle);
           return;
         }
         this.pending.delete(msg.id);

@@ -8,12 +8,18 @@
  * A request is cancelled with the `cancel` method naming its id: a query is interrupted (DuckDB's
  * interrupt), an enrichment is aborted through its AbortSignal; the cancelled request still gets exactly one reply.
  *
- * `acquire` and `discover` (reading from AWS) can need an MFA code: the child then asks the host
- * `{ kind: 'mfa', id, ask, serial }` (id = the acquire/discover request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
+ * `enrich` from AWS and `discover` can need an MFA code: the child then asks the host
+ * `{ kind: 'mfa', id, ask, serial }` (id = the enrich/discover request) and the host answers `{ kind: 'mfaReply', id, ask, code }` or `{ ..., cancelled: true }`.
+ *
+ * `follow` runs enrichment cycles on the open dataset until it is cancelled (or the dataset is closed); after
+ * each cycle the child sends `{ kind: 'cycle', id, cycle }`, and the reply comes when following stops.
  * The code only travels over the IPC channel; neither side logs it.
  */
 
+import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
 import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
+
+export type { EnrichRequest, FollowCycle };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -55,12 +61,6 @@ export interface DatasetInfo {
   lastRefresh: string | null;
 }
 
-export interface EnrichRequest {
-  sample?: boolean | { seed?: number; days?: number; scale?: number };
-  flowLogs?: string[];
-  inventory?: string;
-}
-
 export interface EnrichProgress {
   phase: string;
   message: string;
@@ -75,38 +75,24 @@ export interface EnrichResult {
   seconds: number;
   files: { name: string; status: string; records: number; badLines: number; error?: string }[];
   inventoryWarnings: string[];
+  /** Reading from AWS: the summary (per-source reports keep only the files that failed or had bad lines) and its text. */
+  aws?: {
+    summary: AcquireSummary;
+    /** formatAcquireSummary(summary): secrets redacted. */
+    text: string;
+  };
 }
 
-/** The wizard's AWS plan as the child reads it (acquire() then rebuild() on the open dataset). */
-export interface AcquireRequest {
-  profile?: string;
-  /** Role assumed in each of `accounts`. */
-  role?: string;
-  externalId?: string;
-  accounts?: string[];
-  regions: string[];
-  /** ISO times, or a duration back from now (24h, 7d). */
-  since: string;
-  until?: string;
-  /** Named sources (logs:<group>, s3://bucket/prefix, athena:db.table) instead of discovery. */
-  sources?: string[];
-  /** Consent to download AWS's ip-ranges.json (default false). */
-  ipRanges?: boolean;
-  /** Collect and load inventory (default true). */
-  inventory?: boolean;
-  /** Where the inventory responses go (default `<dataset>.aws/`). */
-  dumpDir?: string;
-  /** Rate and parallelism limits (defaults: AWS's CloudTrail limit of 2/s, 5 FilterLogEvents/s, 4 units). */
-  limits?: { cloudTrailPerSecond?: number; logsPerSecond?: number; concurrency?: number };
+export interface FollowRequest {
+  request: EnrichRequest;
+  /** The pause from the end of one cycle to the start of the next. */
+  intervalMs: number;
 }
 
-export interface AcquireResult {
-  /** Per-source reports keep only the files that failed or had bad lines. */
-  summary: AcquireSummary;
-  /** formatAcquireSummary(summary): secrets redacted. */
-  text: string;
-  /** Conversations in the dataset after the rebuild. */
-  conversations: number;
+export interface FollowResult {
+  cycles: number;
+  /** Why following stopped: cancelled, or the dataset was closed or replaced by another. */
+  stopped: string;
 }
 
 /** Which flow logs exist (ec2 DescribeFlowLogs per account and region); reads nothing, needs no dataset. */
@@ -138,10 +124,11 @@ export interface WorkerMethods {
   /** User SQL: read-only unless allowWrites; no file access beyond the open's exportDir; no INSTALL/LOAD. */
   query: { params: { sql: string; params?: WireParam[]; rowCap: number; allowWrites?: boolean }; result: QueryResult };
   info: { params: Record<string, never>; result: DatasetInfo };
+  /** Loads the source (sample, files or AWS) into the open dataset, then rebuilds the conversations. */
   enrich: { params: EnrichRequest; result: EnrichResult };
-  /** Reads flow logs and inventory from AWS into the open dataset, then rebuilds the conversations. */
-  acquire: { params: AcquireRequest; result: AcquireResult };
-  /** Lists the flow logs of the accounts and regions (MFA asked like `acquire`); cancellable. */
+  /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
+  follow: { params: FollowRequest; result: FollowResult };
+  /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */
   discover: { params: DiscoverRequest; result: DiscoverResult };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: { params: { target: number }; result: { cancelled: boolean } };
@@ -152,11 +139,11 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'acquire', 'discover', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {
-  return method === 'enrich' || method === 'acquire' || method === 'discover';
+  return method === 'enrich' || method === 'follow' || method === 'discover';
 }
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {
@@ -187,6 +174,13 @@ export interface WorkerReady {
   pid: number;
 }
 
+/** Child -> host: a `follow` request (`id`) finished a cycle. */
+export interface WorkerFollowCycle {
+  kind: 'cycle';
+  id: number;
+  cycle: FollowCycle;
+}
+
 /** Child -> host: the running request `id` needs an MFA code for `serial`; `ask` numbers the question. */
 export interface WorkerMfaAsk {
   kind: 'mfa';
@@ -200,7 +194,7 @@ export type WorkerMfaReply =
   | { kind: 'mfaReply'; id: number; ask: number; code: string }
   | { kind: 'mfaReply'; id: number; ask: number; cancelled: true };
 
-export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk;
+export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk | WorkerFollowCycle;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -224,11 +218,24 @@ export function isWorkerMessage(x: unknown): x is WorkerMessage {
   if (x.kind === 'ready') return typeof x.pid === 'number';
   if (x.kind === 'progress') return typeof x.id === 'number' && isObject(x.progress);
   if (x.kind === 'mfa') return typeof x.id === 'number' && typeof x.ask === 'number' && typeof x.serial === 'string';
+  if (x.kind === 'cycle') return typeof x.id === 'number' && isObject(x.cycle) && typeof x.cycle.cycle === 'number' && Array.isArray(x.cycle.issues);
   if (x.kind === 'reply') {
     if (typeof x.id !== 'number' || typeof x.ok !== 'boolean') return false;
     return x.ok ? 'result' in x : isObject(x.error) && typeof x.error.message === 'string';
   }
   return false;
+}
+
+const SOURCE_KINDS: readonly EnrichSource['kind'][] = ['sample', 'files', 'aws'];
+
+/** Runtime guard for an enrichment request: a source of a known kind with what that kind needs. */
+export function isEnrichRequest(x: unknown): x is EnrichRequest {
+  if (!isObject(x) || !isObject(x.source) || !(SOURCE_KINDS as readonly unknown[]).includes(x.source.kind)) return false;
+  const s = x.source;
+  const strings = (v: unknown) => Array.isArray(v) && v.every((e) => typeof e === 'string');
+  if (s.kind === 'files') return strings(s.flowLogs) && (s.inventory === undefined || strings(s.inventory));
+  if (s.kind === 'aws') return strings(s.regions) && (typeof s.since === 'string' || s.since instanceof Date);
+  return true;
 }
 
 /** Runtime guard for an MFA answer the child receives. */

@@ -193,6 +193,26 @@ export async function openWorkbench(browser: Browser, url: string): Promise<Page
 }
 
 /**
+ * Opens the workbench and runs `drive` on it; a failure gets a screenshot (`<name>-failure`) and the diagnosis
+ * in its message. The browser is closed and code-server stopped either way (its datasets are then free).
+ */
+export async function driveWorkbench(browser: Browser, server: CodeServer, name: string, drive: (page: Page) => Promise<void>): Promise<void> {
+  let page: Page | undefined;
+  try {
+    page = await openWorkbench(browser, server.url);
+    await drive(page);
+  } catch (err) {
+    if (page) await screenshot(page, `${name}-failure`).catch(() => undefined);
+    const why = await diagnose(page, server).catch((e: Error) => `(no diagnosis: ${e.message})`);
+    if (err instanceof Error) err.message = `${err.message}\n${why}`;
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+/**
  * Runs a palette command by its full title. The workbench paints before the remote extension host has
  * registered contributions, so the palette is reopened until the command shows up.
  */

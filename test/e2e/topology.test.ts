@@ -12,11 +12,10 @@ import type { FrameLocator, Page } from 'playwright-core';
 import {
   REPO,
   buildVsix,
-  diagnose,
+  driveWorkbench,
   e2eUnavailable,
   enrichSampleThroughWizard,
   launchBrowser,
-  openWorkbench,
   runCommand,
   screenshot,
   startCodeServer,
@@ -75,12 +74,10 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     env: { FLOWLENS_SAMPLE: JSON.stringify({ days: 2 }) },
   });
   const browser = await launchBrowser(server.home);
-  let page: Page | undefined;
   let shown: Shown | undefined;
   let highlighted: { source: string; target: string }[] = [];
   let highlightedResource: { source: string; target: string }[] = [];
-  try {
-    page = await openWorkbench(browser, server.url);
+  await driveWorkbench(browser, server, 'topology', async (page) => {
     const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
     assert.equal(ended, 'done', message);
     assert.match(message, /Flowlens: enriched [\d,]+ records/);
@@ -138,15 +135,7 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.ok(ran, 'the Open in SQL cell ran and rendered a result');
     await page.waitForTimeout(500);
     await screenshot(page, 'topology-4-open-in-sql');
-  } catch (err) {
-    if (page) await screenshot(page, 'topology-failure').catch(() => undefined);
-    const why = await diagnose(page, server).catch((e: Error) => `(no diagnosis: ${e.message})`);
-    if (err instanceof Error) err.message = `${err.message}\n${why}`;
-    throw err;
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
+  });
   try {
     // With VS Code gone the dataset is free: the same questions in plain SQL.
     const db = await Db.open(join(datasetsDir, 'sample.duckdb'), { readOnly: true });

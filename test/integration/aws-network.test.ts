@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { openDataset, type Db } from '../../src/core/api';
-import { acquire, type AcquireOptions } from '../../src/core/aws/acquire';
+import { acquire } from '../../src/core/aws/acquire';
+import type { AwsSource } from '../../src/protocol/enrich';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, FLOW_LOGS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
@@ -160,7 +161,7 @@ describe('AWS access over the network: custom CA, HTTPS proxy, ip-ranges consent
   let rangesUrl: string;
   let rangesBody = ipRangesDoc('1790000000');
   let rangesHits = 0;
-  let base: AcquireOptions;
+  let base: AwsSource;
   /** Records of the one flow log of account A in us-east-1 (S3, default layout), what every run must load. */
   let expected: number;
   /** Write-ahead logs seen (and searched for secrets) while a dataset was still open. */
@@ -197,6 +198,7 @@ describe('AWS access over the network: custom CA, HTTPS proxy, ip-ranges consent
     });
     rangesUrl = `http://127.0.0.1:${await listen(ranges)}/ip-ranges.json`;
     base = {
+      kind: 'aws',
       profile: 'base',
       accounts: [A],
       externalId: EXTERNAL_ID,
@@ -216,11 +218,11 @@ describe('AWS access over the network: custom CA, HTTPS proxy, ip-ranges consent
   });
 
   /** Only STS and one S3 flow log (no inventory): the quick variant where inventory adds nothing to the point. */
-  const quick: Partial<AcquireOptions> = { inventory: false, sources: ['s3://flowlens-logs-a/vpc'] };
+  const quick: Partial<AwsSource> = { inventory: false, sources: ['s3://flowlens-logs-a/vpc'] };
 
   /** One acquisition into a fresh dataset under `work`; returns the summary and the dataset's figures. The
    * dataset and its write-ahead log are searched for secrets while it is still open. */
-  async function run(name: string, o: Partial<AcquireOptions>) {
+  async function run(name: string, o: Partial<AwsSource>) {
     const path = join(work, `${name}.duckdb`);
     const db = await openDataset(path);
     try {

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { openDataset, type Db } from '../../src/core/api';
-import { acquire, type AcquireOptions } from '../../src/core/aws/acquire';
+import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from '../../src/core/api';
 import { athenaAggregationSql } from '../../src/core/aws/athena';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
@@ -24,14 +23,14 @@ async function totals(db: Db) {
   return { files: Number(r!.files), recs: Number(r!.recs), stored: Number(r!.stored) };
 }
 
-describe('flow-log sources through acquire() against the local endpoint', () => {
+describe('flow-log sources through enrich() against the local endpoint', () => {
   let home: TempHome;
   let estate: string;
   let work: string;
   let ep: AwsEndpoint;
   let counts: Record<string, number>;
   let athenaDb: Db;
-  let base: AcquireOptions;
+  let base: AwsSource;
   let expected: number;
 
   before(async () => {
@@ -58,6 +57,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       },
     });
     base = {
+      kind: 'aws',
       profile: 'base',
       accounts: [A, B],
       externalId: EXTERNAL_ID,
@@ -70,6 +70,11 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       logsPerSecond: 100,
     };
   });
+  /** enrich() from AWS: what acquisition read (the rebuild that follows it is enrich's too). */
+  async function read(db: Db, source: Partial<AwsSource>, o: Omit<EnrichOptions, 'source'> = {}) {
+    return (await enrich(db, { source: { ...base, ...source }, ...o })).aws!;
+  }
+
   after(async () => {
     await ep.close();
     athenaDb.close();
@@ -95,7 +100,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
     const dbPath = join(work, 'full.duckdb');
     const db = await openDataset(dbPath);
     try {
-      const s = await acquire(db, { ...base, dumpDir: join(work, 'dump-full') });
+      const s = await read(db, { dumpDir: join(work, 'dump-full') });
       assert.deepEqual(s.issues, []);
       assert.deepEqual(s.accounts, [A, B]);
       assert.deepEqual(s.sources.map((x) => x.kind).sort(), ['cloudwatch', 's3', 's3', 's3']);
@@ -112,7 +117,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       assert.ok(!ep.requests.some((r) => r.op === 'GetObject' && r.key?.includes('outside')));
       const gets = ep.requests.filter((r) => r.op === 'GetObject').length;
 
-      const again = await acquire(db, { ...base, dumpDir: join(work, 'dump-full') });
+      const again = await read(db, { dumpDir: join(work, 'dump-full') });
       assert.equal(again.fetched, 0);
       assert.equal(again.records, 0);
       assert.deepEqual(await totals(db), t);
@@ -129,7 +134,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
     ep.faults.push({ kind: 'access-denied', service: 's3', account: B });
     const db = await openDataset(join(work, 'faults.duckdb'));
     try {
-      const s = await acquire(db, { ...base, dumpDir: join(work, 'dump-faults') });
+      const s = await read(db, { dumpDir: join(work, 'dump-faults') });
       const malformed = s.issues.filter((i) => i.code === 'MalformedObject');
       assert.equal(malformed.length, 1, JSON.stringify(s.issues));
       assert.match(malformed[0]!.resource!, /badbad\.log\.gz$/);
@@ -154,12 +159,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       const ac = new AbortController();
       let seen = 0;
       await assert.rejects(
-        acquire(db, {
-          ...base,
-          accounts: [A],
-          inventory: false,
-          sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'],
-          s3Concurrency: 1,
+        read(db, { accounts: [A], inventory: false, sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'], s3Concurrency: 1 }, {
           signal: ac.signal,
           onProgress: (p) => {
             if (p.phase === 'flow-logs' && p.done !== undefined && ++seen === 2) ac.abort(new Error('user cancelled'));
@@ -169,14 +169,14 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       const mid = await totals(db);
       assert.equal(mid.stored, mid.recs, 'no half-loaded object');
       assert.ok(mid.stored < expected && mid.stored > 0);
-      const named = { ...base, accounts: [A], inventory: false, sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'] };
-      const s = await acquire(db, named);
+      const named = { accounts: [A], inventory: false, sources: ['s3://flowlens-logs-a/vpc', 's3://flowlens-logs-a/hive/AWSLogs/'] };
+      const s = await read(db, named);
       assert.deepEqual(s.issues, []);
       const want = FLOW_LOGS.filter((f) => f.account === A).reduce((n, f) => n + counts[f.id]!, 0);
       const t = await totals(db);
       assert.equal(t.stored, want);
       assert.equal(t.recs, want);
-      assert.equal((await acquire(db, named)).records, 0, 'user-named sources are idempotent too');
+      assert.equal((await read(db, named)).records, 0, 'user-named sources are idempotent too');
     } finally {
       db.close();
     }
@@ -185,7 +185,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
   it('Athena: pushes the aggregation down, shows the SQL, and loads the aggregate', async () => {
     const db = await openDataset(join(work, 'athena.duckdb'));
     try {
-      const s = await acquire(db, { ...base, accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
       assert.deepEqual(s.issues, []);
       assert.equal(s.athenaSql.length, 1);
       assert.equal(s.athenaSql[0], athenaAggregationSql({ database: 'flowlogs', table: 'vpc_flow_logs' }, { since: WINDOW.since, until: WINDOW.until }));
@@ -193,7 +193,7 @@ describe('flow-log sources through acquire() against the local endpoint', () => 
       const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");
       const got = await db.one<{ b: bigint }>('SELECT sum(bytes) AS b FROM flow_records');
       assert.equal(got!.b, want!.b, 'the aggregate carries every byte');
-      const again = await acquire(db, { ...base, accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      const again = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
       assert.equal(again.records, 0, 'the same window adds nothing');
     } finally {
       db.close();

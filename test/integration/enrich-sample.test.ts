@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
-import { openDataset } from '../../src/core/api';
-import { enrich } from '../../src/core/enrich/index';
+import { enrich, openDataset } from '../../src/core/api';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { loadInventory } from '../../src/core/inventory/load';
@@ -27,7 +26,7 @@ before(async () => {
   // Long enough to see growth across a month boundary, small enough for CI.
   manifest = await writeSampleEstate(join(dir, 'estate'), { seed: 11, days: 4, start: '2026-09-29T00:00:00Z', scale: 0.3 });
   db = await openDataset(join(dir, 'sample.duckdb'));
-  const summary = await enrich(db, { inventory: manifest.inventoryDir, flowLogs: manifest.flowLogDirs });
+  const summary = await enrich(db, { source: { kind: 'files', inventory: [manifest.inventoryDir], flowLogs: manifest.flowLogDirs } });
   assert.equal(summary.files.filter((f) => f.status === 'failed').length, 0, JSON.stringify(summary.files.filter((f) => f.status === 'failed')));
   assert.deepEqual(summary.inventoryWarnings, []);
   await db.exec(`CREATE TABLE truth AS SELECT * FROM read_json(${lit(join(manifest.truthDir, 'conversations.jsonl'))}, format = 'newline_delimited')`);

@@ -1,5 +1,5 @@
 /**
- * The extension's AWS path without VS Code: the real DuckDB child process (WorkerClient) runs `acquire` against the
+ * The extension's AWS path without VS Code: the real DuckDB child process (WorkerClient) runs `enrich` from AWS against the
  * local AWS endpoint serving a small estate, with real credential files in a temporary HOME. MFA codes travel
  * worker -> host -> worker over the IPC channel; cancelling leaves the dataset readable.
  */
@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
-import { perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
-import type { AcquireRequest } from '../../src/protocol/worker';
+import { perAccountLines, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { EXTERNAL_ID, MFA_CODE, MFA_SERIAL, type TempHome } from '../support/aws-endpoint/home';
-import { A, B, REGIONS, WINDOW } from '../support/aws-endpoint/mini-estate';
+import { A, B } from '../support/aws-endpoint/mini-estate';
 import type { AwsEndpoint } from '../support/aws-endpoint/server';
-import { startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
+import { miniEstateRequest, startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
 
 let fx: WorkerAwsFixture;
 let home: TempHome;
@@ -32,15 +31,13 @@ after(async () => {
 
 const client = (log?: string[]): WorkerClient => fx.client(log);
 
-const plan = (over: Partial<AcquireRequest>): AcquireRequest => ({
-  profile: 'base',
-  regions: REGIONS,
-  since: WINDOW.since.toISOString(),
-  until: WINDOW.until.toISOString(),
-  ipRanges: false,
-  limits: { cloudTrailPerSecond: 100, logsPerSecond: 100 },
-  ...over,
-});
+const plan = miniEstateRequest;
+
+/** The worker's enrichment from AWS: its result, which carries the AWS summary. */
+function aws(r: Awaited<ReturnType<WorkerClient['request']>>): AwsEnrichResult {
+  assert.ok(r && typeof r === 'object' && 'aws' in r && r.aws, 'an enrichment from AWS reports what it read');
+  return r as AwsEnrichResult;
+}
 
 async function counts(c: WorkerClient) {
   const r = await c.request('query', {
@@ -56,36 +53,36 @@ function allFiles(d: string): string[] {
   return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(d, e.name)) : [join(d, e.name)]));
 }
 
-test('acquire through the worker: a role in two accounts fills the dataset with conversations, re-running adds nothing', async () => {
+test('enrich from AWS through the worker: a role in two accounts fills the dataset with conversations, re-running adds nothing', async () => {
   const c = client();
   const path = join(work, 'roles.duckdb');
   try {
     await c.request('open', { path });
     const phases = new Set<string>();
-    const r = await c.request(
-      'acquire',
+    const r = aws(await c.request(
+      'enrich',
       plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-roles') }),
       { onProgress: (p) => phases.add(p.phase), onMfa: async () => assert.fail('no MFA is needed here') },
-    );
-    assert.deepEqual(r.summary.issues, []);
-    assert.deepEqual(r.summary.accounts, [A, B]);
-    assert.ok(r.summary.fetched > 0, r.text);
-    assert.equal(r.summary.failed, 0, r.text);
+    ));
+    assert.deepEqual(r.aws.summary.issues, []);
+    assert.deepEqual(r.aws.summary.accounts, [A, B]);
+    assert.ok(r.aws.summary.fetched > 0, r.aws.text);
+    assert.equal(r.aws.summary.failed, 0, r.aws.text);
     assert.ok(r.conversations > 0);
     assert.ok(phases.has('inventory') && phases.has('flow-logs'), [...phases].join(','));
-    assert.match(r.text, /flow logs: \d+ fetched/);
+    assert.match(r.aws.text, /flow logs: \d+ fetched/);
     const lines = perAccountLines(r);
     for (const a of [A, B]) assert.ok(lines.some((l) => l.includes(`account ${a}, region `)), lines.join('\n'));
     const n = await counts(c);
     assert.equal(n.conv, r.conversations);
-    assert.equal(n.recs, r.summary.records);
+    assert.equal(n.recs, r.aws.summary.records);
     assert.ok(n.inv > 0);
     const info = await c.request('info', {});
     assert.deepEqual(info.accounts.filter((x) => x === A || x === B), [A, B]);
 
-    const again = await c.request('acquire', plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-roles') }));
-    assert.equal(again.summary.fetched, 0, again.text);
-    assert.ok(again.summary.skipped > 0);
+    const again = aws(await c.request('enrich', plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-roles') })));
+    assert.equal(again.aws.summary.fetched, 0, again.aws.text);
+    assert.ok(again.aws.summary.skipped > 0);
     assert.deepEqual(await counts(c), n);
   } finally {
     await c.dispose();
@@ -101,7 +98,7 @@ test('an MFA-protected role makes the worker ask the host for the code; a wrong 
     const wrong = '000000';
     const asked: string[] = [];
     await assert.rejects(
-      c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
+      c.request('enrich', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
         onMfa: async (serial) => {
           asked.push(serial);
           return wrong;
@@ -118,24 +115,24 @@ test('an MFA-protected role makes the worker ask the host for the code; a wrong 
     assert.deepEqual(asked, [MFA_SERIAL]);
 
     // Declining the prompt is a clear failure too.
-    await assert.rejects(c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), { onMfa: async () => undefined }), /no MFA code was entered/);
+    await assert.rejects(c.request('enrich', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), { onMfa: async () => undefined }), /no MFA code was entered/);
     // Without a way to ask, the worker is told no code is available.
-    await assert.rejects(c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') })), /no MFA code was entered/);
+    await assert.rejects(c.request('enrich', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') })), /no MFA code was entered/);
 
     const assumeBefore = ep.requests.filter((r) => r.op === 'AssumeRole').length;
-    const ok = await c.request('acquire', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
+    const ok = aws(await c.request('enrich', plan({ profile: 'mfa-a', dumpDir: join(work, 'dump-mfa') }), {
       onMfa: async (serial) => {
         asked.push(serial);
         return MFA_CODE;
       },
-    });
+    }));
     // One question per run, however many AWS clients the engine builds with that profile.
     assert.deepEqual(asked, [MFA_SERIAL, MFA_SERIAL]);
     t.diagnostic(`AssumeRole calls with the MFA code in one run: ${ep.requests.filter((r) => r.op === 'AssumeRole').length - assumeBefore}`);
-    assert.deepEqual(ok.summary.accounts, [A]);
-    assert.ok(ok.conversations > 0, ok.text);
+    assert.deepEqual(ok.aws.summary.accounts, [A]);
+    assert.ok(ok.conversations > 0, ok.aws.text);
     assert.equal((await counts(c)).conv, ok.conversations);
-    assert.ok(!ok.text.includes(MFA_CODE));
+    assert.ok(!ok.aws.text.includes(MFA_CODE));
   } finally {
     await c.dispose();
   }
@@ -152,7 +149,7 @@ test('an SSO profile without a valid token fails naming `aws sso login --profile
   const c = client();
   try {
     await c.request('open', { path: join(work, 'sso.duckdb') });
-    const err = await c.request('acquire', plan({ profile: 'sso', dumpDir: join(work, 'dump-sso') })).then(
+    const err = await c.request('enrich', plan({ profile: 'sso', dumpDir: join(work, 'dump-sso') })).then(
       () => assert.fail('an SSO profile without a token cannot be read'),
       (e: unknown) => e as Error,
     );
@@ -164,7 +161,7 @@ test('an SSO profile without a valid token fails naming `aws sso login --profile
   }
 });
 
-test('cancelling acquire mid-way leaves the dataset readable and consistent; a new run completes it', async () => {
+test('cancelling an enrichment from AWS mid-way leaves the dataset readable and consistent; a new run completes it', async () => {
   const c = client();
   const path = join(work, 'cancel.duckdb');
   try {
@@ -173,7 +170,7 @@ test('cancelling acquire mid-way leaves the dataset readable and consistent; a n
     let flowProgress = 0;
     const req = plan({ role: 'FlowLogIntrospector', externalId: EXTERNAL_ID, accounts: [A, B], dumpDir: join(work, 'dump-cancel') });
     await assert.rejects(
-      c.request('acquire', req, {
+      c.request('enrich', req, {
         signal: ac.signal,
         onProgress: (p) => {
           // Cancel once flow logs are being read: inventory is in, some objects may be.
@@ -188,8 +185,8 @@ test('cancelling acquire mid-way leaves the dataset readable and consistent; a n
     const info = await c.request('info', {});
     assert.equal(info.path, path);
 
-    const full = await c.request('acquire', req);
-    assert.equal(full.summary.failed, 0, full.text);
+    const full = aws(await c.request('enrich', req));
+    assert.equal(full.aws.summary.failed, 0, full.aws.text);
     const m = await counts(c);
     assert.equal(m.recs, m.ingested);
     assert.ok(m.conv > 0 && m.conv === full.conversations);

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
 import { EXTERNAL_ID, MFA_CODE, MFA_SERIAL, type TempHome } from '../support/aws-endpoint/home';
-import { A, B, FLOW_LOGS, REGIONS, WINDOW } from '../support/aws-endpoint/mini-estate';
+import { A, B, FLOW_LOGS, REGIONS } from '../support/aws-endpoint/mini-estate';
 import type { AwsEndpoint } from '../support/aws-endpoint/server';
-import { startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
+import { miniEstateRequest, startWorkerAwsFixture, type WorkerAwsFixture } from '../support/aws-endpoint/worker-fixture';
 
 const C = '333333333333';
 
@@ -144,26 +144,19 @@ test('discover with an MFA-protected profile asks the host once; declining fails
   }
 });
 
-test("a discovered flow log's sources spec is what acquire reads: only that flow log's records", async () => {
+test("a discovered flow log's sources spec is what enrich reads: only that flow log's records", async () => {
   const c = client();
   try {
     const found = await c.request('discover', { profile: 'base', regions: REGIONS });
     const hive = found.flowLogs.find((f) => f.hive);
     assert.ok(hive?.sources, JSON.stringify(found.flowLogs));
     await c.request('open', { path: join(work, 'chosen.duckdb') });
-    const r = await c.request('acquire', {
-      profile: 'base',
-      regions: REGIONS,
-      since: WINDOW.since.toISOString(),
-      until: WINDOW.until.toISOString(),
-      // scoped to its own account and region, as the wizard names a chosen flow log
-      sources: [`${hive.account}/${hive.region}=${hive.sources}`],
-      inventory: false,
-      ipRanges: false,
-    });
-    assert.equal(r.summary.failed, 0, r.text);
-    assert.equal(r.summary.records, counts[hive.flowLogId], r.text);
-    assert.deepEqual([...new Set(r.summary.sources.map((x) => `${x.account}/${x.region}`))], [`${hive.account}/${hive.region}`], r.text);
+    // scoped to its own account and region, as the wizard names a chosen flow log
+    const r = await c.request('enrich', miniEstateRequest({ sources: [`${hive.account}/${hive.region}=${hive.sources}`], inventory: false }));
+    assert.ok(r.aws, 'an enrichment from AWS reports what it read');
+    assert.equal(r.aws.summary.failed, 0, r.aws.text);
+    assert.equal(r.aws.summary.records, counts[hive.flowLogId], r.aws.text);
+    assert.deepEqual([...new Set(r.aws.summary.sources.map((x) => `${x.account}/${x.region}`))], [`${hive.account}/${hive.region}`], r.aws.text);
   } finally {
     await c.dispose();
   }

@@ -26,7 +26,7 @@ test('beside the idle extension flowlens sql reads; a writer is told which proce
     assert.equal(enrich.code, 1);
     assert.match(enrich.stderr, new RegExp(`^flowlens: ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by the Flowlens extension's DuckDB process \\(pid ${pid}, reading it since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); try again when it has finished, or stop it\\n$`));
     // while the worker enriches it holds the dataset writable: a reader is told so
-    const running = client.request('enrich', { sample: { days: 1, scale: 0.2 } });
+    const running = client.request('enrich', { source: { kind: 'sample', days: 1, scale: 0.2 } });
     let busy: ReturnType<typeof flowlens> | undefined;
     for (let i = 0; i < 100 && !busy; i++) {
       await new Promise((r) => setTimeout(r, 100));

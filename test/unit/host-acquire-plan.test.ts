@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
-import { DISCOVER_ALL_ID, acquireNotification, acquireRequestFor, discoverAllChoice, locationSpec, perAccountLines, ssoLoginHint } from '../../src/host/acquirePlan';
-import type { AcquireResult } from '../../src/protocol/worker';
+import { DISCOVER_ALL_ID, acquireNotification, discoverAllChoice, locationSpec, perAccountLines, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
+import { requestFor } from '../../src/host/planRequest';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
 
@@ -23,24 +23,40 @@ async function wizardPlan(answers: (string | string[])[]): Promise<Extract<Enric
   return p as Extract<EnrichPlan, { source: 'aws' }>;
 }
 
-test('a role plan with discovery becomes an acquire request without sources', async () => {
+/** The plan's request, which must read from AWS. */
+function awsRequest(plan: EnrichPlan, o: { ipRanges?: boolean } = {}) {
+  const r = requestFor(plan, o);
+  assert.equal(r.source.kind, 'aws');
+  if (r.source.kind !== 'aws') throw new Error('not AWS');
+  return r.source;
+}
+
+test('a role plan with discovery becomes an AWS request without sources', async () => {
   const plan = await wizardPlan(['aws', 'ops', 'role', 'FlowLogIntrospector', 'ext-1234', '111111111111, 222222222222', ['us-east-1', 'eu-west-1'], [DISCOVER_ALL_ID], '24h', 'new', 'prod']);
-  assert.deepEqual(acquireRequestFor(plan), {
-    profile: 'ops',
-    role: 'FlowLogIntrospector',
-    accounts: ['111111111111', '222222222222'],
-    externalId: 'ext-1234',
-    regions: ['us-east-1', 'eu-west-1'],
-    since: '2026-09-01T00:00:00.000Z',
-    until: '2026-09-02T00:00:00.000Z',
-    ipRanges: false,
+  assert.deepEqual(requestFor(plan), {
+    source: {
+      kind: 'aws',
+      profile: 'ops',
+      role: 'FlowLogIntrospector',
+      accounts: ['111111111111', '222222222222'],
+      externalId: 'ext-1234',
+      regions: ['us-east-1', 'eu-west-1'],
+      since: '2026-09-01T00:00:00.000Z',
+      until: '2026-09-02T00:00:00.000Z',
+      ipRanges: false,
+    },
   });
-  assert.equal(acquireRequestFor(plan, { ipRanges: true }).ipRanges, true);
+  assert.equal(awsRequest(plan, { ipRanges: true }).ipRanges, true);
+});
+
+test('sample and folder plans become sample and files requests', () => {
+  assert.deepEqual(requestFor({ source: 'sample', dataset: { mode: 'new', name: 's' } }, { sample: { days: 2 } }), { source: { kind: 'sample', days: 2 } });
+  assert.deepEqual(requestFor({ source: 'folder', folder: '/logs', dataset: { mode: 'new', name: 'l' } }), { source: { kind: 'files', flowLogs: ['/logs'], inventory: ['/logs'] } });
 });
 
 test('a typed location replaces discovery; the profile as is has no role', async () => {
   const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 's3://flowlens-logs-a/vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'x']);
-  const req = acquireRequestFor(plan);
+  const req = awsRequest(plan);
   assert.deepEqual(req.sources, ['s3://flowlens-logs-a/vpc']);
   assert.equal(req.role, undefined);
   assert.equal(req.since, '2026-09-01T00:00:00.000Z');
@@ -58,25 +74,32 @@ const src = (account: string, region: string, fetched: number, skipped: number, 
 });
 
 test('per-account lines, notification counts and the SSO hint', () => {
-  const r: AcquireResult = {
-    summary: {
-      window: { since: 'a', until: 'b' },
-      accounts: ['111111111111', '222222222222'],
-      regions: ['us-east-1'],
-      inventory: { files: 1, items: 1, calls: 1, loaded: 1, warnings: [] },
-      ipRanges: { status: 'none' },
-      sources: [src('111111111111', 'us-east-1', 3, 1, 0), src('111111111111', 'us-east-1', 2, 0, 1)],
-      fetched: 5,
-      skipped: 1,
-      failed: 1,
-      records: 50,
-      bytes: 0,
-      issues: [{ api: 'credentials', code: 'SsoLoginRequired', message: 'the SSO session for profile corp is missing or expired: run `aws sso login --profile corp`' }],
-      athenaSql: [],
-      seconds: 1,
-    },
-    text: '',
+  const r: AwsEnrichResult = {
+    records: 50,
+    badLines: 0,
     conversations: 7,
+    seconds: 1,
+    files: [],
+    inventoryWarnings: [],
+    aws: {
+      summary: {
+        window: { since: 'a', until: 'b' },
+        accounts: ['111111111111', '222222222222'],
+        regions: ['us-east-1'],
+        inventory: { files: 1, items: 1, calls: 1, loaded: 1, warnings: [] },
+        ipRanges: { status: 'none' },
+        sources: [src('111111111111', 'us-east-1', 3, 1, 0), src('111111111111', 'us-east-1', 2, 0, 1)],
+        fetched: 5,
+        skipped: 1,
+        failed: 1,
+        records: 50,
+        bytes: 0,
+        issues: [{ api: 'credentials', code: 'SsoLoginRequired', message: 'the SSO session for profile corp is missing or expired: run `aws sso login --profile corp`' }],
+        athenaSql: [],
+        seconds: 1,
+      },
+      text: '',
+    },
   };
   assert.deepEqual(perAccountLines(r), [
     '  account 111111111111, region us-east-1: 2 source(s), 5 fetched, 1 skipped, 1 failed, 50 records',

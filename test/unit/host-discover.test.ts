@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, WizardInputError, type EnrichPlan, type Prompt, type WizardDeps } from '../../src/host/enrichWizard';
-import { acquireRequestFor, discoverRequestFor, discoveryThroughWorker, wizardDiscovery } from '../../src/host/acquirePlan';
+import { awsSourceFor, discoverRequestFor, discoveryThroughWorker, wizardDiscovery } from '../../src/host/acquirePlan';
 import { describedFlowLog } from '../../src/core/aws/discover';
 import type { DiscoverResult } from '../../src/protocol/worker';
 
@@ -99,7 +99,7 @@ test('the flow-log step lists each discovered flow log with destination and form
   const plan = await finish(w);
   assert.equal(plan.allDiscovered, true);
   assert.deepEqual(plan.flowLogs.map((f) => f.source), ['s3://logs-a/vpc', 's3://logs-a/hive', 'logs:/vpc/flow']);
-  const req = acquireRequestFor(plan);
+  const req = awsSourceFor(plan);
   assert.equal(req.sources, undefined);
   assert.deepEqual(req.accounts, [A, B, C]);
 });
@@ -115,7 +115,7 @@ test('a subset of flow logs becomes acquire sources; failures and unreadable one
   assert.deepEqual(w.answers.flowLogs, [`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`]);
   const plan = await finish(w);
   assert.equal(plan.allDiscovered, false);
-  assert.deepEqual(acquireRequestFor(plan).sources, ['111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow'], 'each scoped to its own account and region');
+  assert.deepEqual(awsSourceFor(plan).sources, ['111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow'], 'each scoped to its own account and region');
 });
 
 test('a discovered flow log plus another source: both are named', async () => {
@@ -125,7 +125,7 @@ test('a discovered flow log plus another source: both are named', async () => {
   await w.prompt();
   w.answer('athena:vpc.flow_logs');
   const plan = await finish(w);
-  assert.deepEqual(acquireRequestFor(plan).sources, ['111111111111/us-east-1=s3://logs-a/vpc', '111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow', 'athena:vpc.flow_logs']);
+  assert.deepEqual(awsSourceFor(plan).sources, ['111111111111/us-east-1=s3://logs-a/vpc', '111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow', 'athena:vpc.flow_logs']);
 });
 
 test('back navigation keeps the choice and the discovery; other regions discover again; remembered choices come back', async () => {
@@ -147,7 +147,7 @@ test('back navigation keeps the choice and the discovery; other regions discover
   assert.deepEqual(fewer.items.filter((i) => i.picked).map((i) => i.id), [`${B}/us-east-1/fl-03`]);
   w.answer([`${B}/us-east-1/fl-03`]);
   const first = await finish(w);
-  assert.deepEqual(acquireRequestFor(first).sources, ['222222222222/us-east-1=logs:/vpc/flow']);
+  assert.deepEqual(awsSourceFor(first).sources, ['222222222222/us-east-1=logs:/vpc/flow']);
 
   // Next time: the remembered flow log is preselected again.
   const next = new EnrichWizard(deps([]), w.remembered());

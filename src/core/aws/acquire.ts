@@ -9,79 +9,26 @@ import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AwsIssue, SourceReport } from '../../protocol/reports';
-import type { Progress } from '../api';
 import { loadInventory } from '../inventory/load';
 import type { Db } from '../store/db';
-import { readAthenaSource, type AthenaOptions } from './athena';
+import { parseTime } from '../time';
+import { readAthenaSource } from './athena';
 import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
 import { collectInventory } from './collect';
-import type { MfaCodeProvider } from './credentials';
 import { describeAwsError } from './errors';
 import { fetchIpRanges } from './ipranges';
-import { profileSettings, type ProfileFiles } from './profiles';
+import { profileSettings } from './profiles';
 import { Mutex, readS3Source } from './s3';
 import { redact } from './secrets';
 import { parseSourceSpec, sourcesFromFlowLogs, type FlowLogSource } from './sources';
 import { resolveTargets, type Target } from './targets';
 
-export interface AcquireOptions {
-  /** Starting profile (or several, used side by side). Default: the SDK's default chain. */
-  profile?: string | string[];
-  /** Role assumed in each of `accounts` (default FlowLogIntrospector when accounts are given). */
-  role?: string;
-  externalId?: string;
-  accounts?: string[];
-  regions: string[];
-  /** Start of the window: a Date, an ISO time, or a duration back from now (`24h`, `90m`, `7d`). */
-  since: Date | string;
-  /** End of the window (default now). */
-  until?: Date | string;
-  /**
-   * Explicit sources instead of discovery: s3://bucket/prefix, logs:<group>, athena:<database>.<table>; a
-   * prefix `<account>/<region>=` reads it only with that account's credentials and in that region (how the
-   * editor names a discovered flow log).
-   */
-  sources?: string[];
-  /** Collect and load inventory (default true). */
-  inventory?: boolean;
-  /** Consent to download AWS's ip-ranges.json (default false: the cache is used if present). */
-  ipRanges?: boolean;
-  ipRangesUrl?: string;
-  ipRangesCache?: string;
-  mfaCodeProvider?: MfaCodeProvider;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-  /** Where inventory responses are written (default `<db>.aws/`). */
-  dumpDir?: string;
-  files?: ProfileFiles;
-  /** Endpoint, CA bundle, proxy, retries (the environment and the profile are read as well). */
-  settings?: AwsSettings;
-  /** Account x region units collected in parallel (default 4). */
-  concurrency?: number;
-  /** Parallel S3 object downloads per source (default 8). */
-  s3Concurrency?: number;
-  athena?: Omit<AthenaOptions, 'since' | 'until' | 'signal' | 'onProgress'>;
-  /** CloudTrail LookupEvents per second per account and region (default 2, AWS's limit). */
-  cloudTrailPerSecond?: number;
-  /** FilterLogEvents per second per source (default 5). */
-  logsPerSecond?: number;
-}
-
-/** `24h`, `90m`, `7d`, `30s` back from `now`, or an ISO time. */
-export function parseTime(v: Date | string, now = new Date()): Date {
-  if (v instanceof Date) return v;
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(v.trim());
-  if (m) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(m[1]) * unit * 1000);
-  }
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new Error(`cannot read "${v}" as a time: use an ISO time (2026-09-01T00:00Z) or a duration (24h, 7d)`);
-  return d;
-}
+/** What acquire() is given besides the source: cancellation, progress and the MFA prompt. */
+export type AcquireRun = Pick<EnrichOptions, 'signal' | 'onProgress' | 'mfaCodeProvider'>;
 
 function flowLogsOf(file: string): unknown[] {
   try {
@@ -92,7 +39,16 @@ function flowLogsOf(file: string): unknown[] {
   }
 }
 
-export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSummary> {
+/**
+ * What consecutive runs of one source share (a follower's cycles): the accounts signed in to, whose credential
+ * providers refresh by themselves, so a cycle does not assume every role again.
+ */
+export interface AcquireSession {
+  signedIn?: { targets: Target[]; issues: AwsIssue[] };
+}
+
+export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, session?: AcquireSession): Promise<AcquireSummary> {
+  const opts = { ...source, ...run };
   const t0 = Date.now();
   const now = new Date();
   const since = parseTime(opts.since, now);
@@ -124,18 +80,24 @@ export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSumm
   };
   await ensureCheckpoints(db);
 
-  progress('inventory', 'resolving credentials');
-  const { targets, issues } = await resolveTargets({
-    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-    ...(opts.role ? { role: opts.role } : {}),
-    ...(opts.externalId ? { externalId: opts.externalId } : {}),
-    ...(opts.accounts ? { accounts: opts.accounts } : {}),
-    ...(opts.files ? { files: opts.files } : {}),
-    ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
-    settings,
-    stsRegion: opts.regions[0]!,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  let signedIn = session?.signedIn;
+  if (!signedIn) {
+    progress('inventory', 'resolving credentials');
+    signedIn = await resolveTargets({
+      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
+      ...(opts.externalId ? { externalId: opts.externalId } : {}),
+      ...(opts.accounts ? { accounts: opts.accounts } : {}),
+      ...(opts.files ? { files: opts.files } : {}),
+      ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
+      settings,
+      stsRegion: opts.regions[0]!,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    // Kept for the next run when every account signed in (a failed one is tried again next time).
+    if (session && signedIn.issues.length === 0 && signedIn.targets.length) session.signedIn = signedIn;
+  }
+  const { targets, issues } = signedIn;
   summary.issues.push(...issues);
   summary.accounts = targets.map((t) => t.accountId);
   const dumpDir = opts.dumpDir ?? `${db.path === ':memory:' ? join(process.cwd(), 'flowlens') : db.path}.aws`;
@@ -278,6 +240,11 @@ export async function acquire(db: Db, opts: AcquireOptions): Promise<AcquireSumm
   return summary;
 }
 
+/** One issue on one line: API, account, region, resource, then AWS's code and message (redacted by the caller). */
+export function formatAwsIssue(i: AwsIssue): string {
+  return `${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`;
+}
+
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */
 export function formatAcquireSummary(s: AcquireSummary): string {
   const lines = [
@@ -285,7 +252,7 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
     `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
-    ...s.issues.map((i) => `  ! ${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`),
+    ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
     `done in ${s.seconds.toFixed(1)} s`,
   ];
   return redact(lines.join('\n'));

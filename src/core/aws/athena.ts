@@ -14,26 +14,18 @@ import {
 } from '@aws-sdk/client-athena';
 import type { SourceReport } from '../../protocol/reports';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
+import type { AthenaSettings } from '../../protocol/enrich';
 import type { Db } from '../store/db';
 import { describeAwsError } from './errors';
 import { sleep } from './pool';
 import { Mutex } from './s3';
 import type { AthenaSource } from './sources';
 
-export interface AthenaOptions {
+export interface AthenaOptions extends AthenaSettings {
   since: Date;
   until: Date;
-  workgroup?: string;
-  /** s3://bucket/prefix/ for results when the workgroup does not set one. */
-  outputLocation?: string;
-  /** Aggregation window in seconds (default 60, the engine's conversation minute). */
-  windowSeconds?: number;
-  /** An extra predicate for partition pruning, e.g. `day = '2026/09/01'` (shown with the SQL). */
-  partitionFilter?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
-  /** First poll delay in ms (doubles up to 5 s). */
-  pollMs?: number;
 }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;

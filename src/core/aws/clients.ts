@@ -13,6 +13,7 @@ import { rootCertificates } from 'node:tls';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { AwsSettings } from '../../protocol/enrich';
 
 /** The SDK service ids used by configured endpoints: env AWS_ENDPOINT_URL_<ID> and `[services]` keys (lower case). */
 export type ServiceId =
@@ -28,22 +29,7 @@ export type ServiceId =
   | 'RESOURCE_GROUPS_TAGGING_API'
   | 'CLOUDTRAIL';
 
-export interface AwsSettings {
-  /** The starting profile's non-secret settings (profileSettings()); used for endpoint_url, ca_bundle, region. */
-  profileSettings?: Record<string, string>;
-  /** An endpoint for every service (overrides the environment and the profile). */
-  endpoint?: string;
-  /** A PEM file of extra trusted CAs (else AWS_CA_BUNDLE or the profile's ca_bundle). */
-  caBundle?: string;
-  /** An HTTP(S) proxy URL (else HTTPS_PROXY / https_proxy; NO_PROXY is honoured). */
-  proxy?: string;
-  /** Attempts per call, including the first (adaptive retry). Default 5. */
-  maxAttempts?: number;
-  /** Per-request socket timeout in ms. Default 60 s. */
-  requestTimeout?: number;
-  /** Environment to read (tests pass their own). Default process.env. */
-  env?: NodeJS.ProcessEnv;
-}
+export type { AwsSettings };
 
 /** The endpoint configured for a service, following the SDK's precedence for configured endpoints. */
 export function configuredEndpoint(service: ServiceId, s: AwsSettings): string | undefined {

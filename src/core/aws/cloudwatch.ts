@@ -2,6 +2,8 @@
  * Reads VPC flow logs from CloudWatch Logs with FilterLogEvents over the window (all of a group's streams, one
  * per ENI), an hour at a time: every page of the hour, then one ingest batch and a checkpoint at the hour's end,
  * so memory stays bounded and a cancelled run resumes where it stopped. Calls are spaced to the API's rate.
+ * A batch names its source and time range; a run killed between a batch and its checkpoint resumes after the
+ * batch (read back from its name), so the batch is not loaded a second time with a longer range.
  */
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SourceReport } from '../../protocol/reports';
@@ -18,7 +20,7 @@ export interface CloudWatchReadOptions {
   until: Date;
   /** FilterLogEvents calls per second (CloudWatch Logs allows 5 per account and region by default). */
   perSecond?: number;
-  /** Minutes before now that are not read yet because delivery is still under way (default 10). */
+  /** Minutes before now that are not read yet because delivery is still under way (default SETTLE_MINUTES). */
   settleMinutes?: number;
   signal?: AbortSignal;
   onProgress?: (message: string, done: number, total: number) => void;
@@ -26,17 +28,37 @@ export interface CloudWatchReadOptions {
 
 const HOUR = 3600_000;
 
+/** Events of the last minutes are still being delivered: a run reads up to this many minutes before now. */
+export const SETTLE_MINUTES = 10;
+
+/** The ingest name of a batch: the source, then the range it covers ([from, to + 1)). */
+function batchName(src: CloudWatchSource, from: number, to: number): string {
+  return `${batchPrefix(src)}${new Date(from).toISOString()}..${new Date(to + 1).toISOString()}`;
+}
+
+function batchPrefix(src: CloudWatchSource): string {
+  return `cwl://${src.account}/${src.region}${src.logGroup.startsWith('/') ? '' : '/'}${src.logGroup}@`;
+}
+
+/** The last event time loaded for the source: its checkpoint, or the end of a batch loaded after it. */
+async function loadedUpTo(db: Db, src: CloudWatchSource): Promise<number | undefined> {
+  const cp = (await getCheckpoint(db, src.id))?.lastEventTime;
+  const last = await db.one<{ name: string | null }>('SELECT max(name) AS name FROM ingest_files WHERE starts_with(name, $p)', { p: batchPrefix(src) });
+  const end = last?.name ? Date.parse(last.name.slice(last.name.lastIndexOf('..') + 2)) - 1 : NaN;
+  return Number.isFinite(end) && (cp === undefined || end > cp) ? end : cp;
+}
+
 export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, src: CloudWatchSource, o: CloudWatchReadOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const rep: SourceReport = { source: src.id, kind: 'cloudwatch', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [] };
   const limiter = new RateLimiter(o.perSecond ?? 5);
   await ingestLock.run(() => ensureCheckpoints(db));
-  const cp = await getCheckpoint(db, src.id);
+  const upTo = await loadedUpTo(db, src);
   // Events of the last minutes are still being delivered: they are left for the next run rather than
   // checkpointed past (a checkpoint never moves beyond what can no longer change).
-  const end = Math.min(o.until.getTime(), Date.now() - (o.settleMinutes ?? 10) * 60_000);
+  const end = Math.min(o.until.getTime(), Date.now() - (o.settleMinutes ?? SETTLE_MINUTES) * 60_000);
   let from = o.since.getTime();
-  if (cp?.lastEventTime !== undefined && cp.lastEventTime >= from) {
-    from = cp.lastEventTime + 1;
+  if (upTo !== undefined && upTo >= from) {
+    from = upTo + 1;
     rep.skipped++; // the part of the window fetched before
   }
   const total = Math.max(0, Math.ceil((end - from) / HOUR));
@@ -72,7 +94,7 @@ export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, s
     }
     if (events.length) {
       events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || (a.logStreamName ?? '').localeCompare(b.logStreamName ?? ''));
-      const name = `cwl://${src.account}/${src.region}${src.logGroup.startsWith('/') ? '' : '/'}${src.logGroup}@${new Date(from).toISOString()}..${new Date(to + 1).toISOString()}`;
+      const name = batchName(src, from, to);
       const fr = await ingestLock.run(() => ingestCloudWatchEvents(db, name, events, { ...(src.logFormat ? { logFormat: src.logFormat } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
       rep.files.push(fr);
       if (fr.status === 'failed') {

@@ -6,6 +6,7 @@
  * Credentials themselves always come from the SDK's providers (credentials.ts); nothing here resolves a key.
  */
 import { loadSharedConfigFiles, type ParsedIniData } from '@smithy/core/config';
+import type { ProfileFiles } from '../../protocol/enrich';
 
 export type ProfileKind =
   | 'static' // aws_access_key_id + aws_secret_access_key
@@ -38,12 +39,7 @@ export interface ProfileInfo {
   problems: string[];
 }
 
-export interface ProfileFiles {
-  /** Defaults to AWS_CONFIG_FILE or ~/.aws/config. */
-  configFile?: string;
-  /** Defaults to AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials. */
-  credentialsFile?: string;
-}
+export type { ProfileFiles };
 
 interface Loaded {
   config: ParsedIniData;

@@ -2,7 +2,9 @@
  * Reads VPC flow logs from S3: lists only the date (and hour) prefixes of the window in every key layout
  * (default, Hive-compatible, hourly, with an organisation id level), fetches objects with a bounded pool,
  * resumes an object whose connection drops (Range request, same ETag), and hands each object to the engine.
- * Objects already loaded are not fetched again; a checkpoint per listed prefix skips what was listed before.
+ * Objects already loaded are not fetched again; a checkpoint per listed prefix skips what was listed before, once
+ * the prefix's time is over (while objects can still arrive in it, a new key may sort before one already loaded:
+ * another flow log, the same minute — such a prefix is listed whole every time).
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsIssue, FileReport, SourceReport } from '../../protocol/reports';
@@ -96,6 +98,14 @@ export function windowPrefixes(root: Root, region: string, since: Date, until: D
   return out;
 }
 
+/** When no more objects arrive under a date (or hour) prefix: its end plus the late-delivery allowance. */
+export function prefixClosesAt(prefix: string, lateMinutes: number): number | undefined {
+  const m = /(?:year=)?(\d{4})\/(?:month=)?(\d{2})\/(?:day=)?(\d{2})\/(?:(?:hour=)?(\d{2})\/)?$/.exec(prefix);
+  if (!m) return undefined;
+  const end = m[4] !== undefined ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]! + 1) : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]! + 1);
+  return end + lateMinutes * 60_000;
+}
+
 /** The delivery time stamped in a flow-log object's name (`…_20260901T0005Z_hash.log.gz`), if any. */
 export function objectTime(key: string): number | undefined {
   const m = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$/.exec(key);
@@ -142,7 +152,8 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
   const rep: SourceReport = { source: src.id, kind: 's3', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [] };
   const issue = (err: unknown, api: string, resource?: string) =>
     rep.issues.push(describeAwsError(err, { account: src.account, region: src.region, api, ...(resource ? { resource } : {}) }));
-  const until = new Date(o.until.getTime() + (o.lateMinutes ?? 20) * 60_000);
+  const lateMinutes = o.lateMinutes ?? 20;
+  const until = new Date(o.until.getTime() + lateMinutes * 60_000);
   await ingestLock.run(() => ensureCheckpoints(db));
   let roots: Root[];
   try {
@@ -155,7 +166,7 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
   }
   const already = await loadedNames(db, `s3://${src.bucket}/`);
   // Every prefix of the window, and its objects (filtered by the time in their name).
-  const work: { scope: string; keys: { key: string; size: number; inWindow: boolean }[] }[] = [];
+  const work: { scope: string; closed: boolean; keys: { key: string; size: number; inWindow: boolean }[] }[] = [];
   const inWindow = (key: string) => {
     const t = objectTime(key);
     return t === undefined || (t >= o.since.getTime() && t <= until.getTime());
@@ -167,12 +178,14 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
       const prefixes = windowPrefixes(root, region, o.since, until, !!src.perHour);
       for (const scope of prefixes) {
         o.signal?.throwIfAborted();
-        const cp = await getCheckpoint(db, src.id, scope);
+        // A checkpoint stands for "every key up to here is loaded" only once nothing more can arrive.
+        const closed = (prefixClosesAt(scope, lateMinutes) ?? Infinity) < Date.now();
+        const cp = closed ? await getCheckpoint(db, src.id, scope) : undefined;
         try {
           const { keys } = await listAll(s3, src.bucket, scope, { ...(cp?.lastKey ? { startAfter: cp.lastKey } : {}), ...(o.signal ? { signal: o.signal } : {}) });
           // Objects outside the window stay unread; they also stop the checkpoint, which must only ever
           // stand for "every key up to here is loaded".
-          work.push({ scope, keys: keys.map((k) => ({ ...k, inWindow: inWindow(k.key) })) });
+          work.push({ scope, closed, keys: keys.map((k) => ({ ...k, inWindow: inWindow(k.key) })) });
         } catch (err) {
           if (o.signal?.aborted) throw err;
           issue(err, 's3:ListObjectsV2', `s3://${src.bucket}/${scope}`);
@@ -226,7 +239,7 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
     // The checkpoint moves to the last key before the first one not loaded (a failed object is retried next time).
     let last: string | undefined;
     for (let i = 0; i < w.keys.length && status[i]; i++) last = w.keys[i]!.key;
-    if (last) await ingestLock.run(() => setCheckpoint(db, src.id, w.scope, { lastKey: last }));
+    if (last && w.closed) await ingestLock.run(() => setCheckpoint(db, src.id, w.scope, { lastKey: last }));
   }
   return rep;
 }

@@ -93,6 +93,8 @@ export interface AwsEndpoint {
   athenaQueries: string[];
   /** Every temporary key id, secret and session token issued (tests search their outputs for them). */
   issuedSecrets: string[];
+  /** CloudWatch Logs: events delivered to a log group from now on (as if its flow log wrote them now). */
+  putLogEvents(group: string, events: { logStreamName: string; timestamp: number; message: string }[]): void;
   close(): Promise<void>;
 }
 
@@ -718,6 +720,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     requests,
     athenaQueries,
     issuedSecrets,
+    putLogEvents: (group, events) => {
+      const groups = logGroups();
+      const bare = (g: string) => g.replace(/^\/+/, '');
+      const key = [...groups.keys()].find((g) => bare(g) === bare(group)) ?? bare(group);
+      const list = [...(groups.get(key) ?? []), ...events];
+      list.sort((a, b) => a.timestamp - b.timestamp || a.logStreamName.localeCompare(b.logStreamName));
+      groups.set(key, list);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

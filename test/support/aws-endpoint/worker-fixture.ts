@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AwsSource, EnrichRequest } from '../../../src/protocol/enrich';
 import { WorkerClient } from '../../../src/host/workerClient';
 import { BASE_USER, EXTERNAL_ID, MFA_CODE, MFA_SERIAL, localAwsEnv, makeTempHome, type TempHome } from './home';
-import { A, writeMiniEstate } from './mini-estate';
+import { A, REGIONS, WINDOW, writeMiniEstate } from './mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from './server';
 
 // FLOWLENS_TEST_WORKER runs the same tests against a bundled worker (e.g. dist/duckdbWorker.js).
@@ -25,6 +26,23 @@ export interface WorkerAwsFixture {
   /** A worker whose AWS calls go to the endpoint with the temporary HOME's profiles; its log lines go to `log`. */
   client(log?: string[]): WorkerClient;
   close(): Promise<void>;
+}
+
+/** The worker's request to read the mini estate's window from AWS with profile `base` (rate limits lifted). */
+export function miniEstateRequest(over: Partial<AwsSource> = {}): EnrichRequest {
+  return {
+    source: {
+      kind: 'aws',
+      profile: 'base',
+      regions: REGIONS,
+      since: WINDOW.since.toISOString(),
+      until: WINDOW.until.toISOString(),
+      ipRanges: false,
+      cloudTrailPerSecond: 100,
+      logsPerSecond: 100,
+      ...over,
+    },
+  };
 }
 
 /** Profile `mfa-a` assumes MfaAdmin in account A with an MFA code; FlowLogIntrospector needs the external id. */

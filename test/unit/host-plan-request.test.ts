@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest, REFRESH_OVERLAP_MS } from '../../src/host/planRequest';
+import type { EnrichPlan } from '../../src/host/enrichWizard';
+
+const awsPlan: EnrichPlan = {
+  source: 'aws',
+  profile: 'ops',
+  role: { name: 'FlowLogIntrospector', externalId: 'secret-ext-id', accounts: ['111111111111', '222222222222'] },
+  regions: ['us-east-1'],
+  flowLogs: [],
+  allDiscovered: true,
+  window: { from: new Date('2026-11-26T00:00:00Z'), to: new Date('2026-11-27T00:00:00Z'), label: 'last 24 h' },
+  dataset: { mode: 'new', name: 'prod' },
+};
+
+test('a remembered AWS request holds no external id and survives JSON', () => {
+  const stored = storableRequest(requestFor(awsPlan));
+  const text = JSON.stringify(stored);
+  assert.ok(!text.includes('secret-ext-id'));
+  assert.deepEqual(parseStoredRequest(JSON.parse(text)), stored);
+});
+
+test('refresh reads the same sources from just before the last window end to now', () => {
+  const now = new Date('2026-11-27T06:00:00Z');
+  const r = refreshRequest(storableRequest(requestFor(awsPlan)), now, 'ext-from-settings');
+  assert.equal(r.source.kind, 'aws');
+  if (r.source.kind !== 'aws') return;
+  assert.equal(new Date(r.source.since).getTime(), awsPlan.source === 'aws' ? awsPlan.window.to.getTime() - REFRESH_OVERLAP_MS : 0);
+  assert.equal(r.source.until, now.toISOString());
+  assert.equal(r.source.role, 'FlowLogIntrospector');
+  assert.deepEqual(r.source.accounts, ['111111111111', '222222222222']);
+  assert.equal(r.source.externalId, 'ext-from-settings');
+  assert.equal(r.source.sources, undefined, 'every flow log is discovered again');
+});
+
+test('follow reads from just before the last window end, with no end', () => {
+  const now = new Date('2026-11-27T06:00:00Z');
+  const r = followRequest(storableRequest(requestFor(awsPlan)), now, 'ext-from-settings');
+  assert.ok(r.source.kind === 'aws');
+  if (r.source.kind !== 'aws') return;
+  assert.equal(r.source.since, new Date(Date.parse('2026-11-27T00:00:00Z') - REFRESH_OVERLAP_MS).toISOString());
+  assert.equal(r.source.until, undefined);
+  assert.equal(r.source.externalId, 'ext-from-settings');
+});
+
+test('sample and folder requests refresh and follow as themselves; junk in global state is not a request', () => {
+  const folder = storableRequest(requestFor({ source: 'folder', folder: '/logs', dataset: { mode: 'new', name: 'x' } }));
+  assert.deepEqual(refreshRequest(folder, new Date()), { source: { kind: 'files', flowLogs: ['/logs'], inventory: ['/logs'] } });
+  assert.deepEqual(followRequest(folder, new Date()), folder);
+  assert.deepEqual(parseStoredRequest(JSON.parse(JSON.stringify(folder))), folder);
+  assert.deepEqual(parseStoredRequest({ source: { kind: 'sample', days: 2, evil: 'x' } }), { source: { kind: 'sample', days: 2 } });
+  assert.equal(parseStoredRequest({ source: { kind: 'aws', profile: 'p' } }), undefined);
+  assert.equal(parseStoredRequest('rm -rf /'), undefined);
+  assert.equal(parseStoredRequest({ source: { kind: 'aws', profile: 'p', regions: ['us-east-1'], since: 'yesterday' } }), undefined);
+  assert.equal(parseStoredRequest({ source: { kind: 'files', flowLogs: '/etc' } }), undefined);
+  // a plan remembered by an earlier version is not a request: Refresh then only summarises the dataset
+  assert.equal(parseStoredRequest({ source: 'folder', folder: '/logs' }), undefined);
+});
