@@ -36,6 +36,9 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://...] --db <file>
+  flowlens enrich … [--keep-records | --no-keep-records] [--rebuild]
+                  an enrichment adds what is new to the dataset; a new dataset keeps no raw records (flow_records
+                  reads the files they came from) unless --keep-records; --rebuild makes every fact again
   flowlens enrich … --follow [--interval 60s]
                   keep the dataset current: every interval, read what is new (new files in the folders, new S3
                   objects and CloudWatch Logs events since the checkpoints) and append it; the file is held only
@@ -64,6 +67,8 @@ const OPTIONS = {
   'log-format': { type: 'string' },
   follow: { type: 'boolean' },
   interval: { type: 'string' },
+  'keep-records': { type: 'boolean' },
+  rebuild: { type: 'boolean' },
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
   out: { type: 'string' },
@@ -227,7 +232,8 @@ async function cmdEnrich(v: Values): Promise<void> {
     const unwatch = watchIngest(db, (reports) => files.push(...reports));
     let summary: EnrichSummary;
     try {
-      summary = await enrich(db, { source, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa });
+      summary = await enrich(db, { source, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa,
+        ...(v['keep-records'] !== undefined ? { keepRecords: v['keep-records'] } : {}), ...(v.rebuild ? { rebuild: true } : {}) });
     } catch (err) {
       // what was loaded stays loaded: say what each file came to before the error
       const loaded = files.filter((f) => f.status === 'loaded');
@@ -426,7 +432,7 @@ export async function main(argv: string[]): Promise<number> {
   process.umask(0o077);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
     console.error(`flowlens: ${(err as Error).message}\n\n${USAGE}`);
     return 2;

@@ -13,6 +13,7 @@ import type { AcquireSummary, FileReport } from '../protocol/reports';
 import type { AwsSource, EnrichOptions, FilesSource, FollowCycle, Progress, SampleSource } from '../protocol/enrich';
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
+import { setKeepRecords } from './store/records';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 import { CancelledError, rebuild } from './enrich/rebuild';
 import { ingestFiles, NOT_FLOW_LOG } from './flowlogs/ingest';
@@ -97,9 +98,10 @@ const recordsOf = (files: FileReport[]) => files.reduce((n, f) => n + (f.status 
  */
 async function loadAndRebuild(db: Db, opts: EnrichOptions, rebuildIf: (loaded: Loaded) => boolean, session?: AcquireSession): Promise<{ loaded: Loaded; conversations?: number; seconds: number }> {
   const t0 = Date.now();
+  if (opts.keepRecords !== undefined) await setKeepRecords(db, opts.keepRecords);
   const loaded = await load(db, opts, session);
   if (opts.signal?.aborted) throw new CancelledError();
-  const conversations = rebuildIf(loaded) ? await rebuild(db, opts) : undefined;
+  const conversations = rebuildIf(loaded) || opts.rebuild ? await rebuild(db, { ...opts, full: opts.rebuild === true }) : undefined;
   return { loaded, ...(conversations !== undefined ? { conversations } : {}), seconds: (Date.now() - t0) / 1000 };
 }
 

@@ -114,6 +114,13 @@ export type EnrichSource = SampleSource | FilesSource | AwsSource;
 
 export interface EnrichOptions {
   source: EnrichSource;
+  /**
+   * Store the raw flow records inside the dataset (fast raw forensics) instead of enriching them once and reading
+   * flow_records from the files they came from (the default for a new dataset). Unset: the dataset's choice.
+   */
+  keepRecords?: boolean;
+  /** Make every fact again from all the records (after records were forgotten, or to undo a merge's limits). */
+  rebuild?: boolean;
   /** Cancels between steps and interrupts the running query; the dataset stays consistent. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;

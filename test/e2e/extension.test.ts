@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleDir } from '../../src/core/enrich/index';
+import { sampleDir } from '../../src/core/api';
 import {
   REPO,
   answerInput,

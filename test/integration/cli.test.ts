@@ -126,3 +126,36 @@ test('the memory budget: 500MB unless --memory says otherwise; a bad size is a u
   assert.equal(small.stderr.trim().split('\n').length, 1, small.stderr);
   assert.match(small.stderr, /Out of Memory Error.* — DuckDB ran out of its memory budget: give it more with --memory \(it is 16MB\), e\.g\. --memory 2GB/);
 });
+
+test('enrich keeps no raw records unless --keep-records; --rebuild makes every fact again, the same', async () => {
+  const flows = join(dir, 'keep-flows');
+  mkdirSync(flows, { recursive: true });
+  const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+  writeFileSync(join(flows, 'a.log'), `${header}\n2 111111111111 eni-1 10.0.1.10 10.0.2.20 40000 8080 6 10 4249 1790000040 1790000099 ACCEPT OK\n`);
+  writeFileSync(join(flows, 'b.log'), `${header}\n2 111111111111 eni-1 10.0.2.20 10.0.1.10 8080 40000 6 5 332 1790000040 1790000099 ACCEPT OK\n`);
+  const state = async (path: string) => {
+    const db = await openDataset(path, { readOnly: true });
+    try {
+      const [r] = await db.json(`SELECT (SELECT value FROM meta WHERE key = 'keep_records') AS keep,
+        (SELECT count(*) FROM flow_record_tables) AS stored_tables, (SELECT count(*) FROM record_files) AS read_from_files,
+        (SELECT count(*) FROM flow_records) AS records, (SELECT sum(bytes) FROM flow_records) AS bytes,
+        (SELECT count(*) FROM conversations) AS conversations, (SELECT sum(uploaded + downloaded) FROM conversations) AS total`);
+      return r;
+    } finally {
+      db.close();
+    }
+  };
+  const lean = join(dir, 'lean.duckdb');
+  assert.equal(flowlens('enrich', '--flow-logs', flows, '--db', lean, '--quiet').code, 0);
+  assert.deepEqual(await state(lean), { keep: 'false', stored_tables: 0, read_from_files: 2, records: 2, bytes: 4581, conversations: 1, total: 4581 });
+  const kept = join(dir, 'kept.duckdb');
+  assert.equal(flowlens('enrich', '--flow-logs', flows, '--db', kept, '--keep-records', '--quiet').code, 0);
+  assert.deepEqual(await state(kept), { keep: 'true', stored_tables: 1, read_from_files: 0, records: 2, bytes: 4581, conversations: 1, total: 4581 });
+  for (const path of [lean, kept]) {
+    const before = await state(path);
+    const r = flowlens('enrich', '--flow-logs', flows, '--db', path, '--rebuild', '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /0 flow records from 0 files \(2 already loaded\), 1 conversations/);
+    assert.deepEqual(await state(path), before);
+  }
+});
