@@ -68,6 +68,7 @@ const OPTIONS = {
   follow: { type: 'boolean' },
   interval: { type: 'string' },
   'keep-records': { type: 'boolean' },
+  'no-keep-records': { type: 'boolean' },
   rebuild: { type: 'boolean' },
   param: { type: 'string', multiple: true, short: 'p' },
   format: { type: 'string' },
@@ -220,6 +221,7 @@ let exitCode = 0;
 async function cmdEnrich(v: Values): Promise<void> {
   const dbPath = resolve(need(v.db, '--db <file>'));
   const source = enrichSource(v);
+  if (v['keep-records'] && v['no-keep-records']) throw new UsageError('--keep-records or --no-keep-records, not both');
   if (v.follow) return cmdFollow(v, dbPath, source);
   if (v.interval) throw new UsageError('--interval goes with --follow');
   const controller = new AbortController();
@@ -233,7 +235,7 @@ async function cmdEnrich(v: Values): Promise<void> {
     let summary: EnrichSummary;
     try {
       summary = await enrich(db, { source, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa,
-        ...(v['keep-records'] !== undefined ? { keepRecords: v['keep-records'] } : {}), ...(v.rebuild ? { rebuild: true } : {}) });
+        ...(v['keep-records'] ? { keepRecords: true } : v['no-keep-records'] ? { keepRecords: false } : {}), ...(v.rebuild ? { rebuild: true } : {}) });
     } catch (err) {
       // what was loaded stays loaded: say what each file came to before the error
       const loaded = files.filter((f) => f.status === 'loaded');
@@ -432,7 +434,7 @@ export async function main(argv: string[]): Promise<number> {
   process.umask(0o077);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     console.error(`flowlens: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
