@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichOptions, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
@@ -220,9 +220,14 @@ let exitCode = 0;
 
 async function cmdEnrich(v: Values): Promise<void> {
   const dbPath = resolve(need(v.db, '--db <file>'));
-  const source = enrichSource(v);
   if (v['keep-records'] && v['no-keep-records']) throw new UsageError('--keep-records or --no-keep-records, not both');
-  if (v.follow) return cmdFollow(v, dbPath, source);
+  // the one mapping from the command line to the engine's options (as data; callbacks added below)
+  const request: EnrichRequest = {
+    source: enrichSource(v),
+    ...(v['keep-records'] ? { keepRecords: true } : v['no-keep-records'] ? { keepRecords: false } : {}),
+    ...(v.rebuild ? { rebuild: true } : {}),
+  };
+  if (v.follow) return cmdFollow(v, dbPath, request);
   if (v.interval) throw new UsageError('--interval goes with --follow');
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -234,8 +239,7 @@ async function cmdEnrich(v: Values): Promise<void> {
     const unwatch = watchIngest(db, (reports) => files.push(...reports));
     let summary: EnrichSummary;
     try {
-      summary = await enrich(db, { source, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa,
-        ...(v['keep-records'] ? { keepRecords: true } : v['no-keep-records'] ? { keepRecords: false } : {}), ...(v.rebuild ? { rebuild: true } : {}) });
+      summary = await enrich(db, { ...request, signal: controller.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa });
     } catch (err) {
       // what was loaded stays loaded: say what each file came to before the error
       const loaded = files.filter((f) => f.status === 'loaded');
@@ -274,8 +278,8 @@ function intervalOption(text: string | undefined): number {
  * enrich --follow: a cycle every interval, one line each. The first SIGINT or SIGTERM stops after the cycle
  * that runs (the dataset is closed between cycles anyway), a second one cancels that cycle.
  */
-async function cmdFollow(v: Values, dbPath: string, source: EnrichSource): Promise<void> {
-  if (source.kind === 'sample') throw new UsageError('--follow reads what is new in folders or AWS; the sample estate does not grow');
+async function cmdFollow(v: Values, dbPath: string, request: EnrichRequest): Promise<void> {
+  if (request.source.kind === 'sample') throw new UsageError('--follow reads what is new in folders or AWS; the sample estate does not grow');
   if (v.until) throw new UsageError('--follow reads up to now: leave out --until');
   const intervalMs = intervalOption(v.interval);
   const stop = new AbortController();
@@ -291,7 +295,7 @@ async function cmdFollow(v: Values, dbPath: string, source: EnrichSource): Promi
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const opts: EnrichOptions = { source, signal: cancel.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa };
+  const opts: EnrichOptions = { ...request, signal: cancel.signal, onProgress: progressPrinter(v.quiet), mfaCodeProvider: promptMfa };
   if (!v.quiet) process.stderr.write(`following into ${dbPath} every ${intervalMs / 1000} s; Ctrl-C stops after the current cycle\n`);
   try {
     await follow(opts, { intervalMs, stop: stop.signal, onCycle: (c) => console.log(formatCycle(c)), withDataset: openForCycle(dbPath, { memoryLimit }) });

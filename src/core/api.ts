@@ -223,7 +223,8 @@ export class Follower {
     try {
       const source = await this.newSource(db, start);
       if (!source && !this.dirty) return { ...report, seconds: (Date.now() - start.getTime()) / 1000 };
-      const opts: EnrichOptions = { ...this.opts, source: source ?? { kind: 'files', flowLogs: [] } };
+      // --rebuild makes every fact again once, in the first cycle; the others append
+      const opts: EnrichOptions = { ...this.opts, source: source ?? { kind: 'files', flowLogs: [] }, ...(this.cycles > 1 ? { rebuild: false } : {}) };
       const { loaded, conversations } = await loadAndRebuild(db, opts, (l) => this.dirty || l.files.some((f) => f.status === 'loaded'), this.session);
       this.dirty = false;
       this.inventoryLoaded = true;

@@ -220,6 +220,8 @@ function engineOptions(id: number, p: unknown, signal: AbortSignal): EnrichOptio
   if (!isEnrichRequest(p)) throw badRequest('an enrichment request names a source: sample, files (flowLogs) or aws (regions, since)');
   return {
     source: p.source,
+    ...(typeof p.keepRecords === 'boolean' ? { keepRecords: p.keepRecords } : {}),
+    ...(p.rebuild === true ? { rebuild: true } : {}),
     signal,
     onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
     mfaCodeProvider: mfaProvider(id, signal),

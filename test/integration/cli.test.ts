@@ -158,4 +158,10 @@ test('enrich keeps no raw records unless --keep-records; --rebuild makes every f
     assert.match(r.stdout, /0 flow records from 0 files \(2 already loaded\), 1 conversations/);
     assert.deepEqual(await state(path), before);
   }
+  // --no-keep-records on a dataset that kept them: the choice is the dataset's from then on
+  assert.equal(flowlens('enrich', '--flow-logs', flows, '--db', kept, '--no-keep-records', '--quiet').code, 0);
+  assert.equal((await state(kept)).keep, 'false');
+  const both = flowlens('enrich', '--flow-logs', flows, '--db', kept, '--keep-records', '--no-keep-records');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--keep-records or --no-keep-records, not both/);
 });

@@ -83,3 +83,36 @@ test('the worker follows the open dataset: cycles reported, queries answered bet
     await c.dispose();
   }
 });
+
+test("the worker takes the request's keepRecords and rebuild; a follower makes every fact again in its first cycle only", async () => {
+  const c = new WorkerClient({ workerPath });
+  const kept = join(dir, 'logs-kept');
+  writeFile(kept, 3, 20);
+  const meta = async () => (await c.request('query', { sql: "SELECT value FROM meta WHERE key = 'keep_records'", rowCap: 1 })).rows[0]?.[0];
+  try {
+    await c.request('open', { path: join(dir, 'c.duckdb') });
+    assert.equal((await c.request('enrich', { source: { kind: 'files', flowLogs: [kept] }, keepRecords: true })).records, 20);
+    assert.equal(await meta(), 'true', 'the dataset stores its raw records, as asked');
+
+    // A dataset without raw records reads them back from their files: a rebuild of every fact needs them all,
+    // an append does not. The first cycle rebuilds everything; a file gone after it does not stop the next ones.
+    const logs = join(dir, 'logs-rebuild');
+    writeFile(logs, 4, 20);
+    await c.request('open', { path: join(dir, 'd.duckdb') });
+    await c.request('enrich', { source: { kind: 'files', flowLogs: [logs] }, keepRecords: false });
+    const ac = new AbortController();
+    const cycles: FollowCycle[] = [];
+    const following = c.request('follow', { request: { source: { kind: 'files', flowLogs: [logs] }, rebuild: true }, intervalMs: 1000 }, { signal: ac.signal, onCycle: (x) => cycles.push(x) });
+    await until('a first cycle', () => cycles.length >= 1);
+    assert.deepEqual([cycles[0]!.rebuilt, cycles[0]!.failed], [true, 0]);
+    rmSync(join(logs, 'flows-4.log'));
+    writeFile(logs, 5, 7);
+    await until('the new file (or a failed cycle)', () => cycles.some((x) => x.fetched === 1 || x.failed > 0));
+    ac.abort();
+    await following;
+    const added = cycles.find((x) => x.fetched === 1 || x.failed > 0)!;
+    assert.deepEqual({ records: added.records, rebuilt: added.rebuilt, failed: added.failed, issues: added.issues }, { records: 7, rebuilt: true, failed: 0, issues: [] });
+  } finally {
+    await c.dispose();
+  }
+});
