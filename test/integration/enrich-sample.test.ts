@@ -36,6 +36,15 @@ before(async () => {
   await db.exec(`CREATE TABLE truth_tags AS SELECT start, protocol, client.addr AS ca, client.port AS cp, server.addr AS sa, server.port AS sp,
                    tag_map(json_merge_patch('{}', to_json(client.tags))) AS client_tags,
                    tag_map(json_merge_patch('{}', to_json(server.tags))) AS server_tags FROM truth`);
+  // The truth as the templates see it: each side's node (the ARN, aws:<SERVICE> or internet) and the hour
+  // (the window the templates read). A tag is looked up at the hour's start, as the templates do, in the
+  // tag history (tag_sets, checked against the truth's tags below).
+  await db.exec(`CREATE TABLE truth_flat AS SELECT t.*, time_bucket(INTERVAL 1 hour, make_timestamp(t.start * 1000000)) AS hour,
+                   ${['client', 'server'].map((s) => `CASE t.${s}.type WHEN 'aws:service' THEN 'aws:' || upper(t.${s}.awsService)
+                     WHEN 'internet' THEN 'internet' ELSE t.${s}.arn END AS ${s}_node`).join(', ')}
+                 FROM truth t`);
+  await db.exec(`CREATE MACRO tag_at(node, moment, k) AS (SELECT any_value(g.tags[k]) FROM tag_sets g
+                   WHERE g.arn = node AND moment >= g.valid_from AND moment < g.valid_to)`);
 });
 
 after(() => {
@@ -50,14 +59,27 @@ const JOIN = `
    AND c.server_addr = t.server.addr AND c.server_port = t.server.port AND c.start // 60 * 60 = t.start`;
 
 test('every true conversation is found once, with the right client and server, and nothing else', async () => {
+  // The join key (protocol, both ends, minute) names one row on each side: a truth row matching two enriched
+  // rows (a flow counted twice) or two truth rows matching one would otherwise hide in the join's counts.
+  const [dup] = await db.json<{ truth: number; enriched: number }>(`SELECT
+    (SELECT max(n) FROM (SELECT count(*) AS n FROM truth GROUP BY protocol, client.addr, client.port, server.addr, server.port, start)) AS truth,
+    (SELECT max(n) FROM (SELECT count(*) AS n FROM conversations
+      GROUP BY protocol, client_addr, client_port, server_addr, server_port, start // 60 * 60)) AS enriched`);
+  if (dup.enriched > 1) {
+    const ex = await db.json(`SELECT protocol, client_addr, client_port, server_addr, server_port, start // 60 * 60 AS minute, count(*) AS n
+      FROM conversations GROUP BY ALL HAVING count(*) > 1 LIMIT 3`);
+    assert.fail(`a conversation-minute is enriched more than once, e.g. ${JSON.stringify(ex)}`);
+  }
+  assert.deepEqual(dup, { truth: 1, enriched: 1 });
   const [r] = await db.json<{ truth: number; enriched: number; matched: number; missing: number; extra: number }>(`
-    SELECT count(t.start) AS truth, count(c.start) AS enriched, count(*) FILTER (WHERE t.start IS NOT NULL AND c.start IS NOT NULL) AS matched,
+    SELECT (SELECT count(*) FROM truth) AS truth, (SELECT count(*) FROM conversations) AS enriched,
+           count(*) FILTER (WHERE t.start IS NOT NULL AND c.start IS NOT NULL) AS matched,
            count(*) FILTER (WHERE c.start IS NULL) AS missing, count(*) FILTER (WHERE t.start IS NULL) AS extra ${JOIN}`);
   assert.ok(r.truth > 1000, `the estate should have traffic, has ${r.truth}`);
   const examples = await db.json(`SELECT t.start, t.client.addr AS ca, t.client.port AS cp, t.server.addr AS sa, t.server.port AS sp,
       c.client_addr, c.client_port, c.server_addr, c.server_port, c.start AS cstart ${JOIN} WHERE t.start IS NULL OR c.start IS NULL LIMIT 5`);
   assert.equal(r.missing + r.extra, 0, `${JSON.stringify(r)}; e.g. ${JSON.stringify(examples)}`);
-  assert.equal(r.matched, r.truth);
+  assert.deepEqual(r, { truth: r.truth, enriched: r.truth, matched: r.truth, missing: 0, extra: 0 });
 });
 
 const FIELDS: [string, string, string][] = [
@@ -126,11 +148,54 @@ async function answer(id: string, params: Record<string, string> = {}): Promise<
   return db.json(sql, bound);
 }
 
-test('cross-AZ bytes by app pair equal the truth summed the same way', async () => {
+/** A value as compared: numbers as numbers, lists sorted (the templates' list order is not part of the answer). */
+function norm(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map(norm).map((x) => JSON.stringify(x)).sort();
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) && /^-?\d/.test(v)) return Number(v);
+  return String(v);
+}
+
+/** Asserts that a template's rows equal the rows the truth gives, column by column (order-free). */
+function assertSameRows(what: string, ours: Record<string, unknown>[], truth: Record<string, unknown>[], cols: string[]): void {
+  const key = (r: Record<string, unknown>) => JSON.stringify(cols.map((c) => norm(r[c])));
+  const a = ours.map(key).sort();
+  const b = truth.map(key).sort();
+  const missing = b.filter((x) => !a.includes(x));
+  const extra = a.filter((x) => !b.includes(x));
+  assert.ok(b.length > 0, `${what}: the truth has rows`);
+  assert.deepEqual({ rows: a.length, missing: missing.slice(0, 3), extra: extra.slice(0, 3) },
+    { rows: b.length, missing: [], extra: [] }, `${what} (${cols.join(', ')})`);
+}
+
+test('cross-AZ traffic by app pair and AZ equals the truth grouped the same way, row by row', async () => {
   const ours = await answer('cross-az');
-  const [truth] = await db.json<{ b: number }>(`SELECT sum(uploaded + downloaded) AS b FROM truth WHERE crossAz`);
-  assert.ok(truth.b > 0);
-  assert.equal(ours.reduce((n, r) => n + Number(r.bytes), 0), truth.b);
+  const truth = await db.json(`SELECT coalesce(tag_at(client_node, hour, 'app'), client_node) AS client_app, client.az AS client_az,
+      coalesce(tag_at(server_node, hour, 'app'), server_node) AS server_app, server.az AS server_az,
+      sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, sum(uploaded + downloaded) AS bytes,
+      round(sum(uploaded + downloaded) / 1073741824.0 * 2 * 0.01, 2) AS est_cost_usd, count(*) AS conversations
+    FROM truth_flat WHERE crossAz GROUP BY ALL`);
+  assertSameRows('cross-az', ours, truth, ['client_app', 'client_az', 'server_app', 'server_az', 'uploaded', 'downloaded', 'bytes', 'est_cost_usd', 'conversations']);
+});
+
+test('the app dependency map equals the truth: app pairs, ports, bytes each way, conversations, first and last hour', async () => {
+  const ours = await answer('app-dependencies');
+  const truth = await db.json(`SELECT coalesce(tag_at(client_node, hour, 'app'), client_node) AS client_app,
+      coalesce(tag_at(server_node, hour, 'app'), server_node) AS server_app,
+      list(DISTINCT fl_protocol_name(protocol) || '/' || server.port) AS ports,
+      sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, count(*) AS conversations,
+      min(hour) AS first_seen, max(hour) AS last_seen
+    FROM truth_flat WHERE action = 'ACCEPT' GROUP BY ALL`);
+  assert.ok(truth.length > 10, 'the estate has many app pairs');
+  assertSameRows('app-dependencies', ours, truth, ['client_app', 'server_app', 'ports', 'uploaded', 'downloaded', 'conversations', 'first_seen', 'last_seen']);
+  // another tag names the apps: the answer follows it
+  const byOwner = await answer('app-dependencies', { tag_key: 'owner' });
+  const ownerTruth = await db.json(`SELECT coalesce(tag_at(client_node, hour, 'owner'), client_node) AS client_app,
+      coalesce(tag_at(server_node, hour, 'owner'), server_node) AS server_app, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded
+    FROM truth_flat WHERE action = 'ACCEPT' GROUP BY ALL`);
+  assertSameRows('app-dependencies by owner', byOwner, ownerTruth, ['client_app', 'server_app', 'uploaded', 'downloaded']);
 });
 
 test('ALB bypass lists exactly the instances that reach targets directly', async () => {
@@ -144,47 +209,92 @@ test('ALB bypass lists exactly the instances that reach targets directly', async
   assert.deepEqual([...new Set(ours.map(key))].sort(), truth.map(key).sort());
 });
 
-test('Lambda to RDS without proxy lists the functions the truth shows connecting directly', async () => {
+test('Lambda to RDS without proxy lists the functions the truth shows connecting directly, with their conversations and bytes', async () => {
   const ours = await answer('lambda-rds-without-proxy');
-  const truth = await db.json<{ f: string; d: string }>(`SELECT DISTINCT client.arn AS f, server.arn AS d FROM truth
-    WHERE client.type = 'lambda:function' AND server.type = 'rds:db' AND action = 'ACCEPT' ORDER BY 1, 2`);
+  const truth = await db.json(`SELECT client.arn AS function, server.arn AS db, server.port AS port, count(*) AS conversations,
+      sum(uploaded + downloaded) AS bytes, min(make_timestamp(start * 1000000)) AS first_seen, max(make_timestamp(start * 1000000)) AS last_seen
+    FROM truth WHERE client.type = 'lambda:function' AND server.type = 'rds:db' AND action = 'ACCEPT' GROUP BY ALL`);
   assert.ok(truth.length > 0, 'the estate has Lambdas reaching RDS directly');
-  assert.deepEqual(ours.map((r) => `${r.function} ${r.db}`).sort(), truth.map((r) => `${r.f} ${r.d}`).sort());
+  assertSameRows('lambda-rds-without-proxy', ours, truth, ['function', 'db', 'port', 'conversations', 'bytes', 'first_seen', 'last_seen']);
   const viaProxy = await db.json<{ arn: string }>(`SELECT DISTINCT server.arn AS arn FROM truth WHERE server.type = 'rds:db-proxy'`);
   assert.ok(viaProxy.length > 0, 'the estate has clients that go through an RDS Proxy');
   assert.ok(ours.every((r) => !viaProxy.some((p) => p.arn === r.db)), 'traffic through the proxy is not reported');
 });
 
-test('growth month over month is explained by the destinations that grew', async () => {
+test('growth month over month equals the truth row by row: bytes per path, app and destination, share, per day', async () => {
   const ours = await answer('transfer-growth', { month: '2026-10' });
-  const total = ours.reduce((n, r) => n + Number(r.growth), 0);
-  const [truth] = await db.json<{ g: number }>(`SELECT
-      sum(uploaded + downloaded) FILTER (WHERE start >= epoch(TIMESTAMP '2026-10-01'))
-    - sum(uploaded + downloaded) FILTER (WHERE start < epoch(TIMESTAMP '2026-10-01')) AS g FROM truth`);
-  assert.equal(total, truth.g);
+  // the template's arithmetic over the truth's conversations instead of the windows
+  const truth = await db.json(`WITH b AS (SELECT TIMESTAMP '2026-10-01' AS cur), w AS (
+      SELECT date_trunc('month', hour) AS month, hour, egressPath AS egress_path,
+             coalesce(tag_at(client_node, hour, 'app'), client_node) AS client_app, server_node AS destination, uploaded + downloaded AS bytes
+      FROM truth_flat, b WHERE hour >= cur - INTERVAL 1 MONTH AND hour < cur + INTERVAL 1 MONTH
+    ), days AS (SELECT month, greatest(1, date_diff('day', min(hour), max(hour)) + 1) AS days FROM w GROUP BY month
+    ), agg AS (
+      SELECT egress_path, client_app, destination,
+             coalesce(sum(bytes) FILTER (WHERE month = cur - INTERVAL 1 MONTH), 0) AS previous_bytes,
+             coalesce(sum(bytes) FILTER (WHERE month = cur), 0) AS current_bytes
+      FROM w, b GROUP BY ALL)
+    SELECT a.*, current_bytes - previous_bytes AS growth,
+      round(100.0 * (current_bytes - previous_bytes) / nullif(sum(current_bytes - previous_bytes) OVER (), 0), 1) AS share_of_growth_pct,
+      round(previous_bytes / (SELECT days FROM days, b WHERE month = cur - INTERVAL 1 MONTH)) AS previous_per_day,
+      round(current_bytes / (SELECT days FROM days, b WHERE month = cur)) AS current_per_day
+    FROM agg a`);
+  assertSameRows('transfer-growth', ours, truth, ['egress_path', 'client_app', 'destination', 'previous_bytes', 'current_bytes', 'growth',
+    'share_of_growth_pct', 'previous_per_day', 'current_per_day']);
+  assert.ok(ours.some((r) => Number(r.previous_bytes) > 0) && ours.some((r) => Number(r.current_bytes) > 0), 'both months have traffic');
+  // growth ranks the rows
+  assert.deepEqual(ours.map((r) => Number(r.growth)), ours.map((r) => Number(r.growth)).sort((x, y) => y - x));
 });
 
-test('NAT traffic to S3/DynamoDB, internet egress, rejects and top talkers agree with the truth', async () => {
-  const nat = await answer('nat-gateway-endpoint-candidates');
-  const [natTruth] = await db.json<{ b: number }>(`SELECT coalesce(sum(uploaded + downloaded), 0) AS b FROM truth
-    WHERE egressPath = 'nat-gateway' AND upper(server.awsService) IN ('S3', 'DYNAMODB')`);
-  assert.ok(natTruth.b > 0, 'the estate sends S3 traffic through NAT');
-  assert.equal(nat.reduce((n, r) => n + Number(r.bytes), 0), natTruth.b);
+test('NAT traffic to S3/DynamoDB equals the truth by VPC, client and service', async () => {
+  const ours = await answer('nat-gateway-endpoint-candidates');
+  const truth = await db.json(`SELECT client.vpc AS vpc, client.region AS region, client_node AS client, upper(server.awsService) AS service,
+      sum(uploaded + downloaded) AS bytes, round(sum(uploaded + downloaded) / 1073741824.0 * 0.045, 2) AS est_saving_usd
+    FROM truth_flat WHERE egressPath = 'nat-gateway' AND upper(server.awsService) IN ('S3', 'DYNAMODB') GROUP BY ALL`);
+  assertSameRows('nat-gateway-endpoint-candidates', ours, truth, ['vpc', 'region', 'client', 'service', 'bytes', 'est_saving_usd']);
+});
 
-  const rejected = await answer('rejected-by-security-group');
-  const [rejTruth] = await db.json<{ n: number }>(`SELECT count(*) AS n FROM truth WHERE action = 'REJECT'`);
-  assert.ok(rejTruth.n > 0);
-  const bySg = new Map<string, number>();
-  for (const r of rejected) bySg.set(String(r.target), Math.max(bySg.get(String(r.target)) ?? 0, Number(r.attempts)));
-  assert.ok([...bySg.values()].reduce((a, b) => a + b, 0) >= rejTruth.n / 1, 'every rejected conversation is counted under a group');
+test('rejected traffic by security group equals the truth: per group of the interface that refused, target, ports, sources, attempts', async () => {
+  const ours = await answer('rejected-by-security-group');
+  // the interface that logged the rejection: the client's when it logged, else the server's (the truth's
+  // observers), and its security groups at the time
+  const truth = await db.json(`WITH r AS (
+      SELECT *, CASE WHEN list_contains(observers, client.eni) THEN client.sgs WHEN list_contains(observers, server.eni) THEN server.sgs END AS sgs
+      FROM truth_flat WHERE action = 'REJECT'
+    ), g AS (SELECT *, unnest(CASE WHEN len(coalesce(sgs, [])) > 0 THEN sgs ELSE [NULL::VARCHAR] END) AS sg FROM r)
+    SELECT coalesce(sg, '(no security group known)') AS security_group, server_node AS target,
+      list(DISTINCT fl_protocol_name(protocol) || '/' || server.port) AS ports, count(DISTINCT client.addr) AS sources, count(*) AS attempts
+    FROM g GROUP BY ALL`);
+  assert.ok(truth.length > 0, 'the estate has rejected traffic');
+  assertSameRows('rejected-by-security-group', ours, truth, ['security_group', 'target', 'ports', 'sources', 'attempts']);
+});
 
-  const top = await answer('top-talkers', { top: '5' });
-  assert.equal(top.length, 5);
-  const [first] = await db.json<{ b: number }>(`SELECT sum(uploaded + downloaded) AS b FROM conversations GROUP BY client_node, server_node, egress_path, client_type, server_type ORDER BY b DESC LIMIT 1`);
-  assert.equal(top[0].bytes, first.b);
+test('top talkers equal the truth: the pairs that moved the most bytes, with path, cross-AZ/region and the sums', async () => {
+  const ours = await answer('top-talkers', { top: '8' });
+  const truth = await db.json(`SELECT client_node AS client, client.type AS client_type, server_node AS server, server.type AS server_type,
+      egressPath AS egress_path, bool_or(crossAz) AS cross_az,
+      bool_or(client.region IS NOT NULL AND server.region IS NOT NULL AND client.region <> server.region) AS cross_region,
+      sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, sum(uploaded + downloaded) AS bytes, count(*) AS conversations
+    FROM truth_flat GROUP BY ALL ORDER BY bytes DESC LIMIT 8`);
+  assert.equal(ours.length, 8);
+  assertSameRows('top-talkers', ours, truth, ['client', 'client_type', 'server', 'server_type', 'egress_path', 'cross_az', 'cross_region',
+    'uploaded', 'downloaded', 'bytes', 'conversations']);
+  assert.deepEqual(ours.map((r) => Number(r.bytes)), truth.map((r) => Number(r.bytes)));
+});
 
-  const egress = await answer('internet-egress-by-owner');
-  assert.ok(egress.length > 1, 'several owners send to the internet');
+test('internet egress by owner equals the truth: bytes out and in by owner tag and path, resources, conversations', async () => {
+  const ours = await answer('internet-egress-by-owner');
+  const truth = await db.json(`WITH o AS (
+      SELECT hour, client_node AS node, egressPath, uploaded AS bytes_out, downloaded AS bytes_in FROM truth_flat
+      WHERE server.type IN ('internet', 'aws:service') AND client.vpc IS NOT NULL
+      UNION ALL
+      SELECT hour, server_node, egressPath, downloaded, uploaded FROM truth_flat
+      WHERE client.type IN ('internet', 'aws:service') AND server.vpc IS NOT NULL)
+    SELECT coalesce(tag_at(node, hour, 'owner'), '(untagged)') AS owner, egressPath AS egress_path, sum(bytes_out) AS bytes_out,
+      sum(bytes_in) AS bytes_in, count(DISTINCT node) AS resources, count(*) AS conversations
+    FROM o WHERE egressPath IN ('internet-gateway', 'nat-gateway') GROUP BY ALL`);
+  assert.ok(truth.length > 1, 'several owners send to the internet');
+  assertSameRows('internet-egress-by-owner', ours, truth, ['owner', 'egress_path', 'bytes_out', 'bytes_in', 'resources', 'conversations']);
 });
 
 test('enriched in parts (records split by their address pair), every conversation and window is the same', async () => {

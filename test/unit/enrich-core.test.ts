@@ -85,6 +85,16 @@ async function seedInventory(): Promise<void> {
       ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t1', '${res[5][0]}', TIMESTAMP '1970-01-01', fl_ts(${T1})),
       ('10.0.1.50', 4, 'primary', 'vpc-a', 'eni-t2', '${res[6][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
   `);
+  // 10.0.1.70: task one's ENI eni-t3, whose end the inventory never learned (its interval stays open), then from
+  // T1 task two's eni-t4: one holder at a time, the later one from T1.
+  await db.exec(`
+    INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, valid_from, valid_to) VALUES
+      ('eni-t3', '${res[5][0]}', 'ecs-task', '${A}', 'us-east-1', 'vpc-a', 'subnet-a2', 'us-east-1b', DEFAULT, DEFAULT),
+      ('eni-t4', '${res[6][0]}', 'ecs-task', '${A}', 'us-east-1', 'vpc-a', 'subnet-a1', 'us-east-1a', fl_ts(${T1}), DEFAULT);
+    INSERT INTO inv_addresses VALUES
+      ('10.0.1.70', 4, 'primary', 'vpc-a', 'eni-t3', '${res[5][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31'),
+      ('10.0.1.70', 4, 'primary', 'vpc-a', 'eni-t4', '${res[6][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
+  `);
   // i-pub gets two public addresses at T1 (both at once: still one conversation each).
   await db.exec(`
     INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az) VALUES
@@ -142,6 +152,9 @@ before(async () => {
     // 6. web1 -> 10.0.1.50 before and after the address changed hands.
     rec('eni-web1', '10.0.1.10', 40005, '10.0.1.50', 80, 10),
     rec('eni-web1', '10.0.1.10', 40006, '10.0.1.50', 80, 20, { start: T1 + 65, end: T1 + 110 }),
+    // 6b. web1 -> 10.0.1.70 before and after its second holder appeared (the first one's end never seen).
+    rec('eni-web1', '10.0.1.10', 40010, '10.0.1.70', 80, 11),
+    rec('eni-web1', '10.0.1.10', 40011, '10.0.1.70', 80, 21, { start: T1 + 65, end: T1 + 110 }),
     // 7. no flags, only the server's reply logged: ports decide (443 is the server).
     rec('eni-db', '10.0.1.10', 443, '10.0.2.20', 51000, 77),
     // 8. the internet knocking on ssh, rejected.
@@ -212,6 +225,14 @@ test('a reused address is attributed to whoever held it at the flow time', async
   assert.deepEqual(rows.map((r) => r.server_az), ['us-east-1b', 'us-east-1a']);
 });
 
+test('an address has one holder at a time: a holder whose end was never seen gives way to the next one', async () => {
+  const rows = await conv(`server_addr = '10.0.1.70'`);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.server_eni, r.server_arn, r.uploaded]), [
+    [40010, 'eni-t3', arn('ecs', 'task/c/one'), 11],
+    [40011, 'eni-t4', arn('ecs', 'task/c/two'), 21],
+  ]);
+});
+
 test('without flags the service port decides the server; rejected internet traffic stays REJECT', async () => {
   const [byPort] = await conv(`server_port = 443 AND client_addr = '10.0.2.20'`);
   assert.equal(byPort.orientation, 'port');
@@ -239,16 +260,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 11);
+  assert.equal(n.n, 13);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 11);
+    assert.equal(await exportConversations(db, 'jsonl', file), 13);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 11);
+    assert.equal(lines.length, 13);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
