@@ -58,6 +58,7 @@ function allFiles(d: string): string[] {
 
 test('flowlens enrich --profile --role --accounts --regions equals the sample estate truth', async () => {
   const db = join(dir, 'aws.duckdb');
+  const issuedBefore = ep.issuedSecrets.length;
   const r = await run(['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', '--external-id', EXTERNAL_ID,
     '--accounts', manifest.accounts.join(','), '--regions', manifest.regions.join(','),
     '--since', START, '--until', '2026-09-30T00:00:00Z', '--dump-dir', join(dir, 'dumps'), '--db', db, '--quiet']);
@@ -98,10 +99,12 @@ test('flowlens enrich --profile --role --accounts --regions equals the sample es
     d.close();
   }
 
-  // Nothing the run wrote holds a key: the dataset, its WAL, the dumps.
-  const produced = [db, ...allFiles(join(dir, 'dumps'))].filter((f) => { try { return statSync(f).isFile(); } catch { return false; } });
-  for (const f of produced) {
-    const text = readFileSync(f).toString('latin1');
-    for (const secret of home.secrets) assert.ok(!text.includes(secret), `${f} holds a secret`);
+  // Nothing the run wrote or printed holds a key: neither the profile's static keys nor the session credentials
+  // (key id, secret, token) the endpoint issued to this run's AssumeRole calls.
+  assert.ok(issuedBefore < ep.issuedSecrets.length, 'the run assumed the role: session credentials were issued');
+  const secrets = [...home.secrets, ...ep.issuedSecrets.slice(issuedBefore)];
+  const produced = [db, `${db}.wal`, ...allFiles(join(dir, 'dumps'))].filter((f) => { try { return statSync(f).isFile(); } catch { return false; } });
+  for (const [where, text] of [...produced.map((f) => [f, readFileSync(f).toString('latin1')]), ['stdout', r.stdout], ['stderr', r.stderr]]) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${where} holds a secret`);
   }
 });

@@ -54,7 +54,9 @@ function allFiles(d: string): string[] {
 }
 
 test('enrich from AWS through the worker: a role in two accounts fills the dataset with conversations, re-running adds nothing', async () => {
-  const c = client();
+  const issuedBefore = ep.issuedSecrets.length;
+  const log: string[] = [];
+  const c = client(log);
   const path = join(work, 'roles.duckdb');
   try {
     await c.request('open', { path });
@@ -87,9 +89,21 @@ test('enrich from AWS through the worker: a role in two accounts fills the datas
   } finally {
     await c.dispose();
   }
+  // The session credentials the endpoint issued for the role (key id, secret, token) are nowhere: not in the
+  // dataset, its WAL, the dumps or the worker's stderr.
+  const issued = ep.issuedSecrets.slice(issuedBefore);
+  assert.ok(issued.length >= 6, `a role session per account was issued: ${issued.length / 3}`);
+  for (const secret of [...home.secrets, ...issued]) {
+    assert.ok(!log.join('\n').includes(secret), "the worker's stderr holds a secret");
+    for (const f of [path, `${path}.wal`, ...allFiles(join(work, 'dump-roles'))]) {
+      if (!statSync(f, { throwIfNoEntry: false })?.isFile()) continue;
+      assert.ok(!readFileSync(f).toString('latin1').includes(secret), `${f} holds a secret`);
+    }
+  }
 });
 
 test('an MFA-protected role makes the worker ask the host for the code; a wrong code fails without repeating it', async (t) => {
+  const issuedBefore = ep.issuedSecrets.length;
   const log: string[] = [];
   const c = client(log);
   const path = join(work, 'mfa.duckdb');
@@ -136,12 +150,15 @@ test('an MFA-protected role makes the worker ask the host for the code; a wrong 
   } finally {
     await c.dispose();
   }
-  // Neither the child's stderr nor anything written holds the code or a key.
-  assert.ok(!log.join('\n').includes(MFA_CODE));
-  for (const f of [path, ...allFiles(join(work, 'dump-mfa'))]) {
+  // Neither the child's stderr nor anything written holds the code or a key: the profile's static keys, nor the
+  // session credentials (key id, secret, token) the endpoint issued to this test's AssumeRole calls.
+  assert.ok(issuedBefore < ep.issuedSecrets.length, 'the role was assumed: session credentials were issued');
+  const secrets = [...home.secrets, ...ep.issuedSecrets.slice(issuedBefore)];
+  for (const secret of secrets) assert.ok(!log.join('\n').includes(secret), "the worker's stderr holds a secret");
+  for (const f of [path, `${path}.wal`, ...allFiles(join(work, 'dump-mfa'))]) {
     if (!statSync(f, { throwIfNoEntry: false })?.isFile()) continue;
     const text = readFileSync(f).toString('latin1');
-    for (const secret of home.secrets) assert.ok(!text.includes(secret), `${f} holds a secret`);
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${f} holds a secret`);
   }
 });
 

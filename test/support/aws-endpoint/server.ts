@@ -6,11 +6,13 @@
  *   <estate>/flowlogs/<bucket>/<key…>                                 (S3 objects)
  *   <estate>/flowlogs/cloudwatch/<log-group>/<stream>.json            (FilterLogEvents output shape)
  * The caller's account is the one its credentials belong to: long-term keys are configured, temporary ones are
- * issued by AssumeRole (which checks the role name, the external id and the MFA code). Faults can be switched on
+ * issued by AssumeRole (which checks the role name, the external id and the MFA code). Every request's SigV4
+ * signature is computed again with the secret of its key (the SDK's own signer) and a wrong one is refused as AWS
+ * refuses it (SignatureDoesNotMatch; EC2 AuthFailure; InvalidSignatureException for JSON protocols). Faults can be switched on
  * per service/operation/account/region/key: throttling, 5xx, AccessDenied, expired tokens, connection resets
  * and truncated bodies.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,8 @@ import * as lambdaSdk from '@aws-sdk/client-lambda';
 import * as rdsSdk from '@aws-sdk/client-rds';
 import * as taggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
 import * as stsSdk from '@aws-sdk/client-sts';
+import { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { ec2ErrorXml, ec2Xml, jsonValue, operationSchema, queryErrorXml, queryXml, s3ErrorXml, xmlEscape } from './wire';
 
 export interface EndpointUser {
@@ -81,7 +85,8 @@ export interface RequestRecord {
   account?: string;
   region?: string;
   status: number;
-  fault?: FaultKind;
+  /** an injected fault, or 'signature' for a request refused for its signature */
+  fault?: FaultKind | 'signature';
   key?: string;
 }
 
@@ -211,6 +216,70 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function asArray<T>(v: T | T[]): T[] {
   return Array.isArray(v) ? v : [v];
+}
+
+/** SHA-256 (or HMAC-SHA-256 with a key) in the shape the signer takes. */
+class Sha256 {
+  private h: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+function bytes(d: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof d === 'string') return Buffer.from(d, 'utf8');
+  if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  return Buffer.from(d);
+}
+
+/**
+ * Whether the request's SigV4 signature is the one its key's secret gives: the canonical request is made again
+ * from what arrived (method, path, query, the headers it names as signed, the body or its declared hash) by the
+ * SDK's signer, at the request's own x-amz-date.
+ */
+async function signatureMatches(req: IncomingMessage, body: Buffer, keyId: string, secret: string, token: string | undefined,
+  region: string, service: string): Promise<boolean> {
+  const auth = req.headers.authorization ?? '';
+  const signed = /SignedHeaders=([^,\s]+)/.exec(auth)?.[1]?.split(';') ?? [];
+  const given = /Signature=([0-9a-f]{64})/.exec(auth)?.[1];
+  const amzDate = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(String(req.headers['x-amz-date'] ?? ''));
+  if (!given || !amzDate || !signed.includes('host')) return false;
+  const headers: Record<string, string> = {};
+  for (const name of signed) {
+    const v = req.headers[name];
+    if (v === undefined) return false;
+    headers[name] = Array.isArray(v) ? v.join(',') : v;
+  }
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  if (q >= 0) {
+    for (const pair of raw.slice(q + 1).split('&').filter(Boolean)) {
+      const i = pair.indexOf('=');
+      const k = decodeURIComponent(i < 0 ? pair : pair.slice(0, i));
+      const v = i < 0 ? '' : decodeURIComponent(pair.slice(i + 1));
+      const have = query[k];
+      query[k] = have === undefined ? v : [...(Array.isArray(have) ? have : [have]), v];
+    }
+  }
+  const [, y, mo, d, h, mi, se] = amzDate;
+  const signingDate = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)));
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: keyId, secretAccessKey: secret, ...(token !== undefined ? { sessionToken: token } : {}) },
+    region, service, sha256: Sha256 as never, uriEscapePath: service !== 's3', applyChecksum: false,
+  });
+  const request = new HttpRequest({
+    method: req.method ?? 'GET', protocol: 'http:', hostname: '127.0.0.1', path: q >= 0 ? raw.slice(0, q) : raw, query, headers, body,
+  });
+  const out = await signer.sign(request, { signingDate, signingRegion: region, signingService: service });
+  const ours = /Signature=([0-9a-f]{64})/.exec(String(out.headers.authorization ?? ''))?.[1] ?? '';
+  return ours.length === given.length && timingSafeEqual(Buffer.from(ours), Buffer.from(given));
 }
 
 export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoint> {
@@ -554,6 +623,13 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     if (!ident || (ident.token !== undefined && ident.token !== token)) {
       rec(403);
       return sendError(res, service, service === 'ec2' ? 'AuthFailure' : service === 's3' ? 'InvalidAccessKeyId' : 'InvalidClientTokenId', 403, 'The security token included in the request is invalid.');
+    }
+    if (!(await signatureMatches(req, body, keyId, ident.secret, ident.token, region, service))) {
+      rec(403, { fault: 'signature' });
+      const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+      if (service === 'ec2') return sendError(res, service, 'AuthFailure', 401, 'AWS was not able to validate the provided access credentials');
+      return sendError(res, service, json ? 'InvalidSignatureException' : 'SignatureDoesNotMatch', json && service !== 'lambda' ? 400 : 403,
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
     }
     if (ident.expires !== undefined && Date.now() > ident.expires) {
       rec(400, { fault: 'expired-token' });
