@@ -6,6 +6,7 @@
 import type { Db } from '../store/db';
 import type { InventoryKind } from './detect';
 import { parseCidr, tryCanonicalIp, expandCidr } from './ip';
+import { eventDetail } from './events';
 import {
   arr, bool, insertRows, OPEN_END, UNKNOWN_START, isObj, nameTag, parseArn, regionFromAz, str, strs, tagsOf, ts,
   type ColType, type Obj,
@@ -1025,7 +1026,7 @@ function eventRow(ctx: DocContext, scope: Scope, ev: Obj, fallbackTime?: unknown
   const ui = isObj(ev.userIdentity) ? ev.userIdentity : {};
   return {
     event_id: id, event_time: time, event_name: name, account_id: scope.account(ev.recipientAccountId, ui.accountId),
-    region: scope.region(ev.awsRegion), resource_ids: resources, detail: ev,
+    region: scope.region(ev.awsRegion), resource_ids: resources, detail: eventDetail(ev),
   };
 }
 

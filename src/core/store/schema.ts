@@ -8,6 +8,7 @@
 import { FLOW_FIELDS, q } from '../model/flowFields';
 import type { Db } from './db';
 import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records';
+import { narrowStoredEvents } from '../inventory/events';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -326,6 +327,8 @@ export async function ensureSchema(db: Db): Promise<void> {
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
   await db.exec(SCHEMA_SQL);
+  // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
+  await narrowStoredEvents(db);
   await db.exec(ENRICHED_VIEWS_SQL);
   await defaultKeepRecords(db);
   await refreshRecordsView(db);
