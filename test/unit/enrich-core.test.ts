@@ -152,11 +152,15 @@ before(async () => {
     // 6. web1 -> 10.0.1.50 before and after the address changed hands.
     rec('eni-web1', '10.0.1.10', 40005, '10.0.1.50', 80, 10),
     rec('eni-web1', '10.0.1.10', 40006, '10.0.1.50', 80, 20, { start: T1 + 65, end: T1 + 110 }),
-    // 6b. web1 -> 10.0.1.70 before and after its second holder appeared (the first one's end never seen).
+    // 6b. web1 -> 10.0.1.70 before its second holder appeared (the first one's end never seen) and at the very
+    // second it did (an interval ends where the next begins: [from, to)).
     rec('eni-web1', '10.0.1.10', 40010, '10.0.1.70', 80, 11),
-    rec('eni-web1', '10.0.1.10', 40011, '10.0.1.70', 80, 21, { start: T1 + 65, end: T1 + 110 }),
+    rec('eni-web1', '10.0.1.10', 40011, '10.0.1.70', 80, 21, { start: T1, end: T1 + 50 }),
     // 7. no flags, only the server's reply logged: ports decide (443 is the server).
     rec('eni-db', '10.0.1.10', 443, '10.0.2.20', 51000, 77),
+    // 7b. only the server's SYN-ACK logged, the server on a high port and the client on a low one: the SYN-ACK
+    // decides over the ports.
+    rec('eni-db', '10.0.2.20', 50000, '10.0.1.10', 1022, 66, { tcp_flags: 18 }),
     // 8. the internet knocking on ssh, rejected.
     rec('eni-web1', '198.51.100.7', 51515, '10.0.1.10', 22, 60, { action: 'REJECT' }),
     // 9. i-pub -> the internet before it had a public address (through the NAT) and after (its own IGW route).
@@ -202,6 +206,10 @@ test('NAT gateway: the outside leg is not counted again, the path is the NAT, S3
   assert.equal(c.downloaded, 70000);
   assert.equal(c.server_rfc1918, false);
   assert.equal(c.client_rfc1918, true);
+  // the client's own records are counted, the NAT gateway's inside leg (the same bytes) only without them
+  assert.equal(c.observer_eni, 'eni-web1');
+  assert.equal(c.observer_side, 'client');
+  assert.equal(c.records, 2);
 });
 
 test('a gateway endpoint in the VPC makes S3 traffic gateway-endpoint', async () => {
@@ -225,7 +233,7 @@ test('a reused address is attributed to whoever held it at the flow time', async
   assert.deepEqual(rows.map((r) => r.server_az), ['us-east-1b', 'us-east-1a']);
 });
 
-test('an address has one holder at a time: a holder whose end was never seen gives way to the next one', async () => {
+test('an address has one holder at a time: a holder whose end was never seen gives way to the next one, from its first second', async () => {
   const rows = await conv(`server_addr = '10.0.1.70'`);
   assert.deepEqual(rows.map((r) => [r.client_port, r.server_eni, r.server_arn, r.uploaded]), [
     [40010, 'eni-t3', arn('ecs', 'task/c/one'), 11],
@@ -238,6 +246,9 @@ test('without flags the service port decides the server; rejected internet traff
   assert.equal(byPort.orientation, 'port');
   assert.equal(byPort.server_addr, '10.0.1.10');
   assert.equal(byPort.downloaded, 77);
+  const [synAck] = await conv(`client_addr = '10.0.1.10' AND server_addr = '10.0.2.20' AND orientation = 'syn-ack'`);
+  assert.deepEqual([synAck.client_port, synAck.server_port, synAck.uploaded, synAck.downloaded, synAck.observer_side],
+    [1022, 50000, 0, 66, 'server']);
   const [rej] = await conv(`server_port = 22`);
   assert.equal(rej.action, 'REJECT');
   assert.equal(rej.client_type, 'internet');
@@ -260,16 +271,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 13);
+  assert.equal(n.n, 14);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 13);
+    assert.equal(await exportConversations(db, 'jsonl', file), 14);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 13);
+    assert.equal(lines.length, 14);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
