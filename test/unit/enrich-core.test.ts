@@ -40,7 +40,9 @@ async function seedInventory(): Promise<void> {
       ('vpce-s3', NULL, 'vpc-b', '${A}', 'us-east-1', 'Gateway', 'com.amazonaws.us-east-1.s3', 's3', ['rtb-1'], [], [], 'pl-63a5400a');
     INSERT INTO inv_prefixes VALUES
       ('52.216.0.0/15', 4, 15, 886571008, 886702079, 'S3', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
-      ('52.216.0.0/14', 4, 14, 886571008, 886833151, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1');
+      ('52.216.0.0/14', 4, 14, 886571008, 886833151, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
+      -- AMAZON also lists a narrower prefix inside S3's (as ip-ranges.json does): the specific service still wins
+      ('52.216.8.0/24', 4, 24, 886573056, 886573311, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1');
   `);
   const res = [
     [arn('ec2', 'instance/i-web1'), 'i-web1', 'ec2:instance', 'instance', 'vpc-a'],
@@ -145,6 +147,8 @@ before(async () => {
     rec('eni-nat', '10.0.0.5', 443, '10.0.1.10', 40001, 70000, { pkt_srcaddr: '52.216.8.10', pkt_dstaddr: '10.0.1.10' }),
     // 3. b1 -> S3 in a VPC with an S3 gateway endpoint.
     rec('eni-b1', '10.1.0.10', 40002, '52.216.8.11', 443, 300),
+    // 3b. the same with traffic-path 2 (internet gateway or gateway endpoint): the VPC's endpoint decides.
+    rec('eni-b1', '10.1.0.10', 40013, '52.216.8.11', 443, 310, { traffic_path: 2 }),
     // 4. web1 -> b1 over peering, logged only in vpc-a.
     rec('eni-web1', '10.0.1.10', 40003, '10.1.0.10', 8080, 200),
     // 5. b1 -> 10.0.1.10 inside vpc-b: the overlapping address is i-dup's there, not web1's.
@@ -212,9 +216,9 @@ test('NAT gateway: the outside leg is not counted again, the path is the NAT, S3
   assert.equal(c.records, 2);
 });
 
-test('a gateway endpoint in the VPC makes S3 traffic gateway-endpoint', async () => {
-  const [c] = await conv(`client_port = 40002`);
-  assert.equal(c.egress_path, 'gateway-endpoint');
+test('a gateway endpoint in the VPC makes S3 traffic gateway-endpoint, with or without traffic-path 2', async () => {
+  const rows = await db.json(`SELECT * FROM conversations WHERE client_port IN (40002, 40013) ORDER BY client_port`);
+  assert.deepEqual(rows.map((c) => [c.client_port, c.egress_path, c.server_aws_service]), [[40002, 'gateway-endpoint', 'S3'], [40013, 'gateway-endpoint', 'S3']]);
 });
 
 test('private addresses resolve in peered VPCs, and overlapping ranges resolve within the observer VPC', async () => {
@@ -271,16 +275,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 14);
+  assert.equal(n.n, 15);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 14);
+    assert.equal(await exportConversations(db, 'jsonl', file), 15);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 14);
+    assert.equal(lines.length, 15);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
