@@ -322,3 +322,19 @@ test('a cancelled rebuild leaves the previous enrichment as it was and no work o
   const [after] = await db.json<{ n: number }>(`SELECT count(*) AS n FROM conversations`);
   assert.equal(after.n, (before[0] as { n: number }).n + 1);
 });
+
+test('a later batch that changes a conversation-minute (now REJECT) moves it to its new window: no empty window is left', async () => {
+  const [before] = await conv(`client_port = 40003`);
+  assert.deepEqual([before.action, before.observer_eni], ['ACCEPT', 'eni-web1']);
+  // the server's ENI logs the same minute, rejected by its security group
+  await records([rec('eni-b1', '10.0.1.10', 40003, '10.1.0.10', 8080, 200, { action: 'REJECT' })]);
+  await rebuild(db);
+  const rows = await conv(`client_port = 40003`);
+  assert.deepEqual(rows.map((c) => [c.action, c.observer_eni, c.uploaded]), [['REJECT', 'eni-web1', 200]]);
+  for (const t of ['windows_1m', 'windows_5m', 'windows_1h']) {
+    assert.deepEqual(await db.json(`SELECT window_start, action, conversations FROM ${t} WHERE conversations <= 0`), [], t);
+    const [w] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, sum(conversations) AS n, count(*) AS keys FROM ${t}
+      WHERE server_node = '${arn('ec2', 'instance/i-b1')}' AND server_port = 8080`);
+    assert.deepEqual(w, { b: 200, n: 1, keys: 1 }, t);
+  }
+});
