@@ -11,6 +11,7 @@ import { FLOW_FIELDS } from '../../src/core/model/flowFields';
 import { rebuild } from '../../src/core/enrich/rebuild';
 import { installMacros } from '../../src/core/enrich/macros';
 import { exportConversations } from '../../src/core/export';
+import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,8 @@ async function seedInventory(): Promise<void> {
     [arn('ecs', 'task/c/one'), 'one', 'ecs:task', 'ecs-task', 'vpc-a'],
     [arn('ecs', 'task/c/two'), 'two', 'ecs:task', 'ecs-task', 'vpc-a'],
     [arn('ec2', 'instance/i-pub'), 'i-pub', 'ec2:instance', 'instance', 'vpc-a'],
+    [arn('lambda', 'function:report'), 'report', 'lambda:function', 'lambda', 'vpc-a'],
+    [arn('rds', 'db-proxy:prx-1'), 'prx-1', 'rds:db-proxy', 'rds-proxy', 'vpc-a'],
   ];
   for (const [a, id, type, kind, vpc] of res) {
     await db.exec(`INSERT INTO inv_resources (arn, resource_id, type, kind, name, account_id, region, vpc_id)
@@ -65,6 +68,8 @@ async function seedInventory(): Promise<void> {
     ['eni-nat', res[2][0], 'natgateway', 'vpc-a', 'subnet-pub', 'us-east-1a', '10.0.0.5', '3.3.3.3'],
     ['eni-b1', res[3][0], 'instance', 'vpc-b', 'subnet-b1', 'us-east-1a', '10.1.0.10'],
     ['eni-dup', res[4][0], 'instance', 'vpc-b', 'subnet-b2', 'us-east-1b', '10.0.1.10'],
+    ['eni-fn', res[8][0], 'lambda', 'vpc-a', 'subnet-a2', 'us-east-1b', '10.0.2.30'],
+    ['eni-prx', res[9][0], 'rds-proxy', 'vpc-a', 'subnet-a2', 'us-east-1b', '10.0.2.40'],
   ];
   for (const [eni, a, kind, vpc, subnet, az, ip, pub] of enis) {
     await db.exec(`INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, security_group_ids)
@@ -97,6 +102,10 @@ async function seedInventory(): Promise<void> {
       ('10.0.1.70', 4, 'primary', 'vpc-a', 'eni-t3', '${res[5][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31'),
       ('10.0.1.70', 4, 'primary', 'vpc-a', 'eni-t4', '${res[6][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
   `);
+  // web1 is a load balancer's target on port 8443; the proxy fronts the orders database
+  await db.exec(`INSERT INTO inv_lb_targets VALUES ('${arn('elasticloadbalancing', 'targetgroup/web/1')}', '${arn('elasticloadbalancing', 'loadbalancer/app/web/1')}',
+      'instance', 'i-web1', '${res[0][0]}', 8443, 'HTTPS', 'healthy');
+    INSERT INTO inv_db_proxy_targets (proxy_arn, db_arn) VALUES ('${res[9][0]}', '${res[1][0]}');`);
   // i-pub gets two public addresses at T1 (both at once: still one conversation each).
   await db.exec(`
     INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az) VALUES
@@ -170,6 +179,14 @@ before(async () => {
     // 9. i-pub -> the internet before it had a public address (through the NAT) and after (its own IGW route).
     rec('eni-pub', '10.0.0.60', 40007, '203.0.113.9', 443, 30),
     rec('eni-pub', '10.0.0.60', 40008, '203.0.113.9', 443, 40, { start: T1 + 5, end: T1 + 55 }),
+    // 10. i-pub -> S3 once it has a public address: the internet gateway, not the NAT.
+    rec('eni-pub', '10.0.0.60', 40016, '52.216.8.12', 443, 45, { start: T1 + 5, end: T1 + 55 }),
+    // 11. the report Lambda reaches the orders database directly, and through its proxy.
+    rec('eni-fn', '10.0.2.30', 40014, '10.0.2.20', 5432, 100, { tcp_flags: 2 }),
+    rec('eni-fn', '10.0.2.30', 40015, '10.0.2.40', 5432, 120, { tcp_flags: 2 }),
+    // 12. i-pub reaches web1 on the load balancer's target port (bypassing it), and on ssh (not a bypass).
+    rec('eni-pub', '10.0.0.60', 40017, '10.0.1.10', 8443, 33, { tcp_flags: 2 }),
+    rec('eni-pub', '10.0.0.60', 40018, '10.0.1.10', 22, 44, { tcp_flags: 2 }),
     // NODATA is kept in flow_records but makes no conversation.
     { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
   ]);
@@ -183,7 +200,7 @@ async function conv(where: string): Promise<Record<string, unknown>[]> {
 }
 
 test('a flow logged at both ends is one conversation, oriented by SYN, counted once', async () => {
-  const rows = await conv(`server_port = 5432`);
+  const rows = await conv(`server_port = 5432 AND client_addr = '10.0.1.10'`);
   assert.equal(rows.length, 1);
   const c = rows[0];
   assert.equal(c.client_arn, arn('ec2', 'instance/i-web1'));
@@ -261,11 +278,26 @@ test('without flags the service port decides the server; rejected internet traff
 });
 
 test('an instance reaches the internet through the NAT gateway until it has a public address, then directly', async () => {
-  const rows = await conv(`client_addr = '10.0.0.60'`);
+  const rows = await conv(`client_addr = '10.0.0.60' AND server_type = 'internet'`);
   assert.deepEqual(rows.map((r) => [r.client_port, r.egress_path, r.server_type]), [
     [40007, 'nat-gateway', 'internet'],
     [40008, 'internet-gateway', 'internet'],
   ]);
+});
+
+/** A template's rows on this dataset. */
+async function answer(id: string): Promise<Record<string, unknown>[]> {
+  const { sql, params } = bindTemplate(findTemplate(id));
+  return db.json(sql, params);
+}
+
+test('templates on the hand-made estate: NAT candidates, Lambda to RDS without its proxy, ALB bypass on the target port only', async () => {
+  assert.deepEqual((await answer('nat-gateway-endpoint-candidates')).map((r) => [r.vpc, r.client, r.service, r.endpoint_exists, r.bytes]),
+    [['vpc-a', arn('ec2', 'instance/i-web1'), 'S3', false, 70500]]);
+  assert.deepEqual((await answer('lambda-rds-without-proxy')).map((r) => [r.function, r.db, r.port, r.conversations, r.new_connections_seen, r.bytes, r.proxy_available]),
+    [[arn('lambda', 'function:report'), arn('rds', 'db:orders'), 5432, 1, 1, 100, arn('rds', 'db-proxy:prx-1')]]);
+  assert.deepEqual((await answer('alb-bypass')).map((r) => [r.client, r.target, r.port, r.conversations, r.uploaded]),
+    [[arn('ec2', 'instance/i-pub'), arn('ec2', 'instance/i-web1'), 8443, 1, 33]]);
 });
 
 test('windows aggregate every byte of the conversations', async () => {
@@ -275,16 +307,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 15);
+  assert.equal(n.n, 20);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 15);
+    assert.equal(await exportConversations(db, 'jsonl', file), 20);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 15);
+    assert.equal(lines.length, 20);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
