@@ -22,14 +22,14 @@ test('every built-in template parses, has a title and a description, and binds i
   }
 });
 
-test('every built-in template runs on an enriched (empty) dataset', async () => {
+test('every built-in template runs on an enriched empty dataset and answers nothing (their answers are checked by value in enrich-sample and enrich-core)', async () => {
   const db = await Db.open(':memory:');
   try {
     await ensureSchema(db);
     await rebuild(db);
     for (const t of listTemplates()) {
       const { sql, params } = bindTemplate(t);
-      await assert.doesNotReject(db.all(sql, params), t.id);
+      assert.deepEqual(await db.all(sql, params), [], t.id);
     }
   } finally {
     db.close();
