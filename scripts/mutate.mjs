@@ -98,9 +98,11 @@ const MUTATIONS = [
     from: `WHERE w.egress_path = 'nat-gateway'`, to: `WHERE w.egress_path IN ('nat-gateway', 'internet-gateway')`, tests: ENRICH },
   { name: 'transfer-growth-days-off-by-one', file: 'templates/transfer-growth.sql',
     from: `date_diff('day', min(window_start), max(window_start)) + 1`, to: `date_diff('day', min(window_start), max(window_start))`, tests: ENRICH },
+  { name: 'alb-bypass-same-node', file: 'templates/alb-bypass.sql',
+    from: `HAVING bool_or(c.node <> s.node)`, to: `HAVING true`, tests: ENRICH },
   { name: 'alb-bypass-any-port', file: 'templates/alb-bypass.sql',
-    from: `JOIN t ON t.target_arn = c.server_arn AND (t.port IS NULL OR t.port = c.server_port)`,
-    to: `JOIN t ON t.target_arn = c.server_arn`, tests: ENRICH },
+    from: `JOIN t ON t.target_arn = s.arn AND (t.port IS NULL OR t.port = f.server_port)`,
+    to: `JOIN t ON t.target_arn = s.arn`, tests: ENRICH },
 ];
 
 /** Whether a mutation applies to a file's text: its text occurs once (with all, at least once). */

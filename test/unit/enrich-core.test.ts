@@ -300,6 +300,22 @@ test('templates on the hand-made estate: NAT candidates, Lambda to RDS without i
     [[arn('ec2', 'instance/i-pub'), arn('ec2', 'instance/i-web1'), 8443, 1, 33]]);
 });
 
+test('alb-bypass leaves out a target reaching itself (the same node on both sides)', async () => {
+  // a second conversation into web1 on its target port, from web1 itself: not a bypass
+  await db.exec('BEGIN');
+  try {
+    await db.exec(`INSERT INTO conversation_facts
+      SELECT * REPLACE (server_ep AS client_ep, client_port + 1 AS client_port) FROM conversation_facts
+      WHERE server_port = 8443 AND server_addr = '10.0.1.10'`);
+    const [self] = await db.json(`SELECT count(*) AS n FROM conversations WHERE server_port = 8443 AND client_node = server_node`);
+    assert.equal(self.n, 1);
+    assert.deepEqual((await answer('alb-bypass')).map((r) => [r.client, r.target, r.port, r.conversations, r.uploaded]),
+      [[arn('ec2', 'instance/i-pub'), arn('ec2', 'instance/i-web1'), 8443, 1, 33]]);
+  } finally {
+    await db.exec('ROLLBACK');
+  }
+});
+
 test('windows aggregate every byte of the conversations', async () => {
   for (const t of ['windows_1m', 'windows_5m', 'windows_1h']) {
     const [w] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, sum(conversations) AS n FROM ${t}`);
