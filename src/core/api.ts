@@ -15,6 +15,7 @@ import { setKeepRecords } from './store/records';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 import { CancelledError, rebuild } from './enrich/rebuild';
 import { ingestFiles, NOT_FLOW_LOG } from './flowlogs/ingest';
+import { forgetFiles, type ForgetWhich, type ForgottenFile } from './flowlogs/forget';
 import { loadInventory } from './inventory/load';
 import type { SampleOptions } from './sample/index';
 import { ensureSampleEstate } from './sample/cache';
@@ -29,6 +30,7 @@ export { Db } from './store/db';
 export { DEFAULT_MEMORY_LIMIT, memoryHint } from './memory';
 /** Where the sample estate is kept: the user's cache folder (src/core/sample/cache.ts). */
 export { sampleDir } from './sample/cache';
+export { LOADED_FILES_SQL, type ForgetWhich, type ForgottenFile } from './flowlogs/forget';
 
 /** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema (DuckDB's budget: DEFAULT_MEMORY_LIMIT unless given). */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Db> {
@@ -68,6 +70,28 @@ export interface QueryTemplate {
 }
 
 export type BoundParams = Record<string, DuckDBValue>;
+
+export interface ForgetSummary {
+  files: ForgottenFile[];
+  /** The conversation facts after enriching again from the remaining records (undefined: no file matched, nothing changed). */
+  conversations?: number;
+}
+
+/**
+ * Forgets loaded flow-log files (by name or glob, or exact names: src/core/flowlogs/forget.ts), then enriches
+ * again from every remaining record (rebuild with `full`), so that no fact is made of them. What `flowlens forget`
+ * and the editor's "Forget loaded files…" run.
+ */
+export async function forget(
+  db: Db,
+  which: ForgetWhich,
+  opts: Pick<EnrichOptions, 'onProgress'> & { onForgotten?: (files: ForgottenFile[]) => void } = {},
+): Promise<ForgetSummary> {
+  const files = await forgetFiles(db, which);
+  if (files.length === 0) return { files };
+  opts.onForgotten?.(files);
+  return { files, conversations: await rebuild(db, { full: true, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) };
+}
 
 /**
  * Enriches the dataset from the source: inventory and flow logs loaded (a file, object or event batch loaded

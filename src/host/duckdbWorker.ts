@@ -13,6 +13,8 @@ import {
   type DatasetInfo,
   type DiscoverResult,
   type EnrichResult,
+  type ForgetResult,
+  type LoadedFile,
   type Json,
   type QueryResult,
   type WireParam,
@@ -23,7 +25,7 @@ import {
 } from '../protocol/worker';
 import type { Db } from '../core/store/db';
 import type { EnrichOptions } from '../protocol/enrich';
-import { enrich as engineEnrich, openDataset } from '../core/api';
+import { enrich as engineEnrich, forget as engineForget, LOADED_FILES_SQL, openDataset } from '../core/api';
 import { follow } from '../core/follow';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
@@ -229,6 +231,25 @@ async function summarise(conn: DuckDBConnection, path: string): Promise<DatasetI
     regions: regions.map((x) => x.r),
     lastRefresh: (refreshed.t as string | null) ?? null,
   };
+}
+
+function loadedFiles(id: number): Promise<{ files: LoadedFile[] }> {
+  return onOwnConnection(id, 'read', async (conn) => {
+    const rows = jsonRows<{ name: string; records: number | null; bytes: number | null; loaded_at: string | null }>(await conn.runAndReadAll(LOADED_FILES_SQL));
+    return { files: rows.map((r) => ({ name: r.name, records: Number(r.records ?? 0), bytes: Number(r.bytes ?? 0), loadedAt: r.loaded_at })) };
+  });
+}
+
+/** Forgets the named files and enriches again (the engine's forget), writable only while it runs. */
+async function forget(id: number, p: WorkerMethods['forget']['params']): Promise<ForgetResult> {
+  if (!Array.isArray(p.names) || p.names.length === 0 || p.names.some((n) => typeof n !== 'string' || !n)) throw badRequest('name at least one loaded file to forget');
+  try {
+    const d = await use('engine');
+    const r = await engineForget(d, { names: p.names }, { onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }) });
+    return { files: r.files, conversations: r.conversations ?? null };
+  } finally {
+    await idle();
+  }
 }
 
 /** Registers a long request: cancelling it aborts its signal and interrupts the statement running on the dataset. */
@@ -488,6 +509,10 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         return query(req.id, req.params as WorkerMethods['query']['params']);
       case 'info':
         return info(req.id);
+      case 'loadedFiles':
+        return loadedFiles(req.id);
+      case 'forget':
+        return forget(req.id, req.params as WorkerMethods['forget']['params']);
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
       case 'close':
@@ -497,7 +522,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         throw badRequest(`unknown method ${String(req.method)}`);
     }
   };
-  const shared = req.method === 'info' || (req.method === 'query' && !(req.params as WorkerMethods['query']['params']).allowWrites);
+  const shared = req.method === 'info' || req.method === 'loadedFiles' || (req.method === 'query' && !(req.params as WorkerMethods['query']['params']).allowWrites);
   queued.add(req.id);
   return gate.run(shared ? 'shared' : 'exclusive', run);
 }
