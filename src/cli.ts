@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, enrich, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
@@ -405,14 +405,15 @@ async function cmdForget(v: Values, positionals: string[]): Promise<void> {
   const pattern = need(positionals[1], 'the loaded file to forget (a name as the summary printed it, or a glob)');
   const dbPath = resolve(need(v.db, '--db <file>'));
   if (!existsSync(dbPath)) throw new UsageError(`no dataset at ${dbPath}`);
-  const { forgetFiles } = require('./core/flowlogs/forget') as typeof import('./core/flowlogs/forget.js');
-  const { rebuild } = require('./core/enrich/rebuild') as typeof import('./core/enrich/rebuild.js');
   await withDb(dbPath, async (db) => {
-    const files = await forgetFiles(db, pattern);
+    const { files, conversations } = await forget(db, pattern, {
+      onForgotten: (gone) => {
+        for (const f of gone) console.log(`forgot ${f.name}: ${f.records.toLocaleString('en-US')} records`);
+      },
+      onProgress: progressPrinter(v.quiet),
+    });
     if (files.length === 0) throw new Error(`no loaded flow-log file matches ${pattern} (flowlens sql "SELECT name FROM ingest_files" --db ${dbPath} lists them)`);
-    for (const f of files) console.log(`forgot ${f.name}: ${f.records.toLocaleString('en-US')} records`);
-    const conversations = await rebuild(db, { full: true, onProgress: progressPrinter(v.quiet) });
-    console.log(`${dbPath}: ${files.length} file${files.length > 1 ? 's' : ''} forgotten, ${conversations.toLocaleString('en-US')} conversations`);
+    console.log(`${dbPath}: ${files.length} file${files.length > 1 ? 's' : ''} forgotten, ${conversations!.toLocaleString('en-US')} conversations`);
   });
 }
 

@@ -20,6 +20,7 @@ import { parseCellParams } from './host/cellParams';
 import { registerTopology, topologyDepsFor } from './host/topology';
 import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
 import { Followers } from './host/followers';
+import { forgetLoadedFiles } from './host/forgetFiles';
 import type { EnrichRequest } from './protocol/enrich';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
@@ -288,6 +289,14 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.commands.registerCommand('flowlens.dataset.reveal', async (node?: { entry?: { path: string } }) => {
       const path = node?.entry?.path ?? datasets.active;
       if (path) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
+    }),
+    vscode.commands.registerCommand('flowlens.dataset.forget', async (node?: { entry?: { path: string } }) => {
+      const path = node?.entry?.path ?? datasets.active;
+      if (!path) {
+        void vscode.window.showInformationMessage('Flowlens: no dataset yet. Run "Flowlens: Enrich flow logs" first.');
+        return;
+      }
+      return forgetLoadedFiles(path, { datasets, worker: getWorker, out, isFollowing: (p) => followers.isFollowing(p) });
     }),
     vscode.commands.registerCommand('flowlens.dataset.delete', async (node?: { entry?: { path: string; name: string } }) => {
       const e = node?.entry;

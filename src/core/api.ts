@@ -4,9 +4,7 @@
  * (inventory, flow logs), then the conversations and windows rebuilt. A Follower runs the same enrichment as
  * cycles that load only what is new (src/core/follow.ts repeats them).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { AcquireSummary, FileReport } from '../protocol/reports';
@@ -17,8 +15,10 @@ import { setKeepRecords } from './store/records';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 import { CancelledError, rebuild } from './enrich/rebuild';
 import { ingestFiles, NOT_FLOW_LOG } from './flowlogs/ingest';
+import { forgetFiles, type ForgetWhich, type ForgottenFile } from './flowlogs/forget';
 import { loadInventory } from './inventory/load';
-import { writeSampleEstate, type SampleOptions } from './sample/index';
+import type { SampleOptions } from './sample/index';
+import { ensureSampleEstate } from './sample/cache';
 import { loadedNames } from './aws/checkpoints';
 import { redact } from './aws/secrets';
 import { parseTime } from './time';
@@ -28,6 +28,9 @@ export type * from '../protocol/enrich';
 export type { FileReport } from '../protocol/reports';
 export { Db } from './store/db';
 export { DEFAULT_MEMORY_LIMIT, memoryHint } from './memory';
+/** Where the sample estate is kept: the user's cache folder (src/core/sample/cache.ts). */
+export { sampleDir } from './sample/cache';
+export { LOADED_FILES_SQL, type ForgetWhich, type ForgottenFile } from './flowlogs/forget';
 
 /** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema (DuckDB's budget: DEFAULT_MEMORY_LIMIT unless given). */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Db> {
@@ -68,10 +71,26 @@ export interface QueryTemplate {
 
 export type BoundParams = Record<string, DuckDBValue>;
 
-/** Where the sample estate is written: deterministic, so a re-run reuses it and loads nothing twice. */
-export function sampleDir(options: SampleOptions): string {
-  const key = `seed-${options.seed ?? 42}-days-${options.days ?? 61}-scale-${options.scale ?? 1}`;
-  return join(tmpdir(), 'flowlens-sample', key);
+export interface ForgetSummary {
+  files: ForgottenFile[];
+  /** The conversation facts after enriching again from the remaining records (undefined: no file matched, nothing changed). */
+  conversations?: number;
+}
+
+/**
+ * Forgets loaded flow-log files (by name or glob, or exact names: src/core/flowlogs/forget.ts), then enriches
+ * again from every remaining record (rebuild with `full`), so that no fact is made of them. What `flowlens forget`
+ * and the editor's "Forget loaded files…" run.
+ */
+export async function forget(
+  db: Db,
+  which: ForgetWhich,
+  opts: Pick<EnrichOptions, 'onProgress'> & { onForgotten?: (files: ForgottenFile[]) => void } = {},
+): Promise<ForgetSummary> {
+  const files = await forgetFiles(db, which);
+  if (files.length === 0) return { files };
+  opts.onForgotten?.(files);
+  return { files, conversations: await rebuild(db, { full: true, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) };
 }
 
 /**
@@ -126,12 +145,7 @@ async function sampleFiles(source: SampleSource, opts: EnrichOptions): Promise<F
     ...(source.days !== undefined ? { days: source.days } : {}),
     ...(source.scale !== undefined ? { scale: source.scale } : {}),
   };
-  const dir = sampleDir(sampleOpts);
-  if (!existsSync(join(dir, 'manifest.json'))) {
-    opts.onProgress?.({ phase: 'sample', message: `generating the sample estate in ${dir}` });
-    await mkdir(dir, { recursive: true });
-    await writeSampleEstate(dir, sampleOpts);
-  }
+  const { dir } = await ensureSampleEstate(sampleOpts, { onBuild: (d) => opts.onProgress?.({ phase: 'sample', message: `generating the sample estate in ${d}` }) });
   if (opts.signal?.aborted) throw new CancelledError();
   return { kind: 'files', flowLogs: [join(dir, 'flowlogs')], inventory: [join(dir, 'inventory')] };
 }

@@ -4,7 +4,7 @@
  * child_process.fork; speaks the protocol of src/protocol/worker.ts over the IPC channel.
  */
 import { existsSync, statSync } from 'node:fs';
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import {
   isAbortable,
   isEnrichRequest,
@@ -13,6 +13,8 @@ import {
   type DatasetInfo,
   type DiscoverResult,
   type EnrichResult,
+  type ForgetResult,
+  type LoadedFile,
   type Json,
   type QueryResult,
   type WireParam,
@@ -23,11 +25,13 @@ import {
 } from '../protocol/worker';
 import type { Db } from '../core/store/db';
 import type { EnrichOptions } from '../protocol/enrich';
-import { enrich as engineEnrich, openDataset } from '../core/api';
+import { enrich as engineEnrich, forget as engineForget, LOADED_FILES_SQL, openDataset } from '../core/api';
 import { follow } from '../core/follow';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
 import { setActivity } from '../core/store/holder';
+import { jsonRows } from '../core/store/db';
+import { RequestGate } from './requestGate';
 
 /** The dataset asked for by `open`, and how it is open now. */
 let dataset: WorkerMethods['open']['params'] | undefined;
@@ -40,18 +44,14 @@ let db: Db | undefined;
 let mode: 'engine' | 'read' | 'write' | undefined;
 /** Running requests that can be cancelled: a query (interrupt) or an enrichment (abort). */
 const running = new Map<number, { cancel: () => void; cancelled: boolean }>();
-/** Requests waiting in the queue, and those among them cancelled before they started. */
+/** Requests waiting at the gate, and those among them cancelled before they started. */
 const queued = new Set<number>();
 const cancelledBeforeStart = new Set<number>();
-/** One request at a time touches the connection; cancel/close bypass the queue. */
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Runs fn when the requests queued before it are done. */
-function serialised<T>(fn: () => Promise<T>): Promise<T> {
-  const p = queue.then(fn, fn);
-  queue = p.catch(() => undefined);
-  return p;
-}
+/**
+ * Read-only queries run together, each on a connection of its own; the requests that reopen or change the
+ * dataset (open, close, enrich, a write query, a follower's cycle) run alone; cancel/discover bypass the gate.
+ */
+const gate = new RequestGate();
 
 /** Followers of the open dataset, by request id: stopped when it is closed or another one is opened. */
 const followers = new Map<number, (why: string) => void>();
@@ -60,24 +60,52 @@ function send(msg: WorkerMessage): void {
   if (process.send) process.send(msg);
 }
 
+/** A reopening in progress: the shared queries that need it at once wait for the same one. */
+let reopening: { mode: 'engine' | 'read' | 'write'; db: Promise<Db> } | undefined;
+
 /** The open dataset in mode `m`, reopened when it is open in another. */
-async function use(m: 'engine' | 'read' | 'write'): Promise<Db> {
-  if (!dataset) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
-  if (db && mode === m) return db;
+function use(m: 'engine' | 'read' | 'write'): Promise<Db> {
+  if (!dataset) return Promise.reject(Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const }));
+  if (db && mode === m) return Promise.resolve(db);
+  if (reopening?.mode === m) return reopening.db;
   const d = dataset;
-  closeDb();
-  dataset = d;
-  db = m === 'engine'
-    ? await openDataset(d.path, { readOnly: d.readOnly, memoryLimit: d.memoryLimit })
-    : await openForUserSql(d.path, { allowWrites: m === 'write' && !d.readOnly, exportDir: d.exportDir, memoryLimit: d.memoryLimit });
-  mode = m;
-  return db;
+  const p = (async () => {
+    closeDb();
+    dataset = d;
+    db = m === 'engine'
+      ? await openDataset(d.path, { readOnly: d.readOnly, memoryLimit: d.memoryLimit })
+      : await openForUserSql(d.path, { allowWrites: m === 'write' && !d.readOnly, exportDir: d.exportDir, memoryLimit: d.memoryLimit });
+    mode = m;
+    return db;
+  })().finally(() => {
+    reopening = undefined;
+  });
+  reopening = { mode: m, db: p };
+  return p;
+}
+
+/**
+ * Runs fn on a connection of its own to the dataset in mode `m` (closed after), registered as request `id` so
+ * that cancelling it interrupts that connection only.
+ */
+async function onOwnConnection<T>(id: number, m: 'read' | 'write', fn: (conn: DuckDBConnection, entry: { cancelled: boolean }) => Promise<T>): Promise<T> {
+  let conn: DuckDBConnection | undefined;
+  const entry = { cancel: () => conn?.interrupt(), cancelled: false };
+  running.set(id, entry);
+  try {
+    conn = await (await use(m)).connect();
+    if (entry.cancelled) throw Object.assign(new Error('Interrupted before it started'), { code: 'interrupted' as const });
+    return await fn(conn, entry);
+  } finally {
+    running.delete(id);
+    conn?.closeSync();
+  }
 }
 
 const TYPE_RE = /^[A-Za-z][A-Za-z0-9_]*(\s*\(\s*\d+(\s*,\s*\d+)?\s*\))?(\[\])?$/;
 
 /** Casts each parameter's text to its DuckDB type in DuckDB itself, so the rules are DuckDB's. */
-async function bindParams(d: Db, params: WireParam[] | undefined): Promise<Record<string, DuckDBValue> | undefined> {
+async function bindParams(conn: DuckDBConnection, params: WireParam[] | undefined): Promise<Record<string, DuckDBValue> | undefined> {
   if (!params || params.length === 0) return undefined;
   const out: Record<string, DuckDBValue> = {};
   for (const p of params) {
@@ -89,7 +117,7 @@ async function bindParams(d: Db, params: WireParam[] | undefined): Promise<Recor
       continue;
     }
     try {
-      const reader = await d.conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: p.value });
+      const reader = await conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: p.value });
       out[p.name] = reader.getRows()[0][0];
     } catch (err) {
       throw badRequest(`parameter ${p.name}: '${p.value}' is not a valid ${p.type}: ${messageOf(err)}`);
@@ -114,15 +142,17 @@ function safeNumber(text: string): Json {
   return Number.isSafeInteger(n) ? n : text;
 }
 
-async function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
-  const d = await use(p.allowWrites ? 'write' : 'read');
-  const entry = { cancel: () => d.interrupt(), cancelled: false };
-  running.set(id, entry);
+/** A query on a connection of its own (read-only queries run beside each other; a writing one runs alone). */
+function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
   const t0 = performance.now();
+  return onOwnConnection(id, p.allowWrites ? 'write' : 'read', (conn, entry) => runQuery(conn, entry, p, t0));
+}
+
+async function runQuery(conn: DuckDBConnection, entry: { cancelled: boolean }, p: WorkerMethods['query']['params'], t0: number): Promise<QueryResult> {
   try {
-    const values = await bindParams(d, p.params);
+    const values = await bindParams(conn, p.params);
     const cap = Math.max(0, Math.floor(p.rowCap));
-    const prepared = await prepareUserSql(d.conn, p.sql, dataset?.exportDir);
+    const prepared = await prepareUserSql(conn, p.sql, dataset?.exportDir);
     let result;
     try {
       if (values) prepared.bind(values);
@@ -161,22 +191,24 @@ async function query(id: number, p: WorkerMethods['query']['params']): Promise<Q
       throw Object.assign(new Error(messageOf(err)), { code: 'interrupted' as const });
     }
     throw err;
-  } finally {
-    running.delete(id);
   }
 }
 
-async function info(): Promise<DatasetInfo> {
-  const d = db ?? (await use('read'));
-  const one = async (sql: string) => (await d.json(sql))[0] ?? {};
+function info(id: number): Promise<DatasetInfo> {
+  return onOwnConnection(id, 'read', (conn) => summarise(conn, dataset!.path));
+}
+
+async function summarise(conn: DuckDBConnection, path: string): Promise<DatasetInfo> {
+  const json = async <T extends Record<string, unknown> = Record<string, unknown>>(sql: string) => jsonRows<T>(await conn.runAndReadAll(sql));
+  const one = async (sql: string) => (await json(sql))[0] ?? {};
   const span = await one(
     `SELECT strftime(min(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "from", strftime(max(window_start), '%Y-%m-%dT%H:%M:%SZ') AS "to", count(*) AS n FROM conversations`,
   );
   const records = await one(`SELECT count(*) AS n FROM flow_records`);
-  const accounts = await d.json<{ a: string }>(
+  const accounts = await json<{ a: string }>(
     `SELECT DISTINCT a FROM (SELECT account_id AS a FROM inv_resources UNION SELECT client_account FROM conversations UNION SELECT server_account FROM conversations) WHERE a IS NOT NULL AND a <> 'unknown' ORDER BY a`,
   );
-  const regions = await d.json<{ r: string }>(
+  const regions = await json<{ r: string }>(
     `SELECT DISTINCT r FROM (SELECT region AS r FROM inv_resources UNION SELECT client_region FROM conversations UNION SELECT server_region FROM conversations) WHERE r IS NOT NULL ORDER BY r`,
   );
   const refreshed = await one(
@@ -184,12 +216,12 @@ async function info(): Promise<DatasetInfo> {
   );
   let sizeBytes = 0;
   try {
-    sizeBytes = statSync(d.path).size;
+    sizeBytes = statSync(path).size;
   } catch {
     // an in-memory dataset has no file
   }
   return {
-    path: d.path,
+    path,
     sizeBytes,
     from: (span.from as string | null) ?? null,
     to: (span.to as string | null) ?? null,
@@ -199,6 +231,25 @@ async function info(): Promise<DatasetInfo> {
     regions: regions.map((x) => x.r),
     lastRefresh: (refreshed.t as string | null) ?? null,
   };
+}
+
+function loadedFiles(id: number): Promise<{ files: LoadedFile[] }> {
+  return onOwnConnection(id, 'read', async (conn) => {
+    const rows = jsonRows<{ name: string; records: number | null; bytes: number | null; loaded_at: string | null }>(await conn.runAndReadAll(LOADED_FILES_SQL));
+    return { files: rows.map((r) => ({ name: r.name, records: Number(r.records ?? 0), bytes: Number(r.bytes ?? 0), loadedAt: r.loaded_at })) };
+  });
+}
+
+/** Forgets the named files and enriches again (the engine's forget), writable only while it runs. */
+async function forget(id: number, p: WorkerMethods['forget']['params']): Promise<ForgetResult> {
+  if (!Array.isArray(p.names) || p.names.length === 0 || p.names.some((n) => typeof n !== 'string' || !n)) throw badRequest('name at least one loaded file to forget');
+  try {
+    const d = await use('engine');
+    const r = await engineForget(d, { names: p.names }, { onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }) });
+    return { files: r.files, conversations: r.conversations ?? null };
+  } finally {
+    await idle();
+  }
 }
 
 /** Registers a long request: cancelling it aborts its signal and interrupts the statement running on the dataset. */
@@ -300,7 +351,7 @@ async function followRun(id: number, p: WorkerMethods['follow']['params']): Prom
       },
       // writable only while it appends, then idle read-only again like after an enrichment
       withDataset: (fn) =>
-        serialised(async () => {
+        gate.run('exclusive', async () => {
           try {
             if (dataset?.path !== path) throw new Error('the dataset was closed');
             return await fn(await use('engine'));
@@ -365,7 +416,7 @@ function mfaProvider(id: number, signal: AbortSignal, freshMs = 60_000): (serial
   };
 }
 
-/** Lists the flow logs of the accounts and regions; touches no dataset, so it runs beside the queue. */
+/** Lists the flow logs of the accounts and regions; touches no dataset, so it passes the gate by. */
 async function discoverRun(id: number, p: WorkerMethods['discover']['params']): Promise<DiscoverResult> {
   if (!Array.isArray(p.regions) || p.regions.length === 0 || p.regions.some((r) => typeof r !== 'string' || !r)) throw badRequest('name at least one region');
   if (p.accounts !== undefined && (!Array.isArray(p.accounts) || p.accounts.some((a) => typeof a !== 'string'))) throw badRequest('accounts is a list of account ids');
@@ -442,10 +493,10 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
     case 'follow':
-      // its cycles queue themselves with the other requests
+      // its cycles wait at the gate like the other requests
       return followRun(req.id, req.params as WorkerMethods['follow']['params']);
   }
-  // Everything else is serialised on the one connection.
+  // Everything else waits at the gate: read-only queries and info together, the others alone.
   const run = async (): Promise<unknown> => {
     queued.delete(req.id);
     if (cancelledBeforeStart.delete(req.id)) {
@@ -457,7 +508,11 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       case 'query':
         return query(req.id, req.params as WorkerMethods['query']['params']);
       case 'info':
-        return info();
+        return info(req.id);
+      case 'loadedFiles':
+        return loadedFiles(req.id);
+      case 'forget':
+        return forget(req.id, req.params as WorkerMethods['forget']['params']);
       case 'enrich':
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
       case 'close':
@@ -467,8 +522,9 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         throw badRequest(`unknown method ${String(req.method)}`);
     }
   };
+  const shared = req.method === 'info' || req.method === 'loadedFiles' || (req.method === 'query' && !(req.params as WorkerMethods['query']['params']).allowWrites);
   queued.add(req.id);
-  return serialised(run);
+  return gate.run(shared ? 'shared' : 'exclusive', run);
 }
 
 process.on('message', (msg: unknown) => {
@@ -498,6 +554,8 @@ process.on('message', (msg: unknown) => {
 // The host went away: close the dataset cleanly (checkpointing its WAL) and exit.
 process.on('disconnect', () => {
   try {
+    // a running query would hold the close up
+    for (const r of running.values()) r.cancel();
     closeDb();
   } finally {
     process.exit(0);

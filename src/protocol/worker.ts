@@ -116,6 +116,23 @@ export interface DiscoverResult {
   accounts: string[];
 }
 
+/** A loaded flow-log file of the open dataset (its loads summed when it was loaded again after it changed). */
+export interface LoadedFile {
+  /** As loaded: a local path, s3://bucket/key, cwl://group/stream, … */
+  name: string;
+  records: number;
+  bytes: number;
+  /** ISO text. */
+  loadedAt: string | null;
+}
+
+export interface ForgetResult {
+  /** The files forgotten, with their records; empty when none of the names was loaded (nothing changed). */
+  files: { name: string; records: number }[];
+  /** The conversation facts after enriching again from the remaining records; null when nothing changed. */
+  conversations: number | null;
+}
+
 /** Every method: its parameters and its result. */
 export interface WorkerMethods {
   /** Opens (creating when needed) a dataset; closes the one open before. */
@@ -128,6 +145,14 @@ export interface WorkerMethods {
   enrich: { params: EnrichRequest; result: EnrichResult };
   /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
   follow: { params: FollowRequest; result: FollowResult };
+  /** The open dataset's loaded flow-log files, by name. */
+  loadedFiles: { params: Record<string, never>; result: { files: LoadedFile[] } };
+  /**
+   * Forgets loaded files by exact name (their records, bad-line reports and totals), then enriches again from
+   * every remaining record, reporting progress; the files can be loaded again. Not cancellable: the rebuild
+   * after the forget has to finish for the facts to match the records.
+   */
+  forget: { params: { names: string[] }; result: ForgetResult };
   /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */
   discover: { params: DiscoverRequest; result: DiscoverResult };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
@@ -139,7 +164,7 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'loadedFiles', 'forget', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { sampleDir } from '../../src/core/api';
 import {
   REPO,
+  SAMPLE_CACHE,
   answerInput,
   buildVsix,
   diagnose,
@@ -96,7 +97,7 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await runCommand(page, 'Notifications: Clear All Notifications');
     // Without the estate cached the enrichment first writes it again (seconds), so Cancel lands while it works:
     // once cached, all of it takes about as long as moving to the button and clicking it.
-    rmSync(sampleDir({ days: 8 }), { recursive: true, force: true });
+    rmSync(sampleDir({ days: 8 }, { FLOWLENS_CACHE: SAMPLE_CACHE }), { recursive: true, force: true });
     const beforeCancel = flowlensLogLines(server);
     await runCommand(page, 'Flowlens: Enrich flow logs');
     await pickQuickItem(page, 'Where do the flow logs come from?', 'Sample estate — no AWS account needed');

@@ -15,6 +15,13 @@ export const ARTIFACTS = join(REPO, 'test-artifacts');
 export const CODE_SERVER_VERSION = '4.100.3';
 export const SETUP_COMMAND = 'apt-get install -y chromium ripgrep libkrb5-dev build-essential python3 && bash scripts/setup-e2e.sh';
 
+/**
+ * The Flowlens cache folder the extension under test uses (FLOWLENS_CACHE): its HOME is a scratch folder, so the
+ * tests name the cache themselves, to find the sample estate (sampleDir(options, { FLOWLENS_CACHE: SAMPLE_CACHE }))
+ * and to reuse it from one run to the next.
+ */
+export const SAMPLE_CACHE = process.env.FLOWLENS_CACHE ?? join(REPO, '.cache', 'flowlens');
+
 export function codeServerPath(): string {
   const cache = process.env.FLOWLENS_E2E_CACHE ?? join(REPO, '.cache/e2e');
   const major = process.versions.node.split('.')[0];
@@ -102,7 +109,7 @@ export async function startCodeServer(o: StartOptions): Promise<CodeServer> {
       ...o.settings,
     }),
   );
-  const env = { ...process.env, HOME: home, ...o.env };
+  const env = { ...process.env, HOME: home, FLOWLENS_CACHE: SAMPLE_CACHE, ...o.env };
   const cs = codeServerPath();
   execFileSync(cs, ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', exts, '--install-extension', o.vsix], {
     env,

@@ -1,13 +1,15 @@
 /**
  * Issue 10, item 1: `flowlens forget <file|glob> --db X` drops one loaded file's records and the facts made of
- * them (the enrichment is rebuilt), and the file can be loaded again. Real CLI processes.
+ * them (the enrichment is rebuilt), and the file can be loaded again; the editor's "Forget loaded files…" does the
+ * same through the DuckDB worker. Real CLI and worker processes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint, flowlens, record, writeFlowLog, writeInventory } from './fixture';
+import { WorkerClient, WorkerRequestError } from '../../src/host/workerClient';
 
 test('forget drops a file by name or glob, rebuilds the facts, and the file loads again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-forget-'));
@@ -76,6 +78,50 @@ test('a dataset that keeps no raw records forgets a file by reading the others a
     const ok = flowlens(dir, 'forget', a, '--db', db, '--quiet');
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(await fingerprint(db), { files: 1, records: 1, bytes: '1000', packets: '2', conversations: 1, uploaded: '1000', windows: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the editor's forget (the DuckDB worker): lists the loaded files, forgets the chosen ones and enriches again, then holds the dataset read-only", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-forget-'));
+  const client = new WorkerClient({ workerPath: join(__dirname, '../../src/host/duckdbWorker.js') });
+  try {
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    const a = writeFlowLog(join(flows, 'a.log'), [record(), record({ src: '10.0.2.20', dst: '10.0.1.10', srcport: 8080, dstport: 40000, packets: 5, bytes: 332 })]);
+    const b = writeFlowLog(join(flows, 'b.log'), [record({ srcport: 41000, bytes: 1000, packets: 2 })]);
+    const c = writeFlowLog(join(flows, 'c[1].log'), [record({ srcport: 42000, bytes: 7, packets: 1 }), '2 bad line']);
+    const db = join(dir, 'd.duckdb');
+    assert.equal(flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet').code, 0);
+    const before = await fingerprint(db);
+    await client.request('open', { path: db });
+
+    const { files } = await client.request('loadedFiles', {});
+    assert.deepEqual(
+      files.map((f) => [f.name, f.records, f.bytes, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(f.loadedAt ?? '')]),
+      [[a, 2, statSync(a).size, true], [b, 1, statSync(b).size, true], [c, 1, statSync(c).size, true]],
+    );
+    // names are exact: a name with glob characters is that file only, and a name not loaded changes nothing
+    const none = await client.request('forget', { names: [join(flows, '*.log')] });
+    assert.deepEqual(none, { files: [], conversations: null });
+    assert.deepEqual(await fingerprint(db), before);
+    await assert.rejects(client.request('forget', { names: [] }), (e: unknown) => e instanceof WorkerRequestError && e.code === 'bad-request' && e.message === 'name at least one loaded file to forget');
+
+    const progress: string[] = [];
+    const r = await client.request('forget', { names: [b, c] }, { onProgress: (p) => progress.push(p.phase) });
+    assert.deepEqual(r, { files: [{ name: b, records: 1 }, { name: c, records: 1 }], conversations: 1 });
+    assert.ok(progress.length > 0, 'the enrichment after the forget reports progress');
+    // idle again read-only: flowlens sql reads beside the editor
+    const sql = flowlens(dir, 'sql', 'SELECT name FROM ingest_files ORDER BY name', '--db', db, '--format', 'json');
+    assert.equal(sql.code, 0, sql.stderr);
+    assert.deepEqual(JSON.parse(sql.stdout), [{ name: a }]);
+    assert.deepEqual((await client.request('loadedFiles', {})).files.map((f) => f.name), [a]);
+  } finally {
+    await client.dispose();
+  }
+  try {
+    assert.deepEqual(await fingerprint(join(dir, 'd.duckdb')), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

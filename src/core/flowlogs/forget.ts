@@ -15,24 +15,42 @@ export interface ForgottenFile {
   records: number;
 }
 
+/** The loaded flow-log files, one row a name (a file loaded again after it changed has two loads): what can be forgotten. */
+export const LOADED_FILES_SQL = `SELECT name, sum(records) AS records, sum(bytes) AS bytes, strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%SZ') AS loaded_at
+  FROM ingest_files GROUP BY name ORDER BY name`;
+
 /** True for names that are not local paths (s3://…, cwl://…, athena:…). */
 const isUri = (name: string) => /^[a-z][a-z0-9+.-]*:/i.test(name);
 
 /**
- * Deletes the loaded files whose name is `pattern` or matches it as a glob (`*`, `?`, `[…]`); a relative local
- * path is taken from the current folder, as it was when loaded. Returns the files forgotten.
+ * Which loaded files to forget: a name or glob as `flowlens forget` takes it (a relative local path is taken from
+ * the current folder, as it was when loaded), or exact names as the dataset lists them (the editor's pick).
  */
-export async function forgetFiles(db: Db, pattern: string): Promise<ForgottenFile[]> {
-  const name = isUri(pattern) || isAbsolute(pattern) ? pattern : resolve(pattern);
-  const glob = /[*?[]/.test(name);
+export type ForgetWhich = string | { names: string[] };
+
+function selection(which: ForgetWhich): { where: string; params: Record<string, string> } {
+  if (typeof which !== 'string') {
+    const params = Object.fromEntries(which.names.map((n, i) => [`n${i}`, n]));
+    return { where: which.names.length ? `name IN (${which.names.map((_, i) => `$n${i}`).join(', ')})` : 'false', params };
+  }
+  const name = isUri(which) || isAbsolute(which) ? which : resolve(which);
+  return { where: /[*?[]/.test(name) ? 'name GLOB $p' : 'name = $p', params: { p: name } };
+}
+
+/**
+ * Deletes the loaded files `which` names (their name, or a glob: `*`, `?`, `[…]`) with their records, bad-line
+ * reports and loaded totals, in one transaction. Returns the files forgotten.
+ */
+export async function forgetFiles(db: Db, which: ForgetWhich): Promise<ForgottenFile[]> {
+  const { where, params } = selection(which);
   const missing = await missingRecordFiles(db);
   if (missing.length) {
     throw new Error(`${db.path} keeps no copy of its raw flow records and reads them from the files they were loaded from, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} gone (${missing[0]}${missing.length > 1 ? ', …' : ''}): put ${missing.length === 1 ? 'it' : 'them'} back first, so that the conversations can be made again without the file you forget`);
   }
   return db.transaction(async () => {
     const files = await db.all<{ file_id: number; name: string; records: bigint | null }>(
-      `SELECT file_id, name, records FROM ingest_files WHERE ${glob ? 'name GLOB $p' : 'name = $p'} ORDER BY name`,
-      { p: name },
+      `SELECT file_id, name, records FROM ingest_files WHERE ${where} ORDER BY name`,
+      params,
     );
     if (files.length === 0) return [];
     const ids = files.map((f) => Math.floor(f.file_id)).join(', ');

@@ -1,6 +1,6 @@
 /**
- * A thin wrapper over @duckdb/node-api: one database file, one connection, bound parameters,
- * transactions that roll back on error, and rows as plain JS objects.
+ * A thin wrapper over @duckdb/node-api: one database file, one connection (more on request, for queries that run
+ * beside each other), bound parameters, transactions that roll back on error, and rows as plain JS objects.
  */
 import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { claim, describeLockError, release } from './holder';
@@ -104,6 +104,14 @@ export class Db {
       }
       throw err;
     }
+  }
+
+  /**
+   * Another connection to the same database, with the same settings (the sandbox's are global and locked): for a
+   * query that runs beside others. The caller closes it.
+   */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
   }
 
   /** Interrupts the running query on this connection (it fails with an "Interrupted" error). */
