@@ -22,7 +22,8 @@ test('a full disk is said as such, and what was committed stays', async (t) => {
   }
   try {
     const db = join(disk, 'full.duckdb');
-    const r = flowlens(dir, 'enrich', '--sample', '--days', '1', '--db', db, '--quiet');
+    // the records are stored (--keep-records), so that the 2 MB fill up
+    const r = flowlens(dir, 'enrich', '--sample', '--days', '1', '--keep-records', '--db', db, '--quiet');
     assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^flowlens: no space left on ${disk}: .*No space left on device\\n$`));
     // where the disk fills (a file's load, or the enrichment's commit) depends on how much fits: either way

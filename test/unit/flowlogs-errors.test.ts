@@ -173,6 +173,12 @@ test('empty objects and header-only files load as zero records, and only once', 
   });
 });
 
+/**
+ * The statement that reads a file's records: it stores them (a dataset that keeps records, or a staging table),
+ * or counts and checks them where they are (a local file of a dataset that keeps none).
+ */
+const LOAD_STATEMENT = /^INSERT INTO (flow_records|flow_stage_)|^SELECT file_id, count\(\*\) AS n/;
+
 test('cancellation: before a batch nothing loads; during a file its statement is interrupted and it rolls back', async () => {
   await withDb(async (db, dir) => {
     const small = join(dir, 'a.log');
@@ -194,9 +200,14 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     const ctl = new AbortController();
     const value = db.value.bind(db);
     const exec = db.exec.bind(db);
+    const all = db.all.bind(db);
     const watch = (sql: string) => {
-      if (/^INSERT INTO (flow_records|flow_stage_)/.test(sql)) setTimeout(() => ctl.abort(), 30);
+      if (LOAD_STATEMENT.test(sql)) setTimeout(() => ctl.abort(), 30);
     };
+    db.all = (async (sql: string, params?: Parameters<typeof all>[1]) => {
+      watch(sql);
+      return all(sql, params);
+    }) as typeof db.all;
     db.value = (async (sql: string, params?: Parameters<typeof value>[1]) => {
       watch(sql);
       return value(sql, params);
@@ -209,6 +220,7 @@ test('cancellation: before a batch nothing loads; during a file its statement is
     const err = await ingestFiles(db, [big, small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
     db.value = value;
     db.exec = exec;
+    db.all = all;
     assert.ok(err instanceof IngestCancelledError, `expected cancellation, got ${String(err)}`);
     assert.match(String(err.cause), /Interrupted/, 'the running statement was interrupted, not left to finish');
     assert.deepEqual(err.reports, []);
@@ -251,17 +263,26 @@ test("cancelling one caller does not interrupt another caller's load on the same
     // the second caller starts (and is cancelled 50 ms later) while the first one's load statement runs
     const ctl = new AbortController();
     const exec = db.exec.bind(db);
+    const all = db.all.bind(db);
     let second: Promise<unknown> | undefined;
-    db.exec = (async (sql: string, params?: Parameters<typeof exec>[1]) => {
-      if (/^INSERT INTO (flow_records|flow_stage_)/.test(sql) && !second) {
+    const watch = (sql: string) => {
+      if (LOAD_STATEMENT.test(sql) && !second) {
         second = ingestFiles(db, [small], { signal: ctl.signal }).then(() => null, (e: unknown) => e);
         setTimeout(() => ctl.abort(), 50);
       }
+    };
+    db.exec = (async (sql: string, params?: Parameters<typeof exec>[1]) => {
+      watch(sql);
       return exec(sql, params);
     }) as typeof db.exec;
+    db.all = (async (sql: string, params?: Parameters<typeof all>[1]) => {
+      watch(sql);
+      return all(sql, params);
+    }) as typeof db.all;
     const first = await ingestFiles(db, [big]);
     const cancelled = await second;
     db.exec = exec;
+    db.all = all;
     assert.ok(second, 'the load statement ran (and started the second caller)');
     assert.deepEqual(first.map((r) => [r.status, r.records, r.error]), [['loaded', 100000, undefined]]);
     assert.ok(cancelled instanceof IngestCancelledError, String(cancelled));

@@ -136,6 +136,11 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     }
 
     const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
+    // records of local files are read from there (a dataset that keeps none): a file gone since its load is said
+    const gone = await missingRecordFiles(db, watermark);
+    if (gone.length) {
+      throw new Error(`cannot enrich: ${gone.length} loaded file${gone.length === 1 ? ' is' : 's are'} no longer where ${gone.length === 1 ? 'it was' : 'they were'} loaded from (${gone[0]}${gone.length > 1 ? ', …' : ''}), and ${gone.length === 1 ? 'its records are' : 'their records are'} not enriched yet; put ${gone.length === 1 ? 'it' : 'them'} back, or forget ${gone.length === 1 ? 'it' : 'them'} (flowlens forget <file> --db …)`);
+    }
     const pending = await pendingRecords(db, watermark);
     // the relation the statements read the pending records from (a view: DuckDB inlines it where it is read)
     await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);

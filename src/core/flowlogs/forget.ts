@@ -43,7 +43,9 @@ function selection(which: ForgetWhich): { where: string; params: Record<string, 
  */
 export async function forgetFiles(db: Db, which: ForgetWhich): Promise<ForgottenFile[]> {
   const { where, params } = selection(which);
-  const missing = await missingRecordFiles(db);
+  // the files forgotten may be gone themselves; the others are read again
+  const matched = new Set((await db.all<{ name: string }>(`SELECT name FROM ingest_files WHERE ${where}`, params)).map((f) => f.name));
+  const missing = (await missingRecordFiles(db)).filter((p) => !matched.has(p));
   if (missing.length) {
     throw new Error(`${db.path} keeps no copy of its raw flow records and reads them from the files they were loaded from, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} gone (${missing[0]}${missing.length > 1 ? ', …' : ''}): put ${missing.length === 1 ? 'it' : 'them'} back first, so that the conversations can be made again without the file you forget`);
   }

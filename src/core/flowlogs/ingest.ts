@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, realpath, rm, stat, symlink, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -22,6 +22,7 @@ import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, p
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
 import { addLoaded, loadedTotals } from './totals';
+import { keepsRecords, refreshRecordsView } from '../store/records';
 import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
@@ -62,6 +63,25 @@ interface Source {
   bytes: number;
   /** Lines of the text DuckDB reads (known for plain text when hashed; for gzip, counted while verifying). */
   lines?: number;
+}
+
+/**
+ * Whether a file's records are counted and checked where they are rather than stored: a dataset that keeps no
+ * records, and a file of this machine that DuckDB reads under its own name (the enrichment reads it again from
+ * there, as flow_records does). Records from anywhere else wait in a staging table.
+ */
+async function countedInPlace(db: Db, srcs: readonly Source[]): Promise<boolean> {
+  return srcs.every((s) => s.path === s.name && isAbsolute(s.name)) && !(await keepsRecords(db));
+}
+
+/** Datasets whose record_files gained a file in this ingest: flow_records is made again at its end. */
+const viewStale = new WeakSet<Db>();
+
+/** In the load's transaction: the files whose records stay where they are, for the enrichment and flow_records. */
+async function recordInPlace(db: Db, files: readonly { fileId: number; name: string }[]): Promise<void> {
+  if (files.length === 0) return;
+  await db.exec(`INSERT OR REPLACE INTO record_files VALUES ${files.map((f) => `(${Math.floor(f.fileId)}, ${lit(f.name)})`).join(', ')}`);
+  viewStale.add(db);
 }
 
 function report(name: string, status: FileReport['status'], extra: Partial<FileReport> = {}): FileReport {
@@ -180,6 +200,10 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
     for (const key of [...groups.keys()]) await flush(key);
   } finally {
     await rm(work, { recursive: true, force: true });
+    if (viewStale.has(db)) {
+      viewStale.delete(db);
+      await refreshRecordsView(db);
+    }
   }
   return done();
 }
@@ -354,11 +378,12 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         );
         const idByName = new Map(ids.map((r) => [r.name, r.file_id]));
         const batch = fresh.map((i) => ({ item: i, fileId: idByName.get(i.src.name)! }));
+        const inPlace = !parquet && reader !== 'cloudwatch' && (await countedInPlace(db, fresh.map((i) => i.src)));
         checkAbort();
         const [loaded, verified] = await Promise.allSettled([
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
-            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors }),
+            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace }),
           gzip ? mapLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
@@ -377,6 +402,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         }
         if (batch.some((b) => results.get(b.fileId)!.records === 0 && results.get(b.fileId)!.badLines > 0)) throw new BatchFallback();
         await addLoaded(db, [...results.values()], () => new BatchFallback());
+        await recordInPlace(db, batch.filter((b) => results.get(b.fileId)!.inPlace).map((b) => ({ fileId: b.fileId, name: b.item.src.name })));
         await db.exec(
           `UPDATE ingest_files SET records = v.records, bad_lines = v.bad
            FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
@@ -451,8 +477,9 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
       }
       const gzip = sniffed.container === 'gzip';
       const textOpts = { gzip, header: format.header };
+      const inPlace = await countedInPlace(db, [src]);
       return loadInTransaction(db, src, gzip ? 'gzip' : 'text', format.fields, opts, done, {
-        load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { ...textOpts, maxErrors }),
+        load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { ...textOpts, maxErrors, inPlace }),
         verify: gzip ? () => verifyGzip(src.path) : undefined,
         header: format.header,
         byLine: (fileId, maxErrors) => loadTextLines(db, { path: src.path, fileId }, format.fields, { ...textOpts, maxErrors }),
@@ -605,6 +632,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
           });
         }
         await addLoaded(db, [result], (m) => new FileError(`${src.name}: ${m}`));
+        if (result.inPlace) await recordInPlace(db, [{ fileId, name: src.name }]);
         checkAbort();
         return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
       }).finally(() => signal?.removeEventListener('abort', onAbort));
@@ -676,10 +704,21 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * Files up to this size are read whole, once: a stream allocates its 1 MB read buffer per file, and for the
+ * thousands of small files an S3 flow-log folder holds (the sample estate: 5,721 of about 10 KB) that garbage
+ * cost more than the reading.
+ */
+const SMALL_FILE = 8 << 20;
+
 async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: string; bytes: number; lines: number }> {
   const h = createHash('sha256');
   const lines = new LineCounter();
   let bytes = 0;
+  if ((await stat(path)).size <= SMALL_FILE) {
+    const data = await readFile(path, { signal });
+    return { hash: sha256(data), bytes: data.length, lines: (lines.push(data), lines.lines) };
+  }
   await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async function (chunks: AsyncIterable<Buffer>) {
     for await (const c of chunks) {
       h.update(c);
@@ -700,6 +739,10 @@ function countLines(text: string): number {
 async function verifyGzip(path: string): Promise<number> {
   const lines = new LineCounter();
   try {
+    if ((await stat(path)).size <= SMALL_FILE) {
+      lines.push(await gunzipAsync(await readFile(path)));
+      return lines.lines;
+    }
     await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), zlib.createGunzip(), async function (chunks: AsyncIterable<Buffer>) {
       for await (const c of chunks) lines.push(c);
     });

@@ -31,6 +31,11 @@ export interface LoadResult {
   /** Sums of the stored records' bytes and packets (for the dataset's overflow check). */
   bytes?: bigint;
   packets?: bigint;
+  /**
+   * The records were counted and checked where they are, not stored: a local file of a dataset that keeps no
+   * records, read again from there by the enrichment (record_files).
+   */
+  inPlace?: boolean;
 }
 
 /** Address fields are stored lower-case (IPv6 may arrive in upper case). */
@@ -54,6 +59,11 @@ export interface TextLoadOptions {
   gzip: boolean;
   /** The first line is a header (it is skipped, and still counts for line numbers). */
   header: boolean;
+  /**
+   * Count and check the records without storing them (a dataset that keeps no records, local files): a file
+   * with a record that breaks a value rule is still read line by line and stored.
+   */
+  inPlace?: boolean;
   maxErrors: number;
 }
 
@@ -103,10 +113,16 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true });
   const targets = fields.map((f) => q(f.column)).join(', ');
   const exprs = fields.map((f) => selectExpr(f, 'r.' + q(f.column))).join(', ');
-  const table = await recordTable(db, fields);
-  await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
-  const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
-  const invalid = await countStored(db, table, fields, results);
+  const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [], ...(opts.inPlace ? { inPlace: true } : {}) }]));
+  let invalid: Set<number>;
+  if (opts.inPlace) {
+    // counted and checked as read; the enrichment reads the file again (the same read_csv and value rules)
+    invalid = await countStored(db, `(SELECT ${fileIdOf(files)} AS file_id, ${fields.map((f) => `${selectExpr(f, 'r.' + q(f.column))} AS ${q(f.column)}`).join(', ')} FROM ${source} r)`, fields, results);
+  } else {
+    const table = await recordTable(db, fields);
+    await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
+    invalid = await countStored(db, table, fields, results);
+  }
   const rejects = await db.all<{ file_id: number; line: bigint; n: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
     `WITH e AS (
        SELECT b.file_id, e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,

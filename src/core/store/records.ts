@@ -215,7 +215,8 @@ async function stagedColumns(db: Db, table: string): Promise<string[]> {
     AND schema_name = 'main' AND table_name = $t ORDER BY column_index`, { t: table })).map((c) => c.column_name);
 }
 
-/** The loaded files a dataset reads its records from that are no longer where they were loaded from. */
-export async function missingRecordFiles(db: Db): Promise<string[]> {
-  return (await db.all<{ path: string }>(`SELECT path FROM record_files ORDER BY file_id`)).map((r) => r.path).filter((p) => !existsSync(p));
+/** The loaded files (after file_id `after`) a dataset reads its records from that are no longer where they were loaded from. */
+export async function missingRecordFiles(db: Db, after = -1): Promise<string[]> {
+  return (await db.all<{ path: string }>(`SELECT path FROM record_files WHERE file_id > ${Math.floor(after)} ORDER BY file_id`))
+    .map((r) => r.path).filter((p) => !existsSync(p));
 }
