@@ -1,7 +1,8 @@
 /**
- * Issue 11, item 5: an AWS endpoint that answers wrongly. A service that repeats its pagination token forever,
- * a call with more pages than the cap. Each ends in the exact lines a user reads, a bounded number of requests,
- * and the rest of the inventory loaded. The real SDK against the local endpoint (real wire
+ * Issue 11, items 5 and 6: an AWS endpoint that answers wrongly. A service that repeats its pagination token
+ * forever, a call with more pages than the cap, a proxy's HTML page where the API should answer, an operation
+ * the endpoint does not implement, an answer cut short. Each ends in the exact lines a user reads, a bounded
+ * number of requests, and the rest of the inventory loaded. The real SDK against the local endpoint (real wire
  * protocols, SigV4 checked), real DuckDB.
  */
 import { after, before, test } from 'node:test';
@@ -94,6 +95,44 @@ test('a call with more pages than the cap stops at the cap with a warning and ke
   const enis = JSON.parse(readFileSync(join(dump, A, 'us-east-1', 'ec2.DescribeNetworkInterfaces.json'), 'utf8')) as { NetworkInterfaces: unknown[] };
   assert.equal(enis.NetworkInterfaces.length, 10);
   assert.equal(r.files.length, 24);
+});
+
+test('a proxy answering one operation with HTML in 4 account/regions is said once, in plain words', async () => {
+  await enrichWith('html', [{ kind: 'html', service: 'rds', op: 'DescribeDBProxies' }], async (s, text, db) => {
+    assert.deepEqual(linesWith(text, '  ! '), ['  ! rds:DescribeDBProxies: the endpoint answered with HTML, not the API, in 4 account/regions; RDS proxies are not attributed']);
+    assert.deepEqual(s.issues, [{
+      api: 'rds:DescribeDBProxies', code: 'HtmlAnswer', places: PLACES.map((p) => p.replace(' ', '/')),
+      message: 'the endpoint answered with HTML, not the API, in 4 account/regions; RDS proxies are not attributed',
+    }]);
+    assert.doesNotMatch(text, /Deserialization|hidden field|\$response/);
+    // one request each (a page is not an answer to retry), and the proxies' targets are not asked for
+    assert.equal(requestsFor('DescribeDBProxies'), 4);
+    assert.equal(requestsFor('DescribeDBProxyTargets'), 0);
+    assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'rds:db-proxy'`), 0);
+    assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'rds:db'`), 4);
+    assert.equal(s.inventory.loaded, s.inventory.files);
+    assert.equal(s.records, expectedRecords);
+  });
+});
+
+test('an operation the endpoint does not implement, and an answer cut short, each said once in plain words', async () => {
+  const faults: Fault[] = [
+    { kind: 'not-implemented', service: 'elasticache', op: 'DescribeCacheClusters', account: B, region: 'eu-west-1' },
+    { kind: 'garbled', service: 'rds', op: 'DescribeDBInstances' },
+    // a proxy's block page with a 403, on a JSON protocol
+    { kind: 'html', service: 'tagging', op: 'GetResources', status: 403 },
+  ];
+  await enrichWith('broken', faults, async (s, text) => {
+    assert.deepEqual(linesWith(text, '  ! ').sort(), [
+      `  ! elasticache:DescribeCacheClusters account ${B} eu-west-1: the endpoint does not implement this operation (InvalidAction); ElastiCache clusters are not attributed`,
+      `  ! rds:DescribeDBInstances: the endpoint's answer could not be read as the API's (@aws-sdk XML parse error: unexpected end of input), in 4 account/regions; RDS instances are not attributed`,
+      '  ! tag:GetResources: the endpoint answered with HTML, not the API, in 4 account/regions; tags from the tagging API are missing',
+    ]);
+    assert.doesNotMatch(text, /Deserialization|hidden field|\$response/);
+    assert.equal(requestsFor('DescribeDBInstances'), 4);
+    assert.equal(requestsFor('GetResources'), 4);
+    assert.equal(s.inventory.loaded, s.inventory.files);
+  });
 });
 
 test('where part of a listing is no use, a repeated token fails that read with the reason: an hour of CloudWatch events, a flow-log listing', async () => {

@@ -39,7 +39,7 @@ import { paginateDescribeDBClusters, paginateDescribeDBInstances, paginateDescri
 import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsIssue } from '../../protocol/reports';
 import { clientConfig, type AwsSettings, type ServiceId } from './clients';
-import { describeAwsError } from './errors';
+import { describeAwsError, foldIssues } from './errors';
 import { eachPage } from './paging';
 import { mapPool, RateLimiter } from './pool';
 import type { Target } from './targets';
@@ -85,6 +85,34 @@ export const LIFECYCLE_EVENTS = [
   'CreateTags',
   'DeleteTags',
 ];
+
+/** What the enrichment goes without when an API gives no answer (said once with a broken answer, errors.ts). */
+const LOST: Record<string, string> = {
+  'ec2:DescribeVpcs': 'VPC names and ranges are missing',
+  'ec2:DescribeSubnets': 'subnets and their zones are missing',
+  'ec2:DescribeSecurityGroups': 'security groups are not named',
+  'ec2:DescribeNetworkInterfaces': 'addresses are not attributed to network interfaces',
+  'ec2:DescribeInstances': 'EC2 instances are not attributed',
+  'ec2:DescribeNatGateways': 'NAT gateways are not recognised',
+  'ec2:DescribeInternetGateways': 'internet gateways are not known, so egress paths may be unknown',
+  'ec2:DescribeVpcEndpoints': 'VPC endpoints are not recognised',
+  'ec2:DescribeVpcPeeringConnections': 'peered VPCs are not linked',
+  'ec2:DescribeTransitGatewayAttachments': 'VPCs on a transit gateway are not linked',
+  'ec2:DescribeFlowLogs': 'flow logs are not discovered',
+  'ec2:DescribeManagedPrefixLists': 'gateway endpoint prefix lists are missing',
+  'ec2:GetManagedPrefixListEntries': 'gateway endpoint prefix lists are missing',
+  'elasticloadbalancing:DescribeLoadBalancers': 'load balancers are not attributed',
+  'elasticloadbalancing:DescribeTargetGroups': 'load balancer targets are not known',
+  'elasticloadbalancing:DescribeTargetHealth': 'load balancer targets are not known',
+  'rds:DescribeDBInstances': 'RDS instances are not attributed',
+  'rds:DescribeDBClusters': 'Aurora clusters are not attributed',
+  'rds:DescribeDBProxies': 'RDS proxies are not attributed',
+  'rds:DescribeDBProxyTargets': 'the databases behind RDS proxies are not known',
+  'lambda:ListFunctions': 'Lambda functions are not attributed',
+  'elasticache:DescribeCacheClusters': 'ElastiCache clusters are not attributed',
+  'tag:GetResources': 'tags from the tagging API are missing',
+  'cloudtrail:LookupEvents': 'address history from CloudTrail is missing',
+};
 
 /** Pages of one list call, as the SDK's paginators yield them. */
 type Pages = AsyncIterable<object>;
@@ -318,7 +346,8 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
     },
     o.signal,
   );
-  // Stable order for reports and tests.
+  // Stable order for reports and tests; a broken answer is said once for every account and region.
   report.files.sort();
+  report.issues = foldIssues(report.issues, (api) => LOST[api]);
   return report;
 }

@@ -10,7 +10,7 @@ import type { DiscoverResult } from '../../protocol/worker';
 import { DEFAULT_FORMAT } from '../model/flowFields';
 import { clientConfig, type AwsSettings } from './clients';
 import type { MfaCodeProvider } from './credentials';
-import { describeAwsError } from './errors';
+import { describeAwsError, foldIssues } from './errors';
 import { everyPage } from './paging';
 import { mapPool } from './pool';
 import { profileSettings, type ProfileFiles } from './profiles';
@@ -119,5 +119,5 @@ export async function discoverFlowLogs(opts: DiscoverOptions): Promise<DiscoverR
     opts.signal,
   );
   const flowLogs = found.flat().sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.flowLogId.localeCompare(b.flowLogId));
-  return { flowLogs, issues, accounts: targets.map((t) => t.accountId) };
+  return { flowLogs, issues: foldIssues(issues, (api) => (api === 'ec2:DescribeFlowLogs' ? 'flow logs are not listed' : undefined)), accounts: targets.map((t) => t.accountId) };
 }

@@ -10,7 +10,8 @@
  * signature is computed again with the secret of its key (the SDK's own signer) and a wrong one is refused as AWS
  * refuses it (SignatureDoesNotMatch; EC2 AuthFailure; InvalidSignatureException for JSON protocols). Faults can be switched on
  * per service/operation/account/region/key: throttling, 5xx, AccessDenied, expired tokens, connection resets
- * and truncated bodies; and a pagination token repeated forever.
+ * and truncated bodies; and the answers of a broken endpoint: an HTML page (a proxy's), an operation it does not
+ * implement, and a pagination token repeated forever.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -58,8 +59,14 @@ export type FaultKind =
   | 'expired-token'
   | 'reset'
   | 'truncate'
+  /** an HTML page instead of the API's answer (a proxy's block or login page), with `status` (default 200) */
+  | 'html'
+  /** the answer of an endpoint that does not implement the operation (InvalidAction, UnknownOperationException) */
+  | 'not-implemented'
   /** a list page whose token is the one it was asked with (the first page's is a fresh one): paging never ends */
-  | 'repeat-token';
+  | 'repeat-token'
+  /** a body cut short, with the protocol's own content type (the SDK cannot parse it) */
+  | 'garbled';
 
 export interface Fault {
   kind: FaultKind;
@@ -72,7 +79,14 @@ export interface Fault {
   key?: string;
   /** How many requests it hits (default: every matching request). */
   times?: number;
+  /** 'html': the HTTP status of the page (default 200). */
+  status?: number;
 }
+
+/** What a proxy answers instead of AWS. */
+export const PROXY_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>Access blocked</title></head><body><h1>This site is blocked</h1>' +
+  '<p>The web proxy does not allow this address. Contact your network administrator.</p></body></html>\n';
 
 export interface AthenaEngine {
   run(sql: string, ctx: { database?: string; catalog?: string }): Promise<{ columns: { name: string; type: string }[]; rows: (string | null)[][] }>;
@@ -197,6 +211,9 @@ function errorCodes(service: string, kind: FaultKind): { code: string; status: n
     case 'expired-token':
       if (service === 'ec2') return { code: 'RequestExpired', status: 400 };
       return { code: json ? 'ExpiredTokenException' : 'ExpiredToken', status: 400 };
+    case 'not-implemented':
+      if (service === 's3') return { code: 'NotImplemented', status: 501 };
+      return { code: json ? 'UnknownOperationException' : 'InvalidAction', status: 400 };
     default:
       return { code: 'InternalError', status: 500 };
   }
@@ -443,6 +460,11 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const fault = takeFault('s3', op, account, region, key);
     if (fault && fault.kind !== 'truncate' && fault.kind !== 'repeat-token') {
       rec.fault = fault.kind;
+      if (fault.kind === 'html') {
+        rec.status = fault.status ?? 200;
+        send(res, rec.status, PROXY_PAGE, 'text/html; charset=utf-8');
+        return rec;
+      }
       if (fault.kind === 'reset') {
         rec.status = 0;
         req.socket.destroy();
@@ -658,6 +680,15 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const fault = takeFault(service, op, account, region);
     const repeat = fault?.kind === 'repeat-token';
     if (fault && !repeat) {
+      if (fault.kind === 'html') {
+        rec(fault.status ?? 200, { fault: fault.kind });
+        return send(res, fault.status ?? 200, PROXY_PAGE, 'text/html; charset=utf-8');
+      }
+      if (fault.kind === 'garbled') {
+        rec(200, { fault: fault.kind });
+        const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+        return send(res, 200, json ? '{"cut short' : `<?xml version="1.0" encoding="UTF-8"?>\n<${op}Response><${op}Result><cut`, json ? 'application/x-amz-json-1.1' : 'text/xml');
+      }
       if (fault.kind === 'reset') {
         rec(0, { fault: fault.kind });
         req.socket.destroy();
@@ -665,7 +696,10 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       }
       const { code, status } = errorCodes(service, fault.kind);
       rec(status, { fault: fault.kind });
-      const what = fault.kind === 'access-denied' ? `User: ${ident.arn} is not authorized to perform: ${service}:${op}` : `${code} (injected)`;
+      const what =
+        fault.kind === 'access-denied' ? `User: ${ident.arn} is not authorized to perform: ${service}:${op}`
+        : fault.kind === 'not-implemented' ? `The action ${op} is not valid for this web service.`
+        : `${code} (injected)`;
       return sendError(res, service, code, status, what);
     }
 
