@@ -28,6 +28,7 @@ SELECT
 FROM m c
 WHERE c.action = 'ACCEPT'
   AND c.client_type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
+  AND c.client_type NOT IN (SELECT type FROM address_types) -- documentation, link-local, carrier-grade NAT, ...
   AND c.client_node <> c.server_node
   AND c.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND c.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')
