@@ -29,6 +29,7 @@ SELECT c.node AS client, c.type AS client_type, s.node AS target, m.lb_arn AS lo
   min(m.window_start) AS first_seen, max(m.window_start) AS last_seen
 FROM m JOIN endpoints c ON c.ep = m.client_ep JOIN endpoints s ON s.ep = m.server_ep
 WHERE c.type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
+  AND c.type NOT IN (SELECT type FROM address_types) -- documentation, link-local, carrier-grade NAT, ...
   AND m.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND m.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')
 GROUP BY ALL

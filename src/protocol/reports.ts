@@ -30,6 +30,11 @@ export interface AwsIssue {
   message: string;
   /** An S3 key, a log group, a file: what was not fetched. */
   resource?: string;
+  /**
+   * The same broken answer from several accounts and regions, said once (errors.ts foldIssues): each place as
+   * `<account>/<region>`; account and region are then left out.
+   */
+  places?: string[];
 }
 
 /** One flow-log source read from AWS (S3 prefix, log group, Athena table). */

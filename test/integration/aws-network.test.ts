@@ -17,7 +17,7 @@ import { openDataset, type Db } from '../../src/core/api';
 import { acquire } from '../../src/core/aws/acquire';
 import type { AwsSource } from '../../src/protocol/enrich';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { A, FLOW_LOGS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
+import { A, FLOW_LOGS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
 function allFiles(dir: string): string[] {
@@ -197,19 +197,7 @@ describe('AWS access over the network: custom CA, HTTPS proxy, ip-ranges consent
       res.writeHead(200, { 'content-type': 'application/json' }).end(rangesBody);
     });
     rangesUrl = `http://127.0.0.1:${await listen(ranges)}/ip-ranges.json`;
-    base = {
-      kind: 'aws',
-      profile: 'base',
-      accounts: [A],
-      externalId: EXTERNAL_ID,
-      regions: ['us-east-1'],
-      since: WINDOW.since,
-      until: WINDOW.until,
-      files: { configFile: home.configFile, credentialsFile: home.credentialsFile },
-      settings: { env: { AWS_ENDPOINT_URL: front.url }, maxAttempts: 2 },
-      cloudTrailPerSecond: 100,
-      logsPerSecond: 100,
-    };
+    base = miniEstateSource(home, front.url, { accounts: [A], regions: ['us-east-1'], settings: { env: { AWS_ENDPOINT_URL: front.url }, maxAttempts: 2 } });
   });
   after(async () => {
     await Promise.all([front?.close(), proxy?.close(), ep?.close(), ranges && new Promise<void>((r) => { ranges.closeAllConnections(); ranges.close(() => r()); })]);

@@ -9,7 +9,7 @@ import { athenaAggregationSql } from '../../src/core/aws/athena';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { A, B, FLOW_LOGS, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
+import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
 function allFiles(dir: string): string[] {
@@ -56,19 +56,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
         },
       },
     });
-    base = {
-      kind: 'aws',
-      profile: 'base',
-      accounts: [A, B],
-      externalId: EXTERNAL_ID,
-      regions: REGIONS,
-      since: WINDOW.since,
-      until: WINDOW.until,
-      files: { configFile: home.configFile, credentialsFile: home.credentialsFile },
-      settings: { env: { AWS_ENDPOINT_URL: ep.url }, maxAttempts: 3 },
-      cloudTrailPerSecond: 100,
-      logsPerSecond: 100,
-    };
+    base = miniEstateSource(home, ep.url);
   });
   /** enrich() from AWS: what acquisition read (the rebuild that follows it is enrich's too). */
   async function read(db: Db, source: Partial<AwsSource>, o: Omit<EnrichOptions, 'source'> = {}) {

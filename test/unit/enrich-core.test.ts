@@ -1,6 +1,7 @@
 /**
  * The enrichment SQL on a small hand-built estate whose answers are known: dedup of both ends, NAT
- * legs, peering, overlapping private ranges, address reuse over time, orientation, REJECT, AWS prefixes.
+ * legs, peering, overlapping private ranges, address reuse over time, orientation, REJECT, AWS prefixes,
+ * special-purpose addresses.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,9 @@ async function seedInventory(): Promise<void> {
       ('52.216.0.0/15', 4, 15, 886571008, 886702079, 'S3', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
       ('52.216.0.0/14', 4, 14, 886571008, 886833151, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
       -- AMAZON also lists a narrower prefix inside S3's (as ip-ranges.json does): the specific service still wins
-      ('52.216.8.0/24', 4, 24, 886573056, 886573311, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1');
+      ('52.216.8.0/24', 4, 24, 886573056, 886573311, 'AMAZON', 'us-east-1', 'us-east-1', 'ip-ranges', NULL, '1'),
+      -- an AWS prefix inside documentation space (192.0.2.128/25): AWS's prefix says more than the documentation type
+      ('192.0.2.128/25', 4, 25, 3221226112, 3221226239, 'CLOUDFRONT', 'GLOBAL', 'GLOBAL', 'ip-ranges', NULL, '1');
   `);
   const res = [
     [arn('ec2', 'instance/i-web1'), 'i-web1', 'ec2:instance', 'instance', 'vpc-a'],
@@ -113,7 +116,8 @@ async function seedInventory(): Promise<void> {
     INSERT INTO inv_addresses VALUES
       ('10.0.0.60', 4, 'primary', 'vpc-a', 'eni-pub', '${res[7][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31'),
       ('54.0.0.60', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31'),
-      ('54.0.0.61', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31');
+      ('54.0.0.61', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31'),
+      ('2600:1f18:aaaa::60', 6, 'ipv6', 'vpc-a', 'eni-pub', '${res[7][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31');
   `);
 }
 
@@ -175,10 +179,10 @@ before(async () => {
     // decides over the ports.
     rec('eni-db', '10.0.2.20', 50000, '10.0.1.10', 1022, 66, { tcp_flags: 18 }),
     // 8. the internet knocking on ssh, rejected.
-    rec('eni-web1', '198.51.100.7', 51515, '10.0.1.10', 22, 60, { action: 'REJECT' }),
+    rec('eni-web1', '81.2.69.7', 51515, '10.0.1.10', 22, 60, { action: 'REJECT' }),
     // 9. i-pub -> the internet before it had a public address (through the NAT) and after (its own IGW route).
-    rec('eni-pub', '10.0.0.60', 40007, '203.0.113.9', 443, 30),
-    rec('eni-pub', '10.0.0.60', 40008, '203.0.113.9', 443, 40, { start: T1 + 5, end: T1 + 55 }),
+    rec('eni-pub', '10.0.0.60', 40007, '89.160.20.9', 443, 30),
+    rec('eni-pub', '10.0.0.60', 40008, '89.160.20.9', 443, 40, { start: T1 + 5, end: T1 + 55 }),
     // 10. i-pub -> S3 once it has a public address: the internet gateway, not the NAT.
     rec('eni-pub', '10.0.0.60', 40016, '52.216.8.12', 443, 45, { start: T1 + 5, end: T1 + 55 }),
     // 11. the report Lambda reaches the orders database directly, and through its proxy.
@@ -187,6 +191,28 @@ before(async () => {
     // 12. i-pub reaches web1 on the load balancer's target port (bypassing it), and on ssh (not a bypass).
     rec('eni-pub', '10.0.0.60', 40017, '10.0.1.10', 8443, 33, { tcp_flags: 2 }),
     rec('eni-pub', '10.0.0.60', 40018, '10.0.1.10', 22, 44, { tcp_flags: 2 }),
+    // 12b. a carrier-grade NAT address (no resource, as the internet is none) reaches web1 on the target port
+    rec('eni-web1', '100.64.7.7', 40034, '10.0.1.10', 8443, 34, { tcp_flags: 2 }),
+    // 13. special-purpose addresses (address_types), each once: from web1 (vpc-a: a NAT, an internet gateway and a
+    // transit gateway) ...
+    rec('eni-web1', '10.0.1.10', 40020, '169.254.169.254', 80, 50),
+    rec('eni-web1', '10.0.1.10', 40021, '169.254.169.253', 53, 51, { protocol: 17 }),
+    rec('eni-web1', '10.0.1.10', 40022, '169.254.10.10', 8080, 52),
+    rec('eni-web1', '10.0.1.10', 40023, '100.64.1.5', 443, 53),
+    rec('eni-web1', '10.0.1.10', 40024, '239.1.1.1', 5353, 54, { protocol: 17 }),
+    rec('eni-web1', '10.0.1.10', 40025, '255.255.255.255', 67, 55, { protocol: 17 }),
+    // a private address nothing explains stays unknown
+    rec('eni-web1', '10.0.1.10', 40026, '10.9.9.9', 443, 56),
+    // ... and from i-pub, through the NAT before it has a public address: documentation space, and an AWS
+    // prefix inside it
+    rec('eni-pub', '10.0.0.60', 40027, '192.0.2.55', 443, 57),
+    rec('eni-pub', '10.0.0.60', 40028, '192.0.2.130', 443, 58),
+    // ... and over IPv6
+    rec('eni-pub', '2600:1f18:aaaa::60', 40029, 'fe80::1', 443, 59),
+    rec('eni-pub', '2600:1f18:aaaa::60', 40030, 'fd00:ec2::254', 80, 60),
+    rec('eni-pub', '2600:1f18:aaaa::60', 40031, 'fd12:3456::1', 443, 61),
+    rec('eni-pub', '2600:1f18:aaaa::60', 40032, 'ff02::fb', 5353, 62, { protocol: 17 }),
+    rec('eni-pub', '2600:1f18:aaaa::60', 40033, '2001:db8::5', 443, 63, { start: T1 + 5, end: T1 + 55 }),
     // NODATA is kept in flow_records but makes no conversation.
     { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
   ]);
@@ -285,6 +311,34 @@ test('an instance reaches the internet through the NAT gateway until it has a pu
   ]);
 });
 
+test('special-purpose addresses have their own type, kind, node and egress path; a holder or an AWS prefix still comes first', async () => {
+  const rows = await db.json(`SELECT client_port, server_addr, server_type, server_kind, server_node, egress_path, server_rfc1918, server_arn
+    FROM conversations WHERE client_port BETWEEN 40020 AND 40033 ORDER BY client_port`);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.server_type, r.server_kind, r.server_node, r.egress_path]), [
+    [40020, 'link-local', 'instance-metadata', 'link-local:169.254.169.254', 'same-vpc'],
+    [40021, 'link-local', 'amazon-dns', 'link-local:169.254.169.253', 'same-vpc'],
+    [40022, 'link-local', null, 'link-local:169.254.10.10', 'same-vpc'],
+    [40023, 'carrier-grade-nat', null, 'carrier-grade-nat:100.64.1.5', 'transit-gateway'],
+    [40024, 'multicast', null, 'multicast:239.1.1.1', 'transit-gateway'],
+    [40025, 'broadcast', null, 'broadcast:255.255.255.255', 'same-vpc'],
+    [40026, 'unknown', null, 'unknown:10.9.9.9', 'transit-gateway'],
+    [40027, 'documentation', null, 'documentation:192.0.2.55', 'nat-gateway'],
+    [40028, 'aws:service', null, 'aws:CLOUDFRONT', 'nat-gateway'],
+    [40029, 'link-local', null, 'link-local:fe80::1', 'same-vpc'],
+    [40030, 'unique-local', 'instance-metadata', 'unique-local:fd00:ec2::254', 'same-vpc'],
+    [40031, 'unique-local', null, 'unique-local:fd12:3456::1', 'transit-gateway'],
+    [40032, 'multicast', null, 'multicast:ff02::fb', 'transit-gateway'],
+    [40033, 'documentation', null, 'documentation:2001:db8::5', 'internet-gateway'],
+  ]);
+  assert.ok(rows.every((r) => r.server_rfc1918 === (r.server_addr === '10.9.9.9') && r.server_arn === null));
+  // the client is its holder, whatever the server is
+  assert.deepEqual(await db.json(`SELECT DISTINCT client_arn FROM conversations WHERE client_port BETWEEN 40020 AND 40033 ORDER BY 1`),
+    [{ client_arn: arn('ec2', 'instance/i-pub') }, { client_arn: arn('ec2', 'instance/i-web1') }]);
+  // the internet is what is left
+  const [net] = await conv(`client_port = 40007`);
+  assert.deepEqual([net.server_type, net.server_node], ['internet', 'internet']);
+});
+
 /** A template's rows on this dataset. */
 async function answer(id: string): Promise<Record<string, unknown>[]> {
   const { sql, params } = bindTemplate(findTemplate(id));
@@ -306,7 +360,7 @@ test('alb-bypass leaves out a target reaching itself (the same node on both side
   try {
     await db.exec(`INSERT INTO conversation_facts
       SELECT * REPLACE (server_ep AS client_ep, client_port + 1 AS client_port) FROM conversation_facts
-      WHERE server_port = 8443 AND server_addr = '10.0.1.10'`);
+      WHERE server_port = 8443 AND server_addr = '10.0.1.10' AND client_addr = '10.0.0.60'`);
     const [self] = await db.json(`SELECT count(*) AS n FROM conversations WHERE server_port = 8443 AND client_node = server_node`);
     assert.equal(self.n, 1);
     assert.deepEqual((await answer('alb-bypass')).map((r) => [r.client, r.target, r.port, r.conversations, r.uploaded]),
@@ -323,16 +377,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 20);
+  assert.equal(n.n, 35);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 20);
+    assert.equal(await exportConversations(db, 'jsonl', file), 35);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 20);
+    assert.equal(lines.length, 35);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
@@ -385,4 +439,16 @@ test('a later batch that changes a conversation-minute (now REJECT) moves it to 
       WHERE server_node = '${arn('ec2', 'instance/i-b1')}' AND server_port = 8080`);
     assert.deepEqual(w, { b: 200, n: 1, keys: 1 }, t);
   }
+});
+
+test('a dataset enriched with another list of special-purpose addresses is attributed again at its next enrichment', async () => {
+  const broadcast = async () => (await conv(`client_port = 40025`)).map((c) => [c.server_type, c.server_node, c.egress_path]);
+  // as a version without the broadcast type left it: the limited broadcast address was the internet
+  await db.exec(`DELETE FROM address_types WHERE type = 'broadcast'`);
+  await rebuild(db);
+  assert.deepEqual(await broadcast(), [['internet', 'internet', 'nat-gateway']]);
+  // this version opens the dataset: the list is written again, and the next enrichment types it anew
+  await ensureSchema(db);
+  await rebuild(db);
+  assert.deepEqual(await broadcast(), [['broadcast', 'broadcast:255.255.255.255', 'same-vpc']]);
 });

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
-  canonicalIp, ipToBigInt, bigIntToIp, parseCidr, cidrRange, expandCidr, isRfc1918, tryParseIp, cidrContains,
+  ADDRESS_TYPES, canonicalIp, ipToBigInt, bigIntToIp, parseCidr, cidrRange, expandCidr, isRfc1918, tryParseIp, cidrContains,
 } from '../../src/core/inventory/ip';
 
 test('IPv4 parses to integers and back, rejecting malformed text', () => {
@@ -49,4 +51,23 @@ test('RFC 1918 membership', () => {
   assert.ok(isRfc1918('192.168.0.1'));
   assert.ok(!isRfc1918('198.51.100.1'));
   assert.ok(!isRfc1918('fd00::1'));
+});
+
+test('every special-purpose prefix is a network of its family, none twice, and docs/schema.md lists each as the table says', () => {
+  const docs = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'schema.md'), 'utf8');
+  const seen = new Set<string>();
+  for (const t of ADDRESS_TYPES) {
+    const c = parseCidr(t.prefix);
+    assert.equal(c.prefix, t.prefix, `${t.prefix} is written as its network`);
+    assert.ok(!seen.has(c.prefix), `${t.prefix} once`);
+    seen.add(c.prefix);
+    const row = `| \`${t.prefix}\` | \`${t.type}\` | ${t.kind ? `\`${t.kind}\`` : ''} | \`${t.reach}\` | ${t.about} |`;
+    assert.ok(docs.includes(row), `docs/schema.md has: ${row}`);
+  }
+  // the well-known AWS addresses sit inside their type's prefix
+  for (const [addr, type] of [['169.254.169.254', 'link-local'], ['fd00:ec2::254', 'unique-local'], ['198.51.100.7', 'documentation'], ['3fff::1', 'documentation']]) {
+    const holders = ADDRESS_TYPES.filter((t) => cidrContains(t.prefix, addr));
+    assert.ok(holders.length > 0 && holders.every((t) => t.type === type), addr);
+  }
+  assert.equal(ADDRESS_TYPES.filter((t) => cidrContains(t.prefix, '81.2.69.7')).length, 0, 'an ordinary public address is none');
 });

@@ -19,7 +19,7 @@ import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
 import { collectInventory } from './collect';
-import { describeAwsError } from './errors';
+import { describeAwsError, isBrokenAnswer } from './errors';
 import { fetchIpRanges } from './ipranges';
 import { profileSettings } from './profiles';
 import { Mutex, readS3Source } from './s3';
@@ -240,9 +240,13 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
   return summary;
 }
 
-/** One issue on one line: API, account, region, resource, then AWS's code and message (redacted by the caller). */
+/**
+ * One issue on one line: API, account, region, resource, then AWS's code and message (redacted by the caller);
+ * an answer that was not the API's in plain words only.
+ */
 export function formatAwsIssue(i: AwsIssue): string {
-  return `${[i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`;
+  const where = [i.api, i.account && `account ${i.account}`, i.region, i.resource].filter(Boolean).join(' ');
+  return isBrokenAnswer(i) ? `${where}: ${i.message}` : `${where}: ${i.code}: ${i.message}`;
 }
 
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */

@@ -7,7 +7,7 @@
  */
 import {
   GetQueryExecutionCommand,
-  GetQueryResultsCommand,
+  paginateGetQueryResults,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   type AthenaClient,
@@ -17,6 +17,7 @@ import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest
 import type { AthenaSettings } from '../../protocol/enrich';
 import type { Db } from '../store/db';
 import { describeAwsError } from './errors';
+import { everyPage } from './paging';
 import { sleep } from './pool';
 import { Mutex } from './s3';
 import type { AthenaSource } from './sources';
@@ -98,14 +99,13 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   const events: CloudWatchEvent[] = [];
   let columns: string[] | undefined;
   try {
-    let token: string | undefined;
-    do {
-      const r = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1000, ...(token ? { NextToken: token } : {}) }), opts);
+    let first = true;
+    await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
       const rows = r.ResultSet?.Rows ?? [];
       columns ??= (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
       for (const [i, row] of rows.entries()) {
         const v = (row.Data ?? []).map((d) => d.VarCharValue);
-        if (!token && i === 0 && v[0] === columns[0]) continue; // header
+        if (first && i === 0 && v[0] === columns[0]) continue; // header
         const get = (n: string) => v[columns!.indexOf(n)] ?? '-';
         const line = [
           '2',
@@ -125,8 +125,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
         ].join(' ');
         events.push({ message: line, timestamp: Number(get('first_start')) * 1000 });
       }
-      token = r.NextToken;
-    } while (token);
+      first = false;
+    });
   } catch (err) {
     if (o.signal?.aborted) throw err;
     return fail(err, 'athena:GetQueryResults');

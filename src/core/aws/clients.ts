@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { rootCertificates } from 'node:tls';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, HttpHandlerOptions } from '@smithy/types';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { AwsSettings } from '../../protocol/enrich';
 
@@ -145,6 +145,33 @@ export function proxyAgent(proxy: string, ca: string[] | undefined, opts: { keep
   return new TunnelAgent(proxy, ca, { ...opts, ...(ca ? { ca } : {}) });
 }
 
+/**
+ * An HTML page where the API's answer should be: a proxy's block or login page, a web server at the endpoint URL.
+ * The SDK's XML parsers read such a page as an answer with nothing in it (an empty list, silently); its JSON
+ * parsers fail with a "Deserialization error". So the page is refused here, before either sees it.
+ */
+export class HtmlAnswerError extends Error {
+  override readonly name = 'HtmlAnswer';
+  readonly $metadata: { httpStatusCode: number };
+  constructor(status: number) {
+    super(`the endpoint answered with an HTML page (HTTP ${status}), not the API`);
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+/** The node handler, refusing HTML answers (S3 is left out: an object is served with whatever type it was stored with). */
+class ApiHttpHandler extends NodeHttpHandler {
+  override async handle(request: Parameters<NodeHttpHandler['handle']>[0], options?: HttpHandlerOptions): ReturnType<NodeHttpHandler['handle']> {
+    const out = await super.handle(request, options);
+    const type = String(out.response.headers['content-type'] ?? '').toLowerCase();
+    if (type.startsWith('text/html')) {
+      (out.response.body as { destroy?: () => void } | undefined)?.destroy?.();
+      throw new HtmlAnswerError(out.response.statusCode);
+    }
+    return out;
+  }
+}
+
 /** A fresh HTTP handler for one client (a client's destroy() also closes its agents). */
 export function httpHandler(service: ServiceId, region: string, s: AwsSettings): NodeHttpHandler {
   const ca = readCa(s);
@@ -162,7 +189,8 @@ export function httpHandler(service: ServiceId, region: string, s: AwsSettings):
     httpsAgent = new https.Agent(agentOptions);
     httpAgent = new http.Agent({ keepAlive: true, maxSockets: 50 });
   }
-  return new NodeHttpHandler({
+  const Handler = service === 'S3' ? NodeHttpHandler : ApiHttpHandler;
+  return new Handler({
     httpsAgent,
     httpAgent,
     connectionTimeout: 10_000,

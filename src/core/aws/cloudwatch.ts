@@ -5,12 +5,13 @@
  * A batch names its source and time range; a run killed between a batch and its checkpoint resumes after the
  * batch (read back from its name), so the batch is not loaded a second time with a longer range.
  */
-import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { paginateFilterLogEvents, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { SourceReport } from '../../protocol/reports';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { ensureCheckpoints, getCheckpoint, setCheckpoint } from './checkpoints';
 import { describeAwsError } from './errors';
+import { everyPage } from './paging';
 import { RateLimiter } from './pool';
 import { Mutex } from './s3';
 import type { CloudWatchSource } from './sources';
@@ -68,13 +69,11 @@ export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, s
     const to = Math.min(end, Math.floor(from / HOUR) * HOUR + HOUR) - 1; // inclusive end of this hour
     const events: CloudWatchEvent[] = [];
     try {
-      let token: string | undefined;
-      do {
-        await limiter.wait(o.signal);
-        const r = await logs.send(
-          new FilterLogEventsCommand({ logGroupName: src.logGroup, startTime: from, endTime: to, ...(token ? { nextToken: token } : {}) }),
-          o.signal ? { abortSignal: o.signal } : {},
-        );
+      const wait = () => limiter.wait(o.signal);
+      await wait();
+      const pages = paginateFilterLogEvents({ client: logs }, { logGroupName: src.logGroup, startTime: from, endTime: to }, o.signal ? { abortSignal: o.signal } : {});
+      // an hour is loaded whole or not at all: a repeated token fails the source (its checkpoint stays put)
+      await everyPage(pages, 'nextToken', (r) => {
         for (const e of r.events ?? []) {
           if (e.message === undefined) continue;
           const ev: CloudWatchEvent = { message: e.message };
@@ -84,8 +83,7 @@ export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, s
           if (e.eventId !== undefined) ev.eventId = e.eventId;
           events.push(ev);
         }
-        token = r.nextToken;
-      } while (token);
+      }, { beforeNext: wait });
     } catch (err) {
       if (o.signal?.aborted) throw err;
       rep.issues.push(describeAwsError(err, { account: src.account, region: src.region, api: 'logs:FilterLogEvents', resource: src.logGroup }));

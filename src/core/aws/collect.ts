@@ -5,40 +5,42 @@
  * GetManagedPrefixListEntries `[{"PrefixListId", "Entries"}]`, DescribeTargetHealth `[{"TargetGroupArn",
  * "TargetHealthDescriptions"}]`, DescribeDBProxyTargets `[{"DBProxyName", "Targets"}]`.
  * Bounded concurrency over account x region; the SDK's adaptive retry absorbs throttling; a failing API is
- * reported with account, region and API while everything else is still collected.
+ * reported with account, region and API while everything else is still collected. Lists are read through the
+ * SDK's paginators, guarded against a repeated token and capped (paging.ts).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, paginateLookupEvents } from '@aws-sdk/client-cloudtrail';
 import {
-  DescribeFlowLogsCommand,
-  DescribeInstancesCommand,
-  DescribeInternetGatewaysCommand,
-  DescribeManagedPrefixListsCommand,
-  DescribeNatGatewaysCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  DescribeTransitGatewayAttachmentsCommand,
-  DescribeVpcEndpointsCommand,
-  DescribeVpcPeeringConnectionsCommand,
-  DescribeVpcsCommand,
   EC2Client,
-  GetManagedPrefixListEntriesCommand,
+  paginateDescribeFlowLogs,
+  paginateDescribeInstances,
+  paginateDescribeInternetGateways,
+  paginateDescribeManagedPrefixLists,
+  paginateDescribeNatGateways,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  paginateDescribeTransitGatewayAttachments,
+  paginateDescribeVpcEndpoints,
+  paginateDescribeVpcPeeringConnections,
+  paginateDescribeVpcs,
+  paginateGetManagedPrefixListEntries,
 } from '@aws-sdk/client-ec2';
 import {
-  DescribeLoadBalancersCommand,
-  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  paginateDescribeLoadBalancers,
+  paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeCacheClustersCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBProxiesCommand, DescribeDBProxyTargetsCommand, RDSClient } from '@aws-sdk/client-rds';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { ElastiCacheClient, paginateDescribeCacheClusters } from '@aws-sdk/client-elasticache';
+import { LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { paginateDescribeDBClusters, paginateDescribeDBInstances, paginateDescribeDBProxies, paginateDescribeDBProxyTargets, RDSClient } from '@aws-sdk/client-rds';
+import { paginateGetResources, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsIssue } from '../../protocol/reports';
 import { clientConfig, type AwsSettings, type ServiceId } from './clients';
-import { describeAwsError } from './errors';
+import { describeAwsError, foldIssues } from './errors';
+import { eachPage } from './paging';
 import { mapPool, RateLimiter } from './pool';
 import type { Target } from './targets';
 
@@ -58,6 +60,8 @@ export interface CollectOptions {
   cloudTrailPerSecond?: number;
   /** Skip CloudTrail (default: collected). */
   cloudTrail?: boolean;
+  /** Pages one list call may read (default MAX_PAGES in paging.ts). */
+  maxPages?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -82,8 +86,36 @@ export const LIFECYCLE_EVENTS = [
   'DeleteTags',
 ];
 
-type AnyClient = { send(cmd: unknown, opts?: unknown): Promise<Record<string, unknown>>; destroy(): void };
-type Ctor = new (input: never) => unknown;
+/** What the enrichment goes without when an API gives no answer (said once with a broken answer, errors.ts). */
+const LOST: Record<string, string> = {
+  'ec2:DescribeVpcs': 'VPC names and ranges are missing',
+  'ec2:DescribeSubnets': 'subnets and their zones are missing',
+  'ec2:DescribeSecurityGroups': 'security groups are not named',
+  'ec2:DescribeNetworkInterfaces': 'addresses are not attributed to network interfaces',
+  'ec2:DescribeInstances': 'EC2 instances are not attributed',
+  'ec2:DescribeNatGateways': 'NAT gateways are not recognised',
+  'ec2:DescribeInternetGateways': 'internet gateways are not known, so egress paths may be unknown',
+  'ec2:DescribeVpcEndpoints': 'VPC endpoints are not recognised',
+  'ec2:DescribeVpcPeeringConnections': 'peered VPCs are not linked',
+  'ec2:DescribeTransitGatewayAttachments': 'VPCs on a transit gateway are not linked',
+  'ec2:DescribeFlowLogs': 'flow logs are not discovered',
+  'ec2:DescribeManagedPrefixLists': 'gateway endpoint prefix lists are missing',
+  'ec2:GetManagedPrefixListEntries': 'gateway endpoint prefix lists are missing',
+  'elasticloadbalancing:DescribeLoadBalancers': 'load balancers are not attributed',
+  'elasticloadbalancing:DescribeTargetGroups': 'load balancer targets are not known',
+  'elasticloadbalancing:DescribeTargetHealth': 'load balancer targets are not known',
+  'rds:DescribeDBInstances': 'RDS instances are not attributed',
+  'rds:DescribeDBClusters': 'Aurora clusters are not attributed',
+  'rds:DescribeDBProxies': 'RDS proxies are not attributed',
+  'rds:DescribeDBProxyTargets': 'the databases behind RDS proxies are not known',
+  'lambda:ListFunctions': 'Lambda functions are not attributed',
+  'elasticache:DescribeCacheClusters': 'ElastiCache clusters are not attributed',
+  'tag:GetResources': 'tags from the tagging API are missing',
+  'cloudtrail:LookupEvents': 'address history from CloudTrail is missing',
+};
+
+/** Pages of one list call, as the SDK's paginators yield them. */
+type Pages = AsyncIterable<object>;
 
 interface Unit {
   target: Target;
@@ -110,29 +142,35 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
       const account = target.accountId;
       const dir = join(o.dumpDir, account, region);
       mkdirSync(dir, { recursive: true });
-      const clients = new Map<ServiceId, AnyClient>();
-      const client = (id: ServiceId, C: new (cfg: never) => unknown): AnyClient => {
-        let c = clients.get(id);
+      const clients = new Map<ServiceId, { destroy(): void }>();
+      const client = <C extends { destroy(): void }>(id: ServiceId, Ctor: new (cfg: never) => C): C => {
+        let c = clients.get(id) as C | undefined;
         if (!c) {
-          c = new C(clientConfig(id, region, target.credentials, settings) as never) as AnyClient;
+          c = new Ctor(clientConfig(id, region, target.credentials, settings) as never);
           clients.set(id, c);
         }
         return c;
       };
       const sendOpts = o.signal ? { abortSignal: o.signal } : {};
+      const notAborted = async () => o.signal?.throwIfAborted();
 
-      /** All pages of one call; returns the list items (and the first page for non-list members). */
-      const pages = async (c: AnyClient, Cmd: Ctor, input: Record<string, unknown>, listKey: string, tokenIn: string, tokenOut: string): Promise<unknown[]> => {
+      /**
+       * The list items of every page of one call (the SDK's paginator). A repeated token or the page cap stops
+       * it with an issue; the items of the pages read are kept.
+       */
+      const pages = async (api: string, paginator: Pages, listKey: string, tokenKey: string): Promise<unknown[]> => {
         const out: unknown[] = [];
-        let token: string | undefined;
-        do {
-          o.signal?.throwIfAborted();
-          const r = await c.send(new Cmd({ ...input, ...(token ? { [tokenIn]: token } : {}) } as never), sendOpts);
-          report.calls++;
-          const list = r[listKey];
-          if (Array.isArray(list)) out.push(...list);
-          token = r[tokenOut] as string | undefined;
-        } while (token);
+        const stop = await eachPage(
+          paginator,
+          tokenKey,
+          (page) => {
+            report.calls++;
+            const list = (page as Record<string, unknown>)[listKey];
+            if (Array.isArray(list)) out.push(...(list as unknown[]));
+          },
+          { beforeNext: notAborted, ...(o.maxPages ? { maxPages: o.maxPages } : {}) },
+        );
+        if (stop) report.issues.push({ account, region, api, code: stop.code, message: stop.message });
         return out;
       };
 
@@ -156,33 +194,34 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
 
       o.onProgress?.(`inventory ${account} ${region}`);
       const ec2 = client('EC2', EC2Client);
-      const simple: [string, Ctor, string][] = [
-        ['DescribeVpcs', DescribeVpcsCommand, 'Vpcs'],
-        ['DescribeSubnets', DescribeSubnetsCommand, 'Subnets'],
-        ['DescribeSecurityGroups', DescribeSecurityGroupsCommand, 'SecurityGroups'],
-        ['DescribeNetworkInterfaces', DescribeNetworkInterfacesCommand, 'NetworkInterfaces'],
-        ['DescribeInstances', DescribeInstancesCommand, 'Reservations'],
-        ['DescribeNatGateways', DescribeNatGatewaysCommand, 'NatGateways'],
-        ['DescribeInternetGateways', DescribeInternetGatewaysCommand, 'InternetGateways'],
-        ['DescribeVpcEndpoints', DescribeVpcEndpointsCommand, 'VpcEndpoints'],
-        ['DescribeVpcPeeringConnections', DescribeVpcPeeringConnectionsCommand, 'VpcPeeringConnections'],
-        ['DescribeTransitGatewayAttachments', DescribeTransitGatewayAttachmentsCommand, 'TransitGatewayAttachments'],
-        ['DescribeFlowLogs', DescribeFlowLogsCommand, 'FlowLogs'],
+      const cfg = { client: ec2 };
+      const simple: [string, string, () => Pages][] = [
+        ['DescribeVpcs', 'Vpcs', () => paginateDescribeVpcs(cfg, {}, sendOpts)],
+        ['DescribeSubnets', 'Subnets', () => paginateDescribeSubnets(cfg, {}, sendOpts)],
+        ['DescribeSecurityGroups', 'SecurityGroups', () => paginateDescribeSecurityGroups(cfg, {}, sendOpts)],
+        ['DescribeNetworkInterfaces', 'NetworkInterfaces', () => paginateDescribeNetworkInterfaces(cfg, {}, sendOpts)],
+        ['DescribeInstances', 'Reservations', () => paginateDescribeInstances(cfg, {}, sendOpts)],
+        ['DescribeNatGateways', 'NatGateways', () => paginateDescribeNatGateways(cfg, {}, sendOpts)],
+        ['DescribeInternetGateways', 'InternetGateways', () => paginateDescribeInternetGateways(cfg, {}, sendOpts)],
+        ['DescribeVpcEndpoints', 'VpcEndpoints', () => paginateDescribeVpcEndpoints(cfg, {}, sendOpts)],
+        ['DescribeVpcPeeringConnections', 'VpcPeeringConnections', () => paginateDescribeVpcPeeringConnections(cfg, {}, sendOpts)],
+        ['DescribeTransitGatewayAttachments', 'TransitGatewayAttachments', () => paginateDescribeTransitGatewayAttachments(cfg, {}, sendOpts)],
+        ['DescribeFlowLogs', 'FlowLogs', () => paginateDescribeFlowLogs(cfg, {}, sendOpts)],
       ];
       // A few calls at a time within one account/region; the SDK's adaptive retry slows down if EC2 throttles.
       await mapPool(
         simple,
         o.apiConcurrency ?? 3,
-        ([op, Cmd, key]) =>
+        ([op, key, paginator]) =>
           run(`ec2:${op}`, async () => {
-            const list = await pages(ec2, Cmd, {}, key, 'NextToken', 'NextToken');
+            const list = await pages(`ec2:${op}`, paginator(), key, 'NextToken');
             dump('ec2', op, { [key]: list }, list.length);
           }),
         o.signal,
       );
       // AWS-managed prefix lists (gateway endpoints route S3/DynamoDB by them) and their entries.
       const lists = await run('ec2:DescribeManagedPrefixLists', async () => {
-        const list = (await pages(ec2, DescribeManagedPrefixListsCommand, {}, 'PrefixLists', 'NextToken', 'NextToken')) as { PrefixListId?: string; PrefixListName?: string; OwnerId?: string }[];
+        const list = (await pages('ec2:DescribeManagedPrefixLists', paginateDescribeManagedPrefixLists(cfg, {}, sendOpts), 'PrefixLists', 'NextToken')) as { PrefixListId?: string; PrefixListName?: string; OwnerId?: string }[];
         dump('ec2', 'DescribeManagedPrefixLists', { PrefixLists: list }, list.length);
         return list;
       });
@@ -192,7 +231,7 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         let n = 0;
         for (const l of wanted) {
           await run('ec2:GetManagedPrefixListEntries', async () => {
-            const e = await pages(ec2, GetManagedPrefixListEntriesCommand, { PrefixListId: l.PrefixListId }, 'Entries', 'NextToken', 'NextToken');
+            const e = await pages('ec2:GetManagedPrefixListEntries', paginateGetManagedPrefixListEntries(cfg, { PrefixListId: l.PrefixListId }, sendOpts), 'Entries', 'NextToken');
             entries.push({ PrefixListId: l.PrefixListId, Entries: e });
             n += e.length;
           });
@@ -202,11 +241,11 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
 
       const elb = client('ELASTIC_LOAD_BALANCING_V2', ElasticLoadBalancingV2Client);
       await run('elasticloadbalancing:DescribeLoadBalancers', async () => {
-        const list = await pages(elb, DescribeLoadBalancersCommand, {}, 'LoadBalancers', 'Marker', 'NextMarker');
+        const list = await pages('elasticloadbalancing:DescribeLoadBalancers', paginateDescribeLoadBalancers({ client: elb }, {}, sendOpts), 'LoadBalancers', 'NextMarker');
         dump('elbv2', 'DescribeLoadBalancers', { LoadBalancers: list }, list.length);
       });
       const tgs = await run('elasticloadbalancing:DescribeTargetGroups', async () => {
-        const list = (await pages(elb, DescribeTargetGroupsCommand, {}, 'TargetGroups', 'Marker', 'NextMarker')) as { TargetGroupArn?: string }[];
+        const list = (await pages('elasticloadbalancing:DescribeTargetGroups', paginateDescribeTargetGroups({ client: elb }, {}, sendOpts), 'TargetGroups', 'NextMarker')) as { TargetGroupArn?: string }[];
         dump('elbv2', 'DescribeTargetGroups', { TargetGroups: list }, list.length);
         return list;
       });
@@ -214,6 +253,7 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         const health: unknown[] = [];
         let n = 0;
         for (const tg of tgs) {
+          // not paged: one answer per target group
           await run('elasticloadbalancing:DescribeTargetHealth', async () => {
             const r = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }), sendOpts);
             report.calls++;
@@ -225,18 +265,17 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         dump('elbv2', 'DescribeTargetHealth', health, n);
       }
 
-      const rds = client('RDS', RDSClient);
-      for (const [op, Cmd, key] of [
-        ['DescribeDBInstances', DescribeDBInstancesCommand, 'DBInstances'],
-        ['DescribeDBClusters', DescribeDBClustersCommand, 'DBClusters'],
-      ] as [string, Ctor, string][]) {
-        await run(`rds:${op}`, async () => {
-          const list = await pages(rds, Cmd, {}, key, 'Marker', 'Marker');
-          dump('rds', op, { [key]: list }, list.length);
-        });
-      }
+      const rds = { client: client('RDS', RDSClient) };
+      await run('rds:DescribeDBInstances', async () => {
+        const list = await pages('rds:DescribeDBInstances', paginateDescribeDBInstances(rds, {}, sendOpts), 'DBInstances', 'Marker');
+        dump('rds', 'DescribeDBInstances', { DBInstances: list }, list.length);
+      });
+      await run('rds:DescribeDBClusters', async () => {
+        const list = await pages('rds:DescribeDBClusters', paginateDescribeDBClusters(rds, {}, sendOpts), 'DBClusters', 'Marker');
+        dump('rds', 'DescribeDBClusters', { DBClusters: list }, list.length);
+      });
       const proxies = await run('rds:DescribeDBProxies', async () => {
-        const list = (await pages(rds, DescribeDBProxiesCommand, {}, 'DBProxies', 'Marker', 'Marker')) as { DBProxyName?: string }[];
+        const list = (await pages('rds:DescribeDBProxies', paginateDescribeDBProxies(rds, {}, sendOpts), 'DBProxies', 'Marker')) as { DBProxyName?: string }[];
         dump('rds', 'DescribeDBProxies', { DBProxies: list }, list.length);
         return list;
       });
@@ -245,7 +284,7 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         let n = 0;
         for (const p of proxies) {
           await run('rds:DescribeDBProxyTargets', async () => {
-            const t = await pages(rds, DescribeDBProxyTargetsCommand, { DBProxyName: p.DBProxyName }, 'Targets', 'Marker', 'Marker');
+            const t = await pages('rds:DescribeDBProxyTargets', paginateDescribeDBProxyTargets(rds, { DBProxyName: p.DBProxyName }, sendOpts), 'Targets', 'Marker');
             targets.push({ DBProxyName: p.DBProxyName, Targets: t });
             n += t.length;
           });
@@ -254,15 +293,17 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
       }
 
       await run('lambda:ListFunctions', async () => {
-        const list = await pages(client('LAMBDA', LambdaClient), ListFunctionsCommand, {}, 'Functions', 'Marker', 'NextMarker');
+        const list = await pages('lambda:ListFunctions', paginateListFunctions({ client: client('LAMBDA', LambdaClient) }, {}, sendOpts), 'Functions', 'NextMarker');
         dump('lambda', 'ListFunctions', { Functions: list }, list.length);
       });
       await run('elasticache:DescribeCacheClusters', async () => {
-        const list = await pages(client('ELASTICACHE', ElastiCacheClient), DescribeCacheClustersCommand, { ShowCacheNodeInfo: true }, 'CacheClusters', 'Marker', 'Marker');
+        const paginator = paginateDescribeCacheClusters({ client: client('ELASTICACHE', ElastiCacheClient) }, { ShowCacheNodeInfo: true }, sendOpts);
+        const list = await pages('elasticache:DescribeCacheClusters', paginator, 'CacheClusters', 'Marker');
         dump('elasticache', 'DescribeCacheClusters', { CacheClusters: list }, list.length);
       });
       await run('tag:GetResources', async () => {
-        const list = await pages(client('RESOURCE_GROUPS_TAGGING_API', ResourceGroupsTaggingAPIClient), GetResourcesCommand, {}, 'ResourceTagMappingList', 'PaginationToken', 'PaginationToken');
+        const paginator = paginateGetResources({ client: client('RESOURCE_GROUPS_TAGGING_API', ResourceGroupsTaggingAPIClient) }, {}, sendOpts);
+        const list = await pages('tag:GetResources', paginator, 'ResourceTagMappingList', 'PaginationToken');
         dump('resourcegroupstaggingapi', 'GetResources', { ResourceTagMappingList: list }, list.length);
       });
 
@@ -279,21 +320,19 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         const start = new Date(Math.min(o.since.getTime(), o.until.getTime() - 90 * 24 * 3600 * 1000));
         for (const name of LIFECYCLE_EVENTS) {
           const ok = await run('cloudtrail:LookupEvents', async () => {
-            let token: string | undefined;
-            do {
-              await limiter.wait(o.signal);
-              const input: LookupEventsCommandInput = {
-                StartTime: start,
-                EndTime: o.until,
-                LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }],
-                MaxResults: 50,
-                ...(token ? { NextToken: token } : {}),
-              };
-              const r = await trail.send(new LookupEventsCommand(input), sendOpts);
-              report.calls++;
-              events.push(...((r.Events as unknown[] | undefined) ?? []));
-              token = r.NextToken as string | undefined;
-            } while (token);
+            const input = { StartTime: start, EndTime: o.until, LookupAttributes: [{ AttributeKey: 'EventName' as const, AttributeValue: name }], MaxResults: 50 };
+            const wait = () => limiter.wait(o.signal);
+            await wait();
+            const stop = await eachPage(
+              paginateLookupEvents({ client: trail }, input, sendOpts),
+              'NextToken',
+              (page) => {
+                report.calls++;
+                events.push(...(page.Events ?? []));
+              },
+              { beforeNext: wait, ...(o.maxPages ? { maxPages: o.maxPages } : {}) },
+            );
+            if (stop) report.issues.push({ account, region, api: 'cloudtrail:LookupEvents', code: stop.code, message: `${name} events: ${stop.message}` });
             return true;
           });
           if (!ok) {
@@ -307,7 +346,8 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
     },
     o.signal,
   );
-  // Stable order for reports and tests.
+  // Stable order for reports and tests; a broken answer is said once for every account and region.
   report.files.sort();
+  report.issues = foldIssues(report.issues, (api) => LOST[api]);
   return report;
 }

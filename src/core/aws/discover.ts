@@ -4,13 +4,14 @@
  * and the `sources` spec acquire() accepts for it. An account that cannot be signed in to, or a region whose call
  * fails, is an issue naming account, region and reason; the others are listed.
  */
-import { DescribeFlowLogsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
+import { EC2Client, paginateDescribeFlowLogs, type FlowLog } from '@aws-sdk/client-ec2';
 import type { AwsIssue, DiscoveredFlowLog } from '../../protocol/reports';
 import type { DiscoverResult } from '../../protocol/worker';
 import { DEFAULT_FORMAT } from '../model/flowFields';
 import { clientConfig, type AwsSettings } from './clients';
 import type { MfaCodeProvider } from './credentials';
-import { describeAwsError } from './errors';
+import { describeAwsError, foldIssues } from './errors';
+import { everyPage } from './paging';
 import { mapPool } from './pool';
 import { profileSettings, type ProfileFiles } from './profiles';
 import { resolveTargets, type Target } from './targets';
@@ -73,13 +74,9 @@ async function describeAll(target: Target, region: string, settings: AwsSettings
   const ec2 = new EC2Client(clientConfig('EC2', region, target.credentials, settings));
   try {
     const out: FlowLog[] = [];
-    let token: string | undefined;
-    do {
-      signal?.throwIfAborted();
-      const r = await ec2.send(new DescribeFlowLogsCommand({ ...(token ? { NextToken: token } : {}) }), signal ? { abortSignal: signal } : {});
-      out.push(...(r.FlowLogs ?? []));
-      token = r.NextToken || undefined;
-    } while (token);
+    await everyPage(paginateDescribeFlowLogs({ client: ec2 }, {}, signal ? { abortSignal: signal } : {}), 'NextToken', (page) => out.push(...(page.FlowLogs ?? [])), {
+      beforeNext: async () => signal?.throwIfAborted(),
+    });
     return out;
   } finally {
     ec2.destroy();
@@ -122,5 +119,5 @@ export async function discoverFlowLogs(opts: DiscoverOptions): Promise<DiscoverR
     opts.signal,
   );
   const flowLogs = found.flat().sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region) || a.flowLogId.localeCompare(b.flowLogId));
-  return { flowLogs, issues, accounts: targets.map((t) => t.accountId) };
+  return { flowLogs, issues: foldIssues(issues, (api) => (api === 'ec2:DescribeFlowLogs' ? 'flow logs are not listed' : undefined)), accounts: targets.map((t) => t.accountId) };
 }

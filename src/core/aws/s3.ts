@@ -6,12 +6,13 @@
  * the prefix's time is over (while objects can still arrive in it, a new key may sort before one already loaded:
  * another flow log, the same minute — such a prefix is listed whole every time).
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsIssue, FileReport, SourceReport } from '../../protocol/reports';
 import { ingestBuffer } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { ensureCheckpoints, getCheckpoint, loadedNames, setCheckpoint } from './checkpoints';
 import { describeAwsError } from './errors';
+import { everyPage } from './paging';
 import { mapPool } from './pool';
 import type { S3Source } from './sources';
 
@@ -40,21 +41,11 @@ export class Mutex {
 async function listAll(s3: S3Client, bucket: string, prefix: string, opts: { delimiter?: string; startAfter?: string; signal?: AbortSignal }): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> {
   const keys: { key: string; size: number }[] = [];
   const prefixes: string[] = [];
-  let token: string | undefined;
-  do {
-    const r = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(opts.delimiter ? { Delimiter: opts.delimiter } : {}),
-        ...(token ? { ContinuationToken: token } : opts.startAfter ? { StartAfter: opts.startAfter } : {}),
-      }),
-      opts.signal ? { abortSignal: opts.signal } : {},
-    );
+  const input = { Bucket: bucket, Prefix: prefix, ...(opts.delimiter ? { Delimiter: opts.delimiter } : {}), ...(opts.startAfter ? { StartAfter: opts.startAfter } : {}) };
+  await everyPage(paginateListObjectsV2({ client: s3 }, input, opts.signal ? { abortSignal: opts.signal } : {}), 'NextContinuationToken', (r) => {
     for (const c of r.Contents ?? []) if (c.Key) keys.push({ key: c.Key, size: c.Size ?? 0 });
     for (const c of r.CommonPrefixes ?? []) if (c.Prefix) prefixes.push(c.Prefix);
-    token = r.IsTruncated ? r.NextContinuationToken : undefined;
-  } while (token);
+  }, { tokenOf: (r) => (r.IsTruncated ? r.NextContinuationToken : undefined) });
   return { keys, prefixes };
 }
 

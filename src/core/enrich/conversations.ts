@@ -14,7 +14,8 @@
  *    logged at both ends is counted once. REJECT by any observer makes the minute REJECT.
  * 5. Attribution of both sides by (VPC scope, address, time): private addresses resolve in the observer's
  *    VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; AWS prefixes (specific
- *    service over AMAZON, longest prefix) and pkt-*-aws-service; else internet.
+ *    service over AMAZON, longest prefix) and pkt-*-aws-service; else a special-purpose type by the address
+ *    (address_types: documentation, link-local, carrier-grade NAT, ...); else internet (or unknown, private).
  * 6. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
  * The facts taken back are replaced by the new ones, and the windows get the difference, in one transaction
  * (see rebuild.ts). When the inventory changed, every stored fact is taken back (re-attribution: no raw

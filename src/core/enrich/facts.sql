@@ -7,15 +7,16 @@ WITH t AS (
          WHEN r.type IS NOT NULL THEN r.type
          WHEN s.eni_id IS NOT NULL THEN 'ec2:network-interface'
          WHEN i.svc IS NOT NULL THEN 'aws:service'
-         WHEN i.unknown IS NOT NULL THEN 'unknown'
+         WHEN i.unknown IS NOT NULL THEN coalesce(ac.addr_type, 'unknown')
          ELSE 'internet' END AS type,
-    CASE WHEN s.pod THEN 'eks-pod' ELSE r.kind END AS kind,
+    CASE WHEN s.pod THEN 'eks-pod' ELSE coalesce(r.kind, ac.addr_kind) END AS kind,
     e.vpc_id AS vpc, e.subnet_id AS subnet, e.az, coalesce(e.account_id, r.account_id) AS account,
     coalesce(e.region, r.region, i.pregion) AS region, i.svc AS aws_service, i.unknown
   FROM fl_ident i
   LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, skey FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
   LEFT JOIN inv_resources r ON r.arn = s.arn
+  LEFT JOIN fl_addr_class ac ON ac.addr = i.unknown
   WHERE i.ep NOT IN (SELECT ep FROM fl_endpoints)
 )
 SELECT ep, eni, arn, type, kind, vpc, subnet, az, account, region, aws_service,
@@ -46,6 +47,9 @@ WITH x AS (
     CASE WHEN x.client_vpc IS NOT NULL THEN x.client_has_public ELSE x.server_has_public END AS home_public,
     CASE WHEN x.client_vpc IS NOT NULL THEN x.server_type ELSE x.client_type END AS away_type,
     CASE WHEN x.client_vpc IS NOT NULL THEN x.server_aws_service ELSE x.client_aws_service END AS away_service,
+    -- a special-purpose address's reach (address_types): link never leaves the subnet, private only over
+    -- private links, public as a public address would
+    CASE WHEN x.client_vpc IS NOT NULL THEN x.server_reach ELSE x.client_reach END AS away_reach,
     l.kind AS link_kind
   FROM x
   LEFT JOIN (SELECT vpc_id, peer_vpc_id, min(kind) AS kind FROM inv_vpc_links GROUP BY ALL) l
@@ -72,7 +76,8 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
            WHEN y.link_kind = 'transit-gateway' THEN 'transit-gateway'
            ELSE 'unknown' END
     WHEN y.home_vpc IS NULL THEN 'unknown'
-    WHEN y.away_type IN ('aws:service', 'internet') THEN
+    WHEN y.away_reach = 'link' THEN 'same-vpc'
+    WHEN y.away_type IN ('aws:service', 'internet') OR y.away_reach = 'public' THEN
       CASE WHEN ge.vpc_id IS NOT NULL THEN 'gateway-endpoint'
            -- inbound from outside: only an internet gateway (or a TGW) brings it in, never a NAT
            WHEN y.client_vpc IS NULL THEN CASE WHEN ex.has_igw OR y.home_public THEN 'internet-gateway'
@@ -85,7 +90,7 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
            WHEN ex.has_tgw THEN 'transit-gateway'
            WHEN ex.has_igw THEN 'internet-gateway'
            ELSE 'unknown' END
-    WHEN y.away_type = 'unknown' THEN
+    WHEN y.away_type = 'unknown' OR y.away_reach = 'private' THEN
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
   END) AS egress_path,

@@ -207,3 +207,42 @@ export function isRfc1918(addr: string): boolean {
   if (!a || a.family !== 4) return false;
   return RFC1918.some(([lo, hi]) => a.value >= lo && a.value <= hi);
 }
+
+/**
+ * Special-purpose addresses: what they are, whatever holds them. Where nothing in the inventory or AWS's prefixes
+ * explains an address, the enrichment types it by the longest of these prefixes that holds it instead of calling it
+ * `internet` (or, for a private one, `unknown`). The one list: the store writes it as the `address_types` table
+ * (store/schema.ts), which the enrichment SQL and the templates read; docs/schema.md lists it for users.
+ * - `type`: the side's type in the conversations (`kind` names a well-known address in it, else none).
+ * - `reach`: how traffic to it leaves a VPC (the egress path): `link` never leaves its subnet; `private` only
+ *   over private links (a transit or virtual private gateway); `public` as a public address would.
+ */
+export interface AddressType {
+  prefix: string;
+  type: 'documentation' | 'link-local' | 'carrier-grade-nat' | 'unique-local' | 'multicast' | 'broadcast';
+  kind?: string;
+  reach: 'link' | 'private' | 'public';
+  about: string;
+}
+
+export const ADDRESS_TYPES: readonly AddressType[] = [
+  { prefix: '192.0.2.0/24', type: 'documentation', reach: 'public', about: 'TEST-NET-1, documentation (RFC 5737)' },
+  { prefix: '198.51.100.0/24', type: 'documentation', reach: 'public', about: 'TEST-NET-2, documentation (RFC 5737)' },
+  { prefix: '203.0.113.0/24', type: 'documentation', reach: 'public', about: 'TEST-NET-3, documentation (RFC 5737)' },
+  { prefix: '2001:db8::/32', type: 'documentation', reach: 'public', about: 'IPv6 documentation (RFC 3849)' },
+  { prefix: '3fff::/20', type: 'documentation', reach: 'public', about: 'IPv6 documentation (RFC 9637)' },
+  { prefix: '169.254.0.0/16', type: 'link-local', reach: 'link', about: 'IPv4 link-local (RFC 3927)' },
+  { prefix: '169.254.169.254/32', type: 'link-local', kind: 'instance-metadata', reach: 'link', about: 'EC2 instance metadata service' },
+  { prefix: '169.254.169.253/32', type: 'link-local', kind: 'amazon-dns', reach: 'link', about: 'Amazon DNS server (Route 53 Resolver)' },
+  { prefix: '169.254.169.123/32', type: 'link-local', kind: 'time-sync', reach: 'link', about: 'Amazon Time Sync Service' },
+  { prefix: '169.254.170.2/32', type: 'link-local', kind: 'ecs-task-metadata', reach: 'link', about: 'ECS task metadata and credentials endpoint' },
+  { prefix: 'fe80::/10', type: 'link-local', reach: 'link', about: 'IPv6 link-local (RFC 4291)' },
+  { prefix: '100.64.0.0/10', type: 'carrier-grade-nat', reach: 'private', about: 'shared address space for carrier-grade NAT (RFC 6598)' },
+  { prefix: 'fc00::/7', type: 'unique-local', reach: 'private', about: 'IPv6 unique local addresses (RFC 4193)' },
+  { prefix: 'fd00:ec2::254/128', type: 'unique-local', kind: 'instance-metadata', reach: 'link', about: 'EC2 instance metadata service (IPv6)' },
+  { prefix: 'fd00:ec2::253/128', type: 'unique-local', kind: 'amazon-dns', reach: 'link', about: 'Amazon DNS server (IPv6)' },
+  { prefix: 'fd00:ec2::123/128', type: 'unique-local', kind: 'time-sync', reach: 'link', about: 'Amazon Time Sync Service (IPv6)' },
+  { prefix: '224.0.0.0/4', type: 'multicast', reach: 'private', about: 'IPv4 multicast (RFC 5771)' },
+  { prefix: 'ff00::/8', type: 'multicast', reach: 'private', about: 'IPv6 multicast (RFC 4291)' },
+  { prefix: '255.255.255.255/32', type: 'broadcast', reach: 'link', about: 'limited broadcast (RFC 919)' },
+];

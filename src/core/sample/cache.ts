@@ -40,9 +40,16 @@ export function sampleRoot(env: Env = process.env): string {
   return join(cacheRoot(env), 'sample');
 }
 
-/** One estate's folder name: its options, so a re-run reuses it and loads nothing twice. */
+/**
+ * What the sample generator makes: raised whenever an estate of the same options would come out different (v2:
+ * the internet peers moved out of the documentation prefixes, which are now a type of their own), so that a
+ * cached estate of an older Flowlens is not reused.
+ */
+export const SAMPLE_GENERATION = 2;
+
+/** One estate's folder name: the generation and its options, so a re-run reuses it and loads nothing twice. */
 export function sampleKey(options: SampleOptions): string {
-  return `seed-${options.seed ?? 42}-days-${options.days ?? 61}-scale-${options.scale ?? 1}`;
+  return `v${SAMPLE_GENERATION}-seed-${options.seed ?? 42}-days-${options.days ?? 61}-scale-${options.scale ?? 1}`;
 }
 
 /** Where the estate of these options is (or will be) kept. */

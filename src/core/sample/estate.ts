@@ -57,6 +57,8 @@ export const AWS_V6: { prefix: string; region: string; service: string }[] = [
   { prefix: '2001:db8:2000::/40', region: 'eu-west-1', service: 'EC2' },
 ];
 const EC2_PUBLIC: Record<string, string> = { 'us-east-1': '198.51.100.64/26', 'eu-west-1': '198.51.100.192/26' };
+/** Where the estate's internet users and services sit (a /24 each, and an IPv6 prefix). */
+const INTERNET = { users: '81.2.69', services: '89.160.20', v6: '2a02:cf40:ffff::' };
 
 /** The custom version-5 format some VPCs use. */
 export const V5_FORMAT: readonly FlowField[] = parseLogFormat(
@@ -414,9 +416,11 @@ export function buildEstate(o: EstateOptions): Estate {
   const ep = (eni: Eni): Endpoint => ({ kind: 'eni', addr: eni.primaryIp, eni, resource: eni.resource });
   const podEp = (cni: Eni, ip: string): Endpoint => ({ kind: 'eni', addr: ip, eni: cni, resource: cni.podOwners!.get(ip)! });
   const v6Ep = (eni: Eni): Endpoint => ({ kind: 'eni', addr: eni.ipv6[0], eni, resource: eni.resource });
+  // The internet: ordinary public addresses (of the kind GeoIP test databases use), nothing is sent to them.
+  // Documentation space would not do: the enrichment types it `documentation`, not `internet`.
   const net = (addr: string): Endpoint => ({ kind: 'internet', addr });
-  const user = (r: Rng) => net(`203.0.113.${r.range(1, 199)}`);
-  const scanner = (r: Rng) => net(`192.0.2.${r.range(200, 250)}`);
+  const user = (r: Rng) => net(`${INTERNET.users}.${r.range(1, 199)}`);
+  const scanner = (r: Rng) => net(`${INTERNET.services}.${r.range(200, 250)}`);
   const ephemeral = (r: Rng) => r.range(32768, 60999);
 
   const conv = (
@@ -519,10 +523,10 @@ export function buildEstate(o: EstateOptions): Estate {
     P('orders-to-events-peering', 2, (c) => [conv(c, 'orders-to-events-peering', ep(c.rng.pick(orders).eni), ep(c.rng.pick(events).eni), 443, 'peering-intra-region', 20000, 3000, { growth: 1.5 })]),
     P('checkout-to-payments', 2, (c) => {
       const t = one(checkoutTasks, c);
-      return t ? [conv(c, 'checkout-to-payments', ep(t), net(`192.0.2.${c.rng.range(10, 12)}`), 443, 'nat-gateway', 4000, 6000, { nat: true })] : [];
+      return t ? [conv(c, 'checkout-to-payments', ep(t), net(`${INTERNET.services}.${c.rng.range(10, 12)}`), 443, 'nat-gateway', 4000, 6000, { nat: true })] : [];
     }),
-    P('api-to-internet', 1, (c) => [conv(c, 'api-to-internet', ep(c.rng.pick(api).eni), net(`192.0.2.${c.rng.range(20, 24)}`), 443, 'nat-gateway', 3000, 50000, { nat: true })]),
-    P('bastion-ipv6', 0.5, (c) => [conv(c, 'bastion-ipv6', v6Ep(bastion.eni), net(`2001:db8:ffff::${c.rng.range(16, 64).toString(16)}`), 443, 'internet-gateway', 2000, 300000)]),
+    P('api-to-internet', 1, (c) => [conv(c, 'api-to-internet', ep(c.rng.pick(api).eni), net(`${INTERNET.services}.${c.rng.range(20, 24)}`), 443, 'nat-gateway', 3000, 50000, { nat: true })]),
+    P('bastion-ipv6', 0.5, (c) => [conv(c, 'bastion-ipv6', v6Ep(bastion.eni), net(`${INTERNET.v6}${c.rng.range(16, 64).toString(16)}`), 443, 'internet-gateway', 2000, 300000)]),
     P('ssh-scan-rejected', 1, (c) => [conv(c, 'ssh-scan-rejected', scanner(c.rng), ep(bastion.eni), c.rng.pick([22, 22, 3389, 23]), 'internet-gateway', 60, 0, { reject: true })]),
     P('web-to-metrics-tgw', 2, (c) => {
       const w = one(webAsg, c);
@@ -552,7 +556,7 @@ export function buildEstate(o: EstateOptions): Estate {
     P('ingest-s3-through-nat', 1.5, (c) => [conv(c, 'ingest-s3-through-nat', ep(c.rng.pick(ingest).eni), awsAddr('S3', 'eu-west-1', c.rng), 443, 'nat-gateway', 200000, 3000, { nat: true })]),
     P('ci-to-internet', 2, (c) => {
       const t = one(ciTasks, c);
-      return t ? [conv(c, 'ci-to-internet', ep(t), net(`192.0.2.${c.rng.range(50, 54)}`), 443, 'nat-gateway', 5000, 800000, { nat: true })] : [];
+      return t ? [conv(c, 'ci-to-internet', ep(t), net(`${INTERNET.services}.${c.rng.range(50, 54)}`), 443, 'nat-gateway', 5000, 800000, { nat: true })] : [];
     }),
     P('ci-to-ecr-endpoint', 1, (c) => {
       const t = one(ciTasks, c);
@@ -560,14 +564,14 @@ export function buildEstate(o: EstateOptions): Estate {
     }),
     P('notifier-to-internet', 0.5, (c) => {
       const l = one(notifier.enis(), c);
-      return l ? [conv(c, 'notifier-to-internet', ep(l), net(`203.0.113.${c.rng.range(200, 210)}`), 443, 'nat-gateway', 2000, 1000, { nat: true })] : [];
+      return l ? [conv(c, 'notifier-to-internet', ep(l), net(`${INTERNET.users}.${c.rng.range(200, 210)}`), 443, 'nat-gateway', 2000, 1000, { nat: true })] : [];
     }),
     // shop-eu (prod-euw1)
     P('eu-web-from-internet', 3, (c) => viaLb(c, 'eu-web-from-internet', user(c.rng), albEu, 443, inst(euWeb), 8080, 'internet-gateway', 1800, 35000)),
     P('eu-web-to-db', 2, (c) => [conv(c, 'eu-web-to-db', ep(c.rng.pick(euWeb).eni), ep(euDb.eni), 3306, 'same-vpc', 2000, 20000)]),
     P('eu-mailer-to-internet', 0.5, (c) => {
       const l = one(mailer.enis(), c);
-      return l ? [conv(c, 'eu-mailer-to-internet', ep(l), net(`203.0.113.${c.rng.range(220, 225)}`), 587, 'nat-gateway', 30000, 1000, { nat: true })] : [];
+      return l ? [conv(c, 'eu-mailer-to-internet', ep(l), net(`${INTERNET.users}.${c.rng.range(220, 225)}`), 587, 'nat-gateway', 30000, 1000, { nat: true })] : [];
     }),
   ];
 

@@ -9,6 +9,7 @@ import { FLOW_FIELDS, q } from '../model/flowFields';
 import type { Db } from './db';
 import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records';
 import { narrowStoredEvents } from '../inventory/events';
+import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -271,8 +272,8 @@ CREATE TABLE IF NOT EXISTS inv_events (
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
 -- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
--- skey (the holder: ENI|ARN|pod), pregion (an AWS prefix's region) and unknown (an unexplained private
--- address) are the identity an enrichment finds a side by again when it appends.
+-- skey (the holder: ENI|ARN|pod), pregion (an AWS prefix's region) and unknown (an unexplained private or
+-- special-purpose address) are the identity an enrichment finds a side by again when it appends.
 CREATE TABLE IF NOT EXISTS endpoints (
   ep INTEGER,
   eni VARCHAR, arn VARCHAR, type VARCHAR, kind VARCHAR, vpc VARCHAR, subnet VARCHAR, az VARCHAR,
@@ -298,6 +299,28 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, conversations BIGINT
 );`).join('\n')}
 `;
+
+const sqlText = (x: string | undefined) => (x === undefined ? 'NULL::VARCHAR' : `'${x.replace(/'/g, "''")}'`);
+
+/** inventory/ip.ts ADDRESS_TYPES as rows of the address_types table: prefixes as [lo, hi] integers. */
+const ADDRESS_TYPE_ROWS = `SELECT * FROM (VALUES ${ADDRESS_TYPES.map((t) => {
+  const c = parseCidr(t.prefix);
+  return `(${sqlText(c.prefix)}, ${c.family}::TINYINT, ${c.length}, ${c.lo}::UHUGEINT, ${c.hi}::UHUGEINT, ${sqlText(t.type)}, ${sqlText(t.kind)}, ${sqlText(t.reach)}, ${sqlText(t.about)})`;
+}).join(',\n  ')}) t(prefix, family, prefix_len, lo, hi, type, kind, reach, about)`;
+
+/**
+ * The special-purpose address types (documentation, link-local, carrier-grade NAT, ...) as a table the
+ * enrichment and the templates read: written again when the list in inventory/ip.ts changed (an enrichment then
+ * attributes the stored conversations again, as for a changed inventory).
+ */
+async function ensureAddressTypes(db: Db): Promise<void> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS address_types (prefix VARCHAR, family TINYINT, prefix_len INTEGER, lo UHUGEINT,
+    hi UHUGEINT, type VARCHAR, kind VARCHAR, reach VARCHAR, about VARCHAR)`);
+  const differ = await db.value<bigint>(`SELECT (SELECT count(*) FROM (FROM address_types EXCEPT ALL ${ADDRESS_TYPE_ROWS}))
+    + (SELECT count(*) FROM (${ADDRESS_TYPE_ROWS} EXCEPT ALL FROM address_types))`);
+  // (ensureSchema may run inside a caller's transaction: no transaction of its own; the next open mends a half write)
+  if (Number(differ) > 0) await db.exec(`DELETE FROM address_types; INSERT INTO address_types ${ADDRESS_TYPE_ROWS}`);
+}
 
 /** Drops the <table>_next tables of an enrichment that was not swapped in (cancelled, or its process ended). */
 export async function dropNextTables(db: Db): Promise<void> {
@@ -327,6 +350,7 @@ export async function ensureSchema(db: Db): Promise<void> {
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
   await db.exec(SCHEMA_SQL);
+  await ensureAddressTypes(db);
   // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
   await narrowStoredEvents(db);
   await db.exec(ENRICHED_VIEWS_SQL);

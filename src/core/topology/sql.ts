@@ -42,6 +42,7 @@ export const KIND_SQL = `CASE
 export const FINDING_SQL = {
   'alb-bypass': `(c.action = 'ACCEPT'
       AND c.client_type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
+      AND c.client_type NOT IN (SELECT type FROM address_types)
       AND c.client_node <> c.server_node
       AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE (t.target_arn = c.server_arn OR t.target_id = c.server_addr)
                   AND (t.port IS NULL OR t.port = c.server_port)))`,

@@ -7,6 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { AwsSource } from '../../../src/protocol/enrich';
+import { EXTERNAL_ID, type TempHome } from './home';
 
 export const A = '111111111111';
 export const B = '222222222222';
@@ -17,6 +19,27 @@ export const RECORDS_PER_OBJECT = 6;
 
 const T0 = Date.parse('2026-08-01T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * An enrichment source reading this estate through the local endpoint at `url`: both accounts (role
+ * FlowLogIntrospector from the temporary HOME's profile `base`), both regions, the window, fast rate limits.
+ */
+export function miniEstateSource(home: TempHome, url: string, o: Partial<AwsSource> = {}): AwsSource {
+  return {
+    kind: 'aws',
+    profile: 'base',
+    accounts: [A, B],
+    externalId: EXTERNAL_ID,
+    regions: REGIONS,
+    since: WINDOW.since,
+    until: WINDOW.until,
+    files: { configFile: home.configFile, credentialsFile: home.credentialsFile },
+    settings: { env: { AWS_ENDPOINT_URL: url }, maxAttempts: 3 },
+    cloudTrailPerSecond: 100,
+    logsPerSecond: 100,
+    ...o,
+  };
+}
 
 function put(path: string, data: string | Buffer) {
   mkdirSync(dirname(path), { recursive: true });

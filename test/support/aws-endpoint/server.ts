@@ -10,7 +10,8 @@
  * signature is computed again with the secret of its key (the SDK's own signer) and a wrong one is refused as AWS
  * refuses it (SignatureDoesNotMatch; EC2 AuthFailure; InvalidSignatureException for JSON protocols). Faults can be switched on
  * per service/operation/account/region/key: throttling, 5xx, AccessDenied, expired tokens, connection resets
- * and truncated bodies.
+ * and truncated bodies; and the answers of a broken endpoint: an HTML page (a proxy's), an operation it does not
+ * implement, and a pagination token repeated forever.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -51,7 +52,21 @@ export interface EndpointRole {
   sessionSeconds?: number;
 }
 
-export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'expired-token' | 'reset' | 'truncate';
+export type FaultKind =
+  | 'throttle'
+  | 'server-error'
+  | 'access-denied'
+  | 'expired-token'
+  | 'reset'
+  | 'truncate'
+  /** an HTML page instead of the API's answer (a proxy's block or login page), with `status` (default 200) */
+  | 'html'
+  /** the answer of an endpoint that does not implement the operation (InvalidAction, UnknownOperationException) */
+  | 'not-implemented'
+  /** a list page whose token is the one it was asked with (the first page's is a fresh one): paging never ends */
+  | 'repeat-token'
+  /** a body cut short, with the protocol's own content type (the SDK cannot parse it) */
+  | 'garbled';
 
 export interface Fault {
   kind: FaultKind;
@@ -64,7 +79,14 @@ export interface Fault {
   key?: string;
   /** How many requests it hits (default: every matching request). */
   times?: number;
+  /** 'html': the HTTP status of the page (default 200). */
+  status?: number;
 }
+
+/** What a proxy answers instead of AWS. */
+export const PROXY_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>Access blocked</title></head><body><h1>This site is blocked</h1>' +
+  '<p>The web proxy does not allow this address. Contact your network administrator.</p></body></html>\n';
 
 export interface AthenaEngine {
   run(sql: string, ctx: { database?: string; catalog?: string }): Promise<{ columns: { name: string; type: string }[]; rows: (string | null)[][] }>;
@@ -189,6 +211,9 @@ function errorCodes(service: string, kind: FaultKind): { code: string; status: n
     case 'expired-token':
       if (service === 'ec2') return { code: 'RequestExpired', status: 400 };
       return { code: json ? 'ExpiredTokenException' : 'ExpiredToken', status: 400 };
+    case 'not-implemented':
+      if (service === 's3') return { code: 'NotImplemented', status: 501 };
+      return { code: json ? 'UnknownOperationException' : 'InvalidAction', status: 400 };
     default:
       return { code: 'InternalError', status: 500 };
   }
@@ -327,11 +352,13 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     }
     return out;
   }
-  function page(all: unknown[], token: string | undefined, limit: string | undefined): { slice: unknown[]; next?: string } {
+  /** One page of `all` from `token`; `repeat` answers with the token it was asked with (a fresh one first). */
+  function page(all: unknown[], token: string | undefined, limit: string | undefined, repeat = false): { slice: unknown[]; next?: string } {
     const start = token ? Number(Buffer.from(token, 'base64').toString('utf8').split(':')[1]) : 0;
     const n = Math.min(pageSize, limit ? Number(limit) || pageSize : pageSize);
     const slice = all.slice(start, start + n);
-    const next = start + n < all.length ? Buffer.from(`page:${start + n}`).toString('base64') : undefined;
+    const fresh = Buffer.from(`page:${start + n}`).toString('base64');
+    const next = repeat ? (token ?? fresh) : start + n < all.length ? fresh : undefined;
     return next ? { slice, next } : { slice };
   }
 
@@ -431,8 +458,13 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const op = isList ? 'ListObjectsV2' : req.method === 'HEAD' ? (key ? 'HeadObject' : 'HeadBucket') : key ? 'GetObject' : 'ListObjects';
     const rec: RequestRecord = { service: 's3', op, status: 200, ...(account ? { account } : {}), ...(region ? { region } : {}), ...(key ? { key } : {}) };
     const fault = takeFault('s3', op, account, region, key);
-    if (fault && fault.kind !== 'truncate') {
+    if (fault && fault.kind !== 'truncate' && fault.kind !== 'repeat-token') {
       rec.fault = fault.kind;
+      if (fault.kind === 'html') {
+        rec.status = fault.status ?? 200;
+        send(res, rec.status, PROXY_PAGE, 'text/html; charset=utf-8');
+        return rec;
+      }
       if (fault.kind === 'reset') {
         rec.status = 0;
         req.socket.destroy();
@@ -646,7 +678,17 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       if (m) account = m[1];
     }
     const fault = takeFault(service, op, account, region);
-    if (fault) {
+    const repeat = fault?.kind === 'repeat-token';
+    if (fault && !repeat) {
+      if (fault.kind === 'html') {
+        rec(fault.status ?? 200, { fault: fault.kind });
+        return send(res, fault.status ?? 200, PROXY_PAGE, 'text/html; charset=utf-8');
+      }
+      if (fault.kind === 'garbled') {
+        rec(200, { fault: fault.kind });
+        const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+        return send(res, 200, json ? '{"cut short' : `<?xml version="1.0" encoding="UTF-8"?>\n<${op}Response><${op}Result><cut`, json ? 'application/x-amz-json-1.1' : 'text/xml');
+      }
       if (fault.kind === 'reset') {
         rec(0, { fault: fault.kind });
         req.socket.destroy();
@@ -654,7 +696,10 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       }
       const { code, status } = errorCodes(service, fault.kind);
       rec(status, { fault: fault.kind });
-      const what = fault.kind === 'access-denied' ? `User: ${ident.arn} is not authorized to perform: ${service}:${op}` : `${code} (injected)`;
+      const what =
+        fault.kind === 'access-denied' ? `User: ${ident.arn} is not authorized to perform: ${service}:${op}`
+        : fault.kind === 'not-implemented' ? `The action ${op} is not valid for this web service.`
+        : `${code} (injected)`;
       return sendError(res, service, code, status, what);
     }
 
@@ -674,7 +719,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           return sendError(res, 'ec2', 'InvalidAction', 400, `The action ${op} is not valid for this web service.`);
         }
         const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
-        const { slice, next } = page(all, params.get(p.tokenIn!) ?? undefined, params.get(p.limit!) ?? undefined);
+        const { slice, next } = page(all, params.get(p.tokenIn!) ?? undefined, params.get(p.limit!) ?? undefined, repeat);
         const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
         if (p.parent) out[p.parent] = params.get(p.parent);
         const { output } = operationSchema(ec2Sdk as never, op);
@@ -689,7 +734,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           return sendError(res, service, 'InvalidAction', 400, `Could not find operation ${op}`);
         }
         const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
-        const { slice, next } = p.tokenIn ? page(all, params.get(p.tokenIn) ?? undefined, p.limit ? (params.get(p.limit) ?? undefined) : undefined) : { slice: all, next: undefined };
+        const { slice, next } = p.tokenIn ? page(all, params.get(p.tokenIn) ?? undefined, p.limit ? (params.get(p.limit) ?? undefined) : undefined, repeat) : { slice: all, next: undefined };
         const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
         const { output } = operationSchema(qs.client, op);
         rec(200);
@@ -701,7 +746,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           return sendError(res, 'lambda', 'ResourceNotFoundException', 404, 'not found');
         }
         const all = items(acct, region, op, { list: 'Functions' });
-        const { slice, next } = page(all, url.searchParams.get('Marker') ?? undefined, url.searchParams.get('MaxItems') ?? undefined);
+        const { slice, next } = page(all, url.searchParams.get('Marker') ?? undefined, url.searchParams.get('MaxItems') ?? undefined, repeat);
         const { output } = operationSchema(lambdaSdk as never, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, { Functions: slice, ...(next ? { NextMarker: next } : {}) })), 'application/json');
@@ -715,7 +760,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         }
         let all = items(acct, region, op, p);
         if (op === 'LookupEvents') all = filterEvents(all, json);
-        const { slice, next } = page(all, (json[p.tokenIn!] as string) || undefined, json[p.limit!] !== undefined ? String(json[p.limit!]) : undefined);
+        const { slice, next } = page(all, (json[p.tokenIn!] as string) || undefined, json[p.limit!] !== undefined ? String(json[p.limit!]) : undefined, repeat);
         const { output } = operationSchema(js.client, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) })), 'application/x-amz-json-1.1');
@@ -736,7 +781,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         const t0 = json.startTime as number | undefined;
         const t1 = json.endTime as number | undefined;
         const sel = events.filter((e) => (t0 === undefined || e.timestamp >= t0) && (t1 === undefined || e.timestamp <= t1) && (!streams || streams.includes(e.logStreamName)));
-        const { slice, next } = page(sel, (json.nextToken as string) || undefined, json.limit !== undefined ? String(json.limit) : undefined);
+        const { slice, next } = page(sel, (json.nextToken as string) || undefined, json.limit !== undefined ? String(json.limit) : undefined, repeat);
         rec(200);
         return send(
           res,
