@@ -145,8 +145,13 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       throw new Error(`cannot enrich: ${gone.length} loaded file${gone.length === 1 ? ' is' : 's are'} no longer where ${gone.length === 1 ? 'it was' : 'they were'} loaded from (${gone[0]}${gone.length > 1 ? ', …' : ''}), and ${gone.length === 1 ? 'its records are' : 'their records are'} not enriched yet; put ${gone.length === 1 ? 'it' : 'them'} back, or forget ${gone.length === 1 ? 'it' : 'them'} (flowlens forget <file> --db …)`);
     }
     const pending = await pendingRecords(db, watermark);
-    // the relation the statements read the pending records from (a view: DuckDB inlines it where it is read)
-    await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
+    // the relation the statements read the pending records from (a view: DuckDB inlines it where it is read);
+    // records read from their files are read once, into a temporary table: the statements read them five times,
+    // and parsing text (or opening thousands of small files) each time cost more than keeping them
+    if (pending.files > 0) {
+      await timed('records read from their files', () => db.exec(`CREATE OR REPLACE TEMP TABLE fl_pending_rows AS SELECT * FROM ${pending.sql}`));
+      await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_rows`);
+    } else await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
     const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending')));
     const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
     if (records === 0 && mode === 'append') return facts;

@@ -35,7 +35,7 @@ FROM (${parts.join('\nUNION ALL BY NAME ')})`);
  * not parse or break a value rule (a header, the bad lines reported when the file was loaded) are skipped;
  * record_no is NULL.
  */
-async function fileRecords(db: Db, after: number): Promise<{ sql: string; columns: string[] }[]> {
+async function fileRecords(db: Db, after: number): Promise<{ sql: string; columns: string[]; files: number }[]> {
   const files = await db.all<{ file_id: number; path: string; reader: string; log_format: string }>(
     `SELECT r.file_id, r.path, f.reader, f.log_format FROM record_files r JOIN ingest_files f USING (file_id)
      WHERE r.file_id > ${Math.floor(after)} ORDER BY r.file_id`);
@@ -47,7 +47,7 @@ async function fileRecords(db: Db, after: number): Promise<{ sql: string; column
     const key = `${f.reader}|${f.reader === 'parquet' ? '' : f.log_format}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  const out: { sql: string; columns: string[] }[] = [];
+  const out: { sql: string; columns: string[]; files: number }[] = [];
   for (const group of groups.values()) {
     const list = `[${group.map((f) => lit(f.path)).join(', ')}]`;
     const fileId = `[${group.map((f) => Math.floor(f.file_id)).join(', ')}][r.file_index::BIGINT + 1]`;
@@ -55,13 +55,13 @@ async function fileRecords(db: Db, after: number): Promise<{ sql: string; column
     if (group[0].reader === 'parquet') {
       const cols = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${list}, binary_as_string = true, union_by_name = true)`);
       const fields = cols.map((c) => ({ c: c.column_name, f: fieldByName(c.column_name) })).filter((x): x is { c: string; f: FlowField } => !!x.f);
-      out.push({ columns: fields.map((x) => x.f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map(({ c, f }) =>
+      out.push({ files: group.length, columns: fields.map((x) => x.f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map(({ c, f }) =>
         `${address(f, f.type === 'VARCHAR' ? `nullif(CAST(r.${q(c)} AS VARCHAR), '-')` : `TRY_CAST(r.${q(c)} AS ${f.type})`)} AS ${q(f.column)}`).join(', ')}
         FROM read_parquet(${list}, binary_as_string = true, union_by_name = true) r) WHERE ${validSql(fields.map((x) => x.f))}` });
     } else {
       const fields = parseLogFormat(group[0].log_format);
       const columns = '{' + fields.map((f) => `${lit(f.column)}: ${lit(f.type)}`).join(', ') + '}';
-      out.push({ columns: fields.map((f) => f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map((f) => `${address(f, `r.${q(f.column)}`)} AS ${q(f.column)}`).join(', ')}
+      out.push({ files: group.length, columns: fields.map((f) => f.column), sql: `SELECT * FROM (SELECT NULL::BIGINT AS record_no, ${fileId} AS file_id, ${fields.map((f) => `${address(f, `r.${q(f.column)}`)} AS ${q(f.column)}`).join(', ')}
         FROM read_csv(${list}, delim = ' ', quote = '', escape = '', header = false, nullstr = '-', auto_detect = false,
           columns = ${columns}, compression = ${group[0].reader === 'gzip' ? `'gzip'` : `'none'`}, ignore_errors = true) r) WHERE ${validSql(fields)}` });
     }
@@ -148,6 +148,8 @@ export interface PendingRecords {
   sql: string;
   /** The staging tables it reads (emptied when the enrichment commits). */
   staged: string[];
+  /** How many loaded files it reads from where they were loaded from (record_files). */
+  files: number;
 }
 
 export async function pendingRecords(db: Db, afterFileId: number): Promise<PendingRecords> {
@@ -159,16 +161,18 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
   const select = (table: string, has: (c: string) => boolean, where: string) =>
     `SELECT ${fields.map((f) => (has(f.column) ? q(f.column) : `NULL::${f.type} AS ${q(f.column)}`)).join(', ')} FROM ${table}${where}`;
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
+  const fromFiles = await fileRecords(db, afterFileId);
   const parts = [
     ...(Number(base) ? [select(RECORDS_BASE, () => true, after)] : []),
     ...stored.map((t) => { const cols = new Set(t.columns.split(' ')); return select(q(t.table_name), (c) => cols.has(c), after); }),
-    ...(await fileRecords(db, afterFileId)).map((f) => select(`(${f.sql})`, (c) => f.columns.includes(c), '')),
+    ...fromFiles.map((f) => select(`(${f.sql})`, (c) => f.columns.includes(c), '')),
     ...await Promise.all(staged.map(async (t) => {
       const cols = new Set(await stagedColumns(db, t));
       return select(q(t), (c) => cols.has(c), '');
     })),
   ];
-  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged };
+  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged,
+    files: fromFiles.reduce((n, f) => n + f.files, 0) };
 }
 
 /**
