@@ -10,7 +10,7 @@ import { formatCycle } from './core/format';
 import { WorkerClient } from './host/workerClient';
 import { Datasets } from './host/datasets';
 import { DatasetsTree, TemplatesTree } from './host/sidebar';
-import { FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
+import { CELL_LANGUAGE, FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
 import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
@@ -217,7 +217,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     }),
     vscode.commands.registerCommand('flowlens.newNotebook', () =>
       openNotebook([
-        new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'SELECT client_node, server_node, sum(uploaded + downloaded) AS bytes\nFROM conversations\nGROUP BY ALL\nORDER BY bytes DESC\nLIMIT 20', 'sql'),
+        new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'SELECT client_node, server_node, sum(uploaded + downloaded) AS bytes\nFROM conversations\nGROUP BY ALL\nORDER BY bytes DESC\nLIMIT 20', CELL_LANGUAGE),
       ]),
     ),
     vscode.commands.registerCommand('flowlens.saveSnippet', async (cell?: vscode.NotebookCell) => {

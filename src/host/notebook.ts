@@ -12,6 +12,8 @@ import type { Datasets } from './datasets';
 import { readSettings } from './settings';
 
 export const NOTEBOOK_TYPE = 'flowlens-sql';
+/** The language of SQL cells (package.json: DuckDB SQL, highlighted with the editor's SQL grammar; plain `sql` is VS Code's T-SQL, shown as "MS SQL"). */
+export const CELL_LANGUAGE = 'duckdb-sql';
 
 export class FlowsqlSerializer implements vscode.NotebookSerializer {
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
@@ -20,7 +22,7 @@ export class FlowsqlSerializer implements vscode.NotebookSerializer {
         new vscode.NotebookCellData(
           c.kind === 'sql' ? vscode.NotebookCellKind.Code : vscode.NotebookCellKind.Markup,
           c.source,
-          c.kind === 'sql' ? 'sql' : 'markdown',
+          c.kind === 'sql' ? CELL_LANGUAGE : 'markdown',
         ),
     );
     return new vscode.NotebookData(cells);
@@ -38,7 +40,7 @@ export class FlowsqlSerializer implements vscode.NotebookSerializer {
 export function templateCells(t: QueryTemplate, values: Record<string, string> = {}): vscode.NotebookCellData[] {
   const params = t.params.map((p) => formatParamLine({ name: p.name, type: p.type, value: values[p.name] ?? p.default ?? '', description: p.description }));
   const md = new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, `## ${t.title}\n\n${t.description}`, 'markdown');
-  const sql = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, [...params, t.sql].join('\n'), 'sql');
+  const sql = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, [...params, t.sql].join('\n'), CELL_LANGUAGE);
   return [md, sql];
 }
 
@@ -61,7 +63,7 @@ export class FlowsqlController {
     private readonly log: (line: string) => void,
   ) {
     this.controller = vscode.notebooks.createNotebookController('flowlens-duckdb', NOTEBOOK_TYPE, 'Flowlens DuckDB');
-    this.controller.supportedLanguages = ['sql'];
+    this.controller.supportedLanguages = [CELL_LANGUAGE, 'sql'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'the active Flowlens dataset';
     this.controller.executeHandler = (cells) => this.runAll(cells);

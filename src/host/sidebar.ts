@@ -47,8 +47,9 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
     const following = this.followers?.isFollowing(e.path) ?? false;
     const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = e.path;
-    item.description = [formatBytes(e.sizeBytes), active ? 'active' : undefined, following ? 'following' : undefined].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${e.name}**\n\n\`${e.path}\`${following ? '\n\nFollowing: new flow logs are appended every cycle.' : ''}`);
+    // short, so that a narrow sidebar does not cut it: being active shows in the icon and the tooltip
+    item.description = [formatBytes(e.sizeBytes), following ? 'following' : undefined].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(`**${e.name}**${active ? ' (active: the notebook and templates query it)' : ''}\n\n\`${e.path}\`${following ? '\n\nFollowing: new flow logs are appended every cycle.' : ''}`);
     item.iconPath = new vscode.ThemeIcon(following ? 'eye' : active ? 'database' : 'circle-outline');
     // the Follow / Stop following action shows by this value (package.json menus)
     item.contextValue = following ? 'dataset-following' : 'dataset';

@@ -19,7 +19,7 @@ import {
 } from '../protocol/topology';
 import type { QueryResult, WireParam } from '../protocol/worker';
 import type { Datasets } from './datasets';
-import { NOTEBOOK_TYPE } from './notebook';
+import { CELL_LANGUAGE, NOTEBOOK_TYPE } from './notebook';
 import type { WorkerClient } from './workerClient';
 
 export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
@@ -88,7 +88,7 @@ export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets, 
 export async function openSqlCellInNotebook(cell: SqlCell): Promise<boolean> {
   const data = new vscode.NotebookData([
     new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, `## ${cell.title}\n\nFrom the topology view; edit the parameters in the cell header to change it.`, 'markdown'),
-    new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.sql, 'sql'),
+    new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.sql, CELL_LANGUAGE),
   ]);
   const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   const editor = await vscode.window.showNotebookDocument(doc, { viewColumn: vscode.ViewColumn.Beside });

@@ -23,8 +23,8 @@ const STYLE = `
 .flowlens-result th { position: sticky; top: 0; background: var(--vscode-editor-background); cursor: pointer; text-align: left;
   border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-foreground)); padding: 2px 8px; user-select: none; }
 .flowlens-result th .type { color: var(--vscode-descriptionForeground); font-weight: normal; font-size: 0.85em; margin-left: 4px; }
-.flowlens-result td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-editorGroup-border, transparent); white-space: nowrap; }
-.flowlens-result td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.flowlens-result td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-editorGroup-border, transparent); white-space: nowrap; text-align: left; }
+.flowlens-result td.num, .flowlens-result th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .flowlens-result td.null { color: var(--vscode-disabledForeground); }
 .flowlens-result tr:hover td { background: var(--vscode-list-hoverBackground); }
 .flowlens-result svg text { fill: var(--vscode-foreground); font-size: 11px; }
@@ -88,6 +88,7 @@ function render(payload: ResultPayload, element: HTMLElement): void {
     t.textContent = c.type;
     th.appendChild(t);
     th.title = `Sort by ${c.name}`;
+    if (r[i] === 'bytes' || r[i] === 'number') th.className = 'num';
     th.addEventListener('click', () => {
       sort = sort?.col === i ? { col: i, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { col: i, dir: r[i] === 'bytes' || r[i] === 'number' ? 'desc' : 'asc' };
       for (const other of head.querySelectorAll('th')) other.removeAttribute('aria-sort');
