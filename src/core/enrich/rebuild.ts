@@ -78,14 +78,21 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
  */
 export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number> {
   // FLOWLENS_PROFILE=1 prints each step's time to stderr (for bench/ and for a user's slow enrichment)
-  const profile = process.env.FLOWLENS_PROFILE === '1';
+  const profile = process.env.FLOWLENS_PROFILE === '1' || process.env.FLOWLENS_PROFILE === '2';
+  const perStatement = process.env.FLOWLENS_PROFILE === '2';
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     const result = await fn();
     if (profile) process.stderr.write(`flowlens: ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
     return result;
   };
-  const step = (name: string, sql: string) => timed(name, () => db.exec(sql));
+  // FLOWLENS_PROFILE=2: each statement of a step on its own line (a step's statements run one by one)
+  const step = (name: string, sql: string) => (perStatement ? eachStatement(name, sql) : timed(name, () => db.exec(sql)));
+  const eachStatement = async (name: string, sql: string) => {
+    for (const s of sql.split(/;\s*\n/).filter((x) => x.replace(/--.*$/gm, '').trim())) {
+      await timed(`${name}: ${s.replace(/--.*$/gm, '').trim().replace(/\s+/g, ' ').slice(0, 70)}`, () => db.exec(s));
+    }
+  };
   await installMacros(db);
   const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
