@@ -12,7 +12,7 @@ import type { Datasets } from './datasets';
 import { readSettings } from './settings';
 
 export const NOTEBOOK_TYPE = 'flowlens-sql';
-/** The language of SQL cells (package.json: DuckDB SQL, highlighted with the editor's SQL grammar; plain `sql` is VS Code's T-SQL, shown as "MS SQL"). */
+/** The language of SQL cells (package.json: "Flowlens SQL", DuckDB's dialect, highlighted with the editor's SQL grammar; plain `sql` is VS Code's T-SQL, shown as "MS SQL"). */
 export const CELL_LANGUAGE = 'duckdb-sql';
 
 export class FlowsqlSerializer implements vscode.NotebookSerializer {
