@@ -48,3 +48,8 @@ export function usedParams(sql: string, params: CellParam[]): CellParam[] {
 export function formatParamLine(p: { name: string; type: string; value: string; description?: string }): string {
   return `-- param: ${p.name} ${p.type} = ${formatParamValue(p.value)}${p.description ? ` -- ${p.description}` : ''}`;
 }
+
+/** True when a cell holds no statement: only blanks, comments (parameter lines included) and semicolons. */
+export function isEmptyCell(sql: string): boolean {
+  return sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--.*$/gm, '').replace(/;/g, '').trim() === '';
+}

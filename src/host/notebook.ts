@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { QueryTemplate } from '../core/api';
 import { parseFlowsql, serializeFlowsql } from './flowsqlFormat';
-import { CellParamError, formatParamLine, parseCellParams, usedParams } from './cellParams';
+import { CellParamError, formatParamLine, isEmptyCell, parseCellParams, usedParams } from './cellParams';
 import { RESULT_MIME, resultAsText, type ResultPayload } from '../shared/resultShape';
 import type { WorkerClient } from './workerClient';
 import type { Datasets } from './datasets';
@@ -88,6 +88,12 @@ export class FlowsqlController {
     try {
       if (exec.token.isCancellationRequested) throw new Error('cancelled');
       const sql = cell.document.getText();
+      if (isEmptyCell(sql)) {
+        // nothing to run (DuckDB would answer an empty statement with "Error in native callback")
+        await exec.clearOutput();
+        end(true);
+        return;
+      }
       const params = usedParams(sql, parseCellParams(sql));
       const path = await this.datasets.ensureActiveOpen();
       if (!path) throw new Error('no dataset yet: run "Flowlens: Enrich flow logs" (the sample estate needs no AWS account)');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlowsql, serializeFlowsql, type FlowsqlCell } from '../../src/host/flowsqlFormat';
-import { parseCellParams, usedParams, CellParamError } from '../../src/host/cellParams';
+import { isEmptyCell, parseCellParams, usedParams, CellParamError } from '../../src/host/cellParams';
 import {
   chooseChart,
   formatBytes,
@@ -170,4 +170,13 @@ test('the plain-text output is an aligned table with the row count', () => {
   assert.match(lines[0], /^server_node\s+\| bytes\s+\| conversations$/);
   assert.match(lines[2], /^rds db orders \(111111111111 us-east-1\)\s+\| 4\.88 KiB\s+\| 3$/);
   assert.equal(lines.at(-1), '(4 of 7 rows)');
+});
+
+test('a cell of blanks, comments, parameter lines and semicolons is empty (it runs nothing); any statement is not', () => {
+  for (const empty of ['', '  \n\t', '-- just a note', '-- param: since TIMESTAMP = -- start\n\n', '/* block\n comment */ ;', ';;\n']) {
+    assert.equal(isEmptyCell(empty), true, JSON.stringify(empty));
+  }
+  for (const sql of ['SELECT 1', '-- note\nFROM conversations', "SELECT '--' AS dashes", 'PRAGMA version']) {
+    assert.equal(isEmptyCell(sql), false, JSON.stringify(sql));
+  }
 });
