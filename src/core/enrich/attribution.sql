@@ -6,7 +6,8 @@
 -- TGW-attached VPCs; public and IPv6 addresses globally); on the observer's side, the observer's ENI (the
 -- record proves it, even where the inventory's intervals do not reach: before its AttachTime), with its owner
 -- when the inventory knows it for that time; inferred (the only holder in the whole inventory then). The joins
--- exclude each other, so at most one of them finds a row.
+-- exclude each other, so at most one of them finds a row: a later one's key is NULL when an earlier one found a
+-- holder (a key, not a condition on the left side alone, which DuckDB would join by nested loops).
 CREATE OR REPLACE TEMP TABLE fl_sided AS
 WITH h AS (
   SELECT c.*, ck.addr AS c_addr, sk.addr AS s_addr,
@@ -22,22 +23,22 @@ WITH h AS (
     AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
   LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = ck.addr
     AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
-  LEFT JOIN fl_scope co ON co.scope_vpc = '!' AND co.eni_id = ob.interface_id
+  LEFT JOIN fl_scope co ON co.scope_vpc = '!'
+    AND co.eni_id = CASE WHEN c.observer_side = fl_code_observer_side('client') AND ca.sep IS NULL AND cg.sep IS NULL THEN ob.interface_id END
     AND fl_ts(c.start) >= co.valid_from AND fl_ts(c.start) < co.valid_to
-    AND c.observer_side = fl_code_observer_side('client') AND ca.sep IS NULL AND cg.sep IS NULL
-  LEFT JOIN fl_scope ci ON ci.scope_vpc = '~' AND ci.addr = ck.addr
+  LEFT JOIN fl_scope ci ON ci.scope_vpc = '~'
+    AND ci.addr = CASE WHEN ca.sep IS NULL AND cg.sep IS NULL AND co.sep IS NULL THEN ck.addr END
     AND fl_ts(c.start) >= ci.valid_from AND fl_ts(c.start) < ci.valid_to
-    AND ca.sep IS NULL AND cg.sep IS NULL AND co.sep IS NULL
   LEFT JOIN fl_scope sa ON sa.scope_vpc = c.obs_vpc AND sa.addr = sk.addr
     AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
   LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = sk.addr
     AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
-  LEFT JOIN fl_scope so ON so.scope_vpc = '!' AND so.eni_id = ob.interface_id
+  LEFT JOIN fl_scope so ON so.scope_vpc = '!'
+    AND so.eni_id = CASE WHEN c.observer_side = fl_code_observer_side('server') AND sa.sep IS NULL AND sg.sep IS NULL THEN ob.interface_id END
     AND fl_ts(c.start) >= so.valid_from AND fl_ts(c.start) < so.valid_to
-    AND c.observer_side = fl_code_observer_side('server') AND sa.sep IS NULL AND sg.sep IS NULL
-  LEFT JOIN fl_scope si ON si.scope_vpc = '~' AND si.addr = sk.addr
+  LEFT JOIN fl_scope si ON si.scope_vpc = '~'
+    AND si.addr = CASE WHEN sa.sep IS NULL AND sg.sep IS NULL AND so.sep IS NULL THEN sk.addr END
     AND fl_ts(c.start) >= si.valid_from AND fl_ts(c.start) < si.valid_to
-    AND sa.sep IS NULL AND sg.sep IS NULL AND so.sep IS NULL
 )
 SELECT h.start, h."end", h.minute, h.proto, h.any_rejected,
   h.c_addr AS client_addr, h.client_port, h.s_addr AS server_addr, h.server_port,
@@ -56,8 +57,8 @@ SELECT h.start, h."end", h.minute, h.proto, h.any_rejected,
   h.s_eni AS server_eni_id, h.s_rfc1918 AS server_rfc1918,
   cpub.eni_id IS NOT NULL AS client_has_public, spub.eni_id IS NOT NULL AS server_has_public
 FROM h
-LEFT JOIN fl_public cp ON cp.addr = h.c_addr AND h.c_eni IS NULL
-LEFT JOIN fl_public sp ON sp.addr = h.s_addr AND h.s_eni IS NULL
+LEFT JOIN fl_public cp ON cp.addr = CASE WHEN h.c_eni IS NULL THEN h.c_addr END
+LEFT JOIN fl_public sp ON sp.addr = CASE WHEN h.s_eni IS NULL THEN h.s_addr END
 -- here, next to the conversations' own scan, the few public intervals are the side a hash join builds on
 LEFT JOIN fl_eni_public cpub ON cpub.eni_id = h.c_eni AND fl_ts(h.start) >= cpub.valid_from AND fl_ts(h.start) < cpub.valid_to
 LEFT JOIN fl_eni_public spub ON spub.eni_id = h.s_eni AND fl_ts(h.start) >= spub.valid_from AND fl_ts(h.start) < spub.valid_to;
