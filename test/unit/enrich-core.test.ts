@@ -1,7 +1,7 @@
 /**
  * The enrichment SQL on a small hand-built estate whose answers are known: dedup of both ends, NAT
  * legs, peering, overlapping private ranges, address reuse over time, orientation, REJECT, AWS prefixes,
- * special-purpose addresses.
+ * special-purpose addresses, addresses outside every known VPC link (inferred), a record proving its own ENI.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const A = '111111111111';
+const B = '222222222222';
 const T0 = 1790000000 - (1790000000 % 60); // a minute boundary
 const T1 = T0 + 3600; // the moment 10.0.1.50 changes hands
 
@@ -119,6 +120,46 @@ async function seedInventory(): Promise<void> {
       ('54.0.0.61', 4, 'public', 'vpc-a', 'eni-pub', '${res[7][0]}', fl_ts(${T1}), TIMESTAMP '9999-12-31'),
       ('2600:1f18:aaaa::60', 6, 'ipv6', 'vpc-a', 'eni-pub', '${res[7][0]}', TIMESTAMP '1970-01-01', TIMESTAMP '9999-12-31');
   `);
+  await seedUnlinked();
+}
+
+const arnB = (what: string) => `arn:aws:ec2:us-east-1:${B}:${what}`;
+
+/**
+ * VPCs no link joins to vpc-a: vpc-c in account B and vpc-d in account A. 10.2.0.5 is eni-c1's alone; 10.3.0.7 is
+ * held in both; 10.3.0.8 is vpc-c's until T1 and vpc-d's from T1; 10.2.0.9 is held in vpc-a and in vpc-c. And a
+ * failover ENI of vpc-a whose snapshot (inventory and addresses) starts at T1, its AttachTime; and an ENI whose
+ * owner is known before the address the records show it with.
+ */
+async function seedUnlinked(): Promise<void> {
+  await db.exec(`
+    INSERT INTO inv_vpcs VALUES ('vpc-c', '${B}', 'us-east-1', ['10.2.0.0/16', '10.3.0.0/16'], [], false, 'c'),
+                                ('vpc-d', '${A}', 'us-east-1', ['10.3.0.0/16'], [], false, 'd');
+    INSERT INTO inv_resources (arn, resource_id, type, kind, name, account_id, region, vpc_id) VALUES
+      ('${arnB('instance/i-c1')}', 'i-c1', 'ec2:instance', 'instance', 'i-c1', '${B}', 'us-east-1', 'vpc-c'),
+      ('${arnB('instance/i-c7')}', 'i-c7', 'ec2:instance', 'instance', 'i-c7', '${B}', 'us-east-1', 'vpc-c'),
+      ('${arn('ec2', 'instance/i-a7')}', 'i-a7', 'ec2:instance', 'instance', 'i-a7', '${A}', 'us-east-1', 'vpc-a'),
+      ('${arn('ec2', 'instance/i-fo')}', 'i-fo', 'ec2:instance', 'instance', 'i-fo', '${A}', 'us-east-1', 'vpc-a'),
+      ('${arn('ec2', 'instance/i-fo2')}', 'i-fo2', 'ec2:instance', 'instance', 'i-fo2', '${A}', 'us-east-1', 'vpc-a');
+    INSERT INTO inv_enis (eni_id, arn, kind, account_id, region, vpc_id, subnet_id, az, security_group_ids, valid_from) VALUES
+      ('eni-c1', '${arnB('instance/i-c1')}', 'instance', '${B}', 'us-east-1', 'vpc-c', 'subnet-c1', 'us-east-1c', ['sg-c'], DEFAULT),
+      ('eni-c2', NULL, NULL, '${B}', 'us-east-1', 'vpc-c', 'subnet-c1', 'us-east-1c', ['sg-c'], DEFAULT),
+      ('eni-c7', '${arnB('instance/i-c7')}', 'instance', '${B}', 'us-east-1', 'vpc-c', 'subnet-c1', 'us-east-1c', ['sg-c'], DEFAULT),
+      ('eni-d1', NULL, NULL, '${A}', 'us-east-1', 'vpc-d', 'subnet-d1', 'us-east-1d', ['sg-d'], DEFAULT),
+      ('eni-a7', '${arn('ec2', 'instance/i-a7')}', 'instance', '${A}', 'us-east-1', 'vpc-a', 'subnet-a1', 'us-east-1a', ['sg-a7'], DEFAULT),
+      ('eni-fo', '${arn('ec2', 'instance/i-fo')}', 'instance', '${A}', 'us-east-1', 'vpc-a', 'subnet-a2', 'us-east-1b', ['sg-fo', 'sg-db-clients'], fl_ts(${T1})),
+      ('eni-fo2', '${arn('ec2', 'instance/i-fo2')}', 'instance', '${A}', 'us-east-1', 'vpc-a', 'subnet-a2', 'us-east-1b', ['sg-fo2'], DEFAULT);
+    INSERT INTO inv_addresses VALUES
+      ('10.2.0.5', 4, 'primary', 'vpc-c', 'eni-c1', '${arnB('instance/i-c1')}', DEFAULT, DEFAULT),
+      ('10.3.0.7', 4, 'primary', 'vpc-c', 'eni-c2', NULL, DEFAULT, DEFAULT),
+      ('10.3.0.7', 4, 'primary', 'vpc-d', 'eni-d1', NULL, DEFAULT, DEFAULT),
+      ('10.3.0.8', 4, 'secondary', 'vpc-c', 'eni-c2', NULL, DEFAULT, fl_ts(${T1})),
+      ('10.3.0.8', 4, 'secondary', 'vpc-d', 'eni-d1', NULL, fl_ts(${T1}), DEFAULT),
+      ('10.2.0.9', 4, 'primary', 'vpc-c', 'eni-c7', '${arnB('instance/i-c7')}', DEFAULT, DEFAULT),
+      ('10.2.0.9', 4, 'primary', 'vpc-a', 'eni-a7', '${arn('ec2', 'instance/i-a7')}', DEFAULT, DEFAULT),
+      ('10.0.2.77', 4, 'primary', 'vpc-a', 'eni-fo', '${arn('ec2', 'instance/i-fo')}', fl_ts(${T1}), DEFAULT),
+      ('10.0.2.78', 4, 'secondary', 'vpc-a', 'eni-fo2', '${arn('ec2', 'instance/i-fo2')}', fl_ts(${T1}), DEFAULT);
+  `);
 }
 
 type Rec = Partial<Record<string, string | number | null>>;
@@ -213,6 +254,19 @@ before(async () => {
     rec('eni-pub', '2600:1f18:aaaa::60', 40031, 'fd12:3456::1', 443, 61),
     rec('eni-pub', '2600:1f18:aaaa::60', 40032, 'ff02::fb', 5353, 62, { protocol: 17 }),
     rec('eni-pub', '2600:1f18:aaaa::60', 40033, '2001:db8::5', 443, 63, { start: T1 + 5, end: T1 + 55 }),
+    // 14. private addresses outside every VPC vpc-a is linked to: one holder in the whole inventory (in account
+    // B), two holders at once, one holder at a time (vpc-c's, then vpc-d's) ...
+    rec('eni-web1', '10.0.1.10', 40040, '10.2.0.5', 443, 70, { tcp_flags: 2 }),
+    rec('eni-web1', '10.0.1.10', 40041, '10.3.0.7', 443, 71, { tcp_flags: 2 }),
+    rec('eni-web1', '10.0.1.10', 40042, '10.3.0.8', 443, 72, { tcp_flags: 2 }),
+    rec('eni-web1', '10.0.1.10', 40043, '10.3.0.8', 443, 73, { tcp_flags: 2, start: T1 + 5, end: T1 + 55 }),
+    // ... and one held in the observer's VPC and elsewhere: the observer's VPC decides, from either VPC
+    rec('eni-web1', '10.0.1.10', 40044, '10.2.0.9', 443, 74, { tcp_flags: 2 }),
+    rec('eni-c1', '10.2.0.5', 40045, '10.2.0.9', 443, 75, { tcp_flags: 2 }),
+    // 15. the failover ENI logs before its AttachTime and after; the other one with an address it got later
+    rec('eni-fo', '10.0.2.77', 40046, '10.0.2.20', 5432, 76, { tcp_flags: 2 }),
+    rec('eni-fo', '10.0.2.77', 40047, '10.0.2.20', 5432, 77, { tcp_flags: 2, start: T1 + 5, end: T1 + 55 }),
+    rec('eni-fo2', '10.0.2.78', 40048, '10.0.2.20', 5432, 78, { tcp_flags: 2 }),
     // NODATA is kept in flow_records but makes no conversation.
     { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
   ]);
@@ -339,6 +393,68 @@ test('special-purpose addresses have their own type, kind, node and egress path;
   assert.deepEqual([net.server_type, net.server_node], ['internet', 'internet']);
 });
 
+const SIDE = ['eni', 'arn', 'type', 'vpc', 'subnet', 'az', 'account', 'region', 'attribution'];
+const sides = (rows: Record<string, unknown>[], side: 'client' | 'server') =>
+  rows.map((r) => [r.client_port, ...SIDE.map((c) => r[`${side}_${c}`])]);
+const crosses = (rows: Record<string, unknown>[]) =>
+  rows.map((r) => [r.client_port, r.cross_vpc, r.cross_account, r.cross_az, r.cross_region]);
+
+test('a private address outside every linked VPC is inferred when exactly one ENI in the inventory held it then; else unknown, its cross flags NULL', async () => {
+  const rows = await db.json(`SELECT * FROM conversations WHERE client_port BETWEEN 40040 AND 40043 ORDER BY client_port`);
+  assert.deepEqual(sides(rows, 'server'), [
+    [40040, 'eni-c1', arnB('instance/i-c1'), 'ec2:instance', 'vpc-c', 'subnet-c1', 'us-east-1c', B, 'us-east-1', 'inferred'],
+    [40041, null, null, 'unknown', null, null, null, null, null, null],
+    [40042, 'eni-c2', null, 'ec2:network-interface', 'vpc-c', 'subnet-c1', 'us-east-1c', B, 'us-east-1', 'inferred'],
+    [40043, 'eni-d1', null, 'ec2:network-interface', 'vpc-d', 'subnet-d1', 'us-east-1d', A, 'us-east-1', 'inferred'],
+  ]);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.client_eni, r.client_attribution, r.server_node, r.egress_path]), [
+    [40040, 'eni-web1', 'exact', arnB('instance/i-c1'), 'unknown'],
+    [40041, 'eni-web1', 'exact', 'unknown:10.3.0.7', 'transit-gateway'],
+    [40042, 'eni-web1', 'exact', 'eni-c2', 'unknown'],
+    [40043, 'eni-web1', 'exact', 'eni-d1', 'unknown'],
+  ]);
+  assert.deepEqual(crosses(rows), [
+    [40040, true, true, true, false],
+    [40041, null, null, null, null],
+    [40042, true, true, true, false],
+    [40043, true, false, true, false],
+  ]);
+  // the windows say the same
+  assert.deepEqual(await db.json(`SELECT server_node, cross_az, cross_region FROM windows_1m
+    WHERE server_node IN ('unknown:10.3.0.7', '${arnB('instance/i-c1')}') ORDER BY 1`),
+  [{ server_node: arnB('instance/i-c1'), cross_az: true, cross_region: false }, { server_node: 'unknown:10.3.0.7', cross_az: null, cross_region: null }]);
+});
+
+test('an address held in the observer\'s VPC and in another is the observer VPC\'s, exact: an inferred holder never hides it', async () => {
+  const rows = await db.json(`SELECT * FROM conversations WHERE client_port IN (40044, 40045) ORDER BY client_port`);
+  assert.deepEqual(sides(rows, 'server'), [
+    [40044, 'eni-a7', arn('ec2', 'instance/i-a7'), 'ec2:instance', 'vpc-a', 'subnet-a1', 'us-east-1a', A, 'us-east-1', 'exact'],
+    [40045, 'eni-c7', arnB('instance/i-c7'), 'ec2:instance', 'vpc-c', 'subnet-c1', 'us-east-1c', B, 'us-east-1', 'exact'],
+  ]);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.client_eni, r.client_attribution, r.egress_path]),
+    [[40044, 'eni-web1', 'exact', 'same-vpc'], [40045, 'eni-c1', 'exact', 'same-vpc']]);
+  assert.deepEqual(crosses(rows), [[40044, false, false, false, false], [40045, false, false, false, false]]);
+  // every other side is exact, but for the address nothing explains (10.9.9.9)
+  assert.deepEqual(await db.json(`SELECT DISTINCT client_attribution AS c, server_attribution AS s, server_type = 'unknown' AS u
+    FROM conversations WHERE client_port < 40040 OR client_port > 40048 ORDER BY ALL`),
+  [{ c: 'exact', s: 'exact', u: false }, { c: 'exact', s: null, u: true }]);
+});
+
+test('a record proves its own ENI before the inventory\'s AttachTime: the ENI\'s facts, the owner only when known then', async () => {
+  const rows = await db.json(`SELECT * FROM conversations_v WHERE client_port BETWEEN 40046 AND 40048 ORDER BY client_port`);
+  assert.deepEqual(sides(rows, 'client'), [
+    [40046, 'eni-fo', null, 'ec2:network-interface', 'vpc-a', 'subnet-a2', 'us-east-1b', A, 'us-east-1', 'exact'],
+    [40047, 'eni-fo', arn('ec2', 'instance/i-fo'), 'ec2:instance', 'vpc-a', 'subnet-a2', 'us-east-1b', A, 'us-east-1', 'exact'],
+    [40048, 'eni-fo2', arn('ec2', 'instance/i-fo2'), 'ec2:instance', 'vpc-a', 'subnet-a2', 'us-east-1b', A, 'us-east-1', 'exact'],
+  ]);
+  assert.deepEqual(rows.map((r) => [r.client_port, r.client_security_group_ids, r.client_node, r.observer_eni, r.observer_side, r.server_arn, r.egress_path]), [
+    [40046, ['sg-fo', 'sg-db-clients'], 'eni-fo', 'eni-fo', 'client', arn('rds', 'db:orders'), 'same-vpc'],
+    [40047, ['sg-fo', 'sg-db-clients'], arn('ec2', 'instance/i-fo'), 'eni-fo', 'client', arn('rds', 'db:orders'), 'same-vpc'],
+    [40048, ['sg-fo2'], arn('ec2', 'instance/i-fo2'), 'eni-fo2', 'client', arn('rds', 'db:orders'), 'same-vpc'],
+  ]);
+  assert.deepEqual(crosses(rows), [[40046, false, false, false, false], [40047, false, false, false, false], [40048, false, false, false, false]]);
+});
+
 /** A template's rows on this dataset. */
 async function answer(id: string): Promise<Record<string, unknown>[]> {
   const { sql, params } = bindTemplate(findTemplate(id));
@@ -377,16 +493,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 35);
+  assert.equal(n.n, 44);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 35);
+    assert.equal(await exportConversations(db, 'jsonl', file), 44);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 35);
+    assert.equal(lines.length, 44);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {
@@ -451,4 +567,18 @@ test('a dataset enriched with another list of special-purpose addresses is attri
   await ensureSchema(db);
   await rebuild(db);
   assert.deepEqual(await broadcast(), [['broadcast', 'broadcast:255.255.255.255', 'same-vpc']]);
+});
+
+test('attributed again from the stored facts alone (the inventory changed), every conversation is the same, inferred and record-proven sides too', async () => {
+  await db.exec(`CREATE OR REPLACE TEMP TABLE before_again AS SELECT * FROM conversations_v`);
+  // as after any change of the inventory: the fingerprint the facts were attributed with differs
+  await db.exec(`DELETE FROM meta WHERE key = 'attributed_inventory'`);
+  const phases: string[] = [];
+  await rebuild(db, { onProgress: (p) => phases.push(p.message) });
+  assert.ok(phases.includes('attributing the stored conversations again'), JSON.stringify(phases));
+  const [d] = await db.json(`SELECT
+    (SELECT count(*) FROM (SELECT * FROM before_again EXCEPT ALL SELECT * FROM conversations_v)) AS missing,
+    (SELECT count(*) FROM (SELECT * FROM conversations_v EXCEPT ALL SELECT * FROM before_again)) AS extra,
+    (SELECT count(*) FROM conversations_v WHERE server_attribution = 'inferred') AS inferred`);
+  assert.deepEqual(d, { missing: 0, extra: 0, inferred: 3 });
 });

@@ -38,7 +38,7 @@ test('a schema version 1 dataset is upgraded: its wide derived tables become vie
     assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
     assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
     assert.equal(await db.value('SELECT count(*) FROM inv_tags'), 1n);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '3');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '4');
   } finally {
     db.close();
   }
@@ -61,6 +61,29 @@ test('a schema version 2 dataset is upgraded: its facts (which cannot be merged 
     assert.equal(await db.value(`SELECT count(*) FROM meta WHERE key = 'enriched_file_id'`), 0n, 'every stored record is pending again');
     assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
     assert.deepEqual((await db.all(`SELECT column_name FROM duckdb_columns() WHERE table_name = 'conversation_facts' AND column_name IN ('observer', 'evidence', 'paths') ORDER BY 1`)).map((r) => r.column_name), ['evidence', 'observer', 'paths']);
+  } finally {
+    db.close();
+  }
+});
+
+test('a schema version 3 dataset is upgraded: its sides say how they were found, and its facts are attributed again at the next enrichment', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    // What version 3 stored: sides without attribution, facts attributed with some inventory.
+    await db.exec(`DROP VIEW conversations; ALTER TABLE endpoints DROP COLUMN attribution;
+      INSERT INTO endpoints (ep, type, node, unknown) VALUES (1, 'ec2:instance', 'arn:x', NULL), (2, 'unknown', 'unknown:10.9.9.9', '10.9.9.9');
+      INSERT INTO conversation_facts (start, client_ep, server_ep, uploaded) VALUES (1, 1, 2, 10);
+      INSERT INTO meta VALUES ('attributed_inventory', 'abc'), ('enriched_file_id', '7'), ('schema_version', '3')
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
+    await ensureSchema(db);
+    assert.deepEqual(await db.json(`SELECT client_attribution, server_attribution, cross_vpc, uploaded FROM conversations`),
+      [{ client_attribution: 'exact', server_attribution: null, cross_vpc: null, uploaded: 10 }]);
+    assert.equal(await db.value(`SELECT count(*) FROM meta WHERE key = 'attributed_inventory'`), 0n, 'attributed again at the next enrichment');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'enriched_file_id'`), '7', 'no record is pending again');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '4');
+    await ensureSchema(db);
+    assert.equal(await db.value(`SELECT count(*) FROM duckdb_columns() WHERE table_name = 'endpoints' AND column_name = 'attribution'`), 1n);
   } finally {
     db.close();
   }

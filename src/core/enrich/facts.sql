@@ -11,9 +11,9 @@ WITH t AS (
          ELSE 'internet' END AS type,
     CASE WHEN s.pod THEN 'eks-pod' ELSE coalesce(r.kind, ac.addr_kind) END AS kind,
     e.vpc_id AS vpc, e.subnet_id AS subnet, e.az, coalesce(e.account_id, r.account_id) AS account,
-    coalesce(e.region, r.region, i.pregion) AS region, i.svc AS aws_service, i.unknown
+    coalesce(e.region, r.region, i.pregion) AS region, i.svc AS aws_service, i.unknown, s.inferred
   FROM fl_ident i
-  LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, skey FROM fl_scope) s ON s.sep = i.sep
+  LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, inferred, skey FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
   LEFT JOIN inv_resources r ON r.arn = s.arn
   LEFT JOIN fl_addr_class ac ON ac.addr = i.unknown
@@ -22,7 +22,10 @@ WITH t AS (
 SELECT ep, eni, arn, type, kind, vpc, subnet, az, account, region, aws_service,
   CASE WHEN type IN ('aws:service', 'internet') THEN coalesce('aws:' || aws_service, 'internet')
        ELSE coalesce(arn, eni, type || ':' || unknown) END AS node,
-  skey, pregion, unknown_addr
+  skey, pregion, unknown_addr,
+  -- how the side was found: inferred (the only holder of a private address no observer VPC explains), exact, or
+  -- nothing found (an unknown private address)
+  CASE WHEN inferred THEN 'inferred' WHEN type <> 'unknown' THEN 'exact' END AS attribution
 FROM t;
 
 -- The part's conversation facts. conversations.ts inserts them into the enrichment's facts table (fl_facts_new

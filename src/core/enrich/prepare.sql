@@ -12,8 +12,14 @@ GROUP BY e.eni_id;
 CREATE OR REPLACE TEMP TABLE fl_eni_addr AS
 SELECT DISTINCT eni_id, addr FROM inv_addresses WHERE eni_id IS NOT NULL;
 
--- Where an address can be looked up from: scope_vpc is the observer's VPC ('*' = global, '?' = the
--- observer's VPC is unknown and the address is unique across all VPCs).
+-- Who held an address when, and where it is looked up from (scope_vpc):
+--   a VPC id: exact, for an observer in that VPC: the VPC's own holders, else those of a VPC peered or
+--     TGW-attached to it;
+--   '*': exact, public and IPv6 addresses (global);
+--   '~': inferred, a private address while exactly one holder in the whole inventory had it (attribution.sql uses
+--     it only when the exact lookup finds nothing: private ranges overlap, an inferred holder never hides an exact one);
+--   '!': an ENI itself (addr NULL), whom it belonged to when (arn NULL while the inventory does not say): the side
+--     a record's own interface-id proves, even before the ENI's AttachTime.
 CREATE OR REPLACE TEMP TABLE fl_scope AS
 WITH private AS (
   SELECT * FROM inv_addresses WHERE addr_kind <> 'public' AND family = 4
@@ -23,25 +29,58 @@ WITH private AS (
   SELECT DISTINCT l.vpc_id, a.addr, a.addr_kind, a.eni_id, a.arn, a.valid_from, a.valid_to, 1
   FROM private a JOIN inv_vpc_links l ON l.peer_vpc_id = a.vpc_id
   UNION ALL
-  SELECT '?', addr, addr_kind, eni_id, arn, valid_from, valid_to, 2 FROM private
-  WHERE addr IN (SELECT addr FROM private GROUP BY addr HAVING count(DISTINCT vpc_id) = 1)
-  UNION ALL
   SELECT '*', addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 FROM inv_addresses
   WHERE addr_kind = 'public' OR family = 6
 ), preferred AS (
-  SELECT DISTINCT scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to FROM candidates
+  SELECT DISTINCT scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to, rank FROM candidates
   QUALIFY rank = min(rank) OVER (PARTITION BY scope_vpc, addr)
 ), clipped AS (
   -- at most one holder at any time: an interval ends where the next one begins
   SELECT * REPLACE (least(valid_to, coalesce(lead(valid_from) OVER (PARTITION BY scope_vpc, addr ORDER BY valid_from, eni_id), valid_to)) AS valid_to)
   FROM preferred
+), own AS (
+  -- each VPC's own holders of its private addresses, one at a time
+  SELECT * FROM clipped WHERE rank = 0 AND scope_vpc IS DISTINCT FROM '*' AND valid_from < valid_to
+), cuts AS (
+  SELECT addr, valid_from AS t FROM own UNION SELECT addr, valid_to FROM own
+), spans AS (
+  SELECT addr, t AS valid_from, lead(t) OVER (PARTITION BY addr ORDER BY t) AS valid_to FROM cuts
+), sole AS (
+  -- the spans of time in which one VPC's holder is the address's only one in the inventory
+  SELECT '~' AS scope_vpc, s.addr, any_value(o.addr_kind) AS addr_kind, any_value(o.eni_id) AS eni_id,
+         any_value(o.arn) AS arn, s.valid_from, s.valid_to
+  FROM spans s JOIN own o ON o.addr = s.addr AND o.valid_from <= s.valid_from AND o.valid_to >= s.valid_to
+  WHERE s.valid_to IS NOT NULL
+  GROUP BY s.addr, s.valid_from, s.valid_to
+  HAVING count(*) = 1 AND any_value(o.eni_id) IS NOT NULL
+), owners AS (
+  -- an ENI's owners, one at a time
+  SELECT eni_id, arn, valid_from,
+         least(valid_to, coalesce(lead(valid_from) OVER (PARTITION BY eni_id ORDER BY valid_from, arn), valid_to)) AS valid_to
+  FROM inv_enis
+), owner_cuts AS (
+  SELECT eni_id, valid_from AS t FROM owners UNION SELECT eni_id, valid_to FROM owners
+  UNION SELECT DISTINCT eni_id, '-infinity'::TIMESTAMP FROM owners UNION SELECT DISTINCT eni_id, 'infinity'::TIMESTAMP FROM owners
+), owner_spans AS (
+  SELECT eni_id, t AS valid_from, lead(t) OVER (PARTITION BY eni_id ORDER BY t) AS valid_to FROM owner_cuts
+), proven AS (
+  -- all time, cut where the owner changes: the owner known then, else none
+  SELECT '!' AS scope_vpc, NULL::VARCHAR AS addr, NULL::VARCHAR AS addr_kind, s.eni_id, o.arn, s.valid_from, s.valid_to
+  FROM owner_spans s
+  LEFT JOIN owners o ON o.eni_id = s.eni_id AND o.valid_from <= s.valid_from AND o.valid_to >= s.valid_to AND o.valid_from < o.valid_to
+  WHERE s.valid_to IS NOT NULL
+), scoped AS (
+  SELECT scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to FROM clipped WHERE valid_from < valid_to
+  UNION ALL SELECT * FROM sole
+  UNION ALL SELECT * FROM proven
 )
--- sep numbers the side a holder makes (its ENI, resource, and whether it is an EKS pod's secondary address)
--- and skey says the same in text, which an enrichment finds the side by again when it appends
-SELECT c.*, dense_rank() OVER (ORDER BY c.eni_id NULLS FIRST, c.arn NULLS FIRST, pod) AS sep,
-       coalesce(c.eni_id, '') || '|' || coalesce(c.arn, '') || CASE WHEN pod THEN '|pod' ELSE '' END AS skey
-FROM (SELECT c.*, coalesce(e.kind = 'eks-node' AND c.addr_kind = 'secondary', false) AS pod
-      FROM clipped c LEFT JOIN fl_eni e ON e.eni_id = c.eni_id WHERE c.valid_from < c.valid_to) c;
+-- sep numbers the side a holder makes (its ENI, resource, whether it is an EKS pod's secondary address, and
+-- whether it is inferred) and skey says the same in text, which an enrichment finds the side by again when it appends
+SELECT c.*, dense_rank() OVER (ORDER BY c.eni_id NULLS FIRST, c.arn NULLS FIRST, pod, inferred) AS sep,
+       coalesce(c.eni_id, '') || '|' || coalesce(c.arn, '') || CASE WHEN pod THEN '|pod' ELSE '' END
+       || CASE WHEN inferred THEN '|inferred' ELSE '' END AS skey
+FROM (SELECT c.*, coalesce(e.kind = 'eks-node' AND c.addr_kind = 'secondary', false) AS pod, c.scope_vpc = '~' AS inferred
+      FROM scoped c LEFT JOIN fl_eni e ON e.eni_id = c.eni_id) c;
 
 -- Per VPC: what ways out it has.
 CREATE OR REPLACE TEMP TABLE fl_vpc_exits AS

@@ -13,7 +13,7 @@ import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The small codes the facts store, in order (code n is element n, from 1). */
 export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
@@ -44,8 +44,10 @@ function sideColumns(side: 'client' | 'server', e: string, f: string | null): st
   ${e}.region AS ${side}_region, ${e}.aws_service AS ${side}_aws_service, ${rfc}${e}.node AS ${side}_node`;
 }
 
-const CROSS_AZ = `(c.az IS NOT NULL AND s.az IS NOT NULL AND c.az <> s.az AND c.region IS NOT DISTINCT FROM s.region)`;
-const CROSS_REGION = `(c.region IS NOT NULL AND s.region IS NOT NULL AND c.region <> s.region)`;
+/** A cross flag: NULL while either side is unknown (nothing says where it is), else both known and different. */
+const cross = (cond: string) => `CASE WHEN c.type IS DISTINCT FROM 'unknown' AND s.type IS DISTINCT FROM 'unknown' THEN ${cond} END`;
+const CROSS_AZ = cross(`(c.az IS NOT NULL AND s.az IS NOT NULL AND c.az <> s.az AND c.region IS NOT DISTINCT FROM s.region)`);
+const CROSS_REGION = cross(`(c.region IS NOT NULL AND s.region IS NOT NULL AND c.region <> s.region)`);
 const ACTION = (f: string) => `CASE WHEN ${f}.rejected THEN 'REJECT' ELSE 'ACCEPT' END`;
 
 /** The enriched tables as users query them: views over the narrow stored facts. */
@@ -58,8 +60,9 @@ SELECT f.start, f."end", f.window_start, f.protocol, ${ACTION('f')} AS action,
   o.eni AS observer_eni, ${decode(OBSERVER_SIDES, 'f.observer_side')} AS observer_side,
   ${decode(ORIENTATIONS, 'f.orientation')} AS orientation, ${decode(EGRESS_PATHS, 'f.egress_path')} AS egress_path,
   ${CROSS_AZ} AS cross_az, ${CROSS_REGION} AS cross_region,
-  (c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc) AS cross_vpc,
-  (c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account) AS cross_account
+  ${cross('(c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc)')} AS cross_vpc,
+  ${cross('(c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account)')} AS cross_account,
+  c.attribution AS client_attribution, s.attribution AS server_attribution
 FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep
 LEFT JOIN observers o ON o.obs = f.observer;
 ${WINDOW_TABLES.map((t) => `
@@ -273,12 +276,14 @@ CREATE TABLE IF NOT EXISTS inv_events (
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
 -- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
 -- skey (the holder: ENI|ARN|pod), pregion (an AWS prefix's region) and unknown (an unexplained private or
--- special-purpose address) are the identity an enrichment finds a side by again when it appends.
+-- special-purpose address) are the identity an enrichment finds a side by again when it appends. attribution is
+-- how the side was found: 'exact', 'inferred' (the only holder in the whole inventory of a private address that
+-- no observer VPC explains; skey ends in '|inferred'), NULL for an unknown address.
 CREATE TABLE IF NOT EXISTS endpoints (
   ep INTEGER,
   eni VARCHAR, arn VARCHAR, type VARCHAR, kind VARCHAR, vpc VARCHAR, subnet VARCHAR, az VARCHAR,
   account VARCHAR, region VARCHAR, aws_service VARCHAR, node VARCHAR,
-  skey VARCHAR, pregion VARCHAR, unknown VARCHAR
+  skey VARCHAR, pregion VARCHAR, unknown VARCHAR, attribution VARCHAR
 );
 -- The ENIs whose records were counted (and the VPC they logged in), numbered in the order met.
 CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
@@ -350,6 +355,16 @@ export async function ensureSchema(db: Db): Promise<void> {
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
   await db.exec(SCHEMA_SQL);
+  // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
+  // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
+  // changed inventory), which finds the inferred sides and those a record's own ENI proves.
+  const v3 = !Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
+    AND schema_name = 'main' AND table_name = 'endpoints' AND column_name = 'attribution'`));
+  if (v3) {
+    await db.exec(`ALTER TABLE endpoints ADD COLUMN attribution VARCHAR;
+      UPDATE endpoints SET attribution = CASE WHEN type IS DISTINCT FROM 'unknown' THEN 'exact' END;
+      DELETE FROM meta WHERE key = '${META_ATTRIBUTED_INVENTORY}';`);
+  }
   await ensureAddressTypes(db);
   // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
   await narrowStoredEvents(db);
