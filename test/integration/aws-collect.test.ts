@@ -33,6 +33,7 @@ const OPS = [
   'rds.DescribeDBProxyTargets',
   'lambda.ListFunctions',
   'elasticache.DescribeCacheClusters',
+  'ecs.DescribeTasks',
   'resourcegroupstaggingapi.GetResources',
   'cloudtrail.LookupEvents',
 ];
@@ -87,6 +88,10 @@ describe('inventory collectors against the local endpoint (real wire protocols)'
     // Pagination was really used (page size 5; 12 ENIs in each account/region).
     const eniCalls = ep.requests.filter((r) => r.op === 'DescribeNetworkInterfaces' && r.status === 200);
     assert.equal(eniCalls.length, 4 * 3);
+    // ECS per account/region: ListClusters once (2 clusters), ListTasks running and stopped per cluster (shop's 6
+    // running tasks take two pages), one DescribeTasks per cluster, with the tags asked for (the dump has them)
+    const ecsCalls = (op: string) => ep.requests.filter((r) => r.service === 'ecs' && r.op === op && r.status === 200).length;
+    assert.deepEqual([ecsCalls('ListClusters'), ecsCalls('ListTasks'), ecsCalls('DescribeTasks')], [4 * 1, 4 * 5, 4 * 2]);
     // Every listed file is free of credentials: the static keys and the session credentials the endpoint issued.
     assert.ok(ep.issuedSecrets.length > 0, 'role sessions were issued');
     for (const f of report.files) {

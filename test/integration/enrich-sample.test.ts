@@ -143,6 +143,34 @@ test('security groups and tags valid at the time match the truth', async () => {
   }
 });
 
+test('ECS tasks are their task ARNs, named by their service, with their tags (aws:ecs:serviceName among them)', async () => {
+  const TRUTH = `SELECT DISTINCT arn, service, app FROM (
+      SELECT client.arn AS arn, client.tags."aws:ecs:serviceName" AS service, client.tags.app AS app FROM truth WHERE client.type = 'ecs:task'
+      UNION ALL SELECT server.arn, server.tags."aws:ecs:serviceName", server.tags.app FROM truth WHERE server.type = 'ecs:task')`;
+  const truth = await db.json<{ service: string; tasks: number; apps: string[] }>(`SELECT service, count(*)::INTEGER AS tasks, list_sort(list(DISTINCT app)) AS apps
+    FROM (${TRUTH}) GROUP BY service ORDER BY service`);
+  assert.deepEqual(truth.map((r) => r.service), ['checkout', 'ci-runner']);
+  assert.deepEqual(truth.map((r) => r.apps), [['checkout'], ['ci']]);
+  // every task the traffic went through is in the inventory as itself, named by its service, with its tags
+  const ours = await db.json(`SELECT r.name AS service, count(*)::INTEGER AS tasks, list_sort(list(DISTINCT g.value)) AS apps
+    FROM (${TRUTH}) t JOIN inv_resources r ON r.arn = t.arn AND r.type = 'ecs:task' AND r.kind = 'ecs-task'
+    JOIN inv_tags g ON g.arn = r.arn AND g.key = 'app'
+    JOIN inv_tags sn ON sn.arn = r.arn AND sn.key = 'aws:ecs:serviceName' AND sn.value = r.name
+    WHERE regexp_full_match(r.arn, 'arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task/(shop|tools)/[0-9a-f]{32}')
+    GROUP BY r.name ORDER BY r.name`);
+  assert.deepEqual(ours, truth);
+  // no task ENI is left standing for its attachment
+  const [att] = await db.json<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM inv_enis WHERE arn LIKE '%:attachment/%'`);
+  assert.equal(att.n, 0);
+  // each task's one ENI is attributed to it through DescribeTasks: as many ENIs as tasks, one task each
+  const owners = await db.json(`SELECT count(DISTINCT o.eni_id)::INTEGER AS enis, count(DISTINCT o.arn)::INTEGER AS tasks, list(DISTINCT o.rule) AS rules,
+      (SELECT count(*)::INTEGER FROM inv_resources WHERE type = 'ecs:task') AS described
+    FROM inv_eni_owners o WHERE o.kind = 'ecs-task'`);
+  const described = (owners[0] as { described: number }).described;
+  assert.ok(described >= truth.reduce((a, r) => a + r.tasks, 0));
+  assert.deepEqual(owners, [{ enis: described, tasks: described, rules: ['ecs-describe-tasks'], described }]);
+});
+
 async function answer(id: string, params: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
   const { sql, params: bound } = bindTemplate(findTemplate(id), params);
   return db.json(sql, bound);

@@ -1,5 +1,5 @@
 /**
- * Issue 11, items 5 and 6: an AWS endpoint that answers wrongly. A service that repeats its pagination token
+ * Issue 11, items 5 and 6 (and item 2's ECS calls): an AWS endpoint that answers wrongly. A service that repeats its pagination token
  * forever, a call with more pages than the cap, a proxy's HTML page where the API should answer, an operation
  * the endpoint does not implement, an answer cut short. Each ends in the exact lines a user reads, a bounded
  * number of requests, and the rest of the inventory loaded. The real SDK against the local endpoint (real wire
@@ -73,7 +73,7 @@ test('a service that repeats its Marker forever: two requests and one warning pe
     // the first page's token, then the same token back once: the call stops there, in each of the 4 places
     assert.equal(requestsFor('DescribeCacheClusters'), 8);
     // every response written was loaded; the cluster of each first page is kept
-    assert.equal(s.inventory.files, 4 * 24);
+    assert.equal(s.inventory.files, 4 * 25);
     assert.equal(s.inventory.loaded, s.inventory.files);
     assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'elasticache:cluster'`), 4);
     // per place: 12 described, the NAT gateway's, and the one CloudTrail saw created and deleted
@@ -94,7 +94,7 @@ test('a call with more pages than the cap stops at the cap with a warning and ke
   assert.equal(requestsFor('DescribeNetworkInterfaces'), 2);
   const enis = JSON.parse(readFileSync(join(dump, A, 'us-east-1', 'ec2.DescribeNetworkInterfaces.json'), 'utf8')) as { NetworkInterfaces: unknown[] };
   assert.equal(enis.NetworkInterfaces.length, 10);
-  assert.equal(r.files.length, 24);
+  assert.equal(r.files.length, 25);
 });
 
 test('a proxy answering one operation with HTML in 4 account/regions is said once, in plain words', async () => {
@@ -152,4 +152,27 @@ test('where part of a listing is no use, a repeated token fails that read with t
   } finally {
     ep.faults.length = 0;
   }
+});
+
+test('ECS: DescribeTasks denied everywhere and ListTasks repeating its token in one place are each said once; the rest loads', async () => {
+  const faults: Fault[] = [
+    { kind: 'access-denied', service: 'ecs', op: 'DescribeTasks' },
+    { kind: 'repeat-token', service: 'ecs', op: 'ListTasks', account: A, region: 'us-east-1' },
+  ];
+  await enrichWith('ecs', faults, async (s, text, db) => {
+    assert.deepEqual(linesWith(text, '  ! ').sort(), [
+      `  ! ecs:DescribeTasks account ${A} eu-west-1: AccessDeniedException: User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: ecs:DescribeTasks`,
+      `  ! ecs:DescribeTasks account ${A} us-east-1: AccessDeniedException: User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: ecs:DescribeTasks`,
+      `  ! ecs:DescribeTasks account ${B} eu-west-1: AccessDeniedException: User: arn:aws:sts::${B}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: ecs:DescribeTasks`,
+      `  ! ecs:DescribeTasks account ${B} us-east-1: AccessDeniedException: User: arn:aws:sts::${B}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: ecs:DescribeTasks`,
+      `  ! ecs:ListTasks account ${A} us-east-1: RepeatedToken: the service repeated its nextToken on page 2, so paging stopped there; the first 2 pages are kept`,
+    ]);
+    // denied once in each place, not once per cluster; nothing described, so no DescribeTasks dump: the other 24
+    // responses of each place are written and loaded
+    assert.equal(requestsFor('DescribeTasks'), 4);
+    assert.equal(s.inventory.files, 4 * 24);
+    assert.equal(s.inventory.loaded, s.inventory.files);
+    assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'ecs:task'`), 0);
+    assert.equal(s.records, expectedRecords);
+  });
 });

@@ -28,7 +28,7 @@ function scratch(name: string): { home: string; tmp: string; env: NodeJS.Process
 }
 
 const SMALL = ['--days', '1', '--scale', '0.2'];
-const KEY = 'v2-seed-42-days-1-scale-0.2';
+const KEY = 'v3-seed-42-days-1-scale-0.2';
 /** What the small estate enriches to. */
 const SMALL_SUMMARY = /: 1,690 flow records from 87 files, 451 conversations, /;
 

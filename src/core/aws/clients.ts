@@ -26,6 +26,7 @@ export type ServiceId =
   | 'RDS'
   | 'LAMBDA'
   | 'ELASTICACHE'
+  | 'ECS'
   | 'RESOURCE_GROUPS_TAGGING_API'
   | 'CLOUDTRAIL';
 

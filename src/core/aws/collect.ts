@@ -3,7 +3,8 @@
  * one document and written as `<dumpDir>/<account>/<region>/<service>.<Operation>.json` (the loader reads the
  * same folder, and a user can inspect it or re-run offline). Per-parent APIs are written as an array of wrappers:
  * GetManagedPrefixListEntries `[{"PrefixListId", "Entries"}]`, DescribeTargetHealth `[{"TargetGroupArn",
- * "TargetHealthDescriptions"}]`, DescribeDBProxyTargets `[{"DBProxyName", "Targets"}]`.
+ * "TargetHealthDescriptions"}]`, DescribeDBProxyTargets `[{"DBProxyName", "Targets"}]`. ECS DescribeTasks is written as
+ * `aws ecs describe-tasks --include TAGS` prints it, `{"tasks", "failures"}`, for every task of every cluster.
  * Bounded concurrency over account x region; the SDK's adaptive retry absorbs throttling; a failing API is
  * reported with account, region and API while everything else is still collected. Lists are read through the
  * SDK's paginators, guarded against a repeated token and capped (paging.ts).
@@ -33,6 +34,7 @@ import {
   paginateDescribeLoadBalancers,
   paginateDescribeTargetGroups,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTasksCommand, ECSClient, paginateListClusters, paginateListTasks, type DesiredStatus } from '@aws-sdk/client-ecs';
 import { ElastiCacheClient, paginateDescribeCacheClusters } from '@aws-sdk/client-elasticache';
 import { LambdaClient, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { paginateDescribeDBClusters, paginateDescribeDBInstances, paginateDescribeDBProxies, paginateDescribeDBProxyTargets, RDSClient } from '@aws-sdk/client-rds';
@@ -110,6 +112,9 @@ const LOST: Record<string, string> = {
   'rds:DescribeDBProxyTargets': 'the databases behind RDS proxies are not known',
   'lambda:ListFunctions': 'Lambda functions are not attributed',
   'elasticache:DescribeCacheClusters': 'ElastiCache clusters are not attributed',
+  'ecs:ListClusters': 'ECS tasks are known only by their network interfaces',
+  'ecs:ListTasks': 'ECS tasks are known only by their network interfaces',
+  'ecs:DescribeTasks': 'ECS tasks are known only by their network interfaces',
   'tag:GetResources': 'tags from the tagging API are missing',
   'cloudtrail:LookupEvents': 'address history from CloudTrail is missing',
 };
@@ -301,6 +306,53 @@ export async function collectInventory(o: CollectOptions): Promise<CollectReport
         const list = await pages('elasticache:DescribeCacheClusters', paginator, 'CacheClusters', 'Marker');
         dump('elasticache', 'DescribeCacheClusters', { CacheClusters: list }, list.length);
       });
+      // ECS: every task of every cluster, running and recently stopped (ECS keeps a stopped task about an hour), with
+      // its tags; DescribeTasks takes at most 100 tasks a call.
+      const ecs = client('ECS', ECSClient);
+      const clusters = await run('ecs:ListClusters', async () =>
+        (await pages('ecs:ListClusters', paginateListClusters({ client: ecs }, {}, sendOpts), 'clusterArns', 'nextToken')) as string[]);
+      if (clusters) {
+        const tasks: unknown[] = [];
+        const failures: unknown[] = [];
+        let complete = true;
+        clusters: for (const cluster of clusters) {
+          const arns: string[] = [];
+          for (const desiredStatus of ['RUNNING', 'STOPPED'] as DesiredStatus[]) {
+            const listed = await run('ecs:ListTasks', async () => {
+              arns.push(...((await pages('ecs:ListTasks', paginateListTasks({ client: ecs }, { cluster, desiredStatus }, sendOpts), 'taskArns', 'nextToken')) as string[]));
+              return true;
+            });
+            if (!listed) {
+              complete = false;
+              break clusters; // the same failure (AccessDenied, an expired token) would repeat for every cluster
+            }
+          }
+          const unique = [...new Set(arns)];
+          for (let i = 0; i < unique.length; i += 100) {
+            const described = await run('ecs:DescribeTasks', async () => {
+              const r = await ecs.send(new DescribeTasksCommand({ cluster, tasks: unique.slice(i, i + 100), include: ['TAGS'] }), sendOpts);
+              report.calls++;
+              tasks.push(...((r.tasks ?? []) as unknown[]));
+              failures.push(...((r.failures ?? []) as unknown[]));
+              return true;
+            });
+            if (!described) {
+              complete = false;
+              break clusters;
+            }
+          }
+        }
+        // one answer broken the same way for several clusters is said once for this account and region
+        // (other accounts and regions add their issues meanwhile: only this one's ECS issues are looked at)
+        const seen = new Set<string>();
+        report.issues = report.issues.filter((x) => {
+          if (x.account !== account || x.region !== region || !x.api.startsWith('ecs:')) return true;
+          const key = `${x.api}\u0000${x.code}\u0000${x.message}`;
+          return !seen.has(key) && !!seen.add(key);
+        });
+        // a partial answer is still written: the tasks it has are attributed, the rest stay their attachments
+        if (complete || tasks.length) dump('ecs', 'DescribeTasks', { tasks, failures }, tasks.length);
+      }
       await run('tag:GetResources', async () => {
         const paginator = paginateGetResources({ client: client('RESOURCE_GROUPS_TAGGING_API', ResourceGroupsTaggingAPIClient) }, {}, sendOpts);
         const list = await pages('tag:GetResources', paginator, 'ResourceTagMappingList', 'PaginationToken');

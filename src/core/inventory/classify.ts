@@ -18,7 +18,8 @@
  *   RDS Proxy           "Network interface for DBProxy …" (prefix seen in public parsers; the rest unconfirmed)
  *   ElastiCache         "ElastiCache <cache-cluster-id>" (also seen: "ElastiCache+<id>")
  *   EFS mount target    "EFS mount target for fs-… (fsmt-…)"
- *   ECS task (awsvpc)   "arn:aws:ecs:<region>:<account>:attachment/<uuid>"
+ *   ECS task (awsvpc)   "arn:aws:ecs:<region>:<account>:attachment/<uuid>"; the task is the one whose DescribeTasks
+ *                       attachments[] has that id (or names the ENI in its details' networkInterfaceId)
  *   TGW attachment      "Network Interface for Transit Gateway Attachment tgw-attach-…", InterfaceType transit_gateway
  */
 
@@ -58,6 +59,8 @@ export interface ClassifyIndex {
   dbs: Candidate[];
   proxies: Candidate[];
   eksInstances: Set<string>;
+  /** ECS tasks by their ENI attachment's id (the uuid of the ENI description's ARN) and by ENI id. */
+  ecsTasks: Map<string, Candidate>;
   /** Optional: DB endpoint host name -> resolved addresses (when the caller could resolve them). */
   resolved?: Map<string, string[]>;
 }
@@ -76,7 +79,7 @@ export interface Owner {
 
 export function buildIndex(resources: Candidate[], resolved?: Map<string, string[]>): ClassifyIndex {
   const idx: ClassifyIndex = {
-    byArn: new Map(), byTypeId: new Map(), lambdas: [], dbs: [], proxies: [], eksInstances: new Set(), resolved,
+    byArn: new Map(), byTypeId: new Map(), lambdas: [], dbs: [], proxies: [], eksInstances: new Set(), ecsTasks: new Map(), resolved,
   };
   for (const r of [...resources].sort((a, b) => (a.arn < b.arn ? -1 : 1))) {
     idx.byArn.set(r.arn, r);
@@ -84,6 +87,11 @@ export function buildIndex(resources: Candidate[], resolved?: Map<string, string
     if (r.type === 'lambda:function') idx.lambdas.push(r);
     if (r.type === 'rds:db') idx.dbs.push(r);
     if (r.type === 'rds:db-proxy' || r.type === 'rds:db-proxy-endpoint') idx.proxies.push(r);
+    if (r.type === 'ecs:task') {
+      for (const k of [r.attrs.attachment_ids, r.attrs.eni_ids].flatMap((v) => (Array.isArray(v) ? v : []))) {
+        if (typeof k === 'string') idx.ecsTasks.set(k, r);
+      }
+    }
   }
   return idx;
 }
@@ -249,7 +257,11 @@ export function classifyInterface(e: EniFacts, instanceId: string | undefined, i
     });
   }
   if (/^arn:aws[a-z-]*:ecs:[^:]*:\d*:attachment\//.test(d)) {
-    return { arn: d, type: 'ecs:task', kind: 'ecs-task', resource_id: d.split('/').pop(), rule: 'ecs-attachment-description', candidates: [] };
+    const attachment = d.split('/').pop()!;
+    const task = idx.ecsTasks.get(attachment) ?? idx.ecsTasks.get(e.eni_id);
+    if (task) return own(task, { arn: task.arn, type: 'ecs:task', kind: 'ecs-task', rule: 'ecs-describe-tasks' });
+    // Without DescribeTasks the attachment stands for the task (rebuild names it by the ENI's aws:ecs:serviceName tag).
+    return { arn: d, type: 'ecs:task', kind: 'ecs-task', resource_id: attachment, rule: 'ecs-attachment-description', candidates: [] };
   }
   const tgw = /^Network Interface for Transit Gateway Attachment (tgw-attach-[0-9a-f]+)/.exec(d);
   if (tgw || it === 'transit_gateway') {

@@ -29,6 +29,7 @@ export type InventoryKind =
   | 'rds:DescribeDBProxyEndpoints'
   | 'lambda:ListFunctions'
   | 'elasticache:DescribeCacheClusters'
+  | 'ecs:DescribeTasks'
   | 'tagging:GetResources'
   | 'cloudtrail:LookupEvents'
   | 'cloudtrail:LogFile'
@@ -58,6 +59,8 @@ const BY_KEY: [string, InventoryKind, ((o: Obj) => boolean)?][] = [
   ['DBProxyEndpoints', 'rds:DescribeDBProxyEndpoints'],
   ['Functions', 'lambda:ListFunctions'],
   ['CacheClusters', 'elasticache:DescribeCacheClusters'],
+  // The ECS API is camelCase: {"tasks": [{"taskArn": …}], "failures": []}
+  ['tasks', 'ecs:DescribeTasks', (o) => (o.tasks as unknown[]).every((t) => isObj(t) && 'taskArn' in t)],
   ['ResourceTagMappingList', 'tagging:GetResources'],
   ['Records', 'cloudtrail:LogFile', (o) => Array.isArray(o.Records) && (o.Records as unknown[]).every((r) => isObj(r) && 'eventName' in r)],
 ];

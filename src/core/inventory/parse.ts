@@ -979,6 +979,60 @@ const cacheClusters: Handler = async (ctx, doc) => {
   return res.length;
 };
 
+/**
+ * ECS DescribeTasks (`aws ecs describe-tasks --include TAGS`): an awsvpc task is the resource behind the ENI
+ * whose description is its attachment's ARN. The task is named by its service (`group: service:<name>`), lives
+ * from createdAt (else startedAt) to stoppedAt, and carries its own tags (aws:ecs:serviceName among them).
+ */
+const ecsTasks: Handler = async (ctx, doc) => {
+  const scope = new Scope(ctx);
+  const res: ResourceRow[] = [];
+  const tags = new Map<string, Record<string, string>>();
+  for (const [i, t] of arr(doc.tasks).entries()) {
+    const arn = str(t.taskArn);
+    const p = parseArn(arn);
+    const m = /^task\/(?:([^/]+)\/)?([^/]+)$/.exec(p?.resource ?? '');
+    if (!arn || !p || p.service !== 'ecs' || !m) {
+      ctx.warnings.push(`${ctx.name}: tasks[${i}]: taskArn is not an ECS task ARN: ${JSON.stringify(t.taskArn ?? null)}`);
+      continue;
+    }
+    const clusterArn = str(t.clusterArn);
+    const cluster = clusterArn?.split('/').pop() ?? m[1];
+    const group = str(t.group);
+    const service = group?.startsWith('service:') ? group.slice('service:'.length) : undefined;
+    const enis: string[] = [];
+    const attachments: string[] = [];
+    const ips: string[] = [];
+    for (const a of arr(t.attachments)) {
+      if (str(a.type) !== 'ElasticNetworkInterface') continue;
+      const id = str(a.id);
+      if (id) attachments.push(id);
+      for (const d of arr(a.details)) {
+        const v = str(d.value);
+        if (!v) continue;
+        if (d.name === 'networkInterfaceId') enis.push(v);
+        if (d.name === 'privateIPv4Address' || d.name === 'privateIPv6Address') ips.push(v);
+      }
+    }
+    const t0 = tagsOf(t.tags);
+    tags.set(arn, t0);
+    res.push({
+      arn, resource_id: m[2], type: 'ecs:task', kind: 'ecs-task', name: service ?? t0['aws:ecs:serviceName'] ?? group ?? m[2],
+      account_id: scope.account(p.account), region: scope.region(p.region),
+      attrs: {
+        cluster, cluster_arn: clusterArn, service, group, task_definition_arn: str(t.taskDefinitionArn), launch_type: str(t.launchType),
+        last_status: str(t.lastStatus), az: str(t.availabilityZone), eni_ids: enis, attachment_ids: attachments, private_ips: ips,
+      },
+      valid_from: ts(t.createdAt ?? t.startedAt),
+      valid_to: ts(t.stoppedAt),
+    });
+  }
+  await upsertResources(ctx.db, res);
+  await putTags(ctx, 'ecs', tags);
+  scope.finish();
+  return res.length;
+};
+
 const tagging: Handler = async (ctx, doc) => {
   const tags = new Map<string, Record<string, string>>();
   for (const m of arr(doc.ResourceTagMappingList)) {
@@ -1113,6 +1167,7 @@ export const HANDLERS: Record<InventoryKind, Handler> = {
   'rds:DescribeDBProxyEndpoints': dbProxyEndpoints,
   'lambda:ListFunctions': functions,
   'elasticache:DescribeCacheClusters': cacheClusters,
+  'ecs:DescribeTasks': ecsTasks,
   'tagging:GetResources': tagging,
   'cloudtrail:LookupEvents': lookupEvents,
   'cloudtrail:LogFile': trailLogFile,

@@ -432,6 +432,17 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   const nameOf = new Map<string, string>();
   for (const t of tagRows) if (t.key === 'Name') nameOf.set(String(t.arn), String(t.value)); // the latest interval wins
   for (const d of derived.values()) if (!d.name && nameOf.has(String(d.arn))) d.name = nameOf.get(String(d.arn));
+  // An ECS task known only by its ENI's attachment ARN is named by the service its ENI's tags give, when they do.
+  for (const d of derived.values()) {
+    if (d.name || d.type !== 'ecs:task') continue;
+    for (const eni of [...d.eni_ids].sort()) {
+      const service = snapTags.get(arnForResourceId(eni, d.region as string | undefined, d.account_id as string | undefined)!)?.get('aws:ecs:serviceName');
+      if (service) {
+        d.name = service;
+        break;
+      }
+    }
+  }
 
   // ---------------------------------------------------------------- write
   await db.exec(`

@@ -289,13 +289,14 @@ export function buildEstate(o: EstateOptions): Estate {
   const thumbs = lambdaFunction(b, { vpc: prodUse1, name: 'shop-thumbnailer', sgs: [sgThumbs], tags: stdTags('media', 'team-media', 'prod'), replaceAt: at(0.35), replacementSgs: [sgThumbs2] });
   const reporting = lambdaFunction(b, { vpc: prodUse1, name: 'shop-reporting', sgs: [sgReporting], tags: stdTags('reporting', 'team-finance', 'prod') });
   const checkoutTasks: Eni[] = [];
+  const checkoutTags = stdTags('checkout', 'team-api', 'prod');
   const checkoutConcurrency = n(3);
   for (let slot = 0; slot < checkoutConcurrency; slot++) {
     // Rolling deployments: each task lives 6-42 h; its successor starts a few minutes before it stops.
     let t = start - life.range(1, 30) * 3600;
     while (t < end) {
       const to = t + life.range(6, 42) * 3600;
-      ecsTask(b, { vpc: prodUse1, subnet: priv(prodUse1)[slot % 3], sgs: [sgCheckout], cluster: 'shop', service: 'checkout', from: t, to: to < end ? to : FOREVER, sink: checkoutTasks });
+      ecsTask(b, { vpc: prodUse1, subnet: priv(prodUse1)[slot % 3], sgs: [sgCheckout], cluster: 'shop', service: 'checkout', tags: checkoutTags, from: t, to: to < end ? to : FOREVER, sink: checkoutTasks });
       t = to - 300;
     }
   }
@@ -360,12 +361,13 @@ export function buildEstate(o: EstateOptions): Estate {
   const ecrEp = interfaceEndpoint(b, toolsEuw1, 'ecr.dkr', [sgEcrEp], stdTags('network', 'team-platform', 'tools'));
   const notifier = lambdaFunction(b, { vpc: toolsEuw1, name: 'tools-notifier', sgs: [sgNotifier], tags: stdTags('notifier', 'team-platform', 'tools') });
   const ciTasks: Eni[] = [];
+  const ciTags = stdTags('ci', 'team-platform', 'tools');
   for (let slot = 0; slot < n(1); slot++) {
     // CI jobs: 2-14 h each with a gap between them, so a finished job's address is handed to the next.
     let t = start - life.range(1, 10) * 3600;
     while (t < end) {
       const to = t + life.range(2, 14) * 3600;
-      ecsTask(b, { vpc: toolsEuw1, subnet: priv(toolsEuw1)[0], sgs: [sgCi], cluster: 'tools', service: 'ci-runner', from: t, to: to < end ? to : FOREVER, sink: ciTasks });
+      ecsTask(b, { vpc: toolsEuw1, subnet: priv(toolsEuw1)[0], sgs: [sgCi], cluster: 'tools', service: 'ci-runner', tags: ciTags, from: t, to: to < end ? to : FOREVER, sink: ciTasks });
       t = to + life.range(15, 120) * 60;
     }
   }

@@ -531,6 +531,57 @@ export function writeInventory(estate: Estate, dir: string): number {
         }),
       });
 
+      // ---------------------------------------------------------------- ECS
+      // `aws ecs describe-tasks --include TAGS` of every task of the window, as dumps taken while they ran
+      // would have seen them (ECS forgets a stopped task within about an hour).
+      const tasks = estate.resources.filter((r) => r.type === 'ecs:task' && r.account === account && r.region === region && r.from < end);
+      if (tasks.length) {
+        write(account, region, 'ecs.DescribeTasks', {
+          tasks: tasks.map((r) => {
+            const e = (r.extra.enis as Eni[])[0];
+            const cluster = String(r.extra.cluster);
+            const stopped = r.to <= end;
+            return {
+              attachments: [
+                {
+                  id: r.extra.attachmentId,
+                  type: 'ElasticNetworkInterface',
+                  status: stopped ? 'DELETED' : 'ATTACHED',
+                  details: [
+                    { name: 'subnetId', value: e.subnet.id },
+                    { name: 'networkInterfaceId', value: e.id },
+                    { name: 'macAddress', value: e.mac },
+                    { name: 'privateDnsName', value: dnsName(e.primaryIp, region) },
+                    { name: 'privateIPv4Address', value: e.primaryIp },
+                  ],
+                },
+              ],
+              attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
+              availabilityZone: e.subnet.az,
+              clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${cluster}`,
+              connectivity: 'CONNECTED',
+              connectivityAt: iso(r.from + 20),
+              cpu: '512',
+              createdAt: iso(r.from),
+              desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
+              group: `service:${r.extra.service}`,
+              lastStatus: stopped ? 'STOPPED' : 'RUNNING',
+              launchType: 'FARGATE',
+              memory: '1024',
+              platformVersion: '1.4.0',
+              startedAt: iso(r.from + 45),
+              startedBy: `ecs-svc/${hash32(`${cluster}/${r.extra.service}`)}`,
+              ...(stopped ? { stoppedAt: iso(r.to), stoppedReason: 'Scaling activity initiated by (deployment ecs-svc)' } : {}),
+              tags: Object.entries(currentTags(r)).map(([key, value]) => ({ key, value })),
+              taskArn: r.arn,
+              taskDefinitionArn: `arn:aws:ecs:${region}:${account}:task-definition/${r.extra.service}:7`,
+              version: stopped ? 5 : 3,
+            };
+          }),
+          failures: [],
+        });
+      }
+
       // ---------------------------------------------------------------- tagging
       const tagged: { ResourceARN: string; Tags: { Key: string; Value: string }[] }[] = [];
       for (const r of res) {

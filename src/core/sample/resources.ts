@@ -366,20 +366,30 @@ export function cacheNode(b: Builder, o: { vpc: Vpc; clusterId: string; group: s
   return { res, eni };
 }
 
-/** An ECS task (awsvpc) ENI; the truth names the task by the ENI's attachment ARN. */
-export function ecsTask(b: Builder, o: { vpc: Vpc; subnet: Subnet; sgs: Sg[]; cluster: string; service: string; from: number; to: number; sink: Eni[] }): void {
-  const attachment = `arn:aws:ecs:${o.vpc.region}:${o.vpc.account}:attachment/${b.uuid()}`;
+/**
+ * An ECS task (awsvpc) and its ENI, whose description is the task's ENI attachment ARN. The truth names the
+ * task by its task ARN (DescribeTasks links the attachment to the task); it carries the service's tags,
+ * propagated, and ECS's managed tags aws:ecs:serviceName and aws:ecs:clusterName.
+ */
+export function ecsTask(
+  b: Builder,
+  o: { vpc: Vpc; subnet: Subnet; sgs: Sg[]; cluster: string; service: string; tags: Tags; from: number; to: number; sink: Eni[] },
+): void {
+  const attachmentId = b.uuid();
+  const attachment = `arn:aws:ecs:${o.vpc.region}:${o.vpc.account}:attachment/${attachmentId}`;
+  // A task id is 32 hex digits; derived from the attachment's uuid so the estate draws no more random numbers.
+  const taskId = [...attachmentId.replace(/-/g, '')].reverse().join('');
   b.later(o.subnet, o.from, o.to, (ip) => {
     const res = b.resource({
-      arn: attachment,
+      arn: `arn:aws:ecs:${o.vpc.region}:${o.vpc.account}:task/${o.cluster}/${taskId}`,
       type: 'ecs:task',
-      id: attachment.split('/')[1],
-      name: `${o.cluster}/${o.service}`,
+      id: taskId,
+      name: o.service,
       vpc: o.vpc,
-      tags: {},
+      tags: { ...o.tags, 'aws:ecs:clusterName': o.cluster, 'aws:ecs:serviceName': o.service },
       from: o.from,
       to: o.to,
-      extra: { cluster: o.cluster, service: o.service },
+      extra: { cluster: o.cluster, service: o.service, attachmentId },
     });
     const eni = b.eni({
       resource: res,

@@ -181,6 +181,35 @@ export function writeMiniEstate(dir: string): Record<string, number> {
       inv('rds', 'DescribeDBProxyTargets', [{ DBProxyName: 'orders-proxy', Targets: [{ Endpoint: 'orders.abc.example.com', RdsResourceId: 'orders', Port: 5432, Type: 'RDS_INSTANCE', TargetArn: dbArn }] }]);
       inv('lambda', 'ListFunctions', { Functions: Array.from({ length: 7 }, (_, i) => ({ FunctionName: `fn-${i}`, FunctionArn: `arn:aws:lambda:${region}:${account}:function:fn-${i}`, Runtime: 'nodejs20.x', LastModified: '2026-08-01T10:00:00.000+0000', VpcConfig: { SubnetIds: [subnets[0]], SecurityGroupIds: [sg], VpcId: vpc } })) });
       inv('elasticache', 'DescribeCacheClusters', { CacheClusters: [{ CacheClusterId: 'sessions-001', Engine: 'redis', CacheNodeType: 'cache.t3.micro', CacheClusterStatus: 'available', NumCacheNodes: 1, CacheSubnetGroupName: 'cache', SecurityGroups: [{ SecurityGroupId: sg, Status: 'active' }], CacheNodes: [{ CacheNodeId: '0001', CacheNodeStatus: 'available', Endpoint: { Address: 'sessions-001.abc.cache.example.com', Port: 6379 }, CustomerAvailabilityZone: azs[0] }], ARN: `arn:aws:elasticache:${region}:${account}:cluster:sessions-001` }] });
+      // ECS: two clusters; 'shop' has more running tasks than a page holds, and one stopped task. In the order the
+      // collector asks: cluster by cluster, running then stopped.
+      const ecsTask = (cluster: string, n: number, stopped: boolean) => {
+        const id = `${account.slice(0, 2)}${r}${cluster === 'shop' ? 'a' : 'b'}${String(n).padStart(28, '0')}`;
+        const attachment = `0000${n}000-0000-4000-8000-${account.slice(0, 2)}${r}000000000${cluster === 'shop' ? 'a' : 'b'}`;
+        const eni = `eni-0ec${r}${account.slice(0, 2)}${String(n).padStart(12, '0')}`;
+        return {
+          attachments: [{ id: attachment, type: 'ElasticNetworkInterface', status: stopped ? 'DELETED' : 'ATTACHED', details: [
+            { name: 'subnetId', value: subnets[1] }, { name: 'networkInterfaceId', value: eni }, { name: 'privateIPv4Address', value: `10.${account === A ? 1 : 2}.2.${100 + n}` },
+          ] }],
+          availabilityZone: azs[1],
+          clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${cluster}`,
+          createdAt: iso(T0 + n * 60_000),
+          desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
+          group: `service:${cluster === 'shop' ? 'checkout' : 'jobs'}`,
+          lastStatus: stopped ? 'STOPPED' : 'RUNNING',
+          launchType: 'FARGATE',
+          startedAt: iso(T0 + n * 60_000 + 30_000),
+          ...(stopped ? { stoppedAt: iso(T0 + 3600_000), stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' } : {}),
+          tags: [{ key: 'aws:ecs:serviceName', value: cluster === 'shop' ? 'checkout' : 'jobs' }, { key: 'app', value: cluster }],
+          taskArn: `arn:aws:ecs:${region}:${account}:task/${cluster}/${id}`,
+          taskDefinitionArn: `arn:aws:ecs:${region}:${account}:task-definition/${cluster}:3`,
+          version: stopped ? 5 : 3,
+        };
+      };
+      inv('ecs', 'DescribeTasks', {
+        tasks: [...[0, 1, 2, 3, 4, 5].map((n) => ecsTask('shop', n, false)), ecsTask('shop', 6, true), ecsTask('batch', 7, false)],
+        failures: [],
+      });
       inv('resourcegroupstaggingapi', 'GetResources', { ResourceTagMappingList: enis.slice(1).map((e) => ({ ResourceARN: `arn:aws:ec2:${region}:${account}:instance/${e.Attachment!.InstanceId}`, Tags: [{ Key: 'app', Value: 'web' }, { Key: 'owner', Value: 'team-a' }] })) });
       const ctEvent = (name: string, minutes: number, eni: string) => ({
         EventId: `0000${name.length}${minutes}-${account}-${r}`,

@@ -1,7 +1,7 @@
 /**
  * A local AWS endpoint for tests: one HTTP server on 127.0.0.1 that speaks the wire protocols the SDK uses
  * (EC2 query/XML, awsQuery XML for STS/ELBv2/RDS/ElastiCache, JSON 1.1 for CloudWatch Logs/Athena/tagging/
- * CloudTrail, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
+ * CloudTrail/ECS, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
  *   <estate>/inventory/<account>/<region>/<service>.<Operation>.json   (SDK output shapes)
  *   <estate>/flowlogs/<bucket>/<key…>                                 (S3 objects)
  *   <estate>/flowlogs/cloudwatch/<log-group>/<stream>.json            (FilterLogEvents output shape)
@@ -23,6 +23,7 @@ import * as cloudtrailSdk from '@aws-sdk/client-cloudtrail';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as ec2Sdk from '@aws-sdk/client-ec2';
 import * as elbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as ecsSdk from '@aws-sdk/client-ecs';
 import * as elasticacheSdk from '@aws-sdk/client-elasticache';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 import * as rdsSdk from '@aws-sdk/client-rds';
@@ -70,7 +71,7 @@ export type FaultKind =
 
 export interface Fault {
   kind: FaultKind;
-  /** Signing name: ec2, sts, s3, logs, athena, elasticloadbalancing, rds, lambda, elasticache, tagging, cloudtrail. */
+  /** Signing name: ec2, sts, s3, logs, athena, elasticloadbalancing, rds, lambda, elasticache, tagging, cloudtrail, ecs. */
   service?: string;
   op?: string;
   account?: string;
@@ -193,8 +194,11 @@ const JSON_SERVICES: Record<string, { client: Record<string, unknown>; ops: Reco
   cloudtrail: { client: cloudtrailSdk as never, ops: { LookupEvents: { list: 'Events', tokenIn: 'NextToken', tokenOut: 'NextToken', limit: 'MaxResults' } } },
 };
 
+/** Services that answer in JSON (JSON 1.1, or rest-json for Lambda). */
+const JSON_PROTOCOL = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda', 'ecs'];
+
 function errorCodes(service: string, kind: FaultKind): { code: string; status: number } {
-  const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+  const json = JSON_PROTOCOL.includes(service);
   switch (kind) {
     case 'throttle':
       if (service === 'ec2') return { code: 'RequestLimitExceeded', status: 503 };
@@ -410,6 +414,49 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     if (['sts', 'elasticloadbalancing', 'rds', 'elasticache'].includes(service)) return send(res, status, queryErrorXml(code, message, id, status < 500), 'text/xml');
     const ct = service === 'lambda' ? 'application/json' : 'application/x-amz-json-1.1';
     return send(res, status, JSON.stringify({ __type: code, message }), ct, { 'x-amzn-errortype': code });
+  }
+
+  // ---------------------------------------------------------------- ECS
+  /**
+   * ECS from the estate's ecs.DescribeTasks.json (`{"tasks", "failures"}`): ListClusters names the clusters its
+   * tasks are in, ListTasks a cluster's tasks by desired status (RUNNING is the default, as in ECS), DescribeTasks
+   * at most 100 of them, their tags only when asked to include TAGS, and a MISSING failure for one it does not hold.
+   */
+  function ecs(account: string, region: string, op: string, q: Record<string, unknown>, repeat: boolean):
+    { body: Record<string, unknown> } | { error: [string, string] } {
+    const tasks = items(account, region, 'DescribeTasks', { list: 'tasks' }) as Record<string, unknown>[];
+    const clusterOf = (name: unknown) => {
+      const n = String(name ?? 'default');
+      return n.startsWith('arn:') ? n : `arn:aws:ecs:${region}:${account}:cluster/${n}`;
+    };
+    if (op === 'ListClusters') {
+      const all = [...new Set(tasks.map((t) => String(t.clusterArn)))];
+      const { slice, next } = page(all, (q.nextToken as string) || undefined, q.maxResults !== undefined ? String(q.maxResults) : undefined, repeat);
+      return { body: { clusterArns: slice, ...(next ? { nextToken: next } : {}) } };
+    }
+    if (op === 'ListTasks') {
+      const cluster = clusterOf(q.cluster);
+      const status = String(q.desiredStatus ?? 'RUNNING');
+      const all = tasks.filter((t) => t.clusterArn === cluster && (t.desiredStatus ?? 'RUNNING') === status).map((t) => t.taskArn);
+      const { slice, next } = page(all, (q.nextToken as string) || undefined, q.maxResults !== undefined ? String(q.maxResults) : undefined, repeat);
+      return { body: { taskArns: slice, ...(next ? { nextToken: next } : {}) } };
+    }
+    if (op === 'DescribeTasks') {
+      const cluster = clusterOf(q.cluster);
+      const wanted = Array.isArray(q.tasks) ? (q.tasks as string[]) : [];
+      if (wanted.length === 0 || wanted.length > 100) return { error: ['InvalidParameterException', 'Tasks cannot be empty and can hold at most 100 tasks.'] };
+      const withTags = Array.isArray(q.include) && (q.include as string[]).includes('TAGS');
+      const found: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const arn of wanted) {
+        const t = tasks.find((x) => x.taskArn === arn && x.clusterArn === cluster);
+        if (!t) failures.push({ arn, reason: 'MISSING' });
+        else if (withTags) found.push(t);
+        else found.push(Object.fromEntries(Object.entries(t).filter(([k]) => k !== 'tags')));
+      }
+      return { body: { tasks: found, failures } };
+    }
+    return { error: ['UnknownOperationException', `unknown operation ${op}`] };
   }
 
   // ---------------------------------------------------------------- STS
@@ -658,7 +705,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     }
     if (!(await signatureMatches(req, body, keyId, ident.secret, ident.token, region, service))) {
       rec(403, { fault: 'signature' });
-      const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+      const json = JSON_PROTOCOL.includes(service);
       if (service === 'ec2') return sendError(res, service, 'AuthFailure', 401, 'AWS was not able to validate the provided access credentials');
       return sendError(res, service, json ? 'InvalidSignatureException' : 'SignatureDoesNotMatch', json && service !== 'lambda' ? 400 : 403,
         'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
@@ -686,7 +733,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       }
       if (fault.kind === 'garbled') {
         rec(200, { fault: fault.kind });
-        const json = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda'].includes(service);
+        const json = JSON_PROTOCOL.includes(service);
         return send(res, 200, json ? '{"cut short' : `<?xml version="1.0" encoding="UTF-8"?>\n<${op}Response><${op}Result><cut`, json ? 'application/x-amz-json-1.1' : 'text/xml');
       }
       if (fault.kind === 'reset') {
@@ -793,6 +840,16 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           }),
           'application/x-amz-json-1.1',
         );
+      }
+      if (service === 'ecs') {
+        const out = ecs(acct, region, op, json, repeat);
+        if ('error' in out) {
+          rec(400);
+          return sendError(res, 'ecs', out.error[0], 400, out.error[1]);
+        }
+        const { output } = operationSchema(ecsSdk as never, op);
+        rec(200);
+        return send(res, 200, JSON.stringify(jsonValue(output, out.body)), 'application/x-amz-json-1.1');
       }
       if (service === 'athena') {
         const out = await athena(op, json);
