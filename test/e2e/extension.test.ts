@@ -86,7 +86,7 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await frame.locator('.flowlens-result table tbody tr').first().waitFor({ timeout: 30_000 });
     rendered = await frame.locator('.flowlens-result').evaluate((root) => ({
       total: Number((root.querySelector('.meta') as HTMLElement).dataset.total),
-      header: [...root.querySelectorAll('thead th')].map((th) => th.firstChild?.textContent ?? ''),
+      header: [...root.querySelectorAll('thead th')].map((th) => th.querySelector('.name')?.textContent ?? ''),
       rows: [...root.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).dataset.raw ?? '')),
     }));
     await page.waitForTimeout(500);
