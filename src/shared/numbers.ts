@@ -69,7 +69,7 @@ export function formatUsd(value: number | string | bigint): string {
   const sign = n < 0 ? '-' : '';
   const a = Math.abs(n);
   if (a === 0) return '$0.00';
-  if (a < 0.01) return `${sign}$${a.toFixed(Math.max(2, 1 - Math.floor(Math.log10(a))))}`;
+  if (a < 0.01) return `${sign}$${a.toFixed(Math.max(2, 1 - Math.floor(Math.log10(a)))).replace(/(\.\d*[1-9])0+$/, '$1')}`;
   return `${sign}$${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

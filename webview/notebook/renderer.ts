@@ -26,10 +26,10 @@ const STYLE = `
 .flowlens-result th { position: sticky; top: 0; background: var(--vscode-editor-background); cursor: pointer; text-align: left;
   border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-foreground)); padding: 2px 8px; user-select: none; white-space: nowrap; }
 .flowlens-result th:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
-.flowlens-result th .head { display: flex; align-items: baseline; gap: 4px; }
-.flowlens-result th.num .head { justify-content: flex-end; }
+.flowlens-result th .line { display: flex; align-items: baseline; gap: 4px; }
+.flowlens-result th.num .line { justify-content: flex-end; }
 .flowlens-result th .name { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
-.flowlens-result th .type { color: var(--vscode-descriptionForeground); font-weight: normal; font-size: 0.85em; }
+.flowlens-result th .type { display: block; overflow: hidden; text-overflow: ellipsis; color: var(--vscode-descriptionForeground); font-weight: normal; font-size: 0.85em; }
 .flowlens-result th .sort { min-width: 0.8em; color: var(--vscode-textLink-foreground); }
 .flowlens-result th .resize { position: absolute; top: 0; right: -3px; width: 7px; height: 100%; cursor: col-resize; z-index: 1; }
 .flowlens-result th .resize:hover, .flowlens-result th .resize.active { background: var(--vscode-focusBorder); opacity: 0.6; }
@@ -143,7 +143,11 @@ function render(payload: ResultPayload, element: HTMLElement): void {
     const arrow = document.createElement('span');
     arrow.className = 'sort';
     arrow.setAttribute('aria-hidden', 'true');
-    box.append(name, t, arrow);
+    // The type goes under the name, so a header is as wide as the longer of them, not both.
+    const line = document.createElement('div');
+    line.className = 'line';
+    line.append(name, arrow);
+    box.append(line, t);
     th.appendChild(box);
     th.tabIndex = 0;
     th.scope = 'col';
