@@ -69,7 +69,11 @@ export function formatUsd(value: number | string | bigint): string {
   const sign = n < 0 ? '-' : '';
   const a = Math.abs(n);
   if (a === 0) return '$0.00';
-  if (a < 0.01) return `${sign}$${a.toFixed(Math.max(2, 1 - Math.floor(Math.log10(a)))).replace(/(\.\d*[1-9])0+$/, '$1')}`;
+  if (a < 0.01) {
+    // Two significant digits ($0.00030), one beyond the sixth decimal (the templates round money to 6 decimals).
+    const two = 1 - Math.floor(Math.log10(a));
+    return `${sign}$${a.toFixed(two > 6 ? two - 1 : two)}`;
+  }
   return `${sign}$${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

@@ -60,7 +60,8 @@ test('money: cents from a cent up, two significant digits below, never scientifi
   assert.equal(formatUsd(0.000123456), '$0.00012');
   assert.equal(formatUsd(0.0042), '$0.0042');
   assert.equal(formatUsd(0.000001), '$0.000001');
-  assert.equal(formatUsd(0.004), '$0.004');
+  assert.equal(formatUsd(0.004), '$0.0040');
+  assert.equal(formatUsd(0.0003), '$0.00030');
   assert.equal(formatUsd(0), '$0.00');
   assert.equal(formatUsd(-0.5), '-$0.50');
   assert.equal(formatValue(0.00085, 'cost'), '$0.00085');
