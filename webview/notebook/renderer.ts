@@ -24,7 +24,7 @@ const STYLE = `
 .flowlens-result .scroll { max-height: 420px; overflow: auto; border: 1px solid var(--vscode-panel-border, transparent); }
 .flowlens-result table { border-collapse: collapse; width: max-content; min-width: 100%; }
 .flowlens-result th { position: sticky; top: 0; background: var(--vscode-editor-background); cursor: pointer; text-align: left;
-  border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-foreground)); padding: 2px 6px; user-select: none; white-space: nowrap; }
+  border-bottom: 1px solid var(--vscode-panel-border, var(--vscode-foreground)); padding: 2px 5px; user-select: none; white-space: nowrap; }
 .flowlens-result th:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
 .flowlens-result th .line { display: flex; align-items: baseline; gap: 4px; }
 .flowlens-result th.num .line { justify-content: flex-end; }
@@ -33,9 +33,9 @@ const STYLE = `
 .flowlens-result th .sort { min-width: 0.8em; color: var(--vscode-textLink-foreground); }
 .flowlens-result th .resize { position: absolute; top: 0; right: -3px; width: 7px; height: 100%; cursor: col-resize; z-index: 1; }
 .flowlens-result th .resize:hover, .flowlens-result th .resize.active { background: var(--vscode-focusBorder); opacity: 0.6; }
-.flowlens-result td { padding: 2px 6px; border-bottom: 1px solid var(--vscode-editorGroup-border, transparent); white-space: nowrap; text-align: left; }
+.flowlens-result td { padding: 2px 5px; border-bottom: 1px solid var(--vscode-editorGroup-border, transparent); white-space: nowrap; text-align: left; }
 .flowlens-result .cell { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.flowlens-result .cell.text { max-width: 11em; }
+.flowlens-result .cell.text { max-width: 8em; }
 .flowlens-result .cell.num { max-width: 12em; }
 .flowlens-result td.num, .flowlens-result th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .flowlens-result td.null { color: var(--vscode-disabledForeground); }
