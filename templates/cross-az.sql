@@ -12,7 +12,7 @@ SELECT
   sum(w.uploaded) AS uploaded,
   sum(w.downloaded) AS downloaded,
   sum(w.uploaded + w.downloaded) AS bytes,
-  round(sum(w.uploaded + w.downloaded) / 1073741824.0 * 2 * $usd_per_gb, 2) AS est_cost_usd,
+  round(sum(w.uploaded + w.downloaded) / 1073741824.0 * 2 * $usd_per_gb, 6) AS est_cost_usd,
   sum(w.conversations) AS conversations
 FROM windows_1h w
 LEFT JOIN tag_sets ct ON ct.arn = w.client_node

@@ -11,7 +11,7 @@ SELECT
   EXISTS (SELECT 1 FROM inv_vpc_endpoints e WHERE e.vpc_id = w.client_vpc AND e.endpoint_type = 'Gateway'
           AND upper(e.aws_service) = w.server_aws_service) AS endpoint_exists,
   sum(w.uploaded + w.downloaded) AS bytes,
-  round(sum(w.uploaded + w.downloaded) / 1073741824.0 * $usd_per_gb, 2) AS est_saving_usd
+  round(sum(w.uploaded + w.downloaded) / 1073741824.0 * $usd_per_gb, 6) AS est_saving_usd
 FROM windows_1h w
 WHERE w.egress_path = 'nat-gateway'
   AND w.server_aws_service IN ('S3', 'DYNAMODB')

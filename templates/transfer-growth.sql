@@ -24,9 +24,9 @@ WITH bounds AS (
 SELECT
   a.egress_path, a.client_app, a.destination,
   a.previous_bytes, a.current_bytes,
-  a.current_bytes - a.previous_bytes AS growth,
+  a.current_bytes - a.previous_bytes AS growth_bytes,
   round(100.0 * (a.current_bytes - a.previous_bytes) / nullif(sum(a.current_bytes - a.previous_bytes) OVER (), 0), 1) AS share_of_growth_pct,
-  round(a.previous_bytes / coalesce((SELECT days FROM days, bounds WHERE month = cur - INTERVAL 1 MONTH), 1)) AS previous_per_day,
-  round(a.current_bytes / coalesce((SELECT days FROM days, bounds WHERE month = cur), 1)) AS current_per_day
+  round(a.previous_bytes / coalesce((SELECT days FROM days, bounds WHERE month = cur - INTERVAL 1 MONTH), 1)) AS previous_per_day_bytes,
+  round(a.current_bytes / coalesce((SELECT days FROM days, bounds WHERE month = cur), 1)) AS current_per_day_bytes
 FROM agg a
-ORDER BY growth DESC
+ORDER BY growth_bytes DESC

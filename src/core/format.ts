@@ -1,28 +1,23 @@
 /**
- * Rows as text: an aligned table for people (bytes human-readable), JSON or CSV for programs.
+ * Rows as text: an aligned table for people (numbers in the unit their column's name declares: bytes, $, %,
+ * per day; see src/shared/numbers.ts), JSON or CSV for programs.
  */
 import type { FollowCycle } from '../protocol/enrich';
+import { formatBytes, formatInUnit, unitOfColumn } from '../shared/numbers';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
-const BYTE_COLUMN = /(^|_)(bytes|uploaded|downloaded|bytes_out|bytes_in|growth)($|_)|_bytes$|^bytes/;
+/** The one formatter (src/shared/numbers.ts, pure so the webviews share it), re-exported for the engine and the CLI. */
+export { formatBytes, formatBytesPerDay, formatCount, formatInUnit, formatPct, formatUsd, niceAxis, unitOfColumn, type Unit } from '../shared/numbers';
 
+/** Bytes as people read them; the same text as the notebook and the map (formatBytes). */
 export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = Math.abs(n);
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const s = u === 0 ? String(v) : v.toFixed(v < 10 ? 2 : 1);
-  return (n < 0 ? '-' : '') + s + ' ' + units[u];
+  return formatBytes(n);
 }
 
 function cell(value: unknown, column: string): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number' && BYTE_COLUMN.test(column) && !/_per_day$/.test(column)) return humanBytes(value);
-  if (typeof value === 'number' && /_per_day$/.test(column)) return humanBytes(value) + '/day';
+  if (typeof value === 'number' || typeof value === 'bigint') return formatInUnit(value, unitOfColumn(column));
   if (Array.isArray(value)) return value.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
@@ -47,7 +42,7 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
     return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
   }));
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i].length)));
-  const numeric = columns.map((c) => rows.every((r) => r[c] === null || typeof r[c] === 'number'));
+  const numeric = columns.map((c) => rows.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
   const line = (cells: string[]) =>
     cells.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';

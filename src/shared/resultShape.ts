@@ -1,10 +1,11 @@
 /**
- * Turns a query result into what the notebook renderer shows: display text for each cell (bytes
- * human-readable, ARNs and tags readable), sorting, and which chart fits (a time series or a ranking).
+ * Turns a query result into what the notebook renderer shows: display text for each cell (numbers in the unit
+ * their column's name declares, ARNs and tags readable), sorting, and which chart fits (a time series or a ranking).
  * Pure functions, run by both the notebook renderer (webview/notebook) and the host (the plain-text output, the
  * sidebar's sizes), hence here in src/shared: no DOM, no 'vscode', no Node.
  */
 import type { ColumnInfo, Json, QueryResult } from '../protocol/worker';
+import { formatBytes, formatCount, formatInUnit, unitOfColumn, type Unit } from './numbers';
 
 /** The notebook output's MIME type for a result; the renderer in webview/notebook renders it. */
 export const RESULT_MIME = 'application/vnd.flowlens.result+json';
@@ -14,7 +15,11 @@ export interface ResultPayload extends QueryResult {
   rowCap: number;
 }
 
-export type ColumnRole = 'bytes' | 'number' | 'time' | 'arn' | 'tags' | 'text' | 'other';
+/**
+ * What a column holds, for display. The numeric roles come from the column's name (the unit convention in
+ * src/shared/numbers.ts and docs/columns.md): bytes, bytes_per_day, usd, pct; other numeric columns are 'number'.
+ */
+export type ColumnRole = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'number' | 'time' | 'arn' | 'tags' | 'text' | 'other';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const TIME = /^(TIMESTAMP.*|DATE)$/;
@@ -23,11 +28,21 @@ export function isNumericType(type: string): boolean {
   return NUMERIC.test(type);
 }
 
+/** Whether a role is a number (right-aligned, charted, sorted biggest first). */
+export function isNumericRole(role: ColumnRole): boolean {
+  return role === 'bytes' || role === 'bytes_per_day' || role === 'usd' || role === 'pct' || role === 'number';
+}
+
+/** The unit a numeric role is written in. */
+export function unitOfRole(role: ColumnRole): Unit {
+  return role === 'bytes' || role === 'bytes_per_day' || role === 'usd' || role === 'pct' ? role : 'count';
+}
+
 export function columnRole(col: ColumnInfo, sample: Json[] = []): ColumnRole {
   const name = col.name.toLowerCase();
   if (isNumericType(col.type)) {
-    if (/(^|_)(bytes?|uploaded|downloaded|upload|download|size)($|_)/.test(name) || /bytes$/.test(name)) return 'bytes';
-    return 'number';
+    const unit = unitOfColumn(name);
+    return unit === 'count' ? 'number' : unit;
   }
   if (TIME.test(col.type)) return 'time';
   if (/^MAP\(/.test(col.type) || name === 'tags' || name.endsWith('_tags')) return 'tags';
@@ -39,27 +54,11 @@ export function columnRole(col: ColumnInfo, sample: Json[] = []): ColumnRole {
   return 'other';
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** 1536 -> "1.5 KiB"; exact below 1 KiB; three significant digits above. */
-export function formatBytes(value: number | string): string {
-  let n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) return String(value);
-  const sign = n < 0 ? '-' : '';
-  n = Math.abs(n);
-  let u = 0;
-  while (n >= 1024 && u < UNITS.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  const text = u === 0 ? String(Math.round(n)) : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
-  return `${sign}${text} ${UNITS[u]}`;
-}
+/** Kept for callers that name it so; the one byte formatter lives in src/shared/numbers.ts. */
+export { formatBytes };
 
 export function formatNumber(value: number | string): string {
-  if (typeof value === 'string') return value.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  return formatCount(value);
 }
 
 /**
@@ -107,11 +106,12 @@ export function formatTags(value: Json): string {
 
 export function formatCell(value: Json, role: ColumnRole): string {
   if (value === null) return '';
+  if (isNumericRole(role)) {
+    return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value))
+      ? formatInUnit(value, unitOfRole(role))
+      : String(value);
+  }
   switch (role) {
-    case 'bytes':
-      return typeof value === 'number' || typeof value === 'string' ? formatBytes(value) : String(value);
-    case 'number':
-      return typeof value === 'number' || (typeof value === 'string' && /^-?\d+$/.test(value)) ? formatNumber(value) : String(value);
     case 'arn':
       return typeof value === 'string' ? readableArn(value) : String(value);
     case 'tags':
@@ -166,15 +166,23 @@ export function sortRows(rows: Json[][], column: number, direction: 'asc' | 'des
 
 export interface ChartSpec {
   kind: 'line' | 'bar';
-  /** Column of the x axis (time for a line chart, the label for a bar chart). */
+  /** Column of the x axis (time for a line chart; for a bar chart the first of the label columns). */
   x: number;
-  /** Numeric columns drawn (at most 4 series for lines, 1 for bars). */
+  /** Numeric columns drawn, all in one unit (at most 4 series for lines, 1 for bars). */
   y: number[];
-  /** Whether the values are bytes (axis labels in KiB/MiB/...). */
-  bytes: boolean;
-  /** Points: for bars the top rows in result order (at most 20). */
+  /** The unit of the values (axis ticks at 1-2-5 steps in it). */
+  unit: Unit;
+  /**
+   * Points. Lines: time (ms) and values, by time. Bars: a label (the text columns that tell rows apart, e.g.
+   * "web · use1-az1 → db · use1-az2") and the value, biggest first; at most BAR_TOP, then one 'other' bar.
+   */
   points: { x: number | string; y: number[] }[];
+  /** Bars: how many rows the last ('other') bar sums up; 0 when every row has its own bar. */
+  other: number;
 }
+
+/** Bars drawn before the rest is summed into one 'other' bar. */
+export const BAR_TOP = 15;
 
 function toNumber(v: Json): number | null {
   if (typeof v === 'number') return v;
@@ -182,33 +190,70 @@ function toNumber(v: Json): number | null {
   return null;
 }
 
+/** The bar chart's value column: the total ('bytes'), else growth, else the first bytes, money or other number. */
+function valueColumn(result: QueryResult, r: ColumnRole[], numeric: number[]): number {
+  const named = (re: RegExp) => numeric.find((i) => re.test(result.columns[i].name.toLowerCase()));
+  return (
+    named(/^(total_)?bytes$/) ??
+    named(/growth.*_bytes$|^growth_bytes/) ??
+    numeric.find((i) => r[i] === 'bytes') ??
+    numeric.find((i) => r[i] === 'usd') ??
+    numeric[0]
+  );
+}
+
 /**
- * A line chart when the result is a time series (a time column and numeric columns, at least 2 rows),
- * a bar chart when it is a ranking (a label column and a numeric column, 2 to 50 rows); otherwise none.
+ * A bar's label: the text columns whose values tell rows apart (a column with one value for every row says
+ * nothing), client side and server side joined by an arrow: "web · use1-az1 → db · use1-az2".
+ */
+function labelColumns(result: QueryResult, r: ColumnRole[]): number[] {
+  const text = r.flatMap((role, i) => (role === 'text' || role === 'arn' ? [i] : []));
+  const varying = text.filter((i) => new Set(result.rows.map((row) => row[i])).size > 1);
+  return (varying.length ? varying : text.slice(0, 1)).slice(0, 4);
+}
+
+function barLabel(row: Json[], cols: number[], result: QueryResult, r: ColumnRole[]): string {
+  const side = (i: number) => (/^(client|source|src|from)(_|$)/.test(result.columns[i].name) ? 'a' : /^(server|target|dest|destination|dst|to)(_|$)/.test(result.columns[i].name) ? 'b' : '');
+  const text = (i: number) => (row[i] === null ? '∅' : formatCell(row[i], r[i]));
+  const a = cols.filter((i) => side(i) === 'a');
+  const b = cols.filter((i) => side(i) === 'b');
+  const rest = cols.filter((i) => side(i) === '');
+  const parts = a.length && b.length ? [`${a.map(text).join(' · ')} → ${b.map(text).join(' · ')}`] : [...a, ...b].map(text);
+  return [...parts, ...rest.map(text)].join(' · ');
+}
+
+/**
+ * A line chart when the result is a time series (a time column and numeric columns, at least 2 rows);
+ * a bar chart when it is a ranking (a label column and a numeric column, at least 2 rows): the top BAR_TOP
+ * rows by value and, when there are more, one 'other' bar for the rest; otherwise none.
  */
 export function chooseChart(result: QueryResult): ChartSpec | undefined {
   const r = roles(result);
-  const numeric = r.flatMap((role, i) => (role === 'bytes' || role === 'number' ? [i] : []));
+  const numeric = r.flatMap((role, i) => (isNumericRole(role) ? [i] : []));
   if (numeric.length === 0 || result.rows.length < 2) return undefined;
   const time = r.indexOf('time');
   if (time >= 0) {
-    const y = numeric.slice(0, 4);
+    // One axis, one unit: the series that share the first numeric column's unit.
+    const unit = unitOfRole(r[numeric[0]]);
+    const y = numeric.filter((i) => unitOfRole(r[i]) === unit).slice(0, 4);
     const points = result.rows
       .map((row) => ({ x: Date.parse(String(row[time]).replace(' ', 'T') + (/[Z+]/.test(String(row[time]).slice(10)) ? '' : 'Z')), y: y.map((i) => toNumber(row[i]) ?? 0) }))
       .filter((p) => !Number.isNaN(p.x))
       .sort((a, b) => a.x - b.x);
     if (points.length < 2) return undefined;
-    return { kind: 'line', x: time, y, bytes: y.every((i) => r[i] === 'bytes'), points };
+    return { kind: 'line', x: time, y, unit, points, other: 0 };
   }
-  const label = r.findIndex((role) => role === 'text' || role === 'arn');
-  if (label < 0 || result.rows.length > 50) return undefined;
-  // The first bytes column ranks best; else the first numeric column after the label.
-  const value = numeric.find((i) => r[i] === 'bytes') ?? numeric[0];
-  const points = result.rows.slice(0, 20).map((row) => ({
-    x: formatCell(row[label], r[label]),
-    y: [toNumber(row[value]) ?? 0],
-  }));
-  return { kind: 'bar', x: label, y: [value], bytes: r[value] === 'bytes', points };
+  const labels = labelColumns(result, r);
+  if (labels.length === 0) return undefined;
+  const value = valueColumn(result, r, numeric);
+  const ranked = result.rows
+    .map((row, k) => ({ x: barLabel(row, labels, result, r), v: toNumber(row[value]) ?? 0, k }))
+    .sort((p, q) => q.v - p.v || p.k - q.k);
+  const top = ranked.length > BAR_TOP + 1 ? ranked.slice(0, BAR_TOP) : ranked;
+  const rest = ranked.slice(top.length);
+  const points = top.map((p) => ({ x: p.x, y: [p.v] }));
+  if (rest.length) points.push({ x: `other (${formatCount(rest.length)} rows)`, y: [rest.reduce((sum, p) => sum + p.v, 0)] });
+  return { kind: 'bar', x: labels[0], y: [value], unit: unitOfRole(r[value]), points, other: rest.length };
 }
 
 /** The plain-text rendering: an aligned table with the row cap and total, readable in any viewer. */

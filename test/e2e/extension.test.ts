@@ -86,9 +86,15 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await frame.locator('.flowlens-result table tbody tr').first().waitFor({ timeout: 30_000 });
     rendered = await frame.locator('.flowlens-result').evaluate((root) => ({
       total: Number((root.querySelector('.meta') as HTMLElement).dataset.total),
-      header: [...root.querySelectorAll('thead th')].map((th) => th.firstChild?.textContent ?? ''),
+      header: [...root.querySelectorAll('thead th')].map((th) => th.querySelector('.name')?.textContent ?? ''),
       rows: [...root.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).dataset.raw ?? '')),
     }));
+    // The table in view (it sits under the chart), so the picture shows what the columns look like.
+    await page.mouse.move(380, 400);
+    for (let i = 0; i < 6; i++) {
+      await page.mouse.wheel(0, 250);
+      await page.waitForTimeout(250);
+    }
     await page.waitForTimeout(500);
     await screenshot(page, 'e2e-3-notebook');
 

@@ -91,6 +91,8 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   assert.match(csv[0], /^client_app,client_az,server_app,server_az,uploaded,downloaded,bytes/);
   const table = flowlens('query', 'cross-az', '--db', db).stdout;
   assert.match(table, /4\.15 KiB/);
+  // est_cost_usd is money by its name: written with a dollar sign, not a bare 0.
+  assert.match(table, /\$0\.00\b/);
 
   const out = join(dir, 'c.jsonl');
   const ex = flowlens('export', '--db', db, '--format', 'jsonl', '--out', out);

@@ -203,7 +203,7 @@ test('cross-AZ traffic by app pair and AZ equals the truth grouped the same way,
   const truth = await db.json(`SELECT coalesce(tag_at(client_node, hour, 'app'), client_node) AS client_app, client.az AS client_az,
       coalesce(tag_at(server_node, hour, 'app'), server_node) AS server_app, server.az AS server_az,
       sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, sum(uploaded + downloaded) AS bytes,
-      round(sum(uploaded + downloaded) / 1073741824.0 * 2 * 0.01, 2) AS est_cost_usd, count(*) AS conversations
+      round(sum(uploaded + downloaded) / 1073741824.0 * 2 * 0.01, 6) AS est_cost_usd, count(*) AS conversations
     FROM truth_flat WHERE crossAz GROUP BY ALL`);
   assertSameRows('cross-az', ours, truth, ['client_app', 'client_az', 'server_app', 'server_az', 'uploaded', 'downloaded', 'bytes', 'est_cost_usd', 'conversations']);
 });
@@ -262,22 +262,22 @@ test('growth month over month equals the truth row by row: bytes per path, app a
              coalesce(sum(bytes) FILTER (WHERE month = cur - INTERVAL 1 MONTH), 0) AS previous_bytes,
              coalesce(sum(bytes) FILTER (WHERE month = cur), 0) AS current_bytes
       FROM w, b GROUP BY ALL)
-    SELECT a.*, current_bytes - previous_bytes AS growth,
+    SELECT a.*, current_bytes - previous_bytes AS growth_bytes,
       round(100.0 * (current_bytes - previous_bytes) / nullif(sum(current_bytes - previous_bytes) OVER (), 0), 1) AS share_of_growth_pct,
-      round(previous_bytes / (SELECT days FROM days, b WHERE month = cur - INTERVAL 1 MONTH)) AS previous_per_day,
-      round(current_bytes / (SELECT days FROM days, b WHERE month = cur)) AS current_per_day
+      round(previous_bytes / (SELECT days FROM days, b WHERE month = cur - INTERVAL 1 MONTH)) AS previous_per_day_bytes,
+      round(current_bytes / (SELECT days FROM days, b WHERE month = cur)) AS current_per_day_bytes
     FROM agg a`);
-  assertSameRows('transfer-growth', ours, truth, ['egress_path', 'client_app', 'destination', 'previous_bytes', 'current_bytes', 'growth',
-    'share_of_growth_pct', 'previous_per_day', 'current_per_day']);
+  assertSameRows('transfer-growth', ours, truth, ['egress_path', 'client_app', 'destination', 'previous_bytes', 'current_bytes', 'growth_bytes',
+    'share_of_growth_pct', 'previous_per_day_bytes', 'current_per_day_bytes']);
   assert.ok(ours.some((r) => Number(r.previous_bytes) > 0) && ours.some((r) => Number(r.current_bytes) > 0), 'both months have traffic');
   // growth ranks the rows
-  assert.deepEqual(ours.map((r) => Number(r.growth)), ours.map((r) => Number(r.growth)).sort((x, y) => y - x));
+  assert.deepEqual(ours.map((r) => Number(r.growth_bytes)), ours.map((r) => Number(r.growth_bytes)).sort((x, y) => y - x));
 });
 
 test('NAT traffic to S3/DynamoDB equals the truth by VPC, client and service', async () => {
   const ours = await answer('nat-gateway-endpoint-candidates');
   const truth = await db.json(`SELECT client.vpc AS vpc, client.region AS region, client_node AS client, upper(server.awsService) AS service,
-      sum(uploaded + downloaded) AS bytes, round(sum(uploaded + downloaded) / 1073741824.0 * 0.045, 2) AS est_saving_usd
+      sum(uploaded + downloaded) AS bytes, round(sum(uploaded + downloaded) / 1073741824.0 * 0.045, 6) AS est_saving_usd
     FROM truth_flat WHERE egressPath = 'nat-gateway' AND upper(server.awsService) IN ('S3', 'DYNAMODB') GROUP BY ALL`);
   assertSameRows('nat-gateway-endpoint-candidates', ours, truth, ['vpc', 'region', 'client', 'service', 'bytes', 'est_saving_usd']);
 });

@@ -133,7 +133,7 @@ test('columns get roles and sorting keeps nulls last and big integers exact', ()
 test('a ranking gets a bar chart, a time series a line chart, a single value none', () => {
   const bar = chooseChart(ranking);
   assert.equal(bar?.kind, 'bar');
-  assert.equal(bar?.bytes, true);
+  assert.equal(bar?.unit, 'bytes');
   assert.deepEqual(bar?.y, [1]);
   assert.equal(bar?.points[1].x, 'ec2 instance i-1 (111111111111 us-east-1)');
   const series: QueryResult = {

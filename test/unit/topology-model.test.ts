@@ -122,8 +122,8 @@ test('the SVG export is a standalone document with every node, edge and group bo
 
 test('formatting and scales', () => {
   assert.equal(formatBytes(0), '0 B');
-  assert.equal(formatBytes(1536), '1.5 KiB');
-  assert.equal(formatBytes(5 * 1024 ** 3), '5.0 GiB');
+  assert.equal(formatBytes(1536), '1.50 KiB');
+  assert.equal(formatBytes(5 * 1024 ** 3), '5.00 GiB');
   assert.equal(edgeWidth(0, 100), 0.75);
   assert.ok(Math.abs(edgeWidth(100, 100) - 8) < 1e-9);
   assert.ok(edgeWidth(10, 100) < edgeWidth(50, 100));

@@ -3,6 +3,7 @@
  * matches, neighbourhoods, period comparison, keyboard navigation, formatting. Tested in Node.
  */
 import type { EdgeKind, Finding, Graph, GraphEdge, GraphNode, Weight } from '../../src/protocol/topology';
+import { formatBytes, formatCount, formatUsd } from '../../src/shared/numbers';
 
 export interface ViewOptions {
   weight: Weight;
@@ -176,18 +177,13 @@ export function tabOrder(nodes: readonly VisibleNode[]): string[] {
   return [...nodes].sort((a, b) => b.value - a.value || a.label.localeCompare(b.label)).map((n) => n.id);
 }
 
-export function formatBytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = b;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) (v /= 1024), i++;
-  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
+/** The one byte formatter (src/shared/numbers.ts), shared with the notebook and the CLI. */
+export { formatBytes };
 
 export function formatValue(v: number, w: Weight): string {
   if (w === 'bytes') return formatBytes(v);
-  if (w === 'cost') return v >= 0.01 ? `$${v.toFixed(2)}` : v > 0 ? `$${v.toExponential(1)}` : '$0';
-  return `${Math.round(v).toLocaleString('en-US')} flows`;
+  if (w === 'cost') return formatUsd(v);
+  return `${formatCount(Math.round(v))} flows`;
 }
 
 export const KIND_LABELS: Record<EdgeKind, string> = {
