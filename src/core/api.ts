@@ -146,6 +146,9 @@ async function sampleFiles(source: SampleSource, opts: EnrichOptions): Promise<F
     ...(source.scale !== undefined ? { scale: source.scale } : {}),
   };
   const { dir } = await ensureSampleEstate(sampleOpts, { onBuild: (d) => opts.onProgress?.({ phase: 'sample', message: `generating the sample estate in ${d}` }) });
+  // Generating is mostly synchronous: a Cancel that arrived meanwhile (the editor's worker gets it as an IPC
+  // message) is only delivered once the event loop turns, so let it turn before looking.
+  await new Promise((done) => setImmediate(done));
   if (opts.signal?.aborted) throw new CancelledError();
   return { kind: 'files', flowLogs: [join(dir, 'flowlogs')], inventory: [join(dir, 'inventory')] };
 }
