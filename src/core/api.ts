@@ -145,7 +145,8 @@ async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Prom
     const report = await loadInventory(db, inventory, { signal: opts.signal });
     for (const f of report.files) {
       if (f.status === 'unrecognised') inventoryWarnings.push(`${f.name}: not an inventory file Flowlens recognises`);
-      if (f.status === 'failed') inventoryWarnings.push(`${f.name}: ${f.error ?? 'failed'}`);
+      // the loader's errors name the file already
+      if (f.status === 'failed') inventoryWarnings.push(f.error?.startsWith(f.name) ? f.error : `${f.name}: ${f.error ?? 'failed'}`);
     }
     inventoryWarnings.push(...report.warnings);
   }
