@@ -72,6 +72,16 @@ export class Db {
   }
 
   /**
+   * Runs a query and yields its rows a chunk (DuckDB's vector size, 2,048 rows) at a time, shaped as all()
+   * shapes them, so that a big result is never held whole. Nothing else may run on the connection until the
+   * last chunk is read (DuckDB ends a streaming result when the next statement starts).
+   */
+  async *chunks<T extends Row = Row>(sql: string, params?: Params): AsyncGenerator<T[]> {
+    const result = await this.conn.stream(sql, params);
+    for await (const rows of result.yieldRowObjectJs()) yield rows as T[];
+  }
+
+  /**
    * Like all(), but JSON-friendly: integers of any width as numbers when they are safe integers (else
    * strings), timestamps as 'YYYY-MM-DD HH:MM:SS' text, decimals as numbers.
    */
