@@ -12,16 +12,21 @@
  *     DescribeDBProxyTargets   wrap as {"DBProxyName": "…", "Targets": […]}
  * - (name, sha256) in inv_files makes a reload a no-op; a newer dump of the same resources replaces them.
  *   Each file loads in its own transaction: a failing file leaves nothing behind.
+ * - A file of STREAM_ABOVE bytes or more (uncompressed) is read as a stream and loaded as it is read
+ *   (stream.ts, streamed.ts): a dump of hundreds of MB is never one string, nor one parsed object.
  * - After the files, the time-aware tables are rebuilt from everything loaded (rebuildInventory).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Db } from '../store/db';
 import { detectKind, ITEMS_KEY, pagesOf, type InventoryKind } from './detect';
 import { HANDLERS, InventoryInputError, type DocContext } from './parse';
 import { rebuildInventory } from './rebuild';
+import { JsonSyntaxError, readResponses } from './stream';
+import { StreamedDocument } from './streamed';
 import { ensureInventoryTables } from './tables';
 import { contextFromPath } from './util';
 
@@ -50,8 +55,25 @@ export interface DocumentContext {
   rebuild?: boolean;
 }
 
+/**
+ * Files this big or bigger (uncompressed) are streamed: parsed whole, JSON takes about four times its size in
+ * memory (the bytes, the string, the objects), and V8 refuses a string of more than 512 MB.
+ */
+export const STREAM_ABOVE = 16 * 2 ** 20;
+
+/** Items of a streamed DescribeNetworkInterfaces or DescribeInstances response loaded at a time. */
+export const BATCH_ITEMS = 5000;
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Bytes from which a file is streamed (STREAM_ABOVE unless given; tests make it small). */
+  streamAbove?: number;
+  /** Items loaded at a time when streaming (BATCH_ITEMS unless given). */
+  batchItems?: number;
+}
+
 /** Loads files or folders (recursively, in path order), then rebuilds the time-aware tables once. */
-export async function loadInventory(db: Db, paths: string[], opts: { signal?: AbortSignal } = {}): Promise<InventoryLoadReport> {
+export async function loadInventory(db: Db, paths: string[], opts: LoadOptions = {}): Promise<InventoryLoadReport> {
   await ensureInventoryTables(db);
   const report: InventoryLoadReport = { files: [], warnings: [] };
   const files: string[] = [];
@@ -72,14 +94,14 @@ export async function loadInventory(db: Db, paths: string[], opts: { signal?: Ab
       cancelled = true;
       break;
     }
-    let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      report.files.push(await loadFile(db, file, contextFromPath(file), report.warnings, opts));
     } catch (e) {
-      report.files.push({ name: file, kind: null, items: 0, status: 'failed', error: `${file}: ${(e as Error).message}` });
-      continue;
+      // cancelled in the middle of a streamed file: it is rolled back and not reported
+      if (!opts.signal?.aborted) throw e;
+      cancelled = true;
+      break;
     }
-    report.files.push(await loadBytes(db, file, bytes, contextFromPath(file), report.warnings));
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
   report.warnings.push(...rebuilt.warnings);
@@ -137,11 +159,145 @@ async function walk(dir: string, report: InventoryLoadReport, seen: Set<string>)
   return out;
 }
 
+type Context = { accountId?: string; region?: string };
+
+function failed(name: string, e: unknown): InventoryFileReport {
+  return { name, kind: null, items: 0, status: 'failed', error: `${name}: ${(e as Error).message}` };
+}
+
+/** One file: read whole and parsed when it is small, else streamed. */
+async function loadFile(db: Db, file: string, ctx: Context, warnings: string[], opts: LoadOptions): Promise<InventoryFileReport> {
+  let size: { bytes: number; gzip: boolean };
+  try {
+    size = await sizeOf(file);
+  } catch (e) {
+    return failed(file, e);
+  }
+  if (size.bytes >= (opts.streamAbove ?? STREAM_ABOVE)) return loadStreamed(db, file, size.gzip, ctx, warnings, opts);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    return failed(file, e);
+  }
+  return loadBytes(db, file, bytes, ctx, warnings);
+}
+
+/** A file's size uncompressed (a gzip file says it in its last 4 bytes, modulo 4 GiB), and whether it is gzip. */
+async function sizeOf(file: string): Promise<{ bytes: number; gzip: boolean }> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(2);
+    await fh.read(head, 0, 2, 0);
+    if (size < 18 || head[0] !== 0x1f || head[1] !== 0x8b) return { bytes: size, gzip: false };
+    const tail = Buffer.alloc(4);
+    await fh.read(tail, 0, 4, size - 4);
+    return { bytes: Math.max(size, tail.readUInt32LE(0)), gzip: true };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The file's bytes in chunks of 1 MiB, decompressed when it is gzip. */
+async function* chunksOf(file: string, gzip: boolean): AsyncGenerator<Uint8Array> {
+  const raw = createReadStream(file, { highWaterMark: 2 ** 20 });
+  if (!gzip) {
+    yield* raw;
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 2 ** 20 });
+  raw.once('error', (e) => gunzip.destroy(e));
+  try {
+    yield* raw.pipe(gunzip);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw code.startsWith('Z_') ? new Error(`cannot decompress: ${(e as Error).message}`) : e;
+  } finally {
+    raw.destroy();
+  }
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 2 ** 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * A big file, loaded as it is read (in one transaction, as a parsed one: a file that fails half-way leaves
+ * nothing behind). What it stores, warns and reports is what loading it parsed would.
+ */
+async function loadStreamed(
+  db: Db,
+  name: string,
+  gzip: boolean,
+  ctx: Context,
+  warnings: string[],
+  opts: LoadOptions,
+): Promise<InventoryFileReport> {
+  let hash: string;
+  try {
+    hash = await sha256Of(name);
+  } catch (e) {
+    return failed(name, e);
+  }
+  // a file loaded before is one Flowlens recognised: its kind is stored with it
+  const before = await db.one<{ kind: string }>(`SELECT kind FROM inv_files WHERE name = $name AND content_hash = $hash`, { name, hash });
+  if (before) return { name, kind: before.kind, items: 0, status: 'duplicate' };
+  const fileWarnings: string[] = [];
+  let doc: StreamedDocument | undefined;
+  try {
+    await db.transaction(async () => {
+      const seq = Number(await db.value<bigint>(`SELECT nextval('inv_obs_seq')`));
+      const d = (doc = new StreamedDocument({ db, name, accountId: ctx.accountId, region: ctx.region, warnings: fileWarnings, seq }, opts.batchItems ?? BATCH_ITEMS));
+      for await (const events of readResponses(chunksOf(name, gzip))) {
+        if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
+        for (const e of events) await d.on(e);
+      }
+      if (!d.known.length) return; // nothing was written
+      await db.exec(
+        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
+        { name, hash, kind: d.known.join(','), acct: ctx.accountId ?? null, region: ctx.region ?? null, items: d.items },
+      );
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    if (e instanceof JsonSyntaxError) {
+      if (!e.startsLikeJson && !/\.json(\.gz)?$/i.test(name)) return { name, kind: null, items: 0, status: 'unrecognised' };
+      return failed(name, e);
+    }
+    const kinds = doc?.kinds ?? [];
+    warnings.push(...unrecognisedPages(name, kinds));
+    return failure(name, doc?.known.join(',') || null, e);
+  }
+  const known = doc?.known ?? [];
+  // `[]`: a dump of an operation that had nothing to page through
+  if (doc?.rootArray && !doc.kinds.length) return { name, kind: null, items: 0, status: 'loaded' };
+  if (!known.length) return { name, kind: null, items: 0, status: 'unrecognised' };
+  warnings.push(...unrecognisedPages(name, doc?.kinds ?? []), ...dedupe(fileWarnings));
+  return { name, kind: known.join(','), items: doc?.items ?? 0, status: 'loaded' };
+}
+
+/** The warning for the pages of a document that are not responses Flowlens reads (none when none is). */
+function unrecognisedPages(name: string, kinds: (InventoryKind | null)[]): string[] {
+  const skipped = kinds.filter((k) => k === null).length;
+  if (!skipped || skipped === kinds.length) return [];
+  return [`${name}: ${skipped} of ${kinds.length} page(s) are not a response Flowlens recognises; skipped them`];
+}
+
+/** A file that failed to load: the error, named by the file. */
+function failure(name: string, kind: string | null, e: unknown): InventoryFileReport {
+  const msg = (e as Error).message;
+  const error = e instanceof InventoryInputError || msg.startsWith(name) ? msg : `${name}: ${msg}`;
+  return { name, kind, items: 0, status: 'failed', error };
+}
+
 async function loadBytes(
   db: Db,
   name: string,
   bytes: Buffer,
-  ctx: { accountId?: string; region?: string },
+  ctx: Context,
   warnings: string[],
 ): Promise<InventoryFileReport> {
   const hash = createHash('sha256').update(bytes).digest('hex');
@@ -194,9 +350,7 @@ async function loadParsed(
   const known = [...new Set(kinds.filter((k): k is InventoryKind => k !== null))];
   if (!pages.length || !known.length) return { name, kind: null, items: 0, status: 'unrecognised' };
   const kind = known.join(',');
-  if (kinds.some((k) => k === null)) {
-    warnings.push(`${name}: ${kinds.filter((k) => k === null).length} of ${pages.length} page(s) are not a response Flowlens recognises; skipped them`);
-  }
+  warnings.push(...unrecognisedPages(name, kinds));
   const dup = await db.value<bigint>(`SELECT count(*) FROM inv_files WHERE name = $name AND content_hash = $hash`, { name, hash });
   if (Number(dup) > 0) return { name, kind, items: 0, status: 'duplicate' };
   const fileWarnings: string[] = [];
@@ -219,9 +373,7 @@ async function loadParsed(
     warnings.push(...dedupe(fileWarnings));
     return { name, kind, items, status: 'loaded' };
   } catch (e) {
-    const msg = (e as Error).message;
-    const error = e instanceof InventoryInputError || msg.startsWith(name) ? msg : `${name}: ${msg}`;
-    return { name, kind, items: 0, status: 'failed', error };
+    return failure(name, kind, e);
   }
 }
 

@@ -20,6 +20,16 @@ export interface DocContext {
   region?: string;
   warnings: string[];
   seq: number;
+  /**
+   * Items whose account or region nothing told, added up here instead of warned about by each handler call
+   * when one response is loaded in batches (its warnings then come once, from scopeWarnings, at its end).
+   */
+  unknownScope?: UnknownScope;
+}
+
+export interface UnknownScope {
+  missingAccount: number;
+  missingRegion: number;
 }
 
 export class InventoryInputError extends Error {}
@@ -49,18 +59,24 @@ class Scope {
     return undefined;
   }
   finish(): void {
-    const n = this.ctx.name;
-    if (this.missingAccount) {
-      this.ctx.warnings.push(
-        `${n}: account unknown for ${this.missingAccount} item(s): the content carries no OwnerId/ARN and the path has no 12-digit account folder`,
-      );
-    }
-    if (this.missingRegion) {
-      this.ctx.warnings.push(
-        `${n}: region unknown for ${this.missingRegion} item(s): the content carries no AvailabilityZone/ARN and the path has no region folder`,
-      );
-    }
+    const sum = this.ctx.unknownScope;
+    if (sum) {
+      sum.missingAccount += this.missingAccount;
+      sum.missingRegion += this.missingRegion;
+    } else this.ctx.warnings.push(...scopeWarnings(this.ctx.name, this));
   }
+}
+
+/** The warnings for items whose account or region is unknown. */
+export function scopeWarnings(name: string, { missingAccount, missingRegion }: UnknownScope): string[] {
+  const out: string[] = [];
+  if (missingAccount) {
+    out.push(`${name}: account unknown for ${missingAccount} item(s): the content carries no OwnerId/ARN and the path has no 12-digit account folder`);
+  }
+  if (missingRegion) {
+    out.push(`${name}: region unknown for ${missingRegion} item(s): the content carries no AvailabilityZone/ARN and the path has no region folder`);
+  }
+  return out;
 }
 
 export function ec2Arn(region: string | undefined, account: string | undefined, type: string, id: string): string {

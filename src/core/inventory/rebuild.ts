@@ -19,7 +19,7 @@
 import type { Db } from '../store/db';
 import { buildIndex, classifyInterface, isEksNodeTags, type Candidate, type EniFacts, type Owner } from './classify';
 import { arnForResourceId, eniAddresses, type EniAddr } from './parse';
-import { arr, insertRows, isObj, OPEN_END, str, ts, tsLess, tsMax, tsMin, UNKNOWN_START, type Obj } from './util';
+import { arr, insertRows, isObj, OPEN_END, str, ts, tsLess, tsMax, tsMin, UNKNOWN_START, type ColType, type Obj } from './util';
 
 interface AddrSpan {
   a: EniAddr;
@@ -35,16 +35,70 @@ interface AttSpan {
   deleteOnTermination?: boolean;
 }
 
-interface Hist {
+const NO_ADDRS: ReadonlyMap<string, AddrSpan> = new Map();
+const NO_ATTS: readonly AttSpan[] = Object.freeze([]);
+
+/**
+ * What is known of one ENI. There is one per ENI, so it is kept small (a rebuild of 100 k ENIs holds 100 k):
+ * the snapshot's addresses stay JSON text until they are used, and the event-made address and attachment
+ * spans, which most ENIs of a snapshot never have, are made on their first write.
+ */
+class Hist {
   facts: EniFacts & { requester_managed?: boolean; az_id?: string };
-  inSnapshot: boolean;
+  inSnapshot = false;
   created?: string;
   deleted?: string;
   snapAttachTime?: string;
   snapInstance?: string;
-  snapAddrs: EniAddr[];
-  addrs: Map<string, AddrSpan>;
-  atts: AttSpan[];
+  /** The snapshot's addresses, as JSON ([] when the ENI is not in a snapshot). */
+  snapAddrs = '[]';
+  private addrSpans?: Map<string, AddrSpan>;
+  private attSpans?: AttSpan[];
+
+  constructor(eniId: string) {
+    this.facts = { eni_id: eniId };
+  }
+
+  get addrs(): ReadonlyMap<string, AddrSpan> {
+    return this.addrSpans ?? NO_ADDRS;
+  }
+
+  setAddr(key: string, span: AddrSpan): void {
+    (this.addrSpans ??= new Map()).set(key, span);
+  }
+
+  get atts(): readonly AttSpan[] {
+    return this.attSpans ?? NO_ATTS;
+  }
+
+  addAtt(span: AttSpan): void {
+    (this.attSpans ??= []).push(span);
+  }
+}
+
+/** One copy of each value that many ENIs share (account, region, VPC, subnet, zone, type, security groups). */
+class Shared {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, string[]>();
+
+  str(v: unknown): string | undefined {
+    const s = str(v);
+    if (s === undefined) return s;
+    const had = this.strings.get(s);
+    if (had !== undefined) return had;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  list(v: string[] | null): string[] {
+    if (!v?.length) return [];
+    const key = v.join('\u0000');
+    const had = this.lists.get(key);
+    if (had) return had;
+    const l = v.map((x) => this.str(x)!);
+    this.lists.set(key, l);
+    return l;
+  }
 }
 
 interface TagEvent {
@@ -62,14 +116,32 @@ export interface RebuildReport {
   warnings: string[];
 }
 
+/** Rows made for a table, appended a batch at a time (a rebuild of many ENIs never holds them all at once). */
+class TableRows {
+  private rows: Obj[] = [];
+  count = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly cols: [string, ColType][],
+  ) {}
+
+  async add(row: Obj): Promise<void> {
+    this.rows.push(row);
+    this.count++;
+    if (this.rows.length >= 2_000) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const rows = this.rows;
+    this.rows = [];
+    await insertRows(this.db, this.table, this.cols, rows);
+  }
+}
+
 export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, string[]> } = {}): Promise<RebuildReport> {
   const warnings: string[] = [];
-  const obs = await db.all<Obj>(`
-    SELECT o.eni_id, o.rank, o.account_id, o.region, o.vpc_id, o.subnet_id, o.az, coalesce(o.az_id, s.az_id) AS az_id,
-           o.interface_type, o.description, o.requester_id, o.requester_managed, o.instance_id, o.instance_owner_id,
-           o.attachment_id, strftime(o.attach_time, ${TS}) AS attach_time, o.delete_on_termination,
-           o.security_group_ids, o.addrs::VARCHAR AS addrs
-    FROM inv_obs_enis o LEFT JOIN inv_subnets s USING (subnet_id) ORDER BY o.eni_id`);
   const events = await db.all<Obj>(`
     SELECT event_id, strftime(event_time, ${TS}) AS t, event_name, account_id, region, detail::VARCHAR AS detail
     FROM inv_events ORDER BY event_time, event_id`);
@@ -78,12 +150,17 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       SELECT arn, resource_id, type, kind, name, vpc_id, account_id, region, attrs::VARCHAR AS attrs
       FROM inv_resources WHERE coalesce(json_extract_string(attrs, '$.derived'), '') <> 'true'`)
   ).map((r) => ({ ...r, attrs: r.attrs ? JSON.parse(String(r.attrs)) : {} }) as unknown as Candidate);
-  const obsTags = await db.all<{ arn: string; key: string; value: string; seq: bigint }>(
-    `SELECT arn, key, value, seq FROM inv_obs_tags ORDER BY seq, arn, key`,
-  );
   const subnetAz = new Map(
     (await db.all<{ subnet_id: string; az: string; az_id: string }>(`SELECT subnet_id, az, az_id FROM inv_subnets`)).map((s) => [s.subnet_id, s]),
   );
+  const snapTags = new Map<string, Map<string, string>>();
+  for await (const chunk of db.chunks<{ arn: string; key: string; value: string }>(`SELECT arn, key, value FROM inv_obs_tags ORDER BY seq, arn, key`)) {
+    for (const t of chunk) {
+      let m = snapTags.get(t.arn);
+      if (!m) snapTags.set(t.arn, (m = new Map()));
+      m.set(t.key, t.value); // ordered by seq: the newest dump wins
+    }
+  }
 
   const trailEnd = events.length ? String(events[events.length - 1].t) : OPEN_END;
 
@@ -100,22 +177,30 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   const hist = (id: string): Hist => {
     let h = hists.get(id);
     if (!h) {
-      h = { facts: { eni_id: id }, inSnapshot: false, snapAddrs: [], addrs: new Map(), atts: [] };
+      h = new Hist(id);
       hists.set(id, h);
     }
     return h;
   };
-  for (const o of obs) {
+  const obs = db.chunks<Obj>(`
+    SELECT o.eni_id, o.rank, o.account_id, o.region, o.vpc_id, o.subnet_id, o.az, coalesce(o.az_id, s.az_id) AS az_id,
+           o.interface_type, o.description, o.requester_id, o.requester_managed, o.instance_id, o.instance_owner_id,
+           o.attachment_id, strftime(o.attach_time, ${TS}) AS attach_time, o.delete_on_termination,
+           o.security_group_ids, o.addrs::VARCHAR AS addrs
+    FROM inv_obs_enis o LEFT JOIN inv_subnets s USING (subnet_id) ORDER BY o.eni_id`);
+  const shared = new Shared();
+  for await (const o of rowsOf(obs)) {
     const h = hist(String(o.eni_id));
     h.inSnapshot = true;
     if (Number(o.rank) === 3) dumped.add(`${o.account_id}|${o.region}`);
     h.facts = {
-      eni_id: String(o.eni_id), account_id: str(o.account_id), region: str(o.region), vpc_id: str(o.vpc_id), subnet_id: str(o.subnet_id),
-      az: str(o.az) ?? subnetAz.get(String(o.subnet_id))?.az, az_id: str(o.az_id), interface_type: str(o.interface_type),
-      description: str(o.description), requester_id: str(o.requester_id), requester_managed: o.requester_managed as boolean | undefined,
-      instance_owner_id: str(o.instance_owner_id), security_group_ids: (o.security_group_ids as string[] | null) ?? [],
+      eni_id: String(o.eni_id), account_id: shared.str(o.account_id), region: shared.str(o.region), vpc_id: shared.str(o.vpc_id),
+      subnet_id: shared.str(o.subnet_id), az: shared.str(o.az) ?? subnetAz.get(String(o.subnet_id))?.az, az_id: shared.str(o.az_id),
+      interface_type: shared.str(o.interface_type), description: str(o.description), requester_id: shared.str(o.requester_id),
+      requester_managed: o.requester_managed as boolean | undefined, instance_owner_id: shared.str(o.instance_owner_id),
+      security_group_ids: shared.list(o.security_group_ids as string[] | null),
     };
-    h.snapAddrs = JSON.parse(String(o.addrs ?? '[]')) as EniAddr[];
+    h.snapAddrs = String(o.addrs ?? '[]');
     h.snapInstance = str(o.instance_id);
     if (h.snapInstance) attachedTo(h.snapInstance, h);
     h.snapAttachTime = str(o.attach_time);
@@ -164,7 +249,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
     for (const a of eniAddresses(ni, `CloudTrail ${ev.event_name} ${ev.event_id}`, warnings)) {
       const k = `${a.kind === 'public' ? 'p' : 'x'}|${a.addr}`;
       const cur = h.addrs.get(k);
-      if (!cur || cur.to !== undefined) h.addrs.set(k, { a, from: t });
+      if (!cur || cur.to !== undefined) h.setAddr(k, { a, from: t });
     }
     const arn = arnForResourceId(id, h.facts.region, h.facts.account_id);
     for (const [key, value] of Object.entries(tagSetOf(ni.tagSet))) tagEvent(arn, key, { t, op: 'set', value });
@@ -197,7 +282,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
         const h = hist(id);
         closeAtts(h, t);
         const attId = str(re.attachmentId);
-        h.atts.push({ from: t, instance: inst, attachmentId: attId });
+        h.addAtt({ from: t, instance: inst, attachmentId: attId });
         attachedTo(inst, h);
         if (attId) attIndex.set(attId, id);
         break;
@@ -211,7 +296,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
         if (open) open.to = t;
         else if (h.snapInstance && !h.atts.length) {
           // attached before the trail began: [UNKNOWN_START or attach time, detach)
-          h.atts.push({ from: h.snapAttachTime ?? UNKNOWN_START, to: t, instance: h.snapInstance, attachmentId: attId });
+          h.addAtt({ from: h.snapAttachTime ?? UNKNOWN_START, to: t, instance: h.snapInstance, attachmentId: attId });
           h.snapInstance = undefined;
         }
         break;
@@ -231,7 +316,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
             const att = isObj(ni.attachment) ? ni.attachment : {};
             closeAtts(h, t);
             const attId = str(att.attachmentId);
-            h.atts.push({
+            h.addAtt({
               from: t, instance: iid, attachmentId: attId,
               deleteOnTermination: typeof att.deleteOnTermination === 'boolean' ? att.deleteOnTermination : undefined,
             });
@@ -249,7 +334,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
             const closed = closeAtts(h, t, iid);
             if (!closed.length && h.snapInstance === iid && !h.atts.length) {
               closed.push({ from: h.snapAttachTime ?? UNKNOWN_START, to: t, instance: iid });
-              h.atts.push(closed[0]);
+              h.addAtt(closed[0]);
               h.snapInstance = undefined;
             }
             if (closed.some((a) => a.deleteOnTermination !== false) && !h.deleted) {
@@ -279,12 +364,6 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   }
 
   // ---------------------------------------------------------------- classification index
-  const snapTags = new Map<string, Map<string, string>>();
-  for (const t of obsTags) {
-    let m = snapTags.get(t.arn);
-    if (!m) snapTags.set(t.arn, (m = new Map()));
-    m.set(t.key, t.value); // ordered by seq: the newest dump wins
-  }
   const idx = buildIndex(resources, opts.resolved);
   for (const r of resources) {
     if (r.type !== 'ec2:instance' || !r.resource_id) continue;
@@ -297,9 +376,27 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   }
 
   // ---------------------------------------------------------------- ENIs, owners, addresses
-  const eniRows: Obj[] = [];
-  const addrRows: Obj[] = [];
-  const ownerRows: Obj[] = [];
+  await db.exec(`
+    DELETE FROM inv_enis; DELETE FROM inv_addresses; DELETE FROM inv_tags; DELETE FROM inv_eni_owners;
+    DELETE FROM inv_resources WHERE coalesce(json_extract_string(attrs, '$.derived'), '') = 'true';
+    DELETE FROM inv_vpc_links WHERE kind = 'transit-gateway';`);
+  const eniRows = new TableRows(db, 'inv_enis', [
+    ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'], ['kind', 'VARCHAR'], ['interface_type', 'VARCHAR'], ['description', 'VARCHAR'],
+    ['requester_id', 'VARCHAR'], ['requester_managed', 'BOOLEAN'], ['account_id', 'VARCHAR'], ['region', 'VARCHAR'], ['vpc_id', 'VARCHAR'],
+    ['subnet_id', 'VARCHAR'], ['az', 'VARCHAR'], ['az_id', 'VARCHAR'], ['security_group_ids', 'VARCHAR[]'], ['valid_from', 'TIMESTAMP'],
+    ['valid_to', 'TIMESTAMP'],
+  ]);
+  const addrRows = new TableRows(db, 'inv_addresses', [
+    ['addr', 'VARCHAR'], ['family', 'TINYINT'], ['addr_kind', 'VARCHAR'], ['vpc_id', 'VARCHAR'], ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'],
+    ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
+  ]);
+  const ownerRows = new TableRows(db, 'inv_eni_owners', [
+    ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'], ['kind', 'VARCHAR'], ['chosen', 'BOOLEAN'], ['rule', 'VARCHAR'], ['valid_from', 'TIMESTAMP'],
+    ['valid_to', 'TIMESTAMP'],
+  ]);
+  const tagRows = new TableRows(db, 'inv_tags', [
+    ['arn', 'VARCHAR'], ['key', 'VARCHAR'], ['value', 'VARCHAR'], ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
+  ]);
   const derived = new Map<string, Obj & { eni_ids: Set<string> }>();
   for (const h of [...hists.values()].sort((a, b) => (a.facts.eni_id < b.facts.eni_id ? -1 : 1))) {
     const f = h.facts;
@@ -310,14 +407,14 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       if (!open) {
         const at = h.snapAttachTime && tsLess(from, h.snapAttachTime) ? h.snapAttachTime : from;
         closeAtts(h, at);
-        h.atts.push({ from: at, instance: h.snapInstance });
+        h.addAtt({ from: at, instance: h.snapInstance });
       }
     }
     if (!tsLess(from, to)) continue;
     // addresses: the snapshot's are current; event-only ones of a still-existing ENI end at the trail's end
     const spans: AddrSpan[] = [];
     const snapKeys = new Set<string>();
-    for (const a of h.snapAddrs) {
+    for (const a of JSON.parse(h.snapAddrs) as EniAddr[]) {
       const k = `${a.kind === 'public' ? 'p' : 'x'}|${a.addr}`;
       snapKeys.add(k);
       const ev = h.addrs.get(k);
@@ -347,7 +444,7 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       const key = p.instance ?? '';
       let o = memo.get(key);
       if (!o) memo.set(key, (o = classifyInterface(facts, p.instance, idx)));
-      eniRows.push({
+      await eniRows.add({
         eni_id: f.eni_id, arn: o.arn, kind: o.kind, interface_type: f.interface_type, description: f.description,
         requester_id: f.requester_id, requester_managed: f.requester_managed, account_id: f.account_id, region: f.region,
         vpc_id: f.vpc_id, subnet_id: f.subnet_id, az: f.az, az_id: f.az_id ?? (f.subnet_id ? subnetAz.get(f.subnet_id)?.az_id : undefined),
@@ -355,13 +452,13 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       });
       const cands = o.candidates.length ? o.candidates : [o.arn];
       for (const c of cands) {
-        ownerRows.push({ eni_id: f.eni_id, arn: c, kind: o.kind, chosen: c === o.arn, rule: o.rule, valid_from: p.from, valid_to: p.to });
+        await ownerRows.add({ eni_id: f.eni_id, arn: c, kind: o.kind, chosen: c === o.arn, rule: o.rule, valid_from: p.from, valid_to: p.to });
       }
       for (const s of spans) {
         const a0 = tsMax(s.from, p.from);
         const a1 = tsMin(s.to ?? to, p.to);
         if (!tsLess(a0, a1)) continue;
-        addrRows.push({
+        await addrRows.add({
           addr: s.a.addr, family: s.a.family, addr_kind: s.a.kind, vpc_id: f.vpc_id, eni_id: f.eni_id, arn: o.arn, valid_from: a0, valid_to: a1,
         });
       }
@@ -384,8 +481,12 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
     }
   }
 
+  await eniRows.flush();
+  await addrRows.flush();
+  await ownerRows.flush();
+
   // ---------------------------------------------------------------- tags
-  const tagRows: Obj[] = [];
+  const nameOf = new Map<string, string>();
   const arns = new Set<string>([...snapTags.keys(), ...tagEvents.keys()]);
   for (const arn of [...arns].sort()) {
     const snap = snapTags.get(arn);
@@ -417,9 +518,14 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       } else if (sv !== undefined) {
         out.push([sv, last ?? UNKNOWN_START, OPEN_END]);
       }
-      for (const [value, a, b] of out) if (tsLess(a, b)) tagRows.push({ arn, key, value: value ?? '', valid_from: a, valid_to: b });
+      for (const [value, a, b] of out) {
+        if (!tsLess(a, b)) continue;
+        await tagRows.add({ arn, key, value: value ?? '', valid_from: a, valid_to: b });
+        if (key === 'Name') nameOf.set(arn, value ?? ''); // the latest interval wins
+      }
     }
   }
+  await tagRows.flush();
   // instances known only from RunInstances events become resources too
   for (const [iid, s] of instStart) {
     const arn = arnForResourceId(iid, s.region, s.account)!;
@@ -429,8 +535,6 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
       region: s.region, vpc_id: s.vpc, valid_from: s.t, valid_to: instEnd.get(iid) ?? OPEN_END, eni_ids: new Set(),
     });
   }
-  const nameOf = new Map<string, string>();
-  for (const t of tagRows) if (t.key === 'Name') nameOf.set(String(t.arn), String(t.value)); // the latest interval wins
   for (const d of derived.values()) if (!d.name && nameOf.has(String(d.arn))) d.name = nameOf.get(String(d.arn));
   // An ECS task known only by its ENI's attachment ARN is named by the service its ENI's tags give, when they do.
   for (const d of derived.values()) {
@@ -445,27 +549,6 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
   }
 
   // ---------------------------------------------------------------- write
-  await db.exec(`
-    DELETE FROM inv_enis; DELETE FROM inv_addresses; DELETE FROM inv_tags; DELETE FROM inv_eni_owners;
-    DELETE FROM inv_resources WHERE coalesce(json_extract_string(attrs, '$.derived'), '') = 'true';
-    DELETE FROM inv_vpc_links WHERE kind = 'transit-gateway';`);
-  await insertRows(db, 'inv_enis', [
-    ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'], ['kind', 'VARCHAR'], ['interface_type', 'VARCHAR'], ['description', 'VARCHAR'],
-    ['requester_id', 'VARCHAR'], ['requester_managed', 'BOOLEAN'], ['account_id', 'VARCHAR'], ['region', 'VARCHAR'], ['vpc_id', 'VARCHAR'],
-    ['subnet_id', 'VARCHAR'], ['az', 'VARCHAR'], ['az_id', 'VARCHAR'], ['security_group_ids', 'VARCHAR[]'], ['valid_from', 'TIMESTAMP'],
-    ['valid_to', 'TIMESTAMP'],
-  ], eniRows);
-  await insertRows(db, 'inv_addresses', [
-    ['addr', 'VARCHAR'], ['family', 'TINYINT'], ['addr_kind', 'VARCHAR'], ['vpc_id', 'VARCHAR'], ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'],
-    ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
-  ], addrRows);
-  await insertRows(db, 'inv_eni_owners', [
-    ['eni_id', 'VARCHAR'], ['arn', 'VARCHAR'], ['kind', 'VARCHAR'], ['chosen', 'BOOLEAN'], ['rule', 'VARCHAR'], ['valid_from', 'TIMESTAMP'],
-    ['valid_to', 'TIMESTAMP'],
-  ], ownerRows);
-  await insertRows(db, 'inv_tags', [
-    ['arn', 'VARCHAR'], ['key', 'VARCHAR'], ['value', 'VARCHAR'], ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
-  ], tagRows);
   await insertRows(db, 'inv_resources', [
     ['arn', 'VARCHAR'], ['resource_id', 'VARCHAR'], ['type', 'VARCHAR'], ['kind', 'VARCHAR'], ['name', 'VARCHAR'], ['account_id', 'VARCHAR'],
     ['region', 'VARCHAR'], ['vpc_id', 'VARCHAR'], ['attrs', 'JSON'], ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
@@ -512,7 +595,12 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
            t.target_arn, t.endpoint
     FROM inv_obs_proxy_targets t LEFT JOIN inv_resources p ON p.type = 'rds:db-proxy' AND p.resource_id = t.proxy_name;
   `);
-  return { enis: eniRows.length, addresses: addrRows.length, tags: tagRows.length, warnings };
+  return { enis: eniRows.count, addresses: addrRows.count, tags: tagRows.count, warnings };
+}
+
+/** The rows of a query read a chunk at a time. */
+async function* rowsOf<T>(chunks: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const chunk of chunks) yield* chunk;
 }
 
 /** CloudTrail tagSet ({items:[{key,value}]}) or tagSpecificationSet-like shapes, as a map. */
