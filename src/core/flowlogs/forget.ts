@@ -43,18 +43,18 @@ function selection(which: ForgetWhich): { where: string; params: Record<string, 
  */
 export async function forgetFiles(db: Db, which: ForgetWhich): Promise<ForgottenFile[]> {
   const { where, params } = selection(which);
-  // the files forgotten may be gone themselves; the others are read again
-  const matched = new Set((await db.all<{ name: string }>(`SELECT name FROM ingest_files WHERE ${where}`, params)).map((f) => f.name));
-  const missing = (await missingRecordFiles(db)).filter((p) => !matched.has(p));
-  if (missing.length) {
-    throw new Error(`${db.path} keeps no copy of its raw flow records and reads them from the files they were loaded from, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} gone (${missing[0]}${missing.length > 1 ? ', …' : ''}): put ${missing.length === 1 ? 'it' : 'them'} back first, so that the conversations can be made again without the file you forget`);
-  }
   return db.transaction(async () => {
     const files = await db.all<{ file_id: number; name: string; records: bigint | null }>(
       `SELECT file_id, name, records FROM ingest_files WHERE ${where} ORDER BY name`,
       params,
     );
     if (files.length === 0) return [];
+    // the files forgotten may be gone themselves; the others are read again, so they must all be there
+    const matched = new Set(files.map((f) => f.name));
+    const missing = (await missingRecordFiles(db)).filter((p) => !matched.has(p));
+    if (missing.length) {
+      throw new Error(`${db.path} keeps no copy of its raw flow records and reads them from the files they were loaded from, and ${missing.length} of them ${missing.length === 1 ? 'is' : 'are'} gone (${missing[0]}${missing.length > 1 ? ', …' : ''}): put ${missing.length === 1 ? 'it' : 'them'} back first, so that the conversations can be made again without the file you forget`);
+    }
     const ids = files.map((f) => Math.floor(f.file_id)).join(', ');
     const tables = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables`);
     for (const t of [RECORDS_BASE, ...tables.map((x) => x.table_name), ...(await stagingTables(db))]) await db.exec(`DELETE FROM ${q(t)} WHERE file_id IN (${ids})`);

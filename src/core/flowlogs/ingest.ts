@@ -720,7 +720,8 @@ async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: str
   let bytes = 0;
   if ((await stat(path)).size <= SMALL_FILE) {
     const data = await readFile(path, { signal });
-    return { hash: sha256(data), bytes: data.length, lines: (lines.push(data), lines.lines) };
+    lines.push(data);
+    return { hash: sha256(data), bytes: data.length, lines: lines.lines };
   }
   await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async function (chunks: AsyncIterable<Buffer>) {
     for await (const c of chunks) {
