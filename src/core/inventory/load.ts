@@ -24,6 +24,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Db } from '../store/db';
 import { detectKind, ITEMS_KEY, pagesOf, type InventoryKind } from './detect';
 import { HANDLERS, InventoryInputError, type DocContext } from './parse';
+import { collectGarbage } from '../gc';
 import { rebuildInventory } from './rebuild';
 import { JsonSyntaxError, readResponses } from './stream';
 import { StreamedDocument } from './streamed';
@@ -104,6 +105,7 @@ export async function loadInventory(db: Db, paths: string[], opts: LoadOptions =
     }
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
+  collectGarbage(); // the rebuild's ENI histories are garbage now, and the enrichment that follows allocates little
   report.warnings.push(...rebuilt.warnings);
   // an unrecognised file is told by its status (report.files); a warning as well said it twice
   if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
