@@ -430,5 +430,6 @@ export function defaultQuery(): GraphQuery {
 }
 
 export function defaultViewState(): ViewState {
-  return { query: defaultQuery(), weight: 'bytes', minBytes: 0, search: '', highlights: [] };
+  // the map opens at the app level (by the `app` tag, untagged resources by workload): tens of nodes, not hundreds
+  return { query: { ...defaultQuery(), level: 'app' }, weight: 'bytes', minBytes: 0, search: '', highlights: [] };
 }
