@@ -159,8 +159,10 @@ export interface ViewState {
   zoom?: { x: number; y: number; k: number };
   /** Period compare: the other window (epoch ms). */
   compare?: { from: number; to: number };
-  /** Cached node positions by id (rounded), so the map comes back the same. */
+  /** Cached node positions (rounded) by `<dataset> <level> <node id>`, so the map comes back the same. */
   positions?: Record<string, [number, number]>;
+  /** Node types whose "+N more" node was expanded (every node of the type is shown). */
+  expanded?: string[];
 }
 
 /** Every request: its parameters and its result. */
@@ -294,6 +296,7 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   zoom: opt(shape({ x: isNum, y: isNum, k: (x): x is number => isNum(x) && x > 0 })),
   compare: opt(shape({ from: isTime, to: isTime })),
   positions: opt(record(isString, isPoint)),
+  expanded: opt(arrayOf(isShortString)),
 });
 
 const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {

@@ -53,6 +53,76 @@ async function topologyFrame(page: Page, timeoutMs = 60_000): Promise<FrameLocat
   }
 }
 
+interface MapFacts {
+  nodes: number;
+  more: number;
+  map: { x0: number; y0: number; x1: number; y1: number };
+  /** The bounding box of every node circle and every drawn label, in page pixels. */
+  content: { x0: number; y0: number; x1: number; y1: number };
+  labels: { text: string; box: [number, number, number, number] }[];
+  hidden: number;
+}
+
+/** What the map draws, measured from the SVG's own elements (circles and the labels left visible). */
+async function mapFacts(frame: FrameLocator): Promise<MapFacts> {
+  return frame.locator('#map').evaluate((map) => {
+    const r = map.getBoundingClientRect();
+    const nodes = [...map.querySelectorAll('svg g.node')];
+    const labels: { text: string; box: [number, number, number, number] }[] = [];
+    let hidden = 0;
+    const content = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    const grow = (b: DOMRect) => {
+      content.x0 = Math.min(content.x0, b.left); content.y0 = Math.min(content.y0, b.top);
+      content.x1 = Math.max(content.x1, b.right); content.y1 = Math.max(content.y1, b.bottom);
+    };
+    for (const g of nodes) {
+      grow(g.querySelector('circle')!.getBoundingClientRect());
+      const t = g.querySelector('text')!;
+      if (getComputedStyle(t).display === 'none') {
+        hidden++;
+        continue;
+      }
+      const b = t.getBoundingClientRect();
+      grow(b);
+      labels.push({ text: t.textContent ?? '', box: [b.left, b.top, b.right, b.bottom] });
+    }
+    for (const t of map.querySelectorAll('svg g.group text')) {
+      if (getComputedStyle(t).display === 'none') continue;
+      const b = t.getBoundingClientRect();
+      labels.push({ text: t.textContent ?? '', box: [b.left, b.top, b.right, b.bottom] });
+    }
+    return {
+      nodes: nodes.length,
+      more: nodes.filter((g) => g.classList.contains('more')).length,
+      map: { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom },
+      content,
+      labels,
+      hidden,
+    };
+  });
+}
+
+/** Labels that overlap (by more than half a pixel each way), as pairs of texts. */
+function overlaps(labels: MapFacts['labels']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i].box, labels[j].box];
+      if (Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 0.5 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 0.5) out.push(`${labels[i].text} / ${labels[j].text}`);
+    }
+  }
+  return out;
+}
+
+/** Fitted: everything drawn lies inside the map, and fills most of its width or its height. */
+function assertFitted(f: MapFacts, what: string): void {
+  const { map, content } = f;
+  assert.ok(content.x0 >= map.x0 - 1 && content.y0 >= map.y0 - 1 && content.x1 <= map.x1 + 1 && content.y1 <= map.y1 + 1,
+    `${what}: the map's content ${JSON.stringify(content)} lies inside the map ${JSON.stringify(map)}`);
+  const fill = Math.max((content.x1 - content.x0) / (map.x1 - map.x0), (content.y1 - content.y0) / (map.y1 - map.y0));
+  assert.ok(fill >= 0.8, `${what}: the content fills ${(fill * 100).toFixed(0)}% of the map's width or height`);
+}
+
 /** Polls a fact of the view (window.flowlensTopology) until it holds. */
 async function until<T>(frame: FrameLocator, fn: (t: Record<string, unknown>) => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -84,10 +154,38 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
 
     await runCommand(page, 'Flowlens: Open topology');
     const frame = await topologyFrame(page);
-    await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'resource' && t.nodes > 0);
+    // It opens at the app level, fitted, with at most 60 nodes and labels that do not overlap.
+    await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'app' && t.nodes > 0);
     await frame.locator('#status', { hasText: /\d+ nodes, \d+ edges/ }).waitFor({ timeout: 30_000 });
+    await until(frame, () => document.body.dataset.layout, (l) => l === 'settled');
     await page.waitForTimeout(500);
+    await screenshot(page, 'topology-0-default');
+    const opened = await mapFacts(frame);
+    assert.ok(opened.nodes > 10 && opened.nodes <= 60, `the default map shows ${opened.nodes} nodes`);
+    assertFitted(opened, 'the default map');
+    assert.ok(opened.labels.length >= opened.nodes / 2, `${opened.labels.length} of ${opened.nodes} labels drawn`);
+    assert.deepEqual(overlaps(opened.labels), []);
+
+    // The resource level: folded to at most 60 nodes, "+N more" nodes that expand on a click.
+    await frame.locator('#level').selectOption('resource');
+    await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'resource');
+    await until(frame, () => document.body.dataset.layout, (l) => l === 'settled');
+    await page.waitForTimeout(300);
+    const folded = await mapFacts(frame);
     await screenshot(page, 'topology-1-resource');
+    assert.ok(folded.nodes <= 60, `the resource level shows ${folded.nodes} nodes`);
+    assert.ok(folded.more >= 1, 'the smaller resources are folded into "+N more" nodes');
+    assertFitted(folded, 'the resource level');
+    assert.deepEqual(overlaps(folded.labels), []);
+    for (let i = 0; i < 10 && (await frame.locator('#map g.node.more').count()) > 0; i++) {
+      await frame.locator('#map g.node.more circle').first().click();
+      await page.waitForTimeout(300);
+    }
+    const expanded = await mapFacts(frame);
+    assert.equal(expanded.more, 0);
+    assert.ok(expanded.nodes > folded.nodes);
+    assert.deepEqual(overlaps(expanded.labels), []);
+    await screenshot(page, 'topology-1b-resource-expanded');
 
     // ALB-bypass highlight at the resource level
     await frame.locator('label[for="hl-alb-bypass"]').click();

@@ -128,3 +128,77 @@ test('formatting and scales', () => {
   assert.ok(Math.abs(edgeWidth(100, 100) - 8) < 1e-9);
   assert.ok(edgeWidth(10, 100) < edgeWidth(50, 100));
 });
+
+// ------------------------------------------------------------------------------------------ folding and labels
+import { MAX_NODES, applyFold, planFold } from '../../webview/topology/model';
+import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
+
+/** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
+function busy(): Graph {
+  const nodes: GraphNode[] = [node('lb', { type: 'elasticloadbalancing:loadbalancer', bytesIn: 1e9, bytesOut: 1e9 }), node('internet', { type: 'internet' }), node('aws:S3', { type: 'aws-service', bytesIn: 1 })];
+  const edges: GraphEdge[] = [edge('internet', 'lb', 5000)];
+  for (let i = 0; i < 300; i++) {
+    const id = `task-${String(i).padStart(3, '0')}`;
+    nodes.push(node(id, { type: 'ecs:task', bytesIn: 1000 - i, bytesOut: 0 }));
+    edges.push(edge('lb', id, 1000 - i, { kind: i % 2 ? 'cross-az' : 'same-az', kinds: { [i % 2 ? 'cross-az' : 'same-az']: 1000 - i } }));
+    if (i % 10 === 0) edges.push(edge(id, 'aws:S3', 7));
+  }
+  for (let i = 0; i < 20; i++) {
+    nodes.push(node(`fn-${i}`, { type: 'lambda:function', bytesIn: 5, bytesOut: 5 }));
+    edges.push(edge(`fn-${i}`, 'lb', 10));
+  }
+  return { query: defaultQuery(), nodes, edges, droppedEdges: 0, dataFrom: 0, dataTo: 0 };
+}
+
+test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest become "+N more <type>" with their traffic', () => {
+  const g = busy();
+  const fold = planFold(g.nodes);
+  const f = applyFold(g, fold);
+  assert.ok(f.nodes.length <= MAX_NODES, `${f.nodes.length}`);
+  assert.equal(f.nodes.length, MAX_NODES);
+  // pinned: the internet, AWS services, the biggest nodes
+  for (const id of ['internet', 'aws:S3', 'lb', 'task-000', 'task-001']) assert.ok(f.nodes.some((n) => n.id === id), id);
+  const moreTasks = f.nodes.find((n) => n.id === 'more:ecs:task')!;
+  const moreFns = f.nodes.find((n) => n.id === 'more:lambda:function')!;
+  const keptTasks = f.nodes.filter((n) => n.type === 'ecs:task' && n.kind !== 'more').length;
+  assert.equal(moreTasks.label, `+${300 - keptTasks} more ECS tasks`);
+  assert.equal(moreFns.label, '+20 more Lambda functions');
+  // bytes are kept: every byte of the graph is on some edge of the folded one
+  const sum = (es: GraphEdge[]) => es.reduce((a, e) => a + e.bytes, 0);
+  assert.equal(sum(f.edges), sum(g.edges));
+  const lbMore = f.edges.find((e) => e.source === 'lb' && e.target === 'more:ecs:task')!;
+  assert.equal(lbMore.bytes, g.edges.filter((e) => e.source === 'lb' && fold.into.get(e.target) === 'more:ecs:task').reduce((a, e) => a + e.bytes, 0));
+  assert.deepEqual(Object.keys(lbMore.kinds).sort(), ['cross-az', 'same-az']);
+  // the same input folds the same way
+  assert.deepEqual(applyFold(busy(), planFold(busy().nodes)).nodes.map((n) => n.id), f.nodes.map((n) => n.id));
+  // expanding a type shows all of it; a small graph is left alone
+  const open = applyFold(g, planFold(g.nodes, { expanded: ['ecs:task'] }));
+  assert.equal(open.nodes.filter((n) => n.type === 'ecs:task').length, 300);
+  assert.equal(planFold(graph.nodes).more.size, 0);
+  // the selected node is never folded
+  assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
+});
+
+test('labels never overlap: the busier node keeps its label, the lower-ranked one moves or hides', () => {
+  const sn = (id: string, x: number, y: number, label = `label-of-${id}`): SceneNode => ({ id, label, type: 'ec2:instance', x, y, r: 5, match: false });
+  // a dense cluster: 60 nodes on a 6 x 10 grid 14 px apart
+  const nodes: SceneNode[] = [];
+  for (let i = 0; i < 60; i++) nodes.push(sn(`n${i}`, (i % 6) * 14, Math.floor(i / 6) * 14));
+  const order = nodes.map((n) => n.id);
+  const placed = placeLabels(nodes, order, roughMeasure);
+  const boxes = [...placed.values()].filter((b) => b !== null).map((b) => b!.box);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      assert.ok(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], `labels ${i} and ${j} overlap`);
+    }
+  }
+  assert.ok(placed.get('n0'), 'the first-ranked label is placed');
+  assert.ok([...placed.values()].some((b) => b === null), 'in a crowd some labels hide');
+  // two nodes side by side: the first in rank order keeps the right-hand place
+  const two = placeLabels([sn('a', 0, 0), sn('b', 30, 0)], ['b', 'a'], roughMeasure);
+  assert.equal(two.get('b')!.anchor, 'start');
+  assert.notEqual(two.get('a'), undefined);
+  const a = two.get('a');
+  if (a) assert.ok(a.box[2] <= 30 - 5 || a.box[1] >= 5 || a.box[3] <= -5, 'a label does not cover the other node');
+});

@@ -31,7 +31,12 @@ import { Layout, type LayoutNode, type Positions } from './layout';
 import {
   FINDING_LABELS,
   KIND_LABELS,
+  MORE_PREFIX,
+  applyFold,
   diffPeriods,
+  extendFold,
+  planFold,
+  typeName,
   formatBytes,
   formatValue,
   groupsOf,
@@ -97,11 +102,49 @@ let compareGraph: Graph | undefined;
 let view: View | undefined;
 let scene: Scene | undefined;
 let layout: Layout | undefined;
+/** Every remembered position, by `<dataset>|<level>|<node id>` (see scopePrefix). */
 let positions: Positions = new Map(Object.entries(state.positions ?? {}));
+/** The scope of the running layout's positions. */
+let layoutScope = '';
+const MAX_POSITIONS = 3000;
+const scopePrefix = () => `${datasetName ?? ''}|${state.query.level}|`;
+/** The remembered positions of this dataset and level, by node id. */
+function scopedPositions(): Positions {
+  const prefix = scopePrefix();
+  const out: Positions = new Map();
+  for (const [k, v] of positions) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
+}
+/** Keeps the layout's positions (the newest last; the oldest go beyond MAX_POSITIONS). */
+function rememberPositions(): void {
+  if (!layout) return;
+  for (const [id, p] of layout.positions()) {
+    positions.delete(layoutScope + id);
+    positions.set(layoutScope + id, p);
+  }
+  for (const k of positions.keys()) {
+    if (positions.size <= MAX_POSITIONS) break;
+    positions.delete(k);
+  }
+}
 let interacting = false;
 let generation = 0;
 let keyboardFocus: string | undefined;
 let theme: Theme = readTheme(cssVar);
+
+/** The width of a label in the map's font (11px, the theme's family), as the SVG draws it. */
+const measureCtx = document.createElement('canvas').getContext('2d');
+const labelWidths = new Map<string, number>();
+function measureLabel(text: string): number {
+  let w = labelWidths.get(text);
+  if (w === undefined) {
+    if (!measureCtx) return text.length * 7;
+    measureCtx.font = `11px ${theme.font}`;
+    w = Math.ceil(measureCtx.measureText(text).width) + 1;
+    labelWidths.set(text, w);
+  }
+  return w;
+}
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name);
@@ -111,9 +154,9 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function saveState(): void {
   if (saveTimer) clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
-    if (layout) positions = layout.positions();
+    rememberPositions();
     const out: ViewState = { ...state };
-    if (positions.size && positions.size <= 3000) out.positions = Object.fromEntries(positions);
+    if (positions.size) out.positions = Object.fromEntries(positions);
     else delete out.positions;
     vscode.setState(out);
     post({ kind: 'state', state: out });
@@ -142,6 +185,7 @@ const tagFilterIn = h('input', { id: 'tag-filter', type: 'text', size: '10', pla
 const searchIn = h('input', { id: 'search', type: 'search', size: '12', placeholder: 'search', title: 'Highlight matching nodes; Enter opens the first' });
 const hopsSel = h('select', { id: 'hops', title: 'Neighbourhood hops' }, ...options(['1', '2', '3', '4']));
 const clearFocusBtn = h('button', { id: 'clear-focus', title: 'Show the whole map' }, 'Whole map');
+const foldBtn = h('button', { id: 'fold', title: 'Fold the expanded "+N more" nodes again' }, 'Fold');
 const compareSel = h('select', { id: 'compare', title: 'Compare with another period' },
   ...options(['none', 'previous', 'day', 'week'], { none: 'no compare', previous: 'vs previous period', day: 'vs 1 day before', week: 'vs 1 week before' }));
 const fitBtn = h('button', { id: 'fit', title: 'Fit the map' }, 'Fit');
@@ -161,7 +205,7 @@ document.body.append(
   h('div', { id: 'toolbar' },
     h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel),
     h('span', { class: 'group' }, actionSel, protoIn, portIn, minIn, tagFilterIn),
-    h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn),
+    h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn, foldBtn),
     h('span', { class: 'group' }, compareSel, fitBtn, svgBtn, pngBtn)),
   h('div', { id: 'highlights' }, ...highlightBoxes, legend),
   timeline,
@@ -174,12 +218,15 @@ const graphView = new GraphView(mapHost, () => theme, {
   onEdge: (id) => selectEdge(id),
   onBackground: () => clearSelection(),
   onZoom: (t, byUser) => {
-    if (byUser) {
-      autoFit = false;
-      lastGesture = performance.now();
-    }
+    // only the user's own framing is kept: a map that was fitted is fitted again next time
+    if (!byUser) return;
+    autoFit = false;
+    lastGesture = performance.now();
     state.zoom = t;
     saveState();
+  },
+  onResize: () => {
+    if (autoFit) graphView.fit();
   },
   onInteracting: (active) => {
     interacting = active;
@@ -192,6 +239,7 @@ const graphView = new GraphView(mapHost, () => theme, {
 // the theme can change while the view is open
 new MutationObserver(() => {
   theme = readTheme(cssVar);
+  labelWidths.clear();
   graphView.restyle();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
@@ -223,6 +271,7 @@ function controlsFromState(): void {
   searchIn.value = state.search;
   hopsSel.value = String(state.focus?.hops ?? 1);
   clearFocusBtn.disabled = !state.focus;
+  foldBtn.hidden = !state.expanded?.length;
   for (const l of highlightBoxes) {
     const box = l.querySelector('input')!;
     box.checked = state.highlights.includes(box.dataset.finding as never);
@@ -276,6 +325,12 @@ searchIn.addEventListener('keydown', (ev) => {
     ev.preventDefault();
     selectNode(tabOrder(view.nodes.filter((n) => n.match))[0]);
   }
+});
+foldBtn.addEventListener('click', () => {
+  state.expanded = undefined;
+  foldBtn.hidden = true;
+  saveState();
+  refresh();
 });
 clearFocusBtn.addEventListener('click', () => {
   state.focus = undefined;
@@ -353,27 +408,42 @@ const timings: Record<string, number> = {};
 function rebuild(newGraph: boolean): void {
   if (!graph) return;
   const t0 = performance.now();
-  const cmp = compareGraph ? diffPeriods(graph.edges, compareGraph.edges, { ratio: 2, minDelta: 0 }) : undefined;
-  view = visibleGraph(graph, state, cmp);
-  if (newGraph || !layout || view.nodes.some((n) => !layout!.byId.has(n.id))) {
-    if (layout) positions = new Map([...positions, ...layout.positions()]);
+  // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
+  const keep = [state.focus?.node, state.selection?.type === 'node' ? state.selection.id : undefined].filter((x): x is string => !!x);
+  const fold = planFold(graph.nodes, { expanded: state.expanded ?? [], keep });
+  const shown = applyFold(graph, fold);
+  const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
+  const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
+  view = visibleGraph(shown, state, cmp);
+  let fresh = false;
+  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id))) {
+    rememberPositions();
+    const known = scopedPositions();
+    fresh = view.nodes.some((n) => !known.has(n.id));
     const nodes: LayoutNode[] = view.nodes.map((n) => {
       const g = groupsOf(n, state.query.level);
       return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
     });
     timings.view = performance.now() - t0;
-    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), positions);
+    layoutScope = scopePrefix();
+    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known);
+    // a map of tens or a few hundred nodes is laid out before its first paint: it opens finished and framed
+    if (nodes.length + view.edges.length <= 1500) {
+      layout.settle();
+      rememberPositions();
+    }
     timings.layout = performance.now() - t0 - timings.view;
   }
   const t1 = performance.now();
   paintScene();
   timings.scene = performance.now() - t1;
-  if (newGraph) {
-    // a saved view comes back as it was; a fresh one is framed now and again when the layout settles
-    autoFit = !state.zoom;
-    if (state.zoom) graphView.setTransform(state.zoom);
+  if (newGraph || fresh) {
+    // a saved view of a known layout comes back as it was; anything else is framed (again when the layout settles)
+    autoFit = !state.zoom || fresh;
+    if (!autoFit && state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
   }
+  if (!layout?.running) document.body.dataset.layout = 'settled';
   kickLayout();
   updateStatus();
   drawLegend();
@@ -390,7 +460,7 @@ function refresh(): void {
 
 function paintScene(): void {
   if (!view || !layout) return;
-  scene = buildScene(view, state.query.level, layout.byId, state.selection?.type === 'node' ? state.selection.id : undefined, keyboardFocus);
+  scene = buildScene(view, state.query.level, layout.byId, state.selection?.type === 'node' ? state.selection.id : undefined, keyboardFocus, measureLabel);
   graphView.setScene(scene);
 }
 
@@ -419,7 +489,7 @@ function kickLayout(): void {
     }
     if (more) layoutFrame = requestAnimationFrame(loop);
     else {
-      positions = layout.positions();
+      rememberPositions();
       if (autoFit) graphView.fit();
       saveState();
       document.body.dataset.layout = 'settled';
@@ -491,7 +561,18 @@ function labelOfNode(id: string): string {
   return graph?.nodes.find((n) => n.id === id)?.label ?? id;
 }
 
+/** A "+N more" node: its type is shown in full (Fold puts it back). */
+function expandMore(id: string): void {
+  const type = id.slice(MORE_PREFIX.length);
+  state.expanded = [...new Set([...(state.expanded ?? []), type])];
+  foldBtn.hidden = false;
+  setStatus(`Showing every ${typeName(type)}…`);
+  saveState();
+  refresh();
+}
+
 function selectNode(id: string): void {
+  if (id.startsWith(MORE_PREFIX)) return expandMore(id);
   state.selection = { type: 'node', id };
   keyboardFocus = id;
   saveState();
