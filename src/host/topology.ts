@@ -24,6 +24,8 @@ import type { WorkerClient } from './workerClient';
 
 export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
 export const OPEN_TOPOLOGY_COMMAND = 'flowlens.openTopology';
+/** Enriches the sample estate into a new dataset without the wizard (the map's empty state). */
+export const ENRICH_SAMPLE_COMMAND = 'flowlens.enrichSample';
 const LAST_STATE_KEY = 'flowlens.topology.lastState';
 
 export interface TopologyDeps {
@@ -143,6 +145,11 @@ class TopologyPanel {
         void vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
       },
       saveExport: (format, data) => saveExport(format, data),
+      // not awaited: the enrichment shows its own progress, and the map redraws when the dataset changes
+      runCommand: async (command) => {
+        void vscode.commands.executeCommand(command === 'enrichSample' ? ENRICH_SAMPLE_COMMAND : 'flowlens.enrich');
+        return true;
+      },
     };
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'topology.svg');
     panel.webview.html = topologyHtml(panel.webview, context.extensionUri);

@@ -176,6 +176,8 @@ export interface TopologyMethods {
   copyText: { params: { text: string }; result: { copied: boolean } };
   /** Saves an export; `data` is SVG text or a PNG data URL. */
   exportImage: { params: { format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
+  /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
+  runCommand: { params: { command: 'enrichSample' | 'enrich' }; result: { started: boolean } };
 }
 export type TopologyMethod = keyof TopologyMethods;
 export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
@@ -186,6 +188,7 @@ export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
   'openInSql',
   'copyText',
   'exportImage',
+  'runCommand',
 ];
 
 export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
@@ -311,6 +314,7 @@ const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> 
     format: oneOf(['svg', 'png'] as const),
     data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024,
   }),
+  runCommand: shape({ command: oneOf(['enrichSample', 'enrich'] as const) }),
 };
 
 /** Runtime guard for everything the host receives from the webview. */
@@ -426,6 +430,7 @@ export const resultGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['re
   openInSql: shape({ opened: isBool }),
   copyText: shape({ copied: isBool }),
   exportImage: shape({ saved: nullable(isString) }),
+  runCommand: shape({ started: isBool }),
 };
 
 export function defaultQuery(): GraphQuery {

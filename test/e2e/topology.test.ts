@@ -14,16 +14,19 @@ import {
   buildVsix,
   driveWorkbench,
   e2eUnavailable,
-  enrichSampleThroughWizard,
+  findNotification,
+  flowlensLogLines,
   launchBrowser,
   runCommand,
   screenshot,
   startCodeServer,
+  waitForEnrichment,
   webviewFrame,
 } from './harness';
 import { Db } from '../../src/core/store/db';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 import { formatBytes } from '../../webview/topology/model';
+import { CHANGE_COLOURS, KIND_COLOURS } from '../../webview/topology/scene';
 
 const unavailable =
   e2eUnavailable() ??
@@ -148,12 +151,22 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
   let highlighted: { source: string; target: string }[] = [];
   let highlightedResource: { source: string; target: string }[] = [];
   await driveWorkbench(browser, server, 'topology', async (page) => {
-    const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
-    assert.equal(ended, 'done', message);
-    assert.match(message, /Flowlens: enriched [\d,]+ records/);
-
+    // Before any dataset: the map says what to do, with a button that enriches the sample estate.
     await runCommand(page, 'Flowlens: Open topology');
     const frame = await topologyFrame(page);
+    await frame.locator('#empty h2', { hasText: 'No dataset yet' }).waitFor({ timeout: 60_000 });
+    assert.ok(await frame.locator('#empty #enrich-sample').isVisible());
+    await page.waitForTimeout(300);
+    await screenshot(page, 'topology-00-empty');
+    const before = flowlensLogLines(server);
+    await frame.locator('#empty #enrich-sample').click();
+    const ended = await waitForEnrichment(server, before, 300_000);
+    const message = await findNotification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/);
+    assert.equal(ended, 'done', message);
+    assert.match(message, /Flowlens: enriched [\d,]+ records/);
+    await frame.locator('#empty').waitFor({ state: 'hidden', timeout: 60_000 });
+
+    await runCommand(page, 'Flowlens: Open topology');
     // It opens at the app level, fitted, with at most 60 nodes and labels that do not overlap.
     await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'app' && t.nodes > 0);
     await frame.locator('#status', { hasText: /\d+ nodes, \d+ edges/ }).waitFor({ timeout: 30_000 });
@@ -186,6 +199,47 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.ok(expanded.nodes > folded.nodes);
     assert.deepEqual(overlaps(expanded.labels), []);
     await screenshot(page, 'topology-1b-resource-expanded');
+
+    // Hovering an edge shows its bytes, cost, path and ports.
+    await frame.locator('#map g.edge path.hit').first().hover({ force: true });
+    await frame.locator('#edge-tip .ports', { hasText: /ports: (TCP|UDP|ICMP|\d)/ }).waitFor({ timeout: 30_000 });
+    const tip = (await frame.locator('#edge-tip').textContent()) ?? '';
+    assert.match(tip, /→/);
+    assert.match(tip, /\d+(\.\d+)? (B|KiB|MiB|GiB)/);
+    assert.match(tip, /\$/);
+    assert.match(tip, /path: /);
+    await screenshot(page, 'topology-1c-edge-hover');
+    await frame.locator('#status').hover();
+
+    // Compare mode: every edge is coloured by its change (or faint when unchanged), never by its path.
+    await frame.locator('#compare').selectOption('day');
+    await frame.locator('#legend [data-change="grew"]').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    const edges = await frame.locator('#map g.edge').evaluateAll((els) => els.map((g) => ({
+      change: g.getAttribute('data-change'),
+      colour: g.querySelector('path.line')?.getAttribute('data-colour') ?? '',
+    })));
+    const fg = await frame.locator('body').evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vscode-foreground').trim());
+    const muted = await frame.locator('body').evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vscode-descriptionForeground').trim());
+    const changed = edges.filter((e) => e.change);
+    assert.ok(changed.length > 0, 'some edges changed between the two periods');
+    const palette: Record<string, string> = { ...CHANGE_COLOURS, new: fg };
+    for (const e of edges) {
+      assert.equal(e.colour, e.change ? palette[e.change] : muted, `an edge ${e.change ?? 'unchanged'} is drawn in ${e.colour}`);
+      assert.ok(!(Object.values(KIND_COLOURS) as string[]).includes(e.colour), 'no path colour in compare mode');
+    }
+    await screenshot(page, 'topology-1d-compare');
+    // an edge that changed: its details show before, after and the change in percent
+    const which = await frame.locator('#map g.edge[data-change="grew"], #map g.edge[data-change="shrank"]').first().getAttribute('data-change');
+    await frame.locator(`#map g.edge[data-change="${which}"] path.hit`).first().click({ force: true });
+    await frame.locator('#details .compare').waitFor({ timeout: 60_000 });
+    const cmpText = (await frame.locator('#details .compare').textContent()) ?? '';
+    assert.match(cmpText, /before.*after.*Δ/s);
+    assert.match(cmpText, which === 'grew' ? /\+\d+(\.\d)? %/ : /-\d+(\.\d)? %/);
+    await screenshot(page, 'topology-1e-compare-details');
+    await frame.locator('#compare').selectOption('none');
+    await frame.locator('#legend [data-change]').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await frame.locator('#map').press('Escape');
 
     // ALB-bypass highlight at the resource level
     await frame.locator('label[for="hl-alb-bypass"]').click();

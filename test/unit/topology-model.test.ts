@@ -12,7 +12,7 @@ import {
   type ViewOptions,
 } from '../../webview/topology/model';
 import { Layout, seedPositions, type LayoutNode } from '../../webview/topology/layout';
-import { buildScene, readTheme, sceneToSvg } from '../../webview/topology/scene';
+import { CHANGE_COLOURS, KIND_COLOURS, buildScene, edgeColour, readTheme, sceneToSvg } from '../../webview/topology/scene';
 import { defaultQuery, type Graph, type GraphEdge, type GraphNode } from '../../src/protocol/topology';
 
 const node = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, label: id.toUpperCase(), type: 'ec2:instance', members: 1, bytesIn: 10, bytesOut: 10, ...extra });
@@ -115,7 +115,8 @@ test('the SVG export is a standalone document with every node, edge and group bo
   assert.equal((svg.match(/<circle /g) ?? []).length, 7);
   assert.equal((svg.match(/marker-end=/g) ?? []).length, 5);
   assert.ok(svg.includes('>orders-db</text>'));
-  assert.ok(svg.includes('stroke="#ff8800" stroke-width'), 'the highlighted cross-AZ edge uses the theme colour');
+  assert.ok(svg.includes(`stroke="${KIND_COLOURS['cross-az']}" stroke-width`), 'the highlighted cross-AZ edge has the cross-AZ colour');
+  assert.ok(svg.includes('fill="#AA3377"'), 'the database has the database fill');
   assert.ok(!svg.includes('var(--'), 'no CSS variables left in the export');
   assert.equal(scene.groups.map((g) => g.level).join(','), 'account,vpc');
 });
@@ -201,4 +202,31 @@ test('labels never overlap: the busier node keeps its label, the lower-ranked on
   assert.notEqual(two.get('a'), undefined);
   const a = two.get('a');
   if (a) assert.ok(a.box[2] <= 30 - 5 || a.box[1] >= 5 || a.box[3] <= -5, 'a label does not cover the other node');
+});
+
+test('edge colours: one per kind, none shared with the compare palette; comparing colours edges by change only', () => {
+  const kinds = Object.values(KIND_COLOURS).map((c) => c.toLowerCase());
+  assert.equal(new Set(kinds).size, kinds.length, 'every kind has its own colour');
+  for (const c of Object.values(CHANGE_COLOURS)) assert.ok(!kinds.includes(c.toLowerCase()), `${c} is only a change colour`);
+  // cross-AZ and NAT are not two oranges any more: their hues are far apart
+  const hue = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+    const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+    const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return (h * 60 + 360) % 360;
+  };
+  assert.ok(Math.abs(hue(KIND_COLOURS['cross-az']) - hue(KIND_COLOURS.nat)) > 90);
+  const theme = readTheme(() => '');
+  const before: Graph = { ...graph, edges: [edge('a', 'b', 100), edge('b', 'c', 5000), edge('c', 'd', 200), edge('x', 'y', 9)], nodes: [...graph.nodes, node('x'), node('y')] };
+  const cmp = diffPeriods(graph.edges, before.edges);
+  const v = visibleGraph(graph, opts(), { ...cmp, nodes: before.nodes });
+  const scene = buildScene(v, 'resource', new Map(v.nodes.map((n, i) => [n.id, { x: i * 40, y: 0 }])));
+  assert.ok(scene.comparing);
+  const colour = (id: string) => edgeColour(scene.edges.find((e) => e.id === id)!, scene, theme);
+  assert.equal(colour('a\u2192b'), CHANGE_COLOURS.grew);
+  assert.equal(colour('b\u2192c'), CHANGE_COLOURS.shrank);
+  assert.equal(colour('x\u2192y'), CHANGE_COLOURS.vanished);
+  assert.equal(colour('e\u2192a'), theme.changes.new);
+  assert.equal(colour('c\u2192d'), theme.muted, 'an unchanged edge is faint, not coloured by its path');
+  assert.equal(v.nodes.find((n) => n.id === 'x')!.label, 'X', 'a vanished node keeps its name');
 });

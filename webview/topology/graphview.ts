@@ -20,6 +20,8 @@ export interface GraphHandlers {
   onInteracting(active: boolean): void;
   /** The map's box changed size (a panel opened, the editor was resized). */
   onResize?(): void;
+  /** The pointer is over an edge (or left it): its id and the pointer's position in the map. */
+  onHoverEdge?(id: string | null, x: number, y: number): void;
 }
 
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -62,6 +64,8 @@ export class GraphView {
       .on('end', () => this.gesture(false));
     select(host).call(this.zoomer).on('dblclick.zoom', null);
     host.addEventListener('click', (ev) => this.click(ev));
+    host.addEventListener('mousemove', (ev) => this.hover(ev));
+    host.addEventListener('mouseleave', () => this.handlers.onHoverEdge?.(null, 0, 0));
     new ResizeObserver(() => {
       this.resize();
       this.handlers.onResize?.();
@@ -263,6 +267,7 @@ export class GraphView {
     edges.select('path.hit').attr('d', d);
     edges.select('path.line').attr('d', d)
       .attr('stroke', (e) => edgeColour(e, s, theme))
+      .attr('data-colour', (e) => edgeColour(e, s, theme))
       .attr('stroke-width', (e) => (e.highlighted ? e.width + 2 : e.width))
       .attr('opacity', (e) => edgeAlpha(e, s))
       .attr('stroke-dasharray', (e) => (e.kind === 'rejected' || e.change === 'vanished' ? '5 3' : null))
@@ -281,6 +286,30 @@ export class GraphView {
       .attr('text-anchor', (n) => n.labelAt?.anchor ?? 'start')
       .attr('display', (n) => (n.labelAt === null ? 'none' : null))
       .attr('data-box', (n) => (n.labelAt ? n.labelAt.box.map((v) => v.toFixed(1)).join(' ') : null));
+  }
+
+  private hoverFrame = 0;
+  private hover(ev: MouseEvent): void {
+    if (!this.handlers.onHoverEdge || this.hoverFrame) return;
+    const target = ev.target as Element;
+    const rect = this.host.getBoundingClientRect();
+    const x = ev.clientX - rect.left;
+    const y = ev.clientY - rect.top;
+    this.hoverFrame = requestAnimationFrame(() => {
+      this.hoverFrame = 0;
+      const s = this.scene;
+      if (!s) return;
+      let id: string | null = null;
+      if (this.mode === 'svg') {
+        const el = target.closest?.('g.edge');
+        id = el?.getAttribute('data-id') ?? null;
+      } else {
+        const [wx, wy] = this.transform.invert([x, y]);
+        const hit = hitTest(s, wx, wy, 4 / this.transform.k);
+        id = hit?.type === 'edge' ? hit.id : null;
+      }
+      this.handlers.onHoverEdge!(id, x, y);
+    });
   }
 
   // ------------------------------------------------------------------ hit testing

@@ -31,6 +31,8 @@ export interface View {
   edges: VisibleEdge[];
   /** Node ids that match the search (empty search: none). */
   matches: string[];
+  /** A period comparison is on: edges are coloured by change only. */
+  comparing?: boolean;
 }
 
 export function weightOf(e: GraphEdge, w: Weight): number {
@@ -136,6 +138,7 @@ export function visibleGraph(graph: Graph, opts: ViewOptions, compare?: { change
       return v;
     }),
     matches: nodes.filter((n) => n.match).map((n) => n.id),
+    ...(compare ? { comparing: true } : {}),
   };
 }
 
@@ -187,6 +190,17 @@ export function formatValue(v: number, w: Weight): string {
   if (w === 'bytes') return formatBytes(v);
   if (w === 'cost') return formatUsd(v);
   return `${formatCount(Math.round(v))} flows`;
+}
+
+/** Before, after and the change in percent (null when there was nothing before). */
+export function changeOf(before: number, after: number): { before: number; after: number; pct: number | null } {
+  return { before, after, pct: before > 0 ? ((after - before) / before) * 100 : null };
+}
+
+export function formatPct(pct: number | null): string {
+  if (pct === null) return 'new';
+  const r = Math.abs(pct) >= 10 ? Math.round(pct) : Math.round(pct * 10) / 10;
+  return `${r > 0 ? '+' : ''}${r} %`;
 }
 
 export const KIND_LABELS: Record<EdgeKind, string> = {

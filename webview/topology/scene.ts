@@ -152,6 +152,52 @@ export const THEME_VARS = {
   font: ['--vscode-font-family', 'sans-serif'],
 } as const;
 
+/**
+ * Edge colours by how the traffic travelled: the Okabe-Ito palette, which stays distinct for the
+ * common colour-vision deficiencies (cross-AZ orange and NAT blue no longer two oranges); rejected
+ * traffic is also dashed. Fixed colours, chosen to read on dark and light themes alike.
+ */
+export const KIND_COLOURS: Record<EdgeKind, string> = {
+  'same-az': '#009E73',
+  'cross-az': '#E69F00',
+  'cross-region': '#CC79A7',
+  nat: '#0072B2',
+  igw: '#56B4E9',
+  'peering-tgw': '#F0E442',
+  endpoint: '#A0A0A0',
+  other: '#707070',
+  rejected: '#D55E00',
+};
+
+/**
+ * Edge colours in compare mode, used for nothing else: grew magenta, shrank violet-blue (IBM's
+ * colour-blind-safe pair), new in the theme's foreground, vanished grey and dashed; unchanged edges are faint.
+ */
+export const CHANGE_COLOURS: Record<Exclude<Change, 'new'>, string> = {
+  grew: '#DC267F',
+  shrank: '#785EF0',
+  vanished: '#8C8C8C',
+};
+
+/**
+ * Node fills by type, with the words the legend shows: Paul Tol's "bright" scheme (distinct for
+ * colour-blind readers, on dark and light themes; the theme's own chart orange and yellow are
+ * near-identical on light themes). "Gone" and NAT gateways take the theme's muted colour.
+ */
+export const NODE_KINDS: { key: string; label: string; test: (type: string) => boolean; colour: string }[] = [
+  { key: 'internet', label: 'internet', test: (t) => t === 'internet', colour: '#4477AA' },
+  { key: 'aws', label: 'AWS service', test: (t) => t === 'aws-service', colour: '#EE7733' },
+  { key: 'lambda', label: 'Lambda', test: (t) => t.startsWith('lambda'), colour: '#CCBB44' },
+  { key: 'data', label: 'database / cache', test: (t) => t.startsWith('rds') || t.startsWith('elasticache'), colour: '#AA3377' },
+  { key: 'lb', label: 'load balancer', test: (t) => t.startsWith('elasticloadbalancing'), colour: '#66CCEE' },
+  { key: 'gone', label: 'NAT gateway / gone', test: (t) => t === 'ec2:natgateway' || t === 'gone', colour: 'muted' },
+  { key: 'compute', label: 'app, workload, instance, task', test: () => true, colour: '#228833' },
+];
+
+export function nodeKindOf(type: string): (typeof NODE_KINDS)[number] {
+  return NODE_KINDS.find((k) => k.test(type))!;
+}
+
 export function readTheme(get: (name: string) => string): Theme {
   const v = (k: keyof typeof THEME_VARS) => get(THEME_VARS[k][0]).trim() || THEME_VARS[k][1];
   const c = {
@@ -166,19 +212,12 @@ export function readTheme(get: (name: string) => string): Theme {
     highlight: v('highlight'),
     groupStroke: v('groupStroke'),
     font: v('font'),
-    kinds: {
-      'same-az': c.green, 'cross-az': c.orange, 'cross-region': c.purple, nat: c.yellow, igw: c.blue,
-      'peering-tgw': c.cyan, endpoint: c.lines, other: c.muted, rejected: c.red,
+    kinds: { ...KIND_COLOURS },
+    changes: { ...CHANGE_COLOURS, new: v('fg') },
+    nodeFill: (type) => {
+      const k = nodeKindOf(type).colour;
+      return k === 'muted' ? c.muted : k;
     },
-    changes: { new: c.green, vanished: c.muted, grew: c.red, shrank: c.blue },
-    nodeFill: (type) =>
-      type === 'internet' ? c.blue
-        : type === 'aws-service' ? c.orange
-          : type.startsWith('lambda') ? c.yellow
-            : type.startsWith('rds') || type.startsWith('elasticache') ? c.purple
-              : type.startsWith('elasticloadbalancing') ? c.cyan
-                : type === 'ec2:natgateway' || type === 'gone' ? c.muted
-                  : c.green,
   };
 }
 
@@ -264,7 +303,7 @@ export function buildScene(
     byId,
     highlighting: view.edges.some((e) => e.highlighted),
     searching: view.matches.length > 0,
-    comparing: view.edges.some((e) => e.change !== undefined),
+    comparing: view.comparing ?? view.edges.some((e) => e.change !== undefined),
     selected,
     focused,
   };
