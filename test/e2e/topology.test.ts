@@ -178,6 +178,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assertFitted(opened, 'the default map');
     assert.ok(opened.labels.length >= opened.nodes / 2, `${opened.labels.length} of ${opened.nodes} labels drawn`);
     assert.deepEqual(overlaps(opened.labels), []);
+    const nodePlaces = () => frame.locator('#map g.node').evaluateAll((els) => Object.fromEntries(els.map((g) => [g.getAttribute('data-id'), g.getAttribute('transform')])));
+    const appPlaces = await nodePlaces();
 
     // The resource level: folded to at most 60 nodes, "+N more" nodes that expand on a click.
     await frame.locator('#level').selectOption('resource');
@@ -265,6 +267,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     // The app level, with the ALB-bypass highlight.
     await frame.locator('#level').selectOption('app');
     await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'app');
+    // back at the app level, every node is where it was when the map opened
+    assert.deepEqual(await nodePlaces(), appPlaces);
     await frame.locator('label[for="hl-alb-bypass"]').click();
     highlighted = await until(frame, () => (window as never as { flowlensTopology: { highlightedEdges(): { source: string; target: string }[] } }).flowlensTopology.highlightedEdges(), () => true);
     await page.waitForTimeout(500);

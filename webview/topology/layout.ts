@@ -154,6 +154,14 @@ export class Layout {
     }
   }
 
+  /** Rounds every position to whole units, as they are remembered, so a map that comes back is the same to the pixel. */
+  snap(): void {
+    for (const n of this.byId.values()) {
+      n.x = Math.round(n.x ?? 0);
+      n.y = Math.round(n.y ?? 0);
+    }
+  }
+
   positions(): Positions {
     const out: Positions = new Map();
     for (const [id, n] of this.byId) out.set(id, [Math.round(n.x ?? 0), Math.round(n.y ?? 0)]);

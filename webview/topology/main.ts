@@ -475,6 +475,7 @@ function rebuild(newGraph: boolean): void {
     // a map of tens or a few hundred nodes is laid out before its first paint: it opens finished and framed
     if (nodes.length + view.edges.length <= 1500) {
       layout.settle();
+      layout.snap();
       rememberPositions();
     }
     timings.layout = performance.now() - t0 - timings.view;
@@ -534,7 +535,9 @@ function kickLayout(): void {
     }
     if (more) layoutFrame = requestAnimationFrame(loop);
     else {
+      layout.snap();
       rememberPositions();
+      paintScene();
       if (autoFit) graphView.fit();
       saveState();
       document.body.dataset.layout = 'settled';
@@ -550,7 +553,9 @@ function updateStatus(): void {
   const dropped = graph.droppedEdges ? ` (${graph.droppedEdges.toLocaleString('en-US')} smallest edges left out)` : '';
   const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
   const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
-  setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
+  const more = view.nodes.filter((n) => n.kind === 'more');
+  const folded = more.length ? ` (${graph.nodes.length.toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
+  setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes${folded}, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
 }
 
 function drawLegend(): void {

@@ -42,6 +42,7 @@ export function placeLabels(
   order: readonly string[],
   measure: (text: string) => number,
   gap = 2,
+  obstacles: readonly [number, number, number, number][] = [],
 ): Map<string, PlacedLabel | null> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const out = new Map<string, PlacedLabel | null>();
@@ -59,6 +60,7 @@ export function placeLabels(
     for (const k of cells(b)) (grid.get(k) ?? grid.set(k, []).get(k)!).push(boxes.length - 1);
   };
   for (const n of nodes) add([n.x - n.r, n.y - n.r, n.x + n.r, n.y + n.r], n.id);
+  for (const b of obstacles) add(b, '');
   const free = (b: [number, number, number, number], owner: string) => {
     for (const k of cells(b)) {
       for (const i of grid.get(k) ?? []) {
@@ -248,7 +250,10 @@ export function buildScene(
     const value = new Map(view.nodes.map((n) => [n.id, n.value]));
     const first = (n: SceneNode) => (n.id === selected || n.id === focused ? 0 : n.match ? 1 : 2);
     const order = [...nodes].sort((a, b) => first(a) - first(b) || (value.get(b.id) ?? 0) - (value.get(a.id) ?? 0) || (a.id < b.id ? -1 : 1)).map((n) => n.id);
-    const placed = placeLabels(nodes, order, measure);
+    // a node's loop (traffic between its own members) is drawn above and right of it: labels keep off it
+    const loops = view.edges.filter((e) => e.source === e.target).map((e) => byId.get(e.source)).filter((n): n is SceneNode => !!n)
+      .map((n): [number, number, number, number] => [n.x, n.y - 2 * n.r - 1, n.x + 2 * n.r + 1, n.y]);
+    const placed = placeLabels(nodes, order, measure, 2, loops);
     for (const n of nodes) n.labelAt = placed.get(n.id) ?? null;
   }
   const edges: SceneEdge[] = [];
