@@ -242,7 +242,8 @@ export class GraphView {
     const nodes = root.append('g').attr('class', 'nodes').selectAll('g').data(s.nodes, (n) => (n as { id: string }).id).join('g')
       .attr('class', 'node').attr('data-id', (n) => n.id).attr('data-type', (n) => n.type)
       .attr('role', 'button').attr('aria-label', (n) => `${n.label} (${n.type})`);
-    nodes.append('circle');
+    // the name on hover too: a label with no room on the map is hidden
+    nodes.append('circle').append('title').text((n) => n.label);
     nodes.append('text').text((n) => n.label);
     this.root.setAttribute('transform', this.transform.toString());
   }

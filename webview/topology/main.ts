@@ -458,6 +458,7 @@ function rebuild(newGraph: boolean): void {
   const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
   view = visibleGraph(shown, state, cmp);
+  foldBtn.hidden = !view.nodes.some((n) => state.expanded?.includes(n.type));
   afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
   beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
   let fresh = false;

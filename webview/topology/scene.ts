@@ -34,8 +34,8 @@ export const roughMeasure = (text: string): number => text.length * LABEL_PX * 0
 
 /**
  * Collision-aware labels: in rank order (busiest first; the selected, focused and matched nodes before
- * them), each label takes the first of right, left, below, above where it overlaps no placed label and
- * no other node; a label with no free place is hidden. So the lower-ranked label hides first.
+ * them), each label takes the first of right, left, below, above (centred, then slid either way) and the four diagonals where it overlaps
+ * no placed label and no other node (nor a node's loop); a label with no free place is hidden. So the lower-ranked label hides first.
  */
 export function placeLabels(
   nodes: readonly SceneNode[],
@@ -82,6 +82,19 @@ export function placeLabels(
       { x: n.x, y: n.y + n.r + h, anchor: 'middle', box: [n.x - w / 2, n.y + n.r + 2, n.x + w / 2, n.y + n.r + 2 + h] },
       { x: n.x, y: n.y - n.r - 5, anchor: 'middle', box: [n.x - w / 2, n.y - n.r - 2 - h, n.x + w / 2, n.y - n.r - 2] },
     ];
+    // below and above, slid to start at the circle's left edge or end at its right one
+    for (const [x0, anchor] of [[n.x - n.r, 'start'], [n.x + n.r - w, 'end']] as const) {
+      const tx = anchor === 'start' ? x0 : x0 + w;
+      cands.push({ x: tx, y: n.y + n.r + h, anchor, box: [x0, n.y + n.r + 2, x0 + w, n.y + n.r + 2 + h] });
+      cands.push({ x: tx, y: n.y - n.r - 5, anchor, box: [x0, n.y - n.r - 2 - h, x0 + w, n.y - n.r - 2] });
+    }
+    // then the four diagonals, just off the circle
+    const d = n.r * 0.7 + 2;
+    for (const [sx, sy] of [[1, 1], [1, -1], [-1, 1], [-1, -1]] as const) {
+      const x0 = sx > 0 ? n.x + d : n.x - d - w;
+      const y0 = sy > 0 ? n.y + d : n.y - d - h;
+      cands.push({ x: sx > 0 ? x0 : x0 + w, y: y0 + h - 3, anchor: sx > 0 ? 'start' : 'end', box: [x0, y0, x0 + w, y0 + h] });
+    }
     const at = cands.find((c) => free(c.box, id)) ?? null;
     out.set(id, at);
     if (at) add(at.box, id);
