@@ -163,6 +163,8 @@ export interface ViewState {
   positions?: Record<string, [number, number]>;
   /** Node types whose "+N more" node was expanded (every node of the type is shown). */
   expanded?: string[];
+  /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes: 60 unless set; 0 is all. */
+  maxNodes?: number;
 }
 
 /** Every request: its parameters and its result. */
@@ -300,6 +302,7 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   compare: opt(shape({ from: isTime, to: isTime })),
   positions: opt(record(isString, isPoint)),
   expanded: opt(arrayOf(isShortString)),
+  maxNodes: opt((x): x is number => isInt(x) && x >= 0 && x <= 1_000_000),
 });
 
 const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {

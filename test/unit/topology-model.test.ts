@@ -176,6 +176,14 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   const open = applyFold(g, planFold(g.nodes, { expanded: ['ecs:task'] }));
   assert.equal(open.nodes.filter((n) => n.type === 'ecs:task').length, 300);
   assert.equal(planFold(graph.nodes).more.size, 0);
+  // a type with one node left over is not folded into "+1 more"
+  const one = busy();
+  one.nodes.push(node('lonely', { type: 'rds:db', bytesIn: 0, bytesOut: 0 }));
+  one.edges.push(edge('lonely', 'lb', 1));
+  const oneFolded = applyFold(one, planFold(one.nodes));
+  assert.ok(oneFolded.nodes.some((n) => n.id === 'lonely'));
+  assert.ok(!oneFolded.nodes.some((n) => n.id === 'more:rds:db'));
+  assert.ok(oneFolded.nodes.length <= MAX_NODES);
   // the selected node is never folded
   assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
 });

@@ -88,7 +88,8 @@ test('the empty state runs only its two commands, and says whether one started',
   const withCommands: TopologyEnv = { ...env, runCommand: async (c) => (ran.push(c), true) };
   assert.ok(isWebviewToHost({ kind: 'request', id: 20, method: 'runCommand', params: { command: 'enrichSample' } }));
   assert.ok(!isWebviewToHost({ kind: 'request', id: 20, method: 'runCommand', params: { command: 'workbench.action.terminal.new' } }));
-  assert.ok(isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), expanded: ['ecs:task'] } }));
+  assert.ok(isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), expanded: ['ecs:task'], maxNodes: 0 } }));
+  assert.ok(!isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), maxNodes: -1 } }));
   const r = await answerRequest(withCommands, { kind: 'request', id: 21, method: 'runCommand', params: { command: 'enrichSample' } });
   assert.deepEqual(r, { kind: 'reply', id: 21, ok: true, result: { started: true } });
   assert.ok(resultGuards.runCommand((r as { result: unknown }).result));

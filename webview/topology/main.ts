@@ -31,6 +31,7 @@ import { Layout, type LayoutNode, type Positions } from './layout';
 import {
   FINDING_LABELS,
   KIND_LABELS,
+  MAX_NODES,
   MORE_PREFIX,
   applyFold,
   changeOf,
@@ -191,6 +192,8 @@ const searchIn = h('input', { id: 'search', type: 'search', size: '12', placehol
 const hopsSel = h('select', { id: 'hops', title: 'Neighbourhood hops' }, ...options(['1', '2', '3', '4']));
 const clearFocusBtn = h('button', { id: 'clear-focus', title: 'Show the whole map' }, 'Whole map');
 const foldBtn = h('button', { id: 'fold', title: 'Fold the expanded "+N more" nodes again' }, 'Fold');
+const maxNodesSel = h('select', { id: 'max-nodes', title: 'How many nodes before the smaller ones fold into "+N more"' },
+  ...options(['60', '150', '500', '0'], { 60: 'top 60', 150: 'top 150', 500: 'top 500', 0: 'all nodes' }));
 const compareSel = h('select', { id: 'compare', title: 'Compare with another period' },
   ...options(['none', 'previous', 'day', 'week'], { none: 'no compare', previous: 'vs previous period', day: 'vs 1 day before', week: 'vs 1 week before' }));
 const fitBtn = h('button', { id: 'fit', title: 'Fit the map' }, 'Fit');
@@ -213,7 +216,7 @@ mapHost.append(tooltip);
 
 document.body.append(
   h('div', { id: 'toolbar' },
-    h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel),
+    h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel, maxNodesSel),
     h('span', { class: 'group' }, actionSel, protoIn, portIn, minIn, tagFilterIn),
     h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn, foldBtn),
     h('span', { class: 'group' }, compareSel, fitBtn, svgBtn, pngBtn)),
@@ -283,6 +286,8 @@ function controlsFromState(): void {
   hopsSel.value = String(state.focus?.hops ?? 1);
   clearFocusBtn.disabled = !state.focus;
   foldBtn.hidden = !state.expanded?.length;
+  maxNodesSel.value = String(state.maxNodes ?? MAX_NODES);
+  if (!maxNodesSel.value) maxNodesSel.value = String(MAX_NODES);
   for (const l of highlightBoxes) {
     const box = l.querySelector('input')!;
     box.checked = state.highlights.includes(box.dataset.finding as never);
@@ -327,6 +332,12 @@ function onViewControl(): void {
   refresh();
 }
 weightSel.addEventListener('change', onViewControl);
+maxNodesSel.addEventListener('change', () => {
+  const n = Number(maxNodesSel.value);
+  state.maxNodes = n === MAX_NODES ? undefined : n;
+  saveState();
+  refresh();
+});
 minIn.addEventListener('change', onViewControl);
 searchIn.addEventListener('input', onViewControl);
 hopsSel.addEventListener('change', onViewControl);
@@ -453,7 +464,7 @@ function rebuild(newGraph: boolean): void {
   const t0 = performance.now();
   // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
   const keep = [state.focus?.node, state.selection?.type === 'node' ? state.selection.id : undefined].filter((x): x is string => !!x);
-  const fold = planFold(graph.nodes, { expanded: state.expanded ?? [], keep });
+  const fold = planFold(graph.nodes, { expanded: state.expanded ?? [], keep, maxNodes: state.maxNodes === 0 ? Infinity : (state.maxNodes ?? MAX_NODES) });
   const shown = applyFold(graph, fold);
   const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;

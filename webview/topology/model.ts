@@ -303,6 +303,12 @@ export function planFold(nodes: readonly GraphNode[], opts: { maxNodes?: number;
     const m = fold.more.get(id) ?? fold.more.set(id, { type: n.type, members: [] }).get(id)!;
     m.members.push(n.id);
   }
+  // "+1 more" would take the place the node itself takes: it stays itself
+  for (const [id, m] of fold.more) {
+    if (m.members.length > 1) continue;
+    fold.more.delete(id);
+    for (const member of m.members) fold.into.delete(member);
+  }
   return fold;
 }
 
