@@ -183,9 +183,11 @@ class TopologyPanel {
     }
     if (m.kind === 'state') {
       this.restoreState = m.state;
-      // remembered for the next "Open topology" in this workspace (positions left out: they can be large)
-      const { positions: _positions, ...small } = m.state;
-      void this.context.workspaceState.update(LAST_STATE_KEY, small);
+      // remembered for the next "Open topology" in this workspace, with the newest 1,000 node positions
+      // (so a map opened again is laid out as it was; the webview keeps up to 3,000 in its own state)
+      const { positions, ...small } = m.state;
+      const kept = positions ? Object.entries(positions).slice(-1000) : [];
+      void this.context.workspaceState.update(LAST_STATE_KEY, kept.length ? { ...small, positions: Object.fromEntries(kept) } : small);
       return;
     }
     if (!this.ready) return;

@@ -578,7 +578,8 @@ function drawLegend(): void {
     if (types.has(k.key)) legend.append(h('span', { class: 'key', 'data-node-kind': k.key }, h('i', { class: `dot node-${k.key}` }), k.label));
   }
   if (view?.nodes.some((n) => n.kind === 'more')) legend.append(h('span', { class: 'key' }, h('i', { class: 'dot node-more' }), '+N more (click to expand)'));
-  legend.append(h('span', { class: 'sep' }, '|'));
+  if (!view?.edges.length) return;
+  if (legend.childElementCount) legend.append(h('span', { class: 'sep' }, '|'));
   if (compareGraph) {
     const changes: Change[] = ['new', 'vanished', 'grew', 'shrank'];
     const words: Record<Change, string> = { new: 'new', vanished: 'vanished', grew: 'grew (×2 or more)', shrank: 'shrank (÷2 or more)' };
