@@ -13,7 +13,7 @@ import {
 } from '../../webview/topology/model';
 import { Layout, seedPositions, type LayoutNode } from '../../webview/topology/layout';
 import { CHANGE_COLOURS, KIND_COLOURS, buildScene, edgeColour, readTheme, sceneToSvg } from '../../webview/topology/scene';
-import { defaultQuery, type Graph, type GraphEdge, type GraphNode } from '../../src/protocol/topology';
+import { defaultQuery, defaultViewState, type Graph, type GraphEdge, type GraphNode } from '../../src/protocol/topology';
 
 const node = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, label: id.toUpperCase(), type: 'ec2:instance', members: 1, bytesIn: 10, bytesOut: 10, ...extra });
 const edge = (source: string, target: string, bytes: number, extra: Partial<GraphEdge> = {}): GraphEdge => ({
@@ -131,7 +131,7 @@ test('formatting and scales', () => {
 });
 
 // ------------------------------------------------------------------------------------------ folding and labels
-import { MAX_NODES, applyFold, planFold } from '../../webview/topology/model';
+import { MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
 import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
 
 /** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
@@ -184,6 +184,12 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   assert.ok(oneFolded.nodes.some((n) => n.id === 'lonely'));
   assert.ok(!oneFolded.nodes.some((n) => n.id === 'more:rds:db'));
   assert.ok(oneFolded.nodes.length <= MAX_NODES);
+  // a search finds what is folded; "all nodes" folds nothing
+  const state = { ...defaultViewState(), search: 'task-298' };
+  assert.ok(applyFold(g, planFold(g.nodes, foldOptions(g, state))).nodes.some((n) => n.id === 'task-298'));
+  assert.ok(!applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, search: '' }))).nodes.some((n) => n.id === 'task-298'));
+  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 0 }))).nodes.length, g.nodes.length);
+  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 150 }))).nodes.length, 150);
   // the selected node is never folded
   assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
 });

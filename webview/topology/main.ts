@@ -37,6 +37,7 @@ import {
   changeOf,
   diffPeriods,
   extendFold,
+  foldOptions,
   formatPct,
   planFold,
   typeName,
@@ -463,8 +464,7 @@ function rebuild(newGraph: boolean): void {
   if (!graph) return;
   const t0 = performance.now();
   // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
-  const keep = [state.focus?.node, state.selection?.type === 'node' ? state.selection.id : undefined].filter((x): x is string => !!x);
-  const fold = planFold(graph.nodes, { expanded: state.expanded ?? [], keep, maxNodes: state.maxNodes === 0 ? Infinity : (state.maxNodes ?? MAX_NODES) });
+  const fold = planFold(graph.nodes, foldOptions(graph, state));
   const shown = applyFold(graph, fold);
   const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;

@@ -312,6 +312,20 @@ export function planFold(nodes: readonly GraphNode[], opts: { maxNodes?: number;
   return fold;
 }
 
+/**
+ * The fold the view asks for: its node budget (ViewState.maxNodes: 60 unless set, 0 all), its expanded
+ * types, and what is never folded: the focused and the selected node, and the first 20 search matches
+ * (a search finds what is folded).
+ */
+export function foldOptions(
+  g: Graph,
+  v: { maxNodes?: number; expanded?: string[]; search: string; focus?: { node: string }; selection?: { type: string; id: string } },
+): { maxNodes: number; expanded: string[]; keep: string[] } {
+  const keep = [v.focus?.node, v.selection?.type === 'node' ? v.selection.id : undefined].filter((x): x is string => !!x);
+  if (v.search.trim()) keep.push(...g.nodes.filter((n) => matchesSearch(n, v.search)).slice(0, 20).map((n) => n.id));
+  return { maxNodes: v.maxNodes === 0 ? Infinity : (v.maxNodes ?? MAX_NODES), expanded: v.expanded ?? [], keep };
+}
+
 /** The graph with the fold applied (a node of a folded type that the plan has not seen folds too). */
 export function applyFold(g: Graph, fold: Fold): Graph {
   if (fold.more.size === 0) return g;
