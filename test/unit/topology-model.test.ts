@@ -131,7 +131,7 @@ test('formatting and scales', () => {
 });
 
 // ------------------------------------------------------------------------------------------ folding and labels
-import { MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
+import { EXPAND_STEP, MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
 import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
 
 /** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
@@ -172,9 +172,15 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   assert.deepEqual(Object.keys(lbMore.kinds).sort(), ['cross-az', 'same-az']);
   // the same input folds the same way
   assert.deepEqual(applyFold(busy(), planFold(busy().nodes)).nodes.map((n) => n.id), f.nodes.map((n) => n.id));
-  // expanding a type shows all of it; a small graph is left alone
-  const open = applyFold(g, planFold(g.nodes, { expanded: ['ecs:task'] }));
-  assert.equal(open.nodes.filter((n) => n.type === 'ecs:task').length, 300);
+  // each click on "+N more ECS tasks" shows the next EXPAND_STEP busiest tasks; a small graph is left alone
+  const tasksShown = (expanded: string[]) => applyFold(g, planFold(g.nodes, { expanded })).nodes.filter((n) => n.type === 'ecs:task' && n.kind !== 'more').map((n) => n.id);
+  const once = tasksShown(['ecs:task']);
+  const twice = tasksShown(['ecs:task', 'ecs:task']);
+  assert.ok(once.length >= EXPAND_STEP && once.length > keptTasks);
+  assert.ok(once.includes('task-000') && once.includes(`task-${String(EXPAND_STEP - 1).padStart(3, '0')}`));
+  assert.ok(twice.length >= 2 * EXPAND_STEP && twice.length > once.length);
+  assert.ok(applyFold(g, planFold(g.nodes, { expanded: ['ecs:task', 'ecs:task'] })).nodes.some((n) => n.id === 'more:ecs:task'), 'the rest stays folded');
+  assert.equal(tasksShown(Array(8).fill('ecs:task')).length, 300);
   assert.equal(planFold(graph.nodes).more.size, 0);
   // a type with one node left over is not folded into "+1 more"
   const one = busy();

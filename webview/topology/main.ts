@@ -32,6 +32,7 @@ import {
   FINDING_LABELS,
   KIND_LABELS,
   MAX_NODES,
+  EXPAND_STEP,
   MORE_PREFIX,
   applyFold,
   changeOf,
@@ -696,9 +697,9 @@ function labelOfNode(id: string): string {
 /** A "+N more" node: its type is shown in full (Fold puts it back). */
 function expandMore(id: string): void {
   const type = id.slice(MORE_PREFIX.length);
-  state.expanded = [...new Set([...(state.expanded ?? []), type])];
+  state.expanded = [...(state.expanded ?? []), type];
   foldBtn.hidden = false;
-  setStatus(`Showing every ${typeName(type)}…`);
+  setStatus(`Showing ${EXPAND_STEP} more ${typeName(type, EXPAND_STEP)}…`);
   saveState();
   refresh();
 }

@@ -238,6 +238,8 @@ export function groupsOf(n: GraphNode, level: string): { account?: string; vpc?:
 /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes. */
 export const MAX_NODES = 60;
 export const MORE_PREFIX = 'more:';
+/** How many more nodes of its type a click on a "+N more" node shows. */
+export const EXPAND_STEP = 40;
 
 const TYPE_NAMES: Record<string, [string, string]> = {
   'ecs:task': ['ECS task', 'ECS tasks'],
@@ -278,18 +280,30 @@ export interface Fold {
 /**
  * Keeps the map at `maxNodes`: the busiest nodes (by bytes in and out) stay, the rest are folded by type
  * into one "+N more <type>" node each, whose edges carry the sum of their members'. The internet, AWS
- * services, the nodes in `keep` and every node of an `expanded` type are never folded. Deterministic:
+ * services and the nodes in `keep` are never folded; each time a type is listed in `expanded` (a click on its
+ * "+N more" node), EXPAND_STEP more of its busiest nodes come out of the fold. Deterministic:
  * ties go by id.
  */
 export function planFold(nodes: readonly GraphNode[], opts: { maxNodes?: number; expanded?: readonly string[]; keep?: Iterable<string> } = {}): Fold {
   const max = opts.maxNodes ?? MAX_NODES;
   const fold: Fold = { into: new Map(), more: new Map() };
   if (nodes.length <= max) return fold;
-  const expanded = new Set(opts.expanded ?? []);
   const keep = new Set(opts.keep ?? []);
-  const pinned = (n: GraphNode) => n.type === 'internet' || n.type === 'aws-service' || keep.has(n.id) || expanded.has(n.type);
+  const byValue = (a: GraphNode, b: GraphNode) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  if (opts.expanded?.length) {
+    // each click on a type's "+N more": EXPAND_STEP more of its busiest nodes than the plain fold shows
+    const plain = planFold(nodes, { maxNodes: max, keep });
+    const clicks = new Map<string, number>();
+    for (const t of opts.expanded) clicks.set(t, (clicks.get(t) ?? 0) + 1);
+    for (const [type, c] of clicks) {
+      const ofType = nodes.filter((x) => x.type === type).sort(byValue);
+      const shown = ofType.filter((x) => !plain.into.has(x.id)).length;
+      for (const n of ofType.slice(0, shown + c * EXPAND_STEP)) keep.add(n.id);
+    }
+  }
+  const pinned = (n: GraphNode) => n.type === 'internet' || n.type === 'aws-service' || keep.has(n.id);
   const fixed = nodes.filter(pinned);
-  const rest = nodes.filter((n) => !pinned(n)).sort((a, b) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rest = nodes.filter((n) => !pinned(n)).sort(byValue);
   let room = Math.max(0, max - fixed.length);
   for (;;) {
     const folded = rest.slice(room);
