@@ -159,8 +159,12 @@ export interface ViewState {
   zoom?: { x: number; y: number; k: number };
   /** Period compare: the other window (epoch ms). */
   compare?: { from: number; to: number };
-  /** Cached node positions by id (rounded), so the map comes back the same. */
+  /** Cached node positions (rounded) by `<dataset> <level> <node id>`, so the map comes back the same. */
   positions?: Record<string, [number, number]>;
+  /** Node types whose "+N more" node was expanded (every node of the type is shown). */
+  expanded?: string[];
+  /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes: 60 unless set; 0 is all. */
+  maxNodes?: number;
 }
 
 /** Every request: its parameters and its result. */
@@ -174,6 +178,8 @@ export interface TopologyMethods {
   copyText: { params: { text: string }; result: { copied: boolean } };
   /** Saves an export; `data` is SVG text or a PNG data URL. */
   exportImage: { params: { format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
+  /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
+  runCommand: { params: { command: 'enrichSample' | 'enrich' }; result: { started: boolean } };
 }
 export type TopologyMethod = keyof TopologyMethods;
 export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
@@ -184,6 +190,7 @@ export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
   'openInSql',
   'copyText',
   'exportImage',
+  'runCommand',
 ];
 
 export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
@@ -294,6 +301,8 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   zoom: opt(shape({ x: isNum, y: isNum, k: (x): x is number => isNum(x) && x > 0 })),
   compare: opt(shape({ from: isTime, to: isTime })),
   positions: opt(record(isString, isPoint)),
+  expanded: opt(arrayOf(isShortString)),
+  maxNodes: opt((x): x is number => isInt(x) && x >= 0 && x <= 1_000_000),
 });
 
 const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {
@@ -308,6 +317,7 @@ const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> 
     format: oneOf(['svg', 'png'] as const),
     data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024,
   }),
+  runCommand: shape({ command: oneOf(['enrichSample', 'enrich'] as const) }),
 };
 
 /** Runtime guard for everything the host receives from the webview. */
@@ -423,6 +433,7 @@ export const resultGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['re
   openInSql: shape({ opened: isBool }),
   copyText: shape({ copied: isBool }),
   exportImage: shape({ saved: nullable(isString) }),
+  runCommand: shape({ started: isBool }),
 };
 
 export function defaultQuery(): GraphQuery {
@@ -430,5 +441,6 @@ export function defaultQuery(): GraphQuery {
 }
 
 export function defaultViewState(): ViewState {
-  return { query: defaultQuery(), weight: 'bytes', minBytes: 0, search: '', highlights: [] };
+  // the map opens at the app level (by the `app` tag, untagged resources by workload): tens of nodes, not hundreds
+  return { query: { ...defaultQuery(), level: 'app' }, weight: 'bytes', minBytes: 0, search: '', highlights: [] };
 }
