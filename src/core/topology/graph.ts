@@ -37,6 +37,9 @@ export function fallbackLabel(key: string): string {
   if (key.startsWith('arn:')) {
     // arn:partition:service:region:account:resource-type/id or resource-type:id
     const rest = key.split(':').slice(5).join(':');
+    // a load balancer's or target group's name sits before its id: loadbalancer/app/<name>/<id>, targetgroup/<name>/<id>
+    const elb = /^(?:loadbalancer\/(?:app|net|gwy)\/|targetgroup\/)([^/]+)\/[^/]+$/.exec(rest);
+    if (elb) return elb[1];
     const slash = rest.lastIndexOf('/');
     return slash >= 0 ? rest.slice(slash + 1) : rest.replace(/^[a-z-]+:/, '');
   }
