@@ -4,7 +4,6 @@
  * caller's per-file transaction; they replace what an earlier dump said about the same resources.
  */
 import type { Db } from '../store/db';
-import type { InventoryKind } from './detect';
 import { parseCidr, tryCanonicalIp, expandCidr } from './ip';
 import { eventDetail } from './events';
 import {
@@ -281,7 +280,8 @@ async function putEnis(ctx: DocContext, rows: EniObs[]): Promise<void> {
 
 // ------------------------------------------------------------------ handlers
 
-type Handler = (ctx: DocContext, doc: Obj) => Promise<number>;
+/** A parser: one response (a page) into the inventory's rows; returns the items it read. */
+export type Handler = (ctx: DocContext, doc: Obj) => Promise<number>;
 
 const enis: Handler = async (ctx, doc) => {
   const scope = new Scope(ctx);
@@ -1158,35 +1158,35 @@ const ipRanges: Handler = async (ctx, doc) => {
   return rows.length;
 };
 
-export const HANDLERS: Record<InventoryKind, Handler> = {
-  'ec2:DescribeNetworkInterfaces': enis,
-  'ec2:DescribeInstances': instances,
-  'ec2:DescribeSubnets': subnets,
-  'ec2:DescribeVpcs': vpcs,
-  'ec2:DescribeSecurityGroups': securityGroups,
-  'ec2:DescribeNatGateways': natGateways,
-  'ec2:DescribeInternetGateways': internetGateways,
-  'ec2:DescribeVpcEndpoints': vpcEndpoints,
-  'ec2:DescribeVpcPeeringConnections': peering,
-  'ec2:DescribeTransitGatewayAttachments': tgwAttachments,
-  'ec2:DescribeManagedPrefixLists': prefixLists,
-  'ec2:GetManagedPrefixListEntries': prefixListEntries,
-  'ec2:DescribeFlowLogs': flowLogs,
-  'elbv2:DescribeLoadBalancers': loadBalancers,
-  'elb:DescribeLoadBalancers': classicLoadBalancers,
-  'elbv2:DescribeTargetGroups': targetGroups,
-  'elbv2:DescribeTargetHealth': targetHealth,
-  'rds:DescribeDBInstances': dbInstances,
-  'rds:DescribeDBClusters': dbClusters,
-  'rds:DescribeDBProxies': dbProxies,
-  'rds:DescribeDBProxyTargets': dbProxyTargets,
-  'rds:DescribeDBProxyEndpoints': dbProxyEndpoints,
-  'lambda:ListFunctions': functions,
-  'elasticache:DescribeCacheClusters': cacheClusters,
-  'ecs:DescribeTasks': ecsTasks,
-  'tagging:GetResources': tagging,
-  'cloudtrail:LookupEvents': lookupEvents,
-  'cloudtrail:LogFile': trailLogFile,
-  'ip-ranges': ipRanges,
-};
-
+/** Every parser, by name: each API's descriptor (src/core/aws/apis.ts) names the one that reads its response. */
+export const PARSERS = {
+  enis,
+  instances,
+  subnets,
+  vpcs,
+  securityGroups,
+  natGateways,
+  internetGateways,
+  vpcEndpoints,
+  peering,
+  tgwAttachments,
+  prefixLists,
+  prefixListEntries,
+  flowLogs,
+  loadBalancers,
+  classicLoadBalancers,
+  targetGroups,
+  targetHealth,
+  dbInstances,
+  dbClusters,
+  dbProxies,
+  dbProxyTargets,
+  dbProxyEndpoints,
+  functions,
+  cacheClusters,
+  ecsTasks,
+  tagging,
+  lookupEvents,
+  trailLogFile,
+  ipRanges,
+} satisfies Record<string, Handler>;
