@@ -75,6 +75,7 @@ describe('the API descriptors', () => {
       if (d.match) continue;
       const doc: Record<string, unknown> = { [d.listKey]: [] };
       if (d.kind === 'ip-ranges') doc.syncToken = '1';
+      if (d.wrapper) doc[d.wrapper] = `arn:aws:${SERVICES[d.service].iam}:us-east-1:111111111111:x`;
       assert.equal(detectKind(doc), d.kind, d.kind);
     }
   });

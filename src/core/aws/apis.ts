@@ -13,7 +13,7 @@
  * by their export name, and collect.ts looks them up in the service's SDK module.
  */
 import { PARSERS, type Handler } from '../inventory/parse';
-import { isObj, type Obj } from '../inventory/util';
+import { isObj, parseArn, type Obj } from '../inventory/util';
 
 /** The services, by their name in the `aws` CLI (which is also the first part of a dump file's name). */
 export const SERVICES = {
@@ -30,6 +30,7 @@ export const SERVICES = {
   },
   lambda: { sdk: '@aws-sdk/client-lambda', client: 'LambdaClient', endpointId: 'LAMBDA', signing: 'lambda', iam: 'lambda', protocol: 'rest-json' },
   ecs: { sdk: '@aws-sdk/client-ecs', client: 'ECSClient', endpointId: 'ECS', signing: 'ecs', iam: 'ecs', protocol: 'json' },
+  efs: { sdk: '@aws-sdk/client-efs', client: 'EFSClient', endpointId: 'EFS', signing: 'elasticfilesystem', iam: 'elasticfilesystem', protocol: 'rest-json' },
   resourcegroupstaggingapi: {
     sdk: '@aws-sdk/client-resource-groups-tagging-api', client: 'ResourceGroupsTaggingAPIClient', endpointId: 'RESOURCE_GROUPS_TAGGING_API', signing: 'tagging', iam: 'tag', protocol: 'json',
   },
@@ -152,6 +153,33 @@ function ec2(operation: string, listKey: string, parse: Handler, why: string, lo
   };
 }
 
+/** The ARNs of a parent API's items (the first of `keys` each has) that tag:GetResources did not answer with. */
+async function untagged(c: LiveCall, kinds: string[], keys: string[], skip: (item: Obj) => boolean = () => false): Promise<string[]> {
+  const out: string[] = [];
+  for (const kind of kinds) {
+    for (const item of (await c.of(kind)) ?? []) {
+      const arn = isObj(item) ? keys.map((k) => item[k]).find((v): v is string => typeof v === 'string') : undefined;
+      if (arn && !skip(item as Obj) && !(await c.tagged(arn))) out.push(arn);
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Per-resource tags (`ListTagsForResource` and the like): one call per ARN, answers written as wrappers. */
+function tagsPerResource(command: string, member: string, answerKey: string, kinds: string[], arnKeys: string[], skip?: (item: Obj) => boolean) {
+  return async (c: LiveCall, d: ApiDescriptor): Promise<LiveResult | undefined> => {
+    const arns = await untagged(c, kinds, arnKeys, skip);
+    const out: unknown[] = [];
+    const ok = await c.each(d.iam[0]!, arns, async (arn) => {
+      const r = await c.send(d.iam[0]!, command, { [member]: arn });
+      out.push({ [member]: arn, [answerKey]: r[answerKey] ?? (answerKey === 'Tags' ? {} : []) });
+    }, true);
+    return ok || out.length ? { doc: out, items: out } : undefined;
+  };
+}
+
+const arnService = (v: unknown): string | undefined => parseArn(typeof v === 'string' ? v : undefined)?.service;
+
 /** The CloudTrail events the inventory rebuilds address and tag history from. */
 export const LIFECYCLE_EVENTS = [
   'CreateNetworkInterface',
@@ -186,6 +214,11 @@ export const APIS: readonly ApiDescriptor[] = [
   ec2('DescribeVpcPeeringConnections', 'VpcPeeringConnections', PARSERS.peering, 'VPC-to-VPC paths (peering)', 'peered VPCs are not linked'),
   ec2('DescribeTransitGatewayAttachments', 'TransitGatewayAttachments', PARSERS.tgwAttachments, 'VPC-to-VPC paths (transit gateways)', 'VPCs on a transit gateway are not linked'),
   ec2('DescribeFlowLogs', 'FlowLogs', PARSERS.flowLogs, 'discovery of flow logs: destination, format, partitioning', 'flow logs are not discovered'),
+  {
+    kind: 'ec2:DescribeAddresses', service: 'ec2', operation: 'DescribeAddresses', iam: ['ec2:DescribeAddresses'],
+    why: 'Elastic IP addresses and their tags', lost: 'Elastic IP addresses are not attributed', listKey: 'Addresses',
+    sdk: 'DescribeAddressesCommand', cli: 'aws ec2 describe-addresses --output json', parse: PARSERS.addresses,
+  },
   ec2('DescribeManagedPrefixLists', 'PrefixLists', PARSERS.prefixLists, 'S3/DynamoDB prefix lists of gateway endpoints', 'gateway endpoint prefix lists are missing'),
   {
     kind: 'ec2:GetManagedPrefixListEntries', service: 'ec2', operation: 'GetManagedPrefixListEntries', iam: ['ec2:GetManagedPrefixListEntries'],
@@ -276,6 +309,11 @@ export const APIS: readonly ApiDescriptor[] = [
     cli: 'aws lambda list-functions --output json', parse: PARSERS.functions,
   },
   {
+    kind: 'lambda:GetFunction', service: 'lambda', operation: 'GetFunction', iam: [], why: 'a Lambda function with its tags',
+    listKey: 'Configuration', match: (o) => isObj(o.Configuration) && typeof o.Configuration.FunctionArn === 'string',
+    cli: 'aws lambda get-function --function-name orders-api --output json', parse: PARSERS.getFunction,
+  },
+  {
     kind: 'elasticache:DescribeCacheClusters', service: 'elasticache', operation: 'DescribeCacheClusters', iam: ['elasticache:DescribeCacheClusters'],
     why: 'cache nodes', lost: 'ElastiCache clusters are not attributed', listKey: 'CacheClusters', sdk: 'paginateDescribeCacheClusters',
     paging: MARKER, input: { ShowCacheNodeInfo: true }, cli: 'aws elasticache describe-cache-clusters --show-cache-node-info --output json',
@@ -291,10 +329,74 @@ export const APIS: readonly ApiDescriptor[] = [
     cli: 'aws ecs describe-tasks --cluster prod --tasks <task ARNs, 100 at most> --include TAGS --output json', parse: PARSERS.ecsTasks,
   },
   {
+    kind: 'efs:DescribeFileSystems', service: 'efs', operation: 'DescribeFileSystems', iam: ['elasticfilesystem:DescribeFileSystems'],
+    why: 'EFS file systems: names and tags', lost: 'EFS file systems are not named', listKey: 'FileSystems', sdk: 'paginateDescribeFileSystems',
+    paging: { tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'MaxItems' }, cli: 'aws efs describe-file-systems --output json',
+    parse: PARSERS.fileSystems,
+  },
+  {
+    kind: 'efs:DescribeMountTargets', service: 'efs', operation: 'DescribeMountTargets', iam: ['elasticfilesystem:DescribeMountTargets'],
+    why: 'EFS mount targets: the network interface of each file system in a zone', lost: 'EFS mount targets are known only by their network interfaces',
+    listKey: 'MountTargets', select: { input: 'FileSystemId', item: 'FileSystemId' }, sdk: 'paginateDescribeMountTargets',
+    paging: { tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'MaxItems' }, needs: ['efs:DescribeFileSystems'],
+    live: async (c, d) => {
+      const fss = ((await c.of('efs:DescribeFileSystems')) ?? []) as { FileSystemId?: string }[];
+      const items: unknown[] = [];
+      const ok = await c.each(d.iam[0]!, fss, async (fs) => void items.push(...(await c.all({ FileSystemId: fs.FileSystemId }))), true);
+      return ok || items.length ? { doc: { MountTargets: items }, items } : undefined;
+    },
+    cli: 'aws efs describe-mount-targets --file-system-id fs-0123456789abcdef0 --output json', parse: PARSERS.mountTargets,
+  },
+  {
     kind: 'tagging:GetResources', service: 'resourcegroupstaggingapi', operation: 'GetResources', iam: ['tag:GetResources'], why: 'tags of everything',
     lost: 'tags from the tagging API are missing', listKey: 'ResourceTagMappingList', sdk: 'paginateGetResources',
     paging: { tokenIn: 'PaginationToken', tokenOut: 'PaginationToken', limit: 'ResourcesPerPage' },
     cli: 'aws resourcegroupstaggingapi get-resources --output json', parse: PARSERS.tagging,
+  },
+  {
+    kind: 'elbv2:DescribeTags', service: 'elbv2', operation: 'DescribeTags', iam: ['elasticloadbalancing:DescribeTags'],
+    why: 'load balancers\' tags, where tag:GetResources is denied or lacks them', lost: 'load balancers\' tags are missing', listKey: 'TagDescriptions',
+    select: { input: 'ResourceArns', item: 'ResourceArn' }, sdk: 'DescribeTagsCommand', needs: ['elbv2:DescribeLoadBalancers', 'tagging:GetResources'],
+    live: async (c, d) => {
+      const arns = await untagged(c, ['elbv2:DescribeLoadBalancers'], ['LoadBalancerArn']);
+      const batches: string[][] = [];
+      for (let i = 0; i < arns.length; i += 20) batches.push(arns.slice(i, i + 20)); // 20 ARNs a call at most
+      const items: unknown[] = [];
+      const ok = await c.each(d.iam[0]!, batches, async (b) => void items.push(...(await c.all({ ResourceArns: b }))), true);
+      return ok || items.length ? { doc: { TagDescriptions: items }, items } : undefined;
+    },
+    cli: 'aws elbv2 describe-tags --resource-arns arn:aws:elasticloadbalancing:… --output json', parse: PARSERS.elbTags,
+  },
+  {
+    kind: 'lambda:ListTags', service: 'lambda', operation: 'ListTags', iam: ['lambda:ListTags'],
+    why: 'Lambda functions\' tags, where tag:GetResources is denied or lacks them', lost: 'Lambda functions\' tags are missing', listKey: 'Tags',
+    match: (o) => isObj(o.Tags) && Object.keys(o).every((k) => k === 'Tags' || k === 'Resource'),
+    wrapper: 'Resource', sdk: 'ListTagsCommand', needs: ['lambda:ListFunctions', 'tagging:GetResources'],
+    live: tagsPerResource('ListTagsCommand', 'Resource', 'Tags', ['lambda:ListFunctions'], ['FunctionArn']),
+    cli: `aws lambda list-tags --resource arn:aws:lambda:…:function:orders-api --query "{Resource: 'arn:aws:lambda:…:function:orders-api', Tags: Tags}" --output json`,
+    parse: PARSERS.resourceTags,
+  },
+  {
+    kind: 'rds:ListTagsForResource', service: 'rds', operation: 'ListTagsForResource', iam: ['rds:ListTagsForResource'],
+    why: 'RDS databases\', clusters\' and proxies\' tags, where tag:GetResources is denied or lacks them', lost: 'RDS tags are missing',
+    listKey: 'TagList',
+    // a bare answer names no resource: it is taken for this one, whose parser says how to wrap it
+    is: (o) => Object.keys(o).every((k) => k === 'TagList' || k === 'ResourceName') && (o.ResourceName === undefined || arnService(o.ResourceName) === 'rds'),
+    wrapper: 'ResourceName', sdk: 'ListTagsForResourceCommand',
+    needs: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBProxies', 'tagging:GetResources'],
+    live: tagsPerResource('ListTagsForResourceCommand', 'ResourceName', 'TagList', ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBProxies'],
+      ['DBInstanceArn', 'DBClusterArn', 'DBProxyArn'], (item) => Array.isArray(item.TagList)),
+    cli: `aws rds list-tags-for-resource --resource-name arn:aws:rds:…:db:orders --query "{ResourceName: 'arn:aws:rds:…:db:orders', TagList: TagList}" --output json`,
+    parse: PARSERS.resourceTags,
+  },
+  {
+    kind: 'elasticache:ListTagsForResource', service: 'elasticache', operation: 'ListTagsForResource', iam: ['elasticache:ListTagsForResource'],
+    why: 'ElastiCache clusters\' tags, where tag:GetResources is denied or lacks them', lost: 'ElastiCache tags are missing', listKey: 'TagList',
+    is: (o) => Object.keys(o).every((k) => k === 'TagList' || k === 'ResourceName') && arnService(o.ResourceName) === 'elasticache',
+    wrapper: 'ResourceName', sdk: 'ListTagsForResourceCommand', needs: ['elasticache:DescribeCacheClusters', 'tagging:GetResources'],
+    live: tagsPerResource('ListTagsForResourceCommand', 'ResourceName', 'TagList', ['elasticache:DescribeCacheClusters'], ['ARN']),
+    cli: `aws elasticache list-tags-for-resource --resource-name arn:aws:elasticache:…:cluster:sessions-001 --query "{ResourceName: 'arn:aws:elasticache:…:cluster:sessions-001', TagList: TagList}" --output json`,
+    parse: PARSERS.resourceTags,
   },
   {
     kind: 'cloudtrail:LookupEvents', service: 'cloudtrail', operation: 'LookupEvents', iam: ['cloudtrail:LookupEvents'],

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import * as cloudtrail from '@aws-sdk/client-cloudtrail';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as ecs from '@aws-sdk/client-ecs';
+import * as efs from '@aws-sdk/client-efs';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as elasticache from '@aws-sdk/client-elasticache';
 import * as lambda from '@aws-sdk/client-lambda';
@@ -29,7 +30,7 @@ import type { Target } from './targets';
 export { LIFECYCLE_EVENTS } from './apis';
 
 /** The SDK module of each service Flowlens calls live (apis.ts names paginators and commands by their export). */
-export const SDK_MODULES: Record<LiveService, Record<string, unknown>> = { ec2, elbv2, rds, elasticache, lambda, ecs, resourcegroupstaggingapi, cloudtrail };
+export const SDK_MODULES: Record<LiveService, Record<string, unknown>> = { ec2, elbv2, rds, elasticache, lambda, ecs, efs, resourcegroupstaggingapi, cloudtrail };
 
 type AnyClient = { send(command: unknown, options?: unknown): Promise<unknown>; destroy(): void };
 type Paginate = (config: { client: AnyClient }, input: object, options?: unknown) => AsyncIterable<object>;

@@ -770,7 +770,15 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           const v = name ? get(name) : undefined;
           return Array.isArray(v) ? v[0] : v;
         };
-        let all = items(acct, region, p, p.parent ? one(p.parent) : undefined);
+        const parentValue = p.parent ? one(p.parent) : undefined;
+        // a wrapped answer that is not a list (Lambda ListTags' Tags map) is the wrapper's own
+        const wrapped = p.parent ? (documents(acct, region, p.file) as Record<string, unknown>[]).find((d) => d[p.parent!] === parentValue) : undefined;
+        if (wrapped && !Array.isArray(wrapped[p.list])) {
+          const { output } = operationSchema(SDK_OF.get(service)!, op);
+          rec(200);
+          return send(res, 200, JSON.stringify(jsonValue(output, { [p.list]: wrapped[p.list] })), REST_JSON.includes(service) ? 'application/json' : 'application/x-amz-json-1.1');
+        }
+        let all = items(acct, region, p, parentValue);
         if (p.select) {
           const want = get(p.select.input);
           const wanted = new Set(Array.isArray(want) ? want : want !== undefined ? [want] : []);
