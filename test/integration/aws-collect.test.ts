@@ -4,46 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AwsSettings } from '../../src/core/aws/clients';
+import { dumpFileOf, LIVE_APIS } from '../../src/core/aws/apis';
 import { collectInventory } from '../../src/core/aws/collect';
 import { resolveTargets, type Target } from '../../src/core/aws/targets';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
-const OPS = [
-  'ec2.DescribeVpcs',
-  'ec2.DescribeSubnets',
-  'ec2.DescribeSecurityGroups',
-  'ec2.DescribeNetworkInterfaces',
-  'ec2.DescribeInstances',
-  'ec2.DescribeNatGateways',
-  'ec2.DescribeInternetGateways',
-  'ec2.DescribeVpcEndpoints',
-  'ec2.DescribeVpcPeeringConnections',
-  'ec2.DescribeTransitGatewayAttachments',
-  'ec2.DescribeFlowLogs',
-  'ec2.DescribeAddresses',
-  'ec2.DescribeManagedPrefixLists',
-  'ec2.GetManagedPrefixListEntries',
-  'elbv2.DescribeLoadBalancers',
-  'elbv2.DescribeTargetGroups',
-  'elbv2.DescribeTargetHealth',
-  'rds.DescribeDBInstances',
-  'rds.DescribeDBClusters',
-  'rds.DescribeDBProxies',
-  'rds.DescribeDBProxyTargets',
-  'lambda.ListFunctions',
-  'elasticache.DescribeCacheClusters',
-  'ecs.DescribeTasks',
-  'efs.DescribeFileSystems',
-  'efs.DescribeMountTargets',
-  'resourcegroupstaggingapi.GetResources',
-  'elbv2.DescribeTags',
-  'lambda.ListTags',
-  'rds.ListTagsForResource',
-  'elasticache.ListTagsForResource',
-  'cloudtrail.LookupEvents',
-];
+/** Every API collected live (apis.ts), by its dump file's name: the mini estate has an answer for each. */
+const OPS = LIVE_APIS.map((d) => dumpFileOf(d).replace(/\.json$/, ''));
 
 describe('inventory collectors against the local endpoint (real wire protocols)', () => {
   let home: TempHome;
