@@ -299,8 +299,10 @@ export const APIS: readonly ApiDescriptor[] = [
     parse: PARSERS.dbProxyTargets,
   },
   {
-    kind: 'rds:DescribeDBProxyEndpoints', service: 'rds', operation: 'DescribeDBProxyEndpoints', iam: [], why: 'RDS proxy endpoints',
-    listKey: 'DBProxyEndpoints', cli: 'aws rds describe-db-proxy-endpoints --output json', parse: PARSERS.dbProxyEndpoints,
+    kind: 'rds:DescribeDBProxyEndpoints', service: 'rds', operation: 'DescribeDBProxyEndpoints', iam: ['rds:DescribeDBProxyEndpoints'],
+    why: 'RDS proxy endpoints (reader endpoints and those in other VPCs)', lost: 'RDS proxies\' extra endpoints are not recognised',
+    listKey: 'DBProxyEndpoints', sdk: 'paginateDescribeDBProxyEndpoints', paging: MARKER, cli: 'aws rds describe-db-proxy-endpoints --output json',
+    parse: PARSERS.dbProxyEndpoints,
   },
   {
     kind: 'lambda:ListFunctions', service: 'lambda', operation: 'ListFunctions', iam: ['lambda:ListFunctions'],
