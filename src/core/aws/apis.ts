@@ -165,14 +165,17 @@ async function untagged(c: LiveCall, kinds: string[], keys: string[], skip: (ite
   return [...new Set(out)];
 }
 
-/** Per-resource tags (`ListTagsForResource` and the like): one call per ARN, answers written as wrappers. */
-function tagsPerResource(command: string, member: string, answerKey: string, kinds: string[], arnKeys: string[], skip?: (item: Obj) => boolean) {
+/**
+ * Per-resource tags (`ListTagsForResource` and the like): one call of the API's command per ARN of the `kinds`'
+ * items that tag:GetResources lacks, each answer written wrapped with the ARN it asked for.
+ */
+function tagsPerResource(kinds: string[], arnKeys: string[], skip?: (item: Obj) => boolean) {
   return async (c: LiveCall, d: ApiDescriptor): Promise<LiveResult | undefined> => {
     const arns = await untagged(c, kinds, arnKeys, skip);
     const out: unknown[] = [];
     const ok = await c.each(d.iam[0]!, arns, async (arn) => {
-      const r = await c.send(d.iam[0]!, command, { [member]: arn });
-      out.push({ [member]: arn, [answerKey]: r[answerKey] ?? (answerKey === 'Tags' ? {} : []) });
+      const r = await c.send(d.iam[0]!, d.sdk!, { [d.wrapper!]: arn });
+      out.push({ [d.wrapper!]: arn, [d.listKey]: r[d.listKey] ?? (d.match ? {} : []) });
     }, true);
     return ok || out.length ? { doc: out, items: out } : undefined;
   };
@@ -374,7 +377,7 @@ export const APIS: readonly ApiDescriptor[] = [
     why: 'Lambda functions\' tags, where tag:GetResources is denied or lacks them', lost: 'Lambda functions\' tags are missing', listKey: 'Tags',
     match: (o) => isObj(o.Tags) && Object.keys(o).every((k) => k === 'Tags' || k === 'Resource'),
     wrapper: 'Resource', sdk: 'ListTagsCommand', needs: ['lambda:ListFunctions', 'tagging:GetResources'],
-    live: tagsPerResource('ListTagsCommand', 'Resource', 'Tags', ['lambda:ListFunctions'], ['FunctionArn']),
+    live: tagsPerResource(['lambda:ListFunctions'], ['FunctionArn']),
     cli: `aws lambda list-tags --resource arn:aws:lambda:…:function:orders-api --query "{Resource: 'arn:aws:lambda:…:function:orders-api', Tags: Tags}" --output json`,
     parse: PARSERS.resourceTags,
   },
@@ -386,8 +389,8 @@ export const APIS: readonly ApiDescriptor[] = [
     is: (o) => Object.keys(o).every((k) => k === 'TagList' || k === 'ResourceName') && (o.ResourceName === undefined || arnService(o.ResourceName) === 'rds'),
     wrapper: 'ResourceName', sdk: 'ListTagsForResourceCommand',
     needs: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBProxies', 'tagging:GetResources'],
-    live: tagsPerResource('ListTagsForResourceCommand', 'ResourceName', 'TagList', ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBProxies'],
-      ['DBInstanceArn', 'DBClusterArn', 'DBProxyArn'], (item) => Array.isArray(item.TagList)),
+    live: tagsPerResource(['rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBProxies'], ['DBInstanceArn', 'DBClusterArn', 'DBProxyArn'],
+      (item) => Array.isArray(item.TagList)),
     cli: `aws rds list-tags-for-resource --resource-name arn:aws:rds:…:db:orders --query "{ResourceName: 'arn:aws:rds:…:db:orders', TagList: TagList}" --output json`,
     parse: PARSERS.resourceTags,
   },
@@ -396,7 +399,7 @@ export const APIS: readonly ApiDescriptor[] = [
     why: 'ElastiCache clusters\' tags, where tag:GetResources is denied or lacks them', lost: 'ElastiCache tags are missing', listKey: 'TagList',
     is: (o) => Object.keys(o).every((k) => k === 'TagList' || k === 'ResourceName') && arnService(o.ResourceName) === 'elasticache',
     wrapper: 'ResourceName', sdk: 'ListTagsForResourceCommand', needs: ['elasticache:DescribeCacheClusters', 'tagging:GetResources'],
-    live: tagsPerResource('ListTagsForResourceCommand', 'ResourceName', 'TagList', ['elasticache:DescribeCacheClusters'], ['ARN']),
+    live: tagsPerResource(['elasticache:DescribeCacheClusters'], ['ARN']),
     cli: `aws elasticache list-tags-for-resource --resource-name arn:aws:elasticache:…:cluster:sessions-001 --query "{ResourceName: 'arn:aws:elasticache:…:cluster:sessions-001', TagList: TagList}" --output json`,
     parse: PARSERS.resourceTags,
   },
@@ -465,7 +468,7 @@ async function lookupEvents(c: LiveCall, d: ApiDescriptor): Promise<LiveResult |
   const events: unknown[] = [];
   const ok = await c.each(d.iam[0]!, LIFECYCLE_EVENTS, async (name) => {
     const input = { StartTime: start, EndTime: c.until, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }], MaxResults: 50 };
-    events.push(...(await c.pages({ api: d.iam[0]!, sdk: d.sdk!, input, listKey: d.listKey, tokenKey: 'NextToken', rateLimited: true, label: `${name} events` })));
+    events.push(...(await c.pages({ api: d.iam[0]!, sdk: d.sdk!, input, listKey: d.listKey, tokenKey: d.paging!.tokenOut, rateLimited: true, label: `${name} events` })));
   }, true);
   return ok ? { doc: { Events: events }, items: events } : undefined;
 }
