@@ -9,13 +9,15 @@ import { catalogueFromRows, completionsAt, CATALOGUE_SQL, type Catalogue, type I
 import type { Datasets } from './datasets';
 import type { WorkerClient } from './workerClient';
 
-const KINDS: Record<ItemKind, vscode.CompletionItemKind> = {
-  table: vscode.CompletionItemKind.Struct,
-  view: vscode.CompletionItemKind.Interface,
-  column: vscode.CompletionItemKind.Field,
-  macro: vscode.CompletionItemKind.Function,
-  parameter: vscode.CompletionItemKind.Variable,
-};
+/** The icon of each kind of item (read when a completion is asked for, not when the extension loads). */
+const kindOf = (k: ItemKind): vscode.CompletionItemKind =>
+  ({
+    table: vscode.CompletionItemKind.Struct,
+    view: vscode.CompletionItemKind.Interface,
+    column: vscode.CompletionItemKind.Field,
+    macro: vscode.CompletionItemKind.Function,
+    parameter: vscode.CompletionItemKind.Variable,
+  })[k];
 
 export function registerSqlCompletion(worker: () => WorkerClient, datasets: Datasets): vscode.Disposable {
   let cached: { path: string; catalogue: Promise<Catalogue> } | undefined;
@@ -43,7 +45,7 @@ export function registerSqlCompletion(worker: () => WorkerClient, datasets: Data
         // a half-written parameter line: no parameters to offer yet
       }
       return completionsAt(text, doc.offsetAt(position), cat, params).map((i) => {
-        const item = new vscode.CompletionItem(i.label, KINDS[i.kind]);
+        const item = new vscode.CompletionItem(i.label, kindOf(i.kind));
         item.detail = i.detail;
         return item;
       });
