@@ -23,6 +23,7 @@ import {
   pickQuickItem,
   runCommand,
   screenshot,
+  waitForStep,
   startCodeServer,
   waitForEnrichment,
   webviewFrame,
@@ -62,7 +63,12 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
   try {
     page = await openWorkbench(browser, server.url);
 
-    // The wizard: source -> dataset -> name.
+    // The wizard's first step as a user sees it (a picture for the README), then the wizard: source -> dataset -> name.
+    await runCommand(page, 'Flowlens: Enrich flow logs');
+    await waitForStep(page, 'Where do the flow logs come from?', 30_000);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sample estate' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-0-wizard');
+    await page.keyboard.press('Escape');
     const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
     assert.equal(ended, 'done', message);
     assert.match(message, /Flowlens: enriched [\d,]+ records/);

@@ -258,7 +258,7 @@ async function quickInputState(page: Page): Promise<string | undefined> {
  * Waits until the quick input shows the step that mentions `step` (in its title, placeholder or message).
  * Steps of a wizard reuse one widget: acting before the next step is up would type into the previous one.
  */
-async function waitForStep(page: Page, step: string, timeoutMs: number): Promise<string> {
+export async function waitForStep(page: Page, step: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last: string | undefined;
   for (;;) {
