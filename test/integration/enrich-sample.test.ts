@@ -124,6 +124,19 @@ test('both sides match the truth field by field', async () => {
   assert.deepEqual(failures, []);
 });
 
+test('an address no link explains is inferred, and only that: the VPN conversations to shared-services, cross-account', async () => {
+  // archive-eu reaches shared-services' collectors over a VPN the inventory does not show: no peering, no transit
+  // gateway, so the server is the one ENI in the whole inventory that held the address (inferred); every other side exact
+  const [truth] = await db.json<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM truth WHERE pattern = 'archive-to-metrics-vpn'`);
+  assert.ok(truth.n > 0, 'the estate has the VPN conversations');
+  const rows = await db.json(`SELECT t.pattern, c.client_attribution, c.server_attribution, c.egress_path, c.cross_account, count(*)::INTEGER AS n
+    ${JOIN} WHERE t.pattern = 'archive-to-metrics-vpn' OR c.client_attribution IS DISTINCT FROM 'exact' OR c.server_attribution IS DISTINCT FROM 'exact'
+    GROUP BY ALL`);
+  assert.deepEqual(rows, [
+    { pattern: 'archive-to-metrics-vpn', client_attribution: 'exact', server_attribution: 'inferred', egress_path: 'virtual-private-gateway', cross_account: true, n: truth.n },
+  ]);
+});
+
 test('security groups and tags valid at the time match the truth', async () => {
   const sgs = await db.json<{ n: number }>(`SELECT count(*) AS n FROM truth t JOIN conversations_v c
       ON c.protocol = t.protocol AND c.client_addr = t.client.addr AND c.client_port = t.client.port

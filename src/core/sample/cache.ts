@@ -46,7 +46,7 @@ export function sampleRoot(env: Env = process.env): string {
  * are their task ARNs, with their service's tags, and ecs.DescribeTasks.json links them to their ENIs), so that a
  * cached estate of an older Flowlens is not reused.
  */
-export const SAMPLE_GENERATION = 3;
+export const SAMPLE_GENERATION = 4;
 
 /** One estate's folder name: the generation and its options, so a re-run reuses it and loads nothing twice. */
 export function sampleKey(options: SampleOptions): string {

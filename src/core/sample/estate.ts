@@ -98,6 +98,11 @@ export interface Pattern {
   perHour: number;
   /** Rate multiplier from day 30 on. */
   rateGrowth: number;
+  /**
+   * A random stream of its own (else the shared one): a pattern added later draws from it, so that the traffic
+   * every other pattern makes stays as it was.
+   */
+  stream?: string;
   make(c: PatternCtx): Conversation[];
 }
 
@@ -575,6 +580,13 @@ export function buildEstate(o: EstateOptions): Estate {
       const l = one(mailer.enis(), c);
       return l ? [conv(c, 'eu-mailer-to-internet', ep(l), net(`${INTERNET.users}.${c.rng.range(220, 225)}`), 587, 'nat-gateway', 30000, 1000, { nat: true })] : [];
     }),
+    // last, on a stream of its own: the patterns before it keep their index and their traffic
+    // over a site-to-site VPN the inventory does not show (traffic-path 3) to shared-services, which archive-eu has no
+    // peering or transit gateway to: the collector's address is found as the one ENI that held it (inferred), cross-account
+    {
+      ...P('archive-to-metrics-vpn', 0.3, (c) => [conv(c, 'archive-to-metrics-vpn', ep(c.rng.pick(archive).eni), ep(c.rng.pick(metrics).eni), 4317, 'virtual-private-gateway', 15000, 1000)]),
+      stream: 'archive-to-metrics-vpn',
+    },
   ];
 
   const rdsDbs = [shopDb.res, euDb.res, auroraW.res, auroraR.res];

@@ -108,8 +108,10 @@ export interface GenerateOptions {
 
 export async function generateTraffic(estate: Estate, o: GenerateOptions): Promise<TrafficStats> {
   const rng = new Rng(estate.seed, 'traffic');
+  const streams = estate.patterns.map((p) => (p.stream ? new Rng(estate.seed, `traffic:${p.stream}`) : rng));
   const noise = new Rng(estate.seed, 'status-records');
-  const base = estate.patterns.reduce((s, p) => s + p.perHour, 0);
+  // the patterns on the shared stream set the rate a caller asks for (one added on a stream of its own changes nothing)
+  const base = estate.patterns.reduce((s, p) => s + (p.stream ? 0 : p.perHour), 0);
   const factor = o.conversationsPerHour !== undefined ? o.conversationsPerHour / base : estate.scale * 0.55;
   const hours = Math.round((estate.end - estate.start) / 3600);
   const month2 = estate.start + 30 * DAY;
@@ -138,6 +140,7 @@ export async function generateTraffic(estate: Estate, o: GenerateOptions): Promi
       const curve = dailyCurve(hourStart);
       const isMonth2 = hourStart >= month2;
       estate.patterns.forEach((p, k) => {
+        const rng = streams[k];
         let count = rng.poisson(p.perHour * factor * curve * (isMonth2 ? p.rateGrowth : 1));
         if (count === 0 && forced.get(h)?.includes(k)) count = 1;
         for (let j = 0; j < count; j++) {

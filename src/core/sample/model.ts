@@ -13,7 +13,8 @@ export type EgressPath =
   | 'interface-endpoint'
   | 'peering-intra-region'
   | 'peering-inter-region'
-  | 'transit-gateway';
+  | 'transit-gateway'
+  | 'virtual-private-gateway';
 
 export type ResourceType =
   | 'ec2:instance'

@@ -18,6 +18,7 @@ const CLIENT_EGRESS_PATH: Record<EgressPath, string> = {
   'peering-intra-region': '4',
   'peering-inter-region': '5',
   'transit-gateway': '1',
+  'virtual-private-gateway': '3',
 };
 
 function packets(bytes: number): number {
