@@ -8,7 +8,7 @@
  * Parameters are always bound (`$name`), never spliced: `from`/`to` are TIMESTAMP text,
  * `tagKey`, `fkey`, `fval` VARCHAR, `protocol`/`port` numbers.
  */
-import type { GraphQuery, Level } from '../../protocol/topology';
+import type { Finding, GraphQuery, Level } from '../../protocol/topology';
 import { costSql } from './cost';
 
 export type SqlParam = string | number | boolean | null;
@@ -29,27 +29,56 @@ export const KIND_SQL = `CASE
     ELSE 'other' END`;
 
 /**
- * The findings, per conversation row `c`, with the same conditions as the query templates
- * (templates/alb-bypass.sql, lambda-rds-without-proxy.sql, cross-az.sql,
- * nat-gateway-endpoint-candidates.sql), so the highlighted edges are the edges those templates return:
- * - ALB bypass: a resource other than a load balancer reaches a registered load-balancer target
- *   (by ARN or by IP) directly, on the target's registered port.
- * - Lambda -> RDS without RDS Proxy: a Lambda function connects to a database itself (through a
- *   proxy, the server side would be the proxy).
- * - Cross-AZ: the two sides sit in different AZs.
- * - NAT traffic that could use a gateway endpoint: S3 or DynamoDB reached through a NAT gateway.
+ * The findings, per row `c` of the map's source, from the dataset's own definitions (src/core/enrich/findings.sql),
+ * which the query templates (alb-bypass, lambda-rds-without-proxy, cross-az, nat-gateway-endpoint-candidates) read
+ * too, so the highlighted edges are the edges those templates return:
+ * - ALB bypass: a row is one when a bypassing conversation fact (fl_finding_alb_bypass: a resource other than a
+ *   load balancer reaching a registered target directly on its port) falls in it: same nodes, protocol and port,
+ *   inside its window.
+ * - Lambda -> RDS without RDS Proxy: fl_finding_lambda_rds.
+ * - Cross-AZ: the cross_az column.
+ * - NAT traffic that could use a gateway endpoint: fl_finding_nat_endpoint.
  */
-export const FINDING_SQL = {
-  'alb-bypass': `(c.action = 'ACCEPT'
-      AND c.client_type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
-      AND c.client_type NOT IN (SELECT type FROM address_types)
-      AND c.client_node <> c.server_node
-      AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE (t.target_arn = c.server_arn OR t.target_id = c.server_addr)
-                  AND (t.port IS NULL OR t.port = c.server_port)))`,
-  'lambda-rds-no-proxy': `(c.client_type = 'lambda:function' AND c.server_type = 'rds:db' AND c.action = 'ACCEPT')`,
-  'cross-az': `coalesce(c.cross_az, false)`,
-  'nat-to-endpoint': `(c.egress_path = 'nat-gateway' AND c.server_aws_service IN ('S3', 'DYNAMODB'))`,
-} as const;
+export function findingSql(q: GraphQuery): Record<Finding, string> {
+  const at = (t: number | undefined, name: string) => (t === undefined ? 'NULL' : `$${name}::TIMESTAMP`);
+  return {
+    'alb-bypass': `EXISTS (SELECT 1 FROM fl_finding_alb_bypass(${at(q.from, 'from')}, ${at(q.to, 'to')}) a
+      WHERE a.client = c.client_node AND a.target = c.server_node AND a.protocol = c.protocol AND a.server_port = c.server_port
+        AND a.window_start >= c.window_start AND a.window_start < c.window_end AND c.action = 'ACCEPT')`,
+    'lambda-rds-no-proxy': `coalesce(fl_finding_lambda_rds(c.client_type, c.server_type, c.action), false)`,
+    'cross-az': `coalesce(c.cross_az, false)`,
+    'nat-to-endpoint': `coalesce(fl_finding_nat_endpoint(c.egress_path, c.server_aws_service), false)`,
+  };
+}
+
+/**
+ * The rows the map reads, aliased `c`, with the columns of `conversations` that are not per flow (both sides,
+ * the action, path and cross flags), window_end (where the row's window ends), and n (the conversation-minutes it
+ * stands for).
+ * - 'conversations': one row per conversation-minute (what a notebook cell reads);
+ * - 'windows': the window tables, exact and small: each hour whose rows the level or the filters read alike from
+ *   every minute of it comes from windows_1h, the others (the window's ends when they cut an hour, and the hours
+ *   in which a tag, or at the security-group level an ENI, changes) from windows_1m. Keys and filters read the
+ *   inventory at a row's window_start, so an hour with no change point is one row where it was sixty.
+ */
+export type Source = 'conversations' | 'windows';
+
+export function sourceSql(q: GraphQuery, source: Source): string {
+  const cols = `*, window_start + INTERVAL 1 minute AS window_end, NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr`;
+  if (source === 'conversations') return `(SELECT c.*, c.window_start + INTERVAL 1 minute AS window_end, 1::DOUBLE AS n FROM conversations c)`;
+  const changes = ['SELECT valid_from AS t FROM inv_tags', 'SELECT valid_to FROM inv_tags'];
+  if (q.level === 'security-group') changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
+  if (q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
+  if (q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
+  const hour = `time_bucket(INTERVAL 1 hour, w.window_start)`;
+  return `(WITH cut AS (SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) AS h FROM (${changes.join(' UNION ALL ')})
+               WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t))
+    SELECT * EXCLUDE (conversations, window_end), window_start + INTERVAL 1 hour AS window_end, conversations::DOUBLE AS n
+    FROM (SELECT ${cols} FROM windows_1h w WHERE w.window_start NOT IN (SELECT h FROM cut))
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (conversations), conversations::DOUBLE AS n
+    FROM (SELECT ${cols} FROM windows_1m w WHERE ${hour} IN (SELECT h FROM cut)))`;
+}
 
 const OUTSIDE = (side: string) => `(c.${side}_node = 'internet' OR c.${side}_node LIKE 'aws:%')`;
 
@@ -118,12 +147,13 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
 }
 
 /**
- * One row per conversation with: ck, sk (client and server node keys), kind, up, down, cost,
- * the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and every column of
- * `conversations`. The flags (and by default the cost) can be left out where they are not used.
+ * One row of the source (sourceSql: by default the windows, n conversations each) with: ck, sk (client and server
+ * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
+ * every column of the source. The flags (and by default the cost) can be left out where they are not used.
  */
-export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean } = {}): { sql: string; params: SqlParams } {
+export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
+  const finding = findingSql(q);
   const cost = opts.cost ?? findings;
   const { where, params } = filterSql(q);
   const joins: string[] = [];
@@ -147,11 +177,11 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     coalesce(c.uploaded, 0)::DOUBLE AS up,
     coalesce(c.downloaded, 0)::DOUBLE AS down,
     ${cost ? costSql('c') : '0.0'} AS cost${findings ? `,
-    ${FINDING_SQL['alb-bypass']} AS f_alb_bypass,
-    ${FINDING_SQL['lambda-rds-no-proxy']} AS f_lambda_rds,
-    ${FINDING_SQL['cross-az']} AS f_cross_az,
-    ${FINDING_SQL['nat-to-endpoint']} AS f_nat_endpoint` : ''}
-  FROM conversations c
+    ${finding['alb-bypass']} AS f_alb_bypass,
+    ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
+    ${finding['cross-az']} AS f_cross_az,
+    ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
+  FROM ${sourceSql(q, opts.source ?? 'windows')} c
   ${joins.join('\n  ')}
   WHERE ${where}`;
   return { sql, params };
