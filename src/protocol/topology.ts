@@ -163,34 +163,21 @@ export interface ViewState {
   positions?: Record<string, [number, number]>;
 }
 
-/** Every request: its parameters and its result. */
-export interface TopologyMethods {
-  graph: { params: GraphQuery; result: Graph };
-  timeline: { params: GraphQuery; result: Timeline };
-  nodeDetails: { params: { query: GraphQuery; node: string }; result: NodeDetails };
-  edgeDetails: { params: { query: GraphQuery; source: string; target: string }; result: EdgeDetails };
-  /** Opens a notebook cell with SQL filtered to the node or edge, parameters bound. */
-  openInSql: { params: { query: GraphQuery; node?: string; source?: string; target?: string }; result: { opened: boolean } };
-  copyText: { params: { text: string }; result: { copied: boolean } };
-  /** Saves an export; `data` is SVG text or a PNG data URL. */
-  exportImage: { params: { format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
-}
+/** Every request's parameters and result, derived from its guards (TOPOLOGY_REQUESTS, the one place a request is written). */
+export type TopologyMethods = { [M in keyof typeof TOPOLOGY_REQUESTS]: { params: Guarded<(typeof TOPOLOGY_REQUESTS)[M]['params']>; result: Guarded<(typeof TOPOLOGY_REQUESTS)[M]['result']> } };
 export type TopologyMethod = keyof TopologyMethods;
-export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
-  'graph',
-  'timeline',
-  'nodeDetails',
-  'edgeDetails',
-  'openInSql',
-  'copyText',
-  'exportImage',
-];
 
 export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
   kind: 'request';
   id: number;
   method: M;
   params: TopologyMethods[M]['params'];
+  /**
+   * A graph, timeline or details request cancels the one of the same method and lane still in flight (the host
+   * interrupts its queries and answers it "cancelled"): the view's own requests use the default lane, a period
+   * compare's graph the lane 'compare'.
+   */
+  lane?: string;
 }
 
 export interface ReadyMessage {
@@ -227,7 +214,9 @@ export type HostToWebview = InitMessage | TopologyReply | NotifyMessage;
 
 // ------------------------------------------------------------------------------------------ guards
 
-type Guard<T> = (x: unknown) => x is T;
+export type Guard<T> = (x: unknown) => x is T;
+/** The type a guard checks. */
+export type Guarded<G> = G extends Guard<infer T> ? T : never;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -296,20 +285,6 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   positions: opt(record(isString, isPoint)),
 });
 
-const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {
-  graph: isGraphQuery,
-  timeline: isGraphQuery,
-  nodeDetails: shape({ query: isGraphQuery, node: isShortString }),
-  edgeDetails: shape({ query: isGraphQuery, source: isShortString, target: isShortString }),
-  openInSql: shape({ query: isGraphQuery, node: opt(isShortString), source: opt(isShortString), target: opt(isShortString) }),
-  copyText: shape({ text: isShortString }),
-  // an SVG or PNG of a big graph is large, but not unbounded
-  exportImage: shape({
-    format: oneOf(['svg', 'png'] as const),
-    data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024,
-  }),
-};
-
 /** Runtime guard for everything the host receives from the webview. */
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (!isObject(x)) return false;
@@ -318,7 +293,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (x.kind === 'request') {
     if (!isInt(x.id) || x.id < 0 || typeof x.method !== 'string') return false;
     if (!(TOPOLOGY_METHODS as readonly string[]).includes(x.method)) return false;
-    return paramGuards[x.method as TopologyMethod](x.params) && Object.keys(x).length === 4;
+    if (x.lane !== undefined && !(isString(x.lane) && x.lane.length <= 32)) return false;
+    return TOPOLOGY_REQUESTS[x.method as TopologyMethod].params(x.params) && Object.keys(x).length === (x.lane === undefined ? 4 : 5);
   }
   return false;
 }
@@ -414,16 +390,31 @@ export const isEdgeDetails: Guard<EdgeDetails> = shape<EdgeDetails>({
   findings: arrayOf(isFinding),
 });
 
-/** The guard for each method's result, used by the webview on every reply. */
-export const resultGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['result']> } = {
-  graph: isGraph,
-  timeline: isTimeline,
-  nodeDetails: isNodeDetails,
-  edgeDetails: isEdgeDetails,
-  openInSql: shape({ opened: isBool }),
-  copyText: shape({ copied: isBool }),
-  exportImage: shape({ saved: nullable(isString) }),
+const request = <P, R>(params: Guard<P>, result: Guard<R>) => ({ params, result });
+
+/** Every request, once: the guard of its parameters (checked by the host) and of its result (checked by the webview). */
+export const TOPOLOGY_REQUESTS = {
+  graph: request(isGraphQuery, isGraph),
+  timeline: request(isGraphQuery, isTimeline),
+  nodeDetails: request(shape<{ query: GraphQuery; node: string }>({ query: isGraphQuery, node: isShortString }), isNodeDetails),
+  edgeDetails: request(shape<{ query: GraphQuery; source: string; target: string }>({ query: isGraphQuery, source: isShortString, target: isShortString }), isEdgeDetails),
+  /** Opens a notebook cell with SQL filtered to the node or edge, parameters bound. */
+  openInSql: request(
+    shape<{ query: GraphQuery; node?: string; source?: string; target?: string }>({ query: isGraphQuery, node: opt(isShortString), source: opt(isShortString), target: opt(isShortString) }),
+    shape<{ opened: boolean }>({ opened: isBool }),
+  ),
+  copyText: request(shape<{ text: string }>({ text: isShortString }), shape<{ copied: boolean }>({ copied: isBool })),
+  /** Saves an export; `data` is SVG text or a PNG data URL (an SVG or PNG of a big graph is large, but not unbounded). */
+  exportImage: request(
+    shape<{ format: 'svg' | 'png'; data: string }>({ format: oneOf(['svg', 'png'] as const), data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024 }),
+    shape<{ saved: string | null }>({ saved: nullable(isString) }),
+  ),
 };
+
+export const TOPOLOGY_METHODS = Object.keys(TOPOLOGY_REQUESTS) as TopologyMethod[];
+
+/** The guard for each method's result, used by the webview on every reply. */
+export const resultGuards = Object.fromEntries(TOPOLOGY_METHODS.map((m) => [m, TOPOLOGY_REQUESTS[m].result])) as { [M in TopologyMethod]: Guard<TopologyMethods[M]['result']> };
 
 export function defaultQuery(): GraphQuery {
   return { level: 'resource', tagKey: 'app', action: 'all' };

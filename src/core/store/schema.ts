@@ -54,6 +54,23 @@ const CROSS_VPC = cross('(c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s
 const CROSS_ACCOUNT = cross('(c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account)');
 const ACTION = (f: string) => `CASE WHEN ${f}.rejected THEN 'REJECT' ELSE 'ACCEPT' END`;
 
+/**
+ * A window view's rows over `facts` (a window table's stored rows, or a relation of the same columns): both sides
+ * named from the endpoints; `extra` adds columns of `facts` (aliased w).
+ */
+export function windowRowsSql(facts: string, extra = ''): string {
+  return `SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
+  w.protocol, w.server_port, ${ACTION('w')} AS action, ${decode(EGRESS_PATHS, 'w.egress_path')} AS egress_path, ${CROSS_AZ} AS cross_az,
+  c.type AS client_type, s.type AS server_type, c.vpc AS client_vpc, s.vpc AS server_vpc,
+  c.account AS client_account, s.account AS server_account, c.region AS client_region, s.region AS server_region,
+  c.aws_service AS client_aws_service, s.aws_service AS server_aws_service, ${CROSS_REGION} AS cross_region,
+  w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.conversations,
+  c.eni AS client_eni, s.eni AS server_eni, c.arn AS client_arn, s.arn AS server_arn,
+  c.kind AS client_kind, s.kind AS server_kind, c.subnet AS client_subnet, s.subnet AS server_subnet,
+  ${CROSS_VPC} AS cross_vpc, ${CROSS_ACCOUNT} AS cross_account${extra ? `, ${extra}` : ''}
+FROM ${facts} w JOIN endpoints c ON c.ep = w.client_ep JOIN endpoints s ON s.ep = w.server_ep`;
+}
+
 /** The enriched tables as users query them: views over the narrow stored facts. */
 export const ENRICHED_VIEWS_SQL = `
 CREATE OR REPLACE VIEW conversations AS
@@ -69,17 +86,7 @@ SELECT f.start, f."end", f.window_start, f.protocol, ${ACTION('f')} AS action,
 FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep
 LEFT JOIN observers o ON o.obs = f.observer;
 ${WINDOW_TABLES.map((t) => `
-CREATE OR REPLACE VIEW ${t} AS
-SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
-  w.protocol, w.server_port, ${ACTION('w')} AS action, ${decode(EGRESS_PATHS, 'w.egress_path')} AS egress_path, ${CROSS_AZ} AS cross_az,
-  c.type AS client_type, s.type AS server_type, c.vpc AS client_vpc, s.vpc AS server_vpc,
-  c.account AS client_account, s.account AS server_account, c.region AS client_region, s.region AS server_region,
-  c.aws_service AS client_aws_service, s.aws_service AS server_aws_service, ${CROSS_REGION} AS cross_region,
-  w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.conversations,
-  c.eni AS client_eni, s.eni AS server_eni, c.arn AS client_arn, s.arn AS server_arn,
-  c.kind AS client_kind, s.kind AS server_kind, c.subnet AS client_subnet, s.subnet AS server_subnet,
-  ${CROSS_VPC} AS cross_vpc, ${CROSS_ACCOUNT} AS cross_account
-FROM ${t}_facts w JOIN endpoints c ON c.ep = w.client_ep JOIN endpoints s ON s.ep = w.server_ep;`).join('')}
+CREATE OR REPLACE VIEW ${t} AS ${windowRowsSql(`${t}_facts`)};`).join('')}
 `;
 
 const flowColumns = FLOW_FIELDS.map((x) => `  ${q(x.column)} ${x.type}`).join(',\n');

@@ -19,8 +19,8 @@ import {
 import { FINDING_COLUMNS, NAMES_CTE, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
 
 export type Row = Record<string, unknown>;
-/** Runs SQL with bound parameters and returns rows as objects. */
-export type QueryRows = (sql: string, params: SqlParams) => Promise<Row[]>;
+/** Runs SQL with bound parameters and returns rows as objects; an aborted signal interrupts the query. */
+export type QueryRows = (sql: string, params: SqlParams, signal?: AbortSignal) => Promise<Row[]>;
 
 export const DEFAULT_MAX_EDGES = 20_000;
 

@@ -10,6 +10,7 @@
  */
 import type { Finding, GraphQuery, Level } from '../../protocol/topology';
 import { costSql } from './cost';
+import { windowRowsSql } from '../store/schema';
 
 export type SqlParam = string | number | boolean | null;
 export type SqlParams = Record<string, SqlParam>;
@@ -52,32 +53,43 @@ export function findingSql(q: GraphQuery): Record<Finding, string> {
 }
 
 /**
- * The rows the map reads, aliased `c`, with the columns of `conversations` that are not per flow (both sides,
- * the action, path and cross flags), window_end (where the row's window ends), and n (the conversation-minutes it
- * stands for).
- * - 'conversations': one row per conversation-minute (what a notebook cell reads);
- * - 'windows': the window tables, exact and small: each hour whose rows the level or the filters read alike from
- *   every minute of it comes from windows_1h, the others (the window's ends when they cut an hour, and the hours
- *   in which a tag, or at the security-group level an ENI, changes) from windows_1m. Keys and filters read the
- *   inventory at a row's window_start, so an hour with no change point is one row where it was sixty.
+ * The rows the map reads, aliased `c`, with the columns of `conversations` that are not per flow (both sides, the
+ * action, path and cross flags), window_end (where the row's time ends) and n (the conversation-minutes it stands
+ * for). Keys and filters read the inventory at a row's window_start, and it changes only at its change points (a tag
+ * set's, at the security-group level an ENI's), so the window tables give exact rows:
+ * - 'windows': window rows: windows_1h for every hour with no change point inside it (and inside the view's window),
+ *   windows_1m for the others (the hours a tag or ENI changes in, and those the window's ends cut);
+ * - 'segments' (the map's): those rows summed between consecutive change points (and the window's ends), each
+ *   segment's window_start its first moment: one row per endpoint pair, port and path per segment;
+ * - 'conversations': one row per conversation-minute (what a notebook cell reads).
  */
-export type Source = 'conversations' | 'windows';
+export type Source = 'conversations' | 'windows' | 'segments';
 
 export function sourceSql(q: GraphQuery, source: Source): string {
-  const cols = `*, window_start + INTERVAL 1 minute AS window_end, NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr`;
   if (source === 'conversations') return `(SELECT c.*, c.window_start + INTERVAL 1 minute AS window_end, 1::DOUBLE AS n FROM conversations c)`;
   const changes = ['SELECT valid_from AS t FROM inv_tags', 'SELECT valid_to FROM inv_tags'];
   if (q.level === 'security-group') changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
   if (q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
   if (q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
-  const hour = `time_bucket(INTERVAL 1 hour, w.window_start)`;
-  return `(WITH cut AS (SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) AS h FROM (${changes.join(' UNION ALL ')})
-               WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t))
-    SELECT * EXCLUDE (conversations, window_end), window_start + INTERVAL 1 hour AS window_end, conversations::DOUBLE AS n
-    FROM (SELECT ${cols} FROM windows_1h w WHERE w.window_start NOT IN (SELECT h FROM cut))
-    UNION ALL BY NAME
-    SELECT * EXCLUDE (conversations), conversations::DOUBLE AS n
-    FROM (SELECT ${cols} FROM windows_1m w WHERE ${hour} IN (SELECT h FROM cut)))`;
+  const points = changes.join(' UNION ALL ');
+  // (the hours written out twice: a CTE inside the subquery made it four times slower)
+  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
+  // the view's window read first (its ends are change points: no row straddles them)
+  const within = `${q.from !== undefined ? ' AND w.window_start >= $from::TIMESTAMP' : ''}${q.to !== undefined ? ' AND w.window_start < $to::TIMESTAMP' : ''}`;
+  const facts = `(SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
+    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within})`;
+  const none = 'NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr';
+  if (source === 'windows') return `(${windowRowsSql(facts, none)})`;
+  // summed over the segments first, on the endpoint numbers, then named: far fewer rows to key
+  const segments = `(SELECT p.t AS window_start, p.t_end AS window_end, w.client_ep, w.server_ep, w.protocol, w.server_port, w.rejected,
+      w.egress_path, sum(w.uploaded)::BIGINT AS uploaded, sum(w.downloaded)::BIGINT AS downloaded, sum(w.packets_up)::BIGINT AS packets_up,
+      sum(w.packets_down)::BIGINT AS packets_down, sum(w.conversations)::BIGINT AS conversations
+    FROM ${facts} w
+    ASOF JOIN (SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
+               FROM (SELECT DISTINCT t FROM (${points} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL)) p
+      ON w.window_start >= p.t
+    GROUP BY ALL)`;
+  return `(${windowRowsSql(segments, `w.window_end, w.conversations::DOUBLE AS n, ${none}`)})`;
 }
 
 const OUTSIDE = (side: string) => `(c.${side}_node = 'internet' OR c.${side}_node LIKE 'aws:%')`;
@@ -147,7 +159,7 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
 }
 
 /**
- * One row of the source (sourceSql: by default the windows, n conversations each) with: ck, sk (client and server
+ * One row of the source (sourceSql: by default the windows summed per segment, n conversations each) with: ck, sk (client and server
  * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
  * every column of the source. The flags (and by default the cost) can be left out where they are not used.
  */
@@ -181,7 +193,7 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
     ${finding['cross-az']} AS f_cross_az,
     ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
-  FROM ${sourceSql(q, opts.source ?? 'windows')} c
+  FROM ${sourceSql(q, opts.source ?? 'segments')} c
   ${joins.join('\n  ')}
   WHERE ${where}`;
   return { sql, params };
