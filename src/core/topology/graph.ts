@@ -93,6 +93,9 @@ function kindOfEdge(kinds: Partial<Record<EdgeKind, number>>): EdgeKind {
 /** The graph at the query's level and window: nodes, edges weighted by bytes/flows/cost, findings. */
 export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { maxEdges?: number } = {}): Promise<Graph> {
   const maxEdges = opts.maxEdges ?? DEFAULT_MAX_EDGES;
+  // beside the other queries (each runs on a connection of its own); awaited below, its failure then reported
+  const rangeP = dataRange(query, q);
+  rangeP.catch(() => undefined);
   const k = keyedSql(q);
   const params = { ...k.params, cap: maxEdges };
   const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
@@ -178,7 +181,7 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
     }
     nodes.push(node);
   }
-  const range = await dataRange(query, q);
+  const range = await rangeP;
   return {
     query: q,
     nodes,
@@ -231,7 +234,7 @@ export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBu
 
 /** The details panel of a node: what it is, where it sits, its tags and its top peers each way. */
 export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node: string): Promise<NodeDetails> {
-  const k = keyedSql(q, { findings: false });
+  const k = keyedSql(q, { findings: false, only: 'node' });
   const params = { ...k.params, node };
   const peerRows = await query(
     `WITH k AS (${k.sql})
@@ -323,7 +326,7 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
 
 /** The details of an edge: ports and protocols, bytes each way, egress paths, cost, findings. */
 export async function topologyEdgeDetails(query: QueryRows, q: GraphQuery, source: string, target: string): Promise<EdgeDetails> {
-  const k = keyedSql(q);
+  const k = keyedSql(q, { only: 'edge' });
   const params = { ...k.params, src: source, dst: target };
   const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
   const byPort = await query(

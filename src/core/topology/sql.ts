@@ -63,31 +63,60 @@ export function findingSql(q: GraphQuery): Record<Finding, string> {
  *   segment's window_start its first moment: one row per endpoint pair, port and path per segment;
  * - 'conversations': one row per conversation-minute (what a notebook cell reads).
  */
-export type Source = 'conversations' | 'windows' | 'segments';
+export type Source = 'conversations' | 'windows' | 'segments' | 'endpoints';
 
-export function sourceSql(q: GraphQuery, source: Source): string {
-  if (source === 'conversations') return `(SELECT c.*, c.window_start + INTERVAL 1 minute AS window_end, 1::DOUBLE AS n FROM conversations c)`;
+/**
+ * Details read the rows of one node or edge: `only` keeps the facts whose client or server endpoint can be keyed
+ * `$node` ('node'), or whose client can be `$src` and server `$dst` ('edge'), before anything is summed or named.
+ * Which endpoints can be is found by keying every endpoint at every change point (the 'endpoints' source), so it
+ * holds at any level.
+ */
+export type Only = 'node' | 'edge';
+
+/** The segments' starts (with where each ends) between the change points of what keys and filters read. */
+function pointsSql(q: GraphQuery, window: boolean): string[] {
   const changes = ['SELECT valid_from AS t FROM inv_tags', 'SELECT valid_to FROM inv_tags'];
   if (q.level === 'security-group') changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
-  if (q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
-  if (q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
-  const points = changes.join(' UNION ALL ');
+  if (window && q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
+  if (window && q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
+  return changes;
+}
+
+const segmentsOf = (points: string[]) => `(SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
+  FROM (SELECT DISTINCT t FROM (${points.join(' UNION ALL ')} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL))`;
+
+/** The endpoints that can be keyed as `param` ($node, $src, $dst) at the query's level, at some moment. */
+function keyedAsSql(q: GraphQuery, param: string): string {
+  const keys = keyedSql({ level: q.level, tagKey: q.tagKey, action: 'all' }, { findings: false, source: 'endpoints' });
+  return `SELECT ep FROM (${keys.sql}) WHERE ck = ${param}`;
+}
+
+export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
+  if (source === 'conversations') return `(SELECT c.*, c.window_start + INTERVAL 1 minute AS window_end, 1::DOUBLE AS n FROM conversations c)`;
+  const none = 'NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr';
+  if (source === 'endpoints') {
+    // each endpoint on both sides at each segment's start: its key there
+    const rows = `(SELECT p.t AS window_start, p.t_end AS window_end, e.ep AS client_ep, e.ep AS server_ep, NULL::INTEGER AS protocol,
+        NULL::INTEGER AS server_port, false AS rejected, NULL::UTINYINT AS egress_path, 0::BIGINT AS uploaded, 0::BIGINT AS downloaded,
+        0::BIGINT AS packets_up, 0::BIGINT AS packets_down, 0::BIGINT AS conversations
+      FROM endpoints e, ${segmentsOf(pointsSql(q, false))} p)`;
+    return `(${windowRowsSql(rows, `w.window_end, 0::DOUBLE AS n, ${none}, w.client_ep AS ep`)})`;
+  }
+  const points = pointsSql(q, true);
   // (the hours written out twice: a CTE inside the subquery made it four times slower)
-  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
+  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points.join(' UNION ALL ')}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
   // the view's window read first (its ends are change points: no row straddles them)
   const within = `${q.from !== undefined ? ' AND w.window_start >= $from::TIMESTAMP' : ''}${q.to !== undefined ? ' AND w.window_start < $to::TIMESTAMP' : ''}`;
-  const facts = `(SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
-    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within})`;
-  const none = 'NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr';
+  const sides = only === 'node' ? ` AND (w.client_ep IN (${keyedAsSql(q, '$node')}) OR w.server_ep IN (${keyedAsSql(q, '$node')}))`
+    : only === 'edge' ? ` AND w.client_ep IN (${keyedAsSql(q, '$src')}) AND w.server_ep IN (${keyedAsSql(q, '$dst')})` : '';
+  const facts = `(SELECT * FROM (SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
+    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within}) w WHERE true${sides})`;
   if (source === 'windows') return `(${windowRowsSql(facts, none)})`;
   // summed over the segments first, on the endpoint numbers, then named: far fewer rows to key
   const segments = `(SELECT p.t AS window_start, p.t_end AS window_end, w.client_ep, w.server_ep, w.protocol, w.server_port, w.rejected,
       w.egress_path, sum(w.uploaded)::BIGINT AS uploaded, sum(w.downloaded)::BIGINT AS downloaded, sum(w.packets_up)::BIGINT AS packets_up,
       sum(w.packets_down)::BIGINT AS packets_down, sum(w.conversations)::BIGINT AS conversations
-    FROM ${facts} w
-    ASOF JOIN (SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
-               FROM (SELECT DISTINCT t FROM (${points} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL)) p
-      ON w.window_start >= p.t
+    FROM ${facts} w ASOF JOIN ${segmentsOf(points)} p ON w.window_start >= p.t
     GROUP BY ALL)`;
   return `(${windowRowsSql(segments, `w.window_end, w.conversations::DOUBLE AS n, ${none}`)})`;
 }
@@ -163,7 +192,7 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
  * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
  * every column of the source. The flags (and by default the cost) can be left out where they are not used.
  */
-export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source } = {}): { sql: string; params: SqlParams } {
+export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source; only?: Only } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
   const finding = findingSql(q);
   const cost = opts.cost ?? findings;
@@ -193,7 +222,7 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
     ${finding['cross-az']} AS f_cross_az,
     ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
-  FROM ${sourceSql(q, opts.source ?? 'segments')} c
+  FROM ${sourceSql(q, opts.source ?? 'segments', opts.only)} c
   ${joins.join('\n  ')}
   WHERE ${where}`;
   return { sql, params };
