@@ -18,8 +18,8 @@ CREATE OR REPLACE MACRO fl_finding_nat_endpoint(egress_path, server_aws_service)
 -- Written over the stored facts and endpoints rather than the conversations view: the view would be made whole
 -- (every conversation, both sides) before the targets are matched; here the few target endpoints are found first
 -- and the facts are probed by them (0.4 s instead of 2.4-3.8 s over 10 M records). A fact matches a target by ARN,
--- or by address when the ARN did not match already (each pair once). The client's type and the same-node test are
--- checked on the distinct endpoint pairs, where they cannot become a join condition between the two sides.
+-- or by address when the ARN did not match already (each pair once). The same-node test is an anti-join on the
+-- endpoint pairs that share a node, so that it cannot become a join condition between the two sides' endpoints.
 CREATE OR REPLACE MACRO fl_finding_alb_bypass(since, until) AS TABLE
 WITH t AS (SELECT DISTINCT lb_arn, target_group_arn, target_arn, target_id, port FROM inv_lb_targets),
 by_arn AS (
@@ -37,18 +37,15 @@ by_addr AS MATERIALIZED (
     AND f.window_start >= coalesce(CAST(since AS TIMESTAMP), TIMESTAMP '-infinity')
     AND f.window_start < coalesce(CAST(until AS TIMESTAMP), TIMESTAMP 'infinity')
 ),
-m AS MATERIALIZED (
+m AS (
   FROM by_arn
   UNION ALL
   SELECT a.* EXCLUDE (target_arn) FROM by_addr a JOIN endpoints s ON s.ep = a.server_ep WHERE a.target_arn IS DISTINCT FROM s.arn
-),
-pairs AS (
-  SELECT p.client_ep, p.server_ep, c.node AS client, c.type AS client_type, s.node AS target
-  FROM (SELECT DISTINCT client_ep, server_ep FROM m) p JOIN endpoints c ON c.ep = p.client_ep JOIN endpoints s ON s.ep = p.server_ep
-  WHERE c.type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
-    AND c.type NOT IN (SELECT type FROM address_types) -- documentation, link-local, carrier-grade NAT, ...
-    AND c.node <> s.node
 )
 SELECT m.window_start, m.client_ep, m.server_ep, m.protocol, m.server_port, m.uploaded, m.downloaded,
-  p.client, p.client_type, p.target, m.lb_arn, m.target_group_arn
-FROM m JOIN pairs p ON p.client_ep = m.client_ep AND p.server_ep = m.server_ep;
+  c.node AS client, c.type AS client_type, s.node AS target, m.lb_arn, m.target_group_arn
+FROM m JOIN endpoints c ON c.ep = m.client_ep JOIN endpoints s ON s.ep = m.server_ep
+WHERE c.type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
+  AND c.type NOT IN (SELECT type FROM address_types) -- documentation, link-local, carrier-grade NAT, ...
+  AND c.node IS NOT NULL AND s.node IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM endpoints a JOIN endpoints b ON a.node = b.node WHERE a.ep = m.client_ep AND b.ep = m.server_ep);
