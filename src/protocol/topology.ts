@@ -10,6 +10,10 @@
  * The webview never sees SQL or credentials: it names what it wants (a level, a window, a node id).
  */
 
+import { arrayOf, isBool, isInt, isNum, isObject, isString, nullable, oneOf, opt, record, request, shape, type Guard, type Guarded } from './guards';
+
+export type { Guard, Guarded };
+
 export const TOPOLOGY_PROTOCOL_VERSION = 1;
 
 export const LEVELS = ['resource', 'app', 'security-group', 'subnet', 'az', 'vpc', 'account', 'region'] as const;
@@ -214,42 +218,6 @@ export type HostToWebview = InitMessage | TopologyReply | NotifyMessage;
 
 // ------------------------------------------------------------------------------------------ guards
 
-export type Guard<T> = (x: unknown) => x is T;
-/** The type a guard checks. */
-export type Guarded<G> = G extends Guard<infer T> ? T : never;
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-const isString = (x: unknown): x is string => typeof x === 'string';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
-const isInt = (x: unknown): x is number => Number.isInteger(x);
-function oneOf<T extends string>(values: readonly T[]): Guard<T> {
-  return (x): x is T => typeof x === 'string' && (values as readonly string[]).includes(x);
-}
-function arrayOf<T>(g: Guard<T>): Guard<T[]> {
-  return (x): x is T[] => Array.isArray(x) && x.every(g);
-}
-function opt<T>(g: Guard<T>): Guard<T | undefined> {
-  return (x): x is T | undefined => x === undefined || g(x);
-}
-function nullable<T>(g: Guard<T>): Guard<T | null> {
-  return (x): x is T | null => x === null || g(x);
-}
-/** An object whose listed fields match; other fields are not allowed. */
-function shape<T>(fields: Record<string, Guard<unknown>>): Guard<T> {
-  return (x): x is T => {
-    if (!isObject(x)) return false;
-    for (const k of Object.keys(x)) if (!(k in fields)) return false;
-    for (const [k, g] of Object.entries(fields)) if (!g(x[k])) return false;
-    return true;
-  };
-}
-function record<T>(keys: Guard<string>, values: Guard<T>): Guard<Record<string, T>> {
-  return (x): x is Record<string, T> => isObject(x) && Object.entries(x).every(([k, v]) => keys(k) && values(v));
-}
-
 /** Text the webview may send: bounded so a bad message cannot make the host build huge SQL. */
 const isShortString = (x: unknown): x is string => typeof x === 'string' && x.length <= 2048;
 const isTime = (x: unknown): x is number => isNum(x) && x >= 0 && x < 1e15;
@@ -389,8 +357,6 @@ export const isEdgeDetails: Guard<EdgeDetails> = shape<EdgeDetails>({
   kinds: isKinds,
   findings: arrayOf(isFinding),
 });
-
-const request = <P, R>(params: Guard<P>, result: Guard<R>) => ({ params, result });
 
 /** Every request, once: the guard of its parameters (checked by the host) and of its result (checked by the webview). */
 export const TOPOLOGY_REQUESTS = {
