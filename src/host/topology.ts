@@ -32,6 +32,8 @@ export interface TopologyDeps {
   datasetName: () => string | null;
   /** Fires when the active dataset changes or is reloaded (the panel re-queries). */
   onDidChangeDataset?: vscode.Event<unknown>;
+  /** Fires when any dataset may have changed (enriched, refreshed, forgotten from): what the panel kept is read again. */
+  onDidChangeData?: vscode.Event<unknown>;
   /** Opens a SQL notebook cell with this text (template header with bound parameters) and runs it. */
   openSqlCell: (cell: SqlCell) => Promise<boolean>;
 }
@@ -62,6 +64,7 @@ export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets, 
     }),
     datasetName: () => datasets.active?.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '') ?? null,
     onDidChangeDataset: changed.event,
+    onDidChangeData: datasets.onDidChange,
     openSqlCell: openSqlCellInNotebook,
   };
 }
@@ -131,6 +134,8 @@ class TopologyPanel {
     panel.webview.html = topologyHtml(panel.webview, context.extensionUri);
     const subs = [
       panel.webview.onDidReceiveMessage((m) => this.receive(m)),
+      // a refresh or a forget changes the data under the same dataset: the kept timeline is read again
+      ...(deps.onDidChangeData ? [deps.onDidChangeData(() => this.session.forget())] : []),
       // the webview is rebuilt when it comes back (no retainContextWhenHidden): wait for its ready again
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.ready = false;

@@ -140,6 +140,9 @@ test('the timeline is computed once per filter set: changing level or window doe
   const c = await timeline(3, { ...defaultQuery(), action: 'reject' });
   assert.ok(c.queries > 0);
   assert.notDeepEqual(c.result, a.result);
+  session.forget();
+  assert.ok((await timeline(4, defaultQuery())).queries > 0, 'changed data is read again');
+  assert.equal((await timeline(5, defaultQuery())).queries, 0);
   session.reset();
-  assert.ok((await timeline(4, defaultQuery())).queries > 0, 'a changed dataset is read again');
+  assert.ok((await timeline(6, defaultQuery())).queries > 0, 'another dataset is read');
 });

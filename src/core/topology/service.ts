@@ -111,10 +111,15 @@ export class TopologySession {
     }
   }
 
-  /** Cancels everything in flight and forgets what it knew: the panel closed, or the dataset changed. */
+  /** Cancels everything in flight and forgets what it knew: the panel closed, or another dataset is shown. */
   reset(): void {
     for (const c of this.inflight.values()) c.abort();
     this.inflight.clear();
+    this.forget();
+  }
+
+  /** Forgets what it kept (the timelines): the data may have changed under the same dataset. */
+  forget(): void {
     this.timelines.clear();
   }
 }
