@@ -23,6 +23,7 @@ import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
 import { formatCycle, formatRows, type OutputFormat } from './core/format';
+import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
 import { jsonRows, type Db } from './core/store/db';
 
@@ -336,7 +337,8 @@ async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
   const format = outputFormat(v.format);
   await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
     const rows = await db.json(sql, params);
-    process.stdout.write(formatRows(rows, format));
+    const names = format === 'table' ? await readableNames(db, rows.flatMap((r) => Object.values(r))) : undefined;
+    process.stdout.write(formatRows(rows, format, { names }));
   }, true);
 }
 
@@ -427,7 +429,9 @@ async function cmdDemo(v: Values): Promise<void> {
       const { sql, params } = bindTemplate(t);
       const rows = await db.json(sql, params);
       console.log(`\n== ${t.title} (${t.id}) ==\n${t.description}`);
-      console.log(rows.length ? formatRows(rows.slice(0, limit), 'table').trimEnd() : '(no rows)');
+      const shown = rows.slice(0, limit);
+      const names = await readableNames(db, shown.flatMap((r) => Object.values(r)));
+      console.log(rows.length ? formatRows(shown, 'table', { names }).trimEnd() : '(no rows)');
       if (rows.length > limit) console.log(`... ${rows.length - limit} more rows: flowlens query ${t.id} --db ${dbPath}`);
     }
     console.log(`\nThe dataset is ${dbPath}. Try: flowlens query cross-az --db ${dbPath} --param tag_key=owner`);

@@ -17,7 +17,7 @@ import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './hos
 import { discoveryThroughWorker } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
-import { registerTopology, topologyDepsFor } from './host/topology';
+import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
 import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
 import { Followers } from './host/followers';
 import { forgetLoadedFiles } from './host/forgetFiles';
@@ -191,6 +191,17 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const request = requestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption() });
       const outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
       // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
+      if (outcome.status === 'done') await rememberRequest(outcome.path, request);
+      return outcome.status;
+    }),
+    vscode.commands.registerCommand(ENRICH_SAMPLE_COMMAND, async () => {
+      // the wizard's sample path with its defaults: a new dataset named sample (sample-2, ... when taken)
+      const taken = new Set(datasets.list().map((d) => d.name));
+      let name = 'sample';
+      for (let k = 2; taken.has(name); k++) name = `sample-${k}`;
+      const plan = { source: 'sample' as const, dataset: { mode: 'new' as const, name } };
+      const request = requestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption() });
+      const outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
       if (outcome.status === 'done') await rememberRequest(outcome.path, request);
       return outcome.status;
     }),

@@ -15,8 +15,9 @@ export function humanBytes(n: number): string {
   return formatBytes(n);
 }
 
-function cell(value: unknown, column: string): string {
+function cell(value: unknown, column: string, names?: ReadonlyMap<string, string>): string {
   if (value === null || value === undefined) return '';
+  if (typeof value === 'string' && names?.has(value)) return names.get(value)!;
   if (typeof value === 'number' || typeof value === 'bigint') return formatInUnit(value, unitOfColumn(column));
   if (Array.isArray(value)) return value.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
@@ -29,7 +30,11 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
-export function formatRows(rows: Record<string, unknown>[], format: OutputFormat): string {
+/**
+ * Rows in `format`. A table for people may show resources by name: `names` maps a value (an ARN) to the text
+ * shown instead (see names.ts); JSON and CSV keep every value as it is.
+ */
+export function formatRows(rows: Record<string, unknown>[], format: OutputFormat, opts: { names?: ReadonlyMap<string, string> } = {}): string {
   if (format === 'json') return JSON.stringify(rows, null, 2) + '\n';
   const columns = rows.length ? Object.keys(rows[0]) : [];
   if (format === 'csv') {
@@ -38,7 +43,7 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
   if (!rows.length) return '(no rows)\n';
   const MAX = 60;
   const text = rows.map((r) => columns.map((c) => {
-    const s = cell(r[c], c);
+    const s = cell(r[c], c, opts.names);
     return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
   }));
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i].length)));

@@ -23,6 +23,8 @@ import type { WorkerClient } from './workerClient';
 
 export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
 export const OPEN_TOPOLOGY_COMMAND = 'flowlens.openTopology';
+/** Enriches the sample estate into a new dataset without the wizard (the map's empty state). */
+export const ENRICH_SAMPLE_COMMAND = 'flowlens.enrichSample';
 const LAST_STATE_KEY = 'flowlens.topology.lastState';
 
 export interface TopologyDeps {
@@ -129,6 +131,11 @@ class TopologyPanel {
         void vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
       },
       saveExport: (format, data) => saveExport(format, data),
+      // not awaited: the enrichment shows its own progress, and the map redraws when the dataset changes
+      runCommand: async (command) => {
+        void vscode.commands.executeCommand(command === 'enrichSample' ? ENRICH_SAMPLE_COMMAND : 'flowlens.enrich');
+        return true;
+      },
     });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'topology.svg');
     panel.webview.html = topologyHtml(panel.webview, context.extensionUri);
@@ -165,9 +172,11 @@ class TopologyPanel {
     }
     if (m.kind === 'state') {
       this.restoreState = m.state;
-      // remembered for the next "Open topology" in this workspace (positions left out: they can be large)
-      const { positions: _positions, ...small } = m.state;
-      void this.context.workspaceState.update(LAST_STATE_KEY, small);
+      // remembered for the next "Open topology" in this workspace, with the newest 1,000 node positions
+      // (so a map opened again is laid out as it was; the webview keeps up to 3,000 in its own state)
+      const { positions, ...small } = m.state;
+      const kept = positions ? Object.entries(positions).slice(-1000) : [];
+      void this.context.workspaceState.update(LAST_STATE_KEY, kept.length ? { ...small, positions: Object.fromEntries(kept) } : small);
       return;
     }
     if (!this.ready) return;

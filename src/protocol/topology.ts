@@ -163,8 +163,12 @@ export interface ViewState {
   zoom?: { x: number; y: number; k: number };
   /** Period compare: the other window (epoch ms). */
   compare?: { from: number; to: number };
-  /** Cached node positions by id (rounded), so the map comes back the same. */
+  /** Cached node positions (rounded) by `<dataset> <level> <node id>`, so the map comes back the same. */
   positions?: Record<string, [number, number]>;
+  /** Node types whose "+N more" node was expanded (every node of the type is shown). */
+  expanded?: string[];
+  /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes: 60 unless set; 0 is all. */
+  maxNodes?: number;
 }
 
 /** Every request's parameters and result, derived from its guards (TOPOLOGY_REQUESTS, the one place a request is written). */
@@ -251,6 +255,8 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   zoom: opt(shape({ x: isNum, y: isNum, k: (x): x is number => isNum(x) && x > 0 })),
   compare: opt(shape({ from: isTime, to: isTime })),
   positions: opt(record(isString, isPoint)),
+  expanded: opt(arrayOf(isShortString)),
+  maxNodes: opt((x): x is number => isInt(x) && x >= 0 && x <= 1_000_000),
 });
 
 /** Runtime guard for everything the host receives from the webview. */
@@ -375,6 +381,8 @@ export const TOPOLOGY_REQUESTS = {
     shape<{ format: 'svg' | 'png'; data: string }>({ format: oneOf(['svg', 'png'] as const), data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024 }),
     shape<{ saved: string | null }>({ saved: nullable(isString) }),
   ),
+  /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
+  runCommand: request(shape<{ command: 'enrichSample' | 'enrich' }>({ command: oneOf(['enrichSample', 'enrich'] as const) }), shape<{ started: boolean }>({ started: isBool })),
 };
 
 export const TOPOLOGY_METHODS = Object.keys(TOPOLOGY_REQUESTS) as TopologyMethod[];
@@ -387,5 +395,6 @@ export function defaultQuery(): GraphQuery {
 }
 
 export function defaultViewState(): ViewState {
-  return { query: defaultQuery(), weight: 'bytes', minBytes: 0, search: '', highlights: [] };
+  // the map opens at the app level (by the `app` tag, untagged resources by workload): tens of nodes, not hundreds
+  return { query: { ...defaultQuery(), level: 'app' }, weight: 'bytes', minBytes: 0, search: '', highlights: [] };
 }

@@ -14,16 +14,19 @@ import {
   buildVsix,
   driveWorkbench,
   e2eUnavailable,
-  enrichSampleThroughWizard,
+  findNotification,
+  flowlensLogLines,
   launchBrowser,
   runCommand,
   screenshot,
   startCodeServer,
+  waitForEnrichment,
   webviewFrame,
 } from './harness';
 import { Db } from '../../src/core/store/db';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
 import { formatBytes } from '../../webview/topology/model';
+import { CHANGE_COLOURS, KIND_COLOURS } from '../../webview/topology/scene';
 
 const unavailable =
   e2eUnavailable() ??
@@ -53,6 +56,76 @@ async function topologyFrame(page: Page, timeoutMs = 60_000): Promise<FrameLocat
   }
 }
 
+interface MapFacts {
+  nodes: number;
+  more: number;
+  map: { x0: number; y0: number; x1: number; y1: number };
+  /** The bounding box of every node circle and every drawn label, in page pixels. */
+  content: { x0: number; y0: number; x1: number; y1: number };
+  labels: { text: string; box: [number, number, number, number] }[];
+  hidden: number;
+}
+
+/** What the map draws, measured from the SVG's own elements (circles and the labels left visible). */
+async function mapFacts(frame: FrameLocator): Promise<MapFacts> {
+  return frame.locator('#map').evaluate((map) => {
+    const r = map.getBoundingClientRect();
+    const nodes = [...map.querySelectorAll('svg g.node')];
+    const labels: { text: string; box: [number, number, number, number] }[] = [];
+    let hidden = 0;
+    const content = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    const grow = (b: DOMRect) => {
+      content.x0 = Math.min(content.x0, b.left); content.y0 = Math.min(content.y0, b.top);
+      content.x1 = Math.max(content.x1, b.right); content.y1 = Math.max(content.y1, b.bottom);
+    };
+    for (const g of nodes) {
+      grow(g.querySelector('circle')!.getBoundingClientRect());
+      const t = g.querySelector('text')!;
+      if (getComputedStyle(t).display === 'none') {
+        hidden++;
+        continue;
+      }
+      const b = t.getBoundingClientRect();
+      grow(b);
+      labels.push({ text: t.textContent ?? '', box: [b.left, b.top, b.right, b.bottom] });
+    }
+    for (const t of map.querySelectorAll('svg g.group text')) {
+      if (getComputedStyle(t).display === 'none') continue;
+      const b = t.getBoundingClientRect();
+      labels.push({ text: t.textContent ?? '', box: [b.left, b.top, b.right, b.bottom] });
+    }
+    return {
+      nodes: nodes.length,
+      more: nodes.filter((g) => g.classList.contains('more')).length,
+      map: { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom },
+      content,
+      labels,
+      hidden,
+    };
+  });
+}
+
+/** Labels that overlap (by more than half a pixel each way), as pairs of texts. */
+function overlaps(labels: MapFacts['labels']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const [a, b] = [labels[i].box, labels[j].box];
+      if (Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 0.5 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 0.5) out.push(`${labels[i].text} / ${labels[j].text}`);
+    }
+  }
+  return out;
+}
+
+/** Fitted: everything drawn lies inside the map, and fills most of its width or its height. */
+function assertFitted(f: MapFacts, what: string): void {
+  const { map, content } = f;
+  assert.ok(content.x0 >= map.x0 - 1 && content.y0 >= map.y0 - 1 && content.x1 <= map.x1 + 1 && content.y1 <= map.y1 + 1,
+    `${what}: the map's content ${JSON.stringify(content)} lies inside the map ${JSON.stringify(map)}`);
+  const fill = Math.max((content.x1 - content.x0) / (map.x1 - map.x0), (content.y1 - content.y0) / (map.y1 - map.y0));
+  assert.ok(fill >= 0.8, `${what}: the content fills ${(fill * 100).toFixed(0)}% of the map's width or height`);
+}
+
 /** Polls a fact of the view (window.flowlensTopology) until it holds. */
 async function until<T>(frame: FrameLocator, fn: (t: Record<string, unknown>) => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -78,16 +151,97 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
   let highlighted: { source: string; target: string }[] = [];
   let highlightedResource: { source: string; target: string }[] = [];
   await driveWorkbench(browser, server, 'topology', async (page) => {
-    const { ended, message } = await enrichSampleThroughWizard(page, server, 'sample');
-    assert.equal(ended, 'done', message);
-    assert.match(message, /Flowlens: enriched [\d,]+ records/);
-
+    // Before any dataset: the map says what to do, with a button that enriches the sample estate.
     await runCommand(page, 'Flowlens: Open topology');
     const frame = await topologyFrame(page);
-    await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'resource' && t.nodes > 0);
+    await frame.locator('#empty h2', { hasText: 'No dataset yet' }).waitFor({ timeout: 60_000 });
+    assert.ok(await frame.locator('#empty #enrich-sample').isVisible());
+    await page.waitForTimeout(300);
+    await screenshot(page, 'topology-00-empty');
+    const before = flowlensLogLines(server);
+    await frame.locator('#empty #enrich-sample').click();
+    const ended = await waitForEnrichment(server, before, 300_000);
+    const message = await findNotification(page, /Flowlens: enrich(ed|ment failed|ment cancelled)/);
+    assert.equal(ended, 'done', message);
+    assert.match(message, /Flowlens: enriched [\d,]+ records/);
+    await frame.locator('#empty').waitFor({ state: 'hidden', timeout: 60_000 });
+
+    await runCommand(page, 'Flowlens: Open topology');
+    // It opens at the app level, fitted, with at most 60 nodes and labels that do not overlap.
+    await until(frame, () => (window as never as { flowlensTopology?: { graphLevel?: string; nodes: number } }).flowlensTopology, (t) => !!t && t.graphLevel === 'app' && t.nodes > 0);
     await frame.locator('#status', { hasText: /\d+ nodes, \d+ edges/ }).waitFor({ timeout: 30_000 });
+    await until(frame, () => document.body.dataset.layout, (l) => l === 'settled');
     await page.waitForTimeout(500);
+    await screenshot(page, 'topology-0-default');
+    const opened = await mapFacts(frame);
+    assert.ok(opened.nodes > 10 && opened.nodes <= 60, `the default map shows ${opened.nodes} nodes`);
+    assertFitted(opened, 'the default map');
+    assert.ok(opened.labels.length >= opened.nodes / 2, `${opened.labels.length} of ${opened.nodes} labels drawn`);
+    assert.deepEqual(overlaps(opened.labels), []);
+    const nodePlaces = () => frame.locator('#map g.node').evaluateAll((els) => Object.fromEntries(els.map((g) => [g.getAttribute('data-id'), g.getAttribute('transform')])));
+    const appPlaces = await nodePlaces();
+
+    // The resource level: folded to at most 60 nodes, "+N more" nodes that expand on a click.
+    await frame.locator('#level').selectOption('resource');
+    await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'resource');
+    await until(frame, () => document.body.dataset.layout, (l) => l === 'settled');
+    await page.waitForTimeout(300);
+    const folded = await mapFacts(frame);
     await screenshot(page, 'topology-1-resource');
+    assert.ok(folded.nodes <= 60, `the resource level shows ${folded.nodes} nodes`);
+    assert.ok(folded.more >= 1, 'the smaller resources are folded into "+N more" nodes');
+    assertFitted(folded, 'the resource level');
+    assert.deepEqual(overlaps(folded.labels), []);
+    for (let i = 0; i < 10 && (await frame.locator('#map g.node.more').count()) > 0; i++) {
+      await frame.locator('#map g.node.more circle').first().click();
+      await page.waitForTimeout(300);
+    }
+    const expanded = await mapFacts(frame);
+    assert.equal(expanded.more, 0);
+    assert.ok(expanded.nodes > folded.nodes);
+    assert.deepEqual(overlaps(expanded.labels), []);
+    await screenshot(page, 'topology-1b-resource-expanded');
+
+    // Hovering an edge shows its bytes, cost, path and ports.
+    await frame.locator('#map g.edge path.hit').first().hover({ force: true });
+    await frame.locator('#edge-tip .ports', { hasText: /ports: (TCP|UDP|ICMP|\d)/ }).waitFor({ timeout: 30_000 });
+    const tip = (await frame.locator('#edge-tip').textContent()) ?? '';
+    assert.match(tip, /→/);
+    assert.match(tip, /\d+(\.\d+)? (B|KiB|MiB|GiB)/);
+    assert.match(tip, /\$/);
+    assert.match(tip, /path: /);
+    await screenshot(page, 'topology-1c-edge-hover');
+    await frame.locator('#status').hover();
+
+    // Compare mode: every edge is coloured by its change (or faint when unchanged), never by its path.
+    await frame.locator('#compare').selectOption('day');
+    await frame.locator('#legend [data-change="grew"]').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    const edges = await frame.locator('#map g.edge').evaluateAll((els) => els.map((g) => ({
+      change: g.getAttribute('data-change'),
+      colour: g.querySelector('path.line')?.getAttribute('data-colour') ?? '',
+    })));
+    const fg = await frame.locator('body').evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vscode-foreground').trim());
+    const muted = await frame.locator('body').evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vscode-descriptionForeground').trim());
+    const changed = edges.filter((e) => e.change);
+    assert.ok(changed.length > 0, 'some edges changed between the two periods');
+    const palette: Record<string, string> = { ...CHANGE_COLOURS, new: fg };
+    for (const e of edges) {
+      assert.equal(e.colour, e.change ? palette[e.change] : muted, `an edge ${e.change ?? 'unchanged'} is drawn in ${e.colour}`);
+      assert.ok(!(Object.values(KIND_COLOURS) as string[]).includes(e.colour), 'no path colour in compare mode');
+    }
+    await screenshot(page, 'topology-1d-compare');
+    // an edge that changed: its details show before, after and the change in percent
+    const which = await frame.locator('#map g.edge[data-change="grew"], #map g.edge[data-change="shrank"]').first().getAttribute('data-change');
+    await frame.locator(`#map g.edge[data-change="${which}"] path.hit`).first().click({ force: true });
+    await frame.locator('#details .compare').waitFor({ timeout: 60_000 });
+    const cmpText = (await frame.locator('#details .compare').textContent()) ?? '';
+    assert.match(cmpText, /before.*after.*Δ/s);
+    assert.match(cmpText, which === 'grew' ? /\+\d+(\.\d)? %/ : /-\d+(\.\d)? %/);
+    await screenshot(page, 'topology-1e-compare-details');
+    await frame.locator('#compare').selectOption('none');
+    await frame.locator('#legend [data-change]').first().waitFor({ state: 'detached', timeout: 30_000 });
+    await frame.locator('#map').press('Escape');
 
     // ALB-bypass highlight at the resource level
     await frame.locator('label[for="hl-alb-bypass"]').click();
@@ -113,6 +267,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     // The app level, with the ALB-bypass highlight.
     await frame.locator('#level').selectOption('app');
     await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'app');
+    // back at the app level, every node is where it was when the map opened
+    assert.deepEqual(await nodePlaces(), appPlaces);
     await frame.locator('label[for="hl-alb-bypass"]').click();
     highlighted = await until(frame, () => (window as never as { flowlensTopology: { highlightedEdges(): { source: string; target: string }[] } }).flowlensTopology.highlightedEdges(), () => true);
     await page.waitForTimeout(500);

@@ -4,39 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AwsSettings } from '../../src/core/aws/clients';
+import { dumpFileOf, LIVE_APIS } from '../../src/core/aws/apis';
 import { collectInventory } from '../../src/core/aws/collect';
 import { resolveTargets, type Target } from '../../src/core/aws/targets';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, REGIONS, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
-const OPS = [
-  'ec2.DescribeVpcs',
-  'ec2.DescribeSubnets',
-  'ec2.DescribeSecurityGroups',
-  'ec2.DescribeNetworkInterfaces',
-  'ec2.DescribeInstances',
-  'ec2.DescribeNatGateways',
-  'ec2.DescribeInternetGateways',
-  'ec2.DescribeVpcEndpoints',
-  'ec2.DescribeVpcPeeringConnections',
-  'ec2.DescribeTransitGatewayAttachments',
-  'ec2.DescribeFlowLogs',
-  'ec2.DescribeManagedPrefixLists',
-  'ec2.GetManagedPrefixListEntries',
-  'elbv2.DescribeLoadBalancers',
-  'elbv2.DescribeTargetGroups',
-  'elbv2.DescribeTargetHealth',
-  'rds.DescribeDBInstances',
-  'rds.DescribeDBClusters',
-  'rds.DescribeDBProxies',
-  'rds.DescribeDBProxyTargets',
-  'lambda.ListFunctions',
-  'elasticache.DescribeCacheClusters',
-  'ecs.DescribeTasks',
-  'resourcegroupstaggingapi.GetResources',
-  'cloudtrail.LookupEvents',
-];
+/** Every API collected live (apis.ts), by its dump file's name: the mini estate has an answer for each. */
+const OPS = LIVE_APIS.map((d) => dumpFileOf(d).replace(/\.json$/, ''));
 
 describe('inventory collectors against the local endpoint (real wire protocols)', () => {
   let home: TempHome;
@@ -92,6 +68,14 @@ describe('inventory collectors against the local endpoint (real wire protocols)'
     // running tasks take two pages), one DescribeTasks per cluster, with the tags asked for (the dump has them)
     const ecsCalls = (op: string) => ep.requests.filter((r) => r.service === 'ecs' && r.op === op && r.status === 200).length;
     assert.deepEqual([ecsCalls('ListClusters'), ecsCalls('ListTasks'), ecsCalls('DescribeTasks')], [4 * 1, 4 * 5, 4 * 2]);
+    // Tags from each service's own API, for the resources tag:GetResources did not answer with: the load balancer
+    // (one DescribeTags), the 7 functions, the proxy (the DB instance's TagList came with it), and the cache
+    // cluster in account A (B's is in GetResources)
+    const ok = (service: string, op: string) => ep.requests.filter((r) => r.service === service && r.op === op && r.status === 200).length;
+    assert.deepEqual(
+      [ok('elasticloadbalancing', 'DescribeTags'), ok('lambda', 'ListTags'), ok('rds', 'ListTagsForResource'), ok('elasticache', 'ListTagsForResource')],
+      [4 * 1, 4 * 7, 4 * 1, 2 * 1],
+    );
     // Every listed file is free of credentials: the static keys and the session credentials the endpoint issued.
     assert.ok(ep.issuedSecrets.length > 0, 'role sessions were issued');
     for (const f of report.files) {
@@ -119,6 +103,29 @@ describe('inventory collectors against the local endpoint (real wire protocols)'
       assert.ok(existsSync(join(dump, B, 'eu-west-1', 'ec2.DescribeInstances.json')), 'the other APIs of that account still collected');
       assert.ok(existsSync(join(dump, A, 'us-east-1', 'rds.DescribeDBInstances.json')), 'a 5xx was retried');
       assert.ok(ep.requests.some((r) => r.fault === 'throttle') && existsSync(join(dump, A, 'us-east-1', 'ec2.DescribeVpcs.json')), 'throttling was retried');
+    } finally {
+      ep.faults.length = 0;
+    }
+  });
+
+  it('tag:GetResources denied: each service\'s own API is asked for every resource, and the same tags are written', async () => {
+    const dump = join(out, 'no-tagging');
+    ep.faults.push({ kind: 'access-denied', service: 'tagging', op: 'GetResources', account: B });
+    ep.requests.length = 0;
+    try {
+      const report = await collectInventory({ targets, regions: REGIONS, dumpDir: dump, settings, cloudTrailPerSecond: 50, ...WINDOW });
+      assert.deepEqual(report.issues.map((i) => [i.api, i.account, i.region, i.code]).sort(), [
+        ['tag:GetResources', B, 'eu-west-1', 'AccessDeniedException'], ['tag:GetResources', B, 'us-east-1', 'AccessDeniedException'],
+      ]);
+      // B's cache cluster, whose tags GetResources would have given, is asked for in both regions of B
+      const asked = ep.requests.filter((r) => r.service === 'elasticache' && r.op === 'ListTagsForResource' && r.status === 200);
+      assert.deepEqual(asked.map((r) => r.account).sort(), [A, A, B, B]);
+      for (const region of REGIONS) {
+        assert.deepEqual(JSON.parse(readFileSync(join(dump, B, region, 'elasticache.ListTagsForResource.json'), 'utf8')), [
+          { ResourceName: `arn:aws:elasticache:${region}:${B}:cluster:sessions-001`, TagList: [] },
+        ]);
+        assert.ok(!existsSync(join(dump, B, region, 'resourcegroupstaggingapi.GetResources.json')));
+      }
     } finally {
       ep.faults.length = 0;
     }

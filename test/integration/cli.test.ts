@@ -167,3 +167,23 @@ test('enrich keeps no raw records unless --keep-records; --rebuild makes every f
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--keep-records or --no-keep-records, not both/);
 });
+
+test('a table for people names resources (Name tag, load balancer and target group names), never a cut ARN; JSON keeps the ARNs', () => {
+  const db = join(dir, 'names.duckdb');
+  const made = flowlens('enrich', '--sample', '--days', '3', '--db', db, '--quiet');
+  assert.equal(made.code, 0, made.stderr);
+  const table = flowlens('query', 'alb-bypass', '--db', db);
+  assert.equal(table.code, 0, table.stderr);
+  assert.doesNotMatch(table.stdout, /arn:|…/);
+  const json = JSON.parse(flowlens('query', 'alb-bypass', '--db', db, '--format', 'json').stdout) as Record<string, string>[];
+  assert.ok(json.length > 0);
+  const lines = table.stdout.trimEnd().split('\n').slice(2);
+  assert.equal(lines.length, json.length);
+  // each row's load balancer and target group by the names their ARNs carry; a client by its Name tag and short id
+  for (const [i, r] of json.entries()) {
+    const lb = /loadbalancer\/app\/([^/]+)\//.exec(r.load_balancer)![1];
+    const tg = /targetgroup\/([^/]+)\//.exec(r.target_group)![1];
+    assert.match(lines[i], new RegExp(`\\s${lb}\\s+${tg}\\s`));
+    assert.match(lines[i], new RegExp(`^\\S+ \\(i-[0-9a-f]{6}\\)\\s+ec2:instance`));
+  }
+});

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enrich, openDataset, type AwsSource, type Db } from '../../src/core/api';
 import { formatAcquireSummary, formatAwsIssue } from '../../src/core/aws/acquire';
+import { LIVE_APIS } from '../../src/core/aws/apis';
 import { collectInventory } from '../../src/core/aws/collect';
 import { discoverFlowLogs } from '../../src/core/aws/discover';
 import { resolveTargets } from '../../src/core/aws/targets';
@@ -73,11 +74,12 @@ test('a service that repeats its Marker forever: two requests and one warning pe
     // the first page's token, then the same token back once: the call stops there, in each of the 4 places
     assert.equal(requestsFor('DescribeCacheClusters'), 8);
     // every response written was loaded; the cluster of each first page is kept
-    assert.equal(s.inventory.files, 4 * 25);
+    // every live API (apis.ts) answers in each place: the mini estate has something for each
+    assert.equal(s.inventory.files, 4 * LIVE_APIS.length);
     assert.equal(s.inventory.loaded, s.inventory.files);
     assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'elasticache:cluster'`), 4);
-    // per place: 12 described, the NAT gateway's, and the one CloudTrail saw created and deleted
-    assert.equal(await count(db, `SELECT count(DISTINCT eni_id) FROM inv_enis`), 4 * 14);
+    // per place: 12 described, the NAT gateway's, the EFS mount target's, and the one CloudTrail saw created and deleted
+    assert.equal(await count(db, `SELECT count(DISTINCT eni_id) FROM inv_enis`), 4 * 15);
     assert.equal(s.records, expectedRecords);
   });
 });
@@ -94,7 +96,7 @@ test('a call with more pages than the cap stops at the cap with a warning and ke
   assert.equal(requestsFor('DescribeNetworkInterfaces'), 2);
   const enis = JSON.parse(readFileSync(join(dump, A, 'us-east-1', 'ec2.DescribeNetworkInterfaces.json'), 'utf8')) as { NetworkInterfaces: unknown[] };
   assert.equal(enis.NetworkInterfaces.length, 10);
-  assert.equal(r.files.length, 25);
+  assert.equal(r.files.length, LIVE_APIS.length);
 });
 
 test('a proxy answering one operation with HTML in 4 account/regions is said once, in plain words', async () => {
@@ -167,10 +169,10 @@ test('ECS: DescribeTasks denied everywhere and ListTasks repeating its token in 
       `  ! ecs:DescribeTasks account ${B} us-east-1: AccessDeniedException: User: arn:aws:sts::${B}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: ecs:DescribeTasks`,
       `  ! ecs:ListTasks account ${A} us-east-1: RepeatedToken: the service repeated its nextToken on page 2, so paging stopped there; the first 2 pages are kept`,
     ]);
-    // denied once in each place, not once per cluster; nothing described, so no DescribeTasks dump: the other 24
-    // responses of each place are written and loaded
+    // denied once in each place, not once per cluster; nothing described, so no DescribeTasks dump: every other
+    // API's response in each place is written and loaded
     assert.equal(requestsFor('DescribeTasks'), 4);
-    assert.equal(s.inventory.files, 4 * 24);
+    assert.equal(s.inventory.files, 4 * (LIVE_APIS.length - 1));
     assert.equal(s.inventory.loaded, s.inventory.files);
     assert.equal(await count(db, `SELECT count(*) FROM inv_resources WHERE type = 'ecs:task'`), 0);
     assert.equal(s.records, expectedRecords);

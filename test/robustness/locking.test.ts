@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enrichedDataset, fingerprint, flowlens, useTempDir } from './fixture';
 import { WorkerClient } from '../../src/host/workerClient';
@@ -41,4 +42,18 @@ test('beside the idle extension flowlens sql reads; a writer is told which proce
   }
   const after = await fingerprint(db);
   assert.ok(after.records > clean.records);
+});
+
+test('the note of a process killed while it held the dataset is removed by the next one that opens it; a live one stays', async () => {
+  const db = enrichedDataset(dir, 'stale.duckdb');
+  // a process that is gone (a pid that cannot exist) and this test's own parent, which is alive
+  const gone = join(dir, '.stale.duckdb.flowlens-999999999');
+  const live = join(dir, `.stale.duckdb.flowlens-${process.ppid}`);
+  writeFileSync(gone, JSON.stringify({ pid: 999999999, what: 'flowlens enrich', readOnly: false, since: '2026-01-01T00:00:00Z' }));
+  writeFileSync(live, JSON.stringify({ pid: process.ppid, what: 'flowlens sql', readOnly: true, since: '2026-01-01T00:00:00Z' }));
+  const r = flowlens(dir, 'sql', 'SELECT count(*) AS n FROM conversations', '--db', db, '--format', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ n: 1 }]);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.stale.duckdb.flowlens-')), [`.stale.duckdb.flowlens-${process.ppid}`]);
+  rmSync(live);
 });

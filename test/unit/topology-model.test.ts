@@ -12,8 +12,8 @@ import {
   type ViewOptions,
 } from '../../webview/topology/model';
 import { Layout, seedPositions, type LayoutNode } from '../../webview/topology/layout';
-import { buildScene, readTheme, sceneToSvg } from '../../webview/topology/scene';
-import { defaultQuery, type Graph, type GraphEdge, type GraphNode } from '../../src/protocol/topology';
+import { CHANGE_COLOURS, KIND_COLOURS, buildScene, edgeColour, readTheme, sceneToSvg } from '../../webview/topology/scene';
+import { defaultQuery, defaultViewState, type Graph, type GraphEdge, type GraphNode } from '../../src/protocol/topology';
 
 const node = (id: string, extra: Partial<GraphNode> = {}): GraphNode => ({ id, label: id.toUpperCase(), type: 'ec2:instance', members: 1, bytesIn: 10, bytesOut: 10, ...extra });
 const edge = (source: string, target: string, bytes: number, extra: Partial<GraphEdge> = {}): GraphEdge => ({
@@ -115,7 +115,8 @@ test('the SVG export is a standalone document with every node, edge and group bo
   assert.equal((svg.match(/<circle /g) ?? []).length, 7);
   assert.equal((svg.match(/marker-end=/g) ?? []).length, 5);
   assert.ok(svg.includes('>orders-db</text>'));
-  assert.ok(svg.includes('stroke="#ff8800" stroke-width'), 'the highlighted cross-AZ edge uses the theme colour');
+  assert.ok(svg.includes(`stroke="${KIND_COLOURS['cross-az']}" stroke-width`), 'the highlighted cross-AZ edge has the cross-AZ colour');
+  assert.ok(svg.includes('fill="#AA3377"'), 'the database has the database fill');
   assert.ok(!svg.includes('var(--'), 'no CSS variables left in the export');
   assert.equal(scene.groups.map((g) => g.level).join(','), 'account,vpc');
 });
@@ -127,4 +128,125 @@ test('formatting and scales', () => {
   assert.equal(edgeWidth(0, 100), 0.75);
   assert.ok(Math.abs(edgeWidth(100, 100) - 8) < 1e-9);
   assert.ok(edgeWidth(10, 100) < edgeWidth(50, 100));
+});
+
+// ------------------------------------------------------------------------------------------ folding and labels
+import { EXPAND_STEP, MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
+import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
+
+/** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
+function busy(): Graph {
+  const nodes: GraphNode[] = [node('lb', { type: 'elasticloadbalancing:loadbalancer', bytesIn: 1e9, bytesOut: 1e9 }), node('internet', { type: 'internet' }), node('aws:S3', { type: 'aws-service', bytesIn: 1 })];
+  const edges: GraphEdge[] = [edge('internet', 'lb', 5000)];
+  for (let i = 0; i < 300; i++) {
+    const id = `task-${String(i).padStart(3, '0')}`;
+    nodes.push(node(id, { type: 'ecs:task', bytesIn: 1000 - i, bytesOut: 0 }));
+    edges.push(edge('lb', id, 1000 - i, { kind: i % 2 ? 'cross-az' : 'same-az', kinds: { [i % 2 ? 'cross-az' : 'same-az']: 1000 - i } }));
+    if (i % 10 === 0) edges.push(edge(id, 'aws:S3', 7));
+  }
+  for (let i = 0; i < 20; i++) {
+    nodes.push(node(`fn-${i}`, { type: 'lambda:function', bytesIn: 5, bytesOut: 5 }));
+    edges.push(edge(`fn-${i}`, 'lb', 10));
+  }
+  return { query: defaultQuery(), nodes, edges, droppedEdges: 0, dataFrom: 0, dataTo: 0 };
+}
+
+test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest become "+N more <type>" with their traffic', () => {
+  const g = busy();
+  const fold = planFold(g.nodes);
+  const f = applyFold(g, fold);
+  assert.ok(f.nodes.length <= MAX_NODES, `${f.nodes.length}`);
+  assert.equal(f.nodes.length, MAX_NODES);
+  // pinned: the internet, AWS services, the biggest nodes
+  for (const id of ['internet', 'aws:S3', 'lb', 'task-000', 'task-001']) assert.ok(f.nodes.some((n) => n.id === id), id);
+  const moreTasks = f.nodes.find((n) => n.id === 'more:ecs:task')!;
+  const moreFns = f.nodes.find((n) => n.id === 'more:lambda:function')!;
+  const keptTasks = f.nodes.filter((n) => n.type === 'ecs:task' && n.kind !== 'more').length;
+  assert.equal(moreTasks.label, `+${300 - keptTasks} more ECS tasks`);
+  assert.equal(moreFns.label, '+20 more Lambda functions');
+  // bytes are kept: every byte of the graph is on some edge of the folded one
+  const sum = (es: GraphEdge[]) => es.reduce((a, e) => a + e.bytes, 0);
+  assert.equal(sum(f.edges), sum(g.edges));
+  const lbMore = f.edges.find((e) => e.source === 'lb' && e.target === 'more:ecs:task')!;
+  assert.equal(lbMore.bytes, g.edges.filter((e) => e.source === 'lb' && fold.into.get(e.target) === 'more:ecs:task').reduce((a, e) => a + e.bytes, 0));
+  assert.deepEqual(Object.keys(lbMore.kinds).sort(), ['cross-az', 'same-az']);
+  // the same input folds the same way
+  assert.deepEqual(applyFold(busy(), planFold(busy().nodes)).nodes.map((n) => n.id), f.nodes.map((n) => n.id));
+  // each click on "+N more ECS tasks" shows the next EXPAND_STEP busiest tasks; a small graph is left alone
+  const tasksShown = (expanded: string[]) => applyFold(g, planFold(g.nodes, { expanded })).nodes.filter((n) => n.type === 'ecs:task' && n.kind !== 'more').map((n) => n.id);
+  const once = tasksShown(['ecs:task']);
+  const twice = tasksShown(['ecs:task', 'ecs:task']);
+  assert.ok(once.length >= EXPAND_STEP && once.length > keptTasks);
+  assert.ok(once.includes('task-000') && once.includes(`task-${String(EXPAND_STEP - 1).padStart(3, '0')}`));
+  assert.ok(twice.length >= 2 * EXPAND_STEP && twice.length > once.length);
+  assert.ok(applyFold(g, planFold(g.nodes, { expanded: ['ecs:task', 'ecs:task'] })).nodes.some((n) => n.id === 'more:ecs:task'), 'the rest stays folded');
+  assert.equal(tasksShown(Array(8).fill('ecs:task')).length, 300);
+  assert.equal(planFold(graph.nodes).more.size, 0);
+  // a type with one node left over is not folded into "+1 more"
+  const one = busy();
+  one.nodes.push(node('lonely', { type: 'rds:db', bytesIn: 0, bytesOut: 0 }));
+  one.edges.push(edge('lonely', 'lb', 1));
+  const oneFolded = applyFold(one, planFold(one.nodes));
+  assert.ok(oneFolded.nodes.some((n) => n.id === 'lonely'));
+  assert.ok(!oneFolded.nodes.some((n) => n.id === 'more:rds:db'));
+  assert.ok(oneFolded.nodes.length <= MAX_NODES);
+  // a search finds what is folded; "all nodes" folds nothing
+  const state = { ...defaultViewState(), search: 'task-298' };
+  assert.ok(applyFold(g, planFold(g.nodes, foldOptions(g, state))).nodes.some((n) => n.id === 'task-298'));
+  assert.ok(!applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, search: '' }))).nodes.some((n) => n.id === 'task-298'));
+  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 0 }))).nodes.length, g.nodes.length);
+  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 150 }))).nodes.length, 150);
+  // the selected node is never folded
+  assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
+});
+
+test('labels never overlap: the busier node keeps its label, the lower-ranked one moves or hides', () => {
+  const sn = (id: string, x: number, y: number, label = `label-of-${id}`): SceneNode => ({ id, label, type: 'ec2:instance', x, y, r: 5, match: false });
+  // a dense cluster: 60 nodes on a 6 x 10 grid 14 px apart
+  const nodes: SceneNode[] = [];
+  for (let i = 0; i < 60; i++) nodes.push(sn(`n${i}`, (i % 6) * 14, Math.floor(i / 6) * 14));
+  const order = nodes.map((n) => n.id);
+  const placed = placeLabels(nodes, order, roughMeasure);
+  const boxes = [...placed.values()].filter((b) => b !== null).map((b) => b!.box);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      assert.ok(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], `labels ${i} and ${j} overlap`);
+    }
+  }
+  assert.ok(placed.get('n0'), 'the first-ranked label is placed');
+  assert.ok([...placed.values()].some((b) => b === null), 'in a crowd some labels hide');
+  // two nodes side by side: the first in rank order keeps the right-hand place
+  const two = placeLabels([sn('a', 0, 0), sn('b', 30, 0)], ['b', 'a'], roughMeasure);
+  assert.equal(two.get('b')!.anchor, 'start');
+  assert.notEqual(two.get('a'), undefined);
+  const a = two.get('a');
+  if (a) assert.ok(a.box[2] <= 30 - 5 || a.box[1] >= 5 || a.box[3] <= -5, 'a label does not cover the other node');
+});
+
+test('edge colours: one per kind, none shared with the compare palette; comparing colours edges by change only', () => {
+  const kinds = Object.values(KIND_COLOURS).map((c) => c.toLowerCase());
+  assert.equal(new Set(kinds).size, kinds.length, 'every kind has its own colour');
+  for (const c of Object.values(CHANGE_COLOURS)) assert.ok(!kinds.includes(c.toLowerCase()), `${c} is only a change colour`);
+  // cross-AZ and NAT are not two oranges any more: their hues are far apart
+  const hue = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+    const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+    const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return (h * 60 + 360) % 360;
+  };
+  assert.ok(Math.abs(hue(KIND_COLOURS['cross-az']) - hue(KIND_COLOURS.nat)) > 90);
+  const theme = readTheme(() => '');
+  const before: Graph = { ...graph, edges: [edge('a', 'b', 100), edge('b', 'c', 5000), edge('c', 'd', 200), edge('x', 'y', 9)], nodes: [...graph.nodes, node('x'), node('y')] };
+  const cmp = diffPeriods(graph.edges, before.edges);
+  const v = visibleGraph(graph, opts(), { ...cmp, nodes: before.nodes });
+  const scene = buildScene(v, 'resource', new Map(v.nodes.map((n, i) => [n.id, { x: i * 40, y: 0 }])));
+  assert.ok(scene.comparing);
+  const colour = (id: string) => edgeColour(scene.edges.find((e) => e.id === id)!, scene, theme);
+  assert.equal(colour('a\u2192b'), CHANGE_COLOURS.grew);
+  assert.equal(colour('b\u2192c'), CHANGE_COLOURS.shrank);
+  assert.equal(colour('x\u2192y'), CHANGE_COLOURS.vanished);
+  assert.equal(colour('e\u2192a'), theme.changes.new);
+  assert.equal(colour('c\u2192d'), theme.muted, 'an unchanged edge is faint, not coloured by its path');
+  assert.equal(v.nodes.find((n) => n.id === 'x')!.label, 'X', 'a vanished node keeps its name');
 });

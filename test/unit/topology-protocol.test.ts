@@ -146,3 +146,18 @@ test('the timeline is computed once per filter set: changing level or window doe
   session.reset();
   assert.ok((await timeline(6, defaultQuery())).queries > 0, 'another dataset is read');
 });
+
+test('the empty state runs only its two commands, and says whether one started', async () => {
+  const ran: string[] = [];
+  const withCommands: TopologyEnv = { ...env, runCommand: async (c) => (ran.push(c), true) };
+  assert.ok(isWebviewToHost({ kind: 'request', id: 20, method: 'runCommand', params: { command: 'enrichSample' } }));
+  assert.ok(!isWebviewToHost({ kind: 'request', id: 20, method: 'runCommand', params: { command: 'workbench.action.terminal.new' } }));
+  assert.ok(isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), expanded: ['ecs:task'], maxNodes: 0 } }));
+  assert.ok(!isWebviewToHost({ kind: 'state', state: { ...defaultViewState(), maxNodes: -1 } }));
+  const r = await answerRequest(withCommands, { kind: 'request', id: 21, method: 'runCommand', params: { command: 'enrichSample' } });
+  assert.deepEqual(r, { kind: 'reply', id: 21, ok: true, result: { started: true } });
+  assert.ok(resultGuards.runCommand((r as { result: unknown }).result));
+  assert.deepEqual(ran, ['enrichSample']);
+  // a host without the editor's commands (the CLI, tests) starts nothing
+  assert.deepEqual(await answerRequest(env, { kind: 'request', id: 22, method: 'runCommand', params: { command: 'enrich' } }), { kind: 'reply', id: 22, ok: true, result: { started: false } });
+});

@@ -18,6 +18,10 @@ export interface GraphHandlers {
   onZoom(t: { x: number; y: number; k: number }, byUser: boolean): void;
   /** A gesture started or ended (the layout pauses meanwhile). */
   onInteracting(active: boolean): void;
+  /** The map's box changed size (a panel opened, the editor was resized). */
+  onResize?(): void;
+  /** The pointer is over an edge (or left it): its id and the pointer's position in the map. */
+  onHoverEdge?(id: string | null, x: number, y: number): void;
 }
 
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -60,7 +64,12 @@ export class GraphView {
       .on('end', () => this.gesture(false));
     select(host).call(this.zoomer).on('dblclick.zoom', null);
     host.addEventListener('click', (ev) => this.click(ev));
-    new ResizeObserver(() => this.resize()).observe(host);
+    host.addEventListener('mousemove', (ev) => this.hover(ev));
+    host.addEventListener('mouseleave', () => this.handlers.onHoverEdge?.(null, 0, 0));
+    new ResizeObserver(() => {
+      this.resize();
+      this.handlers.onResize?.();
+    }).observe(host);
     this.resize();
   }
 
@@ -138,13 +147,17 @@ export class GraphView {
     for (const n of s.nodes) {
       x0 = Math.min(x0, n.x - n.r); y0 = Math.min(y0, n.y - n.r);
       x1 = Math.max(x1, n.x + n.r); y1 = Math.max(y1, n.y + n.r);
+      if (n.labelAt) {
+        x0 = Math.min(x0, n.labelAt.box[0]); y0 = Math.min(y0, n.labelAt.box[1]);
+        x1 = Math.max(x1, n.labelAt.box[2]); y1 = Math.max(y1, n.labelAt.box[3]);
+      }
     }
     for (const g of s.groups) {
       x0 = Math.min(x0, g.x0); y0 = Math.min(y0, g.y0); x1 = Math.max(x1, g.x1); y1 = Math.max(y1, g.y1);
     }
     const w = this.host.clientWidth || 800;
     const h = this.host.clientHeight || 600;
-    const k = Math.min(2, 0.92 * Math.min(w / (x1 - x0 + 80), h / (y1 - y0 + 40)));
+    const k = Math.min(2, 0.94 * Math.min(w / (x1 - x0 + 24), h / (y1 - y0 + 24)));
     this.setTransform({ x: w / 2 - ((x0 + x1) / 2) * k, y: h / 2 - ((y0 + y1) / 2) * k, k });
   }
 
@@ -229,7 +242,8 @@ export class GraphView {
     const nodes = root.append('g').attr('class', 'nodes').selectAll('g').data(s.nodes, (n) => (n as { id: string }).id).join('g')
       .attr('class', 'node').attr('data-id', (n) => n.id).attr('data-type', (n) => n.type)
       .attr('role', 'button').attr('aria-label', (n) => `${n.label} (${n.type})`);
-    nodes.append('circle');
+    // the name on hover too: a label with no room on the map is hidden
+    nodes.append('circle').append('title').text((n) => n.label);
     nodes.append('text').text((n) => n.label);
     this.root.setAttribute('transform', this.transform.toString());
   }
@@ -241,7 +255,7 @@ export class GraphView {
     const root = select(this.root);
     root.selectAll<SVGGElement, { x0: number; y0: number; x1: number; y1: number }>('g.group')
       .call((g) => g.select('rect').attr('x', (d) => d.x0).attr('y', (d) => d.y0).attr('width', (d) => d.x1 - d.x0).attr('height', (d) => d.y1 - d.y0))
-      .call((g) => g.select('text').attr('x', (d) => d.x0 + 6).attr('y', (d) => d.y0 + 12));
+      .call((g) => g.select('text').attr('x', (d) => d.x0 + 6).attr('y', (d) => d.y0 + 12).attr('display', (d) => ((d as { labelHidden?: boolean }).labelHidden ? 'none' : null)));
     const edges = root.selectAll<SVGGElement, SceneEdge>('g.edge')
       .classed('highlighted', (e) => e.highlighted)
       .attr('data-change', (e) => e.change ?? null)
@@ -254,6 +268,7 @@ export class GraphView {
     edges.select('path.hit').attr('d', d);
     edges.select('path.line').attr('d', d)
       .attr('stroke', (e) => edgeColour(e, s, theme))
+      .attr('data-colour', (e) => edgeColour(e, s, theme))
       .attr('stroke-width', (e) => (e.highlighted ? e.width + 2 : e.width))
       .attr('opacity', (e) => edgeAlpha(e, s))
       .attr('stroke-dasharray', (e) => (e.kind === 'rejected' || e.change === 'vanished' ? '5 3' : null))
@@ -264,7 +279,38 @@ export class GraphView {
       .classed('selected', (n) => n.id === s.selected)
       .classed('focused', (n) => n.id === s.focused);
     nodes.select('circle').attr('r', (n) => n.r).attr('fill', (n) => theme.nodeFill(n.type)).attr('fill-opacity', (n) => nodeAlpha(n, s));
-    nodes.select('text').attr('x', (n) => n.r + 3).attr('y', 4);
+    // labels where placeLabels put them (relative to the node), hidden where there was no room
+    nodes.classed('more', (n) => !!n.more);
+    nodes.select('text')
+      .attr('x', (n) => (n.labelAt ? n.labelAt.x - n.x : n.r + 3))
+      .attr('y', (n) => (n.labelAt ? n.labelAt.y - n.y : 4))
+      .attr('text-anchor', (n) => n.labelAt?.anchor ?? 'start')
+      .attr('display', (n) => (n.labelAt === null ? 'none' : null))
+      .attr('data-box', (n) => (n.labelAt ? n.labelAt.box.map((v) => v.toFixed(1)).join(' ') : null));
+  }
+
+  private hoverFrame = 0;
+  private hover(ev: MouseEvent): void {
+    if (!this.handlers.onHoverEdge || this.hoverFrame) return;
+    const target = ev.target as Element;
+    const rect = this.host.getBoundingClientRect();
+    const x = ev.clientX - rect.left;
+    const y = ev.clientY - rect.top;
+    this.hoverFrame = requestAnimationFrame(() => {
+      this.hoverFrame = 0;
+      const s = this.scene;
+      if (!s) return;
+      let id: string | null = null;
+      if (this.mode === 'svg') {
+        const el = target.closest?.('g.edge');
+        id = el?.getAttribute('data-id') ?? null;
+      } else {
+        const [wx, wy] = this.transform.invert([x, y]);
+        const hit = hitTest(s, wx, wy, 4 / this.transform.k);
+        id = hit?.type === 'edge' ? hit.id : null;
+      }
+      this.handlers.onHoverEdge!(id, x, y);
+    });
   }
 
   // ------------------------------------------------------------------ hit testing
@@ -327,7 +373,7 @@ export function drawScene(ctx: CanvasRenderingContext2D, s: Scene, theme: Theme,
   for (const g of s.groups) {
     ctx.setLineDash(g.level === 'az' ? [4 * px, 3 * px] : []);
     ctx.strokeRect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
-    if (t.k > 0.25) ctx.fillText(g.label, g.x0 + 6 * px, g.y0 + 12 * px);
+    if (t.k > 0.25 && !g.labelHidden) ctx.fillText(g.label, g.x0 + 6 * px, g.y0 + 12 * px);
   }
   ctx.setLineDash([]);
   // edges, batched
@@ -415,8 +461,17 @@ export function drawScene(ctx: CanvasRenderingContext2D, s: Scene, theme: Theme,
   const labelAll = t.k > 0.6 && s.nodes.length <= 3000;
   for (const n of s.nodes) {
     if (outside(n.x, n.y, n.x, n.y)) continue;
+    if (n.labelAt !== undefined) {
+      // placed without collisions (world units, like the SVG's): drawn at the world font size when readable
+      if (!n.labelAt || t.k < 0.45) continue;
+      ctx.font = `${11}px ${theme.font}`;
+      ctx.textAlign = n.labelAt.anchor === 'middle' ? 'center' : n.labelAt.anchor === 'end' ? 'right' : 'left';
+      ctx.fillText(n.label, n.labelAt.x, n.labelAt.y);
+      continue;
+    }
     if (labelAll || n.match || n.id === s.selected || n.id === s.focused) ctx.fillText(n.label, n.x + n.r + 3 * px, n.y + 4 * px);
   }
+  ctx.textAlign = 'left';
 }
 
 export type { Selection };

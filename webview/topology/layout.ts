@@ -4,7 +4,7 @@
  * their group's cell), then a d3 force simulation refines them in small time slices between frames,
  * pausing while the user pans or zooms. The same input gives the same picture.
  */
-import { forceLink, forceManyBody, forceSimulation, forceX, forceY, type Simulation, type SimulationNodeDatum } from 'd3-force';
+import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type Simulation, type SimulationNodeDatum } from 'd3-force';
 
 export interface LayoutNode extends SimulationNodeDatum {
   id: string;
@@ -118,6 +118,8 @@ export class Layout {
       .force('charge', forceManyBody<LayoutNode>().strength(big ? -20 : -160).theta(big ? 1.2 : 0.9).distanceMax(big ? 200 : 600))
       .force('x', forceX<LayoutNode>((d) => centres.get(d.group)!.x).strength(0.06))
       .force('y', forceY<LayoutNode>((d) => centres.get(d.group)!.y).strength(0.06));
+    // maps people read (a few hundred nodes at most): room around every node for its label
+    if (nodes.length <= 400) this.sim.force('collide', forceCollide<LayoutNode>(22).strength(0.8));
     // Mostly known nodes (a filter changed): they stay where they were, only the new ones find a place.
     if (nodes.length && reused / nodes.length >= 0.5) {
       for (const n of nodes) {
@@ -149,6 +151,14 @@ export class Layout {
     while (this.running) {
       this.sim.tick();
       this.ticks++;
+    }
+  }
+
+  /** Rounds every position to whole units, as they are remembered, so a map that comes back is the same to the pixel. */
+  snap(): void {
+    for (const n of this.byId.values()) {
+      n.x = Math.round(n.x ?? 0);
+      n.y = Math.round(n.y ?? 0);
     }
   }
 

@@ -31,7 +31,17 @@ import { Layout, type LayoutNode, type Positions } from './layout';
 import {
   FINDING_LABELS,
   KIND_LABELS,
+  MAX_NODES,
+  EXPAND_STEP,
+  MORE_PREFIX,
+  applyFold,
+  changeOf,
   diffPeriods,
+  extendFold,
+  foldOptions,
+  formatPct,
+  planFold,
+  typeName,
   formatBytes,
   formatValue,
   groupsOf,
@@ -41,7 +51,7 @@ import {
   type Change,
   type View,
 } from './model';
-import { buildScene, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
+import { NODE_KINDS, buildScene, nodeKindOf, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
 import { drawScene } from './graphview';
 
 interface VsCodeApi {
@@ -98,11 +108,52 @@ let compareGraph: Graph | undefined;
 let view: View | undefined;
 let scene: Scene | undefined;
 let layout: Layout | undefined;
+/** Every remembered position, by `<dataset>|<level>|<node id>` (see scopePrefix). */
 let positions: Positions = new Map(Object.entries(state.positions ?? {}));
+/** The scope of the running layout's positions. */
+let layoutScope = '';
+const MAX_POSITIONS = 3000;
+const scopePrefix = () => `${datasetName ?? ''}|${state.query.level}|`;
+/** The remembered positions of this dataset and level, by node id. */
+function scopedPositions(): Positions {
+  const prefix = scopePrefix();
+  const out: Positions = new Map();
+  for (const [k, v] of positions) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
+}
+/** Keeps the layout's positions (the newest last; the oldest go beyond MAX_POSITIONS). */
+function rememberPositions(): void {
+  if (!layout) return;
+  for (const [id, p] of layout.positions()) {
+    positions.delete(layoutScope + id);
+    positions.set(layoutScope + id, p);
+  }
+  for (const k of positions.keys()) {
+    if (positions.size <= MAX_POSITIONS) break;
+    positions.delete(k);
+  }
+}
 let interacting = false;
+/** The edges on the map (folded) now and, when comparing, in the other period. */
+let afterEdges = new Map<string, Graph['edges'][number]>();
+let beforeEdges: Map<string, Graph['edges'][number]> | undefined;
 let generation = 0;
 let keyboardFocus: string | undefined;
 let theme: Theme = readTheme(cssVar);
+
+/** The width of a label in the map's font (11px, the theme's family), as the SVG draws it. */
+const measureCtx = document.createElement('canvas').getContext('2d');
+const labelWidths = new Map<string, number>();
+function measureLabel(text: string): number {
+  let w = labelWidths.get(text);
+  if (w === undefined) {
+    if (!measureCtx) return text.length * 7;
+    measureCtx.font = `11px ${theme.font}`;
+    w = Math.ceil(measureCtx.measureText(text).width) + 1;
+    labelWidths.set(text, w);
+  }
+  return w;
+}
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name);
@@ -112,9 +163,9 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function saveState(): void {
   if (saveTimer) clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
-    if (layout) positions = layout.positions();
+    rememberPositions();
     const out: ViewState = { ...state };
-    if (positions.size && positions.size <= 3000) out.positions = Object.fromEntries(positions);
+    if (positions.size) out.positions = Object.fromEntries(positions);
     else delete out.positions;
     vscode.setState(out);
     post({ kind: 'state', state: out });
@@ -143,6 +194,9 @@ const tagFilterIn = h('input', { id: 'tag-filter', type: 'text', size: '10', pla
 const searchIn = h('input', { id: 'search', type: 'search', size: '12', placeholder: 'search', title: 'Highlight matching nodes; Enter opens the first' });
 const hopsSel = h('select', { id: 'hops', title: 'Neighbourhood hops' }, ...options(['1', '2', '3', '4']));
 const clearFocusBtn = h('button', { id: 'clear-focus', title: 'Show the whole map' }, 'Whole map');
+const foldBtn = h('button', { id: 'fold', title: 'Fold the expanded "+N more" nodes again' }, 'Fold');
+const maxNodesSel = h('select', { id: 'max-nodes', title: 'How many nodes before the smaller ones fold into "+N more"' },
+  ...options(['60', '150', '500', '0'], { 60: 'top 60', 150: 'top 150', 500: 'top 500', 0: 'all nodes' }));
 const compareSel = h('select', { id: 'compare', title: 'Compare with another period' },
   ...options(['none', 'previous', 'day', 'week'], { none: 'no compare', previous: 'vs previous period', day: 'vs 1 day before', week: 'vs 1 week before' }));
 const fitBtn = h('button', { id: 'fit', title: 'Fit the map' }, 'Fit');
@@ -157,16 +211,21 @@ const legend = h('div', { id: 'legend' });
 const timeline = h('div', { id: 'timeline' });
 const mapHost = h('div', { id: 'map', tabindex: '0', 'aria-label': 'Topology map: Tab or arrow keys move between nodes, Enter opens details' });
 const details = h('aside', { id: 'details', 'aria-live': 'polite' });
+const empty = h('div', { id: 'empty' });
+empty.hidden = true;
+const tooltip = h('div', { id: 'edge-tip', role: 'tooltip' });
+tooltip.hidden = true;
+mapHost.append(tooltip);
 
 document.body.append(
   h('div', { id: 'toolbar' },
-    h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel),
+    h('span', { class: 'group' }, levelSel, tagKeyIn, weightSel, maxNodesSel),
     h('span', { class: 'group' }, actionSel, protoIn, portIn, minIn, tagFilterIn),
-    h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn),
+    h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn, foldBtn),
     h('span', { class: 'group' }, compareSel, fitBtn, svgBtn, pngBtn)),
   h('div', { id: 'highlights' }, ...highlightBoxes, legend),
   timeline,
-  h('div', { id: 'main' }, mapHost, details),
+  h('div', { id: 'main' }, mapHost, details, empty),
   status,
 );
 
@@ -175,12 +234,16 @@ const graphView = new GraphView(mapHost, () => theme, {
   onEdge: (id) => selectEdge(id),
   onBackground: () => clearSelection(),
   onZoom: (t, byUser) => {
-    if (byUser) {
-      autoFit = false;
-      lastGesture = performance.now();
-    }
+    // only the user's own framing is kept: a map that was fitted is fitted again next time
+    if (!byUser) return;
+    autoFit = false;
+    lastGesture = performance.now();
     state.zoom = t;
     saveState();
+  },
+  onHoverEdge: (id, x, y) => hoverEdge(id, x, y),
+  onResize: () => {
+    if (autoFit) graphView.fit();
   },
   onInteracting: (active) => {
     interacting = active;
@@ -193,6 +256,7 @@ const graphView = new GraphView(mapHost, () => theme, {
 // the theme can change while the view is open
 new MutationObserver(() => {
   theme = readTheme(cssVar);
+  labelWidths.clear();
   graphView.restyle();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
@@ -224,6 +288,9 @@ function controlsFromState(): void {
   searchIn.value = state.search;
   hopsSel.value = String(state.focus?.hops ?? 1);
   clearFocusBtn.disabled = !state.focus;
+  foldBtn.hidden = !state.expanded?.length;
+  maxNodesSel.value = String(state.maxNodes ?? MAX_NODES);
+  if (!maxNodesSel.value) maxNodesSel.value = String(MAX_NODES);
   for (const l of highlightBoxes) {
     const box = l.querySelector('input')!;
     box.checked = state.highlights.includes(box.dataset.finding as never);
@@ -268,6 +335,12 @@ function onViewControl(): void {
   refresh();
 }
 weightSel.addEventListener('change', onViewControl);
+maxNodesSel.addEventListener('change', () => {
+  const n = Number(maxNodesSel.value);
+  state.maxNodes = n === MAX_NODES ? undefined : n;
+  saveState();
+  refresh();
+});
 minIn.addEventListener('change', onViewControl);
 searchIn.addEventListener('input', onViewControl);
 hopsSel.addEventListener('change', onViewControl);
@@ -277,6 +350,12 @@ searchIn.addEventListener('keydown', (ev) => {
     ev.preventDefault();
     selectNode(tabOrder(view.nodes.filter((n) => n.match))[0]);
   }
+});
+foldBtn.addEventListener('click', () => {
+  state.expanded = undefined;
+  foldBtn.hidden = true;
+  saveState();
+  refresh();
 });
 clearFocusBtn.addEventListener('click', () => {
   state.focus = undefined;
@@ -300,8 +379,38 @@ function init(dataset: string | null, hostState: unknown): void {
   void reload();
 }
 
+/** What to do when there is nothing to draw: no dataset yet, or one without traffic. */
+function showEmpty(why: 'none' | 'empty' | null): void {
+  empty.hidden = why === null;
+  document.body.dataset.empty = why ?? '';
+  if (why === null) return;
+  const run = (command: 'enrichSample' | 'enrich', label: string) => {
+    const b = h('button', { id: command === 'enrichSample' ? 'enrich-sample' : 'enrich-wizard', class: command === 'enrichSample' ? 'primary' : '' }, label);
+    b.addEventListener('click', () => {
+      b.disabled = true;
+      void request('runCommand', { command }).then(
+        (r) => setStatus(r.started ? (command === 'enrichSample' ? 'Enriching the sample estate… the map appears when it is done.' : 'The enrichment wizard is open.') : 'Could not start it.'),
+        (err) => setStatus(String(err instanceof Error ? err.message : err), true),
+      ).finally(() => (b.disabled = false));
+    });
+    return b;
+  };
+  empty.replaceChildren(
+    h('h2', {}, why === 'none' ? 'No dataset yet' : `${datasetName ?? 'This dataset'} has no traffic`),
+    h('p', {}, why === 'none'
+      ? 'The map shows who talks to whom in an enriched dataset of VPC flow logs. Try it on the built-in sample estate (no AWS account needed, about half a minute), or enrich your own flow logs from a folder or an AWS account.'
+      : 'No conversation was enriched into it: its flow logs may not have loaded (see the Flowlens output), or they are outside the window. Enrich the sample estate to see a map, or enrich flow logs again.'),
+    h('div', { class: 'actions' }, run('enrichSample', 'Enrich the sample estate'), run('enrich', 'Enrich flow logs…')),
+  );
+}
+
 async function reload(): Promise<void> {
   const gen = ++generation;
+  if (datasetName === null) {
+    showEmpty('none');
+    setStatus('No dataset');
+    return;
+  }
   setStatus(`Loading ${datasetName ?? 'dataset'}…`);
   try {
     const asked = performance.now();
@@ -309,6 +418,8 @@ async function reload(): Promise<void> {
     timings.request = performance.now() - asked;
     if (gen !== generation) return;
     graph = g;
+    const filtered = state.query.from !== undefined || state.query.action !== 'all' || state.query.protocol !== undefined || state.query.port !== undefined || !!state.query.tag;
+    showEmpty(g.nodes.length === 0 && g.dataFrom === null && !filtered ? 'empty' : null);
     drawTimeline(tl);
     compareGraph = undefined;
     if (state.compare) await loadCompare(gen);
@@ -354,27 +465,45 @@ const timings: Record<string, number> = {};
 function rebuild(newGraph: boolean): void {
   if (!graph) return;
   const t0 = performance.now();
-  const cmp = compareGraph ? diffPeriods(graph.edges, compareGraph.edges, { ratio: 2, minDelta: 0 }) : undefined;
-  view = visibleGraph(graph, state, cmp);
-  if (newGraph || !layout || view.nodes.some((n) => !layout!.byId.has(n.id))) {
-    if (layout) positions = new Map([...positions, ...layout.positions()]);
+  // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
+  const fold = planFold(graph.nodes, foldOptions(graph, state));
+  const shown = applyFold(graph, fold);
+  const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
+  const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
+  view = visibleGraph(shown, state, cmp);
+  foldBtn.hidden = !view.nodes.some((n) => state.expanded?.includes(n.type));
+  afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
+  beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
+  let fresh = false;
+  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id))) {
+    rememberPositions();
+    const known = scopedPositions();
+    fresh = view.nodes.some((n) => !known.has(n.id));
     const nodes: LayoutNode[] = view.nodes.map((n) => {
       const g = groupsOf(n, state.query.level);
       return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
     });
     timings.view = performance.now() - t0;
-    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), positions);
+    layoutScope = scopePrefix();
+    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known);
+    // a map of tens or a few hundred nodes is laid out before its first paint: it opens finished and framed
+    if (nodes.length + view.edges.length <= 1500) {
+      layout.settle();
+      layout.snap();
+      rememberPositions();
+    }
     timings.layout = performance.now() - t0 - timings.view;
   }
   const t1 = performance.now();
   paintScene();
   timings.scene = performance.now() - t1;
-  if (newGraph) {
-    // a saved view comes back as it was; a fresh one is framed now and again when the layout settles
-    autoFit = !state.zoom;
-    if (state.zoom) graphView.setTransform(state.zoom);
+  if (newGraph || fresh) {
+    // a saved view of a known layout comes back as it was; anything else is framed (again when the layout settles)
+    autoFit = !state.zoom || fresh;
+    if (!autoFit && state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
   }
+  if (!layout?.running) document.body.dataset.layout = 'settled';
   kickLayout();
   updateStatus();
   drawLegend();
@@ -391,7 +520,7 @@ function refresh(): void {
 
 function paintScene(): void {
   if (!view || !layout) return;
-  scene = buildScene(view, state.query.level, layout.byId, state.selection?.type === 'node' ? state.selection.id : undefined, keyboardFocus);
+  scene = buildScene(view, state.query.level, layout.byId, state.selection?.type === 'node' ? state.selection.id : undefined, keyboardFocus, measureLabel);
   graphView.setScene(scene);
 }
 
@@ -420,7 +549,9 @@ function kickLayout(): void {
     }
     if (more) layoutFrame = requestAnimationFrame(loop);
     else {
-      positions = layout.positions();
+      layout.snap();
+      rememberPositions();
+      paintScene();
       if (autoFit) graphView.fit();
       saveState();
       document.body.dataset.layout = 'settled';
@@ -436,39 +567,65 @@ function updateStatus(): void {
   const dropped = graph.droppedEdges ? ` (${graph.droppedEdges.toLocaleString('en-US')} smallest edges left out)` : '';
   const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
   const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
-  setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
+  const more = view.nodes.filter((n) => n.kind === 'more');
+  const folded = more.length ? ` (${graph.nodes.length.toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
+  setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes${folded}, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
 }
 
 function drawLegend(): void {
   legend.replaceChildren();
+  // nodes: the fills on the map, then "+N more"
+  const types = new Set(view?.nodes.map((n) => nodeKindOf(n.type).key));
+  for (const k of NODE_KINDS) {
+    if (types.has(k.key)) legend.append(h('span', { class: 'key', 'data-node-kind': k.key }, h('i', { class: `dot node-${k.key}` }), k.label));
+  }
+  if (view?.nodes.some((n) => n.kind === 'more')) legend.append(h('span', { class: 'key' }, h('i', { class: 'dot node-more' }), '+N more (click to expand)'));
+  if (!view?.edges.length) return;
+  if (legend.childElementCount) legend.append(h('span', { class: 'sep' }, '|'));
   if (compareGraph) {
     const changes: Change[] = ['new', 'vanished', 'grew', 'shrank'];
-    for (const c of changes) legend.append(h('span', { class: 'key', 'data-change': c }, h('i', { class: `swatch change-${c}` }), c));
+    const words: Record<Change, string> = { new: 'new', vanished: 'vanished', grew: 'grew (×2 or more)', shrank: 'shrank (÷2 or more)' };
+    for (const c of changes) legend.append(h('span', { class: 'key', 'data-change': c }, h('i', { class: `swatch change-${c}` }), words[c]));
+    legend.append(h('span', { class: 'key muted' }, 'faint: unchanged'));
     return;
   }
   const kinds = new Set(view?.edges.map((e) => e.kind));
   for (const k of Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[]) {
-    if (kinds.has(k)) legend.append(h('span', { class: 'key' }, h('i', { class: `swatch kind-${k}` }), KIND_LABELS[k]));
+    if (kinds.has(k)) legend.append(h('span', { class: 'key', 'data-kind': k }, h('i', { class: `swatch kind-${k}` }), KIND_LABELS[k]));
   }
 }
 
 // ------------------------------------------------------------------------------------------ timeline + brush
 function drawTimeline(tl: Timeline): void {
   timeline.replaceChildren();
-  const width = Math.max(200, timeline.clientWidth || 800);
+  // the strip's own width (inside its padding), a left margin for the y-axis, room on the right for the end date
+  const style = getComputedStyle(timeline);
+  const inner = (timeline.clientWidth || 800) - parseFloat(style.paddingLeft || '0') - parseFloat(style.paddingRight || '0');
+  const width = Math.max(200, inner);
   const height = 48;
+  const left = 52;
+  const right = 4;
   const svg = select(timeline).append('svg').attr('width', width).attr('height', height).attr('aria-label', 'Bytes over time; drag to choose a window');
   if (tl.buckets.length === 0) return;
-  const x = scaleTime().domain([tl.buckets[0].t, tl.buckets[tl.buckets.length - 1].t + tl.step]).range([0, width]);
-  const y = scaleLinear().domain([0, Math.max(...tl.buckets.map((b) => b.bytes))]).range([height - 12, 2]);
+  const x = scaleTime().domain([tl.buckets[0].t, tl.buckets[tl.buckets.length - 1].t + tl.step]).range([left, width - right]);
+  const top = Math.max(...tl.buckets.map((b) => b.bytes));
+  const y = scaleLinear().domain([0, top]).range([height - 12, 8]);
+  // the y-axis: bytes per bucket at the top and at zero
+  const axis = svg.append('g').attr('class', 'y-axis');
+  axis.append('line').attr('class', 'tick').attr('x1', left - 3).attr('x2', left - 3).attr('y1', y(top)).attr('y2', y(0));
+  for (const v of [top, top / 2, 0]) {
+    axis.append('line').attr('class', 'tick').attr('x1', left - 6).attr('x2', left - 3).attr('y1', y(v)).attr('y2', y(v));
+    axis.append('text').attr('class', 'axis').attr('x', left - 8).attr('y', y(v) + 3).attr('text-anchor', 'end').text(formatBytes(v));
+  }
+  axis.append('title').text(`bytes per ${tl.step >= 86_400_000 ? `${tl.step / 86_400_000} d` : tl.step >= 3_600_000 ? `${tl.step / 3_600_000} h` : `${tl.step / 60_000} min`}`);
   svg.append('g').selectAll('rect').data(tl.buckets).join('rect').attr('class', 'bar')
     .attr('x', (b) => x(b.t)).attr('width', (b) => Math.max(1, x(b.t + tl.step) - x(b.t) - 1))
     .attr('y', (b) => y(b.bytes)).attr('height', (b) => height - 12 - y(b.bytes))
     .append('title').text((b) => `${new Date(b.t).toISOString().slice(0, 16)} ${formatBytes(b.bytes)}`);
-  svg.append('text').attr('class', 'axis').attr('x', 2).attr('y', height - 1).text(new Date(tl.buckets[0].t).toISOString().slice(0, 16).replace('T', ' '));
-  svg.append('text').attr('class', 'axis').attr('x', width - 2).attr('y', height - 1).attr('text-anchor', 'end')
+  svg.append('text').attr('class', 'axis').attr('x', left).attr('y', height - 1).text(new Date(tl.buckets[0].t).toISOString().slice(0, 16).replace('T', ' '));
+  svg.append('text').attr('class', 'axis date-end').attr('x', width - right).attr('y', height - 1).attr('text-anchor', 'end')
     .text(new Date(tl.buckets[tl.buckets.length - 1].t + tl.step).toISOString().slice(0, 16).replace('T', ' '));
-  const brush = brushX<unknown>().extent([[0, 0], [width, height - 12]]).on('end', (ev: { selection: [number, number] | null; sourceEvent?: Event }) => {
+  const brush = brushX<unknown>().extent([[left, 0], [width - right, height - 12]]).on('end', (ev: { selection: [number, number] | null; sourceEvent?: Event }) => {
     if (!ev.sourceEvent) return;
     if (!ev.selection) {
       delete state.query.from;
@@ -487,12 +644,69 @@ function drawTimeline(tl: Timeline): void {
   }
 }
 
+// ------------------------------------------------------------------------------------------ edge hover
+const portsCache = new Map<string, string>();
+let hoverTimer: ReturnType<typeof setTimeout> | undefined;
+let hovered: string | null = null;
+
+/** The tooltip of an edge: bytes each way, estimated cost, how it travelled and (once fetched) its ports. */
+function hoverEdge(id: string | null, x: number, y: number): void {
+  if (hoverTimer) clearTimeout(hoverTimer);
+  const e = id ? afterEdges.get(id) ?? beforeEdges?.get(id) : undefined;
+  hovered = e ? id : null;
+  if (!e || !id) {
+    tooltip.hidden = true;
+    return;
+  }
+  const proto = (p: number) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP' })[p] ?? String(p);
+  const paths = Object.entries(e.kinds).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([k, b]) => `${KIND_LABELS[k as keyof typeof KIND_LABELS]} ${e.bytes ? Math.round(((b ?? 0) / e.bytes) * 100) : 0} %`).join(', ');
+  const key = `${JSON.stringify(state.query)}|${id}`;
+  const lines = [
+    h('b', {}, `${labelOfNode(e.source)} → ${labelOfNode(e.target)}`),
+    h('div', {}, `${formatBytes(e.bytes)} (↑ ${formatBytes(e.up)}, ↓ ${formatBytes(e.down)}) · ${formatValue(e.cost, 'cost')}`),
+    h('div', {}, `path: ${paths || '—'}`),
+  ];
+  if (beforeEdges) {
+    const c = changeOf(beforeEdges.get(id)?.bytes ?? 0, afterEdges.get(id)?.bytes ?? 0);
+    lines.push(h('div', {}, `before ${formatBytes(c.before)} → after ${formatBytes(c.after)} (${c.after === 0 && c.before > 0 ? 'vanished' : formatPct(c.pct)})`));
+  }
+  const ports = h('div', { class: 'ports' }, `ports: ${portsCache.get(key) ?? '…'}`);
+  if (!e.source.startsWith(MORE_PREFIX) && !e.target.startsWith(MORE_PREFIX)) lines.push(ports);
+  tooltip.replaceChildren(...lines);
+  tooltip.dataset.edge = id;
+  tooltip.hidden = false;
+  const w = mapHost.clientWidth;
+  tooltip.style.left = `${Math.min(x + 14, Math.max(0, w - tooltip.offsetWidth - 4))}px`;
+  // below the pointer, or above it near the bottom of the map
+  tooltip.style.top = `${y + 14 + tooltip.offsetHeight > mapHost.clientHeight ? Math.max(0, y - tooltip.offsetHeight - 8) : y + 14}px`;
+  if (!portsCache.has(key) && !e.source.startsWith(MORE_PREFIX) && !e.target.startsWith(MORE_PREFIX)) {
+    hoverTimer = setTimeout(() => {
+      request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then((d) => {
+        portsCache.set(key, d.ports.slice(0, 5).map((p) => `${proto(p.protocol)} ${p.port ?? '—'} (${formatBytes(p.bytes)})`).join(', ') || '—');
+        if (hovered === id) ports.textContent = `ports: ${portsCache.get(key)}`;
+      }, () => undefined);
+    }, 150);
+  }
+}
+
 // ------------------------------------------------------------------------------------------ details
 function labelOfNode(id: string): string {
-  return graph?.nodes.find((n) => n.id === id)?.label ?? id;
+  return view?.nodes.find((n) => n.id === id)?.label ?? graph?.nodes.find((n) => n.id === id)?.label ?? compareGraph?.nodes.find((n) => n.id === id)?.label ?? id;
+}
+
+/** A "+N more" node: its type is shown in full (Fold puts it back). */
+function expandMore(id: string): void {
+  const type = id.slice(MORE_PREFIX.length);
+  state.expanded = [...(state.expanded ?? []), type];
+  foldBtn.hidden = false;
+  setStatus(`Showing ${EXPAND_STEP} more ${typeName(type, EXPAND_STEP)}…`);
+  saveState();
+  refresh();
 }
 
 function selectNode(id: string): void {
+  if (id.startsWith(MORE_PREFIX)) return expandMore(id);
   state.selection = { type: 'node', id };
   keyboardFocus = id;
   saveState();
@@ -506,12 +720,20 @@ function selectNode(id: string): void {
 }
 
 function selectEdge(id: string): void {
-  const e = graph?.edges.find((x) => x.id === id) ?? compareGraph?.edges.find((x) => x.id === id);
+  const e = afterEdges.get(id) ?? beforeEdges?.get(id);
   if (!e) return;
   state.selection = { type: 'edge', id };
   saveState();
   paintScene();
   details.hidden = false;
+  if (e.source.startsWith(MORE_PREFIX) || e.target.startsWith(MORE_PREFIX)) {
+    // a "+N more" node's edge is the sum of its members' edges: shown from the map itself
+    return renderEdgeDetails({
+      source: e.source, target: e.target, sourceLabel: labelOfNode(e.source), targetLabel: labelOfNode(e.target),
+      up: afterEdges.get(id)?.up ?? 0, down: afterEdges.get(id)?.down ?? 0, flows: afterEdges.get(id)?.flows ?? 0, cost: afterEdges.get(id)?.cost ?? 0,
+      ports: [], egressPaths: [], kinds: afterEdges.get(id)?.kinds ?? {}, findings: afterEdges.get(id)?.findings ?? [],
+    });
+  }
   details.replaceChildren(h('p', {}, 'Loading edge…'));
   request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then(
     (d) => state.selection?.id === id && renderEdgeDetails(d),
@@ -582,8 +804,21 @@ function renderNodeDetails(d: NodeDetails): void {
 
 function renderEdgeDetails(d: EdgeDetails): void {
   const proto = (p: number) => ({ 6: 'TCP', 17: 'UDP', 1: 'ICMP' })[p] ?? String(p);
+  const id = `${d.source}\u2192${d.target}`;
+  const compared: HTMLElement[] = [];
+  if (beforeEdges) {
+    const c = changeOf(beforeEdges.get(id)?.bytes ?? 0, afterEdges.get(id)?.bytes ?? 0);
+    const change = view?.edges.find((e) => e.id === id)?.change ?? 'unchanged';
+    compared.push(h('section', { class: 'compare', 'data-change': change },
+      h('h3', {}, `Compared with ${new Date(state.compare!.from).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(state.compare!.to).toISOString().slice(0, 16).replace('T', ' ')}`),
+      row('before', formatBytes(c.before)),
+      row('after', formatBytes(c.after)),
+      row('Δ', h('span', { class: `delta change-text-${change}` }, `${c.after - c.before >= 0 ? '+' : '−'}${formatBytes(Math.abs(c.after - c.before))} (${c.after === 0 && c.before > 0 ? 'vanished' : formatPct(c.pct)})`)),
+      row('change', change)));
+  }
   details.replaceChildren(
     h('h2', { class: 'title' }, `${d.sourceLabel} → ${d.targetLabel}`),
+    ...compared,
     row('client → server', formatBytes(d.up)),
     row('server → client', formatBytes(d.down)),
     row('conversations', d.flows.toLocaleString('en-US')),

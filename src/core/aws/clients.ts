@@ -14,21 +14,13 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider, HttpHandlerOptions } from '@smithy/types';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { AwsSettings } from '../../protocol/enrich';
+import type { LiveService, SERVICES } from './apis';
 
-/** The SDK service ids used by configured endpoints: env AWS_ENDPOINT_URL_<ID> and `[services]` keys (lower case). */
-export type ServiceId =
-  | 'EC2'
-  | 'STS'
-  | 'S3'
-  | 'CLOUDWATCH_LOGS'
-  | 'ATHENA'
-  | 'ELASTIC_LOAD_BALANCING_V2'
-  | 'RDS'
-  | 'LAMBDA'
-  | 'ELASTICACHE'
-  | 'ECS'
-  | 'RESOURCE_GROUPS_TAGGING_API'
-  | 'CLOUDTRAIL';
+/**
+ * The SDK service ids used by configured endpoints: env AWS_ENDPOINT_URL_<ID> and `[services]` keys (lower case).
+ * The inventory's services are apis.ts's; the flow-log sources' are named here.
+ */
+export type ServiceId = (typeof SERVICES)[LiveService]['endpointId'] | 'STS' | 'S3' | 'CLOUDWATCH_LOGS' | 'ATHENA';
 
 export type { AwsSettings };
 

@@ -16,6 +16,7 @@ import {
 } from './conversations';
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
 import { buildViews } from './views';
+import { collectGarbage } from '../gc';
 
 export class CancelledError extends Error {
   constructor() {
@@ -93,6 +94,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       await timed(`${name}: ${s.replace(/--.*$/gm, '').trim().replace(/\s+/g, ' ').slice(0, 70)}`, () => db.exec(s));
     }
   };
+  collectGarbage(); // what loading left behind is garbage: let it go before DuckDB takes its budget
   await installMacros(db);
   const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));

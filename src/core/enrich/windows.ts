@@ -36,13 +36,19 @@ export function windowsAnewSql(facts: string): string {
  */
 export const WINDOW_DELTA_SQL = `${WINDOWS_SQL}\n${DELTA_SQL}`;
 
-/** One window table gets the difference: sums added, keys left with no conversation removed. */
+/**
+ * One window table gets the difference: each key the difference touches is taken out and put back with its new
+ * sums, unless no conversation is left in it. Not a MERGE: DuckDB updates a row in place by keeping its old
+ * values beside it until a checkpoint rewrites the row group, where a delete only marks it and an insert appends;
+ * adding 100 k records to 10 M took 4.1 s of MERGEs plus a 3.0 s commit, against 1.7 s and 0.7 s this way
+ * (a prototype on the bench dataset, on a busy machine).
+ */
 export function windowMergeSql(table: string, interval: string): string {
   const on = WINDOW_KEY.map((k) => `w.${k} IS NOT DISTINCT FROM d.${k}`).join(' AND ');
-  return `MERGE INTO ${table}_facts w
-USING fl_windows('fl_window_delta', INTERVAL '${interval}', sum(conversations)) d
-ON ${on}
-WHEN MATCHED AND w.conversations + d.conversations <= 0 THEN DELETE
-WHEN MATCHED THEN UPDATE SET ${WINDOW_SUMS.map((s) => `${s} = w.${s} + d.${s}`).join(', ')}
-WHEN NOT MATCHED AND d.conversations > 0 THEN INSERT VALUES (${[...WINDOW_KEY, ...WINDOW_SUMS].map((c) => `d.${c}`).join(', ')});`;
+  return `CREATE OR REPLACE TEMP TABLE fl_window_merged AS
+SELECT w.rowid AS wrid, ${WINDOW_KEY.map((k) => `d.${k}`).join(', ')}, ${WINDOW_SUMS.map((c) => `coalesce(w.${c}, 0) + d.${c} AS ${c}`).join(', ')}
+FROM fl_windows('fl_window_delta', INTERVAL '${interval}', sum(conversations)) d LEFT JOIN ${table}_facts w ON ${on};
+DELETE FROM ${table}_facts WHERE rowid IN (SELECT wrid FROM fl_window_merged WHERE wrid IS NOT NULL);
+INSERT INTO ${table}_facts BY NAME SELECT * EXCLUDE (wrid) FROM fl_window_merged WHERE conversations > 0;
+DROP TABLE fl_window_merged;`;
 }

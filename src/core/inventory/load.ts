@@ -22,8 +22,10 @@ import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Db } from '../store/db';
-import { detectKind, ITEMS_KEY, pagesOf, type InventoryKind } from './detect';
-import { HANDLERS, InventoryInputError, type DocContext } from './parse';
+import { apiOf } from '../aws/apis';
+import { collectGarbage } from '../gc';
+import { detectKind, itemsKeyOf, pagesOf, type InventoryKind } from './detect';
+import { InventoryInputError, type DocContext } from './parse';
 import { rebuildInventory } from './rebuild';
 import { JsonSyntaxError, readResponses } from './stream';
 import { StreamedDocument } from './streamed';
@@ -104,6 +106,7 @@ export async function loadInventory(db: Db, paths: string[], opts: LoadOptions =
     }
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
+  collectGarbage(); // the rebuild's ENI histories are garbage now, and the enrichment that follows allocates little
   report.warnings.push(...rebuilt.warnings);
   // an unrecognised file is told by its status (report.files); a warning as well said it twice
   if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
@@ -362,7 +365,7 @@ async function loadParsed(
       for (let i = 0; i < pages.length; i++) {
         const k = kinds[i];
         if (!k) continue;
-        n += await HANDLERS[k](dc, pages[i] as Record<string, unknown>);
+        n += await apiOf(k)!.parse(dc, pages[i] as Record<string, unknown>);
       }
       await db.exec(
         `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
@@ -390,7 +393,7 @@ export function itemCount(doc: unknown): number {
   let n = 0;
   for (const p of pagesOf(doc)) {
     const k = detectKind(p);
-    const key = k ? ITEMS_KEY[k] : undefined;
+    const key = k ? itemsKeyOf(k) : undefined;
     const list = key && p && typeof p === 'object' ? (p as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(list)) n += list.length;
   }

@@ -4,7 +4,6 @@
  * caller's per-file transaction; they replace what an earlier dump said about the same resources.
  */
 import type { Db } from '../store/db';
-import type { InventoryKind } from './detect';
 import { parseCidr, tryCanonicalIp, expandCidr } from './ip';
 import { eventDetail } from './events';
 import {
@@ -281,7 +280,8 @@ async function putEnis(ctx: DocContext, rows: EniObs[]): Promise<void> {
 
 // ------------------------------------------------------------------ handlers
 
-type Handler = (ctx: DocContext, doc: Obj) => Promise<number>;
+/** A parser: one response (a page) into the inventory's rows; returns the items it read. */
+export type Handler = (ctx: DocContext, doc: Obj) => Promise<number>;
 
 const enis: Handler = async (ctx, doc) => {
   const scope = new Scope(ctx);
@@ -1059,6 +1059,129 @@ const tagging: Handler = async (ctx, doc) => {
   return tags.size;
 };
 
+/** `aws elbv2 describe-tags`: each load balancer's (or target group's) tags by its ARN. */
+const elbTags: Handler = async (ctx, doc) => {
+  const tags = new Map<string, Record<string, string>>();
+  for (const d of arr(doc.TagDescriptions)) {
+    const arn = str(d.ResourceArn);
+    if (arn) tags.set(arn, tagsOf(d.Tags));
+  }
+  await putTags(ctx, 'elasticloadbalancing', tags);
+  return tags.size;
+};
+
+/**
+ * A tag list that names no resource (`aws rds|elasticache list-tags-for-resource`, `aws lambda list-tags`), written
+ * wrapped with the ARN it was asked for: `{"ResourceName": "arn:…", "TagList": […]}` or `{"Resource": "arn:…",
+ * "Tags": {…}}`. The tags are the ARN's service's own.
+ */
+const resourceTags: Handler = async (ctx, doc) => {
+  const arn = str(doc.ResourceName ?? doc.Resource);
+  const p = parseArn(arn);
+  if (!arn || !p) {
+    throw new InventoryInputError(
+      `${ctx.name}: a tag list that does not name its resource: wrap it as {"ResourceName": "arn:…", "TagList": […]} ` +
+        `(rds or elasticache list-tags-for-resource) or {"Resource": "arn:…", "Tags": {…}} (lambda list-tags); docs/aws.md shows the aws command that writes it`,
+    );
+  }
+  await putTags(ctx, p.service, new Map([[p.service === 'lambda' ? arn.replace(/:\$LATEST$/, '') : arn, tagsOf(doc.TagList ?? doc.Tags)]]));
+  return 1;
+};
+
+/** `aws lambda get-function`: the function (as ListFunctions says it) and its tags. */
+const getFunction: Handler = async (ctx, doc) => {
+  const c = isObj(doc.Configuration) ? doc.Configuration : {};
+  const n = await functions(ctx, { Functions: [c] });
+  const arn = str(c.FunctionArn);
+  if (arn && isObj(doc.Tags)) await putTags(ctx, 'lambda', new Map([[arn.replace(/:\$LATEST$/, ''), tagsOf(doc.Tags)]]));
+  return n;
+};
+
+/** `aws efs describe-file-systems`: each file system, named by its Name, with its tags. */
+const fileSystems: Handler = async (ctx, doc) => {
+  const scope = new Scope(ctx);
+  const res: ResourceRow[] = [];
+  const tags = new Map<string, Record<string, string>>();
+  for (const f of arr(doc.FileSystems)) {
+    const id = str(f.FileSystemId);
+    if (!id) continue;
+    const p = parseArn(str(f.FileSystemArn));
+    const account = scope.account(f.OwnerId, p?.account);
+    const region = scope.region(p?.region, regionFromAz(str(f.AvailabilityZoneName)));
+    const arn = str(f.FileSystemArn) ?? `arn:aws:elasticfilesystem:${region ?? ''}:${account ?? ''}:file-system/${id}`;
+    const t = tagsOf(f.Tags);
+    tags.set(arn, t);
+    res.push({
+      arn, resource_id: id, type: 'efs:file-system', kind: 'efs', name: str(f.Name) ?? nameTag(t) ?? id, account_id: account, region,
+      attrs: {
+        performance_mode: str(f.PerformanceMode), throughput_mode: str(f.ThroughputMode), encrypted: bool(f.Encrypted),
+        state: str(f.LifeCycleState), mount_targets: f.NumberOfMountTargets,
+      },
+      valid_from: ts(f.CreationTime),
+    });
+  }
+  await upsertResources(ctx.db, res);
+  await putTags(ctx, 'elasticfilesystem', tags);
+  scope.finish();
+  return res.length;
+};
+
+/**
+ * `aws efs describe-mount-targets`: each mount target's network interface, described as EFS describes it, for
+ * estates dumped without DescribeNetworkInterfaces (lowest rank: that API's answer wins).
+ */
+const mountTargets: Handler = async (ctx, doc) => {
+  const scope = new Scope(ctx);
+  const rows: EniObs[] = [];
+  for (const m of arr(doc.MountTargets)) {
+    const eni = str(m.NetworkInterfaceId);
+    const fs = str(m.FileSystemId);
+    const state = str(m.LifeCycleState);
+    if (!eni || !fs || state === 'deleted') continue;
+    const az = str(m.AvailabilityZoneName);
+    const addrs: EniAddr[] = [];
+    const v4 = tryCanonicalIp(str(m.IpAddress));
+    const v6 = tryCanonicalIp(str(m.Ipv6Address));
+    if (v4) addrs.push({ addr: v4, family: 4, kind: 'primary' });
+    if (v6) addrs.push({ addr: v6, family: 6, kind: 'ipv6' });
+    rows.push({
+      eni_id: eni, rank: 1, seq: ctx.seq, account_id: scope.account(m.OwnerId), region: scope.region(regionFromAz(az)), vpc_id: str(m.VpcId),
+      subnet_id: str(m.SubnetId), az, az_id: str(m.AvailabilityZoneId), interface_type: 'interface',
+      description: `EFS mount target for ${fs} (${str(m.MountTargetId) ?? ''})`, requester_managed: true, addrs,
+    });
+  }
+  await putEnis(ctx, rows);
+  scope.finish();
+  return rows.length;
+};
+
+/** `aws ec2 describe-addresses`: each Elastic IP, with its tags and what holds it. */
+const addresses: Handler = async (ctx, doc) => {
+  const scope = new Scope(ctx);
+  const res: ResourceRow[] = [];
+  const tags = new Map<string, Record<string, string>>();
+  for (const a of arr(doc.Addresses)) {
+    const id = str(a.AllocationId);
+    if (!id) continue;
+    const account = scope.account();
+    const region = scope.region();
+    const arn = ec2Arn(region, account, 'elastic-ip', id);
+    const t = tagsOf(a.Tags);
+    tags.set(arn, t);
+    res.push({
+      arn, resource_id: id, type: 'ec2:elastic-ip', kind: 'elastic-ip', name: nameTag(t) ?? str(a.PublicIp), account_id: account, region,
+      attrs: {
+        public_ip: tryCanonicalIp(str(a.PublicIp)), private_ip: tryCanonicalIp(str(a.PrivateIpAddress)), eni_id: str(a.NetworkInterfaceId),
+        instance_id: str(a.InstanceId), association_id: str(a.AssociationId), domain: str(a.Domain),
+      },
+    });
+  }
+  await upsertResources(ctx.db, res);
+  await putTags(ctx, 'ec2', tags);
+  scope.finish();
+  return res.length;
+};
+
 /** The CloudTrail events the inventory is rebuilt from. */
 export const LIFECYCLE_EVENTS = new Set([
   'CreateNetworkInterface', 'DeleteNetworkInterface', 'AttachNetworkInterface', 'DetachNetworkInterface',
@@ -1158,35 +1281,41 @@ const ipRanges: Handler = async (ctx, doc) => {
   return rows.length;
 };
 
-export const HANDLERS: Record<InventoryKind, Handler> = {
-  'ec2:DescribeNetworkInterfaces': enis,
-  'ec2:DescribeInstances': instances,
-  'ec2:DescribeSubnets': subnets,
-  'ec2:DescribeVpcs': vpcs,
-  'ec2:DescribeSecurityGroups': securityGroups,
-  'ec2:DescribeNatGateways': natGateways,
-  'ec2:DescribeInternetGateways': internetGateways,
-  'ec2:DescribeVpcEndpoints': vpcEndpoints,
-  'ec2:DescribeVpcPeeringConnections': peering,
-  'ec2:DescribeTransitGatewayAttachments': tgwAttachments,
-  'ec2:DescribeManagedPrefixLists': prefixLists,
-  'ec2:GetManagedPrefixListEntries': prefixListEntries,
-  'ec2:DescribeFlowLogs': flowLogs,
-  'elbv2:DescribeLoadBalancers': loadBalancers,
-  'elb:DescribeLoadBalancers': classicLoadBalancers,
-  'elbv2:DescribeTargetGroups': targetGroups,
-  'elbv2:DescribeTargetHealth': targetHealth,
-  'rds:DescribeDBInstances': dbInstances,
-  'rds:DescribeDBClusters': dbClusters,
-  'rds:DescribeDBProxies': dbProxies,
-  'rds:DescribeDBProxyTargets': dbProxyTargets,
-  'rds:DescribeDBProxyEndpoints': dbProxyEndpoints,
-  'lambda:ListFunctions': functions,
-  'elasticache:DescribeCacheClusters': cacheClusters,
-  'ecs:DescribeTasks': ecsTasks,
-  'tagging:GetResources': tagging,
-  'cloudtrail:LookupEvents': lookupEvents,
-  'cloudtrail:LogFile': trailLogFile,
-  'ip-ranges': ipRanges,
-};
-
+/** Every parser, by name: each API's descriptor (src/core/aws/apis.ts) names the one that reads its response. */
+export const PARSERS = {
+  enis,
+  instances,
+  subnets,
+  vpcs,
+  securityGroups,
+  natGateways,
+  internetGateways,
+  vpcEndpoints,
+  peering,
+  tgwAttachments,
+  prefixLists,
+  prefixListEntries,
+  flowLogs,
+  loadBalancers,
+  classicLoadBalancers,
+  targetGroups,
+  targetHealth,
+  dbInstances,
+  dbClusters,
+  dbProxies,
+  dbProxyTargets,
+  dbProxyEndpoints,
+  functions,
+  cacheClusters,
+  ecsTasks,
+  tagging,
+  elbTags,
+  resourceTags,
+  getFunction,
+  fileSystems,
+  mountTargets,
+  addresses,
+  lookupEvents,
+  trailLogFile,
+  ipRanges,
+} satisfies Record<string, Handler>;

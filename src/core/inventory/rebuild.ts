@@ -19,7 +19,7 @@
 import type { Db } from '../store/db';
 import { buildIndex, classifyInterface, isEksNodeTags, type Candidate, type EniFacts, type Owner } from './classify';
 import { arnForResourceId, eniAddresses, type EniAddr } from './parse';
-import { arr, insertRows, isObj, OPEN_END, str, ts, tsLess, tsMax, tsMin, UNKNOWN_START, type ColType, type Obj } from './util';
+import { arr, insertRows, isObj, RowAppender, OPEN_END, str, ts, tsLess, tsMax, tsMin, UNKNOWN_START, type ColType, type Obj } from './util';
 
 interface AddrSpan {
   a: EniAddr;
@@ -116,27 +116,32 @@ export interface RebuildReport {
   warnings: string[];
 }
 
-/** Rows made for a table, appended a batch at a time (a rebuild of many ENIs never holds them all at once). */
+/** Rows made for a table, appended a batch at a time through one appender (a rebuild of many ENIs never holds them all at once). */
 class TableRows {
   private rows: Obj[] = [];
+  private readonly out: RowAppender;
   count = 0;
 
-  constructor(
-    private readonly db: Db,
-    private readonly table: string,
-    private readonly cols: [string, ColType][],
-  ) {}
+  constructor(db: Db, table: string, cols: [string, ColType][]) {
+    this.out = new RowAppender(db, table, cols);
+  }
 
   async add(row: Obj): Promise<void> {
     this.rows.push(row);
     this.count++;
-    if (this.rows.length >= 2_000) await this.flush();
+    if (this.rows.length >= 2_048) await this.out.append(this.rows.splice(0));
   }
 
-  async flush(): Promise<void> {
-    const rows = this.rows;
+  /** Appends what is left and closes the appender. */
+  async close(): Promise<void> {
+    await this.out.append(this.rows.splice(0));
+    this.out.close();
+  }
+
+  /** Drops what is buffered, without appending it. */
+  discard(): void {
     this.rows = [];
-    await insertRows(this.db, this.table, this.cols, rows);
+    this.out.discard();
   }
 }
 
@@ -398,134 +403,140 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
     ['arn', 'VARCHAR'], ['key', 'VARCHAR'], ['value', 'VARCHAR'], ['valid_from', 'TIMESTAMP'], ['valid_to', 'TIMESTAMP'],
   ]);
   const derived = new Map<string, Obj & { eni_ids: Set<string> }>();
-  for (const h of [...hists.values()].sort((a, b) => (a.facts.eni_id < b.facts.eni_id ? -1 : 1))) {
-    const f = h.facts;
-    const from = h.created ?? (h.inSnapshot && h.snapAttachTime && !h.atts.length ? h.snapAttachTime : undefined) ?? UNKNOWN_START;
-    const to = h.deleted ?? (h.inSnapshot || !dumped.has(`${f.account_id}|${f.region}`) ? OPEN_END : trailEnd);
-    if (h.snapInstance) {
-      const open = h.atts.find((a) => a.to === undefined && a.instance === h.snapInstance);
-      if (!open) {
-        const at = h.snapAttachTime && tsLess(from, h.snapAttachTime) ? h.snapAttachTime : from;
-        closeAtts(h, at);
-        h.addAtt({ from: at, instance: h.snapInstance });
-      }
-    }
-    if (!tsLess(from, to)) continue;
-    // addresses: the snapshot's are current; event-only ones of a still-existing ENI end at the trail's end
-    const spans: AddrSpan[] = [];
-    const snapKeys = new Set<string>();
-    for (const a of JSON.parse(h.snapAddrs) as EniAddr[]) {
-      const k = `${a.kind === 'public' ? 'p' : 'x'}|${a.addr}`;
-      snapKeys.add(k);
-      const ev = h.addrs.get(k);
-      spans.push({ a, from: ev && ev.to === undefined ? ev.from : from, to: to });
-    }
-    for (const [k, s] of h.addrs) {
-      if (snapKeys.has(k) && s.to === undefined) continue;
-      spans.push({ a: s.a, from: s.from, to: s.to ?? (h.inSnapshot ? trailEnd : to) });
-    }
-    // owner periods
-    const atts = h.atts
-      .map((a) => ({ ...a, from: tsMax(a.from, from), to: tsMin(a.to ?? to, to) }))
-      .filter((a) => tsLess(a.from, a.to))
-      .sort((a, b) => (tsLess(a.from, b.from) ? -1 : 1));
-    const periods: { from: string; to: string; instance?: string }[] = [];
-    let cursor = from;
-    for (const a of atts) {
-      if (tsLess(cursor, a.from)) periods.push({ from: cursor, to: a.from });
-      const start = tsMax(cursor, a.from);
-      if (tsLess(start, a.to)) periods.push({ from: start, to: a.to, instance: a.instance });
-      cursor = tsMax(cursor, a.to);
-    }
-    if (tsLess(cursor, to)) periods.push({ from: cursor, to });
-    const facts: EniFacts = { ...f, addrs: spans.map((s) => s.a.addr) };
-    const memo = new Map<string, Owner>();
-    for (const p of periods) {
-      const key = p.instance ?? '';
-      let o = memo.get(key);
-      if (!o) memo.set(key, (o = classifyInterface(facts, p.instance, idx)));
-      await eniRows.add({
-        eni_id: f.eni_id, arn: o.arn, kind: o.kind, interface_type: f.interface_type, description: f.description,
-        requester_id: f.requester_id, requester_managed: f.requester_managed, account_id: f.account_id, region: f.region,
-        vpc_id: f.vpc_id, subnet_id: f.subnet_id, az: f.az, az_id: f.az_id ?? (f.subnet_id ? subnetAz.get(f.subnet_id)?.az_id : undefined),
-        security_group_ids: f.security_group_ids ?? [], valid_from: p.from, valid_to: p.to,
-      });
-      const cands = o.candidates.length ? o.candidates : [o.arn];
-      for (const c of cands) {
-        await ownerRows.add({ eni_id: f.eni_id, arn: c, kind: o.kind, chosen: c === o.arn, rule: o.rule, valid_from: p.from, valid_to: p.to });
-      }
-      for (const s of spans) {
-        const a0 = tsMax(s.from, p.from);
-        const a1 = tsMin(s.to ?? to, p.to);
-        if (!tsLess(a0, a1)) continue;
-        await addrRows.add({
-          addr: s.a.addr, family: s.a.family, addr_kind: s.a.kind, vpc_id: f.vpc_id, eni_id: f.eni_id, arn: o.arn, valid_from: a0, valid_to: a1,
-        });
-      }
-      if (!idx.byArn.has(o.arn)) {
-        let dr = derived.get(o.arn);
-        if (!dr) {
-          const inst = p.instance ? instStart.get(p.instance) : undefined;
-          dr = {
-            arn: o.arn, resource_id: o.resource_id, type: o.type, kind: o.kind, name: o.name, account_id: f.account_id,
-            region: f.region, vpc_id: f.vpc_id, valid_from: inst?.t ?? p.from,
-            valid_to: (p.instance && instEnd.get(p.instance)) || p.to, eni_ids: new Set(),
-          };
-          derived.set(o.arn, dr);
-        } else {
-          if (!(p.instance && instStart.has(p.instance))) dr.valid_from = tsMin(String(dr.valid_from), p.from);
-          if (!(p.instance && instEnd.has(p.instance))) dr.valid_to = tsMax(String(dr.valid_to), p.to);
-        }
-        dr.eni_ids.add(f.eni_id);
-      }
-    }
-  }
-
-  await eniRows.flush();
-  await addrRows.flush();
-  await ownerRows.flush();
-
-  // ---------------------------------------------------------------- tags
   const nameOf = new Map<string, string>();
-  const arns = new Set<string>([...snapTags.keys(), ...tagEvents.keys()]);
-  for (const arn of [...arns].sort()) {
-    const snap = snapTags.get(arn);
-    const evs = tagEvents.get(arn) ?? new Map<string, TagEvent[]>();
-    const keys = new Set<string>([...(snap?.keys() ?? []), ...evs.keys()]);
-    for (const key of keys) {
-      const out: [string | undefined, string, string][] = [];
-      let cur: { value?: string; from: string } | undefined;
-      let last: string | undefined;
-      for (const e of evs.get(key) ?? []) {
-        last = e.t;
-        if (e.op === 'set') {
-          if (cur && cur.value === e.value) continue;
-          if (cur) out.push([cur.value, cur.from, e.t]);
-          cur = { value: e.value, from: e.t };
-        } else {
-          if (cur) out.push([cur.value, cur.from, e.t]);
-          else if (e.value !== undefined && !out.length) out.push([e.value, UNKNOWN_START, e.t]);
-          cur = undefined;
+  const writers = [eniRows, addrRows, ownerRows, tagRows];
+  try {
+    for (const h of [...hists.values()].sort((a, b) => (a.facts.eni_id < b.facts.eni_id ? -1 : 1))) {
+      const f = h.facts;
+      const from = h.created ?? (h.inSnapshot && h.snapAttachTime && !h.atts.length ? h.snapAttachTime : undefined) ?? UNKNOWN_START;
+      const to = h.deleted ?? (h.inSnapshot || !dumped.has(`${f.account_id}|${f.region}`) ? OPEN_END : trailEnd);
+      if (h.snapInstance) {
+        const open = h.atts.find((a) => a.to === undefined && a.instance === h.snapInstance);
+        if (!open) {
+          const at = h.snapAttachTime && tsLess(from, h.snapAttachTime) ? h.snapAttachTime : from;
+          closeAtts(h, at);
+          h.addAtt({ from: at, instance: h.snapInstance });
         }
       }
-      const sv = snap?.get(key);
-      if (cur) {
-        if (!snap || sv === cur.value) out.push([cur.value, cur.from, OPEN_END]);
-        else {
-          out.push([cur.value, cur.from, trailEnd]);
-          if (sv !== undefined) out.push([sv, trailEnd, OPEN_END]);
-        }
-      } else if (sv !== undefined) {
-        out.push([sv, last ?? UNKNOWN_START, OPEN_END]);
+      if (!tsLess(from, to)) continue;
+      // addresses: the snapshot's are current; event-only ones of a still-existing ENI end at the trail's end
+      const spans: AddrSpan[] = [];
+      const snapKeys = new Set<string>();
+      for (const a of JSON.parse(h.snapAddrs) as EniAddr[]) {
+        const k = `${a.kind === 'public' ? 'p' : 'x'}|${a.addr}`;
+        snapKeys.add(k);
+        const ev = h.addrs.get(k);
+        spans.push({ a, from: ev && ev.to === undefined ? ev.from : from, to: to });
       }
-      for (const [value, a, b] of out) {
-        if (!tsLess(a, b)) continue;
-        await tagRows.add({ arn, key, value: value ?? '', valid_from: a, valid_to: b });
-        if (key === 'Name') nameOf.set(arn, value ?? ''); // the latest interval wins
+      for (const [k, s] of h.addrs) {
+        if (snapKeys.has(k) && s.to === undefined) continue;
+        spans.push({ a: s.a, from: s.from, to: s.to ?? (h.inSnapshot ? trailEnd : to) });
+      }
+      // owner periods
+      const atts = h.atts
+        .map((a) => ({ ...a, from: tsMax(a.from, from), to: tsMin(a.to ?? to, to) }))
+        .filter((a) => tsLess(a.from, a.to))
+        .sort((a, b) => (tsLess(a.from, b.from) ? -1 : 1));
+      const periods: { from: string; to: string; instance?: string }[] = [];
+      let cursor = from;
+      for (const a of atts) {
+        if (tsLess(cursor, a.from)) periods.push({ from: cursor, to: a.from });
+        const start = tsMax(cursor, a.from);
+        if (tsLess(start, a.to)) periods.push({ from: start, to: a.to, instance: a.instance });
+        cursor = tsMax(cursor, a.to);
+      }
+      if (tsLess(cursor, to)) periods.push({ from: cursor, to });
+      const facts: EniFacts = { ...f, addrs: spans.map((s) => s.a.addr) };
+      const memo = new Map<string, Owner>();
+      for (const p of periods) {
+        const key = p.instance ?? '';
+        let o = memo.get(key);
+        if (!o) memo.set(key, (o = classifyInterface(facts, p.instance, idx)));
+        await eniRows.add({
+          eni_id: f.eni_id, arn: o.arn, kind: o.kind, interface_type: f.interface_type, description: f.description,
+          requester_id: f.requester_id, requester_managed: f.requester_managed, account_id: f.account_id, region: f.region,
+          vpc_id: f.vpc_id, subnet_id: f.subnet_id, az: f.az, az_id: f.az_id ?? (f.subnet_id ? subnetAz.get(f.subnet_id)?.az_id : undefined),
+          security_group_ids: f.security_group_ids ?? [], valid_from: p.from, valid_to: p.to,
+        });
+        const cands = o.candidates.length ? o.candidates : [o.arn];
+        for (const c of cands) {
+          await ownerRows.add({ eni_id: f.eni_id, arn: c, kind: o.kind, chosen: c === o.arn, rule: o.rule, valid_from: p.from, valid_to: p.to });
+        }
+        for (const s of spans) {
+          const a0 = tsMax(s.from, p.from);
+          const a1 = tsMin(s.to ?? to, p.to);
+          if (!tsLess(a0, a1)) continue;
+          await addrRows.add({
+            addr: s.a.addr, family: s.a.family, addr_kind: s.a.kind, vpc_id: f.vpc_id, eni_id: f.eni_id, arn: o.arn, valid_from: a0, valid_to: a1,
+          });
+        }
+        if (!idx.byArn.has(o.arn)) {
+          let dr = derived.get(o.arn);
+          if (!dr) {
+            const inst = p.instance ? instStart.get(p.instance) : undefined;
+            dr = {
+              arn: o.arn, resource_id: o.resource_id, type: o.type, kind: o.kind, name: o.name, account_id: f.account_id,
+              region: f.region, vpc_id: f.vpc_id, valid_from: inst?.t ?? p.from,
+              valid_to: (p.instance && instEnd.get(p.instance)) || p.to, eni_ids: new Set(),
+            };
+            derived.set(o.arn, dr);
+          } else {
+            if (!(p.instance && instStart.has(p.instance))) dr.valid_from = tsMin(String(dr.valid_from), p.from);
+            if (!(p.instance && instEnd.has(p.instance))) dr.valid_to = tsMax(String(dr.valid_to), p.to);
+          }
+          dr.eni_ids.add(f.eni_id);
+        }
       }
     }
+
+      await eniRows.close();
+    await addrRows.close();
+    await ownerRows.close();
+
+    // ---------------------------------------------------------------- tags
+    const arns = new Set<string>([...snapTags.keys(), ...tagEvents.keys()]);
+    for (const arn of [...arns].sort()) {
+      const snap = snapTags.get(arn);
+      const evs = tagEvents.get(arn) ?? new Map<string, TagEvent[]>();
+      const keys = new Set<string>([...(snap?.keys() ?? []), ...evs.keys()]);
+      for (const key of keys) {
+        const out: [string | undefined, string, string][] = [];
+        let cur: { value?: string; from: string } | undefined;
+        let last: string | undefined;
+        for (const e of evs.get(key) ?? []) {
+          last = e.t;
+          if (e.op === 'set') {
+            if (cur && cur.value === e.value) continue;
+            if (cur) out.push([cur.value, cur.from, e.t]);
+            cur = { value: e.value, from: e.t };
+          } else {
+            if (cur) out.push([cur.value, cur.from, e.t]);
+            else if (e.value !== undefined && !out.length) out.push([e.value, UNKNOWN_START, e.t]);
+            cur = undefined;
+          }
+        }
+        const sv = snap?.get(key);
+        if (cur) {
+          if (!snap || sv === cur.value) out.push([cur.value, cur.from, OPEN_END]);
+          else {
+            out.push([cur.value, cur.from, trailEnd]);
+            if (sv !== undefined) out.push([sv, trailEnd, OPEN_END]);
+          }
+        } else if (sv !== undefined) {
+          out.push([sv, last ?? UNKNOWN_START, OPEN_END]);
+        }
+        for (const [value, a, b] of out) {
+          if (!tsLess(a, b)) continue;
+          await tagRows.add({ arn, key, value: value ?? '', valid_from: a, valid_to: b });
+          if (key === 'Name') nameOf.set(arn, value ?? ''); // the latest interval wins
+        }
+      }
+    }
+    await tagRows.close();
+  } catch (e) {
+    for (const w of writers) w.discard(); // rows of a failed rebuild must not reach the table after the rollback
+    throw e;
   }
-  await tagRows.flush();
   // instances known only from RunInstances events become resources too
   for (const [iid, s] of instStart) {
     const arn = arnForResourceId(iid, s.region, s.account)!;

@@ -5,8 +5,9 @@
  * is held; the items of every other list are gathered into their page, which is handled at its end (those
  * dumps are small, and some handlers look at the whole list at once).
  */
-import { detectKind, ITEMS_KEY, type InventoryKind } from './detect';
-import { HANDLERS, InventoryInputError, scopeWarnings, type DocContext } from './parse';
+import { apiOf } from '../aws/apis';
+import { detectKind, itemsKeyOf, type InventoryKind } from './detect';
+import { InventoryInputError, scopeWarnings, type DocContext } from './parse';
 import type { ResponseEvent } from './stream';
 import type { Obj } from './util';
 
@@ -68,7 +69,7 @@ export class StreamedDocument {
     if (!this.batch && BATCHED.has(key)) {
       // the page is of the kind this list makes it, as far as it has been read (the end of the page checks)
       const kind = detectKind(page);
-      if (kind && ITEMS_KEY[kind] === key) {
+      if (kind && itemsKeyOf(kind) === key) {
         this.batch = { key, kind, items: [] };
         this.ctx.unknownScope = { missingAccount: 0, missingRegion: 0 };
       }
@@ -87,7 +88,7 @@ export class StreamedDocument {
     if (!b?.items.length) return;
     const items = b.items;
     b.items = [];
-    this.items += await HANDLERS[b.kind](this.ctx, { ...page, [b.key]: items });
+    this.items += await apiOf(b.kind)!.parse(this.ctx, { ...page, [b.key]: items });
   }
 
   private async end(page: Obj): Promise<void> {
@@ -96,7 +97,7 @@ export class StreamedDocument {
     this.kinds.push(kind);
     const b = this.batch;
     if (!b) {
-      if (kind) this.items += await HANDLERS[kind](this.ctx, page);
+      if (kind) this.items += await apiOf(kind)!.parse(this.ctx, page);
       return;
     }
     await this.flush(page);

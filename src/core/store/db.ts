@@ -109,7 +109,9 @@ export class Db {
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const result = await fn();
+      const t = performance.now();
       await this.conn.run('COMMIT');
+      if (process.env.FLOWLENS_PROFILE) process.stderr.write(`flowlens: COMMIT ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
       return result;
     } catch (err) {
       try {
@@ -135,8 +137,10 @@ export class Db {
   }
 
   close(): void {
+    const t = performance.now();
     this.conn.closeSync();
     this.instance.closeSync();
+    if (process.env.FLOWLENS_PROFILE) process.stderr.write(`flowlens: close ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
     release(this.path);
   }
 }

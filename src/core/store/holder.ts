@@ -3,7 +3,7 @@
  * holds it and what it is doing. Every process that opens a dataset leaves a small note beside it
  * (`.<dataset>.flowlens-<pid>`, removed on close); DuckDB's lock error names the holder's pid, which finds the note.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** What this process is doing with the datasets it opens, e.g. "flowlens enrich" (set once by the CLI or the worker). */
@@ -18,10 +18,36 @@ const noteOf = (path: string, pid: number) => join(dirname(path), `.${basename(p
 /** Leaves the note for `path` (opened read-only or writable); a dataset in memory has none. */
 export function claim(path: string, readOnly: boolean): void {
   if (path === ':memory:' || path === '') return;
+  removeStaleNotes(path);
   try {
     writeFileSync(noteOf(path, process.pid), JSON.stringify({ pid: process.pid, what: activity, readOnly, since: new Date().toISOString() }));
   } catch {
     // a folder we cannot write to: the lock error then names the pid only
+  }
+}
+
+/** The notes of processes that are gone (killed before they closed the dataset): they name nobody. */
+function removeStaleNotes(path: string): void {
+  const prefix = `.${basename(path)}.flowlens-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path)).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(n.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    rmSync(join(dirname(path), n), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process: alive
   }
 }
 

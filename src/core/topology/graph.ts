@@ -16,7 +16,7 @@ import {
   type Peer,
   type Timeline,
 } from '../../protocol/topology';
-import { FINDING_COLUMNS, NAMES_CTE, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
+import { FINDING_COLUMNS, NAMES_CTE, WORKLOAD_TYPES, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
 
 export type Row = Record<string, unknown>;
 /** Runs SQL with bound parameters and returns rows as objects; an aborted signal interrupts the query. */
@@ -31,16 +31,74 @@ const strList = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v) => v 
 /** A readable label for a node key when the inventory has no name for it. */
 export function fallbackLabel(key: string): string {
   if (key === 'internet') return 'Internet';
+  const workload = workloadOf(key);
+  if (workload) return workload.name;
   if (key.startsWith('aws:')) return key.slice(4);
   if (key.startsWith('arn:')) {
     // arn:partition:service:region:account:resource-type/id or resource-type:id
     const rest = key.split(':').slice(5).join(':');
+    // a load balancer's or target group's name sits before its id: loadbalancer/app/<name>/<id>, targetgroup/<name>/<id>
+    const elb = /^(?:loadbalancer\/(?:app|net|gwy)\/|targetgroup\/)([^/]+)\/[^/]+$/.exec(rest);
+    if (elb) return elb[1];
     const slash = rest.lastIndexOf('/');
     return slash >= 0 ? rest.slice(slash + 1) : rest.replace(/^[a-z-]+:/, '');
   }
   if (key.startsWith('sg:')) return key.slice(3).split('+').join(' + ');
   const colon = key.indexOf(':');
   return colon >= 0 ? key.slice(colon + 1) : key;
+}
+
+/** A workload key (WORKLOADS_SQL): its node type and its name (an ECS service's name without its cluster). */
+export function workloadOf(key: string): { type: string; name: string; account: string; region: string } | undefined {
+  const prefix = Object.keys(WORKLOAD_TYPES).find((p) => key.startsWith(p));
+  if (!prefix) return undefined;
+  const [account, region, ...rest] = key.slice(prefix.length).split(':');
+  const name = rest.join(':');
+  return { type: WORKLOAD_TYPES[prefix], name: prefix === 'ecs-service:' ? name.slice(name.indexOf('/') + 1) : name, account, region };
+}
+
+/** True for keys that stand for more than one resource at a level (an app, a workload, a subnet, ...). */
+function isAggregate(key: string, level: string): boolean {
+  return level !== 'resource' && !key.startsWith('arn:') && key !== 'internet' && !key.startsWith('aws:');
+}
+
+/** The short id at the end of an ARN (task id, instance id), for telling apart resources with one name. */
+function shortId(key: string): string | undefined {
+  if (!key.startsWith('arn:')) return undefined;
+  const rest = key.split(':').slice(5).join(':');
+  const id = rest.slice(Math.max(rest.lastIndexOf('/'), rest.lastIndexOf(':')) + 1);
+  return id.length > 10 ? id.slice(0, 8) : id;
+}
+
+/**
+ * Labels that tell apart the nodes sharing a name: the AZ where those differ, then the account,
+ * then the region; what is still shared gets the resource's short id (never the whole ARN or UUID).
+ */
+export function distinctLabels(nodes: readonly { id: string; label: string; az?: string; account?: string; region?: string }[]): Map<string, string> {
+  const out = new Map(nodes.map((n) => [n.id, n.label]));
+  const byLabel = new Map<string, (typeof nodes)[number][]>();
+  for (const n of nodes) (byLabel.get(n.label) ?? byLabel.set(n.label, []).get(n.label)!).push(n);
+  for (const [label, same] of byLabel) {
+    if (same.length < 2) continue;
+    const parts = new Map(same.map((n) => [n.id, [] as string[]]));
+    for (const f of ['az', 'account', 'region'] as const) {
+      const values = new Set(same.map((n) => n[f] ?? ''));
+      if (values.size > 1) for (const n of same) if (n[f]) parts.get(n.id)!.push(n[f]!);
+      const keys = new Set(same.map((n) => parts.get(n.id)!.join(' ')));
+      if (keys.size === same.length) break;
+    }
+    const counts = new Map<string, number>();
+    for (const n of same) {
+      const k = parts.get(n.id)!.join(' ');
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    for (const n of same) {
+      const p = parts.get(n.id)!;
+      if ((counts.get(p.join(' ')) ?? 0) > 1) p.push(shortId(n.id) ?? n.id.slice(n.id.indexOf(':') + 1));
+      out.set(n.id, p.length ? `${label} (${p.join(', ')})` : label);
+    }
+  }
+  return out;
 }
 
 /** The label of a key given the names the inventory knows (security-group sets are joined). */
@@ -164,11 +222,12 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   for (const r of nodeRows) {
     const id = String(r.key);
     if (!used.has(id)) continue;
-    const aggregated = q.level !== 'resource' && !id.startsWith('arn:') && id !== 'internet' && !id.startsWith('aws:');
+    const aggregated = isAggregate(id, q.level);
+    const workload = workloadOf(id);
     const node: GraphNode = {
       id,
       label: labelOf(id, names),
-      type: id === 'internet' ? 'internet' : id.startsWith('aws:') ? 'aws-service' : aggregated ? q.level : (str(r.type) ?? 'unknown'),
+      type: id === 'internet' ? 'internet' : id.startsWith('aws:') ? 'aws-service' : workload ? workload.type : aggregated ? q.level : (str(r.type) ?? 'unknown'),
       members: num(r.members),
       bytesIn: num(r.bytes_in),
       bytesOut: num(r.bytes_out),
@@ -181,6 +240,8 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
     }
     nodes.push(node);
   }
+  const labels = distinctLabels(nodes);
+  for (const n of nodes) n.label = labels.get(n.id) ?? n.label;
   const range = await rangeP;
   return {
     query: q,
@@ -239,8 +300,10 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
   const peerRows = await query(
     `WITH k AS (${k.sql})
      SELECT CASE WHEN ck = $node THEN 'out' ELSE 'in' END AS dir, CASE WHEN ck = $node THEN sk ELSE ck END AS peer,
-            sum(up + down) AS bytes, sum(n) AS flows
-     FROM k WHERE ck = $node OR sk = $node GROUP BY ALL ORDER BY bytes DESC, peer`,
+            sum(up + down) AS bytes, sum(n) AS flows,
+            arg_max(CASE WHEN ck = $node THEN server_az ELSE client_az END, up + down) AS az,
+            arg_max(CASE WHEN ck = $node THEN server_account ELSE client_account END, up + down) AS account
+     FROM k WHERE ck = $node OR sk = $node GROUP BY dir, peer ORDER BY bytes DESC, peer`,
     params,
   );
   const sideRows = await query(
@@ -261,16 +324,32 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
   );
   const peersIn: Peer[] = [];
   const peersOut: Peer[] = [];
+  const where = new Map<string, { az?: string; account?: string }>();
   for (const r of peerRows) {
     const list = r.dir === 'out' ? peersOut : peersIn;
     if (list.length < 10) list.push({ id: String(r.peer), label: '', bytes: num(r.bytes), flows: num(r.flows) });
+    if (!isAggregate(String(r.peer), q.level)) where.set(String(r.peer), { az: str(r.az), account: str(r.account) });
   }
   const sets = { enis: new Set<string>(), subnets: new Set<string>(), azs: new Set<string>(), vpcs: new Set<string>(), accounts: new Set<string>(), regions: new Set<string>() };
   for (const r of sideRows) for (const key of Object.keys(sets) as (keyof typeof sets)[]) for (const v of strList(r[key])) sets[key].add(v);
   const members = sideRows.slice(0, 50).map((r) => ({ arn: String(r.member), label: '', bytes: num(r.bytes) }));
   const names = await namesFor(query, [node, ...peersIn.map((p) => p.id), ...peersOut.map((p) => p.id), ...members.map((m) => m.arn)]);
+  // names a person knows, told apart where they repeat (ten "checkout" tasks: by AZ, then by task)
+  const tellApart = (xs: { id: string; label: string }[]) => {
+    const labels = distinctLabels(xs.map((x) => ({ ...x, ...where.get(x.id) })));
+    for (const x of xs) x.label = labels.get(x.id) ?? x.label;
+  };
   for (const p of [...peersIn, ...peersOut]) p.label = labelOf(p.id, names);
-  for (const m of members) m.label = labelOf(m.arn, names);
+  tellApart(peersIn);
+  tellApart(peersOut);
+  for (const r of sideRows.slice(0, 50)) {
+    const azs = strList(r.azs);
+    const accounts = strList(r.accounts);
+    where.set(String(r.member), { az: azs.length === 1 ? azs[0] : undefined, account: accounts.length === 1 ? accounts[0] : undefined });
+  }
+  const memberLabels = members.map((m) => ({ id: m.arn, label: labelOf(m.arn, names) }));
+  tellApart(memberLabels);
+  members.forEach((m, i) => (m.label = memberLabels[i].label));
 
   // Security groups of the ENIs seen in the window; tags of a single resource (or the app's tag).
   const enis = [...sets.enis];
@@ -300,9 +379,9 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
   const resource = arn
     ? (await query(`SELECT type, kind FROM inv_resources WHERE arn = $arn`, { arn }))[0]
     : undefined;
-  const aggregated = !node.startsWith('arn:') && node !== 'internet' && !node.startsWith('aws:') && q.level !== 'resource';
-  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : aggregated ? q.level
-    : (str(resource?.type) ?? str(sideRows[0]?.type) ?? 'unknown');
+  const aggregated = isAggregate(node, q.level);
+  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : workloadOf(node)?.type ?? (aggregated ? q.level
+    : (str(resource?.type) ?? str(sideRows[0]?.type) ?? 'unknown'));
   const details: NodeDetails = {
     id: node,
     label: labelOf(node, names),

@@ -20,6 +20,8 @@ export interface TopologyEnv {
   copyText?: (text: string) => Promise<void>;
   /** Asks where to save and writes the file; resolves the path, or null when the user cancelled. */
   saveExport?: (format: 'svg' | 'png', data: string) => Promise<string | null>;
+  /** Runs one of the editor's commands (the empty state's buttons); resolves whether it started. */
+  runCommand?: (command: 'enrichSample' | 'enrich') => Promise<boolean>;
   maxEdges?: number;
 }
 
@@ -44,6 +46,7 @@ function handlers(env: TopologyEnv): Handlers {
       return { copied: true };
     },
     exportImage: async (p) => ({ saved: env.saveExport ? await env.saveExport(p.format, p.data) : null }),
+    runCommand: async (p) => ({ started: env.runCommand ? await env.runCommand(p.command) : false }),
   };
 }
 

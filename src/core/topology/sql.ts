@@ -121,6 +121,44 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
   return `(${windowRowsSql(segments, `w.window_end, w.conversations::DOUBLE AS n, ${none}`)})`;
 }
 
+/**
+ * The workload of a resource that carries no app tag, one row per resource ARN that has one, keyed
+ * `<prefix>:<account>:<region>:<name>`: an ECS task's service (`ecs-service:`, the name being
+ * `<cluster>/<service>`, from DescribeTasks' group or the task's `aws:ecs:serviceName` tag), an EKS node's
+ * cluster (`eks-cluster:`, from its `kubernetes.io/cluster/<name>` or `eks:cluster-name` tag; the pods on
+ * it are attributed to the node), an instance's Auto Scaling group (`asg:`, from
+ * `aws:autoscaling:groupName`). A Lambda function's ENIs already are the function. Tags are taken at
+ * their latest value: a workload does not change its service.
+ */
+export const WORKLOADS_SQL = `SELECT arn, CASE
+      WHEN type = 'ecs:task' AND svc IS NOT NULL THEN 'ecs-service:' || acct || ':' || reg || ':' || coalesce(cluster, '') || '/' || svc
+      WHEN eks IS NOT NULL THEN 'eks-cluster:' || acct || ':' || reg || ':' || eks
+      WHEN asg IS NOT NULL THEN 'asg:' || acct || ':' || reg || ':' || asg
+    END AS workload
+  FROM (
+    SELECT r.arn, r.type, coalesce(r.account_id, '') AS acct, coalesce(r.region, '') AS reg,
+      coalesce(json_extract_string(r.attrs, '$.cluster'), wt.ecs_cluster) AS cluster,
+      coalesce(json_extract_string(r.attrs, '$.service'), wt.ecs_service,
+               CASE WHEN json_extract_string(r.attrs, '$.group') LIKE 'service:%' THEN substr(json_extract_string(r.attrs, '$.group'), 9) END) AS svc,
+      wt.eks, wt.asg
+    FROM inv_resources r
+    LEFT JOIN (
+      SELECT arn,
+        arg_max(value, valid_from) FILTER (WHERE key = 'aws:ecs:serviceName') AS ecs_service,
+        arg_max(value, valid_from) FILTER (WHERE key = 'aws:ecs:clusterName') AS ecs_cluster,
+        arg_max(value, valid_from) FILTER (WHERE key = 'aws:autoscaling:groupName') AS asg,
+        coalesce(arg_max(value, valid_from) FILTER (WHERE key IN ('eks:cluster-name', 'aws:eks:cluster-name')),
+                 max(substr(key, 23)) FILTER (WHERE key LIKE 'kubernetes.io/cluster/%')) AS eks
+      FROM inv_tags GROUP BY arn) wt ON wt.arn = r.arn
+  ) WHERE type = 'ecs:task' AND svc IS NOT NULL OR eks IS NOT NULL OR asg IS NOT NULL`;
+
+/** The node types of workload keys (WORKLOADS_SQL), by key prefix. */
+export const WORKLOAD_TYPES: Record<string, string> = {
+  'ecs-service:': 'ecs:service',
+  'eks-cluster:': 'eks:cluster',
+  'asg:': 'autoscaling:group',
+};
+
 const OUTSIDE = (side: string) => `(c.${side}_node = 'internet' OR c.${side}_node LIKE 'aws:%')`;
 
 /** The node key of one side ('client' | 'server') at a level; t is the side's tag alias, e its ENI alias. */
@@ -133,7 +171,9 @@ function keySql(level: Level, side: 'client' | 'server'): string {
     case 'resource':
       return node;
     case 'app':
-      return `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN t${alias}.value IS NOT NULL THEN 'app:' || t${alias}.value ELSE ${node} END`;
+      // tagged: the tag's value; untagged: the workload (ECS service, Auto Scaling group, EKS cluster); else the resource
+      return `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN t${alias}.value IS NOT NULL THEN 'app:' || t${alias}.value
+        WHEN w${alias}.workload IS NOT NULL THEN w${alias}.workload ELSE ${node} END`;
     case 'security-group':
       return `CASE WHEN ${OUTSIDE(side)} THEN c.${side}_node WHEN len(coalesce(e${alias}.security_group_ids, [])) > 0
         THEN 'sg:' || array_to_string(list_sort(e${alias}.security_group_ids), '+') ELSE ${node} END`;
@@ -203,6 +243,7 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     for (const [alias, side] of [['c', 'client'], ['s', 'server']] as const) {
       joins.push(`LEFT JOIN inv_tags t${alias} ON t${alias}.arn = c.${side}_arn AND t${alias}.key = $tagKey
       AND c.window_start >= t${alias}.valid_from AND c.window_start < t${alias}.valid_to`);
+      joins.push(`LEFT JOIN (${WORKLOADS_SQL}) w${alias} ON w${alias}.arn = c.${side}_arn`);
     }
   }
   if (q.level === 'security-group') {
@@ -238,7 +279,8 @@ export const FINDING_COLUMNS = [
 
 /** Known names of node keys: resources, subnets, VPCs, security groups. */
 export const NAMES_CTE = `names AS (
-  SELECT arn AS key, coalesce(name, resource_id) AS label FROM inv_resources
+  SELECT r.arn AS key, coalesce(r.name, CASE WHEN e.aws_service IS NOT NULL THEN upper(e.aws_service) || ' endpoint' END, r.resource_id) AS label
+  FROM inv_resources r LEFT JOIN inv_vpc_endpoints e ON e.arn = r.arn
   UNION ALL SELECT 'subnet:' || subnet_id, name FROM inv_subnets
   UNION ALL SELECT 'vpc:' || vpc_id, name FROM inv_vpcs
   UNION ALL SELECT 'sg:' || group_id, group_name FROM inv_security_groups

@@ -178,6 +178,7 @@ export function writeMiniEstate(dir: string): Record<string, number> {
       inv('rds', 'DescribeDBInstances', { DBInstances: [{ DBInstanceIdentifier: 'orders', DBInstanceArn: dbArn, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', DBInstanceStatus: 'available', Endpoint: { Address: 'orders.abc.example.com', Port: 5432 }, AvailabilityZone: azs[0], DBSubnetGroup: { DBSubnetGroupName: 'db', VpcId: vpc, Subnets: subnets.map((s, i) => ({ SubnetIdentifier: s, SubnetAvailabilityZone: { Name: azs[i] } })) }, VpcSecurityGroups: [{ VpcSecurityGroupId: sg, Status: 'active' }], InstanceCreateTime: iso(T0), TagList: [{ Key: 'app', Value: 'orders' }] }] });
       inv('rds', 'DescribeDBClusters', { DBClusters: [] });
       inv('rds', 'DescribeDBProxies', { DBProxies: [{ DBProxyName: 'orders-proxy', DBProxyArn: `arn:aws:rds:${region}:${account}:db-proxy:prx-0123456789abcdef0`, EngineFamily: 'POSTGRESQL', VpcId: vpc, VpcSecurityGroupIds: [sg], VpcSubnetIds: subnets, Endpoint: 'orders-proxy.proxy-abc.example.com', Status: 'available', CreatedDate: iso(T0) }] });
+      inv('rds', 'DescribeDBProxyEndpoints', { DBProxyEndpoints: [{ DBProxyEndpointName: 'orders-read', DBProxyEndpointArn: `arn:aws:rds:${region}:${account}:db-proxy-endpoint:prx-endpoint-0123456789abcdef0`, DBProxyName: 'orders-proxy', Status: 'available', VpcId: vpc, VpcSecurityGroupIds: [sg], VpcSubnetIds: subnets, Endpoint: 'orders-read.endpoint.proxy-abc.example.com', CreatedDate: iso(T0), TargetRole: 'READ_ONLY', IsDefault: false }] });
       inv('rds', 'DescribeDBProxyTargets', [{ DBProxyName: 'orders-proxy', Targets: [{ Endpoint: 'orders.abc.example.com', RdsResourceId: 'orders', Port: 5432, Type: 'RDS_INSTANCE', TargetArn: dbArn }] }]);
       inv('lambda', 'ListFunctions', { Functions: Array.from({ length: 7 }, (_, i) => ({ FunctionName: `fn-${i}`, FunctionArn: `arn:aws:lambda:${region}:${account}:function:fn-${i}`, Runtime: 'nodejs20.x', LastModified: '2026-08-01T10:00:00.000+0000', VpcConfig: { SubnetIds: [subnets[0]], SecurityGroupIds: [sg], VpcId: vpc } })) });
       inv('elasticache', 'DescribeCacheClusters', { CacheClusters: [{ CacheClusterId: 'sessions-001', Engine: 'redis', CacheNodeType: 'cache.t3.micro', CacheClusterStatus: 'available', NumCacheNodes: 1, CacheSubnetGroupName: 'cache', SecurityGroups: [{ SecurityGroupId: sg, Status: 'active' }], CacheNodes: [{ CacheNodeId: '0001', CacheNodeStatus: 'available', Endpoint: { Address: 'sessions-001.abc.cache.example.com', Port: 6379 }, CustomerAvailabilityZone: azs[0] }], ARN: `arn:aws:elasticache:${region}:${account}:cluster:sessions-001` }] });
@@ -210,7 +211,24 @@ export function writeMiniEstate(dir: string): Record<string, number> {
         tasks: [...[0, 1, 2, 3, 4, 5].map((n) => ecsTask('shop', n, false)), ecsTask('shop', 6, true), ecsTask('batch', 7, false)],
         failures: [],
       });
-      inv('resourcegroupstaggingapi', 'GetResources', { ResourceTagMappingList: enis.slice(1).map((e) => ({ ResourceARN: `arn:aws:ec2:${region}:${account}:instance/${e.Attachment!.InstanceId}`, Tags: [{ Key: 'app', Value: 'web' }, { Key: 'owner', Value: 'team-a' }] })) });
+      // Tags from each service's own API (tag:GetResources below has the instances only)
+      const natEni = `eni-0nat${r}${account.slice(0, 4)}00000001`;
+      inv('ec2', 'DescribeAddresses', { Addresses: [{ PublicIp: '203.0.113.10', AllocationId: 'eipalloc-0abc', AssociationId: 'eipassoc-0abc', Domain: 'vpc', NetworkInterfaceId: natEni, NetworkInterfaceOwnerId: account, PrivateIpAddress: '10.1.1.200', PublicIpv4Pool: 'amazon', NetworkBorderGroup: region, Tags: [{ Key: 'Name', Value: 'nat-egress' }] }] });
+      inv('elbv2', 'DescribeTags', { TagDescriptions: [{ ResourceArn: lbArn, Tags: [{ Key: 'team', Value: 'web-team' }] }] });
+      inv('lambda', 'ListTags', Array.from({ length: 7 }, (_, i) => ({ Resource: `arn:aws:lambda:${region}:${account}:function:fn-${i}`, Tags: { team: 'fn-team', fn: `fn-${i}` } })));
+      inv('rds', 'ListTagsForResource', [{ ResourceName: `arn:aws:rds:${region}:${account}:db-proxy:prx-0123456789abcdef0`, TagList: [{ Key: 'team', Value: 'data' }] }]);
+      // in account B, tag:GetResources has the cache cluster's tags, so its own API is not asked
+      const cacheArn = `arn:aws:elasticache:${region}:${account}:cluster:sessions-001`;
+      inv('elasticache', 'ListTagsForResource', account === B ? [] : [{ ResourceName: cacheArn, TagList: [{ Key: 'team', Value: 'cache' }] }]);
+      const fs = `fs-0${account.slice(0, 2)}${r}0000000000001`;
+      inv('efs', 'DescribeFileSystems', { FileSystems: [{ OwnerId: account, CreationToken: 'shared', FileSystemId: fs, FileSystemArn: `arn:aws:elasticfilesystem:${region}:${account}:file-system/${fs}`, CreationTime: iso(T0), LifeCycleState: 'available', Name: 'shared', NumberOfMountTargets: 1, SizeInBytes: { Value: 6144 }, PerformanceMode: 'generalPurpose', Encrypted: true, ThroughputMode: 'bursting', Tags: [{ Key: 'Name', Value: 'shared' }, { Key: 'team', Value: 'storage' }] }] });
+      inv('efs', 'DescribeMountTargets', { MountTargets: [{ OwnerId: account, MountTargetId: `fsmt-0${account.slice(0, 2)}${r}000000001`, FileSystemId: fs, SubnetId: subnets[1], LifeCycleState: 'available', IpAddress: `10.${account === A ? 1 : 2}.2.250`, NetworkInterfaceId: `eni-0efs${r}${account.slice(0, 4)}0000001`, AvailabilityZoneId: 'use1-az2', AvailabilityZoneName: azs[1], VpcId: vpc }] });
+      inv('resourcegroupstaggingapi', 'GetResources', {
+        ResourceTagMappingList: [
+          ...enis.slice(1).map((e) => ({ ResourceARN: `arn:aws:ec2:${region}:${account}:instance/${e.Attachment!.InstanceId}`, Tags: [{ Key: 'app', Value: 'web' }, { Key: 'owner', Value: 'team-a' }] })),
+          ...(account === B ? [{ ResourceARN: cacheArn, Tags: [{ Key: 'team', Value: 'cache' }] }] : []),
+        ],
+      });
       const ctEvent = (name: string, minutes: number, eni: string) => ({
         EventId: `0000${name.length}${minutes}-${account}-${r}`,
         EventName: name,

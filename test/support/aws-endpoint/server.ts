@@ -19,18 +19,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, relative, sep } from 'node:path';
 import * as athenaSdk from '@aws-sdk/client-athena';
-import * as cloudtrailSdk from '@aws-sdk/client-cloudtrail';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
-import * as ec2Sdk from '@aws-sdk/client-ec2';
-import * as elbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
-import * as ecsSdk from '@aws-sdk/client-ecs';
-import * as elasticacheSdk from '@aws-sdk/client-elasticache';
-import * as lambdaSdk from '@aws-sdk/client-lambda';
-import * as rdsSdk from '@aws-sdk/client-rds';
-import * as taggingSdk from '@aws-sdk/client-resource-groups-tagging-api';
 import * as stsSdk from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { APIS, dumpFileOf, SERVICES, type LiveService } from '../../../src/core/aws/apis';
+import { SDK_MODULES } from '../../../src/core/aws/collect';
 import { ec2ErrorXml, ec2Xml, jsonValue, operationSchema, queryErrorXml, queryXml, s3ErrorXml, xmlEscape } from './wire';
 
 export interface EndpointUser {
@@ -135,67 +129,60 @@ interface Identity {
   expires?: number;
 }
 
-// Pagination of each list API: the list member, the request/response token names and the request page size.
-interface Paging {
+/**
+ * Each operation served from the estate's dump files, derived from the API descriptors (src/core/aws/apis.ts):
+ * the list member, the request/response token names and the request page size, the member a wrapped answer's
+ * request names its parent by, and the request member that selects items.
+ */
+interface Op {
+  /** the CLI service (the dump file's first part) */
+  service: LiveService;
+  file: string;
   list: string;
   tokenIn?: string;
   tokenOut?: string;
   limit?: string;
   parent?: string;
+  select?: { input: string; item: string };
+  /** rest-json: the operation's method and path template, from the SDK's model */
+  http?: [string, string];
 }
-const EC2: Record<string, Paging> = Object.fromEntries(
-  [
-    ['DescribeNetworkInterfaces', 'NetworkInterfaces'],
-    ['DescribeInstances', 'Reservations'],
-    ['DescribeSubnets', 'Subnets'],
-    ['DescribeVpcs', 'Vpcs'],
-    ['DescribeSecurityGroups', 'SecurityGroups'],
-    ['DescribeNatGateways', 'NatGateways'],
-    ['DescribeInternetGateways', 'InternetGateways'],
-    ['DescribeVpcEndpoints', 'VpcEndpoints'],
-    ['DescribeVpcPeeringConnections', 'VpcPeeringConnections'],
-    ['DescribeTransitGatewayAttachments', 'TransitGatewayAttachments'],
-    ['DescribeManagedPrefixLists', 'PrefixLists'],
-    ['GetManagedPrefixListEntries', 'Entries'],
-    ['DescribeFlowLogs', 'FlowLogs'],
-  ].map(([op, list]) => [
-    op!,
-    { list: list!, tokenIn: 'NextToken', tokenOut: 'NextToken', limit: 'MaxResults', ...(op === 'GetManagedPrefixListEntries' ? { parent: 'PrefixListId' } : {}) },
-  ]),
+/** The operations by signing name and operation. */
+const OPS = new Map<string, Map<string, Op>>();
+for (const d of APIS) {
+  if (!d.sdk || !d.iam.length || d.service === 'ecs') continue; // ECS is served from its tasks (ecs() below)
+  const service = d.service as LiveService;
+  const signing = SERVICES[service].signing;
+  const schema = SDK_MODULES[service][`${d.operation}$`] as unknown[] | undefined;
+  const traits = schema?.[3] as { http?: [string, string, number] } | undefined;
+  const op: Op = {
+    service, file: dumpFileOf(d), list: d.listKey, ...(d.paging ?? {}), ...(d.wrapper ? { parent: d.wrapper } : {}), ...(d.select ? { select: d.select } : {}),
+    ...(traits?.http ? { http: [traits.http[0], traits.http[1]] as [string, string] } : {}),
+  };
+  const ops = OPS.get(signing) ?? new Map<string, Op>();
+  ops.set(d.operation, op);
+  OPS.set(signing, ops);
+}
+const SDK_OF = new Map<string, Record<string, unknown>>(
+  (Object.keys(SDK_MODULES) as LiveService[]).map((k) => [SERVICES[k].signing, SDK_MODULES[k]]),
 );
-const QUERY_SERVICES: Record<string, { client: Record<string, unknown>; xmlns: string; ops: Record<string, Paging> }> = {
-  elasticloadbalancing: {
-    client: elbSdk as never,
-    xmlns: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
-    ops: {
-      DescribeLoadBalancers: { list: 'LoadBalancers', tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'PageSize' },
-      DescribeTargetGroups: { list: 'TargetGroups', tokenIn: 'Marker', tokenOut: 'NextMarker', limit: 'PageSize' },
-      DescribeTargetHealth: { list: 'TargetHealthDescriptions', parent: 'TargetGroupArn' },
-    },
-  },
-  rds: {
-    client: rdsSdk as never,
-    xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
-    ops: {
-      DescribeDBInstances: { list: 'DBInstances', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
-      DescribeDBClusters: { list: 'DBClusters', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
-      DescribeDBProxies: { list: 'DBProxies', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' },
-      DescribeDBProxyTargets: { list: 'Targets', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords', parent: 'DBProxyName' },
-    },
-  },
-  elasticache: {
-    client: elasticacheSdk as never,
-    xmlns: 'http://elasticache.amazonaws.com/doc/2015-02-02/',
-    ops: { DescribeCacheClusters: { list: 'CacheClusters', tokenIn: 'Marker', tokenOut: 'Marker', limit: 'MaxRecords' } },
-  },
-};
-const JSON_SERVICES: Record<string, { client: Record<string, unknown>; ops: Record<string, Paging> }> = {
-  tagging: { client: taggingSdk as never, ops: { GetResources: { list: 'ResourceTagMappingList', tokenIn: 'PaginationToken', tokenOut: 'PaginationToken', limit: 'ResourcesPerPage' } } },
-  cloudtrail: { client: cloudtrailSdk as never, ops: { LookupEvents: { list: 'Events', tokenIn: 'NextToken', tokenOut: 'NextToken', limit: 'MaxResults' } } },
-};
 
-/** Services that answer in JSON (JSON 1.1, or rest-json for Lambda). */
-const JSON_PROTOCOL = ['logs', 'athena', 'tagging', 'cloudtrail', 'lambda', 'ecs'];
+/** The rest-json operation of `service` whose path template matches `path`, with its path labels. */
+function restOperation(service: string, method: string, path: string): { op: string; labels: Record<string, string> } | undefined {
+  for (const [name, o] of OPS.get(service) ?? []) {
+    if (!o.http || o.http[0] !== method) continue;
+    const names: string[] = [];
+    const re = new RegExp(`^${o.http[1].replace(/\/$/, '').replace(/\{(\w+)\+?\}/g, (_m, n: string) => (names.push(n), '([^/]+)'))}/?$`);
+    const m = re.exec(path);
+    if (m) return { op: name, labels: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
+  }
+  return undefined;
+}
+
+/** Services that answer in JSON (JSON 1.1, or rest-json). */
+const JSON_PROTOCOL = ['logs', 'athena', ...Object.values(SERVICES).filter((x) => x.protocol === 'json' || x.protocol === 'rest-json').map((x) => x.signing)];
+const REST_JSON: string[] = Object.values(SERVICES).filter((x) => x.protocol === 'rest-json').map((x) => x.signing);
+const QUERY_XML: string[] = ['sts', ...Object.values(SERVICES).filter((x) => x.protocol === 'query').map((x) => x.signing)];
 
 function errorCodes(service: string, kind: FaultKind): { code: string; status: number } {
   const json = JSON_PROTOCOL.includes(service);
@@ -331,24 +318,24 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
 
   // ---------------------------------------------------------------- estate data
   const docCache = new Map<string, unknown[]>();
-  function documents(account: string, region: string, op: string): unknown[] {
+  function documents(account: string, region: string, file: string): unknown[] {
     const dir = join(inventoryDir, account, region);
-    const key = `${dir}|${op}`;
+    const key = `${dir}|${file}`;
     const hit = docCache.get(key);
     if (hit) return hit;
     const docs: unknown[] = [];
     if (existsSync(dir)) {
       for (const f of readdirSync(dir).sort()) {
-        if (!f.endsWith(`.${op}.json`)) continue;
+        if (f !== file) continue;
         docs.push(...asArray(JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown));
       }
     }
     docCache.set(key, docs);
     return docs;
   }
-  function items(account: string, region: string, op: string, p: Paging, parentValue?: string): unknown[] {
+  function items(account: string, region: string, p: Pick<Op, 'file' | 'list' | 'parent'>, parentValue?: string): unknown[] {
     const out: unknown[] = [];
-    for (const d of documents(account, region, op)) {
+    for (const d of documents(account, region, p.file)) {
       const doc = d as Record<string, unknown>;
       if (p.parent && parentValue !== undefined && doc[p.parent] !== parentValue) continue;
       const list = doc[p.list];
@@ -411,8 +398,8 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const id = rid();
     if (service === 'ec2') return send(res, status, ec2ErrorXml(code, message, id), 'text/xml');
     if (service === 's3') return send(res, status, s3ErrorXml(code, message, id), 'application/xml');
-    if (['sts', 'elasticloadbalancing', 'rds', 'elasticache'].includes(service)) return send(res, status, queryErrorXml(code, message, id, status < 500), 'text/xml');
-    const ct = service === 'lambda' ? 'application/json' : 'application/x-amz-json-1.1';
+    if (QUERY_XML.includes(service)) return send(res, status, queryErrorXml(code, message, id, status < 500), 'text/xml');
+    const ct = REST_JSON.includes(service) ? 'application/json' : 'application/x-amz-json-1.1';
     return send(res, status, JSON.stringify({ __type: code, message }), ct, { 'x-amzn-errortype': code });
   }
 
@@ -424,7 +411,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
    */
   function ecs(account: string, region: string, op: string, q: Record<string, unknown>, repeat: boolean):
     { body: Record<string, unknown> } | { error: [string, string] } {
-    const tasks = items(account, region, 'DescribeTasks', { list: 'tasks' }) as Record<string, unknown>[];
+    const tasks = items(account, region, { file: 'ecs.DescribeTasks.json', list: 'tasks' }) as Record<string, unknown>[];
     const clusterOf = (name: unknown) => {
       const n = String(name ?? 'default');
       return n.startsWith('arn:') ? n : `arn:aws:ecs:${region}:${account}:cluster/${n}`;
@@ -688,8 +675,10 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     if (typeof target === 'string') {
       op = target.split('.').pop()!;
       json = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    } else if (service === 'lambda') {
-      op = /\/functions\/?$/.test(url.pathname) ? 'ListFunctions' : 'Unknown';
+    } else if (REST_JSON.includes(service)) {
+      const r = restOperation(service, req.method ?? 'GET', url.pathname);
+      op = r?.op ?? 'Unknown';
+      json = { ...Object.fromEntries(url.searchParams), ...(r?.labels ?? {}) };
     } else if (service !== 's3') {
       params = new URLSearchParams(body.toString('utf8'));
       op = params.get('Action') ?? '';
@@ -759,58 +748,52 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         const { output } = operationSchema(stsSdk as never, op);
         return send(res, 200, queryXml(op, output, r.body!, rid(), 'https://sts.amazonaws.com/doc/2011-06-15/'), 'text/xml');
       }
-      if (service === 'ec2') {
-        const p = EC2[op];
+      const served = OPS.get(service);
+      if (served) {
+        const p = served.get(op);
         if (!p) {
-          rec(400);
-          return sendError(res, 'ec2', 'InvalidAction', 400, `The action ${op} is not valid for this web service.`);
+          const code = service === 'ec2' || !JSON_PROTOCOL.includes(service) ? 'InvalidAction' : REST_JSON.includes(service) ? 'ResourceNotFoundException' : 'UnknownOperationException';
+          rec(REST_JSON.includes(service) ? 404 : 400);
+          return sendError(res, service, code, REST_JSON.includes(service) ? 404 : 400, `The action ${op} is not valid for this web service.`);
         }
-        const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
-        const { slice, next } = page(all, params.get(p.tokenIn!) ?? undefined, params.get(p.limit!) ?? undefined, repeat);
-        const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
-        if (p.parent) out[p.parent] = params.get(p.parent);
-        const { output } = operationSchema(ec2Sdk as never, op);
-        rec(200);
-        return send(res, 200, ec2Xml(op, output, out, rid()), 'text/xml;charset=UTF-8');
-      }
-      const qs = QUERY_SERVICES[service];
-      if (qs) {
-        const p = qs.ops[op];
-        if (!p) {
-          rec(400);
-          return sendError(res, service, 'InvalidAction', 400, `Could not find operation ${op}`);
+        // a request member, from a JSON body, a rest-json path or query, or a query form (Name.member.N / Name.N lists)
+        const get = (name: string): string | string[] | undefined => {
+          if (JSON_PROTOCOL.includes(service)) {
+            const v = json[name];
+            return v === undefined || v === null ? undefined : Array.isArray(v) ? v.map(String) : String(v);
+          }
+          if (params.has(name)) return params.get(name)!;
+          const list = [...params.entries()].filter(([k]) => k.startsWith(`${name}.`)).map(([, v]) => v);
+          return list.length ? list : undefined;
+        };
+        const one = (name: string | undefined) => {
+          const v = name ? get(name) : undefined;
+          return Array.isArray(v) ? v[0] : v;
+        };
+        const parentValue = p.parent ? one(p.parent) : undefined;
+        // a wrapped answer that is not a list (Lambda ListTags' Tags map) is the wrapper's own
+        const wrapped = p.parent ? (documents(acct, region, p.file) as Record<string, unknown>[]).find((d) => d[p.parent!] === parentValue) : undefined;
+        if (wrapped && !Array.isArray(wrapped[p.list])) {
+          const { output } = operationSchema(SDK_OF.get(service)!, op);
+          rec(200);
+          return send(res, 200, JSON.stringify(jsonValue(output, { [p.list]: wrapped[p.list] })), REST_JSON.includes(service) ? 'application/json' : 'application/x-amz-json-1.1');
         }
-        const all = items(acct, region, op, p, p.parent ? (params.get(p.parent) ?? undefined) : undefined);
-        const { slice, next } = p.tokenIn ? page(all, params.get(p.tokenIn) ?? undefined, p.limit ? (params.get(p.limit) ?? undefined) : undefined, repeat) : { slice: all, next: undefined };
-        const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
-        const { output } = operationSchema(qs.client, op);
-        rec(200);
-        return send(res, 200, queryXml(op, output, out, rid(), qs.xmlns), 'text/xml');
-      }
-      if (service === 'lambda') {
-        if (op !== 'ListFunctions') {
-          rec(404);
-          return sendError(res, 'lambda', 'ResourceNotFoundException', 404, 'not found');
+        let all = items(acct, region, p, parentValue);
+        if (p.select) {
+          const want = get(p.select.input);
+          const wanted = new Set(Array.isArray(want) ? want : want !== undefined ? [want] : []);
+          all = all.filter((x) => wanted.has(String((x as Record<string, unknown>)[p.select!.item])));
         }
-        const all = items(acct, region, op, { list: 'Functions' });
-        const { slice, next } = page(all, url.searchParams.get('Marker') ?? undefined, url.searchParams.get('MaxItems') ?? undefined, repeat);
-        const { output } = operationSchema(lambdaSdk as never, op);
-        rec(200);
-        return send(res, 200, JSON.stringify(jsonValue(output, { Functions: slice, ...(next ? { NextMarker: next } : {}) })), 'application/json');
-      }
-      const js = JSON_SERVICES[service];
-      if (js) {
-        const p = js.ops[op];
-        if (!p) {
-          rec(400);
-          return sendError(res, service, 'UnknownOperationException', 400, `unknown operation ${op}`);
-        }
-        let all = items(acct, region, op, p);
         if (op === 'LookupEvents') all = filterEvents(all, json);
-        const { slice, next } = page(all, (json[p.tokenIn!] as string) || undefined, json[p.limit!] !== undefined ? String(json[p.limit!]) : undefined, repeat);
-        const { output } = operationSchema(js.client, op);
+        const { slice, next } = p.tokenIn ? page(all, one(p.tokenIn) || undefined, one(p.limit), repeat) : { slice: all, next: undefined };
+        const out: Record<string, unknown> = { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) };
+        if (p.parent) out[p.parent] = one(p.parent);
+        const { output } = operationSchema(SDK_OF.get(service)!, op);
         rec(200);
-        return send(res, 200, JSON.stringify(jsonValue(output, { [p.list]: slice, ...(next ? { [p.tokenOut!]: next } : {}) })), 'application/x-amz-json-1.1');
+        if (service === 'ec2') return send(res, 200, ec2Xml(op, output, out, rid()), 'text/xml;charset=UTF-8');
+        const xmlns = (SERVICES[p.service] as { xmlns?: string }).xmlns;
+        if (xmlns) return send(res, 200, queryXml(op, output, out, rid(), xmlns), 'text/xml');
+        return send(res, 200, JSON.stringify(jsonValue(output, out)), REST_JSON.includes(service) ? 'application/json' : 'application/x-amz-json-1.1');
       }
       if (service === 'logs') {
         if (op !== 'FilterLogEvents') {
@@ -847,7 +830,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           rec(400);
           return sendError(res, 'ecs', out.error[0], 400, out.error[1]);
         }
-        const { output } = operationSchema(ecsSdk as never, op);
+        const { output } = operationSchema(SDK_OF.get('ecs')!, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, out.body)), 'application/x-amz-json-1.1');
       }

@@ -1,0 +1,158 @@
+/**
+ * The topology of the sample estate, by value: untagged resources grouped by workload at the app level
+ * (ECS tasks by service, instances by Auto Scaling group, EKS nodes by cluster), and names a person knows
+ * (no UUIDs, no ARNs, repeated names told apart) at the resource level and in a node's peers. And the findings:
+ * the map highlights exactly the pairs the query templates report (both read the dataset's one definition of each,
+ * src/core/enrich/findings.sql), over all the data and over windows, at the resource level, and for cross-AZ at the
+ * app level.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Db } from '../../src/core/store/db';
+import { enrich, openDataset } from '../../src/core/api';
+import { writeSampleEstate } from '../../src/core/sample/index';
+import { topologyGraph, topologyNodeDetails, type QueryRows } from '../../src/core/topology/graph';
+import { defaultQuery, defaultViewState, type Finding, type GraphQuery } from '../../src/protocol/topology';
+import { bindTemplate, findTemplate } from '../../src/core/templates/index';
+import { tsText } from '../../src/core/topology/sql';
+
+let dir: string;
+let db: Db;
+let query: QueryRows;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'flowlens-topology-sample-'));
+  const manifest = await writeSampleEstate(join(dir, 'estate'), { days: 2 });
+  db = await openDataset(join(dir, 'sample.duckdb'));
+  await enrich(db, { source: { kind: 'files', inventory: [manifest.inventoryDir], flowLogs: manifest.flowLogDirs } });
+  query = (sql, params) => db.json(sql, params);
+});
+
+after(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const q = (over: Partial<GraphQuery>): GraphQuery => ({ ...defaultQuery(), ...over });
+const UUIDISH = /[0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-/;
+
+test('the map opens at the app level', () => {
+  assert.equal(defaultViewState().query.level, 'app');
+  assert.equal(defaultViewState().query.tagKey, 'app');
+});
+
+test('app level by a tag nobody carries: ECS tasks by service, instances by Auto Scaling group, EKS nodes by cluster', async () => {
+  const g = await topologyGraph(query, q({ level: 'app', tagKey: 'no-such-tag' }));
+  const resource = await topologyGraph(query, q({ level: 'resource' }));
+  assert.ok(resource.nodes.filter((n) => n.type === 'ecs:task').length > 2, 'the estate has ECS tasks');
+  assert.ok(g.nodes.length <= 60, `${g.nodes.length} nodes`);
+  assert.equal(g.nodes.filter((n) => n.type === 'ecs:task').length, 0, 'no task stands alone');
+
+  // each service node stands for the tasks of that service seen in traffic, counted here independently
+  const services = await db.json<{ key: string; name: string; tasks: number }>(
+    `WITH seen AS (SELECT client_arn AS arn FROM conversations UNION SELECT server_arn FROM conversations)
+     SELECT 'ecs-service:' || r.account_id || ':' || r.region || ':' || json_extract_string(r.attrs, '$.cluster') || '/' || json_extract_string(r.attrs, '$.service') AS key,
+            json_extract_string(r.attrs, '$.service') AS name, count(DISTINCT r.arn)::INTEGER AS tasks
+     FROM inv_resources r JOIN seen USING (arn) WHERE r.type = 'ecs:task' GROUP BY ALL ORDER BY key`,
+  );
+  assert.ok(services.length >= 2);
+  const shown = g.nodes.filter((n) => n.type === 'ecs:service').map((n) => ({ key: n.id, name: n.label, tasks: n.members }));
+  assert.deepEqual(shown.sort((a, b) => a.key.localeCompare(b.key)), services);
+
+  // instances in an Auto Scaling group (not EKS nodes) become the group
+  const groups = await db.json<{ name: string; instances: number }>(
+    `WITH seen AS (SELECT client_arn AS arn FROM conversations UNION SELECT server_arn FROM conversations)
+     SELECT t.value AS name, count(DISTINCT t.arn)::INTEGER AS instances FROM inv_tags t JOIN seen USING (arn)
+     WHERE t.key = 'aws:autoscaling:groupName'
+       AND NOT EXISTS (SELECT 1 FROM inv_tags k WHERE k.arn = t.arn AND k.key LIKE 'kubernetes.io/cluster/%')
+     GROUP BY 1 ORDER BY 1`,
+  );
+  assert.ok(groups.length >= 3);
+  assert.deepEqual(
+    g.nodes.filter((n) => n.type === 'autoscaling:group').map((n) => ({ name: n.label, instances: n.members })).sort((a, b) => a.name.localeCompare(b.name)),
+    groups,
+  );
+  const eks = g.nodes.filter((n) => n.type === 'eks:cluster');
+  assert.deepEqual(eks.map((n) => [n.label, n.members]), [['analytics', 2]]);
+
+  // with the app tag every resource of the estate is tagged: apps, the internet and AWS services only
+  const apps = await topologyGraph(query, q({ level: 'app', tagKey: 'app' }));
+  assert.ok(apps.nodes.length <= 60);
+  assert.deepEqual([...new Set(apps.nodes.map((n) => n.type))].sort(), ['app', 'aws-service', 'internet']);
+});
+
+test('names a person knows: no ARN, no UUID, and a repeated name told apart by AZ, account or id', async () => {
+  for (const level of ['resource', 'app'] as const) {
+    const g = await topologyGraph(query, q({ level }));
+    const labels = g.nodes.map((n) => n.label);
+    assert.equal(new Set(labels).size, labels.length, `${level}: labels repeat: ${labels.filter((l, i) => labels.indexOf(l) !== i).join(', ')}`);
+    for (const l of labels) {
+      assert.doesNotMatch(l, /^arn:/, `${level}: ${l}`);
+      assert.doesNotMatch(l, UUIDISH, `${level}: ${l}`);
+    }
+  }
+  const g = await topologyGraph(query, q({ level: 'resource' }));
+  // the two EKS nodes share a Name tag; they sit in different AZs
+  const eksNodes = g.nodes.filter((n) => n.label.startsWith('analytics-eks-node'));
+  assert.equal(eksNodes.length, 2);
+  for (const n of eksNodes) assert.equal(n.label, `analytics-eks-node (${n.az})`);
+  // an ECS task is named by its service
+  const task = g.nodes.find((n) => n.type === 'ecs:task')!;
+  const svc = await db.json<{ s: string }>(`SELECT json_extract_string(attrs, '$.service') AS s FROM inv_resources WHERE arn = $a`, { a: task.id });
+  assert.ok(task.label.startsWith(`${svc[0].s} (`), task.label);
+
+  // the internet's top clients: names, told apart
+  const d = await topologyNodeDetails(query, q({ level: 'resource' }), 'internet');
+  const peers = [...d.peersIn, ...d.peersOut];
+  assert.ok(peers.length > 0);
+  const names = peers.map((p) => p.label);
+  for (const l of names) assert.doesNotMatch(l, UUIDISH, l);
+  assert.equal(new Set(d.peersIn.map((p) => p.label)).size, d.peersIn.length, d.peersIn.map((p) => p.label).join(', '));
+});
+
+/** The template's rows as "client server" pairs. */
+async function templatePairs(id: string, params: Record<string, string>, pair: (r: Record<string, string>) => string): Promise<string[]> {
+  const { sql, params: bound } = bindTemplate(findTemplate(id), params);
+  const rows = await db.json<Record<string, string>>(sql, bound);
+  return [...new Set(rows.map(pair))].sort();
+}
+
+/** The map's highlighted edges for a finding as "source target" pairs. */
+async function mapPairs(q: GraphQuery, finding: Finding, pair: (s: string, t: string) => string = (s, t) => `${s} ${t}`): Promise<string[]> {
+  const g = await topologyGraph(query, q);
+  return [...new Set(g.edges.filter((e) => e.findings.includes(finding)).map((e) => pair(e.source, e.target)))].sort();
+}
+
+/** `minutes`: the template reads conversations, so its window is exact to the minute; the others read windows_1h. */
+const FINDINGS: { template: string; finding: Finding; pair: (r: Record<string, string>) => string; minutes?: boolean; params?: Record<string, string> }[] = [
+  { template: 'alb-bypass', finding: 'alb-bypass', pair: (r) => `${r.client} ${r.target}`, minutes: true },
+  { template: 'lambda-rds-without-proxy', finding: 'lambda-rds-no-proxy', pair: (r) => `${r.function} ${r.db}`, minutes: true },
+  // the template names the service; the map's server node is aws:<SERVICE>
+  { template: 'nat-gateway-endpoint-candidates', finding: 'nat-to-endpoint', pair: (r) => `${r.client} aws:${r.service}` },
+  // with a tag key nothing carries, the template's apps are the nodes themselves
+  { template: 'cross-az', finding: 'cross-az', pair: (r) => `${r.client_app} ${r.server_app}`, params: { tag_key: 'no-such-tag' } },
+];
+
+test('every finding: the map highlights the pairs its template returns, over all the data and over windows', async () => {
+  const first = Number(await db.value(`SELECT epoch_ms(time_bucket(INTERVAL 1 hour, min(window_start)))::DOUBLE FROM conversations`));
+  const hours = { from: first + 7 * 3_600_000, to: first + 27 * 3_600_000 };
+  const cut = { from: hours.from + 13 * 60_000, to: hours.to + 29 * 60_000 };
+  for (const [w, all] of [[{}, true], [hours, true], [cut, false]] as [{ from?: number; to?: number }, boolean][]) {
+    const window: Record<string, string> = w.from === undefined ? {} : { since: tsText(w.from), until: tsText(w.to!) };
+    for (const f of FINDINGS.filter((x) => all || x.minutes)) {
+      const expected = await templatePairs(f.template, { ...window, ...f.params }, f.pair);
+      assert.ok(expected.length > 0, `${f.template} finds something in the sample estate ${JSON.stringify(window)}`);
+      assert.deepEqual(await mapPairs({ ...defaultQuery(), ...w }, f.finding), expected, `${f.template} ${JSON.stringify(window)}`);
+    }
+  }
+});
+
+test('cross-AZ at the app level: the map highlights the app pairs the template returns', async () => {
+  const expected = await templatePairs('cross-az', { tag_key: 'app' }, (r) => `${r.client_app} ${r.server_app}`);
+  const app = (k: string) => (k.startsWith('app:') ? k.slice(4) : k);
+  assert.ok(expected.length > 0);
+  assert.deepEqual(await mapPairs({ ...defaultQuery(), level: 'app', tagKey: 'app' }, 'cross-az', (s, t) => `${app(s)} ${app(t)}`), expected);
+});
