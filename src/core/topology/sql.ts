@@ -109,8 +109,10 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
   const within = `${q.from !== undefined ? ' AND w.window_start >= $from::TIMESTAMP' : ''}${q.to !== undefined ? ' AND w.window_start < $to::TIMESTAMP' : ''}`;
   const sides = only === 'node' ? ` AND (w.client_ep IN (${keyedAsSql(q, '$node')}) OR w.server_ep IN (${keyedAsSql(q, '$node')}))`
     : only === 'edge' ? ` AND w.client_ep IN (${keyedAsSql(q, '$src')}) AND w.server_ep IN (${keyedAsSql(q, '$dst')})` : '';
-  const facts = `(SELECT * FROM (SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
-    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within}) w WHERE true${sides})`;
+  // a node's or an edge's few rows come from the minutes (no hour has to be told apart), the rest from both
+  const facts = only ? `(SELECT * FROM windows_1m_facts w WHERE true${within}${sides})`
+    : `(SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
+    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within})`;
   if (source === 'windows') return `(${windowRowsSql(facts, none)})`;
   // summed over the segments first, on the endpoint numbers, then named: far fewer rows to key
   const segments = `(SELECT p.t AS window_start, p.t_end AS window_end, w.client_ep, w.server_ep, w.protocol, w.server_port, w.rejected,
