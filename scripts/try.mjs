@@ -10,8 +10,14 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const base = join(root, '.cache', 'try');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+// a step that fails has said why on stderr: stop there, without a stack trace
+process.on('uncaughtException', (e) => {
+  if (!e.status) console.error(`npm run try: ${e.message}`);
+  process.exit(1);
+});
 
-run('bash', [join(root, 'scripts/setup-e2e.sh')]);
+// prerequisites first, all of them in one message (the script installs code-server once)
+run('bash', [join(root, 'scripts/setup-e2e.sh'), '--no-browser']);
 const cs = join(process.env.FLOWLENS_E2E_CACHE ?? join(root, '.cache/e2e'), `code-server-4.100.3-node${process.versions.node.split('.')[0]}`, 'node_modules/.bin/code-server');
 const vsix = join(base, 'flowlens.vsix');
 mkdirSync(base, { recursive: true });
@@ -31,14 +37,14 @@ const exts = join(base, 'exts');
 const ws = join(base, 'workspace');
 const home = join(base, 'home');
 for (const d of [join(data, 'User'), exts, ws, home]) mkdirSync(d, { recursive: true });
-const settingsFile = join(data, 'User/settings.json');
-if (!existsSync(settingsFile)) {
-  writeFileSync(settingsFile, JSON.stringify({
-    'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
-    'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.enableExperiments': false,
-    'chat.disableAIFeatures': true, 'flowlens.datasetsFolder': datasets,
-  }, null, 2));
-}
+// a clean, trusted demo folder: no workspace-trust dialog, no "git repository found in the parent folders" toast
+// (the folder sits inside this repository)
+writeFileSync(join(data, 'User/settings.json'), JSON.stringify({
+  'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
+  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.enableExperiments': false,
+  'chat.disableAIFeatures': true, 'flowlens.datasetsFolder': datasets,
+  'security.workspace.trust.enabled': false, 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false,
+}, null, 2));
 const port = Number(process.env.PORT) || await new Promise((res) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
 });

@@ -11,6 +11,7 @@ import { WorkerClient } from './host/workerClient';
 import { Datasets } from './host/datasets';
 import { DatasetsTree, TemplatesTree } from './host/sidebar';
 import { CELL_LANGUAGE, FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, templateCells } from './host/notebook';
+import { registerSqlCompletion } from './host/sqlCompletionProvider';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
 import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
@@ -147,6 +148,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     followStatus,
     followers,
     controller,
+    registerSqlCompletion(getWorker, datasets),
     { dispose: () => void worker?.dispose() },
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new FlowsqlSerializer(), { transientOutputs: true }),
     vscode.window.registerTreeDataProvider('flowlens.datasets', datasetsTree),

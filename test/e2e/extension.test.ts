@@ -58,6 +58,7 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
   const browser = await launchBrowser(server.home);
   let page;
   let rendered: { total: number; header: string[]; rows: string[][] } | undefined;
+  let suggested: string[] = [];
   try {
     page = await openWorkbench(browser, server.url);
 
@@ -98,6 +99,16 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await page.waitForTimeout(500);
     await screenshot(page, 'e2e-3-notebook');
 
+    // Completion from the dataset's catalogue: a new cell, "FROM conv", and the suggestions name the view.
+    await runCommand(page, 'Notebook: Insert Code Cell Below');
+    await page.keyboard.type('SELECT * FROM conv', { delay: 20 });
+    await page.keyboard.press('Control+Space'); // Trigger Suggest, in the cell's editor (the palette would take the focus)
+    const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'conversations' }).first();
+    await suggestion.waitFor({ timeout: 30_000 });
+    suggested = await page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
+    await screenshot(page, 'e2e-3b-completion');
+    await page.keyboard.press('Escape');
+
     // A cancelled enrichment: the Cancel button on the progress notification (older toasts cleared first,
     // so the progress is a toast).
     await runCommand(page, 'Notifications: Clear All Notifications');
@@ -137,6 +148,8 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     const expected = cliRows(db);
     assert.ok(rendered);
     assert.equal(rendered.total, expected.length, 'the notebook shows the same total as the CLI');
+    // the catalogue's relations are offered (word-based completion alone knows only the cells' words)
+    for (const name of ['conversations', 'conversations_v', 'conversation_facts']) assert.ok(suggested.includes(name), `suggested: ${suggested.join(', ')}`);
     assert.ok(expected.length > 0, 'the sample estate has cross-AZ traffic');
     const cols = rendered.header;
     for (let i = 0; i < Math.min(rendered.rows.length, expected.length); i++) {
