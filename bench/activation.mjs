@@ -35,8 +35,12 @@ const anything = new Proxy(function () {}, {
   construct: () => anything,
 });
 class EventEmitter { constructor() { this.event = () => disposable; } fire() {} dispose() {} }
-module.exports = { EventEmitter, Disposable: class { static from() { return disposable; } } };
-for (const k of ['window', 'workspace', 'commands', 'notebooks', 'extensions', 'env', 'Uri', 'StatusBarAlignment', 'ThemeIcon',
+// settings read at activation get their defaults (numbers go through Math.min/max); a trusted, folderless window
+const config = { get: (_k, d) => d, has: () => false, inspect: () => undefined, update: async () => {} };
+const workspace = new Proxy({ getConfiguration: () => config, workspaceFolders: undefined, isTrusted: true },
+  { get: (t, k) => (k in t ? t[k] : anything) });
+module.exports = { EventEmitter, Disposable: class { static from() { return disposable; } }, workspace };
+for (const k of ['window', 'commands', 'notebooks', 'extensions', 'env', 'Uri', 'StatusBarAlignment', 'ThemeIcon',
   'TreeItem', 'TreeItemCollapsibleState', 'MarkdownString', 'NotebookCellData', 'NotebookCellKind', 'NotebookData',
   'NotebookCellOutput', 'NotebookCellOutputItem', 'ProgressLocation', 'QuickInputButtons']) module.exports[k] = anything;`,
   );
@@ -76,10 +80,15 @@ console.log(JSON.stringify({ load: t1 - t0, activate: t2 - t1, total: t2 - t0, i
   {
     const c = new WorkerClient({ workerPath: join(root, 'dist/duckdbWorker.js') });
     await c.request('open', { path: db });
+    // conversations is a view over the stored facts and endpoints: 97 clients in one AZ, 89 servers, every third
+    // server in another AZ
     await c.request('query', {
-      sql: `INSERT INTO conversations (window_start, client_node, server_node, client_az, server_az, uploaded, downloaded, cross_az)
-            SELECT TIMESTAMP '2026-01-01' + INTERVAL (i % 1440) MINUTE, 'n' || (i % 97), 'n' || (i % 89), 'a', 'b', i, i * 2, i % 3 = 0 FROM range(200000) t(i)`,
+      sql: `INSERT INTO endpoints (ep, type, az, region, node)
+              SELECT i, 'ec2:instance', CASE WHEN i > 97 AND i % 3 = 0 THEN 'b' ELSE 'a' END, 'r', 'n' || i FROM range(1, 187) t(i);
+            INSERT INTO conversation_facts (window_start, client_ep, server_ep, uploaded, downloaded)
+              SELECT TIMESTAMP '2026-01-01' + INTERVAL (i % 1440) MINUTE, 1 + i % 97, 98 + i % 89, i, i * 2 FROM range(200000) t(i)`,
       rowCap: 1,
+      allowWrites: true,
     });
     await c.dispose();
   }

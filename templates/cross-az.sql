@@ -19,7 +19,7 @@ LEFT JOIN tag_sets ct ON ct.arn = w.client_node
   AND w.window_start >= ct.valid_from AND w.window_start < ct.valid_to
 LEFT JOIN tag_sets st ON st.arn = w.server_node
   AND w.window_start >= st.valid_from AND w.window_start < st.valid_to
-WHERE w.cross_az
+WHERE w.cross_az -- the finding is the column (both sides known, different AZs, one region), as in the topology
   AND w.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND w.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')
 GROUP BY ALL

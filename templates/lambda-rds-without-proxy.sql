@@ -13,9 +13,7 @@ SELECT
   min(c.window_start) AS first_seen,
   max(c.window_start) AS last_seen
 FROM conversations c
-WHERE c.client_type = 'lambda:function'
-  AND c.server_type = 'rds:db'
-  AND c.action = 'ACCEPT'
+WHERE fl_finding_lambda_rds(c.client_type, c.server_type, c.action) -- src/core/enrich/findings.sql, as the topology
   AND c.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND c.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')
 GROUP BY c.client_node, c.server_node, c.server_port, c.server_arn

@@ -13,8 +13,7 @@ SELECT
   sum(w.uploaded + w.downloaded) AS bytes,
   round(sum(w.uploaded + w.downloaded) / 1073741824.0 * $usd_per_gb, 6) AS est_saving_usd
 FROM windows_1h w
-WHERE w.egress_path = 'nat-gateway'
-  AND w.server_aws_service IN ('S3', 'DYNAMODB')
+WHERE fl_finding_nat_endpoint(w.egress_path, w.server_aws_service) -- src/core/enrich/findings.sql, as the topology
   AND w.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND w.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')
 GROUP BY ALL

@@ -10,6 +10,7 @@ import {
   isEnrichRequest,
   isMfaReply,
   isWorkerRequest,
+  WORKER_METHODS,
   type DatasetInfo,
   type DiscoverResult,
   type EnrichResult,
@@ -538,8 +539,10 @@ process.on('message', (msg: unknown) => {
     return;
   }
   if (!isWorkerRequest(msg)) {
-    const id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : -1;
-    send({ kind: 'reply', id, ok: false, error: { message: 'malformed request', code: 'bad-request' } });
+    const m = msg as { id?: unknown; method?: unknown } | undefined;
+    const id = typeof m?.id === 'number' ? m.id : -1;
+    const known = typeof m?.method === 'string' && (WORKER_METHODS as readonly string[]).includes(m.method);
+    send({ kind: 'reply', id, ok: false, error: { message: known ? `malformed ${String(m!.method)} request: its parameters do not match the protocol` : 'malformed request', code: 'bad-request' } });
     return;
   }
   handle(msg).then(

@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { SqlCell } from '../core/topology/cell';
 import type { QueryRows } from '../core/topology/graph';
-import { answerRequest, type TopologyEnv } from '../core/topology/service';
-import type { SqlParams } from '../core/topology/sql';
+import { TopologySession } from '../core/topology/service';
 import {
   TOPOLOGY_PROTOCOL_VERSION,
   isViewState,
@@ -17,9 +16,9 @@ import {
   type HostToWebview,
   type ViewState,
 } from '../protocol/topology';
-import type { QueryResult, WireParam } from '../protocol/worker';
 import type { Datasets } from './datasets';
 import { CELL_LANGUAGE, NOTEBOOK_TYPE } from './notebook';
+import { queryRowsVia } from './queryRows';
 import type { WorkerClient } from './workerClient';
 
 export const TOPOLOGY_VIEW_TYPE = 'flowlens.topology';
@@ -35,25 +34,10 @@ export interface TopologyDeps {
   datasetName: () => string | null;
   /** Fires when the active dataset changes or is reloaded (the panel re-queries). */
   onDidChangeDataset?: vscode.Event<unknown>;
+  /** Fires when any dataset may have changed (enriched, refreshed, forgotten from): what the panel kept is read again. */
+  onDidChangeData?: vscode.Event<unknown>;
   /** Opens a SQL notebook cell with this text (template header with bound parameters) and runs it. */
   openSqlCell: (cell: SqlCell) => Promise<boolean>;
-}
-
-/**
- * A QueryRows over the extension's DuckDB child process: numbers travel as DOUBLE and text as
- * VARCHAR (the topology SQL casts explicitly), rows come back as objects.
- */
-export function queryRowsVia(run: (sql: string, params: WireParam[], rowCap: number) => Promise<QueryResult>): QueryRows {
-  return async (sql: string, params: SqlParams) => {
-    const wire: WireParam[] = Object.entries(params).map(([name, v]) => ({
-      name,
-      type: typeof v === 'number' ? 'DOUBLE' : typeof v === 'boolean' ? 'BOOLEAN' : 'VARCHAR',
-      value: v === null ? '' : String(v),
-    }));
-    const r = await run(sql, wire, 5_000_000);
-    const names = r.columns.map((c) => c.name);
-    return r.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
-  };
 }
 
 /**
@@ -75,13 +59,14 @@ export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets, 
     if (e.path === datasets.active) changed.fire(undefined);
   });
   return {
-    query: queryRowsVia(async (sql, params, rowCap) => {
+    query: queryRowsVia(async (sql, params, rowCap, signal) => {
       const path = await datasets.ensureActiveOpen();
       if (!path) throw new Error('no dataset yet: run "Flowlens: Enrich flow logs" first');
-      return worker().request('query', { sql, params, rowCap });
+      return worker().request('query', { sql, params, rowCap }, { signal });
     }),
     datasetName: () => datasets.active?.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '') ?? null,
     onDidChangeDataset: changed.event,
+    onDidChangeData: datasets.onDidChange,
     openSqlCell: openSqlCellInNotebook,
   };
 }
@@ -128,7 +113,8 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
 
 class TopologyPanel {
   private ready = false;
-  private readonly env: TopologyEnv;
+  /** Answers the webview's requests; a newer graph, timeline or details request cancels the one in flight. */
+  private readonly session: TopologySession;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -137,7 +123,7 @@ class TopologyPanel {
     private restoreState: ViewState | null,
     panels: Set<TopologyPanel>,
   ) {
-    this.env = {
+    this.session = new TopologySession({
       query: deps.query,
       openSqlCell: deps.openSqlCell,
       copyText: async (text) => {
@@ -150,17 +136,20 @@ class TopologyPanel {
         void vscode.commands.executeCommand(command === 'enrichSample' ? ENRICH_SAMPLE_COMMAND : 'flowlens.enrich');
         return true;
       },
-    };
+    });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'topology.svg');
     panel.webview.html = topologyHtml(panel.webview, context.extensionUri);
     const subs = [
       panel.webview.onDidReceiveMessage((m) => this.receive(m)),
+      // a refresh or a forget changes the data under the same dataset: the kept timeline is read again
+      ...(deps.onDidChangeData ? [deps.onDidChangeData(() => this.session.forget())] : []),
       // the webview is rebuilt when it comes back (no retainContextWhenHidden): wait for its ready again
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.ready = false;
       }),
     ];
     panel.onDidDispose(() => {
+      this.session.reset();
       subs.forEach((s) => s.dispose());
       panels.delete(this);
     });
@@ -191,10 +180,11 @@ class TopologyPanel {
       return;
     }
     if (!this.ready) return;
-    this.post(await answerRequest(this.env, m));
+    this.post(await this.session.answer(m));
   }
 
   datasetChanged(): void {
+    this.session.reset();
     if (this.ready) this.post({ kind: 'notify', event: 'datasetChanged', dataset: this.deps.datasetName() });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
+  WORKER_REQUESTS,
   isAbortable,
   isWorkerMessage,
   type WorkerMfaReply,
@@ -49,6 +50,7 @@ export interface RequestOptions {
 }
 
 interface Pending {
+  method: WorkerMethod;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   onProgress?: (p: EnrichProgress) => void;
@@ -125,6 +127,7 @@ export class WorkerClient {
         if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       };
       this.pending.set(id, {
+        method,
         resolve: (v) => {
           settle();
           resolve(v);
@@ -211,8 +214,9 @@ export class WorkerClient {
           return;
         }
         this.pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(new WorkerRequestError(msg.error.message, msg.error.code));
+        if (!msg.ok) p.reject(new WorkerRequestError(msg.error.message, msg.error.code));
+        else if (WORKER_REQUESTS[p.method].result(msg.result)) p.resolve(msg.result);
+        else p.reject(new WorkerRequestError(`the DuckDB process's ${p.method} reply does not match the protocol`, 'failed'));
       });
       child.on('exit', (code, signal) => {
         if (this.child === child) this.child = undefined;

@@ -10,6 +10,10 @@
  * The webview never sees SQL or credentials: it names what it wants (a level, a window, a node id).
  */
 
+import { arrayOf, isBool, isInt, isNum, isObject, isString, nullable, oneOf, opt, record, request, shape, type Guard, type Guarded } from './guards';
+
+export type { Guard, Guarded };
+
 export const TOPOLOGY_PROTOCOL_VERSION = 1;
 
 export const LEVELS = ['resource', 'app', 'security-group', 'subnet', 'az', 'vpc', 'account', 'region'] as const;
@@ -167,37 +171,21 @@ export interface ViewState {
   maxNodes?: number;
 }
 
-/** Every request: its parameters and its result. */
-export interface TopologyMethods {
-  graph: { params: GraphQuery; result: Graph };
-  timeline: { params: GraphQuery; result: Timeline };
-  nodeDetails: { params: { query: GraphQuery; node: string }; result: NodeDetails };
-  edgeDetails: { params: { query: GraphQuery; source: string; target: string }; result: EdgeDetails };
-  /** Opens a notebook cell with SQL filtered to the node or edge, parameters bound. */
-  openInSql: { params: { query: GraphQuery; node?: string; source?: string; target?: string }; result: { opened: boolean } };
-  copyText: { params: { text: string }; result: { copied: boolean } };
-  /** Saves an export; `data` is SVG text or a PNG data URL. */
-  exportImage: { params: { format: 'svg' | 'png'; data: string }; result: { saved: string | null } };
-  /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
-  runCommand: { params: { command: 'enrichSample' | 'enrich' }; result: { started: boolean } };
-}
+/** Every request's parameters and result, derived from its guards (TOPOLOGY_REQUESTS, the one place a request is written). */
+export type TopologyMethods = { [M in keyof typeof TOPOLOGY_REQUESTS]: { params: Guarded<(typeof TOPOLOGY_REQUESTS)[M]['params']>; result: Guarded<(typeof TOPOLOGY_REQUESTS)[M]['result']> } };
 export type TopologyMethod = keyof TopologyMethods;
-export const TOPOLOGY_METHODS: readonly TopologyMethod[] = [
-  'graph',
-  'timeline',
-  'nodeDetails',
-  'edgeDetails',
-  'openInSql',
-  'copyText',
-  'exportImage',
-  'runCommand',
-];
 
 export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
   kind: 'request';
   id: number;
   method: M;
   params: TopologyMethods[M]['params'];
+  /**
+   * A graph, timeline or details request cancels the one of the same method and lane still in flight (the host
+   * interrupts its queries and answers it "cancelled"): the view's own requests use the default lane, a period
+   * compare's graph the lane 'compare'.
+   */
+  lane?: string;
 }
 
 export interface ReadyMessage {
@@ -233,40 +221,6 @@ export interface NotifyMessage {
 export type HostToWebview = InitMessage | TopologyReply | NotifyMessage;
 
 // ------------------------------------------------------------------------------------------ guards
-
-type Guard<T> = (x: unknown) => x is T;
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-const isString = (x: unknown): x is string => typeof x === 'string';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
-const isInt = (x: unknown): x is number => Number.isInteger(x);
-function oneOf<T extends string>(values: readonly T[]): Guard<T> {
-  return (x): x is T => typeof x === 'string' && (values as readonly string[]).includes(x);
-}
-function arrayOf<T>(g: Guard<T>): Guard<T[]> {
-  return (x): x is T[] => Array.isArray(x) && x.every(g);
-}
-function opt<T>(g: Guard<T>): Guard<T | undefined> {
-  return (x): x is T | undefined => x === undefined || g(x);
-}
-function nullable<T>(g: Guard<T>): Guard<T | null> {
-  return (x): x is T | null => x === null || g(x);
-}
-/** An object whose listed fields match; other fields are not allowed. */
-function shape<T>(fields: Record<string, Guard<unknown>>): Guard<T> {
-  return (x): x is T => {
-    if (!isObject(x)) return false;
-    for (const k of Object.keys(x)) if (!(k in fields)) return false;
-    for (const [k, g] of Object.entries(fields)) if (!g(x[k])) return false;
-    return true;
-  };
-}
-function record<T>(keys: Guard<string>, values: Guard<T>): Guard<Record<string, T>> {
-  return (x): x is Record<string, T> => isObject(x) && Object.entries(x).every(([k, v]) => keys(k) && values(v));
-}
 
 /** Text the webview may send: bounded so a bad message cannot make the host build huge SQL. */
 const isShortString = (x: unknown): x is string => typeof x === 'string' && x.length <= 2048;
@@ -305,21 +259,6 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   maxNodes: opt((x): x is number => isInt(x) && x >= 0 && x <= 1_000_000),
 });
 
-const paramGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['params']> } = {
-  graph: isGraphQuery,
-  timeline: isGraphQuery,
-  nodeDetails: shape({ query: isGraphQuery, node: isShortString }),
-  edgeDetails: shape({ query: isGraphQuery, source: isShortString, target: isShortString }),
-  openInSql: shape({ query: isGraphQuery, node: opt(isShortString), source: opt(isShortString), target: opt(isShortString) }),
-  copyText: shape({ text: isShortString }),
-  // an SVG or PNG of a big graph is large, but not unbounded
-  exportImage: shape({
-    format: oneOf(['svg', 'png'] as const),
-    data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024,
-  }),
-  runCommand: shape({ command: oneOf(['enrichSample', 'enrich'] as const) }),
-};
-
 /** Runtime guard for everything the host receives from the webview. */
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (!isObject(x)) return false;
@@ -328,7 +267,8 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (x.kind === 'request') {
     if (!isInt(x.id) || x.id < 0 || typeof x.method !== 'string') return false;
     if (!(TOPOLOGY_METHODS as readonly string[]).includes(x.method)) return false;
-    return paramGuards[x.method as TopologyMethod](x.params) && Object.keys(x).length === 4;
+    if (x.lane !== undefined && !(isString(x.lane) && x.lane.length <= 32)) return false;
+    return TOPOLOGY_REQUESTS[x.method as TopologyMethod].params(x.params) && Object.keys(x).length === (x.lane === undefined ? 4 : 5);
   }
   return false;
 }
@@ -424,17 +364,31 @@ export const isEdgeDetails: Guard<EdgeDetails> = shape<EdgeDetails>({
   findings: arrayOf(isFinding),
 });
 
-/** The guard for each method's result, used by the webview on every reply. */
-export const resultGuards: { [M in TopologyMethod]: Guard<TopologyMethods[M]['result']> } = {
-  graph: isGraph,
-  timeline: isTimeline,
-  nodeDetails: isNodeDetails,
-  edgeDetails: isEdgeDetails,
-  openInSql: shape({ opened: isBool }),
-  copyText: shape({ copied: isBool }),
-  exportImage: shape({ saved: nullable(isString) }),
-  runCommand: shape({ started: isBool }),
+/** Every request, once: the guard of its parameters (checked by the host) and of its result (checked by the webview). */
+export const TOPOLOGY_REQUESTS = {
+  graph: request(isGraphQuery, isGraph),
+  timeline: request(isGraphQuery, isTimeline),
+  nodeDetails: request(shape<{ query: GraphQuery; node: string }>({ query: isGraphQuery, node: isShortString }), isNodeDetails),
+  edgeDetails: request(shape<{ query: GraphQuery; source: string; target: string }>({ query: isGraphQuery, source: isShortString, target: isShortString }), isEdgeDetails),
+  /** Opens a notebook cell with SQL filtered to the node or edge, parameters bound. */
+  openInSql: request(
+    shape<{ query: GraphQuery; node?: string; source?: string; target?: string }>({ query: isGraphQuery, node: opt(isShortString), source: opt(isShortString), target: opt(isShortString) }),
+    shape<{ opened: boolean }>({ opened: isBool }),
+  ),
+  copyText: request(shape<{ text: string }>({ text: isShortString }), shape<{ copied: boolean }>({ copied: isBool })),
+  /** Saves an export; `data` is SVG text or a PNG data URL (an SVG or PNG of a big graph is large, but not unbounded). */
+  exportImage: request(
+    shape<{ format: 'svg' | 'png'; data: string }>({ format: oneOf(['svg', 'png'] as const), data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024 }),
+    shape<{ saved: string | null }>({ saved: nullable(isString) }),
+  ),
+  /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
+  runCommand: request(shape<{ command: 'enrichSample' | 'enrich' }>({ command: oneOf(['enrichSample', 'enrich'] as const) }), shape<{ started: boolean }>({ started: isBool })),
 };
+
+export const TOPOLOGY_METHODS = Object.keys(TOPOLOGY_REQUESTS) as TopologyMethod[];
+
+/** The guard for each method's result, used by the webview on every reply. */
+export const resultGuards = Object.fromEntries(TOPOLOGY_METHODS.map((m) => [m, TOPOLOGY_REQUESTS[m].result])) as { [M in TopologyMethod]: Guard<TopologyMethods[M]['result']> };
 
 export function defaultQuery(): GraphQuery {
   return { level: 'resource', tagKey: 'app', action: 'all' };

@@ -16,6 +16,7 @@
  * The code only travels over the IPC channel; neither side logs it.
  */
 
+import { arrayOf, fields, isBool, isInt, isNum, isObject, isString, nullable, opt, request, shape, type Guarded } from './guards';
 import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
 import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
 
@@ -133,38 +134,91 @@ export interface ForgetResult {
   conversations: number | null;
 }
 
-/** Every method: its parameters and its result. */
-export interface WorkerMethods {
+export interface OpenParams {
+  path: string;
+  readOnly?: boolean;
+  memoryLimit?: string;
+  /** The one folder query SQL may read files from and COPY to (none when absent). */
+  exportDir?: string;
+}
+
+export interface QueryParams {
+  sql: string;
+  params?: WireParam[];
+  rowCap: number;
+  allowWrites?: boolean;
+}
+
+type None = Record<string, never>;
+const none = shape<None>({});
+const isWireParam = shape<WireParam>({ name: isString, type: isString, value: isString });
+const strings = arrayOf(isString);
+
+/**
+ * Every method, once: the guard of its parameters (the child checks every request with it) and of its result (the
+ * host checks every reply with it). WorkerMethods derives from it.
+ */
+export const WORKER_REQUESTS = {
   /** Opens (creating when needed) a dataset; closes the one open before. */
-  /** `exportDir`: the one folder query SQL may read files from and COPY to (none when absent). */
-  open: { params: { path: string; readOnly?: boolean; memoryLimit?: string; exportDir?: string }; result: { path: string } };
+  open: request(
+    shape<OpenParams>({ path: isString, readOnly: opt(isBool), memoryLimit: opt(isString), exportDir: opt(isString) }),
+    shape<{ path: string }>({ path: isString }),
+  ),
   /** User SQL: read-only unless allowWrites; no file access beyond the open's exportDir; no INSTALL/LOAD. */
-  query: { params: { sql: string; params?: WireParam[]; rowCap: number; allowWrites?: boolean }; result: QueryResult };
-  info: { params: Record<string, never>; result: DatasetInfo };
-  /** Loads the source (sample, files or AWS) into the open dataset, then rebuilds the conversations. */
-  enrich: { params: EnrichRequest; result: EnrichResult };
-  /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
-  follow: { params: FollowRequest; result: FollowResult };
+  query: request(
+    shape<QueryParams>({ sql: isString, params: opt(arrayOf(isWireParam)), rowCap: isNum, allowWrites: opt(isBool) }),
+    shape<QueryResult>({
+      columns: arrayOf(shape<ColumnInfo>({ name: isString, type: isString })),
+      rows: arrayOf((x): x is Json[] => Array.isArray(x)),
+      total: isNum,
+      truncated: isBool,
+      ms: isNum,
+    }),
+  ),
+  info: request(none, fields<DatasetInfo>({
+    path: isString, sizeBytes: isNum, from: nullable(isString), to: nullable(isString), conversations: isNum, flowRecords: isNum,
+    accounts: strings, regions: strings, lastRefresh: nullable(isString),
+  })),
   /** The open dataset's loaded flow-log files, by name. */
-  loadedFiles: { params: Record<string, never>; result: { files: LoadedFile[] } };
+  loadedFiles: request(none, shape<{ files: LoadedFile[] }>({
+    files: arrayOf(fields<LoadedFile>({ name: isString, records: isNum, bytes: isNum, loadedAt: nullable(isString) })),
+  })),
   /**
    * Forgets loaded files by exact name (their records, bad-line reports and totals), then enriches again from
    * every remaining record, reporting progress; the files can be loaded again. Not cancellable: the rebuild
    * after the forget has to finish for the facts to match the records.
    */
-  forget: { params: { names: string[] }; result: ForgetResult };
+  forget: request(
+    shape<{ names: string[] }>({ names: strings }),
+    fields<ForgetResult>({ files: arrayOf(fields({ name: isString, records: isNum })), conversations: nullable(isNum) }),
+  ),
+  /** Loads the source (sample, files or AWS) into the open dataset, then rebuilds the conversations. */
+  enrich: request(isEnrichRequest, fields<EnrichResult>({
+    records: isNum, badLines: isNum, conversations: isNum, seconds: isNum, files: arrayOf(isObject), inventoryWarnings: strings,
+  })),
+  /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
+  follow: request(
+    shape<FollowRequest>({ request: isEnrichRequest, intervalMs: isNum }),
+    shape<FollowResult>({ cycles: isNum, stopped: isString }),
+  ),
   /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */
-  discover: { params: DiscoverRequest; result: DiscoverResult };
+  discover: request(
+    shape<DiscoverRequest>({ profile: opt(isString), role: opt(isString), externalId: opt(isString), accounts: opt(strings), regions: strings, concurrency: opt(isNum) }),
+    fields<DiscoverResult>({ flowLogs: arrayOf(isObject), issues: arrayOf(isObject), accounts: strings }),
+  ),
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
-  cancel: { params: { target: number }; result: { cancelled: boolean } };
+  cancel: request(shape<{ target: number }>({ target: isInt }), shape<{ cancelled: boolean }>({ cancelled: isBool })),
   /** Closes the open dataset (releasing its file lock). */
-  close: { params: Record<string, never>; result: { closed: boolean } };
+  close: request(none, shape<{ closed: boolean }>({ closed: isBool })),
   /** Crashes the child on purpose (tests of crash isolation only). */
-  crash: { params: Record<string, never>; result: never };
-}
+  crash: request(none, (x): x is never => false),
+};
+
+/** Every method: its parameters and its result, as WORKER_REQUESTS checks them. */
+export type WorkerMethods = { [M in keyof typeof WORKER_REQUESTS]: { params: Guarded<(typeof WORKER_REQUESTS)[M]['params']>; result: Guarded<(typeof WORKER_REQUESTS)[M]['result']> } };
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'loadedFiles', 'forget', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS = Object.keys(WORKER_REQUESTS) as WorkerMethod[];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {
@@ -221,11 +275,7 @@ export type WorkerMfaReply =
 
 export type WorkerMessage = WorkerReply | WorkerProgress | WorkerReady | WorkerMfaAsk | WorkerFollowCycle;
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** Runtime guard for what the child receives. */
+/** Runtime guard for what the child receives: a known method with parameters its guard accepts. */
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return (
     isObject(x) &&
@@ -233,7 +283,7 @@ export function isWorkerRequest(x: unknown): x is WorkerRequest {
     typeof x.id === 'number' &&
     typeof x.method === 'string' &&
     (WORKER_METHODS as readonly string[]).includes(x.method) &&
-    isObject(x.params)
+    WORKER_REQUESTS[x.method as WorkerMethod].params(x.params)
   );
 }
 

@@ -4,7 +4,8 @@
  * (endpoints + conversation_facts), so the views read them back unchanged.
  */
 import type { Db } from '../../src/core/store/db';
-import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../../src/core/store/schema';
+import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, WINDOW_TABLES, encode } from '../../src/core/store/schema';
+import { windowsAnewSql } from '../../src/core/enrich/windows';
 
 export const WIDE_TABLE = 'test_wide_conversations';
 
@@ -15,7 +16,7 @@ export async function createWideConversations(db: Db): Promise<void> {
 
 const SIDE = ['eni', 'arn', 'type', 'kind', 'vpc', 'subnet', 'az', 'account', 'region', 'aws_service', 'node'];
 
-/** Stores the rows of the wide table as endpoints and facts (replacing what was there). */
+/** Stores the rows of the wide table as endpoints, facts and windows (replacing what was there). */
 export async function storeWideConversations(db: Db): Promise<void> {
   const pick = (side: string) => SIDE.map((c) => `${side}_${c} AS ${c}`).join(', ');
   const same = (e: string, side: string) => SIDE.map((c) => `${e}.${c} IS NOT DISTINCT FROM w.${side}_${c}`).join(' AND ');
@@ -32,4 +33,6 @@ export async function storeWideConversations(db: Db): Promise<void> {
       ${encode(EGRESS_PATHS, 'w.egress_path')} AS egress_path
     FROM ${WIDE_TABLE} w JOIN endpoints c ON ${same('c', 'client')} JOIN endpoints s ON ${same('s', 'server')}
     LEFT JOIN observers o ON o.eni IS NOT DISTINCT FROM w.observer_eni;`);
+  await db.exec(windowsAnewSql('conversation_facts'));
+  for (const t of WINDOW_TABLES) await db.exec(`DELETE FROM ${t}_facts; INSERT INTO ${t}_facts FROM ${t}_facts_next; DROP TABLE ${t}_facts_next;`);
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerClient, WorkerCrashedError, WorkerRequestError } from '../../src/host/workerClient';
-import { isWorkerMessage, isWorkerRequest } from '../../src/protocol/worker';
+import { WORKER_REQUESTS, isWorkerMessage, isWorkerRequest } from '../../src/protocol/worker';
 
 const workerPath = join(__dirname, '../../src/host/duckdbWorker.js');
 
@@ -207,6 +207,26 @@ test('protocol guards reject malformed messages', () => {
   assert.equal(isWorkerMessage({ kind: 'reply', id: 1, ok: true, result: null }), true);
   assert.equal(isWorkerMessage({ kind: 'progress', id: 1, progress: { phase: 'x', message: 'y' } }), true);
   assert.equal(isWorkerMessage(null), false);
+  // each request's parameters and result by its own guard
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'query', params: { sql: 'x', rowCap: '1' } }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'open', params: { path: 'd.duckdb', readOnly: 'yes' } }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'cancel', params: { target: 1.5 } }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'info', params: { extra: 1 } }), false);
+  assert.equal(WORKER_REQUESTS.query.result({ columns: [{ name: 'a', type: 'INTEGER' }], rows: [[1]], total: 1, truncated: false, ms: 3 }), true);
+  assert.equal(WORKER_REQUESTS.query.result({ columns: [], rows: {}, total: 1, truncated: false, ms: 3 }), false);
+  assert.equal(WORKER_REQUESTS.close.result({ closed: 'yes' }), false);
+});
+
+test('the worker answers a request whose parameters do not match the protocol with bad-request, naming the method', async () => {
+  const w = setup();
+  try {
+    await w.client.request('open', { path: w.path });
+    await assert.rejects(w.client.request('query', { sql: 'SELECT 1', rowCap: '5' } as never),
+      (e: unknown) => e instanceof WorkerRequestError && e.code === 'bad-request' && /malformed query request/.test(e.message));
+    assert.deepEqual((await w.client.request('query', { sql: 'SELECT 1 AS one', rowCap: 5 })).rows, [[1]]);
+  } finally {
+    await w.done();
+  }
 });
 
 test('the worker opens a dataset with the memory budget it is given, else the engine default', async () => {

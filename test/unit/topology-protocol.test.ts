@@ -8,7 +8,8 @@ import {
   isWebviewToHost,
   resultGuards,
 } from '../../src/protocol/topology';
-import { answerMessage, answerRequest, type TopologyEnv } from '../../src/core/topology/service';
+import { TopologySession, answerMessage, answerRequest, type TopologyEnv } from '../../src/core/topology/service';
+import type { QueryRows } from '../../src/core/topology/graph';
 import type { SqlCell } from '../../src/core/topology/cell';
 import type { Db } from '../../src/core/store/db';
 import { ARN, openFixture } from './topology-fixture';
@@ -35,6 +36,8 @@ test('the host accepts well-formed messages and rejects everything else', () => 
     { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), sql: 'DROP TABLE conversations' } },
     { kind: 'request', id: 1.5, method: 'graph', params: defaultQuery() },
     { kind: 'request', id: 1, method: 'graph', params: defaultQuery(), extra: true },
+    { kind: 'request', id: 1, method: 'graph', params: defaultQuery(), lane: 7 },
+    { kind: 'request', id: 1, method: 'graph', params: defaultQuery(), lane: 'x'.repeat(40) },
     { kind: 'request', id: 1, method: 'nodeDetails', params: { query: defaultQuery(), node: 'x'.repeat(5000) } },
     { kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), from: Number.NaN } },
     { kind: 'state', state: { ...defaultViewState(), highlights: ['everything'] } },
@@ -81,6 +84,67 @@ test('a failing query becomes an error reply naming the method', async () => {
   const broken: TopologyEnv = { query: async () => { throw new Error('no dataset is open'); } };
   const r = await answerRequest(broken, { kind: 'request', id: 13, method: 'graph', params: defaultQuery() });
   assert.deepEqual(r, { kind: 'reply', id: 13, ok: false, error: 'graph failed: no dataset is open' });
+});
+
+/** The fixture's queries, each first held until released (a slow query); an abort interrupts a held one. */
+function heldQueries(query: QueryRows): { query: QueryRows; release: () => void; count: () => number } {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let n = 0;
+  return {
+    count: () => n,
+    release: () => open(),
+    query: async (sql, params, signal) => {
+      n++;
+      await new Promise<void>((resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(new Error('Interrupted')), { once: true });
+        void gate.then(resolve);
+      });
+      return query(sql, params);
+    },
+  };
+}
+
+test('a newer graph request cancels the one in flight; another lane and other methods are left alone', async () => {
+  const held = heldQueries(env.query);
+  const session = new TopologySession({ query: held.query });
+  const request = (id: number, method: 'graph' | 'timeline', params: object, lane?: string) =>
+    session.answer({ kind: 'request', id, method, params, ...(lane ? { lane } : {}) } as never);
+  const first = request(1, 'graph', { ...defaultQuery(), level: 'app' });
+  const compare = request(2, 'graph', { ...defaultQuery(), from: 0, to: 1 }, 'compare');
+  const timeline = request(3, 'timeline', defaultQuery());
+  const second = request(4, 'graph', defaultQuery());
+  const stale = await first;
+  assert.equal(stale.ok, false);
+  assert.match(stale.ok ? '' : stale.error, /^graph failed: cancelled/);
+  held.release();
+  const [fresh, other, tl] = await Promise.all([second, compare, timeline]);
+  assert.ok(fresh.ok && isGraph(fresh.result) && fresh.result.query.level === 'resource' && fresh.result.edges.length === 9);
+  assert.ok(other.ok && isGraph(other.result));
+  assert.ok(tl.ok && resultGuards.timeline(tl.result));
+});
+
+test('the timeline is computed once per filter set: changing level or window does not query it again', async () => {
+  let n = 0;
+  const session = new TopologySession({ query: (sql, params) => (n++, env.query(sql, params)) });
+  const timeline = async (id: number, params: object) => {
+    const before = n;
+    const r = await session.answer({ kind: 'request', id, method: 'timeline', params } as never);
+    assert.ok(r.ok);
+    return { result: r.result, queries: n - before };
+  };
+  const a = await timeline(1, defaultQuery());
+  assert.ok(a.queries > 0);
+  const b = await timeline(2, { ...defaultQuery(), level: 'vpc', from: 0, to: 10_000_000_000_000 });
+  assert.deepEqual(b, { result: a.result, queries: 0 });
+  const c = await timeline(3, { ...defaultQuery(), action: 'reject' });
+  assert.ok(c.queries > 0);
+  assert.notDeepEqual(c.result, a.result);
+  session.forget();
+  assert.ok((await timeline(4, defaultQuery())).queries > 0, 'changed data is read again');
+  assert.equal((await timeline(5, defaultQuery())).queries, 0);
+  session.reset();
+  assert.ok((await timeline(6, defaultQuery())).queries > 0, 'another dataset is read');
 });
 
 test('the empty state runs only its two commands, and says whether one started', async () => {

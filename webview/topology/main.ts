@@ -68,11 +68,12 @@ const post = (m: WebviewToHost) => vscode.postMessage(m);
 let nextId = 1;
 const pending = new Map<number, { method: TopologyMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-function request<M extends TopologyMethod>(method: M, params: TopologyMethods[M]['params']): Promise<TopologyMethods[M]['result']> {
+/** A request; a newer one of the same method and lane cancels it (see TopologyRequest.lane). */
+function request<M extends TopologyMethod>(method: M, params: TopologyMethods[M]['params'], lane?: string): Promise<TopologyMethods[M]['result']> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject });
-    post({ kind: 'request', id, method, params } as WebviewToHost);
+    post({ kind: 'request', id, method, params, ...(lane ? { lane } : {}) } as WebviewToHost);
   });
 }
 
@@ -450,7 +451,7 @@ async function loadCompare(gen = generation): Promise<void> {
   state.compare = w;
   saveState();
   try {
-    const g = await request('graph', { ...state.query, from: w.from, to: w.to });
+    const g = await request('graph', { ...state.query, from: w.from, to: w.to }, 'compare');
     if (gen !== generation) return;
     compareGraph = g;
     refresh();

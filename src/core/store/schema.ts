@@ -10,10 +10,12 @@ import type { Db } from './db';
 import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records';
 import { narrowStoredEvents } from '../inventory/events';
 import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
+import FINDINGS_SQL from '../enrich/findings.sql';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
-export const SCHEMA_VERSION = 4;
+/** 5: the findings' macros (enrich/findings.sql), which the templates and the topology read. */
+export const SCHEMA_VERSION = 5;
 
 /** The small codes the facts store, in order (code n is element n, from 1). */
 export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
@@ -48,7 +50,26 @@ function sideColumns(side: 'client' | 'server', e: string, f: string | null): st
 const cross = (cond: string) => `CASE WHEN c.type IS DISTINCT FROM 'unknown' AND s.type IS DISTINCT FROM 'unknown' THEN ${cond} END`;
 const CROSS_AZ = cross(`(c.az IS NOT NULL AND s.az IS NOT NULL AND c.az <> s.az AND c.region IS NOT DISTINCT FROM s.region)`);
 const CROSS_REGION = cross(`(c.region IS NOT NULL AND s.region IS NOT NULL AND c.region <> s.region)`);
+const CROSS_VPC = cross('(c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc)');
+const CROSS_ACCOUNT = cross('(c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account)');
 const ACTION = (f: string) => `CASE WHEN ${f}.rejected THEN 'REJECT' ELSE 'ACCEPT' END`;
+
+/**
+ * A window view's rows over `facts` (a window table's stored rows, or a relation of the same columns): both sides
+ * named from the endpoints; `extra` adds columns of `facts` (aliased w).
+ */
+export function windowRowsSql(facts: string, extra = ''): string {
+  return `SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
+  w.protocol, w.server_port, ${ACTION('w')} AS action, ${decode(EGRESS_PATHS, 'w.egress_path')} AS egress_path, ${CROSS_AZ} AS cross_az,
+  c.type AS client_type, s.type AS server_type, c.vpc AS client_vpc, s.vpc AS server_vpc,
+  c.account AS client_account, s.account AS server_account, c.region AS client_region, s.region AS server_region,
+  c.aws_service AS client_aws_service, s.aws_service AS server_aws_service, ${CROSS_REGION} AS cross_region,
+  w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.conversations,
+  c.eni AS client_eni, s.eni AS server_eni, c.arn AS client_arn, s.arn AS server_arn,
+  c.kind AS client_kind, s.kind AS server_kind, c.subnet AS client_subnet, s.subnet AS server_subnet,
+  ${CROSS_VPC} AS cross_vpc, ${CROSS_ACCOUNT} AS cross_account${extra ? `, ${extra}` : ''}
+FROM ${facts} w JOIN endpoints c ON c.ep = w.client_ep JOIN endpoints s ON s.ep = w.server_ep`;
+}
 
 /** The enriched tables as users query them: views over the narrow stored facts. */
 export const ENRICHED_VIEWS_SQL = `
@@ -60,20 +81,12 @@ SELECT f.start, f."end", f.window_start, f.protocol, ${ACTION('f')} AS action,
   o.eni AS observer_eni, ${decode(OBSERVER_SIDES, 'f.observer_side')} AS observer_side,
   ${decode(ORIENTATIONS, 'f.orientation')} AS orientation, ${decode(EGRESS_PATHS, 'f.egress_path')} AS egress_path,
   ${CROSS_AZ} AS cross_az, ${CROSS_REGION} AS cross_region,
-  ${cross('(c.vpc IS NOT NULL AND s.vpc IS NOT NULL AND c.vpc <> s.vpc)')} AS cross_vpc,
-  ${cross('(c.account IS NOT NULL AND s.account IS NOT NULL AND c.account <> s.account)')} AS cross_account,
+  ${CROSS_VPC} AS cross_vpc, ${CROSS_ACCOUNT} AS cross_account,
   c.attribution AS client_attribution, s.attribution AS server_attribution
 FROM conversation_facts f JOIN endpoints c ON c.ep = f.client_ep JOIN endpoints s ON s.ep = f.server_ep
 LEFT JOIN observers o ON o.obs = f.observer;
 ${WINDOW_TABLES.map((t) => `
-CREATE OR REPLACE VIEW ${t} AS
-SELECT w.window_start, c.node AS client_node, s.node AS server_node, c.az AS client_az, s.az AS server_az,
-  w.protocol, w.server_port, ${ACTION('w')} AS action, ${decode(EGRESS_PATHS, 'w.egress_path')} AS egress_path, ${CROSS_AZ} AS cross_az,
-  c.type AS client_type, s.type AS server_type, c.vpc AS client_vpc, s.vpc AS server_vpc,
-  c.account AS client_account, s.account AS server_account, c.region AS client_region, s.region AS server_region,
-  c.aws_service AS client_aws_service, s.aws_service AS server_aws_service, ${CROSS_REGION} AS cross_region,
-  w.uploaded, w.downloaded, w.packets_up, w.packets_down, w.conversations
-FROM ${t}_facts w JOIN endpoints c ON c.ep = w.client_ep JOIN endpoints s ON s.ep = w.server_ep;`).join('')}
+CREATE OR REPLACE VIEW ${t} AS ${windowRowsSql(`${t}_facts`)};`).join('')}
 `;
 
 const flowColumns = FLOW_FIELDS.map((x) => `  ${q(x.column)} ${x.type}`).join(',\n');
@@ -369,6 +382,7 @@ export async function ensureSchema(db: Db): Promise<void> {
   // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
   await narrowStoredEvents(db);
   await db.exec(ENRICHED_VIEWS_SQL);
+  await db.exec(FINDINGS_SQL);
   await defaultKeepRecords(db);
   await refreshRecordsView(db);
   await db.exec(

@@ -45,7 +45,7 @@ const oneLine = (s: string) => s.replace(/[\r\n\u0085\u2028\u2029]+/g, ' ');
 
 /** The cell for a node: its traffic by direction, peer, protocol and port. */
 export function nodeCell(q: GraphQuery, node: string, label = node): SqlCell {
-  const k = keyedSql(q, { findings: false, cost: true });
+  const k = keyedSql(q, { findings: false, cost: true, source: 'conversations' });
   const params = { ...k.params, node };
   const h = header(
     oneLine(`Traffic of ${label}`),
@@ -72,7 +72,7 @@ ORDER BY sum(up + down) DESC;
 
 /** The cell for an edge: its conversations by protocol, port and egress path. */
 export function edgeCell(q: GraphQuery, source: string, target: string, label = `${source} → ${target}`): SqlCell {
-  const k = keyedSql(q);
+  const k = keyedSql(q, { source: 'conversations' });
   const params = { ...k.params, src: source, dst: target };
   const h = header(
     oneLine(`Traffic ${label}`),

@@ -16,11 +16,11 @@ import {
   type Peer,
   type Timeline,
 } from '../../protocol/topology';
-import { FINDING_COLUMNS, NAMES_CTE, WORKLOAD_TYPES, filterSql, keyedSql, tsText, type SqlParams } from './sql';
+import { FINDING_COLUMNS, NAMES_CTE, WORKLOAD_TYPES, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
 
 export type Row = Record<string, unknown>;
-/** Runs SQL with bound parameters and returns rows as objects. */
-export type QueryRows = (sql: string, params: SqlParams) => Promise<Row[]>;
+/** Runs SQL with bound parameters and returns rows as objects; an aborted signal interrupts the query. */
+export type QueryRows = (sql: string, params: SqlParams, signal?: AbortSignal) => Promise<Row[]>;
 
 export const DEFAULT_MAX_EDGES = 20_000;
 
@@ -151,12 +151,15 @@ function kindOfEdge(kinds: Partial<Record<EdgeKind, number>>): EdgeKind {
 /** The graph at the query's level and window: nodes, edges weighted by bytes/flows/cost, findings. */
 export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { maxEdges?: number } = {}): Promise<Graph> {
   const maxEdges = opts.maxEdges ?? DEFAULT_MAX_EDGES;
+  // beside the other queries (each runs on a connection of its own); awaited below, its failure then reported
+  const rangeP = dataRange(query, q);
+  rangeP.catch(() => undefined);
   const k = keyedSql(q);
   const params = { ...k.params, cap: maxEdges };
   const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
   const edgeRows = await query(
     `WITH k AS (${k.sql}),
-     e AS (SELECT ck, sk, kind, sum(up) AS up, sum(down) AS down, count(*)::DOUBLE AS flows, sum(cost) AS cost, ${flags}
+     e AS (SELECT ck, sk, kind, sum(up) AS up, sum(down) AS down, sum(n) AS flows, sum(cost) AS cost, ${flags}
            FROM k GROUP BY ck, sk, kind),
      t AS (SELECT ck, sk, sum(up + down) AS total FROM e GROUP BY ck, sk),
      r AS (SELECT ck, sk, row_number() OVER (ORDER BY total DESC, ck, sk) AS rn, count(*) OVER () AS n FROM t)
@@ -239,40 +242,52 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   }
   const labels = distinctLabels(nodes);
   for (const n of nodes) n.label = labels.get(n.id) ?? n.label;
-  const range = await query(
-    `SELECT epoch_ms(min(c.window_start))::DOUBLE AS a, epoch_ms(max(c.window_start))::DOUBLE AS b
-     FROM conversations c WHERE ${filterSql(q).where}`,
-    filterSql(q).params,
-  );
+  const range = await rangeP;
   return {
     query: q,
     nodes,
     edges: [...edges.values()],
     droppedEdges: Math.max(0, total - edges.size),
-    dataFrom: range[0]?.a === null || range[0]?.a === undefined ? null : num(range[0].a),
-    dataTo: range[0]?.b === null || range[0]?.b === undefined ? null : num(range[0].b),
+    dataFrom: range.a,
+    dataTo: range.b,
   };
+}
+
+/**
+ * The first and last minute with traffic under the view's filters (epoch ms), from the windows: the first and last
+ * hour, then their minutes.
+ */
+async function dataRange(query: QueryRows, q: GraphQuery, opts: { time?: boolean } = {}): Promise<{ a: number | null; b: number | null }> {
+  const f = filterSql(q, opts);
+  const view = opts.time === false ? { ...q, from: undefined, to: undefined } : q;
+  const rows = await query(
+    `WITH h AS (SELECT min(c.window_start) AS a, max(c.window_start) AS b FROM ${sourceSql(view, 'windows')} c WHERE ${f.where}),
+     m AS (SELECT c.window_start FROM windows_1m c, h
+           WHERE (c.window_start >= h.a AND c.window_start < h.a + INTERVAL 1 hour OR c.window_start >= h.b AND c.window_start < h.b + INTERVAL 1 hour)
+             AND ${f.where})
+     SELECT epoch_ms(min(window_start))::DOUBLE AS a, epoch_ms(max(window_start))::DOUBLE AS b FROM m`,
+    f.params,
+  );
+  const at = (x: unknown) => (x === null || x === undefined ? null : num(x));
+  return { a: at(rows[0]?.a), b: at(rows[0]?.b) };
 }
 
 const STEPS_MIN = [1, 5, 15, 60, 180, 360, 720, 1440, 10080];
 
 /** Bytes over time for the brush strip: the whole dataset under the view's filters except the window. */
 export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBuckets = 150): Promise<Timeline> {
-  const f = filterSql(q, { time: false });
-  const range = await query(
-    `SELECT epoch_ms(min(c.window_start))::DOUBLE AS a, epoch_ms(max(c.window_start))::DOUBLE AS b FROM conversations c WHERE ${f.where}`,
-    f.params,
-  );
-  const a = range[0]?.a;
-  const b = range[0]?.b;
-  if (a === null || a === undefined || b === null || b === undefined) return { step: 60_000, buckets: [] };
-  const span = num(b) - num(a) + 60_000;
+  const { a, b } = await dataRange(query, q, { time: false });
+  if (a === null || b === null) return { step: 60_000, buckets: [] };
+  const span = b - a + 60_000;
   const minutes = STEPS_MIN.find((m) => span / (m * 60_000) <= targetBuckets) ?? STEPS_MIN[STEPS_MIN.length - 1];
   const step = minutes * 60_000;
+  const f = filterSql(q, { time: false });
+  // a bucket of whole hours sums hours (and the minutes of the hours that change); a shorter one, minutes
+  const source = minutes % 60 === 0 ? sourceSql({ ...q, from: undefined, to: undefined }, 'windows') : 'windows_1m';
   const rows = await query(
     `SELECT (epoch_ms(c.window_start) // $step::BIGINT * $step::BIGINT)::DOUBLE AS t,
             sum(coalesce(c.uploaded, 0) + coalesce(c.downloaded, 0))::DOUBLE AS bytes
-     FROM conversations c WHERE ${f.where} GROUP BY 1 ORDER BY 1`,
+     FROM ${source} c WHERE ${f.where} GROUP BY 1 ORDER BY 1`,
     { ...f.params, step },
   );
   return { step, buckets: rows.map((r) => ({ t: num(r.t), bytes: num(r.bytes) })) };
@@ -280,12 +295,12 @@ export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBu
 
 /** The details panel of a node: what it is, where it sits, its tags and its top peers each way. */
 export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node: string): Promise<NodeDetails> {
-  const k = keyedSql(q, { findings: false });
+  const k = keyedSql(q, { findings: false, only: 'node' });
   const params = { ...k.params, node };
   const peerRows = await query(
     `WITH k AS (${k.sql})
      SELECT CASE WHEN ck = $node THEN 'out' ELSE 'in' END AS dir, CASE WHEN ck = $node THEN sk ELSE ck END AS peer,
-            sum(up + down) AS bytes, count(*)::DOUBLE AS flows,
+            sum(up + down) AS bytes, sum(n) AS flows,
             arg_max(CASE WHEN ck = $node THEN server_az ELSE client_az END, up + down) AS az,
             arg_max(CASE WHEN ck = $node THEN server_account ELSE client_account END, up + down) AS account
      FROM k WHERE ck = $node OR sk = $node GROUP BY dir, peer ORDER BY bytes DESC, peer`,
@@ -390,19 +405,19 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
 
 /** The details of an edge: ports and protocols, bytes each way, egress paths, cost, findings. */
 export async function topologyEdgeDetails(query: QueryRows, q: GraphQuery, source: string, target: string): Promise<EdgeDetails> {
-  const k = keyedSql(q);
+  const k = keyedSql(q, { only: 'edge' });
   const params = { ...k.params, src: source, dst: target };
   const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
   const byPort = await query(
     `WITH k AS (${k.sql})
-     SELECT protocol::DOUBLE AS protocol, server_port::DOUBLE AS port, sum(up + down) AS bytes, count(*)::DOUBLE AS flows
+     SELECT protocol::DOUBLE AS protocol, server_port::DOUBLE AS port, sum(up + down) AS bytes, sum(n) AS flows
      FROM k WHERE ck = $src AND sk = $dst GROUP BY ALL ORDER BY bytes DESC, protocol, port LIMIT 20`,
     params,
   );
   const byPath = await query(
     `WITH k AS (${k.sql})
      SELECT coalesce(egress_path, 'unknown') AS path, kind, sum(up) AS up, sum(down) AS down,
-            count(*)::DOUBLE AS flows, sum(cost) AS cost, ${flags}
+            sum(n) AS flows, sum(cost) AS cost, ${flags}
      FROM k WHERE ck = $src AND sk = $dst GROUP BY ALL ORDER BY path, kind`,
     params,
   );

@@ -4,6 +4,7 @@
  */
 import {
   isWebviewToHost,
+  type GraphQuery,
   type TopologyMethods,
   type TopologyReply,
   type TopologyRequest,
@@ -49,20 +50,86 @@ function handlers(env: TopologyEnv): Handlers {
   };
 }
 
-/** Answers one request; errors become an `ok: false` reply naming what failed. */
-export async function answerRequest(env: TopologyEnv, req: TopologyRequest): Promise<TopologyReply> {
+/** Answers one request; errors become an `ok: false` reply naming what failed. `signal` interrupts its queries. */
+export async function answerRequest(env: TopologyEnv, req: TopologyRequest, signal?: AbortSignal): Promise<TopologyReply> {
   try {
-    const h = handlers(env)[req.method] as (p: unknown) => Promise<unknown>;
-    return { kind: 'reply', id: req.id, ok: true, result: await h(req.params) };
+    const query: QueryRows = (sql, params) => {
+      if (signal?.aborted) throw new Error('cancelled: a newer request replaced it');
+      return env.query(sql, params, signal);
+    };
+    const h = handlers({ ...env, query })[req.method] as (p: unknown) => Promise<unknown>;
+    const result = await h(req.params);
+    if (signal?.aborted) throw new Error('cancelled: a newer request replaced it');
+    return { kind: 'reply', id: req.id, ok: true, result };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = signal?.aborted ? 'cancelled: a newer request replaced it' : err instanceof Error ? err.message : String(err);
     return { kind: 'reply', id: req.id, ok: false, error: `${req.method} failed: ${message}` };
   }
 }
 
+/** The requests that a newer one of the same method (and lane) makes stale: what they answer is no longer shown. */
+const SUPERSEDED: ReadonlySet<string> = new Set(['graph', 'timeline', 'nodeDetails', 'edgeDetails']);
+
+/**
+ * One panel's requests: a graph, timeline or details request cancels the one of the same method and lane still in
+ * flight (its queries are interrupted, and it is answered `ok: false`, "cancelled"), so dragging the brush or
+ * changing level runs the last request only instead of queueing every one before it.
+ */
+export class TopologySession {
+  private readonly inflight = new Map<string, AbortController>();
+  /**
+   * Timelines by the filters they depend on: the strip shows the whole dataset whatever the level and the window,
+   * so changing level or brushing does not compute it again (until the dataset changes: reset()).
+   */
+  private readonly timelines = new Map<string, unknown>();
+
+  constructor(private readonly env: TopologyEnv) {}
+
+  async answer(req: TopologyRequest): Promise<TopologyReply> {
+    if (req.method === 'timeline') {
+      const { action, protocol, port, tag } = req.params as GraphQuery;
+      const key = JSON.stringify([action, protocol, port, tag]);
+      const known = this.timelines.get(key);
+      if (known) return { kind: 'reply', id: req.id, ok: true, result: known };
+      const reply = await this.run(req);
+      if (reply.ok) {
+        if (this.timelines.size >= 16) this.timelines.clear();
+        this.timelines.set(key, reply.result);
+      }
+      return reply;
+    }
+    return this.run(req);
+  }
+
+  private async run(req: TopologyRequest): Promise<TopologyReply> {
+    if (!SUPERSEDED.has(req.method)) return answerRequest(this.env, req);
+    const key = `${req.method}\u0000${req.lane ?? ''}`;
+    this.inflight.get(key)?.abort();
+    const controller = new AbortController();
+    this.inflight.set(key, controller);
+    try {
+      return await answerRequest(this.env, req, controller.signal);
+    } finally {
+      if (this.inflight.get(key) === controller) this.inflight.delete(key);
+    }
+  }
+
+  /** Cancels everything in flight and forgets what it knew: the panel closed, or another dataset is shown. */
+  reset(): void {
+    for (const c of this.inflight.values()) c.abort();
+    this.inflight.clear();
+    this.forget();
+  }
+
+  /** Forgets what it kept (the timelines): the data may have changed under the same dataset. */
+  forget(): void {
+    this.timelines.clear();
+  }
+}
+
 /** Checks an inbound message and answers it when it is a request; other valid messages return undefined. */
-export async function answerMessage(env: TopologyEnv, msg: unknown): Promise<TopologyReply | undefined> {
+export async function answerMessage(env: TopologyEnv | TopologySession, msg: unknown): Promise<TopologyReply | undefined> {
   if (!isWebviewToHost(msg)) throw new Error('the topology view sent a message that does not match the protocol');
   if (msg.kind !== 'request') return undefined;
-  return answerRequest(env, msg);
+  return env instanceof TopologySession ? env.answer(msg) : answerRequest(env, msg);
 }

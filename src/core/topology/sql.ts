@@ -8,8 +8,9 @@
  * Parameters are always bound (`$name`), never spliced: `from`/`to` are TIMESTAMP text,
  * `tagKey`, `fkey`, `fval` VARCHAR, `protocol`/`port` numbers.
  */
-import type { GraphQuery, Level } from '../../protocol/topology';
+import type { Finding, GraphQuery, Level } from '../../protocol/topology';
 import { costSql } from './cost';
+import { windowRowsSql } from '../store/schema';
 
 export type SqlParam = string | number | boolean | null;
 export type SqlParams = Record<string, SqlParam>;
@@ -29,27 +30,98 @@ export const KIND_SQL = `CASE
     ELSE 'other' END`;
 
 /**
- * The findings, per conversation row `c`, with the same conditions as the query templates
- * (templates/alb-bypass.sql, lambda-rds-without-proxy.sql, cross-az.sql,
- * nat-gateway-endpoint-candidates.sql), so the highlighted edges are the edges those templates return:
- * - ALB bypass: a resource other than a load balancer reaches a registered load-balancer target
- *   (by ARN or by IP) directly, on the target's registered port.
- * - Lambda -> RDS without RDS Proxy: a Lambda function connects to a database itself (through a
- *   proxy, the server side would be the proxy).
- * - Cross-AZ: the two sides sit in different AZs.
- * - NAT traffic that could use a gateway endpoint: S3 or DynamoDB reached through a NAT gateway.
+ * The findings, per row `c` of the map's source, from the dataset's own definitions (src/core/enrich/findings.sql),
+ * which the query templates (alb-bypass, lambda-rds-without-proxy, cross-az, nat-gateway-endpoint-candidates) read
+ * too, so the highlighted edges are the edges those templates return:
+ * - ALB bypass: a row is one when a bypassing conversation fact (fl_finding_alb_bypass: a resource other than a
+ *   load balancer reaching a registered target directly on its port) falls in it: same nodes, protocol and port,
+ *   inside its window.
+ * - Lambda -> RDS without RDS Proxy: fl_finding_lambda_rds.
+ * - Cross-AZ: the cross_az column.
+ * - NAT traffic that could use a gateway endpoint: fl_finding_nat_endpoint.
  */
-export const FINDING_SQL = {
-  'alb-bypass': `(c.action = 'ACCEPT'
-      AND c.client_type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
-      AND c.client_type NOT IN (SELECT type FROM address_types)
-      AND c.client_node <> c.server_node
-      AND EXISTS (SELECT 1 FROM inv_lb_targets t WHERE (t.target_arn = c.server_arn OR t.target_id = c.server_addr)
-                  AND (t.port IS NULL OR t.port = c.server_port)))`,
-  'lambda-rds-no-proxy': `(c.client_type = 'lambda:function' AND c.server_type = 'rds:db' AND c.action = 'ACCEPT')`,
-  'cross-az': `coalesce(c.cross_az, false)`,
-  'nat-to-endpoint': `(c.egress_path = 'nat-gateway' AND c.server_aws_service IN ('S3', 'DYNAMODB'))`,
-} as const;
+export function findingSql(q: GraphQuery): Record<Finding, string> {
+  const at = (t: number | undefined, name: string) => (t === undefined ? 'NULL' : `$${name}::TIMESTAMP`);
+  return {
+    'alb-bypass': `EXISTS (SELECT 1 FROM fl_finding_alb_bypass(${at(q.from, 'from')}, ${at(q.to, 'to')}) a
+      WHERE a.client = c.client_node AND a.target = c.server_node AND a.protocol = c.protocol AND a.server_port = c.server_port
+        AND a.window_start >= c.window_start AND a.window_start < c.window_end AND c.action = 'ACCEPT')`,
+    'lambda-rds-no-proxy': `coalesce(fl_finding_lambda_rds(c.client_type, c.server_type, c.action), false)`,
+    'cross-az': `coalesce(c.cross_az, false)`,
+    'nat-to-endpoint': `coalesce(fl_finding_nat_endpoint(c.egress_path, c.server_aws_service), false)`,
+  };
+}
+
+/**
+ * The rows the map reads, aliased `c`, with the columns of `conversations` that are not per flow (both sides, the
+ * action, path and cross flags), window_end (where the row's time ends) and n (the conversation-minutes it stands
+ * for). Keys and filters read the inventory at a row's window_start, and it changes only at its change points (a tag
+ * set's, at the security-group level an ENI's), so the window tables give exact rows:
+ * - 'windows': window rows: windows_1h for every hour with no change point inside it (and inside the view's window),
+ *   windows_1m for the others (the hours a tag or ENI changes in, and those the window's ends cut);
+ * - 'segments' (the map's): those rows summed between consecutive change points (and the window's ends), each
+ *   segment's window_start its first moment: one row per endpoint pair, port and path per segment;
+ * - 'conversations': one row per conversation-minute (what a notebook cell reads).
+ */
+export type Source = 'conversations' | 'windows' | 'segments' | 'endpoints';
+
+/**
+ * Details read the rows of one node or edge: `only` keeps the facts whose client or server endpoint can be keyed
+ * `$node` ('node'), or whose client can be `$src` and server `$dst` ('edge'), before anything is summed or named.
+ * Which endpoints can be is found by keying every endpoint at every change point (the 'endpoints' source), so it
+ * holds at any level.
+ */
+export type Only = 'node' | 'edge';
+
+/** The segments' starts (with where each ends) between the change points of what keys and filters read. */
+function pointsSql(q: GraphQuery, window: boolean): string[] {
+  const changes = ['SELECT valid_from AS t FROM inv_tags', 'SELECT valid_to FROM inv_tags'];
+  if (q.level === 'security-group') changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
+  if (window && q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
+  if (window && q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
+  return changes;
+}
+
+const segmentsOf = (points: string[]) => `(SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
+  FROM (SELECT DISTINCT t FROM (${points.join(' UNION ALL ')} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL))`;
+
+/** The endpoints that can be keyed as `param` ($node, $src, $dst) at the query's level, at some moment. */
+function keyedAsSql(q: GraphQuery, param: string): string {
+  const keys = keyedSql({ level: q.level, tagKey: q.tagKey, action: 'all' }, { findings: false, source: 'endpoints' });
+  return `SELECT ep FROM (${keys.sql}) WHERE ck = ${param}`;
+}
+
+export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
+  if (source === 'conversations') return `(SELECT c.*, c.window_start + INTERVAL 1 minute AS window_end, 1::DOUBLE AS n FROM conversations c)`;
+  const none = 'NULL::VARCHAR AS client_addr, NULL::VARCHAR AS server_addr';
+  if (source === 'endpoints') {
+    // each endpoint on both sides at each segment's start: its key there
+    const rows = `(SELECT p.t AS window_start, p.t_end AS window_end, e.ep AS client_ep, e.ep AS server_ep, NULL::INTEGER AS protocol,
+        NULL::INTEGER AS server_port, false AS rejected, NULL::UTINYINT AS egress_path, 0::BIGINT AS uploaded, 0::BIGINT AS downloaded,
+        0::BIGINT AS packets_up, 0::BIGINT AS packets_down, 0::BIGINT AS conversations
+      FROM endpoints e, ${segmentsOf(pointsSql(q, false))} p)`;
+    return `(${windowRowsSql(rows, `w.window_end, 0::DOUBLE AS n, ${none}, w.client_ep AS ep`)})`;
+  }
+  const points = pointsSql(q, true);
+  // (the hours written out twice: a CTE inside the subquery made it four times slower)
+  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points.join(' UNION ALL ')}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
+  // the view's window read first (its ends are change points: no row straddles them)
+  const within = `${q.from !== undefined ? ' AND w.window_start >= $from::TIMESTAMP' : ''}${q.to !== undefined ? ' AND w.window_start < $to::TIMESTAMP' : ''}`;
+  const sides = only === 'node' ? ` AND (w.client_ep IN (${keyedAsSql(q, '$node')}) OR w.server_ep IN (${keyedAsSql(q, '$node')}))`
+    : only === 'edge' ? ` AND w.client_ep IN (${keyedAsSql(q, '$src')}) AND w.server_ep IN (${keyedAsSql(q, '$dst')})` : '';
+  // a node's or an edge's few rows come from the minutes (no hour has to be told apart), the rest from both
+  const facts = only ? `(SELECT * FROM windows_1m_facts w WHERE true${within}${sides})`
+    : `(SELECT * FROM windows_1h_facts w WHERE w.window_start NOT IN (${cut})${within}
+    UNION ALL SELECT * FROM windows_1m_facts w WHERE time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})${within})`;
+  if (source === 'windows') return `(${windowRowsSql(facts, none)})`;
+  // summed over the segments first, on the endpoint numbers, then named: far fewer rows to key
+  const segments = `(SELECT p.t AS window_start, p.t_end AS window_end, w.client_ep, w.server_ep, w.protocol, w.server_port, w.rejected,
+      w.egress_path, sum(w.uploaded)::BIGINT AS uploaded, sum(w.downloaded)::BIGINT AS downloaded, sum(w.packets_up)::BIGINT AS packets_up,
+      sum(w.packets_down)::BIGINT AS packets_down, sum(w.conversations)::BIGINT AS conversations
+    FROM ${facts} w ASOF JOIN ${segmentsOf(points)} p ON w.window_start >= p.t
+    GROUP BY ALL)`;
+  return `(${windowRowsSql(segments, `w.window_end, w.conversations::DOUBLE AS n, ${none}`)})`;
+}
 
 /**
  * The workload of a resource that carries no app tag, one row per resource ARN that has one, keyed
@@ -158,12 +230,13 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
 }
 
 /**
- * One row per conversation with: ck, sk (client and server node keys), kind, up, down, cost,
- * the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and every column of
- * `conversations`. The flags (and by default the cost) can be left out where they are not used.
+ * One row of the source (sourceSql: by default the windows summed per segment, n conversations each) with: ck, sk (client and server
+ * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
+ * every column of the source. The flags (and by default the cost) can be left out where they are not used.
  */
-export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean } = {}): { sql: string; params: SqlParams } {
+export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source; only?: Only } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
+  const finding = findingSql(q);
   const cost = opts.cost ?? findings;
   const { where, params } = filterSql(q);
   const joins: string[] = [];
@@ -188,11 +261,11 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     coalesce(c.uploaded, 0)::DOUBLE AS up,
     coalesce(c.downloaded, 0)::DOUBLE AS down,
     ${cost ? costSql('c') : '0.0'} AS cost${findings ? `,
-    ${FINDING_SQL['alb-bypass']} AS f_alb_bypass,
-    ${FINDING_SQL['lambda-rds-no-proxy']} AS f_lambda_rds,
-    ${FINDING_SQL['cross-az']} AS f_cross_az,
-    ${FINDING_SQL['nat-to-endpoint']} AS f_nat_endpoint` : ''}
-  FROM conversations c
+    ${finding['alb-bypass']} AS f_alb_bypass,
+    ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
+    ${finding['cross-az']} AS f_cross_az,
+    ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
+  FROM ${sourceSql(q, opts.source ?? 'segments', opts.only)} c
   ${joins.join('\n  ')}
   WHERE ${where}`;
   return { sql, params };
