@@ -39,6 +39,9 @@ test('files joined with cat: each of three header lines switches the format from
     // without a bad record: nothing but its header lines sends it to the line-by-line reader
     const clean = join(flows, 'clean.log');
     await writeFile(clean, text.slice(0, text.lastIndexOf(bad)));
+    // three parts of one format (one flow log's S3 objects joined): read at once, its header lines neither records nor bad lines
+    const same = join(flows, 'one-format.log');
+    await writeFile(same, [0, 2, 4].map((k) => textOf({ ...DEFAULT_V2, lines: DEFAULT_V2.lines.slice(k, k + 2) }, true)).join(''));
     // a plain file of the same first format: the two load in one batch (one read_csv), as a folder's files do
     await writeFile(join(flows, 'plain.log'), headerOf(DEFAULT_V2) + '\n' + DEFAULT_V2.lines[1] + '\n');
     const gz = join(dir, 'all.log.gz');
@@ -48,6 +51,7 @@ test('files joined with cat: each of three header lines switches the format from
     assert.deepEqual(reports.map((r) => [r.name, r.status, r.records, r.badLines, r.errors]), [
       [all, 'loaded', 11, 1, [badLine]],
       [clean, 'loaded', 11, 0, []],
+      [same, 'loaded', 6, 0, []],
       [join(flows, 'plain.log'), 'loaded', 1, 0, []],
       [gz, 'loaded', 11, 1, [badLine]],
     ]);
@@ -55,8 +59,12 @@ test('files joined with cat: each of three header lines switches the format from
       assert.deepEqual(await rowsOfVersion(db, name, CUSTOM_V5, 5), expectedRows(fieldsOf(CUSTOM_V5), CUSTOM_V5.lines), `${name}: the v5 part in its own columns`);
       assert.deepEqual(await rowsOfVersion(db, name, DEFAULT_V2, 2), expectedRows(fieldsOf(DEFAULT_V2), DEFAULT_V2.lines), `${name}: both v2 parts`);
     }
+    assert.deepEqual(await storedRows(db, same, fieldsOf(DEFAULT_V2)), expectedRows(fieldsOf(DEFAULT_V2), DEFAULT_V2.lines));
+    // parts of other formats are read line by line and stored (never read again from the file in one format)
+    const readers = await db.all<{ name: string; reader: string }>(`SELECT name, reader FROM ingest_files ORDER BY file_id`);
+    assert.deepEqual(readers.map((r) => [r.name, r.reader]), [[all, 'joined'], [clean, 'joined'], [same, 'text'], [join(flows, 'plain.log'), 'text'], [gz, 'joined']]);
     const before = await counts(db);
-    assert.deepEqual(before, { files: 4, records: 34, errors: 2 });
+    assert.deepEqual(before, { files: 5, records: 40, errors: 2 });
     // loading them again adds nothing
     const again = await ingestFiles(db, [all, gz]);
     assert.deepEqual(again.map((r) => r.status), ['duplicate', 'duplicate']);

@@ -55,6 +55,12 @@ const gunzipAsync = promisify(zlib.gunzip);
 
 type Reader = 'text' | 'gzip' | 'parquet' | 'cloudwatch';
 
+/**
+ * The reader recorded for a text file with header lines inside (files joined with cat): its parts have formats of
+ * their own, so its records are stored, never read again from the file in the one format ingest_files records.
+ */
+const JOINED = 'joined';
+
 /** A file-level failure whose message is shown to the user as is. */
 class FileError extends Error {}
 
@@ -425,6 +431,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
            FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
            WHERE ingest_files.file_id = v.id`,
         );
+        const joined = batch.filter((b) => results.get(b.fileId)!.joined);
+        if (joined.length) await db.exec(`UPDATE ingest_files SET reader = '${JOINED}' WHERE file_id IN (${joined.map((b) => b.fileId).join(', ')})`);
         const errors = batch.flatMap((b) => results.get(b.fileId)!.errors.map((e) => ({ b, e })));
         if (errors.length) {
           await db.exec(
@@ -659,7 +667,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
             `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
           );
         }
-        await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
+        await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad${result.joined ? `, reader = '${JOINED}'` : ''} WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
         for (const e of result.errors) {
           await db.exec(`INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ($id, $name, $line, $message, $text)`, {
             id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,

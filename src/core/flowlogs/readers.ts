@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lit, type Db } from '../store/db';
-import { FLOW_FIELDS, fieldByName, q, type FlowField } from '../model/flowFields';
+import { FLOW_FIELDS, fieldByName, formatString, parseLogFormat, q, type FlowField } from '../model/flowFields';
 import { recordTable } from '../store/records';
 import { MAX_LINE_BYTES, numberLines } from './lines';
 import { reasonSql, validSql } from '../model/validate';
@@ -33,6 +33,8 @@ export interface LoadResult {
   packets?: bigint;
   /** Header lines inside the file after its first line (files joined with cat): neither records nor bad lines. */
   headers?: number;
+  /** Read in parts, each in its header's format: the records are stored, never read again from the file. */
+  joined?: boolean;
   /**
    * The records were counted and checked where they are, not stored: a local file of a dataset that keeps no
    * records, read again from there by the enrichment (record_files).
@@ -133,6 +135,27 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
     await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
     invalid = await countStored(db, table, fields, results);
   }
+  // Header lines inside a file (files joined with cat) were rejected as records. When each repeats the file's own
+  // format, every record around them was read as it is: they are counted as header lines, not bad ones. A header
+  // of another format switches the format from its line on: that file is read again line by line.
+  const headerRows = await db.all<{ file_id: number; line: bigint; text: string }>(
+    `SELECT b.file_id, e.line, any_value(e.csv_line) AS text FROM temp.${REJECTS} e
+     JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+     JOIN flowlens_batch_files b ON b.path = s.file_path
+     WHERE ${headerLineSql('e.csv_line')} GROUP BY b.file_id, e.line`,
+  );
+  const own = formatString(fields);
+  for (const h of headerRows) {
+    let same = false;
+    try {
+      same = formatString(parseLogFormat(h.text)) === own;
+    } catch {
+      // not a valid format (a field twice): the line-by-line reader says so
+    }
+    if (same) results.get(h.file_id)!.headers = (results.get(h.file_id)!.headers ?? 0) + 1;
+    else invalid.add(h.file_id);
+  }
+  const notHeader = headerRows.length ? `WHERE NOT ${headerLineSql('e.csv_line')}` : '';
   const rejects = await db.all<{ file_id: number; line: bigint; n: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
     `WITH e AS (
        SELECT b.file_id, e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
@@ -140,6 +163,7 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
        FROM temp.${REJECTS} e
        JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
        JOIN flowlens_batch_files b ON b.path = s.file_path
+       ${notHeader}
        GROUP BY b.file_id, e.line
      )
      SELECT *, count(*) OVER (PARTITION BY file_id) AS n FROM e
@@ -149,24 +173,15 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   const badCounts = await db.all<{ file_id: number; n: bigint }>(
     `SELECT b.file_id, count(DISTINCT e.line) AS n FROM temp.${REJECTS} e
      JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
-     JOIN flowlens_batch_files b ON b.path = s.file_path GROUP BY b.file_id`,
+     JOIN flowlens_batch_files b ON b.path = s.file_path ${notHeader} GROUP BY b.file_id`,
   );
   for (const r of badCounts) results.get(r.file_id)!.badLines = Number(r.n);
-  // a header line inside a file (files joined with cat) was rejected as a record: the file is read again line by
-  // line, each header switching the format from there on
-  const headed = await db.all<{ file_id: number }>(
-    `SELECT DISTINCT b.file_id FROM temp.${REJECTS} e
-     JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
-     JOIN flowlens_batch_files b ON b.path = s.file_path
-     WHERE ${headerLineSql('e.csv_line')}`,
-  );
   for (const r of rejects) {
     const text = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
     results.get(r.file_id)!.errors.push({ line: Number(r.line), message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) });
   }
   await dropRejects(db);
   await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
-  for (const r of headed) invalid.add(r.file_id);
   for (const f of files) {
     if (invalid.has(f.fileId)) results.set(f.fileId, await loadTextLines(db, f, fields, opts));
   }
@@ -231,7 +246,7 @@ export async function loadTextLines(db: Db, file: BatchFile, fields: readonly Fl
     const tables = new Map<string, readonly FlowField[]>();
     for (const seg of [{ fields }, ...segments]) tables.set(await recordTable(db, seg.fields), seg.fields);
     for (const table of tables.keys()) await db.exec(`DELETE FROM ${table} WHERE file_id = ${id}`);
-    const result: LoadResult = { records: 0, badLines: screened.bad, errors: [...screened.errors], bytes: 0n, packets: 0n, headers: screened.headers };
+    const result: LoadResult = { records: 0, badLines: screened.bad, errors: [...screened.errors], bytes: 0n, packets: 0n, headers: screened.headers, joined: screened.headers > 0 };
     for (const seg of segments) {
       if (seg.written > 0) await loadNumbered(db, id, seg.path, seg.fields, await recordTable(db, seg.fields), maxErrors, result);
     }
