@@ -83,6 +83,24 @@ test('files joined with cat: three header lines each switch the format; only the
   assert.equal((await fingerprint(db)).records, 4);
 });
 
+test("one flow log's files joined: its repeated header lines are neither records nor bad lines, and the file is still read where it is", async () => {
+  const flows = join(dir, 'one-format');
+  mkdirSync(flows);
+  const file = join(flows, 'all.log');
+  writeFileSync(file, [HEADER, record(), HEADER, record({ src: '10.0.2.20', dst: '10.0.1.10', srcport: 8080, dstport: 40000, packets: 5, bytes: 332 }), HEADER].join('\n') + '\n');
+  const db = join(dir, 'one-format.duckdb');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(r.stdout.replace(/[\d.]+ s\n/, 'T s\n'), `${db}: 2 flow records from 1 files, 1 conversations, T s\n`);
+  assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
+  const d = await openDataset(db, { readOnly: true });
+  try {
+    assert.deepEqual(await d.json(`SELECT f.reader, f.bad_lines, r.path FROM ingest_files f JOIN record_files r USING (file_id)`), [{ reader: 'text', bad_lines: 0, path: file }]);
+  } finally {
+    d.close();
+  }
+});
+
 test('one CloudWatch Logs event a line: read with the line of each bad one', async () => {
   const flows = join(dir, 'events');
   mkdirSync(flows);
