@@ -152,6 +152,7 @@ function printSummary(s: EnrichSummary, db: string): void {
 function printFiles(files: FileReport[]): void {
   for (const f of files.filter((x) => x.status === 'duplicate' && x.duplicateOf !== x.name)) console.log(`  skipped: ${f.name}: the same content as ${f.duplicateOf}, loaded before`);
   for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.name}: ${f.error}`);
+  for (const f of files.filter((x) => x.status === 'loaded' && x.note)) console.log(`  ${f.name}: ${f.note}`);
   for (const f of files.filter((x) => x.badLines > 0)) {
     console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
   }

@@ -16,6 +16,8 @@ export interface FileReport {
   error?: string;
   /** A duplicate: the name the same content was loaded under (itself when loaded again under its own name). */
   duplicateOf?: string;
+  /** How the records' format was found when the file did not say it (a known layout fitting its field count). */
+  note?: string;
 }
 
 /** An AWS failure as the user reads it, redacted (src/core/aws/errors.ts describeAwsError). */

@@ -1,7 +1,8 @@
 /**
  * CloudWatch Logs shapes that carry flow-log records: events from FilterLogEvents / GetLogEvents
- * (`{"events":[...]}`), a subscription-filter payload (`{"logGroup","logStream","logEvents":[...]}`),
- * or a bare array of events. Each event's `message` is one record without a header.
+ * (`{"events":[...]}`), a subscription-filter payload (`{"messageType","logGroup","logStream","logEvents":[...]}`,
+ * as Firehose writes it to S3, several back to back), a bare array of events, or one event per line
+ * (`{"message": "2 123456789012 eni-… …"}`). Each event's `message` is one record without a header.
  */
 
 export interface CloudWatchEvent {
@@ -27,10 +28,11 @@ export function cloudWatchEventsOf(doc: unknown): CloudWatchEvent[] {
   if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
     const o = doc as Record<string, unknown>;
     if (o.messageType === 'CONTROL_MESSAGE') return [];
+    if (typeof o.message === 'string') return [o as unknown as CloudWatchEvent];
     if (isEventArray(o.events)) return o.events;
     if (isEventArray(o.logEvents)) return o.logEvents;
     const keys = Object.keys(o).slice(0, 5).join(', ');
-    throw new NotCloudWatchError(`JSON is not CloudWatch Logs events (expected "events" or "logEvents" holding objects with a "message"; found keys: ${keys || 'none'})`);
+    throw new NotCloudWatchError(`JSON is not CloudWatch Logs events (expected "message", or "events" or "logEvents" holding objects with a "message"; found keys: ${keys || 'none'})`);
   }
   throw new NotCloudWatchError('JSON is not CloudWatch Logs events (expected an object with "events" or "logEvents")');
 }
@@ -44,6 +46,8 @@ export function parseCloudWatchJson(text: string): CloudWatchEvent[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
+    const lines = jsonLines(text);
+    if (lines) return lines;
     // `}` followed by `{` with no comma cannot occur inside one valid document (outside strings, and
     // flow-log messages hold no braces): it separates documents.
     let docs: unknown;
@@ -56,6 +60,32 @@ export function parseCloudWatchJson(text: string): CloudWatchEvent[] {
     return docs.flatMap((d) => cloudWatchEventsOf(d));
   }
   return cloudWatchEventsOf(doc);
+}
+
+/**
+ * One event a line (`{"message": …}` each): the events in line order, an empty line kept as an empty message so
+ * that line i of the file is line i of the records (and is reported as an empty line). Undefined when a line is
+ * not one such event (another shape, or JSON spread over lines).
+ */
+function jsonLines(text: string): CloudWatchEvent[] | undefined {
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1].trim() === '') lines.pop();
+  const events: CloudWatchEvent[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') {
+      events.push({ message: '' });
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (doc === null || typeof doc !== 'object' || typeof (doc as { message?: unknown }).message !== 'string') return undefined;
+    events.push(doc as CloudWatchEvent);
+  }
+  return events.length > 1 || lines.length > 1 ? events : undefined;
 }
 
 /**

@@ -18,7 +18,8 @@ import type { FileReport } from '../../protocol/reports';
 import { diskFullMessage } from '../diskFull';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
-import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
+import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
+import { AWS_LAYOUTS, inferLayout, knownLayouts, type KnownLayout } from './layouts';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
 import { addLoaded, loadedTotals } from './totals';
@@ -34,6 +35,8 @@ export interface IngestOptions {
   maxReportedErrors?: number;
   /** Aborts between files and interrupts the running statement; the current file rolls back. */
   signal?: AbortSignal;
+  /** What a headerless record without a LogFormat may be recognised as (default: AWS's layouts and the dataset's formats). */
+  layouts?: readonly KnownLayout[];
 }
 
 /** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
@@ -51,6 +54,12 @@ export const NOT_FLOW_LOG = 'not a flow-log file';
 const gunzipAsync = promisify(zlib.gunzip);
 
 type Reader = 'text' | 'gzip' | 'parquet' | 'cloudwatch';
+
+/**
+ * The reader recorded for a text file with header lines inside (files joined with cat): its parts have formats of
+ * their own, so its records are stored, never read again from the file in the one format ingest_files records.
+ */
+const JOINED = 'joined';
 
 /** A file-level failure whose message is shown to the user as is. */
 class FileError extends Error {}
@@ -131,7 +140,8 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
   }
 }
 
-async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions): Promise<FileReport[]> {
+async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOptions): Promise<FileReport[]> {
+  const opts = await withLayouts(db, given);
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {
@@ -211,8 +221,9 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
   return done();
 }
 
-export async function ingestBuffer(db: Db, name: string, data: Uint8Array, opts: IngestOptions = {}): Promise<FileReport> {
-  if (opts.signal?.aborted) throw new IngestCancelledError([]);
+export async function ingestBuffer(db: Db, name: string, data: Uint8Array, given: IngestOptions = {}): Promise<FileReport> {
+  if (given.signal?.aborted) throw new IngestCancelledError([]);
+  const opts = await withLayouts(db, given);
   const work = await tempDir();
   try {
     const path = join(work, 'object');
@@ -227,14 +238,21 @@ export async function ingestBuffer(db: Db, name: string, data: Uint8Array, opts:
   }
 }
 
-export async function ingestCloudWatchEvents(db: Db, name: string, events: CloudWatchEvent[], opts: IngestOptions = {}): Promise<FileReport> {
-  if (opts.signal?.aborted) throw new IngestCancelledError([]);
+export async function ingestCloudWatchEvents(db: Db, name: string, events: CloudWatchEvent[], given: IngestOptions = {}): Promise<FileReport> {
+  if (given.signal?.aborted) throw new IngestCancelledError([]);
+  const opts = await withLayouts(db, given);
   const work = await tempDir();
   try {
     return await ingestEvents(db, name, events, null, work, opts, []);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The options with the layouts a headerless record may be recognised as: AWS's and this dataset's (layouts.ts). */
+async function withLayouts(db: Db, opts: IngestOptions): Promise<IngestOptions> {
+  if (opts.layouts || opts.logFormat) return opts;
+  return { ...opts, layouts: await knownLayouts(db) };
 }
 
 // ------------------------------------------------------------------------------------------ files
@@ -281,6 +299,8 @@ interface BatchPlan {
   fields: FlowField[];
   header: boolean;
   gzip: boolean;
+  /** How the format was found (resolveFormat), for the report. */
+  note?: string;
 }
 
 interface BatchItem extends BatchPlan {
@@ -302,14 +322,14 @@ async function batchPlan(prepared: { src: Source; sniffed: Sniffed }, work: stri
       const text = eventsAsText(parseCloudWatchJson((sniffed.container === 'gzip' ? await gunzipAsync(raw) : raw).toString('utf8')));
       if (text === '') return undefined;
       const head = sniffHead(Buffer.from(text.slice(0, 64 * 1024), 'utf8'));
-      const format = resolveFormat(src.name, head, opts.logFormat, false);
+      const format = resolveFormat(src.name, head, opts.logFormat, false, opts.layouts);
       const path = join(work, `events-${Math.random().toString(36).slice(2)}.log`);
       await writeFile(path, text);
-      return { src: { ...src, path, lines: countLines(text) }, plan: { reader: 'cloudwatch', fields: format.fields, header: false, gzip: false } };
+      return { src: { ...src, path, lines: countLines(text) }, plan: { reader: 'cloudwatch', fields: format.fields, header: false, gzip: false, ...(format.note ? { note: format.note } : {}) } };
     }
     if (sniffed.content !== 'text') return undefined;
     if (!isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) return undefined;
-    const format = resolveFormat(src.name, sniffed, opts.logFormat, true);
+    const format = resolveFormat(src.name, sniffed, opts.logFormat, true, opts.layouts);
     const gzip = sniffed.container === 'gzip';
     return { src, plan: { ...format, reader: gzip ? 'gzip' : 'text', gzip } };
   } catch {
@@ -398,7 +418,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           for (const b of batch) {
             const r = results.get(b.fileId)!;
             const lines = counted.get(b.item.index);
-            if (lines !== undefined && lines !== r.records + r.badLines + (header && lines > 0 ? 1 : 0)) {
+            if (lines !== undefined && lines !== r.records + r.badLines + (r.headers ?? 0) + (header && lines > 0 ? 1 : 0)) {
               results.set(b.fileId, await loadTextLines(db, { path: b.item.src.path, fileId: b.fileId }, fields, { gzip, header, maxErrors }));
             }
           }
@@ -411,6 +431,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
            FROM (VALUES ${values(batch.map((b) => `(${b.fileId}, ${results.get(b.fileId)!.records}, ${results.get(b.fileId)!.badLines})`))}) v(id, records, bad)
            WHERE ingest_files.file_id = v.id`,
         );
+        const joined = batch.filter((b) => results.get(b.fileId)!.joined);
+        if (joined.length) await db.exec(`UPDATE ingest_files SET reader = '${JOINED}' WHERE file_id IN (${joined.map((b) => b.fileId).join(', ')})`);
         const errors = batch.flatMap((b) => results.get(b.fileId)!.errors.map((e) => ({ b, e })));
         if (errors.length) {
           await db.exec(
@@ -421,7 +443,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         checkAbort();
         for (const b of batch) {
           const r = results.get(b.fileId)!;
-          out.set(b.item.index, report(b.item.src.name, 'loaded', { records: r.records, badLines: r.badLines, errors: r.errors }));
+          out.set(b.item.index, report(b.item.src.name, 'loaded', { records: r.records, badLines: r.badLines, errors: r.errors, ...(b.item.note ? { note: b.item.note } : {}) }));
         }
         return out;
       }).finally(() => signal?.removeEventListener('abort', onAbort));
@@ -472,9 +494,9 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
       if (sniffed.content === 'text' && !isHeaderLine(sniffed.firstLine) && !looksLikeFlowLine(sniffed.firstLine)) {
         return failed(name, `${NOT_FLOW_LOG}: line ${sniffed.firstLineNumber} of ${name} is neither a flow-log header nor a record: "${sniffed.firstLine.slice(0, 120)}"`);
       }
-      let format: { fields: FlowField[]; header: boolean };
+      let format: ResolvedFormat;
       try {
-        format = sniffed.content === 'empty' ? { fields: emptyFormat(name, opts.logFormat), header: false } : resolveFormat(name, sniffed, opts.logFormat, true);
+        format = sniffed.content === 'empty' ? { fields: emptyFormat(name, opts.logFormat), header: false } : resolveFormat(name, sniffed, opts.logFormat, true, opts.layouts);
       } catch (err) {
         return failed(name, message(err));
       }
@@ -486,6 +508,7 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
         verify: gzip ? () => verifyGzip(src.path) : undefined,
         header: format.header,
         byLine: (fileId, maxErrors) => loadTextLines(db, { path: src.path, fileId }, format.fields, { ...textOpts, maxErrors }),
+        ...(format.note ? { note: format.note } : {}),
       });
     }
   }
@@ -511,16 +534,18 @@ async function ingestEvents(db: Db, name: string, events: CloudWatchEvent[], fil
   try {
     const src: Source = { ...(file ?? { name, hash: sha256(Buffer.from(text, 'utf8')), bytes: Buffer.byteLength(text) }), path, lines: countLines(text) };
     const sniffed = sniffHead(Buffer.from(text.slice(0, 64 * 1024), 'utf8'));
-    let fields: FlowField[];
+    let format: ResolvedFormat;
     try {
-      fields = sniffed.content === 'text' ? resolveFormat(name, sniffed, opts.logFormat, false).fields : emptyFormat(name, opts.logFormat);
+      format = sniffed.content === 'text' ? resolveFormat(name, sniffed, opts.logFormat, false, opts.layouts) : { fields: emptyFormat(name, opts.logFormat), header: false };
     } catch (err) {
       return failed(name, message(err));
     }
+    const fields = format.fields;
     return await loadInTransaction(db, src, 'cloudwatch', fields, opts, done, {
       load: (fileId, maxErrors) => loadText(db, fileId, path, fields, { gzip: false, header: false, maxErrors }),
       header: false,
       byLine: (fileId, maxErrors) => loadTextLines(db, { path, fileId }, fields, { gzip: false, header: false, maxErrors }),
+      ...(format.note ? { note: format.note } : {}),
     });
   } finally {
     await rm(path, { force: true });
@@ -539,10 +564,12 @@ function emptyFormat(name: string, logFormat: string | undefined): FlowField[] {
 
 /**
  * The fields of a text object. A header line (first line) describes the file and wins; otherwise the
- * given LogFormat; otherwise a 14-field record means the default format. Anything else is an error
- * naming the file and the line.
+ * given LogFormat; otherwise the one known layout (layouts.ts) the first record fits, said in `note` unless it
+ * is AWS's default format. Anything else is an error naming the file and the line.
  */
-export function resolveFormat(name: string, sniffed: Pick<Sniffed, 'firstLine' | 'firstLineNumber'>, logFormat: string | undefined, allowHeader: boolean): { fields: FlowField[]; header: boolean } {
+export function resolveFormat(
+  name: string, sniffed: Pick<Sniffed, 'firstLine' | 'firstLineNumber'>, logFormat: string | undefined, allowHeader: boolean, layouts: readonly KnownLayout[] = AWS_LAYOUTS,
+): ResolvedFormat {
   const line = sniffed.firstLine;
   if (allowHeader && sniffed.firstLineNumber === 1 && isHeaderLine(line)) {
     try {
@@ -572,10 +599,20 @@ export function resolveFormat(name: string, sniffed: Pick<Sniffed, 'firstLine' |
     }
     return { fields, header: false };
   }
-  if (count === DEFAULT_FORMAT.length) return { fields: [...DEFAULT_FORMAT], header: false };
-  throw new FormatError(
-    `${name}: no header line and no log format given, and line ${sniffed.firstLineNumber} has ${count} fields where the default format has ${DEFAULT_FORMAT.length}; give the flow log's LogFormat (ec2:DescribeFlowLogs)`,
-  );
+  const layout = inferLayout(name, sniffed.firstLineNumber, tokens, layouts);
+  if (layout.fields === DEFAULT_FORMAT) return { fields: [...DEFAULT_FORMAT], header: false };
+  return {
+    fields: [...layout.fields],
+    header: false,
+    note: `no header line and no log format given: read as ${layout.source} (${layout.fields.length} fields, version ${formatVersion(layout.fields)}), the only known layout line ${sniffed.firstLineNumber} fits`,
+  };
+}
+
+interface ResolvedFormat {
+  fields: FlowField[];
+  header: boolean;
+  /** How the format was found when the file did not say it and it is not the default: for the file's report. */
+  note?: string;
 }
 
 // ------------------------------------------------------------------------------------------ transaction
@@ -587,6 +624,8 @@ interface LoadSteps {
   /** Text: whether line 1 is a header, and the line-by-line load for when the lines do not add up. */
   header?: boolean;
   byLine?: (fileId: number, maxErrors: number) => Promise<LoadResult>;
+  /** Said in the file's report (how its format was found). */
+  note?: string;
 }
 
 async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: readonly FlowField[], opts: IngestOptions, done: FileReport[], steps: LoadSteps): Promise<FileReport> {
@@ -618,7 +657,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
         if (loaded.status === 'rejected') throw loaded.reason;
         let result = loaded.value;
         const lines = typeof verified.value === 'number' ? verified.value : src.lines;
-        if (steps.byLine && lines !== undefined && lines !== result.records + result.badLines + (steps.header && lines > 0 ? 1 : 0)) {
+        if (steps.byLine && lines !== undefined && lines !== result.records + result.badLines + (result.headers ?? 0) + (steps.header && lines > 0 ? 1 : 0)) {
           // lines that DuckDB skipped without a word (empty, over its maximum size): line by line, each one counted
           result = await steps.byLine(fileId, maxErrors);
         }
@@ -628,7 +667,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
             `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
           );
         }
-        await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
+        await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad${result.joined ? `, reader = '${JOINED}'` : ''} WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
         for (const e of result.errors) {
           await db.exec(`INSERT INTO ingest_errors (file_id, name, line, message, text) VALUES ($id, $name, $line, $message, $text)`, {
             id: fileId, name: src.name, line: e.line, message: e.message, text: e.text ?? null,
@@ -637,7 +676,7 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
         await addLoaded(db, [result], (m) => new FileError(`${src.name}: ${m}`));
         if (result.inPlace) await recordInPlace(db, [{ fileId, name: src.name }]);
         checkAbort();
-        return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors });
+        return report(src.name, 'loaded', { records: result.records, badLines: result.badLines, errors: result.errors, ...(steps.note ? { note: steps.note } : {}) });
       }).finally(() => signal?.removeEventListener('abort', onAbort));
     });
   } catch (err) {

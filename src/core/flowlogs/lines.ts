@@ -2,13 +2,15 @@
  * Flow-log text line by line, for what DuckDB's CSV reader cannot say: which line a value came from. The lines
  * are numbered (the header, when there is one, is line 1), and the ones no record can be — empty, longer than
  * any record, a carriage return inside — are bad lines here, with their number, length and reason; the others
- * are written, each prefixed with its number, for DuckDB to parse. Nothing is skipped silently: every line is
- * counted once.
+ * are written, each prefixed with its number, for DuckDB to parse. A header line after the first line (files
+ * joined with `cat`) starts a new segment, written to a file of its own and read in that header's format.
+ * Nothing is skipped silently: every line is counted once.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import type { LineError } from './readers';
+import { FormatError, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
 
 /** No flow record comes near this (every field of every version is about 2 KB); DuckDB's own limit is 2 MB. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -31,11 +33,24 @@ export class LineCounter {
   }
 }
 
+/** A run of lines in one format: the file's own, or the one a header line inside the file names. */
+export interface Segment {
+  /** The numbered lines' file. */
+  path: string;
+  /** The header's fields (undefined: the format the file was opened with). */
+  fields?: FlowField[];
+  /** Lines written to it. */
+  written: number;
+}
+
 export interface NumberedLines {
   /** Lines in the file, the header included. */
   lines: number;
-  /** Lines written to the numbered file. */
+  /** Lines written to the numbered files. */
   written: number;
+  /** Header lines after the first line: each starts a segment. */
+  headers: number;
+  segments: Segment[];
   /** Bad lines found here (not written), and the first `maxErrors` of them. */
   bad: number;
   errors: LineError[];
@@ -44,14 +59,21 @@ export interface NumberedLines {
 const preview = (b: Buffer) => b.subarray(0, 200).toString('utf8');
 
 /**
- * Reads `path` (gunzipping it when `gzip`) and writes `<number> <line>` to `out` for every line that may be a
- * record; the header line (when `header`) is skipped and counted.
+ * Reads `path` (gunzipping it when `gzip`) and writes `<number> <line>` to `<out>-<segment>` for every line that
+ * may be a record; the header line (when `header`) is skipped and counted, and so is every later header line,
+ * which starts the next segment.
  */
 export async function numberLines(path: string, gzip: boolean, header: boolean, out: string, maxErrors: number): Promise<NumberedLines> {
-  const result: NumberedLines = { lines: 0, written: 0, bad: 0, errors: [] };
-  const sink = createWriteStream(out);
+  const result: NumberedLines = { lines: 0, written: 0, headers: 0, segments: [], bad: 0, errors: [] };
+  let sink = createWriteStream(`${out}-0`);
+  let segment: Segment = { path: `${out}-0`, written: 0 };
+  result.segments.push(segment);
   const write = async (s: string | Buffer) => {
     if (!sink.write(s)) await once(sink, 'drain');
+  };
+  const close = async () => {
+    sink.end();
+    await once(sink, 'close');
   };
   const bad = (line: number, message: string, text: string) => {
     result.bad++;
@@ -77,7 +99,23 @@ export async function numberLines(path: string, gzip: boolean, header: boolean, 
       return bad(n, `the line is ${len.toLocaleString('en-US')} bytes long; a flow record is at most ${MAX_LINE_BYTES.toLocaleString('en-US')}`, preview(line));
     }
     if (line.includes(13)) return bad(n, 'a carriage return inside the line', preview(line));
+    if (line[0] >= 97 && line[0] <= 122 && isHeaderLine(line.toString('utf8'))) {
+      // a header inside the file (files joined with cat): its format from here on
+      let fields: FlowField[];
+      try {
+        fields = parseLogFormat(line.toString('utf8'));
+      } catch (err) {
+        return bad(n, `a header line that is not a valid log format: ${err instanceof FormatError ? err.message : String(err)}`, preview(line));
+      }
+      result.headers++;
+      await close();
+      segment = { path: `${out}-${result.segments.length}`, fields, written: 0 };
+      result.segments.push(segment);
+      sink = createWriteStream(segment.path);
+      return;
+    }
     result.written++;
+    segment.written++;
     await write(`${n} `);
     await write(line);
     await write('\n');
@@ -105,8 +143,7 @@ export async function numberLines(path: string, gzip: boolean, header: boolean, 
     }
     if (length > 0) await endLine();
   } finally {
-    sink.end();
-    await once(sink, 'close');
+    await close();
   }
   return result;
 }

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lit, type Db } from '../store/db';
-import { fieldByName, q, type FlowField } from '../model/flowFields';
+import { FLOW_FIELDS, fieldByName, formatString, parseLogFormat, q, type FlowField } from '../model/flowFields';
 import { recordTable } from '../store/records';
 import { MAX_LINE_BYTES, numberLines } from './lines';
 import { reasonSql, validSql } from '../model/validate';
@@ -31,6 +31,10 @@ export interface LoadResult {
   /** Sums of the stored records' bytes and packets (for the dataset's overflow check). */
   bytes?: bigint;
   packets?: bigint;
+  /** Header lines inside the file after its first line (files joined with cat): neither records nor bad lines. */
+  headers?: number;
+  /** Read in parts, each in its header's format: the records are stored, never read again from the file. */
+  joined?: boolean;
   /**
    * The records were counted and checked where they are, not stored: a local file of a dataset that keeps no
    * records, read again from there by the enrichment (record_files).
@@ -45,6 +49,14 @@ const REJECTS = 'flowlens_ingest_rejects';
 /** Which of a line's rejections speaks for it: an over-long line first, then the first column that failed. */
 const REJECT_ORDER = `CASE WHEN e.error_type = 'LINE SIZE OVER MAXIMUM' THEN -1 ELSE e.column_idx END`;
 const REJECT_SCANS = 'flowlens_ingest_reject_scans';
+
+const FIELD_NAMES = `[${[...new Set(FLOW_FIELDS.flatMap((f) => [f.name, f.column]))].map((n) => lit(n)).join(', ')}]`;
+
+/** SQL: the text (a rejected line) is a header line: space-separated names of known fields (isHeaderLine). */
+function headerLineSql(text: string): string {
+  return `(len(list_filter(string_split(trim(regexp_replace(coalesce(${text}, ''), '[\r\n]', '', 'g')), ' '), t -> NOT list_contains(${FIELD_NAMES}, t))) = 0
+    AND trim(coalesce(${text}, '')) <> '')`;
+}
 
 function selectExpr(f: FlowField, source: string): string {
   if (ADDRESS_COLUMNS.has(f.column)) return `lower(${source})`;
@@ -123,6 +135,27 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
     await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
     invalid = await countStored(db, table, fields, results);
   }
+  // Header lines inside a file (files joined with cat) were rejected as records. When each repeats the file's own
+  // format, every record around them was read as it is: they are counted as header lines, not bad ones. A header
+  // of another format switches the format from its line on: that file is read again line by line.
+  const headerRows = await db.all<{ file_id: number; line: bigint; text: string }>(
+    `SELECT b.file_id, e.line, any_value(e.csv_line) AS text FROM temp.${REJECTS} e
+     JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
+     JOIN flowlens_batch_files b ON b.path = s.file_path
+     WHERE ${headerLineSql('e.csv_line')} GROUP BY b.file_id, e.line`,
+  );
+  const own = formatString(fields);
+  for (const h of headerRows) {
+    let same = false;
+    try {
+      same = formatString(parseLogFormat(h.text)) === own;
+    } catch {
+      // not a valid format (a field twice): the line-by-line reader says so
+    }
+    if (same) results.get(h.file_id)!.headers = (results.get(h.file_id)!.headers ?? 0) + 1;
+    else invalid.add(h.file_id);
+  }
+  const notHeader = headerRows.length ? `WHERE NOT ${headerLineSql('e.csv_line')}` : '';
   const rejects = await db.all<{ file_id: number; line: bigint; n: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
     `WITH e AS (
        SELECT b.file_id, e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
@@ -130,6 +163,7 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
        FROM temp.${REJECTS} e
        JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
        JOIN flowlens_batch_files b ON b.path = s.file_path
+       ${notHeader}
        GROUP BY b.file_id, e.line
      )
      SELECT *, count(*) OVER (PARTITION BY file_id) AS n FROM e
@@ -139,7 +173,7 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   const badCounts = await db.all<{ file_id: number; n: bigint }>(
     `SELECT b.file_id, count(DISTINCT e.line) AS n FROM temp.${REJECTS} e
      JOIN temp.${REJECT_SCANS} s ON s.scan_id = e.scan_id AND s.file_id = e.file_id
-     JOIN flowlens_batch_files b ON b.path = s.file_path GROUP BY b.file_id`,
+     JOIN flowlens_batch_files b ON b.path = s.file_path ${notHeader} GROUP BY b.file_id`,
   );
   for (const r of badCounts) results.get(r.file_id)!.badLines = Number(r.n);
   for (const r of rejects) {
@@ -197,60 +231,74 @@ export class ReadByLine extends Error {
 
 /**
  * Loads one text file line by line: its numbered lines (lines.ts) are parsed by the same read_csv, the records
- * that pass the value rules are stored, and every other line is a bad line with its number and reason. Records
- * the file already has stored (a first, set-based attempt in this transaction) are replaced.
+ * that pass the value rules are stored, and every other line is a bad line with its number and reason. A header
+ * line inside the file switches the format from the next line on (each run of lines is read in its own format,
+ * into that format's table). Records the file already has stored (a first, set-based attempt in this
+ * transaction) are replaced.
  */
 export async function loadTextLines(db: Db, file: BatchFile, fields: readonly FlowField[], opts: TextLoadOptions): Promise<LoadResult> {
-  const table = await recordTable(db, fields);
-  await db.exec(`DELETE FROM ${table} WHERE file_id = ${Math.floor(file.fileId)}`);
+  const id = Math.floor(file.fileId);
   const maxErrors = Math.max(0, Math.floor(opts.maxErrors));
   const work = await mkdtemp(join(tmpdir(), `flowlens-ingest-${process.pid}-`));
   try {
-    const numbered = join(work, 'numbered.log');
-    const screened = await numberLines(file.path, opts.gzip, opts.header, numbered, maxErrors);
-    const result: LoadResult = { records: 0, badLines: screened.bad, errors: [...screened.errors], bytes: 0n, packets: 0n };
-    if (screened.written > 0) {
-      await dropRejects(db);
-      const lineField: FlowField = { name: 'flowlens_line', column: 'flowlens_line', version: 2, type: 'BIGINT' };
-      await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_numbered AS SELECT * FROM ${readCsvSql(numbered, [lineField, ...fields], { gzip: false, header: false, rejects: true })}`);
-      const col = (c: string) => (ADDRESS_COLUMNS.has(c) ? `lower(${q(c)})` : q(c));
-      const valid = validSql(fields, col);
-      await db.exec(
-        `INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')})
-         SELECT ${Math.floor(file.fileId)}, ${fields.map((f) => selectExpr(f, q(f.column))).join(', ')} FROM flowlens_numbered WHERE ${valid}`,
-      );
-      const sums = new Map<number, LoadResult>([[file.fileId, { records: 0, badLines: 0, errors: [] }]]);
-      await countStored(db, table, fields, sums);
-      Object.assign(result, { records: sums.get(file.fileId)!.records, bytes: sums.get(file.fileId)!.bytes, packets: sums.get(file.fileId)!.packets });
-      const text = `concat_ws(' ', ${fields.map((f) => `coalesce(${q(f.column)}::VARCHAR, '-')`).join(', ')})`;
-      const broken = await db.all<{ line: bigint; reason: string; text: string; n: bigint }>(
-        `SELECT flowlens_line AS line, ${reasonSql(fields, col)} AS reason, ${text} AS text, count(*) OVER () AS n
-         FROM flowlens_numbered WHERE NOT (${valid}) ORDER BY flowlens_line LIMIT ${maxErrors}`,
-      );
-      const brokenCount = Number(await db.value<bigint>(`SELECT count(*) FROM flowlens_numbered WHERE NOT (${valid})`));
-      const rejected = await db.all<{ line: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
-        `SELECT e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
-                arg_min(e.csv_line, ${REJECT_ORDER}) AS csv_line, arg_min(e.column_name, ${REJECT_ORDER}) AS column_name
-         FROM temp.${REJECTS} e GROUP BY e.line ORDER BY e.line LIMIT ${maxErrors}`,
-      );
-      const rejectedCount = Number(await db.value<bigint>(`SELECT count(DISTINCT line) FROM temp.${REJECTS}`));
-      await dropRejects(db);
-      await db.exec(`DROP TABLE IF EXISTS flowlens_numbered`);
-      result.badLines += brokenCount + rejectedCount;
-      for (const b of broken) result.errors.push({ line: Number(b.line), message: b.reason, text: b.text.slice(0, 2000) });
-      for (const r of rejected) {
-        const raw = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
-        const space = raw.indexOf(' ');
-        const line = Number(space > 0 ? raw.slice(0, space) : raw);
-        const text = space > 0 ? raw.slice(space + 1) : '';
-        result.errors.push({ line, message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) });
-      }
+    const screened = await numberLines(file.path, opts.gzip, opts.header, join(work, 'numbered'), maxErrors);
+    const segments = screened.segments.map((seg) => ({ ...seg, fields: seg.fields ?? fields }));
+    const tables = new Map<string, readonly FlowField[]>();
+    for (const seg of [{ fields }, ...segments]) tables.set(await recordTable(db, seg.fields), seg.fields);
+    for (const table of tables.keys()) await db.exec(`DELETE FROM ${table} WHERE file_id = ${id}`);
+    const result: LoadResult = { records: 0, badLines: screened.bad, errors: [...screened.errors], bytes: 0n, packets: 0n, headers: screened.headers, joined: screened.headers > 0 };
+    for (const seg of segments) {
+      if (seg.written > 0) await loadNumbered(db, id, seg.path, seg.fields, await recordTable(db, seg.fields), maxErrors, result);
+    }
+    for (const [table, tableFields] of tables) {
+      const sums = new Map<number, LoadResult>([[id, { records: 0, badLines: 0, errors: [] }]]);
+      await countStored(db, table, tableFields, sums);
+      const r = sums.get(id)!;
+      result.records += r.records;
+      result.bytes = (result.bytes ?? 0n) + (r.bytes ?? 0n);
+      result.packets = (result.packets ?? 0n) + (r.packets ?? 0n);
     }
     result.errors.sort((a, b) => a.line - b.line);
     result.errors = result.errors.slice(0, maxErrors);
     return result;
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Reads one numbered segment in `fields`: the valid records into `table`, the rest counted and described in `result`. */
+async function loadNumbered(db: Db, id: number, numbered: string, fields: readonly FlowField[], table: string, maxErrors: number, result: LoadResult): Promise<void> {
+  await dropRejects(db);
+  const lineField: FlowField = { name: 'flowlens_line', column: 'flowlens_line', version: 2, type: 'BIGINT' };
+  await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_numbered AS SELECT * FROM ${readCsvSql(numbered, [lineField, ...fields], { gzip: false, header: false, rejects: true })}`);
+  const col = (c: string) => (ADDRESS_COLUMNS.has(c) ? `lower(${q(c)})` : q(c));
+  const valid = validSql(fields, col);
+  await db.exec(
+    `INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')})
+     SELECT ${id}, ${fields.map((f) => selectExpr(f, q(f.column))).join(', ')} FROM flowlens_numbered WHERE ${valid}`,
+  );
+  const text = `concat_ws(' ', ${fields.map((f) => `coalesce(${q(f.column)}::VARCHAR, '-')`).join(', ')})`;
+  const broken = await db.all<{ line: bigint; reason: string; text: string }>(
+    `SELECT flowlens_line AS line, ${reasonSql(fields, col)} AS reason, ${text} AS text
+     FROM flowlens_numbered WHERE NOT (${valid}) ORDER BY flowlens_line LIMIT ${maxErrors}`,
+  );
+  const brokenCount = Number(await db.value<bigint>(`SELECT count(*) FROM flowlens_numbered WHERE NOT (${valid})`));
+  const rejected = await db.all<{ line: bigint; error_type: string; error_message: string; csv_line: string | null; column_name: string | null }>(
+    `SELECT e.line, arg_min(e.error_type, ${REJECT_ORDER}) AS error_type, arg_min(e.error_message, ${REJECT_ORDER}) AS error_message,
+            arg_min(e.csv_line, ${REJECT_ORDER}) AS csv_line, arg_min(e.column_name, ${REJECT_ORDER}) AS column_name
+     FROM temp.${REJECTS} e GROUP BY e.line ORDER BY e.line LIMIT ${maxErrors}`,
+  );
+  const rejectedCount = Number(await db.value<bigint>(`SELECT count(DISTINCT line) FROM temp.${REJECTS}`));
+  await dropRejects(db);
+  await db.exec(`DROP TABLE IF EXISTS flowlens_numbered`);
+  result.badLines += brokenCount + rejectedCount;
+  for (const b of broken) result.errors.push({ line: Number(b.line), message: b.reason, text: b.text.slice(0, 2000) });
+  for (const r of rejected) {
+    const raw = (r.csv_line ?? '').replace(/^[\r\n]+|[\r\n]+$/g, '');
+    const space = raw.indexOf(' ');
+    const line = Number(space > 0 ? raw.slice(0, space) : raw);
+    const text = space > 0 ? raw.slice(space + 1) : '';
+    result.errors.push({ line, message: describeReject(r.error_type, r.error_message, r.column_name, text, fields), text: text.slice(0, 2000) });
   }
 }
 

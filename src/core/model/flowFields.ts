@@ -94,6 +94,18 @@ const BY_COLUMN = new Map(FLOW_FIELDS.map((x) => [x.column, x]));
 /** The 14 fields of the default (version 2) format, in order. */
 export const DEFAULT_FORMAT: readonly FlowField[] = FLOW_FIELDS.filter((x) => x.version === 2);
 
+/**
+ * The format of a transit gateway flow log created without a LogFormat: every transit gateway field, in the order of
+ * AWS's table of transit gateway flow-log fields (version 6).
+ */
+export const TGW_DEFAULT_FORMAT: readonly FlowField[] = [
+  'version', 'resource-type', 'account-id', 'tgw-id', 'tgw-attachment-id', 'tgw-src-vpc-account-id', 'tgw-dst-vpc-account-id',
+  'tgw-src-vpc-id', 'tgw-dst-vpc-id', 'tgw-src-subnet-id', 'tgw-dst-subnet-id', 'tgw-src-eni', 'tgw-dst-eni', 'tgw-src-az-id',
+  'tgw-dst-az-id', 'tgw-pair-attachment-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start',
+  'end', 'log-status', 'type', 'packets-lost-no-route', 'packets-lost-blackhole', 'packets-lost-mtu-exceeded',
+  'packets-lost-ttl-expired', 'tcp-flags', 'region', 'flow-direction', 'pkt-src-aws-service', 'pkt-dst-aws-service',
+].map((n) => BY_NAME.get(n)!);
+
 export function fieldByName(name: string): FlowField | undefined {
   return BY_NAME.get(name) ?? BY_COLUMN.get(name);
 }

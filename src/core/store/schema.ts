@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
   name VARCHAR NOT NULL,          -- path, s3://bucket/key, cwl://group/stream, ...
   content_hash VARCHAR NOT NULL,  -- sha256 of the bytes as stored (compressed for .gz)
   bytes BIGINT,
-  reader VARCHAR,                 -- text | gzip | parquet | cloudwatch | athena
+  reader VARCHAR,                 -- text | gzip | parquet | cloudwatch | athena | joined (header lines inside)
   log_format VARCHAR,             -- the \${field} format the records were read with
   records BIGINT,
   bad_lines BIGINT,
