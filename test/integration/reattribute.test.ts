@@ -158,3 +158,61 @@ test('an ENI moved to another subnet (not bounded in time): every stored fact is
     await db.exec(`UPDATE inv_enis SET subnet_id = 'subnet-0moved', az = 'elsewhere-1z' WHERE eni_id = '${e.eni}'`);
   }, { partial: false, changes: ['conversations'] });
 });
+
+test('an ENI attached to another instance from mid-period (its owner and its addresses\' owner change then)', async () => {
+  const { covered } = await afterChange(async (db) => {
+    const h = await heldAddress(db);
+    const [o] = await db.json<{ arn: string }>(`SELECT arn FROM inv_resources WHERE type = 'ec2:instance'
+      AND arn NOT IN (SELECT arn FROM inv_enis WHERE eni_id = '${h.eni}' AND arn IS NOT NULL) ORDER BY arn LIMIT 1`);
+    assert.ok(o, 'the estate should have instances');
+    for (const t of ['inv_enis', 'inv_addresses']) {
+      await db.exec(`INSERT INTO ${t} BY NAME SELECT * REPLACE ('${o.arn}' AS arn, greatest(valid_from, TIMESTAMP '${h.mid}') AS valid_from)
+        FROM ${t} WHERE eni_id = '${h.eni}' AND valid_to > TIMESTAMP '${h.mid}'`);
+      await db.exec(`UPDATE ${t} SET valid_to = TIMESTAMP '${h.mid}' WHERE eni_id = '${h.eni}' AND arn IS DISTINCT FROM '${o.arn}'
+        AND valid_to > TIMESTAMP '${h.mid}'`);
+    }
+  }, { partial: true, changes: VIEWS.filter((v) => v !== 'windows_1h') });
+  assert.ok(covered > 0, `some facts are covered: ${covered}`);
+});
+
+test('an ENI that reached the internet through a NAT gateway gets a public address mid-period: its path changes from then', async () => {
+  const { covered } = await afterChange(async (db) => {
+    const [n] = await db.json<{ eni: string; mid: string }>(`SELECT c.client_eni AS eni,
+        strftime(make_timestamp((median(c.start)::BIGINT // 60 * 60) * 1000000), '%Y-%m-%d %H:%M:%S') AS mid
+      FROM conversations c WHERE c.egress_path = 'nat-gateway' AND c.client_type = 'ec2:instance'
+      GROUP BY c.client_eni ORDER BY count(*) DESC, c.client_eni LIMIT 1`);
+    assert.ok(n, 'the estate should have instances behind a NAT gateway');
+    await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn, valid_from)
+      SELECT '198.51.100.77', 4, 'public', vpc_id, eni_id, arn, TIMESTAMP '${n.mid}' FROM inv_addresses
+      WHERE eni_id = '${n.eni}' AND addr_kind = 'primary' LIMIT 1`);
+  }, { partial: true, changes: ['conversations', 'windows_1m'] });
+  assert.ok(covered > 0, `some facts are covered: ${covered}`);
+});
+
+test('a change that covers most of the facts (every address held only from mid-period): every stored fact is attributed again', async () => {
+  await afterChange(async (db) => {
+    const [m] = await db.json<{ mid: string }>(`SELECT strftime(make_timestamp((median(start)::BIGINT // 60 * 60) * 1000000),
+      '%Y-%m-%d %H:%M:%S') AS mid FROM conversation_facts`);
+    await db.exec(`UPDATE inv_addresses SET valid_from = greatest(valid_from, TIMESTAMP '${m.mid}')`);
+  }, { partial: false, changes: ['conversations'] });
+});
+
+test('a record\'s own ENI, unknown to the addresses, changes owner mid-period: its proven side changes from then', async () => {
+  const { covered } = await afterChange(async (db) => {
+    // an observer whose addresses the inventory does not know: its side is the one its records prove (the ENI, its owner then)
+    const [e] = await db.json<{ eni: string; mid: string }>(`SELECT o.eni,
+        strftime(make_timestamp((median(f.start)::BIGINT // 60 * 60) * 1000000), '%Y-%m-%d %H:%M:%S') AS mid
+      FROM conversation_facts f JOIN observers o ON o.obs = f.observer JOIN inv_enis i ON i.eni_id = o.eni
+      WHERE i.arn IS NOT NULL GROUP BY o.eni ORDER BY count(*) DESC, o.eni LIMIT 1`);
+    await db.exec(`DELETE FROM inv_addresses WHERE eni_id = '${e.eni}'`);
+    await db.exec(`DELETE FROM attribution_basis; UPDATE meta SET value = 'forced' WHERE key = 'attributed_inventory'`);
+    await rebuild(db);
+    const [o] = await db.json<{ arn: string }>(`SELECT arn FROM inv_resources WHERE type = 'ec2:instance'
+      AND arn NOT IN (SELECT arn FROM inv_enis WHERE eni_id = '${e.eni}' AND arn IS NOT NULL) ORDER BY arn LIMIT 1`);
+    await db.exec(`INSERT INTO inv_enis BY NAME SELECT * REPLACE ('${o.arn}' AS arn, greatest(valid_from, TIMESTAMP '${e.mid}') AS valid_from)
+      FROM inv_enis WHERE eni_id = '${e.eni}' AND valid_to > TIMESTAMP '${e.mid}'`);
+    await db.exec(`UPDATE inv_enis SET valid_to = TIMESTAMP '${e.mid}' WHERE eni_id = '${e.eni}' AND arn IS DISTINCT FROM '${o.arn}'
+      AND valid_to > TIMESTAMP '${e.mid}'`);
+  }, { partial: true, changes: ['conversations', 'windows_1m'] });
+  assert.ok(covered > 0, `some facts are covered: ${covered}`);
+});
