@@ -151,6 +151,16 @@ test('a resource renamed and retagged: nothing is attributed again, and the tags
   assert.equal(covered, 0);
 });
 
+test('a tag alone changed (no other inventory table): the conversations show the new value', async () => {
+  const { covered } = await afterChange(async (db) => {
+    const [t] = await db.json<{ arn: string; key: string }>(`SELECT t.arn, t.key FROM endpoints e JOIN inv_tags t ON t.arn = e.arn
+      WHERE t.key <> 'Name' ORDER BY t.arn, t.key LIMIT 1`);
+    assert.ok(t, 'the estate should have tagged resources');
+    await db.exec(`UPDATE inv_tags SET value = 'someone-else' WHERE arn = '${t.arn}' AND key = '${t.key}'`);
+  }, { partial: true, changes: ['conversations_v'] });
+  assert.equal(covered, 0);
+});
+
 test('an ENI moved to another subnet (not bounded in time): every stored fact is attributed again', async () => {
   await afterChange(async (db) => {
     const [e] = await db.json<{ eni: string }>(`SELECT e.eni FROM endpoints e JOIN conversation_facts f ON f.client_ep = e.ep

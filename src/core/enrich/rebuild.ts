@@ -45,11 +45,12 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
 }
 
 /**
- * The tables attribution reads (the inventory, and the special-purpose address types a new version may add to);
- * a change in any of them means the stored facts are attributed again.
+ * The tables attribution reads (the inventory, and the special-purpose address types a new version may add to),
+ * and the tags the derived views read (tag_sets): a change in any of them means the stored facts are attributed
+ * again (those the change covers: none for a tag) and the views made again.
  */
 const ATTRIBUTION_INPUTS = ['inv_vpcs', 'inv_enis', 'inv_addresses', 'inv_resources', 'inv_vpc_links', 'inv_gateways',
-  'inv_vpc_endpoints', 'inv_prefixes', 'address_types'];
+  'inv_vpc_endpoints', 'inv_prefixes', 'address_types', 'inv_tags'];
 
 /** A fingerprint of the inventory attribution reads (order-free, thousands of rows: milliseconds). */
 export async function inventoryFingerprint(db: Db): Promise<string> {
