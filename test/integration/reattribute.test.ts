@@ -6,21 +6,24 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../src/core/store/db';
 import { enrich, openDataset } from '../../src/core/api';
 import { rebuild } from '../../src/core/enrich/rebuild';
-import { writeSampleEstate } from '../../src/core/sample/index';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { loadInventory } from '../../src/core/inventory/load';
+import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
 
 let dir: string;
 let base: string;
 let copies = 0;
+let manifest: SampleManifest;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-reattribute-'));
-  const manifest = await writeSampleEstate(join(dir, 'estate'), { seed: 5, days: 2, start: '2026-09-29T00:00:00Z', scale: 0.2 });
+  manifest = await writeSampleEstate(join(dir, 'estate'), { seed: 5, days: 2, start: '2026-09-29T00:00:00Z', scale: 0.2 });
   base = join(dir, 'base.duckdb');
   const db = await openDataset(base);
   try {
@@ -95,6 +98,13 @@ async function afterChange(change: (db: Db) => Promise<void>, expect: { partial:
   }
 }
 
+/** Hands `h.addr` over to `h.other` at `h.mid`. */
+async function handOver(db: Db, h: Awaited<ReturnType<typeof heldAddress>>): Promise<void> {
+  await db.exec(`UPDATE inv_addresses SET valid_to = TIMESTAMP '${h.mid}' WHERE addr = '${h.addr}' AND eni_id = '${h.eni}'`);
+  await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn, valid_from)
+    VALUES ('${h.addr}', 4, 'secondary', '${h.vpc}', '${h.other}', ${h.otherArn === null ? 'NULL' : `'${h.otherArn}'`}, TIMESTAMP '${h.mid}')`);
+}
+
 /** A private address held by one ENI across the data, the ENI, another ENI of its VPC, and the middle of its facts. */
 async function heldAddress(db: Db): Promise<{ addr: string; eni: string; vpc: string; other: string; otherArn: string | null; mid: string }> {
   const [row] = await db.json<{ addr: string; eni: string; vpc: string; other: string; otherArn: string | null; mid: string }>(`
@@ -117,12 +127,8 @@ async function heldAddress(db: Db): Promise<{ addr: string; eni: string; vpc: st
 }
 
 test('an address handed to another ENI mid-period: only the facts of that address after the hand-over are attributed again', async () => {
-  const { covered } = await afterChange(async (db) => {
-    const h = await heldAddress(db);
-    await db.exec(`UPDATE inv_addresses SET valid_to = TIMESTAMP '${h.mid}' WHERE addr = '${h.addr}' AND eni_id = '${h.eni}'`);
-    await db.exec(`INSERT INTO inv_addresses (addr, family, addr_kind, vpc_id, eni_id, arn, valid_from)
-      VALUES ('${h.addr}', 4, 'secondary', '${h.vpc}', '${h.other}', ${h.otherArn === null ? 'NULL' : `'${h.otherArn}'`}, TIMESTAMP '${h.mid}')`);
-  }, { partial: true, changes: VIEWS.filter((v) => v !== 'windows_1h') });
+  const { covered } = await afterChange(async (db) => handOver(db, await heldAddress(db)),
+    { partial: true, changes: VIEWS.filter((v) => v !== 'windows_1h') });
   assert.ok(covered > 0, `some facts are covered: ${covered}`);
 });
 
@@ -225,4 +231,26 @@ test('a record\'s own ENI, unknown to the addresses, changes owner mid-period: i
       AND valid_to > TIMESTAMP '${e.mid}'`);
   }, { partial: true, changes: ['conversations', 'windows_1m'] });
   assert.ok(covered > 0, `some facts are covered: ${covered}`);
+});
+
+test('an inventory change and new records in one enrichment: the covered facts attributed again, then the records added', async () => {
+  const db = await openDataset(join(dir, 'two-steps.duckdb'));
+  try {
+    await loadInventory(db, [manifest.inventoryDir]);
+    const files = manifest.flowLogDirs.flatMap((d) => readdirSync(d, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))).sort();
+    await ingestFiles(db, files.filter((_, i) => i % 3 !== 2));
+    await rebuild(db);
+    await handOver(db, await heldAddress(db));
+    await ingestFiles(db, files.filter((_, i) => i % 3 === 2));
+    const said = await reattribute(db);
+    assert.ok(said.some((m) => /the inventory change covers/.test(m)), said.join('; '));
+    await snapshot(db, 'partial');
+    await db.exec(`DELETE FROM attribution_basis; UPDATE meta SET value = 'forced' WHERE key = 'attributed_inventory'`);
+    assert.ok((await reattribute(db)).includes('attributing the stored conversations again'));
+    await snapshot(db, 'whole');
+    assert.deepEqual(await differences(db, 'partial', 'whole'), SAME);
+  } finally {
+    db.close();
+  }
 });
