@@ -156,8 +156,11 @@ async function enrichPhase() {
   const [more] = addSummary.files;
   const afterAdd = addSummary.conversations;
   const addSeconds = secs(t);
-  // an inventory change (one address handed to another ENI an hour into the day): every fact attributed again
-  await db.exec(`UPDATE inv_addresses SET valid_from = TIMESTAMP '2026-09-21 01:00:00' WHERE rowid = (SELECT min(rowid) FROM inv_addresses WHERE addr_kind = 'primary')`);
+  // an inventory change (one address's holder known from an hour after the first flow, no longer since before
+  // them): the facts it covers attributed again (01:00 of the first day, as it was, is before the first flow at
+  // 14:13: it covered no fact)
+  await db.exec(`UPDATE inv_addresses SET valid_from = (SELECT min(window_start) + INTERVAL 1 hour FROM conversation_facts)
+    WHERE rowid = (SELECT min(rowid) FROM inv_addresses WHERE addr_kind = 'primary')`);
   t = performance.now();
   await enrich(db, { source: nothing });
   const reattributeSeconds = secs(t);

@@ -20,13 +20,17 @@
  *    (address_types: documentation, link-local, carrier-grade NAT, ...); else internet (or unknown, private).
  * 6. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
  * The facts taken back are replaced by the new ones, and the windows get the difference, in one transaction
- * (see rebuild.ts). When the inventory changed, every stored fact is taken back (re-attribution: no raw
- * record is read again). Steps 1-6 run per part of the records, each part holding whole address pairs.
+ * (see rebuild.ts). When the inventory changed, the stored facts it covers are taken back (re-attribution: no
+ * raw record is read again): those of the sides and spans of time whose holder changed, found by comparing
+ * what attribution read then (attribution_basis, stored by every enrichment) with what it reads now; every
+ * stored fact when the change says nothing of time (what an ENI is, VPC exits, prefixes...) or covers many.
+ * Steps 1-6 run per part of the records, each part holding whole address pairs.
  *
- * The SQL is in the .sql files next to this one, in the order rebuild.ts runs them: prepare.sql; numbering.sql
- * (or renumbering.sql), sides.sql; per part observer-sums.sql, pull.sql, orientation.sql (or stored-facts.sql),
+ * The SQL is in the .sql files next to this one, in the order rebuild.ts runs them: prepare.sql and basis.sql;
+ * inventory-change.sql and covered-facts.sql (a re-attribution of what a change covers); numbering.sql (or
+ * renumbering.sql), sides.sql; per part observer-sums.sql, pull.sql, orientation.sql (or stored-facts.sql),
  * attribution.sql, facts.sql; windows.sql and window-delta.sql (windows.ts); commit-append.sql or
- * commit-anew.sql. They read the pending records as fl_pending and the part as the variables fl_part and
+ * commit-anew.sql, and save-basis.sql. They read the pending records as fl_pending and the part as the variables fl_part and
  * fl_parts (rebuild.ts sets them), and use the macros of macros.sql. Here only what depends on the mode:
  * which tables the facts go to, and the stored sides kept or not.
  */
@@ -39,9 +43,19 @@ import SIDES_SQL from './sides.sql';
 import FACTS_SQL from './facts.sql';
 import COMMIT_APPEND_SQL from './commit-append.sql';
 import COMMIT_ANEW_SQL from './commit-anew.sql';
+import PREPARE_INVENTORY_SQL from './prepare.sql';
+import BASIS_SQL from './basis.sql';
+import COVERED_FACTS_SQL from './covered-facts.sql';
 
-/** Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment. */
-export { default as PREPARE_SQL } from './prepare.sql';
+/**
+ * Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment, and what
+ * attribution reads of them as rows two enrichments can be compared by (fl_basis_now).
+ */
+export const PREPARE_SQL = `${PREPARE_INVENTORY_SQL}\n${BASIS_SQL}`;
+/** Inside every enrichment's transaction: the basis its facts are attributed with, stored for the next one. */
+export { default as SAVE_BASIS_SQL } from './save-basis.sql';
+/** After PREPARE_SQL, when the inventory changed: what the change covers (fl_basis_diff, fl_changed). */
+export { default as INVENTORY_CHANGE_SQL } from './inventory-change.sql';
 /** A re-attribution's part of the stored facts, in the shape attribution reads (fl_conv). */
 export { default as STORED_CONVERSATIONS_SQL } from './stored-facts.sql';
 /** Step 1 for a part of the pending records (fl_pending): sums per observer, minute and 5-tuple, in fl_obs. */
@@ -94,7 +108,17 @@ export function runSql(mode: 'fresh' | 'append'): string {
  * Re-attribution: every stored fact is attributed again with the inventory as it is now. The facts' own
  * figures stay (the observer chosen, the sums, the orientation); only who the sides are changes.
  */
-export const reattributeRunSql = () => `${RENUMBERING_SQL}${endpointsSql('reattribute')}\n${SIDES_SQL}${factsTargetSql('reattribute')}`;
+export const reattributeRunSql = () => `CREATE OR REPLACE TEMP VIEW fl_stored AS FROM conversation_facts;
+${RENUMBERING_SQL}${endpointsSql('reattribute')}\n${SIDES_SQL}${factsTargetSql('reattribute')}`;
+
+/**
+ * Re-attribution of what an inventory change covers (after INVENTORY_CHANGE_SQL): the stored facts of the
+ * changed sides in the changed spans of time are taken back and attributed again, like the facts an append
+ * takes back (mode 'append' from here on: its facts table, window difference and commit). The stored sides
+ * keep their numbers (the facts not taken back name them); new ones are numbered after them.
+ */
+export const reattributeCoveredRunSql = () =>
+  `${endpointsSql('append')}${factsTargetSql('append')}\n${COVERED_FACTS_SQL}${RENUMBERING_SQL}\n${SIDES_SQL}`;
 
 /**
  * Per part, after ATTRIBUTE_SQL: what the new identities are, and the part's conversation facts, added to

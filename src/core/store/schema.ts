@@ -298,6 +298,11 @@ CREATE TABLE IF NOT EXISTS endpoints (
   account VARCHAR, region VARCHAR, aws_service VARCHAR, node VARCHAR,
   skey VARCHAR, pregion VARCHAR, unknown VARCHAR, attribution VARCHAR
 );
+-- What the stored facts were attributed with (src/core/enrich/basis.sql): the next enrichment compares it with the
+-- inventory then, and re-attributes only the facts of the sides and times a change covers.
+CREATE TABLE IF NOT EXISTS attribution_basis (
+  kind VARCHAR, scope_vpc VARCHAR, addr VARCHAR, id VARCHAR, value VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP
+);
 -- The ENIs whose records were counted (and the VPC they logged in), numbered in the order met.
 CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
 -- evidence: how the 5-tuple was oriented, as bits (1 the client sent a SYN, 2 the server did, 4 the client
