@@ -172,7 +172,8 @@ async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Prom
   if (source.flowLogs.length) {
     const what = source.flowLogs.length <= 3 ? source.flowLogs.join(', ') : `${source.flowLogs.length} files`;
     progress({ phase: 'flow-logs', message: `reading flow logs from ${what}` });
-    files.push(...(await ingestFiles(db, source.flowLogs, { signal: opts.signal, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })));
+    const onFiles = (done: number, total: number, records: number) => progress({ phase: 'flow-logs', message: `${done} of ${total} files read`, done, total, records });
+    files.push(...(await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })));
   }
   return { files, inventoryWarnings };
 }

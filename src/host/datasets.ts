@@ -66,14 +66,17 @@ export class Datasets {
     this.changed.fire();
   }
 
-  /** Opens the dataset in the DuckDB process (creating the folder), makes it active and returns its path. */
-  async open(path: string): Promise<string> {
+  /**
+   * Opens the dataset in the DuckDB process (creating the folder) and returns its path; makes it active unless
+   * `activate` is false (an enrichment that has not read anything yet, a summary).
+   */
+  async open(path: string, { activate = true }: { activate?: boolean } = {}): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
     if (this.worker().openPath !== path) {
       const s = readSettings();
       await this.worker().request('open', { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined });
     }
-    if (this.active !== path) await this.setActive(path);
+    if (activate && this.active !== path) await this.setActive(path);
     return path;
   }
 
@@ -84,8 +87,9 @@ export class Datasets {
     return this.open(p);
   }
 
+  /** Summarises the dataset (its facts in the sidebar); does not change which dataset is active. */
   async refreshInfo(path: string): Promise<DatasetInfo> {
-    await this.open(path);
+    await this.open(path, { activate: false });
     const info = await this.worker().request('info', {});
     const infos = { ...this.context.globalState.get<Record<string, DatasetInfo>>(INFO_KEY, {}), [path]: info };
     await this.context.globalState.update(INFO_KEY, infos);

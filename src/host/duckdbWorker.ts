@@ -492,6 +492,13 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       process.abort();
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
+    case 'scan': {
+      // reads files only: it does not wait for the dataset
+      const { paths } = req.params as WorkerMethods['scan']['params'];
+      if (!Array.isArray(paths) || paths.length === 0 || paths.some((x) => typeof x !== 'string' || !x)) throw badRequest('name at least one file or folder to scan');
+      const { scanFolder } = require('../core/scan') as typeof import('../core/scan');
+      return scanFolder(paths);
+    }
     case 'follow':
       // its cycles wait at the gate like the other requests
       return followRun(req.id, req.params as WorkerMethods['follow']['params']);

@@ -17,7 +17,7 @@
  */
 
 import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
-import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
+import type { AcquireSummary, AwsIssue, DiscoveredFlowLog, FolderScan } from './reports';
 
 export type { EnrichRequest, FollowCycle };
 
@@ -66,6 +66,8 @@ export interface EnrichProgress {
   message: string;
   done?: number;
   total?: number;
+  /** Reading flow logs: records loaded so far (done/total then count files). */
+  records?: number;
 }
 
 export interface EnrichResult {
@@ -155,6 +157,8 @@ export interface WorkerMethods {
   forget: { params: { names: string[] }; result: ForgetResult };
   /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */
   discover: { params: DiscoverRequest; result: DiscoverResult };
+  /** What files and folders hold before they are enriched (the wizard's folder step); reads heads only, needs no dataset. */
+  scan: { params: { paths: string[] }; result: FolderScan };
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: { params: { target: number }; result: { cancelled: boolean } };
   /** Closes the open dataset (releasing its file lock). */
@@ -164,7 +168,7 @@ export interface WorkerMethods {
 }
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'loadedFiles', 'forget', 'enrich', 'follow', 'discover', 'cancel', 'close', 'crash'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['open', 'query', 'info', 'loadedFiles', 'forget', 'enrich', 'follow', 'discover', 'scan', 'cancel', 'close', 'crash'];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {

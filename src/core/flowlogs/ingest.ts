@@ -34,6 +34,11 @@ export interface IngestOptions {
   maxReportedErrors?: number;
   /** Aborts between files and interrupts the running statement; the current file rolls back. */
   signal?: AbortSignal;
+  /**
+   * Told after each batch and each file loaded on its own (ingestFiles): files done of the total found, and the
+   * records loaded so far.
+   */
+  onFiles?: (done: number, total: number, records: number) => void;
 }
 
 /** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
@@ -131,7 +136,11 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
   }
 }
 
-async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions): Promise<FileReport[]> {
+/**
+ * The files ingestFiles reads for these paths, in its order: folders walked in name order (hidden entries skipped,
+ * symbolic links followed once); what cannot be read is a failed report in its place.
+ */
+export async function filesUnder(paths: readonly string[]): Promise<(string | FileReport)[]> {
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {
@@ -142,8 +151,21 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
       files.push(failed(p, `cannot read ${p}: ${message(err)}`));
     }
   }
+  return files;
+}
+
+async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions): Promise<FileReport[]> {
+  const files = await filesUnder(paths);
   const reports: (FileReport | undefined)[] = new Array(files.length);
   const done = () => reports.filter((r): r is FileReport => r !== undefined);
+  let settled = 0;
+  let records = 0;
+  const settle = (i: number, r: FileReport) => {
+    reports[i] = r;
+    settled++;
+    if (r.status === 'loaded') records += r.records;
+  };
+  const told = () => opts.onFiles?.(settled, files.length, records);
   const groups = new Map<string, BatchItem[]>();
   const work = await tempDir();
   const flush = async (key: string) => {
@@ -153,8 +175,9 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
     const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done) : null;
     for (const item of items) {
       const original = item.reader === 'cloudwatch' ? { ...item.src, path: item.src.name } : item.src;
-      reports[item.index] = loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done()));
+      settle(item.index, loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done())));
     }
+    told();
   };
   // Files are sniffed and hashed READ_AHEAD ahead of the one being planned: each is a few small reads, and
   // done one after the other the waits added up (the sample estate's 5,721 files spent most of their load
@@ -178,19 +201,20 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
       if (opts.signal?.aborted) throw new IngestCancelledError(done());
       const file = files[i];
       if (typeof file !== 'string') {
-        reports[i] = file;
+        settle(i, file);
         continue;
       }
       prefetch(i + READ_AHEAD);
       const prepared = await ahead.get(i)!;
       ahead.delete(i);
       if ('status' in prepared) {
-        reports[i] = prepared;
+        settle(i, prepared);
         continue;
       }
       const planned = await batchPlan(prepared, work, opts);
       if (!planned) {
-        reports[i] = await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done());
+        settle(i, await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done()));
+        told();
         continue;
       }
       const { plan } = planned;
