@@ -51,7 +51,10 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return templates;
   };
   const followers = new Followers(datasets, getWorker, out, (serial) => askMfaCode(serial));
-  const datasetsTree = new DatasetsTree(datasets, followers);
+  // datasets made by the CLI are summarised without asking, but never while one is followed (the DuckDB process holds it)
+  const summarise = () => datasets.summariseMissing(() => !!followers.following, (l) => out.appendLine(l));
+  const datasetsTree = new DatasetsTree(datasets, followers, summarise);
+  datasets.watch(() => !!followers.following, (l) => out.appendLine(l));
   const templatesTree = new TemplatesTree(loadTemplates);
 
   const status = vscode.window.createStatusBarItem('flowlens.dataset', vscode.StatusBarAlignment.Left, 10);
@@ -143,6 +146,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
 
   context.subscriptions.push(
     out,
+    datasets,
     status,
     followStatus,
     followers,
@@ -153,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.window.registerTreeDataProvider('flowlens.templates', templatesTree),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('flowlens')) {
+        datasets.watch(() => !!followers.following, (l) => out.appendLine(l));
         datasets.fire();
         templatesTree.refresh();
       }

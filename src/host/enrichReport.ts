@@ -92,27 +92,25 @@ export function fileLines(files: readonly FileLine[], max = 20): string[] {
   const lines = [`  ${formatCount(files.length)} file(s): ${counts.join(', ')}`];
   const list = (label: string, chosen: FileLine[], text: (f: FileLine) => string) => {
     for (const f of chosen.slice(0, max)) lines.push(`  ${label}: ${text(f)}`);
-    if (chosen.length > max) lines.push(`  … and ${formatCount(chosen.length - max)} more ${label}`);
+    if (chosen.length > max) lines.push(`  … and ${formatCount(chosen.length - max)} more (${label})`);
   };
-  list('failed', by('failed'), (f) => `${f.name} — ${f.error ?? 'failed'}`);
-  list('bad lines', loaded.filter((f) => f.badLines > 0), (f) => `${f.name} (${formatCount(f.badLines)} of its lines rejected)`);
+  // not "  failed: ", which is how a failed enrichment's report ends
+  list('file failed', by('failed'), (f) => `${f.name}: ${denamed(f)}`);
+  list('bad lines in', loaded.filter((f) => f.badLines > 0), (f) => `${f.name} (${formatCount(f.badLines)} of its lines rejected)`);
   return lines;
 }
 
-/** A failed file's reason without its name, so that the files that failed alike count as one reason. */
-function reasonOf(f: FileLine): string {
+/** A failed file's error without its name (the file is named beside it). */
+function denamed(f: FileLine): string {
   const base = f.name.replace(/^.*[\\/]/, '');
   let error = f.error ?? 'failed';
   for (const n of [f.name, base]) error = error.split(` of ${n}`).join('').split(` in ${n}`).join('').split(n).join('');
-  return error
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(/\b(line|lines) \d+\b/g, '$1 N')
-    .replace(/\s+(of|in)\s*(?=[:;,.]|$)/g, '')
-    .replace(/\s+:/g, ':')
-    .replace(/:\s*:/g, ':')
-    .replace(/^[\s:]+/, '')
-    .replace(/\s{2,}/g, ' ')
-    .trim();
+  return error.replace(/\s+:/g, ':').replace(/:\s*:/g, ':').replace(/^[\s:]+/, '').replace(/\s{2,}/g, ' ').trim();
+}
+
+/** What files that failed alike share: the error without its name, quoted text or line numbers. */
+function reasonKey(f: FileLine): string {
+  return denamed(f).replace(/"[^"]*"/g, '"…"').replace(/\b(line|lines) \d+\b/g, '$1 N');
 }
 
 /**
@@ -120,19 +118,20 @@ function reasonOf(f: FileLine): string {
  * reason, files loaded before, files that hold no records, AWS issues, or an empty source.
  */
 export function emptyReasons(r: EnrichResult, top = 3): string[] {
-  const reasons = new Map<string, number>();
-  const add = (why: string, n = 1) => reasons.set(why, (reasons.get(why) ?? 0) + n);
+  // by reason: how many, and the first one's words
+  const reasons = new Map<string, [number, string]>();
+  const add = (key: string, example = key) => reasons.set(key, [(reasons.get(key)?.[0] ?? 0) + 1, reasons.get(key)?.[1] ?? example]);
   const files = r.files;
   for (const f of files) {
-    if (f.status === 'failed') add(reasonOf(f));
+    if (f.status === 'failed') add(reasonKey(f), denamed(f));
     else if (f.status === 'duplicate') add('loaded before (the same content is in the dataset)');
     else if (f.status === 'loaded' && f.records === 0) add(f.badLines ? 'every line was rejected' : 'no records in the file');
   }
   for (const i of r.aws?.summary.issues ?? []) add(`${i.api}: ${i.code}: ${i.message}`);
   const out = [...reasons.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1][0] - a[1][0] || a[0].localeCompare(b[0]))
     .slice(0, top)
-    .map(([why, n]) => (r.aws && !files.length ? why : `${formatCount(n)} file(s): ${why}`));
+    .map(([, [n, why]]) => (r.aws && !files.length ? why : `${formatCount(n)} file(s): ${why}`));
   if (out.length === 0) out.push(r.aws ? 'no flow-log objects or events in the window' : 'no flow-log files were found');
   return out;
 }

@@ -111,7 +111,25 @@ export async function runEnrichment(
   const path = run.dataset.mode === 'new' ? datasets.pathFor(run.dataset.name) : run.dataset.path;
   const label = sourceLabel(run.request);
   out.appendLine(`[${new Date().toISOString()}] enrich ${label} into ${path}`);
-  const outcome = await vscode.window.withProgress(
+  const outcome = await datasets.hold(() => Promise.resolve(runInProgress(run, path, label, datasets, worker, out)));
+  if (outcome.status === 'empty' && run.dataset.mode === 'new') {
+    await datasets.delete(path).catch((err: unknown) => out.appendLine(`  could not remove ${path}: ${err instanceof Error ? err.message : String(err)}`));
+  } else {
+    if (outcome.status === 'done') await datasets.setActive(path);
+    try {
+      const info = await datasets.refreshInfo(path);
+      out.appendLine(`  dataset: ${info.conversations} conversations, ${info.flowRecords} flow records, accounts ${info.accounts.join(', ') || '-'}`);
+    } catch (err) {
+      out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  report(outcome, run.dataset, out, opts.refresh ?? false);
+  return outcome;
+}
+
+/** The enrichment in the DuckDB process under a cancellable progress notification. */
+function runInProgress(run: EnrichRun, path: string, label: string, datasets: Datasets, worker: () => WorkerClient, out: vscode.OutputChannel): Thenable<EnrichOutcome> {
+  return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Flowlens: enriching ${label}`, cancellable: true },
     async (progress, token): Promise<EnrichOutcome> => {
       const ac = new AbortController();
@@ -138,19 +156,6 @@ export async function runEnrichment(
       }
     },
   );
-  if (outcome.status === 'empty' && run.dataset.mode === 'new') {
-    await datasets.delete(path).catch((err: unknown) => out.appendLine(`  could not remove ${path}: ${err instanceof Error ? err.message : String(err)}`));
-  } else {
-    if (outcome.status === 'done') await datasets.setActive(path);
-    try {
-      const info = await datasets.refreshInfo(path);
-      out.appendLine(`  dataset: ${info.conversations} conversations, ${info.flowRecords} flow records, accounts ${info.accounts.join(', ') || '-'}`);
-    } catch (err) {
-      out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  report(outcome, run.dataset, out, opts.refresh ?? false);
-  return outcome;
 }
 
 /** The finished toast's actions: the map and a notebook on the dataset just made, or the log. */
@@ -188,7 +193,8 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
   if ((o.status === 'done' || o.status === 'empty') && o.result) {
     const r = o.result;
     for (const line of fileLines(r.files)) out.appendLine(line);
-    for (const w of r.inventoryWarnings) out.appendLine(`  inventory: ${w}`);
+    for (const w of r.inventoryWarnings.slice(0, 20)) out.appendLine(`  inventory: ${w}`);
+    if (r.inventoryWarnings.length > 20) out.appendLine(`  … and ${r.inventoryWarnings.length - 20} more inventory warnings`);
     const failed = r.files.filter((f) => f.status === 'failed').length;
     if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
     out.appendLine(`  done in ${r.seconds.toFixed(1)} s: ${r.records} records, ${r.conversations} conversations`);

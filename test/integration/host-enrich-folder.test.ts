@@ -203,7 +203,8 @@ test('an enrichment that reads no records says why, most frequent reason first',
     const r = asResult(s);
     const reasons = emptyReasons(r);
     assert.equal(reasons.length, 2, reasons.join('\n'));
-    assert.match(reasons[0], /^2 file\(s\): not a flow-log file: line N is neither a flow-log header nor a record: "…"$/);
+    // the two prose files fail alike (their line and text differ): one reason, in the first one's words
+    assert.match(reasons[0], /^2 file\(s\): not a flow-log file: line 1 is neither a flow-log header nor a record: "/);
     assert.match(reasons[1], /^1 file\(s\): not a flow-log file: JSON is not CloudWatch Logs events/);
     assert.equal(emptyMessage(r, true), `Flowlens: no flow records were read, so no dataset was made. ${reasons.join('; ')}.`);
     // the same folder again into a dataset that has its flow logs: loaded before
@@ -223,9 +224,10 @@ test('the output log summarises the files (not one line each) and lists failures
   files.push({ name: '/s/copy.log.gz', status: 'duplicate', records: 0, badLines: 0 });
   const lines = fileLines(files);
   assert.equal(lines[0], '  5,747 file(s): 5,721 loaded (57,210 records), 1 loaded before, 25 failed');
-  assert.equal(lines.filter((l) => l.startsWith('  failed: ')).length, 20);
-  assert.ok(lines.includes('  … and 5 more failed'));
-  assert.ok(lines.includes('  bad lines: /s/7.log.gz (2 of its lines rejected)'));
+  assert.equal(lines.filter((l) => l.startsWith('  file failed: ')).length, 20);
+  assert.equal(lines[1], '  file failed: /s/bad0.txt: not a flow-log file');
+  assert.ok(lines.includes('  … and 5 more (file failed)'));
+  assert.ok(lines.includes('  bad lines in: /s/7.log.gz (2 of its lines rejected)'));
   assert.equal(lines.length, 1 + 20 + 1 + 1);
   const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [] };
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
