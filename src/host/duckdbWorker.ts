@@ -48,6 +48,11 @@ const running = new Map<number, { cancel: () => void; cancelled: boolean }>();
 const queued = new Set<number>();
 const cancelledBeforeStart = new Set<number>();
 /**
+ * Requests past the gate that have not registered as running yet (an enrichment waits for the dataset to be
+ * reopened first): a cancel that arrives then is kept, and the request stops as soon as it registers.
+ */
+const starting = new Set<number>();
+/**
  * Read-only queries run together, each on a connection of its own; the requests that reopen or change the
  * dataset (open, close, enrich, a write query, a follower's cycle) run alone; cancel/discover bypass the gate.
  */
@@ -263,6 +268,11 @@ function cancellable(id: number, d: { interrupt(): void }): { controller: AbortC
     cancelled: false,
   };
   running.set(id, entry);
+  starting.delete(id);
+  if (cancelledBeforeStart.delete(id)) {
+    entry.cancelled = true;
+    controller.abort();
+  }
   return { controller, entry };
 }
 
@@ -285,7 +295,14 @@ function slim(summary: NonNullable<EnrichResult['aws']>['summary']): NonNullable
 }
 
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
-  const d = await use('engine');
+  let d: Awaited<ReturnType<typeof use>>;
+  try {
+    d = await use('engine');
+  } catch (err) {
+    starting.delete(id);
+    cancelledBeforeStart.delete(id);
+    throw err;
+  }
   const { controller, entry } = cancellable(id, d);
   try {
     const summary = await engineEnrich(d, engineOptions(id, p, controller.signal));
@@ -310,6 +327,7 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
     throw err;
   } finally {
     running.delete(id);
+    starting.delete(id);
     for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
     await idle();
   }
@@ -479,7 +497,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'cancel': {
       const { target } = req.params as WorkerMethods['cancel']['params'];
       const r = running.get(target);
-      if (!r && queued.has(target) && !cancelledBeforeStart.has(target)) {
+      if (!r && (queued.has(target) || starting.has(target)) && !cancelledBeforeStart.has(target)) {
         cancelledBeforeStart.add(target);
         return { cancelled: true };
       }
@@ -521,6 +539,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       case 'forget':
         return forget(req.id, req.params as WorkerMethods['forget']['params']);
       case 'enrich':
+        starting.add(req.id);
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
       case 'close':
         stopFollowers('the dataset was closed');

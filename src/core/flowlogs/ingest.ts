@@ -165,7 +165,12 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
     settled++;
     if (r.status === 'loaded') records += r.records;
   };
-  const told = () => opts.onFiles?.(settled, files.length, records);
+  let toldAt = -1;
+  const told = () => {
+    if (toldAt === settled) return;
+    toldAt = settled;
+    opts.onFiles?.(settled, files.length, records);
+  };
   const groups = new Map<string, BatchItem[]>();
   const work = await tempDir();
   const flush = async (key: string) => {
@@ -225,6 +230,7 @@ async function ingestFilesUnwatched(db: Db, paths: string[], opts: IngestOptions
       if (group.length >= BATCH_FILES) await flush(key);
     }
     for (const key of [...groups.keys()]) await flush(key);
+    told(); // the last files may have been settled without a load (unreadable, not a flow log)
   } finally {
     await rm(work, { recursive: true, force: true });
     if (viewStale.has(db)) {
