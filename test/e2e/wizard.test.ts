@@ -67,6 +67,8 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       let seen = flowlensLogLines(server);
       await runCommand(page, 'Flowlens: Enrich flow logs');
       await pickQuickItem(page, 'Where do the flow logs come from?', 'Folder on disk');
+      // the folder step has a browse button beside Back
+      await page.locator('.quick-input-widget .codicon-folder-opened').first().waitFor({ timeout: 30_000 });
       await answerInput(page, 'relative to the workspace folder', 'logs');
       const scanRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enrich these files' });
       await scanRow.waitFor({ timeout: 60_000 });
