@@ -105,7 +105,16 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       seen = flowlensLogLines(server);
       await runCommand(page, 'Flowlens: Enrich flow logs');
       await pickQuickItem(page, 'Where do the flow logs come from?', 'Folder on disk');
-      await answerInput(page, 'relative to the workspace folder', 'junk');
+      // browsed for this time: the open dialog (VS Code's own, in a browser) starts in the workspace folder
+      await page.locator('.quick-input-widget .codicon-folder-opened').first().click();
+      const dialogInput = page.locator('.quick-input-widget input');
+      await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.includes('/ws'), undefined, { timeout: 30_000 });
+      await screenshot(page, 'e2e-wizard-4a-browse');
+      await dialogInput.fill(`${junk}/`);
+      // the dialog's "Hide dot files" hover (the mouse rests on the browse button's place) covers its OK button
+      await page.mouse.move(700, 600);
+      await page.waitForTimeout(500);
+      await page.locator('.quick-input-widget .monaco-button', { hasText: 'Use this folder' }).click();
       await pickQuickItem(page, `Enrich ${junk}?`, 'Enrich these files');
       await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
       await answerInput(page, 'Name of the new dataset', 'junk');
@@ -118,7 +127,7 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       assert.match((await status.textContent()) ?? '', /logs/);
       // the sidebar's active dataset (its icon) is the status bar's
       assert.equal(await rows.filter({ hasText: /^logs/ }).locator('.codicon-database').count(), 1);
-      await screenshot(page, 'e2e-wizard-4-empty-refused');
+      await screenshot(page, 'e2e-wizard-5-empty-refused');
     });
   } finally {
     server.cleanup();
