@@ -132,9 +132,15 @@ async function withDb<T>(path: string, fn: (db: Db) => Promise<T>, readOnly = fa
   }
 }
 
+/** Progress on stderr: every step, but files counted (done of total) at most once a second, and the last. */
 function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
+  let last = 0;
   return (p) => {
-    if (!quiet) process.stderr.write(`[${p.phase}] ${p.message}\n`);
+    if (quiet) return;
+    const counted = p.total !== undefined && p.done !== undefined;
+    if (counted && p.done !== p.total && Date.now() - last < 1000) return;
+    last = Date.now();
+    process.stderr.write(`[${p.phase}] ${p.message}\n`);
   };
 }
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueryTemplate } from './core/api';
-import { formatCycle } from './core/format';
+import { formatCycle, formatScan } from './core/format';
 import { WorkerClient } from './host/workerClient';
 import { Datasets } from './host/datasets';
 import { DatasetsTree, TemplatesTree } from './host/sidebar';
@@ -52,7 +52,10 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return templates;
   };
   const followers = new Followers(datasets, getWorker, out, (serial) => askMfaCode(serial));
-  const datasetsTree = new DatasetsTree(datasets, followers);
+  // datasets made by the CLI are summarised without asking, but never while one is followed (the DuckDB process holds it)
+  const summarise = () => datasets.summariseMissing(() => !!followers.following, (l) => out.appendLine(l));
+  const datasetsTree = new DatasetsTree(datasets, followers, summarise);
+  datasets.watch(() => !!followers.following, (l) => out.appendLine(l));
   const templatesTree = new TemplatesTree(loadTemplates);
 
   const status = vscode.window.createStatusBarItem('flowlens.dataset', vscode.StatusBarAlignment.Left, 10);
@@ -144,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
 
   context.subscriptions.push(
     out,
+    datasets,
     status,
     followStatus,
     followers,
@@ -155,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.window.registerTreeDataProvider('flowlens.templates', templatesTree),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('flowlens')) {
+        datasets.watch(() => !!followers.following, (l) => out.appendLine(l));
         datasets.fire();
         templatesTree.refresh();
       }
@@ -177,6 +182,16 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
           discoverFlowLogs: discoveryThroughWorker((req) => discoverInEditor(req, getWorker, out)),
           listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? `${d.info.conversations} conversations` : undefined })),
           regions: undefined,
+          // what the folder holds, told by the engine's detection in the DuckDB process (no dataset needed)
+          scanFolder: (folder) =>
+            Promise.resolve(
+              vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Flowlens: looking at ${folder}` }, async () => {
+                const scan = await getWorker().request('scan', { paths: [folder] });
+                out.appendLine(`[${new Date().toISOString()}] ${folder}: ${formatScan(scan)}`);
+                return { flowLogs: scan.flowLogs, inventory: scan.inventory, summary: formatScan(scan) };
+              }),
+            ),
+          workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
         },
         {
           profile: s.defaultProfile || undefined,
@@ -264,10 +279,16 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const stored = storedRequest(path);
       if (stored && !followers.isFollowing(path)) {
         const request = refreshRequest(stored, new Date(), readSettings().externalId || undefined);
-        const outcome = await runEnrichment({ request, dataset: { mode: 'append', path } }, datasets, getWorker, out);
-        if (outcome.status === 'done' && request.source.kind === 'aws') await rememberRequest(path, request);
+        const outcome = await runEnrichment({ request, dataset: { mode: 'append', path } }, datasets, getWorker, out, { refresh: true });
+        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws') await rememberRequest(path, request);
+        return outcome.status;
       }
-      await datasets.refreshInfo(path);
+      // made elsewhere (the CLI) or followed: nothing to fetch here, its facts are read again
+      const info = await datasets.refreshInfo(path);
+      const name = path.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '');
+      const why = followers.isFollowing(path) ? 'it is followed, so new flow logs arrive every cycle' : 'it was not made by "Flowlens: Enrich flow logs" (e.g. by the CLI), so its source is not known';
+      void vscode.window.showInformationMessage(`Flowlens: ${name}: nothing fetched (${why}); summarised again: ${info.conversations.toLocaleString('en-US')} conversations, ${info.flowRecords.toLocaleString('en-US')} flow records.`);
+      return 'summarised';
     }),
     vscode.commands.registerCommand('flowlens.dataset.follow', async (node?: { entry?: { path: string } }) => {
       const path = node?.entry?.path ?? datasets.active;

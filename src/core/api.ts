@@ -156,12 +156,14 @@ async function sampleFiles(source: SampleSource, opts: EnrichOptions): Promise<F
 async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Promise<Loaded> {
   const progress = (p: Progress) => opts.onProgress?.(p);
   const inventoryWarnings: string[] = [];
+  /** Files the inventory loader did not recognise: warned about after the flow logs, unless they are flow logs (one folder holding both). */
+  const unrecognised: string[] = [];
   const inventory = source.inventory ?? [];
   if (inventory.length) {
     progress({ phase: 'inventory', message: `loading inventory from ${inventory.join(', ')}` });
     const report = await loadInventory(db, inventory, { signal: opts.signal });
     for (const f of report.files) {
-      if (f.status === 'unrecognised') inventoryWarnings.push(`${f.name}: not an inventory file Flowlens recognises`);
+      if (f.status === 'unrecognised') unrecognised.push(f.name);
       // the loader's errors name their file already: told once
       if (f.status === 'failed') inventoryWarnings.push(f.error?.startsWith(f.name) ? f.error : `${f.name}: ${f.error ?? 'failed'}`);
     }
@@ -172,8 +174,11 @@ async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Prom
   if (source.flowLogs.length) {
     const what = source.flowLogs.length <= 3 ? source.flowLogs.join(', ') : `${source.flowLogs.length} files`;
     progress({ phase: 'flow-logs', message: `reading flow logs from ${what}` });
-    files.push(...(await ingestFiles(db, source.flowLogs, { signal: opts.signal, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })));
+    const onFiles = (done: number, total: number, records: number) => progress({ phase: 'flow-logs', message: `${done} of ${total} files read`, done, total, records });
+    files.push(...(await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })));
   }
+  const flowLogs = new Set(files.filter((f) => !f.error?.startsWith(NOT_FLOW_LOG)).map((f) => f.name));
+  inventoryWarnings.unshift(...unrecognised.filter((n) => !flowLogs.has(n)).map((n) => `${n}: not an inventory file Flowlens recognises`));
   return { files, inventoryWarnings };
 }
 

@@ -3,6 +3,7 @@
  * per day; see src/shared/numbers.ts), JSON or CSV for programs.
  */
 import type { FollowCycle } from '../protocol/enrich';
+import type { FolderScan } from '../protocol/reports';
 import { formatBytes, formatInUnit, unitOfColumn } from '../shared/numbers';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -63,4 +64,18 @@ export function formatCycle(c: FollowCycle): string {
     : 'nothing new';
   const parts = [fetched, c.failed ? `${c.failed} failed` : '', c.conversations !== undefined ? count(c.conversations, 'conversation', 'conversations') : '', `${c.seconds.toFixed(1)} s`];
   return [`${head}: ${parts.filter(Boolean).join('; ')}`, ...c.issues.map((i) => `  ! ${i}`)].join('\n');
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** A folder's pre-scan (src/core/scan.ts): "12 flow-log files (10 gzip, 2 text), 4 inventory files; 1 other file (notes.txt)". */
+export function formatScan(s: FolderScan): string {
+  const formats = Object.entries(s.formats)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([f, n]) => `${n.toLocaleString('en-US')} ${f}`)
+    .join(', ');
+  const main = `${plural(s.flowLogs, 'flow-log file')}${formats ? ` (${formats})` : ''}, ${plural(s.inventory, 'inventory file')}`;
+  if (!s.other) return main;
+  const more = s.other > s.otherExamples.length ? ', …' : '';
+  return `${main}; ${plural(s.other, 'other file')} (${s.otherExamples.join(', ')}${more})`;
 }

@@ -1,9 +1,14 @@
 /**
  * The datasets the user has: .duckdb files in the datasets folder, which one is active, and what is known
  * about each (size, time span, accounts, regions, last refresh) cached after every enrichment.
+ *
+ * The one source of truth for the active dataset: the sidebar, the status bar, notebooks and the topology all
+ * read `active` and listen to onDidChange, which fires when the choice changes and when the folder does (a
+ * dataset made or removed by the CLI can change which one is active when none was chosen). A dataset that
+ * appears without a summary (made by the CLI) is summarised without asking.
  */
 import * as vscode from 'vscode';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import type { DatasetInfo } from '../protocol/worker';
 import type { WorkerClient } from './workerClient';
@@ -22,6 +27,15 @@ const INFO_KEY = 'flowlens.datasetInfo';
 export class Datasets {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private watcher: { folder: string; fsw: FSWatcher } | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  /** Enrichments and follows under way: no summary switches the DuckDB process to another dataset meanwhile. */
+  private holds = 0;
+  /** Datasets summarised (or tried) in the background, by path, with the file's size and time then. */
+  private readonly tried = new Map<string, string>();
+  /** Why a background summary failed (e.g. the CLI still holds the dataset), by path. */
+  private readonly problems = new Map<string, string>();
+  private summarising: Promise<void> | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -66,14 +80,17 @@ export class Datasets {
     this.changed.fire();
   }
 
-  /** Opens the dataset in the DuckDB process (creating the folder), makes it active and returns its path. */
-  async open(path: string): Promise<string> {
+  /**
+   * Opens the dataset in the DuckDB process (creating the folder) and returns its path; makes it active unless
+   * `activate` is false (an enrichment that has not read anything yet, a summary).
+   */
+  async open(path: string, { activate = true }: { activate?: boolean } = {}): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
     if (this.worker().openPath !== path) {
       const s = readSettings();
       await this.worker().request('open', { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined });
     }
-    if (this.active !== path) await this.setActive(path);
+    if (activate && this.active !== path) await this.setActive(path);
     return path;
   }
 
@@ -84,13 +101,81 @@ export class Datasets {
     return this.open(p);
   }
 
+  /** Summarises the dataset (its facts in the sidebar); does not change which dataset is active. */
   async refreshInfo(path: string): Promise<DatasetInfo> {
-    await this.open(path);
+    await this.open(path, { activate: false });
     const info = await this.worker().request('info', {});
     const infos = { ...this.context.globalState.get<Record<string, DatasetInfo>>(INFO_KEY, {}), [path]: info };
     await this.context.globalState.update(INFO_KEY, infos);
     this.changed.fire();
     return info;
+  }
+
+  /** Runs work that holds the DuckDB process on one dataset (an enrichment): no background summary meanwhile. */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      this.holds--;
+    }
+  }
+
+  /** Why the background summary of `path` failed, if it did. */
+  problem(path: string): string | undefined {
+    return this.problems.get(path);
+  }
+
+  /**
+   * Summarises, one after the other, the datasets that have no summary yet (made by the CLI, or before this
+   * version), each once per size and time of its file; `busy` says when not to (a dataset is being followed).
+   */
+  summariseMissing(busy: () => boolean, log: (line: string) => void): Promise<void> {
+    this.summarising ??= (async () => {
+      try {
+        for (const e of this.list()) {
+          if (e.info || this.holds > 0 || busy()) continue;
+          const sig = signature(e.path);
+          if (this.tried.get(e.path) === sig) continue;
+          this.tried.set(e.path, sig);
+          try {
+            const info = await this.refreshInfo(e.path);
+            this.problems.delete(e.path);
+            log(`[${new Date().toISOString()}] summarised ${e.name}: ${info.conversations} conversations, ${info.flowRecords} flow records`);
+          } catch (err) {
+            this.problems.set(e.path, err instanceof Error ? err.message.split('\n')[0]! : String(err));
+            log(`[${new Date().toISOString()}] could not summarise ${e.name}: ${this.problems.get(e.path)}`);
+            this.changed.fire();
+          }
+        }
+      } finally {
+        this.summarising = undefined;
+      }
+    })();
+    return this.summarising;
+  }
+
+  /** Watches the datasets folder (again when the setting changes): what the CLI makes or removes shows, and is summarised. */
+  watch(busy: () => boolean, log: (line: string) => void): void {
+    const folder = this.folder();
+    if (this.watcher?.folder === folder) return;
+    this.watcher?.fsw.close();
+    this.watcher = undefined;
+    try {
+      mkdirSync(folder, { recursive: true });
+      const fsw = watch(folder, (_event, name) => {
+        if (name && !String(name).endsWith('.duckdb')) return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => {
+          this.changed.fire();
+          void this.summariseMissing(busy, log);
+        }, 500);
+      });
+      fsw.on('error', () => undefined);
+      this.watcher = { folder, fsw };
+    } catch (err) {
+      log(`cannot watch ${folder}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async delete(path: string): Promise<void> {
@@ -108,6 +193,18 @@ export class Datasets {
   }
 
   dispose(): void {
+    clearTimeout(this.debounce);
+    this.watcher?.fsw.close();
     this.changed.dispose();
+  }
+}
+
+/** A file's size and time (a dataset the CLI changed is summarised again). */
+function signature(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
   }
 }

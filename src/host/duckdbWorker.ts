@@ -49,6 +49,11 @@ const running = new Map<number, { cancel: () => void; cancelled: boolean }>();
 const queued = new Set<number>();
 const cancelledBeforeStart = new Set<number>();
 /**
+ * Requests past the gate that have not registered as running yet (an enrichment waits for the dataset to be
+ * reopened first): a cancel that arrives then is kept, and the request stops as soon as it registers.
+ */
+const starting = new Set<number>();
+/**
  * Read-only queries run together, each on a connection of its own; the requests that reopen or change the
  * dataset (open, close, enrich, a write query, a follower's cycle) run alone; cancel/discover bypass the gate.
  */
@@ -264,6 +269,11 @@ function cancellable(id: number, d: { interrupt(): void }): { controller: AbortC
     cancelled: false,
   };
   running.set(id, entry);
+  starting.delete(id);
+  if (cancelledBeforeStart.delete(id)) {
+    entry.cancelled = true;
+    controller.abort();
+  }
   return { controller, entry };
 }
 
@@ -286,7 +296,14 @@ function slim(summary: NonNullable<EnrichResult['aws']>['summary']): NonNullable
 }
 
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
-  const d = await use('engine');
+  let d: Awaited<ReturnType<typeof use>>;
+  try {
+    d = await use('engine');
+  } catch (err) {
+    starting.delete(id);
+    cancelledBeforeStart.delete(id);
+    throw err;
+  }
   const { controller, entry } = cancellable(id, d);
   try {
     const summary = await engineEnrich(d, engineOptions(id, p, controller.signal));
@@ -311,6 +328,7 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
     throw err;
   } finally {
     running.delete(id);
+    starting.delete(id);
     for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
     await idle();
   }
@@ -480,7 +498,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'cancel': {
       const { target } = req.params as WorkerMethods['cancel']['params'];
       const r = running.get(target);
-      if (!r && queued.has(target) && !cancelledBeforeStart.has(target)) {
+      if (!r && (queued.has(target) || starting.has(target)) && !cancelledBeforeStart.has(target)) {
         cancelledBeforeStart.add(target);
         return { cancelled: true };
       }
@@ -493,6 +511,13 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       process.abort();
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
+    case 'scan': {
+      // reads files only: it does not wait for the dataset
+      const { paths } = req.params as WorkerMethods['scan']['params'];
+      if (!Array.isArray(paths) || paths.length === 0 || paths.some((x) => typeof x !== 'string' || !x)) throw badRequest('name at least one file or folder to scan');
+      const { scanFolder } = require('../core/scan') as typeof import('../core/scan');
+      return scanFolder(paths);
+    }
     case 'follow':
       // its cycles wait at the gate like the other requests
       return followRun(req.id, req.params as WorkerMethods['follow']['params']);
@@ -515,6 +540,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       case 'forget':
         return forget(req.id, req.params as WorkerMethods['forget']['params']);
       case 'enrich':
+        starting.add(req.id);
         return enrich(req.id, req.params as WorkerMethods['enrich']['params']);
       case 'close':
         stopFollowers('the dataset was closed');

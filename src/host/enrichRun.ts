@@ -1,13 +1,14 @@
 /**
  * Runs an enrichment request in the DuckDB process under window.withProgress with a Cancel button that
  * really stops it (the engine's AbortSignal plus DuckDB's interrupt), then reports what happened in a
- * notification and the `Flowlens` output channel. The dataset is summarised again afterwards either way,
- * which also proves it is still readable.
+ * notification and the `Flowlens` output channel. The dataset is summarised again afterwards (which also proves
+ * it is still readable), except a new one that read no records: that one is removed and never made active.
  */
 import * as vscode from 'vscode';
 import type { DatasetTarget } from './enrichWizard';
 import type { SampleSource } from '../protocol/enrich';
-import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { DiscoverRequest, DiscoverResult, EnrichProgress, EnrichRequest, EnrichResult } from '../protocol/worker';
+import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage } from './enrichReport';
 import { acquireNotification, perAccountLines, ssoLoginHint, type AwsEnrichResult } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
@@ -16,7 +17,8 @@ import { readSettings } from './settings';
 
 export interface EnrichOutcome {
   path: string;
-  status: 'done' | 'cancelled' | 'failed';
+  /** 'empty': it ran, but read no flow records. */
+  status: 'done' | 'empty' | 'cancelled' | 'failed';
   result?: EnrichResult;
   error?: string;
 }
@@ -98,16 +100,36 @@ function mfaAsker(out: vscode.OutputChannel, token: vscode.CancellationToken): (
   };
 }
 
+/** A new dataset that read no flow records is removed, and no dataset is made active (emptyReasons says why). */
 export async function runEnrichment(
   run: EnrichRun,
   datasets: Datasets,
   worker: () => WorkerClient,
   out: vscode.OutputChannel,
+  opts: { refresh?: boolean } = {},
 ): Promise<EnrichOutcome> {
   const path = run.dataset.mode === 'new' ? datasets.pathFor(run.dataset.name) : run.dataset.path;
   const label = sourceLabel(run.request);
   out.appendLine(`[${new Date().toISOString()}] enrich ${label} into ${path}`);
-  const outcome = await vscode.window.withProgress(
+  const outcome = await datasets.hold(() => Promise.resolve(runInProgress(run, path, label, datasets, worker, out)));
+  if (outcome.status === 'empty' && run.dataset.mode === 'new') {
+    await datasets.delete(path).catch((err: unknown) => out.appendLine(`  could not remove ${path}: ${err instanceof Error ? err.message : String(err)}`));
+  } else {
+    if (outcome.status === 'done') await datasets.setActive(path);
+    try {
+      const info = await datasets.refreshInfo(path);
+      out.appendLine(`  dataset: ${info.conversations} conversations, ${info.flowRecords} flow records, accounts ${info.accounts.join(', ') || '-'}`);
+    } catch (err) {
+      out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  report(outcome, run.dataset, out, opts.refresh ?? false);
+  return outcome;
+}
+
+/** The enrichment in the DuckDB process under a cancellable progress notification. */
+function runInProgress(run: EnrichRun, path: string, label: string, datasets: Datasets, worker: () => WorkerClient, out: vscode.OutputChannel): Thenable<EnrichOutcome> {
+  return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Flowlens: enriching ${label}`, cancellable: true },
     async (progress, token): Promise<EnrichOutcome> => {
       const ac = new AbortController();
@@ -116,17 +138,16 @@ export async function runEnrichment(
         ac.abort();
       });
       try {
-        await datasets.open(path);
-        let last = 0;
-        const onProgress = (p: { phase: string; message: string; done?: number; total?: number }) => {
-          const pct = p.total ? Math.floor(((p.done ?? 0) / p.total) * 100) : undefined;
-          const increment = pct !== undefined && pct > last ? pct - last : undefined;
-          if (pct !== undefined) last = Math.max(last, pct);
-          progress.report({ message: `${p.phase}: ${p.message}`, increment });
-          out.appendLine(`  ${p.phase}: ${p.message}`);
+        // made active once it holds records: an enrichment that reads nothing leaves the active dataset as it was
+        await datasets.open(path, { activate: false });
+        const meter = new ProgressMeter();
+        const onProgress = (p: EnrichProgress) => {
+          const v = meter.update(p);
+          progress.report({ message: v.message, increment: v.increment });
+          if (v.log) out.appendLine(`  ${v.log}`);
         };
         const result = await worker().request('enrich', run.request, { signal: ac.signal, onProgress, onMfa: mfaAsker(out, token) });
-        return { path, status: 'done', result };
+        return { path, status: result.records > 0 ? 'done' : 'empty', result };
       } catch (err) {
         const cancelled = ac.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled');
         return { path, status: cancelled ? 'cancelled' : 'failed', error: err instanceof Error ? err.message : String(err) };
@@ -135,42 +156,69 @@ export async function runEnrichment(
       }
     },
   );
-  try {
-    const info = await datasets.refreshInfo(path);
-    out.appendLine(`  dataset: ${info.conversations} conversations, ${info.flowRecords} flow records, accounts ${info.accounts.join(', ') || '-'}`);
-  } catch (err) {
-    out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  report(outcome, out);
-  return outcome;
 }
 
-function report(o: EnrichOutcome, out: vscode.OutputChannel): void {
-  if (o.status === 'done' && o.result?.aws) {
+/** The finished toast's actions: the map and a notebook on the dataset just made, or the log. */
+const OPEN_TOPOLOGY = 'Open topology';
+const OPEN_NOTEBOOK = 'Open notebook';
+const SHOW_DETAILS = 'Show details';
+
+function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel): void {
+  const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(text, OPEN_TOPOLOGY, OPEN_NOTEBOOK, SHOW_DETAILS).then((c) => {
+    if (c === OPEN_TOPOLOGY) void vscode.commands.executeCommand('flowlens.dataset.openTopology', { entry: { path } });
+    else if (c === OPEN_NOTEBOOK) void vscode.commands.executeCommand('flowlens.dataset.openNotebook', { entry: { path } });
+    else if (c === SHOW_DETAILS) out.show();
+  });
+}
+
+function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChannel, refresh: boolean): void {
+  const name = o.path.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '');
+  if ((o.status === 'done' || o.status === 'empty') && o.result?.aws) {
     const r = o.result as AwsEnrichResult;
     for (const line of r.aws.text.split('\n')) out.appendLine(`  ${line}`);
     for (const line of perAccountLines(r)) out.appendLine(line);
+    if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
     out.appendLine(`  ${r.conversations} conversations after the rebuild`);
     const sso = ssoLoginHint(r);
-    if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, 'Show details').then((c) => c && out.show());
+    if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, SHOW_DETAILS).then((c) => c && out.show());
+    if (o.status === 'empty' && !refresh) {
+      void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), SHOW_DETAILS).then((c) => c && out.show());
+      return;
+    }
     const n = acquireNotification(r);
-    void (n.warn ? vscode.window.showWarningMessage(n.text, 'Show details') : vscode.window.showInformationMessage(n.text, 'Show details')).then((c) => c && out.show());
+    finished(refresh ? refreshMessage(name, r) : n.text, n.warn, o.path, out);
     return;
   }
-  if (o.status === 'done' && o.result) {
+  if ((o.status === 'done' || o.status === 'empty') && o.result) {
     const r = o.result;
-    for (const f of r.files) out.appendLine(`  ${f.status}: ${f.name} (${f.records} records${f.badLines ? `, ${f.badLines} bad lines` : ''})${f.error ? ` — ${f.error}` : ''}`);
-    for (const w of r.inventoryWarnings) out.appendLine(`  inventory: ${w}`);
+    for (const line of fileLines(r.files)) out.appendLine(line);
+    for (const w of r.inventoryWarnings.slice(0, 20)) out.appendLine(`  inventory: ${w}`);
+    if (r.inventoryWarnings.length > 20) out.appendLine(`  … and ${r.inventoryWarnings.length - 20} more inventory warnings`);
     const failed = r.files.filter((f) => f.status === 'failed').length;
+    if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
     out.appendLine(`  done in ${r.seconds.toFixed(1)} s: ${r.records} records, ${r.conversations} conversations`);
-    const msg = `Flowlens: enriched ${r.records.toLocaleString('en-US')} records into ${r.conversations.toLocaleString('en-US')} conversations${failed ? `; ${failed} file(s) failed` : ''}.`;
-    void (failed ? vscode.window.showWarningMessage(msg, 'Show details') : vscode.window.showInformationMessage(msg, 'Show details')).then((c) => c && out.show());
+    if (o.status === 'empty' && !refresh) {
+      void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), SHOW_DETAILS).then((c) => c && out.show());
+      return;
+    }
+    const msg = refresh
+      ? refreshMessage(name, r)
+      : `Flowlens: enriched ${r.records.toLocaleString('en-US')} records into ${r.conversations.toLocaleString('en-US')} conversations${failed ? `; ${failed} file(s) failed` : ''}.`;
+    finished(msg, failed > 0, o.path, out);
   } else if (o.status === 'cancelled') {
     out.appendLine('  cancelled; the dataset keeps what was committed before');
-    void vscode.window.showWarningMessage('Flowlens: enrichment cancelled. The dataset keeps what was loaded before.', 'Show details').then((c) => c && out.show());
+    void vscode.window.showWarningMessage('Flowlens: enrichment cancelled. The dataset keeps what was loaded before.', SHOW_DETAILS).then((c) => c && out.show());
   } else {
     const error = memoryHint(o.error ?? 'unknown error', `raise the flowlens.memoryLimit setting (it is ${readSettings().memoryLimit || DEFAULT_MEMORY_LIMIT})`);
     out.appendLine(`  failed: ${error}`);
-    void vscode.window.showErrorMessage(`Flowlens: enrichment failed: ${error}`, 'Show details').then((c) => c && out.show());
+    void vscode.window.showErrorMessage(`Flowlens: enrichment failed: ${error}`, SHOW_DETAILS).then((c) => c && out.show());
   }
+}
+
+/** Logged before the "done in" line that ends every enrichment's report (what the end-to-end tests wait for). */
+function emptyLog(r: EnrichResult, target: DatasetTarget, out: vscode.OutputChannel): void {
+  const created = target.mode === 'new';
+  out.appendLine(`  no flow records were read: ${created ? 'the new dataset was removed' : 'the dataset is unchanged'}; the active dataset is unchanged`);
+  for (const why of emptyReasons(r, 10)) out.appendLine(`  why: ${why}`);
 }

@@ -4,11 +4,15 @@
  * the prompts this returns; the AWS side (profile list, flow-log discovery) comes in as functions.
  *
  * source ─┬─ sample ──────────────────────────────────────────────────────────┐
- *         ├─ folder ─ folder path ─────────────────────────────────────────────┤
+ *         ├─ folder ─ folder path ─ what it holds (pre-scan) ──────────────────┤
  *         └─ aws ─ profile ─ access ─┬─ as is ────────────────┐                ├─ dataset ─ (new: name)
  *                                    └─ role ─ role name ─ external id ─ accounts ┘
  *                    … ─ regions ─ flow logs ─ (other: location) ─ window ─ (custom: range) ─┘
  */
+
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 
 export type Source = 'sample' | 'folder' | 'aws';
 export type WindowChoice = '1h' | '24h' | '7d' | '30d' | 'custom';
@@ -65,6 +69,14 @@ export function flowLogDescription(f: DiscoveredFlowLog): string {
   return parts.join(', ');
 }
 
+/** The folder step's pre-scan (src/core/scan.ts, run in the DuckDB process), with its summary line. */
+export interface ScannedFolder {
+  flowLogs: number;
+  inventory: number;
+  /** formatScan(): "12 flow-log files (10 gzip, 2 text), 4 inventory files". */
+  summary: string;
+}
+
 export interface ExistingDataset {
   name: string;
   path: string;
@@ -102,6 +114,10 @@ export interface WizardDeps {
     problems: DiscoveryProblem[];
   }>;
   listDatasets: () => Promise<ExistingDataset[]>;
+  /** What a folder holds (the folder step shows it before enriching); without it the step is skipped. */
+  scanFolder?: (folder: string) => Promise<ScannedFolder>;
+  /** The workspace folder a relative path is resolved against (none: only absolute paths). */
+  workspaceFolder?: string;
   /** Regions offered; the remembered or configured ones are preselected. */
   regions?: string[];
   /** Clock for window computation and validation (tests pin it). */
@@ -111,6 +127,7 @@ export interface WizardDeps {
 export type StepId =
   | 'source'
   | 'folder'
+  | 'folderScan'
   | 'profile'
   | 'access'
   | 'roleName'
@@ -136,7 +153,7 @@ export interface PickItem {
 
 export type Prompt =
   | { type: 'pick'; step: StepId; title: string; placeholder: string; items: PickItem[]; many: boolean; activeId?: string; notes: string[] }
-  | { type: 'input'; step: StepId; title: string; prompt: string; value: string; placeholder?: string; password?: boolean };
+  | { type: 'input'; step: StepId; title: string; prompt: string; value: string; placeholder?: string; password?: boolean; browse?: 'folder' };
 
 export type EnrichPlan =
   | { source: 'sample'; dataset: DatasetTarget }
@@ -219,6 +236,7 @@ export class EnrichWizard {
   private profiles: ProfileChoice[] | undefined;
   private discovered: { flowLogs: DiscoveredFlowLog[]; problems: DiscoveryProblem[]; key: string } | undefined;
   private datasets: ExistingDataset[] | undefined;
+  private scanned: { folder: string; scan: ScannedFolder } | undefined;
 
   /** `remembered`: the answers of the last run, offered again as defaults. */
   constructor(
@@ -244,7 +262,7 @@ export class EnrichWizard {
   get position(): { step: number; total: number } {
     const a = this.answers;
     const total =
-      a.source === 'sample' ? 3 : a.source === 'folder' ? 4 : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
+      a.source === 'sample' ? 3 : a.source === 'folder' ? (this.deps.scanFolder ? 5 : 4) : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
     return { step: this.history.length + 1, total: Math.max(total, this.history.length + 1) };
   }
 
@@ -271,7 +289,23 @@ export class EnrichWizard {
           { id: 'sample', label: 'Sample estate — no AWS account needed', detail: 'A generated estate of a few accounts, VPCs and services' },
         ], a.source);
       case 'folder':
-        return input(this.step, title, 'Folder with inventory JSON and flow-log files (absolute path)', a.folder ?? '');
+        return {
+          ...input(this.step, title, `Folder with inventory JSON and flow-log files (${this.deps.workspaceFolder ? 'absolute, or relative to the workspace folder' : 'absolute path'}; the folder button browses)`, a.folder ?? ''),
+          browse: 'folder',
+        };
+      case 'folderScan': {
+        const folder = a.folder!;
+        if (this.scanned?.folder !== folder) this.scanned = { folder, scan: await this.deps.scanFolder!(folder) };
+        const s = this.scanned.scan;
+        const none = s.flowLogs === 0;
+        return {
+          ...pick(this.step, title, none ? `No flow-log files in ${folder}` : `Enrich ${folder}?`, [
+            { id: 'enrich', label: none ? 'Nothing to enrich' : 'Enrich these files', description: s.summary, ...(none ? { disabled: true } : {}) },
+            { id: 'change', label: 'Choose another folder…' },
+          ], none ? 'change' : 'enrich'),
+          notes: none ? [`${s.summary}: a dataset needs flow-log files (text, .gz, .parquet or CloudWatch Logs JSON).`] : [],
+        };
+      }
       case 'profile': {
         this.profiles ??= await this.deps.listProfiles();
         const items = this.profiles.map((p) => ({
@@ -395,8 +429,16 @@ export class EnrichWizard {
         next = one === 'aws' ? 'profile' : one === 'folder' ? 'folder' : 'dataset';
         break;
       case 'folder':
-        if (!one.trim().startsWith('/') && !/^[A-Za-z]:[\\/]/.test(one.trim())) throw new WizardInputError('give an absolute path to a folder');
-        a.folder = one.trim();
+        a.folder = resolveFolder(one, this.deps.workspaceFolder);
+        next = this.deps.scanFolder ? 'folderScan' : 'dataset';
+        break;
+      case 'folderScan':
+        if (one === 'change') {
+          this.back();
+          return;
+        }
+        if (one !== 'enrich') throw new WizardInputError(`unknown choice ${one}`);
+        if ((this.scanned?.scan.flowLogs ?? 0) === 0) throw new WizardInputError(`there are no flow-log files in ${a.folder}: choose another folder`);
         next = 'dataset';
         break;
       case 'profile': {
@@ -502,6 +544,25 @@ export class EnrichWizard {
     const { externalId: _secret, ...rest } = this.answers;
     return rest;
   }
+}
+
+/** A typed folder: `~/…` from the home folder, a relative path from the workspace folder; it must be a folder. */
+export function resolveFolder(text: string, workspaceFolder: string | undefined): string {
+  const t = text.trim();
+  if (!t) throw new WizardInputError('give a folder');
+  const home = t === '~' || t.startsWith('~/') ? join(homedir(), t.slice(1)) : t;
+  let path: string;
+  if (isAbsolute(home) || /^[A-Za-z]:[\\/]/.test(home)) path = home;
+  else if (workspaceFolder) path = resolve(workspaceFolder, home);
+  else throw new WizardInputError('no workspace folder is open: give an absolute path, or browse');
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new WizardInputError(`${path} does not exist`);
+  }
+  if (!isDir) throw new WizardInputError(`${path} is a file: give the folder that holds it`);
+  return path;
 }
 
 function pick(step: StepId, title: string, placeholder: string, items: PickItem[], activeId?: string): Extract<Prompt, { type: 'pick' }> {

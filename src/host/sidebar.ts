@@ -13,6 +13,8 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
   constructor(
     private readonly datasets: Datasets,
     private readonly followers?: { isFollowing(path: string): boolean; onDidChange: vscode.Event<void> },
+    /** Summarises the datasets that have no summary yet (Datasets.summariseMissing). */
+    private readonly summarise?: () => Promise<void>,
   ) {
     datasets.onDidChange(() => this.changed.fire());
     followers?.onDidChange(() => this.changed.fire());
@@ -23,10 +25,19 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
   }
 
   getChildren(node?: DatasetNode): DatasetNode[] {
-    if (!node) return this.datasets.list().map((entry) => ({ kind: 'dataset', entry }));
+    if (!node) {
+      const list = this.datasets.list();
+      // made by the CLI: summarised without asking (the facts show when it is done)
+      if (list.some((e) => !e.info && !this.datasets.problem(e.path))) void this.summarise?.();
+      return list.map((entry) => ({ kind: 'dataset', entry }));
+    }
     if (node.kind !== 'dataset') return [];
     const i = node.entry.info;
-    if (!i) return [{ kind: 'fact', label: 'Not summarised yet', value: 'use Refresh' }];
+    if (!i) {
+      const problem = this.datasets.problem(node.entry.path);
+      if (!problem) void this.summarise?.();
+      return [problem ? { kind: 'fact', label: 'Could not summarise', value: problem } : { kind: 'fact', label: 'Summarising', value: '…' }];
+    }
     return [
       { kind: 'fact', label: 'Span', value: i.from && i.to ? `${i.from.replace('T', ' ').replace('Z', '')} – ${i.to.replace('T', ' ').replace('Z', '')} UTC` : 'no conversations' },
       { kind: 'fact', label: 'Conversations', value: i.conversations.toLocaleString('en-US') },

@@ -1,5 +1,6 @@
 /** Renders the EnrichWizard's prompts as QuickPick / InputBox steps with a Back button. */
 import * as vscode from 'vscode';
+import { isAbsolute } from 'node:path';
 import { EnrichWizard, WizardInputError, type Prompt } from './enrichWizard';
 
 type Outcome = { kind: 'value'; value: string | string[] } | { kind: 'back' } | { kind: 'cancel' };
@@ -91,8 +92,11 @@ function showInput(p: Extract<Prompt, { type: 'input' }>, canGoBack: boolean, re
     box.placeholder = p.placeholder;
     box.password = p.password ?? false;
     box.ignoreFocusOut = true;
-    box.buttons = canGoBack ? [vscode.QuickInputButtons.Back] : [];
+    const browse: vscode.QuickInputButton | undefined = p.browse ? { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Browse for the folder…' } : undefined;
+    box.buttons = [...(canGoBack ? [vscode.QuickInputButtons.Back] : []), ...(browse ? [browse] : [])];
     let done = false;
+    // the open dialog hides the box while it is shown: that is not a cancel
+    let browsing = false;
     const finish = (o: Outcome) => {
       if (done) return;
       done = true;
@@ -101,6 +105,18 @@ function showInput(p: Extract<Prompt, { type: 'input' }>, canGoBack: boolean, re
     };
     box.onDidTriggerButton((b) => {
       if (b === vscode.QuickInputButtons.Back) finish({ kind: 'back' });
+      else if (b === browse) {
+        browsing = true;
+        const typed = box.value.trim();
+        const start = typed && isAbsolute(typed) ? typed : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        void vscode.window
+          .showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this folder', title: p.title, ...(start ? { defaultUri: vscode.Uri.file(start) } : {}) })
+          .then((chosen) => {
+            browsing = false;
+            if (chosen?.[0]) finish({ kind: 'value', value: chosen[0].fsPath });
+            else box.show();
+          });
+      }
     });
     box.onDidChangeValue(() => {
       box.validationMessage = undefined;
@@ -108,7 +124,9 @@ function showInput(p: Extract<Prompt, { type: 'input' }>, canGoBack: boolean, re
     box.onDidAccept(() => {
       finish({ kind: 'value', value: box.value });
     });
-    box.onDidHide(() => finish({ kind: 'cancel' }));
+    box.onDidHide(() => {
+      if (!browsing) finish({ kind: 'cancel' });
+    });
     box.show();
   });
 }

@@ -9,6 +9,8 @@ export interface Progress {
   message: string;
   done?: number;
   total?: number;
+  /** Reading flow logs: records loaded so far (with done/total counting files). */
+  records?: number;
 }
 
 /** The built-in sample estate, generated once into a temporary folder (a re-run reuses it). */

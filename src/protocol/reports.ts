@@ -101,3 +101,20 @@ export interface DiscoveredFlowLog {
   /** The spec acquire() reads it with (`s3://bucket/prefix`, `logs:<group>`); absent when it cannot be read back. */
   sources?: string;
 }
+
+/** A folder's flow-log formats, as the pre-scan names them. */
+export type FlowLogFormat = 'text' | 'gzip' | 'Parquet' | 'CloudWatch JSON';
+
+/** What a folder holds before it is enriched (src/core/scan.ts): nothing loaded, each file told apart by the engine's detection. */
+export interface FolderScan {
+  /** Files found (hidden ones skipped, as ingest does). */
+  files: number;
+  flowLogs: number;
+  /** Flow-log files by format. */
+  formats: Partial<Record<FlowLogFormat, number>>;
+  inventory: number;
+  /** Neither (empty, binary, prose, unknown JSON) or unreadable. */
+  other: number;
+  /** The first few of those, by name. */
+  otherExamples: string[];
+}

@@ -18,7 +18,7 @@
 
 import { arrayOf, fields, isBool, isInt, isNum, isObject, isString, nullable, opt, request, shape, type Guarded } from './guards';
 import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
-import type { AcquireSummary, AwsIssue, DiscoveredFlowLog } from './reports';
+import type { AcquireSummary, AwsIssue, DiscoveredFlowLog, FolderScan } from './reports';
 
 export type { EnrichRequest, FollowCycle };
 
@@ -67,6 +67,8 @@ export interface EnrichProgress {
   message: string;
   done?: number;
   total?: number;
+  /** Reading flow logs: records loaded so far (done/total then count files). */
+  records?: number;
 }
 
 export interface EnrichResult {
@@ -205,6 +207,11 @@ export const WORKER_REQUESTS = {
   discover: request(
     shape<DiscoverRequest>({ profile: opt(isString), role: opt(isString), externalId: opt(isString), accounts: opt(strings), regions: strings, concurrency: opt(isNum) }),
     fields<DiscoverResult>({ flowLogs: arrayOf(isObject), issues: arrayOf(isObject), accounts: strings }),
+  ),
+  /** What files and folders hold before they are enriched (the wizard's folder step); reads heads only, needs no dataset. */
+  scan: request(
+    shape<{ paths: string[] }>({ paths: strings }),
+    fields<FolderScan>({ files: isNum, flowLogs: isNum, formats: isObject, inventory: isNum, other: isNum, otherExamples: strings }),
   ),
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: request(shape<{ target: number }>({ target: isInt }), shape<{ cancelled: boolean }>({ cancelled: isBool })),

@@ -58,7 +58,8 @@ test('Follow a folder dataset from the sidebar: status bar, a dropped file appen
       let seen = flowlensLogLines(server);
       await runCommand(page, 'Flowlens: Enrich flow logs');
       await pickQuickItem(page, 'Where do the flow logs come from?', 'Folder on disk');
-      await answerInput(page, 'Folder with inventory JSON and flow-log files (absolute path)', folder);
+      await answerInput(page, 'Folder with inventory JSON and flow-log files', folder);
+      await pickQuickItem(page, `Enrich ${folder}?`, 'Enrich these files');
       await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
       await answerInput(page, 'Name of the new dataset', 'logs');
       assert.equal(await waitForEnrichment(server, seen, 300_000), 'done', flowlensLog(server));

@@ -325,12 +325,15 @@ export function flowlensLog(server: CodeServer): string {
  * extension logged; returns how it ended. The log, not a toast, is the signal: toasts can be queued
  * behind others or hidden, and a test must not hang on the UI's choice.
  */
-export async function waitForEnrichment(server: CodeServer, seen: number, timeoutMs: number): Promise<'done' | 'cancelled' | 'failed'> {
+export async function waitForEnrichment(server: CodeServer, seen: number, timeoutMs: number): Promise<'done' | 'empty' | 'cancelled' | 'failed'> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lines = flowlensLog(server).split('\n').slice(seen);
+    let empty = false;
     for (const l of lines) {
-      if (/^ {2}done in /.test(l)) return 'done';
+      // logged before the "done in" line of an enrichment that read no records (no dataset made)
+      if (/^ {2}no flow records were read/.test(l)) empty = true;
+      if (/^ {2}done in /.test(l)) return empty ? 'empty' : 'done';
       if (/^ {2}cancelled;/.test(l)) return 'cancelled';
       if (/^ {2}failed: /.test(l)) return 'failed';
     }

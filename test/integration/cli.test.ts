@@ -187,3 +187,15 @@ test('a table for people names resources (Name tag, load balancer and target gro
     assert.match(lines[i], new RegExp(`^\\S+ \\(i-[0-9a-f]{6}\\)\\s+ec2:instance`));
   }
 });
+
+test('enrich prints the files it has read at most once a second, and the last count, not a line per file', () => {
+  const logs = join(dir, 'many');
+  mkdirSync(logs);
+  // each prose file is read on its own (no batch), so ingest tells every one of them
+  for (let k = 0; k < 40; k++) writeFileSync(join(logs, `note-${String(k).padStart(2, '0')}.txt`), `Meeting notes, week ${k}: nothing yet.\n`);
+  writeFileSync(join(logs, 'z.log'), 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 111111111111 eni-0a1b2c3d4e5f60001 10.0.0.1 10.0.0.2 40000 443 6 1 100 1790000000 1790000060 ACCEPT OK\n');
+  const r = flowlens('enrich', '--flow-logs', logs, '--inventory', logs, '--db', join(dir, 'many.duckdb'), '--allow-partial');
+  const counted = r.stderr.split('\n').filter((l) => /^\[flow-logs\] \d+ of 41 files read$/.test(l));
+  assert.ok(counted.length >= 1 && counted.length <= 3, r.stderr);
+  assert.equal(counted.at(-1), '[flow-logs] 41 of 41 files read');
+});

@@ -126,8 +126,10 @@ test('back navigation returns to the previous step with the answers kept, and br
   assert.equal(w.canGoBack, false);
   w.answer('folder');
   assert.equal(w.currentStep, 'folder');
-  assert.throws(() => w.answer('relative/dir'), /absolute path/);
-  w.answer('/tmp/estate');
+  // no workspace folder: a relative path cannot be resolved; a folder that does not exist is refused
+  assert.throws(() => w.answer('relative/dir'), /absolute path, or browse/);
+  assert.throws(() => w.answer('/tmp/no-such-flowlens-folder'), /does not exist/);
+  w.answer('/tmp');
   await w.prompt();
   w.answer('new');
   const name = await w.prompt();
@@ -135,7 +137,7 @@ test('back navigation returns to the previous step with the answers kept, and br
   assert.throws(() => w.answer('prod'), /exists: pick it to append/);
   assert.throws(() => w.answer('../x'), /letters, digits/);
   w.answer('local');
-  assert.deepEqual(w.plan(), { source: 'folder', folder: '/tmp/estate', dataset: { mode: 'new', name: 'local' } });
+  assert.deepEqual(w.plan(), { source: 'folder', folder: '/tmp', dataset: { mode: 'new', name: 'local' } });
 });
 
 test('remembered answers are offered as defaults next time', async () => {

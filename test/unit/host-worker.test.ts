@@ -1,7 +1,7 @@
 // The DuckDB child process and its protocol, against a real child and a real DuckDB file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerClient, WorkerCrashedError, WorkerRequestError } from '../../src/host/workerClient';
@@ -154,6 +154,26 @@ test('a request cancelled while queued behind another never runs', async () => {
     await assert.rejects(second, (e: unknown) => e instanceof WorkerRequestError && e.code === 'interrupted');
     await first;
     const r = await t.client.request('query', { sql: 'SELECT count(*) FROM marks', rowCap: 1 });
+    assert.deepEqual(r.rows, [[0]]);
+  } finally {
+    await t.done();
+  }
+});
+
+test('an enrichment cancelled while the dataset is being reopened for it stops, and loads nothing', async () => {
+  const t = setup();
+  try {
+    const logs = join(t.dir, 'logs');
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'a.log'), 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 111111111111 eni-0a1b2c3d4e5f60001 10.0.0.1 10.0.0.2 40000 443 6 1 100 1790000000 1790000060 ACCEPT OK\n');
+    await t.client.request('open', { path: t.path });
+    // a read query leaves the dataset open for user SQL: the enrichment reopens it (in the DuckDB process, after the gate)
+    await t.client.request('query', { sql: 'SELECT 1', rowCap: 1 });
+    const ac = new AbortController();
+    const run = t.client.request('enrich', { source: { kind: 'files', flowLogs: [logs] } }, { signal: ac.signal });
+    setImmediate(() => ac.abort());
+    await assert.rejects(run, (e: unknown) => e instanceof WorkerRequestError && e.code === 'cancelled');
+    const r = await t.client.request('query', { sql: 'SELECT count(*) FROM ingest_files', rowCap: 1 });
     assert.deepEqual(r.rows, [[0]]);
   } finally {
     await t.done();

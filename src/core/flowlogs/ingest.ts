@@ -37,6 +37,11 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** What a headerless record without a LogFormat may be recognised as (default: AWS's layouts and the dataset's formats). */
   layouts?: readonly KnownLayout[];
+  /**
+   * Told after each batch and each file loaded on its own (ingestFiles): files done of the total found, and the
+   * records loaded so far.
+   */
+  onFiles?: (done: number, total: number, records: number) => void;
 }
 
 /** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
@@ -140,8 +145,11 @@ export async function ingestFiles(db: Db, paths: string[], opts: IngestOptions =
   }
 }
 
-async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOptions): Promise<FileReport[]> {
-  const opts = await withLayouts(db, given);
+/**
+ * The files ingestFiles reads for these paths, in its order: folders walked in name order (hidden entries skipped,
+ * symbolic links followed once); what cannot be read is a failed report in its place.
+ */
+export async function filesUnder(paths: readonly string[]): Promise<(string | FileReport)[]> {
   const files: (string | FileReport)[] = [];
   for (const p of paths) {
     try {
@@ -152,8 +160,27 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
       files.push(failed(p, `cannot read ${p}: ${message(err)}`));
     }
   }
+  return files;
+}
+
+async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOptions): Promise<FileReport[]> {
+  const opts = await withLayouts(db, given);
+  const files = await filesUnder(paths);
   const reports: (FileReport | undefined)[] = new Array(files.length);
   const done = () => reports.filter((r): r is FileReport => r !== undefined);
+  let settled = 0;
+  let records = 0;
+  const settle = (i: number, r: FileReport) => {
+    reports[i] = r;
+    settled++;
+    if (r.status === 'loaded') records += r.records;
+  };
+  let toldAt = -1;
+  const told = () => {
+    if (toldAt === settled) return;
+    toldAt = settled;
+    opts.onFiles?.(settled, files.length, records);
+  };
   const groups = new Map<string, BatchItem[]>();
   const work = await tempDir();
   const flush = async (key: string) => {
@@ -163,8 +190,9 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
     const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done) : null;
     for (const item of items) {
       const original = item.reader === 'cloudwatch' ? { ...item.src, path: item.src.name } : item.src;
-      reports[item.index] = loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done()));
+      settle(item.index, loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done())));
     }
+    told();
   };
   // Files are sniffed and hashed READ_AHEAD ahead of the one being planned: each is a few small reads, and
   // done one after the other the waits added up (the sample estate's 5,721 files spent most of their load
@@ -188,19 +216,20 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
       if (opts.signal?.aborted) throw new IngestCancelledError(done());
       const file = files[i];
       if (typeof file !== 'string') {
-        reports[i] = file;
+        settle(i, file);
         continue;
       }
       prefetch(i + READ_AHEAD);
       const prepared = await ahead.get(i)!;
       ahead.delete(i);
       if ('status' in prepared) {
-        reports[i] = prepared;
+        settle(i, prepared);
         continue;
       }
       const planned = await batchPlan(prepared, work, opts);
       if (!planned) {
-        reports[i] = await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done());
+        settle(i, await ingestSniffed(db, prepared.src, prepared.sniffed, work, opts, done()));
+        told();
         continue;
       }
       const { plan } = planned;
@@ -211,6 +240,7 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
       if (group.length >= BATCH_FILES) await flush(key);
     }
     for (const key of [...groups.keys()]) await flush(key);
+    told(); // the last files may have been settled without a load (unreadable, not a flow log)
   } finally {
     await rm(work, { recursive: true, force: true });
     if (viewStale.has(db)) {

@@ -1,0 +1,235 @@
+/**
+ * The wizard's folder step and what an enrichment says, on real files with the real engine: the pre-scan
+ * (the engine's own detection), a relative folder, the progress the engine reports per batch (files done of the
+ * total, records), an enrichment that reads no records and why, and the output log's summary lines.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { enrich, openDataset, type EnrichSummary, type Progress } from '../../src/core/api';
+import { scanFolder } from '../../src/core/scan';
+import { formatScan } from '../../src/core/format';
+import { EnrichWizard, WizardInputError, type WizardDeps } from '../../src/host/enrichWizard';
+import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage, timeLeft } from '../../src/host/enrichReport';
+import type { EnrichResult } from '../../src/protocol/worker';
+import { flowLogText, flowRecords } from '../support/follower';
+import { writeEstate } from '../unit/inventory-fixtures';
+
+/** An estate folder: inventory (the hand-written estate), text, gzip and CloudWatch flow logs, and a stray note. */
+function estateFolder(): string {
+  const { dir, root } = writeEstate();
+  const logs = join(root, '..', 'flowlogs');
+  mkdirSync(logs);
+  writeFileSync(join(logs, 'a.log'), flowLogText(flowRecords(1, 30).lines));
+  writeFileSync(join(logs, 'b.log'), flowLogText(flowRecords(2, 20).lines));
+  writeFileSync(join(logs, 'c.log.gz'), gzipSync(flowLogText(flowRecords(3, 10).lines)));
+  writeFileSync(join(logs, 'd.json'), JSON.stringify({ logEvents: flowRecords(4, 5).lines.map((message, i) => ({ id: String(i), timestamp: 1790000000000, message })) }));
+  writeFileSync(join(dir, 'notes.txt'), 'Exported from the prod account on Monday, see the wiki.\n');
+  writeFileSync(join(dir, '.DS_Store'), 'hidden: not counted');
+  return dir;
+}
+
+/** A folder with nothing Flowlens can read as flow logs. */
+function junkFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-junk-'));
+  writeFileSync(join(dir, 'README.md'), '# Flow logs\nThey will be copied here later.\n');
+  writeFileSync(join(dir, 'notes.txt'), 'Exported from the prod account, on Monday.\n');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ bucket: 'flow-logs', region: 'us-east-1' }));
+  return dir;
+}
+
+/** The engine's summary as the DuckDB worker sends it to the host. */
+function asResult(s: EnrichSummary): EnrichResult {
+  return {
+    records: s.records,
+    badLines: s.badLines,
+    conversations: s.conversations,
+    seconds: s.seconds,
+    files: s.files.map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, ...(f.error ? { error: f.error } : {}) })),
+    inventoryWarnings: s.inventoryWarnings,
+  };
+}
+
+test('the pre-scan counts flow-log files by format and inventory files, as the engine tells them apart', async () => {
+  const dir = estateFolder();
+  try {
+    const scan = await scanFolder([dir]);
+    const inventoryFiles = readdirSync(join(dir, 'inventory'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    assert.equal(scan.flowLogs, 4);
+    assert.deepEqual(scan.formats, { text: 2, gzip: 1, 'CloudWatch JSON': 1 });
+    assert.equal(scan.inventory, inventoryFiles);
+    assert.equal(scan.other, 1);
+    assert.equal(formatScan(scan), `4 flow-log files (2 text, 1 CloudWatch JSON, 1 gzip), ${inventoryFiles} inventory files; 1 other file (notes.txt)`);
+    // the scan agrees with what the enrichment then loads: every flow-log file it counted is loaded
+    const db = await openDataset(join(dir, 'x.duckdb'));
+    try {
+      const s = await enrich(db, { source: { kind: 'files', flowLogs: [join(dir, 'flowlogs')], inventory: [join(dir, 'inventory')] } });
+      assert.equal(s.files.filter((f) => f.status === 'loaded').length, scan.flowLogs);
+      assert.deepEqual(s.inventoryWarnings.filter((w) => /not an inventory file/.test(w)), []);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function wizardDeps(workspaceFolder?: string): WizardDeps {
+  return {
+    listProfiles: async () => [],
+    discoverFlowLogs: async () => ({ flowLogs: [], problems: [] }),
+    listDatasets: async () => [],
+    scanFolder: async (folder) => {
+      const scan = await scanFolder([folder]);
+      return { flowLogs: scan.flowLogs, inventory: scan.inventory, summary: formatScan(scan) };
+    },
+    ...(workspaceFolder ? { workspaceFolder } : {}),
+  };
+}
+
+test('the folder step: a relative path from the workspace folder, then what it holds before enriching', async () => {
+  const dir = estateFolder();
+  try {
+    const w = new EnrichWizard(wizardDeps(dir));
+    w.answer('folder');
+    const step = await w.prompt();
+    assert.equal(step.type === 'input' && step.browse, 'folder');
+    assert.throws(() => w.answer('no-such-subfolder'), (e: Error) => e instanceof WizardInputError && e.message === `${join(dir, 'no-such-subfolder')} does not exist`);
+    w.answer('flowlogs');
+    assert.equal(w.currentStep, 'folderScan');
+    const scan = await w.prompt();
+    assert.ok(scan.type === 'pick');
+    assert.equal(scan.items[0].description, '4 flow-log files (2 text, 1 CloudWatch JSON, 1 gzip), 0 inventory files');
+    assert.equal(scan.items[0].disabled, undefined);
+    w.answer('enrich');
+    assert.equal(w.currentStep, 'dataset');
+    await w.prompt();
+    w.answer('new');
+    await w.prompt();
+    w.answer('local');
+    assert.deepEqual(w.plan(), { source: 'folder', folder: join(dir, 'flowlogs'), dataset: { mode: 'new', name: 'local' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the folder step: a folder without flow logs cannot be enriched; "Choose another folder" goes back', async () => {
+  const dir = junkFolder();
+  try {
+    const w = new EnrichWizard(wizardDeps());
+    w.answer('folder');
+    w.answer(dir);
+    const scan = await w.prompt();
+    assert.ok(scan.type === 'pick');
+    assert.equal(scan.placeholder, `No flow-log files in ${dir}`);
+    assert.equal(scan.items[0].disabled, true);
+    assert.equal(scan.activeId, 'change');
+    assert.match(scan.notes[0], /^0 flow-log files, 0 inventory files; 3 other files \(README\.md, config\.json, notes\.txt\)/);
+    assert.throws(() => w.answer('enrich'), /no flow-log files/);
+    w.answer('change');
+    assert.equal(w.currentStep, 'folder');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('progress: the engine tells files done of the total and records, per batch, up to the last file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-progress-'));
+  try {
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    for (let k = 1; k <= 5; k++) writeFileSync(join(logs, `f${k}.log`), flowLogText(flowRecords(k, 10 * k).lines));
+    writeFileSync(join(logs, 'notes.txt'), 'not a flow log, loaded on its own\n');
+    const db = await openDataset(join(dir, 'p.duckdb'));
+    const seen: Progress[] = [];
+    try {
+      const s = await enrich(db, { source: { kind: 'files', flowLogs: [logs] }, onProgress: (p) => seen.push(p) });
+      const counted = seen.filter((p) => p.phase === 'flow-logs' && p.total !== undefined);
+      assert.ok(counted.length >= 2, JSON.stringify(seen));
+      assert.ok(counted.every((p) => p.total === 6));
+      for (let i = 1; i < counted.length; i++) assert.ok(counted[i].done! >= counted[i - 1].done! && counted[i].records! >= counted[i - 1].records!);
+      const last = counted.at(-1)!;
+      assert.equal(last.done, 6);
+      assert.equal(last.records, 150);
+      assert.equal(last.records, s.records);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('progress text: files done of the total, records/s and time left from the rate of this phase', () => {
+  let now = 1_000_000;
+  const m = new ProgressMeter(() => now, 2000);
+  const first = m.update({ phase: 'flow-logs', message: 'reading flow logs from /x' });
+  assert.deepEqual(first, { message: 'reading flow logs: reading flow logs from /x', log: 'reading flow logs: reading flow logs from /x' });
+  now += 10;
+  m.update({ phase: 'flow-logs', message: '0 of 1000 files read', done: 0, total: 1000, records: 0 });
+  now += 4000;
+  const mid = m.update({ phase: 'flow-logs', message: '250 of 1000 files read', done: 250, total: 1000, records: 1_000_000 });
+  // 250 files in 4.01 s: 750 more take about 12 s; 1,000,000 records in 4.01 s
+  assert.equal(mid.message, 'reading flow logs: 250 of 1,000 files · 249,377 records/s · about 13 s left');
+  assert.equal(mid.increment, 25);
+  assert.ok(mid.log);
+  now += 500;
+  const quiet = m.update({ phase: 'flow-logs', message: '260 of 1000 files read', done: 260, total: 1000, records: 1_040_000 });
+  assert.equal(quiet.log, undefined, 'at most one log line per 2 s');
+  now += 100;
+  const end = m.update({ phase: 'flow-logs', message: '1000 of 1000 files read', done: 1000, total: 1000, records: 4_000_000 });
+  assert.equal(end.increment, 74);
+  assert.ok(end.log, 'the last batch is logged');
+  assert.doesNotMatch(end.message, /left/);
+  assert.equal(timeLeft(0.2), 'less than a second left');
+  assert.equal(timeLeft(600), 'about 10 min left');
+});
+
+test('an enrichment that reads no records says why, most frequent reason first', async () => {
+  const dir = junkFolder();
+  const out = mkdtempSync(join(tmpdir(), 'flowlens-empty-'));
+  try {
+    const db = await openDataset(join(out, 'empty.duckdb'));
+    let s: EnrichSummary;
+    try {
+      s = await enrich(db, { source: { kind: 'files', flowLogs: [dir] } });
+    } finally {
+      db.close();
+    }
+    assert.equal(s.records, 0);
+    const r = asResult(s);
+    const reasons = emptyReasons(r);
+    assert.equal(reasons.length, 2, reasons.join('\n'));
+    // the two prose files fail alike (their line and text differ): one reason, in the first one's words
+    assert.match(reasons[0], /^2 file\(s\): not a flow-log file: line 1 is neither a flow-log header nor a record: "/);
+    assert.match(reasons[1], /^1 file\(s\): not a flow-log file: JSON is not CloudWatch Logs events/);
+    assert.equal(emptyMessage(r, true), `Flowlens: no flow records were read, so no dataset was made. ${reasons.join('; ')}.`);
+    // the same folder again into a dataset that has its flow logs: loaded before
+    const again = asResult({ ...s, files: [{ name: '/x/a.log', status: 'duplicate', records: 0, badLines: 0, errors: [] }] });
+    assert.deepEqual(emptyReasons(again), ['1 file(s): loaded before (the same content is in the dataset)']);
+    assert.deepEqual(emptyReasons({ ...r, files: [] }), ['no flow-log files were found']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('the output log summarises the files (not one line each) and lists failures, capped; Refresh says what it fetched', () => {
+  const files: EnrichResult['files'] = [];
+  for (let k = 0; k < 5721; k++) files.push({ name: `/s/${k}.log.gz`, status: 'loaded', records: 10, badLines: k === 7 ? 2 : 0 });
+  for (let k = 0; k < 25; k++) files.push({ name: `/s/bad${k}.txt`, status: 'failed', records: 0, badLines: 0, error: 'not a flow-log file' });
+  files.push({ name: '/s/copy.log.gz', status: 'duplicate', records: 0, badLines: 0 });
+  const lines = fileLines(files);
+  assert.equal(lines[0], '  5,747 file(s): 5,721 loaded (57,210 records), 1 loaded before, 25 failed');
+  assert.equal(lines.filter((l) => l.startsWith('  file failed: ')).length, 20);
+  assert.equal(lines[1], '  file failed: /s/bad0.txt: not a flow-log file');
+  assert.ok(lines.includes('  … and 5 more (file failed)'));
+  assert.ok(lines.includes('  bad lines in: /s/7.log.gz (2 of its lines rejected)'));
+  assert.equal(lines.length, 1 + 20 + 1 + 1);
+  const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [] };
+  assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
+  assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
+});
