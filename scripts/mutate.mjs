@@ -20,6 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE = 'out/test/unit/enrich-core.test.js';
 const SAMPLE = 'out/test/integration/enrich-sample.test.js';
 const TEMPLATES = 'out/test/unit/templates.test.js';
+const REATTRIBUTE = 'out/test/integration/reattribute.test.js';
 const ENRICH = [CORE, SAMPLE];
 const ALL = [CORE, SAMPLE, TEMPLATES];
 
@@ -77,8 +78,11 @@ const MUTATIONS = [
   { name: 'empty-windows-kept', file: 'src/core/enrich/windows.ts',
     from: `FROM fl_window_merged WHERE conversations > 0;`, to: `FROM fl_window_merged WHERE conversations >= 0;`, tests: ENRICH },
   { name: 'reattribution-skipped', file: 'src/core/enrich/rebuild.ts',
-    from: `const changed = facts > 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;`,
-    to: `const changed = facts < 0 && (await meta(db, META_ATTRIBUTED_INVENTORY)) !== fingerprint;`, tests: ENRICH },
+    from: `const changed = facts > 0 && attributed !== fingerprint;`,
+    to: `const changed = facts < 0 && attributed !== fingerprint;`, tests: ENRICH },
+  // the re-attribution of what an inventory change covers: the server's address ignored
+  { name: 'partial-reattribution-server-ignored', file: 'src/core/enrich/covered-facts.sql',
+    from: `   OR f.server_addr IN (SELECT addr FROM fl_changed WHERE addr IS NOT NULL)\n`, to: `\n`, tests: [REATTRIBUTE] },
   // templates
   { name: 'cross-az-template-counts-cross-region', file: 'templates/cross-az.sql',
     from: `WHERE w.cross_az -- the finding`, to: `WHERE (w.cross_az OR w.cross_region) -- the finding`, tests: ENRICH },
