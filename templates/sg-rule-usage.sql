@@ -1,0 +1,34 @@
+-- title: Security-group rule usage
+-- description: Every security-group rule with the accepted traffic it admitted over a period: conversations (a conversation admitted by several rules of one side counts for each; most_specific_conversations those where this rule was the most specific: smallest port range, then longest prefix), bytes, distinct peers, first and last seen. A CIDR rule wider than its peers needs says the narrowest CIDR that would have admitted every one of them. The period is since/until, or the last `days` days up to until (else the dataset's last conversation); empty: everything.
+-- param: since TIMESTAMP = -- start of the period, UTC (empty: `days` before its end, else the first record)
+-- param: until TIMESTAMP = -- end of the period, UTC (empty: the last record)
+-- param: days INTEGER = -- the period's length in days, ending at until (used when since is empty)
+WITH bounds AS (
+  SELECT * FROM fl_period($since, $until, $days)
+), m AS (
+  SELECT m.* FROM sg_rule_matches m, bounds b WHERE m.window_start >= b.lo AND m.window_start < b.hi
+), used AS (
+  SELECT rule_id, count(*) AS conversations, count(*) FILTER (WHERE most_specific) AS most_specific_conversations,
+         sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(window_start) AS first_seen, max(window_start) AS last_seen,
+         min(peer_v) AS peer_lo, max(peer_v) AS peer_hi
+  FROM m GROUP BY rule_id
+), covering AS (
+  SELECT r.rule_id, fl_covering_len(u.peer_lo, u.peer_hi, r.family) AS len, u.peer_lo, r.family
+  FROM inv_sg_rules r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr'
+), narrowest AS (
+  SELECT rule_id, len, fl_network(peer_lo, len, family) AS net, family FROM covering
+)
+SELECT
+  r.* EXCLUDE (rule_id, peer_kind, prefix_len, family),
+  coalesce(u.conversations, 0) AS conversations,
+  coalesce(u.most_specific_conversations, 0) AS most_specific_conversations,
+  coalesce(u.bytes, 0) AS bytes,
+  coalesce(u.peers, 0) AS peers,
+  u.first_seen,
+  u.last_seen,
+  CASE WHEN n.len > r.prefix_len THEN fl_ip_text(n.net, n.family) || '/' || n.len END AS narrowest_cidr,
+  r.rule_id
+FROM sg_rules_shown r
+LEFT JOIN used u USING (rule_id)
+LEFT JOIN narrowest n USING (rule_id)
+ORDER BY security_group, direction, conversations DESC, r.rule_id
