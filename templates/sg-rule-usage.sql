@@ -1,5 +1,5 @@
 -- title: Security-group rule usage
--- description: Every security-group rule with the accepted traffic it admitted over a period: conversations (a conversation admitted by several rules of one side counts for each; most_specific_conversations those where this rule was the most specific: smallest port range, then longest prefix), bytes, distinct peers, first and last seen. A CIDR rule wider than its peers needs says the narrowest CIDR that would have admitted every one of them. The period is since/until, or the last `days` days up to until (else the dataset's last conversation); empty: everything.
+-- description: Every security-group rule with the accepted traffic it admitted over a period: conversations (a conversation admitted by several rules of one side counts for each; most_specific_conversations those where this rule was the most specific: smallest port range, then longest prefix), bytes, distinct peers, first and last seen. A CIDR rule wider than its peers need says, as narrowest_cidr, the narrowest CIDR that would have admitted every peer it was the most specific rule for (the others are admitted by a more specific rule anyway; a rule that was never the most specific has none: the other rules cover its traffic). The period is since/until, or the last `days` days up to until (else the dataset's last conversation); empty: everything.
 -- param: since TIMESTAMP = -- start of the period, UTC (empty: `days` before its end, else the first record)
 -- param: until TIMESTAMP = -- end of the period, UTC (empty: the last record)
 -- param: days INTEGER = -- the period's length in days, ending at until (used when since is empty)
@@ -10,11 +10,11 @@ WITH bounds AS (
 ), used AS (
   SELECT rule_id, count(*) AS conversations, count(*) FILTER (WHERE most_specific) AS most_specific_conversations,
          sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(window_start) AS first_seen, max(window_start) AS last_seen,
-         min(peer_v) AS peer_lo, max(peer_v) AS peer_hi
+         min(peer_v) FILTER (WHERE most_specific) AS peer_lo, max(peer_v) FILTER (WHERE most_specific) AS peer_hi
   FROM m GROUP BY rule_id
 ), covering AS (
   SELECT r.rule_id, fl_covering_len(u.peer_lo, u.peer_hi, r.family) AS len, u.peer_lo, r.family
-  FROM inv_sg_rules r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr'
+  FROM inv_sg_rules r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr' AND u.peer_lo IS NOT NULL
 ), narrowest AS (
   SELECT rule_id, len, fl_network(peer_lo, len, family) AS net, family FROM covering
 )

@@ -668,9 +668,6 @@ const PREFIX_COLS: [string, ColType][] = [
   ['region', 'VARCHAR'], ['network_border_group', 'VARCHAR'], ['source', 'VARCHAR'], ['prefix_list_id', 'VARCHAR'], ['sync_token', 'VARCHAR'],
 ];
 
-/** SQL over inv_obs_prefix_lists: a list an account owns (not AWS's, not a com.amazonaws. service list). */
-export const CUSTOMER_LIST = `account_id IS NOT NULL AND coalesce(name, '') NOT LIKE 'com.amazonaws.%'`;
-
 /** The prefix-list id of GetManagedPrefixListEntries: a {PrefixListId, Entries} wrapper, else pl-… in the file name. */
 export function prefixListIdOf(doc: Obj, name: string): string | undefined {
   return str(doc.PrefixListId) ?? /\b(pl-[0-9a-f]{8,17})\b/.exec(name.split(/[\\/]/).pop() ?? '')?.[1];
@@ -697,11 +694,9 @@ const prefixListEntries: Handler = async (ctx, doc) => {
     ['prefix_list_id', 'VARCHAR'], ['prefix', 'VARCHAR'], ['family', 'TINYINT'], ['prefix_len', 'INTEGER'], ['lo', 'UHUGEINT'], ['hi', 'UHUGEINT'], ['description', 'VARCHAR'],
   ], entries);
   await ctx.db.exec(`DELETE FROM inv_prefixes WHERE source = 'prefix-list' AND prefix_list_id = $id`, { id });
-  // an account's own list (office ranges a rule names) says nothing of AWS's addresses: only AWS's lists are
-  // AWS prefixes (a list not described yet is taken for one; the inventory rebuild drops it once it is known)
-  if (!(await ctx.db.value<boolean>(`SELECT count(*) > 0 FROM inv_obs_prefix_lists WHERE prefix_list_id = $id AND ${CUSTOMER_LIST}`, { id }))) {
-    await insertRows(ctx.db, 'inv_prefixes', PREFIX_COLS, rows);
-  }
+  // (an account's own list, office ranges a rule names, is no AWS prefix: the inventory rebuild drops it from
+  // inv_prefixes once DescribeManagedPrefixLists says whose it is, whatever order the files came in)
+  await insertRows(ctx.db, 'inv_prefixes', PREFIX_COLS, rows);
   return rows.length;
 };
 
