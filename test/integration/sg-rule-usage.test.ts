@@ -72,6 +72,7 @@ const FILES: Record<string, unknown> = {
       rule('sgr-0000000000000web3', SG_WEB, false, 'tcp', 22, 22, { CidrIpv4: '10.0.0.0/8' }),
       rule('sgr-0000000000000web4', SG_WEB, false, '6', 443, 443, { CidrIpv6: '::/0' }),
       rule('sgr-0000000000000web5', SG_WEB, true, '-1', -1, -1, { CidrIpv4: '0.0.0.0/0' }),
+      rule('sgr-0000000000000web6', SG_WEB, false, 'tcp', 0, 65535, { CidrIpv4: '198.51.100.1/32', Description: 'one host, every port' }),
       rule('sgr-0000000000000app1', SG_APP, false, 'tcp', 8080, 8080, { ReferencedGroupInfo: { GroupId: SG_WEB, UserId: A } }),
       rule('sgr-0000000000000app2', SG_APP, false, 'tcp', 8000, 8999, { CidrIpv4: '10.0.0.0/16' }),
       rule('sgr-0000000000000app3', SG_APP, true, '-1', -1, -1, { CidrIpv4: '0.0.0.0/0' }),
@@ -99,9 +100,11 @@ const FLOWS = [
   ...conn(ENI.web, '203.0.113.7', '10.0.1.10', 50004, 443, 100),
   ...conn(ENI.web, '2001:db8:1::5', WEB_V6, 50005, 443, 100),
   ...conn(ENI.web, '2001:db8:1::9', WEB_V6, 50006, 443, 100),
-  // web calls app on 8080; app calls the database on 5432
+  // web calls app on 8080 and 8500; app calls the database on 5432 and an internet address on 443
   ...conn(ENI.web, '10.0.1.10', '10.0.2.20', 40001, 8080, 1000),
+  ...conn(ENI.web, '10.0.1.10', '10.0.2.20', 40004, 8500, 1000),
   ...conn(ENI.app, '10.0.2.20', '10.0.3.30', 40002, 5432, 2000),
+  ...conn(ENI.app, '10.0.2.20', '198.51.100.9', 40005, 443, 2000),
   // refused: counts for no rule (the database's interface logged it, so it was logged)
   ...conn(ENI.db, '10.0.1.10', '10.0.3.30', 40003, 5432, 60, 'REJECT'),
 ];
@@ -149,6 +152,7 @@ test('rules are read from both APIs, one row per rule and peer; the rules API wi
     { rule_id: 'sgr-0000000000000web3', direction: 'ingress', protocol: 'tcp', ports: '22', peer: '10.0.0.0/8' },
     { rule_id: 'sgr-0000000000000web4', direction: 'ingress', protocol: 'tcp', ports: '443', peer: '::/0' },
     { rule_id: 'sgr-0000000000000web5', direction: 'egress', protocol: 'all', ports: 'all', peer: '0.0.0.0/0' },
+    { rule_id: 'sgr-0000000000000web6', direction: 'ingress', protocol: 'tcp', ports: 'all', peer: '198.51.100.1/32' },
   ]);
 });
 
@@ -165,6 +169,7 @@ interface Usage extends Row {
   bytes: number;
   peers: number;
   narrowest_cidr: string | null;
+  group_instead: string | null;
 }
 
 test('sg-rule-usage: each rule\'s conversations, the most specific marked, peers, bytes and the narrowest CIDR', async () => {
@@ -173,24 +178,30 @@ test('sg-rule-usage: each rule\'s conversations, the most specific marked, peers
   const pick = (id: string) => {
     const r = by.get(id);
     assert.ok(r, id);
-    return { conversations: r.conversations, most_specific: r.most_specific_conversations, peers: r.peers, narrowest: r.narrowest_cidr };
+    return { conversations: r.conversations, most_specific: r.most_specific_conversations, peers: r.peers, narrowest: r.narrowest_cidr, group: r.group_instead };
   };
   // 0.0.0.0/0 :443 admitted all four IPv4 callers; for the office address the prefix-list rule is more specific,
   // so the three internet callers are what it is needed for: 198.51.100.0/30 would do
-  assert.deepEqual(pick('sgr-0000000000000web1'), { conversations: 4, most_specific: 3, peers: 4, narrowest: '198.51.100.0/30' });
-  assert.deepEqual(pick('sgr-0000000000000web2'), { conversations: 1, most_specific: 1, peers: 1, narrowest: null });
-  assert.deepEqual(pick('sgr-0000000000000web3'), { conversations: 0, most_specific: 0, peers: 0, narrowest: null });
+  assert.deepEqual(pick('sgr-0000000000000web1'), { conversations: 4, most_specific: 3, peers: 4, narrowest: '198.51.100.0/30', group: null });
+  // one host on every port: a longer prefix, but the wider port range, so :443 is the more specific rule for it
+  assert.deepEqual(pick('sgr-0000000000000web6'), { conversations: 1, most_specific: 0, peers: 1, narrowest: null, group: null });
+  assert.deepEqual(pick('sgr-0000000000000web2'), { conversations: 1, most_specific: 1, peers: 1, narrowest: null, group: null });
+  assert.deepEqual(pick('sgr-0000000000000web3'), { conversations: 0, most_specific: 0, peers: 0, narrowest: null, group: null });
   // IPv6: ::/0 used by 2001:db8:1::5 and ::9
-  assert.deepEqual(pick('sgr-0000000000000web4'), { conversations: 2, most_specific: 2, peers: 2, narrowest: '2001:db8:1::/124' });
-  // outbound: web's egress admitted its call to app; the answers of every inbound call needed no rule
-  assert.deepEqual(pick('sgr-0000000000000web5'), { conversations: 1, most_specific: 1, peers: 1, narrowest: '10.0.2.20/32' });
-  // app's inbound: the group reference (web's ENI carries sg-web) is more specific than 8000-8999 from the VPC
-  assert.deepEqual(pick('sgr-0000000000000app1'), { conversations: 1, most_specific: 1, peers: 1, narrowest: null });
-  assert.deepEqual(pick('sgr-0000000000000app2'), { conversations: 1, most_specific: 0, peers: 1, narrowest: null });
+  assert.deepEqual(pick('sgr-0000000000000web4'), { conversations: 2, most_specific: 2, peers: 2, narrowest: '2001:db8:1::/124', group: null });
+  // outbound: web's egress admitted its two calls to app (whose ENI carries sg-app: a reference to it would do);
+  // the answers of every inbound call needed no rule
+  assert.deepEqual(pick('sgr-0000000000000web5'), { conversations: 2, most_specific: 2, peers: 1, narrowest: '10.0.2.20/32', group: SG_APP });
+  // app's inbound: for 8080 the group reference (web's ENI carries sg-web) is more specific than 8000-8999 from the
+  // VPC, which is the only rule for 8500: what it is needed for is web alone, its address or its group
+  assert.deepEqual(pick('sgr-0000000000000app1'), { conversations: 1, most_specific: 1, peers: 1, narrowest: null, group: null });
+  assert.deepEqual(pick('sgr-0000000000000app2'), { conversations: 2, most_specific: 1, peers: 1, narrowest: '10.0.1.10/32', group: SG_WEB });
+  // app's egress: the database and an internet address, which carries no group
+  assert.deepEqual(pick('sgr-0000000000000app3'), { conversations: 2, most_specific: 2, peers: 2, narrowest: null, group: null });
   // the database: app's group is referenced and used; web's is referenced too, but web's call was refused
-  assert.deepEqual(pick(dbRule(SG_APP)), { conversations: 1, most_specific: 1, peers: 1, narrowest: null });
-  assert.deepEqual(pick(dbRule(SG_WEB)), { conversations: 0, most_specific: 0, peers: 0, narrowest: null });
-  assert.deepEqual(pick(dbRule('10.0.9.0/24')), { conversations: 0, most_specific: 0, peers: 0, narrowest: null });
+  assert.deepEqual(pick(dbRule(SG_APP)), { conversations: 1, most_specific: 1, peers: 1, narrowest: null, group: null });
+  assert.deepEqual(pick(dbRule(SG_WEB)), { conversations: 0, most_specific: 0, peers: 0, narrowest: null, group: null });
+  assert.deepEqual(pick(dbRule('10.0.9.0/24')), { conversations: 0, most_specific: 0, peers: 0, narrowest: null, group: null });
   assert.equal(by.get('sgr-0000000000000app1')!.bytes, 1000 + 10000);
   assert.equal(by.get('sgr-0000000000000web1')!.first_seen, '2026-09-23 12:00:00');
   // a period without the traffic: nothing used
