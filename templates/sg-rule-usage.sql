@@ -6,7 +6,7 @@
 WITH bounds AS (
   SELECT * FROM fl_period($since, $until, $days)
 ), m AS (
-  SELECT * FROM sg_rule_matches_between((SELECT lo FROM bounds), (SELECT hi FROM bounds))
+  SELECT * FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), used AS (
   SELECT rule_id, count(*) AS conversations, count(*) FILTER (WHERE most_specific) AS most_specific_conversations,
          sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(window_start) AS first_seen, max(window_start) AS last_seen,

@@ -6,7 +6,7 @@
 WITH bounds AS (
   SELECT * FROM fl_period($since, $until, $days)
 ), used AS (
-  SELECT DISTINCT rule_id FROM sg_rule_matches_between((SELECT lo FROM bounds), (SELECT hi FROM bounds))
+  SELECT DISTINCT rule_id FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), guarded AS (
   -- the interfaces that carried each group at some time in the period
   SELECT DISTINCT g.group_id, g.eni_id FROM eni_group_intervals g, bounds b WHERE g.valid_from < b.hi AND g.valid_to > b.lo

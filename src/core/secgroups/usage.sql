@@ -51,10 +51,10 @@ WHERE r.peer_kind = 'prefix-list';
 -- Return traffic needs no rule (security groups are stateful): it is the same conversation. When several rules
 -- of one side admit a conversation, each counts it, and most_specific marks one: the smallest port range, then
 -- the longest prefix (a group reference is more specific than any CIDR), then the rule id.
--- sg_rule_matches_between(period_start, period_end): the same for the conversations of [period_start,
+-- fl_sg_rule_matches(period_start, period_end): the same for the conversations of [period_start,
 -- period_end) only, which are read first (what the templates use for a period); the view sg_rule_matches, below,
 -- is every period.
-CREATE OR REPLACE MACRO sg_rule_matches_between(period_start, period_end) AS TABLE
+CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end) AS TABLE
 WITH c AS (
   SELECT window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port, server_eni,
          uploaded, downloaded
@@ -98,7 +98,7 @@ SELECT rule_id, group_id, CASE WHEN egress THEN 'egress' ELSE 'ingress' END AS d
     egress ORDER BY port_span, peer_len DESC, rule_id) = 1 AS most_specific
 FROM one;
 
-CREATE OR REPLACE VIEW sg_rule_matches AS FROM sg_rule_matches_between(TIMESTAMP '-infinity', TIMESTAMP 'infinity');
+CREATE OR REPLACE VIEW sg_rule_matches AS FROM fl_sg_rule_matches(TIMESTAMP '-infinity', TIMESTAMP 'infinity');
 
 -- The period a template's since/until/days parameters say: [lo, hi). until empty: the dataset's last conversation
 -- (its minute's end); since empty: `days` days before hi, else the beginning.

@@ -168,7 +168,7 @@ CREATE TABLE IF NOT EXISTS inv_obs_sg_rules (
 -- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first.
 CREATE OR REPLACE VIEW inv_sg_rules AS
 SELECT r.* FROM inv_obs_sg_rules r
-WHERE r.source = 'rules' OR r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules');
+WHERE r.source = 'rules' OR r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules' AND group_id IS NOT NULL);
 
 -- Every entry of every managed prefix list read (GetManagedPrefixListEntries), AWS's and the account's own:
 -- what a prefix-list rule admits. lo/hi as integers.
