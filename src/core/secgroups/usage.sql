@@ -56,28 +56,32 @@ WHERE r.peer_kind = 'prefix-list';
 -- is every period.
 CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end) AS TABLE
 WITH c AS (
-  SELECT window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port, server_eni,
-         uploaded, downloaded
+  -- numbered, so that what follows carries a number rather than the conversation's columns (4 M conversation-
+  -- minutes fit DuckDB's default 500 MB this way; aggregations and joins spill, window functions would not)
+  SELECT row_number() OVER () AS cid, window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port,
+         server_eni, uploaded, downloaded
   FROM conversations
   WHERE action = 'ACCEPT' AND (client_eni IS NOT NULL OR server_eni IS NOT NULL) AND window_start >= period_start AND window_start < period_end
 ), sides AS (
-  SELECT c.*, false AS egress, server_eni AS eni, client_eni AS peer_eni, client_addr AS peer_addr FROM c WHERE server_eni IS NOT NULL
+  SELECT cid, window_start, protocol, server_port, false AS egress, server_eni AS eni, client_eni AS peer_eni, client_addr AS peer_addr
+  FROM c WHERE server_eni IS NOT NULL
   UNION ALL
-  SELECT c.*, true AS egress, client_eni AS eni, server_eni AS peer_eni, server_addr AS peer_addr FROM c WHERE client_eni IS NOT NULL
+  SELECT cid, window_start, protocol, server_port, true AS egress, client_eni AS eni, server_eni AS peer_eni, server_addr AS peer_addr
+  FROM c WHERE client_eni IS NOT NULL
 ), addrs AS (
   SELECT peer_addr, fl_ip_family(peer_addr) AS peer_family, fl_ip_int(peer_addr) AS peer_v FROM (SELECT DISTINCT peer_addr FROM sides)
 ), guarded AS (
-  SELECT s.*, a.peer_family, a.peer_v, g.group_id
+  SELECT s.cid, s.window_start, s.protocol, s.server_port, s.egress, s.eni, s.peer_eni, s.peer_addr, a.peer_family, a.peer_v, g.group_id
   FROM sides s
   JOIN eni_group_intervals g ON g.eni_id = s.eni AND s.window_start >= g.valid_from AND s.window_start < g.valid_to
   JOIN addrs a ON a.peer_addr = s.peer_addr
 ), hits AS (
-  SELECT g.*, p.rule_id, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
+  SELECT g.cid, g.egress, g.group_id, p.rule_id, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
   FROM guarded g
   JOIN sg_rule_ranges p ON p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family AND g.peer_v BETWEEN p.lo AND p.hi
   WHERE (p.protocol IS NULL OR p.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN p.port_lo AND p.port_hi
   UNION ALL
-  SELECT g.*, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
+  SELECT g.cid, g.egress, g.group_id, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
   FROM guarded g
   JOIN inv_sg_rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
   JOIN eni_group_intervals pg ON pg.eni_id = g.peer_eni AND pg.group_id = r.peer_group_id
@@ -85,18 +89,20 @@ WITH c AS (
   WHERE (r.protocol IS NULL OR r.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN r.port_lo AND r.port_hi
 ), one AS (
   -- a rule counts a conversation once (a prefix list whose entries overlap, a group the ENI lists twice)
-  SELECT * EXCLUDE (n) FROM (
-    SELECT *, row_number() OVER (PARTITION BY window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port,
-      server_eni, egress, rule_id ORDER BY peer_len DESC) AS n
-    FROM hits)
-  WHERE n = 1
+  SELECT cid, egress, group_id, rule_id, min(port_span) AS port_span, max(peer_len) AS peer_len FROM hits GROUP BY cid, egress, group_id, rule_id
+), best AS (
+  SELECT cid, egress, min({'span': port_span, 'len': -peer_len, 'rule': rule_id}).rule AS rule_id FROM one GROUP BY cid, egress
 )
-SELECT rule_id, group_id, CASE WHEN egress THEN 'egress' ELSE 'ingress' END AS direction, eni, peer_addr, peer_eni,
-  peer_family, peer_v, window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port, server_eni,
-  uploaded, downloaded, uploaded + downloaded AS bytes,
-  row_number() OVER (PARTITION BY window_start, protocol, client_addr, client_port, client_eni, server_addr, server_port, server_eni,
-    egress ORDER BY port_span, peer_len DESC, rule_id) = 1 AS most_specific
-FROM one;
+SELECT o.rule_id, o.group_id, CASE WHEN o.egress THEN 'egress' ELSE 'ingress' END AS direction,
+  CASE WHEN o.egress THEN c.client_eni ELSE c.server_eni END AS eni,
+  CASE WHEN o.egress THEN c.server_addr ELSE c.client_addr END AS peer_addr,
+  CASE WHEN o.egress THEN c.server_eni ELSE c.client_eni END AS peer_eni,
+  a.peer_family, a.peer_v, c.window_start, c.protocol, c.client_addr, c.client_port, c.client_eni, c.server_addr, c.server_port,
+  c.server_eni, c.uploaded, c.downloaded, c.uploaded + c.downloaded AS bytes, b.rule_id IS NOT NULL AS most_specific
+FROM one o
+JOIN c USING (cid)
+JOIN addrs a ON a.peer_addr = CASE WHEN o.egress THEN c.server_addr ELSE c.client_addr END
+LEFT JOIN best b ON b.cid = o.cid AND b.egress = o.egress AND b.rule_id = o.rule_id;
 
 CREATE OR REPLACE VIEW sg_rule_matches AS FROM fl_sg_rule_matches(TIMESTAMP '-infinity', TIMESTAMP 'infinity');
 
