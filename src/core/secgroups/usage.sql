@@ -91,18 +91,19 @@ WITH c AS (
   -- a rule counts a conversation once (a prefix list whose entries overlap, a group the ENI lists twice)
   SELECT cid, egress, group_id, rule_id, min(port_span) AS port_span, max(peer_len) AS peer_len FROM hits GROUP BY cid, egress, group_id, rule_id
 ), best AS (
-  SELECT cid, egress, min({'span': port_span, 'len': -peer_len, 'rule': rule_id}).rule AS rule_id FROM one GROUP BY cid, egress
+  -- the smallest port range, then the longest prefix, then the lowest rule id: the least of one text key
+  SELECT cid, egress, substr(min(printf('%05d%03d', port_span, 200 - peer_len) || rule_id), 9) AS rule_id FROM one GROUP BY cid, egress
 )
 SELECT o.rule_id, o.group_id, CASE WHEN o.egress THEN 'egress' ELSE 'ingress' END AS direction,
   CASE WHEN o.egress THEN c.client_eni ELSE c.server_eni END AS eni,
   CASE WHEN o.egress THEN c.server_addr ELSE c.client_addr END AS peer_addr,
   CASE WHEN o.egress THEN c.server_eni ELSE c.client_eni END AS peer_eni,
   a.peer_family, a.peer_v, c.window_start, c.protocol, c.client_addr, c.client_port, c.client_eni, c.server_addr, c.server_port,
-  c.server_eni, c.uploaded, c.downloaded, c.uploaded + c.downloaded AS bytes, b.rule_id IS NOT NULL AS most_specific
+  c.server_eni, c.uploaded, c.downloaded, c.uploaded + c.downloaded AS bytes, o.rule_id = b.rule_id AS most_specific
 FROM one o
+JOIN best b USING (cid, egress)
 JOIN c USING (cid)
-JOIN addrs a ON a.peer_addr = CASE WHEN o.egress THEN c.server_addr ELSE c.client_addr END
-LEFT JOIN best b ON b.cid = o.cid AND b.egress = o.egress AND b.rule_id = o.rule_id;
+JOIN addrs a ON a.peer_addr = CASE WHEN o.egress THEN c.server_addr ELSE c.client_addr END;
 
 CREATE OR REPLACE VIEW sg_rule_matches AS FROM fl_sg_rule_matches(TIMESTAMP '-infinity', TIMESTAMP 'infinity');
 
