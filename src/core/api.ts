@@ -11,6 +11,7 @@ import type { AcquireSummary, FileReport } from '../protocol/reports';
 import type { AwsSource, EnrichOptions, FilesSource, FollowCycle, Progress, SampleSource } from '../protocol/enrich';
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
+import { ensureSgRuleViews } from './secgroups/usage';
 import { setKeepRecords } from './store/records';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 import { CancelledError, rebuild } from './enrich/rebuild';
@@ -35,7 +36,10 @@ export { LOADED_FILES_SQL, type ForgetWhich, type ForgottenFile } from './flowlo
 /** Opens (creating if needed) a dataset: one DuckDB file with the Flowlens schema (DuckDB's budget: DEFAULT_MEMORY_LIMIT unless given). */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Db> {
   const db = await Db.open(path, { ...options, memoryLimit: options.memoryLimit || DEFAULT_MEMORY_LIMIT });
-  if (!options.readOnly) await ensureSchema(db);
+  if (!options.readOnly) {
+    await ensureSchema(db);
+    await ensureSgRuleViews(db);
+  }
   return db;
 }
 

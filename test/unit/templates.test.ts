@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { Db } from '../../src/core/store/db';
 import { ensureSchema } from '../../src/core/store/schema';
 import { rebuild } from '../../src/core/enrich/rebuild';
+import { ensureSgRuleViews } from '../../src/core/secgroups/usage';
 import { listTemplates, bindTemplate, parseTemplate, findTemplate, TemplateError } from '../../src/core/templates/index';
 
 const EXPECTED = ['alb-bypass', 'app-dependencies', 'cross-az', 'internet-egress-by-owner', 'lambda-rds-without-proxy',
-  'nat-gateway-endpoint-candidates', 'rejected-by-security-group', 'top-talkers', 'transfer-growth'];
+  'nat-gateway-endpoint-candidates', 'rejected-by-security-group', 'sg-rule-usage', 'sg-unused-rules', 'top-talkers', 'transfer-growth'];
 
 test('every built-in template parses, has a title and a description, and binds its defaults', () => {
   const all = listTemplates();
@@ -26,6 +27,7 @@ test('every built-in template runs on an enriched empty dataset and answers noth
   const db = await Db.open(':memory:');
   try {
     await ensureSchema(db);
+    await ensureSgRuleViews(db); // as openDataset does
     await rebuild(db);
     for (const t of listTemplates()) {
       const { sql, params } = bindTemplate(t);

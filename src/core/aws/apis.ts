@@ -195,6 +195,20 @@ export const LIFECYCLE_EVENTS = [
   'DeleteTags',
 ];
 
+/** The prefix lists the security-group rules collected here name (either API's answer). */
+async function prefixListsOfRules(c: LiveCall): Promise<string[]> {
+  const ids: string[] = [];
+  for (const r of ((await c.of('ec2:DescribeSecurityGroupRules')) ?? []) as Obj[]) if (typeof r.PrefixListId === 'string') ids.push(r.PrefixListId);
+  for (const g of ((await c.of('ec2:DescribeSecurityGroups')) ?? []) as Obj[]) {
+    for (const p of [...asList(g.IpPermissions), ...asList(g.IpPermissionsEgress)]) {
+      for (const x of asList(p.PrefixListIds)) if (typeof x.PrefixListId === 'string') ids.push(x.PrefixListId);
+    }
+  }
+  return ids;
+}
+
+const asList = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+
 // ---------------------------------------------------------------- the list
 
 /**
@@ -205,10 +219,12 @@ export const APIS: readonly ApiDescriptor[] = [
   ec2('DescribeVpcs', 'Vpcs', PARSERS.vpcs, 'VPC names and CIDR ranges', 'VPC names and ranges are missing'),
   ec2('DescribeSubnets', 'Subnets', PARSERS.subnets, 'subnets: AZ, VPC, CIDRs', 'subnets and their zones are missing'),
   {
-    ...ec2('DescribeSecurityGroups', 'SecurityGroups', PARSERS.securityGroups, 'security group names', 'security groups are not named'),
+    ...ec2('DescribeSecurityGroups', 'SecurityGroups', PARSERS.securityGroups, 'security group names and their rules', 'security groups are not named'),
     // a classic load balancer's description lists SecurityGroups too
     is: (o) => !('LoadBalancerDescriptions' in o),
   },
+  ec2('DescribeSecurityGroupRules', 'SecurityGroupRules', PARSERS.securityGroupRules, 'security-group rules with their ids: which rules carried traffic (sg-rule-usage)',
+    'security-group rules are known only from DescribeSecurityGroups, without their ids'),
   ec2('DescribeNetworkInterfaces', 'NetworkInterfaces', PARSERS.enis, 'every ENI and its addresses: who held an address', 'addresses are not attributed to network interfaces'),
   ec2('DescribeInstances', 'Reservations', PARSERS.instances, 'instance names, tags, launch times', 'EC2 instances are not attributed'),
   ec2('DescribeNatGateways', 'NatGateways', PARSERS.natGateways, 'NAT gateways: how traffic left the VPC', 'NAT gateways are not recognised'),
@@ -225,12 +241,14 @@ export const APIS: readonly ApiDescriptor[] = [
   ec2('DescribeManagedPrefixLists', 'PrefixLists', PARSERS.prefixLists, 'S3/DynamoDB prefix lists of gateway endpoints', 'gateway endpoint prefix lists are missing'),
   {
     kind: 'ec2:GetManagedPrefixListEntries', service: 'ec2', operation: 'GetManagedPrefixListEntries', iam: ['ec2:GetManagedPrefixListEntries'],
-    why: 'the CIDRs of AWS-managed prefix lists', lost: 'gateway endpoint prefix lists are missing', listKey: 'Entries',
+    why: 'the CIDRs of AWS-managed prefix lists, and of the prefix lists security-group rules name', lost: 'gateway endpoint prefix lists are missing', listKey: 'Entries',
     is: (o) => (o.Entries as unknown[]).every((e) => isObj(e) && 'Cidr' in e),
-    wrapper: 'PrefixListId', sdk: 'paginateGetManagedPrefixListEntries', paging: TOKEN, needs: ['ec2:DescribeManagedPrefixLists'],
+    wrapper: 'PrefixListId', sdk: 'paginateGetManagedPrefixListEntries', paging: TOKEN,
+    needs: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeManagedPrefixLists'],
     live: async (c, d) => {
       const lists = ((await c.of('ec2:DescribeManagedPrefixLists')) ?? []) as { PrefixListId?: string; PrefixListName?: string; OwnerId?: string }[];
-      const wanted = lists.filter((l) => l.PrefixListId && (l.OwnerId === 'AWS' || (l.PrefixListName ?? '').startsWith('com.amazonaws.')));
+      const named = new Set(await prefixListsOfRules(c));
+      const wanted = lists.filter((l) => l.PrefixListId && (l.OwnerId === 'AWS' || (l.PrefixListName ?? '').startsWith('com.amazonaws.') || named.has(l.PrefixListId)));
       const out: unknown[] = [];
       await c.each(d.iam[0]!, wanted, async (l) => {
         out.push({ PrefixListId: l.PrefixListId, Entries: await c.all({ PrefixListId: l.PrefixListId }) });

@@ -6,6 +6,7 @@
 import type { Db } from '../store/db';
 import { parseCidr, tryCanonicalIp, expandCidr } from './ip';
 import { eventDetail } from './events';
+import { rowsOfIpPermissions, rowsOfSecurityGroupRules, SG_RULE_COLS } from './sgRules';
 import {
   arr, bool, insertRows, OPEN_END, UNKNOWN_START, isObj, nameTag, parseArn, regionFromAz, str, strs, tagsOf, ts,
   type ColType, type Obj,
@@ -411,6 +412,7 @@ const vpcs: Handler = async (ctx, doc) => {
 const securityGroups: Handler = async (ctx, doc) => {
   const scope = new Scope(ctx);
   const rows: Obj[] = [];
+  const rules: Obj[] = [];
   const tags = new Map<string, Record<string, string>>();
   for (const g of arr(doc.SecurityGroups)) {
     const id = str(g.GroupId);
@@ -420,12 +422,27 @@ const securityGroups: Handler = async (ctx, doc) => {
     const region = scope.region(arnParts?.region);
     tags.set(str(g.SecurityGroupArn) ?? ec2Arn(region, account, 'security-group', id), tagsOf(g.Tags));
     rows.push({ group_id: id, group_name: str(g.GroupName), vpc_id: str(g.VpcId), account_id: account, region, description: str(g.Description) });
+    const where = `${ctx.name}: ${id}`;
+    rules.push(...rowsOfIpPermissions(id, g.IpPermissions, false, where, ctx.warnings, account, region),
+      ...rowsOfIpPermissions(id, g.IpPermissionsEgress, true, where, ctx.warnings, account, region));
   }
   await upsert(ctx.db, 'inv_security_groups', 'group_id', [
     ['group_id', 'VARCHAR'], ['group_name', 'VARCHAR'], ['vpc_id', 'VARCHAR'], ['account_id', 'VARCHAR'], ['region', 'VARCHAR'], ['description', 'VARCHAR'],
   ], rows);
+  // the groups' rules as this answer lists them replace what an earlier one listed (DescribeSecurityGroupRules' stay)
+  await deleteWhereIn(ctx.db, 'inv_obs_sg_rules', 'group_id', rows.map((r) => String(r.group_id)), `AND source = 'groups'`);
+  await insertRows(ctx.db, 'inv_obs_sg_rules', SG_RULE_COLS, rules);
   await putTags(ctx, 'ec2', tags);
   scope.finish();
+  return rows.length;
+};
+
+/** DescribeSecurityGroupRules: every rule of the groups it lists replaces what an earlier answer said of them. */
+const securityGroupRules: Handler = async (ctx, doc) => {
+  const items = arr(doc.SecurityGroupRules);
+  const rows = rowsOfSecurityGroupRules(items, ctx.name, ctx.warnings, ctx.accountId, ctx.region);
+  await deleteWhereIn(ctx.db, 'inv_obs_sg_rules', 'group_id', items.map((r) => str(r.GroupId)).filter((g): g is string => !!g), `AND source = 'rules'`);
+  await insertRows(ctx.db, 'inv_obs_sg_rules', SG_RULE_COLS, rows);
   return rows.length;
 };
 
@@ -664,13 +681,21 @@ const prefixListEntries: Handler = async (ctx, doc) => {
     );
   }
   const rows: Obj[] = [];
+  const entries: Obj[] = [];
   for (const e of arr(doc.Entries)) {
     const cidr = str(e.Cidr);
     if (!cidr) continue;
     const c = parseCidrOrThrow(cidr, `${ctx.name}: ${id}`);
     rows.push({ prefix: c.prefix, family: c.family, prefix_len: c.length, lo: c.lo, hi: c.hi, source: 'prefix-list', prefix_list_id: id, region: ctx.region });
+    entries.push({ prefix_list_id: id, prefix: c.prefix, family: c.family, prefix_len: c.length, lo: c.lo, hi: c.hi, description: str(e.Description) });
   }
+  await ctx.db.exec(`DELETE FROM inv_prefix_list_entries WHERE prefix_list_id = $id`, { id });
+  await insertRows(ctx.db, 'inv_prefix_list_entries', [
+    ['prefix_list_id', 'VARCHAR'], ['prefix', 'VARCHAR'], ['family', 'TINYINT'], ['prefix_len', 'INTEGER'], ['lo', 'UHUGEINT'], ['hi', 'UHUGEINT'], ['description', 'VARCHAR'],
+  ], entries);
   await ctx.db.exec(`DELETE FROM inv_prefixes WHERE source = 'prefix-list' AND prefix_list_id = $id`, { id });
+  // (an account's own list, office ranges a rule names, is no AWS prefix: the inventory rebuild drops it from
+  // inv_prefixes once DescribeManagedPrefixLists says whose it is, whatever order the files came in)
   await insertRows(ctx.db, 'inv_prefixes', PREFIX_COLS, rows);
   return rows.length;
 };
@@ -1288,6 +1313,7 @@ export const PARSERS = {
   subnets,
   vpcs,
   securityGroups,
+  securityGroupRules,
   natGateways,
   internetGateways,
   vpcEndpoints,

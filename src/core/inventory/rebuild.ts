@@ -583,6 +583,11 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
 
     UPDATE inv_gateways g SET az = s.az FROM inv_subnets s WHERE g.subnet_id = s.subnet_id AND g.az IS NULL;
 
+    -- an account's own prefix list (office ranges a security-group rule names) is no AWS prefix: its entries stay
+    -- in inv_prefix_list_entries only
+    DELETE FROM inv_prefixes WHERE source = 'prefix-list' AND prefix_list_id IN (SELECT prefix_list_id FROM inv_obs_prefix_lists
+      WHERE account_id IS NOT NULL AND coalesce(name, '') NOT LIKE 'com.amazonaws.%');
+
     UPDATE inv_prefixes p SET service = upper(regexp_extract(l.name, '\\.([a-z0-9-]+)$', 1)), region = coalesce(p.region, l.region)
     FROM inv_obs_prefix_lists l WHERE p.source = 'prefix-list' AND p.prefix_list_id = l.prefix_list_id;
 

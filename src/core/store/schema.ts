@@ -163,6 +163,33 @@ CREATE TABLE IF NOT EXISTS inv_security_groups (
   group_name VARCHAR, vpc_id VARCHAR, account_id VARCHAR, region VARCHAR, description VARCHAR
 );
 
+-- Security-group rules as the APIs described them, one row per rule and peer (internal: query inv_sg_rules).
+-- source: 'rules' (DescribeSecurityGroupRules, with AWS's rule ids) or 'groups' (DescribeSecurityGroups'
+-- IpPermissions / IpPermissionsEgress, whose rules have no id: rule_id is made from the group, direction,
+-- protocol, ports and peer). protocol is the IANA number (NULL: all, IpProtocol -1); port_lo/port_hi the
+-- ports a flow's server port must be in (0-65535 where the rule has none: all traffic, ICMP, other protocols).
+-- peer_kind: cidr (family, prefix_len, lo/hi as integers), prefix-list (prefix_list_id), security-group
+-- (peer_group_id: the ENIs carrying that group).
+CREATE TABLE IF NOT EXISTS inv_obs_sg_rules (
+  rule_id VARCHAR, group_id VARCHAR, account_id VARCHAR, region VARCHAR, egress BOOLEAN,
+  ip_protocol VARCHAR, protocol INTEGER, from_port INTEGER, to_port INTEGER, port_lo INTEGER, port_hi INTEGER,
+  peer_kind VARCHAR, peer VARCHAR, family TINYINT, prefix_len INTEGER, lo UHUGEINT, hi UHUGEINT,
+  peer_group_id VARCHAR, peer_account_id VARCHAR, prefix_list_id VARCHAR, description VARCHAR, source VARCHAR
+);
+
+-- The rules in force: DescribeSecurityGroupRules' for every group it described, else the group's rules as
+-- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first.
+CREATE OR REPLACE VIEW inv_sg_rules AS
+SELECT r.* FROM inv_obs_sg_rules r
+WHERE r.source = 'rules' OR r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules' AND group_id IS NOT NULL);
+
+-- Every entry of every managed prefix list read (GetManagedPrefixListEntries), AWS's and the account's own:
+-- what a prefix-list rule admits. lo/hi as integers.
+CREATE TABLE IF NOT EXISTS inv_prefix_list_entries (
+  prefix_list_id VARCHAR NOT NULL, prefix VARCHAR NOT NULL, family TINYINT NOT NULL, prefix_len INTEGER NOT NULL,
+  lo UHUGEINT NOT NULL, hi UHUGEINT NOT NULL, description VARCHAR
+);
+
 -- A resource: anything that holds addresses or that flows are attributed to. arn is the key.
 -- type is the enriched Type: ec2:instance, lambda:function, rds:db, rds:db-proxy,
 --   elasticloadbalancing:loadbalancer, elasticache:cluster, ec2:natgateway, ec2:vpc-endpoint,

@@ -148,8 +148,25 @@ export function writeMiniEstate(dir: string): Record<string, number> {
       inv('ec2', 'DescribeVpcEndpoints', { VpcEndpoints: [{ VpcEndpointId: `vpce-0${account.slice(0, 2)}${r}000000001`, VpcEndpointType: 'Gateway', VpcId: vpc, ServiceName: `com.amazonaws.${region}.s3`, State: 'available', RouteTableIds: ['rtb-0abc'], OwnerId: account, CreationTimestamp: iso(T0) }] });
       inv('ec2', 'DescribeVpcPeeringConnections', { VpcPeeringConnections: [] });
       inv('ec2', 'DescribeTransitGatewayAttachments', { TransitGatewayAttachments: [] });
-      inv('ec2', 'DescribeManagedPrefixLists', { PrefixLists: [{ PrefixListId: pl, PrefixListName: `com.amazonaws.${region}.s3`, AddressFamily: 'IPv4', OwnerId: 'AWS', State: 'create-complete', Version: 1 }] });
-      inv('ec2', 'GetManagedPrefixListEntries', [{ PrefixListId: pl, Entries: [{ Cidr: '198.51.100.0/24' }, { Cidr: '192.0.2.0/25' }] }]);
+      // the account's own office list, which a security-group rule names: collected for that rule
+      const office = `pl-0${account.slice(0, 2)}${r}00000000001`;
+      inv('ec2', 'DescribeManagedPrefixLists', {
+        PrefixLists: [
+          { PrefixListId: pl, PrefixListName: `com.amazonaws.${region}.s3`, AddressFamily: 'IPv4', OwnerId: 'AWS', State: 'create-complete', Version: 1 },
+          { PrefixListId: office, PrefixListName: 'office', AddressFamily: 'IPv4', OwnerId: account, State: 'create-complete', Version: 1 },
+          { PrefixListId: `${office.slice(0, -1)}2`, PrefixListName: 'unused', AddressFamily: 'IPv4', OwnerId: account, State: 'create-complete', Version: 1 },
+        ],
+      });
+      inv('ec2', 'GetManagedPrefixListEntries', [
+        { PrefixListId: pl, Entries: [{ Cidr: '198.51.100.0/24' }, { Cidr: '192.0.2.0/25' }] },
+        { PrefixListId: office, Entries: [{ Cidr: '203.0.113.0/28', Description: 'office' }] },
+      ]);
+      inv('ec2', 'DescribeSecurityGroupRules', {
+        SecurityGroupRules: [
+          { SecurityGroupRuleId: `sgr-0${account.slice(0, 2)}${r}0000000001`, GroupId: sg, GroupOwnerId: account, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv4: '10.0.0.0/8' },
+          { SecurityGroupRuleId: `sgr-0${account.slice(0, 2)}${r}0000000002`, GroupId: sg, GroupOwnerId: account, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, PrefixListId: office },
+        ],
+      });
       const flowLogs = FLOW_LOGS.filter((f) => f.account === account && f.region === region).map((f) => ({
         FlowLogId: f.id,
         FlowLogStatus: 'ACTIVE',
