@@ -75,7 +75,11 @@ export function formatScan(s: FolderScan): string {
     .map(([f, n]) => `${n.toLocaleString('en-US')} ${f}`)
     .join(', ');
   const main = `${plural(s.flowLogs, 'flow-log file')}${formats ? ` (${formats})` : ''}, ${plural(s.inventory, 'inventory file')}`;
-  if (!s.other) return main;
-  const more = s.other > s.otherExamples.length ? ', …' : '';
-  return `${main}; ${plural(s.other, 'other file')} (${s.otherExamples.join(', ')}${more})`;
+  const more = (n: number, shown: readonly string[]) => `${shown.join(', ')}${n > shown.length ? ', …' : ''}`;
+  const other = s.other ? `; ${plural(s.other, 'other file')} (${more(s.other, s.otherExamples)})` : '';
+  const need = s.needFormat;
+  const format = need
+    ? `; ${plural(need.files, 'file')} without a header line need${need.files === 1 ? 's' : ''} the log format (${need.fieldCounts.join(' or ')} fields: ${more(need.files, need.examples)})`
+    : '';
+  return main + other + format;
 }

@@ -118,3 +118,24 @@ test('one CloudWatch Logs event a line: read with the line of each bad one', asy
   assert.ok(r.stdout.includes(`  ${file}: 2 bad line(s)\n    line 2: srcaddr: "10.0.1.300" is not an IPv4 or IPv6 address\n    line 3: an empty line\n`), r.stdout);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
 });
+
+test('--log-format with another field count than the records: refused by name and count (dataset unchanged), unless a known layout fits the file', async () => {
+  const flows = join(dir, 'mixed');
+  mkdirSync(flows);
+  const v5 = join(flows, 'v5.log');
+  writeFileSync(v5, V5_LINES.join('\n') + '\n');
+  const inventory = writeInventory(dir);
+  const db = enrichedDataset(dir, 'mixed.duckdb');
+  const before = await fingerprint(db);
+  const short = V5_FORMAT.split(' ').slice(0, 28).join(' ');
+  const refused = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', short, '--quiet');
+  assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+  assert.ok(refused.stdout.includes(`  failed: ${v5}: ${v5}: line 1 has 29 fields, but the log format "${short}" has 28; is it the right LogFormat for this flow log?\n`), refused.stdout);
+  assert.deepEqual(await fingerprint(db), before);
+
+  // a headerless default-format file beside the version 5 one: the format given reads one, the known layout the other
+  writeFileSync(join(flows, 'default.log'), record({ srcport: 40001, bytes: 700 }) + '\n');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', V5_FORMAT, '--quiet');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /mixed\.duckdb: 3 flow records from 2 files, /);
+});
