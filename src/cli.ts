@@ -12,7 +12,7 @@
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
@@ -124,6 +124,7 @@ function memoryOption(v: string | undefined): string | undefined {
 
 async function withDb<T>(path: string, fn: (db: Db) => Promise<T>, readOnly = false): Promise<T> {
   if (readOnly && !existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
+  if (!existsSync(dirname(path))) throw new UsageError(`cannot make the dataset ${path}: the folder ${dirname(path)} does not exist`);
   const db = await openDataset(path, { readOnly, memoryLimit });
   try {
     return await fn(db);

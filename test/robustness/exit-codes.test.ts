@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
@@ -77,4 +77,14 @@ test('AWS mode exits 1 when no account could be read (a wrong external id, half 
     await ep.close();
     home.cleanup();
   }
+});
+
+test('a dataset in a folder that does not exist: exit 2 naming the folder, and nothing is made', async () => {
+  const missing = join(dir, 'no-such-folder');
+  const db = join(missing, 'x.duckdb');
+  const r = flowlens(dir, 'enrich', '--sample', '--days', '1', '--db', db, '--quiet');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.equal(r.stderr, `flowlens: cannot make the dataset ${db}: the folder ${missing} does not exist\n`);
+  assert.equal(r.stdout, '');
+  assert.equal(existsSync(missing), false);
 });
