@@ -148,8 +148,8 @@ function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
 function printSummary(s: EnrichSummary, db: string): void {
   const loaded = s.files.filter((f) => f.status === 'loaded').length;
   const dup = s.files.filter((f) => f.status === 'duplicate').length;
-  console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded} files` +
-    (dup ? ` (${dup} already loaded)` : '') +
+  console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded.toLocaleString('en-US')} files` +
+    (dup ? ` (${dup.toLocaleString('en-US')} already loaded)` : '') +
     `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
   printFiles(s.files);
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
@@ -440,7 +440,7 @@ async function cmdDemo(v: Values): Promise<void> {
       const shown = rows.slice(0, limit);
       const names = await readableNames(db, shown.flatMap((r) => Object.values(r)));
       console.log(rows.length ? formatRows(shown, 'table', { names }).trimEnd() : '(no rows)');
-      if (rows.length > limit) console.log(`... ${rows.length - limit} more rows: flowlens query ${t.id} --db ${dbPath}`);
+      if (rows.length > limit) console.log(`... ${(rows.length - limit).toLocaleString('en-US')} more row${rows.length - limit === 1 ? '' : 's'}: flowlens query ${t.id} --db ${dbPath}`);
     }
     console.log(`\nThe dataset is ${dbPath}. Try: flowlens query cross-az --db ${dbPath} --param tag_key=owner`);
   });
