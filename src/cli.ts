@@ -22,7 +22,7 @@ import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
-import { formatCycle, formatRows, type OutputFormat } from './core/format';
+import { formatCycle, formatRows, plural, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
 import { jsonRows, type Db } from './core/store/db';
@@ -148,9 +148,9 @@ function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
 function printSummary(s: EnrichSummary, db: string): void {
   const loaded = s.files.filter((f) => f.status === 'loaded').length;
   const dup = s.files.filter((f) => f.status === 'duplicate').length;
-  console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded.toLocaleString('en-US')} files` +
+  console.log(`${db}: ${plural(s.records, 'flow record')} from ${plural(loaded, 'file')}` +
     (dup ? ` (${dup.toLocaleString('en-US')} already loaded)` : '') +
-    `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
+    `, ${plural(s.conversations, 'conversation')}, ${s.seconds.toFixed(1)} s`);
   printFiles(s.files);
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }

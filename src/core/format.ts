@@ -66,7 +66,8 @@ export function formatCycle(c: FollowCycle): string {
   return [`${head}: ${parts.filter(Boolean).join('; ')}`, ...c.issues.map((i) => `  ! ${i}`)].join('\n');
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+/** "1 file", "5,749 files": a count and its noun, grouped as every count is. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** A folder's pre-scan (src/core/scan.ts): "12 flow-log files (10 gzip, 2 text), 4 inventory files; 1 other file (notes.txt)". */
 export function formatScan(s: FolderScan): string {

@@ -24,7 +24,7 @@ test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; 
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p1.duckdb'), '--quiet');
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.equal(r.stderr, 'flowlens: 1 file failed to load (the others loaded); --allow-partial accepts that\n');
-  assert.match(r.stdout, /: 1 flow records from 1 files, 1 conversations/);
+  assert.match(r.stdout, /: 1 flow record from 1 file, 1 conversation/);
   assert.match(r.stdout, /failed: .*broken\.log\.gz: /);
   const ok = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p2.duckdb'), '--quiet', '--allow-partial');
   assert.equal(ok.code, 0, ok.stderr);
