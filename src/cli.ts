@@ -21,7 +21,7 @@ import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from '
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
-import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
+import { bindTemplate, findTemplate, listTemplates, TemplateUsageError } from './core/templates/index';
 import { formatCycle, formatRows, plural, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
@@ -479,7 +479,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = diskFullMessage((err as Error).message.split('\n')[0], v.db ? resolve(v.db) : undefined);
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
-    return err instanceof UsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
+    return err instanceof UsageError || err instanceof TemplateUsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
   }
 }
 

@@ -38,7 +38,8 @@ test('usage errors are one line and exit 2', () => {
   const t = flowlens('query', 'no-such-template', '--db', join(dir, 'nope.duckdb'));
   assert.match(t.stderr, /no template "no-such-template"; templates: alb-bypass/);
   const p = flowlens('query', 'top-talkers', '--param', 'top=many', '--db', join(dir, 'nope.duckdb'));
-  assert.match(p.stderr, /parameter top: "many" is not a INTEGER/);
+  assert.match(p.stderr, /parameter top: "many" is not a whole number/);
+  assert.equal(t.code, 2);
 });
 
 test('templates lists every template with its parameters, including user snippets', () => {
