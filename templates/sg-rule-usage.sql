@@ -8,8 +8,8 @@ WITH bounds AS (
 ), m AS (
   SELECT * FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), used AS (
-  SELECT rule_id, count(*) AS conversations, count(*) FILTER (WHERE most_specific) AS most_specific_conversations,
-         sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(window_start) AS first_seen, max(window_start) AS last_seen,
+  SELECT rule_id, sum(conversations)::BIGINT AS conversations, coalesce(sum(conversations) FILTER (WHERE most_specific), 0)::BIGINT AS most_specific_conversations,
+         sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
          min(peer_v) FILTER (WHERE most_specific) AS peer_lo, max(peer_v) FILTER (WHERE most_specific) AS peer_hi
   FROM m GROUP BY rule_id
 ), covering AS (
@@ -19,8 +19,9 @@ WITH bounds AS (
   SELECT rule_id, len, fl_network(peer_lo, len, family) AS net, family FROM covering
 ), peer_groups AS (
   -- per CIDR or prefix-list rule, the groups the peer's ENI carried in every conversation it was the most specific for
-  SELECT m.rule_id, g.group_id, count(*) AS n
-  FROM m JOIN eni_group_intervals g ON g.eni_id = m.peer_eni AND m.window_start >= g.valid_from AND m.window_start < g.valid_to
+  -- (the groups an ENI carried stay the same from a match's first minute to its last)
+  SELECT m.rule_id, g.group_id, sum(m.conversations) AS n
+  FROM m JOIN eni_group_intervals g ON g.eni_id = m.peer_eni AND m.first_seen >= g.valid_from AND m.first_seen < g.valid_to
   WHERE m.most_specific GROUP BY ALL
 ), group_instead AS (
   SELECT p.rule_id, min(p.group_id) AS group_id

@@ -11,7 +11,8 @@ WITH bounds AS (
   -- the interfaces that carried each group at some time in the period
   SELECT DISTINCT g.group_id, g.eni_id FROM eni_group_intervals g, bounds b WHERE g.valid_from < b.hi AND g.valid_to > b.lo
 ), logged AS (
-  SELECT DISTINCT c.observer_eni AS eni_id FROM conversations c, bounds b WHERE c.window_start >= b.lo AND c.window_start < b.hi
+  SELECT DISTINCT o.eni AS eni_id FROM observers o
+  SEMI JOIN (SELECT DISTINCT f.observer FROM conversation_facts f, bounds b WHERE f.window_start >= b.lo AND f.window_start < b.hi) f ON f.observer = o.obs
 ), coverage AS (
   SELECT g.group_id, count(*) AS guarded_enis, count(l.eni_id) AS logged_enis
   FROM guarded g LEFT JOIN logged l USING (eni_id) GROUP BY g.group_id
