@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatString } from '../model/flowFields';
 import { AWS_V4, AWS_V6, type Estate } from './estate';
-import { DAY, type Eni, type Resource, type Sg, type Subnet, type Tags, type Vpc } from './model';
+import { DAY, type Eni, type Resource, type Sg, type SgRule, type Subnet, type Tags, type Vpc } from './model';
 import { hash32, Rng } from './rng';
 
 /** ISO 8601 as the AWS CLI prints timestamps. */
@@ -17,6 +17,20 @@ const isoZ = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 const dnsName = (ip: string, region: string) =>
   `ip-${ip.replace(/\./g, '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
+
+/** A rule as DescribeSecurityGroups lists it: an IpPermission with its one peer. */
+function ipPermission(r: SgRule): Record<string, unknown> {
+  const p = r.peer;
+  const d = r.description ? { Description: r.description } : {};
+  return {
+    IpProtocol: r.protocol,
+    ...(r.from < 0 ? {} : { FromPort: r.from, ToPort: r.to }),
+    IpRanges: 'cidr' in p && !p.cidr.includes(':') ? [{ CidrIp: p.cidr, ...d }] : [],
+    Ipv6Ranges: 'cidr' in p && p.cidr.includes(':') ? [{ CidrIpv6: p.cidr, ...d }] : [],
+    PrefixListIds: 'prefixList' in p ? [{ PrefixListId: p.prefixList.id, ...d }] : [],
+    UserIdGroupPairs: 'group' in p ? [{ GroupId: p.group.id, UserId: p.group.vpc.account, ...d }] : [],
+  };
+}
 
 function currentTags(res: Resource): Tags {
   return res.tagVersions[res.tagVersions.length - 1].tags;
@@ -135,13 +149,33 @@ export function writeInventory(estate: Estate, dir: string): number {
           .map((g) => ({
             Description: g.description,
             GroupName: g.name,
-            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: g.vpc.cidr }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }],
+            IpPermissions: g.rules.filter((r) => !r.egress).map(ipPermission),
             OwnerId: g.vpc.account,
             GroupId: g.id,
-            IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }],
+            IpPermissionsEgress: g.rules.filter((r) => r.egress).map(ipPermission),
             VpcId: g.vpc.id,
             Tags: tagList(g.tags),
           })),
+      });
+      write(account, region, 'ec2.DescribeSecurityGroupRules', {
+        SecurityGroupRules: estate.sgs.filter((g) => inHere(g.vpc)).flatMap((g) =>
+          g.rules.map((r) => ({
+            SecurityGroupRuleId: r.id,
+            GroupId: g.id,
+            GroupOwnerId: g.vpc.account,
+            IsEgress: r.egress,
+            IpProtocol: r.protocol,
+            FromPort: r.from,
+            ToPort: r.to,
+            ...('cidr' in r.peer
+              ? r.peer.cidr.includes(':') ? { CidrIpv6: r.peer.cidr } : { CidrIpv4: r.peer.cidr }
+              : 'group' in r.peer
+                ? { ReferencedGroupInfo: { GroupId: r.peer.group.id, UserId: r.peer.group.vpc.account } }
+                : { PrefixListId: r.peer.prefixList.id }),
+            Description: r.description,
+            Tags: [],
+          })),
+        ),
       });
       write(account, region, 'ec2.DescribeNetworkInterfaces', { NetworkInterfaces: enis.map(eniDoc) });
 
