@@ -56,8 +56,11 @@ test('the sample estate\'s rules fit its traffic: every accepted conversation is
     FROM truth`);
   assert.ok(r.accepted > 1000, `the estate should have traffic, has ${r.accepted}`);
   assert.deepEqual(r, { accepted: r.accepted, unadmitted: 0, rejected_with_rules: 0 });
-  // the rules are read from DescribeSecurityGroupRules (AWS's ids, as the truth names them)
-  assert.deepEqual(await db.json(`SELECT DISTINCT source FROM inv_sg_rules`), [{ source: 'rules' }]);
+  // the rules are read from DescribeSecurityGroupRules (AWS's ids, as the truth names them), and the one revoked
+  // within the window, which it no longer lists, from CloudTrail's RevokeSecurityGroupIngress
+  assert.deepEqual(await db.json(`SELECT source, count(*) AS n FROM inv_sg_rules GROUP BY source ORDER BY source`), [
+    { source: 'cloudtrail', n: 1 }, { source: 'rules', n: (await db.json(`SELECT count(*) AS n FROM inv_obs_sg_rules WHERE source = 'rules'`))[0].n },
+  ]);
 });
 
 interface Usage extends Row {
@@ -142,6 +145,29 @@ test('unused, wider than used, group references, prefix lists and IPv6 in the sa
 });
 
 let unusedByTemplate: string[][] = [];
+
+test('a rule revoked mid-period counts until it was revoked, one added mid-period from then on (CloudTrail history)', async () => {
+  const rows = await run<Usage & { authorized: string | null; revoked: string | null }>('sg-rule-usage');
+  const by = new Map(rows.map((r) => [r.rule_id, r]));
+  const revokedId = await ruleId('shop-web', 'opened to the VPC for a migration');
+  const addedId = await ruleId('shop-eu-web', 'from the VPC, added at 60');
+  const revoked = by.get(revokedId)!;
+  const added = by.get(addedId)!;
+  // the revoked rule admitted the load balancer's calls until then, besides the group reference (more specific)
+  assert.ok(revoked.revoked && revoked.conversations > 0 && revoked.most_specific_conversations === 0, JSON.stringify(revoked));
+  assert.ok(revoked.last_seen! < revoked.revoked!, `${revoked.last_seen} < ${revoked.revoked}`);
+  assert.ok(added.authorized && added.revoked === null && added.conversations > 0, JSON.stringify(added));
+  assert.ok(added.first_seen! >= added.authorized!, `${added.first_seen} >= ${added.authorized}`);
+  // the group reference beside them counts every call, before and after
+  const viaGroup = by.get(await ruleId('shop-web', 'from the load balancer'))!;
+  assert.ok(viaGroup.conversations > revoked.conversations);
+  // a period after the revocation does not list the revoked rule at all; one before it, not the added one
+  const after = await run<Usage>('sg-rule-usage', { since: revoked.revoked! });
+  assert.equal(after.some((r) => r.rule_id === revokedId), false);
+  const beforeAdd = await run<Usage>('sg-rule-usage', { until: added.authorized! });
+  assert.equal(beforeAdd.some((r) => r.rule_id === addedId), false);
+  assert.equal(beforeAdd.find((r) => r.rule_id === revokedId)?.conversations, revoked.conversations);
+});
 
 test('the command line: flowlens query sg-unused-rules --param days=30 answers the same (the estate is two days long)', () => {
   assert.ok(unusedByTemplate.length > 5);

@@ -157,10 +157,11 @@ export class Builder {
    * A rule of a group: inbound ('in') or outbound ('out'), TCP on a port or a range, or all traffic ('all'). Its id
    * comes from the group's and the rule's place, not from the random streams: rules added later change no other id.
    */
-  allow(sg: Sg, direction: 'in' | 'out', ports: number | [number, number] | 'all', peer: SgPeer, description = ''): SgRule {
+  allow(sg: Sg, direction: 'in' | 'out', ports: number | [number, number] | 'all', peer: SgPeer, description = '',
+    when: { authorizedAt?: number; revokedAt?: number } = {}): SgRule {
     const [from, to] = ports === 'all' ? [-1, -1] : typeof ports === 'number' ? [ports, ports] : ports;
     const id = 'sgr-' + createHash('sha256').update(`${sg.id}/${sg.rules.length}`).digest('hex').slice(0, 17);
-    const rule: SgRule = { id, egress: direction === 'out', protocol: ports === 'all' ? '-1' : 'tcp', from, to, peer, description };
+    const rule: SgRule = { id, egress: direction === 'out', protocol: ports === 'all' ? '-1' : 'tcp', from, to, peer, description, ...when };
     sg.rules.push(rule);
     return rule;
   }

@@ -395,6 +395,7 @@ export function buildEstate(o: EstateOptions): Estate {
   b.allow(sgWeb, 'in', 22, group(sgBastion), 'SSH from the bastion (unused)');
   allOut(sgWeb);
   b.allow(sgWeb, 'out', 6379, group(sgRedis), 'to the session cache (more specific than all traffic out)');
+  b.allow(sgWeb, 'in', 8080, cidr(prodUse1.cidr), 'opened to the VPC for a migration, revoked at 40 %', { authorizedAt: start - DAY, revokedAt: at(0.4) });
   b.allow(sgApiAlb, 'in', 80, cidr(prodUse1.cidr), 'from the VPC (wider than used: only the web tier calls it)');
   b.allow(sgApiAlb, 'out', 8080, group(sgApi), 'to the API targets');
   b.allow(sgApi, 'in', 8080, group(sgApiAlb), 'from the load balancer');
@@ -420,6 +421,7 @@ export function buildEstate(o: EstateOptions): Estate {
   b.allow(sgEuAlb, 'in', 443, anyV4, 'HTTPS from the internet');
   b.allow(sgEuAlb, 'out', 8080, group(sgEuWeb), 'to the web targets');
   b.allow(sgEuWeb, 'in', 8080, group(sgEuAlb), 'from the load balancer');
+  b.allow(sgEuWeb, 'in', 8080, cidr(prodEuw1.cidr), 'from the VPC, added at 60 %', { authorizedAt: at(0.6) });
   allOut(sgEuWeb);
   b.allow(sgEuDb, 'in', 3306, group(sgEuWeb), 'MySQL for the web tier');
   allOut(sgEuDb);

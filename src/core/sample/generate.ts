@@ -85,17 +85,10 @@ function sideJson(estate: Estate, e: Endpoint, t: number): string {
   return s;
 }
 
-const rulesCache = new WeakMap<Conversation, string>();
-
-/** The truth's "rules" and "mostSpecific": the security-group rules that admitted the conversation (secgroups.ts). */
-function rulesJson(c: Conversation): string {
-  let s = rulesCache.get(c);
-  if (s === undefined) {
-    const use = admittingRules(c);
-    s = `"rules":${JSON.stringify(use.rules)},"mostSpecific":${JSON.stringify(use.mostSpecific)}`;
-    rulesCache.set(c, s);
-  }
-  return s;
+/** The truth's "rules" and "mostSpecific": the security-group rules that admitted the conversation's minute t (secgroups.ts). */
+function rulesJson(c: Conversation, t: number): string {
+  const use = admittingRules(c, t);
+  return `"rules":${JSON.stringify(use.rules)},"mostSpecific":${JSON.stringify(use.mostSpecific)}`;
 }
 
 function truthLine(estate: Estate, c: Conversation, i: number, observers: string[]): string {
@@ -110,7 +103,7 @@ function truthLine(estate: Estate, c: Conversation, i: number, observers: string
     `"client":{"addr":"${cl.addr}","port":${c.clientPort},${sideJson(estate, cl, t)},` +
     `"server":{"addr":"${sv.addr}","port":${c.serverPort},${sideJson(estate, sv, t)},` +
     `"uploaded":${c.up[i]},"downloaded":${c.down[i]},"egressPath":"${c.path}","crossAz":${crossAz},` +
-    `"observers":${JSON.stringify(observers)},${rulesJson(c)},"pattern":"${c.pattern}"}\n`
+    `"observers":${JSON.stringify(observers)},${rulesJson(c, t)},"pattern":"${c.pattern}"}\n`
   );
 }
 

@@ -85,6 +85,10 @@ export interface SgRule {
   to: number;
   peer: SgPeer;
   description: string;
+  /** When it was added (CloudTrail's AuthorizeSecurityGroup*), if within the estate's history; else always there. */
+  authorizedAt?: number;
+  /** When it was removed (RevokeSecurityGroup*): no longer listed by the describe calls at the end. */
+  revokedAt?: number;
 }
 
 export interface Subnet {

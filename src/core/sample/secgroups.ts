@@ -3,7 +3,7 @@
  * inbound rule of a group the server's ENI carries admits the client, an outbound rule of a group the client's
  * ENI carries admits the server: the protocol (the estate's traffic is TCP), the server port within the rule's
  * range, and the peer's address in the rule's CIDR or in an entry of its prefix list, or the peer's ENI carrying
- * the referenced group. Of a side's rules one is the most specific: the smallest port range, then the longest
+ * the referenced group, the rule in force at the minute. Of a side's rules one is the most specific: the smallest port range, then the longest
  * prefix (a group reference counts as longer than any), then the lowest rule id (docs/schema.md).
  */
 import type { Conversation, Endpoint, SgRule } from './model';
@@ -25,11 +25,14 @@ function admits(rule: SgRule, peer: Endpoint): number | undefined {
   return lens.length ? Math.max(...lens) : undefined;
 }
 
-function side(guarded: Endpoint, peer: Endpoint, egress: boolean, port: number, use: RuleUse): void {
+/** Was the rule in force at t (added, and not yet revoked)? */
+export const inForce = (r: SgRule, t: number) => (r.authorizedAt ?? -Infinity) <= t && t < (r.revokedAt ?? Infinity);
+
+function side(guarded: Endpoint, peer: Endpoint, egress: boolean, port: number, t: number, use: RuleUse): void {
   let best: { key: [number, number, string] } | undefined;
   for (const g of guarded.eni?.sgs ?? []) {
     for (const r of g.rules) {
-      if (r.egress !== egress || !(r.protocol === '-1' || r.protocol === 'tcp')) continue;
+      if (r.egress !== egress || !(r.protocol === '-1' || r.protocol === 'tcp') || !inForce(r, t)) continue;
       const all = r.from < 0;
       if (!all && (port < r.from || port > r.to)) continue;
       const len = admits(r, peer);
@@ -42,11 +45,11 @@ function side(guarded: Endpoint, peer: Endpoint, egress: boolean, port: number, 
   if (best) use.mostSpecific.push(best.key[2]);
 }
 
-/** The rules that admitted an accepted conversation (none for a rejected one). */
-export function admittingRules(c: Conversation): RuleUse {
+/** The rules that admitted an accepted conversation in its minute starting at t (none for a rejected one). */
+export function admittingRules(c: Conversation, t: number): RuleUse {
   const use: RuleUse = { rules: [], mostSpecific: [] };
   if (c.action !== 'ACCEPT') return use;
-  side(c.server, c.client, false, c.serverPort, use);
-  side(c.client, c.server, true, c.serverPort, use);
+  side(c.server, c.client, false, c.serverPort, t, use);
+  side(c.client, c.server, true, c.serverPort, t, use);
   return use;
 }

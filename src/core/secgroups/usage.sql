@@ -42,16 +42,20 @@ SELECT rule_id, row_number() OVER (ORDER BY rule_id) AS rule_no FROM (SELECT DIS
 -- Each rule's peer as address ranges: its CIDR, or each entry of its prefix list. A security-group peer is not a
 -- range (its members are the ENIs carrying the group at the time) and is matched in fl_sg_rule_matches.
 CREATE OR REPLACE VIEW sg_rule_ranges AS
-SELECT rule_id, group_id, egress, protocol, port_lo, port_hi, family, prefix_len, lo, hi FROM inv_sg_rules WHERE peer_kind = 'cidr'
+SELECT rule_id, group_id, egress, protocol, port_lo, port_hi, family, prefix_len, lo, hi, valid_from, valid_to FROM inv_sg_rules WHERE peer_kind = 'cidr'
 UNION ALL
-SELECT r.rule_id, r.group_id, r.egress, r.protocol, r.port_lo, r.port_hi, e.family, e.prefix_len, e.lo, e.hi
+SELECT r.rule_id, r.group_id, r.egress, r.protocol, r.port_lo, r.port_hi, e.family, e.prefix_len, e.lo, e.hi, r.valid_from, r.valid_to
 FROM inv_sg_rules r JOIN inv_prefix_list_entries e ON e.prefix_list_id = r.prefix_list_id
 WHERE r.peer_kind = 'prefix-list';
 
--- The moments an ENI's security groups may have changed (an interval of inv_enis began or ended): matching reads
--- the conversations of an ENI that changed within the period minute by minute (fl_sg_units).
+-- The moments what admits an ENI's traffic may have changed: an interval of inv_enis began or ended (its groups), or
+-- a rule of a group it carried then was added or revoked. Matching reads the conversations of an ENI that changed
+-- within the period minute by minute (fl_sg_units).
 CREATE OR REPLACE VIEW sg_change_points AS
-SELECT eni_id, valid_from AS t FROM inv_enis UNION SELECT eni_id, valid_to FROM inv_enis;
+SELECT eni_id, valid_from AS t FROM inv_enis UNION SELECT eni_id, valid_to FROM inv_enis
+UNION
+SELECT g.eni_id, b.t FROM (SELECT group_id, valid_from AS t FROM inv_sg_rules UNION SELECT group_id, valid_to FROM inv_sg_rules) b
+JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AND b.t <= g.valid_to;
 
 -- The accepted conversation-minutes of [period_start, period_end), as much of them as rule matching reads.
 CREATE OR REPLACE MACRO fl_sg_accepted(period_start, period_end) AS TABLE
@@ -116,12 +120,14 @@ WITH units AS (
   FROM guarded g
   JOIN sg_rule_ranges p ON p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family AND g.peer_v BETWEEN p.lo AND p.hi
   WHERE (p.protocol IS NULL OR p.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN p.port_lo AND p.port_hi
+    AND g.t >= p.valid_from AND g.t < p.valid_to
   UNION ALL
   SELECT g.u, g.egress, g.peer_family, g.peer_v, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
   FROM guarded g
   JOIN inv_sg_rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
   JOIN eni_group_intervals pg ON pg.eni_id = g.peer_eni AND pg.group_id = r.peer_group_id AND g.t >= pg.valid_from AND g.t < pg.valid_to
   WHERE (r.protocol IS NULL OR r.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN r.port_lo AND r.port_hi
+    AND g.t >= r.valid_from AND g.t < r.valid_to
 ), one AS (
   -- a rule counts a conversation once (a prefix list whose entries overlap, a group the ENI lists twice); rank
   -- orders a side's rules, the most specific first: the smallest port range, then the longest prefix (a group
@@ -161,5 +167,9 @@ SELECT r.group_id AS security_group, g.group_name, CASE WHEN r.egress THEN 'egre
   CASE WHEN r.protocol IS NULL THEN 'all' ELSE fl_protocol_name(r.protocol) END AS protocol,
   CASE WHEN r.port_lo = 0 AND r.port_hi = 65535 THEN 'all' WHEN r.port_lo = r.port_hi THEN CAST(r.port_lo AS VARCHAR)
        ELSE r.port_lo || '-' || r.port_hi END AS ports,
-  r.peer, r.rule_id, r.peer_kind, r.prefix_len, r.family
+  r.peer,
+  -- when it was added and revoked, where CloudTrail says (else NULL)
+  CASE WHEN r.valid_from > TIMESTAMP '1970-01-01' THEN r.valid_from END AS authorized,
+  CASE WHEN r.valid_to < TIMESTAMP '9999-12-31' THEN r.valid_to END AS revoked,
+  r.rule_id, r.peer_kind, r.prefix_len, r.family, r.valid_from, r.valid_to
 FROM inv_sg_rules r LEFT JOIN inv_security_groups g ON g.group_id = r.group_id;
