@@ -28,7 +28,7 @@ function scratch(name: string): { home: string; tmp: string; env: NodeJS.Process
 }
 
 const SMALL = ['--days', '1', '--scale', '0.2'];
-const KEY = 'v4-seed-42-days-1-scale-0.2';
+const KEY = 'v5-seed-42-days-1-scale-0.2';
 /** What the small estate enriches to. */
 const SMALL_SUMMARY = /: 1,692 flow records from 88 files, 452 conversations, /;
 

@@ -423,7 +423,7 @@ export const APIS: readonly ApiDescriptor[] = [
   },
   {
     kind: 'cloudtrail:LookupEvents', service: 'cloudtrail', operation: 'LookupEvents', iam: ['cloudtrail:LookupEvents'],
-    why: 'ENI/instance lifecycle and tag changes over the window: addresses of ENIs that are gone', lost: 'address history from CloudTrail is missing',
+    why: 'ENI/instance lifecycle, tag and security-group rule changes over the window: addresses of ENIs that are gone, when rules were added and revoked', lost: 'address and rule history from CloudTrail is missing',
     listKey: 'Events', is: (o) => (o.Events as unknown[]).every((e) => isObj(e) && ('CloudTrailEvent' in e || 'EventName' in e)),
     sdk: 'paginateLookupEvents', paging: TOKEN, live: lookupEvents,
     cli: 'aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --output json',

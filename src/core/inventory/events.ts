@@ -25,6 +25,11 @@ const KEEP: Record<string, { requestParameters?: string[]; responseElements?: st
   TerminateInstances: { requestParameters: ['instancesSet'], responseElements: ['instancesSet'] },
   CreateTags: { requestParameters: ['resourcesSet', 'tagSet'] },
   DeleteTags: { requestParameters: ['resourcesSet', 'tagSet'] },
+  // security-group rules: when each was added and revoked, and what a revoked one admitted (sgRules.ts)
+  AuthorizeSecurityGroupIngress: { requestParameters: ['groupId'], responseElements: ['securityGroupRuleSet'] },
+  AuthorizeSecurityGroupEgress: { requestParameters: ['groupId'], responseElements: ['securityGroupRuleSet'] },
+  RevokeSecurityGroupIngress: { requestParameters: ['groupId', 'securityGroupRuleIds'], responseElements: ['revokedSecurityGroupRuleSet'] },
+  RevokeSecurityGroupEgress: { requestParameters: ['groupId', 'securityGroupRuleIds'], responseElements: ['revokedSecurityGroupRuleSet'] },
 };
 
 function pick(o: Obj, keys: string[]): Obj {

@@ -6,7 +6,7 @@
 import type { Db } from '../store/db';
 import { parseCidr, tryCanonicalIp, expandCidr } from './ip';
 import { eventDetail } from './events';
-import { rowsOfIpPermissions, rowsOfSecurityGroupRules, SG_RULE_COLS } from './sgRules';
+import { rowsOfIpPermissions, rowsOfRuleEvents, rowsOfSecurityGroupRules, SG_RULE_COLS } from './sgRules';
 import {
   arr, bool, insertRows, OPEN_END, UNKNOWN_START, isObj, nameTag, parseArn, regionFromAz, str, strs, tagsOf, ts,
   type ColType, type Obj,
@@ -1211,6 +1211,7 @@ const addresses: Handler = async (ctx, doc) => {
 export const LIFECYCLE_EVENTS = new Set([
   'CreateNetworkInterface', 'DeleteNetworkInterface', 'AttachNetworkInterface', 'DetachNetworkInterface',
   'RunInstances', 'TerminateInstances', 'CreateTags', 'DeleteTags',
+  'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress',
 ]);
 
 const EVENT_COLS: [string, ColType][] = [
@@ -1229,6 +1230,8 @@ async function putEvents(ctx: DocContext, events: Obj[]): Promise<number> {
   );
   for (const h of have) byId.delete(h.event_id);
   await insertRows(ctx.db, 'inv_events', EVENT_COLS, [...byId.values()]);
+  // the rules these events added or revoked, as they described them: a revoked rule is no longer described
+  await insertRows(ctx.db, 'inv_obs_sg_rules', SG_RULE_COLS, rowsOfRuleEvents([...byId.values()].map((e) => e.detail as Obj), ctx.name, ctx.warnings));
   return events.length;
 }
 

@@ -128,3 +128,31 @@ export function rowsOfIpPermissions(group: string, perms: unknown, egress: boole
   }
   return rows;
 }
+
+/**
+ * Rows of the rules CloudTrail events of AuthorizeSecurityGroupIngress/Egress (responseElements'
+ * securityGroupRuleSet) and RevokeSecurityGroupIngress/Egress (revokedSecurityGroupRuleSet) describe, source
+ * 'cloudtrail': what a rule revoked before the describe calls admitted. Their items are DescribeSecurityGroupRules'
+ * in camelCase (a revoked one names its referenced group as referencedGroupId).
+ */
+export function rowsOfRuleEvents(details: Obj[], name: string, warnings: string[]): Obj[] {
+  const rows: Obj[] = [];
+  for (const d of details) {
+    const response = isObj(d.responseElements) ? d.responseElements : {};
+    const request = isObj(d.requestParameters) ? d.requestParameters : {};
+    const set = isObj(response.securityGroupRuleSet) ? response.securityGroupRuleSet : isObj(response.revokedSecurityGroupRuleSet) ? response.revokedSecurityGroupRuleSet : {};
+    const items = arr(set.items).map((i) => {
+      const ref = isObj(i.referencedGroupInfo) ? i.referencedGroupInfo : str(i.referencedGroupId) ? { groupId: i.referencedGroupId } : undefined;
+      return {
+        SecurityGroupRuleId: i.securityGroupRuleId, GroupId: i.groupId ?? request.groupId, GroupOwnerId: i.groupOwnerId, IsEgress: i.isEgress,
+        IpProtocol: i.ipProtocol, FromPort: i.fromPort, ToPort: i.toPort, CidrIpv4: i.cidrIpv4, CidrIpv6: i.cidrIpv6, PrefixListId: i.prefixListId,
+        ReferencedGroupInfo: ref ? { GroupId: ref.groupId, UserId: ref.userId } : undefined, Description: i.description,
+      };
+    });
+    const where = `${name}: ${String(d.eventName)} ${String(d.eventID)}`;
+    const account = str(d.recipientAccountId);
+    const region = str(d.awsRegion);
+    for (const r of rowsOfSecurityGroupRules(items, where, warnings, account, region)) rows.push({ ...r, source: 'cloudtrail' });
+  }
+  return rows;
+}

@@ -2,7 +2,8 @@
  * Builds the pieces of the estate (VPCs, subnets, ENIs and the resources behind them) with
  * deterministic ids and time-aware address allocation (addresses are reused after release).
  */
-import { DAY, FOREVER, type Eni, type Resource, type ResourceType, type Sg, type Subnet, type Tags, type Vpc } from './model';
+import { createHash } from 'node:crypto';
+import { DAY, FOREVER, type Eni, type Resource, type ResourceType, type Sg, type SgPeer, type SgRule, type Subnet, type Tags, type Vpc } from './model';
 import { cidrBase, intToIpv4 } from './net';
 import { Rng } from './rng';
 
@@ -147,9 +148,22 @@ export class Builder {
   }
 
   sg(vpc: Vpc, name: string, description: string, tags: Tags = {}): Sg {
-    const sg: Sg = { id: this.id('sg'), name, description, vpc, tags };
+    const sg: Sg = { id: this.id('sg'), name, description, vpc, tags, rules: [] };
     this.sgs.push(sg);
     return sg;
+  }
+
+  /**
+   * A rule of a group: inbound ('in') or outbound ('out'), TCP on a port or a range, or all traffic ('all'). Its id
+   * comes from the group's and the rule's place, not from the random streams: rules added later change no other id.
+   */
+  allow(sg: Sg, direction: 'in' | 'out', ports: number | [number, number] | 'all', peer: SgPeer, description = '',
+    when: { authorizedAt?: number; revokedAt?: number } = {}): SgRule {
+    const [from, to] = ports === 'all' ? [-1, -1] : typeof ports === 'number' ? [ports, ports] : ports;
+    const id = 'sgr-' + createHash('sha256').update(`${sg.id}/${sg.rules.length}`).digest('hex').slice(0, 17);
+    const rule: SgRule = { id, egress: direction === 'out', protocol: ports === 'all' ? '-1' : 'tcp', from, to, peer, description, ...when };
+    sg.rules.push(rule);
+    return rule;
   }
 
   resource(r: {

@@ -377,6 +377,78 @@ export function buildEstate(o: EstateOptions): Estate {
     }
   }
 
+  // ------------------------------------------------------------------ security-group rules (issue 15)
+  // What each tier admits, fitting the traffic below: every accepted conversation is admitted by an inbound rule
+  // of the server's groups and an outbound rule of the client's (truth/conversations.jsonl names them); some rules
+  // are never used, some are wider than their traffic needs.
+  const anyV4 = { cidr: '0.0.0.0/0' };
+  const cidr = (c: string) => ({ cidr: c });
+  const group = (g: Sg) => ({ group: g });
+  const pl = (region: string, svc: string) => ({ prefixList: prefixLists.find((p) => p.name === `com.amazonaws.${region}.${svc}`)! });
+  const allOut = (g: Sg) => b.allow(g, 'out', 'all', anyV4);
+  b.allow(sgAlb, 'in', 443, anyV4, 'HTTPS from the internet');
+  b.allow(sgAlb, 'in', 80, anyV4, 'HTTP redirect (unused: nobody calls it)');
+  b.allow(sgAlb, 'in', 443, { cidr: '::/0' }, 'HTTPS over IPv6 (unused: the load balancer has no IPv6 address)');
+  b.allow(sgAlb, 'out', 8080, group(sgWeb), 'to the web targets');
+  b.allow(sgAlb, 'out', 8080, group(sgCheckout), 'to the checkout targets');
+  b.allow(sgWeb, 'in', 8080, group(sgAlb), 'from the load balancer');
+  b.allow(sgWeb, 'in', 22, group(sgBastion), 'SSH from the bastion (unused)');
+  allOut(sgWeb);
+  b.allow(sgWeb, 'out', 6379, group(sgRedis), 'to the session cache (more specific than all traffic out)');
+  b.allow(sgWeb, 'in', 8080, cidr(prodUse1.cidr), 'opened to the VPC for a migration, revoked at 40 %', { authorizedAt: start - DAY, revokedAt: at(0.4) });
+  b.allow(sgApiAlb, 'in', 80, cidr(prodUse1.cidr), 'from the VPC (wider than used: only the web tier calls it)');
+  b.allow(sgApiAlb, 'out', 8080, group(sgApi), 'to the API targets');
+  b.allow(sgApi, 'in', 8080, group(sgApiAlb), 'from the load balancer');
+  b.allow(sgApi, 'in', 8080, group(sgOrders), 'orders call the API directly');
+  allOut(sgApi);
+  allOut(sgOrders);
+  b.allow(sgDb, 'in', 5432, group(sgProxy), 'from RDS Proxy');
+  b.allow(sgDb, 'in', 5432, group(sgReporting), 'reporting reads directly');
+  allOut(sgDb);
+  b.allow(sgProxy, 'in', 5432, group(sgApi), 'from the API tier');
+  b.allow(sgProxy, 'in', 5432, group(sgCheckout), 'from checkout');
+  b.allow(sgProxy, 'out', 5432, group(sgDb), 'to the database');
+  b.allow(sgRedis, 'in', 6379, group(sgWeb), 'sessions for the web tier');
+  allOut(sgRedis);
+  b.allow(sgCheckout, 'in', 8080, group(sgAlb), 'from the load balancer');
+  allOut(sgCheckout);
+  b.allow(sgThumbs, 'out', 443, pl('us-east-1', 's3'), 'S3 only');
+  b.allow(sgThumbs2, 'out', 443, anyV4, 'HTTPS anywhere');
+  b.allow(sgReporting, 'out', 5432, cidr(prodUse1.cidr), 'PostgreSQL in the VPC');
+  b.allow(sgBastion, 'in', 22, cidr(`${INTERNET.users}.0/28`), 'SSH from the office');
+  b.allow(sgBastion, 'out', 443, { cidr: '::/0' }, 'HTTPS over IPv6');
+  allOut(sgBastion);
+  b.allow(sgEuAlb, 'in', 443, anyV4, 'HTTPS from the internet');
+  b.allow(sgEuAlb, 'out', 8080, group(sgEuWeb), 'to the web targets');
+  b.allow(sgEuWeb, 'in', 8080, group(sgEuAlb), 'from the load balancer');
+  b.allow(sgEuWeb, 'in', 8080, cidr(prodEuw1.cidr), 'from the VPC, added at 60 %', { authorizedAt: at(0.6) });
+  allOut(sgEuWeb);
+  b.allow(sgEuDb, 'in', 3306, group(sgEuWeb), 'MySQL for the web tier');
+  allOut(sgEuDb);
+  b.allow(sgMailer, 'out', 587, anyV4, 'SMTP submission');
+  b.allow(sgMailer, 'out', 443, anyV4, 'HTTPS (unused)');
+  b.allow(sgEvents, 'in', 443, cidr(prodUse1.cidr), 'from the shop VPC over peering (wider than used: only orders call it)');
+  allOut(sgEvents);
+  b.allow(sgAurora, 'in', 5432, group(sgEvents), 'from the events API');
+  b.allow(sgAurora, 'in', 5432, group(sgEks), 'from the EKS pods');
+  allOut(sgAurora);
+  b.allow(sgEks, 'in', 'all', group(sgEks), 'node to node (unused)');
+  allOut(sgEks);
+  b.allow(sgEks, 'out', 5432, cidr(dataUse1.cidr), 'PostgreSQL in the VPC (more specific than all traffic out)');
+  b.allow(sgSqsEp, 'in', 443, cidr(dataUse1.cidr), 'from the VPC');
+  b.allow(sgRepl, 'out', 443, cidr(dataEuw1.cidr), 'to the archive over peering');
+  b.allow(sgArchive, 'in', 443, cidr(dataUse1.cidr), 'from the replicator over peering');
+  allOut(sgArchive);
+  b.allow(sgCompactor, 'out', 443, pl('eu-west-1', 's3'), 'S3 only');
+  b.allow(sgMetrics, 'in', 4317, cidr('10.0.0.0/8'), 'OTLP from every VPC');
+  b.allow(sgMetrics, 'in', 4317, cidr(prodUse1.cidr), 'OTLP from the shop (a longer prefix than every VPC)');
+  allOut(sgMetrics);
+  b.allow(sgIngest, 'in', 443, cidr(toolsEuw1.cidr), 'from the network load balancer');
+  allOut(sgIngest);
+  allOut(sgCi);
+  b.allow(sgEcrEp, 'in', 443, group(sgCi), 'from the CI runners');
+  b.allow(sgNotifier, 'out', 443, anyV4, 'HTTPS to the chat service');
+
   b.allocatePools();
 
   // Tag changes over the window (CloudTrail CreateTags / DeleteTags).

@@ -9,6 +9,7 @@ import { isRfc1918 } from './net';
 import { observeMinute, statusRecord, type FlowRecord } from './observe';
 import type { FlowLogSink } from './output';
 import { Rng } from './rng';
+import { admittingRules } from './secgroups';
 
 export interface TrafficStats {
   conversations: number;
@@ -84,6 +85,12 @@ function sideJson(estate: Estate, e: Endpoint, t: number): string {
   return s;
 }
 
+/** The truth's "rules" and "mostSpecific": the security-group rules that admitted the conversation's minute t (secgroups.ts). */
+function rulesJson(c: Conversation, t: number): string {
+  const use = admittingRules(c, t);
+  return `"rules":${JSON.stringify(use.rules)},"mostSpecific":${JSON.stringify(use.mostSpecific)}`;
+}
+
 function truthLine(estate: Estate, c: Conversation, i: number, observers: string[]): string {
   const t = c.start + i * 60;
   const cl = c.client;
@@ -96,7 +103,7 @@ function truthLine(estate: Estate, c: Conversation, i: number, observers: string
     `"client":{"addr":"${cl.addr}","port":${c.clientPort},${sideJson(estate, cl, t)},` +
     `"server":{"addr":"${sv.addr}","port":${c.serverPort},${sideJson(estate, sv, t)},` +
     `"uploaded":${c.up[i]},"downloaded":${c.down[i]},"egressPath":"${c.path}","crossAz":${crossAz},` +
-    `"observers":${JSON.stringify(observers)},"pattern":"${c.pattern}"}\n`
+    `"observers":${JSON.stringify(observers)},${rulesJson(c, t)},"pattern":"${c.pattern}"}\n`
   );
 }
 

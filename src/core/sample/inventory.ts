@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatString } from '../model/flowFields';
 import { AWS_V4, AWS_V6, type Estate } from './estate';
-import { DAY, type Eni, type Resource, type Sg, type Subnet, type Tags, type Vpc } from './model';
+import { DAY, type Eni, type Resource, type Sg, type SgRule, type Subnet, type Tags, type Vpc } from './model';
 import { hash32, Rng } from './rng';
 
 /** ISO 8601 as the AWS CLI prints timestamps. */
@@ -17,6 +17,45 @@ const isoZ = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 const dnsName = (ip: string, region: string) =>
   `ip-${ip.replace(/\./g, '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
+
+/** The rules the describe calls list at the end of the window: those not revoked by then. */
+const described = (r: SgRule) => r.revokedAt === undefined;
+
+/** A rule as CloudTrail writes it (securityGroupRuleSet's items); DescribeSecurityGroupRules' is the same in PascalCase. */
+function ruleItem(g: Sg, r: SgRule): Record<string, unknown> {
+  return {
+    securityGroupRuleId: r.id,
+    groupId: g.id,
+    groupOwnerId: g.vpc.account,
+    isEgress: r.egress,
+    ipProtocol: r.protocol,
+    fromPort: r.from,
+    toPort: r.to,
+    ...('cidr' in r.peer
+      ? r.peer.cidr.includes(':') ? { cidrIpv6: r.peer.cidr } : { cidrIpv4: r.peer.cidr }
+      : 'group' in r.peer
+        ? { referencedGroupInfo: { groupId: r.peer.group.id, userId: r.peer.group.vpc.account } }
+        : { prefixListId: r.peer.prefixList.id }),
+    description: r.description,
+  };
+}
+
+const pascal = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k[0].toUpperCase() + k.slice(1), v && typeof v === 'object' ? pascal(v as Record<string, unknown>) : v]));
+
+/** A rule as DescribeSecurityGroups lists it: an IpPermission with its one peer. */
+function ipPermission(r: SgRule): Record<string, unknown> {
+  const p = r.peer;
+  const d = r.description ? { Description: r.description } : {};
+  return {
+    IpProtocol: r.protocol,
+    ...(r.from < 0 ? {} : { FromPort: r.from, ToPort: r.to }),
+    IpRanges: 'cidr' in p && !p.cidr.includes(':') ? [{ CidrIp: p.cidr, ...d }] : [],
+    Ipv6Ranges: 'cidr' in p && p.cidr.includes(':') ? [{ CidrIpv6: p.cidr, ...d }] : [],
+    PrefixListIds: 'prefixList' in p ? [{ PrefixListId: p.prefixList.id, ...d }] : [],
+    UserIdGroupPairs: 'group' in p ? [{ GroupId: p.group.id, UserId: p.group.vpc.account, ...d }] : [],
+  };
+}
 
 function currentTags(res: Resource): Tags {
   return res.tagVersions[res.tagVersions.length - 1].tags;
@@ -135,13 +174,18 @@ export function writeInventory(estate: Estate, dir: string): number {
           .map((g) => ({
             Description: g.description,
             GroupName: g.name,
-            IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: g.vpc.cidr }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }],
+            IpPermissions: g.rules.filter((r) => !r.egress && described(r)).map(ipPermission),
             OwnerId: g.vpc.account,
             GroupId: g.id,
-            IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }],
+            IpPermissionsEgress: g.rules.filter((r) => r.egress && described(r)).map(ipPermission),
             VpcId: g.vpc.id,
             Tags: tagList(g.tags),
           })),
+      });
+      write(account, region, 'ec2.DescribeSecurityGroupRules', {
+        SecurityGroupRules: estate.sgs.filter((g) => inHere(g.vpc)).flatMap((g) =>
+          g.rules.filter(described).map((r) => ({ ...pascal(ruleItem(g, r)), Tags: [] })),
+        ),
       });
       write(account, region, 'ec2.DescribeNetworkInterfaces', { NetworkInterfaces: enis.map(eniDoc) });
 
@@ -741,6 +785,29 @@ function cloudTrail(estate: Estate, account: string, region: string, rng: Rng): 
         request: { resourcesSet: { items: [{ resourceId: r.id }] }, tagSet: { items: Object.entries(ch.tags).map(([key, value]) => ({ key, value })) } },
         response: { requestId: rng.uuid(), _return: true },
       });
+    }
+  }
+  // security-group rules added or revoked in the window (issue 15: a rule is counted only while it was in force)
+  const admin = { type: 'IAMUser', principal: 'AIDA' + hash32('netadmin').toString(16).toUpperCase().padStart(17, 'Y'), arn: `arn:aws:iam::${account}:user/netadmin`, userName: 'netadmin' };
+  for (const g of estate.sgs.filter((x) => x.vpc.account === account && x.vpc.region === region)) {
+    for (const r of g.rules) {
+      const dir = r.egress ? 'Egress' : 'Ingress';
+      const resources = [{ ResourceType: 'AWS::EC2::SecurityGroup', ResourceName: g.id }];
+      if (r.authorizedAt !== undefined && inWindow(r.authorizedAt)) {
+        events.push({
+          time: r.authorizedAt, name: `AuthorizeSecurityGroup${dir}`, user: admin, resources,
+          request: { groupId: g.id, ipPermissions: { items: [ipPermission(r)] } },
+          response: { requestId: rng.uuid(), _return: true, securityGroupRuleSet: { items: [ruleItem(g, r)] } },
+        });
+      }
+      if (r.revokedAt !== undefined && inWindow(r.revokedAt)) {
+        const { referencedGroupInfo, ...item } = ruleItem(g, r) as { referencedGroupInfo?: { groupId: string } };
+        events.push({
+          time: r.revokedAt, name: `RevokeSecurityGroup${dir}`, user: admin, resources,
+          request: { groupId: g.id, securityGroupRuleIds: { items: [{ securityGroupRuleId: r.id }] } },
+          response: { requestId: rng.uuid(), _return: true, revokedSecurityGroupRuleSet: { items: [{ ...item, ...(referencedGroupInfo ? { referencedGroupId: referencedGroupInfo.groupId } : {}) }] } },
+        });
+      }
     }
   }
   events.sort((a, b) => b.time - a.time || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

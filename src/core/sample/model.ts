@@ -67,6 +67,28 @@ export interface Sg {
   description: string;
   vpc: Vpc;
   tags: Tags;
+  /** Its rules, as DescribeSecurityGroupRules lists them. */
+  rules: SgRule[];
+}
+
+/** What a rule admits: a CIDR (IPv4 or IPv6), a managed prefix list's entries, or the ENIs carrying a group. */
+export type SgPeer = { cidr: string } | { prefixList: { id: string; cidrs: string[] } } | { group: Sg };
+
+export interface SgRule {
+  /** sgr-…, as AWS names rules. */
+  id: string;
+  egress: boolean;
+  /** IpProtocol as AWS writes it: 'tcp', 'udp', '-1' (all). */
+  protocol: string;
+  /** The port range (TCP, UDP); -1, -1 for all traffic. */
+  from: number;
+  to: number;
+  peer: SgPeer;
+  description: string;
+  /** When it was added (CloudTrail's AuthorizeSecurityGroup*), if within the estate's history; else always there. */
+  authorizedAt?: number;
+  /** When it was removed (RevokeSecurityGroup*): no longer listed by the describe calls at the end. */
+  revokedAt?: number;
 }
 
 export interface Subnet {

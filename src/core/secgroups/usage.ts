@@ -1,6 +1,6 @@
 /**
- * Security-group rule usage (issue 15): the views sg_rule_matches (each accepted conversation with the rules that
- * admitted it), sg_rule_ranges and eni_group_intervals, and the address macros they and the templates use
+ * Security-group rule usage (issue 15): the views sg_rule_matches (the accepted conversations with the rules that
+ * admitted them), sg_rule_ranges and eni_group_intervals, and the address macros they and the templates use
  * (usage.sql). Made when a dataset is opened for writing, like the schema's other views.
  */
 import type { Db } from '../store/db';

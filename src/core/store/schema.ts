@@ -177,12 +177,6 @@ CREATE TABLE IF NOT EXISTS inv_obs_sg_rules (
   peer_group_id VARCHAR, peer_account_id VARCHAR, prefix_list_id VARCHAR, description VARCHAR, source VARCHAR
 );
 
--- The rules in force: DescribeSecurityGroupRules' for every group it described, else the group's rules as
--- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first.
-CREATE OR REPLACE VIEW inv_sg_rules AS
-SELECT r.* FROM inv_obs_sg_rules r
-WHERE r.source = 'rules' OR r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules' AND group_id IS NOT NULL);
-
 -- Every entry of every managed prefix list read (GetManagedPrefixListEntries), AWS's and the account's own:
 -- what a prefix-list rule admits. lo/hi as integers.
 CREATE TABLE IF NOT EXISTS inv_prefix_list_entries (
@@ -311,6 +305,37 @@ CREATE TABLE IF NOT EXISTS inv_events (
   event_time TIMESTAMP, event_name VARCHAR, account_id VARCHAR, region VARCHAR,
   resource_ids VARCHAR[], detail JSON
 );
+
+-- When rules were added and revoked, from CloudTrail (AuthorizeSecurityGroupIngress/Egress name the rules they
+-- made in securityGroupRuleSet; RevokeSecurityGroupIngress/Egress the rules they removed, in
+-- revokedSecurityGroupRuleSet or by id in securityGroupRuleIds).
+CREATE OR REPLACE VIEW inv_sg_rule_history AS
+WITH ids AS (
+  SELECT event_time, starts_with(event_name, 'Revoke') AS revoke, unnest(
+    coalesce(json_extract_string(detail, '$.responseElements.securityGroupRuleSet.items[*].securityGroupRuleId'), []) ||
+    coalesce(json_extract_string(detail, '$.responseElements.revokedSecurityGroupRuleSet.items[*].securityGroupRuleId'), []) ||
+    coalesce(json_extract_string(detail, '$.requestParameters.securityGroupRuleIds.items[*].securityGroupRuleId'), [])) AS rule_id
+  FROM inv_events WHERE event_name IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress')
+)
+SELECT rule_id, min(event_time) FILTER (WHERE NOT revoke) AS authorized, min(event_time) FILTER (WHERE revoke) AS revoked
+FROM ids WHERE rule_id IS NOT NULL GROUP BY rule_id;
+
+-- The rules: DescribeSecurityGroupRules' for every group it described, else the group's rules as
+-- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first; and the rules
+-- CloudTrail saw revoked that neither lists any more, as its events described them. valid_from/valid_to: when each
+-- was in force (its AuthorizeSecurityGroup* and RevokeSecurityGroup* events; without them, always).
+CREATE OR REPLACE VIEW inv_sg_rules AS
+WITH described AS (
+  SELECT r.* FROM inv_obs_sg_rules r
+  WHERE r.source = 'rules' OR (r.source = 'groups' AND r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules' AND group_id IS NOT NULL))
+), revoked AS (
+  SELECT DISTINCT ON (r.rule_id) r.* FROM inv_obs_sg_rules r
+  WHERE r.source = 'cloudtrail' AND r.rule_id IN (SELECT rule_id FROM inv_sg_rule_history WHERE revoked IS NOT NULL)
+    AND r.rule_id NOT IN (SELECT rule_id FROM described)
+  ORDER BY r.rule_id
+)
+SELECT r.*, coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, coalesce(h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
+FROM (FROM described UNION ALL FROM revoked) r LEFT JOIN inv_sg_rule_history h USING (rule_id);
 
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
