@@ -183,7 +183,7 @@ export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
   /**
    * A graph, timeline or details request cancels the one of the same method and lane still in flight (the host
    * interrupts its queries and answers it "cancelled"): the view's own requests use the default lane, a period
-   * compare's graph the lane 'compare'.
+   * compare's graph the lane 'compare', the ports an edge's hover shows the lane 'hover'.
    */
   lane?: string;
 }

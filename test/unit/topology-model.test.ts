@@ -81,16 +81,16 @@ test('keyboard: nearest node in a direction, tab order by traffic', () => {
 });
 
 test('layout keeps known positions, puts new nodes beside their neighbours, and is deterministic', () => {
-  const nodes = (): LayoutNode[] => ['a', 'b', 'c', 'n'].map((id) => ({ id, group: 'vpc-1', r: 6 }));
+  const nodes = (): LayoutNode[] => ['a', 'b', 'c', 'n'].map((id) => ({ id, r: 6, path: [] }));
   const links = [{ source: 'a', target: 'b' }, { source: 'n', target: 'c' }];
   const prev = new Map<string, [number, number]>([['a', [0, 0]], ['b', [100, 0]], ['c', [500, 500]]]);
   const seeded = seedPositions(nodes(), links, prev);
   assert.deepEqual(seeded.get('a'), [0, 0]);
   const n = seeded.get('n')!;
   assert.ok(Math.hypot(n[0] - 500, n[1] - 500) < 40, 'the new node starts next to its neighbour');
-  const l1 = new Layout(nodes(), links, prev);
+  const l1 = new Layout(nodes(), links, prev, roughMeasure);
   l1.settle();
-  const l2 = new Layout(nodes(), links, prev);
+  const l2 = new Layout(nodes(), links, prev, roughMeasure);
   l2.settle();
   assert.deepEqual([...l1.positions()], [...l2.positions()]);
   // mostly known positions (a filter changed): the known nodes stay put, the new one stays near its neighbour
@@ -100,7 +100,7 @@ test('layout keeps known positions, puts new nodes beside their neighbours, and 
   assert.ok(Math.hypot(nn[0] - 500, nn[1] - 500) < 200, `n is at ${nn}`);
   assert.ok(Math.hypot(nn[0] - 500, nn[1] - 500) < Math.hypot(nn[0], nn[1]) / 2, `n is nearer its neighbour c than a: ${nn}`);
   // nothing known (a new level): a full layout from the grid
-  const fresh = new Layout(nodes(), links, new Map());
+  const fresh = new Layout(nodes(), links, new Map(), roughMeasure);
   fresh.settle();
   assert.notDeepEqual(fresh.positions().get('a'), [0, 0]);
 });

@@ -5,6 +5,7 @@
  */
 import { select, type Selection } from 'd3-selection';
 import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { GROUP_LABEL_X } from './model';
 import { edgeAlpha, edgeColour, edgeEnds, nodeAlpha, type Scene, type SceneEdge, type Theme } from './scene';
 
 export const SVG_MAX_NODES = 400;
@@ -232,7 +233,7 @@ export class GraphView {
       defs.append('marker').attr('id', `arrow-${kind}`).attr('viewBox', '0 -4 8 8').attr('refX', 8).attr('markerUnits', 'userSpaceOnUse').attr('markerWidth', 9).attr('markerHeight', 9)
         .attr('orient', 'auto').append('path').attr('d', 'M0,-4L8,0L0,4').attr('fill', colour);
     }
-    root.append('g').attr('class', 'groups').selectAll('g').data(s.groups).join('g').attr('class', (g) => `group ${g.level}`)
+    root.append('g').attr('class', 'groups').selectAll('g').data(s.groups).join('g').attr('class', (g) => `group ${g.level}`).attr('data-key', (g) => g.key)
       .call((g) => g.append('rect').attr('rx', 6))
       .call((g) => g.append('text').text((d) => d.label));
     const edges = root.append('g').attr('class', 'edges').selectAll<SVGGElement, SceneEdge>('g').data(s.edges, (e) => e.id).join('g')
@@ -240,7 +241,7 @@ export class GraphView {
     edges.append('path').attr('class', 'hit');
     edges.append('path').attr('class', 'line');
     const nodes = root.append('g').attr('class', 'nodes').selectAll('g').data(s.nodes, (n) => (n as { id: string }).id).join('g')
-      .attr('class', 'node').attr('data-id', (n) => n.id).attr('data-type', (n) => n.type)
+      .attr('class', 'node').attr('data-id', (n) => n.id).attr('data-type', (n) => n.type).attr('data-boxes', (n) => n.boxes?.join(' ') ?? null)
       .attr('role', 'button').attr('aria-label', (n) => `${n.label} (${n.type})`);
     // the name on hover too: a label with no room on the map is hidden
     nodes.append('circle').append('title').text((n) => n.label);
@@ -255,7 +256,7 @@ export class GraphView {
     const root = select(this.root);
     root.selectAll<SVGGElement, { x0: number; y0: number; x1: number; y1: number }>('g.group')
       .call((g) => g.select('rect').attr('x', (d) => d.x0).attr('y', (d) => d.y0).attr('width', (d) => d.x1 - d.x0).attr('height', (d) => d.y1 - d.y0))
-      .call((g) => g.select('text').attr('x', (d) => d.x0 + 6).attr('y', (d) => d.y0 + 12).attr('display', (d) => ((d as { labelHidden?: boolean }).labelHidden ? 'none' : null)));
+      .call((g) => g.select('text').attr('x', (d) => d.x0 + GROUP_LABEL_X).attr('y', (d) => d.y0 + 12).attr('display', (d) => ((d as { labelHidden?: boolean }).labelHidden ? 'none' : null)));
     const edges = root.selectAll<SVGGElement, SceneEdge>('g.edge')
       .classed('highlighted', (e) => e.highlighted)
       .attr('data-change', (e) => e.change ?? null)

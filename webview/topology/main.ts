@@ -44,7 +44,8 @@ import {
   typeName,
   formatBytes,
   formatValue,
-  groupsOf,
+  groupPath,
+  nodeRadius,
   nearestInDirection,
   tabOrder,
   visibleGraph,
@@ -475,17 +476,17 @@ function rebuild(newGraph: boolean): void {
   afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
   beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
   let fresh = false;
-  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id))) {
+  // the layout packs boxes by their nodes' sizes: a node drawn bigger than it was laid out lays the map out again
+  const maxValue = Math.max(0, ...view.nodes.map((n) => n.value));
+  const radius = new Map(view.nodes.map((n) => [n.id, nodeRadius(n.value, maxValue)]));
+  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id) || radius.get(n.id)! > layout!.radius(n.id))) {
     rememberPositions();
     const known = scopedPositions();
     fresh = view.nodes.some((n) => !known.has(n.id));
-    const nodes: LayoutNode[] = view.nodes.map((n) => {
-      const g = groupsOf(n, state.query.level);
-      return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
-    });
+    const nodes: LayoutNode[] = view.nodes.map((n) => ({ id: n.id, r: radius.get(n.id)!, path: groupPath(n, state.query.level) }));
     timings.view = performance.now() - t0;
     layoutScope = scopePrefix();
-    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known);
+    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known, measureLabel);
     // a map of tens or a few hundred nodes is laid out before its first paint: it opens finished and framed
     if (nodes.length + view.edges.length <= 1500) {
       layout.settle();
@@ -682,7 +683,8 @@ function hoverEdge(id: string | null, x: number, y: number): void {
   tooltip.style.top = `${y + 14 + tooltip.offsetHeight > mapHost.clientHeight ? Math.max(0, y - tooltip.offsetHeight - 8) : y + 14}px`;
   if (!portsCache.has(key) && !e.source.startsWith(MORE_PREFIX) && !e.target.startsWith(MORE_PREFIX)) {
     hoverTimer = setTimeout(() => {
-      request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then((d) => {
+      // its own lane: a hover must not cancel the details of the edge clicked
+      request('edgeDetails', { query: state.query, source: e.source, target: e.target }, 'hover').then((d) => {
         portsCache.set(key, d.ports.slice(0, 5).map((p) => `${proto(p.protocol)} ${p.port ?? '—'} (${formatBytes(p.bytes)})`).join(', ') || '—');
         if (hovered === id) ports.textContent = `ports: ${portsCache.get(key)}`;
       }, () => undefined);
@@ -715,7 +717,7 @@ function selectNode(id: string): void {
   details.hidden = false;
   request('nodeDetails', { query: state.query, node: id }).then(
     (d) => state.selection?.id === id && renderNodeDetails(d),
-    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+    (err) => state.selection?.id === id && detailsFailed(err),
   );
 }
 
@@ -737,8 +739,14 @@ function selectEdge(id: string): void {
   details.replaceChildren(h('p', {}, 'Loading edge…'));
   request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then(
     (d) => state.selection?.id === id && renderEdgeDetails(d),
-    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+    (err) => state.selection?.id === id && detailsFailed(err),
   );
+}
+
+/** The details of what is still selected could not be read (one replaced by a newer request says nothing). */
+function detailsFailed(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/cancelled: a newer request/.test(message)) details.replaceChildren(h('p', { class: 'error' }, message));
 }
 
 function clearSelection(): void {

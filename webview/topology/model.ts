@@ -233,6 +233,79 @@ export function groupsOf(n: GraphNode, level: string): { account?: string; vpc?:
   return g;
 }
 
+/** One box a node sits in. Its key names the whole path down to it, so two boxes never share a key. */
+export interface GroupStep {
+  level: 'account' | 'vpc' | 'az';
+  key: string;
+  label: string;
+}
+
+/** The boxes a node sits in at a level, outermost first (account, VPC, AZ: those groupsOf gives it). */
+export function groupPath(n: GraphNode, level: string): GroupStep[] {
+  const g = groupsOf(n, level);
+  const out: GroupStep[] = [];
+  let key = '';
+  for (const lvl of ['account', 'vpc', 'az'] as const) {
+    const v = g[lvl];
+    if (!v) continue;
+    key = `${key}${key ? '/' : ''}${lvl}:${v}`;
+    out.push({ level: lvl, key, label: v });
+  }
+  return out;
+}
+
+/** Room around a box's content on every side, and above it for the box's name. */
+export const GROUP_PAD = 10;
+export const GROUP_HEADER = 14;
+/** A box's name starts this far right of its left edge. */
+export const GROUP_LABEL_X = 6;
+
+export interface GroupBox {
+  key: string;
+  level: GroupStep['level'];
+  label: string;
+  /** 0 for the outermost boxes. */
+  depth: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The boxes of a map, inside out: a box holds its own nodes' circles and its inner boxes, with GROUP_PAD around
+ * them and GROUP_HEADER more above for its name, and at least as wide as its name. The scene draws these, and the layout packs by them, so boxes it
+ * keeps apart are drawn apart.
+ */
+export function groupBoxes(
+  items: Iterable<{ x: number; y: number; r: number; path: readonly GroupStep[] }>,
+  measure: (text: string) => number,
+): Map<string, GroupBox> {
+  const boxes = new Map<string, GroupBox>();
+  const parent = new Map<string, string | undefined>();
+  const grow = (b: GroupBox, x0: number, y0: number, x1: number, y1: number) => {
+    b.x0 = Math.min(b.x0, x0); b.y0 = Math.min(b.y0, y0); b.x1 = Math.max(b.x1, x1); b.y1 = Math.max(b.y1, y1);
+  };
+  for (const n of items) {
+    n.path.forEach((s, depth) => {
+      if (!boxes.has(s.key)) {
+        boxes.set(s.key, { key: s.key, level: s.level, label: s.label, depth, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity });
+        parent.set(s.key, depth ? n.path[depth - 1].key : undefined);
+      }
+    });
+    const inner = n.path[n.path.length - 1];
+    if (inner) grow(boxes.get(inner.key)!, n.x - n.r, n.y - n.r, n.x + n.r, n.y + n.r);
+  }
+  for (const b of [...boxes.values()].sort((a, c) => c.depth - a.depth)) {
+    b.x0 -= GROUP_PAD; b.y0 -= GROUP_PAD + GROUP_HEADER; b.x1 += GROUP_PAD; b.y1 += GROUP_PAD;
+    // wide enough for its name
+    b.x1 = Math.max(b.x1, b.x0 + GROUP_LABEL_X + measure(b.label) + GROUP_PAD);
+    const p = parent.get(b.key);
+    if (p) grow(boxes.get(p)!, b.x0, b.y0, b.x1, b.y1);
+  }
+  return boxes;
+}
+
 // ------------------------------------------------------------------------------------------ folding
 
 /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes. */
