@@ -238,6 +238,7 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.ok(expanded.nodes > folded.nodes);
     assert.deepEqual(overlaps(expanded.labels), []);
     assert.deepEqual(boxProblems(expanded), []);
+    assertFitted(expanded, 'the resource level, expanded');
     await screenshot(page, 'topology-1b-resource-expanded');
 
     // Hovering an edge shows its bytes, cost, path and ports.

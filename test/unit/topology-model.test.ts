@@ -250,3 +250,68 @@ test('edge colours: one per kind, none shared with the compare palette; comparin
   assert.equal(colour('c\u2192d'), theme.muted, 'an unchanged edge is faint, not coloured by its path');
   assert.equal(v.nodes.find((n) => n.id === 'x')!.label, 'X', 'a vanished node keeps its name');
 });
+
+// ------------------------------------------------------------------------------------------ boxes
+import { groupPath, nodeRadius } from '../../webview/topology/model';
+import { packRows } from '../../webview/topology/layout';
+
+test('boxes never overlap: two accounts, VPCs over AZs, nodes outside every box; each node inside its own boxes only', () => {
+  const nodes: GraphNode[] = [node('internet', { type: 'internet' }), node('aws:S3', { type: 'aws-service' })];
+  const edges: GraphEdge[] = [];
+  for (const account of ['111111111111', '222222222222']) {
+    for (const vpc of ['vpc-1', 'vpc-2']) {
+      for (const az of ['us-east-1a', 'us-east-1b', 'us-east-1c']) {
+        for (let i = 0; i < 4; i++) {
+          const id = `${account}/${vpc}/${az}/${i}`;
+          nodes.push(node(id, { account, vpc: `${vpc}-${account}`, az, bytesIn: 10 + i * 1000 }));
+          // heavy traffic across boxes pulls nodes together: the boxes must still stay apart
+          edges.push(edge(id, 'internet', 1000), edge(id, `${account}/vpc-1/us-east-1a/0`, 500), edge(id, 'aws:S3', 100));
+        }
+      }
+    }
+  }
+  const v = visibleGraph({ ...graph, nodes, edges: edges.filter((e) => e.source !== e.target) }, opts());
+  const max = Math.max(...v.nodes.map((n) => n.value));
+  const lay = () => {
+    const l = new Layout(v.nodes.map((n) => ({ id: n.id, r: nodeRadius(n.value, max), path: groupPath(n, 'resource') })), v.edges, new Map(), roughMeasure);
+    l.settle();
+    l.snap();
+    return l;
+  };
+  const l = lay();
+  assert.deepEqual([...l.positions()], [...lay().positions()], 'deterministic');
+  const scene = buildScene(v, 'resource', l.byId);
+  assert.equal(scene.groups.length, 2 + 4 + 12);
+  const within = (a: { x0: number; y0: number; x1: number; y1: number }, b: typeof a) => a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1;
+  for (const a of scene.groups) {
+    for (const b of scene.groups) {
+      if (a === b) continue;
+      const apart = a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0;
+      assert.ok(apart || within(a, b) || within(b, a), `${a.key} and ${b.key} overlap`);
+    }
+  }
+  for (const n of scene.nodes) {
+    const mine = new Set(n.boxes ?? []);
+    for (const b of scene.groups) {
+      const c = { x0: n.x - n.r, y0: n.y - n.r, x1: n.x + n.r, y1: n.y + n.r };
+      if (mine.has(b.key)) assert.ok(within(c, b), `${n.id} inside ${b.key}`);
+      else assert.ok(c.x1 <= b.x0 || b.x1 <= c.x0 || c.y1 <= b.y0 || b.y1 <= c.y0, `${n.id} is not in ${b.key}`);
+    }
+  }
+  // AZs side by side in name order inside their VPC
+  const azs = scene.groups.filter((g) => g.key.startsWith('account:111111111111/vpc:vpc-1-111111111111/az:'));
+  assert.deepEqual(azs.map((g) => g.label), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+  assert.ok(azs[0].x1 <= azs[1].x0 && azs[1].x1 <= azs[2].x0, 'a, b, c from left to right');
+  // a map that comes back from remembered positions is the same to the pixel
+  const again = new Layout(v.nodes.map((n) => ({ id: n.id, r: l.radius(n.id), path: groupPath(n, 'resource') })), v.edges, l.positions(), roughMeasure);
+  again.settle();
+  again.snap();
+  assert.deepEqual([...again.positions()], [...l.positions()]);
+});
+
+test('rows: boxes in order, none overlapping, the number of rows that best fits the frame', () => {
+  const at = packRows([[100, 50], [100, 50], [100, 50], [100, 50]], 1, 10);
+  assert.deepEqual(at, [[0, 0], [110, 0], [0, 60], [110, 60]]);
+  assert.deepEqual(packRows([[300, 100], [300, 100]], 4, 10), [[0, 0], [310, 0]]);
+  assert.deepEqual(packRows([], 1.6, 10), []);
+});

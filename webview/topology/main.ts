@@ -476,6 +476,7 @@ function rebuild(newGraph: boolean): void {
   afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
   beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
   let fresh = false;
+  let relaid = false;
   // the layout packs boxes by their nodes' sizes: a node drawn bigger than it was laid out lays the map out again
   const maxValue = Math.max(0, ...view.nodes.map((n) => n.value));
   const radius = new Map(view.nodes.map((n) => [n.id, nodeRadius(n.value, maxValue)]));
@@ -483,6 +484,7 @@ function rebuild(newGraph: boolean): void {
     rememberPositions();
     const known = scopedPositions();
     fresh = view.nodes.some((n) => !known.has(n.id));
+    relaid = true;
     const nodes: LayoutNode[] = view.nodes.map((n) => ({ id: n.id, r: radius.get(n.id)!, path: groupPath(n, state.query.level) }));
     timings.view = performance.now() - t0;
     layoutScope = scopePrefix();
@@ -503,7 +505,7 @@ function rebuild(newGraph: boolean): void {
     autoFit = !state.zoom || fresh;
     if (!autoFit && state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
-  }
+  } else if (relaid && autoFit) graphView.fit(); // boxes packed anew (a "+N more" expanded): framed again unless the user framed it
   if (!layout?.running) document.body.dataset.layout = 'settled';
   kickLayout();
   updateStatus();
