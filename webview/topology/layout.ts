@@ -8,7 +8,7 @@
  * gives the same picture.
  */
 import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type Simulation, type SimulationNodeDatum } from 'd3-force';
-import { groupBoxes, type GroupStep } from './model';
+import { boxAround, type GroupStep } from './model';
 
 export interface LayoutNode {
   id: string;
@@ -152,6 +152,7 @@ export function packRows(sizes: readonly [number, number][], aspect: number, gap
 /** A box (or the map itself, key ''): the cluster of its own nodes and its inner boxes. */
 interface Box {
   key: string;
+  label: string;
   cluster?: Cluster;
   inner: Map<string, Box>;
 }
@@ -160,7 +161,7 @@ export class Layout {
   /** Where each node is drawn. */
   readonly byId = new Map<string, { x: number; y: number }>();
   private readonly clusters: Cluster[] = [];
-  private readonly root: Box = { key: '', inner: new Map() };
+  private readonly root: Box = { key: '', label: '', inner: new Map() };
   private readonly nodes = new Map<string, LayoutNode>();
 
   /** measure: the width of a box's name, as the scene measures it (boxes are as wide as their names). */
@@ -172,7 +173,7 @@ export class Layout {
       let box = this.root;
       for (const s of n.path) {
         let next = box.inner.get(s.key);
-        if (!next) box.inner.set(s.key, (next = { key: s.key, inner: new Map() }));
+        if (!next) box.inner.set(s.key, (next = { key: s.key, label: s.label, inner: new Map() }));
         box = next;
       }
       (members.get(box) ?? members.set(box, []).get(box)!).push({ id: n.id, r: n.r });
@@ -224,14 +225,18 @@ export class Layout {
     return out;
   }
 
-  /** The boxes packed inside out from their clusters' current positions (whole-unit moves, so snapped stays snapped). */
+  /**
+   * The boxes packed inside out from their clusters' current positions (whole-unit moves, so snapped stays snapped).
+   * Each box is drawn around its content as model.boxAround makes it (model.groupBoxes, which the scene draws, too).
+   */
   private arrange(): void {
-    const place = (box: Box): string[] => {
-      const parts: { ids: string[]; rect: [number, number, number, number] }[] = [];
+    type Part = { ids: string[]; rect: [number, number, number, number] };
+    const place = (box: Box): Part => {
+      const parts: Part[] = [];
       for (const key of [...box.inner.keys()].sort()) {
-        const ids = place(box.inner.get(key)!);
-        const b = groupBoxes(ids.map((id) => ({ ...this.byId.get(id)!, r: this.nodes.get(id)!.r, path: this.nodes.get(id)!.path })), this.measure).get(key)!;
-        parts.push({ ids, rect: [b.x0, b.y0, b.x1, b.y1] });
+        const inner = box.inner.get(key)!;
+        const p = place(inner);
+        parts.push({ ids: p.ids, rect: boxAround(p.rect, inner.label, this.measure) });
       }
       if (box.cluster) {
         const c = box.cluster;
@@ -257,9 +262,15 @@ export class Layout {
             q.x += dx;
             q.y += dy;
           }
+          p.rect = [p.rect[0] + dx, p.rect[1] + dy, p.rect[2] + dx, p.rect[3] + dy];
         });
       }
-      return parts.flatMap((p) => p.ids);
+      const content: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (const p of parts) {
+        content[0] = Math.min(content[0], p.rect[0]); content[1] = Math.min(content[1], p.rect[1]);
+        content[2] = Math.max(content[2], p.rect[2]); content[3] = Math.max(content[3], p.rect[3]);
+      }
+      return { ids: parts.flatMap((p) => p.ids), rect: content };
     };
     place(this.root);
   }

@@ -272,6 +272,12 @@ export interface GroupBox {
   y1: number;
 }
 
+/** A box around its content (x0, y0, x1, y1): padded, a header above for its name, at least as wide as its name. */
+export function boxAround(c: readonly [number, number, number, number], label: string, measure: (text: string) => number): [number, number, number, number] {
+  const x0 = c[0] - GROUP_PAD;
+  return [x0, c[1] - GROUP_PAD - GROUP_HEADER, Math.max(c[2] + GROUP_PAD, x0 + GROUP_LABEL_X + measure(label) + GROUP_PAD), c[3] + GROUP_PAD];
+}
+
 /**
  * The boxes of a map, inside out: a box holds its own nodes' circles and its inner boxes, with GROUP_PAD around
  * them and GROUP_HEADER more above for its name, and at least as wide as its name. The scene draws these, and the layout packs by them, so boxes it
@@ -297,9 +303,7 @@ export function groupBoxes(
     if (inner) grow(boxes.get(inner.key)!, n.x - n.r, n.y - n.r, n.x + n.r, n.y + n.r);
   }
   for (const b of [...boxes.values()].sort((a, c) => c.depth - a.depth)) {
-    b.x0 -= GROUP_PAD; b.y0 -= GROUP_PAD + GROUP_HEADER; b.x1 += GROUP_PAD; b.y1 += GROUP_PAD;
-    // wide enough for its name
-    b.x1 = Math.max(b.x1, b.x0 + GROUP_LABEL_X + measure(b.label) + GROUP_PAD);
+    [b.x0, b.y0, b.x1, b.y1] = boxAround([b.x0, b.y0, b.x1, b.y1], b.label, measure);
     const p = parent.get(b.key);
     if (p) grow(boxes.get(p)!, b.x0, b.y0, b.x1, b.y1);
   }
