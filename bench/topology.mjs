@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interactions } from './topology-interactions.mjs';
+import { cpuTime, interactions } from './topology-interactions.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, def) => {
@@ -143,18 +143,6 @@ async function interact(page, seconds) {
     };
     requestAnimationFrame(step);
   }), seconds);
-}
-
-/** CPU time of the page's renderer process so far, in ms (10 ms steps; less noisy than wall time on a busy machine). */
-const sessions = new WeakMap();
-async function cpuTime(page) {
-  let cdp = sessions.get(page);
-  if (!cdp) {
-    sessions.set(page, (cdp = await page.context().newCDPSession(page)));
-    await cdp.send('Performance.enable');
-  }
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  return (metrics.find((m) => m.name === 'ProcessTime')?.value ?? NaN) * 1000;
 }
 
 /** One crisp repaint of the whole fitted map, finished (read back), `n` times: wall ms (median and all) and CPU ms per repaint. */

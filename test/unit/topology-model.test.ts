@@ -131,7 +131,7 @@ test('formatting and scales', () => {
 });
 
 // ------------------------------------------------------------------------------------------ folding and labels
-import { EXPAND_STEP, MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
+import { EXPAND_STEP, MAX_NODES, applyFold, foldGraph, foldRequest, planFold } from '../../webview/topology/model';
 import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
 
 /** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
@@ -192,12 +192,14 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   assert.ok(oneFolded.nodes.length <= MAX_NODES);
   // a search finds what is folded; "all nodes" folds nothing
   const state = { ...defaultViewState(), search: 'task-298' };
-  assert.ok(applyFold(g, planFold(g.nodes, foldOptions(g, state))).nodes.some((n) => n.id === 'task-298'));
-  assert.ok(!applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, search: '' }))).nodes.some((n) => n.id === 'task-298'));
-  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 0 }))).nodes.length, g.nodes.length);
-  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 150 }))).nodes.length, 150);
+  assert.ok(foldGraph(g, foldRequest(state)).nodes.some((n) => n.id === 'task-298'));
+  assert.ok(!foldGraph(g, foldRequest({ ...state, search: '' })).nodes.some((n) => n.id === 'task-298'));
+  assert.equal(foldGraph(g, foldRequest({ ...state, maxNodes: 0 })).nodes.length, g.nodes.length);
+  assert.equal(foldGraph(g, foldRequest({ ...state, maxNodes: 150 })).nodes.length, 150);
+  assert.equal(foldGraph(g, foldRequest(state)).total, g.nodes.length, 'a folded graph says how many nodes it had');
   // the selected node is never folded
   assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
+  assert.ok(foldGraph(g, foldRequest({ ...state, search: '', selection: { type: 'node', id: 'task-299' } })).nodes.some((n) => n.id === 'task-299'));
 });
 
 test('labels never overlap: the busier node keeps its label, the lower-ranked one moves or hides', () => {

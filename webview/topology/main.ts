@@ -38,9 +38,8 @@ import {
   changeOf,
   diffPeriods,
   extendFold,
-  foldOptions,
+  foldRequest,
   formatPct,
-  planFold,
   typeName,
   formatBytes,
   formatValue,
@@ -50,6 +49,7 @@ import {
   tabOrder,
   visibleGraph,
   type Change,
+  type Fold,
   type View,
 } from './model';
 import { NODE_KINDS, buildScene, nodeKindOf, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
@@ -326,9 +326,15 @@ function onQueryControl(): void {
 for (const el of [levelSel, actionSel]) el.addEventListener('change', onQueryControl);
 for (const el of [tagKeyIn, protoIn, portIn, tagFilterIn]) el.addEventListener('change', onQueryControl);
 
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
 function onViewControl(): void {
   state.weight = weightSel.value as ViewState['weight'];
   state.minBytes = parseBytes(minIn.value);
+  if (state.search !== searchIn.value) {
+    // matches on the map are marked now; folded ones are brought out by the host when the typing pauses
+    if (searchTimer) clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => void refold(), 150);
+  }
   state.search = searchIn.value;
   state.highlights = highlightBoxes.map((l) => l.querySelector('input')!).filter((b) => b.checked).map((b) => b.dataset.finding as ViewState['highlights'][number]);
   if (state.focus) state.focus = { ...state.focus, hops: Number(hopsSel.value) };
@@ -340,7 +346,7 @@ maxNodesSel.addEventListener('change', () => {
   const n = Number(maxNodesSel.value);
   state.maxNodes = n === MAX_NODES ? undefined : n;
   saveState();
-  refresh();
+  void refold();
 });
 minIn.addEventListener('change', onViewControl);
 searchIn.addEventListener('input', onViewControl);
@@ -356,7 +362,7 @@ foldBtn.addEventListener('click', () => {
   state.expanded = undefined;
   foldBtn.hidden = true;
   saveState();
-  refresh();
+  void refold();
 });
 clearFocusBtn.addEventListener('click', () => {
   state.focus = undefined;
@@ -415,7 +421,7 @@ async function reload(): Promise<void> {
   setStatus(`Loading ${datasetName ?? 'dataset'}…`);
   try {
     const asked = performance.now();
-    const [g, tl] = await Promise.all([request('graph', state.query), request('timeline', state.query)]);
+    const [g, tl] = await Promise.all([request('graph', { ...state.query, fold: foldRequest(state) }), request('timeline', state.query)]);
     timings.request = performance.now() - asked;
     if (gen !== generation) return;
     graph = g;
@@ -428,6 +434,21 @@ async function reload(): Promise<void> {
     rebuild(true);
   } catch (err) {
     if (gen === generation) setStatus(String(err instanceof Error ? err.message : err), true);
+  }
+}
+
+/** The fold changed (a "+N more" expanded, Fold, the node budget, a search): the host folds its graph again. */
+async function refold(): Promise<void> {
+  if (!graph) return;
+  const gen = generation;
+  try {
+    const g = await request('graph', { ...state.query, fold: foldRequest(state) });
+    if (gen !== generation) return;
+    graph = g;
+    rebuild(false);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (gen === generation && !/cancelled: a newer request/.test(message)) setStatus(message, true);
   }
 }
 
@@ -467,9 +488,11 @@ function rebuild(newGraph: boolean): void {
   if (!graph) return;
   const t0 = performance.now();
   // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
-  const fold = planFold(graph.nodes, foldOptions(graph, state));
-  const shown = applyFold(graph, fold);
-  const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
+  // folded by the host (at most the node budget: the smaller ones in "+N more <type>" nodes; click one to expand it);
+  // a compared period's graph folds into the same "+N more" nodes
+  const shown = graph;
+  const moreNodes: Fold = { into: new Map(), more: new Map(graph.nodes.filter((n) => n.kind === 'more').map((n) => [n.id, { type: n.type, members: [] }])) };
+  const before = compareGraph ? applyFold(compareGraph, extendFold(moreNodes, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
   view = visibleGraph(shown, state, cmp);
   foldBtn.hidden = !view.nodes.some((n) => state.expanded?.includes(n.type));
@@ -571,7 +594,7 @@ function updateStatus(): void {
   const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
   const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
   const more = view.nodes.filter((n) => n.kind === 'more');
-  const folded = more.length ? ` (${graph.nodes.length.toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
+  const folded = more.length ? ` (${(graph.total ?? graph.nodes.length).toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
   setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes${folded}, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
 }
 
@@ -706,7 +729,7 @@ function expandMore(id: string): void {
   foldBtn.hidden = false;
   setStatus(`Showing ${EXPAND_STEP} more ${typeName(type, EXPAND_STEP)}…`);
   saveState();
-  refresh();
+  void refold();
 }
 
 function selectNode(id: string): void {
