@@ -33,8 +33,9 @@ const out = join(root, 'bench', '.data', 'topology');
 mkdirSync(out, { recursive: true });
 await build({ entryPoints: [join(root, 'webview/topology/main.ts')], outfile: join(out, 'topology.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'warning' });
 // the map's default state, with no folding: the synthetic graph is drawn whole (by default the map folds all but 60)
-await build({ stdin: { contents: `export { defaultViewState } from './src/protocol/topology';`, resolveDir: root, loader: 'ts' }, outfile: join(out, 'state.mjs'), bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
-const { defaultViewState } = await import(join(out, 'state.mjs'));
+// and the host's fold (a graph request says how the map folds it; the stub answers as the host does)
+await build({ stdin: { contents: `export { defaultViewState } from './src/protocol/topology'; export { foldGraph } from './src/shared/fold'; export { foldRequest } from './webview/topology/model';`, resolveDir: root, loader: 'ts' }, outfile: join(out, 'state.mjs'), bundle: true, platform: 'neutral', format: 'esm', logLevel: 'warning' });
+const { defaultViewState, foldGraph, foldRequest } = await import(join(out, 'state.mjs'));
 const wholeMap = { ...defaultViewState(), maxNodes: 0 };
 
 // 2. a synthetic estate: 3 accounts, 24 VPCs over 3 AZs, heavy-tailed traffic (seeded, reproducible)
@@ -66,6 +67,7 @@ while (edges.size < E) {
   edges.set(id, { id, source: nodes[s].id, target: nodes[t].id, up: Math.floor(bytes / 3), down: bytes - Math.floor(bytes / 3), bytes, flows: 1 + Math.floor(rnd() * 50), cost: bytes / 2 ** 30 * 0.02, kind, kinds: { [kind]: bytes }, findings: rnd() < 0.01 ? ['alb-bypass'] : [] });
 }
 const graph = { query: { level: 'resource', tagKey: 'app', action: 'all' }, nodes, edges: [...edges.values()], droppedEdges: 0, dataFrom: 1790000000000, dataTo: 1790003540000 };
+const folded = foldGraph(graph, foldRequest(defaultViewState()));
 const timeline = { step: 60000, buckets: Array.from({ length: 60 }, (_, i) => ({ t: 1790000000000 + i * 60000, bytes: 1e6 * (1 + Math.sin(i / 5)) })) };
 
 // 3. Chromium, a page like the webview's, and a host stub speaking the protocol
@@ -76,18 +78,23 @@ const code = readFileSync(join(out, 'topology.js'), 'utf8');
 async function openMap(state) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(root, 'media/topology.css'), 'utf8')}</style></head><body></body></html>`);
-  await page.evaluate(({ graph, timeline, state }) => {
-    window.__answers = { graph, timeline };
+  await page.evaluate(({ graph, timeline, state, folded }) => {
+    window.__answers = { graph, timeline, folded };
     window.acquireVsCodeApi = () => ({
       getState: () => undefined,
       setState: () => {},
       postMessage: (m) => {
         const reply = (data) => setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data })), 0);
         if (m.kind === 'ready') reply({ kind: 'init', version: 1, dataset: 'synthetic', state });
-        else if (m.kind === 'request' && (m.method === 'graph' || m.method === 'timeline')) reply({ kind: 'reply', id: m.id, ok: true, result: window.__answers[m.method] });
+        else if (m.kind === 'request' && m.method === 'timeline') reply({ kind: 'reply', id: m.id, ok: true, result: window.__answers.timeline });
+        else if (m.kind === 'request' && m.method === 'graph') {
+          // folded as the map asks (the whole map asks for every node; the default fold was made beforehand)
+          const result = m.params.fold && m.params.fold.maxNodes !== 0 ? window.__answers.folded : window.__answers.graph;
+          reply({ kind: 'reply', id: m.id, ok: true, result });
+        }
       },
     });
-  }, { graph, timeline, state });
+  }, { graph, timeline, state, folded });
   // time to first paint, measured in the page: from inserting the script to the start of the frame after the one
   // that painted the graph (that frame is on screen then), not to when the draw calls returned
   await page.evaluate((code) => {
