@@ -109,8 +109,23 @@ export function seedPositions(nodes: readonly { id: string }[], links: readonly 
  * whose bounding box fits a frame of `aspect` (width over height) at the largest scale. Returns the top-left corners.
  */
 export function packRows(sizes: readonly [number, number][], aspect: number, gap: number): [number, number][] {
+  return rows(sizes, aspect, gap).at;
+}
+
+/**
+ * Places boxes in rows or in columns (a tall box beside a stack of small ones), in the order given, whichever fits
+ * a frame of `aspect` at the larger scale.
+ */
+export function packBoxes(sizes: readonly [number, number][], aspect: number, gap: number): [number, number][] {
+  const r = rows(sizes, aspect, gap);
+  const c = rows(sizes.map(([w, h]) => [h, w]), 1 / aspect, gap);
+  const score = (w: number, h: number) => Math.min(aspect / w, 1 / h);
+  return score(c.height, c.width) > score(r.width, r.height) * (1 + 1e-9) ? c.at.map(([x, y]) => [y, x]) : r.at;
+}
+
+function rows(sizes: readonly [number, number][], aspect: number, gap: number): { at: [number, number][]; width: number; height: number } {
   const n = sizes.length;
-  if (n === 0) return [];
+  if (n === 0) return { at: [], width: 0, height: 0 };
   const total = sizes.reduce((s, [w]) => s + w, 0) + gap * (n - 1);
   const widest = Math.max(...sizes.map(([w]) => w));
   // the row widths worth trying: every run of consecutive boxes (few boxes), else the total over 1, 2, ... rows
@@ -118,7 +133,7 @@ export function packRows(sizes: readonly [number, number][], aspect: number, gap
   if (n <= 40) {
     for (let i = 0; i < n; i++) for (let j = i, w = -gap; j < n; j++) limits.add((w += sizes[j][0] + gap));
   } else for (let k = 1; k <= n; k++) limits.add(Math.max(widest, total / k));
-  let best: { score: number; rows: number[][]; width: number } | undefined;
+  let best: { score: number; rows: number[][]; width: number; height: number } | undefined;
   for (const limit of [...limits].filter((l) => l >= widest).sort((a, b) => b - a)) {
     const rows: number[][] = [[]];
     let used = 0;
@@ -134,19 +149,19 @@ export function packRows(sizes: readonly [number, number][], aspect: number, gap
     const width = Math.max(...rows.map((r) => r.reduce((s, i) => s + sizes[i][0], 0) + gap * (r.length - 1)));
     const height = rows.reduce((s, r) => s + Math.max(...r.map((i) => sizes[i][1])), 0) + gap * (rows.length - 1);
     const score = Math.min(aspect / width, 1 / height);
-    if (!best || score > best.score * (1 + 1e-9)) best = { score, rows, width };
+    if (!best || score > best.score * (1 + 1e-9)) best = { score, rows, width, height };
   }
-  const out: [number, number][] = new Array(n);
+  const at: [number, number][] = new Array(n);
   let y = 0;
   for (const r of best!.rows) {
     let x = (best!.width - (r.reduce((s, i) => s + sizes[i][0], 0) + gap * (r.length - 1))) / 2;
     for (const i of r) {
-      out[i] = [x, y];
+      at[i] = [x, y];
       x += sizes[i][0] + gap;
     }
     y += Math.max(...r.map((i) => sizes[i][1])) + gap;
   }
-  return out;
+  return { at, width: best!.width, height: best!.height };
 }
 
 /** A box (or the map itself, key ''): the cluster of its own nodes and its inner boxes. */
@@ -253,7 +268,7 @@ export class Layout {
         parts.splice(Math.floor(parts.length / 2), 0, { ids: c.nodes.map((n) => n.id), rect });
       }
       if (parts.length > 1) {
-        const at = packRows(parts.map((p) => [p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]]), PACK_ASPECT, PACK_GAP);
+        const at = packBoxes(parts.map((p) => [p.rect[2] - p.rect[0], p.rect[3] - p.rect[1]]), PACK_ASPECT, PACK_GAP);
         parts.forEach((p, i) => {
           const dx = Math.round(at[i][0] - p.rect[0]);
           const dy = Math.round(at[i][1] - p.rect[1]);
