@@ -255,7 +255,7 @@ test('edge colours: one per kind, none shared with the compare palette; comparin
 
 // ------------------------------------------------------------------------------------------ boxes
 import { groupPath, nodeRadius } from '../../webview/topology/model';
-import { packRows } from '../../webview/topology/layout';
+import { packBoxes, packRows } from '../../webview/topology/layout';
 
 test('boxes never overlap: two accounts, VPCs over AZs, nodes outside every box; each node inside its own boxes only', () => {
   const nodes: GraphNode[] = [node('internet', { type: 'internet' }), node('aws:S3', { type: 'aws-service' })];
@@ -311,9 +311,12 @@ test('boxes never overlap: two accounts, VPCs over AZs, nodes outside every box;
   assert.deepEqual([...again.positions()], [...l.positions()]);
 });
 
-test('rows: boxes in order, none overlapping, the number of rows that best fits the frame', () => {
+test('rows or columns: boxes in order, none overlapping, the arrangement that best fits the frame', () => {
   const at = packRows([[100, 50], [100, 50], [100, 50], [100, 50]], 1, 10);
   assert.deepEqual(at, [[0, 0], [110, 0], [0, 60], [110, 60]]);
   assert.deepEqual(packRows([[300, 100], [300, 100]], 4, 10), [[0, 0], [310, 0]]);
   assert.deepEqual(packRows([], 1.6, 10), []);
+  // a tall box beside a stack of two small ones fits a square better than any rows
+  assert.deepEqual(packBoxes([[100, 200], [100, 90], [100, 90]], 1, 10), [[0, 0], [110, 5], [110, 105]]);
+  assert.deepEqual(packBoxes([[100, 50], [100, 50]], 4, 10), packRows([[100, 50], [100, 50]], 4, 10));
 });
