@@ -9,10 +9,23 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus as cores, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** CPU time of a page's renderer process so far, in ms (CDP ProcessTime, 10 ms steps; steadier than wall time on a busy machine). */
+const sessions = new WeakMap();
+export async function cpuTime(page) {
+  let cdp = sessions.get(page);
+  if (!cdp) {
+    sessions.set(page, (cdp = await page.context().newCDPSession(page)));
+    await cdp.send('Performance.enable');
+  }
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return (metrics.find((m) => m.name === 'ProcessTime')?.value ?? NaN) * 1000;
+}
 
 /** Builds what the host side needs (tsc output with the engine's SQL) and the sample dataset, once. */
 function prepare() {
@@ -53,7 +66,12 @@ export async function interactions(browser, bundle, { repeat = 3 } = {}) {
     // the panel's own host: one session per panel when the service has them, else each request on its own
     const host = service.TopologySession ? new service.TopologySession({ query }) : { answer: (m) => service.answerRequest({ query }, m) };
     // as JSON text, as VS Code's postMessage carries it (handing playwright the object costs far more than that)
-    const toPage = (m) => page.evaluate((text) => window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), JSON.stringify(m)).catch(() => undefined);
+    let sent = 0;
+    const toPage = (m) => {
+      const text = JSON.stringify(m);
+      sent += text.length;
+      return page.evaluate((text) => window.dispatchEvent(new MessageEvent('message', { data: JSON.parse(text) })), text).catch(() => undefined);
+    };
     await page.exposeBinding('__flowlensPost', (_source, m) => {
       if (m.kind === 'ready') void toPage({ kind: 'init', version: m.version, dataset: 'sample', state: null });
       else if (m.kind === 'request') void host.answer(m).then(toPage);
@@ -130,11 +148,27 @@ export async function interactions(browser, bundle, { repeat = 3 } = {}) {
     };
     const runs = {};
     const cpus = {};
+    const pageCpus = {};
+    const hostCpus = {};
+    const hostCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const add = async (name, run) => {
       const c0 = cpu();
+      const p0 = await cpuTime(page);
+      const h0 = hostCpu();
+      const s0 = sent;
       (runs[name] ??= []).push(await run());
+      (replies[name] ??= []).push(sent - s0);
       (cpus[name] ??= []).push(cpu() - c0);
+      (pageCpus[name] ??= []).push((await cpuTime(page)) - p0);
+      (hostCpus[name] ??= []).push(hostCpu() - h0);
+      // the webview's own steps of the last redraw (guard of the reply, fold and view, layout, scene), wall ms
+      (steps[name] ??= []).push(await page.evaluate(() => ({ ...window.flowlensTopology.timings })));
     };
+    const steps = {};
+    const replies = {};
     for (let i = 0; i < repeat; i++) {
       for (const level of ['app', 'vpc', 'security-group', 'resource']) await add(`level -> ${level}`, () => page.evaluate((l) => window.bench.level(l), level));
       await add('brush (one window)', () => page.evaluate(() => window.bench.brush(0.3, 0.45)));
@@ -146,10 +180,12 @@ export async function interactions(browser, bundle, { repeat = 3 } = {}) {
       await page.evaluate(() => window.bench.wholeMap());
     }
     const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`topology interactions on the sample estate (${dataset}), median of ${repeat}, ms from the input to the frame with the result   [target <= 300 ms]`);
+    console.log(`topology interactions on the sample estate (${dataset}), median of ${repeat}, ms from the input to the frame with the result; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cores().length} cores   [target <= 300 ms]`);
     console.log(`  open (script start -> map shown): ${open} ms`);
     for (const [name, xs] of Object.entries(runs)) {
-      console.log(`  ${name}: ${Math.round(med(xs))} ms  (${xs.map((x) => Math.round(x)).join(', ')}); DuckDB process CPU ${Math.round(med(cpus[name]))} ms`);
+      const last = steps[name][steps[name].length - 1];
+      const parts = name.startsWith('level') ? `; webview steps ${Object.entries(last).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')} ms` : '';
+      console.log(`  ${name}: ${Math.round(med(xs))} ms  (${xs.map((x) => Math.round(x)).join(', ')}); CPU: DuckDB process ${Math.round(med(cpus[name]))} ms, webview ${Math.round(med(pageCpus[name]))} ms, host and harness ${Math.round(med(hostCpus[name]))} ms; replies ${Math.round(med(replies[name]) / 1024)} kB${parts}`);
     }
     return { runs, cpus };
   } finally {

@@ -47,13 +47,10 @@ export interface TopologyDeps {
  */
 export function topologyDepsFor(worker: () => WorkerClient, datasets: Datasets, appended?: vscode.Event<{ path: string }>): TopologyDeps {
   const changed = new vscode.EventEmitter<unknown>();
-  let last = datasets.active;
-  datasets.onDidChange(() => {
-    if (datasets.active !== last) {
-      last = datasets.active;
-      changed.fire(undefined);
-    }
-  });
+  // Every change, not only another active dataset: with none chosen, the active one is the first in the folder, so
+  // a new dataset is active while it is still being enriched (a map drawn then is empty), and the same dataset
+  // becoming active when it is done, or refreshed, changes nothing but its data.
+  datasets.onDidChange(() => changed.fire(undefined));
   // a followed dataset gained conversations: the map is redrawn from them
   appended?.((e) => {
     if (e.path === datasets.active) changed.fire(undefined);

@@ -46,6 +46,20 @@ export interface GraphQuery {
   port?: number;
   /** Keep conversations where either side carries this tag. */
   tag?: { key: string; value: string };
+  /** The graph folded as the map shows it (a graph request): the reply holds what is drawn, not every node. */
+  fold?: FoldRequest;
+}
+
+/** How a map folds its graph (src/shared/fold.ts foldGraph). */
+export interface FoldRequest {
+  /** At most this many nodes; 0 for all. */
+  maxNodes: number;
+  /** Node types whose "+N more" node was clicked, once per click. */
+  expanded: string[];
+  /** Its first 20 matches are never folded. */
+  search: string;
+  /** Never folded (the selected and the focused node). */
+  keep: string[];
 }
 
 export interface GraphNode {
@@ -92,6 +106,8 @@ export interface Graph {
   edges: GraphEdge[];
   /** Edges left out by the cap (the smallest ones), 0 when none. */
   droppedEdges: number;
+  /** A folded graph: how many nodes there were before folding. */
+  total?: number;
   /** The window actually covered by the data, epoch ms (null when empty). */
   dataFrom: number | null;
   dataTo: number | null;
@@ -183,7 +199,7 @@ export interface TopologyRequest<M extends TopologyMethod = TopologyMethod> {
   /**
    * A graph, timeline or details request cancels the one of the same method and lane still in flight (the host
    * interrupts its queries and answers it "cancelled"): the view's own requests use the default lane, a period
-   * compare's graph the lane 'compare'.
+   * compare's graph the lane 'compare', the ports an edge's hover shows the lane 'hover'.
    */
   lane?: string;
 }
@@ -241,6 +257,12 @@ export const isGraphQuery: Guard<GraphQuery> = shape<GraphQuery>({
   protocol: opt((x): x is number => isInt(x) && x >= 0 && x <= 255),
   port: opt((x): x is number => isInt(x) && x >= 0 && x <= 65535),
   tag: opt(shape({ key: isShortString, value: isShortString })),
+  fold: opt(shape<FoldRequest>({
+    maxNodes: (x): x is number => isInt(x) && x >= 0 && x <= 1_000_000,
+    expanded: (x): x is string[] => arrayOf(isShortString)(x) && x.length <= 1000,
+    search: isShortString,
+    keep: (x): x is string[] => arrayOf(isShortString)(x) && x.length <= 100,
+  })),
 });
 
 const isPoint = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && isNum(x[0]) && isNum(x[1]);
@@ -321,6 +343,7 @@ export const isGraph: Guard<Graph> = shape<Graph>({
   nodes: arrayOf(isGraphNode),
   edges: arrayOf(isGraphEdge),
   droppedEdges: isNum,
+  total: opt(isNum),
   dataFrom: nullable(isNum),
   dataTo: nullable(isNum),
 });

@@ -64,6 +64,10 @@ interface MapFacts {
   content: { x0: number; y0: number; x1: number; y1: number };
   labels: { text: string; box: [number, number, number, number] }[];
   hidden: number;
+  /** The account, VPC and AZ boxes, in page pixels. */
+  groups: { key: string; box: [number, number, number, number] }[];
+  /** Each node's circle and the keys of the boxes it belongs in. */
+  circles: { id: string; boxes: string[]; box: [number, number, number, number] }[];
 }
 
 /** What the map draws, measured from the SVG's own elements (circles and the labels left visible). */
@@ -94,7 +98,13 @@ async function mapFacts(frame: FrameLocator): Promise<MapFacts> {
       const b = t.getBoundingClientRect();
       labels.push({ text: t.textContent ?? '', box: [b.left, b.top, b.right, b.bottom] });
     }
+    const rect = (e: Element): [number, number, number, number] => {
+      const b = e.getBoundingClientRect();
+      return [b.left, b.top, b.right, b.bottom];
+    };
     return {
+      groups: [...map.querySelectorAll('svg g.group')].map((g) => ({ key: g.getAttribute('data-key') ?? '', box: rect(g.querySelector('rect')!) })),
+      circles: nodes.map((g) => ({ id: g.getAttribute('data-id') ?? '', boxes: (g.getAttribute('data-boxes') ?? '').split(' ').filter(Boolean), box: rect(g.querySelector('circle')!) })),
       nodes: nodes.length,
       more: nodes.filter((g) => g.classList.contains('more')).length,
       map: { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom },
@@ -112,6 +122,30 @@ function overlaps(labels: MapFacts['labels']): string[] {
     for (let j = i + 1; j < labels.length; j++) {
       const [a, b] = [labels[i].box, labels[j].box];
       if (Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 0.5 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 0.5) out.push(`${labels[i].text} / ${labels[j].text}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Boxes that overlap without one holding the other (by more than half a pixel each way), and nodes whose circle
+ * is not inside each of its boxes or reaches into a box it is not in.
+ */
+function boxProblems(f: MapFacts): string[] {
+  const out: string[] = [];
+  const cross = (a: number[], b: number[]) => Math.min(a[2], b[2]) - Math.max(a[0], b[0]) > 0.5 && Math.min(a[3], b[3]) - Math.max(a[1], b[1]) > 0.5;
+  const within = (a: number[], b: number[]) => a[0] >= b[0] - 0.5 && a[1] >= b[1] - 0.5 && a[2] <= b[2] + 0.5 && a[3] <= b[3] + 0.5;
+  for (let i = 0; i < f.groups.length; i++) {
+    for (let j = i + 1; j < f.groups.length; j++) {
+      const [a, b] = [f.groups[i], f.groups[j]];
+      if (cross(a.box, b.box) && !within(a.box, b.box) && !within(b.box, a.box)) out.push(`boxes ${a.key} and ${b.key} overlap`);
+    }
+  }
+  for (const c of f.circles) {
+    for (const g of f.groups) {
+      const mine = c.boxes.includes(g.key);
+      if (mine && !within(c.box, g.box)) out.push(`${c.id} sticks out of its box ${g.key}`);
+      if (!mine && cross(c.box, g.box)) out.push(`${c.id} lies in ${g.key}, not its box`);
     }
   }
   return out;
@@ -192,6 +226,9 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.ok(folded.more >= 1, 'the smaller resources are folded into "+N more" nodes');
     assertFitted(folded, 'the resource level');
     assert.deepEqual(overlaps(folded.labels), []);
+    // account, VPC and AZ boxes: apart or one inside the other, every node inside its own boxes only
+    assert.ok(folded.groups.length >= 3, `${folded.groups.length} boxes at the resource level`);
+    assert.deepEqual(boxProblems(folded), []);
     for (let i = 0; i < 10 && (await frame.locator('#map g.node.more').count()) > 0; i++) {
       await frame.locator('#map g.node.more circle').first().click();
       await page.waitForTimeout(300);
@@ -200,6 +237,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.equal(expanded.more, 0);
     assert.ok(expanded.nodes > folded.nodes);
     assert.deepEqual(overlaps(expanded.labels), []);
+    assert.deepEqual(boxProblems(expanded), []);
+    assertFitted(expanded, 'the resource level, expanded');
     await screenshot(page, 'topology-1b-resource-expanded');
 
     // Hovering an edge shows its bytes, cost, path and ports.
@@ -231,6 +270,11 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
       assert.ok(!(Object.values(KIND_COLOURS) as string[]).includes(e.colour), 'no path colour in compare mode');
     }
     await screenshot(page, 'topology-1d-compare');
+    // the vanished edges' nodes join the map: still no overlapping label, no overlapping box
+    await until(frame, () => document.body.dataset.layout, (l) => l === 'settled');
+    const compared = await mapFacts(frame);
+    assert.deepEqual(overlaps(compared.labels), []);
+    assert.deepEqual(boxProblems(compared), []);
     // an edge that changed: its details show before, after and the change in percent
     const which = await frame.locator('#map g.edge[data-change="grew"], #map g.edge[data-change="shrank"]').first().getAttribute('data-change');
     await frame.locator(`#map g.edge[data-change="${which}"] path.hit`).first().click({ force: true });

@@ -81,16 +81,16 @@ test('keyboard: nearest node in a direction, tab order by traffic', () => {
 });
 
 test('layout keeps known positions, puts new nodes beside their neighbours, and is deterministic', () => {
-  const nodes = (): LayoutNode[] => ['a', 'b', 'c', 'n'].map((id) => ({ id, group: 'vpc-1', r: 6 }));
+  const nodes = (): LayoutNode[] => ['a', 'b', 'c', 'n'].map((id) => ({ id, r: 6, path: [] }));
   const links = [{ source: 'a', target: 'b' }, { source: 'n', target: 'c' }];
   const prev = new Map<string, [number, number]>([['a', [0, 0]], ['b', [100, 0]], ['c', [500, 500]]]);
   const seeded = seedPositions(nodes(), links, prev);
   assert.deepEqual(seeded.get('a'), [0, 0]);
   const n = seeded.get('n')!;
   assert.ok(Math.hypot(n[0] - 500, n[1] - 500) < 40, 'the new node starts next to its neighbour');
-  const l1 = new Layout(nodes(), links, prev);
+  const l1 = new Layout(nodes(), links, prev, roughMeasure);
   l1.settle();
-  const l2 = new Layout(nodes(), links, prev);
+  const l2 = new Layout(nodes(), links, prev, roughMeasure);
   l2.settle();
   assert.deepEqual([...l1.positions()], [...l2.positions()]);
   // mostly known positions (a filter changed): the known nodes stay put, the new one stays near its neighbour
@@ -100,7 +100,7 @@ test('layout keeps known positions, puts new nodes beside their neighbours, and 
   assert.ok(Math.hypot(nn[0] - 500, nn[1] - 500) < 200, `n is at ${nn}`);
   assert.ok(Math.hypot(nn[0] - 500, nn[1] - 500) < Math.hypot(nn[0], nn[1]) / 2, `n is nearer its neighbour c than a: ${nn}`);
   // nothing known (a new level): a full layout from the grid
-  const fresh = new Layout(nodes(), links, new Map());
+  const fresh = new Layout(nodes(), links, new Map(), roughMeasure);
   fresh.settle();
   assert.notDeepEqual(fresh.positions().get('a'), [0, 0]);
 });
@@ -131,7 +131,7 @@ test('formatting and scales', () => {
 });
 
 // ------------------------------------------------------------------------------------------ folding and labels
-import { EXPAND_STEP, MAX_NODES, applyFold, foldOptions, planFold } from '../../webview/topology/model';
+import { EXPAND_STEP, MAX_NODES, applyFold, foldGraph, foldRequest, planFold } from '../../webview/topology/model';
 import { placeLabels, roughMeasure, type SceneNode } from '../../webview/topology/scene';
 
 /** 300 tasks around one load balancer, the internet, and S3: the resource level of a busy ECS service. */
@@ -192,12 +192,14 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   assert.ok(oneFolded.nodes.length <= MAX_NODES);
   // a search finds what is folded; "all nodes" folds nothing
   const state = { ...defaultViewState(), search: 'task-298' };
-  assert.ok(applyFold(g, planFold(g.nodes, foldOptions(g, state))).nodes.some((n) => n.id === 'task-298'));
-  assert.ok(!applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, search: '' }))).nodes.some((n) => n.id === 'task-298'));
-  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 0 }))).nodes.length, g.nodes.length);
-  assert.equal(applyFold(g, planFold(g.nodes, foldOptions(g, { ...state, maxNodes: 150 }))).nodes.length, 150);
+  assert.ok(foldGraph(g, foldRequest(state)).nodes.some((n) => n.id === 'task-298'));
+  assert.ok(!foldGraph(g, foldRequest({ ...state, search: '' })).nodes.some((n) => n.id === 'task-298'));
+  assert.equal(foldGraph(g, foldRequest({ ...state, maxNodes: 0 })).nodes.length, g.nodes.length);
+  assert.equal(foldGraph(g, foldRequest({ ...state, maxNodes: 150 })).nodes.length, 150);
+  assert.equal(foldGraph(g, foldRequest(state)).total, g.nodes.length, 'a folded graph says how many nodes it had');
   // the selected node is never folded
   assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
+  assert.ok(foldGraph(g, foldRequest({ ...state, search: '', selection: { type: 'node', id: 'task-299' } })).nodes.some((n) => n.id === 'task-299'));
 });
 
 test('labels never overlap: the busier node keeps its label, the lower-ranked one moves or hides', () => {
@@ -249,4 +251,72 @@ test('edge colours: one per kind, none shared with the compare palette; comparin
   assert.equal(colour('e\u2192a'), theme.changes.new);
   assert.equal(colour('c\u2192d'), theme.muted, 'an unchanged edge is faint, not coloured by its path');
   assert.equal(v.nodes.find((n) => n.id === 'x')!.label, 'X', 'a vanished node keeps its name');
+});
+
+// ------------------------------------------------------------------------------------------ boxes
+import { groupPath, nodeRadius } from '../../webview/topology/model';
+import { packBoxes, packRows } from '../../webview/topology/layout';
+
+test('boxes never overlap: two accounts, VPCs over AZs, nodes outside every box; each node inside its own boxes only', () => {
+  const nodes: GraphNode[] = [node('internet', { type: 'internet' }), node('aws:S3', { type: 'aws-service' })];
+  const edges: GraphEdge[] = [];
+  for (const account of ['111111111111', '222222222222']) {
+    for (const vpc of ['vpc-1', 'vpc-2']) {
+      for (const az of ['us-east-1a', 'us-east-1b', 'us-east-1c']) {
+        for (let i = 0; i < 4; i++) {
+          const id = `${account}/${vpc}/${az}/${i}`;
+          nodes.push(node(id, { account, vpc: `${vpc}-${account}`, az, bytesIn: 10 + i * 1000 }));
+          // heavy traffic across boxes pulls nodes together: the boxes must still stay apart
+          edges.push(edge(id, 'internet', 1000), edge(id, `${account}/vpc-1/us-east-1a/0`, 500), edge(id, 'aws:S3', 100));
+        }
+      }
+    }
+  }
+  const v = visibleGraph({ ...graph, nodes, edges: edges.filter((e) => e.source !== e.target) }, opts());
+  const max = Math.max(...v.nodes.map((n) => n.value));
+  const lay = () => {
+    const l = new Layout(v.nodes.map((n) => ({ id: n.id, r: nodeRadius(n.value, max), path: groupPath(n, 'resource') })), v.edges, new Map(), roughMeasure);
+    l.settle();
+    l.snap();
+    return l;
+  };
+  const l = lay();
+  assert.deepEqual([...l.positions()], [...lay().positions()], 'deterministic');
+  const scene = buildScene(v, 'resource', l.byId);
+  assert.equal(scene.groups.length, 2 + 4 + 12);
+  const within = (a: { x0: number; y0: number; x1: number; y1: number }, b: typeof a) => a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1;
+  for (const a of scene.groups) {
+    for (const b of scene.groups) {
+      if (a === b) continue;
+      const apart = a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0;
+      assert.ok(apart || within(a, b) || within(b, a), `${a.key} and ${b.key} overlap`);
+    }
+  }
+  for (const n of scene.nodes) {
+    const mine = new Set(n.boxes ?? []);
+    for (const b of scene.groups) {
+      const c = { x0: n.x - n.r, y0: n.y - n.r, x1: n.x + n.r, y1: n.y + n.r };
+      if (mine.has(b.key)) assert.ok(within(c, b), `${n.id} inside ${b.key}`);
+      else assert.ok(c.x1 <= b.x0 || b.x1 <= c.x0 || c.y1 <= b.y0 || b.y1 <= c.y0, `${n.id} is not in ${b.key}`);
+    }
+  }
+  // AZs side by side in name order inside their VPC
+  const azs = scene.groups.filter((g) => g.key.startsWith('account:111111111111/vpc:vpc-1-111111111111/az:'));
+  assert.deepEqual(azs.map((g) => g.label), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+  assert.ok(azs[0].x1 <= azs[1].x0 && azs[1].x1 <= azs[2].x0, 'a, b, c from left to right');
+  // a map that comes back from remembered positions is the same to the pixel
+  const again = new Layout(v.nodes.map((n) => ({ id: n.id, r: l.radius(n.id), path: groupPath(n, 'resource') })), v.edges, l.positions(), roughMeasure);
+  again.settle();
+  again.snap();
+  assert.deepEqual([...again.positions()], [...l.positions()]);
+});
+
+test('rows or columns: boxes in order, none overlapping, the arrangement that best fits the frame', () => {
+  const at = packRows([[100, 50], [100, 50], [100, 50], [100, 50]], 1, 10);
+  assert.deepEqual(at, [[0, 0], [110, 0], [0, 60], [110, 60]]);
+  assert.deepEqual(packRows([[300, 100], [300, 100]], 4, 10), [[0, 0], [310, 0]]);
+  assert.deepEqual(packRows([], 1.6, 10), []);
+  // a tall box beside a stack of two small ones fits a square better than any rows
+  assert.deepEqual(packBoxes([[100, 200], [100, 90], [100, 90]], 1, 10), [[0, 0], [110, 5], [110, 105]]);
+  assert.deepEqual(packBoxes([[100, 50], [100, 50]], 4, 10), packRows([[100, 50], [100, 50]], 4, 10));
 });

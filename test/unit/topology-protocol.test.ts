@@ -148,6 +148,35 @@ test('the timeline is computed once per filter set: changing level or window doe
   assert.ok((await timeline(6, defaultQuery())).queries > 0, 'another dataset is read');
 });
 
+test('a folded graph request answers what the map draws; folding it again (expand, search) reads nothing', async () => {
+  let n = 0;
+  const session = new TopologySession({ query: (sql, params) => (n++, env.query(sql, params)) });
+  const graph = async (id: number, params: object) => {
+    const before = n;
+    const r = await session.answer({ kind: 'request', id, method: 'graph', params } as never);
+    assert.ok(r.ok && isGraph(r.result), r.ok ? 'a graph' : r.error);
+    return { g: r.result, queries: n - before };
+  };
+  const whole = await graph(1, defaultQuery());
+  const fold = { maxNodes: 4, expanded: [], search: '', keep: [] };
+  const folded = await graph(2, { ...defaultQuery(), fold });
+  assert.equal(folded.queries, 0, 'the same query: the kept graph is folded');
+  assert.ok(folded.g.nodes.length < whole.g.nodes.length && folded.g.nodes.some((x) => x.kind === 'more'), `${folded.g.nodes.length} of ${whole.g.nodes.length} nodes`);
+  assert.equal(folded.g.total, whole.g.nodes.length);
+  assert.ok(JSON.stringify(folded.g).length < JSON.stringify(whole.g).length);
+  // a search brings a folded node out, without a query
+  const hidden = whole.g.nodes.find((x) => !folded.g.nodes.some((y) => y.id === x.id))!;
+  const found = await graph(3, { ...defaultQuery(), fold: { ...fold, search: hidden.label } });
+  assert.equal(found.queries, 0);
+  assert.ok(found.g.nodes.some((x) => x.id === hidden.id), `${hidden.label} is shown`);
+  // another window is queried
+  assert.ok((await graph(4, { ...defaultQuery(), from: 0, fold })).queries > 0);
+  session.forget();
+  assert.ok((await graph(5, { ...defaultQuery(), fold })).queries > 0, 'changed data is read again');
+  assert.ok(isWebviewToHost({ kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), fold } }));
+  assert.ok(!isWebviewToHost({ kind: 'request', id: 1, method: 'graph', params: { ...defaultQuery(), fold: { ...fold, maxNodes: -1 } } }));
+});
+
 test('the empty state runs only its two commands, and says whether one started', async () => {
   const ran: string[] = [];
   const withCommands: TopologyEnv = { ...env, runCommand: async (c) => (ran.push(c), true) };

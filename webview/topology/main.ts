@@ -38,17 +38,18 @@ import {
   changeOf,
   diffPeriods,
   extendFold,
-  foldOptions,
+  foldRequest,
   formatPct,
-  planFold,
   typeName,
   formatBytes,
   formatValue,
-  groupsOf,
+  groupPath,
+  nodeRadius,
   nearestInDirection,
   tabOrder,
   visibleGraph,
   type Change,
+  type Fold,
   type View,
 } from './model';
 import { NODE_KINDS, buildScene, nodeKindOf, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
@@ -333,9 +334,15 @@ function onQueryControl(): void {
 for (const el of [levelSel, actionSel]) el.addEventListener('change', onQueryControl);
 for (const el of [tagKeyIn, protoIn, portIn, tagFilterIn]) el.addEventListener('change', onQueryControl);
 
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
 function onViewControl(): void {
   state.weight = weightSel.value as ViewState['weight'];
   state.minBytes = parseBytes(minIn.value);
+  if (state.search !== searchIn.value) {
+    // matches on the map are marked now; folded ones are brought out by the host when the typing pauses
+    if (searchTimer) clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => void refold(), 150);
+  }
   state.search = searchIn.value;
   state.highlights = highlightBoxes.map((l) => l.querySelector('input')!).filter((b) => b.checked).map((b) => b.dataset.finding as ViewState['highlights'][number]);
   if (state.focus) state.focus = { ...state.focus, hops: Number(hopsSel.value) };
@@ -347,7 +354,7 @@ maxNodesSel.addEventListener('change', () => {
   const n = Number(maxNodesSel.value);
   state.maxNodes = n === MAX_NODES ? undefined : n;
   saveState();
-  refresh();
+  void refold();
 });
 minIn.addEventListener('change', onViewControl);
 searchIn.addEventListener('input', onViewControl);
@@ -363,7 +370,7 @@ foldBtn.addEventListener('click', () => {
   state.expanded = undefined;
   foldBtn.hidden = true;
   saveState();
-  refresh();
+  void refold();
 });
 clearFocusBtn.addEventListener('click', () => {
   state.focus = undefined;
@@ -422,7 +429,7 @@ async function reload(): Promise<void> {
   setStatus(`Loading ${datasetName ?? 'dataset'}…`);
   try {
     const asked = performance.now();
-    const [g, tl] = await Promise.all([request('graph', state.query), request('timeline', state.query)]);
+    const [g, tl] = await Promise.all([request('graph', { ...state.query, fold: foldRequest(state) }), request('timeline', state.query)]);
     timings.request = performance.now() - asked;
     if (gen !== generation) return;
     graph = g;
@@ -433,6 +440,20 @@ async function reload(): Promise<void> {
     if (state.compare) await loadCompare(gen);
     if (gen !== generation) return;
     rebuild(true);
+  } catch (err) {
+    if (gen === generation) unlessReplaced((m) => setStatus(m, true))(err);
+  }
+}
+
+/** The fold changed (a "+N more" expanded, Fold, the node budget, a search): the host folds its graph again. */
+async function refold(): Promise<void> {
+  if (!graph) return;
+  const gen = generation;
+  try {
+    const g = await request('graph', { ...state.query, fold: foldRequest(state) });
+    if (gen !== generation) return;
+    graph = g;
+    rebuild(false);
   } catch (err) {
     if (gen === generation) unlessReplaced((m) => setStatus(m, true))(err);
   }
@@ -474,26 +495,30 @@ function rebuild(newGraph: boolean): void {
   if (!graph) return;
   const t0 = performance.now();
   // at most MAX_NODES nodes: the smaller ones fold into "+N more <type>" (click one to expand it)
-  const fold = planFold(graph.nodes, foldOptions(graph, state));
-  const shown = applyFold(graph, fold);
-  const before = compareGraph ? applyFold(compareGraph, extendFold(fold, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
+  // folded by the host (at most the node budget: the smaller ones in "+N more <type>" nodes; click one to expand it);
+  // a compared period's graph folds into the same "+N more" nodes
+  const shown = graph;
+  const moreNodes: Fold = { into: new Map(), more: new Map(graph.nodes.filter((n) => n.kind === 'more').map((n) => [n.id, { type: n.type, members: [] }])) };
+  const before = compareGraph ? applyFold(compareGraph, extendFold(moreNodes, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
   view = visibleGraph(shown, state, cmp);
   foldBtn.hidden = !view.nodes.some((n) => state.expanded?.includes(n.type));
   afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
   beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
   let fresh = false;
-  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id))) {
+  let relaid = false;
+  // the layout packs boxes by their nodes' sizes: a node drawn bigger than it was laid out lays the map out again
+  const maxValue = Math.max(0, ...view.nodes.map((n) => n.value));
+  const radius = new Map(view.nodes.map((n) => [n.id, nodeRadius(n.value, maxValue)]));
+  if (newGraph || !layout || layoutScope !== scopePrefix() || view.nodes.some((n) => !layout!.byId.has(n.id) || radius.get(n.id)! > layout!.radius(n.id))) {
     rememberPositions();
     const known = scopedPositions();
     fresh = view.nodes.some((n) => !known.has(n.id));
-    const nodes: LayoutNode[] = view.nodes.map((n) => {
-      const g = groupsOf(n, state.query.level);
-      return { id: n.id, group: g.vpc ?? g.account ?? n.type, r: 6 };
-    });
+    relaid = true;
+    const nodes: LayoutNode[] = view.nodes.map((n) => ({ id: n.id, r: radius.get(n.id)!, path: groupPath(n, state.query.level) }));
     timings.view = performance.now() - t0;
     layoutScope = scopePrefix();
-    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known);
+    layout = new Layout(nodes, view.edges.map((e) => ({ source: e.source, target: e.target })), known, measureLabel);
     // a map of tens or a few hundred nodes is laid out before its first paint: it opens finished and framed
     if (nodes.length + view.edges.length <= 1500) {
       layout.settle();
@@ -510,7 +535,7 @@ function rebuild(newGraph: boolean): void {
     autoFit = !state.zoom || fresh;
     if (!autoFit && state.zoom) graphView.setTransform(state.zoom);
     else graphView.fit();
-  }
+  } else if (relaid && autoFit) graphView.fit(); // boxes packed anew (a "+N more" expanded): framed again unless the user framed it
   if (!layout?.running) document.body.dataset.layout = 'settled';
   kickLayout();
   updateStatus();
@@ -576,7 +601,7 @@ function updateStatus(): void {
   const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
   const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
   const more = view.nodes.filter((n) => n.kind === 'more');
-  const folded = more.length ? ` (${graph.nodes.length.toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
+  const folded = more.length ? ` (${(graph.total ?? graph.nodes.length).toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
   setStatus(`${datasetName ?? ''} · ${view.nodes.length} nodes${folded}, ${view.edges.length} edges${dropped} · ${range}${cmp}${matches}`);
 }
 
@@ -711,7 +736,7 @@ function expandMore(id: string): void {
   foldBtn.hidden = false;
   setStatus(`Showing ${EXPAND_STEP} more ${typeName(type, EXPAND_STEP)}…`);
   saveState();
-  refresh();
+  void refold();
 }
 
 function selectNode(id: string): void {
@@ -901,7 +926,7 @@ async function exportImage(format: 'svg' | 'png'): Promise<void> {
     const c = document.createElement('canvas');
     c.width = Math.ceil((x1 - x0) * scale);
     c.height = Math.ceil((y1 - y0) * scale);
-    drawScene(c.getContext('2d')!, { ...scene, focused: undefined }, theme, { x: -x0, y: -y0, k: 1 }, c.width, c.height, scale);
+    drawScene(c.getContext('2d')!, { ...scene, focused: undefined }, theme, { x: -x0, y: -y0, k: 1 }, c.width, c.height, scale, Infinity); // every edge
     data = c.toDataURL('image/png');
   }
   try {
@@ -928,6 +953,8 @@ post({ kind: 'ready', version: TOPOLOGY_PROTOCOL_VERSION });
   get firstPaintAt() {
     return graphView.firstPaintAt;
   },
+  /** The map's renderer (the benchmark reads its counters and sets repaintEveryFrame). */
+  renderer: graphView,
   get lastPaintMs() {
     return graphView.lastPaintMs;
   },

@@ -2,8 +2,11 @@
  * The topology view's logic without the DOM: what is visible under the view's filters, search
  * matches, neighbourhoods, period comparison, keyboard navigation, formatting. Tested in Node.
  */
-import type { EdgeKind, Finding, Graph, GraphEdge, GraphNode, Weight } from '../../src/protocol/topology';
+import type { EdgeKind, Finding, FoldRequest, Graph, GraphEdge, GraphNode, Weight } from '../../src/protocol/topology';
 import { formatBytes, formatCount, formatUsd } from '../../src/shared/numbers';
+import { MAX_NODES, matchesSearch } from '../../src/shared/fold';
+
+export { EXPAND_STEP, MAX_NODES, MORE_PREFIX, applyFold, extendFold, foldGraph, matchesSearch, planFold, typeName, type Fold } from '../../src/shared/fold';
 
 export interface ViewOptions {
   weight: Weight;
@@ -37,14 +40,6 @@ export interface View {
 
 export function weightOf(e: GraphEdge, w: Weight): number {
   return w === 'bytes' ? e.bytes : w === 'flows' ? e.flows : e.cost;
-}
-
-/** Case-insensitive match of every word of the search in a node's label, id, type or kind. */
-export function matchesSearch(n: GraphNode, search: string): boolean {
-  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return false;
-  const hay = `${n.label}\n${n.id}\n${n.type}\n${n.kind ?? ''}`.toLowerCase();
-  return words.every((w) => hay.includes(w));
 }
 
 /** Node ids within `hops` edges of `start`, in either direction. */
@@ -233,176 +228,90 @@ export function groupsOf(n: GraphNode, level: string): { account?: string; vpc?:
   return g;
 }
 
+/** One box a node sits in. Its key names the whole path down to it, so two boxes never share a key. */
+export interface GroupStep {
+  level: 'account' | 'vpc' | 'az';
+  key: string;
+  label: string;
+}
+
+/** The boxes a node sits in at a level, outermost first (account, VPC, AZ: those groupsOf gives it). */
+export function groupPath(n: GraphNode, level: string): GroupStep[] {
+  const g = groupsOf(n, level);
+  const out: GroupStep[] = [];
+  let key = '';
+  for (const lvl of ['account', 'vpc', 'az'] as const) {
+    const v = g[lvl];
+    if (!v) continue;
+    key = `${key}${key ? '/' : ''}${lvl}:${v}`;
+    out.push({ level: lvl, key, label: v });
+  }
+  return out;
+}
+
+/** Room around a box's content on every side, and above it for the box's name. */
+export const GROUP_PAD = 10;
+export const GROUP_HEADER = 14;
+/** A box's name starts this far right of its left edge. */
+export const GROUP_LABEL_X = 6;
+
+export interface GroupBox {
+  key: string;
+  level: GroupStep['level'];
+  label: string;
+  /** 0 for the outermost boxes. */
+  depth: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** A box around its content (x0, y0, x1, y1): padded, a header above for its name, at least as wide as its name. */
+export function boxAround(c: readonly [number, number, number, number], label: string, measure: (text: string) => number): [number, number, number, number] {
+  const x0 = c[0] - GROUP_PAD;
+  return [x0, c[1] - GROUP_PAD - GROUP_HEADER, Math.max(c[2] + GROUP_PAD, x0 + GROUP_LABEL_X + measure(label) + GROUP_PAD), c[3] + GROUP_PAD];
+}
+
+/**
+ * The boxes of a map, inside out: a box holds its own nodes' circles and its inner boxes, with GROUP_PAD around
+ * them and GROUP_HEADER more above for its name, and at least as wide as its name. The scene draws these, and the layout packs by them, so boxes it
+ * keeps apart are drawn apart.
+ */
+export function groupBoxes(
+  items: Iterable<{ x: number; y: number; r: number; path: readonly GroupStep[] }>,
+  measure: (text: string) => number,
+): Map<string, GroupBox> {
+  const boxes = new Map<string, GroupBox>();
+  const parent = new Map<string, string | undefined>();
+  const grow = (b: GroupBox, x0: number, y0: number, x1: number, y1: number) => {
+    b.x0 = Math.min(b.x0, x0); b.y0 = Math.min(b.y0, y0); b.x1 = Math.max(b.x1, x1); b.y1 = Math.max(b.y1, y1);
+  };
+  for (const n of items) {
+    n.path.forEach((s, depth) => {
+      if (!boxes.has(s.key)) {
+        boxes.set(s.key, { key: s.key, level: s.level, label: s.label, depth, x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity });
+        parent.set(s.key, depth ? n.path[depth - 1].key : undefined);
+      }
+    });
+    const inner = n.path[n.path.length - 1];
+    if (inner) grow(boxes.get(inner.key)!, n.x - n.r, n.y - n.r, n.x + n.r, n.y + n.r);
+  }
+  for (const b of [...boxes.values()].sort((a, c) => c.depth - a.depth)) {
+    [b.x0, b.y0, b.x1, b.y1] = boxAround([b.x0, b.y0, b.x1, b.y1], b.label, measure);
+    const p = parent.get(b.key);
+    if (p) grow(boxes.get(p)!, b.x0, b.y0, b.x1, b.y1);
+  }
+  return boxes;
+}
+
 // ------------------------------------------------------------------------------------------ folding
 
-/** How many nodes the map shows before it folds the smaller ones into "+N more" nodes. */
-export const MAX_NODES = 60;
-export const MORE_PREFIX = 'more:';
-/** How many more nodes of its type a click on a "+N more" node shows. */
-export const EXPAND_STEP = 40;
-
-const TYPE_NAMES: Record<string, [string, string]> = {
-  'ecs:task': ['ECS task', 'ECS tasks'],
-  'ecs:service': ['ECS service', 'ECS services'],
-  'eks:pod': ['EKS pod', 'EKS pods'],
-  'eks:cluster': ['EKS cluster', 'EKS clusters'],
-  'ec2:instance': ['instance', 'instances'],
-  'autoscaling:group': ['Auto Scaling group', 'Auto Scaling groups'],
-  'lambda:function': ['Lambda function', 'Lambda functions'],
-  'rds:db': ['database', 'databases'],
-  'rds:cluster': ['DB cluster', 'DB clusters'],
-  'rds:db-proxy': ['RDS proxy', 'RDS proxies'],
-  'elasticache:cluster': ['cache', 'caches'],
-  'elasticloadbalancing:loadbalancer': ['load balancer', 'load balancers'],
-  'ec2:natgateway': ['NAT gateway', 'NAT gateways'],
-  'ec2:vpc-endpoint': ['VPC endpoint', 'VPC endpoints'],
-  'ec2:network-interface': ['network interface', 'network interfaces'],
-  app: ['app', 'apps'],
-  subnet: ['subnet', 'subnets'],
-  'security-group': ['security group set', 'security group sets'],
-};
-
-/** A node type in words: "ECS task" / "ECS tasks". */
-export function typeName(type: string, n = 1): string {
-  const t = TYPE_NAMES[type];
-  if (t) return n === 1 ? t[0] : t[1];
-  const word = type.slice(type.indexOf(':') + 1).replace(/-/g, ' ');
-  return n === 1 ? word : `${word}s`;
-}
-
-export interface Fold {
-  /** A folded node's id -> the id of its "+N more" node. */
-  into: Map<string, string>;
-  /** The "+N more" nodes, with their members' ids by traffic. */
-  more: Map<string, { type: string; members: string[] }>;
-}
-
 /**
- * Keeps the map at `maxNodes`: the busiest nodes (by bytes in and out) stay, the rest are folded by type
- * into one "+N more <type>" node each, whose edges carry the sum of their members'. The internet, AWS
- * services and the nodes in `keep` are never folded; each time a type is listed in `expanded` (a click on its
- * "+N more" node), EXPAND_STEP more of its busiest nodes come out of the fold. Deterministic:
- * ties go by id.
+ * The fold the view asks the host for: its node budget (ViewState.maxNodes: 60 unless set, 0 all), its expanded
+ * types, its search (the first 20 matches are never folded), and the focused and the selected node, never folded.
  */
-export function planFold(nodes: readonly GraphNode[], opts: { maxNodes?: number; expanded?: readonly string[]; keep?: Iterable<string> } = {}): Fold {
-  const max = opts.maxNodes ?? MAX_NODES;
-  const fold: Fold = { into: new Map(), more: new Map() };
-  if (nodes.length <= max) return fold;
-  const keep = new Set(opts.keep ?? []);
-  const byValue = (a: GraphNode, b: GraphNode) => b.bytesIn + b.bytesOut - (a.bytesIn + a.bytesOut) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  if (opts.expanded?.length) {
-    // each click on a type's "+N more": EXPAND_STEP more of its busiest nodes than the plain fold shows
-    const plain = planFold(nodes, { maxNodes: max, keep });
-    const clicks = new Map<string, number>();
-    for (const t of opts.expanded) clicks.set(t, (clicks.get(t) ?? 0) + 1);
-    for (const [type, c] of clicks) {
-      const ofType = nodes.filter((x) => x.type === type).sort(byValue);
-      const shown = ofType.filter((x) => !plain.into.has(x.id)).length;
-      for (const n of ofType.slice(0, shown + c * EXPAND_STEP)) keep.add(n.id);
-    }
-  }
-  const pinned = (n: GraphNode) => n.type === 'internet' || n.type === 'aws-service' || keep.has(n.id);
-  const fixed = nodes.filter(pinned);
-  const rest = nodes.filter((n) => !pinned(n)).sort(byValue);
-  let room = Math.max(0, max - fixed.length);
-  for (;;) {
-    const folded = rest.slice(room);
-    const types = new Set(folded.map((n) => n.type)).size;
-    if (room === 0 || room + types <= max - fixed.length) break;
-    room--;
-  }
-  for (const n of rest.slice(room)) {
-    const id = `${MORE_PREFIX}${n.type}`;
-    fold.into.set(n.id, id);
-    const m = fold.more.get(id) ?? fold.more.set(id, { type: n.type, members: [] }).get(id)!;
-    m.members.push(n.id);
-  }
-  // "+1 more" would take the place the node itself takes: it stays itself
-  for (const [id, m] of fold.more) {
-    if (m.members.length > 1) continue;
-    fold.more.delete(id);
-    for (const member of m.members) fold.into.delete(member);
-  }
-  return fold;
-}
-
-/**
- * The fold the view asks for: its node budget (ViewState.maxNodes: 60 unless set, 0 all), its expanded
- * types, and what is never folded: the focused and the selected node, and the first 20 search matches
- * (a search finds what is folded).
- */
-export function foldOptions(
-  g: Graph,
-  v: { maxNodes?: number; expanded?: string[]; search: string; focus?: { node: string }; selection?: { type: string; id: string } },
-): { maxNodes: number; expanded: string[]; keep: string[] } {
+export function foldRequest(v: { maxNodes?: number; expanded?: string[]; search: string; focus?: { node: string }; selection?: { type: string; id: string } }): FoldRequest {
   const keep = [v.focus?.node, v.selection?.type === 'node' ? v.selection.id : undefined].filter((x): x is string => !!x);
-  if (v.search.trim()) keep.push(...g.nodes.filter((n) => matchesSearch(n, v.search)).slice(0, 20).map((n) => n.id));
-  return { maxNodes: v.maxNodes === 0 ? Infinity : (v.maxNodes ?? MAX_NODES), expanded: v.expanded ?? [], keep };
-}
-
-/** The graph with the fold applied (a node of a folded type that the plan has not seen folds too). */
-export function applyFold(g: Graph, fold: Fold): Graph {
-  if (fold.more.size === 0) return g;
-  const target = (n: GraphNode) => fold.into.get(n.id);
-  const map = new Map<string, string>();
-  const moreNodes = new Map<string, GraphNode>();
-  const counts = new Map<string, number>();
-  const nodes: GraphNode[] = [];
-  for (const n of g.nodes) {
-    const into = target(n);
-    if (!into) {
-      nodes.push(n);
-      continue;
-    }
-    map.set(n.id, into);
-    const m = moreNodes.get(into);
-    if (!m) {
-      const node: GraphNode = { id: into, label: '', type: n.type, kind: 'more', members: 0, bytesIn: 0, bytesOut: 0 };
-      for (const f of ['account', 'vpc', 'az', 'region'] as const) if (n[f]) node[f] = n[f];
-      moreNodes.set(into, node);
-      nodes.push(node);
-    }
-    const mn = moreNodes.get(into)!;
-    mn.members += n.members;
-    const count = (counts.get(into) ?? 0) + 1;
-    counts.set(into, count);
-    mn.label = `+${count} more ${typeName(n.type, count)}`;
-    mn.bytesIn += n.bytesIn;
-    mn.bytesOut += n.bytesOut;
-    for (const f of ['account', 'vpc', 'az', 'region'] as const) if (mn[f] !== n[f]) delete mn[f];
-  }
-  const edges = new Map<string, GraphEdge>();
-  for (const e of g.edges) {
-    const source = map.get(e.source) ?? e.source;
-    const target = map.get(e.target) ?? e.target;
-    if (source === target && source !== e.source) continue; // traffic inside one "+N more" node
-    const id = `${source}\u2192${target}`;
-    const m = edges.get(id);
-    if (!m) {
-      edges.set(id, { ...e, id, source, target, kinds: { ...e.kinds }, findings: [...e.findings] });
-      continue;
-    }
-    m.up += e.up;
-    m.down += e.down;
-    m.bytes += e.bytes;
-    m.flows += e.flows;
-    m.cost += e.cost;
-    for (const [k, b] of Object.entries(e.kinds) as [EdgeKind, number][]) m.kinds[k] = (m.kinds[k] ?? 0) + b;
-    let best: EdgeKind = m.kind;
-    for (const [k, b] of Object.entries(m.kinds) as [EdgeKind, number][]) if (b > (m.kinds[best] ?? 0)) best = k;
-    m.kind = best;
-    for (const f of e.findings) if (!m.findings.includes(f)) m.findings.push(f);
-  }
-  return { ...g, nodes, edges: [...edges.values()] };
-}
-
-/** The fold for a comparison's other period: the same "+N more" nodes, with that period's nodes of those types. */
-export function extendFold(fold: Fold, other: readonly GraphNode[], shown: ReadonlySet<string>): Fold {
-  if (fold.more.size === 0) return fold;
-  const into = new Map(fold.into);
-  for (const n of other) {
-    const id = `${MORE_PREFIX}${n.type}`;
-    if (!into.has(n.id) && !shown.has(n.id) && fold.more.has(id)) into.set(n.id, id);
-  }
-  return { into, more: fold.more };
+  return { maxNodes: v.maxNodes ?? MAX_NODES, expanded: v.expanded ?? [], search: v.search, keep };
 }

@@ -3,7 +3,7 @@
  * SVG export, which is self-contained text (colours resolved from the theme at export time).
  */
 import type { EdgeKind } from '../../src/protocol/topology';
-import { edgeWidth, groupsOf, nodeRadius, type Change, type View } from './model';
+import { GROUP_LABEL_X, edgeWidth, groupBoxes, groupPath, nodeRadius, type Change, type View } from './model';
 
 export interface SceneNode {
   id: string;
@@ -15,6 +15,8 @@ export interface SceneNode {
   match: boolean;
   /** A "+N more" node (click expands it). */
   more?: boolean;
+  /** The keys of the boxes it sits in, outermost first. */
+  boxes?: string[];
   /** Where its label is drawn (world units, the text's anchor point), or null when it is hidden. */
   labelAt?: PlacedLabel | null;
 }
@@ -278,29 +280,12 @@ export function buildScene(
     if (e.change) se.change = e.change;
     edges.push(se);
   }
-  // grouping boxes: the bounding boxes of their members, padded by nesting depth
-  const boxes = new Map<string, SceneGroup>();
-  const pad = { account: 36, vpc: 24, az: 12 } as const;
-  for (const n of view.nodes) {
-    const sn = byId.get(n.id)!;
-    const g = groupsOf(n, level);
-    for (const lvl of ['account', 'vpc', 'az'] as const) {
-      const v = g[lvl];
-      if (!v) continue;
-      const key = `${lvl}:${lvl === 'az' ? `${g.vpc ?? ''}/${v}` : v}`;
-      const p = pad[lvl] + sn.r;
-      const b = boxes.get(key);
-      if (!b) boxes.set(key, { key, level: lvl, label: v, x0: sn.x - p, y0: sn.y - p, x1: sn.x + p, y1: sn.y + p });
-      else {
-        b.x0 = Math.min(b.x0, sn.x - p);
-        b.y0 = Math.min(b.y0, sn.y - p);
-        b.x1 = Math.max(b.x1, sn.x + p);
-        b.y1 = Math.max(b.y1, sn.y + p);
-      }
-    }
-  }
-  const order = { account: 0, vpc: 1, az: 2 };
-  const groups = [...boxes.values()].sort((a, b) => order[a.level] - order[b.level] || (a.key < b.key ? -1 : 1));
+  // grouping boxes: around their members' circles and their inner boxes (groupBoxes, the layout packs by them)
+  const paths = view.nodes.map((n) => ({ ...byId.get(n.id)!, path: groupPath(n, level) }));
+  for (const p of paths) if (p.path.length) byId.get(p.id)!.boxes = p.path.map((s) => s.key);
+  const groups: SceneGroup[] = [...groupBoxes(paths, measure ?? roughMeasure).values()]
+    .sort((a, b) => a.depth - b.depth || (a.key < b.key ? -1 : 1))
+    .map((b) => ({ key: b.key, level: b.level, label: b.label, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 }));
   if (measure && nodes.some((n) => n.labelAt !== undefined)) {
     // box labels rank below node labels: drawn only where they collide with nothing already there
     const taken: [number, number, number, number][] = [];
@@ -309,7 +294,7 @@ export function buildScene(
       if (n.labelAt) taken.push(n.labelAt.box);
     }
     for (const g of groups) {
-      const b: [number, number, number, number] = [g.x0 + 6, g.y0 + 1, g.x0 + 6 + measure(g.label), g.y0 + 15];
+      const b: [number, number, number, number] = [g.x0 + GROUP_LABEL_X, g.y0 + 1, g.x0 + GROUP_LABEL_X + measure(g.label), g.y0 + 15];
       if (taken.some((o) => b[0] < o[2] + 2 && o[0] < b[2] + 2 && b[1] < o[3] + 2 && o[1] < b[3] + 2)) g.labelHidden = true;
       else taken.push(b);
     }
@@ -383,7 +368,7 @@ export function sceneToSvg(scene: Scene, theme: Theme): string {
   out.push('</defs>');
   for (const g of scene.groups) {
     out.push(`<g class="group ${g.level}"><rect x="${g.x0.toFixed(1)}" y="${g.y0.toFixed(1)}" width="${(g.x1 - g.x0).toFixed(1)}" height="${(g.y1 - g.y0).toFixed(1)}" rx="6" fill="none" stroke="${esc(theme.groupStroke)}" stroke-dasharray="${g.level === 'az' ? '4 3' : 'none'}"/>`);
-    out.push(`<text x="${(g.x0 + 6).toFixed(1)}" y="${(g.y0 + 12).toFixed(1)}" fill="${esc(theme.muted)}">${esc(g.label)}</text></g>`);
+    out.push(g.labelHidden ? '</g>' : `<text x="${(g.x0 + GROUP_LABEL_X).toFixed(1)}" y="${(g.y0 + 12).toFixed(1)}" fill="${esc(theme.muted)}">${esc(g.label)}</text></g>`);
   }
   for (const e of scene.edges) {
     const [ax, ay, bx, by] = edgeEnds(e);

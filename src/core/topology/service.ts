@@ -2,8 +2,10 @@
  * Answers the topology webview's requests (src/protocol/topology.ts) over a dataset. No 'vscode':
  * the panel host passes the editor's actions (open a notebook cell, copy, save a file) in `env`.
  */
+import { foldGraph } from '../../shared/fold';
 import {
   isWebviewToHost,
+  type Graph,
   type GraphQuery,
   type TopologyMethods,
   type TopologyReply,
@@ -23,13 +25,19 @@ export interface TopologyEnv {
   /** Runs one of the editor's commands (the empty state's buttons); resolves whether it started. */
   runCommand?: (command: 'enrichSample' | 'enrich') => Promise<boolean>;
   maxEdges?: number;
+  /** The whole graph of a query (no fold): TopologySession keeps the last one of each lane. */
+  wholeGraph?: (q: GraphQuery, lane: string) => Promise<Graph>;
 }
 
 type Handlers = { [M in keyof TopologyMethods]: (p: TopologyMethods[M]['params']) => Promise<TopologyMethods[M]['result']> };
 
-function handlers(env: TopologyEnv): Handlers {
+function handlers(env: TopologyEnv, lane: string): Handlers {
   return {
-    graph: (q) => topologyGraph(env.query, q, { maxEdges: env.maxEdges }),
+    graph: async ({ fold, ...q }) => {
+      const whole = await (env.wholeGraph ? env.wholeGraph(q, lane) : topologyGraph(env.query, q, { maxEdges: env.maxEdges }));
+      // what the map draws: folded here, so the reply holds tens of nodes rather than every one
+      return fold ? foldGraph(whole, fold) : whole;
+    },
     timeline: (q) => topologyTimeline(env.query, q),
     nodeDetails: (p) => topologyNodeDetails(env.query, p.query, p.node),
     edgeDetails: (p) => topologyEdgeDetails(env.query, p.query, p.source, p.target),
@@ -57,7 +65,7 @@ export async function answerRequest(env: TopologyEnv, req: TopologyRequest, sign
       if (signal?.aborted) throw new Error('cancelled: a newer request replaced it');
       return env.query(sql, params, signal);
     };
-    const h = handlers({ ...env, query })[req.method] as (p: unknown) => Promise<unknown>;
+    const h = handlers({ ...env, query }, req.lane ?? '')[req.method] as (p: unknown) => Promise<unknown>;
     const result = await h(req.params);
     if (signal?.aborted) throw new Error('cancelled: a newer request replaced it');
     return { kind: 'reply', id: req.id, ok: true, result };
@@ -82,8 +90,33 @@ export class TopologySession {
    * so changing level or brushing does not compute it again (until the dataset changes: reset()).
    */
   private readonly timelines = new Map<string, unknown>();
+  /**
+   * The last whole graph of each lane, by its query: expanding a "+N more" node, searching or choosing how many
+   * nodes to show folds it again without querying the dataset. Its queries are interrupted when another query
+   * of the lane replaces it, not when a request that shares it is replaced (a search typed on).
+   */
+  private readonly whole = new Map<string, { key: string; graph: Promise<Graph>; stop: AbortController }>();
+  private readonly env: TopologyEnv;
 
-  constructor(private readonly env: TopologyEnv) {}
+  constructor(env: TopologyEnv) {
+    this.env = {
+      ...env,
+      wholeGraph: (q, lane) => {
+        const key = JSON.stringify(q);
+        const known = this.whole.get(lane);
+        if (known?.key === key) return known.graph;
+        known?.stop.abort();
+        const stop = new AbortController();
+        const graph = topologyGraph((sql, params) => env.query(sql, params, stop.signal), q, { maxEdges: env.maxEdges });
+        this.whole.set(lane, { key, graph, stop });
+        // a failed or interrupted query is not kept
+        graph.catch(() => {
+          if (this.whole.get(lane)?.graph === graph) this.whole.delete(lane);
+        });
+        return graph;
+      },
+    };
+  }
 
   async answer(req: TopologyRequest): Promise<TopologyReply> {
     if (req.method === 'timeline') {
@@ -118,12 +151,14 @@ export class TopologySession {
   reset(): void {
     for (const c of this.inflight.values()) c.abort();
     this.inflight.clear();
+    for (const w of this.whole.values()) w.stop.abort();
     this.forget();
   }
 
-  /** Forgets what it kept (the timelines): the data may have changed under the same dataset. */
+  /** Forgets what it kept (the timelines, the last graph): the data may have changed under the same dataset. */
   forget(): void {
     this.timelines.clear();
+    this.whole.clear();
   }
 }
 
