@@ -11,6 +11,7 @@ import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records'
 import { narrowStoredEvents } from '../inventory/events';
 import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
 import FINDINGS_SQL from '../enrich/findings.sql';
+import { REDUCED_TABLE_SQL } from './reduced';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -400,6 +401,7 @@ export async function ensureSchema(db: Db): Promise<void> {
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
   await db.exec(SCHEMA_SQL);
+  await db.exec(REDUCED_TABLE_SQL);
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.
