@@ -38,18 +38,19 @@ const num = (c: string) => `TRY_CAST(v.${c} AS ${TYPES[c as keyof typeof TYPES]}
 /** SQL over the text row v: why the row may not be stored (NULL when it may). */
 function rowReasonSql(windowSeconds: number): string {
   const typed = REDUCED_COLUMNS.filter((c) => TYPES[c] !== 'VARCHAR');
-  const notNumber = typed.map((c) => `WHEN v.${c} IS NOT NULL AND ${num(c)} IS NULL THEN format('${c}: "{}" is not ${TYPES[c] === 'UTINYINT' ? 'a flag mask (0 to 255)' : TYPES[c] === 'TINYINT' ? 'a traffic-path code' : 'an integer'}', v.${c})`);
+  const notNumber = typed.map((c) => `WHEN v.${c} IS NOT NULL AND (${num(c)} IS NULL OR NOT regexp_full_match(v.${c}, '-?[0-9]+')) THEN format('${c}: "{}" is not ${TYPES[c] === 'UTINYINT' ? 'a flag mask (0 to 255)' : TYPES[c] === 'TINYINT' ? 'a traffic-path code' : 'an integer'}', v.${c})`);
   const required = ['interface_id', 'client_addr', 'server_addr', 'action', 'window_start', 'first_start', 'last_end', 'records']
     .map((c) => `WHEN v.${c} IS NULL THEN '${c} is missing'`);
   const flow = AS_FLOW.map((f) => {
     // one rule set per column, each naming its own column
     const field: FlowField = { name: f.name, column: f.column, version: 2, type: f.type as FieldType };
-    return reasonSql([field], () => (f.type === 'VARCHAR' ? `v.${f.name}` : num(f.name)));
+    return reasonSql([field], () => (f.type === 'VARCHAR' ? `lower(v.${f.name})` : num(f.name)));
   });
   const own = [
     `WHEN v.action NOT IN ('ACCEPT', 'REJECT') THEN format('action: "{}" is neither ACCEPT nor REJECT', v.action)`,
     `WHEN ${num('window_start')} % ${windowSeconds} <> 0 THEN format('window_start: {} is not the start of a ${windowSeconds}-second window', v.window_start)`,
     `WHEN ${num('first_start')} < ${num('window_start')} OR ${num('first_start')} >= ${num('window_start')} + ${windowSeconds} THEN format('first_start: {} is outside its window (from {}, ${windowSeconds} s)', v.first_start, v.window_start)`,
+    `WHEN ${num('first_start')} > ${num('last_end')} THEN format('first_start {} is after last_end {}', v.first_start, v.last_end)`,
     `WHEN ${num('records')} < 1 THEN format('records: {} is not a count of records (1 or more)', v.records)`,
     `WHEN ${num('client_ports')} < 0 THEN format('client_ports: {} is negative', v.client_ports)`,
     `WHEN ${num('flags')} > 15 THEN format('flags: {} is not a mask of the four SYN/SYN-ACK bits (0 to 15)', v.flags)`,
