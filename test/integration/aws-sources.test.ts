@@ -8,6 +8,7 @@ import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from
 import { reductionSql } from '../../src/core/aws/athenaReduction';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
@@ -218,7 +219,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal(ep.athenaQueries.length, started, 'nothing was started');
       assert.equal(s.issues.length, 1);
       assert.equal(s.issues[0]!.code, 'ScanLimit');
-      assert.match(s.issues[0]!.message, new RegExp(`would scan about ${(bucketBytes / 1e6).toFixed(1)} MB \\(\\$0\\.\\d+ at \\$5/TB\\), more than the limit`));
+      assert.equal(s.issues[0]!.message, `the query would scan about ${formatBytes(bucketBytes)} ($0.000052 at $5/TB), more than the limit of ${formatBytes(bucketBytes - 1)}; nothing was run (narrow the window, or raise the limit)`);
       const ok = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, maxScanBytes: bucketBytes } });
       assert.deepEqual(ok.issues, []);
       assert.ok(ok.records > 0);

@@ -20,6 +20,7 @@ import {
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
+import { formatBytes, formatUsd } from '../format';
 import { ingestReducedRows } from '../flowlogs/reduced';
 import type { Db } from '../store/db';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
@@ -67,8 +68,6 @@ async function objectBytes(s3: S3Client, prefixes: readonly string[], signal?: A
   return total;
 }
 
-const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-const usd = (n: number) => `$${n < 0.01 ? n.toFixed(4) : n.toFixed(2)}`;
 
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const windowSeconds = reductionWindow(o.windowSeconds);
@@ -121,14 +120,14 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       o.onProgress?.(`Athena ${src.database}.${src.table}: cannot estimate the scan (${(err as Error).message})`);
     }
   }
-  const estimate = scan.estimatedBytes === undefined ? 'unknown' : `${MB(scan.estimatedBytes)} (${usd(scan.estimatedUsd!)} at $${perTb}/TB)`;
+  const estimate = scan.estimatedBytes === undefined ? 'unknown' : `${formatBytes(scan.estimatedBytes)} (${formatUsd(scan.estimatedUsd!)} at $${perTb}/TB)`;
   o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}; estimated scan ${estimate}\n${sql}`);
   if (o.maxScanBytes !== undefined) {
     if (scan.estimatedBytes === undefined) {
-      return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${MB(o.maxScanBytes)} cannot be checked; nothing was run`);
+      return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${formatBytes(o.maxScanBytes)} cannot be checked; nothing was run`);
     }
     if (scan.estimatedBytes > o.maxScanBytes) {
-      return refuse('ScanLimit', `the query would scan about ${estimate}, more than the limit of ${MB(o.maxScanBytes)}; nothing was run (narrow the window, or raise the limit)`);
+      return refuse('ScanLimit', `the query would scan about ${estimate}, more than the limit of ${formatBytes(o.maxScanBytes)}; nothing was run (narrow the window, or raise the limit)`);
     }
   }
   if (o.confirmScan && !(await o.confirmScan({ ...scan }))) {

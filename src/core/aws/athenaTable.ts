@@ -30,6 +30,9 @@ export interface PartitionPlan {
   prefixes: string[];
 }
 
+/** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
+export const LATE_DELIVERY_MS = 3600_000;
+
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const text = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -56,7 +59,8 @@ const norm = (k: string) => k.toLowerCase().replace(/-/g, '_');
 export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[]): PartitionPlan {
   const keys = new Map(info.partitionKeys.map((k) => [norm(k.name), k]));
   const plan: PartitionPlan = { predicates: [], recognised: [], ignored: [], prefixes: [] };
-  const days = daysOf(since, until);
+  // partitions are by delivery time: a record that starts before `until` may arrive up to an hour later
+  const days = daysOf(since, new Date(until.getTime() + LATE_DELIVERY_MS));
   const used = new Set<string>();
   const regionKey = keys.get('aws_region') ?? keys.get('region');
   if (regionKey && regions.length) {
