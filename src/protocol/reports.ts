@@ -75,6 +75,11 @@ export interface AthenaScan {
   scannedUsd?: number;
   /** Rows returned. */
   rows: number;
+  /**
+   * No such table: AWS's DDL for a table over each S3 flow log of the account the dataset's inventory knows, with
+   * partition projection, to run in Athena (Flowlens runs none).
+   */
+  ddl?: string[];
 }
 
 /** What acquire() read and loaded (src/core/aws/acquire.ts). */

@@ -228,6 +228,27 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     }
   });
 
+  it('Athena: no such table: the DDL for each S3 flow log of the account, with partition projection, shown and not run', async () => {
+    const db = await openDataset(join(work, 'athena-ddl.duckdb'));
+    try {
+      const started = ep.athenaQueries.length;
+      const s = await read(db, { accounts: [A], sources: ['athena:flowlogs.missing'], athena: { pollMs: 10 } });
+      assert.equal(ep.athenaQueries.length, started, 'nothing was run');
+      const issue = s.issues.find((i) => i.code === 'NoSuchTable');
+      assert.ok(issue, JSON.stringify(s.issues));
+      const ddl = s.sources.find((x) => x.kind === 'athena')!.athena!.ddl!;
+      const s3Logs = FLOW_LOGS.filter((f) => f.account === A && f.bucket);
+      assert.equal(ddl.length, s3Logs.length);
+      assert.match(issue.message, new RegExp(`create it in Athena with the statement shown \\(AWS's DDL for the ${s3Logs.length} S3 flow logs of account ${A}, with partition projection\\), then read it again`));
+      assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/vpc/AWSLogs/111111111111/vpcflowlogs/'")), ddl.join('\n\n'));
+      assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/hive/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/'")), ddl.join('\n\n'));
+      assert.ok(ddl.every((d) => d.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`missing` (')));
+      assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
+    } finally {
+      db.close();
+    }
+  });
+
   it('Athena: a cancel stops the running query (StopQueryExecution) and loads nothing', async () => {
     const db = await openDataset(join(work, 'athena-cancel.duckdb'));
     ep.athenaEngine!.runningPolls = 1_000_000; // it runs until stopped

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSize, partitionPlan, scanPrice } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
+import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
 const since = new Date('2026-09-30T22:00:00Z');
 const until = new Date('2026-10-02T01:00:00Z');
@@ -67,5 +68,56 @@ describe('the reduction statement', () => {
     assert.ok(!sql.includes('{{'));
     assert.ok(!sql.startsWith('--'), 'the file comment is not sent');
     assert.throws(() => reductionWindow(120), /an Athena reduction window is 60, 300 or 3600 seconds \(1 minute, 5 minutes, 1 hour\), not 120/);
+  });
+});
+
+describe("AWS's DDL for a flow log without a table", () => {
+  it('text in the plain layout: the format\'s columns in order, projection by region and day, the header skipped', () => {
+    const ddl = flowLogTableDdl({ destination: 'arn:aws:s3:::logs-bucket/vpc', account: '111111111111', logFormat: '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} ${start} ${end} ${tcp-flags}' },
+      { database: 'flowlogs', table: 'vpc', regions: ['us-east-1', 'eu-west-1'], since: new Date('2026-09-01T05:00:00Z') });
+    assert.equal(ddl, `CREATE EXTERNAL TABLE IF NOT EXISTS \`flowlogs\`.\`vpc\` (
+  \`version\` int,
+  \`interface_id\` string,
+  \`srcaddr\` string,
+  \`dstaddr\` string,
+  \`srcport\` int,
+  \`dstport\` int,
+  \`protocol\` int,
+  \`bytes\` bigint,
+  \`start\` bigint,
+  \`end\` bigint,
+  \`tcp_flags\` int
+)
+PARTITIONED BY (\`region\` string, \`day\` string)
+ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '
+LOCATION 's3://logs-bucket/vpc/AWSLogs/111111111111/vpcflowlogs/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = 'us-east-1,eu-west-1',
+  'projection.day.type' = 'date',
+  'projection.day.range' = '2026/09/01,NOW',
+  'projection.day.format' = 'yyyy/MM/dd',
+  'projection.day.interval' = '1',
+  'projection.day.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://logs-bucket/vpc/AWSLogs/111111111111/vpcflowlogs/\${region}/\${day}/',
+  'skip.header.line.count' = '1'
+)`);
+  });
+
+  it('the table it makes is one the reduction prunes: region and day, and the objects of the window', () => {
+    for (const hive of [false, true]) {
+      const ddl = flowLogTableDdl({ destination: 's3://b/p/', account: '222222222222', fileFormat: 'parquet', hive }, { database: 'd', table: 't', regions: ['eu-west-1'], since });
+      assert.ok(ddl.includes('ParquetHiveSerDe') && !ddl.includes('skip.header'));
+      // what GetTableMetadata would say of it
+      const keys = /PARTITIONED BY \((.*)\)/.exec(ddl)![1]!.split(', ').map((k) => ({ name: k.split(' ')[0]!.replace(/`/g, ''), type: 'string' }));
+      const parameters = Object.fromEntries([...ddl.matchAll(/^ {2}'([^']+)' = '([^']*)'/gm)].map((m) => [m[1]!, m[2]!]));
+      const p = partitionPlan({ columns: [], partitionKeys: keys, parameters }, since, until, ['eu-west-1']);
+      assert.equal(p.predicates.length, 2);
+      assert.deepEqual(p.ignored, []);
+      assert.deepEqual(p.prefixes[0], hive ? 's3://b/p/AWSLogs/aws-account-id=222222222222/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=30/'
+        : 's3://b/p/AWSLogs/222222222222/vpcflowlogs/eu-west-1/2026/09/30/');
+      assert.equal(p.prefixes.length, 3);
+    }
   });
 });

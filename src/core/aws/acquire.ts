@@ -269,7 +269,8 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
     `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
-    ...s.sources.filter((x) => x.athena).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
+    ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
+    ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, then read the source again):\n${d}`)),
     ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
     `done in ${s.seconds.toFixed(1)} s`,
   ];

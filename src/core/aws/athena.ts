@@ -23,6 +23,7 @@ import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatUsd } from '../format';
 import { ingestReducedRows } from '../flowlogs/reduced';
 import type { Db } from '../store/db';
+import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
 import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type TableInfo } from './athenaTable';
 import { describeAwsError } from './errors';
@@ -53,6 +54,24 @@ async function describeTable(athena: AthenaClient, src: AthenaSource, opts: { ab
     partitionKeys: (t?.PartitionKeys ?? []).map((k) => ({ name: k.Name ?? '', type: k.Type ?? 'string' })),
     parameters: t?.Parameters ?? {},
   };
+}
+
+/** AWS's DDL for a table named as the source over each S3 flow log of its account in the dataset's inventory. */
+async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<string[]> {
+  const logs = await db.all<{ log_destination: string; account_id: string | null; log_format: string | null; file_format: string | null; hive_partitions: boolean | null; region: string | null }>(
+    `SELECT DISTINCT log_destination, account_id, log_format, file_format, hive_partitions, region FROM inv_flow_logs
+     WHERE destination_type = 's3' AND log_destination IS NOT NULL AND account_id = $a ORDER BY log_destination, log_format`, { a: src.account });
+  const out = new Set<string>();
+  for (const l of logs) {
+    const f: FlowLogDestination = { destination: l.log_destination, account: l.account_id ?? src.account, hive: l.hive_partitions === true,
+      ...(l.log_format ? { logFormat: l.log_format } : {}), ...(l.file_format ? { fileFormat: l.file_format } : {}) };
+    try {
+      out.add(flowLogTableDdl(f, { database: src.database, table: src.table, regions: o.regions?.length ? o.regions : [l.region ?? src.region], since: o.since }));
+    } catch {
+      // not an S3 destination Flowlens can read
+    }
+  }
+  return [...out];
 }
 
 /** The bytes of the objects under s3:// prefixes. */
@@ -94,7 +113,10 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     if (o.signal?.aborted) throw err;
     const name = (err as { name?: string }).name ?? '';
     if (/EntityNotFound|MetadataException|NotFound/i.test(name) || /not found/i.test((err as Error).message ?? '')) {
-      return refuse('NoSuchTable', `${src.database}.${src.table} is not a table in ${src.catalog ?? 'AwsDataCatalog'} (${(err as Error).message}); create it for your flow logs' bucket first (AWS's DDL for VPC flow logs: text or Parquet, with partition projection)`);
+      scan.ddl = await tableDdl(db, src, o);
+      return refuse('NoSuchTable', `${src.database}.${src.table} is not a table in ${src.catalog ?? 'AwsDataCatalog'} (${(err as Error).message}); `
+        + (scan.ddl.length ? `create it in Athena with the statement shown (AWS's DDL for ${scan.ddl.length === 1 ? 'the S3 flow log' : `the ${scan.ddl.length} S3 flow logs`} of account ${src.account}, with partition projection), then read it again`
+          : `create it in Athena with AWS's DDL for VPC flow logs (with the inventory loaded, Flowlens shows it for each S3 flow log)`));
     }
     // not allowed to describe it: the reduction assumes AWS's default columns (orientation by port ranks) and no partitions
     o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read its columns (${(err as Error).message}); assuming the default format's, no tcp_flags`);

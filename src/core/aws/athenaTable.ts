@@ -107,10 +107,12 @@ function dataPrefixes(info: TableInfo, days: readonly Date[], regions: readonly 
     for (const day of days) {
       for (const region of regionList) {
         let p = template;
+        const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
+        const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
         for (const k of info.partitionKeys) {
           const key = norm(k.name);
-          const fmt = info.parameters[`projection.${k.name}.format`];
-          const value = key === 'region' || key === 'aws_region' ? region : fmt ? formatDay(day, fmt) : key === 'day' ? formatDay(day, 'yyyy/MM/dd') : undefined;
+          const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
+          const value = key === 'region' || key === 'aws_region' ? region : fmt ? formatDay(day, fmt) : undefined;
           // a placeholder with no value here (an account id): the prefix stops before it
           p = value === undefined ? p.replace(new RegExp(`\\$\\{${k.name}\\}.*$`), '') : p.split(`\${${k.name}}`).join(value);
         }
