@@ -6,6 +6,7 @@
 -- client is the client (a SYN from it, or a SYN-ACK from the server; else the port ranks put the NULL port last,
 -- which is the client's), and the client sent first. The rows of the actions of one window are summed, REJECT if
 -- any, as records are. A NAT gateway's translated outside leg is dropped as observer-sums.sql drops it.
+ALTER TABLE fl_obs ADD COLUMN IF NOT EXISTS client_ports BIGINT;
 INSERT INTO fl_obs BY NAME
 WITH r AS (
   SELECT o.obs, ca.id AS c, sa.id AS s, r.*
@@ -36,5 +37,7 @@ SELECT protocol AS proto,
        any_value(CASE WHEN c_is_a THEN client_service ELSE server_service END) AS a_svc_hint,
        any_value(CASE WHEN c_is_a THEN server_service ELSE client_service END) AS b_svc_hint,
        bit_or(CASE WHEN c_is_a THEN ev ELSE fl_swap_evidence(ev) END)::UTINYINT AS evidence,
-       bool_and(c_is_a) AS first_fwd
+       bool_and(c_is_a) AS first_fwd,
+       -- the distinct client ports of its actions' rows (an upper bound when they differ)
+       sum(client_ports) AS client_ports
 FROM f GROUP BY ALL;

@@ -342,7 +342,8 @@ CREATE TABLE IF NOT EXISTS conversation_facts (
   server_addr VARCHAR, server_port INTEGER, server_ep INTEGER, server_rfc1918 BOOLEAN,
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
   observer INTEGER, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT,
-  evidence UTINYINT, paths UINTEGER
+  evidence UTINYINT, paths UINTEGER,
+  client_ports INTEGER
 );
 ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   window_start TIMESTAMP, client_ep INTEGER, server_ep INTEGER, protocol INTEGER, server_port INTEGER,
@@ -402,6 +403,8 @@ export async function ensureSchema(db: Db): Promise<void> {
   }
   await db.exec(SCHEMA_SQL);
   await db.exec(REDUCED_TABLE_SQL);
+  // (issue 14) a fact an Athena reduction made stands for this many client ports; NULL: one (a fact of records)
+  await db.exec('ALTER TABLE conversation_facts ADD COLUMN IF NOT EXISTS client_ports INTEGER');
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.
