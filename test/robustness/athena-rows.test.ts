@@ -6,10 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openDataset } from '../../src/core/api';
+import { forget, openDataset } from '../../src/core/api';
+import { rebuild } from '../../src/core/enrich/rebuild';
+import { loadInventory } from '../../src/core/inventory/load';
 import { REDUCED_COLUMNS } from '../../src/core/aws/athenaReduction';
 import { ingestReducedRows } from '../../src/core/flowlogs/reduced';
-import { fingerprint, useTempDir } from './fixture';
+import { fingerprint, useTempDir, writeInventory } from './fixture';
 
 let dir: string;
 useTempDir('flowlens-robust-athena-rows-', (d) => (dir = d));
@@ -98,6 +100,37 @@ test('the same rows again, in another order and under another name, add nothing'
     assert.equal(again.status, 'duplicate');
     assert.equal(again.duplicateOf, 'athena://x@1');
     assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 3);
+  } finally {
+    db.close();
+  }
+});
+
+test('forgetting an Athena result takes its facts and windows away; another batch appends to the facts as records do', async () => {
+  const path = join(dir, 'forget.duckdb');
+  const db = await openDataset(path);
+  try {
+    await loadInventory(db, [writeInventory(dir)]);
+    const first = [row(), row({ action: 'REJECT', bytes_up: '60', bytes_down: '0', packets_up: '1', packets_down: '0', records: '1', flags: '1' })];
+    // the next minute of the same conversation, and the same minute seen again by the server's interface
+    const second = [row({ window_start: '1790000100', first_start: '1790000100', last_end: '1790000159', client_ports: '3' }),
+      row({ interface_id: 'eni-0a0000000000000b2', client_ports: '1' })];
+    assert.equal((await ingestReducedRows(db, 'athena://t@1', 60, first)).status, 'loaded');
+    await rebuild(db);
+    assert.equal((await ingestReducedRows(db, 'athena://t@2', 60, second)).status, 'loaded');
+    await rebuild(db);
+    const facts = await db.all<{ minute: string; action: string; up: bigint; down: bigint; port: number | null; observer_eni: string }>(
+      `SELECT strftime(window_start, '%H:%M') AS minute, action, uploaded AS up, downloaded AS down, client_port AS port, observer_eni FROM conversations ORDER BY 1`);
+    assert.deepEqual(facts.map((f) => [f.minute, f.action, Number(f.up), Number(f.down), f.port, f.observer_eni]), [
+      // both interfaces logged the first minute: counted once, from the client's, REJECT as any of its rows
+      ['14:14', 'REJECT', 4309, 332, null, 'eni-0a0000000000000a1'],
+      ['14:15', 'ACCEPT', 4249, 332, null, 'eni-0a0000000000000a1'],
+    ]);
+    const w = await db.all<{ n: bigint }>(`SELECT sum(conversations) AS n FROM windows_1m`);
+    assert.equal(Number(w[0]!.n), 2 + 3, 'the first minute: the client ports of its two rows (1 + 1); the second: 3');
+    const f = await forget(db, 'athena://t@2');
+    assert.deepEqual(f.files.map((x) => x.name), ['athena://t@2']);
+    assert.deepEqual((await db.all<{ m: string }>(`SELECT strftime(window_start, '%H:%M') AS m FROM conversations`)).map((x) => x.m), ['14:14']);
+    assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 2);
   } finally {
     db.close();
   }
