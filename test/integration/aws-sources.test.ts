@@ -60,9 +60,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
           return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
         },
         table: async (t) => {
-          if (t.database !== 'flowlogs' || t.table !== 'vpc_flow_logs') return undefined;
+          if (t.database !== 'flowlogs' || !['vpc_flow_logs', 'unlocated'].includes(t.table)) return undefined;
           const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
-          return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: { location: 's3://flowlens-logs-a/' } };
+          // unlocated: a table whose location is not said (its scan cannot be estimated)
+          return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: (t.table === 'unlocated' ? {} : { location: 's3://flowlens-logs-a/' }) as Record<string, string> };
         },
       },
     });
@@ -223,6 +224,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       const ok = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, maxScanBytes: bucketBytes } });
       assert.deepEqual(ok.issues, []);
       assert.ok(ok.records > 0);
+      const unknown = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.unlocated'], athena: { pollMs: 10, maxScanBytes: 1e12 } });
+      assert.equal(ep.athenaQueries.length, started + 1, 'a scan that cannot be estimated does not run under a limit');
+      assert.deepEqual(unknown.issues.map((i) => [i.code, i.message]), [['ScanNotEstimated',
+        'the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of 931 GiB cannot be checked; nothing was run (with no limit it runs: --max-scan unset, or flowlens.athena.confirmScanAbove empty)']]);
     } finally {
       db.close();
     }

@@ -30,24 +30,24 @@ WITH r AS (
          CASE WHEN fwd THEN dst ELSE src END AS b, CASE WHEN fwd THEN dport ELSE sport END AS bp,
          CASE WHEN fwd THEN 0 ELSE 1 END AS back
   FROM f
-), e AS (
+), t AS (
   -- the 5-tuple's evidence, over every observer and minute of the query's time range
-  SELECT k.*,
-         max(CASE WHEN fwd THEN syn ELSE 0 END) OVER t AS a_syn, max(CASE WHEN fwd THEN 0 ELSE syn END) OVER t AS b_syn,
-         max(CASE WHEN fwd THEN synack ELSE 0 END) OVER t AS a_synack, max(CASE WHEN fwd THEN 0 ELSE synack END) OVER t AS b_synack,
+  SELECT proto, a, ap, b, bp,
+         max(CASE WHEN fwd THEN syn ELSE 0 END) AS a_syn, max(CASE WHEN fwd THEN 0 ELSE syn END) AS b_syn,
+         max(CASE WHEN fwd THEN synack ELSE 0 END) AS a_synack, max(CASE WHEN fwd THEN 0 ELSE synack END) AS b_synack,
          -- who sent first (a on a tie)
-         min_by(back, start * 2 + back) OVER t AS first_back,
+         min_by(back, start * 2 + back) AS first_back,
          CASE WHEN ap IS NULL THEN 3 WHEN ap < 1024 THEN 0 WHEN ap < 32768 THEN 1 ELSE 2 END AS a_rank,
          CASE WHEN bp IS NULL THEN 3 WHEN bp < 1024 THEN 0 WHEN bp < 32768 THEN 1 ELSE 2 END AS b_rank
-  FROM k
-  WINDOW t AS (PARTITION BY proto, a, coalesce(ap, -1), b, coalesce(bp, -1))
+  FROM k GROUP BY proto, a, ap, b, bp
 ), o AS (
-  SELECT e.*,
-         CASE WHEN a_syn = 1 THEN 1 WHEN b_syn = 1 THEN 0 WHEN a_synack = 1 THEN 0 WHEN b_synack = 1 THEN 1
-              WHEN a_rank <> b_rank THEN CASE WHEN a_rank > b_rank THEN 1 ELSE 0 END
-              WHEN ap <> bp THEN CASE WHEN ap > bp THEN 1 ELSE 0 END
-              WHEN first_back = 0 THEN 1 ELSE 0 END AS client_is_a
-  FROM e
+  SELECT k.*,
+         CASE WHEN t.a_syn = 1 THEN 1 WHEN t.b_syn = 1 THEN 0 WHEN t.a_synack = 1 THEN 0 WHEN t.b_synack = 1 THEN 1
+              WHEN t.a_rank <> t.b_rank THEN CASE WHEN t.a_rank > t.b_rank THEN 1 ELSE 0 END
+              WHEN k.ap <> k.bp THEN CASE WHEN k.ap > k.bp THEN 1 ELSE 0 END
+              WHEN t.first_back = 0 THEN 1 ELSE 0 END AS client_is_a
+  FROM k JOIN t ON coalesce(t.proto, -1) = coalesce(k.proto, -1) AND t.a = k.a AND coalesce(t.ap, -1) = coalesce(k.ap, -1)
+    AND t.b = k.b AND coalesce(t.bp, -1) = coalesce(k.bp, -1)
 ), c AS (
   -- up: this record went client -> server
   SELECT o.*,

@@ -3,7 +3,8 @@
  * over their flow-log table, and only its rows come down, loaded as facts (flowlogs/reduced.ts). Before it runs:
  * the table's columns and partitions (GetTableMetadata), so that the window and regions are predicates on the
  * partitions, and an estimate of the bytes it will scan (the sizes of the S3 objects under the window's
- * partitions) and their price, refused above `maxScanBytes` or when the caller's confirm says no. It runs in the
+ * partitions) and their price, refused above `maxScanBytes` (the editor then asks, and runs it again allowed
+ * that estimate). It runs in the
  * user's workgroup (its output location, encryption and limits apply; an output location is set only when given),
  * is polled, its result pages read with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
  * really scanned come from its statistics. The SQL is returned so the user sees what ran. The same window gives
@@ -39,8 +40,6 @@ export interface AthenaOptions extends AthenaSettings {
   regions?: readonly string[];
   /** Lists the table's objects for the scan estimate (absent: no estimate). */
   s3?: S3Client;
-  /** Asked before the query runs, with the estimate; false skips the source. */
-  confirmScan?: (scan: AthenaScan) => Promise<boolean>;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -146,15 +145,11 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}; estimated scan ${estimate}\n${sql}`);
   if (o.maxScanBytes !== undefined) {
     if (scan.estimatedBytes === undefined) {
-      return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${formatBytes(o.maxScanBytes)} cannot be checked; nothing was run`);
+      return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${formatBytes(o.maxScanBytes)} cannot be checked; nothing was run (with no limit it runs: --max-scan unset, or flowlens.athena.confirmScanAbove empty)`);
     }
     if (scan.estimatedBytes > o.maxScanBytes) {
       return refuse('ScanLimit', `the query would scan about ${estimate}, more than the limit of ${formatBytes(o.maxScanBytes)}; nothing was run (narrow the window, or raise the limit)`);
     }
-  }
-  if (o.confirmScan && !(await o.confirmScan({ ...scan }))) {
-    rep.skipped++;
-    return rep;
   }
 
   // 3. Run, poll until done; a cancel stops the query in Athena too (it is billed by data scanned)
