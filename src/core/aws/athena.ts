@@ -22,7 +22,7 @@ import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatUsd } from '../format';
-import { ingestReducedRows } from '../flowlogs/reduced';
+import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import type { Db } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
@@ -195,45 +195,52 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return fail(err, 'athena:GetQueryExecution');
   }
 
-  // 4. The result pages: the first row of the first page is the header; columns found by name
-  const rows: (string | null)[][] = [];
-  let downloaded = 0;
+  // 4. The result pages, written to a file as they come (never all in memory): the first row of the first page is
+  // the header; columns found by name
+  const rows = await ReducedRows.open();
   try {
-    let first = true;
-    let at: number[] | undefined;
-    await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
-      const page = r.ResultSet?.Rows ?? [];
-      if (!at) {
-        const names = (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => (c.Name ?? '').toLowerCase());
-        at = REDUCED_COLUMNS.map((c) => names.indexOf(c));
-        const absent = REDUCED_COLUMNS.filter((_, i) => at![i]! < 0);
-        if (absent.length) throw Object.assign(new Error(`the result has no ${absent.join(', ')} column`), { name: 'MalformedResult' });
-      }
-      for (const [i, row] of page.entries()) {
-        const v = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
-        if (first && i === 0 && v[at[0]!] === REDUCED_COLUMNS[0]) continue; // header
-        for (const x of v) downloaded += (x?.length ?? 0) + 1;
-        rows.push(at.map((j) => v[j] ?? null));
-      }
-      first = false;
-    });
-  } catch (err) {
-    if (o.signal?.aborted) throw err;
-    return fail(err, 'athena:GetQueryResults');
+    let downloaded = 0;
+    try {
+      let first = true;
+      let at: number[] | undefined;
+      await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
+        const page = r.ResultSet?.Rows ?? [];
+        if (!at) {
+          const names = (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => (c.Name ?? '').toLowerCase());
+          at = REDUCED_COLUMNS.map((c) => names.indexOf(c));
+          const absent = REDUCED_COLUMNS.filter((_, i) => at![i]! < 0);
+          if (absent.length) throw Object.assign(new Error(`the result has no ${absent.join(', ')} column`), { name: 'MalformedResult' });
+        }
+        const out: (string | null)[][] = [];
+        for (const [i, row] of page.entries()) {
+          const v = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
+          if (first && i === 0 && v[at[0]!] === REDUCED_COLUMNS[0]) continue; // header
+          for (const x of v) downloaded += (x?.length ?? 0) + 1;
+          out.push(at.map((j) => v[j] ?? null));
+        }
+        rows.add(out);
+        first = false;
+      });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      return fail(err, 'athena:GetQueryResults');
+    }
+    scan.rows = rows.count;
+    rep.bytes = downloaded;
+    if (!rows.count) return rep;
+    const name = `${src.id}@${o.since.toISOString()}..${o.until.toISOString()}/w${windowSeconds}`;
+    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
+    rep.files.push(fr);
+    if (fr.status === 'failed') {
+      rep.failed++;
+      rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedResult', message: fr.error ?? 'unreadable', resource: name });
+    } else if (fr.status === 'duplicate') rep.skipped++;
+    else {
+      rep.fetched++;
+      rep.records += fr.records;
+    }
+    return rep;
+  } finally {
+    await rows.close();
   }
-  scan.rows = rows.length;
-  rep.bytes = downloaded;
-  if (!rows.length) return rep;
-  const name = `${src.id}@${o.since.toISOString()}..${o.until.toISOString()}/w${windowSeconds}`;
-  const fr = await ingestLock.run(() => ingestReducedRows(db, name, windowSeconds, rows));
-  rep.files.push(fr);
-  if (fr.status === 'failed') {
-    rep.failed++;
-    rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedResult', message: fr.error ?? 'unreadable', resource: name });
-  } else if (fr.status === 'duplicate') rep.skipped++;
-  else {
-    rep.fetched++;
-    rep.records += fr.records;
-  }
-  return rep;
 }

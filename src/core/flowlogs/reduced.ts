@@ -5,7 +5,8 @@
  * number and reason and never stored, all in one transaction.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileReport } from '../../protocol/reports';
@@ -68,19 +69,60 @@ export interface ReducedLoad extends FileReport {
 }
 
 /**
+ * A reduction's result as it arrives, page by page, written to a temporary CSV file (millions of rows are never
+ * held in memory), with a hash of its content that does not depend on the rows' order (a query's result has
+ * none): the sum of each row's SHA-256, modulo 2^256. load() loads it; close() removes the file.
+ */
+export class ReducedRows {
+  private sum = 0n;
+  count = 0;
+  private constructor(private readonly dir: string, readonly file: string) {}
+
+  static async open(): Promise<ReducedRows> {
+    const dir = await mkdtemp(join(tmpdir(), 'flowlens-reduced-'));
+    const r = new ReducedRows(dir, join(dir, 'rows.csv'));
+    writeFileSync(r.file, '');
+    return r;
+  }
+
+  /** Appends rows (text values in REDUCED_COLUMNS order, NULL for an absent value). */
+  add(rows: readonly (string | null)[][]): void {
+    if (!rows.length) return;
+    for (const r of rows) this.sum = (this.sum + BigInt(`0x${createHash('sha256').update(JSON.stringify(r)).digest('hex')}`)) % 2n ** 256n;
+    this.count += rows.length;
+    appendFileSync(this.file, rows.map((r) => REDUCED_COLUMNS.map((_, i) => csv(r[i])).join(',')).join('\n') + '\n');
+  }
+
+  contentHash(windowSeconds: number): string {
+    return createHash('sha256').update(`reduced w${windowSeconds}\n${REDUCED_COLUMNS.join(',')}\n${this.count}\n${this.sum.toString(16)}`).digest('hex');
+  }
+
+  async close(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Loads one reduction's result rows (text values in REDUCED_COLUMNS order, as GetQueryResults gives them; NULL
- * for an absent value) under `name`, in one transaction: the same content again (under any name) adds nothing.
+ * for an absent value) under `name`, in one transaction: the same content again (under any name, in any order)
+ * adds nothing.
  */
 export async function ingestReducedRows(db: Db, name: string, windowSeconds: number, rows: readonly (string | null)[][], maxReportedErrors = 5): Promise<ReducedLoad> {
-  const base: ReducedLoad = { name, status: 'loaded', records: 0, badLines: 0, errors: [], rows: 0 };
-  const hash = createHash('sha256').update(`reduced w${windowSeconds}\n${REDUCED_COLUMNS.join(',')}\n`);
-  // the rows in any order (a query's result has none): the same rows are the same content
-  for (const line of rows.map((r) => JSON.stringify(r)).sort()) hash.update(line).update('\n');
-  const contentHash = hash.digest('hex');
-  const work = await mkdtemp(join(tmpdir(), 'flowlens-reduced-'));
+  const r = await ReducedRows.open();
   try {
-    const file = join(work, 'rows.csv');
-    await writeFile(file, rows.map((r) => REDUCED_COLUMNS.map((_, i) => csv(r[i])).join(',')).join('\n') + '\n');
+    r.add(rows);
+    return await loadReducedRows(db, name, windowSeconds, r, maxReportedErrors);
+  } finally {
+    await r.close();
+  }
+}
+
+/** Loads the rows written to `rows` (see ingestReducedRows). */
+export async function loadReducedRows(db: Db, name: string, windowSeconds: number, rows: ReducedRows, maxReportedErrors = 5): Promise<ReducedLoad> {
+  const base: ReducedLoad = { name, status: 'loaded', records: 0, badLines: 0, errors: [], rows: 0 };
+  const contentHash = rows.contentHash(windowSeconds);
+  const file = rows.file;
+  try {
     return await db.transaction(async () => {
       const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $h ORDER BY file_id LIMIT 1`, { h: contentHash });
       if (existing) return { ...base, status: 'duplicate', duplicateOf: existing.name };
@@ -89,15 +131,17 @@ export async function ingestReducedRows(db: Db, name: string, windowSeconds: num
           nullstr = '', allow_quoted_nulls = false, auto_detect = false,
           columns = {${REDUCED_COLUMNS.map((c) => `'${c}': 'VARCHAR'`).join(', ')}})`);
       await db.exec(`CREATE OR REPLACE TEMP TABLE fl_reduced_checked AS SELECT v.*, ${rowReasonSql(windowSeconds)} AS reason FROM fl_reduced_text v`);
-      const bad = await db.all<{ row_no: bigint; reason: string }>(`SELECT row_no, reason FROM fl_reduced_checked WHERE reason IS NOT NULL ORDER BY row_no`);
-      const good = rows.length - bad.length;
-      const errors = bad.slice(0, Math.max(0, maxReportedErrors)).map((b) => ({ line: Number(b.row_no), message: b.reason }));
-      if (rows.length > 0 && good === 0) {
-        return { ...base, status: 'failed', badLines: bad.length, errors, error: `${name}: none of its ${bad.length} rows is a reduced flow row (row ${errors[0]!.line}: ${errors[0]!.message})` } as ReducedLoad;
+      const badCount = Number(await db.value<bigint>(`SELECT count(*) FROM fl_reduced_checked WHERE reason IS NOT NULL`));
+      const firstBad = await db.all<{ row_no: bigint; reason: string }>(`SELECT row_no, reason FROM fl_reduced_checked WHERE reason IS NOT NULL
+        ORDER BY row_no LIMIT ${Math.max(1, Math.floor(maxReportedErrors))}`);
+      const good = rows.count - badCount;
+      const errors = firstBad.slice(0, Math.max(0, maxReportedErrors)).map((b) => ({ line: Number(b.row_no), message: b.reason }));
+      if (rows.count > 0 && good === 0) {
+        return { ...base, status: 'failed', badLines: badCount, errors, error: `${name}: none of its ${badCount} rows is a reduced flow row (row ${firstBad[0]!.row_no}: ${firstBad[0]!.reason})` } as ReducedLoad;
       }
       const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
         VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad) RETURNING file_id`,
-        { name, hash: contentHash, format: `reduction/${windowSeconds}s`, bad: bad.length });
+        { name, hash: contentHash, format: `reduction/${windowSeconds}s`, bad: badCount });
       await db.exec(`INSERT INTO ${REDUCED_TABLE} SELECT ${Math.floor(fileId)}, ${Math.floor(windowSeconds)},
         ${REDUCED_COLUMNS.map((c) => (TYPES[c] === 'VARCHAR' ? (c.endsWith('_addr') ? `lower(${c})` : c) : `CAST(${c} AS ${TYPES[c]})`)).join(', ')}
         FROM fl_reduced_checked WHERE reason IS NULL ORDER BY row_no`);
@@ -110,11 +154,9 @@ export async function ingestReducedRows(db: Db, name: string, windowSeconds: num
       }
       await addLoaded(db, [{ bytes: BigInt(sums!.bytes), packets: BigInt(sums!.packets) }], (m) => new Error(`${name}: ${m}`));
       await db.exec('DROP TABLE fl_reduced_text; DROP TABLE fl_reduced_checked');
-      return { ...base, records: Number(sums!.records), badLines: bad.length, errors, rows: good };
+      return { ...base, records: Number(sums!.records), badLines: badCount, errors, rows: good };
     });
   } catch (err) {
     return { ...base, status: 'failed', error: `cannot load ${name}: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    await rm(work, { recursive: true, force: true });
   }
 }
