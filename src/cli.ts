@@ -25,6 +25,8 @@ import { bindTemplate, findTemplate, listTemplates, TemplateUsageError } from '.
 import { formatCycle, formatRows, plural, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
+import { parseSize } from './core/aws/athenaTable';
+import type { AthenaSettings } from './protocol/enrich';
 import { jsonRows, type Db } from './core/store/db';
 
 class UsageError extends Error {}
@@ -36,7 +38,10 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
-                  [--athena-workgroup W --athena-output s3://...] --db <file>
+                  [--athena-workgroup W --athena-output s3://... --athena-window 1m|5m|1h --max-scan 10GB
+                   --athena-price 5 --athena-reuse 60] --db <file>
+                  an athena: source reduces in Athena (only its rows come down); the scan is estimated first and
+                  refused above --max-scan; the estimated and the actual scan are printed in bytes and dollars
   flowlens enrich … [--keep-records | --no-keep-records] [--rebuild]
                   an enrichment adds what is new to the dataset; a new dataset keeps no raw records (flow_records
                   reads the files they came from) unless --keep-records; --rebuild makes every fact again
@@ -97,6 +102,10 @@ const OPTIONS = {
   'dump-dir': { type: 'string' },
   'athena-workgroup': { type: 'string' },
   'athena-output': { type: 'string' },
+  'athena-window': { type: 'string' },
+  'athena-price': { type: 'string' },
+  'athena-reuse': { type: 'string' },
+  'max-scan': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -221,8 +230,32 @@ function enrichSource(v: Values): EnrichSource {
     ipRanges: v['ip-ranges'] ?? false,
     ...(v['dump-dir'] ? { dumpDir: resolve(v['dump-dir']) } : {}),
     ...(v['endpoint-url'] ? { settings: { endpoint: v['endpoint-url'] } } : {}),
-    ...(v['athena-workgroup'] || v['athena-output'] ? { athena: { workgroup: v['athena-workgroup'], outputLocation: v['athena-output'] } } : {}),
+    ...athenaSettings(v),
   };
+}
+
+const ATHENA_WINDOWS: Record<string, number> = { '1m': 60, '60s': 60, '5m': 300, '300s': 300, '1h': 3600, '60m': 3600, '3600s': 3600 };
+
+/** The --athena-* and --max-scan options, checked here so that a typo is a usage error. */
+function athenaSettings(v: Values): { athena?: AthenaSettings } {
+  const a: AthenaSettings = {};
+  if (v['athena-workgroup']) a.workgroup = v['athena-workgroup'];
+  if (v['athena-output']) a.outputLocation = v['athena-output'];
+  if (v['athena-window'] !== undefined) {
+    const w = ATHENA_WINDOWS[v['athena-window'].trim().toLowerCase()];
+    if (!w) throw new UsageError(`--athena-window takes 1m, 5m or 1h, not "${v['athena-window']}"`);
+    a.windowSeconds = w;
+  }
+  if (v['max-scan'] !== undefined) {
+    const b = parseSize(v['max-scan']);
+    if (b === undefined) throw new UsageError(`--max-scan takes a size such as 10GB or 500MB, not "${v['max-scan']}"`);
+    a.maxScanBytes = b;
+  }
+  const price = num(v['athena-price'], 'athena-price');
+  if (price !== undefined) a.pricePerTb = price;
+  const reuse = num(v['athena-reuse'], 'athena-reuse');
+  if (reuse !== undefined) a.reuseMinutes = reuse;
+  return Object.keys(a).length ? { athena: a } : {};
 }
 
 let exitCode = 0;

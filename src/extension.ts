@@ -15,7 +15,7 @@ import { registerSqlCompletion } from './host/sqlCompletionProvider';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
 import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
-import { discoveryThroughWorker } from './host/acquirePlan';
+import { allowScan, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
@@ -205,8 +205,16 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       if (!(await runWizard(wizard))) return;
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
       const plan = wizard.plan();
-      const request = requestFor(plan, { ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption() });
-      const outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
+      let request = requestFor(plan, {
+        ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption(), athenaMaxScanBytes: s.athenaConfirmScanAbove,
+      });
+      let outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
+      // an Athena query held back by its estimated scan runs when the user says so, the estimate in sight
+      const ask = outcome.result?.aws ? scanConfirmation(outcome.result as AwsEnrichResult) : undefined;
+      if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true }, RUN_QUERY)) === RUN_QUERY) {
+        request = allowScan(request, ask.allowBytes);
+        outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
+      }
       // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
       if (outcome.status === 'done') await rememberRequest(outcome.path, request);
       return outcome.status;

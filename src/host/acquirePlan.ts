@@ -4,7 +4,8 @@
  */
 import type { AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
-import type { DiscoverRequest, DiscoverResult, EnrichResult } from '../protocol/worker';
+import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import { formatBytes, formatUsd } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
 export type AwsEnrichResult = EnrichResult & { aws: NonNullable<EnrichResult['aws']> };
@@ -53,7 +54,7 @@ function unscopedSpec(f: DiscoveredFlowLog): string | undefined {
  * An AWS plan as the engine's source. Named sources (a typed location, chosen discovered flow logs) replace
  * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
  */
-export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean } = {}): AwsSource {
+export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean; athenaMaxScanBytes?: number } = {}): AwsSource {
   // Every discovered flow log and nothing else: acquire's own discovery reads the same ones. A subset is named,
   // each scoped to its own account and region (`<account>/<region>=<source>`).
   const named = plan.allDiscovered && !plan.location ? [] : plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x);
@@ -67,7 +68,29 @@ export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { 
     until: plan.window.to.toISOString(),
     ...(sources.length ? { sources: [...new Set(sources)] } : {}),
     ipRanges: o.ipRanges === true,
+    // an Athena query estimated to scan more than the setting asks first (scanConfirmation)
+    ...(sources.some((x) => x.startsWith('athena:')) && o.athenaMaxScanBytes !== undefined ? { athena: { maxScanBytes: o.athenaMaxScanBytes } } : {}),
   };
+}
+
+/** The request again, its Athena queries allowed to scan `bytes` (what the user confirmed). */
+export function allowScan(r: EnrichRequest, bytes: number): EnrichRequest {
+  return r.source.kind === 'aws' ? { ...r, source: { ...r.source, athena: { ...r.source.athena, maxScanBytes: bytes } } } : r;
+}
+
+/** The button that runs an Athena query held back by its estimated scan. */
+export const RUN_QUERY = 'Run the query';
+
+/**
+ * An Athena query the run did not start because its estimated scan was above the limit: what to ask the user
+ * (the estimate in bytes and dollars, per source) and the limit that lets it run when they say yes.
+ */
+export function scanConfirmation(r: AwsEnrichResult): { message: string; allowBytes: number } | undefined {
+  const held = r.aws.summary.sources.filter((x) => x.athena?.estimatedBytes !== undefined && x.issues.some((i) => i.code === 'ScanLimit'));
+  if (!held.length) return undefined;
+  const allowBytes = Math.max(...held.map((x) => x.athena!.estimatedBytes!));
+  const what = held.map((x) => `${x.source}: about ${formatBytes(x.athena!.estimatedBytes!)} (${formatUsd(x.athena!.estimatedUsd ?? 0)} at $${x.athena!.pricePerTb}/TB)`).join('; ');
+  return { message: `Flowlens: Athena would scan ${what}, more than flowlens.athena.confirmScanAbove allows without asking. Run it?`, allowBytes };
 }
 
 type DiscoveryQuery = Parameters<WizardDeps['discoverFlowLogs']>[0];

@@ -15,7 +15,7 @@ export const REFRESH_OVERLAP_MS = 15 * 60 * 1000;
  * The one mapping from the wizard's plan to the engine's options. `ipRanges` is the user's consent to
  * download AWS's ip-ranges.json; `sample` the sample estate's size (the engine's defaults when unset).
  */
-export function requestFor(plan: EnrichPlan, o: { ipRanges?: boolean; sample?: Omit<SampleSource, 'kind'> } = {}): EnrichRequest {
+export function requestFor(plan: EnrichPlan, o: { ipRanges?: boolean; athenaMaxScanBytes?: number; sample?: Omit<SampleSource, 'kind'> } = {}): EnrichRequest {
   switch (plan.source) {
     case 'sample':
       return { source: { kind: 'sample', ...o.sample } };

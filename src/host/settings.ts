@@ -1,6 +1,7 @@
 /** The flowlens.* settings, read in one place. Path settings are machine-scoped and restricted in untrusted workspaces. */
 import * as vscode from 'vscode';
 import { join, isAbsolute } from 'node:path';
+import { parseSize } from '../core/aws/athenaTable';
 
 export interface FlowlensSettings {
   defaultProfile: string;
@@ -20,6 +21,8 @@ export interface FlowlensSettings {
   exportFolder: string;
   /** Seconds between Follow's cycles. */
   followInterval: number;
+  /** An Athena query estimated to scan more bytes than this asks first (undefined: never asks). */
+  athenaConfirmScanAbove?: number;
 }
 
 export function readSettings(): FlowlensSettings {
@@ -38,7 +41,13 @@ export function readSettings(): FlowlensSettings {
     notebookWrites: c.get<boolean>('notebook.allowWrites', false) === true,
     exportFolder: c.get<string>('exportFolder', '').trim(),
     followInterval: Math.max(5, Math.min(86400, c.get<number>('followInterval', 60))),
+    ...confirmScan(c.get<string>('athena.confirmScanAbove', '10GB')),
   };
+}
+
+function confirmScan(v: string): { athenaConfirmScanAbove?: number } {
+  const b = v.trim() ? parseSize(v) : undefined;
+  return b === undefined ? {} : { athenaConfirmScanAbove: b };
 }
 
 /** Where datasets live: an explicit folder, the first workspace folder's .flowlens/datasets, or global storage. */

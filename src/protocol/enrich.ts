@@ -63,10 +63,16 @@ export interface AthenaSettings {
   workgroup?: string;
   /** s3://bucket/prefix/ for results when the workgroup does not set one. */
   outputLocation?: string;
-  /** Aggregation window in seconds (default 60, the engine's conversation minute). */
+  /** The reduction's window in seconds: 60 (default, the engine's conversation minute), 300 or 3600 (months of history). */
   windowSeconds?: number;
   /** An extra predicate for partition pruning, e.g. `day = '2026/09/01'` (shown with the SQL). */
   partitionFilter?: string;
+  /** Refuse to run a query estimated to scan more bytes than this (`--max-scan`); unset: no limit. */
+  maxScanBytes?: number;
+  /** Athena's price in dollars per TB scanned (default 5). */
+  pricePerTb?: number;
+  /** Let Athena answer from a result of the same query at most this many minutes old (result reuse); unset: off. */
+  reuseMinutes?: number;
   /** First poll delay in ms (doubles up to 5 s). */
   pollMs?: number;
 }

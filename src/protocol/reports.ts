@@ -57,6 +57,29 @@ export interface SourceReport {
   issues: AwsIssue[];
   /** Athena: the SQL that ran. */
   sql?: string;
+  /** Athena: the reduction's window, partitions, scan (estimated before, actual after) and rows returned. */
+  athena?: AthenaScan;
+}
+
+/** An Athena reduction's cost and yield (src/core/aws/athena.ts). */
+export interface AthenaScan {
+  windowSeconds: number;
+  pricePerTb: number;
+  /** The partition keys the window and regions were put on, and how. */
+  partitions: string[];
+  /** Before running: the bytes of the objects under the window's partitions, and their price. */
+  estimatedBytes?: number;
+  estimatedUsd?: number;
+  /** After running: DataScannedInBytes of the query's statistics, and its price. */
+  scannedBytes?: number;
+  scannedUsd?: number;
+  /** Rows returned. */
+  rows: number;
+  /**
+   * No such table: AWS's DDL for a table over each S3 flow log of the account the dataset's inventory knows, with
+   * partition projection, to run in Athena (Flowlens runs none).
+   */
+  ddl?: string[];
 }
 
 /** What acquire() read and loaded (src/core/aws/acquire.ts). */

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db, lit } from '../../src/core/store/db';
 import { writeSampleEstate, type SampleManifest } from '../../src/core/sample/index';
+import { openDataset } from '../../src/core/api';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
@@ -20,6 +23,9 @@ let dir: string;
 let home: TempHome;
 let ep: AwsEndpoint;
 let manifest: SampleManifest;
+let athenaDb: Db;
+let bucketBytes = 0;
+const BUCKET = 'flowlens-sample-flowlogs-111111111111';
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-aws-cli-'));
@@ -30,10 +36,28 @@ before(async () => {
     users: [BASE_USER],
     roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }],
     pageSize: 50,
+    athena: {
+      // Athena: a table over the shop account's bucket, run in DuckDB
+      run: async (sql) => {
+        const rows = await athenaDb.json(sql);
+        const cols = rows.length ? Object.keys(rows[0]!) : [];
+        return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
+      },
+      table: async (t) => (t.database === 'flowlogs' && t.table === 'shop'
+        ? { columns: (await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.shop')).map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })),
+            parameters: { location: `s3://${BUCKET}/` } }
+        : undefined),
+    },
   });
+  const bucket = join(dir, 'estate', 'flowlogs', BUCKET);
+  athenaDb = await openDataset(':memory:');
+  await ingestFiles(athenaDb, [bucket]);
+  await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.shop AS SELECT * FROM flow_records');
+  bucketBytes = allFiles(bucket).reduce((n, f) => n + statSync(f).size, 0);
 });
 
 after(async () => {
+  athenaDb?.close();
   await ep?.close();
   home?.cleanup();
   rmSync(dir, { recursive: true, force: true });
@@ -106,5 +130,35 @@ test('flowlens enrich --profile --role --accounts --regions equals the sample es
   const produced = [db, `${db}.wal`, ...allFiles(join(dir, 'dumps'))].filter((f) => { try { return statSync(f).isFile(); } catch { return false; } });
   for (const [where, text] of [...produced.map((f) => [f, readFileSync(f).toString('latin1')]), ['stdout', r.stdout], ['stderr', r.stderr]]) {
     for (const secret of secrets) assert.ok(!text.includes(secret), `${where} holds a secret`);
+  }
+});
+
+test('flowlens enrich --source athena:… shows the estimated and the actual scan in bytes and dollars; --max-scan refuses above it', async () => {
+  const args = (db: string, ...more: string[]) => ['enrich', '--profile', 'base', '--role', 'FlowLogIntrospector', '--external-id', EXTERNAL_ID,
+    '--accounts', '111111111111', '--regions', 'us-east-1', '--since', START, '--until', '2026-09-30T00:00:00Z', '--no-inventory',
+    '--source', 'athena:flowlogs.shop', '--db', db, '--quiet', ...more];
+  const size = formatBytes(bucketBytes);
+  const limit = formatBytes(bucketBytes - 1);
+  const refused = await run(args(join(dir, 'athena-refused.duckdb'), '--max-scan', `${bucketBytes - 1}`));
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.ok(refused.stdout.includes(`athena account 111111111111 us-east-1 athena://AwsDataCatalog/flowlogs/shop: ScanLimit: the query would scan about ${size} ($0.000052 at $5/TB), more than the limit of ${limit}; nothing was run (narrow the window, or raise the limit)`), refused.stdout);
+  const usage = await run(args(join(dir, 'athena-usage.duckdb'), '--max-scan', 'lots'));
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--max-scan takes a size such as 10GB or 500MB, not "lots"/);
+
+  const ok = await run(args(join(dir, 'athena.duckdb'), '--max-scan', '1GB', '--athena-window', '5m'));
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  // (under 10 MB: billed as 10 MB)
+  assert.ok(ok.stdout.includes(`Athena athena://AwsDataCatalog/flowlogs/shop: estimated scan ${size} ($0.000052), scanned ${size} ($0.000052) at $5/TB; `), ok.stdout);
+  assert.match(ok.stdout, /; \d+ rows of 300-second windows; partitions none recognised\n/);
+  const d = await Db.open(join(dir, 'athena.duckdb'), { readOnly: true });
+  try {
+    const [r] = await d.json<{ rows: number; windows: number; n: number }>(`SELECT (SELECT count(*) FROM athena_reduced) AS rows,
+      (SELECT count(DISTINCT window_seconds) FROM athena_reduced) AS windows, (SELECT count(*) FROM windows_5m) AS n`);
+    assert.ok(r!.rows > 0);
+    assert.equal(r!.windows, 1);
+    assert.ok(r!.n > 0, 'enriched into the windows');
+  } finally {
+    d.close();
   }
 });

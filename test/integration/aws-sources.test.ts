@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from '../../src/core/api';
-import { athenaAggregationSql } from '../../src/core/aws/athena';
+import { reductionSql } from '../../src/core/aws/athenaReduction';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
@@ -32,6 +33,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
   let athenaDb: Db;
   let base: AwsSource;
   let expected: number;
+  let bucketBytes = 0;
 
   before(async () => {
     home = makeTempHome();
@@ -43,16 +45,25 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     athenaDb = await openDataset(':memory:');
     await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
     await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
+    bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
     ep = await startAwsEndpoint({
       estateDir: estate,
       users: [BASE_USER],
       roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }],
       pageSize: 50,
       athena: {
+        pageSize: 7,
         run: async (sql) => {
           const rows = await athenaDb.json(sql);
           const cols = rows.length ? Object.keys(rows[0]!) : [];
-          return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))) };
+          // Athena reads the table's objects whole: what it scans is their size
+          return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
+        },
+        table: async (t) => {
+          if (t.database !== 'flowlogs' || !['vpc_flow_logs', 'unlocated'].includes(t.table)) return undefined;
+          const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
+          // unlocated: a table whose location is not said (its scan cannot be estimated)
+          return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: (t.table === 'unlocated' ? {} : { location: 's3://flowlens-logs-a/' }) as Record<string, string> };
         },
       },
     });
@@ -170,20 +181,96 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     }
   });
 
-  it('Athena: pushes the aggregation down, shows the SQL, and loads the aggregate', async () => {
+  it('Athena: reduces in Athena, shows the SQL and the scan, pages the result, and loads its rows as facts', async () => {
     const db = await openDataset(join(work, 'athena.duckdb'));
     try {
+      const before = ep.requests.filter((r) => r.op === 'GetQueryResults').length;
       const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
       assert.deepEqual(s.issues, []);
       assert.equal(s.athenaSql.length, 1);
-      assert.equal(s.athenaSql[0], athenaAggregationSql({ database: 'flowlogs', table: 'vpc_flow_logs' }, { since: WINDOW.since, until: WINDOW.until }));
+      const columns = (await athenaDb.all<{ column_name: string }>('DESCRIBE flowlogs.vpc_flow_logs')).map((c) => c.column_name);
+      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."vpc_flow_logs"', since: WINDOW.since, until: WINDOW.until, columns }));
+      assert.ok(s.athenaSql[0]!.includes('tcp_flags AS flags'), 'the table has tcp_flags: the reduction orients by them');
       assert.deepEqual(ep.athenaQueries.at(-1), s.athenaSql[0]);
-      const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");
-      const got = await db.one<{ b: bigint }>('SELECT sum(bytes) AS b FROM flow_records');
-      assert.equal(got!.b, want!.b, 'the aggregate carries every byte');
+      const a = s.sources[0]!.athena!;
+      assert.equal(a.estimatedBytes, bucketBytes, 'estimated from the sizes of the objects under the table location');
+      assert.equal(a.scannedBytes, bucketBytes, 'scanned, from the query statistics');
+      assert.ok(a.rows > 7, `${a.rows} rows`);
+      assert.equal(ep.requests.filter((r) => r.op === 'GetQueryResults').length - before, Math.ceil((a.rows + 1) / 7), 'every page read (7 rows a page, the header first)');
+      const want = await athenaDb.one<{ b: bigint; n: bigint }>("SELECT sum(bytes) AS b, count(*) AS n FROM flow_records WHERE log_status = 'OK'");
+      const got = await db.one<{ b: bigint; n: bigint; rows: bigint }>('SELECT sum(bytes_up + bytes_down) AS b, sum(records) AS n, count(*) AS rows FROM athena_reduced');
+      assert.equal(got!.b, want!.b, 'the rows carry every byte');
+      assert.equal(got!.n, want!.n, 'and stand for every record');
+      assert.equal(Number(got!.rows), a.rows);
+      assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM flow_records'))!.n), 0, 'not disguised as flow records');
+      const enriched = await db.one<{ b: bigint }>('SELECT sum(uploaded + downloaded) AS b FROM conversations');
+      assert.ok(Number(enriched!.b) > 0 && Number(enriched!.b) <= Number(want!.b), 'enriched as facts (a flow logged at both ends counted once)');
       const again = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
       assert.equal(again.records, 0, 'the same window adds nothing');
     } finally {
+      db.close();
+    }
+  });
+
+  it('Athena: refuses to run a query estimated above --max-scan, and names the estimate', async () => {
+    const db = await openDataset(join(work, 'athena-max.duckdb'));
+    try {
+      const started = ep.athenaQueries.length;
+      const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, maxScanBytes: bucketBytes - 1 } });
+      assert.equal(ep.athenaQueries.length, started, 'nothing was started');
+      assert.equal(s.issues.length, 1);
+      assert.equal(s.issues[0]!.code, 'ScanLimit');
+      assert.equal(s.issues[0]!.message, `the query would scan about ${formatBytes(bucketBytes)} ($0.000052 at $5/TB), more than the limit of ${formatBytes(bucketBytes - 1)}; nothing was run (narrow the window, or raise the limit)`);
+      const ok = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, maxScanBytes: bucketBytes } });
+      assert.deepEqual(ok.issues, []);
+      assert.ok(ok.records > 0);
+      const unknown = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.unlocated'], athena: { pollMs: 10, maxScanBytes: 1e12 } });
+      assert.equal(ep.athenaQueries.length, started + 1, 'a scan that cannot be estimated does not run under a limit');
+      assert.deepEqual(unknown.issues.map((i) => [i.code, i.message]), [['ScanNotEstimated',
+        'the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of 931 GiB cannot be checked; nothing was run (with no limit it runs: --max-scan unset, or flowlens.athena.confirmScanAbove empty)']]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('Athena: no such table: the DDL for each S3 flow log of the account, with partition projection, shown and not run', async () => {
+    const db = await openDataset(join(work, 'athena-ddl.duckdb'));
+    try {
+      const started = ep.athenaQueries.length;
+      const s = await read(db, { accounts: [A], sources: ['athena:flowlogs.missing'], athena: { pollMs: 10 } });
+      assert.equal(ep.athenaQueries.length, started, 'nothing was run');
+      const issue = s.issues.find((i) => i.code === 'NoSuchTable');
+      assert.ok(issue, JSON.stringify(s.issues));
+      const ddl = s.sources.find((x) => x.kind === 'athena')!.athena!.ddl!;
+      const s3Logs = FLOW_LOGS.filter((f) => f.account === A && f.bucket);
+      assert.equal(ddl.length, s3Logs.length);
+      assert.match(issue.message, new RegExp(`create it in Athena with the statement shown \\(AWS's DDL for the ${s3Logs.length} S3 flow logs of account ${A}, with partition projection\\), then read it again`));
+      assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/vpc/AWSLogs/111111111111/vpcflowlogs/'")), ddl.join('\n\n'));
+      assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/hive/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/'")), ddl.join('\n\n'));
+      assert.ok(ddl.every((d) => d.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`missing` (')));
+      assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('Athena: a cancel stops the running query (StopQueryExecution) and loads nothing', async () => {
+    const db = await openDataset(join(work, 'athena-cancel.duckdb'));
+    ep.athenaEngine!.runningPolls = 1_000_000; // it runs until stopped
+    try {
+      const stops = ep.requests.filter((r) => r.op === 'StopQueryExecution').length;
+      const polls = ep.requests.filter((r) => r.op === 'GetQueryExecution').length;
+      const ac = new AbortController();
+      const watch = setInterval(() => {
+        if (ep.requests.filter((r) => r.op === 'GetQueryExecution').length >= polls + 3) ac.abort();
+      }, 5);
+      await assert.rejects(read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } }, { signal: ac.signal }));
+      clearInterval(watch);
+      assert.equal(ep.requests.filter((r) => r.op === 'StopQueryExecution').length, stops + 1);
+      assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
+      assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM ingest_files'))!.n), 0);
+    } finally {
+      ep.athenaEngine!.runningPolls = 1;
       db.close();
     }
   });

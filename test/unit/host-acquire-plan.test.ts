@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
-import { DISCOVER_ALL_ID, acquireNotification, discoverAllChoice, locationSpec, perAccountLines, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
+import { DISCOVER_ALL_ID, acquireNotification, allowScan, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { requestFor } from '../../src/host/planRequest';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
@@ -110,4 +110,33 @@ test('per-account lines, notification counts and the SSO hint', () => {
   assert.match(n.text, /5 fetched, 1 skipped, 1 failed; 50 records, 7 conversations/);
   assert.match(ssoLoginHint(r) ?? '', /aws sso login --profile corp/);
   assert.equal(ssoLoginHint(undefined, 'AccessDenied'), undefined);
+});
+
+test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit in the request, the question with the estimate, the confirmed run allowed it', async () => {
+  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 'athena:flowlogs.vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'x']);
+  const req = requestFor(plan, { athenaMaxScanBytes: 10e9 });
+  assert.equal(req.source.kind === 'aws' && req.source.athena?.maxScanBytes, 10e9);
+  const s3 = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 's3://flowlens-logs-a/vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'y']);
+  assert.equal(awsRequest(s3, {}).athena, undefined, 'no Athena source: no limit');
+  const held = {
+    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [],
+    aws: {
+      text: '',
+      summary: {
+        window: { since: '', until: '' }, accounts: [], regions: [], inventory: { files: 0, items: 0, calls: 0, loaded: 0, warnings: [] }, ipRanges: { status: 'none' },
+        fetched: 0, skipped: 0, failed: 1, records: 0, bytes: 0, issues: [], athenaSql: [], seconds: 1,
+        sources: [{
+          source: 'athena://AwsDataCatalog/flowlogs/vpc', kind: 'athena', account: '111111111111', region: 'us-east-1', fetched: 0, skipped: 0, failed: 1, records: 0, bytes: 0, files: [],
+          issues: [{ api: 'athena', code: 'ScanLimit', message: '…' }],
+          athena: { windowSeconds: 60, pricePerTb: 5, partitions: [], rows: 0, estimatedBytes: 42e9, estimatedUsd: 0.21 },
+        }],
+      },
+    },
+  } as AwsEnrichResult;
+  const ask = scanConfirmation(held)!;
+  assert.equal(ask.message, 'Flowlens: Athena would scan athena://AwsDataCatalog/flowlogs/vpc: about 39.1 GiB ($0.21 at $5/TB), more than flowlens.athena.confirmScanAbove allows without asking. Run it?');
+  assert.equal(ask.allowBytes, 42e9);
+  const again = allowScan(req, ask.allowBytes);
+  assert.equal(again.source.kind === 'aws' && again.source.athena?.maxScanBytes, 42e9);
+  assert.equal(scanConfirmation({ ...held, aws: { ...held.aws, summary: { ...held.aws.summary, sources: [] } } }), undefined);
 });

@@ -10,7 +10,8 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
-import type { AcquireSummary, AwsIssue, SourceReport } from '../../protocol/reports';
+import type { AcquireSummary, AthenaScan, AwsIssue, SourceReport } from '../../protocol/reports';
+import { formatBytes, formatUsd } from '../format';
 import { loadInventory } from '../inventory/load';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
@@ -217,10 +218,15 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
         }
       } else {
         const athena = new AthenaClient(clientConfig('ATHENA', src.region, target.credentials, settings));
+        // the table's objects are listed for the scan estimate
+        const s3 = new S3Client(clientConfig('S3', src.region, target.credentials, settings));
         try {
-          rep = await readAthenaSource(db, athena, src, { ...opts.athena, since, until, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m) => progress('flow-logs', m) }, lock);
+          rep = await readAthenaSource(db, athena, src, {
+            ...opts.athena, since, until, regions: opts.regions, s3, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m) => progress('flow-logs', m),
+          }, lock);
         } finally {
           athena.destroy();
+          s3.destroy();
         }
         if (rep.sql) summary.athenaSql.push(rep.sql);
       }
@@ -249,6 +255,13 @@ export function formatAwsIssue(i: AwsIssue): string {
   return isBrokenAnswer(i) ? `${where}: ${i.message}` : `${where}: ${i.code}: ${i.message}`;
 }
 
+/** An Athena reduction's cost and yield on one line: the scan estimated and actual, in bytes and dollars, and the rows. */
+export function athenaScanLine(a: AthenaScan): string {
+  const cost = (b: number | undefined, d: number | undefined) => (b === undefined ? 'unknown' : `${formatBytes(b)} (${formatUsd(d ?? 0)})`);
+  return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB; `
+    + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`;
+}
+
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */
 export function formatAcquireSummary(s: AcquireSummary): string {
   const lines = [
@@ -256,6 +269,8 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
     `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
+    ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
+    ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, then read the source again):\n${d}`)),
     ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
     `done in ${s.seconds.toFixed(1)} s`,
   ];

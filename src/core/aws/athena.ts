@@ -1,21 +1,32 @@
 /**
- * Athena push-down for estates too big to pull: an aggregation by (minute window, account, interface, addresses,
- * ports, protocol, action) runs in the user's Athena over their flow-log table, is polled, its result pages read
- * with GetQueryResults, and each aggregate row enters the engine as one flow record (default format), so the
- * local enrichment works on it unchanged. The SQL is returned so the user sees what ran. The same window gives the
- * same result name and content, so a re-run adds nothing.
+ * Athena push-down for estates too big to pull: the reduction (athena-reduction.sql) runs in the user's Athena
+ * over their flow-log table, and only its rows come down, loaded as facts (flowlogs/reduced.ts). Before it runs:
+ * the table's columns and partitions (GetTableMetadata), so that the window and regions are predicates on the
+ * partitions, and an estimate of the bytes it will scan (the sizes of the S3 objects under the window's
+ * partitions) and their price, refused above `maxScanBytes` (the editor then asks, and runs it again allowed
+ * that estimate). It runs in the
+ * user's workgroup (its output location, encryption and limits apply; an output location is set only when given),
+ * is polled, its result pages read with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
+ * really scanned come from its statistics. The SQL is returned so the user sees what ran. The same window gives
+ * the same result, so a re-run adds nothing.
  */
 import {
   GetQueryExecutionCommand,
+  GetTableMetadataCommand,
   paginateGetQueryResults,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
-import type { SourceReport } from '../../protocol/reports';
-import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
+import { formatBytes, formatUsd } from '../format';
+import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import type { Db } from '../store/db';
+import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
+import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
+import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type TableInfo } from './athenaTable';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
 import { sleep } from './pool';
@@ -25,40 +36,123 @@ import type { AthenaSource } from './sources';
 export interface AthenaOptions extends AthenaSettings {
   since: Date;
   until: Date;
+  /** The regions of the flow logs wanted (a predicate on the table's region partition, when it has one). */
+  regions?: readonly string[];
+  /** Lists the table's objects for the scan estimate (absent: no estimate). */
+  s3?: S3Client;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
-/** The aggregation, in SQL that Athena (Trino) and DuckDB both accept. Columns as AWS's flow-log table names them. */
-export function athenaAggregationSql(src: Pick<AthenaSource, 'database' | 'table' | 'catalog'>, o: Pick<AthenaOptions, 'since' | 'until' | 'windowSeconds' | 'partitionFilter'>): string {
-  const w = Math.max(1, Math.floor(o.windowSeconds ?? 60));
-  const s = Math.floor(o.since.getTime() / 1000);
-  const u = Math.floor(o.until.getTime() / 1000);
-  const table = `${src.catalog ? ident(src.catalog) + '.' : ''}${ident(src.database)}.${ident(src.table)}`;
-  return [
-    'SELECT account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, action,',
-    `       start - (start % ${w}) AS window_start,`,
-    '       min(start) AS first_start, max("end") AS last_end,',
-    '       sum(packets) AS packets, sum(bytes) AS bytes, count(*) AS records',
-    `FROM ${table}`,
-    `WHERE start >= ${s} AND start < ${u} AND log_status = 'OK'${o.partitionFilter ? `\n  AND (${o.partitionFilter})` : ''}`,
-    `GROUP BY account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, action, start - (start % ${w})`,
-    'ORDER BY window_start, interface_id',
-  ].join('\n');
+/** The table's columns, partition keys and parameters, as Athena's catalogue describes them. */
+async function describeTable(athena: AthenaClient, src: AthenaSource, opts: { abortSignal?: AbortSignal }): Promise<TableInfo> {
+  const r = await athena.send(new GetTableMetadataCommand({ CatalogName: src.catalog ?? 'AwsDataCatalog', DatabaseName: src.database, TableName: src.table }), opts);
+  const t = r.TableMetadata;
+  return {
+    columns: (t?.Columns ?? []).map((c) => (c.Name ?? '').toLowerCase()),
+    partitionKeys: (t?.PartitionKeys ?? []).map((k) => ({ name: k.Name ?? '', type: k.Type ?? 'string' })),
+    parameters: t?.Parameters ?? {},
+  };
 }
 
+/** AWS's DDL for a table named as the source over each S3 flow log of its account in the dataset's inventory. */
+async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<string[]> {
+  const logs = await db.all<{ log_destination: string; account_id: string | null; log_format: string | null; file_format: string | null; hive_partitions: boolean | null; region: string | null }>(
+    `SELECT DISTINCT log_destination, account_id, log_format, file_format, hive_partitions, region FROM inv_flow_logs
+     WHERE destination_type = 's3' AND log_destination IS NOT NULL AND account_id = $a ORDER BY log_destination, log_format`, { a: src.account });
+  const out = new Set<string>();
+  for (const l of logs) {
+    const f: FlowLogDestination = { destination: l.log_destination, account: l.account_id ?? src.account, hive: l.hive_partitions === true,
+      ...(l.log_format ? { logFormat: l.log_format } : {}), ...(l.file_format ? { fileFormat: l.file_format } : {}) };
+    try {
+      out.add(flowLogTableDdl(f, { database: src.database, table: src.table, regions: o.regions?.length ? o.regions : [l.region ?? src.region], since: o.since }));
+    } catch {
+      // not an S3 destination Flowlens can read
+    }
+  }
+  return [...out];
+}
+
+/** The bytes of the objects under s3:// prefixes. */
+async function objectBytes(s3: S3Client, prefixes: readonly string[], signal?: AbortSignal): Promise<number> {
+  let total = 0;
+  for (const p of prefixes) {
+    const loc = parseS3Uri(p);
+    if (!loc) throw new Error(`the table's location ${p} is not an s3:// address`);
+    await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix }, signal ? { abortSignal: signal } : {}), 'NextContinuationToken', (page) => {
+      for (const o of page.Contents ?? []) total += o.Size ?? 0;
+    }, { tokenOf: (page) => (page.IsTruncated ? page.NextContinuationToken : undefined) });
+  }
+  return total;
+}
+
+
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
-  const sql = athenaAggregationSql(src, o);
-  const rep: SourceReport = { source: src.id, kind: 'athena', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [], sql };
+  const windowSeconds = reductionWindow(o.windowSeconds);
+  const perTb = o.pricePerTb ?? DEFAULT_PRICE_PER_TB;
+  const scan: AthenaScan = { windowSeconds, pricePerTb: perTb, partitions: [], rows: 0 };
+  const rep: SourceReport = { source: src.id, kind: 'athena', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [], athena: scan };
   const opts = o.signal ? { abortSignal: o.signal } : {};
   const fail = (err: unknown, api: string) => {
     rep.failed++;
     rep.issues.push(describeAwsError(err, { account: src.account, region: src.region, api, resource: src.id }));
     return rep;
   };
-  o.onProgress?.(`Athena ${src.database}.${src.table}:\n${sql}`);
+  const refuse = (code: string, message: string) => {
+    rep.failed++;
+    rep.issues.push({ account: src.account, region: src.region, api: 'athena', code, message, resource: src.id });
+    return rep;
+  };
+
+  // 1. The table: which optional columns it has, its partitions, where its data is
+  let info: TableInfo;
+  try {
+    info = await describeTable(athena, src, opts);
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    const name = (err as { name?: string }).name ?? '';
+    if (/EntityNotFound|MetadataException|NotFound/i.test(name) || /not found/i.test((err as Error).message ?? '')) {
+      scan.ddl = await tableDdl(db, src, o);
+      return refuse('NoSuchTable', `${src.database}.${src.table} is not a table in ${src.catalog ?? 'AwsDataCatalog'} (${(err as Error).message}); `
+        + (scan.ddl.length ? `create it in Athena with the statement shown (AWS's DDL for ${scan.ddl.length === 1 ? 'the S3 flow log' : `the ${scan.ddl.length} S3 flow logs`} of account ${src.account}, with partition projection), then read it again`
+          : `create it in Athena with AWS's DDL for VPC flow logs (with the inventory loaded, Flowlens shows it for each S3 flow log)`));
+    }
+    // not allowed to describe it: the reduction assumes AWS's default columns (orientation by port ranks) and no partitions
+    o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read its columns (${(err as Error).message}); assuming the default format's, no tcp_flags`);
+    info = { columns: [...REQUIRED_COLUMNS], partitionKeys: [], parameters: {} };
+  }
+  const missing = missingColumns(info.columns);
+  if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
+  const plan = partitionPlan(info, o.since, o.until, o.regions ?? []);
+  scan.partitions = plan.recognised;
+  const sql = reductionSql({
+    table: quoteTable(src), since: o.since, until: o.until, windowSeconds, columns: info.columns,
+    partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
+  });
+  rep.sql = sql;
+
+  // 2. The scan, estimated before anything runs
+  if (o.s3 && plan.prefixes.length) {
+    try {
+      scan.estimatedBytes = await objectBytes(o.s3, plan.prefixes, o.signal);
+      scan.estimatedUsd = scanPrice(scan.estimatedBytes, perTb);
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      o.onProgress?.(`Athena ${src.database}.${src.table}: cannot estimate the scan (${(err as Error).message})`);
+    }
+  }
+  const estimate = scan.estimatedBytes === undefined ? 'unknown' : `${formatBytes(scan.estimatedBytes)} (${formatUsd(scan.estimatedUsd!)} at $${perTb}/TB)`;
+  o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}; estimated scan ${estimate}\n${sql}`);
+  if (o.maxScanBytes !== undefined) {
+    if (scan.estimatedBytes === undefined) {
+      return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${formatBytes(o.maxScanBytes)} cannot be checked; nothing was run (with no limit it runs: --max-scan unset, or flowlens.athena.confirmScanAbove empty)`);
+    }
+    if (scan.estimatedBytes > o.maxScanBytes) {
+      return refuse('ScanLimit', `the query would scan about ${estimate}, more than the limit of ${formatBytes(o.maxScanBytes)}; nothing was run (narrow the window, or raise the limit)`);
+    }
+  }
+
+  // 3. Run, poll until done; a cancel stops the query in Athena too (it is billed by data scanned)
   let id: string;
   try {
     const r = await athena.send(
@@ -67,6 +161,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
         QueryExecutionContext: { Database: src.database, ...(src.catalog ? { Catalog: src.catalog } : {}) },
         ...(o.workgroup ? { WorkGroup: o.workgroup } : {}),
         ...(o.outputLocation ? { ResultConfiguration: { OutputLocation: o.outputLocation } } : {}),
+        ...(o.reuseMinutes ? { ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: o.reuseMinutes } } } : {}),
       }),
       opts,
     );
@@ -75,12 +170,16 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     if (o.signal?.aborted) throw err;
     return fail(err, 'athena:StartQueryExecution');
   }
-  // Poll until done; a cancel stops the query in Athena too (it is billed by data scanned).
   let delay = o.pollMs ?? 250;
   try {
     for (;;) {
       const r = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), opts);
       const state = r.QueryExecution?.Status?.State;
+      const scanned = r.QueryExecution?.Statistics?.DataScannedInBytes;
+      if (scanned !== undefined) {
+        scan.scannedBytes = scanned;
+        scan.scannedUsd = scanPrice(scanned, perTb);
+      }
       if (state === 'SUCCEEDED') break;
       if (state === 'FAILED' || state === 'CANCELLED') {
         return fail(Object.assign(new Error(r.QueryExecution?.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` }), 'athena:GetQueryExecution');
@@ -95,53 +194,53 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     }
     return fail(err, 'athena:GetQueryExecution');
   }
-  // Result pages: the first row of the first page is the header.
-  const events: CloudWatchEvent[] = [];
-  let columns: string[] | undefined;
+
+  // 4. The result pages, written to a file as they come (never all in memory): the first row of the first page is
+  // the header; columns found by name
+  const rows = await ReducedRows.open();
   try {
-    let first = true;
-    await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
-      const rows = r.ResultSet?.Rows ?? [];
-      columns ??= (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
-      for (const [i, row] of rows.entries()) {
-        const v = (row.Data ?? []).map((d) => d.VarCharValue);
-        if (first && i === 0 && v[0] === columns[0]) continue; // header
-        const get = (n: string) => v[columns!.indexOf(n)] ?? '-';
-        const line = [
-          '2',
-          get('account_id'),
-          get('interface_id'),
-          get('srcaddr'),
-          get('dstaddr'),
-          get('srcport'),
-          get('dstport'),
-          get('protocol'),
-          get('packets'),
-          get('bytes'),
-          get('first_start'),
-          get('last_end'),
-          get('action'),
-          'OK',
-        ].join(' ');
-        events.push({ message: line, timestamp: Number(get('first_start')) * 1000 });
-      }
-      first = false;
-    });
-  } catch (err) {
-    if (o.signal?.aborted) throw err;
-    return fail(err, 'athena:GetQueryResults');
+    let downloaded = 0;
+    try {
+      let first = true;
+      let at: number[] | undefined;
+      await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
+        const page = r.ResultSet?.Rows ?? [];
+        if (!at) {
+          const names = (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => (c.Name ?? '').toLowerCase());
+          at = REDUCED_COLUMNS.map((c) => names.indexOf(c));
+          const absent = REDUCED_COLUMNS.filter((_, i) => at![i]! < 0);
+          if (absent.length) throw Object.assign(new Error(`the result has no ${absent.join(', ')} column`), { name: 'MalformedResult' });
+        }
+        const out: (string | null)[][] = [];
+        for (const [i, row] of page.entries()) {
+          const v = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
+          if (first && i === 0 && v[at[0]!] === REDUCED_COLUMNS[0]) continue; // header
+          for (const x of v) downloaded += (x?.length ?? 0) + 1;
+          out.push(at.map((j) => v[j] ?? null));
+        }
+        rows.add(out);
+        first = false;
+      });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      return fail(err, 'athena:GetQueryResults');
+    }
+    scan.rows = rows.count;
+    rep.bytes = downloaded;
+    if (!rows.count) return rep;
+    const name = `${src.id}@${o.since.toISOString()}..${o.until.toISOString()}/w${windowSeconds}`;
+    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
+    rep.files.push(fr);
+    if (fr.status === 'failed') {
+      rep.failed++;
+      rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedResult', message: fr.error ?? 'unreadable', resource: name });
+    } else if (fr.status === 'duplicate') rep.skipped++;
+    else {
+      rep.fetched++;
+      rep.records += fr.records;
+    }
+    return rep;
+  } finally {
+    await rows.close();
   }
-  const name = `${src.id}@${o.since.toISOString()}..${o.until.toISOString()}/w${o.windowSeconds ?? 60}`;
-  if (!events.length) return rep;
-  const fr = await ingestLock.run(() => ingestCloudWatchEvents(db, name, events, o.signal ? { signal: o.signal } : {}));
-  rep.files.push(fr);
-  if (fr.status === 'failed') {
-    rep.failed++;
-    rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedResult', message: fr.error ?? 'unreadable', resource: name });
-  } else if (fr.status === 'duplicate') rep.skipped++;
-  else {
-    rep.fetched++;
-    rep.records += fr.records;
-  }
-  return rep;
 }

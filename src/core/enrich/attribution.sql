@@ -43,7 +43,7 @@ WITH h AS (
 SELECT h.start, h."end", h.minute, h.proto, h.any_rejected,
   h.c_addr AS client_addr, h.client_port, h.s_addr AS server_addr, h.server_port,
   h.uploaded, h.downloaded, h.packets_up, h.packets_down, h.records,
-  h.obs, h.observer_side, h.orientation, h.obs_vpc, h.evidence, h.paths,
+  h.obs, h.observer_side, h.orientation, h.obs_vpc, h.evidence, h.paths, h.client_ports,
   coalesce(CASE WHEN h.observer_side = fl_code_observer_side('server') THEN h.path_down ELSE h.path_up END, h.path_up, h.path_down) AS traffic_path,
   h.c_sep AS client_sep, fl_side_svc(h.c_eni, cp.aws_service, h.client_svc_hint) AS client_svc,
   fl_side_pregion(h.c_eni, cp.aws_region) AS client_pregion,

@@ -46,6 +46,8 @@ import COMMIT_ANEW_SQL from './commit-anew.sql';
 import PREPARE_INVENTORY_SQL from './prepare.sql';
 import BASIS_SQL from './basis.sql';
 import COVERED_FACTS_SQL from './covered-facts.sql';
+import OBSERVER_SUMS_SQL from './observer-sums.sql';
+import REDUCED_SUMS_SQL from './reduced-sums.sql';
 
 /**
  * Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment, and what
@@ -58,8 +60,11 @@ export { default as SAVE_BASIS_SQL } from './save-basis.sql';
 export { default as INVENTORY_CHANGE_SQL } from './inventory-change.sql';
 /** A re-attribution's part of the stored facts, in the shape attribution reads (fl_conv). */
 export { default as STORED_CONVERSATIONS_SQL } from './stored-facts.sql';
-/** Step 1 for a part of the pending records (fl_pending): sums per observer, minute and 5-tuple, in fl_obs. */
-export { default as LEVEL_ONE_SQL } from './observer-sums.sql';
+/**
+ * Step 1 for a part of the pending records (fl_pending): sums per observer, minute and 5-tuple, in fl_obs; and the
+ * part's pending reduced rows (fl_pending_reduced, see reduced.ts), added to them.
+ */
+export const LEVEL_ONE_SQL = `${OBSERVER_SUMS_SQL}\n${REDUCED_SUMS_SQL}`;
 /** Step 2 for a part, when appending: the stored facts of the 5-tuples it touches, merged into fl_obs. */
 export { default as PULL_SQL } from './pull.sql';
 /** Steps 3-4 for a part: orientation, the observer chosen, and its row, into fl_conv. */

@@ -5,12 +5,14 @@
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
   SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM fl_pending WHERE srcaddr IS NOT NULL
-  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM fl_pending WHERE dstaddr IS NOT NULL);
+  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM fl_pending WHERE dstaddr IS NOT NULL
+  -- and those of the pending reduced rows (reduced-sums.sql)
+  UNION SELECT client_addr FROM fl_pending_reduced UNION SELECT server_addr FROM fl_pending_reduced);
 
 -- Observers: those stored (their numbers are in the facts) and those the records name for the first time
 -- (ENI and the VPC it logged, else the inventory's), numbered after them; ord is the order among equals.
 CREATE OR REPLACE TEMP TABLE fl_obs_seen AS
-WITH d AS (SELECT DISTINCT interface_id, vpc_id FROM fl_pending)
+WITH d AS (SELECT DISTINCT interface_id, vpc_id FROM fl_pending UNION SELECT interface_id, vpc_id FROM fl_pending_reduced)
 SELECT d.interface_id, d.vpc_id AS rec_vpc, coalesce(d.vpc_id, m.vpc_id) AS obs_vpc FROM d LEFT JOIN fl_eni m ON m.eni_id = d.interface_id;
 CREATE OR REPLACE TEMP TABLE fl_observer AS
 WITH o AS (

@@ -59,7 +59,8 @@ SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, c.orienta
        -- what a later batch merges by, from the client's side: the evidence and who sent first, the paths
        ((CASE WHEN c.client_is_a THEN c.e & 15 ELSE fl_swap_evidence(c.e) END)
         | CASE WHEN c.first_from_a = c.client_is_a THEN 16 ELSE 0 END)::UTINYINT AS evidence,
-       (CASE WHEN c.client_is_a THEN p.paths ELSE fl_swap_paths(p.paths) END)::UINTEGER AS paths
+       (CASE WHEN c.client_is_a THEN p.paths ELSE fl_swap_paths(p.paths) END)::UINTEGER AS paths,
+       p.client_ports
 FROM fl_pick c
 JOIN fl_obs p ON p.rowid = c.rid
 JOIN fl_observer e ON e.obs = p.obs;

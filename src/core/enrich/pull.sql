@@ -31,7 +31,7 @@ SELECT protocol AS proto,
   (CASE WHEN c_is_a THEN paths ELSE fl_swap_paths(paths) END)::UINTEGER AS paths,
   CASE WHEN c_is_a THEN c_svc ELSE s_svc END AS a_svc_hint, CASE WHEN c_is_a THEN s_svc ELSE c_svc END AS b_svc_hint,
   (CASE WHEN c_is_a THEN evidence & 15 ELSE fl_swap_evidence(evidence) END)::UTINYINT AS evidence,
-  ((evidence & 16) <> 0) = c_is_a AS first_fwd
+  ((evidence & 16) <> 0) = c_is_a AS first_fwd, client_ports
 FROM p;
 DROP TABLE fl_pulled;
 
@@ -41,7 +41,7 @@ SELECT proto, a_addr, a_port, b_addr, b_port, minute, obs, min(start) AS start, 
        sum(bytes_ab) AS bytes_ab, sum(bytes_ba) AS bytes_ba, sum(packets_ab) AS packets_ab, sum(packets_ba) AS packets_ba,
        sum(records) AS records, bool_or(rejected) AS rejected, bit_or(paths) AS paths,
        any_value(a_svc_hint) AS a_svc_hint, any_value(b_svc_hint) AS b_svc_hint,
-       bit_or(evidence) AS evidence, arg_min(first_fwd, start) AS first_fwd
+       bit_or(evidence) AS evidence, arg_min(first_fwd, start) AS first_fwd, sum(client_ports) AS client_ports
 FROM (SELECT * FROM fl_obs o WHERE EXISTS (SELECT 1 FROM fl_pulled_obs p WHERE p.proto = o.proto AND p.a_addr = o.a_addr AND p.b_addr = o.b_addr
       AND p.a_port IS NOT DISTINCT FROM o.a_port AND p.b_port IS NOT DISTINCT FROM o.b_port)
       UNION ALL BY NAME SELECT * FROM fl_pulled_obs)

@@ -18,6 +18,7 @@ import {
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
 import { buildViews } from './views';
 import { collectGarbage } from '../gc';
+import { pendingReduced } from './reduced';
 
 export class CancelledError extends Error {
   constructor() {
@@ -193,7 +194,8 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       await timed('records read from their files', () => db.exec(`CREATE OR REPLACE TEMP TABLE fl_pending_rows AS SELECT * FROM ${pending.sql}`));
       await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_rows`);
     } else await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
-    const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending')));
+    const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending'))
+      + await pendingReduced(db, watermark));
     const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
     if (records === 0 && mode === 'append') return facts;
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));

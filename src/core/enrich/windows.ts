@@ -24,7 +24,7 @@ const WINDOW_SUMS = ['uploaded', 'downloaded', 'packets_up', 'packets_down', 'co
  */
 export function windowsAnewSql(facts: string): string {
   return `${WINDOWS_SQL}\n${WINDOW_SIZES.map((w, i) => {
-    const from = i === 0 ? `'${facts}', INTERVAL '${w.interval}', count(*)`
+    const from = i === 0 ? `'${facts}', INTERVAL '${w.interval}', sum(coalesce(client_ports, 1))`
       : `'${WINDOW_SIZES[i - 1].table}_facts_next', INTERVAL '${w.interval}', sum(conversations)`;
     return `CREATE OR REPLACE TABLE ${w.table}_facts_next AS FROM fl_windows(${from});`;
   }).join('\n')}`;

@@ -9,6 +9,7 @@ import type { Db } from '../store/db';
 import { missingRecordFiles, RECORDS_BASE, refreshRecordsView, stagingTables } from '../store/records';
 import { q } from '../model/flowFields';
 import { forgetTotals } from './totals';
+import { REDUCED_TABLE } from '../store/reduced';
 
 export interface ForgottenFile {
   name: string;
@@ -59,6 +60,7 @@ export async function forgetFiles(db: Db, which: ForgetWhich): Promise<Forgotten
     const tables = await db.all<{ table_name: string }>(`SELECT table_name FROM flow_record_tables`);
     for (const t of [RECORDS_BASE, ...tables.map((x) => x.table_name), ...(await stagingTables(db))]) await db.exec(`DELETE FROM ${q(t)} WHERE file_id IN (${ids})`);
     await db.exec(`DELETE FROM record_files WHERE file_id IN (${ids})`);
+    await db.exec(`DELETE FROM ${REDUCED_TABLE} WHERE file_id IN (${ids})`);
     await refreshRecordsView(db);
     await db.exec(`DELETE FROM ingest_errors WHERE file_id IN (${ids})`);
     await db.exec(`DELETE FROM ingest_files WHERE file_id IN (${ids})`);

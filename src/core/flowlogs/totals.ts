@@ -6,6 +6,7 @@
  */
 import type { Db } from '../store/db';
 import { MAX_STORED_TOTAL } from '../model/validate';
+import { REDUCED_TABLE } from '../store/reduced';
 
 export interface Totals {
   bytes: bigint;
@@ -24,9 +25,12 @@ export async function loadedTotals(db: Db): Promise<Totals> {
   const rows = await db.all<{ key: string; value: string }>(`SELECT key, value FROM meta WHERE key IN ('${BYTES}', '${PACKETS}')`);
   const got = new Map(rows.map((r) => [r.key, BigInt(r.value)]));
   if (got.has(BYTES) && got.has(PACKETS)) return { bytes: got.get(BYTES)!, packets: got.get(PACKETS)! };
-  // flow_records has every record: those stored, staged, and those read from their files when none are kept
+  // flow_records has every record: those stored, staged, and those read from their files when none are kept;
+  // Athena's reduced rows are their records' sums
   const [t] = await db.all<{ bytes: bigint; packets: bigint }>(
-    `SELECT coalesce(sum(bytes), 0)::HUGEINT AS bytes, coalesce(sum(packets), 0)::HUGEINT AS packets FROM flow_records`,
+    `SELECT sum(bytes)::HUGEINT AS bytes, sum(packets)::HUGEINT AS packets FROM (
+       SELECT coalesce(sum(bytes), 0)::HUGEINT AS bytes, coalesce(sum(packets), 0)::HUGEINT AS packets FROM flow_records
+       UNION ALL SELECT coalesce(sum(bytes_up + bytes_down), 0), coalesce(sum(packets_up + packets_down), 0) FROM ${REDUCED_TABLE})`,
   );
   await db.exec(SET, { k: BYTES, v: String(t.bytes) });
   await db.exec(SET, { k: PACKETS, v: String(t.packets) });

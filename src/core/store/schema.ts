@@ -11,6 +11,7 @@ import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records'
 import { narrowStoredEvents } from '../inventory/events';
 import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
 import FINDINGS_SQL from '../enrich/findings.sql';
+import { REDUCED_TABLE_SQL } from './reduced';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
@@ -366,7 +367,8 @@ CREATE TABLE IF NOT EXISTS conversation_facts (
   server_addr VARCHAR, server_port INTEGER, server_ep INTEGER, server_rfc1918 BOOLEAN,
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
   observer INTEGER, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT,
-  evidence UTINYINT, paths UINTEGER
+  evidence UTINYINT, paths UINTEGER,
+  client_ports INTEGER
 );
 ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   window_start TIMESTAMP, client_ep INTEGER, server_ep INTEGER, protocol INTEGER, server_port INTEGER,
@@ -425,6 +427,9 @@ export async function ensureSchema(db: Db): Promise<void> {
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
   await db.exec(SCHEMA_SQL);
+  await db.exec(REDUCED_TABLE_SQL);
+  // (issue 14) a fact an Athena reduction made stands for this many client ports; NULL: one (a fact of records)
+  await db.exec('ALTER TABLE conversation_facts ADD COLUMN IF NOT EXISTS client_ports INTEGER');
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.

@@ -84,7 +84,14 @@ export const PROXY_PAGE =
   '<p>The web proxy does not allow this address. Contact your network administrator.</p></body></html>\n';
 
 export interface AthenaEngine {
-  run(sql: string, ctx: { database?: string; catalog?: string }): Promise<{ columns: { name: string; type: string }[]; rows: (string | null)[][] }>;
+  /** Runs the submitted SQL; scannedBytes is what GetQueryExecution's statistics then say (default 0). */
+  run(sql: string, ctx: { database?: string; catalog?: string }): Promise<{ columns: { name: string; type: string }[]; rows: (string | null)[][]; scannedBytes?: number }>;
+  /** GetTableMetadata's answer for a table (undefined: no such table, EntityNotFoundException as MetadataException). */
+  table?(ctx: { catalog: string; database: string; table: string }): Promise<{ columns: { name: string; type: string }[]; partitionKeys?: { name: string; type: string }[]; parameters?: Record<string, string> } | undefined>;
+  /** Polls a query stays RUNNING before it runs (default 1): a cancel can then stop it while it runs. */
+  runningPolls?: number;
+  /** Result rows a GetQueryResults page holds at most (below the endpoint's page size), so that paging is exercised. */
+  pageSize?: number;
 }
 
 export interface EndpointOptions {
@@ -113,6 +120,8 @@ export interface AwsEndpoint {
   requests: RequestRecord[];
   /** Every SQL text Athena received. */
   athenaQueries: string[];
+  /** The engine Athena runs queries with (tests change its runningPolls). */
+  athenaEngine?: AthenaEngine;
   /** Every temporary key id, secret and session token issued (tests search their outputs for them). */
   issuedSecrets: string[];
   /** CloudWatch Logs: events delivered to a log group from now on (as if its flow log wrote them now). */
@@ -617,7 +626,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     if (op === 'GetQueryExecution') {
       q.polls++;
       if (q.state === 'QUEUED') q.state = 'RUNNING';
-      else if (q.state === 'RUNNING') {
+      else if (q.state === 'RUNNING' && q.polls > (opts.athena?.runningPolls ?? 1)) {
         if (!opts.athena) {
           q.state = 'FAILED';
           q.reason = 'no query engine configured';
@@ -637,14 +646,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           Query: q.sql,
           Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
           ResultConfiguration: { OutputLocation: `s3://athena-results/${id}.csv` },
-          Statistics: { DataScannedInBytes: 1024 },
+          Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0 },
         },
       };
     }
     if (op === 'GetQueryResults') {
       if (q.state !== 'SUCCEEDED' || !q.result) throw Object.assign(new Error(`Query has not yet finished. Current state: ${q.state}`), { code: 'InvalidRequestException' });
       const rows = [q.result.columns.map((c) => c.name), ...q.result.rows];
-      const { slice, next } = page(rows, input.NextToken as string | undefined, String(input.MaxResults ?? 1000));
+      const { slice, next } = page(rows, input.NextToken as string | undefined, String(Math.min(Number(input.MaxResults ?? 1000), opts.athena?.pageSize ?? Infinity)));
       return {
         ResultSet: {
           Rows: (slice as (string | null)[][]).map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })),
@@ -654,6 +663,15 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       };
     }
     throw Object.assign(new Error(`${op} is not supported here`), { code: 'InvalidRequestException' });
+  }
+
+  /** GetTableMetadata: what the engine says of the table; an unknown one is AWS's MetadataException. */
+  async function athenaTable(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const ctx = { catalog: String(input.CatalogName ?? ''), database: String(input.DatabaseName ?? ''), table: String(input.TableName ?? '') };
+    const t = await opts.athena?.table?.(ctx);
+    if (!t) throw Object.assign(new Error(`Entity Not Found (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException): table ${ctx.database}.${ctx.table}`), { code: 'MetadataException' });
+    const col = (c: { name: string; type: string }) => ({ Name: c.name, Type: c.type });
+    return { TableMetadata: { Name: ctx.table, TableType: 'EXTERNAL_TABLE', Columns: t.columns.map(col), PartitionKeys: (t.partitionKeys ?? []).map(col), Parameters: t.parameters ?? {} } };
   }
 
   // ---------------------------------------------------------------- router
@@ -835,7 +853,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         return send(res, 200, JSON.stringify(jsonValue(output, out.body)), 'application/x-amz-json-1.1');
       }
       if (service === 'athena') {
-        const out = await athena(op, json);
+        const out = op === 'GetTableMetadata' ? await athenaTable(json) : await athena(op, json);
         const { output } = operationSchema(athenaSdk as never, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
@@ -880,6 +898,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     faults,
     requests,
     athenaQueries,
+    ...(opts.athena ? { athenaEngine: opts.athena } : {}),
     issuedSecrets,
     putLogEvents: (group, events) => {
       const groups = logGroups();

@@ -1,0 +1,123 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSize, partitionPlan, scanPrice } from '../../src/core/aws/athenaTable';
+import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
+import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
+
+const since = new Date('2026-09-30T22:00:00Z');
+const until = new Date('2026-10-02T01:00:00Z');
+
+describe('the flow-log table partitions the reduction prunes by', () => {
+  it("AWS's Hive-compatible delivery: region and one year/month/day conjunction per day", () => {
+    const p = partitionPlan({
+      columns: [], parameters: { location: 's3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/' },
+      partitionKeys: [{ name: 'aws-region', type: 'string' }, { name: 'year', type: 'string' }, { name: 'month', type: 'string' }, { name: 'day', type: 'string' }, { name: 'hour', type: 'string' }],
+    }, since, until, ['us-east-1', 'eu-west-1']);
+    assert.deepEqual(p.predicates, [
+      `"aws-region" IN ('us-east-1', 'eu-west-1')`,
+      `(("year" = '2026' AND "month" = '09' AND "day" = '30') OR ("year" = '2026' AND "month" = '10' AND "day" = '01') OR ("year" = '2026' AND "month" = '10' AND "day" = '02'))`,
+    ]);
+    assert.deepEqual(p.recognised, ['aws-region (region)', 'year/month/day (Hive-style date)']);
+    assert.deepEqual(p.ignored, ['hour']);
+    assert.deepEqual(p.prefixes, ['s3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/']);
+  });
+
+  it("partition projection over AWS's plain layout: the day in the projection's format, and the objects' prefixes per day and region", () => {
+    const p = partitionPlan({
+      columns: [],
+      partitionKeys: [{ name: 'accid', type: 'string' }, { name: 'region', type: 'string' }, { name: 'day', type: 'string' }],
+      parameters: {
+        'projection.enabled': 'true', 'projection.day.type': 'date', 'projection.day.format': 'yyyy/MM/dd',
+        'storage.location.template': 's3://logs/AWSLogs/${accid}/vpcflowlogs/${region}/${day}',
+      },
+    }, since, until, ['us-east-1']);
+    assert.deepEqual(p.predicates, [`"region" IN ('us-east-1')`, `"day" IN ('2026/09/30', '2026/10/01', '2026/10/02')`]);
+    assert.deepEqual(p.ignored, ['accid']);
+    // the account is not known here: the prefix stops before it
+    assert.deepEqual(p.prefixes, ['s3://logs/AWSLogs/']);
+  });
+
+  it('a date-typed key, and a table without partitions', () => {
+    const p = partitionPlan({ columns: [], partitionKeys: [{ name: 'date', type: 'date' }], parameters: {} }, since, until, []);
+    assert.deepEqual(p.predicates, [`"date" IN (DATE '2026-09-30', DATE '2026-10-01', DATE '2026-10-02')`]);
+    const none = partitionPlan({ columns: [], partitionKeys: [], parameters: { location: 's3://b/p' } }, since, until, ['us-east-1']);
+    assert.deepEqual(none.predicates, []);
+    assert.deepEqual(none.prefixes, ['s3://b/p/']);
+  });
+});
+
+describe('scan sizes and prices', () => {
+  it('reads sizes as people write them', () => {
+    assert.equal(parseSize('10GB'), 10e9);
+    assert.equal(parseSize('1.5 TiB'), 1.5 * 2 ** 40);
+    assert.equal(parseSize('500'), 500);
+    assert.equal(parseSize('ten'), undefined);
+  });
+  it('prices a scan at $5/TB by default, at least 10 MB', () => {
+    assert.equal(scanPrice(2e12), 10);
+    assert.equal(scanPrice(1), (10 * 1024 * 1024 / 1e12) * 5);
+    assert.equal(scanPrice(1e12, 6.75), 6.75);
+  });
+});
+
+describe('the reduction statement', () => {
+  it('puts a typed NULL where the table lacks a column, and refuses other windows', () => {
+    const sql = reductionSql({ table: '"db"."t"', since, until, columns: ['tcp_flags'] });
+    assert.ok(sql.includes('tcp_flags AS flags'));
+    assert.ok(sql.includes('CAST(NULL AS varchar) AS vpc_id'));
+    assert.ok(!sql.includes('{{'));
+    assert.ok(!sql.startsWith('--'), 'the file comment is not sent');
+    assert.throws(() => reductionWindow(120), /an Athena reduction window is 60, 300 or 3600 seconds \(1 minute, 5 minutes, 1 hour\), not 120/);
+  });
+});
+
+describe("AWS's DDL for a flow log without a table", () => {
+  it('text in the plain layout: the format\'s columns in order, projection by region and day, the header skipped', () => {
+    const ddl = flowLogTableDdl({ destination: 'arn:aws:s3:::logs-bucket/vpc', account: '111111111111', logFormat: '${version} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} ${start} ${end} ${tcp-flags}' },
+      { database: 'flowlogs', table: 'vpc', regions: ['us-east-1', 'eu-west-1'], since: new Date('2026-09-01T05:00:00Z') });
+    assert.equal(ddl, `CREATE EXTERNAL TABLE IF NOT EXISTS \`flowlogs\`.\`vpc\` (
+  \`version\` int,
+  \`interface_id\` string,
+  \`srcaddr\` string,
+  \`dstaddr\` string,
+  \`srcport\` int,
+  \`dstport\` int,
+  \`protocol\` int,
+  \`bytes\` bigint,
+  \`start\` bigint,
+  \`end\` bigint,
+  \`tcp_flags\` int
+)
+PARTITIONED BY (\`region\` string, \`day\` string)
+ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '
+LOCATION 's3://logs-bucket/vpc/AWSLogs/111111111111/vpcflowlogs/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.region.type' = 'enum',
+  'projection.region.values' = 'us-east-1,eu-west-1',
+  'projection.day.type' = 'date',
+  'projection.day.range' = '2026/09/01,NOW',
+  'projection.day.format' = 'yyyy/MM/dd',
+  'projection.day.interval' = '1',
+  'projection.day.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://logs-bucket/vpc/AWSLogs/111111111111/vpcflowlogs/\${region}/\${day}/',
+  'skip.header.line.count' = '1'
+)`);
+  });
+
+  it('the table it makes is one the reduction prunes: region and day, and the objects of the window', () => {
+    for (const hive of [false, true]) {
+      const ddl = flowLogTableDdl({ destination: 's3://b/p/', account: '222222222222', fileFormat: 'parquet', hive }, { database: 'd', table: 't', regions: ['eu-west-1'], since });
+      assert.ok(ddl.includes('ParquetHiveSerDe') && !ddl.includes('skip.header'));
+      // what GetTableMetadata would say of it
+      const keys = /PARTITIONED BY \((.*)\)/.exec(ddl)![1]!.split(', ').map((k) => ({ name: k.split(' ')[0]!.replace(/`/g, ''), type: 'string' }));
+      const parameters = Object.fromEntries([...ddl.matchAll(/^ {2}'([^']+)' = '([^']*)'/gm)].map((m) => [m[1]!, m[2]!]));
+      const p = partitionPlan({ columns: [], partitionKeys: keys, parameters }, since, until, ['eu-west-1']);
+      assert.equal(p.predicates.length, 2);
+      assert.deepEqual(p.ignored, []);
+      assert.deepEqual(p.prefixes[0], hive ? 's3://b/p/AWSLogs/aws-account-id=222222222222/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=30/'
+        : 's3://b/p/AWSLogs/222222222222/vpcflowlogs/eu-west-1/2026/09/30/');
+      assert.equal(p.prefixes.length, 3);
+    }
+  });
+});
