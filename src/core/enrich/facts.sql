@@ -97,7 +97,7 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
   END) AS egress_path,
-  y.evidence, y.paths
+  y.evidence, y.paths, y.server_observer
 FROM y
 LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = y.home_vpc AND ge.aws_service = y.away_service
 LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;
