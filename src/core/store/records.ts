@@ -142,6 +142,25 @@ const ENRICHED_FIELDS = ['interface_id', 'vpc_id', 'srcaddr', 'dstaddr', 'pkt_sr
   'protocol', 'bytes', 'packets', 'start', 'end', 'action', 'log_status', 'tcp_flags', 'traffic_path',
   'pkt_src_aws_service', 'pkt_dst_aws_service'];
 
+/**
+ * A transit gateway's record (its flow log has no interface-id or vpc-id) is observed by the attachment it was
+ * captured on, which is the flow's source attachment when the flow enters the transit gateway there (ingress) and
+ * its destination attachment when it leaves (egress): its interface in that attachment's VPC is the observer, and
+ * that VPC, with the VPCs the transit gateway links to it, is where both ends' addresses are looked up.
+ */
+const TGW_OBSERVER: Record<string, [string, string]> = {
+  interface_id: ['tgw_src_eni', 'tgw_dst_eni'],
+  vpc_id: ['tgw_src_vpc_id', 'tgw_dst_vpc_id'],
+};
+
+/** SQL: a transit gateway record's observer column (TGW_OBSERVER) from the columns a format has, else undefined. */
+function tgwObserver(column: string, has: (c: string) => boolean): string | undefined {
+  const pair = TGW_OBSERVER[column];
+  if (!pair || !pair.some(has)) return undefined;
+  const [src, dst] = pair.map((c) => (has(c) ? q(c) : 'NULL'));
+  return has('flow_direction') ? `CASE WHEN flow_direction = 'egress' THEN ${dst} ELSE ${src} END` : src;
+}
+
 /** Where records wait to be enriched: stored tables (rows of files after the watermark) and staging tables. */
 export interface PendingRecords {
   /** SQL: a relation of the pending records with every field enrichment reads (NULL where a format lacks it). */
@@ -158,8 +177,10 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
   const staged = await stagingTables(db);
   const base = await db.value<bigint>(`SELECT count(*) FROM (SELECT 1 FROM ${RECORDS_BASE} LIMIT 1)`);
   const fields = ENRICHED_FIELDS.map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
+  const column = (f: FlowField, has: (c: string) => boolean) =>
+    (has(f.column) ? q(f.column) : `${tgwObserver(f.column, has) ?? 'NULL'}::${f.type} AS ${q(f.column)}`);
   const select = (table: string, has: (c: string) => boolean, where: string) =>
-    `SELECT ${fields.map((f) => (has(f.column) ? q(f.column) : `NULL::${f.type} AS ${q(f.column)}`)).join(', ')} FROM ${table}${where}`;
+    `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`;
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
   const fromFiles = await fileRecords(db, afterFileId);
   const parts = [
