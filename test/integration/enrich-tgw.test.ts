@@ -78,8 +78,15 @@ before(async () => {
   writeFileSync(vpc, [header(DEFAULT_FORMAT),
     `2 ${A} eni-app 10.0.1.10 10.1.2.20 40001 6379 6 1 300 ${T0 + 2} ${T0 + 59} ACCEPT OK`,
     `2 ${A} eni-app 10.1.2.20 10.0.1.10 6379 40001 6 1 900 ${T0 + 2} ${T0 + 59} ACCEPT OK`].join('\n') + '\n');
-  const reports = await ingestFiles(db, [tgw, vpc]);
-  assert.deepEqual(reports.map((r) => [r.status, r.records]), [['loaded', 8], ['loaded', 2]], JSON.stringify(reports));
+  // from an office over a site-to-site VPN attachment (no VPC, no interface) to the database: the transit gateway
+  // logs it entering from the VPN and leaving to VPC b
+  const vpn = (at: 'vpn' | 'b', direction: string) => [6, 'TransitGatewayAttachment', C, 'tgw-1', at === 'vpn' ? 'tgw-attach-vpn' : 'tgw-attach-b',
+    C, B, '-', 'vpc-b', '-', 'subnet-b1', '-', 'eni-tgwb', '-', 'use1-az2', at === 'vpn' ? 'tgw-attach-b' : 'tgw-attach-vpn',
+    '192.168.7.5', '10.1.2.20', 50000, 5432, 6, 2, 1500, T0 + 3, T0 + 58, 'OK', 'IPv4', 0, 0, 0, 0, 2, 'us-east-1', direction, '-', '-'].join(' ');
+  const office = join(dir, 'tgw-vpn.log');
+  writeFileSync(office, [header(TGW_DEFAULT_FORMAT), vpn('vpn', 'ingress'), vpn('b', 'egress')].join('\n') + '\n');
+  const reports = await ingestFiles(db, [tgw, vpc, office]);
+  assert.deepEqual(reports.map((r) => [r.status, r.records]), [['loaded', 8], ['loaded', 2], ['loaded', 2]], JSON.stringify(reports));
   await rebuild(db);
 });
 
@@ -92,7 +99,7 @@ test('a transit gateway flow log is attributed to both VPCs: each end in its own
   const rows = await db.json(`SELECT client_arn, client_vpc, client_account, client_az, server_arn, server_vpc, server_account, server_az,
       uploaded, downloaded, records, observer_eni, observer_side, orientation, egress_path, cross_vpc, cross_account, cross_az,
       client_attribution, server_attribution
-    FROM conversations WHERE server_port = 5432`);
+    FROM conversations WHERE server_port = 5432 AND client_addr = '10.0.1.10'`);
   assert.deepEqual(rows, [{
     client_arn: arnA('instance/i-app'), client_vpc: 'vpc-a', client_account: A, client_az: 'us-east-1a',
     server_arn: arnB('instance/i-db'), server_vpc: 'vpc-b', server_account: B, server_az: 'us-east-1b',
@@ -108,5 +115,12 @@ test('a flow both the transit gateway and a VPC flow log saw is counted once, fr
     FROM conversations WHERE server_port = 6379`);
   assert.deepEqual(rows, [{ client_arn: arnA('instance/i-app'), server_arn: arnB('instance/i-db'), uploaded: 300, downloaded: 900, records: 2,
     observer_eni: 'eni-app', observer_side: 'client', egress_path: 'transit-gateway' }]);
-  assert.equal(await db.value(`SELECT count(*) FROM conversations`), 2n);
+});
+
+test('a flow from a VPN attachment (no VPC, no interface) is counted once, from the attachment in the VPC, which finds the server', async () => {
+  const rows = await db.json(`SELECT client_addr, client_type, server_arn, server_vpc, server_attribution, uploaded, records, observer_eni, observer_side, egress_path
+    FROM conversations WHERE client_addr = '192.168.7.5'`);
+  assert.deepEqual(rows, [{ client_addr: '192.168.7.5', client_type: 'unknown', server_arn: arnB('instance/i-db'), server_vpc: 'vpc-b',
+    server_attribution: 'exact', uploaded: 1500, records: 1, observer_eni: 'eni-tgwb', observer_side: 'other', egress_path: 'transit-gateway' }]);
+  assert.equal(await db.value(`SELECT count(*) FROM conversations`), 3n);
 });
