@@ -15,7 +15,7 @@ WITH t AS (
   FROM fl_ident i
   LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, inferred, skey FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
-  LEFT JOIN inv_resources r ON r.arn = s.arn
+  LEFT JOIN fl_resources r ON r.arn = s.arn
   LEFT JOIN fl_addr_class ac ON ac.addr = i.unknown
   WHERE i.ep NOT IN (SELECT ep FROM fl_endpoints)
 )

@@ -169,18 +169,21 @@ export interface PendingRecords {
   staged: string[];
   /** How many loaded files it reads from where they were loaded from (record_files). */
   files: number;
+  /** How many record tables, staging tables and groups of files it reads (0: none). */
+  parts: number;
 }
 
-export async function pendingRecords(db: Db, afterFileId: number): Promise<PendingRecords> {
+export async function pendingRecords(db: Db, afterFileId: number, only?: { fields: readonly string[]; having: string }): Promise<PendingRecords> {
   const stored = await db.all<{ table_name: string; columns: string }>(
     `SELECT table_name, columns FROM flow_record_tables ORDER BY table_name`);
   const staged = await stagingTables(db);
   const base = await db.value<bigint>(`SELECT count(*) FROM (SELECT 1 FROM ${RECORDS_BASE} LIMIT 1)`);
-  const fields = ENRICHED_FIELDS.map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
+  const fields = (only?.fields ?? ENRICHED_FIELDS).map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
   const column = (f: FlowField, has: (c: string) => boolean) =>
     (has(f.column) ? q(f.column) : `${tgwObserver(f.column, has) ?? 'NULL'}::${f.type} AS ${q(f.column)}`);
-  const select = (table: string, has: (c: string) => boolean, where: string) =>
-    `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`;
+  // (only: the records of the formats that have the field `having`, with `fields`)
+  const select = (table: string, has: (c: string) => boolean, where: string) => (only && !has(only.having) ? undefined
+    : `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`);
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
   const fromFiles = await fileRecords(db, afterFileId);
   const parts = [
@@ -191,9 +194,10 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
       const cols = new Set(await stagedColumns(db, t));
       return select(q(t), (c) => cols.has(c), '');
     })),
-  ];
-  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged,
-    files: fromFiles.reduce((n, f) => n + f.files, 0) };
+  ].filter((x): x is string => x !== undefined);
+  const none = `SELECT ${fields.map((f) => `NULL::${f.type} AS ${q(f.column)}`).join(', ')} WHERE false`;
+  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${none})`, staged,
+    files: fromFiles.reduce((n, f) => n + f.files, 0), parts: parts.length };
 }
 
 /**

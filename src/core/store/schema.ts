@@ -212,6 +212,14 @@ CREATE TABLE IF NOT EXISTS inv_resources (
   valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
 );
 
+-- ECS tasks flow records name (version 7's ecs-* fields), with the interface whose records name them, its own
+-- address and the span of those records (src/core/enrich/record-tasks.sql): the task of an interface the
+-- inventory does not know, without an ECS inventory (src/core/enrich/prepare.sql). One row per enrichment that met it.
+CREATE TABLE IF NOT EXISTS inv_record_tasks (
+  eni_id VARCHAR, task_arn VARCHAR, cluster_name VARCHAR, service_name VARCHAR, account_id VARCHAR, region VARCHAR,
+  vpc_id VARCHAR, subnet_id VARCHAR, addr VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP
+);
+
 -- An ENI and the resource that owned it during [valid_from, valid_to).
 CREATE TABLE IF NOT EXISTS inv_enis (
   eni_id VARCHAR NOT NULL,
