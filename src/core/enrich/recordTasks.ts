@@ -13,6 +13,10 @@ const TASK_FIELDS = ['interface_id', 'vpc_id', 'subnet_id', 'account_id', 'regio
 
 /** Keeps the ECS tasks the records loaded after file `afterFileId` name. */
 export async function keepRecordTasks(db: Db, afterFileId: number): Promise<void> {
+  // (a file's format names its fields; a joined file's parts may differ from its first: looked into)
+  const any = await db.value<bigint>(`SELECT count(*) FROM ingest_files WHERE file_id > $after
+    AND (log_format LIKE '%ecs-task-arn%' OR reader = 'joined')`, { after: Math.floor(afterFileId) });
+  if (Number(any) === 0) return;
   const pending = await pendingRecords(db, afterFileId, { fields: TASK_FIELDS, having: 'ecs_task_arn' });
   if (pending.parts === 0) return;
   await db.exec(`CREATE OR REPLACE TEMP VIEW fl_task_records AS SELECT * FROM ${pending.sql};\n${RECORD_TASKS_SQL}\nDROP VIEW fl_task_records;`);
