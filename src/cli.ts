@@ -12,7 +12,7 @@
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
@@ -21,8 +21,8 @@ import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from '
 import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox';
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
-import { bindTemplate, findTemplate, listTemplates } from './core/templates/index';
-import { formatCycle, formatRows, type OutputFormat } from './core/format';
+import { bindTemplate, findTemplate, listTemplates, TemplateUsageError } from './core/templates/index';
+import { formatCycle, formatRows, plural, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
 import { jsonRows, type Db } from './core/store/db';
@@ -124,6 +124,7 @@ function memoryOption(v: string | undefined): string | undefined {
 
 async function withDb<T>(path: string, fn: (db: Db) => Promise<T>, readOnly = false): Promise<T> {
   if (readOnly && !existsSync(path)) throw new UsageError(`no dataset at ${path} (create it with: flowlens enrich ... --db ${path})`);
+  if (!existsSync(dirname(path))) throw new UsageError(`cannot make the dataset ${path}: the folder ${dirname(path)} does not exist`);
   const db = await openDataset(path, { readOnly, memoryLimit });
   try {
     return await fn(db);
@@ -147,9 +148,9 @@ function progressPrinter(quiet: boolean | undefined): (p: Progress) => void {
 function printSummary(s: EnrichSummary, db: string): void {
   const loaded = s.files.filter((f) => f.status === 'loaded').length;
   const dup = s.files.filter((f) => f.status === 'duplicate').length;
-  console.log(`${db}: ${s.records.toLocaleString('en-US')} flow records from ${loaded} files` +
-    (dup ? ` (${dup} already loaded)` : '') +
-    `, ${s.conversations.toLocaleString('en-US')} conversations, ${s.seconds.toFixed(1)} s`);
+  console.log(`${db}: ${plural(s.records, 'flow record')} from ${plural(loaded, 'file')}` +
+    (dup ? ` (${dup.toLocaleString('en-US')} already loaded)` : '') +
+    `, ${plural(s.conversations, 'conversation')}, ${s.seconds.toFixed(1)} s`);
   printFiles(s.files);
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }
@@ -439,7 +440,7 @@ async function cmdDemo(v: Values): Promise<void> {
       const shown = rows.slice(0, limit);
       const names = await readableNames(db, shown.flatMap((r) => Object.values(r)));
       console.log(rows.length ? formatRows(shown, 'table', { names }).trimEnd() : '(no rows)');
-      if (rows.length > limit) console.log(`... ${rows.length - limit} more rows: flowlens query ${t.id} --db ${dbPath}`);
+      if (rows.length > limit) console.log(`... ${(rows.length - limit).toLocaleString('en-US')} more row${rows.length - limit === 1 ? '' : 's'}: flowlens query ${t.id} --db ${dbPath}`);
     }
     console.log(`\nThe dataset is ${dbPath}. Try: flowlens query cross-az --db ${dbPath} --param tag_key=owner`);
   });
@@ -478,7 +479,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = diskFullMessage((err as Error).message.split('\n')[0], v.db ? resolve(v.db) : undefined);
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
-    return err instanceof UsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
+    return err instanceof UsageError || err instanceof TemplateUsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
   }
 }
 

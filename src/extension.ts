@@ -188,7 +188,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
               vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Flowlens: looking at ${folder}` }, async () => {
                 const scan = await getWorker().request('scan', { paths: [folder] });
                 out.appendLine(`[${new Date().toISOString()}] ${folder}: ${formatScan(scan)}`);
-                return { flowLogs: scan.flowLogs, inventory: scan.inventory, summary: formatScan(scan) };
+                return { flowLogs: scan.flowLogs, inventory: scan.inventory, summary: formatScan(scan), ...(scan.needFormat ? { needFormat: scan.needFormat } : {}) };
               }),
             ),
           workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,

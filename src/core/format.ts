@@ -66,7 +66,8 @@ export function formatCycle(c: FollowCycle): string {
   return [`${head}: ${parts.filter(Boolean).join('; ')}`, ...c.issues.map((i) => `  ! ${i}`)].join('\n');
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+/** "1 file", "5,749 files": a count and its noun, grouped as every count is. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** A folder's pre-scan (src/core/scan.ts): "12 flow-log files (10 gzip, 2 text), 4 inventory files; 1 other file (notes.txt)". */
 export function formatScan(s: FolderScan): string {
@@ -75,7 +76,11 @@ export function formatScan(s: FolderScan): string {
     .map(([f, n]) => `${n.toLocaleString('en-US')} ${f}`)
     .join(', ');
   const main = `${plural(s.flowLogs, 'flow-log file')}${formats ? ` (${formats})` : ''}, ${plural(s.inventory, 'inventory file')}`;
-  if (!s.other) return main;
-  const more = s.other > s.otherExamples.length ? ', …' : '';
-  return `${main}; ${plural(s.other, 'other file')} (${s.otherExamples.join(', ')}${more})`;
+  const more = (n: number, shown: readonly string[]) => `${shown.join(', ')}${n > shown.length ? ', …' : ''}`;
+  const other = s.other ? `; ${plural(s.other, 'other file')} (${more(s.other, s.otherExamples)})` : '';
+  const need = s.needFormat;
+  const format = need
+    ? `; ${plural(need.files, 'file')} without a header line need${need.files === 1 ? 's' : ''} the log format (${need.fieldCounts.join(' or ')} fields: ${more(need.files, need.examples)})`
+    : '';
+  return main + other + format;
 }

@@ -9,7 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { filesUnder } from './flowlogs/ingest';
 import { looksLikeFlowLine, sniffFile } from './flowlogs/sniff';
 import { parseCloudWatchJson } from './flowlogs/cloudwatch';
-import { isHeaderLine } from './model/flowFields';
+import { isHeaderLine, parseLogFormat } from './model/flowFields';
+import { AWS_LAYOUTS, fittingLayouts, type KnownLayout } from './flowlogs/layouts';
 import { detectKind, pagesOf } from './inventory/detect';
 import { APIS } from './aws/apis';
 import { STREAM_ABOVE } from './inventory/load';
@@ -17,11 +18,13 @@ import type { FlowLogFormat, FolderScan } from '../protocol/reports';
 
 export type { FlowLogFormat, FolderScan } from '../protocol/reports';
 
-type Kind = { kind: 'flow'; format: FlowLogFormat } | { kind: 'inventory' } | { kind: 'other' };
+type Kind = { kind: 'flow'; format: FlowLogFormat; tokens?: string[] } | { kind: 'inventory'; logFormats?: string[] } | { kind: 'other' };
 
 /** Scans files and folders; `signal` stops between files. */
 export async function scanFolder(paths: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<FolderScan> {
   const scan: FolderScan = { files: 0, flowLogs: 0, formats: {}, inventory: 0, other: 0, otherExamples: [] };
+  const layouts: KnownLayout[] = [...AWS_LAYOUTS];
+  const headerless: { name: string; tokens: string[] }[] = [];
   for (const f of await filesUnder(paths)) {
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('scan cancelled');
     scan.files++;
@@ -29,21 +32,47 @@ export async function scanFolder(paths: readonly string[], opts: { signal?: Abor
     if (k.kind === 'flow') {
       scan.flowLogs++;
       scan.formats[k.format] = (scan.formats[k.format] ?? 0) + 1;
-    } else if (k.kind === 'inventory') scan.inventory++;
-    else {
+      if (k.tokens && typeof f === 'string') headerless.push({ name: f.replace(/^.*[\\/]/, ''), tokens: k.tokens });
+    } else if (k.kind === 'inventory') {
+      scan.inventory++;
+      for (const format of k.logFormats ?? []) {
+        try {
+          layouts.push({ fields: parseLogFormat(format), source: 'DescribeFlowLogs' });
+        } catch {
+          // a LogFormat with a field Flowlens does not know: no file is read with it either
+        }
+      }
+    } else {
       scan.other++;
       if (scan.otherExamples.length < 3) scan.otherExamples.push((typeof f === 'string' ? f : f.name).replace(/^.*[\\/]/, ''));
     }
   }
+  // the engine's own inference (layouts.ts), over what the folder tells: the files it would refuse
+  const unread = headerless.filter((h) => fittingLayouts(h.tokens, layouts).length !== 1);
+  if (unread.length) {
+    scan.needFormat = {
+      files: unread.length,
+      fieldCounts: [...new Set(unread.map((h) => h.tokens.length))].sort((a, b) => a - b),
+      examples: unread.slice(0, 3).map((h) => h.name),
+    };
+  }
   return scan;
+}
+
+/** The LogFormats a DescribeFlowLogs response names (what ingest would infer headerless layouts from, once loaded). */
+function logFormatsOf(page: unknown): string[] {
+  const flowLogs = (page as { FlowLogs?: unknown } | null)?.FlowLogs;
+  if (!Array.isArray(flowLogs)) return [];
+  return flowLogs.map((f) => (f as { LogFormat?: unknown })?.LogFormat).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
 }
 
 async function classify(path: string): Promise<Kind> {
   const s = await sniffFile(path);
   if (s.container === 'parquet') return { kind: 'flow', format: 'Parquet' };
   if (s.content === 'text') {
-    if (!isHeaderLine(s.firstLine) && !looksLikeFlowLine(s.firstLine)) return { kind: 'other' };
-    return { kind: 'flow', format: s.container === 'gzip' ? 'gzip' : 'text' };
+    const header = isHeaderLine(s.firstLine);
+    if (!header && !looksLikeFlowLine(s.firstLine)) return { kind: 'other' };
+    return { kind: 'flow', format: s.container === 'gzip' ? 'gzip' : 'text', ...(header ? {} : { tokens: s.firstLine.trim().split(/ +/) }) };
   }
   if (s.content !== 'json') return { kind: 'other' };
   const raw = await readFile(path);
@@ -55,7 +84,8 @@ async function classify(path: string): Promise<Kind> {
   let text = (s.container === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    if (pagesOf(JSON.parse(text)).some((p) => detectKind(p) !== null)) return { kind: 'inventory' };
+    const pages = pagesOf(JSON.parse(text));
+    if (pages.some((p) => detectKind(p) !== null)) return { kind: 'inventory', logFormats: pages.flatMap(logFormatsOf) };
   } catch {
     // not one JSON document: CloudWatch deliveries may be several back to back
   }

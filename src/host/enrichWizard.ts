@@ -13,6 +13,7 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseLogFormat } from '../core/model/flowFields';
 
 export type Source = 'sample' | 'folder' | 'aws';
 export type WindowChoice = '1h' | '24h' | '7d' | '30d' | 'custom';
@@ -75,6 +76,8 @@ export interface ScannedFolder {
   inventory: number;
   /** formatScan(): "12 flow-log files (10 gzip, 2 text), 4 inventory files". */
   summary: string;
+  /** Files without a header line that load only with their LogFormat given (FolderScan.needFormat). */
+  needFormat?: { files: number; fieldCounts: number[]; examples: string[] };
 }
 
 export interface ExistingDataset {
@@ -91,6 +94,8 @@ export type FlowLogLocation =
 export interface WizardAnswers {
   source?: Source;
   folder?: string;
+  /** The LogFormat of a folder's files without a header line (AWS's syntax or field names). */
+  logFormat?: string;
   profile?: string;
   access?: 'profile' | 'role';
   roleName?: string;
@@ -128,6 +133,7 @@ export type StepId =
   | 'source'
   | 'folder'
   | 'folderScan'
+  | 'logFormat'
   | 'profile'
   | 'access'
   | 'roleName'
@@ -157,7 +163,7 @@ export type Prompt =
 
 export type EnrichPlan =
   | { source: 'sample'; dataset: DatasetTarget }
-  | { source: 'folder'; folder: string; dataset: DatasetTarget }
+  | { source: 'folder'; folder: string; dataset: DatasetTarget; logFormat?: string }
   | {
       source: 'aws';
       profile: string;
@@ -262,7 +268,7 @@ export class EnrichWizard {
   get position(): { step: number; total: number } {
     const a = this.answers;
     const total =
-      a.source === 'sample' ? 3 : a.source === 'folder' ? (this.deps.scanFolder ? 5 : 4) : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
+      a.source === 'sample' ? 3 : a.source === 'folder' ? (this.deps.scanFolder ? 5 + (this.scanned?.scan.needFormat ? 1 : 0) : 4) : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
     return { step: this.history.length + 1, total: Math.max(total, this.history.length + 1) };
   }
 
@@ -298,14 +304,33 @@ export class EnrichWizard {
         if (this.scanned?.folder !== folder) this.scanned = { folder, scan: await this.deps.scanFolder!(folder) };
         const s = this.scanned.scan;
         const none = s.flowLogs === 0;
-        return {
-          ...pick(this.step, title, none ? `No flow-log files in ${folder}` : `Enrich ${folder}?`, [
-            { id: 'enrich', label: none ? 'Nothing to enrich' : 'Enrich these files', description: s.summary, ...(none ? { disabled: true } : {}) },
-            { id: 'change', label: 'Choose another folder…' },
-          ], none ? 'change' : 'enrich'),
-          notes: none ? [`${s.summary}: a dataset needs flow-log files (text, .gz, .parquet or CloudWatch Logs JSON).`] : [],
-        };
+        const need = s.needFormat;
+        const format = a.logFormat ? ` · log format given (${a.logFormat.trim().split(/\s+/).length} fields)` : '';
+        const items: PickItem[] = [
+          { id: 'enrich', label: none ? 'Nothing to enrich' : 'Enrich these files', description: s.summary + format, ...(none ? { disabled: true } : {}) },
+        ];
+        if (need) {
+          items.push({
+            id: 'logFormat',
+            label: a.logFormat ? 'Change the log format…' : 'Give the log format…',
+            detail: `For the ${need.files === 1 ? 'file' : `${need.files} files`} without a header line: no known layout has ${need.fieldCounts.join(' or ')} fields`,
+          });
+        }
+        items.push({ id: 'change', label: 'Choose another folder…' });
+        const notes = none
+          ? [`${s.summary}: a dataset needs flow-log files (text, .gz, .parquet or CloudWatch Logs JSON).`]
+          : need && !a.logFormat
+            ? [`Without their log format, ${need.files === 1 ? 'the file without a header line is' : `the ${need.files} files without a header line are`} not loaded (the others are).`]
+            : [];
+        return { ...pick(this.step, title, none ? `No flow-log files in ${folder}` : `Enrich ${folder}?`, items, none ? 'change' : need && !a.logFormat ? 'logFormat' : 'enrich'), notes };
       }
+      case 'logFormat':
+        return input(
+          this.step, title,
+          "The flow log's LogFormat, as its settings or `aws ec2 describe-flow-logs` show it (or the field names, space-separated; empty: none)",
+          a.logFormat ?? '',
+          '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} …',
+        );
       case 'profile': {
         this.profiles ??= await this.deps.listProfiles();
         const items = this.profiles.map((p) => ({
@@ -437,9 +462,17 @@ export class EnrichWizard {
           this.back();
           return;
         }
+        if (one === 'logFormat' && this.scanned?.scan.needFormat) {
+          next = 'logFormat';
+          break;
+        }
         if (one !== 'enrich') throw new WizardInputError(`unknown choice ${one}`);
         if ((this.scanned?.scan.flowLogs ?? 0) === 0) throw new WizardInputError(`there are no flow-log files in ${a.folder}: choose another folder`);
         next = 'dataset';
+        break;
+      case 'logFormat':
+        a.logFormat = validLogFormat(one, this.scanned?.scan.needFormat);
+        next = 'folderScan';
         break;
       case 'profile': {
         const p = this.profiles?.find((x) => x.name === one);
@@ -518,7 +551,7 @@ export class EnrichWizard {
     const a = this.answers;
     const dataset: DatasetTarget = a.dataset && a.dataset !== 'new' ? { mode: 'append', path: a.dataset } : { mode: 'new', name: a.datasetName! };
     if (a.source === 'sample') return { source: 'sample', dataset };
-    if (a.source === 'folder') return { source: 'folder', folder: a.folder!, dataset };
+    if (a.source === 'folder') return { source: 'folder', folder: a.folder!, dataset, ...(a.logFormat ? { logFormat: a.logFormat } : {}) };
     const now = this.now();
     const window =
       a.window === 'custom'
@@ -544,6 +577,25 @@ export class EnrichWizard {
     const { externalId: _secret, ...rest } = this.answers;
     return rest;
   }
+}
+
+/**
+ * A typed LogFormat (empty: none), as the engine parses it, with as many fields as the records that need it have
+ * (any of them, when the folder's files without a header have different counts).
+ */
+export function validLogFormat(text: string, need: ScannedFolder['needFormat']): string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  let n: number;
+  try {
+    n = parseLogFormat(t).length;
+  } catch (err) {
+    throw new WizardInputError(err instanceof Error ? err.message : String(err));
+  }
+  if (need && !need.fieldCounts.includes(n)) {
+    throw new WizardInputError(`this format has ${n} fields, and the records without a header line have ${need.fieldCounts.join(' or ')}`);
+  }
+  return t;
 }
 
 /** A typed folder: `~/…` from the home folder, a relative path from the workspace folder; it must be a folder. */

@@ -20,7 +20,7 @@ export function requestFor(plan: EnrichPlan, o: { ipRanges?: boolean; sample?: O
     case 'sample':
       return { source: { kind: 'sample', ...o.sample } };
     case 'folder':
-      return { source: { kind: 'files', flowLogs: [plan.folder], inventory: [plan.folder] } };
+      return { source: { kind: 'files', flowLogs: [plan.folder], inventory: [plan.folder], ...(plan.logFormat ? { logFormat: plan.logFormat } : {}) } };
     case 'aws':
       return { source: awsSourceFor(plan, o) };
   }

@@ -117,4 +117,9 @@ export interface FolderScan {
   other: number;
   /** The first few of those, by name. */
   otherExamples: string[];
+  /**
+   * Text flow-log files without a header line whose records fit no layout known here (AWS's defaults, the LogFormats
+   * of DescribeFlowLogs responses in the folder), or several: they load only with their LogFormat given.
+   */
+  needFormat?: { files: number; fieldCounts: number[]; examples: string[] };
 }

@@ -210,7 +210,8 @@ export interface InitMessage {
 
 export type TopologyReply =
   | { kind: 'reply'; id: number; ok: true; result: unknown }
-  | { kind: 'reply'; id: number; ok: false; error: string };
+  /** cancelled: a newer request of the same method and lane replaced this one; nothing is wrong, nothing to show. */
+  | { kind: 'reply'; id: number; ok: false; error: string; cancelled?: true };
 
 export interface NotifyMessage {
   kind: 'notify';
@@ -280,7 +281,7 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
   if (x.kind === 'notify') return x.event === 'datasetChanged' && nullable(isString)(x.dataset);
   if (x.kind === 'reply') {
     if (!isInt(x.id) || !isBool(x.ok)) return false;
-    return x.ok ? 'result' in x : isString(x.error);
+    return x.ok ? 'result' in x : isString(x.error) && (x.cancelled === undefined || x.cancelled === true);
   }
   return false;
 }

@@ -9,10 +9,11 @@
  *   …_per_day_bytes  bytes per day    1.50 GiB/day
  *   bytes, …_bytes, bytes_…, uploaded, downloaded (the enriched tables' own columns)
  *                    bytes            1.50 KiB  (binary units, three significant digits; exact below 1 KiB)
+ *   port, …_port, protocol, …_proto  a code     8080, 6 (a number that names something: never grouped, summed or charted)
  *   anything else numeric            a count    1,234,567 (at most 3 decimals)
  */
 
-export type Unit = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'count';
+export type Unit = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'code' | 'count';
 
 /** The unit a column's name declares; 'count' when it declares none. Checked longest suffix first. */
 export function unitOfColumn(name: string): Unit {
@@ -21,6 +22,7 @@ export function unitOfColumn(name: string): Unit {
   if (/(^|_)pct$/.test(n)) return 'pct';
   if (/(^|_)per_day_bytes$/.test(n)) return 'bytes_per_day';
   if (/(^|_)bytes$|^bytes_|^(uploaded|downloaded)$/.test(n)) return 'bytes';
+  if (/(^|_|src|dst)port$|^protocol$|(^|_)proto$/.test(n)) return 'code';
   return 'count';
 }
 
@@ -103,6 +105,8 @@ export function formatInUnit(value: number | string | bigint, unit: Unit): strin
       return formatUsd(value);
     case 'pct':
       return formatPct(value);
+    case 'code':
+      return String(value);
     default:
       return formatCount(value);
   }

@@ -19,7 +19,7 @@ export interface ResultPayload extends QueryResult {
  * What a column holds, for display. The numeric roles come from the column's name (the unit convention in
  * src/shared/numbers.ts and docs/columns.md): bytes, bytes_per_day, usd, pct; other numeric columns are 'number'.
  */
-export type ColumnRole = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'number' | 'time' | 'arn' | 'tags' | 'text' | 'other';
+export type ColumnRole = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'number' | 'code' | 'time' | 'arn' | 'tags' | 'text' | 'other';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const TIME = /^(TIMESTAMP.*|DATE)$/;
@@ -35,7 +35,7 @@ export function isNumericRole(role: ColumnRole): boolean {
 
 /** The unit a numeric role is written in. */
 export function unitOfRole(role: ColumnRole): Unit {
-  return role === 'bytes' || role === 'bytes_per_day' || role === 'usd' || role === 'pct' ? role : 'count';
+  return role === 'bytes' || role === 'bytes_per_day' || role === 'usd' || role === 'pct' || role === 'code' ? role : 'count';
 }
 
 export function columnRole(col: ColumnInfo, sample: Json[] = []): ColumnRole {
@@ -112,6 +112,8 @@ export function formatCell(value: Json, role: ColumnRole): string {
       : String(value);
   }
   switch (role) {
+    case 'code':
+      return String(value);
     case 'arn':
       return typeof value === 'string' ? readableArn(value) : String(value);
     case 'tags':
@@ -207,7 +209,7 @@ function valueColumn(result: QueryResult, r: ColumnRole[], numeric: number[]): n
  * nothing), client side and server side joined by an arrow: "web · use1-az1 → db · use1-az2".
  */
 function labelColumns(result: QueryResult, r: ColumnRole[]): number[] {
-  const text = r.flatMap((role, i) => (role === 'text' || role === 'arn' ? [i] : []));
+  const text = r.flatMap((role, i) => (role === 'text' || role === 'arn' || role === 'code' ? [i] : []));
   const varying = text.filter((i) => new Set(result.rows.map((row) => row[i])).size > 1);
   return (varying.length ? varying : text.slice(0, 1)).slice(0, 4);
 }

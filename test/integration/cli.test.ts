@@ -38,7 +38,8 @@ test('usage errors are one line and exit 2', () => {
   const t = flowlens('query', 'no-such-template', '--db', join(dir, 'nope.duckdb'));
   assert.match(t.stderr, /no template "no-such-template"; templates: alb-bypass/);
   const p = flowlens('query', 'top-talkers', '--param', 'top=many', '--db', join(dir, 'nope.duckdb'));
-  assert.match(p.stderr, /parameter top: "many" is not a INTEGER/);
+  assert.match(p.stderr, /parameter top: "many" is not a whole number/);
+  assert.equal(t.code, 2);
 });
 
 test('templates lists every template with its parameters, including user snippets', () => {
@@ -77,7 +78,7 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   const db = join(dir, 'd.duckdb');
   const r = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /2 flow records from 1 files/);
+  assert.match(r.stdout, /2 flow records from 1 file/);
   assert.match(r.stdout, /a\.log: 1 bad line\(s\)\n\s+line 4: /);
   const again = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
   assert.match(again.stdout, /0 flow records from 0 files \(1 already loaded\)/);
@@ -157,7 +158,7 @@ test('enrich keeps no raw records unless --keep-records; --rebuild makes every f
     const before = await state(path);
     const r = flowlens('enrich', '--flow-logs', flows, '--db', path, '--rebuild', '--quiet');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /0 flow records from 0 files \(2 already loaded\), 1 conversations/);
+    assert.match(r.stdout, /0 flow records from 0 files \(2 already loaded\), 1 conversation/);
     assert.deepEqual(await state(path), before);
   }
   // --no-keep-records on a dataset that kept them: the choice is the dataset's from then on

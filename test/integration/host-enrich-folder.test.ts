@@ -17,6 +17,7 @@ import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage, t
 import type { EnrichResult } from '../../src/protocol/worker';
 import { flowLogText, flowRecords } from '../support/follower';
 import { writeEstate } from '../unit/inventory-fixtures';
+import { requestFor } from '../../src/host/planRequest';
 
 /** An estate folder: inventory (the hand-written estate), text, gzip and CloudWatch flow logs, and a stray note. */
 function estateFolder(): string {
@@ -232,4 +233,102 @@ test('the output log summarises the files (not one line each) and lists failures
   const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [] };
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
   assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
+});
+
+/** A custom format (16 fields, version 3) no known layout fits, as AWS writes it: no header line in a CloudWatch export. */
+const CUSTOM_FORMAT = '${version} ${vpc-id} ${subnet-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${tcp-flags}';
+
+function customLines(n: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = 1790000000 + 60 * i;
+    lines.push(`3 vpc-0a1b2c3d subnet-0a1b2c3d eni-0a1b2c3d4e5f60718 10.0.1.${10 + (i % 5)} 10.0.2.20 ${40000 + i} 443 6 ${10 + i} ${1000 + i} ${t} ${t + 59} ACCEPT OK 19`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+test('the folder step: files without a header in a format no layout fits ask for the log format, which the enrichment then reads them with', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-logformat-'));
+  try {
+    writeFileSync(join(dir, 'export-1.log'), customLines(7));
+    writeFileSync(join(dir, 'export-2.log.gz'), gzipSync(customLines(5)));
+    // headerless in AWS's default format: inferred, needs nothing
+    writeFileSync(join(dir, 'default.log'), flowRecords(1, 4).lines.join('\n') + '\n');
+    const scan = await scanFolder([dir]);
+    assert.deepEqual(scan.needFormat, { files: 2, fieldCounts: [16], examples: ['export-1.log', 'export-2.log.gz'] });
+    assert.equal(formatScan(scan), '3 flow-log files (2 text, 1 gzip), 0 inventory files; 2 files without a header line need the log format (16 fields: export-1.log, export-2.log.gz)');
+
+    const deps = wizardDeps();
+    deps.scanFolder = async (folder) => {
+      const s = await scanFolder([folder]);
+      return { flowLogs: s.flowLogs, inventory: s.inventory, summary: formatScan(s), ...(s.needFormat ? { needFormat: s.needFormat } : {}) };
+    };
+    const w = new EnrichWizard(deps);
+    w.answer('folder');
+    w.answer(dir);
+    let step = await w.prompt();
+    assert.ok(step.type === 'pick');
+    assert.deepEqual(step.items.map((i) => i.id), ['enrich', 'logFormat', 'change']);
+    assert.equal(step.activeId, 'logFormat');
+    assert.equal(step.items[1].detail, 'For the 2 files without a header line: no known layout has 16 fields');
+    assert.deepEqual(step.notes, ['Without their log format, the 2 files without a header line are not loaded (the others are).']);
+    w.answer('logFormat');
+    assert.equal(w.currentStep, 'logFormat');
+    assert.equal((await w.prompt()).type, 'input');
+    assert.throws(() => w.answer('${version} ${srcaddr} ${dstaddr}'), (e: Error) => e instanceof WizardInputError && e.message === 'this format has 3 fields, and the records without a header line have 16');
+    assert.throws(() => w.answer('${version} ${no-such-field}'), (e: Error) => e instanceof WizardInputError && /no-such-field/.test(e.message));
+    w.answer(`  ${CUSTOM_FORMAT} `);
+    assert.equal(w.currentStep, 'folderScan');
+    step = await w.prompt();
+    assert.ok(step.type === 'pick');
+    assert.equal(step.activeId, 'enrich');
+    assert.equal(step.items[1].label, 'Change the log format…');
+    assert.match(step.items[0].description ?? '', / · log format given \(16 fields\)$/);
+    assert.deepEqual(step.notes, []);
+    w.answer('enrich');
+    await w.prompt();
+    w.answer('new');
+    await w.prompt();
+    w.answer('local');
+    const plan = w.plan();
+    assert.deepEqual(plan, { source: 'folder', folder: dir, dataset: { mode: 'new', name: 'local' }, logFormat: CUSTOM_FORMAT });
+    const request = requestFor(plan);
+    assert.deepEqual(request.source, { kind: 'files', flowLogs: [dir], inventory: [dir], logFormat: CUSTOM_FORMAT });
+
+    // the engine reads every file: the two with the format given, the default one as the one known layout it fits
+    const db = await openDataset(join(dir, 'x.duckdb'));
+    try {
+      const s = await enrich(db, request as Parameters<typeof enrich>[1]);
+      assert.deepEqual(s.files.map((f) => [f.name.replace(/^.*[\\/]/, ''), f.status, f.records]).sort(), [
+        ['default.log', 'loaded', 4], ['export-1.log', 'loaded', 7], ['export-2.log.gz', 'loaded', 5],
+      ]);
+      assert.equal(Number(await db.value(`SELECT count(*) FROM flow_records WHERE vpc_id = 'vpc-0a1b2c3d' AND tcp_flags = 19`)), 12);
+      assert.equal(s.files.find((f) => f.name.endsWith('default.log'))?.note,
+        "no header line, and line 1 has 14 fields where the log format given has 16: read as AWS's default format, the only known layout it fits");
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the pre-scan infers a headerless layout from a DescribeFlowLogs response in the folder, as the enrichment does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-logformat-inv-'));
+  try {
+    writeFileSync(join(dir, 'export-1.log'), customLines(3));
+    writeFileSync(join(dir, 'ec2.DescribeFlowLogs.json'), JSON.stringify({ FlowLogs: [{ FlowLogId: 'fl-0a1b2c3d4e5f60718', ResourceId: 'vpc-0a1b2c3d', LogDestinationType: 'cloud-watch-logs', LogGroupName: '/vpc/flows', LogFormat: CUSTOM_FORMAT }] }));
+    const scan = await scanFolder([dir]);
+    assert.equal(scan.inventory, 1);
+    assert.equal(scan.needFormat, undefined);
+    const db = await openDataset(join(dir, 'x.duckdb'));
+    try {
+      const s = await enrich(db, { source: { kind: 'files', flowLogs: [join(dir, 'export-1.log')], inventory: [join(dir, 'ec2.DescribeFlowLogs.json')] } });
+      assert.deepEqual(s.files.map((f) => [f.status, f.records]), [['loaded', 3]]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

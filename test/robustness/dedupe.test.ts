@@ -28,7 +28,7 @@ test('a copy, a symbolic link and a re-download of loaded content add nothing an
   symlinkSync(flows, join(dir, 'flows-link'));
   const r = flowlens(dir, 'enrich', '--flow-logs', again, '--flow-logs', join(dir, 'flows-link'), '--inventory', inv, '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /: 0 flow records from 0 files \(3 already loaded\), 1 conversations, /);
+  assert.match(r.stdout, /: 0 flow records from 0 files \(3 already loaded\), 1 conversation, /);
   assert.ok(r.stdout.includes(`  skipped: ${join(again, 'copy.log')}: the same content as ${a}, loaded before\n`), r.stdout);
   assert.ok(r.stdout.includes(`  skipped: ${join(again, 'link.log')}: the same content as ${a}, loaded before\n`), r.stdout);
   assert.ok(r.stdout.includes(`  skipped: ${join(dir, 'flows-link', 'a.log')}: the same content as ${a}, loaded before\n`), r.stdout);
@@ -40,7 +40,7 @@ test('a copy, a symbolic link and a re-download of loaded content add nothing an
   writeFlowLog(join(pair, 'x.log'), [record({ srcport: 41000 })]);
   copyFileSync(join(pair, 'x.log'), join(pair, 'y.log'));
   const p = flowlens(dir, 'enrich', '--flow-logs', pair, '--inventory', inv, '--db', db, '--quiet');
-  assert.match(p.stdout, /: 1 flow records from 1 files \(1 already loaded\), 2 conversations, /);
+  assert.match(p.stdout, /: 1 flow record from 1 file \(1 already loaded\), 2 conversations, /);
   assert.ok(p.stdout.includes(`  skipped: ${join(pair, 'y.log')}: the same content as ${join(pair, 'x.log')}, loaded before\n`), p.stdout);
   assert.equal((await fingerprint(db)).records, 3);
 });

@@ -32,7 +32,7 @@ test('a describe-tasks file with a task that is not one, and one cut short: each
   writeFlowLog(join(flows, 'a.log'), [record()]);
   const db = join(dir, 'd.duckdb');
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
-  assert.match(r.stdout, /1 flow records from 1 files, 1 conversations/);
+  assert.match(r.stdout, /1 flow record from 1 file, 1 conversation/);
   const lines = r.stdout.split('\n').filter((l) => l.includes('DescribeTasks')).map((l) => l.trim()).sort();
   assert.deepEqual(lines, [
     `inventory: ${cut}: invalid JSON at line 1, column 121: Unterminated string in JSON at position 120`,

@@ -34,7 +34,7 @@ test('ECS fields that name no task add none; a task whose own address its record
   const db = join(dir, 'd.duckdb');
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /4 flow records from 1 files, 3 conversations/);
+  assert.match(r.stdout, /4 flow records from 1 file, 3 conversations/);
   const ds = await openDataset(db, { readOnly: true });
   try {
     assert.deepEqual(await ds.json(`SELECT eni_id, task_arn, cluster_name, service_name, addr FROM inv_record_tasks`),

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
@@ -24,7 +24,7 @@ test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; 
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p1.duckdb'), '--quiet');
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.equal(r.stderr, 'flowlens: 1 file failed to load (the others loaded); --allow-partial accepts that\n');
-  assert.match(r.stdout, /: 1 flow records from 1 files, 1 conversations/);
+  assert.match(r.stdout, /: 1 flow record from 1 file, 1 conversation/);
   assert.match(r.stdout, /failed: .*broken\.log\.gz: /);
   const ok = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'p2.duckdb'), '--quiet', '--allow-partial');
   assert.equal(ok.code, 0, ok.stderr);
@@ -77,4 +77,14 @@ test('AWS mode exits 1 when no account could be read (a wrong external id, half 
     await ep.close();
     home.cleanup();
   }
+});
+
+test('a dataset in a folder that does not exist: exit 2 naming the folder, and nothing is made', async () => {
+  const missing = join(dir, 'no-such-folder');
+  const db = join(missing, 'x.duckdb');
+  const r = flowlens(dir, 'enrich', '--sample', '--days', '1', '--db', db, '--quiet');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.equal(r.stderr, `flowlens: cannot make the dataset ${db}: the folder ${missing} does not exist\n`);
+  assert.equal(r.stdout, '');
+  assert.equal(existsSync(missing), false);
 });

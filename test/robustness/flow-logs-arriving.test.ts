@@ -48,13 +48,13 @@ test('a headerless version 5 file: refused without --log-format (dataset unchang
 
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', V5_FORMAT, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /v5\.duckdb: 2 flow records from 1 files, 1 conversations, [\d.]+ s\n/);
+  assert.match(r.stdout, /v5\.duckdb: 2 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
   assert.deepEqual(await fingerprint(db), { ...before, files: 2, records: 4, bytes: String(2 * (4249 + 332)), packets: '30', uploaded: String(2 * (4249 + 332)) });
 
   const plainNames = join(dir, 'v5-plain.duckdb');
   const p = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', plainNames, '--log-format', V5_HEADER, '--quiet');
   assert.equal(p.code, 0, p.stderr + p.stdout);
-  assert.match(p.stdout, /v5-plain\.duckdb: 2 flow records from 1 files, 1 conversations, [\d.]+ s\n/);
+  assert.match(p.stdout, /v5-plain\.duckdb: 2 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
   assert.deepEqual(await v5Values(plainNames), [
     { vpc_id: 'vpc-0a', tcp_flags: 18, flow_direction: 'ingress', traffic_path: null, bytes: 332 },
     { vpc_id: 'vpc-0a', tcp_flags: 2, flow_direction: 'egress', traffic_path: 1, bytes: 4249 },
@@ -74,7 +74,7 @@ test('files joined with cat: three header lines each switch the format; only the
   const db = join(dir, 'joined.duckdb');
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /joined\.duckdb: 4 flow records from 1 files, 1 conversations, [\d.]+ s\n/);
+  assert.match(r.stdout, /joined\.duckdb: 4 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
   assert.ok(r.stdout.includes(`  ${file}: 1 bad line(s)\n    line 5: dstport: 70000 is not a port (0 to 65535)\n`), r.stdout);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 4, bytes: String(2 * (4249 + 332)), packets: '30', conversations: 1, uploaded: String(2 * (4249 + 332)), windows: 1 });
   // again: nothing added
@@ -91,7 +91,7 @@ test("one flow log's files joined: its repeated header lines are neither records
   const db = join(dir, 'one-format.duckdb');
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.equal(r.stdout.replace(/[\d.]+ s\n/, 'T s\n'), `${db}: 2 flow records from 1 files, 1 conversations, T s\n`);
+  assert.equal(r.stdout.replace(/[\d.]+ s\n/, 'T s\n'), `${db}: 2 flow records from 1 file, 1 conversation, T s\n`);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
   const d = await openDataset(db, { readOnly: true });
   try {
@@ -114,7 +114,28 @@ test('one CloudWatch Logs event a line: read with the line of each bad one', asy
   const db = join(dir, 'events.duckdb');
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /events\.duckdb: 2 flow records from 1 files, 1 conversations, [\d.]+ s\n/);
+  assert.match(r.stdout, /events\.duckdb: 2 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
   assert.ok(r.stdout.includes(`  ${file}: 2 bad line(s)\n    line 2: srcaddr: "10.0.1.300" is not an IPv4 or IPv6 address\n    line 3: an empty line\n`), r.stdout);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
+});
+
+test('--log-format with another field count than the records: refused by name and count (dataset unchanged), unless a known layout fits the file', async () => {
+  const flows = join(dir, 'mixed');
+  mkdirSync(flows);
+  const v5 = join(flows, 'v5.log');
+  writeFileSync(v5, V5_LINES.join('\n') + '\n');
+  const inventory = writeInventory(dir);
+  const db = enrichedDataset(dir, 'mixed.duckdb');
+  const before = await fingerprint(db);
+  const short = V5_FORMAT.split(' ').slice(0, 28).join(' ');
+  const refused = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', short, '--quiet');
+  assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+  assert.ok(refused.stdout.includes(`  failed: ${v5}: ${v5}: line 1 has 29 fields, but the log format "${short}" has 28; is it the right LogFormat for this flow log?\n`), refused.stdout);
+  assert.deepEqual(await fingerprint(db), before);
+
+  // a headerless default-format file beside the version 5 one: the format given reads one, the known layout the other
+  writeFileSync(join(flows, 'default.log'), record({ srcport: 40001, bytes: 700 }) + '\n');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', V5_FORMAT, '--quiet');
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /mixed\.duckdb: 3 flow records from 2 files, /);
 });

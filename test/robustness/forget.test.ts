@@ -42,7 +42,7 @@ test('forget drops a file by name or glob, rebuilds the facts, and the file load
     assert.deepEqual(JSON.parse(errors.stdout), [{ n: 0 }]);
 
     const again = flowlens(dir, 'enrich', '--flow-logs', b, '--inventory', inv, '--db', db, '--quiet');
-    assert.match(again.stdout, /: 1 flow records from 1 files, 1 conversations/);
+    assert.match(again.stdout, /: 1 flow record from 1 file, 1 conversation/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -46,6 +46,6 @@ test('a symlinked inventory file is followed, a link loop walked once, an unread
   mkdirSync(flows);
   writeFlowLog(join(flows, 'a.log'), [record()]);
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', join(dir, 'c.duckdb'), '--quiet');
-  assert.match(r.stdout, /1 flow records from 1 files, 1 conversations/);
+  assert.match(r.stdout, /1 flow record from 1 file, 1 conversation/);
   assert.equal((await fingerprint(join(dir, 'c.duckdb'))).conversations, 1);
 });

@@ -26,6 +26,12 @@ test('a column name declares its unit: _usd, _pct, _per_day_bytes, bytes', () =>
     ['growth', 'count'],
     ['share_of_bytes_pct', 'pct'],
     ['bytesize', 'count'],
+    ['port', 'code'],
+    ['server_port', 'code'],
+    ['dstport', 'code'],
+    ['protocol', 'code'],
+    ['ports', 'count'],
+    ['support', 'count'],
   ];
   for (const [name, unit] of cases) assert.equal(unitOfColumn(name), unit, name);
   // The notebook's roles follow the names for numeric columns only.
@@ -35,6 +41,13 @@ test('a column name declares its unit: _usd, _pct, _per_day_bytes, bytes', () =>
   assert.equal(columnRole({ name: 'growth_bytes', type: 'HUGEINT' }), 'bytes');
   assert.equal(columnRole({ name: 'conversations', type: 'BIGINT' }), 'number');
   assert.equal(columnRole({ name: 'bytes', type: 'VARCHAR' }), 'text');
+});
+
+test('a port or protocol number names something: written as it is, not grouped, summed or charted', () => {
+  assert.equal(formatRows([{ port: 8080, conversations: 12345 }], 'table'), 'port  conversations\n----  -------------\n8080         12,345\n');
+  assert.equal(columnRole({ name: 'server_port', type: 'INTEGER' }), 'code');
+  assert.equal(formatCell(5432, 'code'), '5432');
+  assert.equal(formatCell(65535, columnRole({ name: 'dstport', type: 'INTEGER' })), '65535');
 });
 
 test('bytes: binary units, three significant digits, exact below 1 KiB, signed', () => {

@@ -68,6 +68,14 @@ const post = (m: WebviewToHost) => vscode.postMessage(m);
 let nextId = 1;
 const pending = new Map<number, { method: TopologyMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
+/** A request a newer one replaced (same method and lane): whoever asked next shows its answer; nothing to say. */
+class Replaced extends Error {}
+
+/** A request's failure, shown by `show` unless a newer request replaced it. */
+const unlessReplaced = (show: (message: string) => void) => (err: unknown) => {
+  if (!(err instanceof Replaced)) show(String(err instanceof Error ? err.message : err));
+};
+
 /** A request; a newer one of the same method and lane cancels it (see TopologyRequest.lane). */
 function request<M extends TopologyMethod>(method: M, params: TopologyMethods[M]['params'], lane?: string): Promise<TopologyMethods[M]['result']> {
   const id = nextId++;
@@ -91,7 +99,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
   const p = pending.get(m.id);
   if (!p) return;
   pending.delete(m.id);
-  if (!m.ok) return p.reject(new Error(m.error));
+  if (!m.ok) return p.reject(m.cancelled ? new Replaced(m.error) : new Error(m.error));
   const checked = performance.now();
   const valid = resultGuards[p.method](m.result);
   timings[`guard-${p.method}`] = performance.now() - checked;
@@ -426,7 +434,7 @@ async function reload(): Promise<void> {
     if (gen !== generation) return;
     rebuild(true);
   } catch (err) {
-    if (gen === generation) setStatus(String(err instanceof Error ? err.message : err), true);
+    if (gen === generation) unlessReplaced((m) => setStatus(m, true))(err);
   }
 }
 
@@ -456,7 +464,7 @@ async function loadCompare(gen = generation): Promise<void> {
     compareGraph = g;
     refresh();
   } catch (err) {
-    setStatus(String(err instanceof Error ? err.message : err), true);
+    unlessReplaced((m) => setStatus(m, true))(err);
   }
 }
 
@@ -682,7 +690,8 @@ function hoverEdge(id: string | null, x: number, y: number): void {
   tooltip.style.top = `${y + 14 + tooltip.offsetHeight > mapHost.clientHeight ? Math.max(0, y - tooltip.offsetHeight - 8) : y + 14}px`;
   if (!portsCache.has(key) && !e.source.startsWith(MORE_PREFIX) && !e.target.startsWith(MORE_PREFIX)) {
     hoverTimer = setTimeout(() => {
-      request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then((d) => {
+      // its own lane: a click on the edge (the details panel) must not cancel it, nor it the click's
+      request('edgeDetails', { query: state.query, source: e.source, target: e.target }, 'hover').then((d) => {
         portsCache.set(key, d.ports.slice(0, 5).map((p) => `${proto(p.protocol)} ${p.port ?? '—'} (${formatBytes(p.bytes)})`).join(', ') || '—');
         if (hovered === id) ports.textContent = `ports: ${portsCache.get(key)}`;
       }, () => undefined);
@@ -715,7 +724,7 @@ function selectNode(id: string): void {
   details.hidden = false;
   request('nodeDetails', { query: state.query, node: id }).then(
     (d) => state.selection?.id === id && renderNodeDetails(d),
-    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+    unlessReplaced((m) => details.replaceChildren(h('p', { class: 'error' }, m))),
   );
 }
 
@@ -737,7 +746,7 @@ function selectEdge(id: string): void {
   details.replaceChildren(h('p', {}, 'Loading edge…'));
   request('edgeDetails', { query: state.query, source: e.source, target: e.target }).then(
     (d) => state.selection?.id === id && renderEdgeDetails(d),
-    (err) => details.replaceChildren(h('p', { class: 'error' }, String(err.message ?? err))),
+    unlessReplaced((m) => details.replaceChildren(h('p', { class: 'error' }, m))),
   );
 }
 

@@ -89,7 +89,7 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
  */
 export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number> {
   // FLOWLENS_PROFILE=1 prints each step's time to stderr (for bench/ and for a user's slow enrichment)
-  const profile = process.env.FLOWLENS_PROFILE === '1' || process.env.FLOWLENS_PROFILE === '2';
+  const profile = ['1', '2', '3'].includes(process.env.FLOWLENS_PROFILE ?? '');
   const perStatement = process.env.FLOWLENS_PROFILE === '2';
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();

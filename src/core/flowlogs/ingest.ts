@@ -19,7 +19,7 @@ import { diskFullMessage } from '../diskFull';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
-import { AWS_LAYOUTS, inferLayout, knownLayouts, type KnownLayout } from './layouts';
+import { AWS_LAYOUTS, fittingLayouts, inferLayout, knownLayouts, type KnownLayout } from './layouts';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
 import { addLoaded, loadedTotals } from './totals';
@@ -301,6 +301,7 @@ async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>
   const entries = listing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue; // hidden files and folders (.git, .DS_Store)
+    if (/\.duckdb(\.wal)?$/.test(e.name)) continue; // a dataset (kept beside its logs: `--flow-logs . --db x.duckdb`) is no flow log
     const p = join(dir, e.name);
     const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(p).then((s) => s.isDirectory(), () => false)));
     if (isDir) await walk(p, out, seen);
@@ -623,6 +624,15 @@ export function resolveFormat(
       throw new FormatError(`${name}: ${message(err)}`);
     }
     if (count !== fields.length) {
+      // a folder of several flow logs: a file in a layout known here (AWS's default) is read as that layout
+      const fits = fittingLayouts(tokens, layouts);
+      if (fits.length === 1) {
+        return {
+          fields: [...fits[0].fields],
+          header: false,
+          note: `no header line, and line ${sniffed.firstLineNumber} has ${count} fields where the log format given has ${fields.length}: read as ${fits[0].source}, the only known layout it fits`,
+        };
+      }
       throw new FormatError(
         `${name}: line ${sniffed.firstLineNumber} has ${count} fields, but the log format "${logFormat.trim()}" has ${fields.length}; is it the right LogFormat for this flow log?`,
       );

@@ -21,6 +21,20 @@ export interface OpenOptions {
   sandbox?: { allowedDirectories: string[] };
 }
 
+/** FLOWLENS_PROFILE=3: every statement that takes 10 ms or more, with its time, on stderr (where the time goes). */
+const TRACE = process.env.FLOWLENS_PROFILE === '3';
+const TRACE_MS = Number(process.env.FLOWLENS_TRACE_MS ?? 10);
+
+async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await run();
+  } finally {
+    const ms = performance.now() - t;
+    if (ms >= TRACE_MS) process.stderr.write(`flowlens: ${(ms / 1000).toFixed(3)} s ${sql.replace(/\s+/g, ' ').trim().slice(0, 100)}\n`);
+  }
+}
+
 export class Db {
   private constructor(
     readonly path: string,
@@ -67,12 +81,13 @@ export class Db {
 
   /** Runs one or more statements; returns nothing. */
   async exec(sql: string, params?: Params): Promise<void> {
+    if (TRACE) return traced(sql, () => this.conn.run(sql, params).then(() => undefined));
     await this.conn.run(sql, params);
   }
 
   /** Runs a query and returns its rows as JS objects (BIGINT as bigint, lists as arrays). */
   async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await (TRACE ? traced(sql, () => this.conn.runAndReadAll(sql, params)) : this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJS() as T[];
   }
 

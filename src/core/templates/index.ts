@@ -12,6 +12,14 @@ import { basename, dirname, join } from 'node:path';
 import type { BoundParams, QueryTemplate, TemplateParam } from '../api';
 
 export class TemplateError extends Error {}
+/** A template asked for that does not exist, or a parameter it does not have or a value it cannot take: the user's to fix. */
+export class TemplateUsageError extends TemplateError {}
+
+/** What a parameter's value must be, as the user reads it. */
+const VALUE_KINDS: Record<string, string> = {
+  INTEGER: 'a whole number', BIGINT: 'a whole number', DOUBLE: 'a number', BOOLEAN: 'true or false',
+  TIMESTAMP: 'a time (2026-09-01 or 2026-09-01T12:00:00Z)', DATE: 'a date (2026-09-01)',
+};
 
 const PARAM_TYPES = new Set(['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'DATE']);
 
@@ -111,20 +119,20 @@ export function listTemplates(extraDirs: string[] = [], problems: string[] = [])
 export function findTemplate(id: string, extraDirs: string[] = [], problems: string[] = []): QueryTemplate {
   const all = listTemplates(extraDirs, problems);
   const t = all.find((x) => x.id === id);
-  if (!t) throw new TemplateError(`no template "${id}"; templates: ${all.map((x) => x.id).join(', ')}`);
+  if (!t) throw new TemplateUsageError(`no template "${id}"; templates: ${all.map((x) => x.id).join(', ')}`);
   return t;
 }
 
 function convert(p: TemplateParam, raw: string): BoundParams[string] {
   const v = raw.trim();
   if (v === '') return null;
-  const bad = () => new TemplateError(`parameter ${p.name}: "${raw}" is not a ${p.type}`);
+  const bad = () => new TemplateUsageError(`parameter ${p.name}: "${raw}" is not ${VALUE_KINDS[p.type] ?? p.type}`);
   switch (p.type) {
     case 'INTEGER':
     case 'BIGINT': {
       if (!/^-?\d+$/.test(v)) throw bad();
       const [lo, hi] = p.type === 'BIGINT' ? [-(2n ** 63n), 2n ** 63n - 1n] : [-(2n ** 31n), 2n ** 31n - 1n];
-      if (BigInt(v) < lo || BigInt(v) > hi) throw new TemplateError(`parameter ${p.name}: ${v} is out of range for ${p.type} (${lo} to ${hi})`);
+      if (BigInt(v) < lo || BigInt(v) > hi) throw new TemplateUsageError(`parameter ${p.name}: ${v} is out of range for ${p.type} (${lo} to ${hi})`);
       return p.type === 'BIGINT' ? BigInt(v) : Number(v);
     }
     case 'DOUBLE': {
@@ -153,7 +161,7 @@ function convert(p: TemplateParam, raw: string): BoundParams[string] {
 export function bindTemplate(t: QueryTemplate, values: Record<string, string> = {}): { sql: string; params: BoundParams } {
   for (const k of Object.keys(values)) {
     if (!t.params.some((p) => p.name === k)) {
-      throw new TemplateError(`template ${t.id} has no parameter "${k}" (it has: ${t.params.map((p) => p.name).join(', ') || 'none'})`);
+      throw new TemplateUsageError(`template ${t.id} has no parameter "${k}" (it has: ${t.params.map((p) => p.name).join(', ') || 'none'})`);
     }
   }
   const params: BoundParams = {};

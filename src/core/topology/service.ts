@@ -62,8 +62,8 @@ export async function answerRequest(env: TopologyEnv, req: TopologyRequest, sign
     if (signal?.aborted) throw new Error('cancelled: a newer request replaced it');
     return { kind: 'reply', id: req.id, ok: true, result };
   } catch (err) {
-    const message = signal?.aborted ? 'cancelled: a newer request replaced it' : err instanceof Error ? err.message : String(err);
-    return { kind: 'reply', id: req.id, ok: false, error: `${req.method} failed: ${message}` };
+    if (signal?.aborted) return { kind: 'reply', id: req.id, ok: false, error: `${req.method} cancelled: a newer request replaced it`, cancelled: true };
+    return { kind: 'reply', id: req.id, ok: false, error: `${req.method} failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
