@@ -41,7 +41,7 @@ before(async () => {
   // tag history (tag_sets, checked against the truth's tags below).
   await db.exec(`CREATE TABLE truth_flat AS SELECT t.*, time_bucket(INTERVAL 1 hour, make_timestamp(t.start * 1000000)) AS hour,
                    ${['client', 'server'].map((s) => `CASE t.${s}.type WHEN 'aws:service' THEN 'aws:' || upper(t.${s}.awsService)
-                     WHEN 'internet' THEN 'internet' ELSE t.${s}.arn END AS ${s}_node`).join(', ')}
+                     WHEN 'internet' THEN 'internet' ELSE coalesce(t.${s}.arn, t.${s}.eni) END AS ${s}_node`).join(', ')}
                  FROM truth t`);
   await db.exec(`CREATE MACRO tag_at(node, moment, k) AS (SELECT any_value(g.tags[k]) FROM tag_sets g
                    WHERE g.arn = node AND moment >= g.valid_from AND moment < g.valid_to)`);
@@ -135,6 +135,20 @@ test('an address no link explains is inferred, and only that: the VPN conversati
   assert.deepEqual(rows, [
     { pattern: 'archive-to-metrics-vpn', client_attribution: 'exact', server_attribution: 'inferred', egress_path: 'virtual-private-gateway', cross_account: true, n: truth.n },
   ]);
+});
+
+test('an ENI seen before its AttachTime: its own records prove the server\'s side while the client\'s records are counted', async () => {
+  // the NLB reaches the ingest service address, an ENI the inventory shows attached (to the standby) only from the
+  // window's middle; both ends log: the NLB's records are counted, the ENI's own prove the server's side before then
+  const truth = await db.json(`SELECT server.type AS type, server.arn IS NULL AS no_arn, count(*)::INTEGER AS n FROM truth
+    WHERE pattern = 'ingest-failover-eni' GROUP BY ALL ORDER BY ALL`);
+  assert.deepEqual(truth.map((r) => [r.type, r.no_arn]), [['ec2:instance', false], ['ec2:network-interface', true]], 'the estate has both');
+  const rows = await db.json(`SELECT c.server_type AS type, c.server_arn IS NULL AS no_arn, c.server_attribution, c.server_eni = t.server.eni AS eni,
+      c.server_subnet = t.server.subnet AND c.server_az = t.server.az AND c.server_account = t.server.account AS where_,
+      c.observer_side, c.observer_eni = t.client.eni AS observer, c.cross_az IS NOT NULL AS crosses_known, count(*)::INTEGER AS n
+    ${JOIN} WHERE t.pattern = 'ingest-failover-eni' GROUP BY ALL ORDER BY ALL`);
+  assert.deepEqual(rows, truth.map((r) => ({ type: r.type, no_arn: r.no_arn, server_attribution: 'exact', eni: true, where_: true,
+    observer_side: 'client', observer: true, crosses_known: true, n: r.n })));
 });
 
 test('security groups and tags valid at the time match the truth', async () => {

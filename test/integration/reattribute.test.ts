@@ -233,6 +233,19 @@ test('a record\'s own ENI, unknown to the addresses, changes owner mid-period: i
   assert.ok(covered > 0, `some facts are covered: ${covered}`);
 });
 
+test('a server ENI that logged too (the client\'s records counted), proven before its AttachTime, is known to its owner earlier: its side changes from then', async () => {
+  const { covered } = await afterChange(async (db) => {
+    // the ingest service address's ENI (the sample's failover ENI): before its AttachTime its own records prove the server's side
+    const [e] = await db.json<{ eni: string; mid: string }>(`SELECT o.eni,
+        strftime(make_timestamp((median(f.start)::BIGINT // 60 * 60) * 1000000), '%Y-%m-%d %H:%M:%S') AS mid
+      FROM conversation_facts f JOIN observers o ON o.obs = f.server_observer JOIN endpoints s ON s.ep = f.server_ep
+      WHERE s.type = 'ec2:network-interface' AND s.eni = o.eni AND s.arn IS NULL GROUP BY o.eni ORDER BY count(*) DESC, o.eni LIMIT 1`);
+    assert.ok(e, 'the estate should have a server side proven by its own ENI while the client\'s records are counted');
+    await db.exec(`UPDATE inv_enis SET valid_from = TIMESTAMP '${e.mid}' WHERE eni_id = '${e.eni}' AND valid_from > TIMESTAMP '${e.mid}'`);
+  }, { partial: true, changes: ['conversations', 'windows_1m'] });
+  assert.ok(covered > 0, `some facts are covered: ${covered}`);
+});
+
 test('an inventory change and new records in one enrichment: the covered facts attributed again, then the records added', async () => {
   const db = await openDataset(join(dir, 'two-steps.duckdb'));
   try {

@@ -267,6 +267,12 @@ before(async () => {
     rec('eni-fo', '10.0.2.77', 40046, '10.0.2.20', 5432, 76, { tcp_flags: 2 }),
     rec('eni-fo', '10.0.2.77', 40047, '10.0.2.20', 5432, 77, { tcp_flags: 2, start: T1 + 5, end: T1 + 55 }),
     rec('eni-fo2', '10.0.2.78', 40048, '10.0.2.20', 5432, 78, { tcp_flags: 2 }),
+    // 16. web1 reaches the failover ENI before its AttachTime, logged at both ends: the client's records are
+    // counted, and the server's own records prove the server's side
+    rec('eni-web1', '10.0.1.10', 40049, '10.0.2.77', 9000, 79, { tcp_flags: 2 }),
+    rec('eni-web1', '10.0.2.77', 9000, '10.0.1.10', 40049, 80, { tcp_flags: 18 }),
+    rec('eni-fo', '10.0.1.10', 40049, '10.0.2.77', 9000, 79, { tcp_flags: 2 }),
+    rec('eni-fo', '10.0.2.77', 9000, '10.0.1.10', 40049, 80, { tcp_flags: 18 }),
     // NODATA is kept in flow_records but makes no conversation.
     { version: 2, account_id: A, interface_id: 'eni-db', start: T0, end: T0 + 60, log_status: 'NODATA' },
   ]);
@@ -455,6 +461,18 @@ test('a record proves its own ENI before the inventory\'s AttachTime: the ENI\'s
   assert.deepEqual(crosses(rows), [[40046, false, false, false, false], [40047, false, false, false, false], [40048, false, false, false, false]]);
 });
 
+test('each end\'s own records prove its side: the server\'s ENI logged too, before its AttachTime, and the client\'s records are counted', async () => {
+  const rows = await db.json(`SELECT * FROM conversations_v WHERE client_port = 40049`);
+  assert.deepEqual(sides(rows, 'server'), [
+    [40049, 'eni-fo', null, 'ec2:network-interface', 'vpc-a', 'subnet-a2', 'us-east-1b', A, 'us-east-1', 'exact'],
+  ]);
+  assert.deepEqual(rows.map((r) => [r.server_security_group_ids, r.server_node, r.observer_eni, r.observer_side, r.client_arn,
+    r.uploaded, r.downloaded, r.records, r.egress_path]), [
+    [['sg-fo', 'sg-db-clients'], 'eni-fo', 'eni-web1', 'client', arn('ec2', 'instance/i-web1'), 79, 80, 2, 'same-vpc'],
+  ]);
+  assert.deepEqual(crosses(rows), [[40049, false, false, true, false]]);
+});
+
 /** A template's rows on this dataset. */
 async function answer(id: string): Promise<Record<string, unknown>[]> {
   const { sql, params } = bindTemplate(findTemplate(id));
@@ -493,16 +511,16 @@ test('windows aggregate every byte of the conversations', async () => {
     assert.deepEqual(w, c, t);
   }
   const [n] = await db.json(`SELECT count(*) AS n FROM conversations`);
-  assert.equal(n.n, 44);
+  assert.equal(n.n, 45);
 });
 
 test('the jsonl export writes the documented shape, tags valid at the time, nulls left out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-export-'));
   try {
     const file = join(dir, 'c.jsonl');
-    assert.equal(await exportConversations(db, 'jsonl', file), 44);
+    assert.equal(await exportConversations(db, 'jsonl', file), 45);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, 44);
+    assert.equal(lines.length, 45);
     const db5432 = lines.find((l) => l.ServerPort === 5432);
     assert.deepEqual(Object.keys(db5432).slice(0, 8), ['Protocol', 'Uploaded', 'Downloaded', 'Start', 'End', 'Action', 'Client', 'Server']);
     assert.deepEqual(db5432.Client, {

@@ -38,7 +38,7 @@ test('a schema version 1 dataset is upgraded: its wide derived tables become vie
     assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
     assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
     assert.equal(await db.value('SELECT count(*) FROM inv_tags'), 1n);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '5');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
   } finally {
     db.close();
   }
@@ -81,7 +81,7 @@ test('a schema version 3 dataset is upgraded: its sides say how they were found,
       [{ client_attribution: 'exact', server_attribution: null, cross_vpc: null, uploaded: 10 }]);
     assert.equal(await db.value(`SELECT count(*) FROM meta WHERE key = 'attributed_inventory'`), 0n, 'attributed again at the next enrichment');
     assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'enriched_file_id'`), '7', 'no record is pending again');
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '5');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
     await ensureSchema(db);
     assert.equal(await db.value(`SELECT count(*) FROM duckdb_columns() WHERE table_name = 'endpoints' AND column_name = 'attribution'`), 1n);
   } finally {
@@ -99,13 +99,28 @@ test('a schema version 4 dataset is upgraded: the findings the templates and the
       INSERT INTO meta VALUES ('schema_version', '4') ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
     await assert.rejects(db.all(`SELECT * FROM fl_finding_alb_bypass(NULL, NULL)`), /fl_finding_alb_bypass/);
     await ensureSchema(db);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '5');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
     assert.deepEqual(await db.all(`SELECT * FROM fl_finding_alb_bypass(NULL, NULL)`), []);
     assert.equal(await db.value(`SELECT fl_finding_lambda_rds('lambda:function', 'rds:db', 'ACCEPT') AND NOT fl_finding_lambda_rds('lambda:function', 'rds:db-proxy', 'ACCEPT')
       AND fl_finding_nat_endpoint('nat-gateway', 'S3') AND NOT fl_finding_nat_endpoint('internet-gateway', 'S3')`), true);
     const cols = async (t: string) => (await db.all<{ column_name: string }>(`SELECT column_name FROM duckdb_columns() WHERE table_name = '${t}' AND column_name IN ('client_arn', 'server_eni', 'client_subnet', 'server_kind', 'cross_vpc') ORDER BY 1`)).map((r) => r.column_name);
     assert.deepEqual(await cols('windows_1h'), ['client_arn', 'client_subnet', 'cross_vpc', 'server_eni', 'server_kind']);
     assert.deepEqual(await cols('conversations'), await cols('windows_1h'));
+  } finally {
+    db.close();
+  }
+});
+
+test('a schema version 5 dataset is upgraded: its facts get the server ENI that logged them too, empty, and keep their figures', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    await db.exec(`DROP VIEW conversations; ALTER TABLE conversation_facts DROP COLUMN server_observer;
+      INSERT INTO conversation_facts (start, uploaded) VALUES (1, 10);
+      INSERT INTO meta VALUES ('schema_version', '5') ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
+    await ensureSchema(db);
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
+    assert.deepEqual(await db.json(`SELECT uploaded, server_observer FROM conversation_facts`), [{ uploaded: 10, server_observer: null }]);
   } finally {
     db.close();
   }

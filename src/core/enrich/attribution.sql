@@ -3,9 +3,10 @@
 -- worked out once each into endpoints (facts.sql), and conversation_facts stores the endpoint numbers and small codes.
 
 -- A side's holder (fl_scope, see prepare.sql), the first of: exact (by the observer's VPC: its own, peered or
--- TGW-attached VPCs; public and IPv6 addresses globally); on the observer's side, the observer's ENI (the
--- record proves it, even where the inventory's intervals do not reach: before its AttachTime), with its owner
--- when the inventory knows it for that time; inferred (the only holder in the whole inventory then). The joins
+-- TGW-attached VPCs; public and IPv6 addresses globally); the side's own ENI when its records saw the
+-- conversation-minute (fl_proven: the observer's side, or the server's ENI that logged it too while the client's
+-- was counted; the record proves it, even where the inventory's intervals do not reach: before its AttachTime),
+-- with its owner when the inventory knows it for that time; inferred (the only holder in the whole inventory then). The joins
 -- exclude each other, so at most one of them finds a row: a later one's key is NULL when an earlier one found a
 -- holder (a key, not a condition on the left side alone, which DuckDB would join by nested loops).
 CREATE OR REPLACE TEMP TABLE fl_sided AS
@@ -18,13 +19,12 @@ WITH h AS (
   FROM fl_conv c
   JOIN fl_addr_class ck ON ck.id = c.client_addr
   JOIN fl_addr_class sk ON sk.id = c.server_addr
-  LEFT JOIN fl_observer ob ON ob.obs = c.obs
   LEFT JOIN fl_scope ca ON ca.scope_vpc = c.obs_vpc AND ca.addr = ck.addr
     AND fl_ts(c.start) >= ca.valid_from AND fl_ts(c.start) < ca.valid_to
   LEFT JOIN fl_scope cg ON cg.scope_vpc = '*' AND cg.addr = ck.addr
     AND fl_ts(c.start) >= cg.valid_from AND fl_ts(c.start) < cg.valid_to
-  LEFT JOIN fl_scope co ON co.scope_vpc = '!'
-    AND co.eni_id = CASE WHEN c.observer_side = fl_code_observer_side('client') AND ca.sep IS NULL AND cg.sep IS NULL THEN ob.interface_id END
+  LEFT JOIN fl_proven co
+    ON co.obs = CASE WHEN c.observer_side = fl_code_observer_side('client') AND ca.sep IS NULL AND cg.sep IS NULL THEN c.obs END
     AND fl_ts(c.start) >= co.valid_from AND fl_ts(c.start) < co.valid_to
   LEFT JOIN fl_scope ci ON ci.scope_vpc = '~'
     AND ci.addr = CASE WHEN ca.sep IS NULL AND cg.sep IS NULL AND co.sep IS NULL THEN ck.addr END
@@ -33,8 +33,9 @@ WITH h AS (
     AND fl_ts(c.start) >= sa.valid_from AND fl_ts(c.start) < sa.valid_to
   LEFT JOIN fl_scope sg ON sg.scope_vpc = '*' AND sg.addr = sk.addr
     AND fl_ts(c.start) >= sg.valid_from AND fl_ts(c.start) < sg.valid_to
-  LEFT JOIN fl_scope so ON so.scope_vpc = '!'
-    AND so.eni_id = CASE WHEN c.observer_side = fl_code_observer_side('server') AND sa.sep IS NULL AND sg.sep IS NULL THEN ob.interface_id END
+  LEFT JOIN fl_proven so
+    ON so.obs = CASE WHEN sa.sep IS NULL AND sg.sep IS NULL
+                     THEN CASE WHEN c.observer_side = fl_code_observer_side('server') THEN c.obs ELSE c.server_observer END END
     AND fl_ts(c.start) >= so.valid_from AND fl_ts(c.start) < so.valid_to
   LEFT JOIN fl_scope si ON si.scope_vpc = '~'
     AND si.addr = CASE WHEN sa.sep IS NULL AND sg.sep IS NULL AND so.sep IS NULL THEN sk.addr END
@@ -43,7 +44,7 @@ WITH h AS (
 SELECT h.start, h."end", h.minute, h.proto, h.any_rejected,
   h.c_addr AS client_addr, h.client_port, h.s_addr AS server_addr, h.server_port,
   h.uploaded, h.downloaded, h.packets_up, h.packets_down, h.records,
-  h.obs, h.observer_side, h.orientation, h.obs_vpc, h.evidence, h.paths, h.client_ports,
+  h.obs, h.observer_side, h.orientation, h.obs_vpc, h.evidence, h.paths, h.client_ports, h.server_observer,
   coalesce(CASE WHEN h.observer_side = fl_code_observer_side('server') THEN h.path_down ELSE h.path_up END, h.path_up, h.path_down) AS traffic_path,
   h.c_sep AS client_sep, fl_side_svc(h.c_eni, cp.aws_service, h.client_svc_hint) AS client_svc,
   fl_side_pregion(h.c_eni, cp.aws_region) AS client_pregion,

@@ -18,7 +18,7 @@ SELECT 'eni', NULL, NULL, eni_id, [vpc_id, kind, subnet_id, az, account_id, regi
 FROM fl_eni
 UNION ALL
 SELECT DISTINCT 'resource', NULL, NULL, arn, [type, kind, account_id, region]::VARCHAR, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP
-FROM inv_resources
+FROM fl_resources
 UNION ALL
 SELECT 'static', NULL, NULL, NULL, md5(string_agg(h, ',' ORDER BY h)), '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP
 FROM (

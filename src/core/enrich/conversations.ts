@@ -13,8 +13,9 @@
  * 4. One observer per conversation-minute (client ENI, else server ENI, else another, NAT last): a flow
  *    logged at both ends is counted once. REJECT by any observer makes the minute REJECT.
  * 5. Attribution of both sides by (VPC scope, address, time): private addresses resolve in the observer's
- *    VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; the observer's own side found
- *    nowhere is the record's ENI (its owner when known then); a private address still unexplained is inferred
+ *    VPC, then in peered / TGW-attached VPCs; public and IPv6 addresses globally; a side found nowhere whose own
+ *    ENI logged the minute (the observer's, or the server's beside the client's) is that ENI (its owner when known
+ *    then); a private address still unexplained is inferred
  *    when exactly one ENI in the whole inventory held it then; AWS prefixes (specific
  *    service over AMAZON, longest prefix) and pkt-*-aws-service; else a special-purpose type by the address
  *    (address_types: documentation, link-local, carrier-grade NAT, ...); else internet (or unknown, private).

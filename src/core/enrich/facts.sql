@@ -15,7 +15,7 @@ WITH t AS (
   FROM fl_ident i
   LEFT JOIN (SELECT DISTINCT sep, eni_id, arn, pod, inferred, skey FROM fl_scope) s ON s.sep = i.sep
   LEFT JOIN fl_eni e ON e.eni_id = s.eni_id
-  LEFT JOIN inv_resources r ON r.arn = s.arn
+  LEFT JOIN fl_resources r ON r.arn = s.arn
   LEFT JOIN fl_addr_class ac ON ac.addr = i.unknown
   WHERE i.ep NOT IN (SELECT ep FROM fl_endpoints)
 )
@@ -97,7 +97,7 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
       CASE WHEN ex.has_tgw THEN 'transit-gateway' WHEN ex.has_vgw THEN 'virtual-private-gateway' ELSE 'unknown' END
     ELSE 'unknown'
   END) AS egress_path,
-  y.evidence, y.paths, y.client_ports::INTEGER AS client_ports
+  y.evidence, y.paths, y.client_ports::INTEGER AS client_ports, y.server_observer
 FROM y
 LEFT JOIN fl_gateway_endpoints ge ON ge.vpc_id = y.home_vpc AND ge.aws_service = y.away_service
 LEFT JOIN fl_vpc_exits ex ON ex.vpc_id = y.home_vpc;

@@ -18,10 +18,11 @@ FROM k;
 
 -- One observer per conversation-minute: the client's ENI, else the server's, else another, a NAT gateway
 -- last (lowest ENI first among equals). pick = preference << 32 | order among observers; the chosen row is
--- found again by its row id.
+-- found again by its row id. When the client's ENI is chosen and the server's logged too, the server's is kept
+-- (server_observer): its own records prove the server's side (attribution.sql).
 CREATE OR REPLACE TEMP TABLE fl_pick AS
 WITH p AS (
-  SELECT p.rowid AS rid, p.proto, p.a_addr, p.a_port, p.b_addr, p.b_port, p.minute, p.rejected, o.client_is_a, o.orientation,
+  SELECT p.rowid AS rid, p.obs, p.proto, p.a_addr, p.a_port, p.b_addr, p.b_port, p.minute, p.rejected, o.client_is_a, o.orientation,
          o.e, o.first_from_a,
          (CASE WHEN e.kind = 'natgateway' THEN 3
                WHEN (CASE WHEN o.client_is_a THEN ha.obs ELSE hb.obs END) IS NOT NULL THEN 0
@@ -35,6 +36,7 @@ WITH p AS (
   LEFT JOIN fl_obs_addr hb ON hb.obs = p.obs AND hb.addr = p.b_addr
 )
 SELECT arg_min(rid, pick) AS rid, min(pick) >> 32 AS side, bool_or(rejected) AS any_rejected,
+       arg_min(obs, pick) FILTER (WHERE pick >> 32 = 1) AS server_obs,
        -- the same for every row of a 5-tuple: carried along, so the choice needs no second join
        any_value(client_is_a) AS client_is_a, any_value(orientation) AS orientation,
        any_value(e) AS e, any_value(first_from_a) AS first_from_a
@@ -60,7 +62,8 @@ SELECT p.proto, p.minute, p.start, p."end", c.any_rejected, p.records, c.orienta
        ((CASE WHEN c.client_is_a THEN c.e & 15 ELSE fl_swap_evidence(c.e) END)
         | CASE WHEN c.first_from_a = c.client_is_a THEN 16 ELSE 0 END)::UTINYINT AS evidence,
        (CASE WHEN c.client_is_a THEN p.paths ELSE fl_swap_paths(p.paths) END)::UINTEGER AS paths,
-       p.client_ports
+       p.client_ports,
+       CASE WHEN c.side = 0 THEN c.server_obs END AS server_observer
 FROM fl_pick c
 JOIN fl_obs p ON p.rowid = c.rid
 JOIN fl_observer e ON e.obs = p.obs;

@@ -1,16 +1,40 @@
 -- Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment
 -- (step "inventory tables", see conversations.ts).
 
+-- ECS task interfaces only flow records tell of (inv_record_tasks, version 7's ecs-* fields), where the inventory
+-- does not know the interface: the task owns it, with its own address, from its first record to its last.
+CREATE OR REPLACE TEMP TABLE fl_record_tasks AS
+SELECT eni_id, task_arn AS arn, any_value(cluster_name) AS cluster_name, any_value(service_name) AS service_name,
+       coalesce(any_value(account_id), split_part(task_arn, ':', 5)) AS account_id,
+       coalesce(any_value(region), split_part(task_arn, ':', 4)) AS region, any_value(vpc_id) AS vpc_id,
+       any_value(subnet_id) AS subnet_id, any_value(addr) AS addr, min(valid_from) AS valid_from, max(valid_to) AS valid_to
+FROM inv_record_tasks WHERE eni_id NOT IN (SELECT eni_id FROM inv_enis)
+GROUP BY eni_id, task_arn;
+
+-- The resources attribution reads: the inventory's, and those tasks.
+CREATE OR REPLACE TEMP TABLE fl_resources AS
+SELECT arn, type, kind, account_id, region FROM inv_resources
+UNION ALL
+SELECT arn, 'ecs:task', 'ecs-task', any_value(account_id), any_value(region) FROM fl_record_tasks
+WHERE arn NOT IN (SELECT arn FROM inv_resources) GROUP BY arn;
+
+-- Who held an address when: the inventory's, and those tasks' interfaces.
+CREATE OR REPLACE TEMP VIEW fl_addresses AS
+SELECT addr, family, addr_kind, vpc_id, eni_id, arn, valid_from, valid_to FROM inv_addresses
+UNION ALL
+SELECT addr, fl_ip_family(addr), 'primary', vpc_id, eni_id, arn, valid_from, valid_to FROM fl_record_tasks WHERE addr IS NOT NULL;
+
 CREATE OR REPLACE TEMP TABLE fl_eni AS
 SELECT e.eni_id, any_value(e.vpc_id) AS vpc_id, any_value(e.kind) AS kind, any_value(e.subnet_id) AS subnet_id,
        any_value(e.az) AS az, any_value(e.account_id) AS account_id, any_value(e.region) AS region,
        any_value(p.addr) AS primary_ip
-FROM inv_enis e
-LEFT JOIN inv_addresses p ON p.eni_id = e.eni_id AND p.addr_kind = 'primary'
+FROM (SELECT eni_id, vpc_id, kind, subnet_id, az, account_id, region FROM inv_enis
+      UNION ALL SELECT eni_id, vpc_id, 'ecs-task', subnet_id, NULL, account_id, region FROM fl_record_tasks) e
+LEFT JOIN fl_addresses p ON p.eni_id = e.eni_id AND p.addr_kind = 'primary'
 GROUP BY e.eni_id;
 
 CREATE OR REPLACE TEMP TABLE fl_eni_addr AS
-SELECT DISTINCT eni_id, addr FROM inv_addresses WHERE eni_id IS NOT NULL;
+SELECT DISTINCT eni_id, addr FROM fl_addresses WHERE eni_id IS NOT NULL;
 
 -- Who held an address when, and where it is looked up from (scope_vpc):
 --   a VPC id: exact, for an observer in that VPC: the VPC's own holders, else those of a VPC peered or
@@ -22,14 +46,14 @@ SELECT DISTINCT eni_id, addr FROM inv_addresses WHERE eni_id IS NOT NULL;
 --     a record's own interface-id proves, even before the ENI's AttachTime.
 CREATE OR REPLACE TEMP TABLE fl_scope AS
 WITH private AS (
-  SELECT * FROM inv_addresses WHERE addr_kind <> 'public' AND family = 4
+  SELECT * FROM fl_addresses WHERE addr_kind <> 'public' AND family = 4
 ), candidates AS (
   SELECT vpc_id AS scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 AS rank FROM private
   UNION ALL
   SELECT DISTINCT l.vpc_id, a.addr, a.addr_kind, a.eni_id, a.arn, a.valid_from, a.valid_to, 1
   FROM private a JOIN inv_vpc_links l ON l.peer_vpc_id = a.vpc_id
   UNION ALL
-  SELECT '*', addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 FROM inv_addresses
+  SELECT '*', addr, addr_kind, eni_id, arn, valid_from, valid_to, 0 FROM fl_addresses
   WHERE addr_kind = 'public' OR family = 6
 ), preferred AS (
   SELECT DISTINCT scope_vpc, addr, addr_kind, eni_id, arn, valid_from, valid_to, rank FROM candidates
@@ -57,7 +81,7 @@ WITH private AS (
   -- an ENI's owners, one at a time
   SELECT eni_id, arn, valid_from,
          least(valid_to, coalesce(lead(valid_from) OVER (PARTITION BY eni_id ORDER BY valid_from, arn), valid_to)) AS valid_to
-  FROM inv_enis
+  FROM (SELECT eni_id, arn, valid_from, valid_to FROM inv_enis UNION ALL SELECT eni_id, arn, valid_from, valid_to FROM fl_record_tasks)
 ), owner_cuts AS (
   SELECT eni_id, valid_from AS t FROM owners UNION SELECT eni_id, valid_to FROM owners
   UNION SELECT DISTINCT eni_id, '-infinity'::TIMESTAMP FROM owners UNION SELECT DISTINCT eni_id, 'infinity'::TIMESTAMP FROM owners

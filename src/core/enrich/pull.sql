@@ -14,13 +14,15 @@ FROM conversation_facts f JOIN fl_addr ca ON ca.addr = f.client_addr JOIN fl_add
 WHERE fl_tuple_hash(f.protocol, f.client_addr, f.client_port, f.server_addr, f.server_port) IN (SELECT t5 FROM fl_touched);
 INSERT INTO fl_pulled_all SELECT * EXCLUDE (cid, sid) FROM fl_pulled;
 
--- A stored fact is its observer's sums for that minute, with the 5-tuple's evidence and first sender.
+-- A stored fact is its observer's sums for that minute, with the 5-tuple's evidence and first sender; and when
+-- the server's ENI logged the minute too (server_observer), the same row again as the server's, so that the
+-- observer is chosen again knowing both ends saw it (the client's row stays the one counted).
 CREATE OR REPLACE TEMP TABLE fl_pulled_obs AS
 WITH p AS (
   SELECT f.*, (cid < sid OR (cid = sid AND coalesce(client_port, 0) <= coalesce(server_port, 0))) AS c_is_a,
          ce.aws_service AS c_svc, se.aws_service AS s_svc
   FROM fl_pulled f LEFT JOIN endpoints ce ON ce.ep = f.client_ep LEFT JOIN endpoints se ON se.ep = f.server_ep
-)
+), o AS (
 SELECT protocol AS proto,
   CASE WHEN c_is_a THEN cid ELSE sid END AS a_addr, CASE WHEN c_is_a THEN client_port ELSE server_port END AS a_port,
   CASE WHEN c_is_a THEN sid ELSE cid END AS b_addr, CASE WHEN c_is_a THEN server_port ELSE client_port END AS b_port,
@@ -31,8 +33,12 @@ SELECT protocol AS proto,
   (CASE WHEN c_is_a THEN paths ELSE fl_swap_paths(paths) END)::UINTEGER AS paths,
   CASE WHEN c_is_a THEN c_svc ELSE s_svc END AS a_svc_hint, CASE WHEN c_is_a THEN s_svc ELSE c_svc END AS b_svc_hint,
   (CASE WHEN c_is_a THEN evidence & 15 ELSE fl_swap_evidence(evidence) END)::UTINYINT AS evidence,
-  ((evidence & 16) <> 0) = c_is_a AS first_fwd, client_ports
-FROM p;
+  ((evidence & 16) <> 0) = c_is_a AS first_fwd, client_ports, server_observer
+FROM p
+)
+SELECT * EXCLUDE (server_observer) FROM o
+UNION ALL BY NAME
+SELECT * EXCLUDE (obs, server_observer), server_observer AS obs FROM o WHERE server_observer IS NOT NULL;
 DROP TABLE fl_pulled;
 
 -- the part's sums of the same 5-tuples and the facts taken back, added up per observer and minute

@@ -19,6 +19,7 @@ import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
 import { buildViews } from './views';
 import { collectGarbage } from '../gc';
 import { pendingReduced } from './reduced';
+import { keepRecordTasks } from './recordTasks';
 
 export class CancelledError extends Error {
   constructor() {
@@ -51,7 +52,7 @@ export async function interruptible<T>(db: Db, signal: AbortSignal | undefined, 
  * again (those the change covers: none for a tag) and the views made again.
  */
 const ATTRIBUTION_INPUTS = ['inv_vpcs', 'inv_enis', 'inv_addresses', 'inv_resources', 'inv_vpc_links', 'inv_gateways',
-  'inv_vpc_endpoints', 'inv_prefixes', 'address_types', 'inv_tags'];
+  'inv_vpc_endpoints', 'inv_prefixes', 'address_types', 'inv_tags', 'inv_record_tasks'];
 
 /** A fingerprint of the inventory attribution reads (order-free, thousands of rows: milliseconds). */
 export async function inventoryFingerprint(db: Db): Promise<string> {
@@ -106,6 +107,8 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
   };
   collectGarbage(); // what loading left behind is garbage: let it go before DuckDB takes its budget
   await installMacros(db);
+  // the ECS tasks the pending records name are inventory too (attribution reads them): kept before it is compared
+  await timed('ECS tasks the records name', async () => keepRecordTasks(db, opts.full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1)));
   const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
   const full = opts.full === true;

@@ -35,3 +35,9 @@ CREATE OR REPLACE TEMP TABLE fl_ident AS
 SELECT e.ep, s.sep::BIGINT AS sep, e.aws_service AS svc, e.pregion, e.unknown
 FROM fl_endpoints e LEFT JOIN (SELECT DISTINCT sep, skey FROM fl_scope) s ON s.skey = e.skey
 WHERE e.skey IS NULL OR s.sep IS NOT NULL;
+
+-- The sides a record proves (attribution.sql): per observer, its ENI's '!' rows of fl_scope (the ENI, and its owner
+-- when the inventory knows it then, for all time), found by the observer's number.
+CREATE OR REPLACE TEMP TABLE fl_proven AS
+SELECT o.obs, s.sep, s.eni_id, s.valid_from, s.valid_to
+FROM fl_observer o JOIN fl_scope s ON s.scope_vpc = '!' AND s.eni_id = o.interface_id;

@@ -7,7 +7,7 @@ SELECT f.protocol AS proto, epoch(f.window_start)::BIGINT AS minute, f.start, f.
        ca.id AS client_addr, f.client_port, sa.id AS server_addr, f.server_port,
        f.uploaded, f.downloaded, f.packets_up, f.packets_down,
        fl_top_bit(f.paths & 65535) AS path_up, fl_top_bit(f.paths >> 16) AS path_down,
-       ce.aws_service AS client_svc_hint, se.aws_service AS server_svc_hint, f.evidence, f.paths, f.client_ports
+       ce.aws_service AS client_svc_hint, se.aws_service AS server_svc_hint, f.evidence, f.paths, f.client_ports, f.server_observer
 FROM fl_stored f
 JOIN fl_addr ca ON ca.addr = f.client_addr JOIN fl_addr sa ON sa.addr = f.server_addr
 LEFT JOIN observers o ON o.obs = f.observer

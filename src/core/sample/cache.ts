@@ -43,9 +43,10 @@ export function sampleRoot(env: Env = process.env): string {
 /**
  * What the sample generator makes: raised whenever an estate of the same options would come out different (v2:
  * the internet peers moved out of the documentation prefixes, which are now a type of their own; v3: ECS tasks
- * are their task ARNs, with their service's tags, and ecs.DescribeTasks.json links them to their ENIs; v5: every
- * security group has rules that fit the traffic, in ec2.DescribeSecurityGroupRules.json too, and the truth names the
- * rules that admitted each conversation), so that a cached estate of an older Flowlens is not reused.
+ * are their task ARNs, with their service's tags, and ecs.DescribeTasks.json links them to their ENIs; v4: a VPN
+ * the inventory does not show; v5: an ENI seen before its AttachTime, and every security group has rules that fit
+ * the traffic, in ec2.DescribeSecurityGroupRules.json too, with the truth naming the rules that admitted each
+ * conversation), so that a cached estate of an older Flowlens is not reused.
  */
 export const SAMPLE_GENERATION = 5;
 

@@ -475,6 +475,30 @@ export function buildEstate(o: EstateOptions): Estate {
     tg(nlb, 'tools-ingest-tg', 443, 'instance', ingest.map((x) => x.eni), 'TCP'),
   ];
 
+  // The ingest service address on an ENI of its own (device 1) of a standby ingest instance, attached to it again
+  // after a failover at the window's middle: the inventory, taken after, shows it from that AttachTime only, so
+  // the NLB's traffic to it before then is proven by the ENI's own records (made last: every id and address
+  // before it stays as it was).
+  const standby = instance(b, { vpc: toolsEuw1, subnet: priv(toolsEuw1)[1], sgs: [sgIngest], name: 'ingest-standby', tags: ingestTags })!;
+  const failoverEni = b.eni({
+    resource: standby.res,
+    vpc: toolsEuw1,
+    subnet: standby.eni.subnet,
+    sgs: [sgIngest],
+    primaryIp: b.staticIp(standby.eni.subnet),
+    description: 'ingest service address',
+    interfaceType: 'interface',
+    requesterManaged: false,
+    instanceId: standby.res.id,
+    deviceIndex: 1,
+    attachmentId: b.id('eni-attach'),
+    attachOwner: toolsEuw1.account,
+    from: standby.res.from,
+    to: FOREVER,
+    attachedAt: at(0.5),
+  });
+  (standby.res.extra.enis as Eni[]).push(failoverEni);
+
   // ------------------------------------------------------------------ traffic patterns
   const hourCache = new Map<Eni[], { key: number; list: Eni[] }>();
   /** Members alive for the whole conversation. */
@@ -658,6 +682,12 @@ export function buildEstate(o: EstateOptions): Estate {
     {
       ...P('archive-to-metrics-vpn', 0.3, (c) => [conv(c, 'archive-to-metrics-vpn', ep(c.rng.pick(archive).eni), ep(c.rng.pick(metrics).eni), 4317, 'virtual-private-gateway', 15000, 1000)]),
       stream: 'archive-to-metrics-vpn',
+    },
+    // the NLB to the ingest service address that failed over (above), seen at both ends: before the AttachTime the
+    // inventory shows, the server's side is the ENI its own records prove (no owner); after it, the standby instance
+    {
+      ...P('ingest-failover-eni', 1, (c) => [conv(c, 'ingest-failover-eni', ep(c.rng.pick(nlb.enis)), ep(failoverEni), 443, 'same-vpc', 40000, 2000)]),
+      stream: 'ingest-failover-eni',
     },
   ];
 

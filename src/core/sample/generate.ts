@@ -63,12 +63,15 @@ function sideJson(estate: Estate, e: Endpoint, t: number): string {
   const eni = e.eni!;
   const res = e.resource!;
   const version = tagsAt(res, t);
-  const key = `${eni.id}|${e.addr}|${res.type}|${version}`;
+  // before the AttachTime the inventory shows, only the ENI's own records prove the side: the ENI, not its owner
+  const proven = eni.attachedAt !== undefined && t < eni.attachedAt;
+  const key = `${eni.id}|${e.addr}|${res.type}|${version}|${proven}`;
   let s = cache.get(key);
   if (s === undefined) {
     s = JSON.stringify({
-      arn: res.arn,
-      type: res.type,
+      arn: proven ? null : res.arn,
+      type: proven ? 'ec2:network-interface' : res.type,
+      ...(proven ? { owner: res.arn } : {}),
       eni: eni.id,
       vpc: eni.vpc.id,
       subnet: eni.subnet.id,
@@ -76,7 +79,7 @@ function sideJson(estate: Estate, e: Endpoint, t: number): string {
       account: eni.vpc.account,
       region: eni.vpc.region,
       sgs: eni.sgs.map((g) => g.id),
-      tags: res.tagVersions[version].tags,
+      tags: proven ? {} : res.tagVersions[version].tags,
       awsService: null,
       rfc1918: isRfc1918(e.addr),
     }).slice(1);

@@ -87,7 +87,7 @@ export function writeInventory(estate: Estate, dir: string): number {
       ...(e.attachmentId
         ? {
             Attachment: {
-              AttachTime: iso(e.from),
+              AttachTime: iso(e.attachedAt ?? e.from),
               AttachmentId: e.attachmentId,
               DeleteOnTermination: e.deviceIndex === 0,
               DeviceIndex: e.deviceIndex,

@@ -169,6 +169,11 @@ export interface Eni {
   mac: string;
   from: number;
   to: number;
+  /**
+   * The AttachTime the inventory shows when later than `from`: the ENI was attached again (a failover), and an
+   * inventory taken after knows it only from then.
+   */
+  attachedAt?: number;
   /** account-id as the ENI's flow-log records carry it. */
   logAccount: string;
   /** Who created it, for CloudTrail: ecs.amazonaws.com, lambda.amazonaws.com, autoscaling… */

@@ -142,6 +142,25 @@ const ENRICHED_FIELDS = ['interface_id', 'vpc_id', 'srcaddr', 'dstaddr', 'pkt_sr
   'protocol', 'bytes', 'packets', 'start', 'end', 'action', 'log_status', 'tcp_flags', 'traffic_path',
   'pkt_src_aws_service', 'pkt_dst_aws_service'];
 
+/**
+ * A transit gateway's record (its flow log has no interface-id or vpc-id) is observed by the attachment it was
+ * captured on, which is the flow's source attachment when the flow enters the transit gateway there (ingress) and
+ * its destination attachment when it leaves (egress): its interface in that attachment's VPC is the observer, and
+ * that VPC, with the VPCs the transit gateway links to it, is where both ends' addresses are looked up.
+ */
+const TGW_OBSERVER: Record<string, [string, string]> = {
+  interface_id: ['tgw_src_eni', 'tgw_dst_eni'],
+  vpc_id: ['tgw_src_vpc_id', 'tgw_dst_vpc_id'],
+};
+
+/** SQL: a transit gateway record's observer column (TGW_OBSERVER) from the columns a format has, else undefined. */
+function tgwObserver(column: string, has: (c: string) => boolean): string | undefined {
+  const pair = TGW_OBSERVER[column];
+  if (!pair || !pair.some(has)) return undefined;
+  const [src, dst] = pair.map((c) => (has(c) ? q(c) : 'NULL'));
+  return has('flow_direction') ? `CASE WHEN flow_direction = 'egress' THEN ${dst} ELSE ${src} END` : src;
+}
+
 /** Where records wait to be enriched: stored tables (rows of files after the watermark) and staging tables. */
 export interface PendingRecords {
   /** SQL: a relation of the pending records with every field enrichment reads (NULL where a format lacks it). */
@@ -150,16 +169,21 @@ export interface PendingRecords {
   staged: string[];
   /** How many loaded files it reads from where they were loaded from (record_files). */
   files: number;
+  /** How many record tables, staging tables and groups of files it reads (0: none). */
+  parts: number;
 }
 
-export async function pendingRecords(db: Db, afterFileId: number): Promise<PendingRecords> {
+export async function pendingRecords(db: Db, afterFileId: number, only?: { fields: readonly string[]; having: string }): Promise<PendingRecords> {
   const stored = await db.all<{ table_name: string; columns: string }>(
     `SELECT table_name, columns FROM flow_record_tables ORDER BY table_name`);
   const staged = await stagingTables(db);
   const base = await db.value<bigint>(`SELECT count(*) FROM (SELECT 1 FROM ${RECORDS_BASE} LIMIT 1)`);
-  const fields = ENRICHED_FIELDS.map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
-  const select = (table: string, has: (c: string) => boolean, where: string) =>
-    `SELECT ${fields.map((f) => (has(f.column) ? q(f.column) : `NULL::${f.type} AS ${q(f.column)}`)).join(', ')} FROM ${table}${where}`;
+  const fields = (only?.fields ?? ENRICHED_FIELDS).map((c) => FLOW_FIELDS.find((f) => f.column === c)!);
+  const column = (f: FlowField, has: (c: string) => boolean) =>
+    (has(f.column) ? q(f.column) : `${tgwObserver(f.column, has) ?? 'NULL'}::${f.type} AS ${q(f.column)}`);
+  // (only: the records of the formats that have the field `having`, with `fields`)
+  const select = (table: string, has: (c: string) => boolean, where: string) => (only && !has(only.having) ? undefined
+    : `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`);
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
   const fromFiles = await fileRecords(db, afterFileId);
   const parts = [
@@ -170,9 +194,10 @@ export async function pendingRecords(db: Db, afterFileId: number): Promise<Pendi
       const cols = new Set(await stagedColumns(db, t));
       return select(q(t), (c) => cols.has(c), '');
     })),
-  ];
-  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${select('(SELECT 1) t', () => false, ' WHERE false')})`, staged,
-    files: fromFiles.reduce((n, f) => n + f.files, 0) };
+  ].filter((x): x is string => x !== undefined);
+  const none = `SELECT ${fields.map((f) => `NULL::${f.type} AS ${q(f.column)}`).join(', ')} WHERE false`;
+  return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${none})`, staged,
+    files: fromFiles.reduce((n, f) => n + f.files, 0), parts: parts.length };
 }
 
 /**

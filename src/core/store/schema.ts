@@ -15,8 +15,11 @@ import { REDUCED_TABLE_SQL } from './reduced';
 
 export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
-/** 5: the findings' macros (enrich/findings.sql), which the templates and the topology read. */
-export const SCHEMA_VERSION = 5;
+/**
+ * 5: the findings' macros (enrich/findings.sql), which the templates and the topology read. 6: the facts say which
+ * server ENI logged a minute the client's counts (conversation_facts.server_observer).
+ */
+export const SCHEMA_VERSION = 6;
 
 /** The small codes the facts store, in order (code n is element n, from 1). */
 export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
@@ -204,6 +207,14 @@ CREATE TABLE IF NOT EXISTS inv_resources (
   valid_to TIMESTAMP NOT NULL DEFAULT TIMESTAMP '${OPEN_END}'
 );
 
+-- ECS tasks flow records name (version 7's ecs-* fields), with the interface whose records name them, its own
+-- address and the span of those records (src/core/enrich/record-tasks.sql): the task of an interface the
+-- inventory does not know, without an ECS inventory (src/core/enrich/prepare.sql). One row per enrichment that met it.
+CREATE TABLE IF NOT EXISTS inv_record_tasks (
+  eni_id VARCHAR, task_arn VARCHAR, cluster_name VARCHAR, service_name VARCHAR, account_id VARCHAR, region VARCHAR,
+  vpc_id VARCHAR, subnet_id VARCHAR, addr VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP
+);
+
 -- An ENI and the resource that owned it during [valid_from, valid_to).
 CREATE TABLE IF NOT EXISTS inv_enis (
   eni_id VARCHAR NOT NULL,
@@ -361,6 +372,8 @@ CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
 -- evidence: how the 5-tuple was oriented, as bits (1 the client sent a SYN, 2 the server did, 4 the client
 -- sent a SYN-ACK, 8 the server did, 16 the client sent first); paths: the traffic-path codes seen, as bits
 -- (1 << code client -> server, 1 << (16 + code) server -> client). Both let a later batch merge into the row.
+-- server_observer: the server's ENI (observer number) when it logged the minute too and the client's was counted;
+-- its records prove the server's side.
 CREATE TABLE IF NOT EXISTS conversation_facts (
   start BIGINT, "end" BIGINT, window_start TIMESTAMP, protocol INTEGER, rejected BOOLEAN,
   client_addr VARCHAR, client_port INTEGER, client_ep INTEGER, client_rfc1918 BOOLEAN,
@@ -368,7 +381,7 @@ CREATE TABLE IF NOT EXISTS conversation_facts (
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, records INTEGER,
   observer INTEGER, observer_side UTINYINT, orientation UTINYINT, egress_path UTINYINT,
   evidence UTINYINT, paths UINTEGER,
-  client_ports INTEGER
+  client_ports INTEGER, server_observer INTEGER
 );
 ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   window_start TIMESTAMP, client_ep INTEGER, server_ep INTEGER, protocol INTEGER, server_port INTEGER,
@@ -440,6 +453,11 @@ export async function ensureSchema(db: Db): Promise<void> {
       UPDATE endpoints SET attribution = CASE WHEN type IS DISTINCT FROM 'unknown' THEN 'exact' END;
       DELETE FROM meta WHERE key = '${META_ATTRIBUTED_INVENTORY}';`);
   }
+  // Version 5 stored facts without the server's ENI that logged them too: the column is added, empty (those facts
+  // keep what they were attributed with; `enrich --rebuild` makes them anew from the records).
+  const v5 = !Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
+    AND schema_name = 'main' AND table_name = 'conversation_facts' AND column_name = 'server_observer'`));
+  if (v5) await db.exec(`ALTER TABLE conversation_facts ADD COLUMN server_observer INTEGER`);
   await ensureAddressTypes(db);
   // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
   await narrowStoredEvents(db);

@@ -279,10 +279,20 @@ export const FINDING_COLUMNS = [
   ['nat-to-endpoint', 'f_nat_endpoint'],
 ] as const;
 
-/** Known names of node keys: resources, subnets, VPCs, security groups. */
+/**
+ * Known names of node keys: resources, subnets, VPCs, security groups, an ENI that is a side of its own (no
+ * owner known then: its description, unless an ARN, else the subnet it sits in), and an ECS task only its flow
+ * records name (its service, else its cluster).
+ */
 export const NAMES_CTE = `names AS (
   SELECT r.arn AS key, coalesce(r.name, CASE WHEN e.aws_service IS NOT NULL THEN upper(e.aws_service) || ' endpoint' END, r.resource_id) AS label
   FROM inv_resources r LEFT JOIN inv_vpc_endpoints e ON e.arn = r.arn
+  UNION ALL SELECT task_arn, coalesce(any_value(service_name), any_value(cluster_name)) FROM inv_record_tasks
+  WHERE task_arn NOT IN (SELECT arn FROM inv_resources) GROUP BY task_arn
+  UNION ALL SELECT e.eni_id, coalesce(CASE WHEN e.description <> '' AND NOT starts_with(e.description, 'arn:') THEN e.description END,
+                                      'network interface in ' || coalesce(s.name, e.subnet_id))
+  FROM (SELECT eni_id, any_value(description) AS description, any_value(subnet_id) AS subnet_id FROM inv_enis GROUP BY eni_id) e
+  LEFT JOIN inv_subnets s ON s.subnet_id = e.subnet_id
   UNION ALL SELECT 'subnet:' || subnet_id, name FROM inv_subnets
   UNION ALL SELECT 'vpc:' || vpc_id, name FROM inv_vpcs
   UNION ALL SELECT 'sg:' || group_id, group_name FROM inv_security_groups
