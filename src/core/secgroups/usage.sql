@@ -31,9 +31,17 @@ CREATE OR REPLACE MACRO fl_network(v, len, family) AS CASE WHEN len = 0 THEN 0::
   ELSE (v::UHUGEINT >> ((CASE family WHEN 4 THEN 32 ELSE 128 END) - len)::UHUGEINT)
     << ((CASE family WHEN 4 THEN 32 ELSE 128 END) - len)::UHUGEINT END;
 
--- Which security groups each ENI carried, when (inv_enis: one row per group and interval).
+-- Each ENI's intervals (inv_enis). An ENI's own records prove it before the inventory first saw it (before its
+-- AttachTime: an ENI re-attached for failover, an inventory taken after the traffic), so its first interval reaches
+-- back to the beginning, as attribution's ENI-level facts do (prepare.sql, scope '!'): its groups then are its first.
+CREATE OR REPLACE VIEW eni_spans AS
+SELECT eni_id, security_group_ids,
+  CASE WHEN valid_from = min(valid_from) OVER (PARTITION BY eni_id) THEN '-infinity'::TIMESTAMP ELSE valid_from END AS valid_from, valid_to
+FROM inv_enis;
+
+-- Which security groups each ENI carried, when (one row per group and interval).
 CREATE OR REPLACE VIEW eni_group_intervals AS
-SELECT eni_id, unnest(security_group_ids) AS group_id, valid_from, valid_to FROM inv_enis;
+SELECT eni_id, unnest(security_group_ids) AS group_id, valid_from, valid_to FROM eni_spans;
 
 -- Each rule numbered in the order of its id (rule_no: matching carries numbers, not text).
 CREATE OR REPLACE VIEW sg_rule_numbers AS
@@ -52,7 +60,7 @@ WHERE r.peer_kind = 'prefix-list';
 -- a rule of a group it carried then was added or revoked. Matching reads the conversations of an ENI that changed
 -- within the period minute by minute (fl_sg_units).
 CREATE OR REPLACE VIEW sg_change_points AS
-SELECT eni_id, valid_from AS t FROM inv_enis UNION SELECT eni_id, valid_to FROM inv_enis
+SELECT eni_id, valid_from AS t FROM eni_spans UNION SELECT eni_id, valid_to FROM eni_spans
 UNION
 SELECT g.eni_id, b.t FROM (SELECT group_id, valid_from AS t FROM inv_sg_rules UNION SELECT group_id, valid_to FROM inv_sg_rules) b
 JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AND b.t <= g.valid_to;
