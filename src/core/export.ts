@@ -28,7 +28,9 @@ function sideJson(x: 'client' | 'server'): string {
     'Type': ${x}_type,
     'AwsService': lower(${x}_aws_service),
     'Rfc1918': ${x}_rfc1918,
-    'Tags': ${x}_tags
+    'Tags': ${x}_tags,
+    'ElasticIp': ${x}_elastic_ip,
+    'ElasticIpTags': ${x}_elastic_ip_tags
   }`;
 }
 

@@ -36,6 +36,7 @@ const TYPE_NAMES: Record<string, [string, string]> = {
   'ec2:natgateway': ['NAT gateway', 'NAT gateways'],
   'ec2:vpc-endpoint': ['VPC endpoint', 'VPC endpoints'],
   'ec2:network-interface': ['network interface', 'network interfaces'],
+  'ec2:elastic-ip': ['Elastic IP', 'Elastic IPs'],
   app: ['app', 'apps'],
   subnet: ['subnet', 'subnets'],
   'security-group': ['security group set', 'security group sets'],

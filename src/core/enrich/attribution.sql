@@ -46,20 +46,20 @@ SELECT h.start, h."end", h.minute, h.proto, h.any_rejected,
   h.uploaded, h.downloaded, h.packets_up, h.packets_down, h.records,
   h.obs, h.observer_side, h.orientation, h.obs_vpc, h.evidence, h.paths, h.client_ports, h.server_observer,
   coalesce(CASE WHEN h.observer_side = fl_code_observer_side('server') THEN h.path_down ELSE h.path_up END, h.path_up, h.path_down) AS traffic_path,
-  h.c_sep AS client_sep, fl_side_svc(h.c_eni, cp.aws_service, h.client_svc_hint) AS client_svc,
-  fl_side_pregion(h.c_eni, cp.aws_region) AS client_pregion,
-  fl_side_unknown(h.c_eni, cp.aws_service, h.client_svc_hint, h.c_by_addr, h.c_addr) AS client_unknown,
-  CASE WHEN fl_side_bare(h.c_eni, cp.aws_service, h.client_svc_hint) THEN h.c_reach END AS client_reach,
+  h.c_sep AS client_sep, fl_side_svc(h.c_sep, cp.aws_service, h.client_svc_hint) AS client_svc,
+  fl_side_pregion(h.c_sep, cp.aws_region) AS client_pregion,
+  fl_side_unknown(h.c_sep, cp.aws_service, h.client_svc_hint, h.c_by_addr, h.c_addr) AS client_unknown,
+  CASE WHEN fl_side_bare(h.c_sep, cp.aws_service, h.client_svc_hint) THEN h.c_reach END AS client_reach,
   h.c_eni AS client_eni_id, h.c_rfc1918 AS client_rfc1918,
-  h.s_sep AS server_sep, fl_side_svc(h.s_eni, sp.aws_service, h.server_svc_hint) AS server_svc,
-  fl_side_pregion(h.s_eni, sp.aws_region) AS server_pregion,
-  fl_side_unknown(h.s_eni, sp.aws_service, h.server_svc_hint, h.s_by_addr, h.s_addr) AS server_unknown,
-  CASE WHEN fl_side_bare(h.s_eni, sp.aws_service, h.server_svc_hint) THEN h.s_reach END AS server_reach,
+  h.s_sep AS server_sep, fl_side_svc(h.s_sep, sp.aws_service, h.server_svc_hint) AS server_svc,
+  fl_side_pregion(h.s_sep, sp.aws_region) AS server_pregion,
+  fl_side_unknown(h.s_sep, sp.aws_service, h.server_svc_hint, h.s_by_addr, h.s_addr) AS server_unknown,
+  CASE WHEN fl_side_bare(h.s_sep, sp.aws_service, h.server_svc_hint) THEN h.s_reach END AS server_reach,
   h.s_eni AS server_eni_id, h.s_rfc1918 AS server_rfc1918,
   cpub.eni_id IS NOT NULL AS client_has_public, spub.eni_id IS NOT NULL AS server_has_public
 FROM h
-LEFT JOIN fl_public cp ON cp.addr = CASE WHEN h.c_eni IS NULL THEN h.c_addr END
-LEFT JOIN fl_public sp ON sp.addr = CASE WHEN h.s_eni IS NULL THEN h.s_addr END
+LEFT JOIN fl_public cp ON cp.addr = CASE WHEN h.c_sep IS NULL THEN h.c_addr END
+LEFT JOIN fl_public sp ON sp.addr = CASE WHEN h.s_sep IS NULL THEN h.s_addr END
 -- here, next to the conversations' own scan, the few public intervals are the side a hash join builds on
 LEFT JOIN fl_eni_public cpub ON cpub.eni_id = h.c_eni AND fl_ts(h.start) >= cpub.valid_from AND fl_ts(h.start) < cpub.valid_to
 LEFT JOIN fl_eni_public spub ON spub.eni_id = h.s_eni AND fl_ts(h.start) >= spub.valid_from AND fl_ts(h.start) < spub.valid_to;

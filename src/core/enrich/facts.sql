@@ -80,7 +80,8 @@ SELECT y.start, y."end", fl_ts(y.minute) AS window_start, y.proto AS protocol, y
            ELSE 'unknown' END
     WHEN y.home_vpc IS NULL THEN 'unknown'
     WHEN y.away_reach = 'link' THEN 'same-vpc'
-    WHEN y.away_type IN ('aws:service', 'internet') OR y.away_reach = 'public' THEN
+    -- an Elastic IP whose interface the inventory does not show is a public address (prepare.sql)
+    WHEN y.away_type IN ('aws:service', 'internet', 'ec2:elastic-ip') OR y.away_reach = 'public' THEN
       CASE WHEN ge.vpc_id IS NOT NULL THEN 'gateway-endpoint'
            -- inbound from outside: only an internet gateway (or a TGW) brings it in, never a NAT
            WHEN y.client_vpc IS NULL THEN CASE WHEN ex.has_igw OR y.home_public THEN 'internet-gateway'

@@ -71,19 +71,20 @@ CREATE OR REPLACE MACRO fl_swap_evidence(e) AS ((e & 5) << 1) | ((e & 10) >> 1);
 -- Traffic-path bits with the two directions swapped.
 CREATE OR REPLACE MACRO fl_swap_paths(p) AS ((p & 65535) << 16) | (p >> 16);
 
--- A side's identity keys (attribution.sql) from what was found for its address: eni the ENI that held it,
--- svc and region the AWS prefix it is in, hint the service the record logged (pkt-*-aws-service). An AWS
--- service (a specific one over AMAZON) and a prefix's region name a side only when no ENI held its address;
--- the address itself (unknown) only when nothing else explains it (fl_side_bare) and it is private or
--- special-purpose (by_addr: a documentation, link-local, multicast ... address, see address_types).
-CREATE OR REPLACE MACRO fl_side_svc(eni, svc, hint) AS
-  CASE WHEN eni IS NULL THEN upper(coalesce(CASE WHEN svc <> 'AMAZON' THEN svc END, hint, svc)) END;
-CREATE OR REPLACE MACRO fl_side_pregion(eni, region) AS
-  CASE WHEN eni IS NULL AND region <> 'GLOBAL' THEN region END;
-CREATE OR REPLACE MACRO fl_side_bare(eni, svc, hint) AS
-  eni IS NULL AND svc IS NULL AND hint IS NULL;
-CREATE OR REPLACE MACRO fl_side_unknown(eni, svc, hint, by_addr, addr) AS
-  CASE WHEN fl_side_bare(eni, svc, hint) AND by_addr THEN addr END;
+-- A side's identity keys (attribution.sql) from what was found for its address: held the holder found (its fl_scope
+-- number: an ENI, or an Elastic IP whose interface the inventory does not show), svc and region the AWS prefix it is
+-- in, hint the service the record logged (pkt-*-aws-service). An AWS service (a specific one over AMAZON) and a
+-- prefix's region name a side only when nothing in the inventory held its address; the address itself (unknown)
+-- only when nothing else explains it (fl_side_bare) and it is private or special-purpose (by_addr: a documentation,
+-- link-local, multicast ... address, see address_types).
+CREATE OR REPLACE MACRO fl_side_svc(held, svc, hint) AS
+  CASE WHEN held IS NULL THEN upper(coalesce(CASE WHEN svc <> 'AMAZON' THEN svc END, hint, svc)) END;
+CREATE OR REPLACE MACRO fl_side_pregion(held, region) AS
+  CASE WHEN held IS NULL AND region <> 'GLOBAL' THEN region END;
+CREATE OR REPLACE MACRO fl_side_bare(held, svc, hint) AS
+  held IS NULL AND svc IS NULL AND hint IS NULL;
+CREATE OR REPLACE MACRO fl_side_unknown(held, svc, hint, by_addr, addr) AS
+  CASE WHEN fl_side_bare(held, svc, hint) AND by_addr THEN addr END;
 
 -- Whether identity (sep, svc, pregion, unknown) is the one in the last four (NULL is NULL's equal).
 CREATE OR REPLACE MACRO fl_same_side(sep, svc, pregion, unknown, sep2, svc2, pregion2, unknown2) AS

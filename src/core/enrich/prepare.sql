@@ -18,11 +18,35 @@ UNION ALL
 SELECT arn, 'ecs:task', 'ecs-task', any_value(account_id), any_value(region) FROM fl_record_tasks
 WHERE arn NOT IN (SELECT arn FROM inv_resources) GROUP BY arn;
 
--- Who held an address when: the inventory's, and those tasks' interfaces.
+-- Elastic IPs (ec2 describe-addresses) whose public address no interface of the inventory held: while none did, the
+-- address is the Elastic IP's own side (its holder is one the inventory does not show: another account's interface,
+-- a region or a permission the collection did not reach), with the Elastic IP's account, region and tags. An
+-- interface that held it always comes first (its own public address, inv_addresses).
+CREATE OR REPLACE TEMP TABLE fl_eip_addresses AS
+WITH eip AS (
+  SELECT json_extract_string(attrs, '$.public_ip') AS addr, arn, valid_from, valid_to FROM inv_resources
+  WHERE type = 'ec2:elastic-ip' AND json_extract_string(attrs, '$.public_ip') IS NOT NULL AND valid_from < valid_to
+), held AS (
+  SELECT a.addr, a.valid_from, a.valid_to FROM inv_addresses a SEMI JOIN eip e ON e.addr = a.addr WHERE a.addr_kind = 'public'
+), cuts AS (
+  SELECT addr, valid_from AS t FROM eip UNION SELECT addr, valid_to FROM eip
+  UNION SELECT addr, valid_from FROM held UNION SELECT addr, valid_to FROM held
+), spans AS (
+  SELECT addr, t AS valid_from, lead(t) OVER (PARTITION BY addr ORDER BY t) AS valid_to FROM cuts
+)
+SELECT s.addr, arg_max(e.arn, e.valid_from) AS arn, s.valid_from, s.valid_to
+FROM spans s JOIN eip e ON e.addr = s.addr AND e.valid_from <= s.valid_from AND e.valid_to >= s.valid_to
+WHERE s.valid_to IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM held h WHERE h.addr = s.addr AND h.valid_from < s.valid_to AND h.valid_to > s.valid_from)
+GROUP BY s.addr, s.valid_from, s.valid_to;
+
+-- Who held an address when: the inventory's, those tasks' interfaces, and those Elastic IPs.
 CREATE OR REPLACE TEMP VIEW fl_addresses AS
 SELECT addr, family, addr_kind, vpc_id, eni_id, arn, valid_from, valid_to FROM inv_addresses
 UNION ALL
-SELECT addr, fl_ip_family(addr), 'primary', vpc_id, eni_id, arn, valid_from, valid_to FROM fl_record_tasks WHERE addr IS NOT NULL;
+SELECT addr, fl_ip_family(addr), 'primary', vpc_id, eni_id, arn, valid_from, valid_to FROM fl_record_tasks WHERE addr IS NOT NULL
+UNION ALL
+SELECT addr, fl_ip_family(addr), 'public', NULL, NULL, arn, valid_from, valid_to FROM fl_eip_addresses;
 
 CREATE OR REPLACE TEMP TABLE fl_eni AS
 SELECT e.eni_id, any_value(e.vpc_id) AS vpc_id, any_value(e.kind) AS kind, any_value(e.subnet_id) AS subnet_id,
