@@ -13,8 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
+import { existsSync, rmSync } from 'node:fs';
+import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, OtherSampleError, otherSample, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
 import { ExportRefused, exportToFile, exportToStream, type ExportFormat } from './core/export';
@@ -164,9 +164,16 @@ function printSummary(s: EnrichSummary, db: string): void {
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
 }
 
+/** At most this many files skipped for content loaded before are named; the rest are counted. */
+const SKIPPED_SHOWN = 5;
+
 /** What each flow-log file came to: failures and bad lines (printed also when a later step fails). */
 function printFiles(files: FileReport[]): void {
-  for (const f of files.filter((x) => x.status === 'duplicate' && x.duplicateOf !== x.name)) console.log(`  skipped: ${f.name}: the same content as ${f.duplicateOf}, loaded before`);
+  const skipped = files.filter((x) => x.status === 'duplicate' && x.duplicateOf !== x.name);
+  for (const f of skipped.slice(0, SKIPPED_SHOWN)) console.log(`  skipped: ${f.name}: the same content as ${f.duplicateOf}, loaded before`);
+  if (skipped.length > SKIPPED_SHOWN) {
+    console.log(`  skipped: ${plural(skipped.length - SKIPPED_SHOWN, 'more file')} with the same content as files loaded before`);
+  }
   for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.name}: ${f.error}`);
   for (const f of files.filter((x) => x.status === 'loaded' && x.note)) console.log(`  ${f.name}: ${f.note}`);
   for (const f of files.filter((x) => x.badLines > 0)) {
@@ -462,8 +469,17 @@ async function cmdForget(v: Values, positionals: string[]): Promise<void> {
 
 async function cmdDemo(v: Values): Promise<void> {
   const dbPath = resolve(v.db ?? 'flowlens-demo.duckdb');
+  const source = { kind: 'sample', seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') } as const;
+  if (v.db === undefined && existsSync(dbPath)) {
+    // the demo's own dataset, from another sample estate (an older Flowlens's, other options): made anew
+    const other = await withDb(dbPath, (db) => otherSample(db, source));
+    if (other) {
+      for (const f of [dbPath, `${dbPath}.wal`]) rmSync(f, { force: true });
+      console.error(`flowlens: ${dbPath} held the sample estate ${other.held.join(', ')}: made anew for ${other.wanted}`);
+    }
+  }
   await withDb(dbPath, async (db) => {
-    const summary = await enrich(db, { source: { kind: 'sample', seed: num(v.seed, 'seed'), days: num(v.days, 'days'), scale: num(v.scale, 'scale') }, onProgress: progressPrinter(v.quiet) });
+    const summary = await enrich(db, { source, onProgress: progressPrinter(v.quiet) });
     printSummary(summary, dbPath);
     const limit = num(v.rows, 'rows') ?? 8;
     for (const t of listTemplates()) {
@@ -512,7 +528,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const message = diskFullMessage((err as Error).message.split('\n')[0], v.db ? resolve(v.db) : undefined);
     console.error(`flowlens: ${memoryHint(message, `give it more with --memory (it is ${memoryLimit ?? DEFAULT_MEMORY_LIMIT}), e.g. --memory 2GB`)}`);
-    return err instanceof UsageError || err instanceof TemplateUsageError || err instanceof ExportRefused || err instanceof SqlRefused ? 2 : 1;
+    return err instanceof UsageError || err instanceof TemplateUsageError || err instanceof ExportRefused || err instanceof SqlRefused
+      || err instanceof OtherSampleError ? 2 : 1;
   }
 }
 

@@ -5,7 +5,7 @@
  * cycles that load only what is new (src/core/follow.ts repeats them).
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { AcquireSummary, FileReport } from '../protocol/reports';
 import type { AwsSource, EnrichOptions, FilesSource, FollowCycle, Progress, SampleSource } from '../protocol/enrich';
@@ -19,7 +19,7 @@ import { ingestFiles, NOT_FLOW_LOG } from './flowlogs/ingest';
 import { forgetFiles, type ForgetWhich, type ForgottenFile } from './flowlogs/forget';
 import { loadInventory } from './inventory/load';
 import type { SampleOptions } from './sample/index';
-import { ensureSampleEstate } from './sample/cache';
+import { ensureSampleEstate, sampleKey, sampleRoot } from './sample/cache';
 import { loadedNames } from './aws/checkpoints';
 import { redact } from './aws/secrets';
 import { parseTime } from './time';
@@ -132,7 +132,7 @@ async function load(db: Db, opts: EnrichOptions, session?: AcquireSession): Prom
   const source = opts.source;
   switch (source.kind) {
     case 'sample':
-      return loadFiles(db, await sampleFiles(source, opts), opts);
+      return loadFiles(db, await sampleFiles(db, source, opts), opts);
     case 'files':
       return loadFiles(db, source, opts);
     case 'aws':
@@ -142,13 +142,39 @@ async function load(db: Db, opts: EnrichOptions, session?: AcquireSession): Prom
   }
 }
 
+/**
+ * A dataset that holds another sample estate's flow logs (another seed, size, or the estate of an older Flowlens)
+ * is not given this one's: the two are different estates whose first records are often the same, so the dataset
+ * would hold some of each. Nothing is loaded; the message names both and what to do.
+ */
+export class OtherSampleError extends Error {
+  constructor(readonly dataset: string, readonly held: string[], readonly wanted: string) {
+    super(`${dataset} holds the sample estate ${held.join(', ')}, not ${wanted} (another seed or size, or an older Flowlens's estate): ` +
+      'enrich the sample into another dataset, or delete this one to start it anew');
+  }
+}
+
+const sampleOptions = (source: SampleSource): SampleOptions => ({
+  ...(source.seed !== undefined ? { seed: source.seed } : {}),
+  ...(source.days !== undefined ? { days: source.days } : {}),
+  ...(source.scale !== undefined ? { scale: source.scale } : {}),
+});
+
+/** The other sample estates whose flow logs the dataset holds (their folder names), if any, and the one asked for. */
+export async function otherSample(db: Db, source: SampleSource): Promise<{ held: string[]; wanted: string } | undefined> {
+  const root = sampleRoot() + sep;
+  const wanted = sampleKey(sampleOptions(source));
+  const held = (await db.all<{ estate: string }>(
+    `SELECT DISTINCT split_part(substr(name, length($root) + 1), $sep, 1) AS estate FROM ingest_files
+     WHERE starts_with(name, $root) ORDER BY estate`, { root, sep })).map((r) => r.estate).filter((e) => e !== wanted);
+  return held.length ? { held, wanted } : undefined;
+}
+
 /** The sample estate's folders, generated first when they are not there yet. */
-async function sampleFiles(source: SampleSource, opts: EnrichOptions): Promise<FilesSource> {
-  const sampleOpts: SampleOptions = {
-    ...(source.seed !== undefined ? { seed: source.seed } : {}),
-    ...(source.days !== undefined ? { days: source.days } : {}),
-    ...(source.scale !== undefined ? { scale: source.scale } : {}),
-  };
+async function sampleFiles(db: Db, source: SampleSource, opts: EnrichOptions): Promise<FilesSource> {
+  const sampleOpts = sampleOptions(source);
+  const other = await otherSample(db, source);
+  if (other) throw new OtherSampleError(db.path, other.held, other.wanted);
   const { dir } = await ensureSampleEstate(sampleOpts, { onBuild: (d) => opts.onProgress?.({ phase: 'sample', message: `generating the sample estate in ${d}` }) });
   // Generating is mostly synchronous: a Cancel that arrived meanwhile (the editor's worker gets it as an IPC
   // message) is only delivered once the event loop turns, so let it turn before looking.
