@@ -47,10 +47,10 @@ export interface UsagePeriod {
 
 const opt = (x: unknown): string | undefined => (x === null || x === undefined ? undefined : String(x));
 
-/** A rule in a few words: 'ingress tcp 443 from 0.0.0.0/0', 'egress all all to sg-1 (shop-db)'. */
+/** A rule in a few words: 'in tcp 443 from 0.0.0.0/0', 'out all traffic to group shop-db' (a referenced group by its name, else its id). */
 export function ruleWords(r: Pick<RuleUsage, 'direction' | 'protocol' | 'ports' | 'peer' | 'peerName'>): string {
   const ports = r.protocol === 'all' && r.ports === 'all' ? 'all traffic' : `${r.protocol} ${r.ports === 'all' ? 'all ports' : r.ports}`;
-  return `${r.direction === 'ingress' ? 'in' : 'out'} ${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${r.peer}${r.peerName ? ` (${r.peerName})` : ''}`;
+  return `${r.direction === 'ingress' ? 'in' : 'out'} ${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${r.peerName ? `group ${r.peerName}` : r.peer}`;
 }
 
 /** Every security group with a rule in force in the period, by id, its rules by bytes. */

@@ -5,19 +5,10 @@
  * map draws. The conversations are read back from conversation_facts by what a match names (both endpoints, both
  * addresses, protocol, server port, first to last minute), one row a conversation-minute.
  */
-import type { GraphQuery } from '../../protocol/topology';
+import type { GraphQuery, RuleEdge } from '../../protocol/topology';
 import type { QueryRows } from '../topology/graph';
 import { keyedSql } from '../topology/sql';
 import { windowRowsSql } from '../store/schema';
-
-export interface RuleEdge {
-  /** The client node and the server node at the query's level. */
-  source: string;
-  target: string;
-  bytes: number;
-  /** Conversation-minutes, as the map counts an edge's flows. */
-  conversations: number;
-}
 
 /** The rule's edges at the query's level, under its window and filters, the busiest first. */
 export async function ruleEdges(query: QueryRows, q: GraphQuery, ruleId: string): Promise<RuleEdge[]> {
