@@ -19,6 +19,7 @@ import { allowScan, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type Aw
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
+import { SECURITY_GROUPS_VIEW, SHOW_RULE_COMMAND, SecurityGroupsTree, ruleOfArgument } from './host/securityGroups';
 import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
 import { Followers } from './host/followers';
 import { forgetLoadedFiles } from './host/forgetFiles';
@@ -95,7 +96,17 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
   });
 
   const controller = new FlowsqlController(getWorker, datasets, (l) => out.appendLine(l));
-  registerTopology(context, topologyDepsFor(getWorker, datasets, followers.onDidAppend));
+  const topologyDeps = topologyDepsFor(getWorker, datasets, followers.onDidAppend);
+  const topology = registerTopology(context, topologyDeps);
+  // the active dataset's security groups and their rules' usage, read by the engine in the DuckDB process
+  const securityGroupsTree = new SecurityGroupsTree(async () => {
+    const { securityGroupUsage } = require('./core/secgroups/groupUsage') as typeof import('./core/secgroups/groupUsage');
+    if (!datasets.active) throw new Error('no dataset yet: run "Flowlens: Enrich flow logs" first');
+    return securityGroupUsage(topologyDeps.query);
+  });
+  const securityGroupsView = vscode.window.createTreeView(SECURITY_GROUPS_VIEW, { treeDataProvider: securityGroupsTree, showCollapseAll: true });
+  securityGroupsTree.view = securityGroupsView;
+  topologyDeps.onDidChangeDataset?.(() => securityGroupsTree.refresh());
 
   const pickTemplate = async (placeholder: string): Promise<QueryTemplate | undefined> => {
     const all = loadTemplates();
@@ -157,6 +168,12 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new FlowsqlSerializer(), { transientOutputs: true }),
     vscode.window.registerTreeDataProvider('flowlens.datasets', datasetsTree),
     vscode.window.registerTreeDataProvider('flowlens.templates', templatesTree),
+    securityGroupsView,
+    vscode.commands.registerCommand('flowlens.securityGroups.refresh', () => securityGroupsTree.refresh()),
+    vscode.commands.registerCommand(SHOW_RULE_COMMAND, (arg?: unknown) => {
+      const rule = ruleOfArgument(arg);
+      if (rule) topology.showRule(rule);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('flowlens')) {
         datasets.watch(() => !!followers.following, (l) => out.appendLine(l));

@@ -14,6 +14,7 @@ import {
   isViewState,
   isWebviewToHost,
   type HostToWebview,
+  type ShownRule,
   type ViewState,
 } from '../protocol/topology';
 import type { Datasets } from './datasets';
@@ -80,15 +81,26 @@ export async function openSqlCellInNotebook(cell: SqlCell): Promise<boolean> {
   return true;
 }
 
-export function registerTopology(context: vscode.ExtensionContext, deps: TopologyDeps): void {
+/** Opens the map (or brings it forward) and highlights the edges a security-group rule carried. */
+export interface TopologyControl {
+  showRule(rule: ShownRule): void;
+}
+
+export function registerTopology(context: vscode.ExtensionContext, deps: TopologyDeps): TopologyControl {
   const panels = new Set<TopologyPanel>();
+  const open = (): TopologyPanel => {
+    const existing = [...panels][0];
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(TOPOLOGY_VIEW_TYPE, 'Flowlens topology', vscode.ViewColumn.Active, webviewOptions(context));
+    const p = new TopologyPanel(context, deps, panel, context.workspaceState.get<ViewState>(LAST_STATE_KEY) ?? null, panels);
+    panels.add(p);
+    return p;
+  };
   context.subscriptions.push(
-    vscode.commands.registerCommand(OPEN_TOPOLOGY_COMMAND, () => {
-      const existing = [...panels][0];
-      if (existing) return existing.panel.reveal();
-      const panel = vscode.window.createWebviewPanel(TOPOLOGY_VIEW_TYPE, 'Flowlens topology', vscode.ViewColumn.Active, webviewOptions(context));
-      panels.add(new TopologyPanel(context, deps, panel, context.workspaceState.get<ViewState>(LAST_STATE_KEY) ?? null, panels));
-    }),
+    vscode.commands.registerCommand(OPEN_TOPOLOGY_COMMAND, () => void open()),
     vscode.window.registerWebviewPanelSerializer(TOPOLOGY_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         panel.webview.options = webviewOptions(context);
@@ -99,6 +111,7 @@ export function registerTopology(context: vscode.ExtensionContext, deps: Topolog
   if (deps.onDidChangeDataset) {
     context.subscriptions.push(deps.onDidChangeDataset(() => panels.forEach((p) => p.datasetChanged())));
   }
+  return { showRule: (rule) => open().showRule(rule) };
 }
 
 function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -110,6 +123,8 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOp
 
 class TopologyPanel {
   private ready = false;
+  /** A rule to show once the webview is ready (a panel just opened, or rebuilt after it was hidden). */
+  private pendingRule: ShownRule | undefined;
   /** Answers the webview's requests; a newer graph, timeline or details request cancels the one in flight. */
   private readonly session: TopologySession;
 
@@ -165,6 +180,8 @@ class TopologyPanel {
       if (m.version !== TOPOLOGY_PROTOCOL_VERSION) console.warn(`Flowlens topology: webview protocol ${m.version}, host ${TOPOLOGY_PROTOCOL_VERSION}`);
       this.ready = true;
       this.post({ kind: 'init', version: TOPOLOGY_PROTOCOL_VERSION, dataset: this.deps.datasetName(), state: this.restoreState });
+      if (this.pendingRule) this.post({ kind: 'notify', event: 'showRule', rule: this.pendingRule });
+      this.pendingRule = undefined;
       return;
     }
     if (m.kind === 'state') {
@@ -178,6 +195,11 @@ class TopologyPanel {
     }
     if (!this.ready) return;
     this.post(await this.session.answer(m));
+  }
+
+  showRule(rule: ShownRule): void {
+    if (this.ready) this.post({ kind: 'notify', event: 'showRule', rule });
+    else this.pendingRule = rule;
   }
 
   datasetChanged(): void {

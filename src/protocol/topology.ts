@@ -166,6 +166,21 @@ export interface EdgeDetails {
   findings: Finding[];
 }
 
+/** A security-group rule shown on the map (chosen in the sidebar's Security groups): its id and its words. */
+export interface ShownRule {
+  id: string;
+  label: string;
+}
+
+/** An edge a security-group rule carried: the map's client and server nodes at the query's level. */
+export interface RuleEdge {
+  source: string;
+  target: string;
+  bytes: number;
+  /** Conversation-minutes, as an edge's flows count them. */
+  conversations: number;
+}
+
 /** What the webview remembers (getState/setState, and the panel serializer on restart). */
 export interface ViewState {
   query: GraphQuery;
@@ -185,6 +200,8 @@ export interface ViewState {
   expanded?: string[];
   /** How many nodes the map shows before it folds the smaller ones into "+N more" nodes: 60 unless set; 0 is all. */
   maxNodes?: number;
+  /** A security-group rule whose edges are highlighted (the others dimmed) until cleared. */
+  rule?: ShownRule;
 }
 
 /** Every request's parameters and result, derived from its guards (TOPOLOGY_REQUESTS, the one place a request is written). */
@@ -229,11 +246,10 @@ export type TopologyReply =
   /** cancelled: a newer request of the same method and lane replaced this one; nothing is wrong, nothing to show. */
   | { kind: 'reply'; id: number; ok: false; error: string; cancelled?: true };
 
-export interface NotifyMessage {
-  kind: 'notify';
-  event: 'datasetChanged';
-  dataset: string | null;
-}
+export type NotifyMessage =
+  | { kind: 'notify'; event: 'datasetChanged'; dataset: string | null }
+  /** Highlight the edges this rule carried (the sidebar's "Show on map"). */
+  | { kind: 'notify'; event: 'showRule'; rule: ShownRule };
 
 export type HostToWebview = InitMessage | TopologyReply | NotifyMessage;
 
@@ -265,6 +281,8 @@ export const isGraphQuery: Guard<GraphQuery> = shape<GraphQuery>({
   })),
 });
 
+const isShownRule = shape<ShownRule>({ id: isShortString, label: isShortString });
+
 const isPoint = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && isNum(x[0]) && isNum(x[1]);
 
 export const isViewState: Guard<ViewState> = shape<ViewState>({
@@ -280,6 +298,7 @@ export const isViewState: Guard<ViewState> = shape<ViewState>({
   positions: opt(record(isString, isPoint)),
   expanded: opt(arrayOf(isShortString)),
   maxNodes: opt((x): x is number => isInt(x) && x >= 0 && x <= 1_000_000),
+  rule: opt(isShownRule),
 });
 
 /** Runtime guard for everything the host receives from the webview. */
@@ -300,7 +319,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
 export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isObject(x)) return false;
   if (x.kind === 'init') return isInt(x.version) && nullable(isString)(x.dataset) && (x.state === null || isViewState(x.state));
-  if (x.kind === 'notify') return x.event === 'datasetChanged' && nullable(isString)(x.dataset);
+  if (x.kind === 'notify') return (x.event === 'datasetChanged' && nullable(isString)(x.dataset)) || (x.event === 'showRule' && isShownRule(x.rule));
   if (x.kind === 'reply') {
     if (!isInt(x.id) || !isBool(x.ok)) return false;
     return x.ok ? 'result' in x : isString(x.error) && (x.cancelled === undefined || x.cancelled === true);
@@ -404,6 +423,11 @@ export const TOPOLOGY_REQUESTS = {
   exportImage: request(
     shape<{ format: 'svg' | 'png'; data: string }>({ format: oneOf(['svg', 'png'] as const), data: (x): x is string => typeof x === 'string' && x.length <= 64 * 1024 * 1024 }),
     shape<{ saved: string | null }>({ saved: nullable(isString) }),
+  ),
+  /** The edges a security-group rule carried at the query's level, in its window, under its filters. */
+  ruleEdges: request(
+    shape<{ query: GraphQuery; rule: string }>({ query: isGraphQuery, rule: isShortString }),
+    shape<{ edges: RuleEdge[] }>({ edges: arrayOf(shape<RuleEdge>({ source: isString, target: isString, bytes: isNum, conversations: isNum })) }),
   ),
   /** The empty state's buttons: enrich the sample estate, or open the enrichment wizard. */
   runCommand: request(shape<{ command: 'enrichSample' | 'enrich' }>({ command: oneOf(['enrichSample', 'enrich'] as const) }), shape<{ started: boolean }>({ started: isBool })),

@@ -428,3 +428,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** The webview frame that holds the topology (the notebook's output renderer is another one). */
+export async function topologyFrame(page: Page, timeoutMs = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const f = webviewFrame(page, i);
+      if ((await f.locator('#map').count().catch(() => 0)) > 0) return f;
+    }
+    if (Date.now() > deadline) throw new Error('the topology webview did not appear');
+    await page.waitForTimeout(500);
+  }
+}
+
+/** Polls a fact of the view (window.flowlensTopology) until it holds. */
+export async function frameUntil<T>(frame: FrameLocator, fn: (t: Record<string, unknown>) => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = (await frame.locator('body').evaluate(fn as never, undefined).catch(() => undefined)) as T;
+    if (v !== undefined && ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting on the topology view (last: ${JSON.stringify(v)})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

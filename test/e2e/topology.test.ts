@@ -20,6 +20,8 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
+  topologyFrame,
+  frameUntil as until,
   waitForEnrichment,
   webviewFrame,
 } from './harness';
@@ -42,19 +44,6 @@ interface Shown {
   peersOut: [string, string][];
 }
 
-/** The webview frame that holds the topology (the notebook's output renderer is another one). */
-async function topologyFrame(page: Page, timeoutMs = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const f = webviewFrame(page, i);
-      if ((await f.locator('#map').count().catch(() => 0)) > 0) return f;
-    }
-    if (Date.now() > deadline) throw new Error('the topology webview did not appear');
-    await page.waitForTimeout(500);
-  }
-}
 
 interface MapFacts {
   nodes: number;
@@ -160,16 +149,6 @@ function assertFitted(f: MapFacts, what: string): void {
   assert.ok(fill >= 0.8, `${what}: the content fills ${(fill * 100).toFixed(0)}% of the map's width or height`);
 }
 
-/** Polls a fact of the view (window.flowlensTopology) until it holds. */
-async function until<T>(frame: FrameLocator, fn: (t: Record<string, unknown>) => T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = (await frame.locator('body').evaluate(fn as never, undefined).catch(() => undefined)) as T;
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting on the topology view (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 test('topology of the sample estate: details, app level, ALB-bypass highlight, Open in SQL', { skip: unavailable, timeout: 900_000 }, async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'flowlens-topology-e2e-'));

@@ -53,6 +53,15 @@ test('search matches label, id and type, every word; highlights mark edges with 
   assert.equal(visibleGraph(graph, opts({ weight: 'flows' })).edges[0].value, 1);
 });
 
+test('a selected rule highlights exactly its edges, whatever findings are ticked; its nodes are kept out of "+N more"', () => {
+  const v = visibleGraph(graph, opts({ highlights: ['cross-az'], ruleEdges: new Set(['a\u2192b']) }));
+  assert.deepEqual(v.edges.filter((e) => e.highlighted).map((e) => e.id), ['a\u2192b']);
+  assert.deepEqual(visibleGraph(graph, opts({ highlights: ['cross-az'], ruleEdges: new Set() })).edges.filter((e) => e.highlighted), []);
+  const keep = foldRequest({ search: '', selection: { type: 'node', id: 'a' } }, ['a', 'b', ...Array.from({ length: 200 }, (_, i) => `n${i}`)]).keep;
+  assert.equal(keep.length, 100);
+  assert.deepEqual(keep.slice(0, 3), ['a', 'b', 'n0']);
+});
+
 test('period compare marks new, vanished, grown and shrunk edges', () => {
   const before = [edge('a', 'b', 100), edge('b', 'c', 500), edge('c', 'd', 1000), edge('x', 'y', 70)];
   const { changes, vanished } = diffPeriods(graph.edges, before, { ratio: 2 });

@@ -5,6 +5,7 @@ import {
   defaultViewState,
   isGraph,
   isHostToWebview,
+  isViewState,
   isWebviewToHost,
   resultGuards,
 } from '../../src/protocol/topology';
@@ -53,6 +54,16 @@ test('the webview accepts init, replies and notifications only in their shapes',
   assert.equal(isHostToWebview({ kind: 'init', version: 1, dataset: 'x', state: { level: 'resource' } }), false);
   assert.equal(isHostToWebview({ kind: 'reply', id: 3, ok: false }), false);
   assert.equal(isHostToWebview({ kind: 'notify', event: 'other', dataset: null }), false);
+  // the sidebar's "Show on map": a rule's id and words, nothing else
+  assert.ok(isHostToWebview({ kind: 'notify', event: 'showRule', rule: { id: 'sgr-1', label: 'in tcp 443 from 0.0.0.0/0 · web' } }));
+  assert.equal(isHostToWebview({ kind: 'notify', event: 'showRule', rule: { id: 'sgr-1' } }), false);
+  assert.equal(isHostToWebview({ kind: 'notify', event: 'showRule', dataset: null }), false);
+  assert.ok(isViewState({ ...defaultViewState(), rule: { id: 'sgr-1', label: 'x' } }));
+  assert.equal(isViewState({ ...defaultViewState(), rule: { id: 7, label: 'x' } }), false);
+  assert.ok(isWebviewToHost({ kind: 'request', id: 2, method: 'ruleEdges', params: { query: defaultQuery(), rule: 'sgr-1' } }));
+  assert.equal(isWebviewToHost({ kind: 'request', id: 2, method: 'ruleEdges', params: { query: defaultQuery(), rule: 'x'.repeat(5000) } }), false);
+  assert.ok(resultGuards.ruleEdges({ edges: [{ source: 'a', target: 'b', bytes: 3, conversations: 1 }] }));
+  assert.equal(resultGuards.ruleEdges({ edges: [{ source: 'a', target: 'b', bytes: 3 }] }), false);
 });
 
 test('requests are answered from the dataset, and the answers pass the webview guards', async () => {

@@ -94,6 +94,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
   }
   if (m.kind === 'init') return init(m.dataset, m.state);
   if (m.kind === 'notify') {
+    if (m.event === 'showRule') return showRule(m.rule);
     datasetName = m.dataset;
     return void reload();
   }
@@ -215,6 +216,8 @@ const highlightBoxes = FINDINGS.map((f) => {
   const box = h('input', { type: 'checkbox', 'data-finding': f, id: `hl-${f}` });
   return h('label', { class: 'highlight', for: `hl-${f}` }, box, FINDING_LABELS[f]);
 });
+const ruleChip = h('span', { id: 'rule', role: 'status' });
+ruleChip.hidden = true;
 const status = h('div', { id: 'status', role: 'status' });
 const legend = h('div', { id: 'legend' });
 const timeline = h('div', { id: 'timeline' });
@@ -232,7 +235,7 @@ document.body.append(
     h('span', { class: 'group' }, actionSel, protoIn, portIn, minIn, tagFilterIn),
     h('span', { class: 'group' }, searchIn, hopsSel, clearFocusBtn, foldBtn),
     h('span', { class: 'group' }, compareSel, fitBtn, svgBtn, pngBtn)),
-  h('div', { id: 'highlights' }, ...highlightBoxes, legend),
+  h('div', { id: 'highlights' }, ...highlightBoxes, ruleChip, legend),
   timeline,
   h('div', { id: 'main' }, mapHost, details, empty),
   status,
@@ -429,7 +432,7 @@ async function reload(): Promise<void> {
   setStatus(`Loading ${datasetName ?? 'dataset'}…`);
   try {
     const asked = performance.now();
-    const [g, tl] = await Promise.all([request('graph', { ...state.query, fold: foldRequest(state) }), request('timeline', state.query)]);
+    const [g, tl] = await Promise.all([request('graph', { ...state.query, fold: foldRequest(state, ruleNodes) }), request('timeline', state.query)]);
     timings.request = performance.now() - asked;
     if (gen !== generation) return;
     graph = g;
@@ -440,6 +443,7 @@ async function reload(): Promise<void> {
     if (state.compare) await loadCompare(gen);
     if (gen !== generation) return;
     rebuild(true);
+    if (state.rule) void loadRule(gen);
   } catch (err) {
     if (gen === generation) unlessReplaced((m) => setStatus(m, true))(err);
   }
@@ -450,7 +454,7 @@ async function refold(): Promise<void> {
   if (!graph) return;
   const gen = generation;
   try {
-    const g = await request('graph', { ...state.query, fold: foldRequest(state) });
+    const g = await request('graph', { ...state.query, fold: foldRequest(state, ruleNodes) });
     if (gen !== generation) return;
     graph = g;
     rebuild(false);
@@ -489,6 +493,65 @@ async function loadCompare(gen = generation): Promise<void> {
   }
 }
 
+// ------------------------------------------------------------------------------------------ a security-group rule
+/** The edges the shown rule carried at the map's level and window (ids as the graph's), and their nodes. */
+let ruleEdgeIds = new Set<string>();
+let ruleNodes: string[] = [];
+
+/** The sidebar's "Show on map": the rule's edges are highlighted, the others dimmed, until cleared. */
+function showRule(rule: NonNullable<ViewState['rule']>): void {
+  state.rule = rule;
+  ruleEdgeIds = new Set();
+  ruleNodes = [];
+  saveState();
+  void loadRule(generation);
+}
+
+function clearRule(): void {
+  state.rule = undefined;
+  ruleEdgeIds = new Set();
+  ruleNodes = [];
+  saveState();
+  drawRuleChip();
+  refresh();
+}
+
+async function loadRule(gen: number): Promise<void> {
+  const rule = state.rule;
+  if (!rule || !graph) return drawRuleChip();
+  ruleChip.hidden = false;
+  ruleChip.dataset.state = 'loading';
+  ruleChip.replaceChildren(`Rule ${rule.label}: finding its edges…`);
+  try {
+    const { edges } = await request('ruleEdges', { query: state.query, rule: rule.id });
+    if (gen !== generation || state.rule?.id !== rule.id) return;
+    ruleEdgeIds = new Set(edges.map((e) => `${e.source}\u2192${e.target}`));
+    ruleNodes = [...new Set(edges.flatMap((e) => [e.source, e.target]))];
+    // a node of the rule's edges folded into "+N more": fold again keeping them
+    const shown = new Set(graph.nodes.map((n) => n.id));
+    if (ruleNodes.some((id) => !shown.has(id))) await refold();
+    else refresh();
+    drawRuleChip();
+  } catch (err) {
+    unlessReplaced((m) => {
+      ruleChip.dataset.state = 'error';
+      ruleChip.replaceChildren(`Rule ${rule.label}: ${m}`);
+    })(err);
+  }
+}
+
+function drawRuleChip(): void {
+  const rule = state.rule;
+  ruleChip.hidden = !rule;
+  if (!rule) return ruleChip.replaceChildren();
+  const onMap = view?.edges.filter((e) => ruleEdgeIds.has(e.id)).length ?? 0;
+  const clear = h('button', { id: 'clear-rule', title: 'Stop highlighting the rule\'s edges' }, 'Clear');
+  clear.addEventListener('click', clearRule);
+  ruleChip.dataset.state = 'shown';
+  ruleChip.dataset.rule = rule.id;
+  ruleChip.replaceChildren(h('span', { class: 'what' }, 'Rule '), h('b', {}, rule.label), ` · ${ruleEdgeIds.size === 0 ? 'carried nothing in this view' : `${onMap} edge${onMap === 1 ? '' : 's'}`}`, ' ', clear);
+}
+
 /** Recomputes what is visible and repaints; a new graph (re)starts the layout from the known positions. */
 const timings: Record<string, number> = {};
 function rebuild(newGraph: boolean): void {
@@ -501,7 +564,7 @@ function rebuild(newGraph: boolean): void {
   const moreNodes: Fold = { into: new Map(), more: new Map(graph.nodes.filter((n) => n.kind === 'more').map((n) => [n.id, { type: n.type, members: [] }])) };
   const before = compareGraph ? applyFold(compareGraph, extendFold(moreNodes, compareGraph.nodes, new Set(graph.nodes.map((n) => n.id)))) : undefined;
   const cmp = before ? { ...diffPeriods(shown.edges, before.edges, { ratio: 2, minDelta: 0 }), nodes: before.nodes } : undefined;
-  view = visibleGraph(shown, state, cmp);
+  view = visibleGraph(shown, { ...state, ruleEdges: state.rule ? ruleEdgeIds : undefined }, cmp);
   foldBtn.hidden = !view.nodes.some((n) => state.expanded?.includes(n.type));
   afterEdges = new Map(shown.edges.map((e) => [e.id, e]));
   beforeEdges = before ? new Map(before.edges.map((e) => [e.id, e])) : undefined;
@@ -985,5 +1048,9 @@ post({ kind: 'ready', version: TOPOLOGY_PROTOCOL_VERSION });
     return view?.edges.length ?? 0;
   },
   highlightedEdges: () => view?.edges.filter((e) => e.highlighted).map((e) => ({ source: e.source, target: e.target })) ?? [],
+  /** The shown security-group rule and the edges the host said it carried (before the view's own filters). */
+  get rule() {
+    return state.rule ? { ...state.rule, edges: [...ruleEdgeIds] } : undefined;
+  },
   zoomBy: (k: number, x = 0, y = 0) => graphView.zoomBy(k, x, y),
 };

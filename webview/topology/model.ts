@@ -14,6 +14,8 @@ export interface ViewOptions {
   search: string;
   highlights: Finding[];
   focus?: { node: string; hops: number };
+  /** The edge ids a selected security-group rule carried: these are highlighted instead of the findings. */
+  ruleEdges?: ReadonlySet<string>;
 }
 
 export type Change = 'new' | 'vanished' | 'grew' | 'shrank';
@@ -127,7 +129,8 @@ export function visibleGraph(graph: Graph, opts: ViewOptions, compare?: { change
   return {
     nodes,
     edges: edges.map((e) => {
-      const v: VisibleEdge = { ...e, value: weightOf(e, opts.weight), highlighted: e.findings.some((f) => hl.has(f)) };
+      const highlighted = opts.ruleEdges ? opts.ruleEdges.has(e.id) : e.findings.some((f) => hl.has(f));
+      const v: VisibleEdge = { ...e, value: weightOf(e, opts.weight), highlighted };
       const c = compare?.changes.get(e.id);
       if (c) v.change = c;
       return v;
@@ -309,9 +312,10 @@ export function groupBoxes(
 
 /**
  * The fold the view asks the host for: its node budget (ViewState.maxNodes: 60 unless set, 0 all), its expanded
- * types, its search (the first 20 matches are never folded), and the focused and the selected node, never folded.
+ * types, its search (the first 20 matches are never folded), and the focused and the selected node, never folded;
+ * nor, as far as the protocol's 100 allow, the nodes of a selected rule's edges (`also`).
  */
-export function foldRequest(v: { maxNodes?: number; expanded?: string[]; search: string; focus?: { node: string }; selection?: { type: string; id: string } }): FoldRequest {
-  const keep = [v.focus?.node, v.selection?.type === 'node' ? v.selection.id : undefined].filter((x): x is string => !!x);
+export function foldRequest(v: { maxNodes?: number; expanded?: string[]; search: string; focus?: { node: string }; selection?: { type: string; id: string } }, also: readonly string[] = []): FoldRequest {
+  const keep = [...new Set([v.focus?.node, v.selection?.type === 'node' ? v.selection.id : undefined, ...also].filter((x): x is string => !!x))].slice(0, 100);
   return { maxNodes: v.maxNodes ?? MAX_NODES, expanded: v.expanded ?? [], search: v.search, keep };
 }

@@ -12,6 +12,7 @@ import {
   type TopologyRequest,
 } from '../../protocol/topology';
 import { edgeCell, nodeCell, type SqlCell } from './cell';
+import { ruleEdges } from '../secgroups/ruleEdges';
 import { topologyEdgeDetails, topologyGraph, topologyNodeDetails, topologyTimeline, type QueryRows } from './graph';
 
 export interface TopologyEnv {
@@ -54,6 +55,7 @@ function handlers(env: TopologyEnv, lane: string): Handlers {
       return { copied: true };
     },
     exportImage: async (p) => ({ saved: env.saveExport ? await env.saveExport(p.format, p.data) : null }),
+    ruleEdges: async (p) => ({ edges: await ruleEdges(env.query, p.query, p.rule) }),
     runCommand: async (p) => ({ started: env.runCommand ? await env.runCommand(p.command) : false }),
   };
 }
@@ -76,7 +78,7 @@ export async function answerRequest(env: TopologyEnv, req: TopologyRequest, sign
 }
 
 /** The requests that a newer one of the same method (and lane) makes stale: what they answer is no longer shown. */
-const SUPERSEDED: ReadonlySet<string> = new Set(['graph', 'timeline', 'nodeDetails', 'edgeDetails']);
+const SUPERSEDED: ReadonlySet<string> = new Set(['graph', 'timeline', 'nodeDetails', 'edgeDetails', 'ruleEdges']);
 
 /**
  * One panel's requests: a graph, timeline or details request cancels the one of the same method and lane still in

@@ -232,9 +232,10 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
 /**
  * One row of the source (sourceSql: by default the windows summed per segment, n conversations each) with: ck, sk (client and server
  * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
- * every column of the source. The flags (and by default the cost) can be left out where they are not used.
+ * every column of the source. The flags (and by default the cost) can be left out where they are not used. `rows`
+ * keys a relation of the source's columns given instead (a security-group rule's conversations, secgroups/ruleEdges.ts).
  */
-export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source; only?: Only } = {}): { sql: string; params: SqlParams } {
+export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source; only?: Only; rows?: string } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
   const finding = findingSql(q);
   const cost = opts.cost ?? findings;
@@ -265,7 +266,7 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
     ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
     ${finding['cross-az']} AS f_cross_az,
     ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
-  FROM ${sourceSql(q, opts.source ?? 'segments', opts.only)} c
+  FROM ${opts.rows ?? sourceSql(q, opts.source ?? 'segments', opts.only)} c
   ${joins.join('\n  ')}
   WHERE ${where}`;
   return { sql, params };
