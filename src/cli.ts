@@ -412,6 +412,9 @@ async function cmdSql(v: Values, positionals: string[]): Promise<void> {
     if (/file system operations are disabled by configuration/.test(m)) {
       throw new Error(`${m.split('\n')[0]} — flowlens sql reads and writes files only in the folder given with --export-dir`);
     }
+    // the SQL itself is wrong (it does not parse, names what is not there, mixes types): the user's input
+    const wrong = /^(?:Failed to extract statements: )?((?:Parser|Binder|Catalog|Conversion) Error: .*)/s.exec(m);
+    if (wrong) throw new UsageError(`the SQL is not valid: ${wrong[1]}`);
     throw err;
   } finally {
     db.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
+import { CLI, fingerprint, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 import { writeSampleEstate } from '../../src/core/sample/index';
@@ -43,6 +43,28 @@ test('usage errors exit 2', () => {
     const r = flowlens(dir, ...args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
+});
+
+test('SQL that is not valid exits 2 with what DuckDB says of it, and the dataset is unchanged', async () => {
+  const inv = writeInventory(dir);
+  const flows = join(dir, 'sqlflows');
+  mkdirSync(flows);
+  writeFlowLog(join(flows, 'a.log'), [record()]);
+  const db = join(dir, 's.duckdb');
+  assert.equal(flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet').code, 0);
+  const before = await fingerprint(db);
+  const cases: [string, string][] = [
+    ['SELEC 1', 'flowlens: the SQL is not valid: Parser Error: syntax error at or near "SELEC"\n'],
+    ['SELECT nope FROM conversations', 'flowlens: the SQL is not valid: Binder Error: Referenced column "nope" not found in FROM clause!\n'],
+    ['SELECT * FROM no_such_table', 'flowlens: the SQL is not valid: Catalog Error: Table with name no_such_table does not exist!\n'],
+  ];
+  for (const [sql, stderr] of cases) {
+    const r = flowlens(dir, 'sql', sql, '--db', db);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, stderr);
+    assert.equal(r.stdout, '');
+  }
+  assert.deepEqual(await fingerprint(db), before);
 });
 
 test('AWS mode exits 1 when no account could be read (a wrong external id, half a key pair), with the reason', async () => {
