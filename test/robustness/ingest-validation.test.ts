@@ -144,6 +144,25 @@ test('a tab-separated line says so instead of "14 fields, but the log format has
   }
 });
 
+test('a line with two spaces in a row, or a space at an end, says so beside the field it shifted', async () => {
+  const path = writeFlowLog(join(dir, 'spaces.log'), [record(), record().replace(' ', '  '), ` ${record({ srcport: 40001 })}`, `${record({ srcport: 40002 })} `]);
+  const db = await openDataset(join(dir, 'spaces.duckdb'));
+  try {
+    const [r] = await ingestFiles(db, [path]);
+    const why = '; the line has two spaces in a row or a space at an end, and flow-log fields are separated by one space';
+    // a space at the end is read as nothing (the last field is whole)
+    assert.deepEqual([r.status, r.records, r.errors.map((e) => [e.line, e.message])], ['loaded', 2, [
+      [3, `srcport: "10.0.2.20" is not a number${why}`],
+      [4, `srcport: "10.0.2.20" is not a number${why}`],
+    ]]);
+    assert.deepEqual(await db.json(`SELECT srcport, log_status FROM flow_records ORDER BY srcport`), [
+      { srcport: 40000, log_status: 'OK' }, { srcport: 40002, log_status: 'OK' },
+    ]);
+  } finally {
+    db.close();
+  }
+});
+
 test('sums cannot overflow: a file that would take the stored bytes past 2^62 is refused whole', async () => {
   const db = await openDataset(join(dir, 'sums.duckdb'));
   try {

@@ -303,11 +303,13 @@ async function loadNumbered(db: Db, id: number, numbered: string, fields: readon
 }
 
 function describeReject(type: string, message: string, column: string | null, text: string, fields: readonly FlowField[]): string {
+  // a line edited by hand or aligned by a tool: each extra space is an empty field, and the fields after it shift
+  const spacing = / {2}|^ | $/.test(text) ? '; the line has two spaces in a row or a space at an end, and flow-log fields are separated by one space' : '';
   if (type === 'MISSING COLUMNS' || type === 'TOO MANY COLUMNS') {
     // counted as DuckDB counts them: separated by single spaces
     const found = text === '' ? 0 : text.split(' ').length;
     const tabs = text.includes('\t') ? '; the line is separated by tabs, flow-log fields by spaces' : '';
-    return `${found} field${found === 1 ? '' : 's'}, but the log format has ${fields.length}${tabs}`;
+    return `${found} field${found === 1 ? '' : 's'}, but the log format has ${fields.length}${tabs}${spacing}`;
   }
   if (type === 'LINE SIZE OVER MAXIMUM') {
     const size = /Actual Size:\s*(\d+)/.exec(message);
@@ -316,8 +318,8 @@ function describeReject(type: string, message: string, column: string | null, te
   if (type === 'CAST') {
     const field = (column && fieldByName(column)?.name) ?? column ?? 'a field';
     const m = /Could not convert string "(.*)" to '(\w+)'/.exec(message);
-    if (m) return `${field}: "${m[1]}" is not ${m[2] === 'INTEGER' || m[2] === 'BIGINT' ? 'a number' : 'a ' + m[2]}`;
-    return `${field}: ${message}`;
+    if (m) return `${field}: "${m[1]}" is not ${m[2] === 'INTEGER' || m[2] === 'BIGINT' ? 'a number' : 'a ' + m[2]}${spacing}`;
+    return `${field}: ${message}${spacing}`;
   }
   return message;
 }
