@@ -73,6 +73,8 @@ export interface AthenaScan {
   /** After running: DataScannedInBytes of the query's statistics, and its price. */
   scannedBytes?: number;
   scannedUsd?: number;
+  /** Athena answered with a result of the same query it had kept (result reuse: nothing scanned, nothing billed). */
+  reused?: boolean;
   /** Rows returned. */
   rows: number;
   /**

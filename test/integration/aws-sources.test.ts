@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from '../../src/core/api';
-import { reductionSql } from '../../src/core/aws/athenaReduction';
+import { reductionSql, REQUIRED_COLUMNS } from '../../src/core/aws/athenaReduction';
+import { athenaScanLine } from '../../src/core/aws/acquire';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { formatBytes } from '../../src/core/format';
@@ -44,7 +45,8 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     // Athena runs the generated SQL for real, in DuckDB, over the same flow logs (S3 objects of the estate).
     athenaDb = await openDataset(':memory:');
     await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
-    await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
+    await athenaDb.exec(`CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records;
+      CREATE VIEW flowlogs.denied AS SELECT * FROM flow_records`);
     bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
     ep = await startAwsEndpoint({
       estateDir: estate,
@@ -60,6 +62,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
           return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
         },
         table: async (t) => {
+          if (t.database === 'flowlogs' && t.table === 'denied') {
+            // a role that may query the table but not read its definition from the Glue catalogue
+            throw Object.assign(new Error(`User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: glue:GetTable on resource: arn:aws:glue:us-east-1:${A}:table/flowlogs/denied`), { code: 'AccessDeniedException' });
+          }
           if (t.database !== 'flowlogs' || !['vpc_flow_logs', 'unlocated'].includes(t.table)) return undefined;
           const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
           // unlocated: a table whose location is not said (its scan cannot be estimated)
@@ -249,6 +255,53 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/hive/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/'")), ddl.join('\n\n'));
       assert.ok(ddl.every((d) => d.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`missing` (')));
       assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("Athena: the workgroup, output location and result reuse are asked for; a kept result answers the same query without a scan", async () => {
+    const settings = { pollMs: 10, workgroup: 'analysts', outputLocation: 's3://athena-results/flowlens/', reuseMinutes: 60 };
+    const first = await openDataset(join(work, 'athena-reuse-1.duckdb'));
+    const second = await openDataset(join(work, 'athena-reuse-2.duckdb'));
+    try {
+      const a = await read(first, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      assert.deepEqual(a.issues, []);
+      assert.equal(ep.athenaStarts.at(-1)!.ResultReuseConfiguration, undefined, 'no reuse unless asked');
+      const b = await read(second, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: settings });
+      assert.deepEqual(b.issues, []);
+      const start = ep.athenaStarts.at(-1)!;
+      assert.equal(start.WorkGroup, 'analysts');
+      assert.deepEqual(start.ResultConfiguration, { OutputLocation: 's3://athena-results/flowlens/' });
+      assert.deepEqual(start.ResultReuseConfiguration, { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 60 } });
+      const [sa, sb] = [a.sources[0]!.athena!, b.sources[0]!.athena!];
+      assert.deepEqual([sa.scannedBytes, sa.reused], [bucketBytes, undefined]);
+      assert.deepEqual([sb.scannedBytes, sb.scannedUsd, sb.reused, sb.rows], [0, 0, true, sa.rows], 'the kept result: nothing scanned, the same rows');
+      assert.match(athenaScanLine(sb), /, scanned 0 B \(\$0\.00\) at \$5\/TB \(a result Athena kept of the same query, reused\); /);
+      const facts = 'SELECT count(*) AS n, sum(uploaded + downloaded) AS b FROM conversations';
+      assert.deepEqual(await second.json(facts), await first.json(facts), 'the same facts from the kept result');
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it("Athena: a table whose definition cannot be read (AccessDenied) is reduced as AWS's default format, and it says so", async () => {
+    const db = await openDataset(join(work, 'athena-denied.duckdb'));
+    const said: string[] = [];
+    try {
+      const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.denied'], athena: { pollMs: 10 } },
+        { onProgress: (p) => said.push(p.message) });
+      assert.deepEqual(s.issues, []);
+      assert.ok(said.some((m) => m.startsWith(`Athena flowlogs.denied: cannot read its columns (User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: glue:GetTable`)
+        && m.endsWith("); assuming the default format's, no tcp_flags")), said.join('\n'));
+      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."denied"', since: WINDOW.since, until: WINDOW.until, columns: REQUIRED_COLUMNS }));
+      assert.ok(!s.athenaSql[0]!.includes('tcp_flags'), 'oriented by port ranks');
+      const a = s.sources[0]!.athena!;
+      assert.deepEqual([a.partitions, a.estimatedBytes], [[], undefined]);
+      assert.ok(a.rows > 0);
+      const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");
+      assert.equal((await db.one<{ b: bigint }>('SELECT sum(bytes_up + bytes_down) AS b FROM athena_reduced'))!.b, want!.b, 'every byte');
     } finally {
       db.close();
     }

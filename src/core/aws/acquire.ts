@@ -258,7 +258,8 @@ export function formatAwsIssue(i: AwsIssue): string {
 /** An Athena reduction's cost and yield on one line: the scan estimated and actual, in bytes and dollars, and the rows. */
 export function athenaScanLine(a: AthenaScan): string {
   const cost = (b: number | undefined, d: number | undefined) => (b === undefined ? 'unknown' : `${formatBytes(b)} (${formatUsd(d ?? 0)})`);
-  return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB; `
+  return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
+    + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`;
 }
 

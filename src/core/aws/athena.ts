@@ -180,6 +180,11 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
         scan.scannedBytes = scanned;
         scan.scannedUsd = scanPrice(scanned, perTb);
       }
+      if (r.QueryExecution?.Statistics?.ResultReuseInformation?.ReusedPreviousResult) {
+        // answered from a kept result: nothing scanned, and no minimum charge
+        scan.reused = true;
+        scan.scannedUsd = 0;
+      }
       if (state === 'SUCCEEDED') break;
       if (state === 'FAILED' || state === 'CANCELLED') {
         return fail(Object.assign(new Error(r.QueryExecution?.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` }), 'athena:GetQueryExecution');

@@ -120,6 +120,8 @@ export interface AwsEndpoint {
   requests: RequestRecord[];
   /** Every SQL text Athena received. */
   athenaQueries: string[];
+  /** Every StartQueryExecution's input (workgroup, output location, result reuse, ...). */
+  athenaStarts: Record<string, unknown>[];
   /** The engine Athena runs queries with (tests change its runningPolls). */
   athenaEngine?: AthenaEngine;
   /** Every temporary key id, secret and session token issued (tests search their outputs for them). */
@@ -320,8 +322,13 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
   const athenaQueries: string[] = [];
+  const athenaStarts: Record<string, unknown>[] = [];
   const issuedSecrets: string[] = [];
-  const queries = new Map<string, { sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string }>();
+  const queries = new Map<string, {
+    sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string;
+    /** result reuse asked: answer with a kept result of the same SQL at most this many minutes old */
+    reuseMinutes?: number; reused?: boolean; done?: number;
+  }>();
   let counter = 0;
   const rid = () => `req-${(++counter).toString(16).padStart(8, '0')}`;
 
@@ -612,8 +619,12 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       const id = `q-${randomBytes(6).toString('hex')}`;
       const sql = String(input.QueryString ?? '');
       athenaQueries.push(sql);
+      athenaStarts.push(input);
       const ctx = (input.QueryExecutionContext ?? {}) as { Database?: string };
-      queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}) });
+      const reuse = (input.ResultReuseConfiguration as { ResultReuseByAgeConfiguration?: { Enabled?: boolean; MaxAgeInMinutes?: number } } | undefined)
+        ?.ResultReuseByAgeConfiguration;
+      queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}),
+        ...(reuse?.Enabled ? { reuseMinutes: reuse.MaxAgeInMinutes ?? 60 } : {}) });
       return { QueryExecutionId: id };
     }
     const id = String(input.QueryExecutionId ?? '');
@@ -631,8 +642,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           q.state = 'FAILED';
           q.reason = 'no query engine configured';
         } else {
+          // result reuse: the newest result of the same SQL, if young enough, answers without a scan
+          const kept = q.reuseMinutes === undefined ? undefined : [...queries.values()]
+            .filter((o) => o !== q && o.sql === q.sql && o.state === 'SUCCEEDED' && o.result && Date.now() - (o.done ?? 0) <= q.reuseMinutes! * 60_000)
+            .sort((a, b) => (b.done ?? 0) - (a.done ?? 0))[0];
           try {
-            q.result = await opts.athena.run(q.sql, q.db ? { database: q.db } : {});
+            q.result = kept ? { ...kept.result!, scannedBytes: 0 } : await opts.athena.run(q.sql, q.db ? { database: q.db } : {});
+            q.reused = kept !== undefined;
+            q.done = Date.now();
             q.state = 'SUCCEEDED';
           } catch (err) {
             q.state = 'FAILED';
@@ -646,7 +663,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           Query: q.sql,
           Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
           ResultConfiguration: { OutputLocation: `s3://athena-results/${id}.csv` },
-          Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0 },
+          Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0, ResultReuseInformation: { ReusedPreviousResult: q.reused === true } },
         },
       };
     }
@@ -898,6 +915,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     faults,
     requests,
     athenaQueries,
+    athenaStarts,
     ...(opts.athena ? { athenaEngine: opts.athena } : {}),
     issuedSecrets,
     putLogEvents: (group, events) => {
