@@ -187,10 +187,11 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     }
   });
 
-  it('Athena: reduces in Athena, shows the SQL and the scan, pages the result, and loads its rows as facts', async () => {
+  it('Athena: reduces in Athena, shows the SQL and the scan, downloads the result file, and loads its rows as facts', async () => {
     const db = await openDataset(join(work, 'athena.duckdb'));
     try {
       const before = ep.requests.filter((r) => r.op === 'GetQueryResults').length;
+      const files = ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.csv')).length;
       const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
       assert.deepEqual(s.issues, []);
       assert.equal(s.athenaSql.length, 1);
@@ -202,12 +203,15 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal(a.estimatedBytes, bucketBytes, 'estimated from the sizes of the objects under the table location');
       assert.equal(a.scannedBytes, bucketBytes, 'scanned, from the query statistics');
       assert.ok(a.rows > 7, `${a.rows} rows`);
-      assert.equal(ep.requests.filter((r) => r.op === 'GetQueryResults').length - before, Math.ceil((a.rows + 1) / 7), 'every page read (7 rows a page, the header first)');
+      assert.equal(ep.requests.filter((r) => r.op === 'GetQueryResults').length, before, 'no page asked for');
+      const got = ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.csv'));
+      assert.equal(got.length, files + 1, 'the result file, downloaded once');
+      assert.equal(s.sources[0]!.bytes, statSync(join(estate, 'flowlogs', 'athena-results', got.at(-1)!.key!)).size, 'its bytes, as downloaded');
       const want = await athenaDb.one<{ b: bigint; n: bigint }>("SELECT sum(bytes) AS b, count(*) AS n FROM flow_records WHERE log_status = 'OK'");
-      const got = await db.one<{ b: bigint; n: bigint; rows: bigint }>('SELECT sum(bytes_up + bytes_down) AS b, sum(records) AS n, count(*) AS rows FROM athena_reduced');
-      assert.equal(got!.b, want!.b, 'the rows carry every byte');
-      assert.equal(got!.n, want!.n, 'and stand for every record');
-      assert.equal(Number(got!.rows), a.rows);
+      const stored = await db.one<{ b: bigint; n: bigint; rows: bigint }>('SELECT sum(bytes_up + bytes_down) AS b, sum(records) AS n, count(*) AS rows FROM athena_reduced');
+      assert.equal(stored!.b, want!.b, 'the rows carry every byte');
+      assert.equal(stored!.n, want!.n, 'and stand for every record');
+      assert.equal(Number(stored!.rows), a.rows);
       assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM flow_records'))!.n), 0, 'not disguised as flow records');
       const enriched = await db.one<{ b: bigint }>('SELECT sum(uploaded + downloaded) AS b FROM conversations');
       assert.ok(Number(enriched!.b) > 0 && Number(enriched!.b) <= Number(want!.b), 'enriched as facts (a flow logged at both ends counted once)');
@@ -257,6 +261,31 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
     } finally {
       db.close();
+    }
+  });
+
+  it('Athena: a result file that cannot be read (AccessDenied on the results bucket) is read page by page, the same rows, and it says so', async () => {
+    const byFile = await openDataset(join(work, 'athena-file.duckdb'));
+    const byPages = await openDataset(join(work, 'athena-pages.duckdb'));
+    const said: string[] = [];
+    try {
+      const f = await read(byFile, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } });
+      assert.deepEqual(f.issues, []);
+      const before = ep.requests.filter((r) => r.op === 'GetQueryResults').length;
+      ep.faults.push({ kind: 'access-denied', service: 's3', op: 'GetObject', key: '.csv' });
+      const p = await read(byPages, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } },
+        { onProgress: (x) => said.push(x.message) });
+      assert.deepEqual(p.issues, []);
+      assert.ok(said.some((m) => /^Athena flowlogs\.vpc_flow_logs: cannot read the result file s3:\/\/athena-results\/q-[0-9a-f]+\.csv \(AccessDenied.*\); reading the result page by page$/.test(m)), said.join('\n'));
+      const rows = p.sources[0]!.athena!.rows;
+      assert.equal(rows, f.sources[0]!.athena!.rows);
+      assert.equal(ep.requests.filter((r) => r.op === 'GetQueryResults').length - before, Math.ceil((rows + 1) / 7), 'every page read (7 rows a page, the header first)');
+      const facts = 'SELECT count(*) AS n, sum(bytes_up) AS up, sum(bytes_down) AS down, sum(records) AS r FROM athena_reduced';
+      assert.deepEqual(await byPages.json(facts), await byFile.json(facts), 'the same rows either way');
+    } finally {
+      ep.faults.length = 0;
+      byFile.close();
+      byPages.close();
     }
   });
 

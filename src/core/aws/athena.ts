@@ -6,7 +6,8 @@
  * partitions) and their price, refused above `maxScanBytes` (the editor then asks, and runs it again allowed
  * that estimate). It runs in the
  * user's workgroup (its output location, encryption and limits apply; an output location is set only when given),
- * is polled, its result pages read with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
+ * is polled, and its result is read from the CSV file Athena writes to the output location (one download), else
+ * (that file cannot be read) page by page with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
  * really scanned come from its statistics. The SQL is returned so the user sees what ran. The same window gives
  * the same result, so a re-run adds nothing.
  */
@@ -18,12 +19,18 @@ import {
   StopQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { createWriteStream, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatUsd } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
-import type { Db } from '../store/db';
+import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
 import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type TableInfo } from './athenaTable';
@@ -86,6 +93,65 @@ async function objectBytes(s3: S3Client, prefixes: readonly string[], signal?: A
   return total;
 }
 
+
+/**
+ * The result file Athena wrote at the output location (CSV: a header, every value quoted, NULL as nothing between
+ * two commas) downloaded in one stream, and its rows added to `rows` by column name, read by DuckDB (a scratch
+ * in-memory database, never the dataset). Returns the bytes downloaded.
+ */
+async function rowsFromResultFile(s3: S3Client, location: string, rows: ReducedRows, signal?: AbortSignal): Promise<number> {
+  const loc = parseS3Uri(location);
+  if (!loc || !loc.prefix) throw new Error(`the output location ${location} is not an s3:// object`);
+  const dir = await mkdtemp(join(tmpdir(), 'flowlens-athena-result-'));
+  try {
+    const file = join(dir, 'result.csv');
+    const r = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.prefix }), signal ? { abortSignal: signal } : {});
+    if (!(r.Body instanceof Readable)) throw new Error(`the result file ${location} came without a body`);
+    await pipeline(r.Body, createWriteStream(file), signal ? { signal } : {});
+    const scratch = await Db.open(':memory:');
+    try {
+      const cols = REDUCED_COLUMNS.map((c) => `"${c}"`).join(', ');
+      for await (const chunk of scratch.chunks<Record<string, string | null>>(`SELECT ${cols} FROM read_csv(${lit(file)}, header = true, delim = ',',
+          quote = '"', escape = '"', all_varchar = true, allow_quoted_nulls = false, auto_detect = true)`)) {
+        rows.add(chunk.map((row) => REDUCED_COLUMNS.map((c) => row[c] ?? null)));
+      }
+    } finally {
+      scratch.close();
+    }
+    return statSync(file).size;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The result's pages (GetQueryResults, 1,000 rows each) added to `rows`: the first row of the first page is the
+ * header; columns found by name. Returns the bytes of the values read.
+ */
+async function rowsFromPages(athena: AthenaClient, id: string, rows: ReducedRows, opts: { abortSignal?: AbortSignal }): Promise<number> {
+  let downloaded = 0;
+  let first = true;
+  let at: number[] | undefined;
+  await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
+    const page = r.ResultSet?.Rows ?? [];
+    if (!at) {
+      const names = (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => (c.Name ?? '').toLowerCase());
+      at = REDUCED_COLUMNS.map((c) => names.indexOf(c));
+      const absent = REDUCED_COLUMNS.filter((_, i) => at![i]! < 0);
+      if (absent.length) throw Object.assign(new Error(`the result has no ${absent.join(', ')} column`), { name: 'MalformedResult' });
+    }
+    const out: (string | null)[][] = [];
+    for (const [i, row] of page.entries()) {
+      const v = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
+      if (first && i === 0 && v[at[0]!] === REDUCED_COLUMNS[0]) continue; // header
+      for (const x of v) downloaded += (x?.length ?? 0) + 1;
+      out.push(at.map((j) => v[j] ?? null));
+    }
+    rows.add(out);
+    first = false;
+  });
+  return downloaded;
+}
 
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const windowSeconds = reductionWindow(o.windowSeconds);
@@ -171,10 +237,12 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return fail(err, 'athena:StartQueryExecution');
   }
   let delay = o.pollMs ?? 250;
+  let resultFile: string | undefined;
   try {
     for (;;) {
       const r = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), opts);
       const state = r.QueryExecution?.Status?.State;
+      resultFile = r.QueryExecution?.ResultConfiguration?.OutputLocation;
       const scanned = r.QueryExecution?.Statistics?.DataScannedInBytes;
       if (scanned !== undefined) {
         scan.scannedBytes = scanned;
@@ -200,35 +268,30 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return fail(err, 'athena:GetQueryExecution');
   }
 
-  // 4. The result pages, written to a file as they come (never all in memory): the first row of the first page is
-  // the header; columns found by name
-  const rows = await ReducedRows.open();
+  // 4. The result: the file Athena wrote, in one download; else (no S3 client, the file cannot be read) its pages;
+  // either way written to a file as they come (never all in memory)
+  let rows = await ReducedRows.open();
   try {
     let downloaded = 0;
-    try {
-      let first = true;
-      let at: number[] | undefined;
-      await everyPage(paginateGetQueryResults({ client: athena }, { QueryExecutionId: id, MaxResults: 1000 }, opts), 'NextToken', (r) => {
-        const page = r.ResultSet?.Rows ?? [];
-        if (!at) {
-          const names = (r.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => (c.Name ?? '').toLowerCase());
-          at = REDUCED_COLUMNS.map((c) => names.indexOf(c));
-          const absent = REDUCED_COLUMNS.filter((_, i) => at![i]! < 0);
-          if (absent.length) throw Object.assign(new Error(`the result has no ${absent.join(', ')} column`), { name: 'MalformedResult' });
-        }
-        const out: (string | null)[][] = [];
-        for (const [i, row] of page.entries()) {
-          const v = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
-          if (first && i === 0 && v[at[0]!] === REDUCED_COLUMNS[0]) continue; // header
-          for (const x of v) downloaded += (x?.length ?? 0) + 1;
-          out.push(at.map((j) => v[j] ?? null));
-        }
-        rows.add(out);
-        first = false;
-      });
-    } catch (err) {
-      if (o.signal?.aborted) throw err;
-      return fail(err, 'athena:GetQueryResults');
+    let fromFile = false;
+    if (o.s3 && resultFile?.endsWith('.csv')) {
+      try {
+        downloaded = await rowsFromResultFile(o.s3, resultFile, rows, o.signal);
+        fromFile = true;
+      } catch (err) {
+        if (o.signal?.aborted) throw err;
+        o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read the result file ${resultFile} (${(err as Error).message.split('\n')[0]}); reading the result page by page`);
+        await rows.close();
+        rows = await ReducedRows.open();
+      }
+    }
+    if (!fromFile) {
+      try {
+        downloaded = await rowsFromPages(athena, id, rows, opts);
+      } catch (err) {
+        if (o.signal?.aborted) throw err;
+        return fail(err, 'athena:GetQueryResults');
+      }
     }
     scan.rows = rows.count;
     rep.bytes = downloaded;

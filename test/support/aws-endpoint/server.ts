@@ -14,10 +14,10 @@
  * implement, and a pagination token repeated forever.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import * as athenaSdk from '@aws-sdk/client-athena';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -92,6 +92,8 @@ export interface AthenaEngine {
   runningPolls?: number;
   /** Result rows a GetQueryResults page holds at most (below the endpoint's page size), so that paging is exercised. */
   pageSize?: number;
+  /** Write each result as a CSV file at its output location, served by the S3 side (default true). */
+  resultFiles?: boolean;
 }
 
 export interface EndpointOptions {
@@ -328,7 +330,17 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string;
     /** result reuse asked: answer with a kept result of the same SQL at most this many minutes old */
     reuseMinutes?: number; reused?: boolean; done?: number;
+    /** s3:// of the CSV file the result is written to (the output location asked for, else the workgroup's) */
+    output: string;
   }>();
+  /** Writes a result as Athena does at its output location: a header, every value quoted, NULL as nothing. */
+  function writeResultFile(output: string, result: Awaited<ReturnType<AthenaEngine['run']>>): void {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(output)!;
+    const file = join(flowDir, m[1]!, ...m[2]!.split('/'));
+    mkdirSync(dirname(file), { recursive: true });
+    const quote = (v: string | null) => (v === null ? '' : `"${v.replace(/"/g, '""')}"`);
+    writeFileSync(file, [result.columns.map((c) => quote(c.name)), ...result.rows.map((r) => r.map(quote))].map((r) => r.join(',') + '\n').join(''));
+  }
   let counter = 0;
   const rid = () => `req-${(++counter).toString(16).padStart(8, '0')}`;
 
@@ -623,8 +635,9 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       const ctx = (input.QueryExecutionContext ?? {}) as { Database?: string };
       const reuse = (input.ResultReuseConfiguration as { ResultReuseByAgeConfiguration?: { Enabled?: boolean; MaxAgeInMinutes?: number } } | undefined)
         ?.ResultReuseByAgeConfiguration;
+      const location = (input.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation ?? 's3://athena-results/';
       queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}),
-        ...(reuse?.Enabled ? { reuseMinutes: reuse.MaxAgeInMinutes ?? 60 } : {}) });
+        ...(reuse?.Enabled ? { reuseMinutes: reuse.MaxAgeInMinutes ?? 60 } : {}), output: `${location.replace(/\/?$/, '/')}${id}.csv` });
       return { QueryExecutionId: id };
     }
     const id = String(input.QueryExecutionId ?? '');
@@ -650,6 +663,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
             q.result = kept ? { ...kept.result!, scannedBytes: 0 } : await opts.athena.run(q.sql, q.db ? { database: q.db } : {});
             q.reused = kept !== undefined;
             q.done = Date.now();
+            if (opts.athena.resultFiles !== false) writeResultFile(q.output, q.result);
             q.state = 'SUCCEEDED';
           } catch (err) {
             q.state = 'FAILED';
@@ -662,7 +676,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           QueryExecutionId: id,
           Query: q.sql,
           Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
-          ResultConfiguration: { OutputLocation: `s3://athena-results/${id}.csv` },
+          ResultConfiguration: { OutputLocation: q.output },
           Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0, ResultReuseInformation: { ReusedPreviousResult: q.reused === true } },
         },
       };
