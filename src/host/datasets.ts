@@ -86,19 +86,26 @@ export class Datasets {
    */
   async open(path: string, { activate = true }: { activate?: boolean } = {}): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
+    const before = this.active;
     if (this.worker().openPath !== path) {
       const s = readSettings();
       await this.worker().request('open', { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined });
     }
-    if (activate && this.active !== path) await this.setActive(path);
+    // a dataset made active while this one was opened (an enrichment that ended while the request waited behind
+    // it) stays active: the request was made for the dataset active before
+    if (activate && this.active !== path && this.active === before) await this.setActive(path);
     return path;
   }
 
   /** The active dataset, open in the worker; undefined when there is none. */
   async ensureActiveOpen(): Promise<string | undefined> {
-    const p = this.active ?? this.list()[0]?.path;
-    if (!p) return undefined;
-    return this.open(p);
+    for (;;) {
+      const p = this.active ?? this.list()[0]?.path;
+      if (!p) return undefined;
+      await this.open(p);
+      // another became active meanwhile: open that one
+      if (this.active === p) return p;
+    }
   }
 
   /** Summarises the dataset (its facts in the sidebar); does not change which dataset is active. */
