@@ -15,12 +15,18 @@ FROM (SELECT DISTINCT eni_id, subnet_id, vpc_id FROM inv_enis) e
 JOIN inv_flow_logs f ON f.resource_id IN (e.eni_id, e.subnet_id, e.vpc_id) AND f.max_aggregation_interval > 0
 GROUP BY e.eni_id;
 
--- the pending records per ENI, status and minute: few rows for the islands below to order
+-- the pending records per ENI, status and minute: few rows for the islands below to order; and the pending rows of an
+-- Athena reduction (fl_pending_reduced), which prove their interface logged from their first record to their last
+-- (the reduction keeps no NODATA record: an idle interface of an athena: source has holes)
 CREATE OR REPLACE TEMP TABLE fl_cov_minutes AS
 SELECT interface_id AS eni_id, CASE WHEN log_status = 'SKIPDATA' THEN 'skipped' ELSE 'logged' END AS status,
        min(start) AS s, max("end") AS e, count(*) AS n
 FROM fl_pending WHERE interface_id IS NOT NULL AND start IS NOT NULL AND "end" IS NOT NULL
-GROUP BY eni_id, status, start // 60;
+GROUP BY eni_id, status, start // 60
+UNION ALL
+SELECT interface_id, 'logged', min(first_start), max(last_end), sum(records)
+FROM fl_pending_reduced WHERE interface_id IS NOT NULL AND first_start IS NOT NULL AND last_end IS NOT NULL
+GROUP BY interface_id, first_start // 60;
 
 -- how far apart two records of an island may be: two intervals (skipped: a minute, so that dropped windows on
 -- either side of a logged one stay two gaps)
