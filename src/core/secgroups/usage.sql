@@ -206,11 +206,15 @@ JOIN span s USING (rule_id) LEFT JOIN inv_security_groups g ON g.group_id = r.gr
 -- first record to the last). always: a SKIPDATA span, or an ENI no OK or NODATA record shows at all, a gap however
 -- short; else a hole is a gap only when longer than two intervals, at either end of a span too: read with
 -- fl_sg_gaps, which clips them to the spans that matter.
-CREATE OR REPLACE MACRO fl_coverage_gaps(period_start, period_end) AS TABLE
+CREATE OR REPLACE MACRO fl_coverage_period(period_start, period_end) AS TABLE
 WITH span AS (
   SELECT min(valid_from) AS first, max(valid_to) AS last FROM eni_coverage
-), data AS (
-  SELECT greatest(period_start, coalesce(first, period_start)) AS lo, least(period_end, coalesce(last, period_end)) AS hi FROM span
+)
+SELECT greatest(period_start, coalesce(first, period_start)) AS lo, least(period_end, coalesce(last, period_end)) AS hi FROM span;
+
+CREATE OR REPLACE MACRO fl_coverage_gaps(period_start, period_end) AS TABLE
+WITH data AS (
+  FROM fl_coverage_period(period_start, period_end)
 ), life AS (
   SELECT eni_id, min(valid_from) AS life_from, max(valid_to) AS life_to, max(w) AS w FROM (
     SELECT eni_id, valid_from, valid_to, NULL::INTEGER AS w FROM inv_enis
@@ -239,16 +243,18 @@ CREATE OR REPLACE MACRO fl_span_text(a, b) AS
   strftime(a, '%Y-%m-%d %H:%M') || '–' || CASE WHEN a::DATE = date_trunc('minute', b + INTERVAL 59 SECOND)::DATE
     THEN strftime(date_trunc('minute', b + INTERVAL 59 SECOND), '%H:%M') ELSE strftime(date_trunc('minute', b + INTERVAL 59 SECOND), '%Y-%m-%d %H:%M') END;
 
--- fl_sg_gaps(period_start, period_end): per rule in force in the period, the ENIs that carried its group while it
--- was (guarded: one row per ENI, gap NULL when it was logged the whole time) and each gap in their logging then
--- (fl_coverage_gaps clipped to when the ENI carried the group and the rule was in force; a hole of 'logged nothing'
--- only when longer than two aggregation intervals, at an end of that span too).
+-- fl_sg_gaps(period_start, period_end): per rule in force in the period (clipped to the dataset's span of records,
+-- fl_coverage_period), the ENIs that carried its group while it was (guarded: one row per ENI, gap NULL) and each gap
+-- in their logging then (fl_coverage_gaps clipped to when the ENI carried the group and the rule was in force; a hole
+-- of 'logged nothing' only when longer than two aggregation intervals, at an end of that span too).
 CREATE OR REPLACE MACRO fl_sg_gaps(period_start, period_end) AS TABLE
-WITH spans AS (
-  SELECT r.rule_id, g.eni_id, greatest(g.valid_from, r.valid_from, period_start) AS s_from, least(g.valid_to, r.valid_to, period_end) AS s_to
+WITH data AS (
+  FROM fl_coverage_period(period_start, period_end)
+), spans AS (
+  SELECT r.rule_id, g.eni_id, greatest(g.valid_from, r.valid_from, d.lo) AS s_from, least(g.valid_to, r.valid_to, d.hi) AS s_to
   FROM (SELECT DISTINCT rule_id, group_id, valid_from, valid_to FROM inv_sg_rules) r
-  JOIN eni_group_intervals g ON g.group_id = r.group_id
-  WHERE greatest(g.valid_from, r.valid_from, period_start) < least(g.valid_to, r.valid_to, period_end)
+  JOIN eni_group_intervals g ON g.group_id = r.group_id, data d
+  WHERE greatest(g.valid_from, r.valid_from, d.lo) < least(g.valid_to, r.valid_to, d.hi)
 ), gaps AS (
   SELECT s.rule_id, s.eni_id, c.gap, greatest(c.gap_from, s.s_from) AS gap_from, least(c.gap_to, s.s_to) AS gap_to
   FROM spans s JOIN fl_coverage_gaps(period_start, period_end) c ON c.eni_id = s.eni_id
