@@ -50,6 +50,7 @@ import COVERED_FACTS_SQL from './covered-facts.sql';
 import OBSERVER_SUMS_SQL from './observer-sums.sql';
 import REDUCED_SUMS_SQL from './reduced-sums.sql';
 import COVERAGE_SQL from './coverage.sql';
+import COVERAGE_ISLANDS_SQL from './coverage-islands.sql';
 
 /**
  * Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment, and what
@@ -75,11 +76,15 @@ export { default as LEVEL_TWO_SQL } from './orientation.sql';
 export { default as ATTRIBUTE_SQL } from './attribution.sql';
 
 /**
- * Each ENI's logging coverage from the pending records (coverage.sql), merged with the stored islands they reach;
+ * Each ENI's logging coverage (coverage.sql): before the parts, the pending NODATA and SKIPDATA records' minutes;
  * `anew` (every record is read again): the stored coverage is replaced.
  */
 export const coverageSql = (anew: boolean) => `SET VARIABLE fl_coverage_anew = ${anew};\n${COVERAGE_SQL}`;
-/** Inside the enrichment's transaction, after coverageSql. */
+/** Per part, after LEVEL_ONE_SQL: the minutes its OK records cover, from its per-observer sums. */
+export { default as COVERAGE_PART_SQL } from './coverage-part.sql';
+/** After the parts: the minutes made into islands with the stored ones they reach. */
+export { COVERAGE_ISLANDS_SQL };
+/** Inside the enrichment's transaction, after COVERAGE_ISLANDS_SQL. */
 export const COVERAGE_COMMIT_SQL = `DELETE FROM eni_coverage WHERE getvariable('fl_coverage_anew') OR rowid IN (SELECT crid FROM fl_coverage_taken);
 INSERT INTO eni_coverage SELECT * FROM fl_coverage;`;
 

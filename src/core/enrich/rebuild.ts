@@ -12,7 +12,7 @@ import { lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '..
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
-  SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, coverageSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
+  SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
   type Mode,
 } from './conversations';
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
@@ -132,6 +132,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
         await db.exec(partSql(part, parts));
         await work(part);
       }
+      if (committed.coverage) await step('logging coverage', COVERAGE_ISLANDS_SQL);
       opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
       checkCancelled(opts.signal);
       await step(mode === 'append' ? 'window difference' : 'windows', mode === 'append' ? WINDOW_DELTA_SQL : windowsAnewSql(factsTable(mode)));
@@ -212,11 +213,12 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
-    await step('logging coverage', coverageSql(full));
+    await step('logging coverage: NODATA and SKIPDATA', coverageSql(full));
     await step('numbering', runSql(mode));
     const parts = Math.max(1, Math.ceil(records / perPart));
     return await run(mode, parts, async (part) => {
       await step(`part ${part + 1}/${parts}: per-observer sums`, LEVEL_ONE_SQL);
+      await step('logging coverage', COVERAGE_PART_SQL);
       if (mode === 'append') await step('stored facts taken back', PULL_SQL);
       await step('orientation and observer', LEVEL_TWO_SQL);
       await step('attribution', ATTRIBUTE_SQL);

@@ -197,6 +197,13 @@ SELECT r.group_id AS security_group, g.group_name, CASE WHEN r.egress THEN 'egre
 FROM (SELECT DISTINCT ON (rule_id) * FROM inv_sg_rules ORDER BY rule_id, valid_from DESC) r
 JOIN span s USING (rule_id) LEFT JOIN inv_security_groups g ON g.group_id = r.group_id;
 
+-- A period clipped to the dataset's span of records (eni_coverage: its first record to its last).
+CREATE OR REPLACE MACRO fl_coverage_period(period_start, period_end) AS TABLE
+WITH span AS (
+  SELECT min(valid_from) AS first, max(valid_to) AS last FROM eni_coverage
+)
+SELECT greatest(period_start, coalesce(first, period_start)) AS lo, least(period_end, coalesce(last, period_end)) AS hi FROM span;
+
 -- When each ENI was not proven logged (eni_coverage, made from its flow records by every enrichment): the spans
 -- its SKIPDATA records cover ('skipped data'), and the holes between the spans its OK and NODATA records cover
 -- ('logged nothing': an ENI logged the whole time has a record every aggregation interval, so a hole is more than
@@ -206,12 +213,6 @@ JOIN span s USING (rule_id) LEFT JOIN inv_security_groups g ON g.group_id = r.gr
 -- first record to the last). always: a SKIPDATA span, or an ENI no OK or NODATA record shows at all, a gap however
 -- short; else a hole is a gap only when longer than two intervals, at either end of a span too: read with
 -- fl_sg_gaps, which clips them to the spans that matter.
-CREATE OR REPLACE MACRO fl_coverage_period(period_start, period_end) AS TABLE
-WITH span AS (
-  SELECT min(valid_from) AS first, max(valid_to) AS last FROM eni_coverage
-)
-SELECT greatest(period_start, coalesce(first, period_start)) AS lo, least(period_end, coalesce(last, period_end)) AS hi FROM span;
-
 CREATE OR REPLACE MACRO fl_coverage_gaps(period_start, period_end) AS TABLE
 WITH data AS (
   FROM fl_coverage_period(period_start, period_end)
