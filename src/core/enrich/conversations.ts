@@ -76,11 +76,11 @@ export { default as LEVEL_TWO_SQL } from './orientation.sql';
 export { default as ATTRIBUTE_SQL } from './attribution.sql';
 
 /**
- * Each ENI's logging coverage (coverage.sql): before the parts, the pending NODATA and SKIPDATA records' minutes;
- * `anew` (every record is read again): the stored coverage is replaced.
+ * Each ENI's logging coverage (coverage.sql): after the numbering, before the parts, the pending NODATA and SKIPDATA
+ * records' minutes; `anew` (every record is read again): the stored coverage is replaced.
  */
 export const coverageSql = (anew: boolean) => `SET VARIABLE fl_coverage_anew = ${anew};\n${COVERAGE_SQL}`;
-/** Per part, after LEVEL_ONE_SQL: the minutes its OK records cover, from its per-observer sums. */
+/** Per part, after LEVEL_ONE_SQL: the spans its OK records cover, from its per-observer sums. */
 export { default as COVERAGE_PART_SQL } from './coverage-part.sql';
 /** After the parts: the minutes made into islands with the stored ones they reach. */
 export { COVERAGE_ISLANDS_SQL };

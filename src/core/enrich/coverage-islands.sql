@@ -29,6 +29,6 @@ WITH pieces AS (
 )
 SELECT eni_id, status, fl_ts(min(s)) AS valid_from, fl_ts(max(e)) AS valid_to, sum(n)::BIGINT AS records, any_value(w)::INTEGER AS window_seconds
 FROM islands GROUP BY eni_id, status, island;
-DROP TABLE fl_cov_minutes; DROP TABLE fl_cov_window; DROP TABLE fl_cov_gap;
+DROP VIEW fl_cov_observers; DROP TABLE fl_cov_minutes; DROP TABLE fl_cov_window; DROP TABLE fl_cov_gap;
 
 -- (in the enrichment's transaction: COVERAGE_COMMIT_SQL in conversations.ts)

@@ -23,3 +23,9 @@ SELECT interface_id AS eni_id, CASE WHEN log_status = 'SKIPDATA' THEN 'skipped' 
 FROM fl_pending WHERE log_status IN ('NODATA', 'SKIPDATA') AND interface_id IS NOT NULL AND start IS NOT NULL AND "end" IS NOT NULL
 GROUP BY eni_id, status, start // 60;
 
+
+-- each observer of the records (numbered by numbering.sql, run before the parts read this) with its ENI and the gap
+-- an island of its records bridges (coverage-islands.sql): the parts sum its OK records per bucket of that width
+CREATE OR REPLACE TEMP VIEW fl_cov_observers AS
+SELECT o.obs, o.interface_id, 2 * coalesce(w.w, 600) AS gap
+FROM fl_observer o LEFT JOIN fl_cov_window w ON w.eni_id = o.interface_id WHERE o.interface_id IS NOT NULL;

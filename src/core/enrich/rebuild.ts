@@ -213,8 +213,8 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
-    await step('logging coverage: NODATA and SKIPDATA', coverageSql(full));
     await step('numbering', runSql(mode));
+    await step('logging coverage: NODATA and SKIPDATA', coverageSql(full));
     const parts = Math.max(1, Math.ceil(records / perPart));
     return await run(mode, parts, async (part) => {
       await step(`part ${part + 1}/${parts}: per-observer sums`, LEVEL_ONE_SQL);
