@@ -9,6 +9,9 @@ WITH bounds AS (
   SELECT DISTINCT rule_id FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), gaps AS (
   SELECT g.* FROM fl_sg_gaps((SELECT lo FROM bounds), (SELECT hi FROM bounds)) g ANTI JOIN used USING (rule_id)
+), kept AS (
+  -- a dataset enriched before Flowlens kept the logging coverage has none
+  SELECT count(*) > 0 AS any FROM (FROM eni_coverage LIMIT 1)
 ), coverage AS (
   SELECT rule_id, count(DISTINCT eni_id) AS guarded_enis,
          count(DISTINCT eni_id) - count(DISTINCT eni_id) FILTER (WHERE gap IS NOT NULL) AS logged_enis,
@@ -20,7 +23,8 @@ WITH bounds AS (
 )
 SELECT
   r.* EXCLUDE (rule_id, peer_kind, prefix_len, family, valid_from, valid_to),
-  CASE WHEN coalesce(cv.guarded_enis, 0) = 0 THEN 'no network interface carried the group'
+  CASE WHEN NOT kept.any THEN 'not proven: the dataset records no logging coverage (enriched before Flowlens kept it: flowlens enrich --rebuild)'
+       WHEN coalesce(cv.guarded_enis, 0) = 0 THEN 'no network interface carried the group'
        WHEN cv.gaps > 0 THEN 'not proven: ' || cv.named || CASE WHEN cv.gaps > 3 THEN ' and ' || (cv.gaps - 3) || ' more' ELSE '' END
        ELSE 'unused' END AS verdict,
   coalesce(cv.guarded_enis, 0) AS guarded_enis,
@@ -28,7 +32,7 @@ SELECT
   coalesce(cv.gaps, 0) AS gaps,
   r.rule_id
 FROM sg_rules_shown r
-LEFT JOIN coverage cv USING (rule_id)
+LEFT JOIN coverage cv USING (rule_id), kept
 WHERE r.rule_id NOT IN (SELECT rule_id FROM used)
   AND r.valid_from < (SELECT hi FROM bounds) AND r.valid_to > (SELECT lo FROM bounds) -- in force in the period
 ORDER BY verdict = 'unused' DESC, security_group, direction, r.rule_id

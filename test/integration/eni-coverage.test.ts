@@ -105,3 +105,10 @@ test('--rebuild makes the same spans from every record again', async () => {
   await enrich(db, { source: { kind: 'files', inventory: [], flowLogs: [] }, rebuild: true });
   assert.deepEqual(await spans(), SPANS);
 });
+
+test('a dataset that records no coverage (enriched before Flowlens kept it) says so rather than calling every interface silent', async () => {
+  await db.exec('DELETE FROM eni_coverage');
+  const { sql, params } = bindTemplate(findTemplate('sg-unused-rules'), {});
+  const rows = await db.json<Row & { verdict: string }>(sql, params);
+  assert.deepEqual(rows.map((r) => r.verdict), ['not proven: the dataset records no logging coverage (enriched before Flowlens kept it: flowlens enrich --rebuild)']);
+});
