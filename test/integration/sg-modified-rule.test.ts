@@ -97,3 +97,10 @@ test('sg-would-have-allowed: the refused call on 22 names the rule that allowed 
     [ENI, 'ingress', '3306', '10.0.9.8', 1, null, `${SG} ingress tcp 3306 from 10.0.9.8/32`],
   ]);
 });
+
+test('a hole in the logging across the change is one gap of the rule, not one per shape', async () => {
+  const gaps = await db.json(`SELECT rule_id, eni_id, gap, strftime(gap_from, '%H:%M:%S') AS gap_from, strftime(gap_to, '%H:%M:%S') AS gap_to
+    FROM fl_sg_gaps(TIMESTAMP '-infinity', TIMESTAMP 'infinity') WHERE gap IS NOT NULL`);
+  // records at 12:00 and 13:00 only, of a flow log whose interval is not known (600 s): an hour without a record
+  assert.deepEqual(gaps, [{ rule_id: RULE, eni_id: ENI, gap: 'logged nothing', gap_from: '12:00:30', gap_to: '13:00:00' }]);
+});

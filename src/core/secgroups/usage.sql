@@ -253,7 +253,8 @@ WITH data AS (
   FROM fl_coverage_period(period_start, period_end)
 ), spans AS (
   SELECT r.rule_id, g.eni_id, greatest(g.valid_from, r.valid_from, d.lo) AS s_from, least(g.valid_to, r.valid_to, d.hi) AS s_to
-  FROM (SELECT DISTINCT rule_id, group_id, valid_from, valid_to FROM inv_sg_rules) r
+  -- (a rule's shapes, ModifySecurityGroupRules', follow one another: one span, so that a hole across a change is one)
+  FROM (SELECT rule_id, group_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM inv_sg_rules GROUP BY ALL) r
   JOIN eni_group_intervals g ON g.group_id = r.group_id, data d
   WHERE greatest(g.valid_from, r.valid_from, d.lo) < least(g.valid_to, r.valid_to, d.hi)
 ), gaps AS (
