@@ -1,7 +1,7 @@
 // Security-group rule usage over the 10 M-record bench dataset (issue 15: every rule's usage in <= 2 s): the
 // dataset bench/enrich.mjs makes (`npm run bench:enrich -- --keep` leaves it as bench/.data/work.duckdb), copied;
 // when it holds no security-group rules (a base made before Flowlens read them), the estate's inventory is loaded
-// into the copy again. Then the templates sg-rule-usage and sg-unused-rules, each run R times on a read-only
+// into the copy again. Then the templates sg-rule-usage, sg-unused-rules and sg-would-have-allowed, each run R times on a read-only
 // open as `flowlens query` does, each in a process of its own: wall and CPU seconds (DuckDB's threads are in the
 // process), and how many conversation-minutes, distinct units matched and rule matches there are. Figures, not
 // assertions; on a shared machine read the CPU seconds.
@@ -47,6 +47,8 @@ async function prepare() {
     conversationMinutes: await n('SELECT count(*) FROM conversation_facts WHERE NOT rejected'),
     units: await n(`SELECT count(*) FROM fl_sg_units(TIMESTAMP '-infinity', TIMESTAMP 'infinity')`),
     matches: await n('SELECT count(*) FROM sg_rule_matches'),
+    coverage: await n('SELECT count(*) FROM eni_coverage'),
+    rejected: await n('SELECT count(*) FROM conversation_facts WHERE rejected'),
   }));
   db.close();
 }
@@ -80,8 +82,9 @@ else {
   console.log(`bench/sg-usage: ${opt.db}, threads ${opt.threads}, DuckDB memory_limit ${opt.memory}, load average ${loadavg}`);
   const p = child('--phase', 'prepare');
   const f = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  console.log(`${f(p.rules)} rules, ${f(p.conversationMinutes)} accepted conversation-minutes matched as ${f(p.units)} units: ${f(p.matches)} rule matches`);
-  for (const template of ['sg-rule-usage', 'sg-unused-rules']) {
+  console.log(`${f(p.rules)} rules, ${f(p.conversationMinutes)} accepted conversation-minutes matched as ${f(p.units)} units: ${f(p.matches)} rule matches; `
+    + `${f(p.coverage)} spans of logging coverage; ${f(p.rejected)} rejected conversation-minutes`);
+  for (const template of ['sg-rule-usage', 'sg-unused-rules', 'sg-would-have-allowed']) {
     const runs = Array.from({ length: Number(opt.runs) }, () => child('--phase', 'time', '--template', template));
     console.log(`${template}: ${runs[0].rows} rows; CPU ${runs.map((r) => f(r.cpu)).join(' / ')} s, wall ${runs.map((r) => f(r.wall)).join(' / ')} s`);
   }

@@ -1,5 +1,5 @@
 -- title: Security-group rule usage
--- description: Every security-group rule in force during a period (when CloudTrail says it was added or revoked: authorized, revoked) with the accepted traffic it admitted while in force: conversations (a conversation admitted by several rules of one side counts for each; most_specific_conversations those where this rule was the most specific: smallest port range, then longest prefix), bytes, distinct peers, first and last seen. A CIDR rule wider than its peers need says, as narrowest_cidr, the narrowest CIDR that would have admitted every peer it was the most specific rule for (the others are admitted by a more specific rule anyway; a rule that was never the most specific has none: the other rules cover its traffic); group_instead, a security group every one of those peers' network interfaces carried, which a group reference could name instead of the CIDR or prefix list. The period is since/until, or the last `days` days up to until (else the dataset's last conversation); empty: everything.
+-- description: Every security-group rule in force during a period (when CloudTrail says it was added or revoked: authorized, revoked; modified: when ModifySecurityGroupRules changed it, each shape counted while it was in force, the rule shown as it is now) with the accepted traffic it admitted while in force: conversations (a conversation admitted by several rules of one side counts for each; most_specific_conversations those where this rule was the most specific: smallest port range, then longest prefix), bytes, distinct peers, first and last seen. A CIDR rule wider than its peers need says, as narrowest_cidr, the narrowest CIDR that would have admitted every peer it was the most specific rule for (the others are admitted by a more specific rule anyway; a rule that was never the most specific has none: the other rules cover its traffic); group_instead, a security group every one of those peers' network interfaces carried, which a group reference could name instead of the CIDR or prefix list. The period is since/until, or the last `days` days up to until (else the dataset's last conversation); empty: everything.
 -- param: since TIMESTAMP = -- start of the period, UTC (empty: `days` before its end, else the first record)
 -- param: until TIMESTAMP = -- end of the period, UTC (empty: the last record)
 -- param: days INTEGER = -- the period's length in days, ending at until (used when since is empty)
@@ -14,7 +14,7 @@ WITH bounds AS (
   FROM m GROUP BY rule_id
 ), covering AS (
   SELECT r.rule_id, fl_covering_len(u.peer_lo, u.peer_hi, r.family) AS len, u.peer_lo, r.family
-  FROM inv_sg_rules r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr' AND u.peer_lo IS NOT NULL
+  FROM sg_rules_shown r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr' AND u.peer_lo IS NOT NULL
 ), narrowest AS (
   SELECT rule_id, len, fl_network(peer_lo, len, family) AS net, family FROM covering
 ), peer_groups AS (
@@ -25,7 +25,7 @@ WITH bounds AS (
   WHERE m.most_specific GROUP BY ALL
 ), group_instead AS (
   SELECT p.rule_id, min(p.group_id) AS group_id
-  FROM peer_groups p JOIN used u USING (rule_id) JOIN inv_sg_rules r USING (rule_id)
+  FROM peer_groups p JOIN used u USING (rule_id) JOIN sg_rules_shown r USING (rule_id)
   WHERE p.n = u.most_specific_conversations AND r.peer_kind <> 'security-group'
   GROUP BY p.rule_id
 )

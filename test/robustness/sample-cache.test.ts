@@ -28,9 +28,9 @@ function scratch(name: string): { home: string; tmp: string; env: NodeJS.Process
 }
 
 const SMALL = ['--days', '1', '--scale', '0.2'];
-const KEY = 'v5-seed-42-days-1-scale-0.2';
+const KEY = 'v6-seed-42-days-1-scale-0.2';
 /** What the small estate enriches to. */
-const SMALL_SUMMARY = /: 1,732 flow records from 89 files, 462 conversations, /;
+const SMALL_SUMMARY = /: 9,522 flow records from 111 files, 467 conversations, /;
 
 function run(env: NodeJS.ProcessEnv, ...args: string[]): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, env });
@@ -65,12 +65,12 @@ test('the sample estate is built in ~/.cache/flowlens/sample (mode 0700), none o
   assert.deepEqual(readdirSync(s.tmp).filter((n) => n.startsWith('flowlens-sample')), []);
   // the files loaded are named where the estate is kept, not where it was built
   const names = run(s.env, 'sql', `SELECT count(*) AS n, count(*) FILTER (WHERE starts_with(name, '${estate}/')) AS here FROM ingest_files`, '--db', db, '--format', 'json');
-  assert.deepEqual(JSON.parse(names.stdout), [{ n: 89, here: 89 }]);
+  assert.deepEqual(JSON.parse(names.stdout), [{ n: 111, here: 111 }]);
   // a second run reuses it: nothing generated, nothing new loaded
   const again = run(s.env, 'enrich', '--sample', ...SMALL, '--db', db);
   assert.equal(again.code, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /generating/);
-  assert.match(again.stdout, /: 0 flow records from 0 files \(89 already loaded\)/);
+  assert.match(again.stdout, /: 0 flow records from 0 files \(111 already loaded\)/);
 });
 
 test('XDG_CACHE_HOME and FLOWLENS_CACHE say where the cache is', async () => {

@@ -82,3 +82,50 @@ test('a rule an event describes badly is skipped with a warning naming the file,
   ]);
   assert.deepEqual(r.rows, []);
 });
+
+/** A ModifySecurityGroupRules event's request as CloudTrail records it: the group, and per rule its id and new shape. */
+const modify = (updates: unknown) => ({ ModifySecurityGroupRulesRequest: { GroupId: SG, SecurityGroupRule: updates } });
+
+test('ModifySecurityGroupRules ends a rule\'s shape and starts its new one: the old as it was added, the new from the change', async () => {
+  const r = await load([
+    event('AuthorizeSecurityGroupIngress', '2026-09-01T10:00:00Z', { groupId: SG }, { _return: true, securityGroupRuleSet: { items: [item('sgr-7', { cidrIpv4: '10.0.0.0/16' })] } }),
+    // one update (an object), then two (a list): the second names a group
+    event('ModifySecurityGroupRules', '2026-09-02T10:00:00Z', modify({ SecurityGroupRuleId: 'sgr-7', SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, CidrIpv4: '10.1.0.0/16' }, tag: 1 }), { _return: true }),
+    event('ModifySecurityGroupRules', '2026-09-03T10:00:00Z', modify([
+      { SecurityGroupRuleId: 'sgr-7', SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, ReferencedGroupId: 'sg-0a0000000000000a1', Description: 'app only' }, tag: 1 },
+    ]), { _return: true }),
+    // a change that failed changes nothing
+    event('ModifySecurityGroupRules', '2026-09-04T10:00:00Z', modify({ SecurityGroupRuleId: 'sgr-7', SecurityGroupRule: { IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' } }), null, { errorCode: 'InvalidSecurityGroupRuleId.NotFound' }),
+    // a rule changed that no event added: before the change nothing says what it admitted; from it, its new shape
+    event('ModifySecurityGroupRules', '2026-09-05T10:00:00Z', modify({ SecurityGroupRuleId: 'sgr-8', SecurityGroupRule: { IpProtocol: 'udp', FromPort: 53, ToPort: 53, CidrIpv6: '::/0' } }), { _return: true }),
+  ], [
+    { SecurityGroupRuleId: 'sgr-7', GroupId: SG, GroupOwnerId: A, IsEgress: false, IpProtocol: 'tcp', FromPort: 8443, ToPort: 8443, ReferencedGroupInfo: { GroupId: 'sg-0a0000000000000a1', UserId: A } },
+    { SecurityGroupRuleId: 'sgr-8', GroupId: SG, GroupOwnerId: A, IsEgress: true, IpProtocol: 'udp', FromPort: 53, ToPort: 53, CidrIpv6: '::/0' },
+  ]);
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.rows, [
+    { rule_id: 'sgr-7', source: 'cloudtrail', peer: '10.0.0.0/16', valid_from: '2026-09-01 10:00', valid_to: '2026-09-02 10:00' },
+    { rule_id: 'sgr-7', source: 'modified', peer: '10.1.0.0/16', valid_from: '2026-09-02 10:00', valid_to: '2026-09-03 10:00' },
+    { rule_id: 'sgr-7', source: 'modified', peer: 'sg-0a0000000000000a1', valid_from: '2026-09-03 10:00', valid_to: '9999-12-31 00:00' },
+    { rule_id: 'sgr-8', source: 'modified', peer: '::/0', valid_from: '2026-09-05 10:00', valid_to: '9999-12-31 00:00' },
+  ]);
+});
+
+test('a ModifySecurityGroupRules event that says too little is skipped with a warning naming the file, the event and what is missing', async () => {
+  const events = [
+    event('ModifySecurityGroupRules', '2026-09-02T10:00:00Z', { GroupId: SG }, { _return: true }),
+    event('ModifySecurityGroupRules', '2026-09-02T11:00:00Z', modify([{ SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '10.0.0.0/8' } }]), { _return: true }),
+    event('ModifySecurityGroupRules', '2026-09-02T12:00:00Z', modify({ SecurityGroupRuleId: 'sgr-9' }), { _return: true }),
+    event('ModifySecurityGroupRules', '2026-09-02T13:00:00Z', modify({ SecurityGroupRuleId: 'sgr-9', SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22 } }), { _return: true }),
+  ];
+  const r = await load(events);
+  const file = join(dir, `inv-${n}`, A, 'us-east-1', 'cloudtrail.LookupEvents.json');
+  const id = (k: number) => events[k].EventId;
+  assert.deepEqual(r.warnings, [
+    `${file}: ModifySecurityGroupRules ${id(0)}: no ModifySecurityGroupRulesRequest with a GroupId in requestParameters; the change is skipped`,
+    `${file}: ModifySecurityGroupRules ${id(1)}: SecurityGroupRule[0]: no SecurityGroupRuleId; the change is skipped`,
+    `${file}: ModifySecurityGroupRules ${id(2)}: SecurityGroupRule[0]: no SecurityGroupRule (the new rule); the change is skipped`,
+    `${file}: ModifySecurityGroupRules ${id(3)}: SecurityGroupRule[0]: no CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupInfo; the rule is skipped`,
+  ]);
+  assert.deepEqual(r.rows, []);
+});

@@ -377,7 +377,11 @@ describe('sample estate: the patterns the query templates look for', () => {
     const cwl = logs.find((l) => l.LogDestinationType === 'cloud-watch-logs')!;
     assert.ok(cwl.LogGroupName);
     for (const l of logs) {
-      assert.equal(l.MaxAggregationInterval, 60);
+      // AWS's default: 10 minutes; an idle interval is a NODATA record, and no record spans more than one
+      assert.equal(l.MaxAggregationInterval, 600);
+      const mineAll = records.filter((r) => r.file.includes(l.FlowLogId) || (l.LogDestinationType === 'cloud-watch-logs' && r.file.includes('/cloudwatch/')));
+      assert.ok(mineAll.some((r) => r.fields['log-status'] === 'NODATA' && Number(r.fields.end) - Number(r.fields.start) === 600), l.FlowLogId);
+      assert.deepEqual(mineAll.filter((r) => r.fields.start && Number(r.fields.end) - Number(r.fields.start) > 600), []);
       const fields = parseLogFormat(l.LogFormat).map((f) => f.name);
       const mine = records.find((r) => r.fields['interface-id'] && (r.file.includes(l.FlowLogId) || (l.LogDestinationType === 'cloud-watch-logs' && r.file.includes('/cloudwatch/'))))!;
       assert.deepEqual(Object.keys(mine.fields), fields, `${l.FlowLogId}: records follow the LogFormat`);

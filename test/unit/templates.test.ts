@@ -10,7 +10,7 @@ import { ensureSgRuleViews } from '../../src/core/secgroups/usage';
 import { listTemplates, bindTemplate, parseTemplate, findTemplate, TemplateError } from '../../src/core/templates/index';
 
 const EXPECTED = ['alb-bypass', 'app-dependencies', 'cross-az', 'internet-egress-by-owner', 'lambda-rds-without-proxy',
-  'nat-gateway-endpoint-candidates', 'rejected-by-security-group', 'sg-rule-usage', 'sg-unused-rules', 'top-talkers', 'transfer-growth'];
+  'nat-gateway-endpoint-candidates', 'rejected-by-security-group', 'sg-rule-usage', 'sg-unused-rules', 'sg-would-have-allowed', 'top-talkers', 'transfer-growth'];
 
 test('every built-in template parses, has a title and a description, and binds its defaults', () => {
   const all = listTemplates();

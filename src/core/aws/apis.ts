@@ -183,7 +183,7 @@ function tagsPerResource(kinds: string[], arnKeys: string[], skip?: (item: Obj) 
 
 const arnService = (v: unknown): string | undefined => parseArn(typeof v === 'string' ? v : undefined)?.service;
 
-/** The CloudTrail events the inventory rebuilds address and tag history from. */
+/** The CloudTrail events the inventory rebuilds address, tag and security-group rule history from. */
 export const LIFECYCLE_EVENTS = [
   'CreateNetworkInterface',
   'DeleteNetworkInterface',
@@ -193,6 +193,11 @@ export const LIFECYCLE_EVENTS = [
   'TerminateInstances',
   'CreateTags',
   'DeleteTags',
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
 ];
 
 /** The prefix lists the security-group rules collected here name (either API's answer). */
@@ -423,7 +428,7 @@ export const APIS: readonly ApiDescriptor[] = [
   },
   {
     kind: 'cloudtrail:LookupEvents', service: 'cloudtrail', operation: 'LookupEvents', iam: ['cloudtrail:LookupEvents'],
-    why: 'ENI/instance lifecycle, tag and security-group rule changes over the window: addresses of ENIs that are gone, when rules were added and revoked', lost: 'address and rule history from CloudTrail is missing',
+    why: 'ENI/instance lifecycle, tag and security-group rule changes over the window: addresses of ENIs that are gone, when rules were added, modified and revoked', lost: 'address and rule history from CloudTrail is missing',
     listKey: 'Events', is: (o) => (o.Events as unknown[]).every((e) => isObj(e) && ('CloudTrailEvent' in e || 'EventName' in e)),
     sdk: 'paginateLookupEvents', paging: TOKEN, live: lookupEvents,
     cli: 'aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --output json',

@@ -49,6 +49,8 @@ import BASIS_SQL from './basis.sql';
 import COVERED_FACTS_SQL from './covered-facts.sql';
 import OBSERVER_SUMS_SQL from './observer-sums.sql';
 import REDUCED_SUMS_SQL from './reduced-sums.sql';
+import COVERAGE_SQL from './coverage.sql';
+import COVERAGE_ISLANDS_SQL from './coverage-islands.sql';
 
 /**
  * Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment, and what
@@ -72,6 +74,19 @@ export { default as PULL_SQL } from './pull.sql';
 export { default as LEVEL_TWO_SQL } from './orientation.sql';
 /** Step 5 for a part: attribution of both sides, into fl_sided (facts.sql adds the egress path). */
 export { default as ATTRIBUTE_SQL } from './attribution.sql';
+
+/**
+ * Each ENI's logging coverage (coverage.sql): after the numbering, before the parts, the pending NODATA and SKIPDATA
+ * records' minutes; `anew` (every record is read again): the stored coverage is replaced.
+ */
+export const coverageSql = (anew: boolean) => `SET VARIABLE fl_coverage_anew = ${anew};\n${COVERAGE_SQL}`;
+/** Per part, after LEVEL_ONE_SQL: the spans its OK records cover, from its per-observer sums. */
+export { default as COVERAGE_PART_SQL } from './coverage-part.sql';
+/** After the parts: the minutes made into islands with the stored ones they reach. */
+export { COVERAGE_ISLANDS_SQL };
+/** Inside the enrichment's transaction, after COVERAGE_ISLANDS_SQL. */
+export const COVERAGE_COMMIT_SQL = `DELETE FROM eni_coverage WHERE getvariable('fl_coverage_anew') OR rowid IN (SELECT crid FROM fl_coverage_taken);
+INSERT INTO eni_coverage SELECT * FROM fl_coverage;`;
 
 /** What an enrichment does with the stored facts. */
 export type Mode =
@@ -165,7 +180,7 @@ export const partSql = (part: number, parts: number) =>
 
 /** Drops whatever an enrichment left: its temp fl_* tables and views, variables, and <table>_next tables not swapped in. */
 export async function dropWorkTables(db: Db): Promise<void> {
-  await db.exec('RESET disabled_optimizers; RESET VARIABLE fl_part; RESET VARIABLE fl_parts;');
+  await db.exec('RESET disabled_optimizers; RESET VARIABLE fl_part; RESET VARIABLE fl_parts; RESET VARIABLE fl_coverage_anew;');
   const left = await db.all<{ name: string; kind: string }>(
     `SELECT table_name AS name, 'TABLE' AS kind FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_')
      UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,

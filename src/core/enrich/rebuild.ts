@@ -12,7 +12,7 @@ import { lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '..
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
-  SAVE_BASIS_SQL, commitSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
+  SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
   type Mode,
 } from './conversations';
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
@@ -124,13 +124,15 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
   const perPart = Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART);
 
   /** Runs the statements of one enrichment; its transaction commits `mode`'s changes and the meta values. */
-  const run = (mode: Mode, parts: number, work: (part: number) => Promise<void>, committed: { enrichedFileId?: number; staged?: string[] }) =>
+  const run = (mode: Mode, parts: number, work: (part: number) => Promise<void>,
+    committed: { enrichedFileId?: number; staged?: string[]; coverage?: boolean }) =>
     interruptible(db, opts.signal, async () => {
       for (let part = 0; part < parts; part++) {
         checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
         await db.exec(partSql(part, parts));
         await work(part);
       }
+      if (committed.coverage) await step('logging coverage', COVERAGE_ISLANDS_SQL);
       opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
       checkCancelled(opts.signal);
       await step(mode === 'append' ? 'window difference' : 'windows', mode === 'append' ? WINDOW_DELTA_SQL : windowsAnewSql(factsTable(mode)));
@@ -138,6 +140,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       const facts = await timed('transaction', () => db.transaction(async () => {
         await step('commit', commitSql(mode));
         await step('attribution basis', SAVE_BASIS_SQL);
+        if (committed.coverage) await step('coverage', COVERAGE_COMMIT_SQL);
         await settleStaged(db, committed.staged ?? []);
         if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
@@ -211,14 +214,16 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
     await step('numbering', runSql(mode));
+    await step('logging coverage: NODATA and SKIPDATA', coverageSql(full));
     const parts = Math.max(1, Math.ceil(records / perPart));
     return await run(mode, parts, async (part) => {
       await step(`part ${part + 1}/${parts}: per-observer sums`, LEVEL_ONE_SQL);
+      await step('logging coverage', COVERAGE_PART_SQL);
       if (mode === 'append') await step('stored facts taken back', PULL_SQL);
       await step('orientation and observer', LEVEL_TWO_SQL);
       await step('attribution', ATTRIBUTE_SQL);
       await step('facts', factsSql(mode));
-    }, { enrichedFileId: upTo, staged: pending.staged });
+    }, { enrichedFileId: upTo, staged: pending.staged, coverage: true });
   } finally {
     await dropWorkTables(db).catch(() => undefined);
   }

@@ -30,6 +30,7 @@ const KEEP: Record<string, { requestParameters?: string[]; responseElements?: st
   AuthorizeSecurityGroupEgress: { requestParameters: ['groupId'], responseElements: ['securityGroupRuleSet'] },
   RevokeSecurityGroupIngress: { requestParameters: ['groupId', 'securityGroupRuleIds'], responseElements: ['revokedSecurityGroupRuleSet'] },
   RevokeSecurityGroupEgress: { requestParameters: ['groupId', 'securityGroupRuleIds'], responseElements: ['revokedSecurityGroupRuleSet'] },
+  ModifySecurityGroupRules: { requestParameters: ['ModifySecurityGroupRulesRequest'] },
 };
 
 function pick(o: Obj, keys: string[]): Obj {

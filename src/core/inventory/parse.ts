@@ -1212,6 +1212,7 @@ export const LIFECYCLE_EVENTS = new Set([
   'CreateNetworkInterface', 'DeleteNetworkInterface', 'AttachNetworkInterface', 'DetachNetworkInterface',
   'RunInstances', 'TerminateInstances', 'CreateTags', 'DeleteTags',
   'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
 ]);
 
 const EVENT_COLS: [string, ColType][] = [
@@ -1231,7 +1232,7 @@ async function putEvents(ctx: DocContext, events: Obj[]): Promise<number> {
   for (const h of have) byId.delete(h.event_id);
   await insertRows(ctx.db, 'inv_events', EVENT_COLS, [...byId.values()]);
   // the rules these events added or revoked, as they described them: a revoked rule is no longer described
-  await insertRows(ctx.db, 'inv_obs_sg_rules', SG_RULE_COLS, rowsOfRuleEvents([...byId.values()].map((e) => e.detail as Obj), ctx.name, ctx.warnings));
+  await insertRows(ctx.db, 'inv_obs_sg_rules', SG_RULE_COLS, rowsOfRuleEvents([...byId.values()].map((e) => ({ ...(e.detail as Obj), eventTime: e.event_time })), ctx.name, ctx.warnings));
   return events.length;
 }
 

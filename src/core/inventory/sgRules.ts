@@ -11,7 +11,7 @@ export const SG_RULE_COLS: [string, ColType][] = [
   ['ip_protocol', 'VARCHAR'], ['protocol', 'INTEGER'], ['from_port', 'INTEGER'], ['to_port', 'INTEGER'], ['port_lo', 'INTEGER'],
   ['port_hi', 'INTEGER'], ['peer_kind', 'VARCHAR'], ['peer', 'VARCHAR'], ['family', 'TINYINT'], ['prefix_len', 'INTEGER'],
   ['lo', 'UHUGEINT'], ['hi', 'UHUGEINT'], ['peer_group_id', 'VARCHAR'], ['peer_account_id', 'VARCHAR'], ['prefix_list_id', 'VARCHAR'],
-  ['description', 'VARCHAR'], ['source', 'VARCHAR'],
+  ['description', 'VARCHAR'], ['source', 'VARCHAR'], ['changed_at', 'TIMESTAMP'],
 ];
 
 const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
@@ -90,12 +90,12 @@ function rulePeer(r: Obj, where: string, warnings: string[]): Peer | undefined {
   return undefined;
 }
 
-/** Rows of DescribeSecurityGroupRules' SecurityGroupRules. */
-export function rowsOfSecurityGroupRules(items: Obj[], name: string, warnings: string[], account?: string, region?: string): Obj[] {
+/** Rows of DescribeSecurityGroupRules' SecurityGroupRules (`list`: what warnings call the list). */
+export function rowsOfSecurityGroupRules(items: Obj[], name: string, warnings: string[], account?: string, region?: string, list = 'SecurityGroupRules'): Obj[] {
   const rows: Obj[] = [];
   for (const [i, r] of items.entries()) {
     const group = str(r.GroupId);
-    const where = `${name}: SecurityGroupRules[${i}]`;
+    const where = `${name}: ${list}[${i}]`;
     if (!group) continue;
     const h = head(group, r.IsEgress === true, r, where, warnings, str(r.GroupOwnerId) ?? account, region);
     const peer = h && rulePeer(r, where, warnings);
@@ -138,6 +138,10 @@ export function rowsOfIpPermissions(group: string, perms: unknown, egress: boole
 export function rowsOfRuleEvents(details: Obj[], name: string, warnings: string[]): Obj[] {
   const rows: Obj[] = [];
   for (const d of details) {
+    if (d.eventName === 'ModifySecurityGroupRules') {
+      rows.push(...rowsOfRuleChanges(d, name, warnings));
+      continue;
+    }
     const response = isObj(d.responseElements) ? d.responseElements : {};
     const request = isObj(d.requestParameters) ? d.requestParameters : {};
     const set = isObj(response.securityGroupRuleSet) ? response.securityGroupRuleSet : isObj(response.revokedSecurityGroupRuleSet) ? response.revokedSecurityGroupRuleSet : {};
@@ -152,7 +156,39 @@ export function rowsOfRuleEvents(details: Obj[], name: string, warnings: string[
     const where = `${name}: ${String(d.eventName)} ${String(d.eventID)}`;
     const account = str(d.recipientAccountId);
     const region = str(d.awsRegion);
-    for (const r of rowsOfSecurityGroupRules(items, where, warnings, account, region)) rows.push({ ...r, source: 'cloudtrail' });
+    for (const r of rowsOfSecurityGroupRules(items, where, warnings, account, region)) rows.push({ ...r, source: 'cloudtrail', changed_at: d.eventTime });
   }
   return rows;
+}
+
+/**
+ * Rows of the rules a CloudTrail ModifySecurityGroupRules event gave a new shape, source 'modified', changed_at the
+ * event's time: its requestParameters' ModifySecurityGroupRulesRequest names the group (GroupId) and, per rule
+ * (SecurityGroupRule: one, or a list), its SecurityGroupRuleId and its new SecurityGroupRule (IpProtocol, FromPort,
+ * ToPort, CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId, Description). A modification does not say the
+ * rule's direction, which stays: egress is NULL here, and inv_sg_rules takes it from the rule's other rows.
+ */
+function rowsOfRuleChanges(d: Obj, name: string, warnings: string[]): Obj[] {
+  const where = `${name}: ModifySecurityGroupRules ${String(d.eventID)}`;
+  const request = isObj(d.requestParameters) && isObj(d.requestParameters.ModifySecurityGroupRulesRequest)
+    ? d.requestParameters.ModifySecurityGroupRulesRequest : undefined;
+  const group = str(request?.GroupId);
+  if (!request || !group) {
+    warnings.push(`${where}: no ModifySecurityGroupRulesRequest with a GroupId in requestParameters; the change is skipped`);
+    return [];
+  }
+  const updates: unknown[] = Array.isArray(request.SecurityGroupRule) ? request.SecurityGroupRule : [request.SecurityGroupRule];
+  // (an update that says too little stays in the list as an item without a group, which is skipped)
+  const items = updates.map((u, i): Obj => {
+    const id = isObj(u) ? str(u.SecurityGroupRuleId) : undefined;
+    const rule = isObj(u) && isObj(u.SecurityGroupRule) ? u.SecurityGroupRule : undefined;
+    if (!id || !rule) {
+      warnings.push(`${where}: SecurityGroupRule[${i}]: ${id ? 'no SecurityGroupRule (the new rule)' : 'no SecurityGroupRuleId'}; the change is skipped`);
+      return {};
+    }
+    const ref = str(rule.ReferencedGroupId);
+    return { ...rule, SecurityGroupRuleId: id, GroupId: group, ReferencedGroupInfo: ref ? { GroupId: ref } : undefined };
+  });
+  return rowsOfSecurityGroupRules(items, where, warnings, str(d.recipientAccountId), str(d.awsRegion), 'SecurityGroupRule')
+    .map((r) => ({ ...r, egress: undefined, source: 'modified', changed_at: d.eventTime }));
 }

@@ -130,6 +130,11 @@ export interface Estate {
   prefixLists: { id: string; name: string; region: string; cidrs: string[] }[];
   awsRanges: AwsServiceRange[];
   patterns: Pattern[];
+  /**
+   * The ENI whose logging has gaps (pattern `logging-gap`, generate.ts): SKIPDATA instead of NODATA over one hour at
+   * a quarter of the window, and no record at all over two hours at 70 %, where it was idle.
+   */
+  loggingGap: Eni;
 }
 
 export interface EstateOptions {
@@ -689,6 +694,15 @@ export function buildEstate(o: EstateOptions): Estate {
       ...P('ingest-failover-eni', 1, (c) => [conv(c, 'ingest-failover-eni', ep(c.rng.pick(nlb.enis)), ep(failoverEni), 443, 'same-vpc', 40000, 2000)]),
       stream: 'ingest-failover-eni',
     },
+    // after the web tier's migration rule was revoked (at 40 %), the order workers still call a web instance on 8080
+    // and are refused: the revoked rule would have allowed it (sg-would-have-allowed names it)
+    {
+      ...P('web-after-migration-revoked', 3, (c) => {
+        const web = c.t >= at(0.4) + 60 ? one(webAsg, c) : undefined;
+        return web ? [conv(c, 'web-after-migration-revoked', ep(c.rng.pick(orders).eni), ep(web), 8080, 'same-vpc', 300, 0, { reject: true })] : [];
+      }),
+      stream: 'web-after-migration-revoked',
+    },
   ];
 
   const rdsDbs = [shopDb.res, euDb.res, auroraW.res, auroraR.res];
@@ -716,5 +730,6 @@ export function buildEstate(o: EstateOptions): Estate {
     prefixLists,
     awsRanges,
     patterns,
+    loggingGap: bastion.eni,
   };
 }

@@ -2,14 +2,22 @@
  * The traffic engine: hour by hour, draws conversations from the estate's patterns, writes every
  * observer's flow records to its flow log's sink and one truth line per conversation per minute.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Estate, PatternCtx } from './estate';
-import { DAY, type Conversation, type Endpoint, type Eni, type Resource } from './model';
+import { AGGREGATION_INTERVAL as WINDOW, DAY, type Conversation, type Endpoint, type Eni, type Resource } from './model';
 import { isRfc1918 } from './net';
 import { observeMinute, statusRecord, type FlowRecord } from './observe';
 import type { FlowLogSink } from './output';
 import { Rng } from './rng';
 import { admittingRules } from './secgroups';
+
+/** A gap in an ENI's logging (truth/coverage.jsonl): SKIPDATA records, or none at all (NONE), over [from, to). */
+interface Gap {
+  from: number;
+  to: number;
+  status: 'SKIPDATA' | 'NONE';
+}
 
 export interface TrafficStats {
   conversations: number;
@@ -140,6 +148,19 @@ export async function generateTraffic(estate: Estate, o: GenerateOptions): Promi
     loggedEnis.set(fl.id, [...(loggedEnis.get(fl.id) ?? []), eni]);
   }
 
+  // logging coverage (truth/coverage.jsonl): the gaps each ENI's records leave, SKIPDATA or none at all
+  const gaps = new Map<string, Gap[]>();
+  const gap = (eni: Eni, from: number, to: number, status: Gap['status']) => {
+    const list = gaps.get(eni.id) ?? [];
+    const last = list[list.length - 1];
+    if (last && last.status === status && last.to === from) last.to = to;
+    else list.push({ from, to, status });
+    gaps.set(eni.id, list);
+  };
+  // the logging-gap pattern's hours (a day's worth of hours at least, so that they fall inside the window apart)
+  const skippedHour = hours >= 4 ? Math.floor(hours * 0.25) : -1;
+  const silentHours = hours >= 4 ? [Math.floor(hours * 0.7), Math.floor(hours * 0.7) + 1] : [];
+
   let carry: { c: Conversation; i: number }[] = [];
   try {
     for (let h = 0; h < hours; h++) {
@@ -170,12 +191,14 @@ export async function generateTraffic(estate: Estate, o: GenerateOptions): Promi
       items.sort((a, b) => a.c.start + a.i * 60 - (b.c.start + b.i * 60));
       let text = '';
       const busy = new Set<string>();
+      const busyWindows = new Set<string>();
       for (const { c, i } of items) {
         const m = c.start + i * 60;
         const observers = observeMinute(c, i, (fl, eni, rec) => {
           o.sinks.get(fl.id)!.add(m, eni, rec);
           stats.records++;
           busy.add(`${eni.id}|${m}`);
+          busyWindows.add(`${eni.id}|${m - (m % WINDOW)}`);
         });
         text += truthLine(estate, c, i, observers);
         stats.truthLines++;
@@ -196,12 +219,36 @@ export async function generateTraffic(estate: Estate, o: GenerateOptions): Promi
         const rec: FlowRecord = statusRecord(eni, m, status);
         o.sinks.get(flId)!.add(m, eni, rec);
         stats.records++;
+        if (status === 'SKIPDATA') {
+          busyWindows.add(`${eni.id}|${m - (m % WINDOW)}`);
+          gap(eni, m, m + 60, 'SKIPDATA');
+        }
+      }
+      // Every logged ENI's idle aggregation interval (no record in it) is a NODATA record, as AWS writes them; but the
+      // logging-gap pattern's ENI (estate.loggingGap) writes SKIPDATA instead over one hour, and nothing over two.
+      for (const [flId, enis] of loggedEnis) {
+        for (let w = hourStart; w < hourEnd; w += WINDOW) {
+          for (const eni of enis) {
+            if (eni.from >= w + WINDOW || eni.to <= w || busyWindows.has(`${eni.id}|${w}`)) continue;
+            const from = Math.max(w, eni.from);
+            const to = Math.min(w + WINDOW, eni.to);
+            const pattern = eni === estate.loggingGap ? (h === skippedHour ? 'SKIPDATA' : silentHours.includes(h) ? 'NONE' : undefined) : undefined;
+            if (pattern) gap(eni, from, to, pattern);
+            if (pattern === 'NONE') continue;
+            o.sinks.get(flId)!.add(from, eni, statusRecord(eni, from, pattern ?? 'NODATA', to));
+            stats.records++;
+          }
+        }
       }
       for (const sink of o.sinks.values()) await sink.flush(hourEnd);
     }
   } finally {
     closeSync(fd);
   }
+  writeFileSync(join(dirname(o.truthPath), 'coverage.jsonl'), estate.enis.map((e) => JSON.stringify({
+    eni: e.id, sgs: e.sgs.map((g) => g.id), from: e.from, to: Number.isFinite(e.to) ? e.to : null, logged: e.vpc.flowLog !== undefined,
+    gaps: gaps.get(e.id) ?? [],
+  }) + '\n').join(''));
   for (const sink of o.sinks.values()) await sink.finish();
   return stats;
 }

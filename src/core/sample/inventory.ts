@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatString } from '../model/flowFields';
 import { AWS_V4, AWS_V6, type Estate } from './estate';
-import { DAY, type Eni, type Resource, type Sg, type SgRule, type Subnet, type Tags, type Vpc } from './model';
+import { AGGREGATION_INTERVAL, DAY, type Eni, type Resource, type Sg, type SgRule, type Subnet, type Tags, type Vpc } from './model';
 import { hash32, Rng } from './rng';
 
 /** ISO 8601 as the AWS CLI prints timestamps. */
@@ -359,7 +359,7 @@ export function writeInventory(estate: Estate, dir: string): number {
               LogDestination: s3 ? `arn:aws:s3:::${f.bucket}/${f.prefix}` : `arn:aws:logs:${region}:${account}:log-group:${f.logGroup}`,
               LogFormat: formatString(f.fields),
               Tags: tagList(f.tags),
-              MaxAggregationInterval: 60,
+              MaxAggregationInterval: AGGREGATION_INTERVAL,
               ...(s3 ? { DestinationOptions: { FileFormat: f.fileFormat, HiveCompatiblePartitions: f.hive, PerHourPartition: f.perHour } } : {}),
             };
           }),

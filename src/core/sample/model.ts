@@ -4,6 +4,11 @@ import type { FlowField } from '../model/flowFields';
 export const DAY = 86400;
 /** An open end of a lifetime. */
 export const FOREVER = Number.POSITIVE_INFINITY;
+/**
+ * The flow logs' MaxAggregationInterval (AWS's default, 10 minutes): an idle ENI writes a NODATA record each
+ * (generate.ts); the traffic's records are on the minute, which an interval of at most 10 minutes allows.
+ */
+export const AGGREGATION_INTERVAL = 600;
 
 export type EgressPath =
   | 'same-vpc'

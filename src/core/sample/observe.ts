@@ -74,8 +74,8 @@ function record(eni: Eni, start: number, protocol: number, d: Dir): FlowRecord {
 }
 
 /** A record with no traffic (NODATA / SKIPDATA): only the interface and the interval are known. */
-export function statusRecord(eni: Eni, start: number, status: 'NODATA' | 'SKIPDATA'): FlowRecord {
-  return { version: '5', 'account-id': eni.logAccount, 'interface-id': eni.id, start: String(start), end: String(start + 60), 'log-status': status };
+export function statusRecord(eni: Eni, start: number, status: 'NODATA' | 'SKIPDATA', end = start + 60): FlowRecord {
+  return { version: '5', 'account-id': eni.logAccount, 'interface-id': eni.id, start: String(start), end: String(end), 'log-status': status };
 }
 
 /** The address the observing ENI records for its own side: its primary private IPv4 (IPv6 as is). */

@@ -65,10 +65,11 @@ UNION
 SELECT g.eni_id, b.t FROM (SELECT group_id, valid_from AS t FROM inv_sg_rules UNION SELECT group_id, valid_to FROM inv_sg_rules) b
 JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AND b.t <= g.valid_to;
 
--- The accepted conversation-minutes of [period_start, period_end), as much of them as rule matching reads.
-CREATE OR REPLACE MACRO fl_sg_accepted(period_start, period_end) AS TABLE
+-- The accepted conversation-minutes of [period_start, period_end) (refused: the rejected ones), as much of them as
+-- rule matching reads.
+CREATE OR REPLACE MACRO fl_sg_accepted(period_start, period_end, refused := false) AS TABLE
 SELECT rowid AS fact, client_ep, server_ep, client_addr, server_addr, protocol, server_port, window_start, uploaded, downloaded
-FROM conversation_facts WHERE NOT rejected AND window_start >= period_start AND window_start < period_end;
+FROM conversation_facts f WHERE f.rejected = refused AND window_start >= period_start AND window_start < period_end;
 
 -- What rule matching reads of a period: each distinct (client, server, client address, server address, protocol,
 -- server port) of its accepted conversations once, with their count, bytes and first and last minute (the client
@@ -77,7 +78,7 @@ FROM conversation_facts WHERE NOT rejected AND window_start >= period_start AND 
 -- changed groups within the period (sg_change_points), so that each is matched with the groups of its minute.
 -- u numbers them (the least of their conversation facts' row ids); client_eni, server_eni are the sides' ENIs
 -- (one at least).
-CREATE OR REPLACE MACRO fl_sg_units(period_start, period_end) AS TABLE
+CREATE OR REPLACE MACRO fl_sg_units(period_start, period_end, refused := false) AS TABLE
 WITH span AS (
   SELECT min(window_start) AS first, max(window_start) AS last FROM conversation_facts
 ), changing AS (
@@ -89,7 +90,7 @@ WITH span AS (
   -- (12.6 M conversation-minutes) even with no side changing; the joins take 0.9 s there
   SELECT min(fact) AS u, client_ep, server_ep, client_addr, server_addr, protocol, server_port, count(*) AS conversations,
          sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS first_seen, max(window_start) AS last_seen
-  FROM fl_sg_accepted(period_start, period_end) a
+  FROM fl_sg_accepted(period_start, period_end, refused := refused) a
   LEFT JOIN changing cc ON cc.ep = a.client_ep
   LEFT JOIN changing cs ON cs.ep = a.server_ep
   GROUP BY client_ep, server_ep, client_addr, server_addr, protocol, server_port,
@@ -108,10 +109,13 @@ WHERE ce.eni IS NOT NULL OR se.eni IS NOT NULL;
 -- prefix list's entries, or its ENI carried the referenced group then. Return traffic needs no rule (security
 -- groups are stateful): it is the same conversation. When several rules of one side admit a conversation, each
 -- counts it, and most_specific marks one: the smallest port range, then the longest prefix (a group reference is
--- more specific than any CIDR), then the rule id. The view sg_rule_matches, below, is every period.
-CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end) AS TABLE
+-- more specific than any CIDR), then the rule id. The view sg_rule_matches, below, is every period. unit numbers the
+-- unit. refused: the rejected conversations instead (the rules that would have admitted them, in force then: a
+-- side none of whose rules admits one refused it); ended: the rules whose time had ended by then instead of those in
+-- force (revoked, or changed by ModifySecurityGroupRules: what admitted the conversation before).
+CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end, refused := false, ended := false) AS TABLE
 WITH units AS (
-  FROM fl_sg_units(period_start, period_end)
+  FROM fl_sg_units(period_start, period_end, refused := refused)
 ), sides AS (
   SELECT u, first_seen AS t, protocol, server_port, false AS egress, server_eni AS eni, client_eni AS peer_eni, client_addr AS peer_addr
   FROM units WHERE server_eni IS NOT NULL
@@ -132,14 +136,14 @@ WITH units AS (
   FROM guarded g
   JOIN sg_rule_ranges p ON p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family AND g.peer_v BETWEEN p.lo AND p.hi
   WHERE (p.protocol IS NULL OR p.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN p.port_lo AND p.port_hi
-    AND g.t >= p.valid_from AND g.t < p.valid_to
+    AND CASE WHEN ended THEN p.valid_to <= g.t ELSE g.t >= p.valid_from AND g.t < p.valid_to END
   UNION ALL
   SELECT g.u, g.egress, g.peer_family, g.peer_v, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
   FROM guarded g
   JOIN inv_sg_rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
   JOIN eni_group_intervals pg ON pg.eni_id = g.peer_eni AND pg.group_id = r.peer_group_id AND g.t >= pg.valid_from AND g.t < pg.valid_to
   WHERE (r.protocol IS NULL OR r.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN r.port_lo AND r.port_hi
-    AND g.t >= r.valid_from AND g.t < r.valid_to
+    AND CASE WHEN ended THEN r.valid_to <= g.t ELSE g.t >= r.valid_from AND g.t < r.valid_to END
 ), one AS (
   -- a rule counts a conversation once (a prefix list whose entries overlap, a group the ENI lists twice); rank
   -- orders a side's rules, the most specific first: the smallest port range, then the longest prefix (a group
@@ -156,7 +160,7 @@ SELECT r.rule_id, r.group_id, CASE WHEN o.egress THEN 'egress' ELSE 'ingress' EN
   CASE WHEN o.egress THEN n.server_eni ELSE n.client_eni END AS peer_eni, o.peer_family, o.peer_v,
   n.protocol, n.client_addr, n.client_eni, n.client_ep, n.server_addr, n.server_port, n.server_eni, n.server_ep,
   n.conversations, n.uploaded, n.downloaded, n.uploaded + n.downloaded AS bytes, n.first_seen, n.last_seen,
-  b.rank IS NOT NULL AS most_specific
+  b.rank IS NOT NULL AS most_specific, o.u AS unit
 FROM one o
 LEFT JOIN best b USING (u, egress, rank)
 JOIN units n USING (u)
@@ -172,16 +176,130 @@ WITH last AS (SELECT max(window_start) + INTERVAL 1 MINUTE AS t FROM conversatio
 )
 SELECT coalesce(CAST(since AS TIMESTAMP), hi - to_days(CAST(days AS INTEGER)), TIMESTAMP '-infinity') AS lo, hi FROM span;
 
--- Each rule as the templates show it: the group and its name, direction, protocol name ('all'), ports ('443',
--- '1024-65535', 'all') and peer first; then what they compute with.
+-- Each rule as the templates show it, one row per rule: the group and its name, direction, protocol name ('all'),
+-- ports ('443', '1024-65535', 'all') and peer first, as it is now (a rule ModifySecurityGroupRules changed: its last
+-- shape); then what they compute with. valid_from/valid_to span all its shapes.
 CREATE OR REPLACE VIEW sg_rules_shown AS
+WITH span AS (
+  SELECT rule_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to,
+         list(valid_from ORDER BY valid_from)[2:] AS changes FROM inv_sg_rules GROUP BY rule_id
+)
 SELECT r.group_id AS security_group, g.group_name, CASE WHEN r.egress THEN 'egress' ELSE 'ingress' END AS direction,
   CASE WHEN r.protocol IS NULL THEN 'all' ELSE fl_protocol_name(r.protocol) END AS protocol,
   CASE WHEN r.port_lo = 0 AND r.port_hi = 65535 THEN 'all' WHEN r.port_lo = r.port_hi THEN CAST(r.port_lo AS VARCHAR)
        ELSE r.port_lo || '-' || r.port_hi END AS ports,
   r.peer,
-  -- when it was added and revoked, where CloudTrail says (else NULL)
-  CASE WHEN r.valid_from > TIMESTAMP '1970-01-01' THEN r.valid_from END AS authorized,
-  CASE WHEN r.valid_to < TIMESTAMP '9999-12-31' THEN r.valid_to END AS revoked,
-  r.rule_id, r.peer_kind, r.prefix_len, r.family, r.valid_from, r.valid_to
-FROM inv_sg_rules r LEFT JOIN inv_security_groups g ON g.group_id = r.group_id;
+  -- when it was added and revoked, where CloudTrail says (else NULL), and when ModifySecurityGroupRules changed it
+  CASE WHEN s.valid_from > TIMESTAMP '1970-01-01' THEN s.valid_from END AS authorized,
+  CASE WHEN s.valid_to < TIMESTAMP '9999-12-31' THEN s.valid_to END AS revoked,
+  CASE WHEN len(s.changes) > 0 THEN s.changes END AS modified,
+  r.rule_id, r.peer_kind, r.prefix_len, r.family, s.valid_from, s.valid_to
+FROM (SELECT DISTINCT ON (rule_id) * FROM inv_sg_rules ORDER BY rule_id, valid_from DESC) r
+JOIN span s USING (rule_id) LEFT JOIN inv_security_groups g ON g.group_id = r.group_id;
+
+-- A period clipped to the dataset's span of records (eni_coverage: its first record to its last).
+CREATE OR REPLACE MACRO fl_coverage_period(period_start, period_end) AS TABLE
+WITH span AS (
+  SELECT min(valid_from) AS first, max(valid_to) AS last FROM eni_coverage
+)
+SELECT greatest(period_start, coalesce(first, period_start)) AS lo, least(period_end, coalesce(last, period_end)) AS hi FROM span;
+
+-- When each ENI was not proven logged (eni_coverage, made from its flow records by every enrichment): the spans
+-- its SKIPDATA records cover ('skipped data'), and the holes between the spans its OK and NODATA records cover
+-- ('logged nothing': an ENI logged the whole time has a record every aggregation interval, so a hole is more than
+-- two intervals, window_seconds, without one). One row per ENI of the inventory or of the records and gap, within
+-- [period_start, period_end) and within the ENI's life (from the first of its inventory's valid_from and its first
+-- record; to the last of its inventory's valid_to and its last record), the period clipped to the dataset's span (its
+-- first record to the last). always: a SKIPDATA span, or an ENI no OK or NODATA record shows at all, a gap however
+-- short; else a hole is a gap only when longer than two intervals, at either end of a span too: read with
+-- fl_sg_gaps, which clips them to the spans that matter.
+CREATE OR REPLACE MACRO fl_coverage_gaps(period_start, period_end) AS TABLE
+WITH data AS (
+  FROM fl_coverage_period(period_start, period_end)
+), life AS (
+  SELECT eni_id, min(valid_from) AS life_from, max(valid_to) AS life_to, max(w) AS w FROM (
+    SELECT eni_id, valid_from, valid_to, NULL::INTEGER AS w FROM inv_enis
+    UNION ALL SELECT eni_id, valid_from, valid_to, window_seconds FROM eni_coverage) GROUP BY eni_id
+), recorded AS (
+  -- the spans of an ENI that logged (a SKIPDATA span is named as such, not again as a hole)
+  SELECT eni_id, valid_from, valid_to,
+         max(valid_to) OVER (PARTITION BY eni_id ORDER BY valid_from, valid_to ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_to
+  FROM eni_coverage WHERE eni_id IN (SELECT eni_id FROM eni_coverage WHERE status = 'logged')
+), gaps AS (
+  SELECT eni_id, 'skipped data' AS gap, valid_from AS gap_from, valid_to AS gap_to, true AS always FROM eni_coverage WHERE status = 'skipped'
+  UNION ALL SELECT eni_id, 'logged nothing', coalesce(prev_to, TIMESTAMP '-infinity'), valid_from, false FROM recorded
+    WHERE prev_to IS NULL OR valid_from > prev_to
+  UNION ALL SELECT eni_id, 'logged nothing', max(valid_to), TIMESTAMP 'infinity', false FROM recorded GROUP BY eni_id
+  UNION ALL SELECT eni_id, 'logged nothing', TIMESTAMP '-infinity', TIMESTAMP 'infinity', true FROM life l
+    WHERE NOT EXISTS (SELECT 1 FROM eni_coverage c WHERE c.eni_id = l.eni_id AND c.status = 'logged')
+)
+SELECT g.eni_id, g.gap, greatest(g.gap_from, l.life_from, d.lo) AS gap_from, least(g.gap_to, l.life_to, d.hi) AS gap_to,
+       coalesce(l.w, 600) AS window_seconds, g.always
+FROM gaps g JOIN life l USING (eni_id), data d
+WHERE greatest(g.gap_from, l.life_from, d.lo) < least(g.gap_to, l.life_to, d.hi);
+
+-- A span of time as text, its end rounded up to the minute: '2026-09-29 10:00–11:30' ('2026-09-29 22:00–2026-09-30
+-- 01:00' over midnight).
+CREATE OR REPLACE MACRO fl_span_text(a, b) AS
+  strftime(a, '%Y-%m-%d %H:%M') || '–' || CASE WHEN a::DATE = date_trunc('minute', b + INTERVAL 59 SECOND)::DATE
+    THEN strftime(date_trunc('minute', b + INTERVAL 59 SECOND), '%H:%M') ELSE strftime(date_trunc('minute', b + INTERVAL 59 SECOND), '%Y-%m-%d %H:%M') END;
+
+-- fl_sg_gaps(period_start, period_end): per rule in force in the period (clipped to the dataset's span of records,
+-- fl_coverage_period), the ENIs that carried its group while it was (guarded: one row per ENI, gap NULL) and each gap
+-- in their logging then (fl_coverage_gaps clipped to when the ENI carried the group and the rule was in force; a hole
+-- of 'logged nothing' only when longer than two aggregation intervals, at an end of that span too).
+CREATE OR REPLACE MACRO fl_sg_gaps(period_start, period_end) AS TABLE
+WITH data AS (
+  FROM fl_coverage_period(period_start, period_end)
+), spans AS (
+  SELECT r.rule_id, g.eni_id, greatest(g.valid_from, r.valid_from, d.lo) AS s_from, least(g.valid_to, r.valid_to, d.hi) AS s_to
+  -- (a rule's shapes, ModifySecurityGroupRules', follow one another: one span, so that a hole across a change is one)
+  FROM (SELECT rule_id, group_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to FROM inv_sg_rules GROUP BY ALL) r
+  JOIN eni_group_intervals g ON g.group_id = r.group_id, data d
+  WHERE greatest(g.valid_from, r.valid_from, d.lo) < least(g.valid_to, r.valid_to, d.hi)
+), gaps AS (
+  SELECT s.rule_id, s.eni_id, c.gap, greatest(c.gap_from, s.s_from) AS gap_from, least(c.gap_to, s.s_to) AS gap_to
+  FROM spans s JOIN fl_coverage_gaps(period_start, period_end) c ON c.eni_id = s.eni_id
+  WHERE greatest(c.gap_from, s.s_from) < least(c.gap_to, s.s_to)
+    AND (c.always OR least(c.gap_to, s.s_to) > greatest(c.gap_from, s.s_from) + to_seconds(2 * c.window_seconds))
+)
+SELECT DISTINCT rule_id, eni_id, NULL AS gap, NULL::TIMESTAMP AS gap_from, NULL::TIMESTAMP AS gap_to FROM spans
+UNION ALL SELECT * FROM gaps;
+
+-- fl_sg_would_have_allowed(period_start, period_end): the rejected conversations of the period (a unit of fl_sg_units
+-- each: client, server, addresses, protocol, server port; minute by minute while a side's groups or rules changed),
+-- each with the side that refused it: an ENI that carried a group then none of whose rules in force admitted it
+-- (direction 'ingress': the server's, whose inbound rules admit the client; 'egress': the client's), its groups
+-- (groups), and what would have allowed it: revoked_rule, the most specific rule of those groups whose time had ended
+-- by then (revoked, or changed by ModifySecurityGroupRules) that admitted it before; else add_peer, the narrowest peer
+-- a rule to add would name: the peer ENI's security group then (the lowest id when it had several), else its address
+-- as a /32 (/128). Conversations both sides' rules admit (a network ACL refused them, or a late packet after the
+-- close) are not listed.
+CREATE OR REPLACE MACRO fl_sg_would_have_allowed(period_start, period_end) AS TABLE
+WITH units AS (
+  FROM fl_sg_units(period_start, period_end, refused := true)
+), sides AS (
+  SELECT u, false AS egress, server_eni AS eni, client_addr AS peer_addr, client_eni AS peer_eni, first_seen FROM units WHERE server_eni IS NOT NULL
+  UNION ALL
+  SELECT u, true, client_eni, server_addr, server_eni, first_seen FROM units WHERE client_eni IS NOT NULL
+), grouped AS (
+  SELECT s.u, s.egress, s.eni, s.peer_addr, s.peer_eni, s.first_seen, list(DISTINCT g.group_id ORDER BY g.group_id) AS groups
+  FROM sides s JOIN eni_group_intervals g ON g.eni_id = s.eni AND s.first_seen >= g.valid_from AND s.first_seen < g.valid_to
+  GROUP BY ALL
+), admitted AS (
+  SELECT DISTINCT unit AS u, direction = 'egress' AS egress FROM fl_sg_rule_matches(period_start, period_end, refused := true)
+), refused AS (
+  SELECT g.* FROM grouped g ANTI JOIN admitted a USING (u, egress)
+), ended AS (
+  SELECT unit AS u, direction = 'egress' AS egress, rule_id
+  FROM fl_sg_rule_matches(period_start, period_end, refused := true, ended := true) WHERE most_specific
+), peer_groups AS (
+  SELECT r.u, r.egress, min(g.group_id) AS peer_group
+  FROM refused r JOIN eni_group_intervals g ON g.eni_id = r.peer_eni AND r.first_seen >= g.valid_from AND r.first_seen < g.valid_to
+  GROUP BY ALL
+)
+SELECT CASE WHEN r.egress THEN 'egress' ELSE 'ingress' END AS direction, r.eni, r.groups, n.protocol, n.server_port,
+  r.peer_addr, r.peer_eni, e.rule_id AS revoked_rule,
+  CASE WHEN e.rule_id IS NULL THEN coalesce(pg.peer_group, r.peer_addr || CASE fl_ip_family(r.peer_addr) WHEN 4 THEN '/32' ELSE '/128' END) END AS add_peer,
+  n.client_addr, n.client_eni, n.client_ep, n.server_addr, n.server_eni, n.server_ep, n.conversations, n.first_seen, n.last_seen, r.u AS unit
+FROM refused r JOIN units n USING (u) LEFT JOIN ended e USING (u, egress) LEFT JOIN peer_groups pg USING (u, egress);

@@ -178,7 +178,8 @@ CREATE TABLE IF NOT EXISTS inv_obs_sg_rules (
   rule_id VARCHAR, group_id VARCHAR, account_id VARCHAR, region VARCHAR, egress BOOLEAN,
   ip_protocol VARCHAR, protocol INTEGER, from_port INTEGER, to_port INTEGER, port_lo INTEGER, port_hi INTEGER,
   peer_kind VARCHAR, peer VARCHAR, family TINYINT, prefix_len INTEGER, lo UHUGEINT, hi UHUGEINT,
-  peer_group_id VARCHAR, peer_account_id VARCHAR, prefix_list_id VARCHAR, description VARCHAR, source VARCHAR
+  peer_group_id VARCHAR, peer_account_id VARCHAR, prefix_list_id VARCHAR, description VARCHAR, source VARCHAR,
+  changed_at TIMESTAMP            -- source cloudtrail or modified: the event's time
 );
 
 -- Every entry of every managed prefix list read (GetManagedPrefixListEntries), AWS's and the account's own:
@@ -335,19 +336,39 @@ FROM ids WHERE rule_id IS NOT NULL GROUP BY rule_id;
 -- The rules: DescribeSecurityGroupRules' for every group it described, else the group's rules as
 -- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first; and the rules
 -- CloudTrail saw revoked that neither lists any more, as its events described them. valid_from/valid_to: when each
--- was in force (its AuthorizeSecurityGroup* and RevokeSecurityGroup* events; without them, always).
+-- was in force (its AuthorizeSecurityGroup* and RevokeSecurityGroup* events; without them, always). A rule that
+-- ModifySecurityGroupRules changed has a row per shape (source 'modified', in its direction): each from its change
+-- until the next (or its revocation), and before the first as the event that added it described it (not known
+-- otherwise: no row).
 CREATE OR REPLACE VIEW inv_sg_rules AS
-WITH described AS (
-  SELECT r.* FROM inv_obs_sg_rules r
-  WHERE r.source = 'rules' OR (r.source = 'groups' AND r.group_id NOT IN (SELECT group_id FROM inv_obs_sg_rules WHERE source = 'rules' AND group_id IS NOT NULL))
+WITH obs AS (
+  SELECT * EXCLUDE (changed_at) FROM inv_obs_sg_rules WHERE source <> 'modified'
+), described AS (
+  SELECT r.* FROM obs r
+  WHERE r.source = 'rules' OR (r.source = 'groups' AND r.group_id NOT IN (SELECT group_id FROM obs WHERE source = 'rules' AND group_id IS NOT NULL))
 ), revoked AS (
-  SELECT DISTINCT ON (r.rule_id) r.* FROM inv_obs_sg_rules r
+  SELECT DISTINCT ON (r.rule_id) r.* FROM obs r
   WHERE r.source = 'cloudtrail' AND r.rule_id IN (SELECT rule_id FROM inv_sg_rule_history WHERE revoked IS NOT NULL)
     AND r.rule_id NOT IN (SELECT rule_id FROM described)
   ORDER BY r.rule_id
+), changes AS (
+  SELECT m.* EXCLUDE (egress), d.egress, lead(m.changed_at) OVER (PARTITION BY m.rule_id ORDER BY m.changed_at) AS next,
+         min(m.changed_at) OVER (PARTITION BY m.rule_id) AS first
+  FROM inv_obs_sg_rules m JOIN (SELECT rule_id, any_value(egress) AS egress FROM obs WHERE egress IS NOT NULL GROUP BY rule_id) d USING (rule_id)
+  WHERE m.source = 'modified'
+), added AS (
+  SELECT DISTINCT ON (rule_id) * FROM inv_obs_sg_rules WHERE source = 'cloudtrail' ORDER BY rule_id, changed_at
 )
 SELECT r.*, coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, coalesce(h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
-FROM (FROM described UNION ALL FROM revoked) r LEFT JOIN inv_sg_rule_history h USING (rule_id);
+FROM (FROM described UNION ALL FROM revoked) r LEFT JOIN inv_sg_rule_history h USING (rule_id)
+WHERE r.rule_id NOT IN (SELECT rule_id FROM changes)
+UNION ALL BY NAME
+SELECT a.* EXCLUDE (changed_at), coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, c.first AS valid_to
+FROM added a JOIN (SELECT DISTINCT rule_id, first FROM changes) c USING (rule_id) LEFT JOIN inv_sg_rule_history h USING (rule_id)
+WHERE a.changed_at < c.first
+UNION ALL BY NAME
+SELECT c.* EXCLUDE (changed_at, next, first), c.changed_at AS valid_from, coalesce(c.next, h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
+FROM changes c LEFT JOIN inv_sg_rule_history h USING (rule_id);
 
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
@@ -366,6 +387,12 @@ CREATE TABLE IF NOT EXISTS endpoints (
 -- inventory then, and re-attributes only the facts of the sides and times a change covers.
 CREATE TABLE IF NOT EXISTS attribution_basis (
   kind VARCHAR, scope_vpc VARCHAR, addr VARCHAR, id VARCHAR, value VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP
+);
+-- Each ENI's logging coverage from its flow records (src/core/enrich/coverage.sql): islands of time its OK or
+-- NODATA records ('logged') or its SKIPDATA records ('skipped') cover, the records of one ENI and status merged
+-- while less than two aggregation intervals (window_seconds) apart. Appended by every enrichment.
+CREATE TABLE IF NOT EXISTS eni_coverage (
+  eni_id VARCHAR, status VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP, records BIGINT, window_seconds INTEGER
 );
 -- The ENIs whose records were counted (and the VPC they logged in), numbered in the order met.
 CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
@@ -439,6 +466,8 @@ export async function ensureSchema(db: Db): Promise<void> {
       ${DERIVED_FACTS.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ')} DROP TABLE IF EXISTS endpoints;
       DELETE FROM meta WHERE key IN ('${META_ENRICHED_FILE}', '${META_ATTRIBUTED_INVENTORY}');`);
   }
+  // (issue 15) a rule's change by CloudTrail's ModifySecurityGroupRules says when (before the views read it)
+  await db.exec('ALTER TABLE IF EXISTS inv_obs_sg_rules ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP');
   await db.exec(SCHEMA_SQL);
   await db.exec(REDUCED_TABLE_SQL);
   // (issue 14) a fact an Athena reduction made stands for this many client ports; NULL: one (a fact of records)
