@@ -76,19 +76,29 @@ export type Source = 'conversations' | 'windows' | 'segments' | 'endpoints';
 export type Only = 'node' | 'edge';
 
 /**
- * The segments' starts (with where each ends) between the change points of what keys and filters read. `sides`: those
- * of one side's key only are left to sidePointsSql (the map's segments, cut per endpoint).
+ * The change points of what keys and filters read (one column t): the tag key the app level keys by, the tag the view
+ * filters on, at the security-group level the ENIs (unless `sides`: the map's segments leave those to sidePointsSql,
+ * cut per endpoint), and the view's window. The other levels key by what an endpoint is, which does not change.
  */
-function pointsSql(q: GraphQuery, window: boolean, sides = false): string[] {
-  const changes = ['SELECT valid_from AS t FROM inv_tags', 'SELECT valid_to FROM inv_tags'];
-  if (q.level === 'security-group' && !sides) changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
+function pointsSql(q: GraphQuery, window: boolean, sides = false): string {
+  const changes = ['SELECT NULL::TIMESTAMP AS t', ...inventoryPoints(q, sides)];
   if (window && q.from !== undefined) changes.push('SELECT $from::TIMESTAMP');
   if (window && q.to !== undefined) changes.push('SELECT $to::TIMESTAMP');
+  return changes.join(' UNION ALL ');
+}
+
+function inventoryPoints(q: GraphQuery, sides: boolean): string[] {
+  const changes: string[] = [];
+  const tag = (key: string) => changes.push(`SELECT valid_from FROM inv_tags WHERE key = ${key}`, `SELECT valid_to FROM inv_tags WHERE key = ${key}`);
+  if (q.level === 'app') tag('$tagKey');
+  if (q.tag) tag('$fkey');
+  if (q.level === 'security-group' && !sides) changes.push('SELECT valid_from FROM inv_enis', 'SELECT valid_to FROM inv_enis');
   return changes;
 }
 
-const segmentsOf = (points: string[]) => `(SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
-  FROM (SELECT DISTINCT t FROM (${points.join(' UNION ALL ')} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL))`;
+/** The segments' starts (with where each ends) between the change points. */
+const segmentsOf = (points: string) => `(SELECT t, lead(t, 1, TIMESTAMP 'infinity') OVER (ORDER BY t) AS t_end
+  FROM (SELECT DISTINCT t FROM (${points} UNION ALL SELECT min(window_start) FROM windows_1h_facts) WHERE t IS NOT NULL))`;
 
 /**
  * The change points of one endpoint's key (ep, t), where they are its own: at the security-group level its ENI's
@@ -123,7 +133,7 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
   const side = source === 'segments' ? sidePointsSql(q) : undefined;
   const points = pointsSql(q, true, side !== undefined);
   // (the hours written out twice: a CTE inside the subquery made it four times slower)
-  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points.join(' UNION ALL ')}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
+  const cut = `SELECT DISTINCT time_bucket(INTERVAL 1 hour, t) FROM (${points}) WHERE t IS NOT NULL AND t <> time_bucket(INTERVAL 1 hour, t)`;
   let hours = `w.window_start NOT IN (${cut})`;
   let minutes = `time_bucket(INTERVAL 1 hour, w.window_start) IN (${cut})`;
   let [hourJoins, minuteJoins] = ['', ''];
@@ -148,7 +158,11 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
     UNION ALL SELECT w.* FROM windows_1m_facts w ${minuteJoins} WHERE ${minutes}${within})`;
   if (source === 'windows') return `(${windowRowsSql(facts, none)})`;
   // summed over the segments first, on the endpoint numbers, then named: far fewer rows to key
-  // a row's segment starts at the last point before it (everyone's, its client's, its server's) and ends at the next
+  // a row's segment starts at the last point before it (everyone's, its client's, its server's) and ends at the next;
+  // with no point but the window's ends, everyone's is one, the window (no ASOF join: it sorted every row)
+  const everyone = inventoryPoints(q, side !== undefined).length > 0 ? `ASOF JOIN ${segmentsOf(points)} p ON w.window_start >= p.t`
+    : `CROSS JOIN (SELECT ${q.from !== undefined ? '$from::TIMESTAMP' : '(SELECT min(window_start) FROM windows_1h_facts)'} AS t,
+      ${q.to !== undefined ? '$to::TIMESTAMP' : `TIMESTAMP 'infinity'`} AS t_end) p`;
   const sideSegments = `(SELECT ep, t, lead(t, 1, TIMESTAMP 'infinity') OVER (PARTITION BY ep ORDER BY t) AS t_end FROM (SELECT DISTINCT ep, t FROM (${side})))`;
   const [start, end, sideJoins] = side
     ? ['greatest(p.t, pc.t, ps.t)', 'least(p.t_end, pc.t_end, ps.t_end)',
@@ -158,7 +172,7 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
   const segments = `(SELECT ${start} AS window_start, ${end} AS window_end, w.client_ep, w.server_ep, w.protocol, w.server_port, w.rejected,
       w.egress_path, sum(w.uploaded)::BIGINT AS uploaded, sum(w.downloaded)::BIGINT AS downloaded, sum(w.packets_up)::BIGINT AS packets_up,
       sum(w.packets_down)::BIGINT AS packets_down, sum(w.conversations)::BIGINT AS conversations
-    FROM ${facts} w ASOF JOIN ${segmentsOf(points)} p ON w.window_start >= p.t
+    FROM ${facts} w ${everyone}
     ${sideJoins}
     GROUP BY ALL)`;
   return `(${windowRowsSql(segments, `w.window_end, w.conversations::DOUBLE AS n, ${none}`)})`;
