@@ -28,13 +28,13 @@ export async function cpuTime(page) {
 }
 
 /** Builds what the host side needs (tsc output with the engine's SQL) and the sample dataset, once. */
-function prepare() {
+export function prepare() {
   execFileSync(process.execPath, [join(root, 'node_modules/@typescript/native/bin/tsc'), '-p', 'tsconfig.test.json', '--outDir', 'out-bench'], { cwd: root, stdio: 'inherit' });
   execFileSync(process.execPath, [join(root, 'scripts/compile-sql.mjs'), 'out-bench'], { cwd: root, stdio: 'inherit' });
   return createRequire(join(root, 'out-bench', 'x.js'));
 }
 
-async function sampleDataset(require) {
+export async function sampleDataset(require) {
   const path = join(root, 'bench', '.data', 'sample.duckdb');
   if (existsSync(path)) return path;
   mkdirSync(dirname(path), { recursive: true });

@@ -154,19 +154,42 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   // beside the other queries (each runs on a connection of its own); awaited below, its failure then reported
   const rangeP = dataRange(query, q);
   rangeP.catch(() => undefined);
+  // the keyed rows once, for both the edges and the nodes: one statement, its keyed relation materialised
   const k = keyedSql(q);
-  const params = { ...k.params, cap: maxEdges };
   const flags = FINDING_COLUMNS.map(([, col]) => `bool_or(${col}) AS ${col}`).join(', ');
-  const edgeRows = await query(
-    `WITH k AS (${k.sql}),
+  const rows = await query(
+    `WITH k AS MATERIALIZED (${k.sql}),
      e AS (SELECT ck, sk, kind, sum(up) AS up, sum(down) AS down, sum(n) AS flows, sum(cost) AS cost, ${flags}
            FROM k GROUP BY ck, sk, kind),
      t AS (SELECT ck, sk, sum(up + down) AS total FROM e GROUP BY ck, sk),
-     r AS (SELECT ck, sk, row_number() OVER (ORDER BY total DESC, ck, sk) AS rn, count(*) OVER () AS n FROM t)
-     SELECT e.*, r.n::DOUBLE AS n FROM e JOIN r USING (ck, sk) WHERE r.rn <= $cap::BIGINT
-     ORDER BY ck, sk, kind`,
-    params,
+     r AS (SELECT ck, sk, row_number() OVER (ORDER BY total DESC, ck, sk) AS rn, count(*) OVER () AS n FROM t),
+     s AS (
+       SELECT ck AS key, coalesce(client_arn, client_node) AS member, client_type AS type, client_kind AS kind,
+              client_account AS account, client_vpc AS vpc, client_az AS az, client_region AS region,
+              down AS b_in, up AS b_out FROM k
+       UNION ALL
+       SELECT sk, coalesce(server_arn, server_node), server_type, server_kind,
+              server_account, server_vpc, server_az, server_region, up, down FROM k),
+     nd AS (SELECT key, count(DISTINCT member)::DOUBLE AS members,
+       arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
+       CASE WHEN count(DISTINCT account) = 1 AND count(account) = count(*) THEN min(account) END AS account,
+       CASE WHEN count(DISTINCT vpc) = 1 AND count(vpc) = count(*) THEN min(vpc) END AS vpc,
+       CASE WHEN count(DISTINCT az) = 1 AND count(az) = count(*) THEN min(az) END AS az,
+       CASE WHEN count(DISTINCT region) = 1 AND count(region) = count(*) THEN min(region) END AS region,
+       sum(b_in) AS bytes_in, sum(b_out) AS bytes_out
+     FROM s GROUP BY key)
+     SELECT 'edge' AS part, e.ck, e.sk, e.kind, e.up, e.down, e.flows, e.cost, ${FINDING_COLUMNS.map(([, col]) => `e.${col}`).join(', ')}, r.n::DOUBLE AS n,
+       NULL::DOUBLE AS members, NULL::VARCHAR AS node_type, NULL::VARCHAR AS node_kind, NULL::VARCHAR AS account, NULL::VARCHAR AS vpc,
+       NULL::VARCHAR AS az, NULL::VARCHAR AS region, NULL::DOUBLE AS bytes_in, NULL::DOUBLE AS bytes_out
+     FROM e JOIN r USING (ck, sk) WHERE r.rn <= $cap::BIGINT
+     UNION ALL
+     SELECT 'node', key, NULL, NULL, NULL, NULL, NULL, NULL, ${FINDING_COLUMNS.map(() => 'NULL').join(', ')}, NULL,
+       members, type, kind, account, vpc, az, region, bytes_in, bytes_out FROM nd
+     ORDER BY part, ck, sk, kind`,
+    { ...k.params, cap: maxEdges },
   );
+  const edgeRows = rows.filter((r) => r.part === 'edge');
+  const nodeRows = rows.filter((r) => r.part === 'node');
   const edges = new Map<string, GraphEdge>();
   let total = 0;
   for (const r of edgeRows) {
@@ -192,26 +215,6 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   }
   for (const e of edges.values()) e.kind = kindOfEdge(e.kinds);
 
-  const kn = keyedSql(q, { findings: false });
-  const nodeRows = await query(
-    `WITH k AS (${kn.sql}),
-     s AS (
-       SELECT ck AS key, coalesce(client_arn, client_node) AS member, client_type AS type, client_kind AS kind,
-              client_account AS account, client_vpc AS vpc, client_az AS az, client_region AS region,
-              down AS b_in, up AS b_out FROM k
-       UNION ALL
-       SELECT sk, coalesce(server_arn, server_node), server_type, server_kind,
-              server_account, server_vpc, server_az, server_region, up, down FROM k)
-     SELECT key, count(DISTINCT member)::DOUBLE AS members,
-       arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
-       CASE WHEN count(DISTINCT account) = 1 AND count(account) = count(*) THEN min(account) END AS account,
-       CASE WHEN count(DISTINCT vpc) = 1 AND count(vpc) = count(*) THEN min(vpc) END AS vpc,
-       CASE WHEN count(DISTINCT az) = 1 AND count(az) = count(*) THEN min(az) END AS az,
-       CASE WHEN count(DISTINCT region) = 1 AND count(region) = count(*) THEN min(region) END AS region,
-       sum(b_in) AS bytes_in, sum(b_out) AS bytes_out
-     FROM s GROUP BY key ORDER BY key`,
-    kn.params,
-  );
   const used = new Set<string>();
   for (const e of edges.values()) {
     used.add(e.source);
@@ -220,19 +223,19 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
   const names = await namesFor(query, used);
   const nodes: GraphNode[] = [];
   for (const r of nodeRows) {
-    const id = String(r.key);
+    const id = String(r.ck);
     if (!used.has(id)) continue;
     const aggregated = isAggregate(id, q.level);
     const workload = workloadOf(id);
     const node: GraphNode = {
       id,
       label: labelOf(id, names),
-      type: id === 'internet' ? 'internet' : id.startsWith('aws:') ? 'aws-service' : workload ? workload.type : aggregated ? q.level : (str(r.type) ?? 'unknown'),
+      type: id === 'internet' ? 'internet' : id.startsWith('aws:') ? 'aws-service' : workload ? workload.type : aggregated ? q.level : (str(r.node_type) ?? 'unknown'),
       members: num(r.members),
       bytesIn: num(r.bytes_in),
       bytesOut: num(r.bytes_out),
     };
-    const kind = aggregated ? undefined : str(r.kind);
+    const kind = aggregated ? undefined : str(r.node_kind);
     if (kind) node.kind = kind;
     for (const f of ['account', 'vpc', 'az', 'region'] as const) {
       const v = str(r[f]);
@@ -254,12 +257,18 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
 }
 
 /**
+ * The view's filters without what its level keys by: rows read for their times only (the data range, the timeline) need
+ * not be cut where a key changes (at the security-group level every ENI's change would cut its hour for everyone).
+ */
+const unkeyed = (q: GraphQuery): GraphQuery => ({ ...q, level: 'resource' });
+
+/**
  * The first and last minute with traffic under the view's filters (epoch ms), from the windows: the first and last
  * hour, then their minutes.
  */
 async function dataRange(query: QueryRows, q: GraphQuery, opts: { time?: boolean } = {}): Promise<{ a: number | null; b: number | null }> {
   const f = filterSql(q, opts);
-  const view = opts.time === false ? { ...q, from: undefined, to: undefined } : q;
+  const view = unkeyed(opts.time === false ? { ...q, from: undefined, to: undefined } : q);
   const rows = await query(
     `WITH h AS (SELECT min(c.window_start) AS a, max(c.window_start) AS b FROM ${sourceSql(view, 'windows')} c WHERE ${f.where}),
      m AS (SELECT c.window_start FROM windows_1m c, h
@@ -283,7 +292,7 @@ export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBu
   const step = minutes * 60_000;
   const f = filterSql(q, { time: false });
   // a bucket of whole hours sums hours (and the minutes of the hours that change); a shorter one, minutes
-  const source = minutes % 60 === 0 ? sourceSql({ ...q, from: undefined, to: undefined }, 'windows') : 'windows_1m';
+  const source = minutes % 60 === 0 ? sourceSql(unkeyed({ ...q, from: undefined, to: undefined }), 'windows') : 'windows_1m';
   const rows = await query(
     `SELECT (epoch_ms(c.window_start) // $step::BIGINT * $step::BIGINT)::DOUBLE AS t,
             sum(coalesce(c.uploaded, 0) + coalesce(c.downloaded, 0))::DOUBLE AS bytes
