@@ -16,6 +16,6 @@ test('the cache folder: FLOWLENS_CACHE, else the platform convention', () => {
 });
 
 test('one folder per seed, days and scale', () => {
-  assert.equal(sampleDir({}, { FLOWLENS_CACHE: '/c' }), '/c/sample/v6-seed-42-days-61-scale-1');
-  assert.equal(sampleDir({ seed: 7, days: 8, scale: 0.5 }, { FLOWLENS_CACHE: '/c' }), '/c/sample/v6-seed-7-days-8-scale-0.5');
+  assert.equal(sampleDir({}, { FLOWLENS_CACHE: '/c' }), '/c/sample/v7-seed-42-days-61-scale-1');
+  assert.equal(sampleDir({ seed: 7, days: 8, scale: 0.5 }, { FLOWLENS_CACHE: '/c' }), '/c/sample/v7-seed-7-days-8-scale-0.5');
 });

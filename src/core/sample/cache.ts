@@ -47,9 +47,10 @@ export function sampleRoot(env: Env = process.env): string {
  * the inventory does not show; v5: an ENI seen before its AttachTime, and every security group has rules that fit
  * the traffic, in ec2.DescribeSecurityGroupRules.json too, with the truth naming the rules that admitted each
  * conversation; v6: flow logs of 10-minute intervals, an idle ENI writing NODATA each, and an ENI whose logging has
- * gaps, truth/coverage.jsonl), so that a cached estate of an older Flowlens is not reused.
+ * gaps, truth/coverage.jsonl; v7: random SKIPDATA minutes ten times rarer), so that a cached estate of an older
+ * Flowlens is not reused.
  */
-export const SAMPLE_GENERATION = 6;
+export const SAMPLE_GENERATION = 7;
 
 /** One estate's folder name: the generation and its options, so a re-run reuses it and loads nothing twice. */
 export function sampleKey(options: SampleOptions): string {
