@@ -4,7 +4,7 @@
 // picked, a search typed and Enter, a brush drawn on the timeline, "Focus neighbourhood" pressed) to the first frame
 // drawn after the result is on screen (status line or details panel updated), measured in the page.
 //   node bench/topology-interactions.mjs [--repeat 3]      (bench/topology.mjs runs it too, after the big graph)
-// The dataset is made once in bench/.data/sample.duckdb (the sample estate: 61 days, 413 ENIs, ~495 k records).
+// The dataset is made once in bench/.data/sample.duckdb (the sample estate: 61 days, 413 ENIs, ~1.02 M records since v6; remove it after the estate changes).
 // Target (issue 12): each <= 300 ms.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
