@@ -28,6 +28,7 @@ import { parseDuration } from './core/time';
 import { parseSize } from './core/aws/athenaTable';
 import type { AthenaSettings } from './protocol/enrich';
 import { jsonRows, type Db } from './core/store/db';
+import { onOneThreadIfOutOfMemory } from './core/memory';
 
 class UsageError extends Error {}
 
@@ -384,7 +385,8 @@ async function cmdQuery(v: Values, positionals: string[]): Promise<void> {
   const { sql, params } = bound;
   const format = outputFormat(v.format);
   await withDb(resolve(need(v.db, '--db <file>')), async (db) => {
-    const rows = await db.json(sql, params);
+    const rows = await onOneThreadIfOutOfMemory(() => db.json(sql, params),
+      async () => Number(await db.value<bigint>(`SELECT current_setting('threads')`)), (n) => db.exec(`SET threads = ${n}`));
     const names = format === 'table' ? await readableNames(db, rows.flatMap((r) => Object.values(r))) : undefined;
     process.stdout.write(formatRows(rows, format, { names }));
   }, true);
