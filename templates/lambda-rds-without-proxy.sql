@@ -9,7 +9,7 @@ SELECT
   count(*) AS conversations,
   count(*) FILTER (WHERE c.orientation = 'syn') AS new_connections_seen,
   sum(c.uploaded + c.downloaded) AS bytes,
-  (SELECT string_agg(DISTINCT p.proxy_arn, ', ') FROM inv_db_proxy_targets p WHERE p.db_arn = c.server_arn) AS proxy_available,
+  (SELECT string_agg(DISTINCT p.proxy_arn, ', ' ORDER BY p.proxy_arn) FROM inv_db_proxy_targets p WHERE p.db_arn = c.server_arn) AS proxy_available,
   min(c.window_start) AS first_seen,
   max(c.window_start) AS last_seen
 FROM conversations c

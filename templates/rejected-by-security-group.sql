@@ -15,7 +15,9 @@ SELECT
   coalesce(sg.group_id, '(no security group known)') AS security_group,
   any_value(g.group_name) AS group_name,
   r.server_node AS target,
-  list(DISTINCT fl_protocol_name(r.protocol) || '/' || coalesce(CAST(r.server_port AS VARCHAR), '-')) AS ports,
+  -- by protocol and port number (a list's order is otherwise whatever the threads met first)
+  list_transform(list_sort(list(DISTINCT [CAST(r.protocol AS INTEGER), coalesce(CAST(r.server_port AS INTEGER), -1)])),
+    x -> fl_protocol_name(x[1]) || '/' || CASE WHEN x[2] < 0 THEN '-' ELSE CAST(x[2] AS VARCHAR) END) AS ports,
   count(DISTINCT r.client_addr) AS sources,
   count(*) AS attempts,
   sum(r.packets_up + r.packets_down) AS packets
@@ -23,4 +25,4 @@ FROM r
 LEFT JOIN (SELECT DISTINCT observer_eni, unnest(security_group_ids) AS group_id FROM r) sg ON sg.observer_eni = r.observer_eni
 LEFT JOIN inv_security_groups g ON g.group_id = sg.group_id
 GROUP BY ALL
-ORDER BY attempts DESC
+ORDER BY attempts DESC, security_group, target
