@@ -24,7 +24,7 @@ import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, 
 import { LineCounter } from './lines';
 import { addLoaded, loadedTotals } from './totals';
 import { keepsRecords, refreshRecordsView } from '../store/records';
-import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, type Sniffed } from './sniff';
+import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, SNIFF_BYTES, type Sniffed } from './sniff';
 
 export type { CloudWatchEvent } from './cloudwatch';
 
@@ -77,6 +77,8 @@ interface Source {
   bytes: number;
   /** Lines of the text DuckDB reads (known for plain text when hashed; for gzip, counted while verifying). */
   lines?: number;
+  /** A small gzip file read whole when prepared: its verification (verifyGzip), started then. */
+  verified?: Promise<number>;
 }
 
 /**
@@ -117,7 +119,7 @@ function message(err: unknown): string {
 // ------------------------------------------------------------------------------------------ public API
 
 /** Text files of one format are loaded this many at a time, in one statement and one transaction. */
-const BATCH_FILES = 256;
+const BATCH_FILES = 1024;
 /** How many files are sniffed and hashed ahead of the one being planned. */
 const READ_AHEAD = 16;
 
@@ -314,14 +316,23 @@ async function prepareFile(path: string, work: string, opts: IngestOptions, done
   let hash: string;
   let bytes: number;
   let lines: number;
+  let verified: Promise<number> | undefined;
   try {
-    sniffed = await sniffFile(path);
-    ({ hash, bytes, lines } = await hashFile(path, opts.signal));
+    // a small file is read once: sniffed, hashed, its lines counted and, gzip, verified from the same bytes
+    const data = (await stat(path)).size <= SMALL_FILE ? await readFile(path, { signal: opts.signal }) : undefined;
+    sniffed = data ? sniffHead(data.subarray(0, SNIFF_BYTES)) : await sniffFile(path);
+    ({ hash, bytes, lines } = data ? { hash: sha256(data), bytes: data.length, lines: countLinesOf(data) } : await hashFile(path, opts.signal));
+    if (data && sniffed.container === 'gzip') {
+      verified = gunzipAsync(data).then(countLinesOf, (err) => {
+        throw gzipError(err);
+      });
+      verified.catch(() => undefined); // awaited when the file loads (a failure is the file's)
+    }
   } catch (err) {
     if (opts.signal?.aborted) throw new IngestCancelledError(done(), err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
-  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, lines: sniffed.container === 'gzip' ? undefined : lines }, sniffed };
+  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, lines: sniffed.container === 'gzip' ? undefined : lines, ...(verified ? { verified } : {}) }, sniffed };
 }
 
 interface BatchPlan {
@@ -438,7 +449,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
             : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace }),
-          gzip ? mapLimited(fresh, 4, (i) => verifyGzip(i.src.path)) : Promise.resolve(undefined),
+          gzip ? mapLimited(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
         if (verified.status === 'rejected' || loaded.status === 'rejected') throw new BatchFallback();
@@ -536,7 +547,7 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
       const inPlace = await countedInPlace(db, [src]);
       return loadInTransaction(db, src, gzip ? 'gzip' : 'text', format.fields, opts, done, {
         load: (fileId, maxErrors) => loadText(db, fileId, src.path, format.fields, { ...textOpts, maxErrors, inPlace }),
-        verify: gzip ? () => verifyGzip(src.path) : undefined,
+        verify: gzip ? () => src.verified ?? verifyGzip(src.path) : undefined,
         header: format.header,
         byLine: (fileId, maxErrors) => loadTextLines(db, { path: src.path, fileId }, format.fields, { ...textOpts, maxErrors }),
         ...(format.note ? { note: format.note } : {}),
@@ -813,9 +824,19 @@ async function hashFile(path: string, signal?: AbortSignal): Promise<{ hash: str
 }
 
 function countLines(text: string): number {
+  return countLinesOf(Buffer.from(text, 'utf8'));
+}
+
+function countLinesOf(data: Buffer): number {
   const c = new LineCounter();
-  c.push(Buffer.from(text, 'utf8'));
+  c.push(data);
   return c.lines;
+}
+
+function gzipError(err: unknown): Error {
+  const code = (err as { code?: string }).code;
+  if (code === 'Z_BUF_ERROR') return new Error('the gzip data is truncated (unexpected end of file); nothing of it was loaded');
+  return new Error(`the gzip data is corrupt (${message(err)}); nothing of it was loaded`);
 }
 
 /** Reads a gzip stream to its end (DuckDB reads a truncated gzip without complaint, zlib does not); returns its lines. */
@@ -831,9 +852,7 @@ async function verifyGzip(path: string): Promise<number> {
     });
     return lines.lines;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'Z_BUF_ERROR') throw new Error('the gzip data is truncated (unexpected end of file); nothing of it was loaded');
-    throw new Error(`the gzip data is corrupt (${message(err)}); nothing of it was loaded`);
+    throw gzipError(err);
   }
 }
 

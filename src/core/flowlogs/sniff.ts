@@ -18,7 +18,9 @@ export interface Sniffed {
   firstLineNumber: number;
 }
 
-const HEAD_BYTES = 64 * 1024;
+/** How much of a file tells what it is. */
+export const SNIFF_BYTES = 64 * 1024;
+const HEAD_BYTES = SNIFF_BYTES;
 
 export function isGzip(b: Uint8Array): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;

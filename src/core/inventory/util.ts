@@ -141,7 +141,14 @@ const tableColumns = new WeakMap<Db, Map<string, string[]>>();
 
 async function columnsOf(db: Db, table: string): Promise<string[]> {
   let m = tableColumns.get(db);
-  if (!m) tableColumns.set(db, (m = new Map()));
+  if (!m) {
+    // every table's columns in one query (information_schema took 10-25 ms a table, 22 tables per inventory load)
+    const all = await db.all<{ t: string; cols: string[] }>(
+      `SELECT table_name AS t, list(column_name ORDER BY column_index) AS cols FROM duckdb_columns()
+       WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal GROUP BY table_name`,
+    );
+    tableColumns.set(db, (m = new Map(all.map((r) => [r.t, [...r.cols]]))));
+  }
   let cols = m.get(table);
   if (!cols) {
     cols = (
