@@ -539,6 +539,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `flowlens query … | head`: the reader went away, so what is left to print has nobody to read it: stop there,
+  // quietly (was a crash with a stack trace). A write to the dataset still running is a transaction: it is undone.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -205,7 +205,8 @@ async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Prom
     const what = source.flowLogs.length <= 3 ? source.flowLogs.join(', ') : `${source.flowLogs.length} files`;
     progress({ phase: 'flow-logs', message: `reading flow logs from ${what}` });
     const onFiles = (done: number, total: number, records: number) => progress({ phase: 'flow-logs', message: `${done} of ${total} files read`, done, total, records });
-    files.push(...(await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })));
+    // (a loop: an S3 delivery of months holds 100 k+ files, more than a spread's arguments can be)
+    for (const f of await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })) files.push(f);
   }
   const flowLogs = new Set(files.filter((f) => !f.error?.startsWith(NOT_FLOW_LOG)).map((f) => f.name));
   inventoryWarnings.unshift(...unrecognised.filter((n) => !flowLogs.has(n)).map((n) => `${n}: not an inventory file Flowlens recognises`));

@@ -47,7 +47,8 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
     const s = cell(r[c], c, opts.names);
     return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
   }));
-  const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i].length)));
+  // (a loop: Math.max over a spread of 130 k rows or more overflows the call stack)
+  const widths = columns.map((c, i) => text.reduce((w, t) => Math.max(w, t[i].length), c.length));
   const numeric = columns.map((c) => rows.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
   const line = (cells: string[]) =>
     cells.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();

@@ -110,3 +110,24 @@ test('a dataset in a folder that does not exist: exit 2 naming the folder, and n
   assert.equal(r.stdout, '');
   assert.equal(existsSync(missing), false);
 });
+
+test('output piped into a reader that stops early (`| head`): exit 0 without a word, the dataset unchanged', async () => {
+  const inv = writeInventory(dir);
+  const flows = join(dir, 'pipeflows');
+  mkdirSync(flows);
+  writeFlowLog(join(flows, 'a.log'), [record()]);
+  const db = join(dir, 'pipe.duckdb');
+  assert.equal(flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet').code, 0);
+  const before = await fingerprint(db);
+  // about 2 MB of rows: far more than a pipe holds, so the CLI is still writing when the reader goes
+  const child = spawn(process.execPath, [CLI, 'sql', 'SELECT range AS n, repeat(\'x\', 10) AS pad FROM range(200000)', '--db', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const firstLine = await new Promise<string>((done) => child.stdout.once('data', (d) => done(String(d).split('\n')[0])));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+  assert.match(firstLine, /^ *n {2}pad$/);
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+  assert.deepEqual(await fingerprint(db), before);
+});

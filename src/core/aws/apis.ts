@@ -458,7 +458,7 @@ async function ecsTasks(c: LiveCall): Promise<LiveResult | undefined> {
   const complete = await c.each('ecs:ListTasks', clusters, async (cluster) => {
     const arns: string[] = [];
     for (const desiredStatus of ['RUNNING', 'STOPPED']) {
-      arns.push(...((await c.pages({ api: 'ecs:ListTasks', sdk: 'paginateListTasks', input: { cluster, desiredStatus }, listKey: 'taskArns', tokenKey: 'nextToken' })) as string[]));
+      for (const a of (await c.pages({ api: 'ecs:ListTasks', sdk: 'paginateListTasks', input: { cluster, desiredStatus }, listKey: 'taskArns', tokenKey: 'nextToken' })) as string[]) arns.push(a);
     }
     const unique = [...new Set(arns)];
     const batches: string[][] = [];
@@ -491,7 +491,8 @@ async function lookupEvents(c: LiveCall, d: ApiDescriptor): Promise<LiveResult |
   const events: unknown[] = [];
   const ok = await c.each(d.iam[0]!, LIFECYCLE_EVENTS, async (name) => {
     const input = { StartTime: start, EndTime: c.until, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }], MaxResults: 50 };
-    events.push(...(await c.pages({ api: d.iam[0]!, sdk: d.sdk!, input, listKey: d.listKey, tokenKey: d.paging!.tokenOut, rateLimited: true, label: `${name} events` })));
+    // (a loop: months of events can outnumber what a spread's arguments can be)
+    for (const e of await c.pages({ api: d.iam[0]!, sdk: d.sdk!, input, listKey: d.listKey, tokenKey: d.paging!.tokenOut, rateLimited: true, label: `${name} events` })) events.push(e);
   }, true);
   return ok ? { doc: { Events: events }, items: events } : undefined;
 }
