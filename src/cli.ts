@@ -22,12 +22,12 @@ import { openForUserSql, prepareUserSql, SqlRefused } from './core/store/sandbox
 import { setActivity } from './core/store/holder';
 import { diskFullMessage } from './core/diskFull';
 import { bindTemplate, findTemplate, listTemplates, TemplateUsageError } from './core/templates/index';
-import { formatCycle, formatRows, plural, type OutputFormat } from './core/format';
+import { formatCycle, formatRows, plural, RowWriter, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
 import { parseSize } from './core/aws/athenaTable';
 import type { AthenaSettings } from './protocol/enrich';
-import { jsonRows, type Db } from './core/store/db';
+import { jsonRowChunks, type Db } from './core/store/db';
 import { onOneThreadIfOutOfMemory } from './core/memory';
 
 class UsageError extends Error {}
@@ -402,13 +402,19 @@ async function cmdSql(v: Values, positionals: string[]): Promise<void> {
   const db = await openForUserSql(path, { exportDir, memoryLimit });
   try {
     const prepared = await prepareUserSql(db.conn, sql, exportDir);
-    let rows;
+    let result;
     try {
-      rows = jsonRows(await prepared.runAndReadAll());
+      result = await prepared.stream();
     } finally {
       prepared.destroySync();
     }
-    process.stdout.write(formatRows(rows, format));
+    // written as it is read, a chunk at a time, waiting for the reader: a result of millions of rows is never held
+    const out = new RowWriter(format, result.deduplicatedColumnNames(), (text) => new Promise<void>((done) => {
+      if (process.stdout.write(text)) done();
+      else process.stdout.once('drain', done);
+    }));
+    for await (const rows of jsonRowChunks(result)) await out.add(rows);
+    await out.end();
   } catch (err) {
     const m = (err as Error).message;
     if (/file system operations are disabled by configuration/.test(m)) {

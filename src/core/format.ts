@@ -25,6 +25,12 @@ function cell(value: unknown, column: string, names?: ReadonlyMap<string, string
   return String(value);
 }
 
+/** A table's cell: at most 60 characters. */
+function tableCell(value: unknown, column: string, names?: ReadonlyMap<string, string>): string {
+  const s = cell(value, column, names);
+  return s.length > 60 ? s.slice(0, 59) + '…' : s;
+}
+
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const s = typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -42,17 +48,75 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
     return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
   }
   if (!rows.length) return '(no rows)\n';
-  const MAX = 60;
-  const text = rows.map((r) => columns.map((c) => {
-    const s = cell(r[c], c, opts.names);
-    return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
-  }));
+  const text = rows.map((r) => columns.map((c) => tableCell(r[c], c, opts.names)));
   // (a loop: Math.max over a spread of 130 k rows or more overflows the call stack)
   const widths = columns.map((c, i) => text.reduce((w, t) => Math.max(w, t[i].length), c.length));
   const numeric = columns.map((c) => rows.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
   const line = (cells: string[]) =>
     cells.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';
+}
+
+/** A table holds this many rows to size its columns; the rows after them are padded to those widths. */
+export const TABLE_SIZING_ROWS = 10_000;
+
+/**
+ * Rows in `format` written as they come, chunk by chunk, so that a result of millions of rows is never held whole
+ * (`flowlens sql "SELECT * FROM flow_records" --format csv` held 1 M rows as objects and text, and ran out of
+ * JavaScript's heap). The text is formatRows' for the same rows; a table of more than TABLE_SIZING_ROWS rows sizes
+ * its columns from the first ones (a longer cell further on widens its line). A CSV of no rows still has its header.
+ */
+export class RowWriter {
+  private held: Record<string, unknown>[] | undefined = [];
+  private widths: number[] = [];
+  private numeric: boolean[] = [];
+  private count = 0;
+
+  constructor(private readonly format: OutputFormat, private readonly columns: readonly string[], private readonly write: (text: string) => Promise<void>) {}
+
+  async add(rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.format === 'json') {
+      const text = rows.map((r, i) => (this.count + i === 0 ? '[\n' : ',\n') + JSON.stringify(r, null, 2).replace(/^/gm, '  ')).join('');
+      this.count += rows.length;
+      return this.write(text);
+    }
+    if (this.format === 'csv') {
+      const head = this.count === 0 ? this.columns.join(',') + '\n' : '';
+      this.count += rows.length;
+      return this.write(head + rows.map((r) => this.columns.map((c) => csvCell(r[c])).join(',') + '\n').join(''));
+    }
+    this.count += rows.length;
+    if (this.held) {
+      for (const r of rows) this.held.push(r);
+      if (this.held.length <= TABLE_SIZING_ROWS) return;
+      // enough to size the columns: written, and what comes after goes straight out
+      const all = this.held;
+      this.held = undefined;
+      const sized = all.slice(0, TABLE_SIZING_ROWS);
+      const text = sized.map((r) => this.columns.map((c) => tableCell(r[c], c)));
+      this.widths = this.columns.map((c, i) => text.reduce((w, t) => Math.max(w, t[i].length), c.length));
+      this.numeric = this.columns.map((c) => sized.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
+      await this.write([this.line([...this.columns]), this.widths.map((w) => '-'.repeat(w)).join('  '), ...text.map((t) => this.line(t))].join('\n') + '\n');
+      return this.tableRows(all.slice(TABLE_SIZING_ROWS));
+    }
+    return this.tableRows(rows);
+  }
+
+  async end(): Promise<void> {
+    if (this.format === 'json') return this.write(this.count ? '\n]\n' : '[]\n');
+    if (this.format === 'csv') return this.count ? undefined : this.write(this.columns.join(',') + '\n');
+    if (this.held) return this.write(formatRows(this.held, 'table'));
+  }
+
+  private tableRows(rows: Record<string, unknown>[]): Promise<void> | undefined {
+    if (rows.length === 0) return undefined;
+    return this.write(rows.map((r) => this.line(this.columns.map((c) => tableCell(r[c], c))) + '\n').join(''));
+  }
+
+  private line(cells: string[]): string {
+    return cells.map((s, i) => (this.numeric[i] ? s.padStart(this.widths[i]) : s.padEnd(this.widths[i]))).join('  ').trimEnd();
+  }
 }
 
 /** A follow cycle as the command line prints it: one line, then an indented line per issue. */

@@ -2,7 +2,7 @@
  * A thin wrapper over @duckdb/node-api: one database file, one connection (more on request, for queries that run
  * beside each other), bound parameters, transactions that roll back on error, and rows as plain JS objects.
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance, JSDuckDBValueConverter, JsonDuckDBValueConverter, type DuckDBResult, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { claim, describeLockError, release } from './holder';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
@@ -169,6 +169,24 @@ export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
     for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
     return out as T;
   });
+}
+
+/**
+ * A streaming result's rows, shaped as jsonRows shapes them, a chunk (2,048 rows) at a time: a big result is never
+ * held whole.
+ */
+export async function* jsonRowChunks<T extends Row = Row>(result: DuckDBResult): AsyncGenerator<T[]> {
+  const names = result.deduplicatedColumnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const json = chunk.convertRows(JsonDuckDBValueConverter);
+    yield chunk.convertRows(JSDuckDBValueConverter).map((row, i) => {
+      const out: Row = {};
+      names.forEach((n, k) => (out[n] = plain(row[k], json[i][k])));
+      return out as T;
+    });
+  }
 }
 
 function plain(js: unknown, json: unknown): unknown {
