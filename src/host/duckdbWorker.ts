@@ -4,6 +4,7 @@
  * child_process.fork; speaks the protocol of src/protocol/worker.ts over the IPC channel.
  */
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import {
   isAbortable,
@@ -31,6 +32,7 @@ import { follow } from '../core/follow';
 import { JsonDuckDBValueConverter } from '@duckdb/node-api';
 import { openForUserSql, prepareUserSql } from '../core/store/sandbox';
 import { setActivity } from '../core/store/holder';
+import { isOutOfMemory } from '../core/memory';
 import { jsonRows } from '../core/store/db';
 import { RequestGate } from './requestGate';
 
@@ -148,10 +150,36 @@ function safeNumber(text: string): Json {
   return Number.isSafeInteger(n) ? n : text;
 }
 
-/** A query on a connection of its own (read-only queries run beside each other; a writing one runs alone). */
-function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
+/**
+ * A query on a connection of its own (read-only queries run beside each other; a writing one runs alone). A
+ * read-only one that runs out of DuckDB's memory budget runs once more on one thread (each thread builds hash
+ * tables of its own: at 100 M records sg-unused-rules fits the 500MB budget only so), as `flowlens query` does
+ * (onOneThreadIfOutOfMemory). The dataset's instance cannot change its thread count (its configuration is locked
+ * against the user's SQL), and the queries beside it keep theirs: the query runs in a read-only instance of its own,
+ * opened on one thread for it and closed after.
+ */
+async function query(id: number, p: WorkerMethods['query']['params']): Promise<QueryResult> {
   const t0 = performance.now();
-  return onOwnConnection(id, p.allowWrites ? 'write' : 'read', (conn, entry) => runQuery(conn, entry, p, t0));
+  try {
+    return await onOwnConnection(id, p.allowWrites ? 'write' : 'read', (conn, entry) => runQuery(conn, entry, p, t0));
+  } catch (err) {
+    if (p.allowWrites || !isOutOfMemory(err) || !dataset || availableParallelism() <= 1) throw err;
+    const d = dataset;
+    const entry = { cancel: () => one?.interrupt(), cancelled: false };
+    let one: Db | undefined;
+    running.set(id, entry);
+    try {
+      one = await openForUserSql(d.path, { exportDir: d.exportDir, memoryLimit: d.memoryLimit, threads: 1, second: true });
+      if (entry.cancelled) throw Object.assign(new Error('Interrupted before it started'), { code: 'interrupted' as const });
+      return await runQuery(one.conn, entry, p, t0);
+    } catch (again) {
+      // out of memory on one thread too: said so
+      throw isOutOfMemory(again) ? new Error(`${messageOf(again)} (and again on one thread)`, { cause: again }) : again;
+    } finally {
+      running.delete(id);
+      one?.close();
+    }
+  }
 }
 
 async function runQuery(conn: DuckDBConnection, entry: { cancelled: boolean }, p: WorkerMethods['query']['params'], t0: number): Promise<QueryResult> {

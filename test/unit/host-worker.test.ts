@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerClient, WorkerCrashedError, WorkerRequestError } from '../../src/host/workerClient';
 import { WORKER_REQUESTS, isWorkerMessage, isWorkerRequest } from '../../src/protocol/worker';
@@ -258,6 +258,37 @@ test('the worker opens a dataset with the memory budget it is given, else the en
     await t.client.request('close', {});
     await t.client.request('open', { path: t.path, memoryLimit: '300MB' });
     assert.equal(await limit(), '286.1 MiB');
+  } finally {
+    await t.done();
+  }
+});
+
+test('a read-only query out of its memory budget runs once more on one thread, in an instance of its own', { skip: availableParallelism() <= 1 && 'one core: one thread already' }, async () => {
+  const t = setup();
+  try {
+    await t.client.request('open', { path: t.path, memoryLimit: '64MB' });
+    await seed(t.client);
+    const threads = async () => (await t.client.request('query', { sql: `SELECT current_setting('threads') AS t`, rowCap: 1 })).rows[0][0];
+    const before = await threads();
+    assert.ok(Number(before) > 1);
+    // a list of 30 M numbers (240 MB, more than the budget) on more than one thread, an empty one on one thread
+    const r = await t.client.request('query', {
+      sql: `SELECT current_setting('threads') AS threads, (SELECT len(list(range)) FROM range(30000000) WHERE current_setting('threads') > 1) AS n`,
+      rowCap: 5,
+    });
+    assert.deepEqual(r.rows, [[1, null]], 'answered on one thread');
+    assert.equal(await threads(), before, "the dataset's own instance is as it was");
+    // out of memory on one thread too: the error as DuckDB said it, and that it ran again
+    await assert.rejects(
+      t.client.request('query', { sql: `SELECT len(list(range)) AS n FROM range(30000000)`, rowCap: 1 }),
+      (err: Error) => /^Out of Memory Error: .* \(and again on one thread\)$/s.test(err.message),
+    );
+    // a writing query is not run again
+    await assert.rejects(
+      t.client.request('query', { sql: `CREATE TABLE big AS SELECT list(range) AS l FROM range(30000000)`, rowCap: 1, allowWrites: true }),
+      (err: Error) => /^Out of Memory Error: /.test(err.message) && !/again on one thread/.test(err.message),
+    );
+    assert.deepEqual((await t.client.request('query', { sql: `SELECT count(*) AS n FROM conversation_facts`, rowCap: 1 })).rows, [[5]], 'the dataset unchanged');
   } finally {
     await t.done();
   }

@@ -19,6 +19,11 @@ export interface OpenOptions {
    * so that no statement can turn it back on. For SQL the user types; see sandbox.ts.
    */
   sandbox?: { allowedDirectories: string[] };
+  /**
+   * Another instance of this process has the dataset open and speaks for it (the note naming this process to
+   * others, see holder.ts, is its own): this one leaves the note alone when it opens and closes.
+   */
+  second?: boolean;
 }
 
 /** FLOWLENS_PROFILE=3: every statement that takes 10 ms or more, with its time, on stderr (where the time goes). */
@@ -40,6 +45,7 @@ export class Db {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
+    private readonly second = false,
   ) {}
 
   static async open(path: string, options: OpenOptions = {}): Promise<Db> {
@@ -65,7 +71,7 @@ export class Db {
       const held = describeLockError(path, err instanceof Error ? err.message : String(err));
       throw held ? new Error(held, { cause: err }) : err;
     }
-    claim(path, Boolean(options.readOnly));
+    if (!options.second) claim(path, Boolean(options.readOnly));
     const conn = await instance.connect();
     if (options.sandbox) {
       // allowed_directories cannot be given at creation (DuckDB's C API takes no list there): set, then lock
@@ -76,7 +82,7 @@ export class Db {
       await conn.run(`SET allowed_directories = [${dirs}]; SET allowed_paths = [${files.join(', ')}];
         SET enable_external_access = false; SET lock_configuration = true`);
     }
-    return new Db(path, instance, conn);
+    return new Db(path, instance, conn, options.second === true);
   }
 
   /** Runs one or more statements; returns nothing. */
@@ -156,7 +162,7 @@ export class Db {
     this.conn.closeSync();
     this.instance.closeSync();
     if (process.env.FLOWLENS_PROFILE) process.stderr.write(`flowlens: close ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
-    release(this.path);
+    if (!this.second) release(this.path);
   }
 }
 

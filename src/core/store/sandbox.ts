@@ -24,6 +24,10 @@ export interface UserSqlAccess {
   /** The one folder SQL may read files from and COPY to; none when undefined. */
   exportDir?: string;
   memoryLimit?: string;
+  /** DuckDB's threads (default: one a core). */
+  threads?: number;
+  /** Another instance of this process has the dataset open (OpenOptions.second). */
+  second?: boolean;
 }
 
 /** A user-facing refusal (the CLI exits 2 with it, the notebook shows it in the cell). */
@@ -60,6 +64,8 @@ export async function openForUserSql(path: string, access: UserSqlAccess = {}): 
     memoryLimit: access.memoryLimit || DEFAULT_MEMORY_LIMIT,
     readOnly: !access.allowWrites,
     sandbox: { allowedDirectories: dirs.map((d) => join(d, sep)) },
+    ...(access.threads ? { threads: access.threads } : {}),
+    ...(access.second ? { second: true } : {}),
   });
 }
 
