@@ -307,10 +307,13 @@ async function cmdEnrich(v: Values): Promise<void> {
       return;
     }
     printSummary(summary, dbPath);
-    // a file that is no flow log (a README beside the logs) is reported, not a failure
-    const failed = summary.files.filter((f) => f.status === 'failed' && !f.error?.startsWith(NOT_FLOW_LOG));
+    // a file that is no flow log found in a folder (a README beside the logs) is reported, not a failure; one named
+    // on the command line was meant to be read
+    const named = new Set((v['flow-logs'] ?? []).map((p) => resolve(p)));
+    const failed = summary.files.filter((f) => f.status === 'failed' && (!f.error?.startsWith(NOT_FLOW_LOG) || named.has(f.name)));
     if (failed.length && !v['allow-partial']) {
-      console.error(`flowlens: ${failed.length} file${failed.length > 1 ? 's' : ''} failed to load (the others loaded); --allow-partial accepts that`);
+      const others = summary.files.some((f) => f.status === 'loaded') ? 'the others loaded' : 'nothing was loaded';
+      console.error(`flowlens: ${failed.length} file${failed.length > 1 ? 's' : ''} failed to load (${others}); --allow-partial accepts that`);
       exitCode = 1;
     }
   });

@@ -36,6 +36,12 @@ test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; 
   const s = flowlens(dir, 'enrich', '--flow-logs', stray, '--inventory', inv, '--db', join(dir, 'p3.duckdb'), '--quiet');
   assert.equal(s.code, 0, s.stdout + s.stderr);
   assert.match(s.stdout, /failed: .*README\.md: not a flow-log file/);
+  // named on the command line, it was meant to be read: a failure
+  const named = flowlens(dir, 'enrich', '--flow-logs', join(stray, 'README.md'), '--inventory', inv, '--db', join(dir, 'p4.duckdb'), '--quiet');
+  assert.equal(named.code, 1, named.stdout + named.stderr);
+  assert.equal(named.stderr, 'flowlens: 1 file failed to load (nothing was loaded); --allow-partial accepts that\n');
+  assert.match(named.stdout, /: 0 flow records from 0 files, 0 conversations/);
+  assert.match(named.stdout, /failed: .*README\.md: not a flow-log file/);
 });
 
 test('usage errors exit 2', () => {
