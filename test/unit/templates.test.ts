@@ -44,6 +44,10 @@ test('values are bound, typed and checked; nothing is pasted into the SQL', asyn
   assert.throws(() => bindTemplate(t, { top: '3; DROP TABLE conversations' }), /parameter top: .* is not a whole number/);
   assert.throws(() => bindTemplate(t, { nope: '1' }), /has no parameter "nope"/);
   assert.throws(() => bindTemplate(t, { since: 'yesterday' }), /parameter since/);
+  assert.throws(() => bindTemplate(t, { since: '2026-10-01', until: '2026-09-01T12:00:00Z' }),
+    { message: 'parameter since (2026-10-01) is not before until (2026-09-01 12:00:00): the window holds nothing' });
+  assert.throws(() => bindTemplate(t, { since: '2026-09-01', until: '2026-09-01 00:00' }), /is not before until/);
+  assert.equal(bindTemplate(t, { since: '2026-09-01', until: '2026-09-01 00:01' }).params.until, '2026-09-01 00:01');
   const cross = findTemplate('cross-az');
   const evil = "app' OR 1=1 --";
   const bound = bindTemplate(cross, { tag_key: evil });

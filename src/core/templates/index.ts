@@ -166,5 +166,8 @@ export function bindTemplate(t: QueryTemplate, values: Record<string, string> = 
   }
   const params: BoundParams = {};
   for (const p of t.params) params[p.name] = convert(p, values[p.name] ?? p.default ?? '');
+  // a window that ends where or before it starts holds nothing: said, rather than answered with no rows
+  const [since, until] = [params.since, params.until].map((v) => (typeof v === 'string' ? Date.parse(`${v.replace(' ', 'T')}Z`) : NaN));
+  if (since >= until) throw new TemplateUsageError(`parameter since (${params.since}) is not before until (${params.until}): the window holds nothing`);
   return { sql: t.sql, params };
 }
