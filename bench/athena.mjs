@@ -3,7 +3,7 @@
 // (src/core/aws/athena-reduction.sql) over the same records. Figures, not assertions. Build first
 // (npm run build:test, output in out/), then:
 //   node bench/athena.mjs [--days 7] [--scale 1] [--conversations-per-hour N] [--flows <default-format text file, e.g. bench/.data/flows-10000000-scale60.log>]
-//                         [--memory 2GB] [--threads 2] [--windows 60,300,3600]
+//                         [--memory 2GB] [--threads 2] [--windows 60,300,3600] [--keep (the estate and datasets, for a look)]
 // 1. The sample estate (seed 42, --days, --scale): records scanned, rows returned and their ratio at 1 minute,
 //    5 minutes and 1 hour; and whether the reduced rows enriched as facts give the local enrichment's windows
 //    (conversations per endpoint pair and window: bytes and packets each way).
@@ -37,6 +37,7 @@ const { values: opt } = parseArgs({
     memory: { type: 'string', default: '2GB' },
     threads: { type: 'string', default: '2' },
     windows: { type: 'string', default: '60,300,3600' },
+    keep: { type: 'boolean' },
   },
 });
 const fmt = (n) => Number(n).toLocaleString('en-US');
@@ -100,8 +101,10 @@ async function sampleEstate() {
     const table = { 60: 'windows_1m', 300: 'windows_5m', 3600: 'windows_1h' }[w];
     const [a, b] = [await windowsOf(local, table), await windowsOf(db, table)];
     let differ = 0;
-    for (const [k, v] of a) if (b.get(k) !== v) differ++;
-    for (const k of b.keys()) if (!a.has(k)) differ++;
+    const shown = [];
+    for (const [k, v] of a) if (b.get(k) !== v && differ++ < 3) shown.push(`    ${k}: local ${v}, pushed down ${b.get(k) ?? '(none)'}`);
+    for (const [k, v] of b) if (!a.has(k) && differ++ < 3) shown.push(`    ${k}: local (none), pushed down ${v}`);
+    if (shown.length) console.log(shown.join('\n'));
     db.close();
     console.log(`  window ${String(w).padStart(4)} s: ${fmt(rows.length)} rows for ${fmt(records)} records = ${(records / rows.length).toFixed(1)}x fewer`
       + ` (reduction ${s.toFixed(1)} s); ${table}: ${fmt(a.size)} local, ${fmt(b.size)} pushed down, ${differ} differ`);
@@ -161,5 +164,6 @@ try {
     await tenMillion(opt.flows);
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (opt.keep) console.log(`kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
