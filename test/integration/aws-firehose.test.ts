@@ -6,41 +6,27 @@
  * DuckDB, real credential files in a temporary HOME.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db } from '../../src/core/api';
 import { firehoseHourPrefixes, wallToUtc } from '../../src/core/aws/firehose';
-import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { addFirehose, FIREHOSE_BUCKET, FIREHOSE_FORMAT, FIREHOSE_IDS, FIREHOSE_OBJECTS, STREAM } from '../support/aws-endpoint/firehose-estate';
-import { A, B, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
-import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { firehoseEndpoint, type addFirehose, FIREHOSE_BUCKET, FIREHOSE_FORMAT, FIREHOSE_IDS, FIREHOSE_OBJECTS, STREAM } from '../support/aws-endpoint/firehose-estate';
+import { A, B } from '../support/aws-endpoint/mini-estate';
+import type { AwsEndpoint } from '../support/aws-endpoint/server';
 
 describe('flow logs published to Firehose, read from its S3 destination through enrich()', () => {
-  let home: TempHome;
-  let estate: string;
-  let work: string;
+  let fx: Awaited<ReturnType<typeof firehoseEndpoint>>;
   let ep: AwsEndpoint;
   let base: AwsSource;
+  let work: string;
   let others: number;
   let firehose: ReturnType<typeof addFirehose>;
 
   before(async () => {
-    home = makeTempHome();
-    estate = mkdtempSync(join(tmpdir(), 'flowlens-estate-'));
-    work = mkdtempSync(join(tmpdir(), 'flowlens-fh-'));
-    others = Object.values(writeMiniEstate(estate)).reduce((a, b) => a + b, 0);
-    firehose = addFirehose(estate);
-    ep = await startAwsEndpoint({ estateDir: estate, users: [BASE_USER], roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }], pageSize: 50 });
-    base = miniEstateSource(home, ep.url);
+    fx = await firehoseEndpoint();
+    ({ ep, base, work, others, firehose } = fx);
   });
-
-  after(async () => {
-    await ep.close();
-    for (const d of [estate, work]) rmSync(d, { recursive: true, force: true });
-    home.cleanup();
-  });
+  after(() => fx.close());
 
   it('hour folders of a window in UTC and in a stream\'s time zone; object times back to UTC', () => {
     assert.deepEqual(firehoseHourPrefixes('vpc-flows/', new Date('2026-09-01T22:30Z'), new Date('2026-09-02T00:10Z')),

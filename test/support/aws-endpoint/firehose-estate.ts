@@ -5,10 +5,14 @@
  * log's LogFormat, no header, gzip, `<Prefix>YYYY/MM/DD/HH/<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>.gz`.
  * Everything is fake (documentation-style ids).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { A, B } from './mini-estate';
+import type { AwsSource } from '../../../src/protocol/enrich';
+import { BASE_USER, EXTERNAL_ID, makeTempHome } from './home';
+import { A, B, miniEstateSource, writeMiniEstate } from './mini-estate';
+import { startAwsEndpoint, type AwsEndpoint } from './server';
 
 /** A custom format of version 3 with 17 fields: no layout known by its field count alone fits it. */
 export const FIREHOSE_FORMAT =
@@ -51,7 +55,7 @@ export function s3Destination(bucket: string, prefix: string, compression: strin
  * `vpc-flows`' objects for the window, one before it, and one of another stream under the same prefix. Returns the
  * records written in the window and their bytes (NODATA records carry none).
  */
-export function addFirehose(dir: string, other: Record<string, unknown> = { SplunkDestinationDescription: { HECEndpoint: 'https://splunk.example.com:8088', HECEndpointType: 'Raw', S3BackupMode: 'FailedEventsOnly' } }):
+export function addFirehose(dir: string, other: Record<string, unknown> | undefined = { SplunkDestinationDescription: { HECEndpoint: 'https://splunk.example.com:8088', HECEndpointType: 'Raw', S3BackupMode: 'FailedEventsOnly' } }):
   { records: number; bytes: number; enis: string[]; vpc: string } {
   const inv = join(dir, 'inventory', A, 'us-east-1');
   const described = JSON.parse(readFileSync(join(inv, 'ec2.DescribeFlowLogs.json'), 'utf8')) as { FlowLogs: Record<string, unknown>[] };
@@ -106,4 +110,27 @@ export function addFirehose(dir: string, other: Record<string, unknown> = { Splu
   object('2026/08/31/22', `${STREAM}-1-2026-08-31-22-05-00-${uuid(98)}.gz`, Date.parse('2026-08-31T22:00:00Z') / 1000);
   object('2026/09/01/00', `another-stream-1-2026-09-01-00-06-00-${uuid(99)}.gz`, Date.parse('2026-09-01T00:00:00Z') / 1000);
   return { records, bytes, enis: [...used].sort(), vpc };
+}
+
+/**
+ * The mini estate with Firehose delivery added (`other`: the second stream's destination), served by a local endpoint
+ * (50 items a page), with a temporary HOME and work folder; `close` removes them all.
+ */
+export async function firehoseEndpoint(other?: Record<string, unknown>): Promise<{
+  ep: AwsEndpoint; base: AwsSource; work: string; others: number; firehose: ReturnType<typeof addFirehose>; close: () => Promise<void>;
+}> {
+  const home = makeTempHome();
+  const estate = mkdtempSync(join(tmpdir(), 'flowlens-firehose-estate-'));
+  const work = mkdtempSync(join(tmpdir(), 'flowlens-firehose-'));
+  const others = Object.values(writeMiniEstate(estate)).reduce((a, b) => a + b, 0);
+  const firehose = addFirehose(estate, other);
+  const ep = await startAwsEndpoint({ estateDir: estate, users: [BASE_USER], roles: [{ name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }], pageSize: 50 });
+  return {
+    ep, base: miniEstateSource(home, ep.url), work, others, firehose,
+    close: async () => {
+      await ep.close();
+      for (const d of [estate, work]) rmSync(d, { recursive: true, force: true });
+      home.cleanup();
+    },
+  };
 }
