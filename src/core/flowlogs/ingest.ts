@@ -509,10 +509,11 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
         return failed(name, `${name} is gzip inside gzip (compressed twice): decompress it once (gunzip) and load the result`);
       }
       {
-        const compression = unreadCompression(await fileHead(src.path, 16), src.bytes);
+        const fromFirehose = firehoseObjectName(name) !== undefined;
+        const compression = unreadCompression(await fileHead(src.path, 16), src.bytes, fromFirehose);
         if (compression) {
           return failed(name, `${name} is compressed with ${compression}, which Flowlens does not read: flow logs are read as plain text, gzip or Parquet` +
-            (firehoseObjectName(name) ? `; set the Firehose stream's CompressionFormat to GZIP (or UNCOMPRESSED)` : ''));
+            (fromFirehose ? `; set the Firehose stream's CompressionFormat to GZIP (or UNCOMPRESSED)` : ''));
         }
       }
       return failed(name, `${NOT_FLOW_LOG}: ${name} holds binary data that is neither gzip nor Parquet`);

@@ -65,13 +65,14 @@ function classifyText(buf: Buffer): Omit<Sniffed, 'container'> {
  * A compression Flowlens does not read, by its first bytes: what Firehose writes with CompressionFormat ZIP
  * (a ZIP archive), Snappy (the framing format's stream identifier) or HADOOP_SNAPPY (blocks of a 4-byte
  * big-endian raw length, a 4-byte compressed length, then a raw Snappy block whose varint preamble is at most that
- * raw length). Undefined when the bytes are none of these.
+ * raw length; a guess without magic bytes, made only when `hadoopSnappy`). Undefined when the bytes are none of these.
  */
-export function unreadCompression(head: Uint8Array, size: number): string | undefined {
+export function unreadCompression(head: Uint8Array, size: number, hadoopSnappy = true): string | undefined {
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   if (b.length >= 4 && b.readUInt32BE(0) === 0x504b0304) return 'ZIP';
   if (b.length >= 10 && b.subarray(0, 10).equals(Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]))) return 'Snappy';
-  if (b.length >= 9) {
+  // no magic bytes: only said of what is known to come from Firehose
+  if (hadoopSnappy && b.length >= 9) {
     const raw = b.readUInt32BE(0);
     const compressed = b.readUInt32BE(4);
     let varint = 0;
