@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { firehoseObjectName } from '../../src/core/flowlogs/firehose';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { loadInventory } from '../../src/core/inventory/load';
+import { scanFolder } from '../../src/core/scan';
 import { CUSTOM_V5, DEFAULT_V2, expectedRows, fieldsOf, storedRows, withDb } from './flowlogs-fixtures';
 
 const STREAM_ARN = 'arn:aws:firehose:us-east-1:111111111111:deliverystream/vpc-flows';
@@ -46,6 +47,8 @@ test('a folder of Firehose objects (no extension, and .gz): headerless, read wit
     const gz = join(hour, 'vpc-flows-1-2026-09-01-10-10-40-6e3b2a4f-9c5d-4f2b-8a3e-1d2c3b4e5f60.gz');
     await writeFile(plain, CUSTOM_V5.lines.slice(0, 2).join('\n') + '\n');
     await writeFile(gz, gzipSync(CUSTOM_V5.lines.slice(2).join('\n') + '\n'));
+    // the folder step's scan tells what ingest will do: none needs a format (either 29-field format alone would be ambiguous)
+    assert.equal((await scanFolder([dir])).needFormat, undefined);
     const reports = await ingestFiles(db, [join(dir, 'firehose')]);
     const note = 'no header line: read with the LogFormat of flow log fl-0a1b2c3d4e5f60011 (29 fields, version 5), which delivers to the Firehose stream vpc-flows that wrote this object';
     assert.deepEqual(reports.map((r) => [r.name, r.status, r.records, r.badLines, r.note]), [
@@ -85,6 +88,7 @@ test('Firehose objects without an inventory: AWS\'s default format by its field 
     assert.deepEqual(await storedRows(db, v2, fieldsOf(DEFAULT_V2)), expectedRows(fieldsOf(DEFAULT_V2), DEFAULT_V2.lines));
     const v5 = join(dir, 'flows-1-2026-09-01-10-06-12-6d2a1f3e-8b4c-4e1a-9f2d-0c1b2a3d4e5f');
     await writeFile(v5, CUSTOM_V5.lines.join('\n') + '\n');
+    assert.deepEqual((await scanFolder([v5])).needFormat, { files: 1, fieldCounts: [29], examples: ['flows-1-2026-09-01-10-06-12-6d2a1f3e-8b4c-4e1a-9f2d-0c1b2a3d4e5f'] });
     const [given] = await ingestFiles(db, [v5], { logFormat: CUSTOM_V5.format });
     assert.deepEqual([given.status, given.records], ['loaded', CUSTOM_V5.lines.length]);
   });
