@@ -42,7 +42,7 @@ const OTHER_DESTINATIONS: Record<string, string> = {
 const READABLE = ['GZIP', 'UNCOMPRESSED'];
 
 /** Where a stream's objects are, from its DescribeDeliveryStream answer; or, in words, why they cannot be read. */
-export function streamDestination(description: Obj): { bucket: string; prefix: string; compression: string; timeZone?: string } | { not: string } {
+export function streamDestination(description: Obj): { bucket: string; prefix: string; compression: string; timeZone?: string; bufferSeconds?: number } | { not: string } {
   const dest = Array.isArray(description.Destinations) ? description.Destinations.find(isObj) : undefined;
   if (!dest) return { not: 'has no destination' };
   for (const [member, what] of Object.entries(OTHER_DESTINATIONS)) {
@@ -60,7 +60,8 @@ export function streamDestination(description: Obj): { bucket: string; prefix: s
     return { not: `compresses its objects with ${compression}, which Flowlens does not read (GZIP and UNCOMPRESSED are read): set the stream's CompressionFormat to GZIP` };
   }
   const timeZone = typeof s3.CustomTimeZone === 'string' && s3.CustomTimeZone && s3.CustomTimeZone !== 'UTC' ? s3.CustomTimeZone : undefined;
-  return { bucket, prefix: typeof s3.Prefix === 'string' ? s3.Prefix : '', compression, ...(timeZone ? { timeZone } : {}) };
+  const buffer = isObj(s3.BufferingHints) && typeof s3.BufferingHints.IntervalInSeconds === 'number' ? s3.BufferingHints.IntervalInSeconds : undefined;
+  return { bucket, prefix: typeof s3.Prefix === 'string' ? s3.Prefix : '', compression, ...(timeZone ? { timeZone } : {}), ...(buffer ? { bufferSeconds: buffer } : {}) };
 }
 
 /** The stream descriptions of an inventory dump (`firehose.DescribeDeliveryStream.json`), by stream name. */
@@ -125,7 +126,10 @@ export function firehoseSources(flowLogs: FlowLogEntry[], streams: Map<string, O
     sources.set(id, {
       kind: 's3', id, bucket: where.bucket, prefix: expressions ? where.prefix.slice(0, where.prefix.indexOf('!{')) : where.prefix, account, region,
       ...(f.LogFormat ? { logFormat: f.LogFormat } : {}), ...(f.FlowLogId ? { flowLogId: f.FlowLogId } : {}),
-      firehose: { stream: s.name, compression: where.compression, expressions, ...(where.timeZone ? { timeZone: where.timeZone } : {}) },
+      firehose: {
+        stream: s.name, compression: where.compression, expressions,
+        ...(where.timeZone ? { timeZone: where.timeZone } : {}), ...(where.bufferSeconds ? { bufferSeconds: where.bufferSeconds } : {}),
+      },
     });
   }
   return { sources: [...sources.values()], issues };
@@ -169,7 +173,8 @@ export function firehoseHourPrefixes(prefix: string, since: Date, until: Date, t
 export async function readFirehoseSource(db: Db, s3: S3Client, src: S3Source, o: S3ReadOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const rep: SourceReport = { source: src.id, kind: 's3', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [] };
   const fh = src.firehose!;
-  const until = new Date(o.until.getTime() + (o.lateMinutes ?? 20) * 60_000);
+  // late delivery: the flow log's (as for S3), and the stream's buffering interval on top
+  const until = new Date(o.until.getTime() + (o.lateMinutes ?? 20) * 60_000 + (fh.bufferSeconds ?? 0) * 1000);
   let scopes: string[];
   try {
     scopes = fh.expressions ? [src.prefix] : firehoseHourPrefixes(src.prefix, o.since, until, fh.timeZone);

@@ -36,6 +36,8 @@ export interface FirehoseDelivery {
   timeZone?: string;
   /** The Prefix holds `!{…}` expressions: the objects are listed under its part before them. */
   expressions: boolean;
+  /** The stream's buffering interval: objects arrive up to this much later than the flow log delivered its records. */
+  bufferSeconds?: number;
 }
 
 export interface CloudWatchSource {
