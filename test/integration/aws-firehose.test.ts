@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db } from '../../src/core/api';
-import { firehoseHourPrefixes, wallToUtc } from '../../src/core/aws/firehose';
+import { S3Client } from '@aws-sdk/client-s3';
+import { clientConfig } from '../../src/core/aws/clients';
+import { firehoseHourPrefixes, readFirehoseSource, wallToUtc } from '../../src/core/aws/firehose';
+import type { S3Source } from '../../src/core/aws/sources';
+import { BASE_USER } from '../support/aws-endpoint/home';
 import { firehoseEndpoint, type addFirehose, FIREHOSE_BUCKET, FIREHOSE_FORMAT, FIREHOSE_IDS, FIREHOSE_OBJECTS, STREAM } from '../support/aws-endpoint/firehose-estate';
 import { A, B } from '../support/aws-endpoint/mini-estate';
 import type { AwsEndpoint } from '../support/aws-endpoint/server';
@@ -68,6 +72,28 @@ describe('flow logs published to Firehose, read from its S3 destination through 
       const again = (await enrich(db, { source: { ...base, dumpDir: join(work, 'dump-all') } })).aws!;
       assert.equal(again.sources.find((x) => x.source === src.source)!.fetched, 0, 'loaded objects are not fetched again');
     } finally {
+      db.close();
+    }
+  });
+
+  it('a Prefix with !{...} expressions: listed under its literal part, the stream\'s objects chosen by the time in their names', async () => {
+    const db = await openDataset(':memory:');
+    const s3 = new S3Client(clientConfig('S3', 'us-east-1', async () => ({ accessKeyId: BASE_USER.accessKeyId, secretAccessKey: BASE_USER.secretAccessKey }), { env: { AWS_ENDPOINT_URL: ep.url } }));
+    try {
+      ep.requests.length = 0;
+      const src: S3Source = {
+        kind: 's3', id: `firehose://${A}/us-east-1/${STREAM}`, bucket: FIREHOSE_BUCKET, prefix: `${STREAM}/`, account: A, region: 'us-east-1', logFormat: FIREHOSE_FORMAT,
+        firehose: { stream: STREAM, compression: 'GZIP', expressions: true },
+      };
+      // from 01:00: the objects of hours 01 and 02, not the one of 00, the day before's, or another stream's
+      const rep = await readFirehoseSource(db, s3, src, { since: new Date('2026-09-01T01:00:00Z'), until: new Date('2026-09-01T03:00:00Z') });
+      assert.deepEqual([rep.fetched, rep.failed, rep.records, rep.issues], [2, 0, 2 * (firehose.records / FIREHOSE_OBJECTS), []]);
+      assert.deepEqual(ep.requests.filter((r) => r.op === 'ListObjectsV2').map((r) => r.prefix), [`${STREAM}/`], 'one listing, under the literal part');
+      assert.deepEqual(ep.requests.filter((r) => r.op === 'GetObject').map((r) => r.key!.split('/').pop()!.slice(0, 32)).sort(), [
+        `${STREAM}-1-2026-09-01-01-05-12-`, `${STREAM}-1-2026-09-01-02-05-12-`,
+      ]);
+    } finally {
+      s3.destroy();
       db.close();
     }
   });
