@@ -76,19 +76,20 @@ describe('flow logs published to Firehose, read from its S3 destination through 
     }
   });
 
-  it('a Prefix with !{...} expressions: listed under its literal part, the stream\'s objects chosen by the time in their names', async () => {
+  it('a Prefix with !{...} expressions: listed under its literal part, the stream\'s objects chosen by the time in their names, not its errors', async () => {
     const db = await openDataset(':memory:');
     const s3 = new S3Client(clientConfig('S3', 'us-east-1', async () => ({ accessKeyId: BASE_USER.accessKeyId, secretAccessKey: BASE_USER.secretAccessKey }), { env: { AWS_ENDPOINT_URL: ep.url } }));
     try {
       ep.requests.length = 0;
       const src: S3Source = {
-        kind: 's3', id: `firehose://${A}/us-east-1/${STREAM}`, bucket: FIREHOSE_BUCKET, prefix: `${STREAM}/`, account: A, region: 'us-east-1', logFormat: FIREHOSE_FORMAT,
-        firehose: { stream: STREAM, compression: 'GZIP', expressions: true },
+        // Prefix `!{timestamp:yyyy/MM/dd/HH}/`: nothing before its expression, the whole bucket is listed
+        kind: 's3', id: `firehose://${A}/us-east-1/${STREAM}`, bucket: FIREHOSE_BUCKET, prefix: '', account: A, region: 'us-east-1', logFormat: FIREHOSE_FORMAT,
+        firehose: { stream: STREAM, compression: 'GZIP', expressions: true, errorPrefix: 'errors/' },
       };
-      // from 01:00: the objects of hours 01 and 02, not the one of 00, the day before's, or another stream's
+      // from 01:00: the objects of hours 01 and 02, not the one of 00, the day before's, another stream's, or the errors
       const rep = await readFirehoseSource(db, s3, src, { since: new Date('2026-09-01T01:00:00Z'), until: new Date('2026-09-01T03:00:00Z') });
       assert.deepEqual([rep.fetched, rep.failed, rep.records, rep.issues], [2, 0, 2 * (firehose.records / FIREHOSE_OBJECTS), []]);
-      assert.deepEqual(ep.requests.filter((r) => r.op === 'ListObjectsV2').map((r) => r.prefix), [`${STREAM}/`], 'one listing, under the literal part');
+      assert.deepEqual(ep.requests.filter((r) => r.op === 'ListObjectsV2').map((r) => r.prefix), [''], 'one listing, under the literal part');
       assert.deepEqual(ep.requests.filter((r) => r.op === 'GetObject').map((r) => r.key!.split('/').pop()!.slice(0, 32)).sort(), [
         `${STREAM}-1-2026-09-01-01-05-12-`, `${STREAM}-1-2026-09-01-02-05-12-`,
       ]);

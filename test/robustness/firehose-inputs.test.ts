@@ -147,7 +147,7 @@ test('stream answers that cannot be read from S3 as they are: each said in words
     { not: 'converts its records to another format (DataFormatConversionConfiguration), which flow-log text does not survive' });
   assert.deepEqual(said({ SplunkDestinationDescription: { HECEndpoint: 'https://splunk.example.com:8088' } }), { not: 'delivers to Splunk, not to S3' });
   assert.deepEqual(said({ AmazonopensearchserviceDestinationDescription: { DomainARN: 'arn:aws:es:us-east-1:111111111111:domain/flows' } }), { not: 'delivers to Amazon OpenSearch Service, not to S3' });
-  assert.deepEqual(said(s3('GZIP', { CustomTimeZone: 'Asia/Tokyo' })), { bucket: 'flows-bucket', prefix: 'p/', compression: 'GZIP', timeZone: 'Asia/Tokyo', bufferSeconds: 300 });
+  assert.deepEqual(said(s3('GZIP', { CustomTimeZone: 'Asia/Tokyo' })), { bucket: 'flows-bucket', prefix: 'p/', compression: 'GZIP', timeZone: 'Asia/Tokyo', bufferSeconds: 300, errorPrefix: 'errors/' });
   // two flow logs into one stream in different formats: read, and said
   const two = firehoseSources([
     { FlowLogId: 'fl-1', LogDestinationType: 'kinesis-data-firehose', LogDestination: `arn:aws:firehose:us-east-1:${A}:deliverystream/x`, LogFormat: FIREHOSE_FORMAT },

@@ -42,7 +42,8 @@ const OTHER_DESTINATIONS: Record<string, string> = {
 const READABLE = ['GZIP', 'UNCOMPRESSED'];
 
 /** Where a stream's objects are, from its DescribeDeliveryStream answer; or, in words, why they cannot be read. */
-export function streamDestination(description: Obj): { bucket: string; prefix: string; compression: string; timeZone?: string; bufferSeconds?: number } | { not: string } {
+export function streamDestination(description: Obj):
+  { bucket: string; prefix: string; compression: string; timeZone?: string; bufferSeconds?: number; errorPrefix?: string } | { not: string } {
   const dest = Array.isArray(description.Destinations) ? description.Destinations.find(isObj) : undefined;
   if (!dest) return { not: 'has no destination' };
   for (const [member, what] of Object.entries(OTHER_DESTINATIONS)) {
@@ -61,8 +62,16 @@ export function streamDestination(description: Obj): { bucket: string; prefix: s
   }
   const timeZone = typeof s3.CustomTimeZone === 'string' && s3.CustomTimeZone && s3.CustomTimeZone !== 'UTC' ? s3.CustomTimeZone : undefined;
   const buffer = isObj(s3.BufferingHints) && typeof s3.BufferingHints.IntervalInSeconds === 'number' ? s3.BufferingHints.IntervalInSeconds : undefined;
-  return { bucket, prefix: typeof s3.Prefix === 'string' ? s3.Prefix : '', compression, ...(timeZone ? { timeZone } : {}), ...(buffer ? { bufferSeconds: buffer } : {}) };
+  // records Firehose failed to deliver or process go under ErrorOutputPrefix: not flow-log text
+  const errorPrefix = typeof s3.ErrorOutputPrefix === 'string' ? literalPart(s3.ErrorOutputPrefix) : '';
+  return {
+    bucket, prefix: typeof s3.Prefix === 'string' ? s3.Prefix : '', compression,
+    ...(timeZone ? { timeZone } : {}), ...(buffer ? { bufferSeconds: buffer } : {}), ...(errorPrefix ? { errorPrefix } : {}),
+  };
 }
+
+/** A prefix's part before its first `!{…}` expression. */
+const literalPart = (prefix: string) => (prefix.includes('!{') ? prefix.slice(0, prefix.indexOf('!{')) : prefix);
 
 /** The stream descriptions of an inventory dump (`firehose.DescribeDeliveryStream.json`), by stream name. */
 export function describedStreams(file: string): Map<string, Obj> {
@@ -124,11 +133,12 @@ export function firehoseSources(flowLogs: FlowLogEntry[], streams: Map<string, O
     }
     const expressions = where.prefix.includes('!{');
     sources.set(id, {
-      kind: 's3', id, bucket: where.bucket, prefix: expressions ? where.prefix.slice(0, where.prefix.indexOf('!{')) : where.prefix, account, region,
+      kind: 's3', id, bucket: where.bucket, prefix: literalPart(where.prefix), account, region,
       ...(f.LogFormat ? { logFormat: f.LogFormat } : {}), ...(f.FlowLogId ? { flowLogId: f.FlowLogId } : {}),
       firehose: {
         stream: s.name, compression: where.compression, expressions,
         ...(where.timeZone ? { timeZone: where.timeZone } : {}), ...(where.bufferSeconds ? { bufferSeconds: where.bufferSeconds } : {}),
+        ...(where.errorPrefix ? { errorPrefix: where.errorPrefix } : {}),
       },
     });
   }
@@ -186,7 +196,7 @@ export async function readFirehoseSource(db: Db, s3: S3Client, src: S3Source, o:
   const from = Math.floor(o.since.getTime() / 3600_000) * 3600_000;
   const wanted = (key: string) => {
     const n = firehoseObjectName(key);
-    if (!n || n.stream !== fh.stream) return false;
+    if (!n || n.stream !== fh.stream || (fh.errorPrefix && key.startsWith(fh.errorPrefix))) return false;
     if (!fh.expressions) return true;
     const t = wallToUtc(n.wall, fh.timeZone);
     return t >= from && t <= until.getTime();

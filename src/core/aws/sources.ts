@@ -38,6 +38,8 @@ export interface FirehoseDelivery {
   expressions: boolean;
   /** The stream's buffering interval: objects arrive up to this much later than the flow log delivered its records. */
   bufferSeconds?: number;
+  /** The literal part of its ErrorOutputPrefix: objects under it hold records Firehose failed to deliver, not flow logs. */
+  errorPrefix?: string;
 }
 
 export interface CloudWatchSource {

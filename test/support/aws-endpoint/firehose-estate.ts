@@ -109,6 +109,9 @@ export function addFirehose(dir: string, other: Record<string, unknown> | undefi
   // before the window: its hour is never listed; another stream's object under the same prefix: never read
   object('2026/08/31/22', `${STREAM}-1-2026-08-31-22-05-00-${uuid(98)}.gz`, Date.parse('2026-08-31T22:00:00Z') / 1000);
   object('2026/09/01/00', `another-stream-1-2026-09-01-00-06-00-${uuid(99)}.gz`, Date.parse('2026-09-01T00:00:00Z') / 1000);
+  // what Firehose could not deliver, under the stream's ErrorOutputPrefix (errors/), named as the stream names objects
+  put(join(dir, 'flowlogs', FIREHOSE_BUCKET, 'errors', '2026', '09', '01', '01', `${STREAM}-1-2026-09-01-01-30-00-${uuid(97)}`),
+    JSON.stringify({ attemptsMade: 4, errorCode: 'S3.AccessDenied', errorMessage: 'Access Denied', rawData: 'MyAxMTExMTExMTExMTEx' }) + '\n');
   return { records, bytes, enis: [...used].sort(), vpc };
 }
 
