@@ -37,7 +37,7 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens enrich --sample [--seed N] [--days N] [--scale X] --db <file>
   flowlens enrich --flow-logs <file|dir> [--flow-logs ...] --inventory <dir> [--log-format '\${version} …'] --db <file>
   flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
-                  --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table> ...]
+                  --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table>|firehose:<stream> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://... --athena-window 1m|5m|1h --max-scan 10GB
                    --athena-price 5 --athena-reuse 60] --db <file>

@@ -10,7 +10,8 @@ import { filesUnder } from './flowlogs/ingest';
 import { looksLikeFlowLine, sniffFile } from './flowlogs/sniff';
 import { parseCloudWatchJson } from './flowlogs/cloudwatch';
 import { isHeaderLine, parseLogFormat } from './model/flowFields';
-import { AWS_LAYOUTS, fittingLayouts, type KnownLayout } from './flowlogs/layouts';
+import { AWS_LAYOUTS, fittingLayouts, streamLayouts, type KnownLayout } from './flowlogs/layouts';
+import { streamOfArn } from './flowlogs/firehose';
 import { detectKind, pagesOf } from './inventory/detect';
 import { APIS } from './aws/apis';
 import { STREAM_ABOVE } from './inventory/load';
@@ -18,7 +19,7 @@ import type { FlowLogFormat, FolderScan } from '../protocol/reports';
 
 export type { FlowLogFormat, FolderScan } from '../protocol/reports';
 
-type Kind = { kind: 'flow'; format: FlowLogFormat; tokens?: string[] } | { kind: 'inventory'; logFormats?: string[] } | { kind: 'other' };
+type Kind = { kind: 'flow'; format: FlowLogFormat; tokens?: string[] } | { kind: 'inventory'; logFormats?: { format: string; stream?: string }[] } | { kind: 'other' };
 
 /** Scans files and folders; `signal` stops between files. */
 export async function scanFolder(paths: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<FolderScan> {
@@ -35,9 +36,9 @@ export async function scanFolder(paths: readonly string[], opts: { signal?: Abor
       if (k.tokens && typeof f === 'string') headerless.push({ name: f.replace(/^.*[\\/]/, ''), tokens: k.tokens });
     } else if (k.kind === 'inventory') {
       scan.inventory++;
-      for (const format of k.logFormats ?? []) {
+      for (const { format, stream } of k.logFormats ?? []) {
         try {
-          layouts.push({ fields: parseLogFormat(format), source: 'DescribeFlowLogs' });
+          layouts.push({ fields: parseLogFormat(format), source: 'DescribeFlowLogs', ...(stream ? { stream } : {}) });
         } catch {
           // a LogFormat with a field Flowlens does not know: no file is read with it either
         }
@@ -47,8 +48,13 @@ export async function scanFolder(paths: readonly string[], opts: { signal?: Abor
       if (scan.otherExamples.length < 3) scan.otherExamples.push((typeof f === 'string' ? f : f.name).replace(/^.*[\\/]/, ''));
     }
   }
-  // the engine's own inference (layouts.ts), over what the folder tells: the files it would refuse
-  const unread = headerless.filter((h) => fittingLayouts(h.tokens, layouts).length !== 1);
+  // the engine's own inference (layouts.ts, ingest.ts resolveFormat), over what the folder tells: the files it would
+  // refuse. A Firehose object takes the format of the flow log publishing to its stream when exactly one fits.
+  const inferred = (h: { name: string; tokens: string[] }) => fittingLayouts(h.tokens, layouts).length === 1;
+  const unread = headerless.filter((h) => {
+    const bound = streamLayouts(h.name, h.tokens, layouts);
+    return !(bound ? bound.fitting.length === 1 || (bound.fitting.length > 1 && inferred(h)) : inferred(h));
+  });
   if (unread.length) {
     scan.needFormat = {
       files: unread.length,
@@ -59,11 +65,19 @@ export async function scanFolder(paths: readonly string[], opts: { signal?: Abor
   return scan;
 }
 
-/** The LogFormats a DescribeFlowLogs response names (what ingest would infer headerless layouts from, once loaded). */
-function logFormatsOf(page: unknown): string[] {
+/**
+ * The LogFormats a DescribeFlowLogs response names (what ingest would infer headerless layouts from, once loaded),
+ * each with the Firehose stream its flow log publishes to.
+ */
+function logFormatsOf(page: unknown): { format: string; stream?: string }[] {
   const flowLogs = (page as { FlowLogs?: unknown } | null)?.FlowLogs;
   if (!Array.isArray(flowLogs)) return [];
-  return flowLogs.map((f) => (f as { LogFormat?: unknown })?.LogFormat).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+  return flowLogs.flatMap((f) => {
+    const { LogFormat: format, LogDestinationType: type, LogDestination: dest } = (f ?? {}) as { LogFormat?: unknown; LogDestinationType?: unknown; LogDestination?: unknown };
+    if (typeof format !== 'string' || format.trim() === '') return [];
+    const stream = type === 'kinesis-data-firehose' && typeof dest === 'string' ? streamOfArn(dest)?.name : undefined;
+    return stream ? [{ format }, { format, stream }] : [{ format }];
+  });
 }
 
 async function classify(path: string): Promise<Kind> {

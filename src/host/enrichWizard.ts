@@ -43,7 +43,7 @@ export interface DiscoveredFlowLog {
   fileFormat?: 'plain-text' | 'parquet';
   hive?: boolean;
   perHour?: boolean;
-  /** The spec acquire reads it with (s3://bucket/prefix, logs:<group>); absent when it cannot be read back. */
+  /** The spec acquire reads it with (s3://bucket/prefix, logs:<group>, firehose:<stream>); absent when it cannot be read back. */
   source?: string;
 }
 
@@ -66,6 +66,7 @@ export function flowLogDescription(f: DiscoveredFlowLog): string {
     const layout = [f.hive ? 'hive' : undefined, f.perHour ? 'hourly' : undefined].filter(Boolean).join('/');
     parts.push(layout || 'daily');
   } else if (f.destinationType === 'cloud-watch-logs') parts.push('CloudWatch Logs');
+  else if (f.destinationType === 'kinesis-data-firehose' && readable(f)) parts.push('Firehose');
   else if (!readable(f)) parts.push(`${f.destinationType}: cannot be read back`);
   return parts.join(', ');
 }

@@ -123,7 +123,7 @@ export interface DiscoveredFlowLog {
   perHour?: boolean;
   trafficType?: string;
   status?: string;
-  /** The spec acquire() reads it with (`s3://bucket/prefix`, `logs:<group>`); absent when it cannot be read back. */
+  /** The spec acquire() reads it with (`s3://bucket/prefix`, `logs:<group>`, `firehose:<stream>`); absent when it cannot be read back. */
   sources?: string;
 }
 

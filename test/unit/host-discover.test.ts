@@ -19,7 +19,9 @@ function workerAnswer(regions: string[]): DiscoverResult {
     describedFlowLog({ FlowLogId: 'fl-01', ResourceId: 'vpc-0a', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::logs-a/vpc', LogFormat: V2, DestinationOptions: { FileFormat: 'plain-text', HiveCompatiblePartitions: false, PerHourPartition: false } }, A, 'us-east-1'),
     describedFlowLog({ FlowLogId: 'fl-02', ResourceId: 'vpc-0b', LogDestinationType: 's3', LogDestination: 'arn:aws:s3:::logs-a/hive', LogFormat: '${version} ${srcaddr} ${dstaddr} ${pkt-srcaddr}', DestinationOptions: { FileFormat: 'parquet', HiveCompatiblePartitions: true, PerHourPartition: true } }, A, 'eu-west-1'),
     describedFlowLog({ FlowLogId: 'fl-03', ResourceId: 'vpc-0c', LogDestinationType: 'cloud-watch-logs', LogGroupName: '/vpc/flow', LogFormat: V2 }, B, 'us-east-1'),
-    describedFlowLog({ FlowLogId: 'fl-04', ResourceId: 'vpc-0d', LogDestinationType: 'kinesis-data-firehose', LogDestination: `arn:aws:firehose:eu-west-1:${B}:deliverystream/flows` }, B, 'eu-west-1'),
+    describedFlowLog({ FlowLogId: 'fl-04', ResourceId: 'vpc-0d', LogDestinationType: 'kinesis-data-firehose', LogDestination: `arn:aws:firehose:eu-west-1:${B}:deliverystream/flows`, LogFormat: V2 }, B, 'eu-west-1'),
+    // a destination type this version does not know
+    describedFlowLog({ FlowLogId: 'fl-05', ResourceId: 'vpc-0e', LogDestinationType: 'future-destination' as never, LogDestination: `arn:aws:future:eu-west-1:${B}:sink/flows` }, B, 'eu-west-1'),
   ].filter((f): f is NonNullable<typeof f> => !!f && regions.includes(f.region));
   return {
     flowLogs: all,
@@ -76,6 +78,7 @@ test('the flow-log step lists each discovered flow log with destination and form
     `${A}/eu-west-1 · s3://logs-a/hive`,
     `${B}/us-east-1 · /vpc/flow`,
     `${B}/eu-west-1 · arn:aws:firehose:eu-west-1:${B}:deliverystream/flows`,
+    `${B}/eu-west-1 · arn:aws:future:eu-west-1:${B}:sink/flows`,
     'Another source…',
     `account ${C} · not listed`,
   ]);
@@ -83,22 +86,27 @@ test('the flow-log step lists each discovered flow log with destination and form
   assert.equal(byLabel[`${A}/eu-west-1 · s3://logs-a/hive`]!.description, 'custom format, parquet, hive/hourly');
   assert.equal(byLabel[`${B}/us-east-1 · /vpc/flow`]!.description, 'format v2, CloudWatch Logs');
   assert.match(byLabel[`${A}/us-east-1 · s3://logs-a/vpc`]!.detail!, /^fl-01 for vpc-0a$/);
+  // Firehose: read from the stream's S3 destination
   const firehose = byLabel[`${B}/eu-west-1 · arn:aws:firehose:eu-west-1:${B}:deliverystream/flows`]!;
-  assert.equal(firehose.disabled, true);
-  assert.equal(firehose.picked, false);
-  assert.match(firehose.description!, /kinesis-data-firehose: cannot be read back/);
+  assert.ok(!firehose.disabled);
+  assert.equal(firehose.picked, true);
+  assert.equal(firehose.description, 'format v2, Firehose');
+  const unknown = byLabel[`${B}/eu-west-1 · arn:aws:future:eu-west-1:${B}:sink/flows`]!;
+  assert.equal(unknown.disabled, true);
+  assert.equal(unknown.picked, false);
+  assert.match(unknown.description!, /future-destination: cannot be read back/);
   const denied = byLabel[`account ${C} · not listed`]!;
   assert.equal(denied.disabled, true);
   assert.equal(denied.description, 'sts:AssumeRole AccessDenied');
   assert.match(denied.detail!, /not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333333333333:role\/Reader/);
-  assert.deepEqual(p.items.filter((i) => i.picked).map((i) => i.id), [`${A}/us-east-1/fl-01`, `${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`]);
+  assert.deepEqual(p.items.filter((i) => i.picked).map((i) => i.id), [`${A}/us-east-1/fl-01`, `${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`, `${B}/eu-west-1/fl-04`]);
   assert.match(p.notes.join(' '), /1 account\(s\)\/region\(s\) could not be listed/);
 
   // Accepting the preselection: every discovered flow log, so acquire discovers them itself, scoped per account.
   w.answer(p.items.filter((i) => i.picked).map((i) => i.id));
   const plan = await finish(w);
   assert.equal(plan.allDiscovered, true);
-  assert.deepEqual(plan.flowLogs.map((f) => f.source), ['s3://logs-a/vpc', 's3://logs-a/hive', 'logs:/vpc/flow']);
+  assert.deepEqual(plan.flowLogs.map((f) => f.source), ['s3://logs-a/vpc', 's3://logs-a/hive', 'logs:/vpc/flow', 'firehose:flows']);
   const req = awsSourceFor(plan);
   assert.equal(req.sources, undefined);
   assert.deepEqual(req.accounts, [A, B, C]);
@@ -111,11 +119,12 @@ test('a subset of flow logs becomes acquire sources; failures and unreadable one
   assert.equal(problemIds.length, 2);
   assert.throws(() => w.answer(problemIds), (e: unknown) => e instanceof WizardInputError && /at least one flow log/.test(e.message));
   assert.equal(w.currentStep, 'flowLogs');
-  w.answer([`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`, ...problemIds]);
-  assert.deepEqual(w.answers.flowLogs, [`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`]);
+  w.answer([`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`, `${B}/eu-west-1/fl-04`, ...problemIds]);
+  assert.deepEqual(w.answers.flowLogs, [`${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`, `${B}/eu-west-1/fl-04`]);
   const plan = await finish(w);
   assert.equal(plan.allDiscovered, false);
-  assert.deepEqual(awsSourceFor(plan).sources, ['111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow'], 'each scoped to its own account and region');
+  assert.deepEqual(awsSourceFor(plan).sources, ['111111111111/eu-west-1=s3://logs-a/hive', '222222222222/us-east-1=logs:/vpc/flow', '222222222222/eu-west-1=firehose:flows'],
+    'each scoped to its own account and region');
 });
 
 test('a discovered flow log plus another source: both are named', async () => {

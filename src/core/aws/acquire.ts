@@ -1,6 +1,6 @@
 /**
  * AWS acquisition end to end, for the CLI and the editor: credentials and fan-out → inventory collection → load
- * into the dataset → flow-log discovery → fetch (S3, CloudWatch Logs, Athena) → ingest, with checkpoints. One
+ * into the dataset → flow-log discovery → fetch (S3, CloudWatch Logs, Athena, Firehose's S3 objects) → ingest, with checkpoints. One
  * account or region failing is reported (account, region, API) and the others complete; a cancel (AbortSignal)
  * stops between objects and leaves the dataset consistent.
  */
@@ -12,7 +12,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AthenaScan, AwsIssue, SourceReport } from '../../protocol/reports';
 import { formatBytes, formatUsd } from '../format';
+import { streamOfArn } from '../flowlogs/firehose';
 import { loadInventory } from '../inventory/load';
+import type { Obj } from '../inventory/util';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
 import { readAthenaSource } from './athena';
@@ -21,6 +23,7 @@ import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
 import { collectInventory } from './collect';
 import { describeAwsError, isBrokenAnswer } from './errors';
+import { describedStreams, firehoseSources, readFirehoseSource } from './firehose';
 import { fetchIpRanges } from './ipranges';
 import { profileSettings } from './profiles';
 import { Mutex, readS3Source } from './s3';
@@ -104,7 +107,8 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
   const dumpDir = opts.dumpDir ?? `${db.path === ':memory:' ? join(process.cwd(), 'flowlens') : db.path}.aws`;
 
   // ------------------------------------------------------------------ inventory
-  const flowLogFiles: { target: Target; region: string; file: string }[] = [];
+  // each account and region's DescribeFlowLogs dump, and the Firehose streams its flow logs publish to
+  const flowLogFiles: { target: Target; region: string; file: string; streams: Map<string, Obj> }[] = [];
   if (opts.inventory !== false && targets.length) {
     const rep = await collectInventory({
       targets,
@@ -145,12 +149,32 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
     for (const t of targets)
       for (const region of opts.regions) {
         const file = join(dumpDir, t.accountId, region, 'ec2.DescribeFlowLogs.json');
-        if (rep.files.includes(file)) flowLogFiles.push({ target: t, region, file });
+        const streams = join(dumpDir, t.accountId, region, 'firehose.DescribeDeliveryStream.json');
+        if (rep.files.includes(file)) flowLogFiles.push({ target: t, region, file, streams: rep.files.includes(streams) ? describedStreams(streams) : new Map() });
       }
   }
 
   // ------------------------------------------------------------------ sources
   const sources: { src: FlowLogSource; target: Target }[] = [];
+  /** A Firehose stream named as a source (`firehose:<name or ARN>`): from the flow logs that publish to it. */
+  const namedStream = (stream: string, places: { target: Target; region: string }[]) => {
+    const name = streamOfArn(stream)?.name ?? stream;
+    let found = false;
+    for (const { target, region } of places) {
+      const e = flowLogFiles.find((x) => x.target === target && x.region === region);
+      if (!e) continue;
+      const fh = firehoseSources(flowLogsOf(e.file) as never, e.streams, target.accountId, region, [name]);
+      summary.issues.push(...fh.issues);
+      for (const src of fh.sources) sources.push({ src, target });
+      found ||= fh.sources.length + fh.issues.length > 0;
+    }
+    if (!found) {
+      summary.issues.push({
+        api: 'sources', code: 'NotFound', resource: stream,
+        message: `no flow log publishes to the Firehose stream ${name} in ${places.map((p) => `${p.target.accountId}/${p.region}`).join(', ') || 'any account signed in to'} (as the inventory's DescribeFlowLogs says)`,
+      });
+    }
+  };
   if (opts.sources?.length) {
     for (const spec of opts.sources) {
       if (!targets.length) break;
@@ -162,7 +186,12 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
           summary.issues.push({ account, region, api: 'sources', code: 'NoCredentials', message: `source ${inner} belongs to account ${account}, which could not be signed in to` });
           continue;
         }
-        sources.push({ src: parseSourceSpec(inner, account, region, [region], [account]), target: t });
+        if (inner!.startsWith('firehose:')) namedStream(inner!.slice('firehose:'.length), [{ target: t, region: region! }]);
+        else sources.push({ src: parseSourceSpec(inner, account, region, [region], [account]), target: t });
+        continue;
+      }
+      if (spec.startsWith('firehose:')) {
+        namedStream(spec.slice('firehose:'.length), targets.flatMap((t) => opts.regions.map((region) => ({ target: t, region }))));
         continue;
       }
       if (/^(logs|cwl|cloudwatch):/.test(spec)) {
@@ -173,14 +202,11 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
       }
     }
   } else {
-    for (const { target, region, file } of flowLogFiles) {
-      const fls = flowLogsOf(file) as { LogDestinationType?: string; FlowLogId?: string }[];
-      for (const f of fls) {
-        if (f.LogDestinationType === 'kinesis-data-firehose') {
-          summary.issues.push({ account: target.accountId, region, api: 'discovery', code: 'UnsupportedDestination', message: `flow log ${f.FlowLogId} delivers to Kinesis Data Firehose, which Flowlens cannot read back; name its S3 destination with --source`, ...(f.FlowLogId ? { resource: f.FlowLogId } : {}) });
-        }
-      }
-      for (const src of sourcesFromFlowLogs(fls as never, target.accountId, region)) sources.push({ src, target });
+    for (const { target, region, file, streams } of flowLogFiles) {
+      const fls = flowLogsOf(file);
+      const fh = firehoseSources(fls as never, streams, target.accountId, region);
+      summary.issues.push(...fh.issues);
+      for (const src of [...sourcesFromFlowLogs(fls as never, target.accountId, region), ...fh.sources]) sources.push({ src, target });
     }
   }
 
@@ -193,7 +219,8 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
       if (src.kind === 's3') {
         const s3 = new S3Client(clientConfig('S3', src.region, target.credentials, settings));
         try {
-          rep = await readS3Source(db, s3, src, {
+          const read = src.firehose ? readFirehoseSource : readS3Source;
+          rep = await read(db, s3, src, {
             since,
             until,
             ...(opts.s3Concurrency ? { concurrency: opts.s3Concurrency } : {}),

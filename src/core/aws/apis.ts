@@ -13,6 +13,7 @@
  * by their export name, and collect.ts looks them up in the service's SDK module.
  */
 import { PARSERS, type Handler } from '../inventory/parse';
+import { streamOfArn } from '../flowlogs/firehose';
 import { isObj, parseArn, type Obj } from '../inventory/util';
 
 /** The services, by their name in the `aws` CLI (which is also the first part of a dump file's name). */
@@ -34,6 +35,7 @@ export const SERVICES = {
   resourcegroupstaggingapi: {
     sdk: '@aws-sdk/client-resource-groups-tagging-api', client: 'ResourceGroupsTaggingAPIClient', endpointId: 'RESOURCE_GROUPS_TAGGING_API', signing: 'tagging', iam: 'tag', protocol: 'json',
   },
+  firehose: { sdk: '@aws-sdk/client-firehose', client: 'FirehoseClient', endpointId: 'FIREHOSE', signing: 'firehose', iam: 'firehose', protocol: 'json' },
   cloudtrail: { sdk: '@aws-sdk/client-cloudtrail', client: 'CloudTrailClient', endpointId: 'CLOUDTRAIL', signing: 'cloudtrail', iam: 'cloudtrail', protocol: 'json' },
   /** files only: a CloudTrail log file from S3, AWS's ip-ranges.json */
   file: { endpointId: '', signing: '', iam: '', protocol: '' },
@@ -238,6 +240,14 @@ export const APIS: readonly ApiDescriptor[] = [
   ec2('DescribeVpcPeeringConnections', 'VpcPeeringConnections', PARSERS.peering, 'VPC-to-VPC paths (peering)', 'peered VPCs are not linked'),
   ec2('DescribeTransitGatewayAttachments', 'TransitGatewayAttachments', PARSERS.tgwAttachments, 'VPC-to-VPC paths (transit gateways)', 'VPCs on a transit gateway are not linked'),
   ec2('DescribeFlowLogs', 'FlowLogs', PARSERS.flowLogs, 'discovery of flow logs: destination, format, partitioning', 'flow logs are not discovered'),
+  {
+    kind: 'firehose:DescribeDeliveryStream', service: 'firehose', operation: 'DescribeDeliveryStream', iam: ['firehose:DescribeDeliveryStream'],
+    why: 'flow logs published to Amazon Data Firehose: the stream\'s S3 destination (bucket, prefix, compression) they are read from',
+    lost: 'flow logs published to Firehose are not read', listKey: 'DeliveryStreamDescription',
+    match: (o) => isObj(o.DeliveryStreamDescription) && typeof o.DeliveryStreamDescription.DeliveryStreamName === 'string',
+    wrapper: 'DeliveryStreamName', sdk: 'DescribeDeliveryStreamCommand', needs: ['ec2:DescribeFlowLogs'], live: deliveryStreams,
+    cli: 'aws firehose describe-delivery-stream --delivery-stream-name vpc-flows --output json', parse: PARSERS.deliveryStream,
+  },
   {
     kind: 'ec2:DescribeAddresses', service: 'ec2', operation: 'DescribeAddresses', iam: ['ec2:DescribeAddresses'],
     why: 'Elastic IP addresses and their tags', lost: 'Elastic IP addresses are not attributed', listKey: 'Addresses',
@@ -473,6 +483,24 @@ async function ecsTasks(c: LiveCall): Promise<LiveResult | undefined> {
   return complete || tasks.length ? { doc: { tasks, failures }, items: tasks } : undefined;
 }
 
+/**
+ * Firehose: each stream of this account and region that a flow log here publishes to (a stream elsewhere is named
+ * by acquisition, which cannot read it from here), one DescribeDeliveryStream each, written wrapped with its name.
+ */
+async function deliveryStreams(c: LiveCall, d: ApiDescriptor): Promise<LiveResult | undefined> {
+  const names = new Set<string>();
+  for (const f of ((await c.of('ec2:DescribeFlowLogs')) ?? []) as Obj[]) {
+    const s = f.LogDestinationType === 'kinesis-data-firehose' ? streamOfArn(typeof f.LogDestination === 'string' ? f.LogDestination : undefined) : undefined;
+    if (s && s.account === c.account && s.region === c.region) names.add(s.name);
+  }
+  const out: unknown[] = [];
+  await c.each(d.iam[0]!, [...names], async (name) => {
+    const r = await c.send(d.iam[0]!, d.sdk!, { DeliveryStreamName: name });
+    out.push({ DeliveryStreamName: name, DeliveryStreamDescription: r.DeliveryStreamDescription });
+  });
+  return out.length ? { doc: out, items: out } : undefined;
+}
+
 /** Ends LiveCall.each without a second report: the failure inside was reported already. */
 export class StopQuietly extends Error {
   constructor() {
@@ -526,7 +554,7 @@ export const LIVE_APIS: readonly ApiDescriptor[] = APIS.filter((d) => d.sdk && d
 export const OTHER_ACTIONS: readonly { actions: string; why: string; policy: 'inventory' | 'own' }[] = [
   { actions: 'sts:AssumeRole (in the trusted account\'s policy), sts:GetCallerIdentity', why: 'fan-out; check each account before collecting', policy: 'own' },
   { actions: 'logs:FilterLogEvents', why: 'flow logs delivered to CloudWatch Logs', policy: 'inventory' },
-  { actions: 's3:ListBucket, s3:GetObject (flow-log buckets only)', why: 'flow logs delivered to S3', policy: 'own' },
+  { actions: 's3:ListBucket, s3:GetObject (flow-log buckets only)', why: 'flow logs delivered to S3, by the flow log itself or by a Firehose stream', policy: 'own' },
   {
     actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, glue:GetTable/GetPartitions/GetDatabase, results bucket, s3:ListBucket on the table\'s location',
     why: 'optional Athena push-down (the reduction; the table\'s columns and partitions; the scan estimate)', policy: 'own',

@@ -16,6 +16,7 @@ import * as ecs from '@aws-sdk/client-ecs';
 import * as efs from '@aws-sdk/client-efs';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as elasticache from '@aws-sdk/client-elasticache';
+import * as firehose from '@aws-sdk/client-firehose';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as rds from '@aws-sdk/client-rds';
 import * as resourcegroupstaggingapi from '@aws-sdk/client-resource-groups-tagging-api';
@@ -30,7 +31,7 @@ import type { Target } from './targets';
 export { LIFECYCLE_EVENTS } from './apis';
 
 /** The SDK module of each service Flowlens calls live (apis.ts names paginators and commands by their export). */
-export const SDK_MODULES: Record<LiveService, Record<string, unknown>> = { ec2, elbv2, rds, elasticache, lambda, ecs, efs, resourcegroupstaggingapi, cloudtrail };
+export const SDK_MODULES: Record<LiveService, Record<string, unknown>> = { ec2, elbv2, rds, elasticache, lambda, ecs, efs, resourcegroupstaggingapi, firehose, cloudtrail };
 
 type AnyClient = { send(command: unknown, options?: unknown): Promise<unknown>; destroy(): void };
 type Paginate = (config: { client: AnyClient }, input: object, options?: unknown) => AsyncIterable<object>;

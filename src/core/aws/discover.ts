@@ -7,6 +7,7 @@
 import { EC2Client, paginateDescribeFlowLogs, type FlowLog } from '@aws-sdk/client-ec2';
 import type { AwsIssue, DiscoveredFlowLog } from '../../protocol/reports';
 import type { DiscoverResult } from '../../protocol/worker';
+import { streamOfArn } from '../flowlogs/firehose';
 import { DEFAULT_FORMAT } from '../model/flowFields';
 import { clientConfig, type AwsSettings } from './clients';
 import type { MfaCodeProvider } from './credentials';
@@ -65,8 +66,11 @@ export function describedFlowLog(f: FlowLog, account: string, region: string): D
     if (!group) return undefined;
     return { ...base, destinationType: type, destination: group, sources: `logs:${group}` };
   }
+  const stream = type === 'kinesis-data-firehose' ? streamOfArn(f.LogDestination)?.name : undefined;
+  // read from the stream's S3 destination, which acquire asks Firehose for (aws/firehose.ts)
+  if (stream) return { ...base, destinationType: type, destination: f.LogDestination!, sources: `firehose:${stream}` };
   if (!type && !f.LogDestination) return undefined;
-  // Kinesis Data Firehose (or a type this version does not know): listed, but acquire cannot read it back.
+  // a type this version does not know: listed, but acquire cannot read it back
   return { ...base, destinationType: type || 'unknown', destination: f.LogDestination ?? '' };
 }
 

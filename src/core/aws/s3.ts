@@ -38,7 +38,7 @@ export class Mutex {
   }
 }
 
-async function listAll(s3: S3Client, bucket: string, prefix: string, opts: { delimiter?: string; startAfter?: string; signal?: AbortSignal }): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> {
+export async function listAll(s3: S3Client, bucket: string, prefix: string, opts: { delimiter?: string; startAfter?: string; signal?: AbortSignal }): Promise<{ keys: { key: string; size: number }[]; prefixes: string[] }> {
   const keys: { key: string; size: number }[] = [];
   const prefixes: string[] = [];
   const input = { Bucket: bucket, Prefix: prefix, ...(opts.delimiter ? { Delimiter: opts.delimiter } : {}), ...(opts.startAfter ? { StartAfter: opts.startAfter } : {}) };
@@ -139,6 +139,44 @@ export async function fetchObject(s3: S3Client, bucket: string, key: string, sig
   throw Object.assign(new Error(`${(lastErr as Error)?.message ?? 'failed'} (after ${attempts} attempts, ${received} bytes received)`), { name: 'ObjectReadFailed' });
 }
 
+/**
+ * One object of a source: skipped when loaded before, else fetched and handed to the engine (with `o.logFormat`
+ * for headerless records), counted in `rep`. Whether it is loaded now or was before.
+ */
+export async function readObject(
+  db: Db, s3: S3Client, src: Pick<S3Source, 'bucket' | 'account' | 'region'>, key: string, rep: SourceReport, already: Set<string>,
+  o: { signal?: AbortSignal; logFormat?: string }, ingestLock: Mutex,
+): Promise<boolean> {
+  const name = `s3://${src.bucket}/${key}`;
+  if (already.has(name)) {
+    rep.skipped++;
+    return true;
+  }
+  let data: Buffer;
+  try {
+    data = await fetchObject(s3, src.bucket, key, o.signal);
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    rep.issues.push(describeAwsError(err, { account: src.account, region: src.region, api: 's3:GetObject', resource: name }));
+    rep.failed++;
+    return false;
+  }
+  const fr = await ingestLock.run(() => ingestBuffer(db, name, data, { ...(o.logFormat ? { logFormat: o.logFormat } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
+  rep.files.push(fr);
+  if (fr.status === 'failed') {
+    rep.failed++;
+    rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedObject', message: fr.error ?? 'unreadable', resource: name });
+    return false;
+  }
+  if (fr.status === 'duplicate') rep.skipped++;
+  else {
+    rep.fetched++;
+    rep.records += fr.records;
+    rep.bytes += data.byteLength;
+  }
+  return true;
+}
+
 export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3ReadOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const rep: SourceReport = { source: src.id, kind: 's3', account: src.account, region: src.region, fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0, files: [], issues: [] };
   const issue = (err: unknown, api: string, resource?: string) =>
@@ -194,35 +232,7 @@ export async function readS3Source(db: Db, s3: S3Client, src: S3Source, o: S3Rea
       o.concurrency ?? 8,
       async ({ key, inWindow: wanted }, i) => {
         if (!wanted) return;
-        const name = `s3://${src.bucket}/${key}`;
-        if (already.has(name)) {
-          rep.skipped++;
-          status[i] = true;
-          return;
-        }
-        let data: Buffer;
-        try {
-          data = await fetchObject(s3, src.bucket, key, o.signal);
-        } catch (err) {
-          if (o.signal?.aborted) throw err;
-          issue(err, 's3:GetObject', name);
-          rep.failed++;
-          return;
-        }
-        const fr = await ingestLock.run(() => ingestBuffer(db, name, data, o.signal ? { signal: o.signal } : {}));
-        rep.files.push(fr);
-        if (fr.status === 'failed') {
-          rep.failed++;
-          rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedObject', message: fr.error ?? 'unreadable', resource: name });
-        } else {
-          status[i] = true;
-          if (fr.status === 'duplicate') rep.skipped++;
-          else {
-            rep.fetched++;
-            rep.records += fr.records;
-            rep.bytes += data.byteLength;
-          }
-        }
+        status[i] = await readObject(db, s3, src, key, rep, already, { ...(o.signal ? { signal: o.signal } : {}) }, ingestLock);
         o.onProgress?.(`${src.id}: ${++done}/${total}`, done, total);
       },
       o.signal,

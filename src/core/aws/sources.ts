@@ -21,6 +21,25 @@ export interface S3Source {
   perHour?: boolean;
   logFormat?: string;
   flowLogId?: string;
+  /**
+   * Objects a Firehose stream delivers (aws/firehose.ts): `<prefix>YYYY/MM/DD/HH/<stream>-…`, headerless, in the
+   * flow log's LogFormat; `prefix` is then the stream's Prefix as it is (Firehose adds no slash).
+   */
+  firehose?: FirehoseDelivery;
+}
+
+export interface FirehoseDelivery {
+  stream: string;
+  /** GZIP or UNCOMPRESSED (the others are not read). */
+  compression: string;
+  /** The stream's CustomTimeZone, when it has one: its prefixes' and object names' times are in it. */
+  timeZone?: string;
+  /** The Prefix holds `!{…}` expressions: the objects are listed under its part before them. */
+  expressions: boolean;
+  /** The stream's buffering interval: objects arrive up to this much later than the flow log delivered its records. */
+  bufferSeconds?: number;
+  /** The literal part of its ErrorOutputPrefix: objects under it hold records Firehose failed to deliver, not flow logs. */
+  errorPrefix?: string;
 }
 
 export interface CloudWatchSource {
@@ -89,7 +108,7 @@ export function sourcesFromFlowLogs(flowLogs: DescribedFlowLog[], account: strin
       if (f.FlowLogId) s.flowLogId = f.FlowLogId;
       if (!out.has(id)) out.set(id, s);
     }
-    // kinesis-data-firehose destinations are not readable from here; acquire() reports them.
+    // kinesis-data-firehose: the stream says where its objects are (aws/firehose.ts)
   }
   return [...out.values()];
 }
@@ -112,5 +131,5 @@ export function parseSourceSpec(spec: string, account: string, region: string, r
     if (at[1]) src.catalog = at[1];
     return src;
   }
-  throw new Error(`unknown flow-log source "${spec}": use s3://bucket/prefix, logs:<log group> or athena:<database>.<table>`);
+  throw new Error(`unknown flow-log source "${spec}": use s3://bucket/prefix, logs:<log group>, athena:<database>.<table> or firehose:<stream>`);
 }

@@ -19,12 +19,13 @@ import { diskFullMessage } from '../diskFull';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
-import { AWS_LAYOUTS, fittingLayouts, inferLayout, knownLayouts, type KnownLayout } from './layouts';
+import { AWS_LAYOUTS, fittingLayouts, inferLayout, knownLayouts, streamLayouts, type KnownLayout } from './layouts';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
 import { addLoaded, loadedTotals } from './totals';
 import { keepsRecords, refreshRecordsView } from '../store/records';
-import { gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, SNIFF_BYTES, type Sniffed } from './sniff';
+import { fileHead, gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, SNIFF_BYTES, unreadCompression, type Sniffed } from './sniff';
+import { firehoseObjectName } from './firehose';
 
 export type { CloudWatchEvent } from './cloudwatch';
 
@@ -518,6 +519,14 @@ async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string
       if (sniffed.container === 'gzip' && (await gzipInGzip(src.path))) {
         return failed(name, `${name} is gzip inside gzip (compressed twice): decompress it once (gunzip) and load the result`);
       }
+      {
+        const fromFirehose = firehoseObjectName(name) !== undefined;
+        const compression = unreadCompression(await fileHead(src.path, 16), src.bytes, fromFirehose);
+        if (compression) {
+          return failed(name, `${name} is compressed with ${compression}, which Flowlens does not read: flow logs are read as plain text, gzip or Parquet` +
+            (fromFirehose ? `; set the Firehose stream's CompressionFormat to GZIP (or UNCOMPRESSED)` : ''));
+        }
+      }
       return failed(name, `${NOT_FLOW_LOG}: ${name} holds binary data that is neither gzip nor Parquet`);
     case 'json': {
       let events: CloudWatchEvent[];
@@ -649,6 +658,22 @@ export function resolveFormat(
       );
     }
     return { fields, header: false };
+  }
+  // a Firehose object: the format of the flow log that delivers to the stream its name starts with (inventory)
+  const bound = streamLayouts(name, tokens, layouts);
+  if (bound?.fitting.length === 1) {
+    const l = bound.fitting[0]!;
+    return {
+      fields: [...l.fields],
+      header: false,
+      note: `no header line: read with the LogFormat of ${l.source} (${l.fields.length} fields, version ${formatVersion(l.fields)}), which delivers to the Firehose stream ${bound.stream} that wrote this object`,
+    };
+  }
+  if (bound && bound.fitting.length === 0) {
+    throw new FormatError(
+      `${name}: line ${sniffed.firstLineNumber} has ${count} fields, but the LogFormat of ${bound.all.map((l) => `${l.source} (${l.fields.length} fields)`).join(', ')}, ` +
+        `delivering to the Firehose stream ${bound.stream} that wrote this object, does not fit it; give the log format (--log-format)`,
+    );
   }
   const layout = inferLayout(name, sniffed.firstLineNumber, tokens, layouts);
   if (layout.fields === DEFAULT_FORMAT) return { fields: [...DEFAULT_FORMAT], header: false };

@@ -63,16 +63,45 @@ function classifyText(buf: Buffer): Omit<Sniffed, 'container'> {
   return { content: 'text', firstLine: lines[i].replace(/\r$/, ''), firstLineNumber: i + 1 };
 }
 
-/** Reads the head of a file and classifies it. */
-export async function sniffFile(path: string): Promise<Sniffed> {
+/**
+ * A compression Flowlens does not read, by its first bytes: what Firehose writes with CompressionFormat ZIP
+ * (a ZIP archive), Snappy (the framing format's stream identifier) or HADOOP_SNAPPY (blocks of a 4-byte
+ * big-endian raw length, a 4-byte compressed length, then a raw Snappy block whose varint preamble is at most that
+ * raw length; a guess without magic bytes, made only when `hadoopSnappy`). Undefined when the bytes are none of these.
+ */
+export function unreadCompression(head: Uint8Array, size: number, hadoopSnappy = true): string | undefined {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x504b0304) return 'ZIP';
+  if (b.length >= 10 && b.subarray(0, 10).equals(Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]))) return 'Snappy';
+  // no magic bytes: only said of what is known to come from Firehose
+  if (hadoopSnappy && b.length >= 9) {
+    const raw = b.readUInt32BE(0);
+    const compressed = b.readUInt32BE(4);
+    let varint = 0;
+    for (let i = 8, shift = 0; i < Math.min(b.length, 13); i++, shift += 7) {
+      varint += (b[i]! & 0x7f) * 2 ** shift;
+      if (!(b[i]! & 0x80)) break;
+    }
+    if (raw > 0 && compressed > 0 && compressed + 8 <= size && varint > 0 && varint <= raw) return 'Hadoop-Snappy';
+  }
+  return undefined;
+}
+
+/** The first bytes of a file. */
+export async function fileHead(path: string, bytes = HEAD_BYTES): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return sniffHead(buf.subarray(0, bytesRead));
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
+}
+
+/** Reads the head of a file and classifies it. */
+export async function sniffFile(path: string): Promise<Sniffed> {
+  return sniffHead(await fileHead(path));
 }
 
 /**

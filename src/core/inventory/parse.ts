@@ -1310,6 +1310,16 @@ const ipRanges: Handler = async (ctx, doc) => {
   return rows.length;
 };
 
+/**
+ * `aws firehose describe-delivery-stream`: a Firehose stream that flow logs are published to. Acquisition reads its S3
+ * destination from the dump itself (aws/firehose.ts); nothing of it is attributed, so nothing is stored here.
+ */
+const deliveryStream: Handler = async (ctx, doc) => {
+  const d = isObj(doc.DeliveryStreamDescription) ? doc.DeliveryStreamDescription : undefined;
+  if (!d || !str(d.DeliveryStreamName)) throw new InventoryInputError(`${ctx.name}: a DescribeDeliveryStream answer without its stream's name`);
+  return 1;
+};
+
 /** Every parser, by name: each API's descriptor (src/core/aws/apis.ts) names the one that reads its response. */
 export const PARSERS = {
   enis,
@@ -1326,6 +1336,7 @@ export const PARSERS = {
   prefixLists,
   prefixListEntries,
   flowLogs,
+  deliveryStream,
   loadBalancers,
   classicLoadBalancers,
   targetGroups,

@@ -1,7 +1,7 @@
 /**
  * A local AWS endpoint for tests: one HTTP server on 127.0.0.1 that speaks the wire protocols the SDK uses
  * (EC2 query/XML, awsQuery XML for STS/ELBv2/RDS/ElastiCache, JSON 1.1 for CloudWatch Logs/Athena/tagging/
- * CloudTrail/ECS, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
+ * CloudTrail/ECS/Firehose, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
  *   <estate>/inventory/<account>/<region>/<service>.<Operation>.json   (SDK output shapes)
  *   <estate>/flowlogs/<bucket>/<key…>                                 (S3 objects)
  *   <estate>/flowlogs/cloudwatch/<log-group>/<stream>.json            (FilterLogEvents output shape)
@@ -114,6 +114,8 @@ export interface RequestRecord {
   /** an injected fault, or 'signature' for a request refused for its signature */
   fault?: FaultKind | 'signature';
   key?: string;
+  /** S3 ListObjectsV2: the prefix listed. */
+  prefix?: string;
 }
 
 export interface AwsEndpoint {
@@ -518,7 +520,10 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const bucketDir = join(flowDir, bucket);
     const isList = !key && req.method === 'GET' && url.searchParams.get('list-type') === '2';
     const op = isList ? 'ListObjectsV2' : req.method === 'HEAD' ? (key ? 'HeadObject' : 'HeadBucket') : key ? 'GetObject' : 'ListObjects';
-    const rec: RequestRecord = { service: 's3', op, status: 200, ...(account ? { account } : {}), ...(region ? { region } : {}), ...(key ? { key } : {}) };
+    const listed = isList ? url.searchParams.get('prefix') : null;
+    const rec: RequestRecord = {
+      service: 's3', op, status: 200, ...(account ? { account } : {}), ...(region ? { region } : {}), ...(key ? { key } : {}), ...(listed !== null ? { prefix: listed } : {}),
+    };
     const fault = takeFault('s3', op, account, region, key);
     if (fault && fault.kind !== 'truncate' && fault.kind !== 'repeat-token') {
       rec.fault = fault.kind;
@@ -822,6 +827,10 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         const parentValue = p.parent ? one(p.parent) : undefined;
         // a wrapped answer that is not a list (Lambda ListTags' Tags map) is the wrapper's own
         const wrapped = p.parent ? (documents(acct, region, p.file) as Record<string, unknown>[]).find((d) => d[p.parent!] === parentValue) : undefined;
+        if (!wrapped && op === 'DescribeDeliveryStream') {
+          rec(400);
+          return sendError(res, service, 'ResourceNotFoundException', 400, `Firehose stream ${parentValue} under account ${acct} not found.`);
+        }
         if (wrapped && !Array.isArray(wrapped[p.list])) {
           const { output } = operationSchema(SDK_OF.get(service)!, op);
           rec(200);
