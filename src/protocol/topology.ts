@@ -153,6 +153,9 @@ export interface NodeDetails {
   transitGateway?: TransitGatewayFigures;
 }
 
+/** The node type of a transit gateway: traffic through one is drawn through its node, `tgw:<id>`. */
+export const TRANSIT_GATEWAY_TYPE = 'ec2:transit-gateway';
+
 /**
  * The traffic through one transit gateway: each conversation once (its two legs on the map carry the same bytes),
  * the bytes of those that crossed AZs, accounts or regions, and the bytes each attachment carried (a conversation

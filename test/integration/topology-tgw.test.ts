@@ -5,33 +5,17 @@
  * edges into the node and the edges out of it each sum to the conversations' bytes, and the node counts them once.
  * Its details name its owner, attachments, cost and cross-AZ/cross-account bytes; a finding highlights both legs.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Db } from '../../src/core/store/db';
 import { topologyEdgeDetails, topologyGraph, topologyNodeDetails, type QueryRows } from '../../src/core/topology/graph';
 import { costSql } from '../../src/core/topology/cost';
 import { nodeCell } from '../../src/core/topology/cell';
 import { defaultQuery, type Graph, type GraphQuery } from '../../src/protocol/topology';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
-import { A, B, C, arnA, arnB, tgwDataset } from '../support/tgwDataset';
+import { A, B, C, arnA, arnB, tgwFixture } from '../support/tgwDataset';
 
-let dir: string;
-let db: Db;
-let query: QueryRows;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-topology-tgw-'));
-  db = await tgwDataset(dir);
-  query = (sql, params) => db.json(sql, params);
-});
-
-after(() => {
-  db?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fx = tgwFixture('topology-tgw');
+const query: QueryRows = (sql, params) => fx.query(sql, params);
 
 const q = (over: Partial<GraphQuery>): GraphQuery => ({ ...defaultQuery(), ...over });
 const TGW = 'tgw:tgw-1';
@@ -53,13 +37,13 @@ test('resource level: each conversation through the transit gateway is two legs,
     [OFFICE, TGW, 1500, 0, 1],
   ] as Leg[]).sort(byPair));
   // the edges into the transit gateway and those out of it each carry the conversations' bytes, once
-  const conversations = Number(await db.value(`SELECT sum(uploaded + downloaded) FROM conversations`));
+  const conversations = Number(await fx.db.value(`SELECT sum(uploaded + downloaded) FROM conversations`));
   assert.equal(conversations, ALL);
   const sum = (xs: Graph['edges']) => xs.reduce((s, e) => s + e.bytes, 0);
   assert.equal(sum(g.edges.filter((e) => e.target === TGW)), ALL);
   assert.equal(sum(g.edges.filter((e) => e.source === TGW)), ALL);
   // its cost once: on the leg into it
-  const cost = Number(await db.value(`SELECT sum(${costSql('c')}) FROM conversations c`));
+  const cost = Number(await fx.db.value(`SELECT sum(${costSql('c')}) FROM conversations c`));
   assert.ok(cost > 0);
   assert.ok(Math.abs(g.edges.reduce((s, e) => s + e.cost, 0) - cost) < 1e-12, `${g.edges.map((e) => e.cost)} vs ${cost}`);
   assert.equal(g.edges.find((e) => e.source === TGW)!.cost, 0);
@@ -99,7 +83,7 @@ test('a finding through the transit gateway highlights both legs, and joined at 
   const flagged = g.edges.filter((e) => e.findings.includes('cross-az')).map((e) => `${e.source} ${e.target}`).sort();
   assert.deepEqual(flagged, [`${APP} ${TGW}`, `${TGW} ${DB}`]);
   const { sql, params } = bindTemplate(findTemplate('cross-az'), { tag_key: 'no-such-tag' });
-  const rows = await db.json<Record<string, string>>(sql, params);
+  const rows = await fx.db.json<Record<string, string>>(sql, params);
   const pairs = [...new Set(rows.map((r) => `${r.client_app} ${r.server_app}`))].sort();
   assert.deepEqual(pairs, [`${APP} ${DB}`]);
   // each flagged leg into the node with each flagged leg out of it
@@ -118,7 +102,7 @@ test('the transit gateway\'s details: what it is, whom it links, its attachments
   assert.deepEqual([d.accounts, d.regions, d.vpcs, d.members], [[C], ['us-east-1'], ['vpc-a', 'vpc-b'], []]);
   assert.deepEqual(d.peersIn.map((p) => [p.id, p.label, p.bytes, p.flows]), [[APP, 'app', 66400, 2], [OFFICE, '192.168.7.5', 1500, 1]]);
   assert.deepEqual(d.peersOut.map((p) => [p.id, p.label, p.bytes, p.flows]), [[DB, 'db', ALL, 3]]);
-  const cost = Number(await db.value(`SELECT sum(${costSql('c')}) FROM conversations c`));
+  const cost = Number(await fx.db.value(`SELECT sum(${costSql('c')}) FROM conversations c`));
   const t = d.transitGateway!;
   assert.ok(Math.abs(t.cost - cost) < 1e-12);
   assert.deepEqual({ ...t, cost: 0 }, {
@@ -149,7 +133,7 @@ test('the legs\' edge details and the node\'s SQL cell read the same rows', asyn
   // the notebook cell of the node: its conversations in (from the clients) and out (to the server), each once a side
   const cell = nodeCell(q({ level: 'vpc' }), TGW);
   const params = Object.fromEntries(Object.entries(cell.params).map(([k, v]) => [k, v.value]));
-  const rows = await db.json<{ direction: string; peer: string; bytes: number }>(
+  const rows = await fx.db.json<{ direction: string; peer: string; bytes: number }>(
     `SELECT direction, peer, sum(bytes_up + bytes_down)::DOUBLE AS bytes FROM (${cell.sql.replace(/^--.*$/gm, '').trim().replace(/;$/, '')}) GROUP BY ALL ORDER BY ALL`, params);
   assert.deepEqual(rows, [
     { direction: 'in', peer: OFFICE, bytes: 1500 },

@@ -4,7 +4,9 @@
  * (the attribution) and test/integration/topology-tgw.test.ts (the map) read it.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../src/core/store/db';
 import { openDataset } from '../../src/core/api';
@@ -96,3 +98,22 @@ export async function tgwDataset(dir: string): Promise<Db> {
   return db;
 }
 
+
+/**
+ * The dataset for one test file: made in a temporary folder before its tests (`db` and `query`, the map's way of
+ * reading it, are set then) and removed after them.
+ */
+export function tgwFixture(name: string): { db: Db; query: (sql: string, params: Record<string, string | number | boolean | null>) => Promise<Record<string, unknown>[]> } {
+  const fx = {} as ReturnType<typeof tgwFixture>;
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), `flowlens-${name}-`));
+    fx.db = await tgwDataset(dir);
+    fx.query = (sql, params) => fx.db.json(sql, params);
+  });
+  after(() => {
+    fx.db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return fx;
+}

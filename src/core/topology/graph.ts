@@ -16,6 +16,7 @@ import {
   type Peer,
   type Timeline,
   type TransitGatewayFigures,
+  TRANSIT_GATEWAY_TYPE,
 } from '../../protocol/topology';
 import { FINDING_COLUMNS, NAMES_CTE, TGW_PREFIX, WORKLOAD_TYPES, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
 import TGW_OWNERS_SQL from './transit-gateway-owners.sql';
@@ -68,7 +69,7 @@ function isAggregate(key: string, level: string): boolean {
 }
 
 /** The node type of a transit gateway (`tgw:<id>` keys: sql.ts, keyedSql). */
-export const TGW_TYPE = 'ec2:transit-gateway';
+const TGW_TYPE = TRANSIT_GATEWAY_TYPE;
 
 /** The short id at the end of an ARN (task id, instance id), for telling apart resources with one name. */
 function shortId(key: string): string | undefined {
@@ -180,7 +181,7 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
               server_account, server_vpc, server_az, server_region, up, down FROM k WHERE leg <> 1
        UNION ALL
        -- a transit gateway once per conversation (from its first leg), in its owner's account and region, in no VPC
-       SELECT sk, sk, '${TGW_TYPE}', 'transit-gateway', o.account, NULL, NULL, coalesce(o.region, client_region), up, down
+       SELECT sk, sk, '${TGW_TYPE}', 'transit-gateway', o.account, NULL, NULL, coalesce(o.region, client_region, server_region), up, down
        FROM k LEFT JOIN (${TGW_OWNERS_SQL}) o ON o.tgw = k.tgw WHERE leg = 1),
      nd AS (SELECT key, count(DISTINCT member)::DOUBLE AS members,
        arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
@@ -449,7 +450,7 @@ async function transitGatewayFigures(query: QueryRows, keyed: string, params: Sq
               sum(up + down) FILTER (WHERE cross_region) AS cross_region,
               (SELECT arn FROM inv_gateways WHERE gateway_id = $tgw) AS arn,
               (SELECT account FROM (${TGW_OWNERS_SQL}) WHERE tgw = $tgw) AS account,
-              coalesce((SELECT region FROM (${TGW_OWNERS_SQL}) WHERE tgw = $tgw), any_value(client_region)) AS region
+              coalesce((SELECT region FROM (${TGW_OWNERS_SQL}) WHERE tgw = $tgw), any_value(coalesce(client_region, server_region))) AS region
        FROM t`,
       { ...params, tgw },
     )
