@@ -68,9 +68,6 @@ function isAggregate(key: string, level: string): boolean {
   return level !== 'resource' && !key.startsWith('arn:') && key !== 'internet' && !key.startsWith('aws:') && !key.startsWith(TGW_PREFIX);
 }
 
-/** The node type of a transit gateway (`tgw:<id>` keys: sql.ts, keyedSql). */
-const TGW_TYPE = TRANSIT_GATEWAY_TYPE;
-
 /** The short id at the end of an ARN (task id, instance id), for telling apart resources with one name. */
 function shortId(key: string): string | undefined {
   if (!key.startsWith('arn:')) return undefined;
@@ -181,7 +178,7 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
               server_account, server_vpc, server_az, server_region, up, down FROM k WHERE leg <> 1
        UNION ALL
        -- a transit gateway once per conversation (from its first leg), in its owner's account and region, in no VPC
-       SELECT sk, sk, '${TGW_TYPE}', 'transit-gateway', o.account, NULL, NULL, coalesce(o.region, client_region, server_region), up, down
+       SELECT sk, sk, '${TRANSIT_GATEWAY_TYPE}', 'transit-gateway', o.account, NULL, NULL, coalesce(o.region, client_region, server_region), up, down
        FROM k LEFT JOIN (${TGW_OWNERS_SQL}) o ON o.tgw = k.tgw WHERE leg = 1),
      nd AS (SELECT key, count(DISTINCT member)::DOUBLE AS members,
        arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
@@ -405,7 +402,7 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
     ? (await query(`SELECT type, kind FROM inv_resources WHERE arn = $arn`, { arn }))[0]
     : undefined;
   const aggregated = isAggregate(node, q.level);
-  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : figures ? TGW_TYPE : workloadOf(node)?.type ?? (aggregated ? q.level
+  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : figures ? TRANSIT_GATEWAY_TYPE : workloadOf(node)?.type ?? (aggregated ? q.level
     : (str(resource?.type) ?? str(sideRows[0]?.type) ?? 'unknown'));
   const details: NodeDetails = {
     id: node,
