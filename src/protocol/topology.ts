@@ -149,6 +149,31 @@ export interface NodeDetails {
   /** Clients of this node (traffic in) and servers it calls (traffic out), by bytes, at most 10 each. */
   peersIn: Peer[];
   peersOut: Peer[];
+  /** A transit gateway's node (`tgw:<id>`): what went through it in the view's window. */
+  transitGateway?: TransitGatewayFigures;
+}
+
+/** The node type of a transit gateway: traffic through one is drawn through its node, `tgw:<id>`. */
+export const TRANSIT_GATEWAY_TYPE = 'ec2:transit-gateway';
+
+/**
+ * The traffic through one transit gateway: each conversation once (its two legs on the map carry the same bytes),
+ * the bytes of those that crossed AZs, accounts or regions, and the bytes each attachment carried (a conversation
+ * counts at the attachment on each side: in its client's VPC and in its server's).
+ */
+export interface TransitGatewayFigures {
+  id: string;
+  account?: string;
+  region?: string;
+  up: number;
+  down: number;
+  flows: number;
+  cost: number;
+  crossAzBytes: number;
+  crossAccountBytes: number;
+  crossRegionBytes: number;
+  /** One per VPC the traffic came from or went to (by bytes): the attachment there; no id for a side outside any known VPC. */
+  attachments: { id?: string; label: string; vpc?: string; account?: string; bytes: number }[];
 }
 
 export interface EdgeDetails {
@@ -390,6 +415,19 @@ export const isNodeDetails: Guard<NodeDetails> = shape<NodeDetails>({
   members: arrayOf(shape({ arn: isString, label: isString, bytes: isNum })),
   peersIn: arrayOf(isPeer),
   peersOut: arrayOf(isPeer),
+  transitGateway: opt(shape<TransitGatewayFigures>({
+    id: isString,
+    account: opt(isString),
+    region: opt(isString),
+    up: isNum,
+    down: isNum,
+    flows: isNum,
+    cost: isNum,
+    crossAzBytes: isNum,
+    crossAccountBytes: isNum,
+    crossRegionBytes: isNum,
+    attachments: arrayOf(shape({ id: opt(isString), label: isString, vpc: opt(isString), account: opt(isString), bytes: isNum })),
+  })),
 });
 
 export const isEdgeDetails: Guard<EdgeDetails> = shape<EdgeDetails>({

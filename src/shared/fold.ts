@@ -5,6 +5,7 @@
  */
 import type { EdgeKind, Graph, GraphEdge, GraphNode } from '../protocol/topology';
 import type { FoldRequest } from '../protocol/topology';
+import { TRANSIT_GATEWAY_TYPE } from '../protocol/topology';
 
 /** Case-insensitive match of every word of the search in a node's label, id, type or kind. */
 export function matchesSearch(n: GraphNode, search: string): boolean {
@@ -34,6 +35,7 @@ const TYPE_NAMES: Record<string, [string, string]> = {
   'elasticache:cluster': ['cache', 'caches'],
   'elasticloadbalancing:loadbalancer': ['load balancer', 'load balancers'],
   'ec2:natgateway': ['NAT gateway', 'NAT gateways'],
+  [TRANSIT_GATEWAY_TYPE]: ['transit gateway', 'transit gateways'],
   'ec2:vpc-endpoint': ['VPC endpoint', 'VPC endpoints'],
   'ec2:network-interface': ['network interface', 'network interfaces'],
   'ec2:elastic-ip': ['Elastic IP', 'Elastic IPs'],
@@ -60,7 +62,7 @@ export interface Fold {
 /**
  * Keeps the map at `maxNodes`: the busiest nodes (by bytes in and out) stay, the rest are folded by type
  * into one "+N more <type>" node each, whose edges carry the sum of their members'. The internet, AWS
- * services and the nodes in `keep` are never folded; each time a type is listed in `expanded` (a click on its
+ * services, transit gateways and the nodes in `keep` are never folded; each time a type is listed in `expanded` (a click on its
  * "+N more" node), EXPAND_STEP more of its busiest nodes come out of the fold. Deterministic:
  * ties go by id.
  */
@@ -81,7 +83,8 @@ export function planFold(nodes: readonly GraphNode[], opts: { maxNodes?: number;
       for (const n of ofType.slice(0, shown + c * EXPAND_STEP)) keep.add(n.id);
     }
   }
-  const pinned = (n: GraphNode) => n.type === 'internet' || n.type === 'aws-service' || keep.has(n.id);
+  // (a transit gateway too: the traffic of the VPCs it links goes through its node)
+  const pinned = (n: GraphNode) => n.type === 'internet' || n.type === 'aws-service' || n.type === TRANSIT_GATEWAY_TYPE || keep.has(n.id);
   const fixed = nodes.filter(pinned);
   const rest = nodes.filter((n) => !pinned(n)).sort(byValue);
   let room = Math.max(0, max - fixed.length);

@@ -194,6 +194,23 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     const nodePlaces = () => frame.locator('#map g.node').evaluateAll((els) => Object.fromEntries(els.map((g) => [g.getAttribute('data-id'), g.getAttribute('transform')])));
     const appPlaces = await nodePlaces();
 
+    // The estate's apps reach the shared services' collectors through its transit gateway: a node of its own, in the
+    // legend, between them; its details say what went through it and over which attachments.
+    const tgwNode = frame.locator('#map g.node[data-id^="tgw:"]');
+    assert.equal(await tgwNode.count(), 1, 'the transit gateway is a node of the app-level map');
+    const tgwId = (await tgwNode.getAttribute('data-id'))!;
+    await frame.locator('#legend [data-node-kind="tgw"]', { hasText: 'transit gateway' }).waitFor({ timeout: 30_000 });
+    const legs = await frame.locator('#map g.edge').evaluateAll((els, id) => els.map((g) => g.getAttribute('data-id') ?? '').filter((e) => e.split('\u2192').includes(id)), tgwId);
+    assert.ok(legs.some((e) => e.endsWith(`\u2192${tgwId}`)) && legs.some((e) => e.startsWith(`${tgwId}\u2192`)), `edges into and out of the transit gateway: ${legs.join(', ')}`);
+    await tgwNode.locator('circle').click({ force: true });
+    await frame.locator('#details .tgw .attachments li').first().waitFor({ timeout: 60_000 });
+    const tgwText = (await frame.locator('#details .tgw').textContent()) ?? '';
+    assert.match(tgwText, /Through this transit gateway.*bytes.*cross-AZ.*cross-account.*Attachments \(\d+\)/s);
+    assert.match((await frame.locator('#details .title').textContent()) ?? '', /transit gateway tgw-/);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'topology-0b-transit-gateway');
+    await frame.locator('#map').press('Escape');
+
     // The resource level: folded to at most 60 nodes, "+N more" nodes that expand on a click.
     await frame.locator('#level').selectOption('resource');
     await until(frame, () => (window as never as { flowlensTopology: { graphLevel?: string } }).flowlensTopology.graphLevel, (l) => l === 'resource');
@@ -320,9 +337,12 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     const db = await Db.open(join(datasetsDir, 'sample.duckdb'), { readOnly: true });
     try {
       assert.ok(shown && shown.node, 'a node was shown');
+      // a conversation through the transit gateway (the one linking the two VPCs) has it as the peer
+      const tgw = `(SELECT 'tgw:' || min(l.link_id) FROM inv_vpc_links l WHERE l.kind = 'transit-gateway' AND l.vpc_id = c.client_vpc AND l.peer_vpc_id = c.server_vpc)`;
       const peers = async (sideCol: string, otherCol: string) =>
         (await db.json<{ peer: string; bytes: number }>(
-          `SELECT ${otherCol} AS peer, sum(uploaded + downloaded)::DOUBLE AS bytes FROM conversations WHERE ${sideCol} = $n
+          `SELECT CASE WHEN egress_path = 'transit-gateway' THEN ${tgw} ELSE ${otherCol} END AS peer, sum(uploaded + downloaded)::DOUBLE AS bytes
+           FROM conversations c WHERE ${sideCol} = $n
            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
           { n: shown!.node },
         )).map((r) => [r.peer, formatBytes(r.bytes)]);

@@ -31,7 +31,7 @@ before(async () => {
   await db.exec(`CREATE TABLE truth AS SELECT * FROM read_json(${lit(join(manifest.truthDir, 'conversations.jsonl'))}, format = 'newline_delimited')`);
   // one row per rule and conversation-minute it admitted
   await db.exec(`CREATE TABLE truth_uses AS SELECT unnest(rules) AS rule_id, make_timestamp(start * 1000000) AS minute,
-    client.arn AS client_arn, server.arn AS server_arn, uploaded + downloaded AS bytes FROM truth`);
+    client.arn AS client_arn, server.arn AS server_arn, uploaded + downloaded AS bytes, egressPath AS path FROM truth`);
   query = (sql, params) => db.json(sql, params);
   groups = await securityGroupUsage(query);
 });
@@ -86,7 +86,8 @@ test('a rule\'s edges on the map sum to its usage in the truth, at every level, 
   for (const r of used) {
     const t = truth.get(r.ruleId)!;
     for (const level of ['resource', 'app', 'security-group'] as const) {
-      const edges = await ruleEdges(query, q({ level }), r.ruleId);
+      // a conversation through the transit gateway is two edges (into it and out of it): counted once, into it
+      const edges = (await ruleEdges(query, q({ level }), r.ruleId)).filter((e) => !e.source.startsWith('tgw:'));
       const sum = edges.reduce((s, e) => ({ conversations: s.conversations + e.conversations, bytes: s.bytes + e.bytes }), { conversations: 0, bytes: 0 });
       assert.deepEqual(sum, t, `${ruleWords(r)} (${r.ruleId}) at ${level}`);
       if (level !== 'app') continue;
@@ -101,19 +102,30 @@ test('a rule\'s edges on the map sum to its usage in the truth, at every level, 
 
 test('at the resource level a rule\'s edges are the truth\'s client → server resources of its conversations', async () => {
   const used = groups.flatMap((g) => g.rules).filter((r) => r.conversations > 0);
+  // the estate's one transit gateway: a conversation through it is the client -> it and it -> the server
+  const tgws = await db.json<{ id: string }>(`SELECT 'tgw:' || gateway_id AS id FROM inv_gateways WHERE kind = 'transit-gateway'`);
+  assert.equal(tgws.length, 1);
+  const tgw = tgws[0].id;
   let compared = 0;
+  let through = 0;
   for (const r of used) {
     const truth = await db.json<{ pair: string; conversations: number }>(
-      `SELECT client_arn || ' → ' || server_arn AS pair, count(*)::DOUBLE AS conversations FROM truth_uses
-       WHERE rule_id = $r AND client_arn IS NOT NULL AND server_arn IS NOT NULL GROUP BY ALL ORDER BY pair`, { r: r.ruleId });
+      `WITH u AS (SELECT * FROM truth_uses WHERE rule_id = $r AND client_arn IS NOT NULL AND server_arn IS NOT NULL)
+       SELECT pair, count(*)::DOUBLE AS conversations FROM (
+         SELECT client_arn || ' → ' || CASE WHEN path = 'transit-gateway' THEN $tgw ELSE server_arn END AS pair FROM u
+         UNION ALL SELECT $tgw || ' → ' || server_arn FROM u WHERE path = 'transit-gateway')
+       GROUP BY ALL ORDER BY pair`, { r: r.ruleId, tgw });
+    through += truth.filter((t) => t.pair.includes(tgw)).length;
+    const arnOr = (k: string) => k.startsWith('arn:') || k === tgw;
     const edges = (await ruleEdges(query, q({ level: 'resource' }), r.ruleId))
-      .filter((e) => e.source.startsWith('arn:') && e.target.startsWith('arn:'))
+      .filter((e) => arnOr(e.source) && arnOr(e.target))
       .map((e) => ({ pair: `${e.source} → ${e.target}`, conversations: e.conversations }))
       .sort((a, b) => (a.pair < b.pair ? -1 : 1));
     assert.deepEqual(edges, truth, `${ruleWords(r)} (${r.ruleId})`);
     compared += truth.length;
   }
   assert.ok(compared > 50, `${compared} resource pairs compared`);
+  assert.ok(through > 0, 'some through the transit gateway');
 });
 
 test('within a window: a rule\'s edges count only the window\'s conversations', async () => {
@@ -124,7 +136,7 @@ test('within a window: a rule\'s edges count only the window\'s conversations', 
   const truth = await truthByRule(`minute >= TIMESTAMP '${iso(from)}' AND minute < TIMESTAMP '${iso(to)}'`);
   let some = 0;
   for (const r of groups.flatMap((g) => g.rules).filter((x) => x.conversations > 0)) {
-    const edges = await ruleEdges(query, q({ level: 'app', from, to }), r.ruleId);
+    const edges = (await ruleEdges(query, q({ level: 'app', from, to }), r.ruleId)).filter((e) => !e.source.startsWith('tgw:'));
     const conversations = edges.reduce((s, e) => s + e.conversations, 0);
     assert.equal(conversations, truth.get(r.ruleId)?.conversations ?? 0, `${ruleWords(r)} (${r.ruleId})`);
     if (conversations > 0) some++;

@@ -209,6 +209,14 @@ test('a big map folds into at most MAX_NODES nodes: the busiest stay, the rest b
   // the selected node is never folded
   assert.ok(applyFold(g, planFold(g.nodes, { keep: ['task-299'] })).nodes.some((n) => n.id === 'task-299'));
   assert.ok(foldGraph(g, foldRequest({ ...state, search: '', selection: { type: 'node', id: 'task-299' } })).nodes.some((n) => n.id === 'task-299'));
+  // a transit gateway, however quiet, stays itself: the traffic of the VPCs it links goes through its node
+  const linked = busy();
+  linked.nodes.push(node('tgw:tgw-1', { type: 'ec2:transit-gateway', bytesIn: 1, bytesOut: 0 }), node('tgw:tgw-2', { type: 'ec2:transit-gateway', bytesIn: 1, bytesOut: 0 }));
+  linked.edges.push(edge('task-299', 'tgw:tgw-1', 1), edge('tgw:tgw-1', 'tgw:tgw-2', 1));
+  const kept = applyFold(linked, planFold(linked.nodes));
+  assert.ok(kept.nodes.length <= MAX_NODES);
+  assert.deepEqual(kept.nodes.filter((n) => n.type === 'ec2:transit-gateway').map((n) => n.id), ['tgw:tgw-1', 'tgw:tgw-2']);
+  assert.ok(kept.edges.some((e) => e.source === 'more:ecs:task' && e.target === 'tgw:tgw-1'));
 });
 
 test('labels never overlap: the busier node keeps its label, the lower-ranked one moves or hides', () => {

@@ -54,6 +54,7 @@ import {
 } from './model';
 import { NODE_KINDS, buildScene, nodeKindOf, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
 import { drawScene } from './graphview';
+import { formatPct as formatShare } from '../../src/shared/numbers';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -886,9 +887,9 @@ function renderNodeDetails(d: NodeDetails): void {
     ...(d.arn ? [row('ARN', h('code', { class: 'arn' }, d.arn))] : []),
     row('account', list(d.accounts)),
     row('VPC', list(d.vpcs)),
-    row('subnets', list(d.subnets)),
-    row('AZs', list(d.azs)),
-    row('security groups', list(d.securityGroups.map((g) => (g.name ? `${g.name} (${g.id})` : g.id)))),
+    // a transit gateway sits in no subnet and has no security group: its attachments say where it reaches
+    ...(d.transitGateway ? [] : [row('subnets', list(d.subnets)), row('AZs', list(d.azs)),
+      row('security groups', list(d.securityGroups.map((g) => (g.name ? `${g.name} (${g.id})` : g.id))))]),
     row('tags', list(d.tags.map((t) => `${t.key}=${t.value}`))),
     actions,
     peerList('peers-in', 'Top clients (in)', d.peersIn),
@@ -896,7 +897,24 @@ function renderNodeDetails(d: NodeDetails): void {
     ...(d.members.length ? [h('section', {}, h('h3', {}, `Members (${d.members.length})`),
       h('ol', { class: 'members' }, ...d.members.map((m) => h('li', { title: m.arn }, m.label, h('span', { class: 'bytes' }, ` ${formatBytes(m.bytes)}`)))))] : []),
   );
+  if (d.transitGateway) details.insertBefore(transitGatewaySection(d.transitGateway), actions);
   details.dataset.node = d.id;
+}
+
+/** What went through a transit gateway: each conversation once, its crossings, and what each attachment carried. */
+function transitGatewaySection(t: NonNullable<NodeDetails['transitGateway']>): HTMLElement {
+  const share = (b: number) => (t.up + t.down > 0 ? ` (${formatShare((100 * b) / (t.up + t.down))})` : '');
+  return h('section', { class: 'tgw' },
+    h('h3', {}, 'Through this transit gateway'),
+    row('bytes', `${formatBytes(t.up + t.down)} (↑ ${formatBytes(t.up)}, ↓ ${formatBytes(t.down)})`),
+    row('conversations', t.flows.toLocaleString('en-US')),
+    row('est. cost', formatValue(t.cost, 'cost')),
+    row('cross-AZ', `${formatBytes(t.crossAzBytes)}${share(t.crossAzBytes)}`),
+    row('cross-account', `${formatBytes(t.crossAccountBytes)}${share(t.crossAccountBytes)}`),
+    ...(t.crossRegionBytes > 0 ? [row('cross-region', `${formatBytes(t.crossRegionBytes)}${share(t.crossRegionBytes)}`)] : []),
+    h('h3', {}, `Attachments (${t.attachments.filter((a) => a.id).length})`),
+    h('ol', { class: 'attachments' }, ...t.attachments.map((a) => h('li', { title: a.id ?? '' },
+      a.vpc ? `${a.label} · ${a.vpc}${a.account ? ` · ${a.account}` : ''}` : a.label, h('span', { class: 'bytes' }, ` ${formatBytes(a.bytes)}`)))));
 }
 
 function renderEdgeDetails(d: EdgeDetails): void {

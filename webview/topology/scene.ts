@@ -2,7 +2,7 @@
  * The drawable scene (positions, sizes, colours by role) and the theme it is painted with, plus the
  * SVG export, which is self-contained text (colours resolved from the theme at export time).
  */
-import type { EdgeKind } from '../../src/protocol/topology';
+import { TRANSIT_GATEWAY_TYPE, type EdgeKind } from '../../src/protocol/topology';
 import { GROUP_LABEL_X, edgeWidth, groupBoxes, groupPath, nodeRadius, type Change, type View } from './model';
 
 export interface SceneNode {
@@ -207,6 +207,7 @@ export const NODE_KINDS: { key: string; label: string; test: (type: string) => b
   { key: 'lambda', label: 'Lambda', test: (t) => t.startsWith('lambda'), colour: '#CCBB44' },
   { key: 'data', label: 'database / cache', test: (t) => t.startsWith('rds') || t.startsWith('elasticache'), colour: '#AA3377' },
   { key: 'lb', label: 'load balancer', test: (t) => t.startsWith('elasticloadbalancing'), colour: '#66CCEE' },
+  { key: 'tgw', label: 'transit gateway', test: (t) => t === TRANSIT_GATEWAY_TYPE, colour: '#EE6677' },
   { key: 'gone', label: 'NAT gateway / gone', test: (t) => t === 'ec2:natgateway' || t === 'gone', colour: 'muted' },
   { key: 'compute', label: 'app, workload, instance, task', test: () => true, colour: '#228833' },
 ];

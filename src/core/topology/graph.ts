@@ -15,8 +15,12 @@ import {
   type NodeDetails,
   type Peer,
   type Timeline,
+  type TransitGatewayFigures,
+  TRANSIT_GATEWAY_TYPE,
 } from '../../protocol/topology';
-import { FINDING_COLUMNS, NAMES_CTE, WORKLOAD_TYPES, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
+import { FINDING_COLUMNS, NAMES_CTE, TGW_PREFIX, WORKLOAD_TYPES, filterSql, keyedSql, sourceSql, tsText, type SqlParams } from './sql';
+import TGW_OWNERS_SQL from './transit-gateway-owners.sql';
+import TGW_ATTACHMENTS_SQL from './transit-gateway-attachments.sql';
 
 export type Row = Record<string, unknown>;
 /** Runs SQL with bound parameters and returns rows as objects; an aborted signal interrupts the query. */
@@ -31,6 +35,8 @@ const strList = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v) => v 
 /** A readable label for a node key when the inventory has no name for it. */
 export function fallbackLabel(key: string): string {
   if (key === 'internet') return 'Internet';
+  // a transit gateway with no Name tag: its id as far as its first 8 hex digits (the details give it whole)
+  if (key.startsWith(TGW_PREFIX)) return `transit gateway ${key.slice(TGW_PREFIX.length, TGW_PREFIX.length + 12)}`;
   const workload = workloadOf(key);
   if (workload) return workload.name;
   if (key.startsWith('aws:')) return key.slice(4);
@@ -59,7 +65,7 @@ export function workloadOf(key: string): { type: string; name: string; account: 
 
 /** True for keys that stand for more than one resource at a level (an app, a workload, a subnet, ...). */
 function isAggregate(key: string, level: string): boolean {
-  return level !== 'resource' && !key.startsWith('arn:') && key !== 'internet' && !key.startsWith('aws:');
+  return level !== 'resource' && !key.startsWith('arn:') && key !== 'internet' && !key.startsWith('aws:') && !key.startsWith(TGW_PREFIX);
 }
 
 /** The short id at the end of an ARN (task id, instance id), for telling apart resources with one name. */
@@ -166,10 +172,14 @@ export async function topologyGraph(query: QueryRows, q: GraphQuery, opts: { max
      s AS (
        SELECT ck AS key, coalesce(client_arn, client_node) AS member, client_type AS type, client_kind AS kind,
               client_account AS account, client_vpc AS vpc, client_az AS az, client_region AS region,
-              down AS b_in, up AS b_out FROM k
+              down AS b_in, up AS b_out FROM k WHERE leg <> 2
        UNION ALL
        SELECT sk, coalesce(server_arn, server_node), server_type, server_kind,
-              server_account, server_vpc, server_az, server_region, up, down FROM k),
+              server_account, server_vpc, server_az, server_region, up, down FROM k WHERE leg <> 1
+       UNION ALL
+       -- a transit gateway once per conversation (from its first leg), in its owner's account and region, in no VPC
+       SELECT sk, sk, '${TRANSIT_GATEWAY_TYPE}', 'transit-gateway', o.account, NULL, NULL, coalesce(o.region, client_region, server_region), up, down
+       FROM k LEFT JOIN (${TGW_OWNERS_SQL}) o ON o.tgw = k.tgw WHERE leg = 1),
      nd AS (SELECT key, count(DISTINCT member)::DOUBLE AS members,
        arg_max(type, b_in + b_out) AS type, arg_max(kind, b_in + b_out) AS kind,
        CASE WHEN count(DISTINCT account) = 1 AND count(account) = count(*) THEN min(account) END AS account,
@@ -304,7 +314,9 @@ export async function topologyTimeline(query: QueryRows, q: GraphQuery, targetBu
 
 /** The details panel of a node: what it is, where it sits, its tags and its top peers each way. */
 export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node: string): Promise<NodeDetails> {
-  const k = keyedSql(q, { findings: false, only: 'node' });
+  // a transit gateway's rows are the legs through it: its sides are its attachments (below), not resources
+  const tgw = node.startsWith(TGW_PREFIX) ? node.slice(TGW_PREFIX.length) : undefined;
+  const k = keyedSql(q, { findings: false, only: 'node', cost: tgw !== undefined });
   const params = { ...k.params, node };
   const peerRows = await query(
     `WITH k AS (${k.sql})
@@ -315,7 +327,7 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
      FROM k WHERE ck = $node OR sk = $node GROUP BY dir, peer ORDER BY bytes DESC, peer`,
     params,
   );
-  const sideRows = await query(
+  const sideRows = tgw !== undefined ? [] : await query(
     `WITH k AS (${k.sql}),
      s AS (
        SELECT coalesce(client_arn, client_node) AS member, client_eni AS eni, client_subnet AS subnet, client_az AS az,
@@ -371,7 +383,8 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
       )
     : [];
   const single = sideRows.length === 1 && String(sideRows[0].member).startsWith('arn:') ? String(sideRows[0].member) : undefined;
-  const arn = node.startsWith('arn:') ? node : single;
+  const figures = tgw !== undefined ? await transitGatewayFigures(query, k.sql, params, tgw) : undefined;
+  const arn = node.startsWith('arn:') ? node : (figures?.arn ?? single);
   let tags: { key: string; value: string }[] = [];
   if (arn) {
     const at = q.to !== undefined ? tsText(q.to - 1) : undefined;
@@ -385,11 +398,11 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
   } else if (node.startsWith('app:')) {
     tags = [{ key: q.tagKey, value: node.slice(4) }];
   }
-  const resource = arn
+  const resource = arn && !figures
     ? (await query(`SELECT type, kind FROM inv_resources WHERE arn = $arn`, { arn }))[0]
     : undefined;
   const aggregated = isAggregate(node, q.level);
-  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : workloadOf(node)?.type ?? (aggregated ? q.level
+  const type = node === 'internet' ? 'internet' : node.startsWith('aws:') ? 'aws-service' : figures ? TRANSIT_GATEWAY_TYPE : workloadOf(node)?.type ?? (aggregated ? q.level
     : (str(resource?.type) ?? str(sideRows[0]?.type) ?? 'unknown'));
   const details: NodeDetails = {
     id: node,
@@ -406,10 +419,78 @@ export async function topologyNodeDetails(query: QueryRows, q: GraphQuery, node:
     peersIn,
     peersOut,
   };
-  const kind = aggregated ? undefined : (str(resource?.kind) ?? str(sideRows[0]?.kind));
+  const kind = aggregated ? undefined : figures ? 'transit-gateway' : (str(resource?.kind) ?? str(sideRows[0]?.kind));
   if (kind) details.kind = kind;
   if (arn) details.arn = arn;
+  if (figures) {
+    const { arn: _arn, vpcs, ...tg } = figures;
+    details.transitGateway = tg;
+    details.accounts = tg.account ? [tg.account] : [];
+    details.regions = tg.region ? [tg.region] : [];
+    details.vpcs = vpcs;
+  }
   return details;
+}
+
+/**
+ * A transit gateway's figures over its node's keyed rows (`keyed`, keyedSql with only 'node' and the cost): each
+ * conversation once, from its first leg (the one that carries its cost), and per VPC on either side the attachment
+ * there with the bytes it carried.
+ */
+async function transitGatewayFigures(query: QueryRows, keyed: string, params: SqlParams, tgw: string): Promise<TransitGatewayFigures & { arn?: string; vpcs: string[] }> {
+  const through = `WITH k AS (${keyed}), t AS (SELECT * FROM k WHERE leg = 1 AND sk = $node)`;
+  const sums = (
+    await query(
+      `${through}
+       SELECT sum(up) AS up, sum(down) AS down, sum(n) AS flows, sum(cost) AS cost,
+              sum(up + down) FILTER (WHERE cross_az) AS cross_az, sum(up + down) FILTER (WHERE cross_account) AS cross_account,
+              sum(up + down) FILTER (WHERE cross_region) AS cross_region,
+              (SELECT arn FROM inv_gateways WHERE gateway_id = $tgw) AS arn,
+              (SELECT account FROM (${TGW_OWNERS_SQL}) WHERE tgw = $tgw) AS account,
+              coalesce((SELECT region FROM (${TGW_OWNERS_SQL}) WHERE tgw = $tgw), any_value(coalesce(client_region, server_region))) AS region
+       FROM t`,
+      { ...params, tgw },
+    )
+  )[0] ?? {};
+  const sides = await query(
+    `${through},
+     v AS (SELECT client_vpc AS vpc, client_account AS account, up + down AS bytes FROM t
+           UNION ALL SELECT server_vpc, server_account, up + down FROM t)
+     SELECT v.vpc, a.id, a.label, coalesce(a.account, any_value(v.account)) AS account, sum(v.bytes) AS bytes
+     FROM v LEFT JOIN (${TGW_ATTACHMENTS_SQL}) a ON a.vpc = v.vpc
+     GROUP BY v.vpc, a.id, a.label, a.account ORDER BY bytes DESC, v.vpc NULLS LAST`,
+    { ...params, tgw },
+  );
+  const attachments: TransitGatewayFigures['attachments'] = sides.map((r) => {
+    const vpc = str(r.vpc);
+    const a: TransitGatewayFigures['attachments'][number] = {
+      label: str(r.label) ?? (vpc ? `attachment in ${vpc}` : 'outside any known VPC (VPN, Direct Connect, peering)'),
+      bytes: num(r.bytes),
+    };
+    const id = str(r.id);
+    if (id) a.id = id;
+    if (vpc) a.vpc = vpc;
+    const account = str(r.account);
+    if (account) a.account = account;
+    return a;
+  });
+  const out: TransitGatewayFigures & { arn?: string; vpcs: string[] } = {
+    id: tgw,
+    up: num(sums.up),
+    down: num(sums.down),
+    flows: num(sums.flows),
+    cost: num(sums.cost),
+    crossAzBytes: num(sums.cross_az),
+    crossAccountBytes: num(sums.cross_account),
+    crossRegionBytes: num(sums.cross_region),
+    attachments,
+    vpcs: attachments.flatMap((a) => (a.vpc ? [a.vpc] : [])).sort(),
+  };
+  for (const f of ['account', 'region', 'arn'] as const) {
+    const v = str(sums[f]);
+    if (v) out[f] = v;
+  }
+  return out;
 }
 
 /** The details of an edge: ports and protocols, bytes each way, egress paths, cost, findings. */

@@ -10,7 +10,8 @@
  */
 import type { Finding, GraphQuery, Level } from '../../protocol/topology';
 import { costSql } from './cost';
-import { windowRowsSql } from '../store/schema';
+import { EGRESS_PATHS, windowRowsSql } from '../store/schema';
+import TRANSIT_GATEWAYS_SQL from './transit-gateways.sql';
 
 export type SqlParam = string | number | boolean | null;
 export type SqlParams = Record<string, SqlParam>;
@@ -155,8 +156,10 @@ export function sourceSql(q: GraphQuery, source: Source, only?: Only): string {
   }
   // the view's window read first (its ends are change points: no row straddles them)
   const within = `${q.from !== undefined ? ' AND w.window_start >= $from::TIMESTAMP' : ''}${q.to !== undefined ? ' AND w.window_start < $to::TIMESTAMP' : ''}`;
-  const sides = only === 'node' ? ` AND (w.client_ep IN (${keyedAsSql(q, '$node')}) OR w.server_ep IN (${keyedAsSql(q, '$node')}))`
-    : only === 'edge' ? ` AND w.client_ep IN (${keyedAsSql(q, '$src')}) AND w.server_ep IN (${keyedAsSql(q, '$dst')})` : '';
+  // a transit gateway's node (no endpoint is keyed as one) reads the rows that went through a transit gateway
+  const viaTgw = (param: string) => `(starts_with(${param}, '${TGW_PREFIX}') AND w.egress_path = ${TGW_PATH_CODE})`;
+  const sides = only === 'node' ? ` AND (${viaTgw('$node')} OR w.client_ep IN (${keyedAsSql(q, '$node')}) OR w.server_ep IN (${keyedAsSql(q, '$node')}))`
+    : only === 'edge' ? ` AND (${viaTgw('$src')} OR w.client_ep IN (${keyedAsSql(q, '$src')})) AND (${viaTgw('$dst')} OR w.server_ep IN (${keyedAsSql(q, '$dst')}))` : '';
   // a node's or an edge's few rows come from the minutes (no hour has to be told apart), the rest from both
   const facts = only ? `(SELECT * FROM windows_1m_facts w WHERE true${within}${sides})`
     : `(SELECT w.* FROM windows_1h_facts w ${hourJoins} WHERE ${hours}${within}
@@ -288,11 +291,23 @@ export function filterSql(q: GraphQuery, opts: { time?: boolean } = {}): { where
   return { where: parts.length ? parts.join('\n    AND ') : 'true', params };
 }
 
+/** The node key of a transit gateway: `tgw:` and its id. */
+export const TGW_PREFIX = 'tgw:';
+/** The stored code of the egress path `transit-gateway` (the window tables' egress_path, 1-based into EGRESS_PATHS). */
+const TGW_PATH_CODE = EGRESS_PATHS.indexOf('transit-gateway') + 1;
+
 /**
  * One row of the source (sourceSql: by default the windows summed per segment, n conversations each) with: ck, sk (client and server
  * node keys), kind, up, down, cost, the finding flags f_alb_bypass, f_lambda_rds, f_cross_az, f_nat_endpoint, and
  * every column of the source. The flags (and by default the cost) can be left out where they are not used. `rows`
  * keys a relation of the source's columns given instead (a security-group rule's conversations, secgroups/ruleEdges.ts).
+ *
+ * A row that went through a transit gateway (egress path `transit-gateway`, whether a transit gateway's flow log or a
+ * VPC's told it; transit-gateways.sql finds which one) is two rows, its legs, at every level: client -> `tgw:<id>`
+ * (leg 1) and `tgw:<id>` -> server (leg 2), each with the row's bytes, conversations, kind and finding flags (a
+ * highlighted conversation highlights both legs), its cost on leg 1 only (the conversation's cost is counted once).
+ * `leg` is 0 for every other row, `tgw` the transit gateway's id or NULL. Summing bytes over the edges into a
+ * transit gateway, or over those out of it, gives its conversations' bytes once.
  */
 export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boolean; source?: Source; only?: Only; rows?: string } = {}): { sql: string; params: SqlParams } {
   const findings = opts.findings !== false;
@@ -314,20 +329,29 @@ export function keyedSql(q: GraphQuery, opts: { findings?: boolean; cost?: boole
       AND c.window_start >= e${alias}.valid_from AND c.window_start < e${alias}.valid_to`);
     }
   }
-  const sql = `SELECT c.*,
-    ${keySql(q.level, 'client')} AS ck,
-    ${keySql(q.level, 'server')} AS sk,
+  const rows = `SELECT c.*,
+    ${keySql(q.level, 'client')} AS ck0,
+    ${keySql(q.level, 'server')} AS sk0,
     ${KIND_SQL} AS kind,
     coalesce(c.uploaded, 0)::DOUBLE AS up,
     coalesce(c.downloaded, 0)::DOUBLE AS down,
-    ${cost ? costSql('c') : '0.0'} AS cost${findings ? `,
+    ${cost ? costSql('c') : '0.0'} AS cost0${findings ? `,
     ${finding['alb-bypass']} AS f_alb_bypass,
     ${finding['lambda-rds-no-proxy']} AS f_lambda_rds,
     ${finding['cross-az']} AS f_cross_az,
-    ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''}
+    ${finding['nat-to-endpoint']} AS f_nat_endpoint` : ''},
+    CASE WHEN c.egress_path = 'transit-gateway' THEN coalesce(tp.tgw, th.tgw) END AS tgw
   FROM ${opts.rows ?? sourceSql(q, opts.source ?? 'segments', opts.only)} c
   ${joins.join('\n  ')}
+  LEFT JOIN (${TRANSIT_GATEWAYS_SQL}) tp ON c.egress_path = 'transit-gateway' AND tp.vpc_id = c.client_vpc AND tp.peer_vpc_id = c.server_vpc
+  LEFT JOIN (${TRANSIT_GATEWAYS_SQL}) th ON c.egress_path = 'transit-gateway' AND th.peer_vpc_id IS NULL AND th.vpc_id = coalesce(c.client_vpc, c.server_vpc)
   WHERE ${where}`;
+  // each row through a transit gateway as its two legs
+  const sql = `SELECT x.* EXCLUDE (ck0, sk0, cost0),
+    CASE WHEN x.leg = 2 THEN '${TGW_PREFIX}' || x.tgw ELSE x.ck0 END AS ck,
+    CASE WHEN x.leg = 1 THEN '${TGW_PREFIX}' || x.tgw ELSE x.sk0 END AS sk,
+    CASE WHEN x.leg = 2 THEN 0.0 ELSE x.cost0 END AS cost
+  FROM (SELECT r.*, unnest(CASE WHEN r.tgw IS NULL THEN [0] ELSE [1, 2] END) AS leg FROM (${rows}) r) x`;
   return { sql, params };
 }
 
@@ -356,4 +380,6 @@ export const NAMES_CTE = `names AS (
   UNION ALL SELECT 'subnet:' || subnet_id, name FROM inv_subnets
   UNION ALL SELECT 'vpc:' || vpc_id, name FROM inv_vpcs
   UNION ALL SELECT 'sg:' || group_id, group_name FROM inv_security_groups
+  UNION ALL SELECT '${TGW_PREFIX}' || g.gateway_id, arg_max(t.value, t.valid_from) FROM inv_gateways g JOIN inv_tags t ON t.arn = g.arn AND t.key = 'Name'
+  WHERE g.kind = 'transit-gateway' GROUP BY g.gateway_id
 )`;
