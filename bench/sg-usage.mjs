@@ -3,7 +3,7 @@
 // when it holds no security-group rules (a base made before Flowlens read them), the estate's inventory is loaded
 // into the copy again. Then the templates sg-rule-usage, sg-unused-rules and sg-would-have-allowed, each run R times on a read-only
 // open as `flowlens query` does, each in a process of its own: wall and CPU seconds (DuckDB's threads are in the
-// process), and how many conversation-minutes, distinct units matched and rule matches there are. Figures, not
+// process), and how many conversation-minutes, distinct units, keys (fl_sg_key_matches) and rule matches there are. Figures, not
 // assertions; on a shared machine read the CPU seconds.
 //
 //   npm run build:test && node bench/sg-usage.mjs [--db bench/.data/work.duckdb] [--runs 3] [--threads 2] [--memory 500MB]
@@ -46,6 +46,7 @@ async function prepare() {
     rules: await n('SELECT count(*) FROM inv_sg_rules'),
     conversationMinutes: await n('SELECT count(*) FROM conversation_facts WHERE NOT rejected'),
     units: await n(`SELECT count(*) FROM fl_sg_units(TIMESTAMP '-infinity', TIMESTAMP 'infinity')`),
+    keys: await n(`SELECT count(DISTINCT (key, egress)) FROM fl_sg_key_matches(TIMESTAMP '-infinity', TIMESTAMP 'infinity')`),
     matches: await n('SELECT count(*) FROM sg_rule_matches'),
     coverage: await n('SELECT count(*) FROM eni_coverage'),
     rejected: await n('SELECT count(*) FROM conversation_facts WHERE rejected'),
@@ -82,7 +83,7 @@ else {
   console.log(`bench/sg-usage: ${opt.db}, threads ${opt.threads}, DuckDB memory_limit ${opt.memory}, load average ${loadavg}`);
   const p = child('--phase', 'prepare');
   const f = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  console.log(`${f(p.rules)} rules, ${f(p.conversationMinutes)} accepted conversation-minutes matched as ${f(p.units)} units: ${f(p.matches)} rule matches; `
+  console.log(`${f(p.rules)} rules, ${f(p.conversationMinutes)} accepted conversation-minutes matched as ${f(p.units)} units (${f(p.keys)} keys a rule matched): ${f(p.matches)} rule matches; `
     + `${f(p.coverage)} spans of logging coverage; ${f(p.rejected)} rejected conversation-minutes`);
   for (const template of ['sg-rule-usage', 'sg-unused-rules', 'sg-would-have-allowed']) {
     const runs = Array.from({ length: Number(opt.runs) }, () => child('--phase', 'time', '--template', template));

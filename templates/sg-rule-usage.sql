@@ -8,7 +8,7 @@ WITH bounds AS (
 ), m AS (
   -- only what the aggregates below read (the matches carry both sides' addresses and endpoints too)
   SELECT rule_id, conversations, most_specific, bytes, peer_addr, peer_v, peer_eni, first_seen, last_seen
-  FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
+  FROM fl_sg_key_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), used AS (
   SELECT rule_id, sum(conversations)::BIGINT AS conversations, coalesce(sum(conversations) FILTER (WHERE most_specific), 0)::BIGINT AS most_specific_conversations,
          sum(bytes) AS bytes, count(DISTINCT peer_addr) AS peers, min(first_seen) AS first_seen, max(last_seen) AS last_seen,

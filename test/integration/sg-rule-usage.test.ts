@@ -8,12 +8,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { enrich, openDataset } from '../../src/core/api';
+import { rmSync } from 'node:fs';
 import type { Db, Row } from '../../src/core/store/db';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
+import { enrichSmallEstate } from '../support/small-estate';
 
 const A = '111111111111';
 const R = 'us-east-1';
@@ -113,20 +111,7 @@ let dir: string;
 let db: Db;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'flowlens-sg-rules-'));
-  const inventory = join(dir, 'inventory', A, R);
-  const flows = join(dir, 'flows');
-  mkdirSync(inventory, { recursive: true });
-  mkdirSync(flows, { recursive: true });
-  for (const [f, doc] of Object.entries(FILES)) writeFileSync(join(inventory, f), JSON.stringify(doc, null, 2));
-  writeFileSync(join(flows, 'a.log'), [HEADER, ...FLOWS].join('\n') + '\n');
-  const path = join(dir, 'sg.duckdb');
-  const w = await openDataset(path);
-  const summary = await enrich(w, { source: { kind: 'files', inventory: [join(dir, 'inventory')], flowLogs: [flows] } });
-  w.close();
-  assert.deepEqual(summary.files.filter((f) => f.status !== 'loaded'), []);
-  assert.deepEqual(summary.inventoryWarnings, []);
-  db = await openDataset(path, { readOnly: true }); // as flowlens query opens it
+  ({ dir, db } = await enrichSmallEstate('flowlens-sg-rules-', A, R, FILES, [HEADER, ...FLOWS]));
 });
 
 after(() => {

@@ -1,17 +1,17 @@
 -- The sidebar's security groups (issue 15): each rule in force during the period with the accepted conversations
--- it admitted (fl_sg_rule_matches, usage.sql) and, beside it, what its group admitted in that direction, each
+-- it admitted (fl_sg_key_matches, usage.sql) and, beside it, what its group admitted in that direction, each
 -- conversation once however many of the group's rules admitted it: a rule's share of its group's traffic.
 -- $since, $until, $days as the sg-* templates take them (fl_period; NULL: the whole dataset).
 WITH bounds AS (
   SELECT * FROM fl_period($since, $until, $days)
 ), m AS (
-  SELECT * FROM fl_sg_rule_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
+  SELECT rule_id, group_id, direction, key, conversations, bytes FROM fl_sg_key_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
 ), per_rule AS (
   SELECT rule_id, sum(conversations) AS conversations, sum(bytes) AS bytes FROM m GROUP BY rule_id
 ), per_side AS (
-  -- a match row is a rule and a unit (fl_sg_units): a unit's identity, once per group and direction
+  -- a match row is a rule and a key (the units whose sides the same rules admit): a key once per group and direction
   SELECT group_id, direction, sum(conversations) AS conversations, sum(bytes) AS bytes
-  FROM (SELECT DISTINCT group_id, direction, client_ep, server_ep, client_addr, server_addr, protocol, server_port, first_seen, conversations, bytes FROM m)
+  FROM (SELECT DISTINCT group_id, direction, key, conversations, bytes FROM m)
   GROUP BY group_id, direction
 )
 SELECT r.security_group, r.group_name, r.direction, r.protocol, r.ports, r.peer, r.rule_id,

@@ -1,6 +1,6 @@
 /**
  * The security groups of a dataset with each rule's usage over a period, as the sidebar shows them (issue 15): a
- * rule's conversations and bytes (group-usage.sql over fl_sg_rule_matches) and its share of what its group admitted
+ * rule's conversations and bytes (group-usage.sql over fl_sg_key_matches) and its share of what its group admitted
  * in that direction; a rule that admitted nothing carries the verdict of the sg-unused-rules template, the one
  * definition of an unused rule ('unused', or why it is not proven).
  */

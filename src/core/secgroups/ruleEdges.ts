@@ -1,9 +1,9 @@
 /**
  * The edges of the map a security-group rule carried (issue 15: selecting a rule highlights them): the accepted
- * conversations the rule admitted (fl_sg_rule_matches, usage.sql: the one definition the templates read) over the
- * map's window, keyed at the map's level exactly as the map keys its own rows (keyedSql), so each edge is one the
- * map draws. The conversations are read back from conversation_facts by what a match names (both endpoints, both
- * addresses, protocol, server port, first to last minute), one row a conversation-minute.
+ * conversations the rule admitted (fl_sg_rule_matches, usage.sql: fl_sg_key_matches, the one definition the templates
+ * read, unit by unit) over the map's window, keyed at the map's level exactly as the map keys its own rows (keyedSql),
+ * so each edge is one the map draws. The conversations are read back from conversation_facts by what a match names
+ * (both endpoints, both addresses, protocol, server port, first to last minute), one row a conversation-minute.
  */
 import type { GraphQuery, RuleEdge } from '../../protocol/topology';
 import type { QueryRows } from '../topology/graph';

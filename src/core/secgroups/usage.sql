@@ -43,12 +43,25 @@ FROM inv_enis;
 CREATE OR REPLACE VIEW eni_group_intervals AS
 SELECT eni_id, unnest(security_group_ids) AS group_id, valid_from, valid_to FROM eni_spans;
 
+-- Which set of security groups each ENI carried, when: one row per ENI and span of time over which its groups did not
+-- change (groups, sorted, each once), gs numbering the distinct sets. Rule matching looks an ENI's groups up here.
+CREATE OR REPLACE VIEW eni_group_sets AS
+WITH b AS (
+  SELECT eni_id, valid_from AS t FROM eni_group_intervals UNION SELECT eni_id, valid_to FROM eni_group_intervals
+), spans AS (
+  SELECT eni_id, t AS valid_from, lead(t) OVER (PARTITION BY eni_id ORDER BY t) AS valid_to FROM b
+)
+SELECT s.eni_id, s.valid_from, s.valid_to, list(DISTINCT g.group_id ORDER BY g.group_id) AS groups,
+       dense_rank() OVER (ORDER BY list(DISTINCT g.group_id ORDER BY g.group_id)) AS gs
+FROM spans s JOIN eni_group_intervals g ON g.eni_id = s.eni_id AND g.valid_from <= s.valid_from AND s.valid_to <= g.valid_to
+GROUP BY s.eni_id, s.valid_from, s.valid_to;
+
 -- Each rule numbered in the order of its id (rule_no: matching carries numbers, not text).
 CREATE OR REPLACE VIEW sg_rule_numbers AS
 SELECT rule_id, row_number() OVER (ORDER BY rule_id) AS rule_no FROM (SELECT DISTINCT rule_id FROM inv_sg_rules);
 
 -- Each rule's peer as address ranges: its CIDR, or each entry of its prefix list. A security-group peer is not a
--- range (its members are the ENIs carrying the group at the time) and is matched in fl_sg_rule_matches.
+-- range (its members are the ENIs carrying the group at the time) and is matched in fl_sg_key_matches.
 CREATE OR REPLACE VIEW sg_rule_ranges AS
 SELECT rule_id, group_id, egress, protocol, port_lo, port_hi, family, prefix_len, lo, hi, valid_from, valid_to FROM inv_sg_rules WHERE peer_kind = 'cidr'
 UNION ALL
@@ -76,8 +89,8 @@ FROM conversation_facts f WHERE f.rejected = refused AND window_start >= period_
 -- port, the minute and the bytes do not change which rules admit a conversation: over the 10 M-record bench dataset,
 -- 0.7 M of them for 4.2 M conversation-minutes); but minute by minute the conversations of a side whose ENI
 -- changed groups within the period (sg_change_points), so that each is matched with the groups of its minute.
--- u numbers them (the least of their conversation facts' row ids); client_eni, server_eni are the sides' ENIs
--- (one at least).
+-- u numbers them (the least of their conversation facts' row ids); minute is that minute for those read minute by
+-- minute (else NULL); client_eni, server_eni are the sides' ENIs (one at least).
 CREATE OR REPLACE MACRO fl_sg_units(period_start, period_end, refused := false) AS TABLE
 WITH span AS (
   SELECT min(window_start) AS first, max(window_start) AS last FROM conversation_facts
@@ -88,7 +101,8 @@ WITH span AS (
 ), k AS (
   -- which side changed, by joins: an IN (subquery) in the grouping ran out of the 500MB budget at 30 M records
   -- (12.6 M conversation-minutes) even with no side changing; the joins take 0.9 s there
-  SELECT min(fact) AS u, client_ep, server_ep, client_addr, server_addr, protocol, server_port, count(*) AS conversations,
+  SELECT min(fact) AS u, client_ep, server_ep, client_addr, server_addr, protocol, server_port,
+         CASE WHEN cc.ep IS NOT NULL OR cs.ep IS NOT NULL THEN window_start END AS minute, count(*) AS conversations,
          sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS first_seen, max(window_start) AS last_seen
   FROM fl_sg_accepted(period_start, period_end, refused := refused) a
   LEFT JOIN changing cc ON cc.ep = a.client_ep
@@ -100,71 +114,102 @@ SELECT k.*, ce.eni AS client_eni, se.eni AS server_eni
 FROM k JOIN endpoints ce ON ce.ep = k.client_ep JOIN endpoints se ON se.ep = k.server_ep
 WHERE ce.eni IS NOT NULL OR se.eni IS NOT NULL;
 
--- fl_sg_rule_matches(period_start, period_end): each rule with the accepted conversations of [period_start,
--- period_end) it admitted: one row per rule and unit of fl_sg_units (a distinct client, server, addresses,
--- protocol and server port; minute by minute while an ENI's groups changed), with their count, bytes and first
--- and last minute. Inbound: a rule of a group the server's ENI carried then admits the client's address;
--- outbound: a rule of a group the client's ENI carried then admits the server's. The protocol is the rule's
--- (NULL: all), the server port within [port_lo, port_hi], and the peer's address in the rule's CIDR or one of its
--- prefix list's entries, or its ENI carried the referenced group then. Return traffic needs no rule (security
--- groups are stateful): it is the same conversation. When several rules of one side admit a conversation, each
--- counts it, and most_specific marks one: the smallest port range, then the longest prefix (a group reference is
--- more specific than any CIDR), then the rule id. The view sg_rule_matches, below, is every period. unit numbers the
--- unit. refused: the rejected conversations instead (the rules that would have admitted them, in force then: a
--- side none of whose rules admits one refused it); ended: the rules whose time had ended by then instead of those in
--- force (revoked, or changed by ModifySecurityGroupRules: what admitted the conversation before).
-CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end, refused := false, ended := false) AS TABLE
+-- fl_sg_sides(period_start, period_end, refused := false): each unit of fl_sg_units once per side with an ENI:
+-- egress false the server's ENI (eni), whose inbound rules admit the client (peer_eni, peer_addr); true the client's,
+-- whose outbound rules admit the server; gs is the set of groups that ENI carried at the unit's first minute
+-- (eni_group_sets; a side whose ENI carried none then is left out: no rule admits it).
+CREATE OR REPLACE MACRO fl_sg_sides(period_start, period_end, refused := false) AS TABLE
 WITH units AS (
   FROM fl_sg_units(period_start, period_end, refused := refused)
 ), sides AS (
-  SELECT u, first_seen AS t, protocol, server_port, false AS egress, server_eni AS eni, client_eni AS peer_eni, client_addr AS peer_addr
-  FROM units WHERE server_eni IS NOT NULL
+  SELECT *, false AS egress, server_eni AS eni, client_eni AS peer_eni, client_addr AS peer_addr FROM units WHERE server_eni IS NOT NULL
   UNION ALL
-  SELECT u, first_seen AS t, protocol, server_port, true AS egress, client_eni AS eni, server_eni AS peer_eni, server_addr AS peer_addr
-  FROM units WHERE client_eni IS NOT NULL
+  SELECT *, true AS egress, client_eni AS eni, server_eni AS peer_eni, server_addr AS peer_addr FROM units WHERE client_eni IS NOT NULL
+)
+SELECT s.*, g.gs FROM sides s
+JOIN (
+  -- the spans that meet the period (all a unit's first minute can be in): as the units are, bounded by the period,
+  -- so DuckDB, which cannot tell how many rows either holds, takes these for the fewer and hashes them, not the units
+  SELECT eni_id, valid_from, valid_to, gs FROM eni_group_sets WHERE valid_to > period_start AND valid_from < period_end
+) g ON g.eni_id = s.eni AND s.first_seen >= g.valid_from AND s.first_seen < g.valid_to;
+
+-- fl_sg_key_matches(period_start, period_end, refused := false, ended := false): each rule with the accepted
+-- conversations of [period_start, period_end) it admitted. Inbound: a rule of a group the server's ENI carried then
+-- admits the client's address; outbound: a rule of a group the client's ENI carried then admits the server's. The
+-- protocol is the rule's (NULL: all), the server port within [port_lo, port_hi], and the peer's address in the rule's
+-- CIDR or one of its prefix list's entries, or its ENI carried the referenced group then. Return traffic needs no
+-- rule (security groups are stateful): it is the same conversation. When several rules of one side admit a
+-- conversation, each counts it, and most_specific marks one: the smallest port range, then the longest prefix (a
+-- group reference is more specific than any CIDR), then the rule id. refused: the rejected conversations instead (the
+-- rules that would have admitted them, in force then: a side none of whose rules admits one refused it); ended: the
+-- rules whose time had ended by then instead of those in force (revoked, or changed by ModifySecurityGroupRules: what
+-- admitted the conversation before).
+-- The sides of fl_sg_sides are matched once per key, what decides which rules admit them: the direction (egress), the
+-- set of groups of the guarded ENI (gs), the peer's ENI and address, the protocol, the server port and, for a unit read
+-- minute by minute, its minute; at the key's first minute (first_seen): a unit not read minute by minute has neither
+-- side's groups nor their rules change within the period (sg_change_points), so its every minute gives what the first
+-- gives. One row per rule and key (key: the least u of its units, with egress), with the sums of its units'
+-- conversations and bytes, their first and last minute: what a template that sums over rules needs;
+-- fl_sg_rule_matches has the same unit by unit.
+CREATE OR REPLACE MACRO fl_sg_key_matches(period_start, period_end, refused := false, ended := false) AS TABLE
+WITH keys AS MATERIALIZED (
+  SELECT min(u) AS k, egress, gs, peer_eni, peer_addr, protocol, server_port, minute, sum(conversations) AS conversations,
+         sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(first_seen) AS t, max(last_seen) AS last_seen
+  FROM fl_sg_sides(period_start, period_end, refused := refused)
+  GROUP BY egress, gs, peer_eni, peer_addr, protocol, server_port, minute
 ), addrs AS (
-  SELECT peer_addr, fl_ip_family(peer_addr) AS peer_family, fl_ip_int(peer_addr) AS peer_v FROM (SELECT DISTINCT peer_addr FROM sides)
+  SELECT peer_addr, fl_ip_family(peer_addr) AS peer_family, fl_ip_int(peer_addr) AS peer_v FROM (SELECT DISTINCT peer_addr FROM keys)
 ), guarded AS (
-  SELECT s.u, s.t, s.protocol, s.server_port, s.egress, s.peer_eni, a.peer_family, a.peer_v, g.group_id
-  FROM sides s
-  JOIN eni_group_intervals g ON g.eni_id = s.eni AND s.t >= g.valid_from AND s.t < g.valid_to
-  JOIN addrs a ON a.peer_addr = s.peer_addr
+  SELECT k.k, k.t, k.protocol, k.server_port, k.egress, k.peer_eni, a.peer_family, a.peer_v, unnest(g.groups) AS group_id
+  FROM keys k
+  JOIN (SELECT DISTINCT gs, groups FROM eni_group_sets) g USING (gs)
+  JOIN addrs a ON a.peer_addr = k.peer_addr
 ), hits AS (
-  -- rank: the smallest port range, then the longest prefix (a group reference: 129, longer than any), then the
-  -- lowest rule id, as one integer
-  SELECT g.u, g.egress, g.peer_family, g.peer_v, p.rule_id, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
+  SELECT g.k, g.egress, g.peer_family, g.peer_v, p.rule_id, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
   FROM guarded g
   JOIN sg_rule_ranges p ON p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family AND g.peer_v BETWEEN p.lo AND p.hi
   WHERE (p.protocol IS NULL OR p.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN p.port_lo AND p.port_hi
     AND CASE WHEN ended THEN p.valid_to <= g.t ELSE g.t >= p.valid_from AND g.t < p.valid_to END
   UNION ALL
-  SELECT g.u, g.egress, g.peer_family, g.peer_v, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
+  SELECT g.k, g.egress, g.peer_family, g.peer_v, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
   FROM guarded g
   JOIN inv_sg_rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
   JOIN eni_group_intervals pg ON pg.eni_id = g.peer_eni AND pg.group_id = r.peer_group_id AND g.t >= pg.valid_from AND g.t < pg.valid_to
   WHERE (r.protocol IS NULL OR r.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN r.port_lo AND r.port_hi
     AND CASE WHEN ended THEN r.valid_to <= g.t ELSE g.t >= r.valid_from AND g.t < r.valid_to END
 ), one AS (
-  -- a rule counts a conversation once (a prefix list whose entries overlap, a group the ENI lists twice); rank
-  -- orders a side's rules, the most specific first: the smallest port range, then the longest prefix (a group
-  -- reference's 129 longer than any), then the lowest rule id
-  SELECT h.u, h.egress, n.rule_no, any_value(h.peer_family) AS peer_family, any_value(h.peer_v) AS peer_v,
+  -- a rule counts a key once (a prefix list whose entries overlap); rank orders a side's rules, the most specific
+  -- first: the smallest port range, then the longest prefix (a group reference's 129 longer than any), then the
+  -- lowest rule id, as one integer
+  SELECT h.k, h.egress, n.rule_no, any_value(h.peer_family) AS peer_family, any_value(h.peer_v) AS peer_v,
          min(((h.port_span::BIGINT << 8) + (255 - h.peer_len)) << 24 | n.rule_no) AS rank
-  FROM hits h JOIN sg_rule_numbers n USING (rule_id) GROUP BY h.u, h.egress, n.rule_no
+  FROM hits h JOIN sg_rule_numbers n USING (rule_id) GROUP BY h.k, h.egress, n.rule_no
 ), best AS (
-  SELECT u, egress, min(rank) AS rank FROM one GROUP BY u, egress
+  SELECT k, egress, min(rank) AS rank FROM one GROUP BY k, egress
 )
 SELECT r.rule_id, r.group_id, CASE WHEN o.egress THEN 'egress' ELSE 'ingress' END AS direction,
-  CASE WHEN o.egress THEN n.client_eni ELSE n.server_eni END AS eni,
-  CASE WHEN o.egress THEN n.server_addr ELSE n.client_addr END AS peer_addr,
-  CASE WHEN o.egress THEN n.server_eni ELSE n.client_eni END AS peer_eni, o.peer_family, o.peer_v,
-  n.protocol, n.client_addr, n.client_eni, n.client_ep, n.server_addr, n.server_port, n.server_eni, n.server_ep,
-  n.conversations, n.uploaded, n.downloaded, n.uploaded + n.downloaded AS bytes, n.first_seen, n.last_seen,
-  b.rank IS NOT NULL AS most_specific, o.u AS unit
+  n.peer_addr, n.peer_eni, o.peer_family, o.peer_v, n.protocol, n.server_port,
+  n.conversations, n.uploaded, n.downloaded, n.uploaded + n.downloaded AS bytes, n.t AS first_seen, n.last_seen,
+  b.rank IS NOT NULL AS most_specific, o.k AS key, o.egress, n.gs, n.minute
 FROM one o
-LEFT JOIN best b USING (u, egress, rank)
-JOIN units n USING (u)
+LEFT JOIN best b USING (k, egress, rank)
+JOIN keys n USING (k, egress)
 JOIN (SELECT DISTINCT rule_id, group_id FROM inv_sg_rules) r JOIN sg_rule_numbers rn USING (rule_id) ON rn.rule_no = o.rule_no;
+
+-- fl_sg_rule_matches(period_start, period_end, refused := false, ended := false): fl_sg_key_matches unit by unit:
+-- one row per rule and unit of fl_sg_units it admitted (a distinct client, server, addresses, protocol and server
+-- port; minute by minute while an ENI's groups changed), with their count, bytes and first and last minute, both
+-- sides' addresses, ENIs and endpoints. unit numbers the unit. The view sg_rule_matches, below, is every period.
+CREATE OR REPLACE MACRO fl_sg_rule_matches(period_start, period_end, refused := false, ended := false) AS TABLE
+SELECT m.rule_id, m.group_id, m.direction, s.eni, s.peer_addr, s.peer_eni, m.peer_family, m.peer_v,
+  s.protocol, s.client_addr, s.client_eni, s.client_ep, s.server_addr, s.server_port, s.server_eni, s.server_ep,
+  s.conversations, s.uploaded, s.downloaded, s.uploaded + s.downloaded AS bytes, s.first_seen, s.last_seen,
+  m.most_specific, s.u AS unit
+FROM fl_sg_sides(period_start, period_end, refused := refused) s
+JOIN fl_sg_key_matches(period_start, period_end, refused := refused, ended := ended) m
+  ON m.egress = s.egress AND m.gs = s.gs AND m.peer_eni IS NOT DISTINCT FROM s.peer_eni AND m.peer_addr = s.peer_addr
+ AND m.protocol IS NOT DISTINCT FROM s.protocol AND m.server_port IS NOT DISTINCT FROM s.server_port
+ AND m.minute IS NOT DISTINCT FROM s.minute;
 
 CREATE OR REPLACE VIEW sg_rule_matches AS FROM fl_sg_rule_matches(TIMESTAMP '-infinity', TIMESTAMP 'infinity');
 
@@ -276,30 +321,33 @@ UNION ALL SELECT * FROM gaps;
 -- as a /32 (/128). Conversations both sides' rules admit (a network ACL refused them, or a late packet after the
 -- close) are not listed.
 CREATE OR REPLACE MACRO fl_sg_would_have_allowed(period_start, period_end) AS TABLE
-WITH units AS (
-  FROM fl_sg_units(period_start, period_end, refused := true)
-), sides AS (
-  SELECT u, false AS egress, server_eni AS eni, client_addr AS peer_addr, client_eni AS peer_eni, first_seen FROM units WHERE server_eni IS NOT NULL
-  UNION ALL
-  SELECT u, true, client_eni, server_addr, server_eni, first_seen FROM units WHERE client_eni IS NOT NULL
-), grouped AS (
-  SELECT s.u, s.egress, s.eni, s.peer_addr, s.peer_eni, s.first_seen, list(DISTINCT g.group_id ORDER BY g.group_id) AS groups
-  FROM sides s JOIN eni_group_intervals g ON g.eni_id = s.eni AND s.first_seen >= g.valid_from AND s.first_seen < g.valid_to
-  GROUP BY ALL
+WITH grouped AS (
+  SELECT s.*, g.groups FROM fl_sg_sides(period_start, period_end, refused := true) s
+  JOIN (SELECT DISTINCT gs, groups FROM eni_group_sets) g USING (gs)
 ), admitted AS (
-  SELECT DISTINCT unit AS u, direction = 'egress' AS egress FROM fl_sg_rule_matches(period_start, period_end, refused := true)
+  -- the keys of fl_sg_key_matches (what decides which rules admit a side)
+  SELECT DISTINCT egress, gs, peer_eni, peer_addr, protocol, server_port, minute
+  FROM fl_sg_key_matches(period_start, period_end, refused := true)
 ), refused AS (
-  SELECT g.* FROM grouped g ANTI JOIN admitted a USING (u, egress)
+  SELECT g.* FROM grouped g ANTI JOIN admitted a
+    ON a.egress = g.egress AND a.gs = g.gs AND a.peer_eni IS NOT DISTINCT FROM g.peer_eni AND a.peer_addr = g.peer_addr
+   AND a.protocol IS NOT DISTINCT FROM g.protocol AND a.server_port IS NOT DISTINCT FROM g.server_port
+   AND a.minute IS NOT DISTINCT FROM g.minute
 ), ended AS (
-  SELECT unit AS u, direction = 'egress' AS egress, rule_id
-  FROM fl_sg_rule_matches(period_start, period_end, refused := true, ended := true) WHERE most_specific
+  SELECT egress, gs, peer_eni, peer_addr, protocol, server_port, minute, rule_id
+  FROM fl_sg_key_matches(period_start, period_end, refused := true, ended := true) WHERE most_specific
 ), peer_groups AS (
   SELECT r.u, r.egress, min(g.group_id) AS peer_group
   FROM refused r JOIN eni_group_intervals g ON g.eni_id = r.peer_eni AND r.first_seen >= g.valid_from AND r.first_seen < g.valid_to
   GROUP BY ALL
 )
-SELECT CASE WHEN r.egress THEN 'egress' ELSE 'ingress' END AS direction, r.eni, r.groups, n.protocol, n.server_port,
+SELECT CASE WHEN r.egress THEN 'egress' ELSE 'ingress' END AS direction, r.eni, r.groups, r.protocol, r.server_port,
   r.peer_addr, r.peer_eni, e.rule_id AS revoked_rule,
   CASE WHEN e.rule_id IS NULL THEN coalesce(pg.peer_group, r.peer_addr || CASE fl_ip_family(r.peer_addr) WHEN 4 THEN '/32' ELSE '/128' END) END AS add_peer,
-  n.client_addr, n.client_eni, n.client_ep, n.server_addr, n.server_eni, n.server_ep, n.conversations, n.first_seen, n.last_seen, r.u AS unit
-FROM refused r JOIN units n USING (u) LEFT JOIN ended e USING (u, egress) LEFT JOIN peer_groups pg USING (u, egress);
+  r.client_addr, r.client_eni, r.client_ep, r.server_addr, r.server_eni, r.server_ep, r.conversations, r.first_seen, r.last_seen, r.u AS unit
+FROM refused r
+LEFT JOIN ended e
+  ON e.egress = r.egress AND e.gs = r.gs AND e.peer_eni IS NOT DISTINCT FROM r.peer_eni AND e.peer_addr = r.peer_addr
+ AND e.protocol IS NOT DISTINCT FROM r.protocol AND e.server_port IS NOT DISTINCT FROM r.server_port
+ AND e.minute IS NOT DISTINCT FROM r.minute
+LEFT JOIN peer_groups pg ON pg.u = r.u AND pg.egress = r.egress;
