@@ -13,6 +13,23 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
   return results;
 }
 
+/** Runs at most n of the functions it is given at a time, the others waiting in the order given. */
+export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return <T>(fn: () => Promise<T>) => new Promise<T>((resolve, reject) => {
+    const run = () => {
+      active++;
+      fn().then(resolve, reject).finally(() => {
+        active--;
+        waiting.shift()?.();
+      });
+    };
+    if (active < n) run();
+    else waiting.push(run);
+  });
+}
+
 /** Spaces calls to at most `perSecond` (for APIs with a documented low rate, e.g. CloudTrail LookupEvents). */
 export class RateLimiter {
   private last = 0;

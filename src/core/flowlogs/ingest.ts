@@ -22,6 +22,7 @@ import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, 
 import { AWS_LAYOUTS, fittingLayouts, inferLayout, knownLayouts, streamLayouts, type KnownLayout } from './layouts';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
+import { limiter, mapPool } from '../aws/pool';
 import { addLoaded, loadedTotals } from './totals';
 import { keepsRecords, refreshRecordsView } from '../store/records';
 import { fileHead, gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, SNIFF_BYTES, unreadCompression, type Sniffed } from './sniff';
@@ -457,7 +458,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
             : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace }),
-          gzip ? mapLimited(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
+          gzip ? mapPool(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
         if (verified.status === 'rejected' || loaded.status === 'rejected') throw new BatchFallback();
@@ -505,35 +506,6 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
   }
 }
 
-/** Runs at most n of the functions it is given at a time, the others waiting in the order given. */
-function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return <T>(fn: () => Promise<T>) => new Promise<T>((resolve, reject) => {
-    const run = () => {
-      active++;
-      fn().then(resolve, reject).finally(() => {
-        active--;
-        waiting.shift()?.();
-      });
-    };
-    if (active < n) run();
-    else waiting.push(run);
-  });
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await fn(items[k]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 async function ingestSniffed(db: Db, src: Source, sniffed: Sniffed, work: string, opts: IngestOptions, done: FileReport[]): Promise<FileReport> {
   const { name } = src;
