@@ -48,13 +48,22 @@ export function formatRows(rows: Record<string, unknown>[], format: OutputFormat
     return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
   }
   if (!rows.length) return '(no rows)\n';
-  const text = rows.map((r) => columns.map((c) => tableCell(r[c], c, opts.names)));
+  const t = tableOf(rows, columns, opts.names);
+  return [t.head, ...t.text.map(t.line)].join('\n') + '\n';
+}
+
+/**
+ * A table's layout from its rows: their cells' text, each column's width (its longest cell or its name) and side
+ * (numbers right, the rest left), the header with its rule, and how a row's cells make a line.
+ */
+function tableOf(rows: readonly Record<string, unknown>[], columns: readonly string[], names?: ReadonlyMap<string, string>) {
+  const text = rows.map((r) => columns.map((c) => tableCell(r[c], c, names)));
   // (a loop: Math.max over a spread of 130 k rows or more overflows the call stack)
   const widths = columns.map((c, i) => text.reduce((w, t) => Math.max(w, t[i].length), c.length));
   const numeric = columns.map((c) => rows.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';
+  return { text, line, head: `${line(columns)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` };
 }
 
 /** A table holds this many rows to size its columns; the rows after them are padded to those widths. */
@@ -68,8 +77,7 @@ export const TABLE_SIZING_ROWS = 10_000;
  */
 export class RowWriter {
   private held: Record<string, unknown>[] | undefined = [];
-  private widths: number[] = [];
-  private numeric: boolean[] = [];
+  private line: (cells: readonly string[]) => string = () => '';
   private count = 0;
 
   constructor(private readonly format: OutputFormat, private readonly columns: readonly string[], private readonly write: (text: string) => Promise<void>) {}
@@ -93,11 +101,9 @@ export class RowWriter {
       // enough to size the columns: written, and what comes after goes straight out
       const all = this.held;
       this.held = undefined;
-      const sized = all.slice(0, TABLE_SIZING_ROWS);
-      const text = sized.map((r) => this.columns.map((c) => tableCell(r[c], c)));
-      this.widths = this.columns.map((c, i) => text.reduce((w, t) => Math.max(w, t[i].length), c.length));
-      this.numeric = this.columns.map((c) => sized.every((r) => r[c] === null || typeof r[c] === 'number' || typeof r[c] === 'bigint'));
-      await this.write([this.line([...this.columns]), this.widths.map((w) => '-'.repeat(w)).join('  '), ...text.map((t) => this.line(t))].join('\n') + '\n');
+      const t = tableOf(all.slice(0, TABLE_SIZING_ROWS), this.columns);
+      this.line = t.line;
+      await this.write([t.head, ...t.text.map(t.line)].join('\n') + '\n');
       return this.tableRows(all.slice(TABLE_SIZING_ROWS));
     }
     return this.tableRows(rows);
@@ -112,10 +118,6 @@ export class RowWriter {
   private tableRows(rows: Record<string, unknown>[]): Promise<void> | undefined {
     if (rows.length === 0) return undefined;
     return this.write(rows.map((r) => this.line(this.columns.map((c) => tableCell(r[c], c))) + '\n').join(''));
-  }
-
-  private line(cells: string[]): string {
-    return cells.map((s, i) => (this.numeric[i] ? s.padStart(this.widths[i]) : s.padEnd(this.widths[i]))).join('  ').trimEnd();
   }
 }
 
