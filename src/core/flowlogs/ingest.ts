@@ -77,6 +77,8 @@ interface Source {
   path: string;
   hash: string;
   bytes: number;
+  /** A local file's modification time (ns, exact) when it was read: with its name and size, it is known again unread. */
+  modifiedNs?: bigint;
   /** Lines of the text DuckDB reads (known for plain text when hashed; for gzip, counted while verifying). */
   lines?: number;
   /** A small gzip file read whole when prepared: its verification (verifyGzip), started then. */
@@ -103,6 +105,24 @@ async function recordInPlace(db: Db, files: readonly { fileId: number; name: str
   if (files.length === 0) return;
   await db.exec(`INSERT OR REPLACE INTO record_files VALUES ${files.map((f) => `(${Math.floor(f.fileId)}, ${lit(f.name)})`).join(', ')}`);
   viewStale.add(db);
+}
+
+/** Local files loaded before, by name: their size and modification time then, and the first name of their content. */
+type KnownFiles = Map<string, { bytes: number; modifiedNs: bigint; first: string }>;
+
+async function knownFiles(db: Db): Promise<KnownFiles> {
+  const rows = await db.all<{ name: string; bytes: bigint; modified_ns: bigint; first: string }>(
+    `SELECT name, bytes, modified_ns, first FROM (
+       SELECT name, bytes, modified_ns, arg_min(name, file_id) OVER (PARTITION BY content_hash) AS first FROM ingest_files
+       QUALIFY row_number() OVER (PARTITION BY name ORDER BY file_id DESC) = 1) -- a name loaded again with new content: its last
+     WHERE modified_ns IS NOT NULL AND bytes IS NOT NULL`,
+  );
+  return new Map(rows.map((r) => [r.name, { bytes: Number(r.bytes), modifiedNs: BigInt(r.modified_ns), first: r.first }]));
+}
+
+/** SQL: a source's modification time, for ingest_files; NULL for what is no local file (S3 objects, events, buffers). */
+function modifiedSql(src: Source): string {
+  return src.modifiedNs !== undefined ? String(src.modifiedNs) : 'NULL';
 }
 
 function report(name: string, status: FileReport['status'], extra: Partial<FileReport> = {}): FileReport {
@@ -192,6 +212,7 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
     opts.onFiles?.(settled, files.length, records);
   };
   const groups = new Map<string, BatchItem[]>();
+  const known = await knownFiles(db);
   const work = await tempDir();
   const flush = async (key: string) => {
     const items = groups.get(key) ?? [];
@@ -217,7 +238,7 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
       const k = nextAhead;
       const file = files[k];
       if (typeof file !== 'string') continue;
-      const p = reading(() => prepareFile(file, work, opts, done));
+      const p = reading(() => prepareFile(file, work, opts, done, known));
       p.catch(() => undefined); // awaited in its turn below; a cancellation is thrown there
       ahead.set(k, p);
     }
@@ -320,15 +341,21 @@ async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>
   }
 }
 
-async function prepareFile(path: string, work: string, opts: IngestOptions, done: () => FileReport[]): Promise<{ src: Source; sniffed: Sniffed } | FileReport> {
+async function prepareFile(path: string, work: string, opts: IngestOptions, done: () => FileReport[], known: KnownFiles): Promise<{ src: Source; sniffed: Sniffed } | FileReport> {
   let sniffed: Sniffed;
   let hash: string;
   let bytes: number;
   let lines: number;
   let verified: Promise<number> | undefined;
+  let modifiedNs: bigint;
   try {
+    const st = await stat(path, { bigint: true });
+    modifiedNs = st.mtimeNs;
+    const was = known.get(path);
+    // loaded before under this name, and neither its size nor its modification time changed since: not read again
+    if (was && BigInt(was.bytes) === st.size && was.modifiedNs === modifiedNs) return report(path, 'duplicate', { duplicateOf: was.first });
     // a small file is read once: sniffed, hashed, its lines counted and, gzip, verified from the same bytes
-    const data = (await stat(path)).size <= SMALL_FILE ? await readFile(path, { signal: opts.signal }) : undefined;
+    const data = st.size <= BigInt(SMALL_FILE) ? await readFile(path, { signal: opts.signal }) : undefined;
     sniffed = data ? sniffHead(data.subarray(0, SNIFF_BYTES)) : await sniffFile(path);
     ({ hash, bytes, lines } = data ? { hash: sha256(data), bytes: data.length, lines: countLinesOf(data) } : await hashFile(path, opts.signal));
     if (data && sniffed.container === 'gzip') {
@@ -341,7 +368,7 @@ async function prepareFile(path: string, work: string, opts: IngestOptions, done
     if (opts.signal?.aborted) throw new IngestCancelledError(done(), err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
-  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, lines: sniffed.container === 'gzip' ? undefined : lines, ...(verified ? { verified } : {}) }, sniffed };
+  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, modifiedNs, lines: sniffed.container === 'gzip' ? undefined : lines, ...(verified ? { verified } : {}) }, sniffed };
 }
 
 interface BatchPlan {
@@ -445,9 +472,9 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         }
         if (fresh.length === 0) return out;
         const ids = await db.all<{ file_id: number; name: string }>(
-          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(reader)}, ${lit(logFormat)}, 0, 0
-           FROM (VALUES ${values(fresh.map((i) => `(${lit(i.src.name)}, ${lit(i.src.hash)}, ${Math.floor(i.src.bytes)})`))}) v(name, hash, bytes)
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
+           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(reader)}, ${lit(logFormat)}, 0, 0, v.modified_ns
+           FROM (VALUES ${values(fresh.map((i) => `(${lit(i.src.name)}, ${lit(i.src.hash)}, ${Math.floor(i.src.bytes)}, ${modifiedSql(i.src)})`))}) v(name, hash, bytes, modified_ns)
            RETURNING file_id, name`,
         );
         const idByName = new Map(ids.map((r) => [r.name, r.file_id]));
@@ -718,8 +745,8 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
         const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $hash ORDER BY file_id LIMIT 1`, { hash: src.hash });
         if (existing) return report(src.name, 'duplicate', { duplicateOf: existing.name });
         const fileId = await db.value<number>(
-          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-           VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0) RETURNING file_id`,
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
+           VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0, ${modifiedSql(src)}) RETURNING file_id`,
           { name: src.name, hash: src.hash, bytes: src.bytes, reader, format: logFormat },
         );
         checkAbort();

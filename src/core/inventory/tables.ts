@@ -6,7 +6,7 @@
  * Additive to src/core/store/schema.ts; created on first load.
  */
 import type { Db } from '../store/db';
-import { ensureSchema } from '../store/schema';
+import { ensureSchemaOnce } from '../store/schema';
 
 export const INVENTORY_OBS_SQL = `
 CREATE SEQUENCE IF NOT EXISTS inv_obs_seq START 1;
@@ -53,6 +53,6 @@ CREATE TABLE IF NOT EXISTS inv_eni_owners (
 `;
 
 export async function ensureInventoryTables(db: Db): Promise<void> {
-  await ensureSchema(db);
+  await ensureSchemaOnce(db);
   await db.exec(INVENTORY_OBS_SQL);
 }

@@ -111,6 +111,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
   records BIGINT,
   bad_lines BIGINT,
   loaded_at TIMESTAMP DEFAULT current_timestamp,
+  modified_ns BIGINT,             -- a local file's modification time when read (ns): with name and size, known unread
   UNIQUE (name, content_hash)
 );
 
@@ -444,6 +445,17 @@ export async function dropNextTables(db: Db): Promise<void> {
   for (const t of DERIVED_FACTS) await db.exec(`DROP TABLE IF EXISTS ${next(t)}`);
 }
 
+/** The Db objects this process has ensured the schema of (ensureSchemaOnce). */
+const ensured = new WeakSet<Db>();
+
+/**
+ * ensureSchema, unless this process did it on this Db already: what needs the tables before it writes (the inventory
+ * loader) calls it, and a dataset opened by openDataset has had it (it refreshes flow_records, 0.2-0.3 s on the sample).
+ */
+export async function ensureSchemaOnce(db: Db): Promise<void> {
+  if (!ensured.has(db)) await ensureSchema(db);
+}
+
 export async function ensureSchema(db: Db): Promise<void> {
   // Version 1 stored conversations and the windows as wide tables (derived data: the next enrichment rebuilds
   // them from the records and inventory, which stay) and its raw records in one wide table, which becomes the
@@ -472,6 +484,8 @@ export async function ensureSchema(db: Db): Promise<void> {
   await db.exec(REDUCED_TABLE_SQL);
   // (issue 14) a fact an Athena reduction made stands for this many client ports; NULL: one (a fact of records)
   await db.exec('ALTER TABLE conversation_facts ADD COLUMN IF NOT EXISTS client_ports INTEGER');
+  // a local file unchanged since it loaded (name, size, modification time) is not read again to know it
+  await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS modified_ns BIGINT');
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.
@@ -498,4 +512,5 @@ export async function ensureSchema(db: Db): Promise<void> {
     `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     { v: String(SCHEMA_VERSION) },
   );
+  ensured.add(db);
 }
