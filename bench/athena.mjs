@@ -9,8 +9,9 @@
 //    (conversations per endpoint pair and window: bytes and packets each way).
 // 2. --flows (bench/enrich.mjs writes 10 M records to bench/.data): the file gzip-compressed as AWS delivers it
 //    (.log.gz, level 6), against the bytes the reduction's rows take as GetQueryResults pages (JSON, what the SDK
-//    downloads) and as the CSV Athena writes to the output location.
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+//    downloads), as the CSV Athena writes to the output location, and as the GZIP Parquet files an UNLOAD writes
+//    there (with an output location given, what Flowlens downloads).
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,8 @@ const { values: opt } = parseArgs({
   },
 });
 const fmt = (n) => Number(n).toLocaleString('en-US');
-const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+const { formatBytes } = require(`../${out}/src/core/format.js`);
+const mib = (n) => formatBytes(n);
 const load = () => loadavg()[0].toFixed(1);
 const WINDOWS = opt.windows.split(',').map(Number);
 /** A download against the .log.gz: how many times fewer (or more) bytes. */
@@ -69,6 +71,21 @@ function resultBytes(rows) {
   return { json, csv };
 }
 
+/** The bytes of the reduction's rows as GZIP Parquet (an UNLOAD's files, as DuckDB writes them: Athena's may differ a little). */
+async function parquetBytes(db, sql, w) {
+  const file = join(dir, `unload-${w}.parquet`);
+  await db.exec(`COPY (${sql}) TO '${file}' (FORMAT parquet, COMPRESSION gzip)`);
+  const n = statSync(file).size;
+  rmSync(file);
+  return n;
+}
+
+/** The bytes of every file under the folders (the objects as AWS delivers them). */
+function folderBytes(dirs) {
+  const walk = (d) => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? walk(join(d, e.name)) : statSync(join(d, e.name)).size), 0);
+  return dirs.reduce((n, d) => n + walk(d), 0);
+}
+
 async function windowsOf(db, table) {
   const rows = await db.all(`SELECT concat_ws('|', window_start, client_node, server_node, protocol, server_port, action) AS k,
     concat_ws(' ', sum(uploaded), sum(downloaded), sum(packets_up), sum(packets_down)) AS v FROM ${table} GROUP BY ALL`);
@@ -88,6 +105,8 @@ async function sampleEstate() {
   await athena.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
   const records = Number(await athena.value(`SELECT count(*) FROM flow_records`));
   console.log(`sample estate: seed 42, ${days} days, scale ${opt.scale}${cph.conversationsPerHour ? `, ${fmt(cph.conversationsPerHour)} conversations an hour` : ''}: ${fmt(records)} records (written and loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; load ${load()})`);
+  const delivered = folderBytes(m.flowLogDirs);
+  console.log(`  its flow-log objects as delivered (gzip text, Parquet, CloudWatch JSON): ${mib(delivered)}`);
   const local = await openDataset(join(dir, 'local.duckdb'), { memoryLimit: opt.memory });
   await enrich(local, { source: { kind: 'files', inventory: [m.inventoryDir], flowLogs: m.flowLogDirs } });
   for (const w of WINDOWS) {
@@ -106,8 +125,12 @@ async function sampleEstate() {
     for (const [k, v] of b) if (!a.has(k) && differ++ < 3) shown.push(`    ${k}: local (none), pushed down ${v}`);
     if (shown.length) console.log(shown.join('\n'));
     db.close();
+    const columns = (await athena.all(`DESCRIBE "flowlogs"."vpc_flow_logs"`)).map((c) => c.column_name);
+    const pq = await parquetBytes(athena, reductionSql({ table: '"flowlogs"."vpc_flow_logs"', since, until, windowSeconds: w, columns }), w);
+    const { csv } = resultBytes(rows);
     console.log(`  window ${String(w).padStart(4)} s: ${fmt(rows.length)} rows for ${fmt(records)} records = ${(records / rows.length).toFixed(1)}x fewer`
-      + ` (reduction ${s.toFixed(1)} s); ${table}: ${fmt(a.size)} local, ${fmt(b.size)} pushed down, ${differ} differ`);
+      + ` (reduction ${s.toFixed(1)} s); ${table}: ${fmt(a.size)} local, ${fmt(b.size)} pushed down, ${differ} differ;`
+      + ` downloaded ${mib(csv)} as the result CSV (${vsGz(csv, delivered).replace('the .log.gz', 'the objects')}), ${mib(pq)} as UNLOAD's Parquet (${vsGz(pq, delivered).replace('the .log.gz', 'the objects')})`);
   }
   local.close();
   athena.close();
@@ -150,8 +173,9 @@ async function tenMillion(file) {
     const frame = resultBytes([]).json;
     const json = Number(m.json) + Math.ceil((Number(m.n) + 1) / 1000) * frame;
     const csv = Number(m.csv) + REDUCED_COLUMNS.join(',').length + 2 * REDUCED_COLUMNS.length + 1;
+    const pq = await parquetBytes(db, reductionSql({ table: 'flowlogs.t', since, until, windowSeconds: w, columns }), w);
     console.log(`  window ${String(w).padStart(4)} s: ${fmt(m.n)} rows for ${fmt(records)} records = ${(records / Number(m.n)).toFixed(1)}x fewer (reduction ${s.toFixed(1)} s, load ${load()});`
-      + ` downloaded ${mib(json)} as GetQueryResults JSON (${vsGz(json, gz)}), ${mib(csv)} as the result CSV (${vsGz(csv, gz)})`);
+      + ` downloaded ${mib(json)} as GetQueryResults JSON (${vsGz(json, gz)}), ${mib(csv)} as the result CSV (${vsGz(csv, gz)}), ${mib(pq)} as UNLOAD's GZIP Parquet (${vsGz(pq, gz)})`);
   }
   db.close();
 }

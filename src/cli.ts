@@ -39,10 +39,11 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
   flowlens enrich --profile P [--role FlowLogIntrospector --external-id X (or FLOWLENS_EXTERNAL_ID) --accounts A,B] --regions r1,r2
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table>|firehose:<stream> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
-                  [--athena-workgroup W --athena-output s3://... --athena-window 1m|5m|1h --max-scan 10GB
-                   --athena-price 5 --athena-reuse 60] --db <file>
+                  [--athena-workgroup W --athena-output s3://... [--athena-result parquet|csv] --athena-window 1m|5m|1h
+                   --max-scan 10GB --athena-price 5 --athena-reuse 60] --db <file>
                   an athena: source reduces in Athena (only its rows come down); the scan is estimated first and
-                  refused above --max-scan; the estimated and the actual scan are printed in bytes and dollars
+                  refused above --max-scan; the estimated and the actual scan are printed in bytes and dollars;
+                  with --athena-output the rows come down as Parquet (UNLOAD), else as the query's CSV result
   flowlens enrich … [--keep-records | --no-keep-records] [--rebuild]
                   an enrichment adds what is new to the dataset; a new dataset keeps no raw records (flow_records
                   reads the files they came from) unless --keep-records; --rebuild makes every fact again
@@ -103,6 +104,7 @@ const OPTIONS = {
   'dump-dir': { type: 'string' },
   'athena-workgroup': { type: 'string' },
   'athena-output': { type: 'string' },
+  'athena-result': { type: 'string' },
   'athena-window': { type: 'string' },
   'athena-price': { type: 'string' },
   'athena-reuse': { type: 'string' },
@@ -249,6 +251,11 @@ function athenaSettings(v: Values): { athena?: AthenaSettings } {
   const a: AthenaSettings = {};
   if (v['athena-workgroup']) a.workgroup = v['athena-workgroup'];
   if (v['athena-output']) a.outputLocation = v['athena-output'];
+  if (v['athena-result'] !== undefined) {
+    const f = v['athena-result'].trim().toLowerCase();
+    if (f !== 'parquet' && f !== 'csv') throw new UsageError(`--athena-result takes parquet or csv, not "${v['athena-result']}"`);
+    a.resultFormat = f;
+  }
   if (v['athena-window'] !== undefined) {
     const w = ATHENA_WINDOWS[v['athena-window'].trim().toLowerCase()];
     if (!w) throw new UsageError(`--athena-window takes 1m, 5m or 1h, not "${v['athena-window']}"`);

@@ -61,8 +61,14 @@ export interface AwsSettings {
 /** Athena push-down: where and how the aggregation runs. */
 export interface AthenaSettings {
   workgroup?: string;
-  /** s3://bucket/prefix/ for results when the workgroup does not set one. */
+  /**
+   * s3://bucket/prefix/ for results when the workgroup does not set one. Where this or the workgroup's is known, the
+   * reduction's rows are written there as Parquet (UNLOAD, under flowlens-unload/<uuid>/) and downloaded as such,
+   * unless resultFormat is 'csv'.
+   */
   outputLocation?: string;
+  /** How the rows come down when an output location is known: 'parquet' (default, UNLOAD) or 'csv' (the query's result file). */
+  resultFormat?: 'parquet' | 'csv';
   /** The reduction's window in seconds: 60 (default, the engine's conversation minute), 300 or 3600 (months of history). */
   windowSeconds?: number;
   /** An extra predicate for partition pruning, e.g. `day = '2026/09/01'` (shown with the SQL). */

@@ -58,8 +58,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
         run: async (sql) => {
           const rows = await athenaDb.json(sql);
           const cols = rows.length ? Object.keys(rows[0]!) : [];
+          // in Athena's types (an UNLOAD writes its Parquet in them)
+          const types = new Map((await athenaDb.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((d) => [d.column_name, d.column_type.toLowerCase()]));
           // Athena reads the table's objects whole: what it scans is their size
-          return { columns: cols.map((c) => ({ name: c, type: 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
+          return { columns: cols.map((c) => ({ name: c, type: types.get(c) ?? 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
         },
         table: async (t) => {
           if (t.database === 'flowlogs' && t.table === 'denied') {
@@ -219,6 +221,56 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal(again.records, 0, 'the same window adds nothing');
     } finally {
       db.close();
+    }
+  });
+
+  it('Athena: with an output location the rows come down as the Parquet files of an UNLOAD, and give the rows of the CSV result', async () => {
+    const csv = await openDataset(join(work, 'athena-csv.duckdb'));
+    const pq = await openDataset(join(work, 'athena-parquet.duckdb'));
+    try {
+      const output = 's3://athena-results/flowlens/';
+      const c = await read(csv, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, outputLocation: output, resultFormat: 'csv' } });
+      assert.deepEqual(c.issues, []);
+      assert.ok(!ep.athenaQueries.at(-1)!.startsWith('UNLOAD'), 'the CSV result asked for: a plain SELECT');
+      const parquetBefore = ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.parquet')).length;
+      const csvBefore = ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.csv')).length;
+      const pagesBefore = ep.requests.filter((r) => r.op === 'GetQueryResults').length;
+      const p = await read(pq, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, outputLocation: output } });
+      assert.deepEqual(p.issues, []);
+      const sent = ep.athenaQueries.at(-1)!;
+      const m = /^UNLOAD \(\n([\s\S]*)\n\) TO '(s3:\/\/athena-results\/flowlens\/flowlens-unload\/[0-9a-f-]{36}\/)' WITH \(format = 'PARQUET'\)$/.exec(sent);
+      assert.ok(m, sent.slice(0, 200));
+      assert.equal(m[1], c.athenaSql[0], 'the same reduction, unloaded to a folder of its own');
+      assert.equal(p.athenaSql[0], sent, 'the statement shown is the one that ran');
+      const got = ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.parquet')).slice(parquetBefore);
+      assert.equal(got.length, 2, 'both files Athena wrote, downloaded');
+      assert.ok(got.every((r) => r.key!.startsWith(m[2]!.replace('s3://athena-results/', ''))));
+      assert.equal(ep.requests.filter((r) => r.op === 'GetObject' && r.key?.endsWith('.csv')).length, csvBefore, 'no CSV downloaded');
+      assert.equal(ep.requests.filter((r) => r.op === 'GetQueryResults').length, pagesBefore, 'no page asked for');
+      assert.equal(p.sources[0]!.bytes, got.reduce((n, r) => n + statSync(join(estate, 'flowlogs', 'athena-results', r.key!)).size, 0), 'the bytes downloaded are the files\'');
+      const rowsOf = (db: Db) => db.json(`SELECT * EXCLUDE (file_id) FROM athena_reduced ORDER BY ALL`);
+      assert.equal(p.sources[0]!.athena!.rows, c.sources[0]!.athena!.rows);
+      assert.deepEqual(await rowsOf(pq), await rowsOf(csv), 'the same rows as the CSV result, value for value');
+      const facts = (db: Db) => db.json(`SELECT * FROM conversations ORDER BY ALL`);
+      assert.deepEqual(await facts(pq), await facts(csv), 'and the same conversations');
+      const again = await read(pq, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, outputLocation: output } });
+      assert.deepEqual(again.issues, []);
+      assert.equal(again.records, 0, 'the same window again adds nothing (another folder, the same rows)');
+      // no location given: the workgroup's (GetWorkGroup), when it sets one
+      ep.athenaEngine!.workgroupOutput = { analysts: 's3://athena-results/analysts' };
+      const wg = await openDataset(join(work, 'athena-workgroup.duckdb'));
+      try {
+        const w = await read(wg, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, workgroup: 'analysts' } });
+        assert.deepEqual(w.issues, []);
+        assert.match(ep.athenaQueries.at(-1)!, /\) TO 's3:\/\/athena-results\/analysts\/flowlens-unload\/[0-9a-f-]{36}\/' WITH \(format = 'PARQUET'\)$/);
+        assert.deepEqual(await rowsOf(wg), await rowsOf(csv));
+      } finally {
+        delete ep.athenaEngine!.workgroupOutput;
+        wg.close();
+      }
+    } finally {
+      csv.close();
+      pq.close();
     }
   });
 

@@ -34,6 +34,19 @@ describe('the API descriptors', () => {
     }
   });
 
+  it('the role grants every Athena action the push-down sends, and the docs name each', () => {
+    const role = readFileSync(join(root, 'cloudformation/introspector-role.yaml'), 'utf8');
+    const docs = readFileSync(join(root, 'docs/aws.md'), 'utf8');
+    const source = readFileSync(join(root, 'src/core/aws/athena.ts'), 'utf8');
+    const imported = /import \{([^}]*)\} from '@aws-sdk\/client-athena'/.exec(source)![1]!;
+    const actions = [...imported.matchAll(/\b(?:paginate(\w+)|(\w+)Command)\b/g)].map((m) => m[1] ?? m[2]!);
+    assert.ok(actions.includes('StartQueryExecution') && actions.includes('GetWorkGroup'), actions.join(', '));
+    for (const a of actions) {
+      assert.match(role, new RegExp(`^ +- athena:${a}$`, 'm'), `athena:${a} in the role`);
+      assert.ok(docs.includes(a), `${a} in docs/aws.md`);
+    }
+  });
+
   it('kinds and dump files are unique, and an API comes after the APIs it needs', () => {
     const kinds = APIS.map((d) => d.kind);
     assert.equal(new Set(kinds).size, kinds.length);

@@ -556,7 +556,7 @@ export const OTHER_ACTIONS: readonly { actions: string; why: string; policy: 'in
   { actions: 'logs:FilterLogEvents', why: 'flow logs delivered to CloudWatch Logs', policy: 'inventory' },
   { actions: 's3:ListBucket, s3:GetObject (flow-log buckets only)', why: 'flow logs delivered to S3, by the flow log itself or by a Firehose stream', policy: 'own' },
   {
-    actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, glue:GetTable/GetPartitions/GetDatabase, results bucket, s3:ListBucket on the table\'s location',
-    why: 'optional Athena push-down (the reduction; the table\'s columns and partitions; the scan estimate)', policy: 'own',
+    actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, GetWorkGroup, glue:GetTable/GetPartitions/GetDatabase, results bucket (s3:ListBucket, GetObject, PutObject), s3:ListBucket on the table\'s location',
+    why: 'optional Athena push-down (the reduction, UNLOADed as Parquet to the results bucket; the table\'s columns and partitions; the workgroup\'s output location; the scan estimate)', policy: 'own',
   },
 ];

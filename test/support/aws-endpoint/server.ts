@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 import * as athenaSdk from '@aws-sdk/client-athena';
+import { DuckDBInstance } from '@duckdb/node-api';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as stsSdk from '@aws-sdk/client-sts';
 import { HttpRequest } from '@smithy/core/protocols';
@@ -94,6 +95,8 @@ export interface AthenaEngine {
   pageSize?: number;
   /** Write each result as a CSV file at its output location, served by the S3 side (default true). */
   resultFiles?: boolean;
+  /** GetWorkGroup's output location per workgroup (absent: the workgroup sets none, as when Athena manages results). */
+  workgroupOutput?: Record<string, string>;
 }
 
 export interface EndpointOptions {
@@ -334,7 +337,38 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     reuseMinutes?: number; reused?: boolean; done?: number;
     /** s3:// of the CSV file the result is written to (the output location asked for, else the workgroup's) */
     output: string;
+    /** UNLOAD (<select>) TO '<s3 folder>' WITH (format = 'PARQUET'): the select, run, is written there as Parquet */
+    unload?: { select: string; to: string };
   }>();
+  /**
+   * An UNLOAD's rows written as Athena does: Parquet files (GZIP, in its types) in the TO folder, which must hold
+   * nothing yet; two files when there are rows, as Athena writes in parallel.
+   */
+  async function writeUnload(to: string, result: Awaited<ReturnType<AthenaEngine['run']>>): Promise<void> {
+    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(to)!;
+    const dir = join(flowDir, m[1]!, ...m[2]!.split('/').filter(Boolean));
+    if (existsSync(dir) && readdirSync(dir).length) throw new Error(`HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists: ${to}`);
+    mkdirSync(dir, { recursive: true });
+    if (result.rows.length === 0) return;
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      const type = (t: string) => ({ bigint: 'BIGINT', integer: 'INTEGER', int: 'INTEGER', boolean: 'BOOLEAN', double: 'DOUBLE' } as Record<string, string>)[t.toLowerCase()] ?? 'VARCHAR';
+      const cols = result.columns.map((col) => `"${col.name.replace(/"/g, '""')}" ${type(col.type)}`).join(', ');
+      await c.run(`CREATE TABLE r (${cols})`);
+      const lit = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+      for (let i = 0; i < result.rows.length; i += 500) {
+        await c.run(`INSERT INTO r VALUES ${result.rows.slice(i, i + 500).map((row) => `(${row.map(lit).join(', ')})`).join(', ')}`);
+      }
+      const half = Math.ceil(result.rows.length / 2);
+      for (const [n, where] of [[0, `rowid < ${half}`], [1, `rowid >= ${half}`]] as const) {
+        await c.run(`COPY (SELECT * FROM r WHERE ${where}) TO '${join(dir, `${n}-${randomBytes(4).toString('hex')}.parquet`).replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION gzip)`);
+      }
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  }
   /** Writes a result as Athena does at its output location: a header, every value quoted, NULL as nothing. */
   function writeResultFile(output: string, result: Awaited<ReturnType<AthenaEngine['run']>>): void {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(output)!;
@@ -632,6 +666,11 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
 
   // ---------------------------------------------------------------- Athena
   async function athena(op: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (op === 'GetWorkGroup') {
+      const name = String(input.WorkGroup ?? '');
+      const output = opts.athena?.workgroupOutput?.[name];
+      return { WorkGroup: { Name: name, State: 'ENABLED', Configuration: output ? { ResultConfiguration: { OutputLocation: output } } : {} } };
+    }
     if (op === 'StartQueryExecution') {
       const id = `q-${randomBytes(6).toString('hex')}`;
       const sql = String(input.QueryString ?? '');
@@ -641,7 +680,9 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       const reuse = (input.ResultReuseConfiguration as { ResultReuseByAgeConfiguration?: { Enabled?: boolean; MaxAgeInMinutes?: number } } | undefined)
         ?.ResultReuseByAgeConfiguration;
       const location = (input.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation ?? 's3://athena-results/';
+      const unload = /^UNLOAD \(\s*([\s\S]*?)\s*\) TO '((?:[^']|'')*)' WITH \(format = 'PARQUET'\)$/.exec(sql.trim());
       queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}),
+        ...(unload ? { unload: { select: unload[1]!, to: unload[2]!.replace(/''/g, "'") } } : {}),
         ...(reuse?.Enabled ? { reuseMinutes: reuse.MaxAgeInMinutes ?? 60 } : {}), output: `${location.replace(/\/?$/, '/')}${id}.csv` });
       return { QueryExecutionId: id };
     }
@@ -665,10 +706,13 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
             .filter((o) => o !== q && o.sql === q.sql && o.state === 'SUCCEEDED' && o.result && Date.now() - (o.done ?? 0) <= q.reuseMinutes! * 60_000)
             .sort((a, b) => (b.done ?? 0) - (a.done ?? 0))[0];
           try {
-            q.result = kept ? { ...kept.result!, scannedBytes: 0 } : await opts.athena.run(q.sql, q.db ? { database: q.db } : {});
+            q.result = kept ? { ...kept.result!, scannedBytes: 0 } : await opts.athena.run(q.unload?.select ?? q.sql, q.db ? { database: q.db } : {});
             q.reused = kept !== undefined;
             q.done = Date.now();
-            if (opts.athena.resultFiles !== false) writeResultFile(q.output, q.result);
+            if (q.unload) {
+              await writeUnload(q.unload.to, q.result);
+              q.result = { ...q.result, columns: [], rows: [] }; // an UNLOAD returns no rows
+            } else if (opts.athena.resultFiles !== false) writeResultFile(q.output, q.result);
             q.state = 'SUCCEEDED';
           } catch (err) {
             q.state = 'FAILED';
