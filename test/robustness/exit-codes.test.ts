@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, fingerprint, flowlens, record, writeFlowLog, writeInventory, useTempDir } from './fixture';
@@ -42,6 +42,28 @@ test('local enrich exits 1 when a flow-log file failed, 0 with --allow-partial; 
   assert.equal(named.stderr, 'flowlens: 1 file failed to load (nothing was loaded); --allow-partial accepts that\n');
   assert.match(named.stdout, /: 0 flow records from 0 files, 0 conversations/);
   assert.match(named.stdout, /failed: .*README\.md: not a flow-log file/);
+});
+
+test('a named pipe in a folder is reported and never read (its read would wait for ever); named, it fails; /dev/null too', async () => {
+  const flows = join(dir, 'with-pipe');
+  mkdirSync(flows);
+  writeFlowLog(join(flows, 'good.log'), [record()]);
+  const pipe = join(flows, 'p.log');
+  execFileSync('mkfifo', [pipe]);
+  const inv = writeInventory(dir);
+  const db = join(dir, 'pipe.duckdb');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /: 1 flow record from 1 file, 1 conversation/);
+  assert.ok(r.stdout.includes(`  failed: ${pipe}: not a flow-log file: ${pipe} is a named pipe (FIFO), not a file\n`), r.stdout);
+  const before = await fingerprint(db);
+  for (const [named, what] of [[pipe, 'a named pipe (FIFO)'], ['/dev/null', 'a character device']] as const) {
+    const n = flowlens(dir, 'enrich', '--flow-logs', named, '--inventory', inv, '--db', db, '--quiet');
+    assert.equal(n.code, 1, n.stdout + n.stderr);
+    assert.equal(n.stderr, 'flowlens: 1 file failed to load (nothing was loaded); --allow-partial accepts that\n');
+    assert.ok(n.stdout.includes(`  failed: ${named}: not a flow-log file: ${named} is ${what}, not a file\n`), n.stdout);
+    assert.deepEqual(await fingerprint(db), before);
+  }
 });
 
 test('usage errors exit 2', () => {

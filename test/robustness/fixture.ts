@@ -25,7 +25,8 @@ export interface Run {
 }
 
 export function flowlens(cwd: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, TMPDIR: cwd } });
+  // a CLI that hangs (a read that never ends) fails its test after 10 minutes (code null) instead of stalling the suite
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, TMPDIR: cwd }, timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -185,7 +185,8 @@ export async function filesUnder(paths: readonly string[]): Promise<(string | Fi
     try {
       const st = await stat(p);
       if (st.isDirectory()) await walk(p, files, new Set());
-      else files.push(p);
+      else if (st.isFile()) files.push(p);
+      else files.push(notAFile(p, st));
     } catch (err) {
       files.push(failed(p, `cannot read ${p}: ${message(err)}`));
     }
@@ -319,6 +320,15 @@ async function withLayouts(db: Db, opts: IngestOptions): Promise<IngestOptions> 
 
 // ------------------------------------------------------------------------------------------ files
 
+/**
+ * A named pipe, socket or device where a file was expected: never read (a pipe's read waits for a writer, for ever),
+ * reported as no flow log.
+ */
+function notAFile(path: string, st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): FileReport {
+  const what = st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a regular file';
+  return failed(path, `${NOT_FLOW_LOG}: ${path} is ${what}, not a file`);
+}
+
 async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>): Promise<void> {
   const real = await realpath(dir);
   if (seen.has(real)) return;
@@ -335,9 +345,10 @@ async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>
     if (e.name.startsWith('.')) continue; // hidden files and folders (.git, .DS_Store)
     if (/\.duckdb(\.wal)?$/.test(e.name)) continue; // a dataset (kept beside its logs: `--flow-logs . --db x.duckdb`) is no flow log
     const p = join(dir, e.name);
-    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(p).then((s) => s.isDirectory(), () => false)));
-    if (isDir) await walk(p, out, seen);
-    else out.push(p);
+    const target = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : e;
+    if (target?.isDirectory()) await walk(p, out, seen);
+    else if (!target || target.isFile()) out.push(p); // a broken link: its read says so
+    else out.push(notAFile(p, target));
   }
 }
 
