@@ -189,7 +189,8 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     const opened = await mapFacts(frame);
     assert.ok(opened.nodes > 10 && opened.nodes <= 60, `the default map shows ${opened.nodes} nodes`);
     assertFitted(opened, 'the default map');
-    assert.ok(opened.labels.length >= opened.nodes / 2, `${opened.labels.length} of ${opened.nodes} labels drawn`);
+    // its nodes keep apart enough for nearly every label to find a free side (27 of 27 on the sample; 23 before)
+    assert.ok(opened.labels.length >= 0.9 * opened.nodes, `${opened.labels.length} of ${opened.nodes} labels drawn`);
     assert.deepEqual(overlaps(opened.labels), []);
     const nodePlaces = () => frame.locator('#map g.node').evaluateAll((els) => Object.fromEntries(els.map((g) => [g.getAttribute('data-id'), g.getAttribute('transform')])));
     const appPlaces = await nodePlaces();

@@ -53,8 +53,12 @@ class Cluster {
       .force('charge', forceManyBody<SimNode>().strength(big ? -20 : -120).theta(big ? 1.2 : 0.9).distanceMax(big ? 200 : 400))
       .force('x', forceX<SimNode>(cx).strength(0.08))
       .force('y', forceY<SimNode>(cy).strength(0.08));
-    // room around every node for its label (a box of a few hundred nodes at most)
-    if (nodes.length <= 400) this.sim.force('collide', forceCollide<SimNode>((d) => Math.max(20, d.r + 6)).strength(0.8));
+    // room around every node for its label (a box of a few hundred nodes at most); a small map (the default one,
+    // ~30 nodes) has room to spare, so its nodes keep further apart and their labels find a free side
+    if (nodes.length <= 400) {
+      const room = nodes.length <= 80 ? 34 : 20;
+      this.sim.force('collide', forceCollide<SimNode>((d) => Math.max(room, d.r + (nodes.length <= 80 ? 14 : 6))).strength(0.8));
+    }
     // mostly known nodes (a filter changed, the map came back): they stay where they were, the new ones find a place
     if (nodes.length && known.length / nodes.length >= 0.5) {
       for (const n of known) {
