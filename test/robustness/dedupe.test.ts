@@ -78,4 +78,16 @@ test('a file loaded before is known again by its name, size and modification tim
   const again = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
   assert.match(again.stdout, /: 0 flow records from 0 files \(1 already loaded\), /);
   assert.equal((await facts()).files, 2);
+
+  // touched, the same content: read, found loaded, and its new time kept (a dataset made before times were kept,
+  // with none, is the same case): then other bytes under that time are not read
+  const touched = new Date(mtime.getTime() + 10_000);
+  utimesSync(a, touched, touched);
+  const read = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
+  assert.match(read.stdout, /: 0 flow records from 0 files \(1 already loaded\), /);
+  writeFlowLog(a, [record({ bytes: 4247 }), record({ src: '10.0.2.20', dst: '10.0.1.10', srcport: 8080, dstport: 40000, packets: 5, bytes: 332 })]);
+  utimesSync(a, touched, touched);
+  const unread = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
+  assert.match(unread.stdout, /: 0 flow records from 0 files \(1 already loaded\), /);
+  assert.equal((await facts()).files, 2);
 });

@@ -120,6 +120,19 @@ async function knownFiles(db: Db): Promise<KnownFiles> {
   return new Map(rows.map((r) => [r.name, { bytes: Number(r.bytes), modifiedNs: BigInt(r.modified_ns), first: r.first }]));
 }
 
+/**
+ * Files found loaded by their content under the name they were loaded with: their row takes the time they have now
+ * (a dataset made before times were kept, a file touched since), so that the next read knows them unread.
+ */
+async function rememberTimes(db: Db, srcs: readonly Source[]): Promise<void> {
+  const timed = srcs.filter((s) => s.modifiedNs !== undefined);
+  if (timed.length === 0) return;
+  await db.exec(`UPDATE ingest_files SET modified_ns = v.modified_ns, bytes = v.bytes
+    FROM (VALUES ${timed.map((s) => `(${lit(s.name)}, ${lit(s.hash)}, ${Math.floor(s.bytes)}, ${modifiedSql(s)})`).join(', ')}) v(name, hash, bytes, modified_ns)
+    WHERE ingest_files.name = v.name AND ingest_files.content_hash = v.hash
+      AND (ingest_files.modified_ns IS DISTINCT FROM v.modified_ns OR ingest_files.bytes IS DISTINCT FROM v.bytes)`);
+}
+
 /** SQL: a source's modification time, for ingest_files; NULL for what is no local file (S3 objects, events, buffers). */
 function modifiedSql(src: Source): string {
   return src.modifiedNs !== undefined ? String(src.modifiedNs) : 'NULL';
@@ -481,6 +494,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
             fresh.push(item);
           }
         }
+        await rememberTimes(db, items.filter((i) => out.has(i.index)).map((i) => i.src));
         if (fresh.length === 0) return out;
         const ids = await db.all<{ file_id: number; name: string }>(
           `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
@@ -754,7 +768,10 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
       return db.transaction(async () => {
         await loadedTotals(db); // before any record of this file is stored
         const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $hash ORDER BY file_id LIMIT 1`, { hash: src.hash });
-        if (existing) return report(src.name, 'duplicate', { duplicateOf: existing.name });
+        if (existing) {
+          await rememberTimes(db, [src]);
+          return report(src.name, 'duplicate', { duplicateOf: existing.name });
+        }
         const fileId = await db.value<number>(
           `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
            VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0, ${modifiedSql(src)}) RETURNING file_id`,
