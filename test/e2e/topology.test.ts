@@ -236,6 +236,10 @@ test('topology of the sample estate: details, app level, ALB-bypass highlight, O
     assert.deepEqual(overlaps(expanded.labels), []);
     assert.deepEqual(boxProblems(expanded), []);
     assertFitted(expanded, 'the resource level, expanded');
+    // its boxes as compact as before, so the labels about as tall (the map shrank to a corner of the canvas when the
+    // nodes that came back sat where an older packing of the boxes had put them)
+    const height = (f: MapFacts) => [...f.labels.map((l) => l.box[3] - l.box[1])].sort((a, b) => a - b)[Math.floor(f.labels.length / 2)]!;
+    assert.ok(height(expanded) >= 0.8 * height(folded), `labels ${height(folded).toFixed(1)} px high, expanded ${height(expanded).toFixed(1)} px`);
     await screenshot(page, 'topology-1b-resource-expanded');
 
     // Hovering an edge shows its bytes, cost, path and ports.

@@ -337,3 +337,26 @@ test('rows or columns: boxes in order, none overlapping, the arrangement that be
   assert.deepEqual(packBoxes([[100, 200], [100, 90], [100, 90]], 1, 10), [[0, 0], [110, 5], [110, 105]]);
   assert.deepEqual(packBoxes([[100, 50], [100, 50]], 4, 10), packRows([[100, 50], [100, 50]], 4, 10));
 });
+
+test('a node folded away and back sits where it was among its box-mates, however the boxes were packed meanwhile', () => {
+  const box = (key: string) => [{ level: 'az' as const, key, label: key }];
+  const node = (id: string, key: string): LayoutNode => ({ id, r: 8, path: box(key) });
+  const links = [{ source: 'a', target: 'b' }, { source: 'c', target: 'd' }];
+  const settle = (nodes: LayoutNode[], prev: Map<string, [number, number]>) => {
+    const l = new Layout(nodes, links.filter((k) => nodes.some((n) => n.id === k.source) && nodes.some((n) => n.id === k.target)), prev, roughMeasure);
+    l.settle();
+    l.snap();
+    return l;
+  };
+  const apart = (l: Layout, x: string, y: string) => Math.hypot(l.byId.get(x)!.x - l.byId.get(y)!.x, l.byId.get(x)!.y - l.byId.get(y)!.y);
+  // first: a and b in box X, c in box Y
+  const first = settle([node('a', 'X'), node('b', 'X'), node('c', 'Y')], new Map());
+  const remembered = new Map(first.positions());
+  // then b is folded away and box Y grows: the boxes are packed anew, X's content moves as a whole
+  const grown = ['d', 'e', 'f', 'g', 'h', 'i'].map((id) => node(id, 'Y'));
+  const second = settle([node('a', 'X'), node('c', 'Y'), ...grown], remembered);
+  for (const [k, v] of second.positions()) remembered.set(k, v);
+  // b back: a and b as far apart as they were, their box no bigger than it was
+  const third = settle([node('a', 'X'), node('b', 'X'), node('c', 'Y'), ...grown], remembered);
+  assert.ok(Math.abs(apart(third, 'a', 'b') - apart(first, 'a', 'b')) < 1, `a-b ${apart(first, 'a', 'b')} then ${apart(third, 'a', 'b')}`);
+});

@@ -238,9 +238,16 @@ export class Layout {
     return this.nodes.get(id)?.r ?? 0;
   }
 
+  /**
+   * Where each node is in its own box's frame (its cluster's simulation, before the boxes are packed), as the map
+   * remembers them: a node that comes back (a "+N more" expanded, a filter undone) sits where it was among its
+   * box-mates however the boxes were packed meanwhile. Remembered as drawn (packed), a node folded away came back
+   * in the frame of an older packing: the sample's resource map, expanded one "+N more" at a time, grew from
+   * 945 x 624 to 2254 x 1378 where a fresh layout of the same 64 nodes is 956 x 644.
+   */
   positions(): Positions {
     const out: Positions = new Map();
-    for (const [id, n] of this.byId) out.set(id, [Math.round(n.x), Math.round(n.y)]);
+    for (const c of this.clusters) for (const n of c.nodes) out.set(n.id, [Math.round(n.x ?? 0), Math.round(n.y ?? 0)]);
     return out;
   }
 
