@@ -12,8 +12,8 @@
  * Errors are one clear line on stderr and a non-zero exit.
  */
 import { parseArgs } from 'node:util';
-import { dirname, resolve } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { DEFAULT_MEMORY_LIMIT, enrich, forget, memoryHint, openDataset, OtherSampleError, otherSample, type EnrichOptions, type EnrichRequest, type EnrichSource, type EnrichSummary, type FileReport, type Progress } from './core/api';
 import { follow, openForCycle } from './core/follow';
 import { NOT_FLOW_LOG, watchIngest } from './core/flowlogs/ingest';
@@ -317,6 +317,11 @@ async function cmdEnrich(v: Values): Promise<void> {
     // a file that is no flow log found in a folder (a README beside the logs) is reported, not a failure; one named
     // on the command line was meant to be read
     const named = new Set((v['flow-logs'] ?? []).map((p) => resolve(p)));
+    // a folder with no file in it at all (a wrong folder, or one not synced yet) is said, not taken for "nothing new"
+    for (const dir of named) {
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+      if (!summary.files.some((f) => f.name === dir || f.name.startsWith(dir + sep))) console.error(`flowlens: no file under ${dir}`);
+    }
     const failed = summary.files.filter((f) => f.status === 'failed' && (!f.error?.startsWith(NOT_FLOW_LOG) || named.has(f.name)));
     if (failed.length && !v['allow-partial']) {
       const others = summary.files.some((f) => f.status === 'loaded') ? 'the others loaded' : 'nothing was loaded';

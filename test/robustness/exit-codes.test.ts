@@ -66,6 +66,20 @@ test('a named pipe in a folder is reported and never read (its read would wait f
   }
 });
 
+test('a folder with no file in it is said (a wrong folder is not taken for nothing new); exit 0, nothing loaded', async () => {
+  const empty = join(dir, 'no-logs-yet');
+  mkdirSync(empty);
+  const db = join(dir, 'empty-folder.duckdb');
+  const r = flowlens(dir, 'enrich', '--flow-logs', empty, '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, `flowlens: no file under ${empty}\n`);
+  assert.match(r.stdout, /: 0 flow records from 0 files, 0 conversations, /);
+  // loaded before, its files are reports (already loaded): nothing is said
+  writeFlowLog(join(empty, 'a.log'), [record()]);
+  assert.equal(flowlens(dir, 'enrich', '--flow-logs', empty, '--db', db, '--quiet').stderr, '');
+  assert.equal(flowlens(dir, 'enrich', '--flow-logs', empty, '--db', db, '--quiet').stderr, '');
+});
+
 test('usage errors exit 2', () => {
   for (const args of [['enrich', '--db', join(dir, 'u.duckdb')], ['export', '--db', join(dir, 'u.duckdb'), '--format', 'xml'], ['sql', '--db', join(dir, 'u.duckdb')], ['--no-such-option']]) {
     const r = flowlens(dir, ...args);
