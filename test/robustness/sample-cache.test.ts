@@ -194,3 +194,16 @@ test('a cache folder of another user is refused', { skip: process.getuid?.() !==
     () => `belongs to another user (uid 65534, you are ${process.getuid!()})`,
   );
 });
+
+test('sample options that are not valid are refused before anything is said or made: no folder named, none made', () => {
+  const s = scratch('bad-options');
+  for (const [args, message] of [
+    [['--days', '0'], 'sample estate: days must be whole hours between 1 hour and 88 days, got 0'],
+    [['--scale', '500'], 'sample estate: scale must be in (0, 200], got 500'],
+  ] as const) {
+    const r = run(s.env, 'enrich', '--sample', ...args, '--db', join(dir, 'bad-options.duckdb'));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(r.stderr, `flowlens: ${message}\n`);
+    assert.ok(!existsSync(s.sample) || readdirSync(s.sample).length === 0, 'no estate folder made');
+  }
+});

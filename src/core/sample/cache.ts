@@ -16,7 +16,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { writeSampleEstate, type SampleOptions } from './index';
+import { checkOptions, writeSampleEstate, type SampleOptions } from './index';
 
 export type Env = Record<string, string | undefined>;
 
@@ -136,6 +136,7 @@ export interface EnsuredSample {
  * (with the folder it will be in).
  */
 export async function ensureSampleEstate(options: SampleOptions, o: { env?: Env; onBuild?: (dir: string) => void } = {}): Promise<EnsuredSample> {
+  checkOptions(options); // before anything is said or made: `--days 0` named no folder it would build
   const env = o.env ?? process.env;
   const flowlens = cacheRoot(env);
   const root = sampleRoot(env);

@@ -48,7 +48,8 @@ export interface SampleManifest {
 export { buildEstate } from './estate';
 export type { Estate } from './estate';
 
-function checkOptions(opts: SampleOptions): { seed: number; start: number; days: number; scale: number } {
+/** The options, checked (a clear error naming the one that is wrong), with their defaults. */
+export function checkOptions(opts: SampleOptions): { seed: number; start: number; days: number; scale: number } {
   const seed = opts.seed ?? 42;
   const startText = opts.start ?? '2026-09-01T00:00:00Z';
   const start = Date.parse(startText) / 1000;
