@@ -2,15 +2,16 @@
 // 5,000 nodes and 20,000 edges (the host is replaced by an in-page stub that answers the protocol). Prints, each
 // measured as the user sees it (a frame counts when it starts after the work, not when the draw calls return):
 //   - first paint: from the script's start to the first frame with the whole graph on screen;
-//   - gesture fps: panning and zooming with real input events, the last picture moved as a bitmap meanwhile;
+//   - gesture fps: panning and zooming with real input events, as the map does it (a big map is redrawn by its raster
+//     every frame while a paint takes at most 24 ms, else its last picture is moved as a bitmap);
 //   - one crisp repaint of the whole fitted map, finished (read back), and fps with such a repaint every frame;
 //   - the map as it opens (the busiest 60 nodes): fps while panning, redrawn every frame;
 //   - canvas 2D against WebGL drawing the same circles and lines, side by side in one page.
 // Then the interaction latencies on the sample estate (bench/topology-interactions.mjs: level change, search,
 // brush, focus, through the real host, DuckDB process and dataset; --skip-interactions leaves them out).
 // Run: node bench/topology.mjs [--nodes 5000] [--edges 20000] [--seconds 4] [--skip-interactions]
-// Targets (issue 12): first paint <= 2 s; a crisp repaint <= 100 ms; >= 30 fps redrawing while panning the map
-// as it opens; each interaction <= 300 ms.
+// Targets (issue 12): first paint <= 2 s; a crisp repaint <= 100 ms; >= 30 fps redrawing while panning, both the
+// whole fitted map and the map as it opens; each interaction <= 300 ms.
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -263,6 +264,7 @@ try {
   const settleStart = Date.now();
   await page.waitForFunction(() => !window.flowlensTopology.layoutRunning, null, { polling: 200, timeout: 120000 });
   const settled = Date.now() - settleStart;
+  await page.evaluate(() => document.getElementById('fit').click()); // the first gesture left it panned aside
   const gesture = await interact(page, SECONDS);
   const crisp = await crispRepaint(page);
   // every frame of the gesture a real repaint of the map (no bitmap moved by CSS)
@@ -286,11 +288,11 @@ try {
   console.log(`topology bench: ${info.nodes} nodes, ${info.edges} edges, renderer ${info.mode}, Chromium headless (software raster), 1400x900; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   console.log(`  first paint (script start -> the first frame with the whole graph on screen): ${Math.round(first.shown)} ms (its draw calls returned at ${Math.round(first.drawn)} ms)   [target <= 2000 ms]`);
   console.log(`  first paint breakdown (ms): ${Object.entries(info.timings).map(([k, v]) => `${k} ${r(v)}`).join(', ')}`);
-  console.log(`  gesture while the layout refines (the last picture moved as a bitmap, repainted crisp 400 ms after): ${fps(during)}`);
+  console.log(`  gesture while the layout refines (as the map does it: redrawn, or the last picture moved while paints are slow): ${fps(during)}`);
   console.log(`  layout settled ${settled} ms after that`);
-  console.log(`  gesture on the settled map (bitmap): ${fps(gesture)}`);
+  console.log(`  gesture on the settled map, fitted first (as the map does it): ${fps(gesture)}`);
   console.log(`  one crisp repaint of the whole fitted map, rasterised: ${r(crisp.cpu)} ms of the renderer's CPU; wall median ${r(crisp.median)} ms (${crisp.all.map(r).join(', ')}); ${crisp.drawn} edges drawn   [target <= 100 ms]`);
-  console.log(`  gesture with a crisp repaint every frame: ${fps(everyFrame)}; ${r(everyFrame.cpuMs)} ms of the renderer's CPU a frame`);
+  console.log(`  the whole fitted map panned and zoomed with a crisp repaint every frame: ${fps(everyFrame)}; ${r(everyFrame.cpuMs)} ms of the renderer's CPU a frame   [target >= 30 fps]`);
   console.log(`  the map as it opens (${small.nodes} nodes, ${small.edges} edges, ${small.mode}): first frame ${Math.round(folded.first.shown)} ms; panning and zooming, redrawn every frame: ${fps(defaultPan)}; ${r(defaultPan.cpuMs)} ms of the renderer's CPU a frame (at most 33 for 30 fps)   [target >= 30 fps]`);
   console.log(`  raw drawing of ${N} circles and ${E} lines, per frame, finished: canvas 2D ${r(gl.canvas)} ms; WebGL ${gl.webgl === null ? `unavailable (${gl.why})` : `${r(gl.webgl)} ms (${gl.renderer})`}`);
   if (!process.argv.includes('--skip-interactions')) await interactions(browser, join(out, 'topology.js'));

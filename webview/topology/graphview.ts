@@ -1,11 +1,13 @@
 /**
- * Paints a scene: SVG for small graphs (crisp, one element per node for accessibility and tests),
- * canvas for large ones (batched paths by colour; while panning or zooming a large graph the last
- * frame is moved as a bitmap and repainted crisp when the gesture pauses). Pan and zoom by d3-zoom.
+ * Paints a scene: SVG for small graphs (crisp, one element per node for accessibility and tests), canvas for
+ * large ones (batched paths by colour), and for big ones the pixels written by a raster of our own (raster.ts),
+ * cheap enough to redraw every frame of a gesture; were a paint slower than REDRAW_MS, the gesture moves the last
+ * frame as a bitmap and repaints crisp when it pauses. Pan and zoom by d3-zoom.
  */
 import { select, type Selection } from 'd3-selection';
 import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { GROUP_LABEL_X } from './model';
+import { Raster, parseColour } from './raster';
 import { edgeAlpha, edgeColour, edgeEnds, nodeAlpha, type Scene, type SceneEdge, type Theme } from './scene';
 
 export const SVG_MAX_NODES = 400;
@@ -192,7 +194,9 @@ export class GraphView {
     }
     const s = this.scene;
     const t = this.transform;
-    const big = !!s && s.edges.length + s.nodes.length > BIG_MAP && !this.repaintEveryFrame;
+    // a big map whose last paint was too slow to repeat every frame (the raster's was not, or not the raster)
+    const slow = !(this.rastered && Math.min(...this.recentPaintMs) <= REDRAW_MS);
+    const big = !!s && s.edges.length + s.nodes.length > BIG_MAP && slow && !this.repaintEveryFrame;
     // (by input event rather than between d3's start/end: overlapping wheel and drag gestures end early)
     if (big && byUser) {
       // move the last picture on the compositor; repaint crisp when the gesture pauses
@@ -202,6 +206,11 @@ export class GraphView {
       this.moved++;
       this.scheduleCrisp(400);
     } else {
+      if (byUser && this.rastered) {
+        // redrawn now with the gesture's level of detail, and whole once it pauses
+        this.movedAt = performance.now();
+        this.scheduleCrisp(MOVING_MS + 20);
+      }
       this.redraw();
     }
   }
@@ -209,6 +218,35 @@ export class GraphView {
   private scheduleCrisp(ms: number): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.redraw(), ms);
+  }
+
+  /** The big map's pixels (rasterScene) and the image that puts them on the canvas; remade when the canvas is resized. */
+  private raster: Raster | undefined;
+  private image: ImageData | undefined;
+  /** Whether the last paint was the big map's raster: one cheap enough to repeat on every frame of a gesture. */
+  private rastered = false;
+  /** When the user last moved the map (a raster paint within MOVING_MS of it draws edges up to MOVING_PIXELS). */
+  private movedAt = -Infinity;
+  /** The last three paints' times: the quickest decides (one slowed by a collection or the first compile does not). */
+  private recentPaintMs: number[] = [Infinity];
+  private readonly colours = new Map<string, readonly [number, number, number, number]>();
+  private colourProbe: CanvasRenderingContext2D | null | undefined;
+  /** A CSS colour (a theme's variable may hold any form) as numbers, by the canvas's own parsing of it. */
+  private rgba(css: string): readonly [number, number, number, number] {
+    let c = this.colours.get(css);
+    if (!c) {
+      if (this.colourProbe === undefined) this.colourProbe = document.createElement('canvas').getContext('2d');
+      const probe = this.colourProbe;
+      let text = css;
+      if (probe) {
+        probe.fillStyle = '#000000';
+        probe.fillStyle = css;
+        text = String(probe.fillStyle);
+      }
+      c = parseColour(text) ?? [128, 128, 128, 1];
+      this.colours.set(css, c);
+    }
+    return c;
   }
 
   private paint(): void {
@@ -225,8 +263,21 @@ export class GraphView {
     if (!ctx || !this.scene) return;
     const dpr = window.devicePixelRatio || 1;
     const t0 = performance.now();
-    this.drawnEdges = drawScene(ctx, this.scene, this.theme(), this.transform, this.canvas.width, this.canvas.height, dpr);
+    const s = this.scene;
+    this.rastered = s.edges.length + s.nodes.length > BIG_MAP;
+    if (this.rastered) {
+      const { width, height } = this.canvas;
+      if (!this.raster || this.raster.width !== width || this.raster.height !== height) {
+        this.raster = new Raster(width, height);
+        this.image = new ImageData(this.raster.pixels, width, height);
+      }
+      const moving = performance.now() - this.movedAt < MOVING_MS;
+      this.drawnEdges = rasterScene(ctx, this.raster, this.image!, s, this.theme(), this.transform, dpr, (css) => this.rgba(css), EDGE_BUDGET, moving ? MOVING_PIXELS : Infinity);
+    } else {
+      this.drawnEdges = drawScene(ctx, s, this.theme(), this.transform, this.canvas.width, this.canvas.height, dpr);
+    }
     this.lastPaintMs = performance.now() - t0;
+    this.recentPaintMs = [...this.recentPaintMs.slice(-2), this.lastPaintMs];
     if (!this.firstPaintAt && this.scene.nodes.length) {
       this.firstPaintAt = performance.now();
       requestAnimationFrame(() => (this.firstShownAt = performance.now()));
@@ -330,7 +381,8 @@ export class GraphView {
 
   private hoverFrame = 0;
   private hover(ev: MouseEvent): void {
-    if (!this.handlers.onHoverEdge || this.hoverFrame) return;
+    // no hover while a button is down (a drag pans the map): its hit test would run on every frame of the pan
+    if (!this.handlers.onHoverEdge || this.hoverFrame || ev.buttons) return;
     const target = ev.target as Element;
     const rect = this.host.getBoundingClientRect();
     const x = ev.clientX - rect.left;
@@ -397,16 +449,147 @@ export function hitTest(s: Scene, x: number, y: number, slack: number): { type: 
  * in, fewer are in view and every one of them is drawn).
  */
 export const EDGE_BUDGET = 5000;
-/** A map of more nodes and edges than this is big: a gesture moves its last picture, and its edges are at most 2.5 px wide. */
+/**
+ * A map of more nodes and edges than this is big: it is painted by the raster (rasterScene) and its edges are at
+ * most 2.5 px wide.
+ */
 export const BIG_MAP = 4000;
+/**
+ * A gesture on a big map redraws it every frame while a paint takes at most this long; beyond, it moves the last
+ * picture and repaints crisp when the gesture pauses.
+ */
+export const REDRAW_MS = 24;
+/**
+ * While the map moves, a big map's raster draws its edges, heaviest first, up to this many pixels of line (length
+ * times width, on screen): zoomed in, the edges in view grow long (the 5,000 of the fitted 20,000-edge map cost six
+ * times the pixels at 4x). MOVING_MS after the last move it is drawn whole.
+ */
+export const MOVING_PIXELS = 1_500_000;
+export const MOVING_MS = 160;
 /** Edges by weight, heaviest first, per scene (the level of detail draws from the top). */
 const byWeight = new WeakMap<Scene, SceneEdge[]>();
 
+/** An edge one paint draws, with its width on screen (CSS pixels) and whether it is dashed. */
+interface DrawnEdge {
+  e: SceneEdge;
+  w: number;
+  dashed: boolean;
+}
+
+/** Whether a world-space box lies wholly outside the view (with a margin of 20 screen pixels). */
+function viewTest(t: { x: number; y: number; k: number }, width: number, height: number, dpr: number): (ax: number, ay: number, bx: number, by: number) => boolean {
+  const m = 20 / t.k;
+  const vx0 = -t.x / t.k - m, vy0 = -t.y / t.k - m;
+  const vx1 = (width / dpr - t.x) / t.k + m, vy1 = (height / dpr - t.y) / t.k + m;
+  return (ax, ay, bx, by) => (ax < vx0 && bx < vx0) || (ax > vx1 && bx > vx1) || (ay < vy0 && by < vy0) || (ay > vy1 && by > vy1);
+}
+
 /**
- * Paints the scene on a canvas: group boxes, edges batched by colour/width/opacity, nodes batched by fill. Level of
- * detail: at most `budget` edges (the heaviest in view), edges under 1.5 px drawn as 1 px hairlines, on a big map
- * none wider than 2.5 px, nodes under
- * 1.5 px as squares, arrows only above 0.35 zoom on maps under 6,000 edges. Returns how many edges it drew.
+ * The level of detail, one definition for both painters: at most `budget` edges, the heaviest of those in view (the
+ * highlighted first); an edge under 1.5 px is a 1 px hairline, and on a big map none is wider than 2.5 px.
+ */
+function edgesInView(s: Scene, outside: ReturnType<typeof viewTest>, budget: number, pixels = Infinity, k = 1, diagonal = Infinity): DrawnEdge[] {
+  const big = s.edges.length + s.nodes.length > BIG_MAP;
+  let ordered = s.edges;
+  if (s.edges.length > budget) {
+    ordered = byWeight.get(s) ?? [...s.edges].sort((a, b) => Number(b.highlighted) - Number(a.highlighted) || b.width - a.width);
+    byWeight.set(s, ordered);
+  }
+  const out: DrawnEdge[] = [];
+  let used = 0;
+  for (const e of ordered) {
+    if (outside(e.s.x, e.s.y, e.t.x, e.t.y)) continue;
+    if (out.length >= budget) break;
+    const full = e.highlighted ? e.width + 2 : e.width;
+    const w = e.width < 1.5 && !e.highlighted ? 1 : Math.max(0.5, Math.round(Math.min(full, big ? 2.5 : full) * 2) / 2);
+    if (pixels < Infinity) {
+      // its pixels on screen: no longer than the view's diagonal, whatever lies beyond
+      used += Math.min(diagonal, Math.hypot(e.t.x - e.s.x, e.t.y - e.s.y) * k) * Math.max(1, w);
+      if (used > pixels && out.length > 0) break;
+    }
+    out.push({ e, w, dashed: e.kind === 'rejected' || e.change === 'vanished' });
+  }
+  return out;
+}
+
+/** Edges batched by what they are painted with: colour, opacity, width, dash (a canvas path each). */
+function edgeBatches(list: readonly DrawnEdge[], s: Scene, theme: Theme): Map<string, DrawnEdge[]> {
+  const batches = new Map<string, DrawnEdge[]>();
+  for (const d of list) {
+    const key = `${edgeColour(d.e, s, theme)}|${edgeAlpha(d.e, s)}|${d.w}|${d.dashed ? 1 : 0}`;
+    let b = batches.get(key);
+    if (!b) batches.set(key, (b = []));
+    b.push(d);
+  }
+  return batches;
+}
+
+/** Arrow heads are drawn above 0.35 zoom on maps under 6,000 edges. */
+const arrowsAt = (s: Scene, k: number) => k > 0.35 && s.edges.length < 6000;
+
+/** An edge's arrow head: its tip and two back corners (world units; `w` the edge's width, `px` one screen pixel). */
+function arrowHead(e: SceneEdge, w: number, px: number): [number, number, number, number, number, number] {
+  const [ax, ay, bx, by] = edgeEnds(e);
+  const a = Math.atan2(by - ay, bx - ax);
+  const size = (4 + w) * px;
+  return [bx, by, bx - size * Math.cos(a - 0.45), by - size * Math.sin(a - 0.45), bx - size * Math.cos(a + 0.45), by - size * Math.sin(a + 0.45)];
+}
+
+/** The arrow heads of a batch of edges (world units; `px` is one screen pixel). */
+function fillArrows(ctx: CanvasRenderingContext2D, list: readonly DrawnEdge[], w: number, px: number): void {
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  for (const { e } of list) {
+    if (e.s === e.t) continue;
+    const [tx, ty, lx, ly, rx, ry] = arrowHead(e, w, px);
+    ctx.moveTo(tx, ty);
+    ctx.lineTo(lx, ly);
+    ctx.lineTo(rx, ry);
+    ctx.closePath();
+  }
+  ctx.fill();
+}
+
+/** What is drawn above the edges and nodes by both painters: rings (matches, selection, focus), box and node labels. */
+function drawRingsAndLabels(ctx: CanvasRenderingContext2D, s: Scene, theme: Theme, t: { x: number; y: number; k: number }, outside: ReturnType<typeof viewTest>): void {
+  const px = 1 / t.k;
+  ctx.globalAlpha = 1;
+  ctx.setLineDash([]);
+  ctx.strokeStyle = theme.focus;
+  ctx.lineWidth = 3 * px;
+  ctx.beginPath();
+  for (const n of s.nodes) {
+    if (n.match || n.id === s.selected || n.id === s.focused) {
+      ctx.moveTo(n.x + n.r + 2 * px, n.y);
+      ctx.arc(n.x, n.y, n.r + 2 * px, 0, Math.PI * 2);
+    }
+  }
+  ctx.stroke();
+  ctx.fillStyle = theme.muted;
+  ctx.font = `${11 * px}px ${theme.font}`;
+  if (t.k > 0.25) for (const g of s.groups) if (!g.labelHidden) ctx.fillText(g.label, g.x0 + 6 * px, g.y0 + 12 * px);
+  // node labels when they are readable
+  ctx.fillStyle = theme.fg;
+  const labelAll = t.k > 0.6 && s.nodes.length <= 3000;
+  for (const n of s.nodes) {
+    if (outside(n.x, n.y, n.x, n.y)) continue;
+    if (n.labelAt !== undefined) {
+      // placed without collisions (world units, like the SVG's): drawn at the world font size when readable
+      if (!n.labelAt || t.k < 0.45) continue;
+      ctx.font = `${11}px ${theme.font}`;
+      ctx.textAlign = n.labelAt.anchor === 'middle' ? 'center' : n.labelAt.anchor === 'end' ? 'right' : 'left';
+      ctx.fillText(n.label, n.labelAt.x, n.labelAt.y);
+      continue;
+    }
+    if (labelAll || n.match || n.id === s.selected || n.id === s.focused) ctx.fillText(n.label, n.x + n.r + 3 * px, n.y + 4 * px);
+  }
+  ctx.textAlign = 'left';
+}
+
+/**
+ * Paints the scene on a canvas with its own paths (the PNG export, and maps under BIG_MAP): group boxes, edges
+ * batched by colour/width/opacity, nodes batched by fill, then rings and labels. Level of detail: `edgesInView`;
+ * nodes under 1.5 px as squares. Returns how many edges it drew.
  */
 export function drawScene(
   ctx: CanvasRenderingContext2D, s: Scene, theme: Theme, t: { x: number; y: number; k: number }, width: number, height: number, dpr: number, budget = EDGE_BUDGET,
@@ -416,44 +599,17 @@ export function drawScene(
   ctx.fillRect(0, 0, width, height);
   ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
   const px = 1 / t.k;
-  // the visible world rectangle (with a margin): what lies outside is not drawn
-  const m = 20 * px;
-  const vx0 = -t.x / t.k - m, vy0 = -t.y / t.k - m;
-  const vx1 = (width / dpr - t.x) / t.k + m, vy1 = (height / dpr - t.y) / t.k + m;
-  const outside = (ax: number, ay: number, bx: number, by: number) =>
-    (ax < vx0 && bx < vx0) || (ax > vx1 && bx > vx1) || (ay < vy0 && by < vy0) || (ay > vy1 && by > vy1);
+  const outside = viewTest(t, width, height, dpr);
   ctx.lineWidth = px;
   ctx.strokeStyle = theme.groupStroke;
-  ctx.fillStyle = theme.muted;
-  ctx.font = `${11 * px}px ${theme.font}`;
   for (const g of s.groups) {
     ctx.setLineDash(g.level === 'az' ? [4 * px, 3 * px] : []);
     ctx.strokeRect(g.x0, g.y0, g.x1 - g.x0, g.y1 - g.y0);
-    if (t.k > 0.25 && !g.labelHidden) ctx.fillText(g.label, g.x0 + 6 * px, g.y0 + 12 * px);
   }
   ctx.setLineDash([]);
-  // edges, batched; the heaviest first, up to the budget
-  const big = s.edges.length + s.nodes.length > BIG_MAP;
-  let ordered = s.edges;
-  if (s.edges.length > budget) {
-    ordered = byWeight.get(s) ?? [...s.edges].sort((a, b) => Number(b.highlighted) - Number(a.highlighted) || b.width - a.width);
-    byWeight.set(s, ordered);
-  }
-  const batches = new Map<string, SceneEdge[]>();
-  let drawn = 0;
-  for (const e of ordered) {
-    if (outside(e.s.x, e.s.y, e.t.x, e.t.y)) continue;
-    if (drawn++ >= budget) break;
-    // thinner than 1.5 px on screen: a 1 px hairline (much cheaper to rasterise); a big map: at most 2.5 px
-    const full = e.highlighted ? e.width + 2 : e.width;
-    const w = e.width < 1.5 && !e.highlighted ? 1 : Math.max(0.5, Math.round(Math.min(full, big ? 2.5 : full) * 2) / 2);
-    const key = `${edgeColour(e, s, theme)}|${edgeAlpha(e, s)}|${w}|${e.kind === 'rejected' || e.change === 'vanished' ? 1 : 0}`;
-    let b = batches.get(key);
-    if (!b) batches.set(key, (b = []));
-    b.push(e);
-  }
-  const arrows = t.k > 0.35 && s.edges.length < 6000;
-  for (const [key, list] of batches) {
+  const drawn = edgesInView(s, outside, budget);
+  const arrows = arrowsAt(s, t.k);
+  for (const [key, list] of edgeBatches(drawn, s, theme)) {
     const [colour, alpha, w, dashed] = key.split('|');
     ctx.globalAlpha = Number(alpha);
     ctx.strokeStyle = colour;
@@ -461,7 +617,7 @@ export function drawScene(
     ctx.lineWidth = Number(w) * px;
     ctx.setLineDash(dashed === '1' ? [5 * px, 3 * px] : []);
     ctx.beginPath();
-    for (const e of list) {
+    for (const { e } of list) {
       if (e.s === e.t) {
         ctx.moveTo(e.s.x + e.s.r * 1.8, e.s.y - e.s.r);
         ctx.arc(e.s.x + e.s.r * 0.8, e.s.y - e.s.r, e.s.r, 0, Math.PI * 2);
@@ -472,21 +628,7 @@ export function drawScene(
       ctx.lineTo(bx, by);
     }
     ctx.stroke();
-    if (arrows) {
-      ctx.setLineDash([]);
-      ctx.beginPath();
-      for (const e of list) {
-        if (e.s === e.t) continue;
-        const [ax, ay, bx, by] = edgeEnds(e);
-        const a = Math.atan2(by - ay, bx - ax);
-        const size = (4 + Number(w)) * px;
-        ctx.moveTo(bx, by);
-        ctx.lineTo(bx - size * Math.cos(a - 0.45), by - size * Math.sin(a - 0.45));
-        ctx.lineTo(bx - size * Math.cos(a + 0.45), by - size * Math.sin(a + 0.45));
-        ctx.closePath();
-      }
-      ctx.fill();
-    }
+    if (arrows) fillArrows(ctx, list, Number(w), px);
   }
   ctx.setLineDash([]);
   // nodes, batched by fill
@@ -513,36 +655,66 @@ export function drawScene(
     }
     ctx.fill();
   }
+  drawRingsAndLabels(ctx, s, theme, t, outside);
+  return drawn.length;
+}
+
+/**
+ * Paints a big map: its boxes, edges, arrow heads and nodes written into `raster`'s pixels (the same level of
+ * detail and order as drawScene), put on the canvas whole, then rings and labels drawn over it by the canvas. `rgba` turns
+ * a CSS colour into numbers; `pixels` bounds the edges' pixels (a moving map's level of detail). Returns how many
+ * edges it drew.
+ */
+export function rasterScene(
+  ctx: CanvasRenderingContext2D, raster: Raster, image: ImageData, s: Scene, theme: Theme, t: { x: number; y: number; k: number }, dpr: number,
+  rgba: (css: string) => readonly [number, number, number, number], budget = EDGE_BUDGET, pixels = Infinity,
+): number {
+  const { width, height } = raster;
+  const bg = rgba(theme.bg);
+  raster.clear(bg[0], bg[1], bg[2]);
+  const k = dpr * t.k;
+  const ox = dpr * t.x;
+  const oy = dpr * t.y;
+  const outside = viewTest(t, width, height, dpr);
+  const box = rgba(theme.groupStroke);
+  for (const g of s.groups) {
+    const dash = g.level === 'az' ? 4 * dpr : 0;
+    raster.rect(ox + k * g.x0, oy + k * g.y0, ox + k * g.x1, oy + k * g.y1, dpr, box[0], box[1], box[2], box[3], dash, 3 * dpr);
+  }
+  const drawn = edgesInView(s, outside, budget, pixels, k, Math.hypot(width, height));
+  const arrows = arrowsAt(s, t.k);
+  // batch by batch as drawScene strokes them, so the same colours lie on top
+  for (const [key, list] of edgeBatches(drawn, s, theme)) {
+    const [colour, alpha] = key.split('|');
+    const c = rgba(colour);
+    const a = Number(alpha) * c[3];
+    for (const { e, w, dashed } of list) {
+      if (e.s === e.t) {
+        raster.disc(ox + k * (e.s.x + e.s.r * 0.8), oy + k * (e.s.y - e.s.r), k * e.s.r, c[0], c[1], c[2], a, w * dpr);
+        continue;
+      }
+      const [ax, ay, bx, by] = edgeEnds(e);
+      raster.line(ox + k * ax, oy + k * ay, ox + k * bx, oy + k * by, w * dpr, c[0], c[1], c[2], a, dashed ? 5 * dpr : 0, 3 * dpr);
+    }
+    if (arrows) {
+      for (const { e, w } of list) {
+        if (e.s === e.t) continue;
+        const h = arrowHead(e, w, 1 / t.k);
+        raster.triangle(ox + k * h[0], oy + k * h[1], ox + k * h[2], oy + k * h[3], ox + k * h[4], oy + k * h[5], c[0], c[1], c[2], a);
+      }
+    }
+  }
+  for (const n of s.nodes) {
+    if (outside(n.x - n.r, n.y - n.r, n.x + n.r, n.y + n.r)) continue;
+    const c = rgba(theme.nodeFill(n.type));
+    raster.disc(ox + k * n.x, oy + k * n.y, k * n.r, c[0], c[1], c[2], nodeAlpha(n, s) * c[3]);
+  }
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.globalAlpha = 1;
-  // rings: matches, selection, keyboard focus
-  ctx.strokeStyle = theme.focus;
-  ctx.lineWidth = 3 * px;
-  ctx.beginPath();
-  for (const n of s.nodes) {
-    if (n.match || n.id === s.selected || n.id === s.focused) {
-      ctx.moveTo(n.x + n.r + 2 * px, n.y);
-      ctx.arc(n.x, n.y, n.r + 2 * px, 0, Math.PI * 2);
-    }
-  }
-  ctx.stroke();
-  // labels when they are readable
-  ctx.fillStyle = theme.fg;
-  ctx.font = `${11 * px}px ${theme.font}`;
-  const labelAll = t.k > 0.6 && s.nodes.length <= 3000;
-  for (const n of s.nodes) {
-    if (outside(n.x, n.y, n.x, n.y)) continue;
-    if (n.labelAt !== undefined) {
-      // placed without collisions (world units, like the SVG's): drawn at the world font size when readable
-      if (!n.labelAt || t.k < 0.45) continue;
-      ctx.font = `${11}px ${theme.font}`;
-      ctx.textAlign = n.labelAt.anchor === 'middle' ? 'center' : n.labelAt.anchor === 'end' ? 'right' : 'left';
-      ctx.fillText(n.label, n.labelAt.x, n.labelAt.y);
-      continue;
-    }
-    if (labelAll || n.match || n.id === s.selected || n.id === s.focused) ctx.fillText(n.label, n.x + n.r + 3 * px, n.y + 4 * px);
-  }
-  ctx.textAlign = 'left';
-  return Math.min(drawn, budget);
+  ctx.putImageData(image, 0, 0);
+  ctx.setTransform(k, 0, 0, k, ox, oy);
+  drawRingsAndLabels(ctx, s, theme, t, outside);
+  return drawn.length;
 }
 
 export type { Selection };
