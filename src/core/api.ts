@@ -12,7 +12,7 @@ import type { AwsSource, EnrichOptions, FilesSource, FollowCycle, Progress, Samp
 import { Db, type OpenOptions } from './store/db';
 import { ensureSchema } from './store/schema';
 import { ensureSgRuleViews } from './secgroups/usage';
-import { setKeepRecords } from './store/records';
+import { dropHeld, setKeepRecords } from './store/records';
 import { DEFAULT_MEMORY_LIMIT } from './memory';
 import { CancelledError, rebuild } from './enrich/rebuild';
 import { ingestFiles, NOT_FLOW_LOG } from './flowlogs/ingest';
@@ -122,10 +122,15 @@ const recordsOf = (files: FileReport[]) => files.reduce((n, f) => n + (f.status 
 async function loadAndRebuild(db: Db, opts: EnrichOptions, rebuildIf: (loaded: Loaded) => boolean, session?: AcquireSession): Promise<{ loaded: Loaded; conversations?: number; seconds: number }> {
   const t0 = Date.now();
   if (opts.keepRecords !== undefined) await setKeepRecords(db, opts.keepRecords);
-  const loaded = await load(db, opts, session);
-  if (opts.signal?.aborted) throw new CancelledError();
-  const conversations = rebuildIf(loaded) || opts.rebuild ? await rebuild(db, { ...opts, full: opts.rebuild === true }) : undefined;
-  return { loaded, ...(conversations !== undefined ? { conversations } : {}), seconds: (Date.now() - t0) / 1000 };
+  try {
+    // (local files' rows are held in memory for the rebuild: load's ingest holds them, the rebuild takes them)
+    const loaded = await load(db, opts, session);
+    if (opts.signal?.aborted) throw new CancelledError();
+    const conversations = rebuildIf(loaded) || opts.rebuild ? await rebuild(db, { ...opts, full: opts.rebuild === true }) : undefined;
+    return { loaded, ...(conversations !== undefined ? { conversations } : {}), seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    await dropHeld(db).catch(() => undefined);
+  }
 }
 
 async function load(db: Db, opts: EnrichOptions, session?: AcquireSession): Promise<Loaded> {
@@ -206,7 +211,7 @@ async function loadFiles(db: Db, source: FilesSource, opts: EnrichOptions): Prom
     progress({ phase: 'flow-logs', message: `reading flow logs from ${what}` });
     const onFiles = (done: number, total: number, records: number) => progress({ phase: 'flow-logs', message: `${done} of ${total} files read`, done, total, records });
     // (a loop: an S3 delivery of months holds 100 k+ files, more than a spread's arguments can be)
-    for (const f of await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })) files.push(f);
+    for (const f of await ingestFiles(db, source.flowLogs, { signal: opts.signal, onFiles, hold: true, ...(source.logFormat ? { logFormat: source.logFormat } : {}) })) files.push(f);
   }
   const flowLogs = new Set(files.filter((f) => !f.error?.startsWith(NOT_FLOW_LOG)).map((f) => f.name));
   inventoryWarnings.unshift(...unrecognised.filter((n) => !flowLogs.has(n)).map((n) => `${n}: not an inventory file Flowlens recognises`));

@@ -8,7 +8,7 @@
 import type { Db } from '../store/db';
 import type { EnrichOptions } from '../api';
 import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
-import { lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '../store/records';
+import { dropHeld, lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '../store/records';
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
@@ -201,10 +201,12 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     const pending = await pendingRecords(db, watermark);
     // the relation the statements read the pending records from (a view: DuckDB inlines it where it is read);
     // records read from their files are read once, into a temporary table: the statements read them five times,
-    // and parsing text (or opening thousands of small files) each time cost more than keeping them
+    // and parsing text (or opening thousands of small files) each time cost more than keeping them (rows the ingest
+    // of this process held are read where they are)
     if (pending.files > 0) {
       await timed('records read from their files', () => db.exec(`CREATE OR REPLACE TEMP TABLE fl_pending_rows AS SELECT * FROM ${pending.sql}`));
       await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_rows`);
+      await dropHeld(db); // copied: the ingest's held rows are not needed again
     } else await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
     const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending'))
       + await pendingReduced(db, watermark));

@@ -24,7 +24,7 @@ import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, 
 import { LineCounter } from './lines';
 import { limiter, mapPool } from '../aws/pool';
 import { addLoaded, loadedTotals } from './totals';
-import { keepsRecords, refreshRecordsView } from '../store/records';
+import { keepsRecords, refreshRecordsView, unhold } from '../store/records';
 import { fileHead, gunzipHead, isGzip, looksLikeFlowLine, sniffFile, sniffHead, SNIFF_BYTES, unreadCompression, type Sniffed } from './sniff';
 import { firehoseObjectName } from './firehose';
 
@@ -44,6 +44,11 @@ export interface IngestOptions {
    * records loaded so far.
    */
   onFiles?: (done: number, total: number, records: number) => void;
+  /**
+   * An enrichment follows in this process: the rows of local files counted in place are held in memory for it
+   * (heldTable) instead of being read from the files again.
+   */
+  hold?: boolean;
 }
 
 /** Thrown when opts.signal aborts; `reports` holds the files finished before (they stay loaded). */
@@ -509,7 +514,7 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         const [loaded, verified] = await Promise.allSettled([
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
-            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace }),
+            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace, hold: inPlace && opts.hold === true }),
           gzip ? mapPool(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);
@@ -527,6 +532,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
           }
         }
         if (batch.some((b) => results.get(b.fileId)!.records === 0 && results.get(b.fileId)!.badLines > 0)) throw new BatchFallback();
+        // a file read again line by line since: its held rows (as the batch parsed it) go; the enrichment reads it anew
+        if (inPlace && opts.hold) await unhold(db, logFormat, batch.filter((b) => !results.get(b.fileId)!.held).map((b) => b.fileId));
         await addLoaded(db, [...results.values()], () => new BatchFallback());
         await recordInPlace(db, batch.filter((b) => results.get(b.fileId)!.inPlace).map((b) => ({ fileId: b.fileId, name: b.item.src.name })));
         await db.exec(

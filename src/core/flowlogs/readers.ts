@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lit, type Db } from '../store/db';
 import { FLOW_FIELDS, fieldByName, formatString, parseLogFormat, q, type FlowField } from '../model/flowFields';
-import { recordTable } from '../store/records';
+import { heldTable, recordTable } from '../store/records';
 import { MAX_LINE_BYTES, numberLines } from './lines';
 import { reasonSql, validSql } from '../model/validate';
 
@@ -40,6 +40,8 @@ export interface LoadResult {
    * records, read again from there by the enrichment (record_files).
    */
   inPlace?: boolean;
+  /** Counted in place, and its rows held for the enrichment that follows (heldTable). */
+  held?: boolean;
 }
 
 /** Address fields are stored lower-case (IPv6 may arrive in upper case). */
@@ -76,6 +78,8 @@ export interface TextLoadOptions {
    * with a record that breaks a value rule is still read line by line and stored.
    */
   inPlace?: boolean;
+  /** With inPlace: the rows are also kept in this process's held table of their format, for the enrichment that follows. */
+  hold?: boolean;
   maxErrors: number;
 }
 
@@ -129,7 +133,15 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   let invalid: Set<number>;
   if (opts.inPlace) {
     // counted and checked as read; the enrichment reads the file again (the same read_csv and value rules)
-    invalid = await countStored(db, `(SELECT ${fileIdOf(files)} AS file_id, ${fields.map((f) => `${selectExpr(f, 'r.' + q(f.column))} AS ${q(f.column)}`).join(', ')} FROM ${source} r)`, fields, results);
+    const rows = `(SELECT ${fileIdOf(files)} AS file_id, ${fields.map((f) => `${selectExpr(f, 'r.' + q(f.column))} AS ${q(f.column)}`).join(', ')} FROM ${source} r)`;
+    if (opts.hold) {
+      // parsed once: kept for the enrichment (which would read the files again), and counted from there
+      const held = heldTable(formatString(fields));
+      await db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${held} (file_id INTEGER, ${fields.map((f) => `${q(f.column)} ${f.type}`).join(', ')})`);
+      await db.exec(`INSERT INTO temp.${held} SELECT * FROM ${rows}`);
+      invalid = await countStored(db, `(SELECT * FROM temp.${held} WHERE file_id IN (${files.map((f) => Math.floor(f.fileId)).join(', ')}))`, fields, results);
+      for (const f of files) results.get(f.fileId)!.held = true;
+    } else invalid = await countStored(db, rows, fields, results);
   } else {
     const table = await recordTable(db, fields);
     await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);

@@ -30,12 +30,43 @@ FROM (${parts.join('\nUNION ALL BY NAME ')})`);
 }
 
 /**
- * SQL: the records of the files in record_files after `after`, read from where they were loaded from, one
+ * Rows held for the enrichment that follows an ingest in the same process: the records of local files counted in
+ * place (a dataset that keeps no records) as the ingest parsed them, one temporary table per log format, so the
+ * enrichment takes them from memory instead of reading and parsing the files a second time (the sample estate's
+ * 6,021 small files). Temporary tables are the connection's and roll back with the load's transaction; the
+ * enrichment drops them once it has its copy, and loadAndRebuild drops what is left.
+ */
+export function heldTable(logFormat: string): string {
+  return `fl_held_${createHash('sha256').update(logFormat).digest('hex').slice(0, 12)}`;
+}
+
+/** The rows of these files are not held after all (a file read again line by line): the enrichment reads the file. */
+export async function unhold(db: Db, logFormat: string, fileIds: readonly number[]): Promise<void> {
+  if (fileIds.length === 0) return;
+  const t = heldTable(logFormat);
+  if (!(await heldExists(db, t))) return;
+  await db.exec(`DELETE FROM temp.${t} WHERE file_id IN (${fileIds.map((f) => Math.floor(f)).join(', ')})`);
+}
+
+async function heldExists(db: Db, table: string): Promise<boolean> {
+  return Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ${lit(table)}`)) > 0;
+}
+
+/** Drops every held table (their memory is the records'). */
+export async function dropHeld(db: Db): Promise<void> {
+  for (const t of await db.all<{ table_name: string }>(`SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'fl\\_held\\_%' ESCAPE '\\'`)) {
+    await db.exec(`DROP TABLE IF EXISTS temp.${t.table_name}`);
+  }
+}
+
+/**
+ * SQL: the records of the files in record_files after `after`, read from where they were loaded from (with
+ * `useHeld`, taken from this process's held rows where it has them: `files` counts only the files read), one
  * read per format (text and gzip by read_csv, Parquet by read_parquet), each with its file_id. Lines that do
  * not parse or break a value rule (a header, the bad lines reported when the file was loaded) are skipped;
  * record_no is NULL.
  */
-async function fileRecords(db: Db, after: number): Promise<{ sql: string; columns: string[]; files: number }[]> {
+async function fileRecords(db: Db, after: number, useHeld = false): Promise<{ sql: string; columns: string[]; files: number }[]> {
   const files = await db.all<{ file_id: number; path: string; reader: string; log_format: string }>(
     `SELECT r.file_id, r.path, f.reader, f.log_format FROM record_files r JOIN ingest_files f USING (file_id)
      WHERE r.file_id > ${Math.floor(after)} ORDER BY r.file_id`);
@@ -48,7 +79,23 @@ async function fileRecords(db: Db, after: number): Promise<{ sql: string; column
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const out: { sql: string; columns: string[]; files: number }[] = [];
-  for (const group of groups.values()) {
+  for (let group of groups.values()) {
+    if (useHeld && group[0].reader !== 'parquet') {
+      // the files whose rows this process's ingest holds are taken from there (useHeld: an enrichment's read)
+      const t = heldTable(group[0].log_format);
+      if (await heldExists(db, t)) {
+        const ids = new Set((await db.all<{ file_id: number }>(`SELECT DISTINCT file_id FROM temp.${t} WHERE file_id > ${Math.floor(after)}`)).map((r) => Number(r.file_id)));
+        const held = group.filter((f) => ids.has(Number(f.file_id)));
+        if (held.length) {
+          const fields = parseLogFormat(group[0].log_format);
+          // (no value rule to apply: a file with a record that broke one was read again line by line and is not held)
+          out.push({ files: 0, columns: fields.map((f) => f.column), sql: `SELECT NULL::BIGINT AS record_no, file_id, ${fields.map((f) => q(f.column)).join(', ')}
+            FROM temp.${t} WHERE file_id IN (${held.map((f) => Math.floor(f.file_id)).join(', ')})` });
+          group = group.filter((f) => !ids.has(Number(f.file_id)));
+          if (group.length === 0) continue;
+        }
+      }
+    }
     const list = `[${group.map((f) => lit(f.path)).join(', ')}]`;
     const fileId = `[${group.map((f) => Math.floor(f.file_id)).join(', ')}][r.file_index::BIGINT + 1]`;
     const address = (f: FlowField, x: string) => (ADDRESS_COLUMNS.has(f.column) ? `lower(${x})` : x);
@@ -167,7 +214,7 @@ export interface PendingRecords {
   sql: string;
   /** The staging tables it reads (emptied when the enrichment commits). */
   staged: string[];
-  /** How many loaded files it reads from where they were loaded from (record_files). */
+  /** How many loaded files it reads from where they were loaded from (record_files; not those whose rows are held). */
   files: number;
   /** How many record tables, staging tables and groups of files it reads (0: none). */
   parts: number;
@@ -185,7 +232,7 @@ export async function pendingRecords(db: Db, afterFileId: number, only?: { field
   const select = (table: string, has: (c: string) => boolean, where: string) => (only && !has(only.having) ? undefined
     : `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`);
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
-  const fromFiles = await fileRecords(db, afterFileId);
+  const fromFiles = await fileRecords(db, afterFileId, true);
   const parts = [
     ...(Number(base) ? [select(RECORDS_BASE, () => true, after)] : []),
     ...stored.map((t) => { const cols = new Set(t.columns.split(' ')); return select(q(t.table_name), (c) => cols.has(c), after); }),

@@ -1,0 +1,87 @@
+/**
+ * An enrichment that loads local files keeps the rows its load parsed (a dataset that keeps no records) and takes
+ * them from memory instead of reading the files a second time. Whatever the batch met (a bad line, a header inside
+ * a file, a record that breaks a value rule and is read again line by line, a truncated gzip that rolls the batch
+ * back), the dataset is the one made by loading the files and then enriching them from the files; nothing is held
+ * once the enrichment ends.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { enrich, openDataset } from '../../src/core/api';
+import type { Db } from '../../src/core/store/db';
+import { rebuild } from '../../src/core/enrich/rebuild';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { loadInventory } from '../../src/core/inventory/load';
+import { rebuildInventory } from '../../src/core/inventory/rebuild';
+import { record, useTempDir, writeFlowLog, writeInventory } from './fixture';
+
+let dir: string;
+useTempDir('flowlens-robust-held-', (d) => (dir = d));
+
+/** Every fact, window and record of a dataset, as sorted text (the rows' content, whatever their order). */
+async function content(db: Db): Promise<Record<string, string[]>> {
+  const rows = async (sql: string) => (await db.json<Record<string, unknown>>(sql)).map((r) => JSON.stringify(r)).sort();
+  return {
+    facts: await rows(`SELECT * FROM conversation_facts`),
+    windows: await rows(`SELECT * FROM windows_1m`),
+    records: await rows(`SELECT * EXCLUDE (record_no) FROM flow_records`),
+    files: await rows(`SELECT name, records, bad_lines FROM ingest_files`),
+  };
+}
+
+test('rows held from the load give the dataset that reading the files again gives, whatever the batch met', async () => {
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  for (let i = 0; i < 6; i++) {
+    writeFlowLog(join(flows, `ok-${i}.log`), Array.from({ length: 5 }, (_, k) => record({ srcport: 40000 + i * 10 + k, bytes: 1000 + i * 100 + k, start: 1790000040 + k * 60, end: 1790000099 + k * 60 })));
+  }
+  // a bad line among good ones: skipped and reported, the file stays in place
+  writeFlowLog(join(flows, 'bad-line.log'), [record({ srcport: 41001 }), 'this is not a flow record', record({ srcport: 41002 })]);
+  // its own header again inside (files joined with cat)
+  writeFileSync(join(flows, 'joined.log'), [readFileSync(join(flows, 'ok-0.log'), 'utf8').trim(), readFileSync(join(flows, 'ok-1.log'), 'utf8').trim()].join('\n') + '\n');
+  // a record that breaks a value rule (a port over 65535): the file is read again line by line and stored
+  writeFlowLog(join(flows, 'rule.log'), [record({ srcport: 41003 }), record({ srcport: 70000 })]);
+  // gzip, in their own batch, one of them truncated: that batch rolls back and its files load one by one
+  const gz = join(dir, 'gz');
+  mkdirSync(gz);
+  for (let i = 0; i < 3; i++) {
+    const text = readFileSync(writeFlowLog(join(dir, `g-${i}.log`), [record({ srcport: 42000 + i, bytes: 2000 + i })]));
+    const data = gzipSync(text);
+    writeFileSync(join(gz, `g-${i}.log.gz`), i === 2 ? data.subarray(0, data.length - 6) : data);
+  }
+  const inventory = writeInventory(dir);
+
+  // held: one enrich() that loads and enriches
+  const held = await openDataset(join(dir, 'held.duckdb'));
+  let a: Record<string, string[]>;
+  try {
+    const s = await enrich(held, { source: { kind: 'files', flowLogs: [flows, gz], inventory: [inventory] } });
+    assert.deepEqual(s.files.map((f) => [f.name.slice(dir.length + 1), f.status, f.records, f.badLines]), [
+      ['flows/bad-line.log', 'loaded', 2, 1], ['flows/joined.log', 'loaded', 10, 0],
+      ...Array.from({ length: 6 }, (_, i) => [`flows/ok-${i}.log`, 'loaded', 5, 0]),
+      ['flows/rule.log', 'loaded', 1, 1], ['gz/g-0.log.gz', 'loaded', 1, 0], ['gz/g-1.log.gz', 'loaded', 1, 0], ['gz/g-2.log.gz', 'failed', 0, 0],
+    ]);
+    assert.equal(s.files[11].error, `${join(gz, 'g-2.log.gz')}: the gzip data is truncated (unexpected end of file); nothing of it was loaded`);
+    assert.equal(s.records, 45);
+    assert.deepEqual(await held.json(`SELECT count(*) AS n FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_held_')`), [{ n: 0 }]);
+    a = await content(held);
+  } finally {
+    held.close();
+  }
+  // read again: the files loaded first (nothing held), then enriched from the files
+  const read = await openDataset(join(dir, 'read.duckdb'));
+  try {
+    await loadInventory(read, [inventory]);
+    await rebuildInventory(read);
+    await ingestFiles(read, [flows, gz]);
+    await rebuild(read, { full: true });
+    const b = await content(read);
+    assert.ok(a.facts.length > 0 && a.records.length === 45, `${a.facts.length} facts, ${a.records.length} records`);
+    assert.deepEqual(a, b);
+  } finally {
+    read.close();
+  }
+});
