@@ -98,7 +98,8 @@ FROM conversation_facts f WHERE f.rejected = refused AND window_start >= period_
 -- fl_sg_endpoints(period_start, period_end): what rule matching looks up of the endpoints, one row of lists, each
 -- at position 1 + ep: eni, the endpoint's ENI; eni_no, a number for that ENI (enis[eni_no] is the ENI again: what
 -- rule matching groups by); moving, whether its ENI's groups or their rules changed within the period after the
--- dataset's first conversation, up to its last (sg_change_points: its conversations are matched minute by minute);
+-- dataset's first conversation, up to its last (sg_change_points: its conversations are matched minute by minute;
+-- any_moving: one is);
 -- gs, the set of groups its ENI carried at the period's first minute with a conversation (eni_group_sets), which for
 -- one not moving holds for the whole period; spans, its ENI's sets of groups over time (valid_from, valid_to, gs).
 -- Looked up by position, not joined: joined with endpoints, the conversation-minutes or units were the side DuckDB
@@ -128,13 +129,13 @@ WITH span AS (
   LEFT JOIN sets s ON s.eni_id = e.eni
 )
 SELECT list(eni ORDER BY ep) AS eni, list(eni_no ORDER BY ep) AS eni_no, list(moving ORDER BY ep) AS moving,
-  list(gs ORDER BY ep) AS gs, list(spans ORDER BY ep) AS spans, (SELECT list(eni ORDER BY eni_no) FROM numbered) AS enis
+  coalesce(bool_or(moving), false) AS any_moving, list(gs ORDER BY ep) AS gs, list(spans ORDER BY ep) AS spans, (SELECT list(eni ORDER BY eni_no) FROM numbered) AS enis
 FROM e;
 
 -- The minute a conversation-minute is matched at (else NULL: at any of the period): its own when either side's ENI
--- is moving (the list moving of fl_sg_endpoints).
-CREATE OR REPLACE MACRO fl_sg_minute(moving, client_ep, server_ep, window_start) AS
-  CASE WHEN moving[client_ep + 1] OR moving[server_ep + 1] THEN window_start END;
+-- is moving (moving and any_moving of fl_sg_endpoints: when none is, nothing is looked up).
+CREATE OR REPLACE MACRO fl_sg_minute(moving, any_moving, client_ep, server_ep, window_start) AS
+  CASE WHEN any_moving AND (moving[client_ep + 1] OR moving[server_ep + 1]) THEN window_start END;
 -- The set of groups (gs) an endpoint's ENI carried, from the lists of fl_sg_endpoints (sets: its gs; spans): over
 -- the period when minute is NULL, else at that minute.
 CREATE OR REPLACE MACRO fl_sg_set(sets, spans, ep, minute) AS CASE WHEN minute IS NULL THEN sets[ep + 1]
@@ -152,11 +153,11 @@ WITH eps AS MATERIALIZED (
   FROM fl_sg_endpoints(period_start, period_end)
 ), k AS (
   SELECT min(fact) AS u, client_ep, server_ep, client_addr, server_addr, protocol, server_port,
-         CASE WHEN l.moving[client_ep + 1] OR l.moving[server_ep + 1] THEN window_start END AS minute, count(*) AS conversations,
+         fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute, count(*) AS conversations,
          sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS first_seen, max(window_start) AS last_seen
   FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
   GROUP BY client_ep, server_ep, client_addr, server_addr, protocol, server_port,
-    CASE WHEN l.moving[client_ep + 1] OR l.moving[server_ep + 1] THEN window_start END
+    fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)
 ), sided AS (
   SELECT k.*, l.eni[k.client_ep + 1] AS client_eni, l.eni[k.server_ep + 1] AS server_eni FROM k, eps l
 )
@@ -211,14 +212,16 @@ WITH eps AS MATERIALIZED (
   -- read back). peer_eni_no: the peer's ENI by its number (grouped by, as the text is longer).
   SELECT false AS egress, min(fact) AS k, gs, peer_eni_no, client_addr AS peer_addr, protocol, server_port, minute,
          count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
-  FROM (SELECT a.*, l.eni_no[client_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, server_ep, fl_sg_minute(l.moving, client_ep, server_ep, window_start)) AS gs,
-          fl_sg_minute(l.moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l)
+  FROM (SELECT x.*, l.eni_no[client_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, server_ep, minute) AS gs FROM (
+    SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
+  ) x, eps l)
   WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, client_addr, protocol, server_port, minute
   UNION ALL
   SELECT true AS egress, min(fact) AS k, gs, peer_eni_no, server_addr AS peer_addr, protocol, server_port, minute,
          count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
-  FROM (SELECT a.*, l.eni_no[server_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, client_ep, fl_sg_minute(l.moving, client_ep, server_ep, window_start)) AS gs,
-          fl_sg_minute(l.moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l)
+  FROM (SELECT x.*, l.eni_no[server_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, client_ep, minute) AS gs FROM (
+    SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
+  ) x, eps l)
   WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, server_addr, protocol, server_port, minute
 ), keys AS MATERIALIZED (
   SELECT g.k, g.egress, g.gs, l.enis[g.peer_eni_no] AS peer_eni, g.peer_addr, g.protocol, g.server_port, g.minute, g.conversations,
