@@ -5,6 +5,8 @@
 -- param: days INTEGER = -- the period's length in days, ending at until (used when since is empty)
 WITH bounds AS (
   SELECT * FROM fl_period($since, $until, $days)
+), shown AS MATERIALIZED (
+  FROM sg_rules_shown -- (named once: DuckDB plans a view anew at each mention)
 ), m AS (
   -- only what the aggregates below read (the matches carry both sides' addresses and endpoints too)
   SELECT rule_id, conversations, most_specific, bytes, peer_addr, peer_v, peer_eni, first_seen, last_seen
@@ -16,7 +18,7 @@ WITH bounds AS (
   FROM m GROUP BY rule_id
 ), covering AS (
   SELECT r.rule_id, fl_covering_len(u.peer_lo, u.peer_hi, r.family) AS len, u.peer_lo, r.family
-  FROM sg_rules_shown r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr' AND u.peer_lo IS NOT NULL
+  FROM shown r JOIN used u USING (rule_id) WHERE r.peer_kind = 'cidr' AND u.peer_lo IS NOT NULL
 ), narrowest AS (
   SELECT rule_id, len, fl_network(peer_lo, len, family) AS net, family FROM covering
 ), peer_groups AS (
@@ -27,7 +29,7 @@ WITH bounds AS (
   WHERE m.most_specific GROUP BY ALL
 ), group_instead AS (
   SELECT p.rule_id, min(p.group_id) AS group_id
-  FROM peer_groups p JOIN used u USING (rule_id) JOIN sg_rules_shown r USING (rule_id)
+  FROM peer_groups p JOIN used u USING (rule_id) JOIN shown r USING (rule_id)
   WHERE p.n = u.most_specific_conversations AND r.peer_kind <> 'security-group'
   GROUP BY p.rule_id
 )
@@ -42,7 +44,7 @@ SELECT
   CASE WHEN n.len > r.prefix_len THEN fl_ip_text(n.net, n.family) || '/' || n.len END AS narrowest_cidr,
   gi.group_id AS group_instead,
   r.rule_id
-FROM sg_rules_shown r
+FROM shown r
 LEFT JOIN used u USING (rule_id)
 LEFT JOIN narrowest n USING (rule_id)
 LEFT JOIN group_instead gi USING (rule_id)

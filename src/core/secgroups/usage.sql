@@ -56,18 +56,28 @@ SELECT s.eni_id, s.valid_from, s.valid_to, list(DISTINCT g.group_id ORDER BY g.g
 FROM spans s JOIN eni_group_intervals g ON g.eni_id = s.eni_id AND g.valid_from <= s.valid_from AND s.valid_to <= g.valid_to
 GROUP BY s.eni_id, s.valid_from, s.valid_to;
 
--- Each rule numbered in the order of its id (rule_no: matching carries numbers, not text).
-CREATE OR REPLACE VIEW sg_rule_numbers AS
-SELECT rule_id, row_number() OVER (ORDER BY rule_id) AS rule_no FROM (SELECT DISTINCT rule_id FROM inv_sg_rules);
+-- Each rule's peer, one row per rule (each shape ModifySecurityGroupRules gave it) and peer: its CIDR's range or each
+-- entry of its prefix list (family, prefix_len, lo, hi), or the group it references (peer_group_id: its members are
+-- the ENIs carrying the group at the time, matched in fl_sg_key_matches); rule_no numbers the rules in the order of
+-- their id (matching carries numbers, not text).
+-- inv_sg_rules is a view that DuckDB binds and plans anew wherever a query names it (20 ms each time, 0.2 s of a
+-- template that named it 14 times): this reads it once.
+CREATE OR REPLACE VIEW sg_rule_peers AS
+WITH r AS MATERIALIZED (
+  SELECT *, dense_rank() OVER (ORDER BY rule_id) AS rule_no FROM inv_sg_rules
+)
+SELECT rule_id, rule_no, group_id, egress, protocol, port_lo, port_hi, peer_kind, peer_group_id, family, prefix_len, lo, hi, valid_from, valid_to
+FROM r WHERE peer_kind IN ('cidr', 'security-group')
+UNION ALL
+SELECT r.rule_id, r.rule_no, r.group_id, r.egress, r.protocol, r.port_lo, r.port_hi, r.peer_kind, NULL, e.family, e.prefix_len, e.lo, e.hi, r.valid_from, r.valid_to
+FROM r JOIN inv_prefix_list_entries e ON e.prefix_list_id = r.prefix_list_id
+WHERE r.peer_kind = 'prefix-list';
 
 -- Each rule's peer as address ranges: its CIDR, or each entry of its prefix list. A security-group peer is not a
 -- range (its members are the ENIs carrying the group at the time) and is matched in fl_sg_key_matches.
 CREATE OR REPLACE VIEW sg_rule_ranges AS
-SELECT rule_id, group_id, egress, protocol, port_lo, port_hi, family, prefix_len, lo, hi, valid_from, valid_to FROM inv_sg_rules WHERE peer_kind = 'cidr'
-UNION ALL
-SELECT r.rule_id, r.group_id, r.egress, r.protocol, r.port_lo, r.port_hi, e.family, e.prefix_len, e.lo, e.hi, r.valid_from, r.valid_to
-FROM inv_sg_rules r JOIN inv_prefix_list_entries e ON e.prefix_list_id = r.prefix_list_id
-WHERE r.peer_kind = 'prefix-list';
+SELECT rule_id, group_id, egress, protocol, port_lo, port_hi, family, prefix_len, lo, hi, valid_from, valid_to
+FROM sg_rule_peers WHERE peer_kind IN ('cidr', 'prefix-list');
 
 -- The moments what admits an ENI's traffic may have changed: an interval of inv_enis began or ended (its groups), or
 -- a rule of a group it carried then was added or revoked. Matching reads the conversations of an ENI that changed
@@ -75,7 +85,8 @@ WHERE r.peer_kind = 'prefix-list';
 CREATE OR REPLACE VIEW sg_change_points AS
 SELECT eni_id, valid_from AS t FROM eni_spans UNION SELECT eni_id, valid_to FROM eni_spans
 UNION
-SELECT g.eni_id, b.t FROM (SELECT group_id, valid_from AS t FROM inv_sg_rules UNION SELECT group_id, valid_to FROM inv_sg_rules) b
+-- (inv_sg_rules named once: see sg_rule_peers)
+SELECT g.eni_id, b.t FROM (SELECT group_id, unnest([valid_from, valid_to]) AS t FROM inv_sg_rules) b
 JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AND b.t <= g.valid_to;
 
 -- The accepted conversation-minutes of [period_start, period_end) (refused: the rejected ones), as much of them as
@@ -83,6 +94,52 @@ JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AN
 CREATE OR REPLACE MACRO fl_sg_accepted(period_start, period_end, refused := false) AS TABLE
 SELECT rowid AS fact, client_ep, server_ep, client_addr, server_addr, protocol, server_port, window_start, uploaded, downloaded
 FROM conversation_facts f WHERE f.rejected = refused AND window_start >= period_start AND window_start < period_end;
+
+-- fl_sg_endpoints(period_start, period_end): what rule matching looks up of the endpoints, one row of lists, each
+-- at position 1 + ep: eni, the endpoint's ENI; eni_no, a number for that ENI (enis[eni_no] is the ENI again: what
+-- rule matching groups by); moving, whether its ENI's groups or their rules changed within the period after the
+-- dataset's first conversation, up to its last (sg_change_points: its conversations are matched minute by minute;
+-- any_moving: one is);
+-- gs, the set of groups its ENI carried at the period's first minute with a conversation (eni_group_sets), which for
+-- one not moving holds for the whole period; spans, its ENI's sets of groups over time (valid_from, valid_to, gs).
+-- Looked up by position, not joined: joined with endpoints, the conversation-minutes or units were the side DuckDB
+-- built its hash tables on (it cannot tell how many rows a period given by subqueries leaves): 0.3 s of CPU at 10 M
+-- records.
+CREATE OR REPLACE MACRO fl_sg_endpoints(period_start, period_end) AS TABLE
+WITH span AS (
+  -- t0: the period's first minute with a conversation
+  SELECT first, last, greatest(first, period_start) AS t0
+  FROM (SELECT min(window_start) AS first, max(window_start) AS last FROM conversation_facts)
+), changing AS (
+  -- the moments that matter: within the period, after the first conversation, up to the last
+  SELECT DISTINCT e.ep FROM endpoints e JOIN sg_change_points p ON p.eni_id = e.eni
+  JOIN span ON p.t > span.first AND p.t <= span.last AND p.t > period_start AND p.t < period_end
+), numbered AS (
+  SELECT eni, row_number() OVER (ORDER BY eni) AS eni_no FROM (SELECT DISTINCT eni FROM endpoints WHERE eni IS NOT NULL)
+), sets AS (
+  SELECT eni_id, list({'valid_from': valid_from, 'valid_to': valid_to, 'gs': gs}) AS spans FROM eni_group_sets
+  WHERE valid_to > period_start AND valid_from < period_end GROUP BY eni_id
+), e AS (
+  SELECT r.ep, e.eni, n.eni_no, c.ep IS NOT NULL AS moving, s.spans,
+         list_filter(s.spans, x -> x.valid_from <= span.t0 AND span.t0 < x.valid_to)[1].gs AS gs
+  FROM range(0, (SELECT coalesce(max(ep), 0) + 1 FROM endpoints)) r(ep) CROSS JOIN span
+  LEFT JOIN endpoints e ON e.ep = r.ep
+  LEFT JOIN numbered n ON n.eni = e.eni
+  LEFT JOIN changing c ON c.ep = r.ep
+  LEFT JOIN sets s ON s.eni_id = e.eni
+)
+SELECT list(eni ORDER BY ep) AS eni, list(eni_no ORDER BY ep) AS eni_no, list(moving ORDER BY ep) AS moving,
+  coalesce(bool_or(moving), false) AS any_moving, list(gs ORDER BY ep) AS gs, list(spans ORDER BY ep) AS spans, (SELECT list(eni ORDER BY eni_no) FROM numbered) AS enis
+FROM e;
+
+-- The minute a conversation-minute is matched at (else NULL: at any of the period): its own when either side's ENI
+-- is moving (moving and any_moving of fl_sg_endpoints: when none is, nothing is looked up).
+CREATE OR REPLACE MACRO fl_sg_minute(moving, any_moving, client_ep, server_ep, window_start) AS
+  CASE WHEN any_moving AND (moving[client_ep + 1] OR moving[server_ep + 1]) THEN window_start END;
+-- The set of groups (gs) an endpoint's ENI carried, from the lists of fl_sg_endpoints (sets: its gs; spans): over
+-- the period when minute is NULL, else at that minute.
+CREATE OR REPLACE MACRO fl_sg_set(sets, spans, ep, minute) AS CASE WHEN minute IS NULL THEN sets[ep + 1]
+  ELSE list_filter(spans[ep + 1], x -> x.valid_from <= minute AND minute < x.valid_to)[1].gs END;
 
 -- What rule matching reads of a period: each distinct (client, server, client address, server address, protocol,
 -- server port) of its accepted conversations once, with their count, bytes and first and last minute (the client
@@ -92,27 +149,19 @@ FROM conversation_facts f WHERE f.rejected = refused AND window_start >= period_
 -- u numbers them (the least of their conversation facts' row ids); minute is that minute for those read minute by
 -- minute (else NULL); client_eni, server_eni are the sides' ENIs (one at least).
 CREATE OR REPLACE MACRO fl_sg_units(period_start, period_end, refused := false) AS TABLE
-WITH span AS (
-  SELECT min(window_start) AS first, max(window_start) AS last FROM conversation_facts
-), changing AS (
-  -- the moments that matter: within the period, after the first conversation, up to the last
-  SELECT DISTINCT e.ep FROM endpoints e JOIN sg_change_points p ON p.eni_id = e.eni
-  JOIN span ON p.t > span.first AND p.t <= span.last AND p.t > period_start AND p.t < period_end
+WITH eps AS MATERIALIZED (
+  FROM fl_sg_endpoints(period_start, period_end)
 ), k AS (
-  -- which side changed, by joins: an IN (subquery) in the grouping ran out of the 500MB budget at 30 M records
-  -- (12.6 M conversation-minutes) even with no side changing; the joins take 0.9 s there
   SELECT min(fact) AS u, client_ep, server_ep, client_addr, server_addr, protocol, server_port,
-         CASE WHEN cc.ep IS NOT NULL OR cs.ep IS NOT NULL THEN window_start END AS minute, count(*) AS conversations,
+         fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute, count(*) AS conversations,
          sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS first_seen, max(window_start) AS last_seen
-  FROM fl_sg_accepted(period_start, period_end, refused := refused) a
-  LEFT JOIN changing cc ON cc.ep = a.client_ep
-  LEFT JOIN changing cs ON cs.ep = a.server_ep
+  FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
   GROUP BY client_ep, server_ep, client_addr, server_addr, protocol, server_port,
-    CASE WHEN cc.ep IS NOT NULL OR cs.ep IS NOT NULL THEN window_start END
+    fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)
+), sided AS (
+  SELECT k.*, l.eni[k.client_ep + 1] AS client_eni, l.eni[k.server_ep + 1] AS server_eni FROM k, eps l
 )
-SELECT k.*, ce.eni AS client_eni, se.eni AS server_eni
-FROM k JOIN endpoints ce ON ce.ep = k.client_ep JOIN endpoints se ON se.ep = k.server_ep
-WHERE ce.eni IS NOT NULL OR se.eni IS NOT NULL;
+SELECT * FROM sided WHERE client_eni IS NOT NULL OR server_eni IS NOT NULL;
 
 -- fl_sg_sides(period_start, period_end, refused := false): each unit of fl_sg_units once per side with an ENI:
 -- egress false the server's ENI (eni), whose inbound rules admit the client (peer_eni, peer_addr); true the client's,
@@ -152,11 +201,32 @@ JOIN (
 -- conversations and bytes, their first and last minute: what a template that sums over rules needs;
 -- fl_sg_rule_matches has the same unit by unit.
 CREATE OR REPLACE MACRO fl_sg_key_matches(period_start, period_end, refused := false, ended := false) AS TABLE
-WITH keys AS MATERIALIZED (
-  SELECT min(u) AS k, egress, gs, peer_eni, peer_addr, protocol, server_port, minute, sum(conversations) AS conversations,
-         sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(first_seen) AS t, max(last_seen) AS last_seen
-  FROM fl_sg_sides(period_start, period_end, refused := refused)
-  GROUP BY egress, gs, peer_eni, peer_addr, protocol, server_port, minute
+WITH eps AS MATERIALIZED (
+  FROM fl_sg_endpoints(period_start, period_end)
+), grouped AS (
+  -- The keys' sides are taken from the conversation-minutes, not from the units' (fl_sg_sides), with the same sums
+  -- (k, the least row id, is the least u): grouped once, into 0.12 M keys, rather than into 0.7 M units and those
+  -- again (10 M records: 1.3-1.5 s of CPU -> 0.8 s). A unit not read minute by minute has its sides' groups the same
+  -- the whole period (sg_change_points), so its ENI's gs is the period's (fl_sg_endpoints). One direction at a time,
+  -- each reading the conversation-minutes itself: read once into both, DuckDB kept them (4 M rows written, spilled and
+  -- read back). peer_eni_no: the peer's ENI by its number (grouped by, as the text is longer).
+  SELECT false AS egress, min(fact) AS k, gs, peer_eni_no, client_addr AS peer_addr, protocol, server_port, minute,
+         count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
+  FROM (SELECT x.*, l.eni_no[client_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, server_ep, minute) AS gs FROM (
+    SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
+  ) x, eps l)
+  WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, client_addr, protocol, server_port, minute
+  UNION ALL
+  SELECT true AS egress, min(fact) AS k, gs, peer_eni_no, server_addr AS peer_addr, protocol, server_port, minute,
+         count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
+  FROM (SELECT x.*, l.eni_no[server_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, client_ep, minute) AS gs FROM (
+    SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
+  ) x, eps l)
+  WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, server_addr, protocol, server_port, minute
+), keys AS MATERIALIZED (
+  SELECT g.k, g.egress, g.gs, l.enis[g.peer_eni_no] AS peer_eni, g.peer_addr, g.protocol, g.server_port, g.minute, g.conversations,
+         g.uploaded, g.downloaded, g.t, g.last_seen
+  FROM grouped g, eps l
 ), addrs AS (
   SELECT peer_addr, fl_ip_family(peer_addr) AS peer_family, fl_ip_int(peer_addr) AS peer_v FROM (SELECT DISTINCT peer_addr FROM keys)
 ), guarded AS (
@@ -164,16 +234,20 @@ WITH keys AS MATERIALIZED (
   FROM keys k
   JOIN (SELECT DISTINCT gs, groups FROM eni_group_sets) g USING (gs)
   JOIN addrs a ON a.peer_addr = k.peer_addr
+), rules AS MATERIALIZED (
+  -- (sg_rule_peers named once: it reads a view DuckDB plans anew at each mention)
+  SELECT * FROM sg_rule_peers WHERE rule_id IS NOT NULL
 ), hits AS (
-  SELECT g.k, g.egress, g.peer_family, g.peer_v, p.rule_id, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
+  SELECT g.k, g.egress, g.peer_family, g.peer_v, p.rule_no, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
   FROM guarded g
-  JOIN sg_rule_ranges p ON p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family AND g.peer_v BETWEEN p.lo AND p.hi
+  JOIN rules p ON p.peer_kind IN ('cidr', 'prefix-list') AND p.group_id = g.group_id AND p.egress = g.egress AND p.family = g.peer_family
+    AND g.peer_v BETWEEN p.lo AND p.hi
   WHERE (p.protocol IS NULL OR p.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN p.port_lo AND p.port_hi
     AND CASE WHEN ended THEN p.valid_to <= g.t ELSE g.t >= p.valid_from AND g.t < p.valid_to END
   UNION ALL
-  SELECT g.k, g.egress, g.peer_family, g.peer_v, r.rule_id, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
+  SELECT g.k, g.egress, g.peer_family, g.peer_v, r.rule_no, r.port_hi - r.port_lo AS port_span, 129 AS peer_len
   FROM guarded g
-  JOIN inv_sg_rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
+  JOIN rules r ON r.peer_kind = 'security-group' AND r.group_id = g.group_id AND r.egress = g.egress
   JOIN eni_group_intervals pg ON pg.eni_id = g.peer_eni AND pg.group_id = r.peer_group_id AND g.t >= pg.valid_from AND g.t < pg.valid_to
   WHERE (r.protocol IS NULL OR r.protocol = g.protocol) AND coalesce(g.server_port, 0) BETWEEN r.port_lo AND r.port_hi
     AND CASE WHEN ended THEN r.valid_to <= g.t ELSE g.t >= r.valid_from AND g.t < r.valid_to END
@@ -181,9 +255,9 @@ WITH keys AS MATERIALIZED (
   -- a rule counts a key once (a prefix list whose entries overlap); rank orders a side's rules, the most specific
   -- first: the smallest port range, then the longest prefix (a group reference's 129 longer than any), then the
   -- lowest rule id, as one integer
-  SELECT h.k, h.egress, n.rule_no, any_value(h.peer_family) AS peer_family, any_value(h.peer_v) AS peer_v,
-         min(((h.port_span::BIGINT << 8) + (255 - h.peer_len)) << 24 | n.rule_no) AS rank
-  FROM hits h JOIN sg_rule_numbers n USING (rule_id) GROUP BY h.k, h.egress, n.rule_no
+  SELECT h.k, h.egress, h.rule_no, any_value(h.peer_family) AS peer_family, any_value(h.peer_v) AS peer_v,
+         min(((h.port_span::BIGINT << 8) + (255 - h.peer_len)) << 24 | h.rule_no) AS rank
+  FROM hits h GROUP BY h.k, h.egress, h.rule_no
 ), best AS (
   SELECT k, egress, min(rank) AS rank FROM one GROUP BY k, egress
 )
@@ -194,7 +268,7 @@ SELECT r.rule_id, r.group_id, CASE WHEN o.egress THEN 'egress' ELSE 'ingress' EN
 FROM one o
 LEFT JOIN best b USING (k, egress, rank)
 JOIN keys n USING (k, egress)
-JOIN (SELECT DISTINCT rule_id, group_id FROM inv_sg_rules) r JOIN sg_rule_numbers rn USING (rule_id) ON rn.rule_no = o.rule_no;
+JOIN (SELECT DISTINCT rule_no, rule_id, group_id FROM rules) r ON r.rule_no = o.rule_no;
 
 -- fl_sg_rule_matches(period_start, period_end, refused := false, ended := false): fl_sg_key_matches unit by unit:
 -- one row per rule and unit of fl_sg_units it admitted (a distinct client, server, addresses, protocol and server
@@ -225,9 +299,11 @@ SELECT coalesce(CAST(since AS TIMESTAMP), hi - to_days(CAST(days AS INTEGER)), T
 -- ports ('443', '1024-65535', 'all') and peer first, as it is now (a rule ModifySecurityGroupRules changed: its last
 -- shape); then what they compute with. valid_from/valid_to span all its shapes.
 CREATE OR REPLACE VIEW sg_rules_shown AS
-WITH span AS (
+WITH rules AS MATERIALIZED (
+  FROM inv_sg_rules -- (named once: see sg_rule_peers)
+), span AS (
   SELECT rule_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to,
-         list(valid_from ORDER BY valid_from)[2:] AS changes FROM inv_sg_rules GROUP BY rule_id
+         list(valid_from ORDER BY valid_from)[2:] AS changes FROM rules GROUP BY rule_id
 )
 SELECT r.group_id AS security_group, g.group_name, CASE WHEN r.egress THEN 'egress' ELSE 'ingress' END AS direction,
   CASE WHEN r.protocol IS NULL THEN 'all' ELSE fl_protocol_name(r.protocol) END AS protocol,
@@ -239,7 +315,7 @@ SELECT r.group_id AS security_group, g.group_name, CASE WHEN r.egress THEN 'egre
   CASE WHEN s.valid_to < TIMESTAMP '9999-12-31' THEN s.valid_to END AS revoked,
   CASE WHEN len(s.changes) > 0 THEN s.changes END AS modified,
   r.rule_id, r.peer_kind, r.prefix_len, r.family, s.valid_from, s.valid_to
-FROM (SELECT DISTINCT ON (rule_id) * FROM inv_sg_rules ORDER BY rule_id, valid_from DESC) r
+FROM (SELECT DISTINCT ON (rule_id) * FROM rules ORDER BY rule_id, valid_from DESC) r
 JOIN span s USING (rule_id) LEFT JOIN inv_security_groups g ON g.group_id = r.group_id;
 
 -- A period clipped to the dataset's span of records (eni_coverage: its first record to its last).
