@@ -11,7 +11,8 @@
  *     GetManagedPrefixListEntries  wrap as {"PrefixListId": "pl-…", "Entries": […]} or name the file …pl-xxxxxxxx….json
  *     DescribeDBProxyTargets   wrap as {"DBProxyName": "…", "Targets": […]}
  * - (name, sha256) in inv_files makes a reload a no-op; a newer dump of the same resources replaces them.
- *   Each file loads in its own transaction: a failing file leaves nothing behind.
+ *   Small files load in batches of one transaction; a file that fails leaves nothing behind (its batch is loaded
+ *   again file by file, each in its own transaction).
  * - A file of STREAM_ABOVE bytes or more (uncompressed) is read as a stream and loaded as it is read
  *   (stream.ts, streamed.ts): a dump of hundreds of MB is never one string, nor one parsed object.
  * - After the files, the time-aware tables are rebuilt from everything loaded (rebuildInventory).
@@ -21,7 +22,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import type { Db } from '../store/db';
+import { JoinedFailure, type Db } from '../store/db';
 import { apiOf } from '../aws/apis';
 import { collectGarbage } from '../gc';
 import { detectKind, itemsKeyOf, pagesOf, type InventoryKind } from './detect';
@@ -91,18 +92,38 @@ export async function loadInventory(db: Db, paths: string[], opts: LoadOptions =
     else files.push(p);
   }
   let cancelled = false;
-  for (const file of files) {
+  const one = async (file: string): Promise<boolean> => {
+    try {
+      report.files.push(await loadFile(db, file, contextFromPath(file), report.warnings, opts));
+      return true;
+    } catch (e) {
+      // cancelled in the middle of a streamed file: it is rolled back and not reported
+      if (!opts.signal?.aborted) throw e;
+      return false;
+    }
+  };
+  for (let next = 0; next < files.length && !cancelled; ) {
     if (opts.signal?.aborted) {
       cancelled = true;
       break;
     }
-    try {
-      report.files.push(await loadFile(db, file, contextFromPath(file), report.warnings, opts));
-    } catch (e) {
-      // cancelled in the middle of a streamed file: it is rolled back and not reported
-      if (!opts.signal?.aborted) throw e;
-      cancelled = true;
-      break;
+    // the files before the next big one (streamed in a transaction of its own), up to BATCH_FILES, in one transaction
+    const batch: string[] = [];
+    while (next < files.length && batch.length < BATCH_FILES && !(await streamed(files[next], opts))) batch.push(files[next++]);
+    if (batch.length === 0) {
+      cancelled = !(await one(files[next++]));
+      continue;
+    }
+    const loaded = batch.length > 1 ? await loadBatch(db, batch, report.warnings, opts) : null;
+    if (loaded) {
+      report.files.push(...loaded);
+      continue;
+    }
+    for (const file of batch) {
+      if (opts.signal?.aborted || !(await one(file))) {
+        cancelled = true;
+        break;
+      }
     }
   }
   const rebuilt = await db.transaction(() => rebuildInventory(db));
@@ -111,6 +132,44 @@ export async function loadInventory(db: Db, paths: string[], opts: LoadOptions =
   // an unrecognised file is told by its status (report.files); a warning as well said it twice
   if (cancelled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('inventory load cancelled');
   return report;
+}
+
+/**
+ * Small files load BATCH_FILES at a time in one transaction (each file's own joins it): the AWS collector writes a file
+ * per API, account and region (the sample estate: 153), and a transaction each cost 0.3 s of its 1.5 s.
+ */
+const BATCH_FILES = 256;
+
+/** Whether a file is big enough to be read as a stream (an unreadable one is not: it fails on its own). */
+async function streamed(file: string, opts: LoadOptions): Promise<boolean> {
+  try {
+    return (await sizeOf(file)).bytes >= (opts.streamAbove ?? STREAM_ABOVE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Small files in one transaction (a cancel between files commits those before). When one of them fails while it is
+ * being written, nothing of the batch stays and null is returned: the caller loads them one by one, each in its own
+ * transaction, as they always did (what each says, and what a failing one leaves, unchanged).
+ */
+async function loadBatch(db: Db, files: readonly string[], warnings: string[], opts: LoadOptions): Promise<InventoryFileReport[] | null> {
+  const told = warnings.length;
+  const out: InventoryFileReport[] = [];
+  try {
+    await db.transactionJoining(async () => {
+      for (const file of files) {
+        if (opts.signal?.aborted) break; // what loaded stays loaded
+        out.push(await loadFile(db, file, contextFromPath(file), warnings, opts));
+      }
+    });
+    return out;
+  } catch (e) {
+    warnings.length = told;
+    if (e instanceof JoinedFailure) return null;
+    throw e;
+  }
 }
 
 /** Loads one response (or an array of pages) held in memory, e.g. by an AWS collector. */

@@ -40,6 +40,13 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A transaction joined to a transactionJoining failed: everything of it was rolled back. */
+export class JoinedFailure extends Error {
+  constructor() {
+    super('a joined transaction failed: everything of it was rolled back');
+  }
+}
+
 export class Db {
   private constructor(
     readonly path: string,
@@ -125,8 +132,40 @@ export class Db {
     return Object.values(row)[0] as T;
   }
 
+  /** Inside transactionJoining: the transactions asked for join it; one that fails spoils it (it rolls back). */
+  private joining: { failed: boolean } | undefined;
+
+  /**
+   * Runs fn inside one transaction that the transactions fn asks for join (many small loads, one commit): each of
+   * them runs as part of it, and one that fails (its caller may go on) makes the whole roll back and throw
+   * JoinedFailure, for the caller to do the work again one transaction at a time.
+   */
+  async transactionJoining<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.joining) throw new Error('transactions already joining');
+    const joining = { failed: false };
+    return this.transaction(async () => {
+      this.joining = joining;
+      try {
+        const result = await fn();
+        if (joining.failed) throw new JoinedFailure();
+        return result;
+      } finally {
+        this.joining = undefined;
+      }
+    });
+  }
+
   /** Runs fn inside BEGIN/COMMIT; any error rolls back and is rethrown. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const joining = this.joining;
+    if (joining) {
+      try {
+        return await fn();
+      } catch (err) {
+        joining.failed = true;
+        throw err;
+      }
+    }
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const result = await fn();
