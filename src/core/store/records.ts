@@ -173,13 +173,14 @@ export async function recordTable(db: Db, fields: readonly FlowField[]): Promise
   return storedRecordTable(db, columns, suffix);
 }
 
-async function storedRecordTable(db: Db, columns: readonly FlowField[], suffix: string): Promise<string> {
+/** The stored table of these fields, created (and, unless the caller remakes the view itself, added to it) the first time. */
+async function storedRecordTable(db: Db, columns: readonly FlowField[], suffix: string, refreshView = true): Promise<string> {
   const name = `flow_records_${suffix}`;
   const known = await db.value<bigint>(`SELECT count(*) FROM flow_record_tables WHERE table_name = $n`, { n: name });
   if (Number(known) === 0) {
     await db.exec(`CREATE TABLE IF NOT EXISTS ${name} (file_id INTEGER NOT NULL${columns.map((c) => `, ${q(c.column)} ${c.type}`).join('')})`);
     await db.exec(`INSERT INTO flow_record_tables VALUES ($n, $c)`, { n: name, c: columns.map((c) => c.column).join(' ') });
-    await refreshRecordsView(db);
+    if (refreshView) await refreshRecordsView(db);
   }
   return name;
 }
@@ -276,7 +277,7 @@ export async function settleStaged(db: Db, staged: readonly string[]): Promise<v
     if (local.length < files.length) {
       const cols = (await stagedColumns(db, t)).filter((c) => c !== 'file_id');
       const fields = FLOW_FIELDS.filter((f) => cols.includes(f.column));
-      const table = await storedRecordTable(db, fields, t.slice(STAGE_PREFIX.length));
+      const table = await storedRecordTable(db, fields, t.slice(STAGE_PREFIX.length), false); // the view is remade below
       const keepLocal = local.length ? ` WHERE file_id NOT IN (${local.map((f) => Math.floor(f.file_id)).join(', ')})` : '';
       await db.exec(`INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')})
         SELECT file_id, ${fields.map((f) => q(f.column)).join(', ')} FROM ${q(t)}${keepLocal}`);
