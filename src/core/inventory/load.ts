@@ -158,10 +158,11 @@ async function loadBatch(db: Db, files: readonly string[], warnings: string[], o
   const told = warnings.length;
   const out: InventoryFileReport[] = [];
   try {
-    await db.transactionJoining(async () => {
+    await db.transactionJoining(async (joined) => {
       for (const file of files) {
         if (opts.signal?.aborted) break; // what loaded stays loaded
         out.push(await loadFile(db, file, contextFromPath(file), warnings, opts));
+        if (joined.failed) throw new JoinedFailure();
       }
     });
     return out;

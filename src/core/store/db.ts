@@ -138,15 +138,16 @@ export class Db {
   /**
    * Runs fn inside one transaction that the transactions fn asks for join (many small loads, one commit): each of
    * them runs as part of it, and one that fails (its caller may go on) makes the whole roll back and throw
-   * JoinedFailure, for the caller to do the work again one transaction at a time.
+   * JoinedFailure, for the caller to do the work again one transaction at a time. fn should stop as soon as
+   * `joined.failed` (DuckDB refuses every statement of a transaction after a failed one).
    */
-  async transactionJoining<T>(fn: () => Promise<T>): Promise<T> {
+  async transactionJoining<T>(fn: (joined: { readonly failed: boolean }) => Promise<T>): Promise<T> {
     if (this.joining) throw new Error('transactions already joining');
     const joining = { failed: false };
     return this.transaction(async () => {
       this.joining = joining;
       try {
-        const result = await fn();
+        const result = await fn(joining);
         if (joining.failed) throw new JoinedFailure();
         return result;
       } finally {
