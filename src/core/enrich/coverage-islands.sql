@@ -1,10 +1,9 @@
 -- After the parts of an enrichment: the pending records' minutes (fl_cov_minutes, coverage.sql and coverage-part.sql)
 -- made into islands with the stored ones they reach (eni_coverage, see coverage.sql).
 
--- how far apart two records of an island may be: two intervals (skipped: a minute, so that dropped windows on
--- either side of a logged one stay two gaps)
+-- how far apart two records of an island may be (fl_island_gap)
 CREATE OR REPLACE TEMP TABLE fl_cov_gap AS
-SELECT t.eni_id, t.status, coalesce(w.w, 600) AS w, CASE t.status WHEN 'skipped' THEN 60 ELSE 2 * coalesce(w.w, 600) END AS gap,
+SELECT t.eni_id, t.status, coalesce(w.w, 600) AS w, fl_island_gap(t.status, w.w) AS gap,
        min(t.s) AS s, max(t.e) AS e
 FROM fl_cov_minutes t LEFT JOIN fl_cov_window w USING (eni_id) GROUP BY ALL;
 

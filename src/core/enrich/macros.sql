@@ -58,6 +58,12 @@ CREATE OR REPLACE MACRO fl_ts(s) AS make_timestamp(CAST(s AS BIGINT) * 1000000);
 CREATE OR REPLACE MACRO fl_in_part(x, y) AS
   getvariable('fl_parts') = 1 OR xor(hash(x), hash(y)) % getvariable('fl_parts') = getvariable('fl_part');
 
+-- Logging coverage (coverage.sql): how far apart an ENI's records of one status may lie and still make one island,
+-- given its flow log's aggregation interval w in seconds (NULL: AWS's default, 600): two intervals for logged
+-- records, a minute for skipped ones (so that dropped windows on either side of a logged one stay two gaps). Pieces
+-- whose starts share a bucket of this width always fall in one island, so each source of pieces sums per bucket.
+CREATE OR REPLACE MACRO fl_island_gap(status, w) AS CASE status WHEN 'skipped' THEN 60 ELSE 2 * coalesce(w, 600) END;
+
 -- A 5-tuple as one number from its two ends' text, the same whichever end is given first.
 CREATE OR REPLACE MACRO fl_tuple_hash(proto, x, xp, y, yp) AS
   hash(proto, xor(hash(x, coalesce(xp, -1)), hash(y, coalesce(yp, -1))));
