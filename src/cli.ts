@@ -25,7 +25,7 @@ import { bindTemplate, findTemplate, listTemplates, TemplateUsageError } from '.
 import { formatCycle, formatRows, plural, RowWriter, type OutputFormat } from './core/format';
 import { readableNames } from './core/names';
 import { parseDuration } from './core/time';
-import { parseSize } from './core/aws/athenaTable';
+import { outputLocationProblem, parseSize } from './core/aws/athenaTable';
 import type { AthenaSettings } from './protocol/enrich';
 import { jsonRowChunks, type Db } from './core/store/db';
 import { onOneThreadIfOutOfMemory } from './core/memory';
@@ -250,7 +250,11 @@ const ATHENA_WINDOWS: Record<string, number> = { '1m': 60, '60s': 60, '5m': 300,
 function athenaSettings(v: Values): { athena?: AthenaSettings } {
   const a: AthenaSettings = {};
   if (v['athena-workgroup']) a.workgroup = v['athena-workgroup'];
-  if (v['athena-output']) a.outputLocation = v['athena-output'];
+  if (v['athena-output']) {
+    const problem = outputLocationProblem(v['athena-output']);
+    if (problem) throw new UsageError(`--athena-output: ${problem}`);
+    a.outputLocation = v['athena-output'].trim();
+  }
   if (v['athena-result'] !== undefined) {
     const f = v['athena-result'].trim().toLowerCase();
     if (f !== 'parquet' && f !== 'csv') throw new UsageError(`--athena-result takes parquet or csv, not "${v['athena-result']}"`);

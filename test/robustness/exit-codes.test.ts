@@ -153,6 +153,21 @@ test('a dataset in a folder that does not exist: exit 2 naming the folder, and n
   assert.equal(existsSync(missing), false);
 });
 
+test('an --athena-output that is not s3://bucket/prefix/ is a usage error naming what is wrong, before anything runs', () => {
+  const db = join(dir, 'athena-output.duckdb');
+  const cases: [string, string][] = [
+    ['athena-results/flowlens', 'flowlens: --athena-output: "athena-results/flowlens" is not an S3 address: write it as s3://bucket/prefix/\n'],
+    ['s3://', 'flowlens: --athena-output: "s3://" names no bucket: write it as s3://bucket/prefix/\n'],
+    ['s3://Athena_Results/x/', 'flowlens: --athena-output: "Athena_Results" is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit\n'],
+  ];
+  for (const [output, stderr] of cases) {
+    const r = flowlens(dir, 'enrich', '--profile', 'nobody', '--regions', 'us-east-1', '--since', '24h', '--source', 'athena:flowlogs.vpc', '--athena-output', output, '--db', db);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(r.stderr, stderr);
+    assert.equal(existsSync(db), false);
+  }
+});
+
 test('output piped into a reader that stops early (`| head`): exit 0 without a word, the dataset unchanged', async () => {
   const inv = writeInventory(dir);
   const flows = join(dir, 'pipeflows');

@@ -130,6 +130,22 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } | un
   return m ? { bucket: m[1]!, prefix: m[2]! } : undefined;
 }
 
+/**
+ * What is wrong with an Athena output location (s3://bucket/prefix/), in words that name it; undefined when it is
+ * one. The CLI's --athena-output and the editor's wizard ask this before anything runs.
+ */
+export function outputLocationProblem(text: string): string | undefined {
+  const t = text.trim();
+  const m = /^s3:\/\/([^/]*)(?:\/.*)?$/.exec(t);
+  if (!m) return `"${t}" is not an S3 address: write it as s3://bucket/prefix/`;
+  const bucket = m[1]!;
+  if (!bucket) return `"${t}" names no bucket: write it as s3://bucket/prefix/`;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    return `"${bucket}" is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+
 /** Athena's price: $5 per TB scanned by default (10^12 bytes), at least 10 MB a query. */
 export const DEFAULT_PRICE_PER_TB = 5;
 export const MIN_BILLED_BYTES = 10 * 1024 * 1024;
