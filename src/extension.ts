@@ -223,7 +223,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
       const plan = wizard.plan();
       let request = requestFor(plan, {
-        ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption(), athenaMaxScanBytes: s.athenaConfirmScanAbove,
+        ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption(), athena: s.athena,
       });
       let outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
       // an Athena query held back by its estimated scan runs when the user says so, the estimate in sight

@@ -2,7 +2,7 @@
  * The AWS path of the enrich wizard without 'vscode': the plan's AWS source, discovery through the worker, the
  * per-account summary written to the output channel, and the notification text. Tested with node --test.
  */
-import type { AwsSource } from '../protocol/enrich';
+import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
 import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
 import { formatBytes, formatUsd } from '../shared/numbers';
@@ -51,14 +51,24 @@ function unscopedSpec(f: DiscoveredFlowLog): string | undefined {
 }
 
 /**
- * An AWS plan as the engine's source. Named sources (a typed location, chosen discovered flow logs) replace
- * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent.
+ * The flowlens.athena.* settings an Athena source runs with: the scan that asks first (confirmScanAbove), how the
+ * rows come down, the price per TB.
  */
-export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean; athenaMaxScanBytes?: number } = {}): AwsSource {
+export type AthenaPreferences = Pick<AthenaSettings, 'maxScanBytes' | 'resultFormat' | 'pricePerTb'>;
+
+/**
+ * An AWS plan as the engine's source. Named sources (a typed location, chosen discovered flow logs) replace
+ * discovery; "every flow log" alone lets acquire discover them. `ipRanges` is the user's consent; an Athena
+ * source runs where the wizard said (workgroup, output location, window) with the settings' `athena`.
+ */
+export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { ipRanges?: boolean; athena?: AthenaPreferences } = {}): AwsSource {
   // Every discovered flow log and nothing else: acquire's own discovery reads the same ones. A subset is named,
   // each scoped to its own account and region (`<account>/<region>=<source>`).
   const named = plan.allDiscovered && !plan.location ? [] : plan.flowLogs.map(flowLogSpec).filter((x): x is string => !!x);
   const sources = [...named, ...(plan.location ? [locationSpec(plan.location)] : [])];
+  // where the wizard said (workgroup, output location, window), with the settings; a query estimated to scan more
+  // than maxScanBytes asks first (scanConfirmation)
+  const athena: AthenaSettings = { ...plan.athena, ...definedOnly(o.athena ?? {}) };
   return {
     kind: 'aws',
     profile: plan.profile,
@@ -68,9 +78,12 @@ export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { 
     until: plan.window.to.toISOString(),
     ...(sources.length ? { sources: [...new Set(sources)] } : {}),
     ipRanges: o.ipRanges === true,
-    // an Athena query estimated to scan more than the setting asks first (scanConfirmation)
-    ...(sources.some((x) => x.startsWith('athena:')) && o.athenaMaxScanBytes !== undefined ? { athena: { maxScanBytes: o.athenaMaxScanBytes } } : {}),
+    ...(sources.some((x) => /(^|=)athena:/.test(x)) && Object.keys(athena).length ? { athena } : {}),
   };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The request again, its Athena queries allowed to scan `bytes` (what the user confirmed). */

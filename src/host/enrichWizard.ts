@@ -7,16 +7,27 @@
  *         ├─ folder ─ folder path ─ what it holds (pre-scan) ──────────────────┤
  *         └─ aws ─ profile ─ access ─┬─ as is ────────────────┐                ├─ dataset ─ (new: name)
  *                                    └─ role ─ role name ─ external id ─ accounts ┘
- *                    … ─ regions ─ flow logs ─ (other: location) ─ window ─ (custom: range) ─┘
+ *                    … ─ regions ─ flow logs ─ (other: location) ─ window ─ (custom: range) ─┤
+ *                    … (an Athena source) ─ workgroup ─ output location ─ Athena window ──────────┘
  */
 
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseLogFormat } from '../core/model/flowFields';
+import { outputLocationProblem } from '../core/aws/athenaTable';
 
 export type Source = 'sample' | 'folder' | 'aws';
 export type WindowChoice = '1h' | '24h' | '7d' | '30d' | 'custom';
+/** The window an Athena source's reduction groups by, in seconds: 1 minute, 5 minutes or 1 hour. */
+export type AthenaWindow = 60 | 300 | 3600;
+
+/** Where an Athena source's query runs and writes its results (remembered per profile). */
+export interface AthenaPlace {
+  workgroup: string;
+  /** s3://bucket/prefix/; absent: the workgroup's own. */
+  outputLocation?: string;
+}
 
 export interface ProfileChoice {
   name: string;
@@ -108,6 +119,9 @@ export interface WizardAnswers {
   location?: string;
   window?: WindowChoice;
   customRange?: string;
+  /** An Athena source's workgroup and output location, by profile (the last used with each). */
+  athena?: Record<string, AthenaPlace>;
+  athenaWindow?: AthenaWindow;
   dataset?: string; // 'new' or the path of an existing dataset
   datasetName?: string;
 }
@@ -145,6 +159,9 @@ export type StepId =
   | 'location'
   | 'window'
   | 'customRange'
+  | 'athenaWorkgroup'
+  | 'athenaOutput'
+  | 'athenaWindow'
   | 'dataset'
   | 'datasetName';
 
@@ -175,6 +192,8 @@ export type EnrichPlan =
       allDiscovered?: boolean;
       location?: FlowLogLocation;
       window: { from: Date; to: Date; label: string };
+      /** When a source is an Athena table: where its query runs, and the reduction's window. */
+      athena?: AthenaPlace & { windowSeconds: AthenaWindow };
       dataset: DatasetTarget;
     };
 
@@ -189,6 +208,7 @@ export const DEFAULT_REGIONS = [
 
 const TITLE = 'Flowlens: Enrich flow logs';
 const WINDOW_MS: Record<Exclude<WindowChoice, 'custom'>, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
+const ATHENA_WINDOWS: AthenaWindow[] = [60, 300, 3600];
 
 /** Parses a typed flow-log location: a log group name, s3://bucket/prefix, or athena:database.table. */
 export function parseLocation(text: string): FlowLogLocation {
@@ -269,7 +289,7 @@ export class EnrichWizard {
   get position(): { step: number; total: number } {
     const a = this.answers;
     const total =
-      a.source === 'sample' ? 3 : a.source === 'folder' ? (this.deps.scanFolder ? 5 + (this.scanned?.scan.needFormat ? 1 : 0) : 4) : 8 + (a.access === 'role' ? 3 : 0) + (a.window === 'custom' ? 1 : 0);
+      a.source === 'sample' ? 3 : a.source === 'folder' ? (this.deps.scanFolder ? 5 + (this.scanned?.scan.needFormat ? 1 : 0) : 4) : 8 + (a.access === 'role' ? 3 : 0) + (a.flowLogs?.includes('other') ? 1 : 0) + (a.window === 'custom' ? 1 : 0) + (this.readsAthena() ? 3 : 0);
     return { step: this.history.length + 1, total: Math.max(total, this.history.length + 1) };
   }
 
@@ -420,6 +440,30 @@ export class EnrichWizard {
         ], a.window ?? '24h');
       case 'customRange':
         return input(this.step, title, 'Range in UTC: <from> .. <to>', a.customRange ?? '', '2026-01-01 00:00 .. 2026-01-02 00:00');
+      case 'athenaWorkgroup':
+        return input(
+          this.step, title,
+          `Athena workgroup to run the query in, with profile ${a.profile} (its limits, encryption and output location apply; empty: primary)`,
+          this.athenaPlace()?.workgroup ?? 'primary', 'primary',
+        );
+      case 'athenaOutput':
+        return input(
+          this.step, title,
+          "Where Athena writes the query's results: s3://bucket/prefix/ (empty: the workgroup's own output location)",
+          this.athenaPlace()?.outputLocation ?? '', "s3://bucket/prefix/ — empty: the workgroup's",
+        );
+      case 'athenaWindow': {
+        const days = this.rangeMs() / 86400e3;
+        const notes = days >= 7 ? [`Over ${Math.round(days)} days, 5-minute or 1-hour windows download far less.`] : [];
+        return {
+          ...pick(this.step, title, 'Athena groups the flows into windows of…', [
+            { id: '60', label: '1 minute', description: 'default', detail: "The enrichment's own conversation minute: the most detail, the most rows to download" },
+            { id: '300', label: '5 minutes', detail: 'Weeks to months of history: fewer rows, less to download' },
+            { id: '3600', label: '1 hour', detail: 'Months of history: the fewest rows, the least to download' },
+          ], String(a.athenaWindow ?? 60)),
+          notes,
+        };
+      }
       case 'dataset': {
         this.datasets ??= await this.deps.listDatasets();
         const items: PickItem[] = [
@@ -524,13 +568,36 @@ export class EnrichWizard {
       case 'window':
         if (!['1h', '24h', '7d', '30d', 'custom'].includes(one)) throw new WizardInputError(`unknown window ${one}`);
         a.window = one as WindowChoice;
-        next = one === 'custom' ? 'customRange' : 'dataset';
+        next = one === 'custom' ? 'customRange' : this.readsAthena() ? 'athenaWorkgroup' : 'dataset';
         break;
       case 'customRange':
         parseRange(one, this.now());
         a.customRange = one.trim();
+        next = this.readsAthena() ? 'athenaWorkgroup' : 'dataset';
+        break;
+      case 'athenaWorkgroup': {
+        const wg = one.trim() || 'primary';
+        if (!/^[A-Za-z0-9._-]{1,128}$/.test(wg)) throw new WizardInputError(`"${wg}" is not a workgroup name: 1-128 letters, digits, ".", "_" or "-"`);
+        this.setAthenaPlace({ ...this.athenaPlace(), workgroup: wg });
+        next = 'athenaOutput';
+        break;
+      }
+      case 'athenaOutput': {
+        const out = one.trim();
+        const problem = out ? outputLocationProblem(out) : undefined;
+        if (problem) throw new WizardInputError(problem);
+        const { outputLocation: _old, ...place } = this.athenaPlace() ?? { workgroup: 'primary' };
+        this.setAthenaPlace({ ...place, ...(out ? { outputLocation: out } : {}) });
+        next = 'athenaWindow';
+        break;
+      }
+      case 'athenaWindow': {
+        const w = Number(one) as AthenaWindow;
+        if (!ATHENA_WINDOWS.includes(w)) throw new WizardInputError(`unknown Athena window ${one}`);
+        a.athenaWindow = w;
         next = 'dataset';
         break;
+      }
       case 'dataset':
         if (one !== 'new' && !(this.datasets ?? []).some((d) => d.path === one)) throw new WizardInputError(`no dataset ${one}`);
         a.dataset = one;
@@ -553,12 +620,9 @@ export class EnrichWizard {
     const dataset: DatasetTarget = a.dataset && a.dataset !== 'new' ? { mode: 'append', path: a.dataset } : { mode: 'new', name: a.datasetName! };
     if (a.source === 'sample') return { source: 'sample', dataset };
     if (a.source === 'folder') return { source: 'folder', folder: a.folder!, dataset, ...(a.logFormat ? { logFormat: a.logFormat } : {}) };
-    const now = this.now();
-    const window =
-      a.window === 'custom'
-        ? { ...parseRange(a.customRange!, now), label: a.customRange! }
-        : { from: new Date(now.getTime() - WINDOW_MS[a.window ?? '24h']), to: now, label: `last ${a.window ?? '24h'}` };
+    const window = this.timeWindow();
     const ids = new Set(a.flowLogs ?? []);
+    const place = this.athenaPlace();
     const readableAll = (this.discovered?.flowLogs ?? []).filter(readable);
     return {
       source: 'aws',
@@ -569,8 +633,51 @@ export class EnrichWizard {
       allDiscovered: readableAll.length > 0 && readableAll.every((f) => ids.has(f.id)),
       location: ids.has('other') && a.location ? parseLocation(a.location) : undefined,
       window,
+      ...(this.readsAthena() ? { athena: { workgroup: place?.workgroup ?? 'primary', ...(place?.outputLocation ? { outputLocation: place.outputLocation } : {}), windowSeconds: a.athenaWindow ?? 60 } } : {}),
       dataset,
     };
+  }
+
+  private timeWindow(): { from: Date; to: Date; label: string } {
+    const a = this.answers;
+    const now = this.now();
+    return a.window === 'custom'
+      ? { ...parseRange(a.customRange!, now), label: a.customRange! }
+      : { from: new Date(now.getTime() - WINDOW_MS[a.window ?? '24h']), to: now, label: `last ${a.window ?? '24h'}` };
+  }
+
+  /** The chosen time window's length (0 when it cannot be known yet). */
+  private rangeMs(): number {
+    try {
+      const w = this.timeWindow();
+      return w.to.getTime() - w.from.getTime();
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Whether a chosen source is an Athena table (the typed location, or a discovered flow log read through one). */
+  private readsAthena(): boolean {
+    const a = this.answers;
+    if (a.source !== 'aws') return false;
+    const ids = new Set(a.flowLogs ?? []);
+    if (ids.has('other') && a.location) {
+      try {
+        if (parseLocation(a.location).kind === 'athena') return true;
+      } catch {
+        // not a location yet
+      }
+    }
+    return (this.discovered?.flowLogs ?? []).some((f) => ids.has(f.id) && f.source?.startsWith('athena:'));
+  }
+
+  /** The workgroup and output location used last with the chosen profile. */
+  private athenaPlace(): AthenaPlace | undefined {
+    return this.answers.athena?.[this.answers.profile ?? ''];
+  }
+
+  private setAthenaPlace(place: AthenaPlace): void {
+    this.answers.athena = { ...this.answers.athena, [this.answers.profile ?? '']: place };
   }
 
   /** What to remember for next time: everything but secrets. */

@@ -5,7 +5,7 @@
  * twice) and "Follow" from there on. No VS Code here, so it is unit-tested.
  */
 import type { AwsSource, EnrichRequest, SampleSource } from '../protocol/enrich';
-import { awsSourceFor } from './acquirePlan';
+import { awsSourceFor, type AthenaPreferences } from './acquirePlan';
 import type { EnrichPlan } from './enrichWizard';
 
 /** Late delivery: S3 objects arrive about 10 minutes after their window, so a refresh looks back a little. */
@@ -15,7 +15,7 @@ export const REFRESH_OVERLAP_MS = 15 * 60 * 1000;
  * The one mapping from the wizard's plan to the engine's options. `ipRanges` is the user's consent to
  * download AWS's ip-ranges.json; `sample` the sample estate's size (the engine's defaults when unset).
  */
-export function requestFor(plan: EnrichPlan, o: { ipRanges?: boolean; athenaMaxScanBytes?: number; sample?: Omit<SampleSource, 'kind'> } = {}): EnrichRequest {
+export function requestFor(plan: EnrichPlan, o: { ipRanges?: boolean; athena?: AthenaPreferences; sample?: Omit<SampleSource, 'kind'> } = {}): EnrichRequest {
   switch (plan.source) {
     case 'sample':
       return { source: { kind: 'sample', ...o.sample } };

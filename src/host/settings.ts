@@ -1,7 +1,8 @@
 /** The flowlens.* settings, read in one place. Path settings are machine-scoped and restricted in untrusted workspaces. */
 import * as vscode from 'vscode';
 import { join, isAbsolute } from 'node:path';
-import { parseSize } from '../core/aws/athenaTable';
+import { DEFAULT_PRICE_PER_TB, parseSize } from '../core/aws/athenaTable';
+import type { AthenaPreferences } from './acquirePlan';
 
 export interface FlowlensSettings {
   defaultProfile: string;
@@ -21,8 +22,11 @@ export interface FlowlensSettings {
   exportFolder: string;
   /** Seconds between Follow's cycles. */
   followInterval: number;
-  /** An Athena query estimated to scan more bytes than this asks first (undefined: never asks). */
-  athenaConfirmScanAbove?: number;
+  /**
+   * How an Athena source runs: maxScanBytes from flowlens.athena.confirmScanAbove (a query estimated to scan more
+   * asks first; undefined: never asks), the result format and the price per TB.
+   */
+  athena: AthenaPreferences;
 }
 
 export function readSettings(): FlowlensSettings {
@@ -41,13 +45,21 @@ export function readSettings(): FlowlensSettings {
     notebookWrites: c.get<boolean>('notebook.allowWrites', false) === true,
     exportFolder: c.get<string>('exportFolder', '').trim(),
     followInterval: Math.max(5, Math.min(86400, c.get<number>('followInterval', 60))),
-    ...confirmScan(c.get<string>('athena.confirmScanAbove', '10GB')),
+    athena: {
+      ...confirmScan(c.get<string>('athena.confirmScanAbove', '10GB')),
+      resultFormat: c.get<string>('athena.resultFormat', 'parquet') === 'csv' ? 'csv' : 'parquet',
+      pricePerTb: positive(c.get<number>('athena.pricePerTb', DEFAULT_PRICE_PER_TB), DEFAULT_PRICE_PER_TB),
+    },
   };
 }
 
-function confirmScan(v: string): { athenaConfirmScanAbove?: number } {
+function confirmScan(v: string): { maxScanBytes?: number } {
   const b = v.trim() ? parseSize(v) : undefined;
-  return b === undefined ? {} : { athenaConfirmScanAbove: b };
+  return b === undefined ? {} : { maxScanBytes: b };
+}
+
+function positive(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
 /** Where datasets live: an explicit folder, the first workspace folder's .flowlens/datasets, or global storage. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
 import { DISCOVER_ALL_ID, acquireNotification, allowScan, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
-import { requestFor } from '../../src/host/planRequest';
+import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
 
@@ -112,9 +112,25 @@ test('per-account lines, notification counts and the SSO hint', () => {
   assert.equal(ssoLoginHint(undefined, 'AccessDenied'), undefined);
 });
 
+const ATHENA_SETTINGS = { maxScanBytes: 10e9, resultFormat: 'parquet', pricePerTb: 5 } as const;
+
+test("an Athena location runs in the wizard's workgroup, output location and window, with the flowlens.athena settings", async () => {
+  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], ['other'], 'athena:flowlogs.vpc', '30d', 'analysts', 's3://athena-results/flowlens/', '3600', 'new', 'months']);
+  const req = awsRequest(plan, {});
+  assert.deepEqual(req.sources, ['athena:flowlogs.vpc']);
+  assert.deepEqual(req.athena, { workgroup: 'analysts', outputLocation: 's3://athena-results/flowlens/', windowSeconds: 3600 });
+  const withSettings = requestFor(plan, { athena: { ...ATHENA_SETTINGS, resultFormat: 'csv', pricePerTb: 6.75 } });
+  assert.deepEqual(withSettings.source.kind === 'aws' && withSettings.source.athena, {
+    workgroup: 'analysts', outputLocation: 's3://athena-results/flowlens/', windowSeconds: 3600, maxScanBytes: 10e9, resultFormat: 'csv', pricePerTb: 6.75,
+  });
+  // the workgroup's own output location, 1-minute windows; no confirmation asked (confirmScanAbove empty)
+  const own = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], ['other'], 'athena:flowlogs.vpc', '24h', '', '', '60', 'new', 'day']);
+  assert.deepEqual(awsRequest(own, {}).athena, { workgroup: 'primary', windowSeconds: 60 });
+});
+
 test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit in the request, the question with the estimate, the confirmed run allowed it', async () => {
-  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 'athena:flowlogs.vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'x']);
-  const req = requestFor(plan, { athenaMaxScanBytes: 10e9 });
+  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 'athena:flowlogs.vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'analysts', 's3://athena-results/flowlens/', '300', 'new', 'x']);
+  const req = requestFor(plan, { athena: ATHENA_SETTINGS });
   assert.equal(req.source.kind === 'aws' && req.source.athena?.maxScanBytes, 10e9);
   const s3 = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 's3://flowlens-logs-a/vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'y']);
   assert.equal(awsRequest(s3, {}).athena, undefined, 'no Athena source: no limit');
@@ -137,6 +153,10 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   assert.equal(ask.message, 'Flowlens: Athena would scan athena://AwsDataCatalog/flowlogs/vpc: about 39.1 GiB ($0.21 at $5/TB), more than flowlens.athena.confirmScanAbove allows without asking. Run it?');
   assert.equal(ask.allowBytes, 42e9);
   const again = allowScan(req, ask.allowBytes);
-  assert.equal(again.source.kind === 'aws' && again.source.athena?.maxScanBytes, 42e9);
+  const asked = { workgroup: 'analysts', outputLocation: 's3://athena-results/flowlens/', windowSeconds: 300, resultFormat: 'parquet', pricePerTb: 5 };
+  assert.deepEqual(again.source.kind === 'aws' && again.source.athena, { ...asked, maxScanBytes: 42e9 }, 'only the limit changes');
+  // remembered for Refresh, run again over the time since: still where the wizard said
+  const refreshed = refreshRequest(storableRequest(again), new Date('2026-09-03T00:00:00Z'));
+  assert.deepEqual(refreshed.source.kind === 'aws' && refreshed.source.athena, { ...asked, maxScanBytes: 42e9 });
   assert.equal(scanConfirmation({ ...held, aws: { ...held.aws, summary: { ...held.aws.summary, sources: [] } } }), undefined);
 });

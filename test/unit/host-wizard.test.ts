@@ -188,3 +188,122 @@ test('flow-log locations and ranges parse or name the problem', () => {
   assert.throws(() => parseRange('2030-01-01 .. 2030-01-02', NOW), /future/);
   assert.throws(() => parseRange('yesterday .. today', NOW), /"yesterday" is not a date/);
 });
+
+/** The AWS path up to the window, with a typed location: the profile as is, one region. */
+async function toWindow(w: EnrichWizard, profile: string, location: string): Promise<void> {
+  for (const v of ['aws', profile, 'profile', ['eu-west-1'], ['other'], location]) {
+    await w.prompt();
+    w.answer(v);
+  }
+  assert.equal(w.currentStep, 'window');
+}
+
+test('an Athena table asks for its workgroup, output location and window after the time window; Back goes through them; the plan carries them', async () => {
+  const w = new EnrichWizard(deps());
+  await toWindow(w, 'dev', 'athena:flowlogs.vpc');
+  w.answer('30d');
+  const wg = await w.prompt();
+  assert.equal(wg.step, 'athenaWorkgroup');
+  assert.equal(wg.title, 'Flowlens: Enrich flow logs (8/12)');
+  assert.equal(wg.type === 'input' && wg.value, 'primary');
+  assert.throws(() => w.answer('my workgroup'), (e: unknown) => e instanceof WizardInputError && e.message === '"my workgroup" is not a workgroup name: 1-128 letters, digits, ".", "_" or "-"');
+  w.answer(' analysts ');
+  const out = await w.prompt();
+  assert.equal(out.step, 'athenaOutput');
+  assert.equal(out.type === 'input' && out.value, '', "empty: the workgroup's own");
+  w.answer('s3://athena-results/flowlens/');
+  const win = await w.prompt();
+  assert.ok(win.type === 'pick');
+  if (win.type !== 'pick') return;
+  assert.deepEqual(win.items.map((i) => [i.id, i.label]), [['60', '1 minute'], ['300', '5 minutes'], ['3600', '1 hour']]);
+  assert.equal(win.activeId, '60');
+  assert.match(win.items[2]!.detail ?? '', /^Months of history: .*the least to download$/);
+  assert.deepEqual(win.notes, ['Over 30 days, 5-minute or 1-hour windows download far less.']);
+  // Back: the answers come back as given
+  w.back();
+  const outAgain = await w.prompt();
+  assert.equal(outAgain.type === 'input' && outAgain.value, 's3://athena-results/flowlens/');
+  w.back();
+  const wgAgain = await w.prompt();
+  assert.equal(wgAgain.type === 'input' && wgAgain.value, 'analysts');
+  w.back();
+  assert.equal(w.currentStep, 'window');
+  w.answer('24h');
+  w.answer('analysts');
+  w.answer('s3://athena-results/flowlens/');
+  const dayWin = await w.prompt();
+  assert.deepEqual(dayWin.type === 'pick' && dayWin.notes, [], 'a day: no advice');
+  w.answer('3600');
+  assert.equal(w.currentStep, 'dataset');
+  await w.prompt();
+  w.answer('/data/prod.duckdb');
+  const plan = w.plan();
+  assert.ok(plan.source === 'aws');
+  if (plan.source !== 'aws') return;
+  assert.deepEqual(plan.location, { kind: 'athena', database: 'flowlogs', table: 'vpc' });
+  assert.deepEqual(plan.athena, { workgroup: 'analysts', outputLocation: 's3://athena-results/flowlens/', windowSeconds: 3600 });
+});
+
+test('an Athena output location that is not s3://bucket/prefix says what is wrong and keeps the step', async () => {
+  const w = new EnrichWizard(deps());
+  await toWindow(w, 'dev', 'athena:flowlogs.vpc');
+  w.answer('24h');
+  w.answer('');
+  assert.equal(w.currentStep, 'athenaOutput');
+  const cases: [string, string][] = [
+    ['athena-results/flowlens', '"athena-results/flowlens" is not an S3 address: write it as s3://bucket/prefix/'],
+    ['https://athena-results.s3.amazonaws.com/x/', '"https://athena-results.s3.amazonaws.com/x/" is not an S3 address: write it as s3://bucket/prefix/'],
+    ['s3://', '"s3://" names no bucket: write it as s3://bucket/prefix/'],
+    ['s3:///results/', '"s3:///results/" names no bucket: write it as s3://bucket/prefix/'],
+    ['s3://Athena_Results/x/', '"Athena_Results" is not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit'],
+  ];
+  for (const [typed, message] of cases) {
+    assert.throws(() => w.answer(typed), (e: unknown) => e instanceof WizardInputError && e.message === message, typed);
+    assert.equal(w.currentStep, 'athenaOutput');
+  }
+  w.answer('  ');
+  w.answer('60');
+  w.answer('new');
+  w.answer('athena');
+  const plan = w.plan();
+  assert.deepEqual(plan.source === 'aws' && plan.athena, { workgroup: 'primary', windowSeconds: 60 }, "empty: the workgroup's own output location, the primary workgroup");
+});
+
+test("an S3 or CloudWatch source asks nothing of Athena; the workgroup and output location are remembered per profile, the window for all", async () => {
+  const s3 = new EnrichWizard(deps());
+  await toWindow(s3, 'dev', 's3://example-flow-logs/AWSLogs/');
+  s3.answer('24h');
+  assert.equal(s3.currentStep, 'dataset');
+
+  const first = new EnrichWizard(deps());
+  await toWindow(first, 'dev', 'athena:flowlogs.vpc');
+  for (const v of ['24h', 'analysts', 's3://athena-results/dev/', '300', 'new', 'dev-athena']) {
+    await first.prompt();
+    first.answer(v);
+  }
+  const remembered = JSON.parse(JSON.stringify(first.remembered())) as typeof first.answers; // as global state keeps it
+
+  const dev = new EnrichWizard(deps(), remembered);
+  await toWindow(dev, 'dev', 'athena:flowlogs.vpc');
+  dev.answer('24h');
+  assert.equal(((await dev.prompt()) as Extract<Prompt, { type: 'input' }>).value, 'analysts');
+  dev.answer('analysts');
+  assert.equal(((await dev.prompt()) as Extract<Prompt, { type: 'input' }>).value, 's3://athena-results/dev/');
+  dev.answer('');
+  assert.equal(((await dev.prompt()) as Extract<Prompt, { type: 'pick' }>).activeId, '300');
+
+  const org = new EnrichWizard(deps(), remembered);
+  await toWindow(org, 'org', 'athena:flowlogs.vpc');
+  org.answer('24h');
+  assert.equal(((await org.prompt()) as Extract<Prompt, { type: 'input' }>).value, 'primary', 'another profile: its own (none yet)');
+  org.answer('primary');
+  assert.equal(((await org.prompt()) as Extract<Prompt, { type: 'input' }>).value, '');
+  org.answer('s3://athena-results/org/');
+  org.answer('300');
+  assert.deepEqual(org.remembered().athena, {
+    dev: { workgroup: 'analysts', outputLocation: 's3://athena-results/dev/' },
+    org: { workgroup: 'primary', outputLocation: 's3://athena-results/org/' },
+  });
+  // dev's output location cleared in its own run
+  assert.deepEqual(dev.answers.athena?.dev, { workgroup: 'analysts' });
+});
