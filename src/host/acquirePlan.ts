@@ -5,6 +5,7 @@
 import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
 import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { AcquireSummary, AthenaScan } from '../protocol/reports';
 import { formatBytes, formatUsd } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
@@ -199,11 +200,30 @@ export function ssoLoginHint(r: AwsEnrichResult | undefined, error?: string): st
 
 export function acquireNotification(r: AwsEnrichResult): { text: string; warn: boolean } {
   const s = r.aws.summary;
+  const cost = athenaCost(s);
   const text =
     `Flowlens: read ${s.accounts.length} account(s) × ${s.regions.length} region(s): ` +
     `${s.fetched} fetched, ${s.skipped} skipped, ${s.failed} failed; ` +
     `${s.records.toLocaleString('en-US')} records, ${r.conversations.toLocaleString('en-US')} conversations` +
     (s.issues.length ? ` (${s.issues.length} issue(s))` : '') +
-    '.';
+    '.' +
+    (cost ? ` ${cost}.` : '');
   return { text, warn: s.failed > 0 || s.issues.length > 0 };
+}
+
+/**
+ * What the run's Athena queries scanned (their statistics) and were estimated to scan before, in bytes and dollars;
+ * '' when no Athena source got as far as an estimate.
+ */
+export function athenaCost(s: AcquireSummary): string {
+  const scans = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a && (a.scannedBytes !== undefined || a.estimatedBytes !== undefined));
+  if (!scans.length) return '';
+  const total = (of: (a: AthenaScan) => [number | undefined, number | undefined]) => {
+    const known = scans.map(of).filter((x): x is [number, number | undefined] => x[0] !== undefined);
+    return known.length ? `${formatBytes(known.reduce((n, x) => n + x[0], 0))} (${formatUsd(known.reduce((n, x) => n + (x[1] ?? 0), 0))})` : undefined;
+  };
+  const scanned = total((a) => [a.scannedBytes, a.scannedUsd]);
+  const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
+  const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
+  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}`;
 }

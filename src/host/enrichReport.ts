@@ -5,6 +5,7 @@
  */
 import type { EnrichProgress, EnrichResult } from '../protocol/worker';
 import { formatCount } from '../shared/numbers';
+import { athenaCost } from './acquirePlan';
 
 const PHASE_TITLE: Record<string, string> = {
   sample: 'sample estate',
@@ -146,7 +147,8 @@ export function emptyMessage(r: EnrichResult, created: boolean): string {
 export function refreshMessage(name: string, r: EnrichResult): string {
   if (r.aws) {
     const s = r.aws.summary;
-    return `Flowlens: refreshed ${name}: fetched ${formatCount(s.fetched)} new object(s) (${formatCount(s.records)} records), ${formatCount(s.skipped)} already loaded${s.failed ? `, ${formatCount(s.failed)} failed` : ''}; ${formatCount(r.conversations)} conversations.`;
+    const cost = athenaCost(s);
+    return `Flowlens: refreshed ${name}: fetched ${formatCount(s.fetched)} new object(s) (${formatCount(s.records)} records), ${formatCount(s.skipped)} already loaded${s.failed ? `, ${formatCount(s.failed)} failed` : ''}; ${formatCount(r.conversations)} conversations.${cost ? ` ${cost}.` : ''}`;
   }
   const loaded = r.files.filter((f) => f.status === 'loaded');
   const before = r.files.filter((f) => f.status === 'duplicate').length;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
 import { DISCOVER_ALL_ID, acquireNotification, allowScan, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
+import { refreshMessage } from '../../src/host/enrichReport';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
 
@@ -159,4 +160,20 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   const refreshed = refreshRequest(storableRequest(again), new Date('2026-09-03T00:00:00Z'));
   assert.deepEqual(refreshed.source.kind === 'aws' && refreshed.source.athena, { ...asked, maxScanBytes: 42e9 });
   assert.equal(scanConfirmation({ ...held, aws: { ...held.aws, summary: { ...held.aws.summary, sources: [] } } }), undefined);
+
+  // the toasts say what was estimated and what was scanned, in bytes and dollars
+  assert.equal(acquireNotification(held).text,
+    'Flowlens: read 0 account(s) × 0 region(s): 0 fetched, 0 skipped, 1 failed; 0 records, 0 conversations. Athena scanned nothing (not run), estimated 39.1 GiB ($0.21).');
+  const source = held.aws.summary.sources[0]!;
+  const ran: AwsEnrichResult = {
+    ...held, records: 120, conversations: 40,
+    aws: { ...held.aws, summary: { ...held.aws.summary, failed: 0, fetched: 1, records: 120, sources: [{ ...source, issues: [], failed: 0, fetched: 1, records: 120, athena: { ...source.athena!, rows: 120, scannedBytes: 40e9, scannedUsd: 0.2 } }] } },
+  };
+  assert.equal(acquireNotification(ran).text,
+    'Flowlens: read 0 account(s) × 0 region(s): 1 fetched, 0 skipped, 0 failed; 120 records, 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
+  assert.equal(refreshMessage('months', ran),
+    'Flowlens: refreshed months: fetched 1 new object(s) (120 records), 0 already loaded; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
+  const reused = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, scannedBytes: 0, scannedUsd: 0, reused: true } }] } } };
+  assert.match(acquireNotification(reused).text, / Athena scanned 0 B \(\$0\.00\), a result Athena kept reused, estimated 39\.1 GiB \(\$0\.21\)\.$/);
+  assert.doesNotMatch(acquireNotification({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [] } } }).text, /Athena/, 'no Athena source: not a word of it');
 });
