@@ -37,6 +37,11 @@ export function locationSpec(l: FlowLogLocation): string {
   }
 }
 
+/** Whether a source spec (scoped `<account>/<region>=` or not) is an Athena table. */
+export function isAthenaSpec(spec: string): boolean {
+  return /^(\d{12}\/[a-z0-9-]+=)?athena:/.test(spec);
+}
+
 /** A discovered flow log as acquire's source, scoped to its own account and region. */
 function flowLogSpec(f: DiscoveredFlowLog): string | undefined {
   const spec = unscopedSpec(f);
@@ -79,7 +84,7 @@ export function awsSourceFor(plan: Extract<EnrichPlan, { source: 'aws' }>, o: { 
     until: plan.window.to.toISOString(),
     ...(sources.length ? { sources: [...new Set(sources)] } : {}),
     ipRanges: o.ipRanges === true,
-    ...(sources.some((x) => /(^|=)athena:/.test(x)) && Object.keys(athena).length ? { athena } : {}),
+    ...(sources.some(isAthenaSpec) && Object.keys(athena).length ? { athena } : {}),
   };
 }
 

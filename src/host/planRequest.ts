@@ -5,10 +5,14 @@
  * twice) and "Follow" from there on. No VS Code here, so it is unit-tested.
  */
 import type { AwsSource, EnrichRequest, SampleSource } from '../protocol/enrich';
-import { awsSourceFor, type AthenaPreferences } from './acquirePlan';
+import { awsSourceFor, isAthenaSpec, type AthenaPreferences } from './acquirePlan';
 import type { EnrichPlan } from './enrichWizard';
 
-/** Late delivery: S3 objects arrive about 10 minutes after their window, so a refresh looks back a little. */
+/**
+ * Late delivery: S3 objects arrive about 10 minutes after their window, so a refresh looks back a little (what was
+ * loaded already is known by its name and content and skipped). Not with an Athena source: its rows are sums over
+ * the window asked, with no name to be known by again, so a window read twice would be counted twice.
+ */
 export const REFRESH_OVERLAP_MS = 15 * 60 * 1000;
 
 /**
@@ -38,7 +42,8 @@ const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : t);
 /** Where a remembered AWS request's next window starts: a little before its last window's end. */
 function resumedSince(source: AwsSource, now: Date): Date {
   const lastEnd = new Date(source.until ?? now).getTime();
-  return new Date(Math.min(lastEnd - REFRESH_OVERLAP_MS, now.getTime()));
+  const overlap = source.sources?.some(isAthenaSpec) ? 0 : REFRESH_OVERLAP_MS;
+  return new Date(Math.min(lastEnd - overlap, now.getTime()));
 }
 
 /** The remembered request again, over the time since its last window (to now); files and the sample as they were. */

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from '../../src/core/api';
+import type { EnrichRequest } from '../../src/protocol/enrich';
+import { refreshRequest, storableRequest } from '../../src/host/planRequest';
 import { reductionSql, REQUIRED_COLUMNS } from '../../src/core/aws/athenaReduction';
 import { athenaScanLine } from '../../src/core/aws/acquire';
 import { windowPrefixes } from '../../src/core/aws/s3';
@@ -364,6 +366,26 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     } finally {
       first.close();
       second.close();
+    }
+  });
+
+  it("Athena: the editor's Refresh of an Athena dataset counts each record once (no overlap with the window read before)", async () => {
+    const athena = { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10 } };
+    const whole = await openDataset(join(work, 'athena-refresh-whole.duckdb'));
+    const parts = await openDataset(join(work, 'athena-refresh-parts.duckdb'));
+    const facts = 'SELECT count(*) AS n, sum(uploaded + downloaded) AS b FROM conversations';
+    try {
+      await read(whole, athena);
+      // the first run ends at 01:05, inside the records of 01:00-01:10; Refresh goes on from there to the window's end
+      const first: EnrichRequest = { source: { ...base, ...athena, role: 'FlowLogIntrospector', since: WINDOW.since.toISOString(), until: '2026-09-01T01:05:00.000Z' } };
+      await enrich(parts, first);
+      const again = refreshRequest(storableRequest(first), WINDOW.until, EXTERNAL_ID); // the external id from the settings, as the editor does
+      assert.equal(again.source.kind === 'aws' && again.source.since, '2026-09-01T01:05:00.000Z');
+      await enrich(parts, again);
+      assert.deepEqual(await parts.json(facts), await whole.json(facts));
+    } finally {
+      whole.close();
+      parts.close();
     }
   });
 

@@ -57,3 +57,17 @@ test('sample and folder requests refresh and follow as themselves; junk in globa
   // a plan remembered by an earlier version is not a request: Refresh then only summarises the dataset
   assert.equal(parseStoredRequest({ source: 'folder', folder: '/logs' }), undefined);
 });
+
+test('an Athena source refreshes from its last window end exactly: its rows are sums with no name, so an overlap would count twice', () => {
+  const now = new Date('2026-11-27T06:00:00Z');
+  for (const spec of ['athena:flowlogs.vpc', '111111111111/us-east-1=athena:AwsDataCatalog.flowlogs.vpc']) {
+    const plan: EnrichPlan = { ...awsPlan, allDiscovered: false, location: { kind: 'athena', database: 'flowlogs', table: 'vpc' } } as EnrichPlan;
+    const stored = storableRequest(requestFor(plan));
+    const withSpec = stored.source.kind === 'aws' ? { source: { ...stored.source, sources: [spec] } } : stored;
+    const r = refreshRequest(withSpec, now);
+    assert.equal(r.source.kind === 'aws' && r.source.since, '2026-11-27T00:00:00.000Z', spec);
+  }
+  const s3: EnrichPlan = { ...awsPlan, allDiscovered: false, location: { kind: 's3', bucket: 'flow-logs', prefix: 'AWSLogs/' } } as EnrichPlan;
+  const r = refreshRequest(storableRequest(requestFor(s3)), now);
+  assert.equal(r.source.kind === 'aws' && r.source.since, new Date(Date.parse('2026-11-27T00:00:00Z') - REFRESH_OVERLAP_MS).toISOString());
+});
