@@ -14,8 +14,8 @@ import { CELL_LANGUAGE, FlowsqlController, FlowsqlSerializer, NOTEBOOK_TYPE, tem
 import { registerSqlCompletion } from './host/sqlCompletionProvider';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
-import { askMfaCode, discoverInEditor, runEnrichment, sampleOption } from './host/enrichRun';
-import { allowScan, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
+import { askMfaCode, discoverInEditor, runEnrichment, sampleOption, type EnrichOutcome, type EnrichRun } from './host/enrichRun';
+import { allowScan, athenaUnread, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
@@ -141,6 +141,14 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return (await list()).map((p) => ({ name: p.name, kind: p.kind, region: p.region, mfa: p.mfa, problems: p.problems }));
   };
 
+  /** Runs an enrichment; an Athena query held back by its estimated scan runs when the user says so, the estimate in sight. */
+  const runAskingScan = async (run: EnrichRun, opts: { refresh?: boolean } = {}): Promise<EnrichOutcome> => {
+    const outcome = await runEnrichment(run, datasets, getWorker, out, opts);
+    const ask = outcome.result?.aws ? scanConfirmation(outcome.result as AwsEnrichResult) : undefined;
+    if (!ask || (await vscode.window.showWarningMessage(ask.message, { modal: true }, RUN_QUERY)) !== RUN_QUERY) return outcome;
+    return runEnrichment({ ...run, request: allowScan(run.request, ask.allowBytes) }, datasets, getWorker, out, opts);
+  };
+
   /** The remembered request that made each dataset (no secrets), for Refresh and Follow. */
   const storedRequest = (path: string): EnrichRequest | undefined => parseStoredRequest(context.globalState.get<Record<string, unknown>>(PLANS_KEY, {})[path]);
   const rememberRequest = async (path: string, request: EnrichRequest) => {
@@ -222,16 +230,10 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       if (!(await runWizard(wizard))) return;
       await context.globalState.update(WIZARD_KEY, wizard.remembered());
       const plan = wizard.plan();
-      let request = requestFor(plan, {
+      const request = requestFor(plan, {
         ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption(), athena: s.athena,
       });
-      let outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
-      // an Athena query held back by its estimated scan runs when the user says so, the estimate in sight
-      const ask = outcome.result?.aws ? scanConfirmation(outcome.result as AwsEnrichResult) : undefined;
-      if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true }, RUN_QUERY)) === RUN_QUERY) {
-        request = allowScan(request, ask.allowBytes);
-        outcome = await runEnrichment({ request, dataset: plan.dataset }, datasets, getWorker, out);
-      }
+      const outcome = await runAskingScan({ request, dataset: plan.dataset });
       // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
       if (outcome.status === 'done') await rememberRequest(outcome.path, request);
       return outcome.status;
@@ -303,9 +305,11 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       // Refresh the window: the request that made the dataset, again, from its last window's end to now.
       const stored = storedRequest(path);
       if (stored && !followers.isFollowing(path)) {
-        const request = refreshRequest(stored, new Date(), readSettings().externalId || undefined);
-        const outcome = await runEnrichment({ request, dataset: { mode: 'append', path } }, datasets, getWorker, out, { refresh: true });
-        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws') await rememberRequest(path, request);
+        const s = readSettings();
+        // an Athena source asks above today's flowlens.athena.confirmScanAbove, as the wizard does
+        const request = allowScan(refreshRequest(stored, new Date(), s.externalId || undefined), s.athena.maxScanBytes);
+        const outcome = await runAskingScan({ request, dataset: { mode: 'append', path } }, { refresh: true });
+        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(outcome.result)) await rememberRequest(path, request);
         return outcome.status;
       }
       // made elsewhere (the CLI) or followed: nothing to fetch here, its facts are read again

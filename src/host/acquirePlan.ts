@@ -92,9 +92,22 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The request again, its Athena queries allowed to scan `bytes` (what the user confirmed). */
-export function allowScan(r: EnrichRequest, bytes: number): EnrichRequest {
-  return r.source.kind === 'aws' ? { ...r, source: { ...r.source, athena: { ...r.source.athena, maxScanBytes: bytes } } } : r;
+/**
+ * The request again, its Athena queries allowed to scan `bytes` (what the user confirmed, or the setting's limit
+ * when a dataset is refreshed; undefined: no limit); requests without an Athena source as they are.
+ */
+export function allowScan(r: EnrichRequest, bytes: number | undefined): EnrichRequest {
+  if (r.source.kind !== 'aws' || !r.source.sources?.some(isAthenaSpec)) return r;
+  const { maxScanBytes: _before, ...athena } = r.source.athena ?? {};
+  return { ...r, source: { ...r.source, athena: { ...athena, ...(bytes !== undefined ? { maxScanBytes: bytes } : {}) } } };
+}
+
+/**
+ * Whether an Athena source of the run failed or was held back by its estimated scan: a Refresh then keeps the
+ * dataset's window where it was, since the time it asked for was not read (Athena's rows have no names to catch up by).
+ */
+export function athenaUnread(r: EnrichResult | undefined): boolean {
+  return r?.aws?.summary.sources.some((x) => x.kind === 'athena' && x.failed > 0) ?? false;
 }
 
 /** The button that runs an Athena query held back by its estimated scan. */

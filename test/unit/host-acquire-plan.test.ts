@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
-import { DISCOVER_ALL_ID, acquireNotification, allowScan, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
+import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
 import { refreshMessage } from '../../src/host/enrichReport';
 
@@ -159,6 +159,13 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   // remembered for Refresh, run again over the time since: still where the wizard said
   const refreshed = refreshRequest(storableRequest(again), new Date('2026-09-03T00:00:00Z'));
   assert.deepEqual(refreshed.source.kind === 'aws' && refreshed.source.athena, { ...asked, maxScanBytes: 42e9 });
+  // Refresh puts today's flowlens.athena.confirmScanAbove back (empty: no limit); a request without Athena is left as it is
+  const today = allowScan(refreshed, 10e9);
+  assert.deepEqual(today.source.kind === 'aws' && today.source.athena, { ...asked, maxScanBytes: 10e9 });
+  const unlimited = allowScan(refreshed, undefined);
+  assert.deepEqual(unlimited.source.kind === 'aws' && unlimited.source.athena, asked);
+  const s3req = requestFor(s3);
+  assert.deepEqual(allowScan(s3req, 1), s3req);
   assert.equal(scanConfirmation({ ...held, aws: { ...held.aws, summary: { ...held.aws.summary, sources: [] } } }), undefined);
 
   // the toasts say what was estimated and what was scanned, in bytes and dollars
@@ -176,4 +183,9 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   const reused = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, scannedBytes: 0, scannedUsd: 0, reused: true } }] } } };
   assert.match(acquireNotification(reused).text, / Athena scanned 0 B \(\$0\.00\), a result Athena kept reused, estimated 39\.1 GiB \(\$0\.21\)\.$/);
   assert.doesNotMatch(acquireNotification({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [] } } }).text, /Athena/, 'no Athena source: not a word of it');
+  // a Refresh whose Athena query was held back (or failed) leaves the dataset's window where it was
+  assert.equal(athenaUnread(held), true);
+  assert.equal(athenaUnread(ran), false);
+  assert.equal(athenaUnread({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [src('111111111111', 'us-east-1', 0, 0, 1)] } } }), false, 'an S3 object that failed: as before');
+  assert.equal(athenaUnread(undefined), false);
 });
