@@ -25,7 +25,7 @@ export function discoverAllChoice(q: { profile: string; accounts?: string[]; reg
   };
 }
 
-/** A typed location as the engine's source spec: logs:<group>, s3://bucket/prefix, athena:db.table. */
+/** A typed location as the engine's source spec: logs:<group>, s3://bucket/prefix, athena:[catalog.]db.table. */
 export function locationSpec(l: FlowLogLocation): string {
   switch (l.kind) {
     case 'cloudwatch':
@@ -33,7 +33,7 @@ export function locationSpec(l: FlowLogLocation): string {
     case 's3':
       return `s3://${l.bucket}/${l.prefix}`;
     case 'athena':
-      return `athena:${l.database}.${l.table}`;
+      return `athena:${l.catalog ? `${l.catalog}.` : ''}${l.database}.${l.table}`;
   }
 }
 

@@ -101,7 +101,7 @@ export interface ExistingDataset {
 export type FlowLogLocation =
   | { kind: 'cloudwatch'; logGroup: string }
   | { kind: 's3'; bucket: string; prefix: string }
-  | { kind: 'athena'; database: string; table: string };
+  | { kind: 'athena'; catalog?: string; database: string; table: string };
 
 export interface WizardAnswers {
   source?: Source;
@@ -210,15 +210,16 @@ const TITLE = 'Flowlens: Enrich flow logs';
 const WINDOW_MS: Record<Exclude<WindowChoice, 'custom'>, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
 const ATHENA_WINDOWS: AthenaWindow[] = [60, 300, 3600];
 
-/** Parses a typed flow-log location: a log group name, s3://bucket/prefix, or athena:database.table. */
+/** Parses a typed flow-log location: a log group name, s3://bucket/prefix, or athena:[catalog.]database.table. */
 export function parseLocation(text: string): FlowLogLocation {
   const t = text.trim();
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(t);
   if (s3) return { kind: 's3', bucket: s3[1], prefix: s3[2] ?? '' };
   if (/^s3:/i.test(t)) throw new WizardInputError(`"${t}" is not an S3 URI (s3://bucket/prefix)`);
-  const ath = /^athena:([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(t);
-  if (ath) return { kind: 'athena', database: ath[1], table: ath[2] };
-  if (/^athena:/i.test(t)) throw new WizardInputError(`"${t}" is not an Athena table (athena:database.table)`);
+  // as the engine reads it (core/aws/sources.ts): the catalog is AwsDataCatalog unless named
+  const ath = /^athena:(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)$/.exec(t);
+  if (ath) return { kind: 'athena', ...(ath[1] ? { catalog: ath[1] } : {}), database: ath[2], table: ath[3] };
+  if (/^athena:/i.test(t)) throw new WizardInputError(`"${t}" is not an Athena table (athena:database.table, or athena:catalog.database.table)`);
   const arn = /^arn:aws[a-z-]*:logs:[^:]+:\d{12}:log-group:([^:]+)(?::\*)?$/.exec(t);
   if (arn) return { kind: 'cloudwatch', logGroup: arn[1] };
   if (/^[\w\-/.#]{1,512}$/.test(t)) return { kind: 'cloudwatch', logGroup: t };

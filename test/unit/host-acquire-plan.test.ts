@@ -64,6 +64,7 @@ test('a typed location replaces discovery; the profile as is has no role', async
   assert.equal(req.until, '2026-09-01T03:00:00.000Z');
   assert.equal(locationSpec({ kind: 'cloudwatch', logGroup: '/vpc/flow' }), 'logs:/vpc/flow');
   assert.equal(locationSpec({ kind: 'athena', database: 'logs', table: 'vpc' }), 'athena:logs.vpc');
+  assert.equal(locationSpec({ kind: 'athena', catalog: 'lake', database: 'flow-logs', table: 'vpc' }), 'athena:lake.flow-logs.vpc');
 });
 
 test('a profile with problems cannot be chosen in the wizard', async () => {

@@ -184,6 +184,9 @@ test('flow-log locations and ranges parse or name the problem', () => {
   assert.deepEqual(parseLocation('arn:aws:logs:us-east-1:111111111111:log-group:/vpc/fl:*'), { kind: 'cloudwatch', logGroup: '/vpc/fl' });
   assert.deepEqual(parseLocation('athena:vpc.flow_logs'), { kind: 'athena', database: 'vpc', table: 'flow_logs' });
   assert.throws(() => parseLocation('athena:flows'), /athena:database.table/);
+  // as the CLI takes them: a catalog, and names with hyphens
+  assert.deepEqual(parseLocation('athena:AwsDataCatalog.flow-logs.vpc_2026'), { kind: 'athena', catalog: 'AwsDataCatalog', database: 'flow-logs', table: 'vpc_2026' });
+  assert.throws(() => parseLocation('athena:a.b.c.d'), (e: unknown) => e instanceof WizardInputError && e.message === '"athena:a.b.c.d" is not an Athena table (athena:database.table, or athena:catalog.database.table)');
   assert.throws(() => parseLocation('has spaces in it'), /not a log group name/);
   assert.throws(() => parseRange('2030-01-01 .. 2030-01-02', NOW), /future/);
   assert.throws(() => parseRange('yesterday .. today', NOW), /"yesterday" is not a date/);
