@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +15,8 @@ import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+
+const HIVE_KEYS = ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'];
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
@@ -48,7 +50,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     athenaDb = await openDataset(':memory:');
     await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
     await athenaDb.exec(`CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records;
-      CREATE VIEW flowlogs.denied AS SELECT * FROM flow_records`);
+      CREATE VIEW flowlogs.denied AS SELECT * FROM flow_records;
+      CREATE VIEW flowlogs.hive_logs AS SELECT *, account_id AS "aws-account-id", 'vpcflowlogs' AS "aws-service", 'us-east-1' AS "aws-region",
+        strftime(to_timestamp("start"), '%Y') AS "year", strftime(to_timestamp("start"), '%m') AS "month", strftime(to_timestamp("start"), '%d') AS "day",
+        strftime(to_timestamp("start"), '%H') AS "hour" FROM flow_records`);
     bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
     ep = await startAwsEndpoint({
       estateDir: estate,
@@ -70,8 +75,13 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
             // a role that may query the table but not read its definition from the Glue catalogue
             throw Object.assign(new Error(`User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: glue:GetTable on resource: arn:aws:glue:us-east-1:${A}:table/flowlogs/denied`), { code: 'AccessDeniedException' });
           }
-          if (t.database !== 'flowlogs' || !['vpc_flow_logs', 'unlocated'].includes(t.table)) return undefined;
           const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
+          if (t.database === 'flowlogs' && t.table === 'hive_logs') {
+            // AWS's DDL for Hive-compatible delivery, its partitions registered (MSCK REPAIR TABLE), not projected
+            return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), partitionKeys: HIVE_KEYS.map((name) => ({ name, type: 'string' })),
+              parameters: { location: 's3://flowlens-hive-table/logs/AWSLogs/' } };
+          }
+          if (t.database !== 'flowlogs' || !['vpc_flow_logs', 'unlocated'].includes(t.table)) return undefined;
           // unlocated: a table whose location is not said (its scan cannot be estimated)
           return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: (t.table === 'unlocated' ? {} : { location: 's3://flowlens-logs-a/' }) as Record<string, string> };
         },
@@ -366,6 +376,48 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     } finally {
       first.close();
       second.close();
+    }
+  });
+
+  it("Athena: a Hive-layout table's scan is estimated from the objects of the partitions the query keeps, not the whole table", async () => {
+    // two accounts, three regions, three days, hourly: the query keeps 22:00-23:59 on the 31st and 00:00-03:59 on
+    // the 1st (records to 03:00, delivered up to an hour later) in the two regions asked
+    const bucket = join(estate, 'flowlogs', 'flowlens-hive-table');
+    let inWindow = 0;
+    let whole = 0;
+    let n = 0;
+    for (const account of [A, B]) {
+      for (const region of [...REGIONS, 'ap-southeast-2']) {
+        for (const [day, hours] of [['2026/08/31', [0, 21, 22, 23]], ['2026/09/01', [0, 1, 3, 4, 12]], ['2026/09/02', [0, 1]]] as const) {
+          for (const hour of hours) {
+            const [y, m, d] = day.split('/');
+            const h = String(hour).padStart(2, '0');
+            const dir = join(bucket, 'logs', 'AWSLogs', `aws-account-id=${account}`, 'aws-service=vpcflowlogs', `aws-region=${region}`, `year=${y}`, `month=${m}`, `day=${d}`, `hour=${h}`);
+            mkdirSync(dir, { recursive: true });
+            const size = 1000 + 37 * n++;
+            writeFileSync(join(dir, `${account}_vpcflowlogs_${region}_fl-0hive_${y}${m}${d}T${h}00Z_${n}.log.gz`), Buffer.alloc(size, 7));
+            whole += size;
+            const kept = REGIONS.includes(region) && ((day === '2026/08/31' && hour >= 22) || (day === '2026/09/01' && hour <= 3));
+            if (kept) inWindow += size;
+          }
+        }
+      }
+    }
+    const db = await openDataset(join(work, 'athena-hive.duckdb'));
+    try {
+      const since = new Date('2026-08-31T22:00:00Z');
+      const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.hive_logs'], since: since.toISOString(), until: WINDOW.until.toISOString(), athena: { pollMs: 10 } });
+      assert.deepEqual(s.issues, []);
+      const a = s.sources[0]!.athena!;
+      assert.deepEqual(a.partitions, ['aws-region (region)', 'year/month/day/hour (Hive-style date and hour)']);
+      assert.equal(a.estimatedBytes, inWindow, `the window's partitions (${inWindow} bytes), not the table's ${whole}`);
+      assert.ok(whole > 3 * inWindow);
+      assert.ok(s.athenaSql[0]!.includes(`("year" = '2026' AND "month" = '08' AND "day" = '31' AND "hour" IN ('22', '23'))`), s.athenaSql[0]);
+      // the predicates ran: every record of the window, none outside it
+      const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");
+      assert.equal((await db.one<{ b: bigint }>('SELECT sum(bytes_up + bytes_down) AS b FROM athena_reduced'))!.b, want!.b);
+    } finally {
+      db.close();
     }
   });
 

@@ -8,18 +8,49 @@ const since = new Date('2026-09-30T22:00:00Z');
 const until = new Date('2026-10-02T01:00:00Z');
 
 describe('the flow-log table partitions the reduction prunes by', () => {
-  it("AWS's Hive-compatible delivery: region and one year/month/day conjunction per day", () => {
+  it("AWS's Hive-compatible delivery: region, one conjunction per day with the hours of a day read in part, and the prefixes of those partitions only", () => {
     const p = partitionPlan({
       columns: [], parameters: { location: 's3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/' },
       partitionKeys: [{ name: 'aws-region', type: 'string' }, { name: 'year', type: 'string' }, { name: 'month', type: 'string' }, { name: 'day', type: 'string' }, { name: 'hour', type: 'string' }],
     }, since, until, ['us-east-1', 'eu-west-1']);
+    // records up to 01:00 on the 2nd are delivered up to an hour later: its hours 00 and 01
     assert.deepEqual(p.predicates, [
       `"aws-region" IN ('us-east-1', 'eu-west-1')`,
-      `(("year" = '2026' AND "month" = '09' AND "day" = '30') OR ("year" = '2026' AND "month" = '10' AND "day" = '01') OR ("year" = '2026' AND "month" = '10' AND "day" = '02'))`,
+      `(("year" = '2026' AND "month" = '09' AND "day" = '30' AND "hour" IN ('22', '23')) OR ("year" = '2026' AND "month" = '10' AND "day" = '01') OR ("year" = '2026' AND "month" = '10' AND "day" = '02' AND "hour" IN ('00', '01')))`,
     ]);
-    assert.deepEqual(p.recognised, ['aws-region (region)', 'year/month/day (Hive-style date)']);
-    assert.deepEqual(p.ignored, ['hour']);
-    assert.deepEqual(p.prefixes, ['s3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/']);
+    assert.deepEqual(p.recognised, ['aws-region (region)', 'year/month/day/hour (Hive-style date and hour)']);
+    assert.deepEqual(p.ignored, []);
+    const at = 's3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/';
+    assert.deepEqual(p.prefixes, [
+      `${at}aws-region=us-east-1/year=2026/month=09/day=30/hour=22/`, `${at}aws-region=us-east-1/year=2026/month=09/day=30/hour=23/`,
+      `${at}aws-region=eu-west-1/year=2026/month=09/day=30/hour=22/`, `${at}aws-region=eu-west-1/year=2026/month=09/day=30/hour=23/`,
+      `${at}aws-region=us-east-1/year=2026/month=10/day=01/`, `${at}aws-region=eu-west-1/year=2026/month=10/day=01/`,
+      `${at}aws-region=us-east-1/year=2026/month=10/day=02/hour=00/`, `${at}aws-region=us-east-1/year=2026/month=10/day=02/hour=01/`,
+      `${at}aws-region=eu-west-1/year=2026/month=10/day=02/hour=00/`, `${at}aws-region=eu-west-1/year=2026/month=10/day=02/hour=01/`,
+    ]);
+    assert.deepEqual(p.hive, { location: at, firstKey: 'aws-region' });
+  });
+
+  it("AWS's documented DDL at AWSLogs/ (account and service unconstrained): those levels are left to be listed, integer keys compared as integers", () => {
+    const p = partitionPlan({
+      columns: [], parameters: { location: 's3://logs/prefix/AWSLogs' },
+      partitionKeys: [{ name: 'aws-account-id', type: 'string' }, { name: 'aws-service', type: 'string' }, { name: 'aws-region', type: 'string' },
+        { name: 'year', type: 'string' }, { name: 'month', type: 'int' }, { name: 'day', type: 'int' }],
+    }, new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z'), ['eu-west-1']);
+    assert.deepEqual(p.predicates, [`"aws-region" IN ('eu-west-1')`, `(("year" = '2026' AND "month" = 10 AND "day" = 1))`]);
+    assert.deepEqual(p.ignored, ['aws-account-id', 'aws-service']);
+    assert.deepEqual(p.prefixes, ['s3://logs/prefix/AWSLogs/aws-account-id=${aws-account-id}/aws-service=${aws-service}/aws-region=eu-west-1/year=2026/month=10/day=01/']);
+    // no region asked: every region is read, and so listed
+    const all = partitionPlan({ columns: [], parameters: { location: 's3://logs/t/' }, partitionKeys: [{ name: 'region', type: 'string' }, { name: 'dt', type: 'string' }] },
+      new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z'), []);
+    assert.deepEqual(all.prefixes, ['s3://logs/t/region=${region}/dt=2026-10-01/']);
+  });
+
+  it('a day key whose values hold slashes is no Hive-style level: the whole location is what an estimate can list', () => {
+    const p = partitionPlan({ columns: [], parameters: { location: 's3://logs/t/' }, partitionKeys: [{ name: 'region', type: 'string' }, { name: 'day', type: 'string' }] },
+      since, until, ['us-east-1']);
+    assert.deepEqual(p.prefixes, ['s3://logs/t/']);
+    assert.equal(p.hive, undefined);
   });
 
   it("partition projection over AWS's plain layout: the day in the projection's format, and the objects' prefixes per day and region", () => {
@@ -33,8 +64,8 @@ describe('the flow-log table partitions the reduction prunes by', () => {
     }, since, until, ['us-east-1']);
     assert.deepEqual(p.predicates, [`"region" IN ('us-east-1')`, `"day" IN ('2026/09/30', '2026/10/01', '2026/10/02')`]);
     assert.deepEqual(p.ignored, ['accid']);
-    // the account is not known here: the prefix stops before it
-    assert.deepEqual(p.prefixes, ['s3://logs/AWSLogs/']);
+    // the account is not constrained: its level is left to be listed
+    assert.deepEqual(p.prefixes, ['2026/09/30', '2026/10/01', '2026/10/02'].map((d) => `s3://logs/AWSLogs/\${accid}/vpcflowlogs/us-east-1/${d}/`));
   });
 
   it('a date-typed key, and a table without partitions', () => {

@@ -36,7 +36,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type TableInfo } from './athenaTable';
+import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type TableInfo } from './athenaTable';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
 import { mapPool, sleep } from './pool';
@@ -83,19 +83,68 @@ async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<st
   return [...out];
 }
 
-/** The bytes of the objects under s3:// prefixes. */
-async function objectBytes(s3: S3Client, prefixes: readonly string[], signal?: AbortSignal): Promise<number> {
+const listOpts = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+const listed = { tokenOf: (page: { IsTruncated?: boolean; NextContinuationToken?: string }) => (page.IsTruncated ? page.NextContinuationToken : undefined) };
+
+/** The folders (common prefixes) one level below an s3:// prefix. */
+async function foldersUnder(s3: S3Client, uri: string, signal?: AbortSignal): Promise<string[]> {
+  const loc = parseS3Uri(uri);
+  if (!loc) throw new Error(`the table's location ${uri} is not an s3:// address`);
+  const out = new Set<string>();
+  await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix, Delimiter: '/' }, listOpts(signal)), 'NextContinuationToken', (page) => {
+    for (const c of page.CommonPrefixes ?? []) if (c.Prefix) out.add(`s3://${loc.bucket}/${c.Prefix}`);
+  }, listed);
+  return [...out];
+}
+
+/**
+ * A prefix with `${key}` levels (a partition key the query does not constrain, such as the account id) as the
+ * prefixes that exist: each such level is listed with a delimiter (one call a level, not the objects below it).
+ */
+async function expandPrefix(s3: S3Client, uri: string, signal?: AbortSignal): Promise<string[]> {
+  const at = uri.indexOf('${');
+  if (at < 0) return [uri];
+  const segStart = uri.lastIndexOf('/', at) + 1;
+  const close = uri.indexOf('}', at);
+  const slash = uri.indexOf('/', close);
+  const [before, after] = [uri.slice(segStart, at), uri.slice(close + 1, slash < 0 ? undefined : slash)];
+  if (slash < 0) return [uri.slice(0, segStart)];
+  const out: string[] = [];
+  for (const folder of await foldersUnder(s3, uri.slice(0, segStart), signal)) {
+    const segment = folder.slice(segStart, -1);
+    if (segment.startsWith(before) && segment.endsWith(after)) out.push(...(await expandPrefix(s3, folder + uri.slice(slash + 1), signal)));
+  }
+  return out;
+}
+
+/**
+ * The bytes of the objects the query's partitions hold: under each of the plan's prefixes (its `${key}` levels
+ * found by listing). Prefixes built by the Hive convention are used only when the location really has a
+ * `<first key>=` level; otherwise (partitions added with locations of their own) the whole location is listed
+ * and `say` tells why.
+ */
+async function objectBytes(s3: S3Client, plan: PartitionPlan, say: (m: string) => void, signal?: AbortSignal): Promise<number> {
+  let prefixes = plan.prefixes;
+  if (plan.hive) {
+    const levels = await foldersUnder(s3, plan.hive.location, signal);
+    const level = `${plan.hive.location}${plan.hive.firstKey}=`;
+    if (levels.length && !levels.some((f) => f.startsWith(level))) {
+      say(`its objects do not lie in ${plan.hive.firstKey}=… folders under ${plan.hive.location}: the estimate counts every object there`);
+      prefixes = [plan.hive.location];
+    }
+  }
   let total = 0;
   for (const p of prefixes) {
-    const loc = parseS3Uri(p);
-    if (!loc) throw new Error(`the table's location ${p} is not an s3:// address`);
-    await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix }, signal ? { abortSignal: signal } : {}), 'NextContinuationToken', (page) => {
-      for (const o of page.Contents ?? []) total += o.Size ?? 0;
-    }, { tokenOf: (page) => (page.IsTruncated ? page.NextContinuationToken : undefined) });
+    for (const concrete of await expandPrefix(s3, p, signal)) {
+      const loc = parseS3Uri(concrete);
+      if (!loc) throw new Error(`the table's location ${concrete} is not an s3:// address`);
+      await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix }, listOpts(signal)), 'NextContinuationToken', (page) => {
+        for (const o of page.Contents ?? []) total += o.Size ?? 0;
+      }, listed);
+    }
   }
   return total;
 }
-
 
 /**
  * The result file Athena wrote at the output location (CSV: a header, every value quoted, NULL as nothing between
@@ -276,7 +325,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // 2. The scan, estimated before anything runs
   if (o.s3 && plan.prefixes.length) {
     try {
-      scan.estimatedBytes = await objectBytes(o.s3, plan.prefixes, o.signal);
+      scan.estimatedBytes = await objectBytes(o.s3, plan, (m) => o.onProgress?.(`Athena ${src.database}.${src.table}: ${m}`), o.signal);
       scan.estimatedUsd = scanPrice(scan.estimatedBytes, perTb);
     } catch (err) {
       if (o.signal?.aborted) throw err;

@@ -24,10 +24,18 @@ export interface PartitionPlan {
   /** Keys left unconstrained. */
   ignored: string[];
   /**
-   * Where the window's data lies, as s3:// prefixes (one per day and region when the layout says so; the table's
-   * location alone when it does not): what a scan estimate lists.
+   * Where the partitions the predicates keep lie, as s3:// prefixes (per day and region, per hour on the window's
+   * first and last days when the table has an hour key; the table's location alone when the layout is not known):
+   * what a scan estimate lists. A `${key}` segment stands for every value of a key the query does not constrain
+   * (an account id): the estimate lists that level to find them (expandPrefix in athena.ts).
    */
   prefixes: string[];
+  /**
+   * For prefixes built from the Hive convention (`<location>/<key>=<value>/…`): the location and the first key,
+   * so that the estimate can check the objects really lie so (partitions added elsewhere with ALTER TABLE … LOCATION
+   * would otherwise be missed) and list the whole location when they do not.
+   */
+  hive?: { location: string; firstKey: string };
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -36,12 +44,25 @@ export const LATE_DELIVERY_MS = 3600_000;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const text = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const pad = (n: number) => String(n).padStart(2, '0');
+const NUMERIC = /^(tinyint|smallint|int|integer|bigint)$/i;
+/** A partition value as a literal of the key's type (an integer key compares with 9, a string one with '09'). */
+const valueOf = (key: { type: string }, v: string) => (NUMERIC.test(key.type.trim()) ? String(Number(v)) : text(v));
 
 /** The UTC days from since to until (inclusive of until's day when it has any time in it). */
 export function daysOf(since: Date, until: Date): Date[] {
   const out: Date[] = [];
   let t = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
   for (; t < until.getTime(); t += 86_400_000) out.push(new Date(t));
+  return out;
+}
+
+/** The UTC hours of `day` that [since, until) touches, as two digits. */
+function hoursOf(day: Date, since: Date, until: Date): string[] {
+  const out: string[] = [];
+  for (let h = 0; h < 24; h++) {
+    const t = day.getTime() + h * 3600_000;
+    if (t + 3600_000 > since.getTime() && t < until.getTime()) out.push(pad(h));
+  }
   return out;
 }
 
@@ -60,68 +81,115 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   const keys = new Map(info.partitionKeys.map((k) => [norm(k.name), k]));
   const plan: PartitionPlan = { predicates: [], recognised: [], ignored: [], prefixes: [] };
   // partitions are by delivery time: a record that starts before `until` may arrive up to an hour later
-  const days = daysOf(since, new Date(until.getTime() + LATE_DELIVERY_MS));
+  const late = new Date(until.getTime() + LATE_DELIVERY_MS);
+  const days = daysOf(since, late);
   const used = new Set<string>();
+  /** Per partition key (normalised): its value in the path for a day, when the query constrains it. */
+  const pathValues = new Map<string, (day: Date) => string[]>();
+  /** The date is a Hive-style level of its own (year=…/month=…/day=…, or dt=2026-09-30): the paths can be built. */
+  let hiveDated = false;
   const regionKey = keys.get('aws_region') ?? keys.get('region');
   if (regionKey && regions.length) {
-    plan.predicates.push(`${ident(regionKey.name)} IN (${regions.map(text).join(', ')})`);
+    plan.predicates.push(`${ident(regionKey.name)} IN (${regions.map((r) => valueOf(regionKey, r)).join(', ')})`);
     plan.recognised.push(`${regionKey.name} (region)`);
     used.add(norm(regionKey.name));
+    pathValues.set(norm(regionKey.name), () => [...regions]);
   }
   const [y, m, d] = ['year', 'month', 'day'].map((k) => keys.get(k));
   const projected = (k: string) => info.parameters[`projection.${k}.format`];
   if (y && m && d && !projected(d.name)) {
-    // Hive-style: one conjunction per day
-    plan.predicates.push(`(${days.map((x) => `(${ident(y.name)} = ${text(String(x.getUTCFullYear()))} AND ${ident(m.name)} = ${text(pad(x.getUTCMonth() + 1))} AND ${ident(d.name)} = ${text(pad(x.getUTCDate()))})`).join(' OR ') || 'false'})`);
-    plan.recognised.push(`${y.name}/${m.name}/${d.name} (Hive-style date)`);
-    for (const k of [y, m, d]) used.add(norm(k.name));
+    // Hive-style: one conjunction per day, and on a day the window covers in part, its hours (when partitioned so)
+    const h = keys.get('hour');
+    const hours = (day: Date) => hoursOf(day, since, late);
+    const partial = (day: Date) => !!h && hours(day).length < 24;
+    plan.predicates.push(`(${days.map((x) => `(${ident(y.name)} = ${valueOf(y, String(x.getUTCFullYear()))} AND ${ident(m.name)} = ${valueOf(m, pad(x.getUTCMonth() + 1))} AND ${ident(d.name)} = ${valueOf(d, pad(x.getUTCDate()))}${
+      partial(x) ? ` AND ${ident(h!.name)} IN (${hours(x).map((v) => valueOf(h!, v)).join(', ')})` : ''})`).join(' OR ') || 'false'})`);
+    plan.recognised.push(h ? `${y.name}/${m.name}/${d.name}/${h.name} (Hive-style date and hour)` : `${y.name}/${m.name}/${d.name} (Hive-style date)`);
+    for (const k of h ? [y, m, d, h] : [y, m, d]) used.add(norm(k.name));
+    pathValues.set(norm(y.name), (x) => [String(x.getUTCFullYear())]);
+    pathValues.set(norm(m.name), (x) => [pad(x.getUTCMonth() + 1)]);
+    pathValues.set(norm(d.name), (x) => [pad(x.getUTCDate())]);
+    if (h) pathValues.set(norm(h.name), (x) => (partial(x) ? hours(x) : []));
+    hiveDated = true;
   } else {
     const day = d ?? keys.get('date') ?? keys.get('dt');
     if (day) {
       const type = day.type.toLowerCase();
+      const pattern = type === 'date' ? 'yyyy-MM-dd' : projected(day.name) ?? (norm(day.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
       if (type === 'date') {
         plan.predicates.push(`${ident(day.name)} IN (${days.map((x) => `DATE '${formatDay(x, 'yyyy-MM-dd')}'`).join(', ')})`);
       } else {
-        const pattern = projected(day.name) ?? (norm(day.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
         plan.predicates.push(`${ident(day.name)} IN (${days.map((x) => text(formatDay(x, pattern))).join(', ')})`);
       }
       plan.recognised.push(`${day.name} (${type === 'date' ? 'date' : `day as ${projected(day.name) ?? 'text'}`})`);
       used.add(norm(day.name));
+      // a value with a slash (2026/09/30) is no Hive-style path segment
+      if (!pattern.includes('/')) {
+        pathValues.set(norm(day.name), (x) => [formatDay(x, pattern)]);
+        hiveDated = true;
+      }
     }
   }
   plan.ignored = info.partitionKeys.map((k) => k.name).filter((k) => !used.has(norm(k)));
-  plan.prefixes = dataPrefixes(info, days, regions);
+  const location = info.parameters.location ?? info.parameters['storage.location'];
+  if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, regions);
+  else if (location && hiveDated) {
+    plan.prefixes = hivePrefixes(info, location, days, pathValues);
+    plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
+  } else plan.prefixes = location ? [slashed(location)] : [];
   return plan;
 }
 
+const slashed = (p: string) => (p.endsWith('/') ? p : `${p}/`);
+
+/** A prefix without the placeholder segments at its end (everything below its last known level is listed). */
+function trimUnknownTail(p: string): string {
+  while (/\$\{[^}]*\}[^/]*\/?$/.test(p)) p = p.replace(/[^/]*\$\{[^}]*\}[^/]*\/?$/, '');
+  return p;
+}
+
 /**
- * Where the window's objects lie: the projection's storage.location.template with each day and region put in,
- * or the Hive-style path below the location; the table's location alone otherwise.
+ * The Hive convention (what AWS delivers with HiveCompatiblePartitions, and what MSCK REPAIR TABLE registers): one
+ * `<key>=<value>/` level per partition key below the location, in the table's key order. A key the query
+ * constrains takes its values (per day for the date and hour); any other is a `${key}` level, listed to be found;
+ * the levels after the last constrained one are not named (everything below is read).
  */
-function dataPrefixes(info: TableInfo, days: readonly Date[], regions: readonly string[]): string[] {
-  const template = info.parameters['storage.location.template'];
-  const location = info.parameters.location ?? info.parameters['storage.location'];
-  const regionList = regions.length ? regions : [undefined];
-  if (template) {
-    const out = new Set<string>();
-    for (const day of days) {
-      for (const region of regionList) {
-        let p = template;
-        const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
-        const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
-        for (const k of info.partitionKeys) {
-          const key = norm(k.name);
-          const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
-          const value = key === 'region' || key === 'aws_region' ? region : fmt ? formatDay(day, fmt) : undefined;
-          // a placeholder with no value here (an account id): the prefix stops before it
-          p = value === undefined ? p.replace(new RegExp(`\\$\\{${k.name}\\}.*$`), '') : p.split(`\${${k.name}}`).join(value);
-        }
-        out.add(p.endsWith('/') ? p : `${p}/`);
-      }
+function hivePrefixes(info: TableInfo, location: string, days: readonly Date[], values: Map<string, (day: Date) => string[]>): string[] {
+  const out = new Set<string>();
+  for (const day of days) {
+    let paths = [slashed(location)];
+    for (const k of info.partitionKeys) {
+      const v = values.get(norm(k.name))?.(day) ?? [];
+      paths = v.length ? paths.flatMap((p) => v.map((x) => `${p}${k.name}=${x}/`)) : paths.map((p) => `${p}${k.name}=\${${k.name}}/`);
     }
-    return [...out];
+    for (const p of paths) out.add(trimUnknownTail(p));
   }
-  return location ? [location.endsWith('/') ? location : `${location}/`] : [];
+  return [...out];
+}
+
+/**
+ * Where the window's objects lie under partition projection: the storage.location.template with each day and
+ * region put in; a key with no value here (an account id) stays a `${key}` level, listed to be found.
+ */
+function templatePrefixes(info: TableInfo, days: readonly Date[], regions: readonly string[]): string[] {
+  const template = info.parameters['storage.location.template']!;
+  const regionList = regions.length ? regions : [undefined];
+  const out = new Set<string>();
+  for (const day of days) {
+    for (const region of regionList) {
+      let p = template;
+      const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
+      const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
+      for (const k of info.partitionKeys) {
+        const key = norm(k.name);
+        const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
+        const value = key === 'region' || key === 'aws_region' ? region : fmt ? formatDay(day, fmt) : undefined;
+        if (value !== undefined) p = p.split(`\${${k.name}}`).join(value);
+      }
+      out.add(trimUnknownTail(slashed(p)));
+    }
+  }
+  return [...out];
 }
 
 /** s3://bucket/prefix -> bucket and prefix. */

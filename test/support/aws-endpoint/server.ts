@@ -596,18 +596,21 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       let last = '';
       let truncated = false;
       for (const k of keys) {
+        // a key under a common prefix already given adds nothing: it never ends a page (S3 gives a prefix once)
+        const i = delimiter ? k.indexOf(delimiter, prefix.length) : -1;
+        const cp = i >= 0 ? k.slice(0, i + delimiter.length) : undefined;
+        if (cp !== undefined && common.has(cp)) {
+          last = k;
+          continue;
+        }
         if (contents.length + common.size >= maxKeys) {
           truncated = true;
           break;
         }
-        if (delimiter) {
-          const i = k.indexOf(delimiter, prefix.length);
-          if (i >= 0) {
-            const cp = k.slice(0, i + delimiter.length);
-            if (!common.has(cp)) common.add(cp);
-            last = k;
-            continue;
-          }
+        if (cp !== undefined) {
+          common.add(cp);
+          last = k;
+          continue;
         }
         const st = statSync(join(bucketDir, ...k.split('/')));
         const etag = createHash('md5').update(readFileSync(join(bucketDir, ...k.split('/')))).digest('hex');
