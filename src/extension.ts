@@ -20,7 +20,7 @@ import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
 import { SECURITY_GROUPS_VIEW, SHOW_RULE_COMMAND, SecurityGroupsTree, ruleOfArgument } from './host/securityGroups';
-import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest } from './host/planRequest';
+import { followRequest, parseStoredRequest, refreshRequest, requestAsRead, requestFor, storableRequest } from './host/planRequest';
 import { Followers } from './host/followers';
 import { forgetLoadedFiles } from './host/forgetFiles';
 import type { EnrichRequest } from './protocol/enrich';
@@ -235,7 +235,8 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       });
       const outcome = await runAskingScan({ request, dataset: plan.dataset });
       // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
-      if (outcome.status === 'done') await rememberRequest(outcome.path, request);
+      // (to where an Athena source's window really ended: its last minutes were still being delivered)
+      if (outcome.status === 'done') await rememberRequest(outcome.path, requestAsRead(request, outcome.result?.aws?.summary));
       return outcome.status;
     }),
     vscode.commands.registerCommand(ENRICH_SAMPLE_COMMAND, async () => {
@@ -309,7 +310,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
         // an Athena source asks above today's flowlens.athena.confirmScanAbove, as the wizard does
         const request = allowScan(refreshRequest(stored, new Date(), s.externalId || undefined), s.athena.maxScanBytes);
         const outcome = await runAskingScan({ request, dataset: { mode: 'append', path } }, { refresh: true });
-        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(outcome.result)) await rememberRequest(path, request);
+        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(outcome.result)) await rememberRequest(path, requestAsRead(request, outcome.result?.aws?.summary));
         return outcome.status;
       }
       // made elsewhere (the CLI) or followed: nothing to fetch here, its facts are read again

@@ -235,7 +235,11 @@ export function acquireNotification(r: AwsEnrichResult): { text: string; warn: b
  */
 export function athenaCost(s: AcquireSummary): string {
   const scans = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a && (a.scannedBytes !== undefined || a.estimatedBytes !== undefined));
-  if (!scans.length) return '';
+  const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until);
+  // the window ended before the delivery lag: where, and why (the next Refresh reads the rest)
+  const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
+    + 'flow logs still being delivered to S3 are read by the next Refresh' : '';
+  if (!scans.length) return ended ? `Athena: ${ended}` : '';
   const total = (of: (a: AthenaScan) => [number | undefined, number | undefined]) => {
     const known = scans.map(of).filter((x): x is [number, number | undefined] => x[0] !== undefined);
     return known.length ? `${formatBytes(known.reduce((n, x) => n + x[0], 0))} (${formatUsd(known.reduce((n, x) => n + (x[1] ?? 0), 0))})` : undefined;
@@ -243,5 +247,5 @@ export function athenaCost(s: AcquireSummary): string {
   const scanned = total((a) => [a.scannedBytes, a.scannedUsd]);
   const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
-  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}`;
+  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${ended ? `; ${ended}` : ''}`;
 }

@@ -5,6 +5,7 @@
  * twice) and "Follow" from there on. No VS Code here, so it is unit-tested.
  */
 import type { AwsSource, EnrichRequest, SampleSource } from '../protocol/enrich';
+import type { AcquireSummary } from '../protocol/reports';
 import { awsSourceFor, isAthenaSpec, type AthenaPreferences } from './acquirePlan';
 import type { EnrichPlan } from './enrichWizard';
 
@@ -38,6 +39,19 @@ export function storableRequest(r: EnrichRequest): EnrichRequest {
 }
 
 const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : t);
+
+/**
+ * The request as it was read, to be remembered: an Athena source whose window ended before the request's end (its
+ * last minutes were still being delivered to S3) moves the end back to where it read, so that Refresh goes on from
+ * there and reads those minutes once, delivered. Other sources read again from there find what they loaded known.
+ */
+export function requestAsRead(r: EnrichRequest, summary: Pick<AcquireSummary, 'sources'> | undefined): EnrichRequest {
+  if (r.source.kind !== 'aws' || r.source.until === undefined) return r;
+  const ends = (summary?.sources ?? []).map((x) => x.athena?.until).filter((t): t is string => !!t).map(Date.parse);
+  const until = new Date(r.source.until).getTime();
+  const read = Math.min(until, ...ends);
+  return read < until ? { source: { ...r.source, until: new Date(read).toISOString() } } : r;
+}
 
 /** Where a remembered AWS request's next window starts: a little before its last window's end. */
 function resumedSince(source: AwsSource, now: Date): Date {

@@ -78,6 +78,13 @@ export interface AthenaScan {
   /** Rows returned. */
   rows: number;
   /**
+   * Where the window the query read ends (ISO): the window's end, or earlier when that was within the last minutes
+   * before the run, whose flow logs were still being delivered; the next run (Refresh) goes on from here.
+   */
+  until?: string;
+  /** Set when the window was ended before its end: how many minutes before the run it ends. */
+  settleMinutes?: number;
+  /**
    * No such table: AWS's DDL for a table over each S3 flow log of the account the dataset's inventory knows, with
    * partition projection, to run in Athena (Flowlens runs none).
    */

@@ -6,7 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db, type EnrichOptions } from '../../src/core/api';
 import type { EnrichRequest } from '../../src/protocol/enrich';
-import { refreshRequest, storableRequest } from '../../src/host/planRequest';
+import { refreshRequest, requestAsRead, storableRequest } from '../../src/host/planRequest';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readAthenaSource } from '../../src/core/aws/athena';
+import { clientConfig } from '../../src/core/aws/clients';
+import { SETTLE_MINUTES } from '../../src/core/aws/delivery';
+import { parseSourceSpec, type AthenaSource } from '../../src/core/aws/sources';
 import { reductionSql, REQUIRED_COLUMNS } from '../../src/core/aws/athenaReduction';
 import { athenaScanLine } from '../../src/core/aws/acquire';
 import { windowPrefixes } from '../../src/core/aws/s3';
@@ -418,6 +424,51 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal((await db.one<{ b: bigint }>('SELECT sum(bytes_up + bytes_down) AS b FROM athena_reduced'))!.b, want!.b);
     } finally {
       db.close();
+    }
+  });
+
+  it('Athena: a window ending now stops before the delivery lag, says where and why, and the next Refresh reads the rest once', async () => {
+    const credentials = async () => ({ accessKeyId: BASE_USER.accessKeyId, secretAccessKey: BASE_USER.secretAccessKey });
+    const settings = { env: { AWS_ENDPOINT_URL: ep.url } };
+    const athena = new AthenaClient(clientConfig('ATHENA', 'us-east-1', credentials, settings));
+    const s3 = new S3Client(clientConfig('S3', 'us-east-1', credentials, settings));
+    const src = parseSourceSpec('athena:flowlogs.vpc_flow_logs', A, 'us-east-1', REGIONS) as AthenaSource;
+    const whole = await openDataset(join(work, 'athena-settle-whole.duckdb'));
+    const parts = await openDataset(join(work, 'athena-settle-parts.duckdb'));
+    const sums = 'SELECT count(*) AS n, sum(records) AS r, sum(bytes_up + bytes_down) AS b FROM athena_reduced';
+    const said: string[] = [];
+    try {
+      const run = (db: Db, since: Date, until: Date, now: Date) => readAthenaSource(db, athena, src, { pollMs: 10, since, until, now, regions: REGIONS, s3, onProgress: (m) => said.push(m) });
+      const all = await run(whole, WINDOW.since, WINDOW.until, new Date('2026-09-02T00:00:00Z'));
+      assert.deepEqual([all.issues, all.athena!.until, all.athena!.settleMinutes], [[], WINDOW.until.toISOString(), undefined], 'a window long past: read to its end');
+      // "now" is 01:05: the window asked ends now, the one read 10 minutes before
+      const now = new Date('2026-09-01T01:05:00Z');
+      const first = await run(parts, WINDOW.since, now, now);
+      assert.deepEqual(first.issues, []);
+      assert.deepEqual([first.athena!.until, first.athena!.settleMinutes], ['2026-09-01T00:55:00.000Z', SETTLE_MINUTES]);
+      assert.ok(said.includes('Athena flowlogs.vpc_flow_logs: the window ends at 2026-09-01T00:55:00.000Z, not at 2026-09-01T01:05:00.000Z: flow logs reach S3 about 10 minutes '
+        + 'after their capture window, so the last 10 minutes are left for the next run (Refresh), which reads them once delivered'), said.join('\n'));
+      assert.match(athenaScanLine(first.athena!), /; window read to 2026-09-01T00:55:00\.000Z \(the last 10 minutes, still being delivered to S3, are left for the next run\)$/);
+      assert.ok(first.sql!.includes(`${Date.parse('2026-09-01T00:55:00Z') / 1000}`), 'the query stops there');
+      const upTo = await athenaDb.one<{ n: bigint }>(`SELECT count(*) AS n FROM flow_records WHERE coalesce(log_status, 'OK') = 'OK' AND "start" < ${Date.parse('2026-09-01T00:55:00Z') / 1000}`);
+      assert.equal(BigInt((await parts.one<{ r: bigint }>(sums))!.r), upTo!.n, 'the records that started before 00:55, and no later one');
+      // the editor remembers the window as read, and its Refresh (now 03:20) goes on from there
+      const asked: EnrichRequest = { source: { ...base, sources: ['athena:flowlogs.vpc_flow_logs'], since: WINDOW.since.toISOString(), until: now.toISOString() } };
+      const next = refreshRequest(storableRequest(requestAsRead(asked, { sources: [first] })), new Date('2026-09-01T03:20:00Z'));
+      assert.ok(next.source.kind === 'aws');
+      assert.equal(next.source.since, '2026-09-01T00:55:00.000Z');
+      const second = await run(parts, new Date(next.source.since as string), new Date(next.source.until!), new Date('2026-09-01T03:20:00Z'));
+      assert.deepEqual([second.issues, second.athena!.until], [[], '2026-09-01T03:10:00.000Z']);
+      assert.deepEqual(await parts.json(sums), await whole.json(sums), 'every record once: the two windows give the whole window\'s sums');
+      // a Refresh within the lag reads nothing and runs nothing; the window stays where it was
+      const started = ep.athenaQueries.length;
+      const none = await run(parts, new Date('2026-09-01T03:10:00Z'), new Date('2026-09-01T03:15:00Z'), new Date('2026-09-01T03:15:00Z'));
+      assert.deepEqual([none.issues, none.athena!.until, ep.athenaQueries.length], [[], '2026-09-01T03:10:00.000Z', started]);
+    } finally {
+      athena.destroy();
+      s3.destroy();
+      whole.close();
+      parts.close();
     }
   });
 

@@ -184,6 +184,9 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   const reused = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, scannedBytes: 0, scannedUsd: 0, reused: true } }] } } };
   assert.match(acquireNotification(reused).text, / Athena scanned 0 B \(\$0\.00\), a result Athena kept reused, estimated 39\.1 GiB \(\$0\.21\)\.$/);
   assert.doesNotMatch(acquireNotification({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [] } } }).text, /Athena/, 'no Athena source: not a word of it');
+  // a window ended before the delivery lag: where, and why
+  const settled = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, until: '2026-12-07T00:50:00.000Z', settleMinutes: 10 } }] } } };
+  assert.match(refreshMessage('months', settled), / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\); the window read ends at 2026-12-07T00:50:00\.000Z, 10 minutes before the run: flow logs still being delivered to S3 are read by the next Refresh\.$/);
   // a Refresh whose Athena query was held back (or failed) leaves the dataset's window where it was
   assert.equal(athenaUnread(held), true);
   assert.equal(athenaUnread(ran), false);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { followRequest, parseStoredRequest, refreshRequest, requestFor, storableRequest, REFRESH_OVERLAP_MS } from '../../src/host/planRequest';
+import { followRequest, parseStoredRequest, refreshRequest, requestAsRead, requestFor, storableRequest, REFRESH_OVERLAP_MS } from '../../src/host/planRequest';
+import type { SourceReport } from '../../src/protocol/reports';
 import type { EnrichPlan } from '../../src/host/enrichWizard';
 
 const awsPlan: EnrichPlan = {
@@ -70,4 +71,19 @@ test('an Athena source refreshes from its last window end exactly: its rows are 
   const s3: EnrichPlan = { ...awsPlan, allDiscovered: false, location: { kind: 's3', bucket: 'flow-logs', prefix: 'AWSLogs/' } } as EnrichPlan;
   const r = refreshRequest(storableRequest(requestFor(s3)), now);
   assert.equal(r.source.kind === 'aws' && r.source.since, new Date(Date.parse('2026-11-27T00:00:00Z') - REFRESH_OVERLAP_MS).toISOString());
+});
+
+test('an Athena window that ended before the delivery lag is remembered as read: Refresh goes on from where it ended', () => {
+  const plan: EnrichPlan = { ...awsPlan, allDiscovered: false, location: { kind: 'athena', database: 'flowlogs', table: 'vpc' } } as EnrichPlan;
+  const asked = requestFor(plan);
+  const report = (until?: string): SourceReport => ({ source: 'athena://AwsDataCatalog/flowlogs/vpc', kind: 'athena', account: '111111111111', region: 'us-east-1',
+    fetched: 1, skipped: 0, failed: 0, records: 1, bytes: 1, files: [], issues: [], athena: { windowSeconds: 60, pricePerTb: 5, partitions: [], rows: 1, ...(until ? { until, settleMinutes: 10 } : {}) } });
+  const read = requestAsRead(asked, { sources: [report('2026-11-26T23:50:00.000Z')] });
+  assert.equal(read.source.kind === 'aws' && read.source.until, '2026-11-26T23:50:00.000Z');
+  const again = refreshRequest(storableRequest(read), new Date('2026-11-27T06:00:00Z'));
+  assert.deepEqual(again.source.kind === 'aws' && [again.source.since, again.source.until], ['2026-11-26T23:50:00.000Z', '2026-11-27T06:00:00.000Z'], 'the last 10 minutes, read by the next Refresh');
+  // read to its end, no Athena source, no summary: as asked
+  for (const summary of [{ sources: [report('2026-11-27T00:00:00.000Z')] }, { sources: [report()] }, undefined]) {
+    assert.deepEqual(requestAsRead(asked, summary), asked);
+  }
 });

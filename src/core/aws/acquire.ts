@@ -287,7 +287,8 @@ export function athenaScanLine(a: AthenaScan): string {
   const cost = (b: number | undefined, d: number | undefined) => (b === undefined ? 'unknown' : `${formatBytes(b)} (${formatUsd(d ?? 0)})`);
   return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
     + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
-    + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`;
+    + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
+    + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '');
 }
 
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */

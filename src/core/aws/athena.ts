@@ -37,6 +37,7 @@ import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
 import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type TableInfo } from './athenaTable';
+import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
 import { mapPool, sleep } from './pool';
@@ -50,6 +51,10 @@ export interface AthenaOptions extends AthenaSettings {
   regions?: readonly string[];
   /** Lists the table's objects for the scan estimate (absent: no estimate). */
   s3?: S3Client;
+  /** Minutes before now the window ends at the latest, as flow logs are still being delivered (default SETTLE_MINUTES). */
+  settleMinutes?: number;
+  /** The time the run starts at (default: now). */
+  now?: Date;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -287,6 +292,18 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return rep;
   };
 
+  // 0. Where the window ends: not in the last minutes, whose flow logs are still on their way to S3 (a window read
+  // before its records arrived would not be read again: the next run goes on from its end)
+  const settle = o.settleMinutes ?? SETTLE_MINUTES;
+  const until = new Date(Math.max(o.since.getTime(), settledEnd(o.until.getTime(), (o.now ?? new Date()).getTime(), settle)));
+  scan.until = until.toISOString();
+  if (until < o.until) {
+    scan.settleMinutes = settle;
+    const why = `flow logs reach S3 about ${settle} minutes after their capture window, so the last ${settle} minutes are left for the next run (Refresh), which reads them once delivered`;
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${until > o.since ? `the window ends at ${scan.until}, not at ${o.until.toISOString()}` : 'nothing read'}: ${why}`);
+  }
+  if (until <= o.since) return rep;
+
   // 1. The table: which optional columns it has, its partitions, where its data is
   let info: TableInfo;
   try {
@@ -306,7 +323,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
-  const plan = partitionPlan(info, o.since, o.until, o.regions ?? []);
+  const plan = partitionPlan(info, o.since, until, o.regions ?? []);
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;
   try {
@@ -316,7 +333,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return refuse('BadOutputLocation', (err as Error).message);
   }
   const reduction = reductionSql({
-    table: quoteTable(src), since: o.since, until: o.until, windowSeconds, columns: info.columns,
+    table: quoteTable(src), since: o.since, until, windowSeconds, columns: info.columns,
     partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
   });
   const sql = unloadTo ? unloadSql(reduction, unloadTo) : reduction;
@@ -432,7 +449,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     scan.rows = rows.count;
     rep.bytes = downloaded;
     if (!rows.count) return rep;
-    const name = `${src.id}@${o.since.toISOString()}..${o.until.toISOString()}/w${windowSeconds}`;
+    const name = `${src.id}@${o.since.toISOString()}..${scan.until}/w${windowSeconds}`;
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
     rep.files.push(fr);
     if (fr.status === 'failed') {

@@ -10,6 +10,7 @@ import type { SourceReport } from '../../protocol/reports';
 import { ingestCloudWatchEvents, type CloudWatchEvent } from '../flowlogs/ingest';
 import type { Db } from '../store/db';
 import { ensureCheckpoints, getCheckpoint, setCheckpoint } from './checkpoints';
+import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
 import { RateLimiter } from './pool';
@@ -30,7 +31,7 @@ export interface CloudWatchReadOptions {
 const HOUR = 3600_000;
 
 /** Events of the last minutes are still being delivered: a run reads up to this many minutes before now. */
-export const SETTLE_MINUTES = 10;
+export { SETTLE_MINUTES };
 
 /** The ingest name of a batch: the source, then the range it covers ([from, to + 1)). */
 function batchName(src: CloudWatchSource, from: number, to: number): string {
@@ -56,7 +57,7 @@ export async function readCloudWatchSource(db: Db, logs: CloudWatchLogsClient, s
   const upTo = await loadedUpTo(db, src);
   // Events of the last minutes are still being delivered: they are left for the next run rather than
   // checkpointed past (a checkpoint never moves beyond what can no longer change).
-  const end = Math.min(o.until.getTime(), Date.now() - (o.settleMinutes ?? SETTLE_MINUTES) * 60_000);
+  const end = settledEnd(o.until.getTime(), Date.now(), o.settleMinutes);
   let from = o.since.getTime();
   if (upTo !== undefined && upTo >= from) {
     from = upTo + 1;
