@@ -62,7 +62,8 @@ export interface AwsSettings {
 export interface AthenaSettings {
   workgroup?: string;
   /**
-   * s3://bucket/prefix/ for results when the workgroup does not set one. Where this or the workgroup's is known, the
+   * s3://bucket/prefix/ for the query's results (Athena uses it unless the workgroup overrides client-side settings,
+   * and the workgroup's own when none is given). Where this or the workgroup's is known, the
    * reduction's rows are written there as Parquet (UNLOAD, under flowlens-unload/<uuid>/) and downloaded as such,
    * unless resultFormat is 'csv'.
    */

@@ -1,6 +1,7 @@
 /**
  * Issue 14, the Athena reduction UNLOADed as Parquet (an output location given) when its files cannot be read:
- * the S3 GetObject of the Parquet files denied. The issue names the folder and the way out (--athena-result csv),
+ * the S3 GetObject of the Parquet files denied. The issue names the folder and the way out (--athena-result csv, in
+ * the editor the setting flowlens.athena.resultFormat),
  * nothing is stored, and the query is not run again in another form (it was paid for once). An output location that
  * is no s3:// address is refused before anything runs. Real DuckDB; the real SDK against the local endpoint.
  */
@@ -58,7 +59,7 @@ async function stored(db: Db) {
     (SELECT count(*) FROM athena_reduced) AS rows, (SELECT count(*) FROM conversation_facts) AS facts`);
 }
 
-test('the Parquet files of an UNLOAD denied: the folder and --athena-result csv named, nothing stored, the query run once', async () => {
+test('the Parquet files of an UNLOAD denied: the folder and the way out (--athena-result csv, the editor\'s flowlens.athena.resultFormat) named, nothing stored, the query run once', async () => {
   const db = await openDataset(join(work, 'denied.duckdb'));
   try {
     const started = ep.athenaQueries.length;
@@ -68,7 +69,7 @@ test('the Parquet files of an UNLOAD denied: the folder and --athena-result csv 
     assert.equal(s.issues.length, 1);
     const i = s.issues[0]!;
     assert.deepEqual([i.api, i.resource], ['s3:GetObject', 'athena://AwsDataCatalog/flowlogs/vpc_flow_logs']);
-    assert.match(i.message, /^cannot read the Parquet files the query wrote under s3:\/\/athena-results\/flowlens\/flowlens-unload\/[0-9a-f-]{36}\/ \(AccessDenied \(injected\)\); --athena-result csv reads its CSV result instead$/);
+    assert.match(i.message, /^cannot read the Parquet files the query wrote under s3:\/\/athena-results\/flowlens\/flowlens-unload\/[0-9a-f-]{36}\/ \(AccessDenied \(injected\)\); its CSV result is read instead with --athena-result csv \(in the editor: the setting flowlens\.athena\.resultFormat set to csv\)$/);
     assert.deepEqual(await stored(db), { files: 0n, rows: 0n, facts: 0n });
   } finally {
     ep.faults.length = 0;

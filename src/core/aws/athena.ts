@@ -5,7 +5,8 @@
  * partitions, and an estimate of the bytes it will scan (the sizes of the S3 objects under the window's
  * partitions) and their price, refused above `maxScanBytes` (the editor then asks, and runs it again allowed
  * that estimate). It runs in the
- * user's workgroup (its output location, encryption and limits apply; an output location is set only when given),
+ * user's workgroup (its limits apply; the output location given is the query's unless the workgroup overrides
+ * client-side settings, and an UNLOAD writes its files under its TO location whatever the workgroup says),
  * is polled, and its result is read from the Parquet files it is UNLOADed to when an output location is known (GZIP
  * Parquet: 9x fewer bytes than the CSV over 10 M random records), else from the CSV file Athena writes to the
  * output location (one download), else (that file cannot be read) page by page with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
@@ -424,7 +425,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
         if (o.signal?.aborted) throw err;
         const e = err as Error;
         return fail(Object.assign(new Error(`cannot read the Parquet files the query wrote under ${unloadTo} (${e.message.split('\n')[0]}); `
-          + `--athena-result csv reads its CSV result instead`), { name: e.name }), 's3:GetObject');
+          + `its CSV result is read instead with --athena-result csv (in the editor: the setting flowlens.athena.resultFormat set to csv)`), { name: e.name }), 's3:GetObject');
       }
     }
     if (!fromFile && o.s3 && resultFile?.endsWith('.csv')) {
