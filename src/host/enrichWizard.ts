@@ -444,7 +444,7 @@ export class EnrichWizard {
       case 'athenaWorkgroup':
         return input(
           this.step, title,
-          `Athena workgroup to run the query in, with profile ${a.profile} (its limits, encryption and output location apply; empty: primary)`,
+          `Athena workgroup to run the query in, with profile ${a.profile} (its data limits apply, and a workgroup that overrides client settings uses its own output location and encryption; empty: primary)`,
           this.athenaPlace()?.workgroup ?? 'primary', 'primary',
         );
       case 'athenaOutput':
@@ -458,7 +458,7 @@ export class EnrichWizard {
         const notes = days >= 7 ? [`Over ${Math.round(days)} days, 5-minute or 1-hour windows download far less.`] : [];
         return {
           ...pick(this.step, title, 'Athena groups the flows into windows of…', [
-            { id: '60', label: '1 minute', description: 'default', detail: "The enrichment's own conversation minute: the most detail, the most rows to download" },
+            { id: '60', label: '1 minute', description: 'default', detail: "The enrichment's own minute: the most detail, the most to download" },
             { id: '300', label: '5 minutes', detail: 'Weeks to months of history: fewer rows, less to download' },
             { id: '3600', label: '1 hour', detail: 'Months of history: the fewest rows, the least to download' },
           ], String(a.athenaWindow ?? 60)),

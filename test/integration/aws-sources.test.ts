@@ -20,7 +20,7 @@ import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
-import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
 
 const HIVE_KEYS = ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'];
 
@@ -68,14 +68,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       pageSize: 50,
       athena: {
         pageSize: 7,
-        run: async (sql) => {
-          const rows = await athenaDb.json(sql);
-          const cols = rows.length ? Object.keys(rows[0]!) : [];
-          // in Athena's types (an UNLOAD writes its Parquet in them)
-          const types = new Map((await athenaDb.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((d) => [d.column_name, d.column_type.toLowerCase()]));
-          // Athena reads the table's objects whole: what it scans is their size
-          return { columns: cols.map((c) => ({ name: c, type: types.get(c) ?? 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes: bucketBytes };
-        },
+        run: (sql, ctx) => duckDbAthenaRun(athenaDb, bucketBytes)(sql, ctx),
         table: async (t) => {
           if (t.database === 'flowlogs' && t.table === 'denied') {
             // a role that may query the table but not read its definition from the Glue catalogue

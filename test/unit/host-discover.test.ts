@@ -57,10 +57,15 @@ async function toFlowLogs(w: EnrichWizard, regions = ['us-east-1', 'eu-west-1'])
   return p as Pick;
 }
 
+/** The steps after the flow logs, each answered by its default (an Athena source's three included). */
+const REST: Record<string, string> = { window: '24h', athenaWorkgroup: '', athenaOutput: '', athenaWindow: '60', dataset: 'new', datasetName: 'flows' };
+
 async function finish(w: EnrichWizard): Promise<Extract<EnrichPlan, { source: 'aws' }>> {
-  for (const a of ['24h', 'new', 'flows']) {
-    await w.prompt();
-    w.answer(a);
+  for (;;) {
+    const p = await w.prompt();
+    if (!(p.step in REST)) assert.fail(`unexpected step ${p.step}`);
+    w.answer(REST[p.step]!);
+    if (p.step === 'datasetName') break;
   }
   const p = w.plan();
   assert.equal(p.source, 'aws');

@@ -195,10 +195,10 @@ async function unloadLocation(athena: AthenaClient, o: AthenaOptions, say: (m: s
     try {
       const r = await athena.send(new GetWorkGroupCommand({ WorkGroup: o.workgroup ?? 'primary' }), opts);
       base = r.WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation;
-      if (!base) say(`the workgroup ${o.workgroup ?? 'primary'} sets no S3 output location: the rows come down as its CSV result (an output location, --athena-output, has them as Parquet)`);
+      if (!base) say(`the workgroup ${o.workgroup ?? 'primary'} sets no S3 output location: the rows come down as its CSV result (an output location, --athena-output or the wizard's output location, has them as Parquet)`);
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      say(`cannot read the workgroup ${o.workgroup ?? 'primary'} (${(err as Error).message.split('\n')[0]}): the rows come down as the CSV result (an output location, --athena-output, has them as Parquet)`);
+      say(`cannot read the workgroup ${o.workgroup ?? 'primary'} (${(err as Error).message.split('\n')[0]}): the rows come down as the CSV result (an output location, --athena-output or the wizard's output location, has them as Parquet)`);
     }
     if (!base) return undefined;
   }

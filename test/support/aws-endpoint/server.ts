@@ -26,6 +26,7 @@ import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { APIS, dumpFileOf, SERVICES, type LiveService } from '../../../src/core/aws/apis';
 import { SDK_MODULES } from '../../../src/core/aws/collect';
+import type { Db } from '../../../src/core/store/db';
 import { ec2ErrorXml, ec2Xml, jsonValue, operationSchema, queryErrorXml, queryXml, s3ErrorXml, xmlEscape } from './wire';
 
 export interface EndpointUser {
@@ -83,6 +84,23 @@ export interface Fault {
 export const PROXY_PAGE =
   '<!DOCTYPE html>\n<html><head><title>Access blocked</title></head><body><h1>This site is blocked</h1>' +
   '<p>The web proxy does not allow this address. Contact your network administrator.</p></body></html>\n';
+
+/** A test's own dataset (the engine's Db) that can answer Athena's queries. */
+type SqlRunner = Pick<Db, 'json' | 'all'>;
+
+/**
+ * AthenaEngine.run over a DuckDB database holding the table: the submitted SQL runs there as it is, its columns in
+ * Athena's types (an UNLOAD writes its Parquet in them); Athena reads the table's objects whole, so what it scans is
+ * their size, scannedBytes.
+ */
+export function duckDbAthenaRun(db: SqlRunner, scannedBytes: number): AthenaEngine['run'] {
+  return async (sql) => {
+    const rows = await db.json(sql);
+    const cols = rows.length ? Object.keys(rows[0]!) : [];
+    const types = new Map((await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((d) => [d.column_name, d.column_type.toLowerCase()]));
+    return { columns: cols.map((c) => ({ name: c, type: types.get(c) ?? 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes };
+  };
+}
 
 export interface AthenaEngine {
   /** Runs the submitted SQL; scannedBytes is what GetQueryExecution's statistics then say (default 0). */

@@ -1,0 +1,154 @@
+// End to end in a real VS Code: the wizard's AWS path to an Athena table, against the local AWS endpoint (which runs
+// the submitted SQL in DuckDB over the estate's S3 objects). The profile comes from real shared files; the flow log
+// is typed as athena:db.table; the Athena steps (workgroup, output location, window) are asked only for it, a bad
+// output location is refused with its reason and the step kept; the dataset is made, its toast says what Athena
+// scanned and what was estimated, in bytes and dollars; the endpoint saw an UNLOAD to the given location grouped
+// by the chosen window.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import {
+  answerInput,
+  buildVsix,
+  driveWorkbench,
+  e2eUnavailable,
+  findNotification,
+  flowlensLog,
+  flowlensLogLines,
+  launchBrowser,
+  pickQuickItem,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  waitForEnrichment,
+  waitForStep,
+} from './harness';
+import { openDataset } from '../../src/core/api';
+import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import type { Db } from '../../src/core/store/db';
+import { BASE_USER, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import { writeMiniEstate } from '../support/aws-endpoint/mini-estate';
+import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+
+const unavailable = e2eUnavailable();
+
+function allFiles(d: string): string[] {
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(d, e.name)) : [join(d, e.name)]));
+}
+
+/** Whether a row of a multi-select quick pick is checked (its checkbox, or the row's aria-checked). */
+async function isChecked(row: Locator): Promise<boolean> {
+  return row.evaluate((r) => {
+    const box = r.querySelector('input[type=checkbox]') as HTMLInputElement | null;
+    return box ? box.checked : r.getAttribute('aria-checked') === 'true';
+  });
+}
+
+/** In the multi-select pick of `step`: these rows checked (a click on the row toggles it), every other unchecked; then OK. */
+async function chooseMany(page: Page, step: string, wanted: string[]): Promise<void> {
+  await waitForStep(page, step, 60_000);
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ timeout: 60_000 });
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i);
+    const text = (await row.textContent()) ?? '';
+    if ((await isChecked(row)) !== wanted.some((w) => text.includes(w))) await row.click();
+  }
+  for (const w of wanted) assert.ok(await isChecked(rows.filter({ hasText: w }).first()), `${w} checked`);
+  await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+}
+
+test('the wizard to an Athena table: workgroup, output location and window asked, the scan reported in bytes and dollars', { skip: unavailable, timeout: 600_000 }, async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'flowlens-e2e-athena-'));
+  const home: TempHome = makeTempHome();
+  const estate = join(scratch, 'estate');
+  mkdirSync(estate);
+  writeMiniEstate(estate);
+  // Athena: the estate's flow logs of account A, as a table, queried by DuckDB
+  const athenaDb: Db = await openDataset(':memory:');
+  await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
+  await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
+  const bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
+  const ep: AwsEndpoint = await startAwsEndpoint({
+    estateDir: estate,
+    users: [BASE_USER],
+    roles: [],
+    athena: {
+      run: duckDbAthenaRun(athenaDb, bucketBytes),
+      table: async (t) => {
+        if (t.database !== 'flowlogs' || t.table !== 'vpc_flow_logs') return undefined;
+        const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
+        return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: { location: 's3://flowlens-logs-a/' } };
+      },
+    },
+  });
+  const vsix = buildVsix(scratch);
+  const datasetsDir = join(scratch, 'datasets');
+  mkdirSync(datasetsDir);
+  const server = await startCodeServer({
+    vsix,
+    settings: { 'flowlens.datasetsFolder': datasetsDir },
+    // the AWS shared files of the temporary HOME, and every AWS call to the local endpoint
+    env: {
+      AWS_CONFIG_FILE: home.configFile, AWS_SHARED_CREDENTIALS_FILE: home.credentialsFile, AWS_ENDPOINT_URL: ep.url,
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '',
+    },
+  });
+  const browser = await launchBrowser(server.home);
+  try {
+    await driveWorkbench(browser, server, 'e2e-athena', async (page) => {
+      const seen = flowlensLogLines(server);
+      await runCommand(page, 'Flowlens: Enrich flow logs');
+      await pickQuickItem(page, 'Where do the flow logs come from?', 'AWS profile');
+      await pickQuickItem(page, 'Which AWS profile?', 'base');
+      await pickQuickItem(page, 'Which accounts?', 'The profile as is');
+      await chooseMany(page, 'Which regions?', ['us-east-1']);
+      await chooseMany(page, 'Which flow logs?', ['Another source…']);
+      await answerInput(page, 'Log group name, s3://bucket/prefix, or athena:database.table', 'athena:flowlogs.vpc_flow_logs');
+      await pickQuickItem(page, 'Which time window?', 'Custom range…');
+      await answerInput(page, 'Range in UTC', '2026-09-01 00:00 .. 2026-09-01 03:00');
+
+      // the Athena steps: only for an Athena source
+      const workgroup = await waitForStep(page, 'Athena workgroup', 60_000);
+      assert.match(workgroup, /profile base/);
+      await screenshot(page, 'e2e-athena-1-workgroup');
+      await answerInput(page, 'Athena workgroup', 'primary');
+      // a location that is no S3 address is refused with its reason, and the step stays
+      const output = page.locator('.quick-input-widget input');
+      await waitForStep(page, "Where Athena writes the query's results", 60_000);
+      await output.fill('athena-results/flowlens');
+      await page.keyboard.press('Enter');
+      const refused = await waitForStep(page, '"athena-results/flowlens" is not an S3 address: write it as s3://bucket/prefix/', 30_000);
+      assert.match(refused, /s3:\/\/bucket\/prefix\/ — empty: the workgroup's/, 'the same step');
+      await screenshot(page, 'e2e-athena-2-output-refused');
+      await answerInput(page, 'is not an S3 address', 's3://athena-results/flowlens/');
+      await waitForStep(page, 'Athena groups the flows into windows of', 60_000);
+      assert.equal(await page.locator('.quick-input-list .monaco-list-row').count(), 3);
+      await screenshot(page, 'e2e-athena-3-window');
+      await pickQuickItem(page, 'Athena groups the flows into windows of', '1 hour');
+      await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+      await answerInput(page, 'Name of the new dataset', 'athena');
+      assert.equal(await waitForEnrichment(server, seen, 300_000), 'done', flowlensLog(server));
+
+      // the toast: what Athena scanned, and the estimate, in bytes and dollars
+      const done = await findNotification(page, /Athena scanned/);
+      assert.match(done, /Athena scanned [\d.]+ [KMG]?i?B \(\$[\d.]+\), estimated [\d.]+ [KMG]?i?B \(\$[\d.]+\)/);
+      await page.waitForTimeout(500);
+      await screenshot(page, 'e2e-athena-4-done');
+      // what the endpoint ran: the reduction by the hour, unloaded as Parquet under the location given
+      const sent = ep.athenaQueries.at(-1) ?? '';
+      assert.match(sent, /^UNLOAD \(/);
+      assert.ok(sent.includes("s3://athena-results/flowlens/flowlens-unload/"), sent.slice(0, 400));
+      assert.ok(sent.includes('start - start % 3600 AS window_start'), `grouped by the hour: ${sent.slice(0, 600)}`);
+    });
+  } finally {
+    server.cleanup();
+    await ep.close();
+    athenaDb.close();
+    home.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
