@@ -40,10 +40,13 @@ const USAGE = `flowlens: AWS VPC flow logs, enriched locally in DuckDB
                   --since 24h|<ISO> [--until <ISO>] [--source s3://bucket/prefix|logs:<group>|athena:<db>.<table>|firehose:<stream> ...]
                   [--no-inventory] [--ip-ranges] [--endpoint-url URL] [--dump-dir <dir>]
                   [--athena-workgroup W --athena-output s3://... [--athena-result parquet|csv] --athena-window 1m|5m|1h
-                   --max-scan 10GB --athena-price 5 --athena-reuse 60] --db <file>
+                   --max-scan 10GB --athena-price 5 --athena-reuse 60 --create-athena-table] --db <file>
                   an athena: source reduces in Athena (only its rows come down); the scan is estimated first and
                   refused above --max-scan; the estimated and the actual scan are printed in bytes and dollars;
-                  with --athena-output the rows come down as Parquet (UNLOAD), else as the query's CSV result
+                  with --athena-output the rows come down as Parquet (UNLOAD), else as the query's CSV result;
+                  no such table: AWS's DDL for your flow log is printed, and with --create-athena-table it is run
+                  (CREATE DATABASE first when missing; needs glue:CreateTable, which the read-only role lacks)
+                  and the table read in the same run
   flowlens enrich … [--keep-records | --no-keep-records] [--rebuild]
                   an enrichment adds what is new to the dataset; a new dataset keeps no raw records (flow_records
                   reads the files they came from) unless --keep-records; --rebuild makes every fact again
@@ -109,6 +112,7 @@ const OPTIONS = {
   'athena-price': { type: 'string' },
   'athena-reuse': { type: 'string' },
   'max-scan': { type: 'string' },
+  'create-athena-table': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -224,6 +228,7 @@ function enrichSource(v: Values): EnrichSource {
   }
   const regions = list(v.regions);
   if (!regions.length) throw new UsageError('--regions r1,r2 is required to read from AWS');
+  if (v['create-athena-table'] && !v.source?.some((x) => /^(\d{12}\/[a-z0-9-]+=)?athena:/.test(x))) throw new UsageError('--create-athena-table goes with --source athena:<db>.<table>');
   if (!v.since) throw new UsageError('--since 24h|7d|<ISO time> is required to read from AWS');
   return {
     kind: 'aws',
@@ -274,6 +279,7 @@ function athenaSettings(v: Values): { athena?: AthenaSettings } {
   if (price !== undefined) a.pricePerTb = price;
   const reuse = num(v['athena-reuse'], 'athena-reuse');
   if (reuse !== undefined) a.reuseMinutes = reuse;
+  if (v['create-athena-table']) a.createTable = true;
   return Object.keys(a).length ? { athena: a } : {};
 }
 

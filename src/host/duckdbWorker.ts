@@ -26,6 +26,7 @@ import {
   type WorkerRequest,
 } from '../protocol/worker';
 import type { Db } from '../core/store/db';
+import type { AthenaTableCreation } from '../protocol/reports';
 import type { EnrichOptions } from '../protocol/enrich';
 import { enrich as engineEnrich, forget as engineForget, LOADED_FILES_SQL, openDataset } from '../core/api';
 import { follow } from '../core/follow';
@@ -493,6 +494,27 @@ async function discoverRun(id: number, p: WorkerMethods['discover']['params']): 
   }
 }
 
+/** Runs the DDL of a missing Athena table with the credentials its run read it with; touches no dataset, so it passes the gate by. */
+async function createTableRun(id: number, p: WorkerMethods['createAthenaTable']['params']): Promise<AthenaTableCreation> {
+  const { createAthenaTableFor } = require('../core/aws/acquire') as typeof import('../core/aws/acquire');
+  const controller = new AbortController();
+  const entry = { cancel: () => controller.abort(), cancelled: false };
+  running.set(id, entry);
+  try {
+    return await createAthenaTableFor(p, {
+      signal: controller.signal,
+      onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }),
+      mfaCodeProvider: mfaProvider(id, controller.signal),
+    });
+  } catch (err) {
+    if (entry.cancelled) throw Object.assign(new Error(`cancelled: ${messageOf(err)}`), { code: 'cancelled' as const });
+    throw err;
+  } finally {
+    running.delete(id);
+    for (const [key, w] of mfaWaiting) if (w.requestId === id) mfaWaiting.delete(key);
+  }
+}
+
 const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 async function open(p: WorkerMethods['open']['params']): Promise<{ path: string }> {
@@ -539,6 +561,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       process.abort();
     case 'discover':
       return discoverRun(req.id, req.params as WorkerMethods['discover']['params']);
+    case 'createAthenaTable':
+      return createTableRun(req.id, req.params as WorkerMethods['createAthenaTable']['params']);
     case 'scan': {
       // reads files only: it does not wait for the dataset
       const { paths } = req.params as WorkerMethods['scan']['params'];

@@ -82,6 +82,13 @@ export interface AthenaSettings {
   reuseMinutes?: number;
   /** First poll delay in ms (doubles up to 5 s). */
   pollMs?: number;
+  /**
+   * When the table does not exist, create it with the DDL Flowlens shows (AWS's, for the account's one S3 flow log;
+   * CREATE DATABASE IF NOT EXISTS first when the database is missing), then read it in the same run
+   * (`--create-athena-table`). Needs a principal allowed glue:CreateTable (the read-only role is not). Unset: the DDL
+   * is only shown.
+   */
+  createTable?: boolean;
 }
 
 /** AWS accounts read with the user's profiles: inventory collection, then flow logs (S3, CloudWatch Logs, Athena). */

@@ -85,10 +85,33 @@ export interface AthenaScan {
   /** Set when the window was ended before its end: how many minutes before the run it ends. */
   settleMinutes?: number;
   /**
-   * No such table: AWS's DDL for a table over each S3 flow log of the account the dataset's inventory knows, with
-   * partition projection, to run in Athena (Flowlens runs none).
+   * No such table: AWS's DDL for a table over each S3 flow log of the account (in the regions read) the dataset's
+   * inventory knows, with partition projection, to run in Athena: by hand, or by Flowlens when asked
+   * (--create-athena-table, the editor's "Create the Athena table…").
    */
   ddl?: string[];
+  /** The table was created in this run (asked for) before it was read: what ran, in order. */
+  created?: string[];
+}
+
+/** Flowlens running the DDL of a missing Athena table, asked for (src/core/aws/athenaCreate.ts). */
+export interface AthenaTableCreation {
+  /** athena://<catalog>/<database>/<table> */
+  source: string;
+  account: string;
+  region: string;
+  catalog: string;
+  database: string;
+  table: string;
+  /** The workgroup the statements ran in ('primary' when none was named). */
+  workgroup: string;
+  /** Who ran them (the ARN GetCallerIdentity named), when known. */
+  principal?: string;
+  /** What ran, in order: CREATE DATABASE IF NOT EXISTS when the database was missing, then the table's DDL. */
+  statements: string[];
+  created: boolean;
+  /** Why it was not created: AWS's reason as said, the permission lacking when it is one, and what to do. */
+  issue?: AwsIssue;
 }
 
 /** What acquire() read and loaded (src/core/aws/acquire.ts). */

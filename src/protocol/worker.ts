@@ -17,8 +17,8 @@
  */
 
 import { arrayOf, fields, isBool, isInt, isNum, isObject, isString, nullable, opt, request, shape, type Guarded } from './guards';
-import type { EnrichRequest, EnrichSource, FollowCycle } from './enrich';
-import type { AcquireSummary, AwsIssue, DiscoveredFlowLog, FolderScan } from './reports';
+import type { AwsSource, EnrichRequest, EnrichSource, FollowCycle } from './enrich';
+import type { AcquireSummary, AthenaTableCreation, AwsIssue, DiscoveredFlowLog, FolderScan } from './reports';
 
 export type { EnrichRequest, FollowCycle };
 
@@ -119,6 +119,20 @@ export interface DiscoverResult {
   accounts: string[];
 }
 
+/**
+ * Creates the missing table of one Athena source of a run (the editor's "Create the Athena table…"), with the DDL
+ * that run showed, read as that run read it (`source`: its AWS source). Touches no dataset.
+ */
+export interface AthenaTableRequest {
+  source: AwsSource;
+  /** The source's report id: athena://<catalog>/<database>/<table>. */
+  table: string;
+  account: string;
+  region: string;
+  /** The statement shown (one CREATE EXTERNAL TABLE of that table; anything else is refused). */
+  ddl: string;
+}
+
 /** A loaded flow-log file of the open dataset (its loads summed when it was loaded again after it changed). */
 export interface LoadedFile {
   /** As loaded: a local path, s3://bucket/key, cwl://group/stream, … */
@@ -213,6 +227,17 @@ export const WORKER_REQUESTS = {
     shape<{ paths: string[] }>({ paths: strings }),
     fields<FolderScan>({ files: isNum, flowLogs: isNum, formats: isObject, inventory: isNum, other: isNum, otherExamples: strings }),
   ),
+  /** Runs the DDL of a missing Athena table (MFA asked like `enrich`); cancellable; needs no dataset. */
+  createAthenaTable: request(
+    shape<AthenaTableRequest>({
+      source: (x: unknown): x is AwsSource => isObject(x) && x.kind === 'aws' && isEnrichRequest({ source: x }),
+      table: isString, account: isString, region: isString, ddl: isString,
+    }),
+    fields<AthenaTableCreation>({
+      source: isString, account: isString, region: isString, catalog: isString, database: isString, table: isString, workgroup: isString,
+      statements: strings, created: isBool,
+    }),
+  ),
   /** Cancels the request with id `target` if it is still running; `cancelled` says whether it was. */
   cancel: request(shape<{ target: number }>({ target: isInt }), shape<{ cancelled: boolean }>({ cancelled: isBool })),
   /** Closes the open dataset (releasing its file lock). */
@@ -229,7 +254,7 @@ export const WORKER_METHODS = Object.keys(WORKER_REQUESTS) as WorkerMethod[];
 
 /** Methods cancelled through an AbortSignal (their cancellation code is 'cancelled', not 'interrupted'). */
 export function isAbortable(method: WorkerMethod): boolean {
-  return method === 'enrich' || method === 'follow' || method === 'discover';
+  return method === 'enrich' || method === 'follow' || method === 'discover' || method === 'createAthenaTable';
 }
 
 export interface WorkerRequest<M extends WorkerMethod = WorkerMethod> {

@@ -14,13 +14,14 @@ import { clientConfig } from '../../src/core/aws/clients';
 import { SETTLE_MINUTES } from '../../src/core/aws/delivery';
 import { parseSourceSpec, type AthenaSource } from '../../src/core/aws/sources';
 import { reductionSql, REQUIRED_COLUMNS } from '../../src/core/aws/athenaReduction';
-import { athenaScanLine } from '../../src/core/aws/acquire';
+import { athenaScanLine, createAthenaTableFor, formatAcquireSummary } from '../../src/core/aws/acquire';
 import { windowPrefixes } from '../../src/core/aws/s3';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { formatBytes } from '../../src/core/format';
 import { BASE_USER, EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, B, FLOW_LOGS, REGIONS, WINDOW, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { ddlCatalog, type DdlCatalog } from '../support/aws-endpoint/athena-catalog';
 
 const HIVE_KEYS = ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'];
 
@@ -45,6 +46,8 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
   let base: AwsSource;
   let expected: number;
   let bucketBytes = 0;
+  /** Tables and databases made by DDL sent to the local Athena. */
+  let catalog: DdlCatalog;
 
   before(async () => {
     home = makeTempHome();
@@ -61,6 +64,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
         strftime(to_timestamp("start"), '%Y') AS "year", strftime(to_timestamp("start"), '%m') AS "month", strftime(to_timestamp("start"), '%d') AS "day",
         strftime(to_timestamp("start"), '%H') AS "hour" FROM flow_records`);
     bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
+    catalog = ddlCatalog(athenaDb, { databases: ['flowlogs'], region: 'us-east-1' });
     ep = await startAwsEndpoint({
       estateDir: estate,
       users: [BASE_USER],
@@ -69,7 +73,11 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       athena: {
         pageSize: 7,
         run: (sql, ctx) => duckDbAthenaRun(athenaDb, bucketBytes)(sql, ctx),
+        ddl: catalog.ddl!,
+        database: catalog.database!,
         table: async (t) => {
+          const made = catalog.table(t.database, t.table);
+          if (made) return made;
           if (t.database === 'flowlogs' && t.table === 'denied') {
             // a role that may query the table but not read its definition from the Glue catalogue
             throw Object.assign(new Error(`User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: glue:GetTable on resource: arn:aws:glue:us-east-1:${A}:table/flowlogs/denied`), { code: 'AccessDeniedException' });
@@ -310,8 +318,11 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
     const db = await openDataset(join(work, 'athena-ddl.duckdb'));
     try {
       const started = ep.athenaQueries.length;
+      const made = catalog.made.length;
       const s = await read(db, { accounts: [A], sources: ['athena:flowlogs.missing'], athena: { pollMs: 10 } });
       assert.equal(ep.athenaQueries.length, started, 'nothing was run');
+      assert.equal(catalog.made.length, made, 'nothing was created');
+      assert.equal(ep.requests.filter((r) => r.op === 'GetDatabase').length, 0, 'not even asked whether the database exists');
       const issue = s.issues.find((i) => i.code === 'NoSuchTable');
       assert.ok(issue, JSON.stringify(s.issues));
       const ddl = s.sources.find((x) => x.kind === 'athena')!.athena!.ddl!;
@@ -321,7 +332,85 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/vpc/AWSLogs/111111111111/vpcflowlogs/'")), ddl.join('\n\n'));
       assert.ok(ddl.some((d) => d.includes("LOCATION 's3://flowlens-logs-a/hive/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/'")), ddl.join('\n\n'));
       assert.ok(ddl.every((d) => d.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`missing` (')));
+      const printed = formatAcquireSummary(s);
+      for (const d of ddl) {
+        assert.ok(printed.includes(`Athena table to create for athena://AwsDataCatalog/flowlogs/missing (run it in Athena, or let Flowlens run it: --create-athena-table; then read the source again):\n${d}`), printed);
+      }
       assert.equal(Number((await db.one<{ n: bigint }>('SELECT count(*) AS n FROM athena_reduced'))!.n), 0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('Athena: no such table, asked to create it: the database is made, then the table (AWS\'s DDL), and it is read in the same run as an existing table is', async () => {
+    // the user's own profile (allowed to create tables), not the read-only role; one region: one S3 flow log, one DDL
+    const own: Partial<AwsSource> = { accounts: undefined, regions: ['us-east-1'], sources: ['athena:flowlens_new.vpc_flow_logs'] };
+    const made = catalog.made.length;
+    const starts = ep.athenaStarts.length;
+    const created = await openDataset(join(work, 'athena-created.duckdb'));
+    const existing = await openDataset(join(work, 'athena-existing.duckdb'));
+    try {
+      const s = await read(created, { ...own, athena: { pollMs: 10, workgroup: 'analysts', createTable: true } });
+      assert.deepEqual(s.issues, []);
+      const rep = s.sources.find((x) => x.kind === 'athena')!;
+      const ran = rep.athena!.created!;
+      assert.equal(ran.length, 2, ran.join('\n\n'));
+      assert.equal(ran[0], 'CREATE DATABASE IF NOT EXISTS `flowlens_new`', 'the database did not exist: made first');
+      assert.ok(ran[1]!.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS `flowlens_new`.`vpc_flow_logs` (\n'), ran[1]);
+      assert.ok(ran[1]!.includes("LOCATION 's3://flowlens-logs-a/vpc/AWSLogs/111111111111/vpcflowlogs/'"), 'the us-east-1 flow log\'s bucket and layout');
+      assert.ok(ran[1]!.includes("'projection.enabled' = 'true'"), 'with partition projection');
+      assert.deepEqual(catalog.made.slice(made), ran, 'what Athena made is what was shown');
+      assert.deepEqual(s.athenaSql.slice(0, 2), ran, 'the summary shows the DDL that ran');
+      // in the workgroup the source is read in; CREATE DATABASE outside the database it makes
+      const sent = ep.athenaStarts.slice(starts);
+      assert.deepEqual(sent.slice(0, 2).map((x) => [x.QueryString, x.WorkGroup, x.QueryExecutionContext]), [
+        [ran[0], 'analysts', {}], [ran[1], 'analysts', { Database: 'flowlens_new' }]]);
+      assert.ok(formatAcquireSummary(s).includes('Athena athena://AwsDataCatalog/flowlens_new/vpc_flow_logs: the table was created (the statements above), then read'));
+      assert.ok(rep.records > 0 && rep.athena!.rows > 0, 'read in the same run');
+      assert.match(s.athenaSql[2]!, /FROM "flowlens_new"\."vpc_flow_logs"/);
+      assert.match(s.athenaSql[2]!, /"region" IN \('us-east-1'\)/, 'its projected partitions pruned');
+      // the same source read again, into another dataset, as an existing table (nothing created)
+      const e = await read(existing, { ...own, athena: { pollMs: 10, workgroup: 'analysts', createTable: true } });
+      assert.deepEqual(e.issues, []);
+      assert.equal(e.sources.find((x) => x.kind === 'athena')!.athena!.created, undefined);
+      assert.equal(catalog.made.length, made + 2, 'nothing made again');
+      assert.equal(e.records, s.records);
+      const rowsOf = (db: Db) => db.json(`SELECT * EXCLUDE (file_id) FROM athena_reduced ORDER BY ALL`);
+      assert.deepEqual(await rowsOf(created), await rowsOf(existing), 'the same rows');
+      const facts = (db: Db) => db.json(`SELECT * FROM conversations ORDER BY ALL`);
+      assert.deepEqual(await facts(created), await facts(existing), 'and the same conversations');
+    } finally {
+      created.close();
+      existing.close();
+    }
+  });
+
+  it("Athena: the editor's request creates the table a run showed, with that run's credentials and workgroup; any other statement is refused", async () => {
+    const db = await openDataset(join(work, 'athena-editor.duckdb'));
+    try {
+      const source: AwsSource = { ...base, accounts: undefined, regions: ['us-east-1'], sources: ['athena:flowlogs.made_by_editor'], athena: { pollMs: 10, workgroup: 'analysts' } };
+      const s = await read(db, source);
+      const rep = s.sources.find((x) => x.kind === 'athena')!;
+      const [ddl] = rep.athena!.ddl!;
+      const request = { source, table: rep.source, account: rep.account, region: rep.region, ddl: ddl! };
+      const made = catalog.made.length;
+      const tampered = await createAthenaTableFor({ ...request, ddl: `${ddl}; DROP TABLE flowlogs.vpc_flow_logs` });
+      assert.equal(tampered.created, false);
+      assert.equal(tampered.issue?.code, 'NotTheTableDdl');
+      assert.equal(catalog.made.length, made, 'nothing run');
+      const said: string[] = [];
+      const r = await createAthenaTableFor(request, { onProgress: (p) => said.push(p.message) });
+      assert.deepEqual({ ...r, principal: undefined }, {
+        source: 'athena://AwsDataCatalog/flowlogs/made_by_editor', account: A, region: 'us-east-1', catalog: 'AwsDataCatalog', database: 'flowlogs', table: 'made_by_editor',
+        workgroup: 'analysts', principal: undefined, statements: [ddl], created: true,
+      });
+      assert.equal(r.principal, `arn:aws:iam::${A}:user/tester`, 'the principal that ran it');
+      assert.deepEqual(catalog.made.slice(made), [ddl], 'the database exists: only the table made');
+      assert.equal(ep.athenaStarts.at(-1)!.WorkGroup, 'analysts');
+      assert.ok(said.some((m) => m.startsWith(`Athena flowlogs.made_by_editor: running in workgroup analysts (account ${A}, us-east-1) as arn:aws:iam::${A}:user/tester:\nCREATE EXTERNAL TABLE`)), said.join('\n'));
+      const again = await read(db, source);
+      assert.deepEqual(again.issues, []);
+      assert.ok(again.records > 0, 'read again, the table is there');
     } finally {
       db.close();
     }

@@ -47,6 +47,27 @@ describe('the API descriptors', () => {
     }
   });
 
+  // Creating a missing Athena table (opt-in: --create-athena-table, the editor's "Create the Athena table…") is the one
+  // write Flowlens does, with a principal allowed to (the user's own profile). Its commands are not the push-down's:
+  // the read-only role must not grant them, nor the Glue writes the DDL needs; docs/aws.md names them as the creation's.
+  it('the opt-in table creation: its Athena commands and Glue writes are in the docs as the creation\'s, and the read-only role grants no write', () => {
+    const role = readFileSync(join(root, 'cloudformation/introspector-role.yaml'), 'utf8');
+    const docs = readFileSync(join(root, 'docs/aws.md'), 'utf8');
+    const source = readFileSync(join(root, 'src/core/aws/athenaCreate.ts'), 'utf8');
+    const imported = /import \{([^}]*)\} from '@aws-sdk\/client-athena'/.exec(source)![1]!;
+    const own = [...imported.matchAll(/\b(\w+)Command\b/g)].map((m) => m[1]!);
+    assert.deepEqual(own, ['GetDatabase']);
+    const section = /## Creating the Athena table \(opt-in\)\n([\s\S]*?)\n## /.exec(docs)?.[1];
+    assert.ok(section, 'docs/aws.md has a section on creating the Athena table');
+    for (const a of [...own.map((c) => `athena:${c}`), 'athena:StartQueryExecution', 'athena:GetQueryExecution', 'glue:GetDatabase', 'glue:CreateDatabase', 'glue:CreateTable']) {
+      assert.ok(section.includes(a), `${a} in the docs' creation section`);
+    }
+    for (const c of own) assert.doesNotMatch(role, new RegExp(`athena:${c}\\b`), `athena:${c} only for the creation, not in the role`);
+    for (const w of ['glue:Create', 'glue:Update', 'glue:Delete', 'glue:BatchCreate', 'glue:BatchDelete', 'athena:CreateNamedQuery', 'glue:*', 'athena:*']) {
+      assert.ok(!role.includes(w), `the read-only role grants no ${w}`);
+    }
+  });
+
   it('kinds and dump files are unique, and an API comes after the APIs it needs', () => {
     const kinds = APIS.map((d) => d.kind);
     assert.equal(new Set(kinds).size, kinds.length);

@@ -235,6 +235,12 @@ test('protocol guards reject malformed messages', () => {
   assert.equal(WORKER_REQUESTS.query.result({ columns: [{ name: 'a', type: 'INTEGER' }], rows: [[1]], total: 1, truncated: false, ms: 3 }), true);
   assert.equal(WORKER_REQUESTS.query.result({ columns: [], rows: {}, total: 1, truncated: false, ms: 3 }), false);
   assert.equal(WORKER_REQUESTS.close.result({ closed: 'yes' }), false);
+  // creating an Athena table: an AWS source, the table, account, region and the one statement shown
+  const create = { source: { kind: 'aws', regions: ['us-east-1'], since: '24h' }, table: 'athena://AwsDataCatalog/flowlogs/vpc', account: '111111111111', region: 'us-east-1', ddl: 'CREATE EXTERNAL TABLE …' };
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'createAthenaTable', params: create }), true);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'createAthenaTable', params: { ...create, ddl: undefined } }), false);
+  assert.equal(isWorkerRequest({ kind: 'request', id: 1, method: 'createAthenaTable', params: { ...create, source: { kind: 'sample' } } }), false);
+  assert.equal(WORKER_REQUESTS.createAthenaTable.result({ source: 'athena://AwsDataCatalog/flowlogs/vpc', account: '1', region: 'r', catalog: 'c', database: 'd', table: 't', workgroup: 'primary', statements: [], created: 'no' }), false);
 });
 
 test('the worker answers a request whose parameters do not match the protocol with bad-request, naming the method', async () => {

@@ -10,7 +10,8 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
-import type { AcquireSummary, AthenaScan, AwsIssue, SourceReport } from '../../protocol/reports';
+import type { AcquireSummary, AthenaScan, AthenaTableCreation, AwsIssue, SourceReport } from '../../protocol/reports';
+import type { AthenaTableRequest } from '../../protocol/worker';
 import { formatBytes, formatUsd } from '../format';
 import { streamOfArn } from '../flowlogs/firehose';
 import { loadInventory } from '../inventory/load';
@@ -18,6 +19,7 @@ import type { Obj } from '../inventory/util';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
 import { readAthenaSource } from './athena';
+import { createAthenaTable } from './athenaCreate';
 import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
 import { readCloudWatchSource } from './cloudwatch';
@@ -28,7 +30,7 @@ import { fetchIpRanges } from './ipranges';
 import { profileSettings } from './profiles';
 import { Mutex, readS3Source } from './s3';
 import { redact } from './secrets';
-import { parseSourceSpec, sourcesFromFlowLogs, type FlowLogSource } from './sources';
+import { parseSourceSpec, sourcesFromFlowLogs, type AthenaSource, type FlowLogSource } from './sources';
 import { resolveTargets, type Target } from './targets';
 
 /** What acquire() is given besides the source: cancellation, progress and the MFA prompt. */
@@ -51,6 +53,60 @@ export interface AcquireSession {
   signedIn?: { targets: Target[]; issues: AwsIssue[] };
 }
 
+/** How AWS is reached for a source: its settings over the starting profile's (endpoint, CA bundle, region). */
+async function settingsOf(source: AwsSource): Promise<AwsSettings> {
+  const firstProfile = Array.isArray(source.profile) ? source.profile[0] : source.profile;
+  return { ...(firstProfile ? { profileSettings: await profileSettings(firstProfile, source.files) } : {}), ...source.settings };
+}
+
+/** The accounts of a source signed in to (its profiles, or its role assumed in its accounts), each checked. */
+function signIn(opts: AwsSource & AcquireRun, settings: AwsSettings): Promise<{ targets: Target[]; issues: AwsIssue[] }> {
+  return resolveTargets({
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    ...(opts.role ? { role: opts.role } : {}),
+    ...(opts.externalId ? { externalId: opts.externalId } : {}),
+    ...(opts.accounts ? { accounts: opts.accounts } : {}),
+    ...(opts.files ? { files: opts.files } : {}),
+    ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
+    settings,
+    stsRegion: opts.regions[0]!,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}
+
+/**
+ * The editor's "Create the Athena table…": the DDL a run showed for one of its Athena sources (`request.table`, the
+ * source's report id athena://<catalog>/<database>/<table>, of `request.account`), run with what that run read the
+ * source with: the same profiles or role and account, region, catalog, workgroup and output location.
+ */
+export async function createAthenaTableFor(request: AthenaTableRequest, run: AcquireRun = {}): Promise<AthenaTableCreation> {
+  const source = { ...request.source, ...run };
+  const spec = (source.sources ?? []).map((x) => /^(\d{12})\/([a-z0-9-]+)=(.+)$/.exec(x) ?? [x, undefined, undefined, x])
+    .map(([, account, region, inner]) => ({ account, region, inner: inner! }))
+    .filter((x) => x.inner.startsWith('athena:') && (!x.account || x.account === request.account))
+    .map((x) => parseSourceSpec(x.inner, request.account, x.region ?? request.region, source.regions) as AthenaSource)
+    .find((x) => x.id === request.table);
+  if (!spec) throw new Error(`${request.table} is not an Athena source of this run`);
+  const settings = await settingsOf(source);
+  const { targets, issues } = await signIn(source, settings);
+  const target = targets.find((t) => t.accountId === request.account);
+  const base = { source: spec.id, account: spec.account, region: spec.region, catalog: spec.catalog ?? 'AwsDataCatalog', database: spec.database, table: spec.table,
+    workgroup: source.athena?.workgroup ?? 'primary', statements: [], created: false };
+  if (!target) {
+    return { ...base, issue: issues.find((i) => i.account === request.account) ?? issues[0]
+      ?? { account: request.account, api: 'credentials', code: 'NoCredentials', message: `account ${request.account} could not be signed in to` } };
+  }
+  const athena = new AthenaClient(clientConfig('ATHENA', spec.region, target.credentials, settings));
+  try {
+    return await createAthenaTable(athena, spec, request.ddl, {
+      ...source.athena, principal: target.arn, ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.onProgress ? { onProgress: (m: string) => run.onProgress!({ phase: 'flow-logs', message: redact(m) }) } : {}),
+    });
+  } finally {
+    athena.destroy();
+  }
+}
+
 export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, session?: AcquireSession): Promise<AcquireSummary> {
   const opts = { ...source, ...run };
   const t0 = Date.now();
@@ -61,11 +117,7 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
   if (!opts.regions.length) throw new Error('name at least one region');
   const progress = (phase: Progress['phase'], message: string, done?: number, total?: number) =>
     opts.onProgress?.({ phase, message: redact(message), ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
-  const firstProfile = Array.isArray(opts.profile) ? opts.profile[0] : opts.profile;
-  const settings: AwsSettings = {
-    ...(firstProfile ? { profileSettings: await profileSettings(firstProfile, opts.files) } : {}),
-    ...opts.settings,
-  };
+  const settings = await settingsOf(opts);
   const summary: AcquireSummary = {
     window: { since: since.toISOString(), until: until.toISOString() },
     accounts: [],
@@ -87,17 +139,7 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
   let signedIn = session?.signedIn;
   if (!signedIn) {
     progress('inventory', 'resolving credentials');
-    signedIn = await resolveTargets({
-      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
-      ...(opts.role ? { role: opts.role } : {}),
-      ...(opts.externalId ? { externalId: opts.externalId } : {}),
-      ...(opts.accounts ? { accounts: opts.accounts } : {}),
-      ...(opts.files ? { files: opts.files } : {}),
-      ...(opts.mfaCodeProvider ? { mfaCodeProvider: opts.mfaCodeProvider } : {}),
-      settings,
-      stsRegion: opts.regions[0]!,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    signedIn = await signIn(opts, settings);
     // Kept for the next run when every account signed in (a failed one is tried again next time).
     if (session && signedIn.issues.length === 0 && signedIn.targets.length) session.signedIn = signedIn;
   }
@@ -247,10 +289,26 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
         const athena = new AthenaClient(clientConfig('ATHENA', src.region, target.credentials, settings));
         // the table's objects are listed for the scan estimate
         const s3 = new S3Client(clientConfig('S3', src.region, target.credentials, settings));
+        const athenaOpts = {
+          ...opts.athena, since, until, regions: opts.regions, s3, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m: string) => progress('flow-logs', m),
+        };
         try {
-          rep = await readAthenaSource(db, athena, src, {
-            ...opts.athena, since, until, regions: opts.regions, s3, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m) => progress('flow-logs', m),
-          }, lock);
+          rep = await readAthenaSource(db, athena, src, athenaOpts, lock);
+          // no such table, and asked to create it: the one DDL shown runs, then the table is read in this run
+          const ddl = rep.athena?.ddl ?? [];
+          if (opts.athena?.createTable && ddl.length) {
+            const made = ddl.length === 1 ? await createAthenaTable(athena, src, ddl[0]!, { ...athenaOpts, principal: target.arn }) : undefined;
+            summary.athenaSql.push(...(made?.statements ?? []));
+            if (made?.created) {
+              rep = await readAthenaSource(db, athena, src, athenaOpts, lock);
+              rep.athena = { ...rep.athena!, created: made.statements };
+            } else {
+              rep.issues.push(made?.issue ?? {
+                account: src.account, region: src.region, api: 'athena', code: 'SeveralTables', resource: src.id,
+                message: `the account's S3 flow logs in the regions read differ in bucket, layout or format: ${ddl.length} statements, one per flow log, and Flowlens does not choose; nothing was created (run the one for the flow logs you want by hand in Athena, or read only the region of one flow log)`,
+              });
+            }
+          }
         } finally {
           athena.destroy();
           s3.destroy();
@@ -299,7 +357,8 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
     ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
-    ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, then read the source again):\n${d}`)),
+    ...s.sources.filter((x) => x.athena?.created).map((x) => `Athena ${x.source}: the table was created (the statements above), then read`),
+    ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, or let Flowlens run it: --create-athena-table; then read the source again):\n${d}`)),
     ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
     `done in ${s.seconds.toFixed(1)} s`,
   ];

@@ -21,6 +21,7 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
   type AthenaClient,
+  type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
@@ -71,11 +72,15 @@ async function describeTable(athena: AthenaClient, src: AthenaSource, opts: { ab
   };
 }
 
-/** AWS's DDL for a table named as the source over each S3 flow log of its account in the dataset's inventory. */
+/**
+ * AWS's DDL for a table named as the source over each S3 flow log of its account in the dataset's inventory, of the
+ * regions read (a flow log writes under its own region's folder: one of another region has nothing there).
+ */
 async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<string[]> {
+  const regions = o.regions?.length ? `AND (region IS NULL OR region IN (${o.regions.map(lit).join(', ')}))` : '';
   const logs = await db.all<{ log_destination: string; account_id: string | null; log_format: string | null; file_format: string | null; hive_partitions: boolean | null; region: string | null }>(
     `SELECT DISTINCT log_destination, account_id, log_format, file_format, hive_partitions, region FROM inv_flow_logs
-     WHERE destination_type = 's3' AND log_destination IS NOT NULL AND account_id = $a ORDER BY log_destination, log_format`, { a: src.account });
+     WHERE destination_type = 's3' AND log_destination IS NOT NULL AND account_id = $a ${regions} ORDER BY log_destination, log_format`, { a: src.account });
   const out = new Set<string>();
   for (const l of logs) {
     const f: FlowLogDestination = { destination: l.log_destination, account: l.account_id ?? src.account, hive: l.hive_partitions === true,
@@ -276,6 +281,57 @@ async function rowsFromPages(athena: AthenaClient, id: string, rows: ReducedRows
   return downloaded;
 }
 
+/** How a query runs: where (workgroup, output location), result reuse, the first poll delay, cancellation. */
+export type QueryRun = Pick<AthenaSettings, 'workgroup' | 'outputLocation' | 'reuseMinutes' | 'pollMs'> & { signal?: AbortSignal };
+
+/**
+ * StartQueryExecution of `sql` in the source's catalog (and database, unless `database` is false: a CREATE DATABASE
+ * names one that may not exist yet), in the workgroup, with the output location given. Returns the query's id.
+ */
+export async function startQuery(athena: AthenaClient, sql: string, src: Pick<AthenaSource, 'catalog' | 'database'>, o: QueryRun,
+  opts: { abortSignal?: AbortSignal }, database = true): Promise<string> {
+  const r = await athena.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      QueryExecutionContext: { ...(database ? { Database: src.database } : {}), ...(src.catalog ? { Catalog: src.catalog } : {}) },
+      ...(o.workgroup ? { WorkGroup: o.workgroup } : {}),
+      ...(o.outputLocation ? { ResultConfiguration: { OutputLocation: o.outputLocation } } : {}),
+      ...(o.reuseMinutes ? { ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: o.reuseMinutes } } } : {}),
+    }),
+    opts,
+  );
+  return r.QueryExecutionId ?? '';
+}
+
+/**
+ * GetQueryExecution until the query ends (SUCCEEDED, FAILED or CANCELLED), the first poll after `pollMs` (250 ms)
+ * and each next one twice as late, up to 5 s; every answer goes to `onPoll`. Returns the last QueryExecution. A
+ * cancel stops the query in Athena too (StopQueryExecution) and throws.
+ */
+export async function awaitQuery(athena: AthenaClient, id: string, o: QueryRun, onPoll?: (q: QueryExecution) => void): Promise<QueryExecution> {
+  const opts = o.signal ? { abortSignal: o.signal } : {};
+  let delay = o.pollMs ?? 250;
+  try {
+    for (;;) {
+      const q = (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), opts)).QueryExecution ?? {};
+      onPoll?.(q);
+      const state = q.Status?.State;
+      if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return q;
+      await sleep(delay, o.signal);
+      delay = Math.min(5000, delay * 2);
+    }
+  } catch (err) {
+    if (o.signal?.aborted) await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A query that ended without success as an error: Athena's reason (StateChangeReason) as its message. */
+export function queryFailure(q: QueryExecution): Error {
+  const state = q.Status?.State ?? 'unknown';
+  return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
+}
+
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const windowSeconds = reductionWindow(o.windowSeconds);
   const perTb = o.pricePerTb ?? DEFAULT_PRICE_PER_TB;
@@ -364,50 +420,30 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // 3. Run, poll until done; a cancel stops the query in Athena too (it is billed by data scanned)
   let id: string;
   try {
-    const r = await athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: sql,
-        QueryExecutionContext: { Database: src.database, ...(src.catalog ? { Catalog: src.catalog } : {}) },
-        ...(o.workgroup ? { WorkGroup: o.workgroup } : {}),
-        ...(o.outputLocation ? { ResultConfiguration: { OutputLocation: o.outputLocation } } : {}),
-        ...(o.reuseMinutes ? { ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: o.reuseMinutes } } } : {}),
-      }),
-      opts,
-    );
-    id = r.QueryExecutionId ?? '';
+    id = await startQuery(athena, sql, src, o, opts);
   } catch (err) {
     if (o.signal?.aborted) throw err;
     return fail(err, 'athena:StartQueryExecution');
   }
-  let delay = o.pollMs ?? 250;
   let resultFile: string | undefined;
   try {
-    for (;;) {
-      const r = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), opts);
-      const state = r.QueryExecution?.Status?.State;
-      resultFile = r.QueryExecution?.ResultConfiguration?.OutputLocation;
-      const scanned = r.QueryExecution?.Statistics?.DataScannedInBytes;
+    const q = await awaitQuery(athena, id, o, (r) => {
+      resultFile = r.ResultConfiguration?.OutputLocation;
+      const scanned = r.Statistics?.DataScannedInBytes;
       if (scanned !== undefined) {
         scan.scannedBytes = scanned;
         scan.scannedUsd = scanPrice(scanned, perTb);
       }
-      if (r.QueryExecution?.Statistics?.ResultReuseInformation?.ReusedPreviousResult) {
+      if (r.Statistics?.ResultReuseInformation?.ReusedPreviousResult) {
         // answered from a kept result: nothing scanned, and no minimum charge
         scan.reused = true;
         scan.scannedUsd = 0;
       }
-      if (state === 'SUCCEEDED') break;
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        return fail(Object.assign(new Error(r.QueryExecution?.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` }), 'athena:GetQueryExecution');
-      }
-      await sleep(delay, o.signal);
-      delay = Math.min(5000, delay * 2);
-    }
+    });
+    const state = q.Status?.State;
+    if (state !== 'SUCCEEDED') return fail(queryFailure(q), 'athena:GetQueryExecution');
   } catch (err) {
-    if (o.signal?.aborted) {
-      await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
-      throw err;
-    }
+    if (o.signal?.aborted) throw err;
     return fail(err, 'athena:GetQueryExecution');
   }
 

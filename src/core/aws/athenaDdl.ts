@@ -3,7 +3,8 @@
  * in Athena: the columns of the flow log's own format in its order (text) or by name (Parquet), partition
  * projection over the delivery layout (plain `…/AWSLogs/<account>/vpcflowlogs/<region>/<yyyy/MM/dd>/`, or the
  * Hive-compatible one), so that no partition needs adding and the reduction's window and regions prune it.
- * Flowlens never runs it: it is shown for the user to run in Athena (or to adapt) and the source read again.
+ * It is shown for the user to run in Athena (or to adapt) and the source read again; Flowlens runs it only when
+ * asked (athenaCreate.ts: `--create-athena-table`, the editor's "Create the Athena table…").
  */
 import { DEFAULT_FORMAT, parseLogFormat, type FlowField } from '../model/flowFields';
 import { parseS3Uri } from './athenaTable';

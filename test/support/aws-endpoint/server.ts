@@ -35,6 +35,8 @@ export interface EndpointUser {
   account: string;
   /** IAM user name; the ARN is arn:aws:iam::<account>:user/<name>. */
   name?: string;
+  /** IAM actions this principal is not allowed (checked for the Glue actions an Athena DDL needs: glue:CreateTable, glue:CreateDatabase). */
+  denied?: string[];
 }
 
 export interface EndpointRole {
@@ -47,6 +49,8 @@ export interface EndpointRole {
   mfaCode?: string;
   /** Lifetime of issued credentials (default: the requested DurationSeconds). */
   sessionSeconds?: number;
+  /** IAM actions the role is not allowed (as EndpointUser.denied). */
+  denied?: string[];
 }
 
 export type FaultKind =
@@ -115,6 +119,24 @@ export interface AthenaEngine {
   resultFiles?: boolean;
   /** GetWorkGroup's output location per workgroup (absent: the workgroup sets none, as when Athena manages results). */
   workgroupOutput?: Record<string, string>;
+  /**
+   * A DDL Athena was sent (CREATE EXTERNAL TABLE, CREATE DATABASE/SCHEMA) by a principal allowed its Glue action:
+   * what it makes, the test registers (so that GetTableMetadata, GetDatabase and run then know it). Absent: such a
+   * query fails as a statement this Athena cannot run.
+   */
+  ddl?(sql: string, ctx: { database?: string; catalog?: string }): Promise<void>;
+  /** GetDatabase's answer: whether the database exists (absent: every database does). */
+  database?(ctx: { catalog: string; database: string }): Promise<boolean>;
+}
+
+/** The Glue action an Athena DDL needs, and what it names: CREATE EXTERNAL TABLE → glue:CreateTable, CREATE DATABASE → glue:CreateDatabase. */
+function ddlAction(sql: string): { action: string; resource: string } | undefined {
+  const name = '`?([\\w-]+)`?';
+  const t = new RegExp(`^\\s*CREATE\\s+EXTERNAL\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(?:${name}\\.)?${name}`, 'i').exec(sql);
+  if (t) return { action: 'glue:CreateTable', resource: `table/${t[1] ?? 'default'}/${t[2]}` };
+  const d = new RegExp(`^\\s*CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${name}`, 'i').exec(sql);
+  if (d) return { action: 'glue:CreateDatabase', resource: `database/${d[1]}` };
+  return undefined;
 }
 
 export interface EndpointOptions {
@@ -159,6 +181,7 @@ export interface AwsEndpoint {
 interface Identity {
   account: string;
   arn: string;
+  denied?: string[];
   userId: string;
   secret: string;
   token?: string;
@@ -342,7 +365,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
   const roles = opts.roles ?? [{ name: 'FlowLogIntrospector' }];
   const identities = new Map<string, Identity>();
   for (const u of opts.users ?? []) {
-    identities.set(u.accessKeyId, { account: u.account, arn: `arn:aws:iam::${u.account}:user/${u.name ?? 'tester'}`, userId: 'AIDA' + u.accessKeyId.slice(4), secret: u.secretAccessKey });
+    identities.set(u.accessKeyId, { account: u.account, arn: `arn:aws:iam::${u.account}:user/${u.name ?? 'tester'}`, userId: 'AIDA' + u.accessKeyId.slice(4), secret: u.secretAccessKey, ...(u.denied ? { denied: u.denied } : {}) });
   }
   const faults: Fault[] = [];
   const requests: RequestRecord[] = [];
@@ -350,7 +373,9 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
   const athenaStarts: Record<string, unknown>[] = [];
   const issuedSecrets: string[] = [];
   const queries = new Map<string, {
-    sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string;
+    sql: string; state: string; polls: number; reason?: string; result?: Awaited<ReturnType<AthenaEngine['run']>>; db?: string; catalog?: string;
+    /** a DDL: the Glue action it needs, checked against the principal who started it (its ARN and denied actions) */
+    ddl?: { action: string; resource: string; arn: string; denied: string[]; region: string; account: string };
     /** result reuse asked: answer with a kept result of the same SQL at most this many minutes old */
     reuseMinutes?: number; reused?: boolean; done?: number;
     /** s3:// of the CSV file the result is written to (the output location asked for, else the workgroup's) */
@@ -554,7 +579,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     const session = p.get('RoleSessionName') ?? 'session';
     const arn = `arn:aws:sts::${account}:assumed-role/${name}/${session}`;
     issuedSecrets.push(keyId, secret, token);
-    identities.set(keyId, { account: account!, arn, userId: `AROA${account}:${session}`, secret, token, expires });
+    identities.set(keyId, { account: account!, arn, userId: `AROA${account}:${session}`, secret, token, expires, ...(role.denied ? { denied: role.denied } : {}) });
     return {
       status: 200,
       body: {
@@ -686,7 +711,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
   }
 
   // ---------------------------------------------------------------- Athena
-  async function athena(op: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async function athena(op: string, input: Record<string, unknown>, caller: Identity, region: string): Promise<Record<string, unknown>> {
+    if (op === 'GetDatabase') {
+      const ctx = { catalog: String(input.CatalogName ?? ''), database: String(input.DatabaseName ?? '') };
+      if (opts.athena?.database && !(await opts.athena.database(ctx))) {
+        throw Object.assign(new Error(`Database ${ctx.database} not found. (Service: AmazonDataCatalog; Status Code: 400; Error Code: EntityNotFoundException)`), { code: 'MetadataException' });
+      }
+      return { Database: { Name: ctx.database } };
+    }
     if (op === 'GetWorkGroup') {
       const name = String(input.WorkGroup ?? '');
       const output = opts.athena?.workgroupOutput?.[name];
@@ -697,12 +729,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       const sql = String(input.QueryString ?? '');
       athenaQueries.push(sql);
       athenaStarts.push(input);
-      const ctx = (input.QueryExecutionContext ?? {}) as { Database?: string };
+      const ctx = (input.QueryExecutionContext ?? {}) as { Database?: string; Catalog?: string };
+      const ddl = ddlAction(sql);
       const reuse = (input.ResultReuseConfiguration as { ResultReuseByAgeConfiguration?: { Enabled?: boolean; MaxAgeInMinutes?: number } } | undefined)
         ?.ResultReuseByAgeConfiguration;
       const location = (input.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation ?? 's3://athena-results/';
       const unload = /^UNLOAD \(\s*([\s\S]*?)\s*\) TO '((?:[^']|'')*)' WITH \(format = 'PARQUET'\)$/.exec(sql.trim());
-      queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}),
+      queries.set(id, { sql, state: 'QUEUED', polls: 0, ...(ctx.Database ? { db: ctx.Database } : {}), ...(ctx.Catalog ? { catalog: ctx.Catalog } : {}),
+        ...(ddl ? { ddl: { ...ddl, arn: caller.arn, denied: caller.denied ?? [], region, account: caller.account } } : {}),
         ...(unload ? { unload: { select: unload[1]!, to: unload[2]!.replace(/''/g, "'") } } : {}),
         ...(reuse?.Enabled ? { reuseMinutes: reuse.MaxAgeInMinutes ?? 60 } : {}), output: `${location.replace(/\/?$/, '/')}${id}.csv` });
       return { QueryExecutionId: id };
@@ -727,6 +761,20 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
             .filter((o) => o !== q && o.sql === q.sql && o.state === 'SUCCEEDED' && o.result && Date.now() - (o.done ?? 0) <= q.reuseMinutes! * 60_000)
             .sort((a, b) => (b.done ?? 0) - (a.done ?? 0))[0];
           try {
+            if (q.ddl) {
+              // Athena runs a DDL through Glue, with the caller's permissions: a refusal fails the query, Glue's words in its reason
+              const { action, resource, arn, denied, region: at, account } = q.ddl;
+              if (denied.includes(action)) {
+                throw new Error(`FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. MetaException(message:User: ${arn} is not authorized to perform: ${action} `
+                  + `on resource: arn:aws:glue:${at}:${account}:${resource} because no identity-based policy allows the ${action} action (Service: AWSGlue; Status Code: 400; Error Code: AccessDeniedException))`);
+              }
+              if (!opts.athena.ddl) throw new Error(`FAILED: this Athena cannot run ${q.sql.split('\n')[0]}`);
+              await opts.athena.ddl(q.sql, { ...(q.db ? { database: q.db } : {}), ...(q.catalog ? { catalog: q.catalog } : {}) });
+              q.result = { columns: [], rows: [], scannedBytes: 0 };
+              q.done = Date.now();
+              q.state = 'SUCCEEDED';
+              return executionOf(id, q);
+            }
             q.result = kept ? { ...kept.result!, scannedBytes: 0 } : await opts.athena.run(q.unload?.select ?? q.sql, q.db ? { database: q.db } : {});
             q.reused = kept !== undefined;
             q.done = Date.now();
@@ -741,15 +789,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
           }
         }
       }
-      return {
-        QueryExecution: {
-          QueryExecutionId: id,
-          Query: q.sql,
-          Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
-          ResultConfiguration: { OutputLocation: q.output },
-          Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0, ResultReuseInformation: { ReusedPreviousResult: q.reused === true } },
-        },
-      };
+      return executionOf(id, q);
     }
     if (op === 'GetQueryResults') {
       if (q.state !== 'SUCCEEDED' || !q.result) throw Object.assign(new Error(`Query has not yet finished. Current state: ${q.state}`), { code: 'InvalidRequestException' });
@@ -764,6 +804,20 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       };
     }
     throw Object.assign(new Error(`${op} is not supported here`), { code: 'InvalidRequestException' });
+  }
+
+  /** GetQueryExecution's answer for a query. */
+  function executionOf(id: string, q: { sql: string; state: string; reason?: string; output: string; result?: { scannedBytes?: number }; reused?: boolean; ddl?: unknown }): Record<string, unknown> {
+    return {
+      QueryExecution: {
+        QueryExecutionId: id,
+        Query: q.sql,
+        ...(q.ddl ? { StatementType: 'DDL' } : {}),
+        Status: { State: q.state, ...(q.reason ? { StateChangeReason: q.reason } : {}) },
+        ResultConfiguration: { OutputLocation: q.output },
+        Statistics: { DataScannedInBytes: q.result?.scannedBytes ?? 0, ResultReuseInformation: { ReusedPreviousResult: q.reused === true } },
+      },
+    };
   }
 
   /** GetTableMetadata: what the engine says of the table; an unknown one is AWS's MetadataException. */
@@ -958,7 +1012,7 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
         return send(res, 200, JSON.stringify(jsonValue(output, out.body)), 'application/x-amz-json-1.1');
       }
       if (service === 'athena') {
-        const out = op === 'GetTableMetadata' ? await athenaTable(json) : await athena(op, json);
+        const out = op === 'GetTableMetadata' ? await athenaTable(json) : await athena(op, json, ident, region);
         const { output } = operationSchema(athenaSdk as never, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
