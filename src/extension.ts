@@ -15,6 +15,7 @@ import { registerSqlCompletion } from './host/sqlCompletionProvider';
 import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enrichWizard';
 import { runWizard } from './host/wizardUi';
 import { askMfaCode, discoverInEditor, runEnrichment, sampleOption, type EnrichOutcome, type EnrichRun } from './host/enrichRun';
+import { offerAthenaTable } from './host/athenaTableOffer';
 import { allowScan, athenaUnread, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
@@ -24,6 +25,7 @@ import { followRequest, parseStoredRequest, refreshRequest, requestAsRead, reque
 import { Followers } from './host/followers';
 import { forgetLoadedFiles } from './host/forgetFiles';
 import type { EnrichRequest } from './protocol/enrich';
+import type { AthenaTableRequest } from './protocol/worker';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
 const PLANS_KEY = 'flowlens.datasetPlans';
@@ -141,12 +143,20 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
     return (await list()).map((p) => ({ name: p.name, kind: p.kind, region: p.region, mfa: p.mfa, problems: p.problems }));
   };
 
-  /** Runs an enrichment; an Athena query held back by its estimated scan runs when the user says so, the estimate in sight. */
-  const runAskingScan = async (run: EnrichRun, opts: { refresh?: boolean } = {}): Promise<EnrichOutcome> => {
-    const outcome = await runEnrichment(run, datasets, getWorker, out, opts);
+  /**
+   * Runs an enrichment; an Athena query held back by its estimated scan runs when the user says so, the estimate in
+   * sight; an Athena table that does not exist is offered to be created (the DDL shown, then asked), and read again.
+   */
+  const runAskingScan = async (run: EnrichRun, opts: { refresh?: boolean } = {}, after: (o: EnrichOutcome) => Promise<void> = async () => {}): Promise<EnrichOutcome> => {
+    // the same request again once the table is made, followed by what this run is followed by (remembering it)
+    const onCreateTable = (t: AthenaTableRequest) => void offerAthenaTable(t, getWorker, out, () => runAskingScan(run, opts, after));
+    let outcome = await runEnrichment(run, datasets, getWorker, out, { ...opts, onCreateTable });
     const ask = outcome.result?.aws ? scanConfirmation(outcome.result as AwsEnrichResult) : undefined;
-    if (!ask || (await vscode.window.showWarningMessage(ask.message, { modal: true }, RUN_QUERY)) !== RUN_QUERY) return outcome;
-    return runEnrichment({ ...run, request: allowScan(run.request, ask.allowBytes) }, datasets, getWorker, out, opts);
+    if (ask && (await vscode.window.showWarningMessage(ask.message, { modal: true }, RUN_QUERY)) === RUN_QUERY) {
+      outcome = await runEnrichment({ ...run, request: allowScan(run.request, ask.allowBytes) }, datasets, getWorker, out, opts);
+    }
+    await after(outcome);
+    return outcome;
   };
 
   /** The remembered request that made each dataset (no secrets), for Refresh and Follow. */
@@ -233,10 +243,11 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const request = requestFor(plan, {
         ipRanges: vscode.workspace.getConfiguration('flowlens').get<boolean>('ipRanges', false), sample: sampleOption(), athena: s.athena,
       });
-      const outcome = await runAskingScan({ request, dataset: plan.dataset });
       // remembered (without secrets) so that the dataset's Refresh and Follow can run it again over the time since
       // (to where an Athena source's window really ended: its last minutes were still being delivered)
-      if (outcome.status === 'done') await rememberRequest(outcome.path, requestAsRead(request, outcome.result?.aws?.summary));
+      const outcome = await runAskingScan({ request, dataset: plan.dataset }, {}, async (o) => {
+        if (o.status === 'done') await rememberRequest(o.path, requestAsRead(request, o.result?.aws?.summary));
+      });
       return outcome.status;
     }),
     vscode.commands.registerCommand(ENRICH_SAMPLE_COMMAND, async () => {
@@ -309,8 +320,9 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
         const s = readSettings();
         // an Athena source asks above today's flowlens.athena.confirmScanAbove, as the wizard does
         const request = allowScan(refreshRequest(stored, new Date(), s.externalId || undefined), s.athena.maxScanBytes);
-        const outcome = await runAskingScan({ request, dataset: { mode: 'append', path } }, { refresh: true });
-        if ((outcome.status === 'done' || outcome.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(outcome.result)) await rememberRequest(path, requestAsRead(request, outcome.result?.aws?.summary));
+        const outcome = await runAskingScan({ request, dataset: { mode: 'append', path } }, { refresh: true }, async (o) => {
+          if ((o.status === 'done' || o.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(o.result)) await rememberRequest(path, requestAsRead(request, o.result?.aws?.summary));
+        });
         return outcome.status;
       }
       // made elsewhere (the CLI) or followed: nothing to fetch here, its facts are read again

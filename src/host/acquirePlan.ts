@@ -4,8 +4,8 @@
  */
 import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
-import type { DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
-import type { AcquireSummary, AthenaScan } from '../protocol/reports';
+import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { AcquireSummary, AthenaScan, AthenaTableCreation } from '../protocol/reports';
 import { formatBytes, formatUsd } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
@@ -248,4 +248,54 @@ export function athenaCost(s: AcquireSummary): string {
   const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
   return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${ended ? `; ${ended}` : ''}`;
+}
+
+/** The finished notification's button when a run ended with an Athena table to create. */
+export const CREATE_TABLE = 'Create the Athena table…';
+/** The modal's button that runs the DDL. */
+export const CREATE_TABLE_CONFIRM = 'Create the table';
+/** After the table is created: the same request again. */
+export const READ_AGAIN = 'Read the source again';
+
+/**
+ * The Athena table a run showed the DDL of, as the worker's createAthenaTable request: the first Athena source with
+ * no table and one statement (several differ in bucket, layout or format: the summary says so, and nothing is
+ * offered), read as the run read it (`request`'s AWS source).
+ */
+export function tableToCreate(r: AwsEnrichResult, request: EnrichRequest): AthenaTableRequest | undefined {
+  if (request.source.kind !== 'aws') return undefined;
+  const src = r.aws.summary.sources.find((x) => x.kind === 'athena' && x.athena?.ddl?.length === 1);
+  if (!src) return undefined;
+  return { source: request.source, table: src.source, account: src.account, region: src.region, ddl: src.athena!.ddl![0]! };
+}
+
+/** database.table of an Athena source's report id (athena://<catalog>/<database>/<table>). */
+function tableName(id: string): string {
+  const [, , database, table] = /^athena:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(id) ?? [];
+  return database && table ? `${database}.${table}` : id;
+}
+
+/** Who the DDL would run as: the profile, or the role assumed in the account. */
+function principalOf(s: AwsSource, account: string): string {
+  const profile = Array.isArray(s.profile) ? s.profile.join(', ') : (s.profile ?? 'default');
+  return s.role ? `role ${s.role} in account ${account} (from profile ${profile})` : `profile ${profile}`;
+}
+
+/** The modal asked before the DDL runs: where (account, region, workgroup, database.table) and as whom. */
+export function createTableQuestion(t: AthenaTableRequest): { message: string; detail: string } {
+  const workgroup = t.source.athena?.workgroup ?? 'primary';
+  return {
+    message: `Create the Athena table ${tableName(t.table)} in account ${t.account}, region ${t.region}, workgroup ${workgroup}?`,
+    detail: `Flowlens runs the DDL shown in the editor (AWS's, for your flow log, with partition projection) as ${principalOf(t.source, t.account)}`
+      + '; CREATE DATABASE IF NOT EXISTS first if the database is missing. It needs glue:CreateTable (the read-only FlowLogIntrospector role does not have it).',
+  };
+}
+
+/** What the editor says once the DDL ran, or why it did not (AWS's exact words, in the issue's message). */
+export function tableCreationMessage(c: AthenaTableCreation): { text: string; created: boolean } {
+  const name = `${c.database}.${c.table}`;
+  if (c.created) {
+    return { created: true, text: `Flowlens: created the Athena table ${name} in account ${c.account}, region ${c.region}, workgroup ${c.workgroup}${c.statements.length > 1 ? ` (and its database ${c.database})` : ''}. Read the source again?` };
+  }
+  return { created: false, text: `Flowlens: could not create the Athena table ${name}: ${c.issue?.message ?? 'unknown reason'}` };
 }

@@ -7,9 +7,9 @@
 import * as vscode from 'vscode';
 import type { DatasetTarget } from './enrichWizard';
 import type { SampleSource } from '../protocol/enrich';
-import type { DiscoverRequest, DiscoverResult, EnrichProgress, EnrichRequest, EnrichResult } from '../protocol/worker';
+import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichProgress, EnrichRequest, EnrichResult } from '../protocol/worker';
 import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage } from './enrichReport';
-import { acquireNotification, perAccountLines, ssoLoginHint, type AwsEnrichResult } from './acquirePlan';
+import { acquireNotification, CREATE_TABLE, perAccountLines, ssoLoginHint, tableToCreate, type AwsEnrichResult } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
 import { DEFAULT_MEMORY_LIMIT, memoryHint } from '../core/memory';
@@ -106,7 +106,7 @@ export async function runEnrichment(
   datasets: Datasets,
   worker: () => WorkerClient,
   out: vscode.OutputChannel,
-  opts: { refresh?: boolean } = {},
+  opts: { refresh?: boolean; onCreateTable?: (t: AthenaTableRequest) => void } = {},
 ): Promise<EnrichOutcome> {
   const path = run.dataset.mode === 'new' ? datasets.pathFor(run.dataset.name) : run.dataset.path;
   const label = sourceLabel(run.request);
@@ -123,7 +123,10 @@ export async function runEnrichment(
       out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  report(outcome, run.dataset, out, opts.refresh ?? false);
+  // no Athena table yet: the finished notification offers to create it (the DDL shown, then asked)
+  const table = outcome.result?.aws && opts.onCreateTable ? tableToCreate(outcome.result as AwsEnrichResult, run.request) : undefined;
+  const offer = table ? { label: CREATE_TABLE, run: () => opts.onCreateTable!(table) } : undefined;
+  report(outcome, run.dataset, out, opts.refresh ?? false, offer);
   return outcome;
 }
 
@@ -163,16 +166,23 @@ const OPEN_TOPOLOGY = 'Open topology';
 const OPEN_NOTEBOOK = 'Open notebook';
 const SHOW_DETAILS = 'Show details';
 
-function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel): void {
+/** A notification's own action, offered before the others (e.g. "Create the Athena table…"). */
+interface Offer {
+  label: string;
+  run: () => void;
+}
+
+function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel, offer?: Offer): void {
   const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void show(text, OPEN_TOPOLOGY, OPEN_NOTEBOOK, SHOW_DETAILS).then((c) => {
-    if (c === OPEN_TOPOLOGY) void vscode.commands.executeCommand('flowlens.dataset.openTopology', { entry: { path } });
+  void show(text, ...(offer ? [offer.label] : []), OPEN_TOPOLOGY, OPEN_NOTEBOOK, SHOW_DETAILS).then((c) => {
+    if (offer && c === offer.label) offer.run();
+    else if (c === OPEN_TOPOLOGY) void vscode.commands.executeCommand('flowlens.dataset.openTopology', { entry: { path } });
     else if (c === OPEN_NOTEBOOK) void vscode.commands.executeCommand('flowlens.dataset.openNotebook', { entry: { path } });
     else if (c === SHOW_DETAILS) out.show();
   });
 }
 
-function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChannel, refresh: boolean): void {
+function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChannel, refresh: boolean, offer?: Offer): void {
   const name = o.path.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '');
   if ((o.status === 'done' || o.status === 'empty') && o.result?.aws) {
     const r = o.result as AwsEnrichResult;
@@ -183,11 +193,14 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     const sso = ssoLoginHint(r);
     if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, SHOW_DETAILS).then((c) => c && out.show());
     if (o.status === 'empty' && !refresh) {
-      void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), SHOW_DETAILS).then((c) => c && out.show());
+      void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), ...(offer ? [offer.label] : []), SHOW_DETAILS).then((c) => {
+        if (offer && c === offer.label) offer.run();
+        else if (c) out.show();
+      });
       return;
     }
     const n = acquireNotification(r);
-    finished(refresh ? refreshMessage(name, r) : n.text, n.warn, o.path, out);
+    finished(refresh ? refreshMessage(name, r) : n.text, n.warn, o.path, out, offer);
     return;
   }
   if ((o.status === 'done' || o.status === 'empty') && o.result) {

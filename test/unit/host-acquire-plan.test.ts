@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
-import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, type AwsEnrichResult } from '../../src/host/acquirePlan';
+import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, createTableQuestion, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, tableCreationMessage, tableToCreate, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
 import { refreshMessage } from '../../src/host/enrichReport';
 
@@ -192,4 +192,41 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   assert.equal(athenaUnread(ran), false);
   assert.equal(athenaUnread({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [src('111111111111', 'us-east-1', 0, 0, 1)] } } }), false, 'an S3 object that failed: as before');
   assert.equal(athenaUnread(undefined), false);
+});
+
+test('no Athena table yet: "Create the Athena table…" runs the one DDL shown, as the run read the source, after a question naming where', async () => {
+  const plan = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], ['other'], 'athena:flowlogs.vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'analysts', '', '60', 'new', 'x']);
+  const request = requestFor(plan, {});
+  const ddl = 'CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`vpc` (\n  `version` int\n)';
+  const missing = (ddls: string[]) => ({
+    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [],
+    aws: {
+      text: '',
+      summary: {
+        window: { since: '', until: '' }, accounts: ['111111111111'], regions: ['us-east-1'], inventory: { files: 0, items: 0, calls: 0, loaded: 0, warnings: [] }, ipRanges: { status: 'none' },
+        fetched: 0, skipped: 0, failed: 1, records: 0, bytes: 0, issues: [], athenaSql: [], seconds: 1,
+        sources: [{
+          source: 'athena://AwsDataCatalog/flowlogs/vpc', kind: 'athena', account: '111111111111', region: 'us-east-1', fetched: 0, skipped: 0, failed: 1, records: 0, bytes: 0, files: [],
+          issues: [{ api: 'athena', code: 'NoSuchTable', message: '…' }],
+          athena: { windowSeconds: 60, pricePerTb: 5, partitions: [], rows: 0, ddl: ddls },
+        }],
+      },
+    },
+  }) as AwsEnrichResult;
+  const t = tableToCreate(missing([ddl]), request)!;
+  assert.deepEqual(t, { source: request.source, table: 'athena://AwsDataCatalog/flowlogs/vpc', account: '111111111111', region: 'us-east-1', ddl });
+  assert.equal(tableToCreate(missing([ddl, `${ddl} `]), request), undefined, 'several statements: nothing offered (the summary says why)');
+  assert.equal(tableToCreate(missing([]), request), undefined, 'a table that exists: nothing offered');
+  const q = createTableQuestion(t);
+  assert.equal(q.message, 'Create the Athena table flowlogs.vpc in account 111111111111, region us-east-1, workgroup analysts?');
+  assert.equal(q.detail, "Flowlens runs the DDL shown in the editor (AWS's, for your flow log, with partition projection) as profile ops; CREATE DATABASE IF NOT EXISTS first if the database is missing. It needs glue:CreateTable (the read-only FlowLogIntrospector role does not have it).");
+  const viaRole = createTableQuestion({ ...t, source: { ...(t.source as Extract<typeof t.source, { kind: 'aws' }>), role: 'FlowLogIntrospector', athena: {} } });
+  assert.match(viaRole.message, /workgroup primary\?$/);
+  assert.match(viaRole.detail, / as role FlowLogIntrospector in account 111111111111 \(from profile ops\);/);
+  const base = { source: t.table, account: '111111111111', region: 'us-east-1', catalog: 'AwsDataCatalog', database: 'flowlogs', table: 'vpc', workgroup: 'analysts' };
+  assert.deepEqual(tableCreationMessage({ ...base, statements: ['CREATE DATABASE IF NOT EXISTS `flowlogs`', ddl], created: true }), {
+    created: true, text: 'Flowlens: created the Athena table flowlogs.vpc in account 111111111111, region us-east-1, workgroup analysts (and its database flowlogs). Read the source again?' });
+  const why = 'arn:aws:iam::111111111111:user/ops may not create flowlogs.vpc: it lacks glue:CreateTable (AWS: …)';
+  assert.deepEqual(tableCreationMessage({ ...base, statements: [ddl], created: false, issue: { api: 'glue:CreateTable', code: 'AccessDenied', message: why } }), {
+    created: false, text: `Flowlens: could not create the Athena table flowlogs.vpc: ${why}` });
 });
