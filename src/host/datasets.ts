@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
-import type { DatasetInfo } from '../protocol/worker';
+import type { DatasetInfo, OpenParams } from '../protocol/worker';
 import type { WorkerClient } from './workerClient';
 import { datasetsFolder, readSettings } from './settings';
 
@@ -87,14 +87,20 @@ export class Datasets {
   async open(path: string, { activate = true }: { activate?: boolean } = {}): Promise<string> {
     mkdirSync(this.folder(), { recursive: true });
     const before = this.active;
-    if (this.worker().openPath !== path) {
-      const s = readSettings();
-      await this.worker().request('open', { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined });
-    }
+    if (this.worker().openPath !== path) await this.worker().request('open', this.openParams(path));
     // a dataset made active while this one was opened (an enrichment that ended while the request waited behind
     // it) stays active: the request was made for the dataset active before
     if (activate && this.active !== path && this.active === before) await this.setActive(path);
     return path;
+  }
+
+  /**
+   * How the DuckDB process opens the dataset (the memory budget and export folder of the settings). A request that
+   * writes (enrich, follow, forget) carries them, so that the process opens this dataset if another was opened since.
+   */
+  openParams(path: string): OpenParams {
+    const s = readSettings();
+    return { path, memoryLimit: s.memoryLimit || undefined, exportDir: isAbsolute(s.exportFolder) ? s.exportFolder : undefined };
   }
 
   /** The active dataset, open in the worker; undefined when there is none. */

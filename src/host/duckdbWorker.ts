@@ -18,6 +18,7 @@ import {
   type ForgetResult,
   type LoadedFile,
   type Json,
+  type OpenParams,
   type QueryResult,
   type WireParam,
   type WorkerError,
@@ -279,6 +280,7 @@ function loadedFiles(id: number): Promise<{ files: LoadedFile[] }> {
 async function forget(id: number, p: WorkerMethods['forget']['params']): Promise<ForgetResult> {
   if (!Array.isArray(p.names) || p.names.length === 0 || p.names.some((n) => typeof n !== 'string' || !n)) throw badRequest('name at least one loaded file to forget');
   try {
+    await openFor(p.dataset);
     const d = await use('engine');
     const r = await engineForget(d, { names: p.names }, { onProgress: (progress) => send({ kind: 'progress', id, progress: { ...progress } }) });
     return { files: r.files, conversations: r.conversations ?? null };
@@ -324,9 +326,15 @@ function slim(summary: NonNullable<EnrichResult['aws']>['summary']): NonNullable
   return { ...summary, sources: summary.sources.map((s) => ({ ...s, files: s.files.filter((f) => f.status === 'failed' || f.badLines > 0) })) };
 }
 
+/** The dataset a request is for, opened when another is open (in the request itself: nothing can open another between). */
+async function openFor(p: OpenParams | undefined): Promise<void> {
+  if (p && dataset?.path !== p.path) await open(p);
+}
+
 async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise<EnrichResult> {
   let d: Awaited<ReturnType<typeof use>>;
   try {
+    await openFor(p.dataset);
     d = await use('engine');
   } catch (err) {
     starting.delete(id);
@@ -374,6 +382,7 @@ async function idle(): Promise<void> {
  * cancelled or when the dataset is closed or replaced.
  */
 async function followRun(id: number, p: WorkerMethods['follow']['params']): Promise<WorkerMethods['follow']['result']> {
+  await openFor(p.dataset);
   const path = dataset?.path;
   if (!path) throw Object.assign(new Error('no dataset is open'), { code: 'no-dataset' as const });
   if (!(typeof p.intervalMs === 'number' && p.intervalMs >= 1000)) throw badRequest('intervalMs is at least 1000');

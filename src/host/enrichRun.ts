@@ -149,7 +149,8 @@ function runInProgress(run: EnrichRun, path: string, label: string, datasets: Da
           progress.report({ message: v.message, increment: v.increment });
           if (v.log) out.appendLine(`  ${v.log}`);
         };
-        const result = await worker().request('enrich', run.request, { signal: ac.signal, onProgress, onMfa: mfaAsker(out, token) });
+        // this dataset, whatever was opened since (a background summary, a view of the active dataset)
+        const result = await worker().request('enrich', { ...run.request, dataset: datasets.openParams(path) }, { signal: ac.signal, onProgress, onMfa: mfaAsker(out, token) });
         return { path, status: result.records > 0 ? 'done' : 'empty', result };
       } catch (err) {
         const cancelled = ac.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled');

@@ -49,7 +49,7 @@ export class Followers implements vscode.Disposable {
     const name = path.replace(/^.*[\\/]/, '');
     this.out.appendLine(`[${new Date().toISOString()}] following ${name} every ${intervalMs / 1000} s`);
     try {
-      const r = await this.worker().request('follow', { request, intervalMs }, {
+      const r = await this.worker().request('follow', { request, intervalMs, dataset: this.datasets.openParams(path) }, {
         signal: entry.stop.signal,
         onMfa: this.askMfa,
         onCycle: (cycle) => {

@@ -68,7 +68,7 @@ export async function forgetLoadedFiles(
     if (ok !== 'Forget') return 'dismissed';
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Flowlens: forgetting ${what} from ${name}` },
-      (progress) => deps.worker().request('forget', { names: picked.map((p) => p.name) }, { onProgress: (p) => progress.report({ message: p.message }) }),
+      (progress) => deps.worker().request('forget', { names: picked.map((p) => p.name), dataset: deps.datasets.openParams(path) }, { onProgress: (p) => progress.report({ message: p.message }) }),
     );
     for (const f of result.files) deps.out.appendLine(`forgot ${f.name}: ${plural(f.records, 'record')}`);
     const forgotten = result.files.reduce((n, f) => n + f.records, 0);

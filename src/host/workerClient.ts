@@ -107,6 +107,9 @@ export class WorkerClient {
     }
     if (method === 'open') this.lastOpen = params as WorkerMethods['open']['params'];
     if (method === 'close') this.lastOpen = undefined;
+    // a request that carries its dataset (enrich, follow, forget) leaves that one open
+    const carried = (params as { dataset?: WorkerMethods['open']['params'] }).dataset;
+    if (method !== 'open' && carried) this.lastOpen = carried;
     return this.send(child, method, params, opts) as Promise<WorkerMethods[M]['result']>;
   }
 

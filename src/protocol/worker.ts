@@ -88,6 +88,8 @@ export interface EnrichResult {
 
 export interface FollowRequest {
   request: EnrichRequest;
+  /** The dataset to follow: opened first when another is open (see EnrichCall). */
+  dataset?: OpenParams;
   /** The pause from the end of one cycle to the start of the next. */
   intervalMs: number;
 }
@@ -167,6 +169,19 @@ export interface QueryParams {
 
 type None = Record<string, never>;
 const none = shape<None>({});
+const isOpenParams = shape<OpenParams>({ path: isString, readOnly: opt(isBool), memoryLimit: opt(isString), exportDir: opt(isString) });
+
+/**
+ * An enrichment sent to the DuckDB process, with the dataset it is for: the process opens that one first when another
+ * is open, in the same request, so that nothing opened in between (a background summary, a view showing the active
+ * dataset) can make it write into another dataset.
+ */
+export type EnrichCall = EnrichRequest & { dataset?: OpenParams };
+
+function isEnrichCall(x: unknown): x is EnrichCall {
+  return isEnrichRequest(x) && (!('dataset' in x) || x.dataset === undefined || isOpenParams(x.dataset));
+}
+
 const isWireParam = shape<WireParam>({ name: isString, type: isString, value: isString });
 const strings = arrayOf(isString);
 
@@ -177,7 +192,7 @@ const strings = arrayOf(isString);
 export const WORKER_REQUESTS = {
   /** Opens (creating when needed) a dataset; closes the one open before. */
   open: request(
-    shape<OpenParams>({ path: isString, readOnly: opt(isBool), memoryLimit: opt(isString), exportDir: opt(isString) }),
+    isOpenParams,
     shape<{ path: string }>({ path: isString }),
   ),
   /** User SQL: read-only unless allowWrites; no file access beyond the open's exportDir; no INSTALL/LOAD. */
@@ -205,16 +220,16 @@ export const WORKER_REQUESTS = {
    * after the forget has to finish for the facts to match the records.
    */
   forget: request(
-    shape<{ names: string[] }>({ names: strings }),
+    shape<{ names: string[]; dataset?: OpenParams }>({ names: strings, dataset: opt(isOpenParams) }),
     fields<ForgetResult>({ files: arrayOf(fields({ name: isString, records: isNum })), conversations: nullable(isNum) }),
   ),
-  /** Loads the source (sample, files or AWS) into the open dataset, then rebuilds the conversations. */
-  enrich: request(isEnrichRequest, fields<EnrichResult>({
+  /** Loads the source (sample, files or AWS) into the dataset (opened first when another is open), then rebuilds the conversations. */
+  enrich: request(isEnrichCall, fields<EnrichResult>({
     records: isNum, badLines: isNum, conversations: isNum, seconds: isNum, files: arrayOf(isObject), inventoryWarnings: strings,
   })),
   /** Keeps the open dataset current from the source, a cycle every interval, until cancelled. */
   follow: request(
-    shape<FollowRequest>({ request: isEnrichRequest, intervalMs: isNum }),
+    shape<FollowRequest>({ request: isEnrichRequest, intervalMs: isNum, dataset: opt(isOpenParams) }),
     shape<FollowResult>({ cycles: isNum, stopped: isString }),
   ),
   /** Lists the flow logs of the accounts and regions (MFA asked like `enrich`); cancellable. */

@@ -180,6 +180,34 @@ test('an enrichment cancelled while the dataset is being reopened for it stops, 
   }
 });
 
+test('an enrichment, a follow and a forget are for their own dataset: one opened in between (a summary of another) gets nothing', async () => {
+  const t = setup();
+  try {
+    const logs = join(t.dir, 'logs');
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'a.log'), 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n2 111111111111 eni-0a1b2c3d4e5f60001 10.0.0.1 10.0.0.2 40000 443 6 1 100 1790000000 1790000060 ACCEPT OK\n');
+    const other = join(t.dir, 'other.duckdb');
+    await t.client.request('open', { path: t.path });
+    // the editor opened the dataset for the enrichment; a background summary then opened another before it was sent
+    await t.client.request('open', { path: other });
+    const r = await t.client.request('enrich', { source: { kind: 'files', flowLogs: [logs] }, dataset: { path: t.path } });
+    assert.equal(r.records, 1);
+    assert.equal(t.client.openPath, t.path, 'the client knows which dataset is open now');
+    const count = async () => Number((await t.client.request('query', { sql: 'SELECT count(*) FROM ingest_files', rowCap: 1 })).rows[0]![0]);
+    assert.equal(await count(), 1);
+    await t.client.request('open', { path: other });
+    assert.equal(await count(), 0, 'the dataset open in between has no file');
+    // forget: the same
+    const f = await t.client.request('forget', { names: [join(logs, 'a.log')], dataset: { path: t.path } });
+    assert.deepEqual(f.files.map((x) => x.records), [1]);
+    assert.equal(await count(), 0);
+    await t.client.request('open', { path: other });
+    assert.equal(await count(), 0);
+  } finally {
+    await t.done();
+  }
+});
+
 test('a native crash in the worker fails the pending request, and the next one reopens the dataset', async () => {
   const t = setup();
   try {
