@@ -68,6 +68,17 @@ describe('the API descriptors', () => {
     }
   });
 
+  it('KMS in the role: only Decrypt and GenerateDataKey, each only through S3 (SSE-KMS flow-log objects and Athena results)', () => {
+    const role = readFileSync(join(root, 'cloudformation/introspector-role.yaml'), 'utf8');
+    const statements = role.split(/\n(?= +- Sid: )/).filter((st) => /kms:/.test(st.replace(/kms:ViaService/g, '')));
+    assert.deepEqual(statements.map((st) => /Sid: (\w+)/.exec(st)![1]), ['DecryptFlowLogObjects', 'AthenaResultsEncryption']);
+    for (const st of statements) {
+      const actions = [...st.matchAll(/\bkms:(\w+)\b/g)].map((m) => m[1]).filter((a) => a !== 'ViaService');
+      assert.ok(actions.every((a) => a === 'Decrypt' || a === 'GenerateDataKey'), actions.join(', '));
+      assert.match(st, /StringLike:\n +kms:ViaService: 's3\.\*\.amazonaws\.com'/, 'only through S3');
+    }
+  });
+
   it('kinds and dump files are unique, and an API comes after the APIs it needs', () => {
     const kinds = APIS.map((d) => d.kind);
     assert.equal(new Set(kinds).size, kinds.length);

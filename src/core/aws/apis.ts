@@ -556,7 +556,11 @@ export const OTHER_ACTIONS: readonly { actions: string; why: string; policy: 'in
   { actions: 'logs:FilterLogEvents', why: 'flow logs delivered to CloudWatch Logs', policy: 'inventory' },
   { actions: 's3:ListBucket, s3:GetObject (flow-log buckets only)', why: 'flow logs delivered to S3, by the flow log itself or by a Firehose stream', policy: 'own' },
   {
-    actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, GetWorkGroup, glue:GetTable/GetPartitions/GetDatabase, results bucket (s3:ListBucket, GetObject, PutObject), s3:ListBucket on the table\'s location',
+    actions: 'kms:Decrypt, only through S3 (`kms:ViaService` `s3.*.amazonaws.com`)',
+    why: 'flow-log objects encrypted with SSE-KMS (an organisation\'s log archive bucket); the key\'s policy must also let the role use it when the key is in another account', policy: 'own',
+  },
+  {
+    actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, GetWorkGroup, glue:GetTable/GetPartitions/GetDatabase, results bucket (s3:ListBucket, GetObject, PutObject; kms:GenerateDataKey and kms:Decrypt only through S3, for a results bucket or workgroup under SSE-KMS), s3:ListBucket on the table\'s location',
     why: 'optional Athena push-down (the reduction, UNLOADed as Parquet to the results bucket; the table\'s columns and partitions; the workgroup\'s output location; the scan estimate)', policy: 'own',
   },
 ];
