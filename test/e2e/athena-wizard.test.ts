@@ -6,7 +6,7 @@
 // by the chosen window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -32,6 +32,7 @@ import type { Db } from '../../src/core/store/db';
 import { BASE_USER, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
+import { ddlCatalog } from '../support/aws-endpoint/athena-catalog';
 
 const unavailable = e2eUnavailable();
 
@@ -61,6 +62,19 @@ async function chooseMany(page: Page, step: string, wanted: string[]): Promise<v
   await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
 }
 
+/** The wizard from its start to the Athena steps: profile base as it is, us-east-1, the table typed, the estate's hours. */
+async function toAthenaSteps(page: Page, table: string): Promise<void> {
+  await runCommand(page, 'Flowlens: Enrich flow logs');
+  await pickQuickItem(page, 'Where do the flow logs come from?', 'AWS profile');
+  await pickQuickItem(page, 'Which AWS profile?', 'base');
+  await pickQuickItem(page, 'Which accounts?', 'The profile as is');
+  await chooseMany(page, 'Which regions?', ['us-east-1']);
+  await chooseMany(page, 'Which flow logs?', ['Another source…']);
+  await answerInput(page, 'Log group name, s3://bucket/prefix, or athena:database.table', table);
+  await pickQuickItem(page, 'Which time window?', 'Custom range…');
+  await answerInput(page, 'Range in UTC', '2026-09-01 00:00 .. 2026-09-01 03:00');
+}
+
 test('the wizard to an Athena table: workgroup, output location and window asked, the scan reported in bytes and dollars', { skip: unavailable, timeout: 600_000 }, async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'flowlens-e2e-athena-'));
   const home: TempHome = makeTempHome();
@@ -72,13 +86,19 @@ test('the wizard to an Athena table: workgroup, output location and window asked
   await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
   await athenaDb.exec('CREATE SCHEMA flowlogs; CREATE VIEW flowlogs.vpc_flow_logs AS SELECT * FROM flow_records');
   const bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
+  // tables made by DDL (the offer to create a missing one) become views over the same records
+  const catalog = ddlCatalog(athenaDb, { databases: ['flowlogs'], region: 'us-east-1' });
   const ep: AwsEndpoint = await startAwsEndpoint({
     estateDir: estate,
     users: [BASE_USER],
     roles: [],
     athena: {
       run: duckDbAthenaRun(athenaDb, bucketBytes),
+      ddl: catalog.ddl!,
+      database: catalog.database!,
       table: async (t) => {
+        const made = catalog.table(t.database, t.table);
+        if (made) return made;
         if (t.database !== 'flowlogs' || t.table !== 'vpc_flow_logs') return undefined;
         const cols = await athenaDb.all<{ column_name: string; column_type: string }>('DESCRIBE flowlogs.vpc_flow_logs');
         return { columns: cols.map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })), parameters: { location: 's3://flowlens-logs-a/' } };
@@ -101,15 +121,7 @@ test('the wizard to an Athena table: workgroup, output location and window asked
   try {
     await driveWorkbench(browser, server, 'e2e-athena', async (page) => {
       const seen = flowlensLogLines(server);
-      await runCommand(page, 'Flowlens: Enrich flow logs');
-      await pickQuickItem(page, 'Where do the flow logs come from?', 'AWS profile');
-      await pickQuickItem(page, 'Which AWS profile?', 'base');
-      await pickQuickItem(page, 'Which accounts?', 'The profile as is');
-      await chooseMany(page, 'Which regions?', ['us-east-1']);
-      await chooseMany(page, 'Which flow logs?', ['Another source…']);
-      await answerInput(page, 'Log group name, s3://bucket/prefix, or athena:database.table', 'athena:flowlogs.vpc_flow_logs');
-      await pickQuickItem(page, 'Which time window?', 'Custom range…');
-      await answerInput(page, 'Range in UTC', '2026-09-01 00:00 .. 2026-09-01 03:00');
+      await toAthenaSteps(page, 'athena:flowlogs.vpc_flow_logs');
 
       // the Athena steps: only for an Athena source
       const workgroup = await waitForStep(page, 'Athena workgroup', 60_000);
@@ -143,6 +155,39 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       assert.match(sent, /^UNLOAD \(/);
       assert.ok(sent.includes("s3://athena-results/flowlens/flowlens-unload/"), sent.slice(0, 400));
       assert.ok(sent.includes('start - start % 3600 AS window_start'), `grouped by the hour: ${sent.slice(0, 600)}`);
+
+      // A table that does not exist: the toast offers to create it; the DDL is shown, a modal asks, then it is read.
+      let seen2 = flowlensLogLines(server);
+      await toAthenaSteps(page, 'athena:flowlens_new.vpc_flow_logs');
+      await answerInput(page, 'Athena workgroup', 'primary');
+      await answerInput(page, "Where Athena writes the query's results", 's3://athena-results/flowlens/');
+      await pickQuickItem(page, 'Athena groups the flows into windows of', '1 hour');
+      await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+      await answerInput(page, 'Name of the new dataset', 'created');
+      // (its log ends "done in …" too: the toast says it read nothing)
+      const offer = page.locator('.notifications-toasts .notification-list-item', { hasText: 'no flow records were read' });
+      await offer.waitFor({ timeout: 300_000 });
+      assert.ok(flowlensLog(server).split('\n').slice(seen2).some((l) => l.includes('no flow records were read: the new dataset was removed')));
+      await screenshot(page, 'e2e-athena-5-table-missing');
+      await offer.locator('.monaco-button', { hasText: 'Create the Athena table…' }).click();
+      // the DDL in an editor, and a modal naming where it runs
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 30_000 });
+      assert.match((await dialog.textContent()) ?? '', /flowlens_new\.vpc_flow_logs/);
+      // (the editor draws spaces as no-break spaces)
+      assert.match(((await page.locator('.monaco-editor .view-lines').first().textContent()) ?? '').replace(/\s+/g, ' '), /CREATE EXTERNAL TABLE IF NOT EXISTS `flowlens_new`\.`vpc_flow_logs`/);
+      await screenshot(page, 'e2e-athena-6-create-asked');
+      assert.equal(catalog.made.length, 0, 'nothing made before the answer');
+      seen2 = flowlensLogLines(server);
+      await dialog.locator('.monaco-button', { hasText: 'Create the table' }).click();
+      const made = page.locator('.notifications-toasts .notification-list-item', { hasText: 'created the Athena table' });
+      await made.waitFor({ timeout: 60_000 });
+      assert.deepEqual(catalog.made.map((d) => d.split('\n')[0]), ['CREATE DATABASE IF NOT EXISTS `flowlens_new`', 'CREATE EXTERNAL TABLE IF NOT EXISTS `flowlens_new`.`vpc_flow_logs` ('], 'what was shown, made');
+      await screenshot(page, 'e2e-athena-7-created');
+      await made.locator('.monaco-button', { hasText: 'Read the source again' }).click();
+      assert.equal(await waitForEnrichment(server, seen2, 300_000), 'done', flowlensLog(server));
+      assert.match(await findNotification(page, /Athena scanned/), /1 fetched, 0 skipped, 0 failed; 30 records, 30 conversations/);
+      assert.ok(existsSync(join(datasetsDir, 'created.duckdb')), 'the dataset made on the second reading');
     });
   } finally {
     server.cleanup();
