@@ -53,6 +53,12 @@ export interface AcquireSession {
   signedIn?: { targets: Target[]; issues: AwsIssue[] };
 }
 
+/** A source named for one account and region (`<account>/<region>=<source>`, as the editor names a discovered flow log). */
+function scopedSpec(spec: string): { account: string; region: string; inner: string } | undefined {
+  const m = /^(\d{12})\/([a-z0-9-]+)=(.+)$/.exec(spec);
+  return m ? { account: m[1]!, region: m[2]!, inner: m[3]! } : undefined;
+}
+
 /** How AWS is reached for a source: its settings over the starting profile's (endpoint, CA bundle, region). */
 async function settingsOf(source: AwsSource): Promise<AwsSettings> {
   const firstProfile = Array.isArray(source.profile) ? source.profile[0] : source.profile;
@@ -81,8 +87,7 @@ function signIn(opts: AwsSource & AcquireRun, settings: AwsSettings): Promise<{ 
  */
 export async function createAthenaTableFor(request: AthenaTableRequest, run: AcquireRun = {}): Promise<AthenaTableCreation> {
   const source = { ...request.source, ...run };
-  const spec = (source.sources ?? []).map((x) => /^(\d{12})\/([a-z0-9-]+)=(.+)$/.exec(x) ?? [x, undefined, undefined, x])
-    .map(([, account, region, inner]) => ({ account, region, inner: inner! }))
+  const spec = (source.sources ?? []).map((x) => scopedSpec(x) ?? { account: undefined, region: undefined, inner: x })
     .filter((x) => x.inner.startsWith('athena:') && (!x.account || x.account === request.account))
     .map((x) => parseSourceSpec(x.inner, request.account, x.region ?? request.region, source.regions) as AthenaSource)
     .find((x) => x.id === request.table);
@@ -220,15 +225,15 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
   if (opts.sources?.length) {
     for (const spec of opts.sources) {
       if (!targets.length) break;
-      const scoped = /^(\d{12})\/([a-z0-9-]+)=(.+)$/.exec(spec);
+      const scoped = scopedSpec(spec);
       if (scoped) {
-        const [, account, region, inner] = scoped;
+        const { account, region, inner } = scoped;
         const t = targets.find((x) => x.accountId === account);
         if (!t) {
           summary.issues.push({ account, region, api: 'sources', code: 'NoCredentials', message: `source ${inner} belongs to account ${account}, which could not be signed in to` });
           continue;
         }
-        if (inner!.startsWith('firehose:')) namedStream(inner!.slice('firehose:'.length), [{ target: t, region: region! }]);
+        if (inner.startsWith('firehose:')) namedStream(inner.slice('firehose:'.length), [{ target: t, region }]);
         else sources.push({ src: parseSourceSpec(inner, account, region, [region], [account]), target: t });
         continue;
       }
