@@ -281,6 +281,19 @@ function principalOf(s: AwsSource, account: string): string {
   return s.role ? `role ${s.role} in account ${account} (from profile ${profile})` : `profile ${profile}`;
 }
 
+/**
+ * The finished notification of a run that read nothing because its Athena table does not exist, when the editor can
+ * create it: short, so that its buttons stay on screen (AWS's own words stay in the log: "Show details"); other
+ * sources' problems are only counted there.
+ */
+export function tableMissingMessage(t: AthenaTableRequest, r: AwsEnrichResult, created: boolean): string {
+  // (the summary's issues hold every source's)
+  const others = r.aws.summary.issues.filter((i) => !(i.code === 'NoSuchTable' && i.resource === t.table)).length;
+  return `Flowlens: the Athena table ${tableName(t.table)} does not exist in account ${t.account}, region ${t.region}, so nothing was read and ${
+    created ? 'no dataset was made' : 'the dataset is unchanged'}. Flowlens can create it with AWS's DDL for your flow log, shown before anything runs.${
+    others ? ` ${others} other problem${others === 1 ? '' : 's'}: see Show details.` : ''}`;
+}
+
 /** The modal asked before the DDL runs: where (account, region, workgroup, database.table) and as whom. */
 export function createTableQuestion(t: AthenaTableRequest): { message: string; detail: string } {
   const workgroup = t.source.athena?.workgroup ?? 'primary';

@@ -9,7 +9,7 @@ import type { DatasetTarget } from './enrichWizard';
 import type { SampleSource } from '../protocol/enrich';
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichProgress, EnrichRequest, EnrichResult } from '../protocol/worker';
 import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage } from './enrichReport';
-import { acquireNotification, CREATE_TABLE, perAccountLines, ssoLoginHint, tableToCreate, type AwsEnrichResult } from './acquirePlan';
+import { acquireNotification, CREATE_TABLE, perAccountLines, ssoLoginHint, tableMissingMessage, tableToCreate, type AwsEnrichResult } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
 import { DEFAULT_MEMORY_LIMIT, memoryHint } from '../core/memory';
@@ -125,7 +125,9 @@ export async function runEnrichment(
   }
   // no Athena table yet: the finished notification offers to create it (the DDL shown, then asked)
   const table = outcome.result?.aws && opts.onCreateTable ? tableToCreate(outcome.result as AwsEnrichResult, run.request) : undefined;
-  const offer = table ? { label: CREATE_TABLE, run: () => opts.onCreateTable!(table) } : undefined;
+  const offer = table
+    ? { label: CREATE_TABLE, run: () => opts.onCreateTable!(table), empty: tableMissingMessage(table, outcome.result as AwsEnrichResult, run.dataset.mode === 'new') }
+    : undefined;
   report(outcome, run.dataset, out, opts.refresh ?? false, offer);
   return outcome;
 }
@@ -171,6 +173,8 @@ const SHOW_DETAILS = 'Show details';
 interface Offer {
   label: string;
   run: () => void;
+  /** What the notification says instead when nothing was read (short: AWS's words are in the log). */
+  empty?: string;
 }
 
 function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel, offer?: Offer): void {
@@ -194,7 +198,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     const sso = ssoLoginHint(r);
     if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, SHOW_DETAILS).then((c) => c && out.show());
     if (o.status === 'empty' && !refresh) {
-      void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), ...(offer ? [offer.label] : []), SHOW_DETAILS).then((c) => {
+      void vscode.window.showWarningMessage(offer?.empty ?? emptyMessage(r, target.mode === 'new'), ...(offer ? [offer.label] : []), SHOW_DETAILS).then((c) => {
         if (offer && c === offer.label) offer.run();
         else if (c) out.show();
       });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
-import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, createTableQuestion, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, tableCreationMessage, tableToCreate, type AwsEnrichResult } from '../../src/host/acquirePlan';
+import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, createTableQuestion, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, tableCreationMessage, tableMissingMessage, tableToCreate, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
 import { refreshMessage } from '../../src/host/enrichReport';
 
@@ -217,6 +217,15 @@ test('no Athena table yet: "Create the Athena table…" runs the one DDL shown, 
   assert.deepEqual(t, { source: request.source, table: 'athena://AwsDataCatalog/flowlogs/vpc', account: '111111111111', region: 'us-east-1', ddl });
   assert.equal(tableToCreate(missing([ddl, `${ddl} `]), request), undefined, 'several statements: nothing offered (the summary says why)');
   assert.equal(tableToCreate(missing([]), request), undefined, 'a table that exists: nothing offered');
+  // the finished notification: short (its buttons stay on screen), AWS's words only in the log
+  const long = 'flowlogs.vpc is not a table in AwsDataCatalog (Entity Not Found (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException; Request ID: 1)); create it …';
+  const noTable = { account: '111111111111', region: 'us-east-1', api: 'athena', code: 'NoSuchTable', message: long, resource: t.table };
+  const alone = missing([ddl]);
+  alone.aws.summary.issues.push(noTable);
+  assert.equal(tableMissingMessage(t, alone, true), "Flowlens: the Athena table flowlogs.vpc does not exist in account 111111111111, region us-east-1, so nothing was read and no dataset was made. Flowlens can create it with AWS's DDL for your flow log, shown before anything runs.");
+  assert.match(tableMissingMessage(t, alone, false), /so nothing was read and the dataset is unchanged\./);
+  alone.aws.summary.issues.push({ ...noTable, api: 's3:ListObjectsV2', code: 'AccessDenied', message: 'no', resource: 's3://b/' });
+  assert.match(tableMissingMessage(t, alone, true), /shown before anything runs\. 1 other problem: see Show details\.$/);
   const q = createTableQuestion(t);
   assert.equal(q.message, 'Create the Athena table flowlogs.vpc in account 111111111111, region us-east-1, workgroup analysts?');
   assert.equal(q.detail, "Flowlens runs the DDL shown in the editor (AWS's, for your flow log, with partition projection) as profile ops; CREATE DATABASE IF NOT EXISTS first if the database is missing. It needs glue:CreateTable (the read-only FlowLogIntrospector role does not have it).");
