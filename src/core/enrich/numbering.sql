@@ -2,10 +2,11 @@
 -- last enrichment): every address and observer the records name, numbered.
 
 -- Every address the records name, numbered: the big aggregations below then group and join on integers.
+-- (Addresses are stored lower-case, as every reader writes them: readers.ts, records.ts, reduced.ts.)
 CREATE OR REPLACE TEMP TABLE fl_addr AS
 SELECT row_number() OVER ()::INTEGER AS id, addr FROM (
-  SELECT lower(coalesce(pkt_srcaddr, srcaddr)) AS addr FROM fl_pending WHERE srcaddr IS NOT NULL
-  UNION SELECT lower(coalesce(pkt_dstaddr, dstaddr)) FROM fl_pending WHERE dstaddr IS NOT NULL
+  SELECT coalesce(pkt_srcaddr, srcaddr) AS addr FROM fl_pending WHERE srcaddr IS NOT NULL
+  UNION SELECT coalesce(pkt_dstaddr, dstaddr) FROM fl_pending WHERE dstaddr IS NOT NULL
   -- and those of the pending reduced rows (reduced-sums.sql)
   UNION SELECT client_addr FROM fl_pending_reduced UNION SELECT server_addr FROM fl_pending_reduced);
 

@@ -16,10 +16,11 @@ WITH r AS (
          coalesce(o.kind = 'natgateway' AND (sa.id = o.primary_id OR da.id = o.primary_id), false) AS nat_outside
   FROM fl_pending r
   JOIN fl_obs_eni o ON o.interface_id IS NOT DISTINCT FROM r.interface_id AND o.rec_vpc IS NOT DISTINCT FROM r.vpc_id
-  JOIN fl_addr sa ON sa.addr = lower(coalesce(r.pkt_srcaddr, r.srcaddr))
-  JOIN fl_addr da ON da.addr = lower(coalesce(r.pkt_dstaddr, r.dstaddr))
+  -- (addresses are stored lower-case: every reader writes them so, readers.ts and records.ts)
+  JOIN fl_addr sa ON sa.addr = coalesce(r.pkt_srcaddr, r.srcaddr)
+  JOIN fl_addr da ON da.addr = coalesce(r.pkt_dstaddr, r.dstaddr)
   WHERE coalesce(r.log_status, 'OK') = 'OK' AND r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL AND r.start IS NOT NULL
-    AND fl_in_part(lower(coalesce(r.pkt_srcaddr, r.srcaddr)), lower(coalesce(r.pkt_dstaddr, r.dstaddr)))
+    AND fl_in_part(coalesce(r.pkt_srcaddr, r.srcaddr), coalesce(r.pkt_dstaddr, r.dstaddr))
 ), f AS (
   SELECT r.*, (src < dst OR (src = dst AND coalesce(sport, 0) <= coalesce(dport, 0))) AS fwd
   FROM r WHERE NOT nat_outside
