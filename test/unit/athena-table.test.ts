@@ -77,6 +77,103 @@ describe('the flow-log table partitions the reduction prunes by', () => {
   });
 });
 
+/** A Glue crawler's table over AWS's plain layout at s3://logs/AWSLogs/ and its registered partitions (account, service, region, y, m, d). */
+function crawled(partitions: string[][], types: Partial<Record<number, string>> = {}) {
+  return {
+    columns: [], parameters: { location: 's3://logs/AWSLogs/' },
+    partitionKeys: partitions[0]!.map((_, i) => ({ name: `partition_${i}`, type: types[i] ?? 'string' })),
+    partitions: partitions.map((values) => ({ values, location: `s3://logs/AWSLogs/${values.join('/')}/` })),
+  };
+}
+const every = (accounts: string[], regions: string[], days: string[], hours: string[] = []) =>
+  accounts.flatMap((a) => regions.flatMap((r) => days.flatMap((d) => (hours.length ? hours.map((h) => [a, 'vpcflowlogs', r, ...d.split('/'), h]) : [[a, 'vpcflowlogs', r, ...d.split('/')]]))));
+
+describe('partition keys known by the values registered for them (a Glue crawler\'s partition_0 …)', () => {
+  const accounts = ['111111111111', '222222222222'];
+  const days = ['2026/09/01', '2026/09/02', '2026/09/03'];
+  const from = "from the registered partitions' values";
+  // 22:00 on the 1st to 03:00 on the 2nd: records delivered up to an hour later, so the 1st and the 2nd
+  const [s, u] = [new Date('2026-09-01T22:00:00Z'), new Date('2026-09-02T03:00:00Z')];
+
+  it("AWS's plain layout: account, region and date recognised, one conjunction per day, the region asked, and only the kept partitions' locations", () => {
+    const info = crawled(every(accounts, ['us-east-1', 'eu-west-1'], days));
+    const p = partitionPlan(info, s, u, ['us-east-1']);
+    assert.deepEqual(p.predicates, [
+      `"partition_2" IN ('us-east-1')`,
+      `(("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '01') OR ("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '02'))`,
+    ]);
+    assert.deepEqual(p.recognised, [`partition_2 (region, ${from})`, `partition_3/partition_4/partition_5 (year/month/day, ${from})`, `partition_0 (account, ${from}; every account read)`]);
+    assert.deepEqual(p.ignored, ['partition_1'], "'vpcflowlogs' is left alone");
+    assert.deepEqual(p.prefixes, accounts.flatMap((a) => ['01', '02'].map((d) => `s3://logs/AWSLogs/${a}/vpcflowlogs/us-east-1/2026/09/${d}/`)));
+    assert.equal(p.kept, 4);
+    assert.equal(p.hive, undefined);
+    // two regions asked: both kept
+    const both = partitionPlan(info, s, u, ['us-east-1', 'eu-west-1']);
+    assert.equal(both.predicates[0], `"partition_2" IN ('us-east-1', 'eu-west-1')`);
+    assert.equal(both.kept, 8);
+    // the registered partitions unknown (not read): as before, nothing constrained and the whole location
+    const { partitions: _, ...bare } = info;
+    const before = partitionPlan(bare, s, u, ['us-east-1']);
+    assert.deepEqual([before.predicates, before.recognised, before.prefixes, before.kept], [[], [], ['s3://logs/AWSLogs/'], undefined]);
+    assert.equal(before.ignored.length, 6);
+  });
+
+  it('a key with one value that does not fit is not recognised: no predicate on it, and the partitions it would have dropped are kept', () => {
+    const rows = every(accounts, ['us-east-1'], days);
+    // a stray folder the crawler registered beside the regions, and a month that is none
+    const stray = crawled([...rows, ['111111111111', 'vpcflowlogs', 'logs', '2026', '09', '01']]);
+    const p = partitionPlan(stray, s, u, ['us-east-1']);
+    assert.deepEqual(p.predicates, [`(("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '01') OR ("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '02'))`]);
+    assert.deepEqual(p.ignored, ['partition_1', 'partition_2']);
+    assert.equal(p.kept, 5, 'the stray partition of a kept day too');
+    const month = partitionPlan(crawled([...rows, ['111111111111', 'vpcflowlogs', 'us-east-1', '2026', '13', '01']]), s, u, ['us-east-1']);
+    assert.deepEqual(month.predicates, [`"partition_2" IN ('us-east-1')`]);
+    assert.deepEqual(month.ignored, ['partition_1', 'partition_3', 'partition_4', 'partition_5']);
+    // a text key's month without its leading zero: a predicate '09' would miss it, so it is not recognised
+    const unpadded = partitionPlan(crawled(every(accounts, ['us-east-1'], ['2026/9/01'])), s, u, ['us-east-1']);
+    assert.deepEqual(unpadded.predicates, [`"partition_2" IN ('us-east-1')`]);
+  });
+
+  it('an hour key after the day: the hours of the window on the days it covers in part', () => {
+    const hours = ['00', '01', '02', '21', '22', '23'];
+    const p = partitionPlan(crawled(every(['111111111111'], ['us-east-1'], days, hours)), s, new Date('2026-09-02T01:00:00Z'), []);
+    // records to 01:00, delivered up to an hour later: 22-23 on the 1st, 00-01 on the 2nd
+    assert.deepEqual(p.predicates, [`(("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '01' AND "partition_6" IN ('22', '23')) `
+      + `OR ("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = '02' AND "partition_6" IN ('00', '01')))`]);
+    assert.deepEqual(p.recognised, [`partition_3/partition_4/partition_5/partition_6 (year/month/day/hour, ${from})`, `partition_0 (account, ${from}; every account read)`]);
+    assert.deepEqual(p.ignored, ['partition_1', 'partition_2'], 'no region asked: the region key is not constrained');
+    assert.deepEqual(p.prefixes, ['01/22', '01/23', '02/00', '02/01'].map((x) => `s3://logs/AWSLogs/111111111111/vpcflowlogs/us-east-1/2026/09/${x}/`));
+  });
+
+  it('integer keys are compared as integers, a text key as text', () => {
+    const rows = every(accounts, ['us-east-1'], ['2026/9/1', '2026/9/2', '2026/9/3']);
+    const p = partitionPlan(crawled(rows, { 3: 'int', 4: 'int', 5: 'int' }), s, u, ['us-east-1']);
+    assert.deepEqual(p.predicates, [`"partition_2" IN ('us-east-1')`,
+      `(("partition_3" = 2026 AND "partition_4" = 9 AND "partition_5" = 1) OR ("partition_3" = 2026 AND "partition_4" = 9 AND "partition_5" = 2))`]);
+    assert.deepEqual(p.prefixes, accounts.flatMap((a) => ['1', '2'].map((d) => `s3://logs/AWSLogs/${a}/vpcflowlogs/us-east-1/2026/9/${d}/`)));
+    // a text region key and a bigint day key in one table
+    const mixed = partitionPlan(crawled(every(accounts, ['us-east-1'], days), { 5: 'bigint' }), s, u, ['us-east-1']);
+    assert.equal(mixed.predicates[1], `(("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = 1) OR ("partition_3" = '2026' AND "partition_4" = '09' AND "partition_5" = 2))`);
+    assert.equal(mixed.kept, 4);
+  });
+
+  it('a projected table\'s registered partitions are not used (Athena ignores them), nor are keys known by name looked at again', () => {
+    const info = crawled(every(accounts, ['us-east-1'], days));
+    const projected = partitionPlan({ ...info, parameters: { ...info.parameters, 'projection.enabled': 'true' } }, s, u, ['us-east-1']);
+    assert.deepEqual([projected.predicates, projected.kept], [[], undefined]);
+    // AWS's Hive-compatible DDL at AWSLogs/, its partitions registered: the date and region by name, the account by
+    // value, and the estimate lists the kept partitions' own locations
+    const hive = partitionPlan({
+      columns: [], parameters: { location: 's3://logs/AWSLogs/' },
+      partitionKeys: ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day'].map((name) => ({ name, type: 'string' })),
+      partitions: every(['111111111111'], ['us-east-1', 'eu-west-1'], days).map((v) => ({ values: v,
+        location: `s3://logs/AWSLogs/aws-account-id=${v[0]}/aws-service=${v[1]}/aws-region=${v[2]}/year=${v[3]}/month=${v[4]}/day=${v[5]}` })),
+    }, s, u, ['eu-west-1']);
+    assert.deepEqual(hive.recognised, ['aws-region (region)', 'year/month/day (Hive-style date)', `aws-account-id (account, ${from}; every account read)`]);
+    assert.deepEqual(hive.prefixes, ['01', '02'].map((d) => `s3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=${d}/`));
+  });
+});
+
 describe('scan sizes and prices', () => {
   it('reads sizes as people write them', () => {
     assert.equal(parseSize('10GB'), 10e9);

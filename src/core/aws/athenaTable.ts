@@ -4,16 +4,31 @@
  * time range and regions become predicates on the partition columns (Athena then reads only those partitions)
  * and the bytes the query will scan can be estimated before it runs.
  *
- * Partitions recognised: the Hive-style layout AWS delivers (`aws-account-id=…/aws-service=…/aws-region=…/
+ * Partitions recognised by name: the Hive-style layout AWS delivers (`aws-account-id=…/aws-service=…/aws-region=…/
  * year=…/month=…/day=…/[hour=…/]`, keys as the table names them: aws_region, year, month, day, hour), AWS's
  * plain layout read by a table with partition projection (`…/AWSLogs/${accid}/vpcflowlogs/${region}/${day}`, a
  * day key in the projection's format, such as yyyy/MM/dd), and a `date`/`dt` key of type date or text.
+ * Recognised by their values, when the catalogue's registered partitions were read (GetPartitions) and the table
+ * is not projected: keys named otherwise, such as those a Glue crawler makes of AWS's plain layout
+ * (`partition_0` … `partition_5`: account, 'vpcflowlogs', region, year, month, day) or partitions added with
+ * ALTER TABLE ADD PARTITION … LOCATION: a year and the month, day (and hour) after it, a region, an account
+ * (valueRoles). The estimate then lists the locations of the registered partitions the predicates keep.
  */
+/** A partition registered in the catalogue (Glue GetPartitions): its values in the table's key order, and where its objects lie. */
+export interface RegisteredPartition {
+  values: string[];
+  location?: string;
+}
 
 export interface TableInfo {
   columns: string[];
   partitionKeys: { name: string; type: string }[];
   parameters: Record<string, string>;
+  /**
+   * The partitions registered in the catalogue, when they were read (GetPartitions): keys whose names say nothing
+   * are recognised by these values, and the estimate lists the locations of those the predicates keep.
+   */
+  partitions?: RegisteredPartition[];
 }
 
 export interface PartitionPlan {
@@ -24,8 +39,9 @@ export interface PartitionPlan {
   /** Keys left unconstrained. */
   ignored: string[];
   /**
-   * Where the partitions the predicates keep lie, as s3:// prefixes (per day and region, per hour on the window's
-   * first and last days when the table has an hour key; the table's location alone when the layout is not known):
+   * Where the partitions the predicates keep lie, as s3:// prefixes (the locations of the registered partitions kept,
+   * when they were read; else per day and region, per hour on the window's first and last days when the table has an
+   * hour key; the table's location alone when the layout is not known):
    * what a scan estimate lists. A `${key}` segment stands for every value of a key the query does not constrain
    * (an account id): the estimate lists that level to find them (expandPrefix in athena.ts).
    */
@@ -36,6 +52,8 @@ export interface PartitionPlan {
    * would otherwise be missed) and list the whole location when they do not.
    */
   hive?: { location: string; firstKey: string };
+  /** When the registered partitions were read: how many the predicates keep (the prefixes are their locations). */
+  kept?: number;
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -45,6 +63,8 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const text = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const pad = (n: number) => String(n).padStart(2, '0');
 const NUMERIC = /^(tinyint|smallint|int|integer|bigint)$/i;
+/** An AWS region name (us-east-1, us-gov-west-1); here rather than inventory/util's, which loads DuckDB: the host imports this file. */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 /** A partition value as a literal of the key's type (an integer key compares with 9, a string one with '09'). */
 const valueOf = (key: { type: string }, v: string) => (NUMERIC.test(key.type.trim()) ? String(Number(v)) : text(v));
 
@@ -73,6 +93,69 @@ export function formatDay(d: Date, pattern: string): string {
 
 const norm = (k: string) => k.toLowerCase().replace(/-/g, '_');
 
+type Key = { name: string; type: string };
+/** Year, month and day keys (and an hour key), in the table's order. */
+interface DateKeys {
+  y: Key;
+  m: Key;
+  d: Key;
+  h?: Key;
+}
+
+/** Whether Athena computes the table's partitions (projection): it then ignores those registered in the catalogue. */
+export function isProjected(info: Pick<TableInfo, 'parameters'>): boolean {
+  return (info.parameters['projection.enabled'] ?? '').trim().toLowerCase() === 'true';
+}
+
+/** A key in a list of values, each a literal of the key's type. */
+const inList = (k: Key, values: readonly string[]) => `${ident(k.name)} IN (${values.map((v) => valueOf(k, v)).join(', ')})`;
+
+/** A registered value and a wanted one the same, compared as the key's type (an integer key's 9 is its 09). */
+const sameValue = (k: Key, registered: string, wanted: string) => (NUMERIC.test(k.type.trim()) ? Number(registered) === Number(wanted) : registered === wanted);
+
+/** One conjunction per day, and on a day the window covers in part, its hours (when there is an hour key). */
+function datePredicate(k: DateKeys, days: readonly Date[], hours: (day: Date) => string[]): string {
+  const partial = (day: Date) => !!k.h && hours(day).length < 24;
+  return `(${days.map((x) => `(${ident(k.y.name)} = ${valueOf(k.y, String(x.getUTCFullYear()))} AND ${ident(k.m.name)} = ${valueOf(k.m, pad(x.getUTCMonth() + 1))} AND ${ident(k.d.name)} = ${valueOf(k.d, pad(x.getUTCDate()))}${
+    partial(x) ? ` AND ${inList(k.h!, hours(x))}` : ''})`).join(' OR ') || 'false'})`;
+}
+
+/** The keys' values a day keeps (the hour's only on a day the window covers in part; else any: []). */
+function dateValues(k: DateKeys, hours: (day: Date) => string[]): [Key, (day: Date) => string[]][] {
+  const out: [Key, (day: Date) => string[]][] = [[k.y, (x) => [String(x.getUTCFullYear())]], [k.m, (x) => [pad(x.getUTCMonth() + 1)]], [k.d, (x) => [pad(x.getUTCDate())]]];
+  if (k.h) out.push([k.h, (x) => (hours(x).length < 24 ? hours(x) : [])]);
+  return out;
+}
+
+/** Names partitionPlan recognises keys by; other keys may be recognised by their registered values. */
+const NAMED = new Set(['aws_region', 'region', 'year', 'month', 'day', 'hour', 'date', 'dt']);
+
+/**
+ * Keys recognised by the values registered for them, when their names say nothing (a Glue crawler names them
+ * partition_0 …; ALTER TABLE ADD PARTITION any name): a key is recognised only when every registered value fits.
+ * Four-digit values are a year; the keys right after it, a month (01-12), a day (01-31) and an hour (00-23), two
+ * digits each for a text key (its predicate compares with 09), any integer in range for an integer key; AWS region
+ * names are a region; twelve digits an account.
+ */
+function valueRoles(keys: readonly Key[], partitions: readonly RegisteredPartition[]): { date?: DateKeys; region?: Key; account?: Key } {
+  const free = (i: number) => i < keys.length && !NAMED.has(norm(keys[i]!.name));
+  const all = (i: number, test: (v: string) => boolean) => free(i) && partitions.every((p) => test(p.values[i] ?? ''));
+  const inRange = (i: number, lo: number, hi: number) =>
+    all(i, (v) => (NUMERIC.test(keys[i]!.type.trim()) ? /^\d{1,2}$/ : /^\d{2}$/).test(v) && Number(v) >= lo && Number(v) <= hi);
+  const out: { date?: DateKeys; region?: Key; account?: Key } = {};
+  const y = keys.findIndex((_, i) => all(i, (v) => /^\d{4}$/.test(v)));
+  if (y >= 0 && inRange(y + 1, 1, 12) && inRange(y + 2, 1, 31)) {
+    out.date = { y: keys[y]!, m: keys[y + 1]!, d: keys[y + 2]!, ...(inRange(y + 3, 0, 23) ? { h: keys[y + 3]! } : {}) };
+  }
+  const region = keys.findIndex((_, i) => all(i, (v) => REGION.test(v)));
+  if (region >= 0) out.region = keys[region]!;
+  const account = keys.findIndex((_, i) => all(i, (v) => /^\d{12}$/.test(v)));
+  if (account >= 0) out.account = keys[account]!;
+  return out;
+}
+
+const FROM_VALUES = "from the registered partitions' values";
+
 /**
  * The predicates that keep Athena to the window's partitions (and to `regions`, when the table has a region
  * key), and the S3 prefixes that hold them.
@@ -83,61 +166,82 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   // partitions are by delivery time: a record that starts before `until` may arrive up to an hour later
   const late = new Date(until.getTime() + LATE_DELIVERY_MS);
   const days = daysOf(since, late);
+  const hours = (day: Date) => hoursOf(day, since, late);
   const used = new Set<string>();
-  /** Per partition key (normalised): its value in the path for a day, when the query constrains it. */
-  const pathValues = new Map<string, (day: Date) => string[]>();
+  /** Per partition key (normalised): the values the predicates keep it to on a day (none: any). */
+  const wanted = new Map<string, (day: Date) => string[]>();
   /** The date is a Hive-style level of its own (year=…/month=…/day=…, or dt=2026-09-30): the paths can be built. */
   let hiveDated = false;
-  const regionKey = keys.get('aws_region') ?? keys.get('region');
+  // the catalogue's partitions count only where Athena reads them (not under projection)
+  const registered = info.partitions?.length && !isProjected(info) ? info.partitions : undefined;
+  const byValue = registered ? valueRoles(info.partitionKeys, registered) : {};
+  const namedRegion = keys.get('aws_region') ?? keys.get('region');
+  const regionKey = namedRegion ?? byValue.region;
   if (regionKey && regions.length) {
-    plan.predicates.push(`${ident(regionKey.name)} IN (${regions.map((r) => valueOf(regionKey, r)).join(', ')})`);
-    plan.recognised.push(`${regionKey.name} (region)`);
+    plan.predicates.push(inList(regionKey, regions));
+    plan.recognised.push(`${regionKey.name} (region${namedRegion ? '' : `, ${FROM_VALUES}`})`);
     used.add(norm(regionKey.name));
-    pathValues.set(norm(regionKey.name), () => [...regions]);
+    wanted.set(norm(regionKey.name), () => [...regions]);
   }
   const [y, m, d] = ['year', 'month', 'day'].map((k) => keys.get(k));
   const projected = (k: string) => info.parameters[`projection.${k}.format`];
-  if (y && m && d && !projected(d.name)) {
-    // Hive-style: one conjunction per day, and on a day the window covers in part, its hours (when partitioned so)
-    const h = keys.get('hour');
-    const hours = (day: Date) => hoursOf(day, since, late);
-    const partial = (day: Date) => !!h && hours(day).length < 24;
-    plan.predicates.push(`(${days.map((x) => `(${ident(y.name)} = ${valueOf(y, String(x.getUTCFullYear()))} AND ${ident(m.name)} = ${valueOf(m, pad(x.getUTCMonth() + 1))} AND ${ident(d.name)} = ${valueOf(d, pad(x.getUTCDate()))}${
-      partial(x) ? ` AND ${ident(h!.name)} IN (${hours(x).map((v) => valueOf(h!, v)).join(', ')})` : ''})`).join(' OR ') || 'false'})`);
-    plan.recognised.push(h ? `${y.name}/${m.name}/${d.name}/${h.name} (Hive-style date and hour)` : `${y.name}/${m.name}/${d.name} (Hive-style date)`);
-    for (const k of h ? [y, m, d, h] : [y, m, d]) used.add(norm(k.name));
-    pathValues.set(norm(y.name), (x) => [String(x.getUTCFullYear())]);
-    pathValues.set(norm(m.name), (x) => [pad(x.getUTCMonth() + 1)]);
-    pathValues.set(norm(d.name), (x) => [pad(x.getUTCDate())]);
-    if (h) pathValues.set(norm(h.name), (x) => (partial(x) ? hours(x) : []));
-    hiveDated = true;
-  } else {
-    const day = d ?? keys.get('date') ?? keys.get('dt');
-    if (day) {
-      const type = day.type.toLowerCase();
-      const pattern = type === 'date' ? 'yyyy-MM-dd' : projected(day.name) ?? (norm(day.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
-      if (type === 'date') {
-        plan.predicates.push(`${ident(day.name)} IN (${days.map((x) => `DATE '${formatDay(x, 'yyyy-MM-dd')}'`).join(', ')})`);
-      } else {
-        plan.predicates.push(`${ident(day.name)} IN (${days.map((x) => text(formatDay(x, pattern))).join(', ')})`);
-      }
-      plan.recognised.push(`${day.name} (${type === 'date' ? 'date' : `day as ${projected(day.name) ?? 'text'}`})`);
-      used.add(norm(day.name));
-      // a value with a slash (2026/09/30) is no Hive-style path segment
-      if (!pattern.includes('/')) {
-        pathValues.set(norm(day.name), (x) => [formatDay(x, pattern)]);
-        hiveDated = true;
-      }
+  const hive: DateKeys | undefined = y && m && d && !projected(d.name) ? { y, m, d, ...(keys.get('hour') ? { h: keys.get('hour')! } : {}) } : undefined;
+  const dayKey = hive ? undefined : d ?? keys.get('date') ?? keys.get('dt');
+  const date = hive ?? (dayKey ? undefined : byValue.date);
+  if (date) {
+    // Hive-style, or keys known by their values: one conjunction per day, with the hours of a day read in part
+    plan.predicates.push(datePredicate(date, days, hours));
+    const named = [date.y, date.m, date.d, ...(date.h ? [date.h] : [])].map((k) => k.name).join('/');
+    plan.recognised.push(hive ? `${named} (Hive-style date${date.h ? ' and hour' : ''})` : `${named} (year/month/day${date.h ? '/hour' : ''}, ${FROM_VALUES})`);
+    for (const [k, values] of dateValues(date, hours)) {
+      used.add(norm(k.name));
+      wanted.set(norm(k.name), values);
     }
+    hiveDated = !!hive;
+  } else if (dayKey) {
+    const type = dayKey.type.toLowerCase();
+    const pattern = type === 'date' ? 'yyyy-MM-dd' : projected(dayKey.name) ?? (norm(dayKey.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
+    if (type === 'date') {
+      plan.predicates.push(`${ident(dayKey.name)} IN (${days.map((x) => `DATE '${formatDay(x, 'yyyy-MM-dd')}'`).join(', ')})`);
+    } else {
+      plan.predicates.push(`${ident(dayKey.name)} IN (${days.map((x) => text(formatDay(x, pattern))).join(', ')})`);
+    }
+    plan.recognised.push(`${dayKey.name} (${type === 'date' ? 'date' : `day as ${projected(dayKey.name) ?? 'text'}`})`);
+    used.add(norm(dayKey.name));
+    wanted.set(norm(dayKey.name), (x) => [formatDay(x, pattern)]);
+    // a value with a slash (2026/09/30) is no Hive-style path segment
+    hiveDated = !pattern.includes('/');
+  }
+  if (byValue.account && !used.has(norm(byValue.account.name))) {
+    plan.recognised.push(`${byValue.account.name} (account, ${FROM_VALUES}; every account read)`);
+    used.add(norm(byValue.account.name));
   }
   plan.ignored = info.partitionKeys.map((k) => k.name).filter((k) => !used.has(norm(k)));
   const location = info.parameters.location ?? info.parameters['storage.location'];
-  if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, regions);
+  const kept = registered ? keptPartitions(info.partitionKeys, registered, days, wanted) : undefined;
+  if (kept && kept.every((p) => p.location)) {
+    plan.prefixes = outermost(kept.map((p) => slashed(p.location!)));
+    plan.kept = kept.length;
+  } else if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, regions);
   else if (location && hiveDated) {
-    plan.prefixes = hivePrefixes(info, location, days, pathValues);
+    plan.prefixes = hivePrefixes(info, location, days, wanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
   } else plan.prefixes = location ? [slashed(location)] : [];
   return plan;
+}
+
+/** The registered partitions the predicates keep: on some day of the window, each constrained key has a wanted value. */
+function keptPartitions(keys: readonly Key[], partitions: readonly RegisteredPartition[], days: readonly Date[], wanted: Map<string, (day: Date) => string[]>): RegisteredPartition[] {
+  return partitions.filter((p) => days.some((day) => keys.every((k, i) => {
+    const values = wanted.get(norm(k.name))?.(day) ?? [];
+    return values.length === 0 || values.some((v) => sameValue(k, p.values[i] ?? '', v));
+  })));
+}
+
+/** The prefixes not under another of them (each object counted once), in order. */
+function outermost(prefixes: readonly string[]): string[] {
+  const unique = [...new Set(prefixes)];
+  return unique.filter((p) => !unique.some((q) => q !== p && p.startsWith(q)));
 }
 
 const slashed = (p: string) => (p.endsWith('/') ? p : `${p}/`);
