@@ -67,6 +67,12 @@ export interface AthenaScan {
   pricePerTb: number;
   /** The partition keys the window and regions were put on, and how. */
   partitions: string[];
+  /**
+   * The partitions registered in Glue were needed (keys not known by name, such as a crawler's partition_0 …) and
+   * could not be read (glue:GetPartitions refused or failing): why, and what follows (those keys not constrained,
+   * the estimate of the whole location), naming the table and the permission. The run goes on.
+   */
+  partitionsUnread?: string;
   /** Before running: the bytes of the objects under the window's partitions, and their price. */
   estimatedBytes?: number;
   estimatedUsd?: number;

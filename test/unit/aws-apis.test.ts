@@ -34,7 +34,7 @@ describe('the API descriptors', () => {
     }
   });
 
-  it('the role grants every Athena action the push-down sends, and the docs name each', () => {
+  it('the role grants every Athena and Glue action the push-down sends, and the docs name each', () => {
     const role = readFileSync(join(root, 'cloudformation/introspector-role.yaml'), 'utf8');
     const docs = readFileSync(join(root, 'docs/aws.md'), 'utf8');
     const source = readFileSync(join(root, 'src/core/aws/athena.ts'), 'utf8');
@@ -44,6 +44,14 @@ describe('the API descriptors', () => {
     for (const a of actions) {
       assert.match(role, new RegExp(`^ +- athena:${a}$`, 'm'), `athena:${a} in the role`);
       assert.ok(docs.includes(a), `${a} in docs/aws.md`);
+    }
+    // and the Glue catalogue's: the table's registered partitions, where their keys' names say nothing
+    const glue = /import \{([^}]*)\} from '@aws-sdk\/client-glue'/.exec(source)![1]!;
+    const read = [...glue.matchAll(/\b(?:paginate(\w+)|(\w+)Command)\b/g)].map((m) => m[1] ?? m[2]!);
+    assert.deepEqual(read, ['GetPartitions']);
+    for (const a of read) {
+      assert.match(role, new RegExp(`^ +- glue:${a}$`, 'm'), `glue:${a} in the role`);
+      assert.ok(docs.includes(`glue:${a}`), `glue:${a} in docs/aws.md`);
     }
   });
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, AwsIssue, SourceReport } from '../../protocol/reports';
@@ -292,10 +293,11 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
         }
       } else {
         const athena = new AthenaClient(clientConfig('ATHENA', src.region, target.credentials, settings));
-        // the table's objects are listed for the scan estimate
+        // the table's objects are listed for the scan estimate; its registered partitions read when their keys say nothing by name
         const s3 = new S3Client(clientConfig('S3', src.region, target.credentials, settings));
+        const glue = new GlueClient(clientConfig('GLUE', src.region, target.credentials, settings));
         const athenaOpts = {
-          ...opts.athena, since, until, regions: opts.regions, s3, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m: string) => progress('flow-logs', m),
+          ...opts.athena, since, until, regions: opts.regions, s3, glue, ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m: string) => progress('flow-logs', m),
         };
         try {
           rep = await readAthenaSource(db, athena, src, athenaOpts, lock);
@@ -317,6 +319,7 @@ export async function acquire(db: Db, source: AwsSource, run: AcquireRun = {}, s
         } finally {
           athena.destroy();
           s3.destroy();
+          glue.destroy();
         }
         if (rep.sql) summary.athenaSql.push(rep.sql);
       }
@@ -351,6 +354,7 @@ export function athenaScanLine(a: AthenaScan): string {
   return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
     + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
+    + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
     + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '');
 }
 

@@ -561,6 +561,6 @@ export const OTHER_ACTIONS: readonly { actions: string; why: string; policy: 'in
   },
   {
     actions: 'athena:StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, GetTableMetadata, GetWorkGroup, glue:GetTable/GetPartitions/GetDatabase, results bucket (s3:ListBucket, GetObject, PutObject; kms:GenerateDataKey and kms:Decrypt only through S3, for a results bucket or workgroup under SSE-KMS), s3:ListBucket on the table\'s location',
-    why: 'optional Athena push-down (the reduction, UNLOADed as Parquet to the results bucket; the table\'s columns and partitions; the workgroup\'s output location; the scan estimate)', policy: 'own',
+    why: 'optional Athena push-down (the reduction, UNLOADed as Parquet to the results bucket; the table\'s columns and partitions, and with glue:GetPartitions the values and locations of partitions whose keys are not named year/month/day/region, such as a Glue crawler\'s partition_0 …; the workgroup\'s output location; the scan estimate)', policy: 'own',
   },
 ];

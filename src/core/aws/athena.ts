@@ -1,7 +1,8 @@
 /**
  * Athena push-down for estates too big to pull: the reduction (athena-reduction.sql) runs in the user's Athena
  * over their flow-log table, and only its rows come down, loaded as facts (flowlogs/reduced.ts). Before it runs:
- * the table's columns and partitions (GetTableMetadata), so that the window and regions are predicates on the
+ * the table's columns and partitions (GetTableMetadata; and the partitions registered in Glue, GetPartitions, when
+ * some key is not known by its name), so that the window and regions are predicates on the
  * partitions, and an estimate of the bytes it will scan (the sizes of the S3 objects under the window's
  * partitions) and their price, refused above `maxScanBytes` (the editor then asks, and runs it again allowed
  * that estimate). It runs in the
@@ -23,6 +24,7 @@ import {
   type AthenaClient,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
+import { paginateGetPartitions, type GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
@@ -38,7 +40,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type TableInfo } from './athenaTable';
+import { isProjected, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -53,6 +55,12 @@ export interface AthenaOptions extends AthenaSettings {
   regions?: readonly string[];
   /** Lists the table's objects for the scan estimate (absent: no estimate). */
   s3?: S3Client;
+  /**
+   * Reads the partitions registered for the table (GetPartitions), when a partition key is not known by its name (a
+   * Glue crawler's partition_0 …): their values recognise it, their locations are what the estimate lists. Absent:
+   * not read.
+   */
+  glue?: GlueClient;
   /** Minutes before now the window ends at the latest, as flow logs are still being delivered (default SETTLE_MINUTES). */
   settleMinutes?: number;
   /** The time the run starts at (default: now). */
@@ -95,6 +103,15 @@ async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<st
 }
 
 const listOpts = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+
+/** The partitions registered for the table in the Glue catalogue (GetPartitions, every page): values and locations. */
+async function registeredPartitions(glue: GlueClient, src: AthenaSource, signal?: AbortSignal): Promise<RegisteredPartition[]> {
+  const out: RegisteredPartition[] = [];
+  await everyPage(paginateGetPartitions({ client: glue }, { DatabaseName: src.database, TableName: src.table, ExcludeColumnSchema: true }, listOpts(signal)), 'NextToken', (page) => {
+    for (const p of page.Partitions ?? []) out.push({ values: p.Values ?? [], ...(p.StorageDescriptor?.Location ? { location: p.StorageDescriptor.Location } : {}) });
+  });
+  return out;
+}
 const listed = { tokenOf: (page: { IsTruncated?: boolean; NextContinuationToken?: string }) => (page.IsTruncated ? page.NextContinuationToken : undefined) };
 
 /** The folders (common prefixes) one level below an s3:// prefix. */
@@ -380,7 +397,24 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
-  const plan = partitionPlan(info, o.since, until, o.regions ?? []);
+  let plan = partitionPlan(info, o.since, until, o.regions ?? []);
+  // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold
+  // (Athena reads those, unless the table is projected; a catalogue other than Glue's is not asked)
+  if (plan.ignored.length && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
+    try {
+      info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
+      plan = partitionPlan(info, o.since, until, o.regions ?? []);
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      const e = err as Error;
+      const location = info.parameters.location ?? info.parameters['storage.location'];
+      const whole = location !== undefined && plan.prefixes.length === 1 && plan.prefixes[0] === location.replace(/\/?$/, '/');
+      scan.partitionsUnread = `cannot read the partitions registered for ${src.database}.${src.table} (glue:GetPartitions: ${e.name}: ${e.message.split('\n')[0]}), `
+        + `so ${plan.ignored.join(', ')} ${plan.ignored.length === 1 ? 'is' : 'are'} not constrained${whole ? ` and the estimate is of the whole location ${location}` : ''}; `
+        + 'a role allowed glue:GetPartitions on the table has them pruned';
+      o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsUnread}`);
+    }
+  }
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;
   try {
@@ -397,7 +431,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   rep.sql = sql;
 
   // 2. The scan, estimated before anything runs
-  if (o.s3 && plan.prefixes.length) {
+  if (o.s3 && (plan.prefixes.length || plan.kept !== undefined)) {
     try {
       scan.estimatedBytes = await objectBytes(o.s3, plan, (m) => o.onProgress?.(`Athena ${src.database}.${src.table}: ${m}`), o.signal);
       scan.estimatedUsd = scanPrice(scan.estimatedBytes, perTb);
@@ -407,7 +441,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     }
   }
   const estimate = scan.estimatedBytes === undefined ? 'unknown' : `${formatBytes(scan.estimatedBytes)} (${formatUsd(scan.estimatedUsd!)} at $${perTb}/TB)`;
-  o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}; estimated scan ${estimate}\n${sql}`);
+  const kept = plan.kept === undefined ? '' : `; ${plan.kept} of the ${info.partitions?.length} registered partitions kept`;
+  o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}${kept}; estimated scan ${estimate}\n${sql}`);
   if (o.maxScanBytes !== undefined) {
     if (scan.estimatedBytes === undefined) {
       return refuse('ScanNotEstimated', `the bytes this query would scan cannot be estimated (no S3 location or listing), so the scan limit of ${formatBytes(o.maxScanBytes)} cannot be checked; nothing was run (with no limit it runs: --max-scan unset, or flowlens.athena.confirmScanAbove empty)`);

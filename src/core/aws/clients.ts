@@ -18,9 +18,9 @@ import type { LiveService, SERVICES } from './apis';
 
 /**
  * The SDK service ids used by configured endpoints: env AWS_ENDPOINT_URL_<ID> and `[services]` keys (lower case).
- * The inventory's services are apis.ts's; the flow-log sources' are named here.
+ * The inventory's services are apis.ts's; the flow-log sources' are named here (Glue: an Athena table's partitions).
  */
-export type ServiceId = (typeof SERVICES)[LiveService]['endpointId'] | 'STS' | 'S3' | 'CLOUDWATCH_LOGS' | 'ATHENA';
+export type ServiceId = (typeof SERVICES)[LiveService]['endpointId'] | 'STS' | 'S3' | 'CLOUDWATCH_LOGS' | 'ATHENA' | 'GLUE';
 
 export type { AwsSettings };
 

@@ -3,8 +3,12 @@
  * makes a schema in the test's DuckDB; a CREATE EXTERNAL TABLE (AWS's flow-log DDL, as athenaDdl.ts writes it)
  * makes a view there over the test's flow_records with the columns it declares and its partition columns, and
  * GetTableMetadata then answers with those columns, partition keys, location and TBLPROPERTIES, as Glue would.
+ * And a table as a Glue crawler makes it (crawledTable): partition_0 … from the folder levels, partitions registered.
  */
-import type { Db } from '../../../src/core/store/db';
+import { readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { ingestFiles } from '../../../src/core/flowlogs/ingest';
+import { lit, type Db } from '../../../src/core/store/db';
 import type { AthenaEngine } from './server';
 
 type Table = NonNullable<Awaited<ReturnType<NonNullable<AthenaEngine['table']>>>>;
@@ -65,5 +69,40 @@ export function ddlCatalog(db: Db, o: { databases: string[]; region: string }): 
       tables.set(`${database}.${name}`, { columns, partitionKeys, parameters: { ...parameters, location } });
       made.push(sql);
     },
+  };
+}
+
+/** A table as GetTableMetadata describes it, and its partitions as Glue GetPartitions lists them. */
+export interface CrawledTable extends Table {
+  partitions: { values: string[]; location: string }[];
+}
+
+/**
+ * What a Glue crawler makes of flow logs in AWS's plain layout under a location (`s3://<bucket>/<prefix>`, its
+ * objects in the estate folder `dir`): partition keys partition_0 … partition_N (strings), one per folder level
+ * below the location (<account>/vpcflowlogs/<region>/<yyyy>/<MM>/<dd>), and each folder of objects registered as a
+ * partition at its own, non-Hive, location. The objects are loaded into `db`, and the view `<database>.<table>` there
+ * gives each of their records its object's folder levels as partition_0 …, so that Athena's engine (duckDbAthenaRun)
+ * runs the submitted SQL over the table as Athena would, its predicates on the partition columns included.
+ */
+export async function crawledTable(db: Db, o: { dir: string; bucket: string; prefix: string; database: string; table: string }): Promise<CrawledTable> {
+  const root = join(o.dir, ...o.prefix.split('/').filter(Boolean));
+  const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const levels = files.map((f) => relative(root, f).split(sep).slice(0, -1));
+  const depth = Math.max(...levels.map((l) => l.length));
+  const partitions = [...new Map(levels.map((l) => [l.join('/'), l])).values()].sort((a, b) => a.join('/').localeCompare(b.join('/')))
+    .map((values) => ({ values, location: `s3://${o.bucket}/${o.prefix}${values.join('/')}/` }));
+  await ingestFiles(db, [root]);
+  const keys = Array.from({ length: depth }, (_, i) => `partition_${i}`);
+  const under = `${root}${sep}`;
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS "${o.database}"; CREATE OR REPLACE VIEW "${o.database}"."${o.table}" AS
+    SELECT r.* EXCLUDE (file_id), ${keys.map((k, i) => `split_part(substr(f.name, ${under.length + 1}), '${sep}', ${i + 1}) AS "${k}"`).join(', ')}
+    FROM flow_records r JOIN ingest_files f ON f.file_id = r.file_id WHERE starts_with(f.name, ${lit(under)})`);
+  const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE "${o.database}"."${o.table}"`);
+  return {
+    columns: described.filter((c) => !keys.includes(c.column_name)).map((c) => ({ name: c.column_name, type: c.column_type.toLowerCase() })),
+    partitionKeys: keys.map((name) => ({ name, type: 'string' })),
+    parameters: { location: `s3://${o.bucket}/${o.prefix}`, classification: 'csv' },
+    partitions,
   };
 }

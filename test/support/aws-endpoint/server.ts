@@ -1,6 +1,6 @@
 /**
  * A local AWS endpoint for tests: one HTTP server on 127.0.0.1 that speaks the wire protocols the SDK uses
- * (EC2 query/XML, awsQuery XML for STS/ELBv2/RDS/ElastiCache, JSON 1.1 for CloudWatch Logs/Athena/tagging/
+ * (EC2 query/XML, awsQuery XML for STS/ELBv2/RDS/ElastiCache, JSON 1.1 for CloudWatch Logs/Athena/Glue/tagging/
  * CloudTrail/ECS/Firehose, rest-json for Lambda, REST-XML for S3) and serves a sample estate directory:
  *   <estate>/inventory/<account>/<region>/<service>.<Operation>.json   (SDK output shapes)
  *   <estate>/flowlogs/<bucket>/<key…>                                 (S3 objects)
@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, sep } from 'node:path';
 import * as athenaSdk from '@aws-sdk/client-athena';
+import * as glueSdk from '@aws-sdk/client-glue';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -35,7 +36,10 @@ export interface EndpointUser {
   account: string;
   /** IAM user name; the ARN is arn:aws:iam::<account>:user/<name>. */
   name?: string;
-  /** IAM actions this principal is not allowed (checked for the Glue actions an Athena DDL needs: glue:CreateTable, glue:CreateDatabase). */
+  /**
+   * IAM actions this principal is not allowed (checked for the Glue actions an Athena DDL needs, glue:CreateTable and
+   * glue:CreateDatabase, and for glue:GetPartitions).
+   */
   denied?: string[];
 }
 
@@ -113,7 +117,10 @@ export interface AthenaEngine {
   table?(ctx: { catalog: string; database: string; table: string }): Promise<{ columns: { name: string; type: string }[]; partitionKeys?: { name: string; type: string }[]; parameters?: Record<string, string> } | undefined>;
   /** Polls a query stays RUNNING before it runs (default 1): a cancel can then stop it while it runs. */
   runningPolls?: number;
-  /** Result rows a GetQueryResults page holds at most (below the endpoint's page size), so that paging is exercised. */
+  /**
+   * Result rows a GetQueryResults page, and partitions a Glue GetPartitions page, hold at most (below the endpoint's
+   * page size), so that paging is exercised.
+   */
   pageSize?: number;
   /** Write each result as a CSV file at its output location, served by the S3 side (default true). */
   resultFiles?: boolean;
@@ -127,6 +134,11 @@ export interface AthenaEngine {
   ddl?(sql: string, ctx: { database?: string; catalog?: string }): Promise<void>;
   /** GetDatabase's answer: whether the database exists (absent: every database does). */
   database?(ctx: { catalog: string; database: string }): Promise<boolean>;
+  /**
+   * Glue GetPartitions' answer: the partitions registered for a table, in order (values in the table's key order,
+   * the location of each). Undefined, or absent: no such table (EntityNotFoundException).
+   */
+  partitions?(ctx: { database: string; table: string }): Promise<{ values: string[]; location: string }[] | undefined>;
 }
 
 /** The Glue action an Athena DDL needs, and what it names: CREATE EXTERNAL TABLE → glue:CreateTable, CREATE DATABASE → glue:CreateDatabase. */
@@ -239,7 +251,7 @@ function restOperation(service: string, method: string, path: string): { op: str
 }
 
 /** Services that answer in JSON (JSON 1.1, or rest-json). */
-const JSON_PROTOCOL = ['logs', 'athena', ...Object.values(SERVICES).filter((x) => x.protocol === 'json' || x.protocol === 'rest-json').map((x) => x.signing)];
+const JSON_PROTOCOL = ['logs', 'athena', 'glue', ...Object.values(SERVICES).filter((x) => x.protocol === 'json' || x.protocol === 'rest-json').map((x) => x.signing)];
 const REST_JSON: string[] = Object.values(SERVICES).filter((x) => x.protocol === 'rest-json').map((x) => x.signing);
 const QUERY_XML: string[] = ['sts', ...Object.values(SERVICES).filter((x) => x.protocol === 'query').map((x) => x.signing)];
 
@@ -820,6 +832,28 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
     };
   }
 
+  /**
+   * Glue GetPartitions: the table's registered partitions, a page at a time (NextToken), as a principal allowed
+   * glue:GetPartitions; refused as Glue refuses it otherwise.
+   */
+  async function glue(op: string, input: Record<string, unknown>, caller: Identity, region: string): Promise<Record<string, unknown>> {
+    if (op !== 'GetPartitions') throw Object.assign(new Error(`${op} is not supported here`), { code: 'InvalidInputException' });
+    const ctx = { database: String(input.DatabaseName ?? ''), table: String(input.TableName ?? '') };
+    const action = `glue:${op}`;
+    if (caller.denied?.includes(action)) {
+      throw Object.assign(new Error(`User: ${caller.arn} is not authorized to perform: ${action} on resource: arn:aws:glue:${region}:${caller.account}:catalog `
+        + `because no identity-based policy allows the ${action} action`), { code: 'AccessDeniedException' });
+    }
+    const all = await opts.athena?.partitions?.(ctx);
+    if (!all) throw Object.assign(new Error(`Table ${ctx.table} not found.`), { code: 'EntityNotFoundException' });
+    const limit = String(Math.min(Number(input.MaxResults ?? 1000), opts.athena?.pageSize ?? Infinity));
+    const { slice, next } = page(all, input.NextToken as string | undefined, limit);
+    return {
+      Partitions: (slice as typeof all).map((p) => ({ Values: p.values, DatabaseName: ctx.database, TableName: ctx.table, StorageDescriptor: { Location: p.location } })),
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
+
   /** GetTableMetadata: what the engine says of the table; an unknown one is AWS's MetadataException. */
   async function athenaTable(input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const ctx = { catalog: String(input.CatalogName ?? ''), database: String(input.DatabaseName ?? ''), table: String(input.TableName ?? '') };
@@ -1014,6 +1048,12 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       if (service === 'athena') {
         const out = op === 'GetTableMetadata' ? await athenaTable(json) : await athena(op, json, ident, region);
         const { output } = operationSchema(athenaSdk as never, op);
+        rec(200);
+        return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
+      }
+      if (service === 'glue') {
+        const out = await glue(op, json, ident, region);
+        const { output } = operationSchema(glueSdk as never, op);
         rec(200);
         return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
       }

@@ -1,0 +1,103 @@
+/**
+ * Flow logs in AWS's plain S3 layout, as a Glue crawler finds them when pointed at a bucket's AWSLogs/ folder:
+ * s3://flowlens-crawled/AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<MM>/<dd>/<AWS's file name>.log.gz, for
+ * 2 accounts x 2 regions x 3 days (2026-09-01 to 09-03), three objects a day (stamped 01:00, 10:00 and 22:00),
+ * each of four records that start in its first four minutes, addresses and sizes of their own per object.
+ * Everything is fake (documentation-style ids).
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { openDataset, type Db } from '../../../src/core/api';
+import { crawledTable, type CrawledTable } from './athena-catalog';
+import { BASE_USER } from './home';
+import { A, B, REGIONS } from './mini-estate';
+import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint, type EndpointRole } from './server';
+
+export const CRAWLED_BUCKET = 'flowlens-crawled';
+/** The table's location: where the crawler was pointed. */
+export const CRAWLED_LOCATION = `s3://${CRAWLED_BUCKET}/AWSLogs/`;
+export const CRAWLED_DAYS = ['2026/09/01', '2026/09/02', '2026/09/03'];
+export const CRAWLED_HOURS = [1, 10, 22];
+/** Partitions a Glue GetPartitions page holds. */
+export const CRAWLED_PAGE = 5;
+
+export interface CrawledObject {
+  /** The file in the estate (served by the local S3). */
+  path: string;
+  account: string;
+  region: string;
+  /** yyyy/MM/dd */
+  day: string;
+  hour: number;
+  size: number;
+  /** The records' starts, epoch seconds. */
+  starts: number[];
+}
+
+const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+
+/** Writes the objects under `<estateDir>/flowlogs/flowlens-crawled/`; returns each with what it holds. */
+export function writeCrawledLogs(estateDir: string): CrawledObject[] {
+  const out: CrawledObject[] = [];
+  let n = 0;
+  for (const account of [A, B]) {
+    for (const [r, region] of REGIONS.entries()) {
+      const eni = `eni-0c${account.slice(0, 2)}${r}000000000001`;
+      for (const day of CRAWLED_DAYS) {
+        for (const hour of CRAWLED_HOURS) {
+          n++;
+          const [y, m, d] = day.split('/') as [string, string, string];
+          const h = String(hour).padStart(2, '0');
+          const t0 = Date.parse(`${y}-${m}-${d}T${h}:00:00Z`) / 1000;
+          const starts = [0, 1, 2, 3].map((k) => t0 + k * 60);
+          const lines = starts.map((s, k) => `2 ${account} ${eni} 10.${account === A ? 1 : 2}.${r + 1}.${10 + k} 10.${account === A ? 1 : 2}.${r + 1}.${100 + (n % 7)} `
+            + `${40000 + n * 4 + k} 443 6 ${5 + k} ${1000 * n + 17 * k} ${s} ${s + 60} ACCEPT OK`);
+          const dir = join(estateDir, 'flowlogs', CRAWLED_BUCKET, 'AWSLogs', account, 'vpcflowlogs', region, y, m, d);
+          mkdirSync(dir, { recursive: true });
+          const path = join(dir, `${account}_vpcflowlogs_${region}_fl-0c0000000000000${r}_${y}${m}${d}T${h}00Z_${n.toString(16).padStart(8, '0')}.log.gz`);
+          writeFileSync(path, gzipSync(`${HEADER}\n${lines.join('\n')}\n`));
+          out.push({ path, account, region, day, hour, size: statSync(path).size, starts });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The crawled estate served: its objects, the crawler's table and where its Athena runs the SQL sent. */
+export interface CrawledEstate {
+  ep: AwsEndpoint;
+  objects: CrawledObject[];
+  table: CrawledTable;
+  /** Athena's DuckDB (the objects' records, the view flowlogs.crawled). */
+  athenaDb: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * The crawled logs written to `estateDir`, the table a crawler makes of them (flowlogs.crawled, crawledTable) and the
+ * local endpoint: BASE_USER's keys, the `role` in both accounts, an Athena that runs the SQL it is sent over the
+ * table and a Glue that lists its partitions, 5 a page (so that paging is exercised).
+ */
+export async function serveCrawledEstate(estateDir: string, role: EndpointRole): Promise<CrawledEstate> {
+  const objects = writeCrawledLogs(estateDir);
+  const athenaDb = await openDataset(':memory:');
+  const table = await crawledTable(athenaDb, { dir: join(estateDir, 'flowlogs', CRAWLED_BUCKET), bucket: CRAWLED_BUCKET, prefix: 'AWSLogs/', database: 'flowlogs', table: 'crawled' });
+  const ours = (t: { database: string; table: string }) => t.database === 'flowlogs' && t.table === 'crawled';
+  const ep = await startAwsEndpoint({
+    estateDir,
+    users: [BASE_USER],
+    roles: [{ accounts: [A, B], ...role }],
+    athena: {
+      pageSize: CRAWLED_PAGE,
+      run: (sql, ctx) => duckDbAthenaRun(athenaDb, 0)(sql, ctx),
+      table: async (t) => (ours(t) ? table : undefined),
+      partitions: async (t) => (ours(t) ? table.partitions : undefined),
+    },
+  });
+  return { ep, objects, table, athenaDb, close: async () => {
+    await ep.close();
+    athenaDb.close();
+  } };
+}
