@@ -8,13 +8,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset, type Db } from '../../src/core/api';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
-import { CLI, fingerprint } from './fixture';
+import { fingerprint, flowlensAsync } from './fixture';
 import { BASE_USER, EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, WINDOW, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
@@ -57,16 +56,7 @@ after(async () => {
   home.cleanup();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...localAwsEnv(home, ep.url) } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => flowlensAsync(localAwsEnv(home, ep.url), args);
 
 test('--create-athena-table denied (the read-only role): the principal and glue:CreateTable named, the DDL left to run by hand, exit 1, nothing stored', async () => {
   const db = join(work, 'denied.duckdb');

@@ -3,7 +3,7 @@
  * folder) and a fingerprint of a dataset (row counts and sums of every stored table) to show it unchanged.
  */
 import { after, before } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,21 @@ export function flowlens(cwd: string, ...args: string[]): Run {
   // a CLI that hangs (a read that never ends) fails its test after 10 minutes (code null) instead of stalling the suite
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: { ...process.env, TMPDIR: cwd }, timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The `flowlens` process with `env` over this one's, run without blocking this process: a test's local AWS endpoint,
+ * which answers it, runs here.
+ */
+export function flowlensAsync(env: NodeJS.ProcessEnv, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
