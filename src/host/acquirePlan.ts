@@ -5,7 +5,7 @@
 import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
-import type { AcquireSummary, AthenaScan, AthenaTableCreation } from '../protocol/reports';
+import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
 import { formatBytes, formatUsd } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
@@ -122,7 +122,7 @@ export function scanConfirmation(r: AwsEnrichResult): { message: string; allowBy
   if (!held.length) return undefined;
   const allowBytes = Math.max(...held.map((x) => x.athena!.estimatedBytes!));
   const what = held.map((x) => `${x.source}: about ${formatBytes(x.athena!.estimatedBytes!)} (${formatUsd(x.athena!.estimatedUsd ?? 0)} at $${x.athena!.pricePerTb}/TB)`).join('; ');
-  return { message: `Flowlens: Athena would scan ${what}, more than flowlens.athena.confirmScanAbove allows without asking. Run it?`, allowBytes };
+  return { message: `Flowlens: Athena would scan ${what}, more than flowlens.athena.confirmScanAbove allows without asking.${unpruned(held)} Run it?`, allowBytes };
 }
 
 type DiscoveryQuery = Parameters<WizardDeps['discoverFlowLogs']>[0];
@@ -233,6 +233,19 @@ export function acquireNotification(r: AwsEnrichResult): { text: string; warn: b
  * What the run's Athena queries scanned (their statistics) and were estimated to scan before, in bytes and dollars;
  * '' when no Athena source got as far as an estimate.
  */
+/**
+ * The tables Athena reads unpruned because the partitions registered for them could not be read (glue:GetPartitions
+ * refused): said beside their scan, so that a large estimate has its reason there (the whole reason is in the log).
+ */
+function unprunedTables(sources: readonly SourceReport[]): string[] {
+  return sources.filter((x) => x.athena?.partitionsUnread).map((x) => tableName(x.source));
+}
+
+function unpruned(sources: readonly SourceReport[]): string {
+  const names = unprunedTables(sources);
+  return names.length ? ` ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} read whole: glue:GetPartitions was refused, so ${names.length === 1 ? 'its' : 'their'} partitions could not be pruned.` : '';
+}
+
 export function athenaCost(s: AcquireSummary): string {
   const scans = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a && (a.scannedBytes !== undefined || a.estimatedBytes !== undefined));
   const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until);
@@ -247,7 +260,8 @@ export function athenaCost(s: AcquireSummary): string {
   const scanned = total((a) => [a.scannedBytes, a.scannedUsd]);
   const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
-  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${ended ? `; ${ended}` : ''}`;
+  const whole = unprunedTables(s.sources);
+  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${whole.length ? ` (${whole.join(', ')} read whole: glue:GetPartitions refused)` : ''}${ended ? `; ${ended}` : ''}`;
 }
 
 /** The finished notification's button when a run ended with an Athena table to create. */
