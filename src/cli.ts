@@ -169,6 +169,7 @@ function printSummary(s: EnrichSummary, db: string): void {
     `, ${plural(s.conversations, 'conversation')}, ${s.seconds.toFixed(1)} s`);
   printFiles(s.files);
   for (const w of s.inventoryWarnings) console.log(`  inventory: ${w}`);
+  for (const w of s.warnings) console.log(`  flow logs: ${w}`);
 }
 
 /** At most this many files skipped for content loaded before are named; the rest are counted. */

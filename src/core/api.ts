@@ -47,6 +47,8 @@ export interface EnrichSummary {
   /** Every file, S3 object or CloudWatch Logs batch read, and what became of it. */
   files: FileReport[];
   inventoryWarnings: string[];
+  /** What the enrichment said of the records: an interface logged by two flow logs, whose records were left out. */
+  warnings: string[];
   records: number;
   badLines: number;
   conversations: number;
@@ -103,8 +105,8 @@ export async function forget(
  * leaves the previous enrichment intact). Reading from AWS fails when no account could be signed in to.
  */
 export async function enrich(db: Db, opts: EnrichOptions): Promise<EnrichSummary> {
-  const { loaded, conversations, seconds } = await loadAndRebuild(db, opts, () => true);
-  return { ...loaded, records: recordsOf(loaded.files), badLines: loaded.files.reduce((n, f) => n + f.badLines, 0), conversations: conversations!, seconds };
+  const { loaded, conversations, seconds, warnings } = await loadAndRebuild(db, opts, () => true);
+  return { ...loaded, warnings, records: recordsOf(loaded.files), badLines: loaded.files.reduce((n, f) => n + f.badLines, 0), conversations: conversations!, seconds };
 }
 
 interface Loaded {
@@ -119,15 +121,16 @@ const recordsOf = (files: FileReport[]) => files.reduce((n, f) => n + (f.status 
  * The one place loading a source and rebuilding meet; `rebuildIf` decides from what was loaded. `session`: what
  * a follower's AWS cycles share.
  */
-async function loadAndRebuild(db: Db, opts: EnrichOptions, rebuildIf: (loaded: Loaded) => boolean, session?: AcquireSession): Promise<{ loaded: Loaded; conversations?: number; seconds: number }> {
+async function loadAndRebuild(db: Db, opts: EnrichOptions, rebuildIf: (loaded: Loaded) => boolean, session?: AcquireSession): Promise<{ loaded: Loaded; conversations?: number; seconds: number; warnings: string[] }> {
   const t0 = Date.now();
+  const warnings: string[] = [];
   if (opts.keepRecords !== undefined) await setKeepRecords(db, opts.keepRecords);
   try {
     // (local files' rows are held in memory for the rebuild: load's ingest holds them, the rebuild takes them)
     const loaded = await load(db, opts, session);
     if (opts.signal?.aborted) throw new CancelledError();
-    const conversations = rebuildIf(loaded) || opts.rebuild ? await rebuild(db, { ...opts, full: opts.rebuild === true }) : undefined;
-    return { loaded, ...(conversations !== undefined ? { conversations } : {}), seconds: (Date.now() - t0) / 1000 };
+    const conversations = rebuildIf(loaded) || opts.rebuild ? await rebuild(db, { ...opts, full: opts.rebuild === true, onWarning: (w) => warnings.push(w) }) : undefined;
+    return { loaded, ...(conversations !== undefined ? { conversations } : {}), seconds: (Date.now() - t0) / 1000, warnings };
   } finally {
     await dropHeld(db).catch(() => undefined);
   }

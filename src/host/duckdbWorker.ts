@@ -358,6 +358,7 @@ async function enrich(id: number, p: WorkerMethods['enrich']['params']): Promise
       // AWS: the per-source reports say it, per object
       files: (summary.aws ? [] : summary.files).map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, error: f.error })),
       inventoryWarnings: summary.inventoryWarnings,
+      warnings: summary.warnings,
       ...(aws ? { aws } : {}),
     };
   } catch (err) {

@@ -177,6 +177,12 @@ interface Offer {
   empty?: string;
 }
 
+/** The finished notification's word on interfaces logged by two flow logs (the log names them). */
+function doubleLogged(r: EnrichResult): string {
+  const n = r.warnings?.length ?? 0;
+  return n ? ` ${n} interface${n === 1 ? ' is' : 's are'} logged by more than one flow log: one's records were left out where they log the same time (Show details).` : '';
+}
+
 function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel, offer?: Offer): void {
   const show = warn ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   void show(text, ...(offer ? [offer.label] : []), OPEN_TOPOLOGY, OPEN_NOTEBOOK, SHOW_DETAILS).then((c) => {
@@ -194,6 +200,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     for (const line of r.aws.text.split('\n')) out.appendLine(`  ${line}`);
     for (const line of perAccountLines(r)) out.appendLine(line);
     if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
+    for (const w of r.warnings ?? []) out.appendLine(`  flow logs: ${w}`);
     out.appendLine(`  ${r.conversations} conversations after the rebuild`);
     const sso = ssoLoginHint(r);
     if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, SHOW_DETAILS).then((c) => c && out.show());
@@ -205,7 +212,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
       return;
     }
     const n = acquireNotification(r);
-    finished(refresh ? refreshMessage(name, r) : n.text, n.warn, o.path, out, offer);
+    finished((refresh ? refreshMessage(name, r) : n.text) + doubleLogged(r), n.warn || !!r.warnings?.length, o.path, out, offer);
     return;
   }
   if ((o.status === 'done' || o.status === 'empty') && o.result) {
@@ -213,6 +220,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     for (const line of fileLines(r.files)) out.appendLine(line);
     for (const w of r.inventoryWarnings.slice(0, 20)) out.appendLine(`  inventory: ${w}`);
     if (r.inventoryWarnings.length > 20) out.appendLine(`  … and ${r.inventoryWarnings.length - 20} more inventory warnings`);
+    for (const w of r.warnings ?? []) out.appendLine(`  flow logs: ${w}`);
     const failed = r.files.filter((f) => f.status === 'failed').length;
     if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
     out.appendLine(`  done in ${r.seconds.toFixed(1)} s: ${r.records} records, ${r.conversations} conversations`);
@@ -223,7 +231,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     const msg = refresh
       ? refreshMessage(name, r)
       : `Flowlens: enriched ${r.records.toLocaleString('en-US')} records into ${r.conversations.toLocaleString('en-US')} conversations${failed ? `; ${failed} file(s) failed` : ''}.`;
-    finished(msg, failed > 0, o.path, out);
+    finished(msg + doubleLogged(r), failed > 0 || !!r.warnings?.length, o.path, out);
   } else if (o.status === 'cancelled') {
     out.appendLine('  cancelled; the dataset keeps what was committed before');
     void vscode.window.showWarningMessage('Flowlens: enrichment cancelled. The dataset keeps what was loaded before.', SHOW_DETAILS).then((c) => c && out.show());

@@ -78,6 +78,8 @@ export interface EnrichResult {
   seconds: number;
   files: { name: string; status: string; records: number; badLines: number; error?: string }[];
   inventoryWarnings: string[];
+  /** What the enrichment said of the records (an interface logged by two flow logs: whose records were left out). */
+  warnings: string[];
   /** Reading from AWS: the summary (per-source reports keep only the files that failed or had bad lines) and its text. */
   aws?: {
     summary: AcquireSummary;

@@ -51,6 +51,7 @@ function asResult(s: EnrichSummary): EnrichResult {
     seconds: s.seconds,
     files: s.files.map((f) => ({ name: f.name, status: f.status, records: f.records, badLines: f.badLines, ...(f.error ? { error: f.error } : {}) })),
     inventoryWarnings: s.inventoryWarnings,
+    warnings: s.warnings,
   };
 }
 
@@ -230,7 +231,7 @@ test('the output log summarises the files (not one line each) and lists failures
   assert.ok(lines.includes('  … and 5 more (file failed)'));
   assert.ok(lines.includes('  bad lines in: /s/7.log.gz (2 of its lines rejected)'));
   assert.equal(lines.length, 1 + 20 + 1 + 1);
-  const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [] };
+  const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [], warnings: [] };
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
   assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
 });

@@ -82,6 +82,7 @@ test('per-account lines, notification counts and the SSO hint', () => {
     conversations: 7,
     seconds: 1,
     files: [],
+    warnings: [],
     inventoryWarnings: [],
     aws: {
       summary: {
@@ -137,7 +138,7 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   const s3 = await wizardPlan(['aws', 'ops', 'profile', ['us-east-1'], [DISCOVER_ALL_ID, 'other'], 's3://flowlens-logs-a/vpc', 'custom', '2026-09-01 00:00 .. 2026-09-01 03:00', 'new', 'y']);
   assert.equal(awsRequest(s3, {}).athena, undefined, 'no Athena source: no limit');
   const held = {
-    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [],
+    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [], warnings: [],
     aws: {
       text: '',
       summary: {
@@ -205,7 +206,7 @@ test('no Athena table yet: "Create the Athena table…" runs the one DDL shown, 
   const request = requestFor(plan, {});
   const ddl = 'CREATE EXTERNAL TABLE IF NOT EXISTS `flowlogs`.`vpc` (\n  `version` int\n)';
   const missing = (ddls: string[]) => ({
-    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [],
+    records: 0, badLines: 0, conversations: 0, seconds: 1, files: [], inventoryWarnings: [], warnings: [],
     aws: {
       text: '',
       summary: {

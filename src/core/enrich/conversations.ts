@@ -28,10 +28,11 @@
  * Steps 1-6 run per part of the records, each part holding whole address pairs.
  *
  * The SQL is in the .sql files next to this one, in the order rebuild.ts runs them: prepare.sql and basis.sql;
- * inventory-change.sql and covered-facts.sql (a re-attribution of what a change covers); numbering.sql (or
+ * inventory-change.sql and covered-facts.sql (a re-attribution of what a change covers); flow-log-choice.sql (when
+ * the files say which flow log they are from: one flow log's records per interface and time); numbering.sql (or
  * renumbering.sql), sides.sql; per part observer-sums.sql, pull.sql, orientation.sql (or stored-facts.sql),
  * attribution.sql, facts.sql; windows.sql and window-delta.sql (windows.ts); commit-append.sql or
- * commit-anew.sql, and save-basis.sql. They read the pending records as fl_pending and the part as the variables fl_part and
+ * commit-anew.sql, flow-log-commit.sql and save-basis.sql. They read the pending records as fl_pending and the part as the variables fl_part and
  * fl_parts (rebuild.ts sets them), and use the macros of macros.sql. Here only what depends on the mode:
  * which tables the facts go to, and the stored sides kept or not.
  */
@@ -51,6 +52,13 @@ import OBSERVER_SUMS_SQL from './observer-sums.sql';
 import REDUCED_SUMS_SQL from './reduced-sums.sql';
 import COVERAGE_SQL from './coverage.sql';
 import COVERAGE_ISLANDS_SQL from './coverage-islands.sql';
+import FLOW_LOG_CHOICE from './flow-log-choice.sql';
+import FLOW_LOG_COMMIT from './flow-log-commit.sql';
+
+/** Before the numbering: one flow log's records per interface and time (the pending records as fl_pending_all). */
+export const FLOW_LOG_CHOICE_SQL = FLOW_LOG_CHOICE;
+/** Inside the transaction: the pending files' slices stored, with whether they were counted. */
+export const FLOW_LOG_COMMIT_SQL = FLOW_LOG_COMMIT;
 
 /**
  * Small inventory-derived helper tables (thousands of rows), made at the start of every enrichment, and what
@@ -180,7 +188,7 @@ export const partSql = (part: number, parts: number) =>
 
 /** Drops whatever an enrichment left: its temp fl_* tables and views, variables, and <table>_next tables not swapped in. */
 export async function dropWorkTables(db: Db): Promise<void> {
-  await db.exec('RESET disabled_optimizers; RESET VARIABLE fl_part; RESET VARIABLE fl_parts; RESET VARIABLE fl_coverage_anew;');
+  await db.exec('RESET disabled_optimizers; RESET VARIABLE fl_part; RESET VARIABLE fl_parts; RESET VARIABLE fl_coverage_anew; RESET VARIABLE fl_logs_anew;');
   const left = await db.all<{ name: string; kind: string }>(
     `SELECT table_name AS name, 'TABLE' AS kind FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_')
      UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,

@@ -64,6 +64,14 @@ CREATE OR REPLACE MACRO fl_in_part(x, y) AS
 -- whose starts share a bucket of this width always fall in one island, so each source of pieces sums per bucket.
 CREATE OR REPLACE MACRO fl_island_gap(status, w) AS CASE status WHEN 'skipped' THEN 60 ELSE 2 * coalesce(w, 600) END;
 
+-- The flow log a loaded file's records come from, by its name (ingest_files.name): the flow-log id AWS puts in an S3
+-- object's name (<account>_vpcflowlogs_<region>_fl-…_<time>_<hash>.log.gz, text or Parquet), else a CloudWatch Logs
+-- batch's log group (cwl://<account>/<region>/<group>@…); NULL when the name does not say (a local file named
+-- otherwise): such records are always counted (flow-log-choice.sql).
+CREATE OR REPLACE MACRO fl_flow_log_of(name) AS CASE
+  WHEN regexp_matches(name, '_fl-[0-9a-f]{8,}_') THEN regexp_extract(name, '_(fl-[0-9a-f]{8,})_', 1)
+  WHEN starts_with(name, 'cwl://') THEN regexp_extract(name, '^(cwl://[^@]+)', 1) END;
+
 -- A 5-tuple as one number from its two ends' text, the same whichever end is given first.
 CREATE OR REPLACE MACRO fl_tuple_hash(proto, x, xp, y, yp) AS
   hash(proto, xor(hash(x, coalesce(xp, -1)), hash(y, coalesce(yp, -1))));

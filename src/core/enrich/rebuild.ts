@@ -12,6 +12,7 @@ import { dropHeld, lastFileId, missingRecordFiles, pendingRecords, settleStaged 
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
+  FLOW_LOG_CHOICE_SQL, FLOW_LOG_COMMIT_SQL,
   SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
   type Mode,
 } from './conversations';
@@ -81,6 +82,16 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
    * dataset that keeps no records from the files they were loaded from (refused when one is gone).
    */
   full?: boolean;
+  /** What the enrichment says of the records (an interface logged by two flow logs: whose records were left out). */
+  onWarning?: (message: string) => void;
+}
+
+/** An interface's records of one flow log left out, as said (fl_log_report of flow-log-choice.sql). */
+function flowLogWarning(r: { interface_id: string; flow_log: string; records: bigint; first_start: bigint; last_end: bigint; counted: string | null }): string {
+  const t = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace('T', ' ');
+  const n = Number(r.records);
+  return `${r.interface_id} is logged by more than one flow log: ${n.toLocaleString('en-US')} record${n === 1 ? '' : 's'} of ${r.flow_log} `
+    + `from ${t(r.first_start)} to ${t(r.last_end)} were left out where ${r.counted ?? 'another flow log'} logs the same time, so that its traffic counts once`;
 }
 
 /**
@@ -125,7 +136,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
 
   /** Runs the statements of one enrichment; its transaction commits `mode`'s changes and the meta values. */
   const run = (mode: Mode, parts: number, work: (part: number) => Promise<void>,
-    committed: { enrichedFileId?: number; staged?: string[]; coverage?: boolean }) =>
+    committed: { enrichedFileId?: number; staged?: string[]; coverage?: boolean; flowLogs?: 'chosen' | 'none' }) =>
     interruptible(db, opts.signal, async () => {
       for (let part = 0; part < parts; part++) {
         checkCancelled(opts.signal); // between statements an interrupt has nothing to stop: look
@@ -141,6 +152,9 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
         await step('commit', commitSql(mode));
         await step('attribution basis', SAVE_BASIS_SQL);
         if (committed.coverage) await step('coverage', COVERAGE_COMMIT_SQL);
+        // the pending files' slices (flow-log-choice.sql); every record enriched anew from files none of which says its flow log: none
+        if (committed.flowLogs === 'chosen') await step('flow logs', FLOW_LOG_COMMIT_SQL);
+        else if (committed.flowLogs === 'none') await db.exec('DELETE FROM flow_log_slices');
         await settleStaged(db, committed.staged ?? []);
         if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
@@ -205,13 +219,27 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     // of this process held are read where they are)
     if (pending.files > 0) {
       await timed('records read from their files', () => db.exec(`CREATE OR REPLACE TEMP TABLE fl_pending_rows AS SELECT * FROM ${pending.sql}`));
-      await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_rows`);
+      await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending_all AS SELECT * FROM fl_pending_rows`);
       await dropHeld(db); // copied: the ingest's held rows are not needed again
-    } else await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending AS ${pending.sql}`);
+    } else await db.exec(`CREATE OR REPLACE TEMP VIEW fl_pending_all AS ${pending.sql}`);
+    // one flow log's records per interface and time (flow-log-choice.sql), when the files say which flow log they are from
+    await db.exec(`SET VARIABLE fl_logs_anew = ${full}`);
+    const logged = Number(await db.value<bigint>(`SELECT count(*) FROM ingest_files WHERE file_id > ${Math.floor(watermark)} AND fl_flow_log_of(name) IS NOT NULL`)) > 0;
+    let leftOut = 0;
+    if (logged) {
+      await step('flow logs', FLOW_LOG_CHOICE_SQL);
+      leftOut = Number(await db.value<bigint>('SELECT count(*) FROM fl_log_out'));
+      for (const r of await db.all<{ interface_id: string; flow_log: string; records: bigint; first_start: bigint; last_end: bigint; counted: string | null }>('SELECT * FROM fl_log_report')) {
+        opts.onWarning?.(flowLogWarning(r));
+      }
+    }
+    await db.exec(leftOut ? `CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_all ANTI JOIN fl_log_out USING (interface_id, file_id)`
+      : `CREATE OR REPLACE TEMP VIEW fl_pending AS SELECT * FROM fl_pending_all`);
     const records = await timed('pending records', async () => Number(await db.value<bigint>('SELECT count(*) FROM fl_pending'))
       + await pendingReduced(db, watermark));
     const mode: Mode = full || facts === 0 ? 'fresh' : 'append';
-    if (records === 0 && mode === 'append') return facts;
+    // (records all left out, another flow log's: committed still, so that they are not pending again)
+    if (records === 0 && mode === 'append' && !leftOut) return facts;
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
     await step('inventory tables', PREPARE_SQL);
@@ -225,7 +253,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       await step('orientation and observer', LEVEL_TWO_SQL);
       await step('attribution', ATTRIBUTE_SQL);
       await step('facts', factsSql(mode));
-    }, { enrichedFileId: upTo, staged: pending.staged, coverage: true });
+    }, { enrichedFileId: upTo, staged: pending.staged, coverage: true, flowLogs: logged ? 'chosen' : full ? 'none' : undefined });
   } finally {
     await dropWorkTables(db).catch(() => undefined);
   }

@@ -231,7 +231,7 @@ export async function pendingRecords(db: Db, afterFileId: number, only?: { field
     (has(f.column) ? q(f.column) : `${tgwObserver(f.column, has) ?? 'NULL'}::${f.type} AS ${q(f.column)}`);
   // (only: the records of the formats that have the field `having`, with `fields`)
   const select = (table: string, has: (c: string) => boolean, where: string) => (only && !has(only.having) ? undefined
-    : `SELECT ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`);
+    : `SELECT file_id, ${fields.map((f) => column(f, has)).join(', ')} FROM ${table}${where}`);
   const after = ` WHERE file_id > ${Math.floor(afterFileId)}`;
   const fromFiles = await fileRecords(db, afterFileId, true);
   const parts = [
@@ -243,7 +243,7 @@ export async function pendingRecords(db: Db, afterFileId: number, only?: { field
       return select(q(t), (c) => cols.has(c), '');
     })),
   ].filter((x): x is string => x !== undefined);
-  const none = `SELECT ${fields.map((f) => `NULL::${f.type} AS ${q(f.column)}`).join(', ')} WHERE false`;
+  const none = `SELECT NULL::INTEGER AS file_id, ${fields.map((f) => `NULL::${f.type} AS ${q(f.column)}`).join(', ')} WHERE false`;
   return { sql: parts.length ? `(${parts.join('\nUNION ALL ')})` : `(${none})`, staged,
     files: fromFiles.reduce((n, f) => n + f.files, 0), parts: parts.length };
 }

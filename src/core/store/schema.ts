@@ -395,6 +395,12 @@ CREATE TABLE IF NOT EXISTS attribution_basis (
 CREATE TABLE IF NOT EXISTS eni_coverage (
   eni_id VARCHAR, status VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP, records BIGINT, window_seconds INTEGER
 );
+-- Per loaded file and interface, the flow log its records come from (fl_flow_log_of, macros.sql; files whose name does
+-- not say are not here), how many, the time they span, and whether they were counted: where two flow logs log one
+-- interface at the same time, one's records are counted and the other's left out (src/core/enrich/flow-log-choice.sql).
+CREATE TABLE IF NOT EXISTS flow_log_slices (
+  interface_id VARCHAR, file_id INTEGER, flow_log VARCHAR, fields INTEGER, records BIGINT, first_start BIGINT, last_end BIGINT, counted BOOLEAN
+);
 -- The ENIs whose records were counted (and the VPC they logged in), numbered in the order met.
 CREATE TABLE IF NOT EXISTS observers (obs INTEGER, eni VARCHAR, vpc VARCHAR);
 -- evidence: how the 5-tuple was oriented, as bits (1 the client sent a SYN, 2 the server did, 4 the client
