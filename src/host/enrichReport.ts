@@ -137,6 +137,15 @@ export function emptyReasons(r: EnrichResult, top = 3): string[] {
   return out;
 }
 
+/**
+ * The finished notification's word on interfaces logged by more than one flow log (the enrichment left one's records
+ * out where they log the same time; the log names them): '' when there are none.
+ */
+export function doubleLogged(r: EnrichResult): string {
+  const n = r.warnings?.length ?? 0;
+  return n ? ` ${formatCount(n)} interface${n === 1 ? ' is' : 's are'} logged by more than one flow log: one's records were left out where they log the same time (Show details).` : '';
+}
+
 /** The notification for an enrichment that read no records (no dataset made, none made active). */
 export function emptyMessage(r: EnrichResult, created: boolean): string {
   const what = created ? 'so no dataset was made' : 'so the dataset is unchanged';

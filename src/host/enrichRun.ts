@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { DatasetTarget } from './enrichWizard';
 import type { SampleSource } from '../protocol/enrich';
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichProgress, EnrichRequest, EnrichResult } from '../protocol/worker';
-import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage } from './enrichReport';
+import { doubleLogged, emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage } from './enrichReport';
 import { acquireNotification, CREATE_TABLE, perAccountLines, ssoLoginHint, tableMissingMessage, tableToCreate, type AwsEnrichResult } from './acquirePlan';
 import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
@@ -175,12 +175,6 @@ interface Offer {
   run: () => void;
   /** What the notification says instead when nothing was read (short: AWS's words are in the log). */
   empty?: string;
-}
-
-/** The finished notification's word on interfaces logged by two flow logs (the log names them). */
-function doubleLogged(r: EnrichResult): string {
-  const n = r.warnings?.length ?? 0;
-  return n ? ` ${n} interface${n === 1 ? ' is' : 's are'} logged by more than one flow log: one's records were left out where they log the same time (Show details).` : '';
 }
 
 function finished(text: string, warn: boolean, path: string, out: vscode.OutputChannel, offer?: Offer): void {

@@ -13,7 +13,7 @@ import { enrich, openDataset, type EnrichSummary, type Progress } from '../../sr
 import { scanFolder } from '../../src/core/scan';
 import { formatScan } from '../../src/core/format';
 import { EnrichWizard, WizardInputError, type WizardDeps } from '../../src/host/enrichWizard';
-import { emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage, timeLeft } from '../../src/host/enrichReport';
+import { doubleLogged, emptyMessage, emptyReasons, fileLines, ProgressMeter, refreshMessage, timeLeft } from '../../src/host/enrichReport';
 import type { EnrichResult } from '../../src/protocol/worker';
 import { flowLogText, flowRecords } from '../support/follower';
 import { writeEstate } from '../unit/inventory-fixtures';
@@ -233,6 +233,10 @@ test('the output log summarises the files (not one line each) and lists failures
   assert.equal(lines.length, 1 + 20 + 1 + 1);
   const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [], warnings: [] };
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
+  // interfaces logged by more than one flow log: the notification counts them, the log names them
+  assert.equal(doubleLogged(r), '');
+  assert.equal(doubleLogged({ ...r, warnings: ['eni-1 is logged by more than one flow log: …', 'eni-2 is logged by more than one flow log: …'] }),
+    " 2 interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details).");
   assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
 });
 
