@@ -28,12 +28,15 @@ FROM (SELECT interface_id, flow_log, records, fields FROM fl_log_slices
 GROUP BY interface_id, flow_log;
 
 CREATE OR REPLACE TEMP TABLE fl_log_out AS
-WITH under_stored AS (
-  SELECT n.* FROM fl_log_slices n
+WITH multi AS (
+  -- only an interface with more than one flow log has anything to leave out (most have one: nothing is compared)
+  SELECT interface_id FROM fl_log_rank GROUP BY interface_id HAVING max(rank) > 1
+), under_stored AS (
+  SELECT n.* FROM fl_log_slices n SEMI JOIN multi USING (interface_id)
   WHERE EXISTS (SELECT 1 FROM fl_log_stored s WHERE s.counted AND s.interface_id = n.interface_id AND s.flow_log <> n.flow_log
                 AND s.first_start <= n.last_end AND n.first_start <= s.last_end)
 ), kept AS (
-  SELECT n.*, r.rank FROM fl_log_slices n JOIN fl_log_rank r USING (interface_id, flow_log)
+  SELECT n.*, r.rank FROM fl_log_slices n JOIN fl_log_rank r USING (interface_id, flow_log) SEMI JOIN multi USING (interface_id)
   WHERE NOT EXISTS (SELECT 1 FROM under_stored o WHERE o.interface_id = n.interface_id AND o.file_id = n.file_id)
 )
 SELECT interface_id, file_id, flow_log, records, first_start, last_end FROM under_stored
