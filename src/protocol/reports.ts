@@ -73,6 +73,11 @@ export interface AthenaScan {
    * the estimate of the whole location), naming the table and the permission. The run goes on.
    */
   partitionsUnread?: string;
+  /**
+   * The partitions registered in Glue were read and none holds the window (a crawler has not run since): Athena reads
+   * only registered partitions, so nothing is read there until they are added. Said, naming the table.
+   */
+  partitionsMissing?: string;
   /** Before running: the bytes of the objects under the window's partitions, and their price. */
   estimatedBytes?: number;
   estimatedUsd?: number;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enrich, openDataset, type AwsSource, type Db } from '../../src/core/api';
+import { formatAcquireSummary } from '../../src/core/aws/acquire';
 import { A, B, miniEstateSource } from '../support/aws-endpoint/mini-estate';
 import { EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { CRAWLED_PAGE, serveCrawledEstate, type CrawledEstate } from '../support/aws-endpoint/crawled-estate';
@@ -92,6 +93,25 @@ describe('an Athena table a Glue crawler made (partition_0 … partition_5)', ()
     } finally {
       athena.close();
       local.close();
+    }
+  });
+
+  it('a window after the crawler last ran (no registered partition holds it): nothing is read, and it is said why', async () => {
+    const db = await openDataset(join(work, 'later.duckdb'));
+    const said: string[] = [];
+    try {
+      const later: AwsSource = { ...base, since: new Date('2026-09-20T00:00:00Z'), until: new Date('2026-09-20T02:00:00Z') };
+      const s = (await enrich(db, { source: later, onProgress: (p) => said.push(p.message) })).aws!;
+      const a = s.sources[0]!.athena!;
+      const why = "none of the 12 partitions registered for flowlogs.crawled holds the window's days in us-east-1: Athena reads only registered partitions, "
+        + "so it reads nothing there until they are added (the crawler's next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)";
+      assert.equal(a.partitionsMissing, why);
+      assert.equal(a.rows, 0);
+      assert.equal(a.estimatedBytes, 0);
+      assert.ok(said.includes(`Athena flowlogs.crawled: ${why}`), said.join('\n'));
+      assert.ok(formatAcquireSummary(s).includes(`; ${why}`), formatAcquireSummary(s));
+    } finally {
+      db.close();
     }
   });
 });

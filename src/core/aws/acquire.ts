@@ -355,6 +355,7 @@ export function athenaScanLine(a: AthenaScan): string {
     + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
+    + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
     + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '');
 }
 

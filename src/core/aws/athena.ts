@@ -404,6 +404,13 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
       plan = partitionPlan(info, o.since, until, o.regions ?? []);
+      // a crawler registers what it found at its last run: a window since then is in no registered partition yet
+      if (plan.kept === 0 && info.partitions!.length) {
+        scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
+          + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}: Athena reads only registered partitions, so it reads nothing there until they are added `
+          + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
+        o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
+      }
     } catch (err) {
       if (o.signal?.aborted) throw err;
       const e = err as Error;
