@@ -261,7 +261,10 @@ export function athenaCost(s: AcquireSummary): string {
   const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
   const whole = unprunedTables(s.sources);
-  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${whole.length ? ` (${whole.join(', ')} read whole: glue:GetPartitions refused)` : ''}${ended ? `; ${ended}` : ''}`;
+  // a crawler's table whose registered partitions do not reach the window yet: nothing was read there, and why
+  const unregistered = s.sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
+  const missing = unregistered.length ? `; no partition registered for ${unregistered.join(', ')} holds the window yet (see Show details)` : '';
+  return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${whole.length ? ` (${whole.join(', ')} read whole: glue:GetPartitions refused)` : ''}${missing}${ended ? `; ${ended}` : ''}`;
 }
 
 /** The finished notification's button when a run ended with an Athena table to create. */

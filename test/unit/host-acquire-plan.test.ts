@@ -193,6 +193,9 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   const whole = (r: AwsEnrichResult): AwsEnrichResult => ({ ...r, aws: { ...r.aws, summary: { ...r.aws.summary, sources: r.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, partitionsUnread: unread } })) } } });
   assert.equal(scanConfirmation(whole(held))!.message, 'Flowlens: Athena would scan athena://AwsDataCatalog/flowlogs/vpc: about 39.1 GiB ($0.21 at $5/TB), more than flowlens.athena.confirmScanAbove allows without asking.'
     + ' flowlogs.vpc is read whole: glue:GetPartitions was refused, so its partitions could not be pruned. Run it?');
+  // a crawler's table whose registered partitions do not reach the window: the toast says nothing was there yet
+  const missing = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: ran.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, partitionsMissing: 'none of the 12 partitions …' } })) } } };
+  assert.match(acquireNotification(missing).text, / estimated 39\.1 GiB \(\$0\.21\); no partition registered for flowlogs\.vpc holds the window yet \(see Show details\)\.$/);
   assert.match(acquireNotification(whole(ran)).text, / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\) \(flowlogs\.vpc read whole: glue:GetPartitions refused\)\.$/);
   // a Refresh whose Athena query was held back (or failed) leaves the dataset's window where it was
   assert.equal(athenaUnread(held), true);
