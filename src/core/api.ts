@@ -287,7 +287,7 @@ export class Follower {
       if (!source && !this.dirty) return { ...report, seconds: (Date.now() - start.getTime()) / 1000 };
       // --rebuild makes every fact again once, in the first cycle; the others append
       const opts: EnrichOptions = { ...this.opts, source: source ?? { kind: 'files', flowLogs: [] }, ...(this.cycles > 1 ? { rebuild: false } : {}) };
-      const { loaded, conversations } = await loadAndRebuild(db, opts, (l) => this.dirty || l.files.some((f) => f.status === 'loaded'), this.session);
+      const { loaded, conversations, warnings } = await loadAndRebuild(db, opts, (l) => this.dirty || l.files.some((f) => f.status === 'loaded'), this.session);
       this.dirty = false;
       this.inventoryLoaded = true;
       const loadedFiles = loaded.files.filter((f) => f.status === 'loaded');
@@ -297,6 +297,8 @@ export class Follower {
       report.bytes = loaded.aws ? loaded.aws.bytes : await this.sizes(loadedFiles.map((f) => f.name));
       report.failed = loaded.aws ? loaded.aws.failed : failed.length;
       report.issues.push(...(loaded.aws ? this.awsIssues(loaded.aws) : failed.map((f) => `${f.name}: ${f.error ?? 'failed'}`)));
+      // an interface two followed flow logs log: whose records were left out
+      report.issues.push(...warnings);
       report.rebuilt = conversations !== undefined;
       if (conversations !== undefined) report.conversations = conversations;
       await this.remember(loaded.files);

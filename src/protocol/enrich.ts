@@ -171,7 +171,10 @@ export interface FollowCycle {
   /** Conversations in the dataset after the cycle (when rebuilt). */
   conversations?: number;
   seconds: number;
-  /** One line per problem: a failed file or object, an AWS issue, the dataset held by another process. */
+  /**
+   * One line per problem: a failed file or object, an AWS issue, the dataset held by another process, an interface two
+   * flow logs log (whose records were left out).
+   */
   issues: string[];
   /** The cycle did not run: the dataset could not be opened for writing (another process holds it). */
   busy?: boolean;

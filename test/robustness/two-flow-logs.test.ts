@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Follower, openDataset } from '../../src/core/api';
 import { fingerprint, flowlens, HEADER, record, writeInventory, useTempDir } from './fixture';
 
 let dir: string;
@@ -76,4 +77,23 @@ test('the second flow log loaded later: what was counted stays, the copy is left
   const f = flowlens(dir, 'forget', join(dir, 'a', s3Name(A, 'aaaa')), '--db', db);
   assert.equal(f.code, 0, f.stderr);
   assert.deepEqual(await fingerprint(db), { files: 2, records: 4, bytes: '9162', packets: '30', conversations: 2, uploaded: '9162', windows: 2 });
+});
+
+test('following a folder: a cycle that loads the second flow log says whose records it left out, and counts them once', async () => {
+  const logs = join(dir, 'followed');
+  writeA(logs, 'aaaa');
+  const path = join(dir, 'followed.duckdb');
+  const db = await openDataset(path);
+  try {
+    const f = new Follower({ source: { kind: 'files', flowLogs: [logs], inventory: [writeInventory(dir)] } }, 0);
+    const first = await f.cycle(db);
+    assert.deepEqual([first.fetched, first.issues], [1, []]);
+    writeB(logs, 'bbbb');
+    const second = await f.cycle(db);
+    assert.deepEqual([second.fetched, second.records, second.conversations], [1, 2, 1]);
+    assert.deepEqual(second.issues, [warning(B, A).replace(/^  flow logs: /, '').replace(/\n$/, '')]);
+  } finally {
+    db.close();
+  }
+  assert.deepEqual(await fingerprint(path), { files: 2, records: 4, bytes: '9162', packets: '30', conversations: 1, uploaded: '4581', windows: 1 });
 });
