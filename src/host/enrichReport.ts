@@ -142,8 +142,8 @@ export function emptyReasons(r: EnrichResult, top = 3): string[] {
  * out where they log the same time; the log names them): '' when there are none.
  */
 export function doubleLogged(r: EnrichResult): string {
-  const n = r.warnings?.length ?? 0;
-  return n ? ` ${formatCount(n)} interface${n === 1 ? ' is' : 's are'} logged by more than one flow log: one's records were left out where they log the same time (Show details).` : '';
+  // (one warning per pair of flow logs, naming its interfaces)
+  return r.warnings?.length ? " Some interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details)." : '';
 }
 
 /** The notification for an enrichment that read no records (no dataset made, none made active). */

@@ -235,8 +235,8 @@ test('the output log summarises the files (not one line each) and lists failures
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
   // interfaces logged by more than one flow log: the notification counts them, the log names them
   assert.equal(doubleLogged(r), '');
-  assert.equal(doubleLogged({ ...r, warnings: ['eni-1 is logged by more than one flow log: …', 'eni-2 is logged by more than one flow log: …'] }),
-    " 2 interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details).");
+  assert.equal(doubleLogged({ ...r, warnings: ['2 interfaces (eni-1, eni-2) are logged by more than one flow log: …'] }),
+    " Some interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details).");
   assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
 });
 

@@ -97,3 +97,20 @@ test('following a folder: a cycle that loads the second flow log says whose reco
   }
   assert.deepEqual(await fingerprint(path), { files: 2, records: 4, bytes: '9162', packets: '30', conversations: 1, uploaded: '4581', windows: 1 });
 });
+
+test('two flow logs on several interfaces: one line for them all, naming the first three', async () => {
+  const flows = join(dir, 'several');
+  mkdirSync(flows, { recursive: true });
+  // the same request and answer logged at both ends (a1 and b2), by both flow logs
+  const both = (lines: string[]) => [...lines, ...lines.map((l) => l.replace('eni-0a0000000000000a1', 'eni-0a0000000000000b2'))];
+  writeFileSync(join(flows, s3Name(A, 'aaaa')), [HEADER, ...both(pair())].join('\n') + '\n');
+  writeFileSync(join(flows, s3Name(B, 'bbbb')), [`${HEADER} tcp-flags`, ...both(pair()).map((l, i) => `${l} ${i % 2 === 0 ? 2 : 18}`)].join('\n') + '\n');
+  const db = join(dir, 'several.duckdb');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(`  flow logs: 2 interfaces (eni-0a0000000000000a1, eni-0a0000000000000b2) are logged by more than one flow log: 4 records of ${A} `
+    + `from 2026-09-21 14:14Z to 2026-09-21 14:14Z were left out where ${B} logs the same time, so that their traffic counts once\n`), r.stdout);
+  assert.equal(r.stdout.match(/flow logs:/g)?.length, 1);
+  // counted once: the client's interface's records (4,249 up, 332 down)
+  assert.deepEqual(await fingerprint(db), { files: 2, records: 8, bytes: '18324', packets: '60', conversations: 1, uploaded: '4581', windows: 1 });
+});

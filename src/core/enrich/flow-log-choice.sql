@@ -45,10 +45,16 @@ SELECT n.interface_id, n.file_id, n.flow_log, n.records, n.first_start, n.last_e
 WHERE EXISTS (SELECT 1 FROM kept b WHERE b.interface_id = n.interface_id AND b.rank < n.rank
               AND b.first_start <= n.last_end AND n.first_start <= b.last_end);
 
--- what is said of it: per interface and flow log left out, how many records, when, and the flow log counted instead
--- (the best of the interface's others)
+-- what is said of it: per flow log left out and the flow log counted instead (the best of the interface's others), the
+-- interfaces (a VPC's flow log beside a subnet's shares hundreds: one line for them all, naming the first three), how
+-- many records, when
 CREATE OR REPLACE TEMP TABLE fl_log_report AS
-SELECT o.interface_id, o.flow_log, sum(o.records)::BIGINT AS records, min(o.first_start) AS first_start, max(o.last_end) AS last_end,
-       (SELECT r.flow_log FROM fl_log_rank r WHERE r.interface_id = o.interface_id AND r.flow_log <> o.flow_log ORDER BY r.rank LIMIT 1) AS counted
-FROM fl_log_out o GROUP BY o.interface_id, o.flow_log
-ORDER BY o.interface_id, o.flow_log;
+WITH o AS (
+  SELECT o.interface_id, o.flow_log, sum(o.records)::BIGINT AS records, min(o.first_start) AS first_start, max(o.last_end) AS last_end,
+         (SELECT r.flow_log FROM fl_log_rank r WHERE r.interface_id = o.interface_id AND r.flow_log <> o.flow_log ORDER BY r.rank LIMIT 1) AS counted
+  FROM fl_log_out o GROUP BY o.interface_id, o.flow_log
+)
+SELECT flow_log, counted, count(*) AS interfaces, list(interface_id ORDER BY interface_id)[1:3] AS named,
+       sum(records)::BIGINT AS records, min(first_start) AS first_start, max(last_end) AS last_end
+FROM o GROUP BY flow_log, counted
+ORDER BY flow_log, counted;

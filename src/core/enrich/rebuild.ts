@@ -86,12 +86,16 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
   onWarning?: (message: string) => void;
 }
 
-/** An interface's records of one flow log left out, as said (fl_log_report of flow-log-choice.sql). */
-function flowLogWarning(r: { interface_id: string; flow_log: string; records: bigint; first_start: bigint; last_end: bigint; counted: string | null }): string {
+/** One flow log's records left out where another logs the same interfaces, as said (fl_log_report of flow-log-choice.sql). */
+type FlowLogReport = { flow_log: string; counted: string | null; interfaces: bigint; named: string[]; records: bigint; first_start: bigint; last_end: bigint };
+
+function flowLogWarning(r: FlowLogReport): string {
   const t = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace('T', ' ');
   const n = Number(r.records);
-  return `${r.interface_id} is logged by more than one flow log: ${n.toLocaleString('en-US')} record${n === 1 ? '' : 's'} of ${r.flow_log} `
-    + `from ${t(r.first_start)} to ${t(r.last_end)} were left out where ${r.counted ?? 'another flow log'} logs the same time, so that its traffic counts once`;
+  const k = Number(r.interfaces);
+  const which = k === 1 ? `${r.named[0]} is` : `${k.toLocaleString('en-US')} interfaces (${r.named.join(', ')}${k > r.named.length ? `, …` : ''}) are`;
+  return `${which} logged by more than one flow log: ${n.toLocaleString('en-US')} record${n === 1 ? '' : 's'} of ${r.flow_log} `
+    + `from ${t(r.first_start)} to ${t(r.last_end)} were left out where ${r.counted ?? 'another flow log'} logs the same time, so that ${k === 1 ? 'its' : 'their'} traffic counts once`;
 }
 
 /**
@@ -229,7 +233,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     if (logged) {
       await step('flow logs', FLOW_LOG_CHOICE_SQL);
       leftOut = Number(await db.value<bigint>('SELECT count(*) FROM fl_log_out'));
-      for (const r of await db.all<{ interface_id: string; flow_log: string; records: bigint; first_start: bigint; last_end: bigint; counted: string | null }>('SELECT * FROM fl_log_report')) {
+      for (const r of await db.all<FlowLogReport>('SELECT * FROM fl_log_report')) {
         opts.onWarning?.(flowLogWarning(r));
       }
     }
