@@ -159,11 +159,13 @@ async function loadBatch(db: Db, files: readonly string[], warnings: string[], o
   const out: InventoryFileReport[] = [];
   try {
     await db.transactionJoining(async (joined) => {
+      const batch = await batchBook(db, files);
       for (const file of files) {
         if (opts.signal?.aborted) break; // what loaded stays loaded
-        out.push(await loadFile(db, file, contextFromPath(file), warnings, opts));
+        out.push(await loadFile(db, file, contextFromPath(file), warnings, opts, batch));
         if (joined.failed) throw new JoinedFailure();
       }
+      await batch.write();
     });
     return out;
   } catch (e) {
@@ -171,6 +173,57 @@ async function loadBatch(db: Db, files: readonly string[], warnings: string[], o
     if (e instanceof JoinedFailure) return null;
     throw e;
   }
+}
+
+/**
+ * What the files of a batch would each ask the database for, asked once for the batch: which of their names are
+ * loaded already (with which content), an observation number for each (in file order, as one at a time would take
+ * them), and their rows of inv_files, written together at the end of the batch's transaction. Three statements for a
+ * batch instead of three a file: the sample estate's 145 files took 0.3-0.6 s of its 1.8-2.1 s inventory in them.
+ */
+interface BatchBook {
+  loaded(name: string, hash: string): boolean;
+  seq(): Promise<number>;
+  file(row: InvFileRow): void;
+  write(): Promise<void>;
+}
+
+interface InvFileRow {
+  name: string;
+  hash: string;
+  kind: string;
+  acct: string | null;
+  region: string | null;
+  items: number;
+}
+
+async function batchBook(db: Db, files: readonly string[]): Promise<BatchBook> {
+  const key = (name: string, hash: string) => `${name}\u0000${hash}`;
+  const known = new Set(
+    (await db.all<{ name: string; content_hash: string }>(
+      `SELECT name, content_hash FROM inv_files WHERE name IN (SELECT unnest(from_json($names::JSON, '["VARCHAR"]')))`,
+      { names: JSON.stringify(files) },
+    )).map((r) => key(r.name, r.content_hash)),
+  );
+  const seqs = (await db.all<{ s: bigint }>(`SELECT nextval('inv_obs_seq') AS s FROM range(${files.length}) ORDER BY s`)).map((r) => Number(r.s));
+  const rows: InvFileRow[] = [];
+  return {
+    loaded: (name, hash) => known.has(key(name, hash)),
+    seq: async () => seqs.shift() ?? Number(await db.value<bigint>(`SELECT nextval('inv_obs_seq')`)),
+    file: (row) => {
+      rows.push(row);
+      known.add(key(row.name, row.hash));
+    },
+    write: async () => {
+      if (!rows.length) return;
+      await db.exec(
+        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items)
+         SELECT r.name, r.hash, r.kind, r.acct, r.region, r.items
+         FROM (SELECT unnest(from_json($rows::JSON, '[{"name": "VARCHAR", "hash": "VARCHAR", "kind": "VARCHAR", "acct": "VARCHAR", "region": "VARCHAR", "items": "INTEGER"}]')) AS r)`,
+        { rows: JSON.stringify(rows) },
+      );
+    },
+  };
 }
 
 /** Loads one response (or an array of pages) held in memory, e.g. by an AWS collector. */
@@ -229,7 +282,7 @@ function failed(name: string, e: unknown): InventoryFileReport {
 }
 
 /** One file: read whole and parsed when it is small, else streamed. */
-async function loadFile(db: Db, file: string, ctx: Context, warnings: string[], opts: LoadOptions): Promise<InventoryFileReport> {
+async function loadFile(db: Db, file: string, ctx: Context, warnings: string[], opts: LoadOptions, batch?: BatchBook): Promise<InventoryFileReport> {
   let size: { bytes: number; gzip: boolean };
   try {
     size = await sizeOf(file);
@@ -243,7 +296,7 @@ async function loadFile(db: Db, file: string, ctx: Context, warnings: string[], 
   } catch (e) {
     return failed(file, e);
   }
-  return loadBytes(db, file, bytes, ctx, warnings);
+  return loadBytes(db, file, bytes, ctx, warnings, batch);
 }
 
 /** A file's size uncompressed (a gzip file says it in its last 4 bytes, modulo 4 GiB), and whether it is gzip. */
@@ -362,6 +415,7 @@ async function loadBytes(
   bytes: Buffer,
   ctx: Context,
   warnings: string[],
+  batch?: BatchBook,
 ): Promise<InventoryFileReport> {
   const hash = createHash('sha256').update(bytes).digest('hex');
   let text: string;
@@ -379,7 +433,7 @@ async function loadBytes(
     if (!looksJson) return { name, kind: null, items: 0, status: 'unrecognised' };
     return { name, kind: null, items: 0, status: 'failed', error: `${name}: invalid JSON${jsonPosition(text, e as Error)}: ${(e as Error).message}` };
   }
-  return loadParsed(db, name, hash, doc, ctx, warnings);
+  return loadParsed(db, name, hash, doc, ctx, warnings, batch);
 }
 
 /** " at line L, column C" from a JSON.parse error that names a position. */
@@ -405,6 +459,7 @@ async function loadParsed(
   doc: unknown,
   ctx: { accountId?: string; region?: string },
   warnings: string[],
+  batch?: BatchBook,
 ): Promise<InventoryFileReport> {
   const pages = pagesOf(doc);
   // `[]`: a dump of an operation that had nothing to page through (no target groups, no proxies).
@@ -414,12 +469,14 @@ async function loadParsed(
   if (!pages.length || !known.length) return { name, kind: null, items: 0, status: 'unrecognised' };
   const kind = known.join(',');
   warnings.push(...unrecognisedPages(name, kinds));
-  const dup = await db.value<bigint>(`SELECT count(*) FROM inv_files WHERE name = $name AND content_hash = $hash`, { name, hash });
-  if (Number(dup) > 0) return { name, kind, items: 0, status: 'duplicate' };
+  const dup = batch
+    ? batch.loaded(name, hash)
+    : Number(await db.value<bigint>(`SELECT count(*) FROM inv_files WHERE name = $name AND content_hash = $hash`, { name, hash })) > 0;
+  if (dup) return { name, kind, items: 0, status: 'duplicate' };
   const fileWarnings: string[] = [];
   try {
     const items = await db.transaction(async () => {
-      const seq = Number(await db.value<bigint>(`SELECT nextval('inv_obs_seq')`));
+      const seq = batch ? await batch.seq() : Number(await db.value<bigint>(`SELECT nextval('inv_obs_seq')`));
       const dc: DocContext = { db, name, accountId: ctx.accountId, region: ctx.region, warnings: fileWarnings, seq };
       let n = 0;
       for (let i = 0; i < pages.length; i++) {
@@ -427,10 +484,14 @@ async function loadParsed(
         if (!k) continue;
         n += await apiOf(k)!.parse(dc, pages[i] as Record<string, unknown>);
       }
-      await db.exec(
-        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
-        { name, hash, kind, acct: ctx.accountId ?? null, region: ctx.region ?? null, items: n },
-      );
+      const row = { name, hash, kind, acct: ctx.accountId ?? null, region: ctx.region ?? null, items: n };
+      if (batch) batch.file(row);
+      else {
+        await db.exec(
+          `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
+          row,
+        );
+      }
       return n;
     });
     warnings.push(...dedupe(fileWarnings));
