@@ -24,7 +24,7 @@ import {
   type AthenaClient,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
-import { paginateGetPartitions, type GlueClient } from '@aws-sdk/client-glue';
+import { GetPartitionsCommand, paginateGetPartitions, type GetPartitionsCommandOutput, type GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
@@ -104,13 +104,33 @@ async function tableDdl(db: Db, src: AthenaSource, o: AthenaOptions): Promise<st
 
 const listOpts = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
 
-/** The partitions registered for the table in the Glue catalogue (GetPartitions, every page): values and locations. */
+/** Glue's parallel segments of one GetPartitions listing (its most). */
+export const PARTITION_SEGMENTS = 10;
+
+/**
+ * The partitions registered for the table in the Glue catalogue (GetPartitions, every page): values and locations,
+ * ordered by their values. A table of more than a page (1,000 partitions: a crawler's daily partitions of an
+ * organisation's accounts and regions pass that in days) is read again in Glue's PARTITION_SEGMENTS segments side by
+ * side, so that its listing takes a tenth of the round trips one after another (100,000 partitions: 11 in a row, not
+ * 100) before the query can be sent.
+ */
 async function registeredPartitions(glue: GlueClient, src: AthenaSource, signal?: AbortSignal): Promise<RegisteredPartition[]> {
-  const out: RegisteredPartition[] = [];
-  await everyPage(paginateGetPartitions({ client: glue }, { DatabaseName: src.database, TableName: src.table, ExcludeColumnSchema: true }, listOpts(signal)), 'NextToken', (page) => {
-    for (const p of page.Partitions ?? []) out.push({ values: p.Values ?? [], ...(p.StorageDescriptor?.Location ? { location: p.StorageDescriptor.Location } : {}) });
-  });
-  return out;
+  const input = { DatabaseName: src.database, TableName: src.table, ExcludeColumnSchema: true };
+  const partitionsOf = (page: GetPartitionsCommandOutput): RegisteredPartition[] => (page.Partitions ?? [])
+    .map((p) => ({ values: p.Values ?? [], ...(p.StorageDescriptor?.Location ? { location: p.StorageDescriptor.Location } : {}) }));
+  const first = await glue.send(new GetPartitionsCommand(input), listOpts(signal));
+  let all = partitionsOf(first);
+  if (first.NextToken) {
+    const segments = await Promise.all(Array.from({ length: PARTITION_SEGMENTS }, async (_, n) => {
+      const out: RegisteredPartition[] = [];
+      const segment = { SegmentNumber: n, TotalSegments: PARTITION_SEGMENTS };
+      await everyPage(paginateGetPartitions({ client: glue }, { ...input, Segment: segment }, listOpts(signal)), 'NextToken', (page) => out.push(...partitionsOf(page)));
+      return out;
+    }));
+    all = segments.flat();
+  }
+  const key = (p: RegisteredPartition) => p.values.join('\u0000');
+  return all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 const listed = { tokenOf: (page: { IsTruncated?: boolean; NextContinuationToken?: string }) => (page.IsTruncated ? page.NextContinuationToken : undefined) };
 

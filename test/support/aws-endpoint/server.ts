@@ -171,6 +171,8 @@ export interface RequestRecord {
   key?: string;
   /** S3 ListObjectsV2: the prefix listed. */
   prefix?: string;
+  /** Glue GetPartitions: the segment read (SegmentNumber/TotalSegments). */
+  segment?: string;
 }
 
 export interface AwsEndpoint {
@@ -844,8 +846,14 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       throw Object.assign(new Error(`User: ${caller.arn} is not authorized to perform: ${action} on resource: arn:aws:glue:${region}:${caller.account}:catalog `
         + `because no identity-based policy allows the ${action} action`), { code: 'AccessDeniedException' });
     }
-    const all = await opts.athena?.partitions?.(ctx);
-    if (!all) throw Object.assign(new Error(`Table ${ctx.table} not found.`), { code: 'EntityNotFoundException' });
+    const registered = await opts.athena?.partitions?.(ctx);
+    if (!registered) throw Object.assign(new Error(`Table ${ctx.table} not found.`), { code: 'EntityNotFoundException' });
+    // Segment: one of TotalSegments (at most 10) disjoint parts of the listing, read side by side
+    const segment = input.Segment as { SegmentNumber?: number; TotalSegments?: number } | undefined;
+    if (segment && !(Number(segment.TotalSegments) >= 1 && Number(segment.TotalSegments) <= 10 && Number(segment.SegmentNumber) >= 0 && Number(segment.SegmentNumber) < Number(segment.TotalSegments))) {
+      throw Object.assign(new Error('1 validation error detected: Value at \'segment\' failed to satisfy constraint'), { code: 'InvalidInputException' });
+    }
+    const all = segment ? registered.filter((_, i) => i % Number(segment.TotalSegments) === Number(segment.SegmentNumber)) : registered;
     const limit = String(Math.min(Number(input.MaxResults ?? 1000), opts.athena?.pageSize ?? Infinity));
     const { slice, next } = page(all, input.NextToken as string | undefined, limit);
     return {
@@ -1054,7 +1062,8 @@ export async function startAwsEndpoint(opts: EndpointOptions): Promise<AwsEndpoi
       if (service === 'glue') {
         const out = await glue(op, json, ident, region);
         const { output } = operationSchema(glueSdk as never, op);
-        rec(200);
+        const seg = json.Segment as { SegmentNumber?: number; TotalSegments?: number } | undefined;
+        rec(200, seg ? { segment: `${seg.SegmentNumber}/${seg.TotalSegments}` } : {});
         return send(res, 200, JSON.stringify(jsonValue(output, out)), 'application/x-amz-json-1.1');
       }
       rec(400);
