@@ -110,6 +110,8 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       const dialogInput = page.locator('.quick-input-widget input');
       await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.includes('/ws'), undefined, { timeout: 30_000 });
       await screenshot(page, 'e2e-wizard-4a-browse');
+      // (typed once the dialog has listed the folder it opened in: its listing, when late, writes that folder back)
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor({ timeout: 30_000 });
       await dialogInput.fill(`${junk}/`);
       // the dialog's "Hide dot files" hover (the mouse rests on the browse button's place) covers its OK button
       await page.mouse.move(700, 600);
