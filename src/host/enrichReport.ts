@@ -138,12 +138,13 @@ export function emptyReasons(r: EnrichResult, top = 3): string[] {
 }
 
 /**
- * The finished notification's word on interfaces logged by more than one flow log (the enrichment left one's records
- * out where they log the same time; the log names them): '' when there are none.
+ * The finished notification's word on interfaces logged by more than one flow log: what it means for the figures
+ * (the enrichment left one flow log's records out where both log the same time; the log names the flow logs, the
+ * interfaces and the records): '' when there are none.
  */
 export function doubleLogged(r: EnrichResult): string {
   // (one warning per pair of flow logs, naming its interfaces)
-  return r.warnings?.length ? " Some interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details)." : '';
+  return r.warnings?.length ? ' Some interfaces are logged by more than one flow log; their traffic is counted once (see Show details).' : '';
 }
 
 /** The notification for an enrichment that read no records (no dataset made, none made active). */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page, FrameLocator } from 'playwright-core';
+import type { Browser, Page, FrameLocator, Locator } from 'playwright-core';
 
 export const REPO = resolve(__dirname, '../../..');
 export const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -382,6 +382,30 @@ export async function findNotification(page: Page, text: RegExp, timeoutMs = 30_
     if (Date.now() > deadline) throw new Error(`no notification matching ${text} within ${timeoutMs} ms`);
     await page.waitForTimeout(500);
   }
+}
+
+/**
+ * A toast (a notification-list-item) whose message has `text`, once it is shown, with each of `buttons` wholly on
+ * the screen (a long message pushes them below the window's edge) once it has slid in; returns the message's text.
+ */
+export async function toastWithButtons(page: Page, text: string | RegExp, buttons: string[], timeoutMs = 30_000): Promise<{ toast: Locator; message: string }> {
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
+  await toast.waitFor({ timeout: timeoutMs });
+  const height = page.viewportSize()?.height ?? 0;
+  const offScreen = async () => {
+    for (const label of buttons) {
+      const box = await toast.locator('.monaco-button', { hasText: label }).boundingBox();
+      if (!box || box.y < 0 || box.y + box.height > height) return `the button "${label}" is not on the screen: ${JSON.stringify(box)} (window height ${height})`;
+    }
+    return undefined;
+  };
+  // (a toast slides in from below the window's edge)
+  const settled = Date.now() + 3000;
+  for (let why = await offScreen(); why; why = await offScreen()) {
+    if (Date.now() > settled) throw new Error(why);
+    await page.waitForTimeout(100);
+  }
+  return { toast, message: (await toast.locator('.notification-list-item-message').textContent()) ?? '' };
 }
 
 /**

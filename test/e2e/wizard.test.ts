@@ -23,6 +23,7 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
+  toastWithButtons,
   waitForEnrichment,
 } from './harness';
 import { flowLogText, flowRecords } from '../support/follower';
@@ -50,6 +51,14 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
   mkdirSync(junk);
   writeFileSync(join(junk, 'header-only.log'), flowLogText([]));
   writeFileSync(join(junk, 'prose.log'), 'Exported from the prod account on Monday\n');
+  // one interface logged by two flow logs (a VPC's beside a subnet's, say): S3's file names say which flow log
+  // each is from; the same records, the second with one more field (so not the same content)
+  const twice = join(server.workspace, 'twice');
+  mkdirSync(twice);
+  const s3Name = (flowLog: string, hash: string) => `111111111111_vpcflowlogs_us-east-1_${flowLog}_20260922T0000Z_${hash}.log`;
+  const both = flowRecords(4, 20).lines;
+  writeFileSync(join(twice, s3Name('fl-0aaaaaaaaaaaaaaa1', 'aaaa')), flowLogText(both));
+  writeFileSync(join(twice, s3Name('fl-0bbbbbbbbbbbbbbb2', 'bbbb')), flowLogText(both).replace(/\n/, ' tcp-flags\n').replace(/ OK\n/g, ' OK 2\n'));
   const browser = await launchBrowser(server.home);
   try {
     await driveWorkbench(browser, server, 'e2e-wizard', async (page) => {
@@ -130,6 +139,22 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       // the sidebar's active dataset (its icon) is the status bar's
       assert.equal(await rows.filter({ hasText: /^logs/ }).locator('.codicon-database').count(), 1);
       await screenshot(page, 'e2e-wizard-5-empty-refused');
+
+      // Two flow logs of one interface: the finished toast says one's records were left out, its buttons on the screen.
+      seen = flowlensLogLines(server);
+      await runCommand(page, 'Flowlens: Enrich flow logs');
+      await pickQuickItem(page, 'Where do the flow logs come from?', 'Folder on disk');
+      await answerInput(page, 'relative to the workspace folder', 'twice');
+      await pickQuickItem(page, `Enrich ${twice}?`, 'Enrich these files');
+      await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+      await answerInput(page, 'Name of the new dataset', 'twice');
+      assert.equal(await waitForEnrichment(server, seen, 300_000), 'done', flowlensLog(server));
+      const { message: doubled } = await toastWithButtons(page, 'more than one flow log', ['Open topology', 'Open notebook', 'Show details']);
+      // counted once: 20 conversations of 40 records; what that means for the figures, the rest (whose records, when) in the log
+      assert.equal(doubled, 'Flowlens: enriched 40 records into 20 conversations. Some interfaces are logged by more than one flow log; their traffic is counted once (see Show details).');
+      await page.waitForTimeout(500);
+      await screenshot(page, 'e2e-wizard-6-two-flow-logs');
+      assert.ok(flowlensLog(server).split('\n').slice(seen).some((l) => /^ {2}flow logs: eni-0f000000000000004 is logged by more than one flow log: 20 records of fl-0aaaaaaaaaaaaaaa1 .* were left out where fl-0bbbbbbbbbbbbbbb2 logs the same time/.test(l)));
     });
   } finally {
     server.cleanup();

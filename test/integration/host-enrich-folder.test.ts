@@ -233,10 +233,10 @@ test('the output log summarises the files (not one line each) and lists failures
   assert.equal(lines.length, 1 + 20 + 1 + 1);
   const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [], warnings: [] };
   assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
-  // interfaces logged by more than one flow log: the notification counts them, the log names them
+  // interfaces logged by more than one flow log: the notification says what it means for the figures, the log names them
   assert.equal(doubleLogged(r), '');
   assert.equal(doubleLogged({ ...r, warnings: ['2 interfaces (eni-1, eni-2) are logged by more than one flow log: …'] }),
-    " Some interfaces are logged by more than one flow log: one's records were left out where they log the same time (Show details).");
+    ' Some interfaces are logged by more than one flow log; their traffic is counted once (see Show details).');
   assert.equal(refreshMessage('logs', { ...r, records: 0, files: files.filter((f) => f.status === 'duplicate') }), 'Flowlens: refreshed logs: no new files, 1 already loaded; 900 conversations.');
 });
 
