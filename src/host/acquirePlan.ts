@@ -105,9 +105,13 @@ export function allowScan(r: EnrichRequest, bytes: number | undefined): EnrichRe
 /**
  * Whether an Athena source of the run failed or was held back by its estimated scan: a Refresh then keeps the
  * dataset's window where it was, since the time it asked for was not read (Athena's rows have no names to catch up by).
+ * So too when no partition registered for a crawler's table held the window (the crawler had not run since) and no
+ * Athena source read a row: the next Refresh, after the crawler's run, reads that time instead of going on past it
+ * (with rows read from another Athena table, reading the window again would count those twice, so it goes on).
  */
 export function athenaUnread(r: EnrichResult | undefined): boolean {
-  return r?.aws?.summary.sources.some((x) => x.kind === 'athena' && x.failed > 0) ?? false;
+  const athena = r?.aws?.summary.sources.filter((x) => x.kind === 'athena') ?? [];
+  return athena.some((x) => x.failed > 0) || (athena.some((x) => x.athena?.partitionsMissing) && athena.every((x) => x.records === 0));
 }
 
 /** The button that runs an Athena query held back by its estimated scan. */
@@ -241,6 +245,15 @@ function unprunedTables(sources: readonly SourceReport[]): string[] {
   return sources.filter((x) => x.athena?.partitionsUnread).map((x) => tableName(x.source));
 }
 
+/**
+ * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), as the
+ * notifications name them: 'no partition registered for flowlogs.vpc holds the window yet'; '' when there are none.
+ */
+export function unregisteredWindow(sources: readonly SourceReport[]): string {
+  const names = sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
+  return names.length ? `no partition registered for ${names.join(', ')} holds the window yet` : '';
+}
+
 function unpruned(sources: readonly SourceReport[]): string {
   const names = unprunedTables(sources);
   return names.length ? ` ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} read whole: glue:GetPartitions was refused, so ${names.length === 1 ? 'its' : 'their'} partitions could not be pruned.` : '';
@@ -248,7 +261,8 @@ function unpruned(sources: readonly SourceReport[]): string {
 
 export function athenaCost(s: AcquireSummary): string {
   const scans = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a && (a.scannedBytes !== undefined || a.estimatedBytes !== undefined));
-  const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until);
+  // (a table that read nothing as no partition holds the window: where its window ended is no news)
+  const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until && !a.partitionsMissing);
   // the window ended before the delivery lag: where, and why (the next Refresh reads the rest)
   const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
     + 'flow logs still being delivered to S3 are read by the next Refresh' : '';
@@ -262,8 +276,8 @@ export function athenaCost(s: AcquireSummary): string {
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
   const whole = unprunedTables(s.sources);
   // a crawler's table whose registered partitions do not reach the window yet: nothing was read there, and why
-  const unregistered = s.sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
-  const missing = unregistered.length ? `; no partition registered for ${unregistered.join(', ')} holds the window yet (see Show details)` : '';
+  const unregistered = unregisteredWindow(s.sources);
+  const missing = unregistered ? `; ${unregistered} (see Show details)` : '';
   return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${whole.length ? ` (${whole.join(', ')} read whole: glue:GetPartitions refused)` : ''}${missing}${ended ? `; ${ended}` : ''}`;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { EnrichProgress, EnrichResult } from '../protocol/worker';
 import { formatCount } from '../shared/numbers';
-import { athenaCost } from './acquirePlan';
+import { athenaCost, unregisteredWindow } from './acquirePlan';
 
 const PHASE_TITLE: Record<string, string> = {
   sample: 'sample estate',
@@ -129,6 +129,9 @@ export function emptyReasons(r: EnrichResult, top = 3): string[] {
     else if (f.status === 'loaded' && f.records === 0) add(f.badLines ? 'every line was rejected' : 'no records in the file');
   }
   for (const i of r.aws?.summary.issues ?? []) add(`${i.api}: ${i.code}: ${i.message}`);
+  // a crawler's table read where its crawler has not been since (the log has the whole reason, from the run's report)
+  const unregistered = unregisteredWindow(r.aws?.summary.sources ?? []);
+  if (unregistered) add(`${unregistered}: Athena reads only the partitions registered in Glue, which the crawler's next run adds`);
   const out = [...reasons.entries()]
     .sort((a, b) => b[1][0] - a[1][0] || a[0].localeCompare(b[0]))
     .slice(0, top)
@@ -150,7 +153,8 @@ export function doubleLogged(r: EnrichResult): string {
 /** The notification for an enrichment that read no records (no dataset made, none made active). */
 export function emptyMessage(r: EnrichResult, created: boolean): string {
   const what = created ? 'so no dataset was made' : 'so the dataset is unchanged';
-  return `Flowlens: no flow records were read, ${what}. ${emptyReasons(r).join('; ')}.`;
+  const why = emptyReasons(r).join('; ');
+  return `Flowlens: no flow records were read, ${what}. ${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
 }
 
 /** What a Refresh fetched: new files (and their records), files already loaded, and the conversations after it. */

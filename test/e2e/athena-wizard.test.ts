@@ -23,6 +23,7 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
+  toastWithButtons,
   waitForEnrichment,
   waitForStep,
 } from './harness';
@@ -32,7 +33,8 @@ import type { Db } from '../../src/core/store/db';
 import { BASE_USER, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { writeMiniEstate } from '../support/aws-endpoint/mini-estate';
 import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint } from '../support/aws-endpoint/server';
-import { ddlCatalog } from '../support/aws-endpoint/athena-catalog';
+import { crawledTable, ddlCatalog } from '../support/aws-endpoint/athena-catalog';
+import { CRAWLED_BUCKET, writeCrawledLogs } from '../support/aws-endpoint/crawled-estate';
 
 const unavailable = e2eUnavailable();
 
@@ -62,8 +64,8 @@ async function chooseMany(page: Page, step: string, wanted: string[]): Promise<v
   await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
 }
 
-/** The wizard from its start to the Athena steps: profile base as it is, us-east-1, the table typed, the estate's hours. */
-async function toAthenaSteps(page: Page, table: string): Promise<void> {
+/** The wizard from its start to the Athena steps: profile base as it is, us-east-1, the table typed, the window (UTC). */
+async function toAthenaSteps(page: Page, table: string, range = '2026-09-01 00:00 .. 2026-09-01 03:00'): Promise<void> {
   await runCommand(page, 'Flowlens: Enrich flow logs');
   await pickQuickItem(page, 'Where do the flow logs come from?', 'AWS profile');
   await pickQuickItem(page, 'Which AWS profile?', 'base');
@@ -72,7 +74,17 @@ async function toAthenaSteps(page: Page, table: string): Promise<void> {
   await chooseMany(page, 'Which flow logs?', ['Another source…']);
   await answerInput(page, 'Log group name, s3://bucket/prefix, or athena:database.table', table);
   await pickQuickItem(page, 'Which time window?', 'Custom range…');
-  await answerInput(page, 'Range in UTC', '2026-09-01 00:00 .. 2026-09-01 03:00');
+  await answerInput(page, 'Range in UTC', range);
+}
+
+/** The wizard's whole AWS path to an Athena table into a new dataset: workgroup primary, results under s3://athena-results/flowlens/, windows of an hour. */
+async function athenaIntoNewDataset(page: Page, table: string, range: string | undefined, dataset: string): Promise<void> {
+  await toAthenaSteps(page, table, range);
+  await answerInput(page, 'Athena workgroup', 'primary');
+  await answerInput(page, "Where Athena writes the query's results", 's3://athena-results/flowlens/');
+  await pickQuickItem(page, 'Athena groups the flows into windows of', '1 hour');
+  await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
+  await answerInput(page, 'Name of the new dataset', dataset);
 }
 
 test('the wizard to an Athena table: workgroup, output location and window asked, the scan reported in bytes and dollars', { skip: unavailable, timeout: 600_000 }, async () => {
@@ -88,15 +100,22 @@ test('the wizard to an Athena table: workgroup, output location and window asked
   const bucketBytes = allFiles(join(estate, 'flowlogs', 'flowlens-logs-a')).reduce((n, f) => n + statSync(f).size, 0);
   // tables made by DDL (the offer to create a missing one) become views over the same records
   const catalog = ddlCatalog(athenaDb, { databases: ['flowlogs'], region: 'us-east-1' });
+  // and a table a Glue crawler made over another bucket (partitions registered for 2026-09-01 to 09-03), in an Athena of its own
+  writeCrawledLogs(estate);
+  const crawledDb: Db = await openDataset(':memory:');
+  const crawled = await crawledTable(crawledDb, { dir: join(estate, 'flowlogs', CRAWLED_BUCKET), bucket: CRAWLED_BUCKET, prefix: 'AWSLogs/', database: 'flowlogs', table: 'crawled' });
+  const isCrawled = (t: { database: string; table: string }) => t.database === 'flowlogs' && t.table === 'crawled';
   const ep: AwsEndpoint = await startAwsEndpoint({
     estateDir: estate,
     users: [BASE_USER],
     roles: [],
     athena: {
-      run: duckDbAthenaRun(athenaDb, bucketBytes),
+      run: (sql, ctx) => (sql.includes('"flowlogs"."crawled"') ? duckDbAthenaRun(crawledDb, 0) : duckDbAthenaRun(athenaDb, bucketBytes))(sql, ctx),
+      partitions: async (t) => (isCrawled(t) ? crawled.partitions : undefined),
       ddl: catalog.ddl!,
       database: catalog.database!,
       table: async (t) => {
+        if (isCrawled(t)) return crawled;
         const made = catalog.table(t.database, t.table);
         if (made) return made;
         if (t.database !== 'flowlogs' || t.table !== 'vpc_flow_logs') return undefined;
@@ -158,12 +177,7 @@ test('the wizard to an Athena table: workgroup, output location and window asked
 
       // A table that does not exist: the toast offers to create it; the DDL is shown, a modal asks, then it is read.
       let seen2 = flowlensLogLines(server);
-      await toAthenaSteps(page, 'athena:flowlens_new.vpc_flow_logs');
-      await answerInput(page, 'Athena workgroup', 'primary');
-      await answerInput(page, "Where Athena writes the query's results", 's3://athena-results/flowlens/');
-      await pickQuickItem(page, 'Athena groups the flows into windows of', '1 hour');
-      await pickQuickItem(page, 'Into which dataset?', 'New dataset…');
-      await answerInput(page, 'Name of the new dataset', 'created');
+      await athenaIntoNewDataset(page, 'athena:flowlens_new.vpc_flow_logs', undefined, 'created');
       // (its log ends "done in …" too: the toast says it read nothing)
       const offer = page.locator('.notifications-toasts .notification-list-item', { hasText: 'does not exist in account' });
       await offer.waitFor({ timeout: 300_000 });
@@ -192,11 +206,49 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       assert.equal(await waitForEnrichment(server, seen2, 300_000), 'done', flowlensLog(server));
       assert.match(await findNotification(page, /Athena scanned/), /1 fetched, 0 skipped, 0 failed; 30 records, 30 conversations/);
       assert.ok(existsSync(join(datasetsDir, 'created.duckdb')), 'the dataset made on the second reading');
+
+      // A crawler's table, its partitions registered up to 2026-09-03: a window after its last run reads nothing, and says why.
+      let seen3 = flowlensLogLines(server);
+      await athenaIntoNewDataset(page, 'athena:flowlogs.crawled', '2026-09-20 00:00 .. 2026-09-20 02:00', 'crawled');
+      // (its log ends "done in …" too)
+      const unregistered = await toastWithButtons(page, 'no flow records were read', ['Show details'], 300_000);
+      assert.ok(flowlensLog(server).split('\n').slice(seen3).some((l) => l.includes('no flow records were read: the new dataset was removed')));
+      // why, in words a user acts on (before: "no flow-log objects or events in the window", which sends them looking for flow logs)
+      assert.equal(unregistered.message, 'Flowlens: no flow records were read, so no dataset was made. No partition registered for flowlogs.crawled holds the window yet: '
+        + "Athena reads only the partitions registered in Glue, which the crawler's next run adds.");
+      await page.waitForTimeout(500);
+      await screenshot(page, 'e2e-athena-8-partitions-missing');
+      // read up to the crawl, then Refresh: from there to now, where no partition is registered yet
+      seen3 = flowlensLogLines(server);
+      await athenaIntoNewDataset(page, 'athena:flowlogs.crawled', '2026-09-03 21:00 .. 2026-09-04 00:00', 'crawled');
+      assert.equal(await waitForEnrichment(server, seen3, 300_000), 'done', flowlensLog(server));
+      assert.doesNotMatch(await findNotification(page, /8 records/), /partition/, 'the crawl holds this window');
+      seen3 = flowlensLogLines(server);
+      await runCommand(page, 'Flowlens: Focus on Datasets View');
+      const row = page.locator('.pane-body .monaco-list-row').filter({ hasText: /^crawled/ }).first();
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Refresh"]').click();
+      await waitForEnrichment(server, seen3, 300_000);
+      const refreshed = await toastWithButtons(page, 'refreshed crawled', ['Open topology', 'Open notebook', 'Show details']);
+      // (without where the window read ends, 10 minutes before the run: nothing was read there)
+      assert.equal(refreshed.message, 'Flowlens: refreshed crawled: fetched 0 new object(s) (0 records), 0 already loaded; 8 conversations. '
+        + 'Athena scanned 0 B ($0.000052), estimated 0 B ($0.000052); no partition registered for flowlogs.crawled holds the window yet (see Show details).');
+      await page.waitForTimeout(500);
+      await screenshot(page, 'e2e-athena-9-refresh-partitions-missing');
+      // that time was not read: the next Refresh (after the crawler's run) asks for it again, not only for what came since
+      const windowAsked = (from: number) => flowlensLog(server).split('\n').slice(from).find((l) => /^ {2}window /.test(l));
+      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-04T00:00:00\.000Z \.\. /);
+      seen3 = flowlensLogLines(server);
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Refresh"]').click();
+      await waitForEnrichment(server, seen3, 300_000);
+      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-04T00:00:00\.000Z \.\. /, flowlensLog(server).split('\n').slice(seen3).join('\n'));
     });
   } finally {
     server.cleanup();
     await ep.close();
     athenaDb.close();
+    crawledDb.close();
     home.cleanup();
     rmSync(scratch, { recursive: true, force: true });
   }

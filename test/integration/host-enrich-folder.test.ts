@@ -213,6 +213,8 @@ test('an enrichment that reads no records says why, most frequent reason first',
     const again = asResult({ ...s, files: [{ name: '/x/a.log', status: 'duplicate', records: 0, badLines: 0, errors: [] }] });
     assert.deepEqual(emptyReasons(again), ['1 file(s): loaded before (the same content is in the dataset)']);
     assert.deepEqual(emptyReasons({ ...r, files: [] }), ['no flow-log files were found']);
+    // a sentence of its own: capitalised
+    assert.equal(emptyMessage({ ...r, files: [] }, false), 'Flowlens: no flow records were read, so the dataset is unchanged. No flow-log files were found.');
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });

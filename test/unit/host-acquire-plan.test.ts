@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
 import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, createTableQuestion, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, tableCreationMessage, tableMissingMessage, tableToCreate, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
-import { refreshMessage } from '../../src/host/enrichReport';
+import { emptyMessage, refreshMessage } from '../../src/host/enrichReport';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
 
@@ -196,6 +196,17 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   // a crawler's table whose registered partitions do not reach the window: the toast says nothing was there yet
   const missing = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: ran.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, partitionsMissing: 'none of the 12 partitions …' } })) } } };
   assert.match(acquireNotification(missing).text, / estimated 39\.1 GiB \(\$0\.21\); no partition registered for flowlogs\.vpc holds the window yet \(see Show details\)\.$/);
+  // where its window ended (the last minutes left for the next Refresh) is no news when nothing was read there
+  const settledMissing = { ...missing, aws: { ...missing.aws, summary: { ...missing.aws.summary, sources: missing.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, until: '2026-12-07T00:50:00.000Z', settleMinutes: 10 } })) } } };
+  assert.match(refreshMessage('months', settledMissing), /; no partition registered for flowlogs\.vpc holds the window yet \(see Show details\)\.$/);
+  // a run that read nothing as no partition holds the window: the toast says why (not "no flow-log objects or events in the window")
+  const none = { ...missing, records: 0, conversations: 0, aws: { ...missing.aws, summary: { ...missing.aws.summary, fetched: 0, records: 0, sources: missing.aws.summary.sources.map((x) => ({ ...x, fetched: 0, records: 0, athena: { ...x.athena!, rows: 0 } })) } } };
+  assert.equal(emptyMessage(none, true), 'Flowlens: no flow records were read, so no dataset was made. No partition registered for flowlogs.vpc holds the window yet: '
+    + "Athena reads only the partitions registered in Glue, which the crawler's next run adds.");
+  // and a Refresh that read nothing there keeps the dataset's window where it was: the crawler's next run adds the
+  // partitions, and the next Refresh reads that time (not on past it); rows read from the table: on past it
+  assert.equal(athenaUnread(none), true);
+  assert.equal(athenaUnread(missing), false);
   assert.match(acquireNotification(whole(ran)).text, / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\) \(flowlogs\.vpc read whole: glue:GetPartitions refused\)\.$/);
   // a Refresh whose Athena query was held back (or failed) leaves the dataset's window where it was
   assert.equal(athenaUnread(held), true);
