@@ -466,7 +466,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
          WHERE num_children IS NULL OR num_children = 0 GROUP BY file_name`,
       );
       if (schemas.length !== 1) return null;
-      parquet = (await parquetColumns(db, items.map((i) => i.src.path))).columns;
+      // every file names the same columns: the first says which
+      parquet = (await parquetColumns(db, items[0]!.src.path)).columns;
     } catch {
       return null;
     }

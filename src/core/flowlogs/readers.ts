@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lit, type Db } from '../store/db';
 import { FLOW_FIELDS, fieldByName, formatString, parseLogFormat, q, type FlowField } from '../model/flowFields';
-import { heldTable, recordTable } from '../store/records';
+import { heldTable, recordTable, sourceColumns } from '../store/records';
 import { MAX_LINE_BYTES, numberLines } from './lines';
 import { reasonSql, validSql } from '../model/validate';
 
@@ -377,6 +377,8 @@ export async function loadParquetBatch(db: Db, files: readonly BatchFile[], colu
     `INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${parquetExprs(columns, 'r.')}
      FROM read_parquet(${list}, binary_as_string = true, union_by_name = true) r`,
   );
+  // the columns as these files name them, for flow_records to read them later without asking each file (records.ts)
+  await db.exec(`UPDATE ingest_files SET source_columns = ${lit(sourceColumns(columns.map((c) => c.source)))} WHERE file_id IN (${files.map((f) => Math.floor(f.fileId)).join(', ')})`);
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [] }]));
   const invalid = await countStored(db, table, columns.map((c) => c.field), results);
   await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);

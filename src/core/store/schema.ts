@@ -112,6 +112,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
   bad_lines BIGINT,
   loaded_at TIMESTAMP DEFAULT current_timestamp,
   modified_ns BIGINT,             -- a local file's modification time when read (ns): with name and size, known unread
+  source_columns VARCHAR,         -- Parquet: the flow-log columns as the file names them (JSON list, sorted)
   UNIQUE (name, content_hash)
 );
 
@@ -492,6 +493,8 @@ export async function ensureSchema(db: Db): Promise<void> {
   await db.exec('ALTER TABLE conversation_facts ADD COLUMN IF NOT EXISTS client_ports INTEGER');
   // a local file unchanged since it loaded (name, size, modification time) is not read again to know it
   await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS modified_ns BIGINT');
+  // a Parquet file's columns as it names them: flow_records reads the file without asking it first (NULL before)
+  await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS source_columns VARCHAR');
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.
