@@ -10,6 +10,7 @@ import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { q } from './model/flowFields';
 import { Db, lit } from './store/db';
 
 export type ExportFormat = 'jsonl' | 'parquet' | 'csv';
@@ -67,7 +68,12 @@ export async function exportConversations(db: Db, format: ExportFormat, file: st
   } else if (format === 'parquet') {
     await db.exec(`COPY (SELECT * FROM conversations_v ORDER BY start) TO ${target} (FORMAT parquet, COMPRESSION zstd)`);
   } else if (format === 'csv') {
-    await db.exec(`COPY (SELECT * FROM conversations_v ORDER BY start) TO ${target} (FORMAT csv, HEADER true)`);
+    // lists, maps and structs as JSON text (tags: {"Name":"web",…}), as `flowlens sql --format csv` writes them,
+    // not DuckDB's own rendering ({Name=web, …}), which nothing else reads
+    const columns = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM conversations_v`);
+    const select = columns.map((c) => (/MAP\(|STRUCT\(|\[\]$|\[\d+\]$/.test(c.column_type)
+      ? `to_json(${q(c.column_name)})::VARCHAR AS ${q(c.column_name)}` : q(c.column_name))).join(', ');
+    await db.exec(`COPY (SELECT ${select} FROM conversations_v ORDER BY start) TO ${target} (FORMAT csv, HEADER true)`);
   } else {
     throw new Error(`unknown export format "${format as string}" (jsonl, parquet, csv)`);
   }

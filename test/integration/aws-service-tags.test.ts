@@ -57,5 +57,5 @@ test('each service\'s own API gives the tags tag:GetResources lacks, in every ac
 test('the load balancer\'s tags from DescribeTags are on its conversations', async () => {
   const rows = await db.json<{ client_tags: { key: string; value: string }[] }>(
     `SELECT DISTINCT client_tags FROM conversations_v WHERE client_arn LIKE 'arn:aws:elasticloadbalancing:%:loadbalancer/app/web/%'`);
-  assert.deepEqual(rows, [{ client_tags: [{ key: 'team', value: 'web-team' }] }]);
+  assert.deepEqual(rows, [{ client_tags: { team: 'web-team' } }]);
 });

@@ -107,6 +107,19 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   assert.equal(line.Server.InterfaceId, 'eni-0a0000000000000b2');
   assert.deepEqual(line.Server.SecurityGroupIds, ['sg-0b2']);
   assert.equal(line.CrossAz, true);
+
+  // lists and maps (tags) as JSON, alike in every output: a map is an object of its keys, as the JSONL export writes it
+  const nested = flowlens('sql', `SELECT MAP {'Name': 'web', 'owner': 'team-web'} AS tags, ['sg-0a1'] AS groups, [MAP {1: 'a'}] AS deep`, '--db', db, '--format', 'json');
+  assert.equal(nested.code, 0, nested.stderr);
+  assert.deepEqual(JSON.parse(nested.stdout), [{ tags: { Name: 'web', owner: 'team-web' }, groups: ['sg-0a1'], deep: [{ 1: 'a' }] }]);
+  assert.equal(flowlens('sql', `SELECT MAP {'Name': 'web'} AS tags`, '--db', db, '--format', 'csv').stdout, 'tags\n"{""Name"":""web""}"\n');
+  const exports = join(dir, 'exports');
+  mkdirSync(exports);
+  const csvOut = join(exports, 'c.csv');
+  assert.equal(flowlens('export', '--db', db, '--format', 'csv', '--out', csvOut).code, 0);
+  const back = flowlens('sql', `SELECT server_security_group_ids AS g FROM read_csv('${csvOut}')`, '--db', db, '--export-dir', exports, '--format', 'json');
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(JSON.parse(JSON.parse(back.stdout)[0].g), ['sg-0b2'], 'the export\'s CSV writes a list as JSON');
 });
 
 test('the memory budget: 500MB unless --memory says otherwise; a bad size is a usage error', async () => {

@@ -71,12 +71,7 @@ const DESCRIBE_TASKS = {
       launchType: 'FARGATE',
       startedAt: '2026-09-21T12:00:40.000000+00:00',
       startedBy: 'ecs-svc/1234567890123456789',
-      tags: [
-        { key: 'app', value: 'checkout' },
-        { key: 'owner', value: 'team-api' },
-        { key: 'aws:ecs:serviceName', value: 'checkout' },
-        { key: 'aws:ecs:clusterName', value: 'shop' },
-      ],
+      tags: { app: 'checkout', owner: 'team-api', 'aws:ecs:serviceName': 'checkout', 'aws:ecs:clusterName': 'shop' },
       taskArn: TASK,
       taskDefinitionArn: `arn:aws:ecs:${R}:${A}:task-definition/checkout:7`,
       version: 3,
@@ -148,10 +143,7 @@ test('describe-tasks makes the ENI the task: its ARN, named by its service, with
         server_tags FROM conversations_v`), [{
       server_type: 'ecs:task', server_kind: 'ecs-task', server_arn: TASK, server_node: TASK, server_eni: TASK_ENI, server_port: 8080,
       uploaded: 4249, downloaded: 332,
-      server_tags: [
-        { key: 'app', value: 'checkout' }, { key: 'aws:ecs:clusterName', value: 'shop' }, { key: 'aws:ecs:serviceName', value: 'checkout' },
-        { key: 'owner', value: 'team-api' },
-      ],
+      server_tags: { app: 'checkout', 'aws:ecs:clusterName': 'shop', 'aws:ecs:serviceName': 'checkout', owner: 'team-api' },
     }]);
     const byResource = await graph(db, 'resource');
     assert.deepEqual(byResource.nodes.map((n) => [n.id, n.label, n.type]).sort(), [

@@ -160,25 +160,25 @@ test('every file is recognised as the API that wrote it', async () => {
 });
 
 test('elbv2 describe-tags: the load balancer carries its tags', async () => {
-  assert.deepEqual(await server('10.0.1.20'), { server_arn: LB, server_name: 'web', server_tags: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'web' }] });
+  assert.deepEqual(await server('10.0.1.20'), { server_arn: LB, server_name: 'web', server_tags: { env: 'prod', team: 'web' } });
 });
 
 test('lambda list-tags (wrapped with the ARN asked for) and get-function: each function carries its tags', async () => {
-  assert.deepEqual(await server('10.0.1.30'), { server_arn: ORDERS_FN, server_name: 'orders-api', server_tags: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'orders' }] });
-  assert.deepEqual(await server('10.0.1.31'), { server_arn: BILLING_FN, server_name: 'billing', server_tags: [{ key: 'team', value: 'billing' }] });
+  assert.deepEqual(await server('10.0.1.30'), { server_arn: ORDERS_FN, server_name: 'orders-api', server_tags: { env: 'prod', team: 'orders' } });
+  assert.deepEqual(await server('10.0.1.31'), { server_arn: BILLING_FN, server_name: 'billing', server_tags: { team: 'billing' } });
 });
 
 test('rds list-tags-for-resource: the database carries its tags', async () => {
-  assert.deepEqual(await server('10.0.1.40'), { server_arn: DB, server_name: 'orders', server_tags: [{ key: 'team', value: 'data' }] });
+  assert.deepEqual(await server('10.0.1.40'), { server_arn: DB, server_name: 'orders', server_tags: { team: 'data' } });
 });
 
 test('elasticache list-tags-for-resource: the cluster carries its tags', async () => {
-  assert.deepEqual(await server('10.0.1.50'), { server_arn: CACHE, server_name: 'sessions-001', server_tags: [{ key: 'team', value: 'sessions' }] });
+  assert.deepEqual(await server('10.0.1.50'), { server_arn: CACHE, server_name: 'sessions-001', server_tags: { team: 'sessions' } });
 });
 
 test('efs describe-file-systems and describe-mount-targets: the mount target is the file system, named and tagged', async () => {
   assert.deepEqual(await server('10.0.1.60'), {
-    server_arn: FS_ARN, server_name: 'shared-home', server_tags: [{ key: 'Name', value: 'shared-home' }, { key: 'team', value: 'storage' }],
+    server_arn: FS_ARN, server_name: 'shared-home', server_tags: { Name: 'shared-home', team: 'storage' },
   });
   assert.deepEqual(await db.json(`SELECT eni_id, subnet_id, az FROM inv_enis WHERE eni_id = 'eni-0f0000000000000f1'`), [
     { eni_id: 'eni-0f0000000000000f1', subnet_id: 'subnet-0a1', az: 'us-east-1a' },

@@ -2,7 +2,10 @@
  * A thin wrapper over @duckdb/node-api: one database file, one connection (more on request, for queries that run
  * beside each other), bound parameters, transactions that roll back on error, and rows as plain JS objects.
  */
-import { DuckDBConnection, DuckDBInstance, JSDuckDBValueConverter, JsonDuckDBValueConverter, type DuckDBResult, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBArrayType, DuckDBConnection, DuckDBInstance, DuckDBListType, DuckDBMapType, DuckDBStructType, JSDuckDBValueConverter, JsonDuckDBValueConverter,
+  type DuckDBResult, type DuckDBResultReader, type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
 import { claim, describeLockError, release } from './holder';
 
 export type Params = Record<string, DuckDBValue> | DuckDBValue[];
@@ -215,9 +218,10 @@ export class Db {
 export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
   const js = reader.getRowObjectsJS();
   const json = reader.getRowObjectsJson();
+  const types = new Map(reader.deduplicatedColumnNames().map((n, k) => [n, reader.columnTypes()[k]]));
   return js.map((row, i) => {
     const out: Row = {};
-    for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k]);
+    for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k], types.get(k));
     return out as T;
   });
 }
@@ -228,25 +232,40 @@ export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
  */
 export async function* jsonRowChunks<T extends Row = Row>(result: DuckDBResult): AsyncGenerator<T[]> {
   const names = result.deduplicatedColumnNames();
+  const types = result.columnTypes();
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
     const json = chunk.convertRows(JsonDuckDBValueConverter);
     yield chunk.convertRows(JSDuckDBValueConverter).map((row, i) => {
       const out: Row = {};
-      names.forEach((n, k) => (out[n] = plain(row[k], json[i][k])));
+      names.forEach((n, k) => (out[n] = plain(row[k], json[i][k], types[k])));
       return out as T;
     });
   }
 }
 
-function plain(js: unknown, json: unknown): unknown {
+/**
+ * One value as JSON-friendly output shows it; `type` (the column's) makes a MAP an object of its keys, as DuckDB's
+ * to_json and the JSONL export write it (tags: {"Name": "web", "owner": "team-web"}), not a list of key/value pairs.
+ */
+function plain(js: unknown, json: unknown, type?: DuckDBType): unknown {
   if (typeof js === 'bigint') return js <= BigInt(Number.MAX_SAFE_INTEGER) && js >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(js) : String(js);
   if (typeof js === 'number') return js;
-  if (Array.isArray(js) && Array.isArray(json)) return js.map((x, i) => plain(x, json[i]));
+  if (type instanceof DuckDBMapType && Array.isArray(js) && Array.isArray(json)) {
+    const out: Row = {};
+    js.forEach((e: { key: unknown; value: unknown }, i) => {
+      const key = plain(e.key, (json[i] as Row).key, type.keyType);
+      out[typeof key === 'string' ? key : JSON.stringify(key)] = plain(e.value, (json[i] as Row).value, type.valueType);
+    });
+    return out;
+  }
+  const inner = type instanceof DuckDBListType || type instanceof DuckDBArrayType ? type.valueType : undefined;
+  if (Array.isArray(js) && Array.isArray(json)) return js.map((x, i) => plain(x, json[i], inner));
   if (js && typeof js === 'object' && !(js instanceof Date) && json && typeof json === 'object') {
     const out: Row = {};
-    for (const [k, v] of Object.entries(js)) out[k] = plain(v, (json as Row)[k]);
+    const entry = (k: string) => (type instanceof DuckDBStructType && k in type.entryIndexes ? type.entryTypes[type.entryIndexes[k]!] : undefined);
+    for (const [k, v] of Object.entries(js)) out[k] = plain(v, (json as Row)[k], entry(k));
     return out;
   }
   return json;
