@@ -16,7 +16,7 @@ import { EnrichWizard, type WizardAnswers, type ProfileChoice } from './host/enr
 import { runWizard } from './host/wizardUi';
 import { askMfaCode, discoverInEditor, runEnrichment, sampleOption, type EnrichOutcome, type EnrichRun } from './host/enrichRun';
 import { offerAthenaTable } from './host/athenaTableOffer';
-import { allowScan, athenaUnread, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
+import { allowScan, discoveryThroughWorker, RUN_QUERY, scanConfirmation, type AwsEnrichResult } from './host/acquirePlan';
 import { readSettings, snippetFolders } from './host/settings';
 import { parseCellParams } from './host/cellParams';
 import { ENRICH_SAMPLE_COMMAND, registerTopology, topologyDepsFor } from './host/topology';
@@ -321,7 +321,8 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
         // an Athena source asks above today's flowlens.athena.confirmScanAbove, as the wizard does
         const request = allowScan(refreshRequest(stored, new Date(), s.externalId || undefined), s.athena.maxScanBytes);
         const outcome = await runAskingScan({ request, dataset: { mode: 'append', path } }, { refresh: true }, async (o) => {
-          if ((o.status === 'done' || o.status === 'empty') && request.source.kind === 'aws' && !athenaUnread(o.result)) await rememberRequest(path, requestAsRead(request, o.result?.aws?.summary));
+          // (to where every source read: an Athena table that did not read the window has it asked for again)
+          if ((o.status === 'done' || o.status === 'empty') && request.source.kind === 'aws') await rememberRequest(path, requestAsRead(request, o.result?.aws?.summary));
         });
         return outcome.status;
       }

@@ -103,15 +103,13 @@ export function allowScan(r: EnrichRequest, bytes: number | undefined): EnrichRe
 }
 
 /**
- * Whether an Athena source of the run failed or was held back by its estimated scan: a Refresh then keeps the
- * dataset's window where it was, since the time it asked for was not read (Athena's rows have no names to catch up by).
- * So too when no partition registered for a crawler's table held the window (the crawler had not run since) and no
- * Athena source read a row: the next Refresh, after the crawler's run, reads that time instead of going on past it
- * (with rows read from another Athena table, reading the window again would count those twice, so it goes on).
+ * Whether an Athena source of the run did not read its window: it failed, was held back by its estimated scan, or
+ * no partition registered for a crawler's table held the window (the crawler had not run since). The dataset's
+ * window then stays where it was, and the next Refresh asks for that time again (after the crawler's run, the
+ * partitions are there): the tables that did read it hold their results, and read only the time they do not hold.
  */
-export function athenaUnread(r: EnrichResult | undefined): boolean {
-  const athena = r?.aws?.summary.sources.filter((x) => x.kind === 'athena') ?? [];
-  return athena.some((x) => x.failed > 0) || (athena.some((x) => x.athena?.partitionsMissing) && athena.every((x) => x.records === 0));
+export function athenaUnread(s: Pick<AcquireSummary, 'sources'> | undefined): boolean {
+  return (s?.sources ?? []).some((x) => x.kind === 'athena' && (x.failed > 0 || !!x.athena?.partitionsMissing));
 }
 
 /** The button that runs an Athena query held back by its estimated scan. */

@@ -6,13 +6,14 @@
  */
 import type { AwsSource, EnrichRequest, SampleSource } from '../protocol/enrich';
 import type { AcquireSummary } from '../protocol/reports';
-import { awsSourceFor, isAthenaSpec, type AthenaPreferences } from './acquirePlan';
+import { athenaUnread, awsSourceFor, isAthenaSpec, type AthenaPreferences } from './acquirePlan';
 import type { EnrichPlan } from './enrichWizard';
 
 /**
  * Late delivery: S3 objects arrive about 10 minutes after their window, so a refresh looks back a little (what was
  * loaded already is known by its name and content and skipped). Not with an Athena source: its rows are sums over
- * the window asked, with no name to be known by again, so a window read twice would be counted twice.
+ * the window asked, and it reads only the time it does not hold (athenaWindows.ts), so the overlap would be asked for
+ * and left out; the delivery lag is its window's end instead (delivery.ts).
  */
 export const REFRESH_OVERLAP_MS = 15 * 60 * 1000;
 
@@ -43,11 +44,14 @@ const iso = (t: Date | string) => (t instanceof Date ? t.toISOString() : t);
 /**
  * The request as it was read, to be remembered: an Athena source whose window ended before the request's end (its
  * last minutes were still being delivered to S3) moves the end back to where it read, so that Refresh goes on from
- * there and reads those minutes once, delivered. Other sources read again from there find what they loaded known.
+ * there and reads those minutes once, delivered; one that did not read the window (athenaUnread: it failed, was held
+ * back, or no partition held it yet) moves it back to the start, so that Refresh asks for the window again (the
+ * Athena tables that read it read only the time they do not hold; other sources find what they loaded known).
  */
 export function requestAsRead(r: EnrichRequest, summary: Pick<AcquireSummary, 'sources'> | undefined): EnrichRequest {
   if (r.source.kind !== 'aws' || r.source.until === undefined) return r;
-  const ends = (summary?.sources ?? []).map((x) => x.athena?.until).filter((t): t is string => !!t).map(Date.parse);
+  const ends = athenaUnread(summary) ? [new Date(r.source.since).getTime()]
+    : (summary?.sources ?? []).map((x) => x.athena?.until).filter((t): t is string => !!t).map(Date.parse);
   const until = new Date(r.source.until).getTime();
   const read = Math.min(until, ...ends);
   return read < until ? { source: { ...r.source, until: new Date(read).toISOString() } } : r;

@@ -96,6 +96,11 @@ export interface AthenaScan {
   /** Set when the window was ended before its end: how many minutes before the run it ends. */
   settleMinutes?: number;
   /**
+   * The parts of the window the dataset held from the table already (results loaded before, ISO times): not read
+   * again, since a reduction's rows read twice would count twice. The whole window: no query ran.
+   */
+  readBefore?: { since: string; until: string }[];
+  /**
    * No such table: AWS's DDL for a table over each S3 flow log of the account (in the regions read) the dataset's
    * inventory knows, with partition projection, to run in Athena: by hand, or by Flowlens when asked
    * (--create-athena-table, the editor's "Create the Athena table…").

@@ -204,14 +204,17 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   assert.equal(emptyMessage(none, true), 'Flowlens: no flow records were read, so no dataset was made. No partition registered for flowlogs.vpc holds the window yet: '
     + "Athena reads only the partitions registered in Glue, which the crawler's next run adds.");
   // and a Refresh that read nothing there keeps the dataset's window where it was: the crawler's next run adds the
-  // partitions, and the next Refresh reads that time (not on past it); rows read from the table: on past it
-  assert.equal(athenaUnread(none), true);
-  assert.equal(athenaUnread(missing), false);
+  // partitions, and the next Refresh reads that time (not on past it); so too with rows read from another Athena
+  // table (which then reads only the time it does not hold)
+  assert.equal(athenaUnread(none.aws.summary), true);
+  const other = { ...source, source: 'athena://AwsDataCatalog/flowlogs/other', issues: [], failed: 0, fetched: 1, records: 120, athena: { ...source.athena!, rows: 120 } };
+  assert.equal(athenaUnread({ sources: [...none.aws.summary.sources, other] }), true);
+  assert.equal(athenaUnread({ sources: [other] }), false);
   assert.match(acquireNotification(whole(ran)).text, / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\) \(flowlogs\.vpc read whole: glue:GetPartitions refused\)\.$/);
   // a Refresh whose Athena query was held back (or failed) leaves the dataset's window where it was
-  assert.equal(athenaUnread(held), true);
-  assert.equal(athenaUnread(ran), false);
-  assert.equal(athenaUnread({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [src('111111111111', 'us-east-1', 0, 0, 1)] } } }), false, 'an S3 object that failed: as before');
+  assert.equal(athenaUnread(held.aws.summary), true);
+  assert.equal(athenaUnread(ran.aws.summary), false);
+  assert.equal(athenaUnread({ sources: [src('111111111111', 'us-east-1', 0, 0, 1)] }), false, 'an S3 object that failed: as before');
   assert.equal(athenaUnread(undefined), false);
 });
 

@@ -87,3 +87,19 @@ test('an Athena window that ended before the delivery lag is remembered as read:
     assert.deepEqual(requestAsRead(asked, summary), asked);
   }
 });
+
+test('an Athena source that did not read its window (failed, held back, no partition yet) is remembered as not read: Refresh asks for it again', () => {
+  const plan: EnrichPlan = { ...awsPlan, allDiscovered: false, location: { kind: 'athena', database: 'flowlogs', table: 'vpc' } } as EnrichPlan;
+  const asked = requestFor(plan);
+  const report = (table: string, o: Partial<SourceReport>, athena: Partial<NonNullable<SourceReport['athena']>> = {}): SourceReport => ({ source: `athena://AwsDataCatalog/flowlogs/${table}`,
+    kind: 'athena', account: '111111111111', region: 'us-east-1', fetched: 1, skipped: 0, failed: 0, records: 1, bytes: 1, files: [], issues: [],
+    athena: { windowSeconds: 60, pricePerTb: 5, partitions: [], rows: 1, ...athena }, ...o });
+  const since = asked.source.kind === 'aws' ? new Date(asked.source.since).toISOString() : '';
+  // beside another table that read its rows: that one reads only the time it does not hold, next time
+  for (const other of [report('vpc', { failed: 1, fetched: 0, records: 0 }), report('vpc', { fetched: 0, records: 0 }, { partitionsMissing: 'none of the 3 partitions …' })]) {
+    const read = requestAsRead(asked, { sources: [report('east', {}), other] });
+    assert.equal(read.source.kind === 'aws' && read.source.until, since);
+    const again = refreshRequest(storableRequest(read), new Date('2026-11-27T06:00:00Z'));
+    assert.deepEqual(again.source.kind === 'aws' && [again.source.since, again.source.until], [since, '2026-11-27T06:00:00.000Z']);
+  }
+});

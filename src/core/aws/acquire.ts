@@ -19,7 +19,7 @@ import { loadInventory } from '../inventory/load';
 import type { Obj } from '../inventory/util';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
-import { readAthenaSource } from './athena';
+import { readAthenaSource, readBeforeText } from './athena';
 import { createAthenaTable } from './athenaCreate';
 import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
@@ -356,7 +356,8 @@ export function athenaScanLine(a: AthenaScan): string {
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
     + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
-    + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '');
+    + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
+    + (a.readBefore ? `; ${readBeforeText(a.readBefore)}` : '');
 }
 
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */

@@ -11,8 +11,9 @@
  * is polled, and its result is read from the Parquet files it is UNLOADed to when an output location is known (GZIP
  * Parquet: 9x fewer bytes than the CSV over 10 M random records), else from the CSV file Athena writes to the
  * output location (one download), else (that file cannot be read) page by page with GetQueryResults; a cancel stops it (StopQueryExecution); the bytes it
- * really scanned come from its statistics. The SQL is returned so the user sees what ran. The same window gives
- * the same result, so a re-run adds nothing.
+ * really scanned come from its statistics. The SQL is returned so the user sees what ran. The time of the window the
+ * dataset holds from the table already (its loaded results' names say: athenaWindows.ts) is not read again, so a
+ * re-run, or a Refresh asking again after another table failed, counts no record twice.
  */
 import {
   GetQueryExecutionCommand,
@@ -41,6 +42,7 @@ import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
 import { isProjected, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
+import { mergeSpans, resultName, resultPrefix, resultSpan, unreadSpan, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -369,6 +371,17 @@ export function queryFailure(q: QueryExecution): Error {
   return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
 }
 
+/** The time of the table the dataset holds: what its loaded results read (their names say). */
+async function heldSpans(db: Db, src: AthenaSource): Promise<Span[]> {
+  const names = await db.all<{ name: string }>('SELECT DISTINCT name FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
+  return names.map((n) => resultSpan(src, n.name)).filter((x): x is Span => !!x);
+}
+
+/** The parts of a window read before, as said: '2026-09-01T00:00:00.000Z to 2026-09-01T01:00:00.000Z read before (its rows are in the dataset)'. */
+export function readBeforeText(spans: readonly { since: string; until: string }[]): string {
+  return `${spans.map((h) => `${h.since} to ${h.until}`).join(', ')} read before (${spans.length === 1 ? 'its' : 'their'} rows are in the dataset), not read again`;
+}
+
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
   const windowSeconds = reductionWindow(o.windowSeconds);
   const perTb = o.pricePerTb ?? DEFAULT_PRICE_PER_TB;
@@ -398,6 +411,23 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   if (until <= o.since) return rep;
 
+  // The time of the window the dataset holds from the table already (results loaded before: a Refresh asking again
+  // for a window another table failed to read, a window appended over one read before) is not read again: read
+  // twice, its records would count twice
+  const held = await heldSpans(db, src);
+  const left = unreadSpan({ since: o.since.getTime(), until: until.getTime() }, held);
+  const before = mergeSpans(held).map((h) => ({ since: Math.max(h.since, o.since.getTime()), until: Math.min(h.until, until.getTime()) })).filter((h) => h.since < h.until);
+  if (before.length) {
+    scan.readBefore = before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString() }));
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${readBeforeText(scan.readBefore)}${left ? '' : '; nothing run'}`);
+  }
+  if (!left) {
+    rep.skipped++;
+    return rep;
+  }
+  const since = new Date(left.span.since);
+  const end = new Date(left.span.until);
+
   // 1. The table: which optional columns it has, its partitions, where its data is
   let info: TableInfo;
   try {
@@ -417,13 +447,13 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
-  let plan = partitionPlan(info, o.since, until, o.regions ?? []);
+  let plan = partitionPlan(info, since, end, o.regions ?? []);
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold
   // (Athena reads those, unless the table is projected; a catalogue other than Glue's is not asked)
   if (plan.ignored.length && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
-      plan = partitionPlan(info, o.since, until, o.regions ?? []);
+      plan = partitionPlan(info, since, end, o.regions ?? []);
       // a crawler registers what it found at its last run: a window since then is in no registered partition yet
       if (plan.kept === 0 && info.partitions!.length) {
         scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
@@ -451,8 +481,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return refuse('BadOutputLocation', (err as Error).message);
   }
   const reduction = reductionSql({
-    table: quoteTable(src), since: o.since, until, windowSeconds, columns: info.columns,
+    table: quoteTable(src), since, until: end, windowSeconds, columns: info.columns,
     partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
+    exclude: left.held.map((h) => ({ since: new Date(h.since), until: new Date(h.until) })),
   });
   const sql = unloadTo ? unloadSql(reduction, unloadTo) : reduction;
   rep.sql = sql;
@@ -548,7 +579,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     scan.rows = rows.count;
     rep.bytes = downloaded;
     if (!rows.count) return rep;
-    const name = `${src.id}@${o.since.toISOString()}..${scan.until}/w${windowSeconds}`;
+    const name = resultName(src, left.span, windowSeconds);
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
     rep.files.push(fr);
     if (fr.status === 'failed') {

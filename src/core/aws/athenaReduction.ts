@@ -41,7 +41,11 @@ export interface ReductionOptions {
   columns?: readonly string[];
   /** Predicates on the table's partition columns (ANDed), e.g. `"day" >= '2026/09/01'`. */
   partitions?: readonly string[];
+  /** Times inside the range not to read (the dataset holds them from results loaded before). */
+  exclude?: readonly { since: Date; until: Date }[];
 }
+
+const epochSeconds = (t: Date) => String(Math.floor(t.getTime() / 1000));
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -69,10 +73,11 @@ export function reductionSql(o: ReductionOptions): string {
   const has = new Set((o.columns ?? []).map((c) => c.toLowerCase()));
   const slots: Record<string, string> = {
     table: o.table,
-    since: String(Math.floor(o.since.getTime() / 1000)),
-    until: String(Math.floor(o.until.getTime() / 1000)),
+    since: epochSeconds(o.since),
+    until: epochSeconds(o.until),
     window: String(w),
-    partitions: (o.partitions ?? []).map((p) => `\n    AND (${p})`).join(''),
+    partitions: [...(o.partitions ?? []), ...(o.exclude ?? []).map((x) => `NOT (start >= ${epochSeconds(x.since)} AND start < ${epochSeconds(x.until)})`)]
+      .map((p) => `\n    AND (${p})`).join(''),
   };
   for (const [c, type] of Object.entries(OPTIONAL_COLUMNS)) slots[c] = has.has(c) ? c : `CAST(NULL AS ${type})`;
   // the file's leading comment stays in the repository: the statement sent is the query alone
