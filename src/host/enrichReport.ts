@@ -5,7 +5,7 @@
  */
 import type { EnrichProgress, EnrichResult } from '../protocol/worker';
 import { formatCount } from '../shared/numbers';
-import { athenaCost, unregisteredWindow } from './acquirePlan';
+import { athenaCost, athenaYield, pulledCounts, unregisteredWindow } from './acquirePlan';
 
 const PHASE_TITLE: Record<string, string> = {
   sample: 'sample estate',
@@ -162,7 +162,12 @@ export function refreshMessage(name: string, r: EnrichResult): string {
   if (r.aws) {
     const s = r.aws.summary;
     const cost = athenaCost(s);
-    return `Flowlens: refreshed ${name}: fetched ${formatCount(s.fetched)} new object(s) (${formatCount(s.records)} records), ${formatCount(s.skipped)} already loaded${s.failed ? `, ${formatCount(s.failed)} failed` : ''}; ${formatCount(r.conversations)} conversations.${cost ? ` ${cost}.` : ''}`;
+    // objects (S3) and hours of events (CloudWatch Logs) fetched; what Athena's tables returned, apart (rows, not objects)
+    const athena = athenaYield(s.sources);
+    const p = pulledCounts(s);
+    const objects = `fetched ${formatCount(p.fetched)} new object(s) (${formatCount(p.records)} records), ${formatCount(p.skipped)} already loaded${p.failed ? `, ${formatCount(p.failed)} failed` : ''}`;
+    const read = [athena && !p.sources ? '' : objects, athena].filter(Boolean).join('; ');
+    return `Flowlens: refreshed ${name}: ${read}; ${formatCount(r.conversations)} conversations.${cost ? ` ${cost}.` : ''}`;
   }
   const loaded = r.files.filter((f) => f.status === 'loaded');
   const before = r.files.filter((f) => f.status === 'duplicate').length;

@@ -8,11 +8,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { enrich, openDataset, type Db } from '../../src/core/api';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
+import { formatBytes } from '../../src/core/format';
 import type { EnrichRequest } from '../../src/protocol/enrich';
 import type { AcquireSummary } from '../../src/protocol/reports';
+import { refreshMessage } from '../../src/host/enrichReport';
 import { refreshRequest, requestAsRead, storableRequest } from '../../src/host/planRequest';
 import { BASE_USER, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
 import { A, miniEstateSource, writeMiniEstate } from '../support/aws-endpoint/mini-estate';
@@ -27,6 +30,8 @@ let ep: AwsEndpoint;
 let athenaDb: Db;
 /** The table whose queries fail while set (Athena's reason for it). */
 let failing: { table: string; reason: string } | undefined;
+/** The bytes of the objects under the tables' location (what each table's scan is estimated at). */
+let bucketBytes = 0;
 
 const TABLES = ['athena:flowlogs.east', 'athena:flowlogs.west'];
 const REASON = 'HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://flowlens-logs-a/vpc/AWSLogs/111111111111/vpcflowlogs/us-east-1/2026/09/01/ '
@@ -39,6 +44,8 @@ before(async () => {
   // Athena's tables: the estate's S3 flow logs of account A, each table the records of half its interfaces
   athenaDb = await openDataset(':memory:');
   await ingestFiles(athenaDb, [join(estate, 'flowlogs', 'flowlens-logs-a')]);
+  bucketBytes = readdirSync(join(estate, 'flowlogs', 'flowlens-logs-a'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
   await athenaDb.exec(`CREATE SCHEMA flowlogs;
     CREATE VIEW flowlogs.east AS SELECT * FROM flow_records WHERE hash(interface_id) % 2 = 0;
     CREATE VIEW flowlogs.west AS SELECT * FROM flow_records WHERE hash(interface_id) % 2 = 1`);
@@ -71,10 +78,11 @@ function request(since: string, until: string): EnrichRequest {
   return { source };
 }
 
-/** A run as the editor makes it; returns what it read and the request it then remembers for the next Refresh. */
+/** A Refresh as the editor makes it; returns what it read, its notification and the request it then remembers for the next Refresh. */
 async function run(db: Db, r: EnrichRequest) {
-  const summary = (await enrich(db, r)).aws!;
-  return { summary, remembered: storableRequest(requestAsRead(r, summary)) };
+  const result = await enrich(db, r);
+  const summary = result.aws!;
+  return { summary, toast: refreshMessage('refreshed', { ...result, aws: { summary, text: '' } }), remembered: storableRequest(requestAsRead(r, summary)) };
 }
 
 /** The dataset's conversation facts: bytes, packets and the records they stand for. */
@@ -120,6 +128,10 @@ test("a Refresh in which one Athena table's query fails: said, the other's rows 
     assert.deepEqual([rowsOf(failed.summary, 'west').failed, rowsOf(failed.summary, 'west').records], [1, 0]);
     const east = rowsOf(failed.summary, 'east').records;
     assert.ok(east > 0, 'east read rows');
+    const rows = rowsOf(failed.summary, 'east').athena!.rows;
+    const conversations = Number(await db.value('SELECT count(*) FROM conversations'));
+    assert.equal(failed.toast, `Flowlens: refreshed refreshed: Athena returned ${rows} rows (${east} flow records) from flowlogs.east; flowlogs.west: failed (see Show details); `
+      + `${conversations} conversations. Athena scanned 0 B ($0.00010), estimated ${formatBytes(2 * bucketBytes)} ($0.00010).`);
     // the window the dataset is remembered to hold stays where it was: west did not read 01:00-02:00
     assert.equal(failed.remembered.source.kind === 'aws' && failed.remembered.source.until, '2026-09-01T01:00:00.000Z');
 

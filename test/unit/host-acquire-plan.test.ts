@@ -5,6 +5,7 @@ import { EnrichWizard, type EnrichPlan } from '../../src/host/enrichWizard';
 import { DISCOVER_ALL_ID, acquireNotification, allowScan, athenaUnread, createTableQuestion, discoverAllChoice, locationSpec, perAccountLines, scanConfirmation, ssoLoginHint, tableCreationMessage, tableMissingMessage, tableToCreate, type AwsEnrichResult } from '../../src/host/acquirePlan';
 import { refreshRequest, requestFor, storableRequest } from '../../src/host/planRequest';
 import { emptyMessage, refreshMessage } from '../../src/host/enrichReport';
+import type { SourceReport } from '../../src/protocol/reports';
 
 const NOW = new Date('2026-09-02T00:00:00Z');
 
@@ -172,16 +173,16 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
 
   // the toasts say what was estimated and what was scanned, in bytes and dollars
   assert.equal(acquireNotification(held).text,
-    'Flowlens: read 0 account(s) × 0 region(s): 0 fetched, 0 skipped, 1 failed; 0 records, 0 conversations. Athena scanned nothing (not run), estimated 39.1 GiB ($0.21).');
+    'Flowlens: read 0 account(s) × 0 region(s): flowlogs.vpc: not run (see Show details); 0 conversations. Athena scanned nothing (not run), estimated 39.1 GiB ($0.21).');
   const source = held.aws.summary.sources[0]!;
   const ran: AwsEnrichResult = {
     ...held, records: 120, conversations: 40,
     aws: { ...held.aws, summary: { ...held.aws.summary, failed: 0, fetched: 1, records: 120, sources: [{ ...source, issues: [], failed: 0, fetched: 1, records: 120, athena: { ...source.athena!, rows: 120, scannedBytes: 40e9, scannedUsd: 0.2 } }] } },
   };
   assert.equal(acquireNotification(ran).text,
-    'Flowlens: read 0 account(s) × 0 region(s): 1 fetched, 0 skipped, 0 failed; 120 records, 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
+    'Flowlens: read 0 account(s) × 0 region(s): Athena returned 120 rows (120 flow records) from flowlogs.vpc; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
   assert.equal(refreshMessage('months', ran),
-    'Flowlens: refreshed months: fetched 1 new object(s) (120 records), 0 already loaded; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
+    'Flowlens: refreshed months: Athena returned 120 rows (120 flow records) from flowlogs.vpc; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
   const reused = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, scannedBytes: 0, scannedUsd: 0, reused: true } }] } } };
   assert.match(acquireNotification(reused).text, / Athena scanned 0 B \(\$0\.00\), a result Athena kept reused, estimated 39\.1 GiB \(\$0\.21\)\.$/);
   assert.doesNotMatch(acquireNotification({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [] } } }).text, /Athena/, 'no Athena source: not a word of it');
@@ -262,4 +263,41 @@ test('no Athena table yet: "Create the Athena table…" runs the one DDL shown, 
   const why = 'arn:aws:iam::111111111111:user/ops may not create flowlogs.vpc: it lacks glue:CreateTable (AWS: …)';
   assert.deepEqual(tableCreationMessage({ ...base, statements: [ddl], created: false, issue: { api: 'glue:CreateTable', code: 'AccessDenied', message: why } }), {
     created: false, text: `Flowlens: could not create the Athena table flowlogs.vpc: ${why}` });
+});
+
+test("the notifications say what Athena's tables returned (rows, the flow records they stand for), and S3's objects apart", () => {
+  const athena = (table: string, o: Partial<SourceReport>, a: Partial<NonNullable<SourceReport['athena']>> = {}): SourceReport => ({
+    source: `athena://AwsDataCatalog/flowlogs/${table}`, kind: 'athena', account: '111111111111', region: 'us-east-1', fetched: 0, skipped: 0, failed: 0, records: 0, bytes: 0,
+    files: [], issues: [], sql: 'SELECT …', ...o, athena: { windowSeconds: 60, pricePerTb: 5, partitions: [], rows: 0, ...a },
+  });
+  const result = (sources: SourceReport[], conversations: number): AwsEnrichResult => ({
+    records: sources.reduce((n, x) => n + x.records, 0), badLines: 0, conversations, seconds: 1, files: [], inventoryWarnings: [], warnings: [],
+    aws: { text: '', summary: {
+      window: { since: '', until: '' }, accounts: ['111111111111'], regions: ['us-east-1'], inventory: { files: 0, items: 0, calls: 0, loaded: 0, warnings: [] }, ipRanges: { status: 'none' },
+      fetched: sources.reduce((n, x) => n + x.fetched, 0), skipped: sources.reduce((n, x) => n + x.skipped, 0), failed: sources.reduce((n, x) => n + x.failed, 0),
+      records: sources.reduce((n, x) => n + x.records, 0), bytes: 0, issues: sources.flatMap((x) => x.issues), athenaSql: [], seconds: 1, sources,
+    } },
+  });
+  const east = athena('east', { fetched: 1, records: 4000 }, { rows: 120 });
+  const west = athena('west', { failed: 1, issues: [{ api: 'athena:GetQueryExecution', code: 'QueryFailed', message: 'HIVE_CANNOT_OPEN_SPLIT: …' }] });
+  // one table returned rows, the other failed (before: "fetched 1 new object(s) (4,000 records), 0 already loaded, 1 failed")
+  assert.equal(refreshMessage('vpc', result([east, west], 40)),
+    'Flowlens: refreshed vpc: Athena returned 120 rows (4,000 flow records) from flowlogs.east; flowlogs.west: failed (see Show details); 40 conversations.');
+  assert.equal(acquireNotification(result([east, west], 40)).text,
+    'Flowlens: read 1 account(s) × 1 region(s): Athena returned 120 rows (4,000 flow records) from flowlogs.east; flowlogs.west: failed (see Show details); 40 conversations (1 issue(s)).');
+  // no rows; the window held already (nothing ran); the window within the delivery lag (nothing ran yet)
+  const none = athena('crawled', {});
+  const held = athena('east', { skipped: 1 }, { readBefore: [{ since: '2026-09-01T00:00:00.000Z', until: '2026-09-01T01:00:00.000Z' }] });
+  const lag = athena('late', { sql: undefined });
+  assert.equal(refreshMessage('vpc', result([none, held, lag], 8)),
+    'Flowlens: refreshed vpc: Athena returned no rows from flowlogs.crawled; flowlogs.east: the window was read before, nothing ran; flowlogs.late: nothing ran yet; 8 conversations.');
+  // beside S3: its objects as before, then Athena's rows
+  const s3 = { ...src('111111111111', 'us-east-1', 3, 1, 0) };
+  assert.equal(refreshMessage('vpc', result([s3, east], 50)),
+    'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
+  assert.equal(acquireNotification(result([s3, east], 50)).text,
+    'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed (30 records); Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
+  // S3 alone: as it was
+  assert.equal(refreshMessage('vpc', result([s3], 20)), 'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; 20 conversations.');
+  assert.equal(acquireNotification(result([s3], 20)).text, 'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed; 30 records, 20 conversations.');
 });
