@@ -6,6 +6,7 @@ import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
+import { athenaYield, pulledCounts, tableName } from '../core/aws/readSummary';
 import { formatBytes, formatCount, formatUsd } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
@@ -237,46 +238,6 @@ export function acquireNotification(r: AwsEnrichResult): { text: string; warn: b
 }
 
 /**
- * What the run's sources read object by object or event by event (S3, Firehose's S3 objects, CloudWatch Logs; not
- * Athena's tables): how many, the objects (or hours of events) fetched, skipped as loaded before and failed, and
- * their records.
- */
-export function pulledCounts(s: Pick<AcquireSummary, 'sources'>): { sources: number; fetched: number; skipped: number; failed: number; records: number } {
-  const pulled = s.sources.filter((x) => x.kind !== 'athena');
-  const sum = (key: 'fetched' | 'skipped' | 'failed' | 'records') => pulled.reduce((n, x) => n + x[key], 0);
-  return { sources: pulled.length, fetched: sum('fetched'), skipped: sum('skipped'), failed: sum('failed'), records: sum('records') };
-}
-
-/**
- * What the run's Athena tables did, as the notifications say it: 'Athena returned 120 rows (4,000 flow records) from
- * flowlogs.vpc', then the tables that returned no row, held the whole window already (nothing ran), were not run
- * (their estimated scan above the limit, or not known under one) or failed, each named; '' without an Athena source.
- */
-export function athenaYield(sources: readonly SourceReport[]): string {
-  const athena = sources.filter((x) => x.kind === 'athena');
-  if (!athena.length) return '';
-  const names = (xs: readonly SourceReport[]) => xs.map((x) => tableName(x.source)).join(', ');
-  const heldBack = (x: SourceReport) => x.issues.some((i) => i.code === 'ScanLimit' || i.code === 'ScanNotEstimated');
-  const failed = athena.filter((x) => x.failed > 0 && !heldBack(x));
-  const held = athena.filter((x) => x.failed > 0 && heldBack(x));
-  const ran = athena.filter((x) => x.failed === 0);
-  const returned = ran.filter((x) => (x.athena?.rows ?? 0) > 0);
-  const whollyRead = ran.filter((x) => !x.athena?.rows && x.skipped > 0);
-  // (no query: the window was all within the delivery lag, which athenaCost says)
-  const lag = ran.filter((x) => !x.athena?.rows && x.skipped === 0 && !x.sql);
-  const none = ran.filter((x) => !x.athena?.rows && x.skipped === 0 && x.sql);
-  const rows = returned.reduce((n, x) => n + (x.athena?.rows ?? 0), 0);
-  return [
-    returned.length ? `Athena returned ${formatCount(rows)} row${rows === 1 ? '' : 's'} (${formatCount(returned.reduce((n, x) => n + x.records, 0))} flow records) from ${names(returned)}` : '',
-    none.length ? `Athena returned no rows from ${names(none)}` : '',
-    whollyRead.length ? `${names(whollyRead)}: the window was read before, nothing ran` : '',
-    lag.length ? `${names(lag)}: nothing ran yet` : '',
-    held.length ? `${names(held)}: not run (see Show details)` : '',
-    failed.length ? `${names(failed)}: failed (see Show details)` : '',
-  ].filter(Boolean).join('; ');
-}
-
-/**
  * What the run's Athena queries scanned (their statistics) and were estimated to scan before, in bytes and dollars;
  * '' when no Athena source got as far as an estimate.
  */
@@ -341,12 +302,6 @@ export function tableToCreate(r: AwsEnrichResult, request: EnrichRequest): Athen
   const src = r.aws.summary.sources.find((x) => x.kind === 'athena' && x.athena?.ddl?.length === 1);
   if (!src) return undefined;
   return { source: request.source, table: src.source, account: src.account, region: src.region, ddl: src.athena!.ddl![0]! };
-}
-
-/** database.table of an Athena source's report id (athena://<catalog>/<database>/<table>). */
-function tableName(id: string): string {
-  const [, , database, table] = /^athena:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(id) ?? [];
-  return database && table ? `${database}.${table}` : id;
 }
 
 /** Who the DDL would run as: the profile, or the role assumed in the account. */

@@ -5,7 +5,8 @@
  */
 import type { EnrichProgress, EnrichResult } from '../protocol/worker';
 import { formatCount } from '../shared/numbers';
-import { athenaCost, athenaYield, pulledCounts, unregisteredWindow } from './acquirePlan';
+import { athenaYield, pulledCounts } from '../core/aws/readSummary';
+import { athenaCost, unregisteredWindow } from './acquirePlan';
 
 const PHASE_TITLE: Record<string, string> = {
   sample: 'sample estate',

@@ -142,6 +142,7 @@ test('flowlens enrich --source athena:… shows the estimated and the actual sca
   const refused = await run(args(join(dir, 'athena-refused.duckdb'), '--max-scan', `${bucketBytes - 1}`));
   assert.equal(refused.code, 1, refused.stdout + refused.stderr);
   assert.ok(refused.stdout.includes(`athena account 111111111111 us-east-1 athena://AwsDataCatalog/flowlogs/shop: ScanLimit: the query would scan about ${size} ($0.000052 at $5/TB), more than the limit of ${limit}; nothing was run (narrow the window, or raise the limit)`), refused.stdout);
+  assert.ok(refused.stdout.includes('\nflowlogs.shop: not run (see below)\n'), refused.stdout);
   const usage = await run(args(join(dir, 'athena-usage.duckdb'), '--max-scan', 'lots'));
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--max-scan takes a size such as 10GB or 500MB, not "lots"/);
@@ -151,6 +152,10 @@ test('flowlens enrich --source athena:… shows the estimated and the actual sca
   // (under 10 MB: billed as 10 MB)
   assert.ok(ok.stdout.includes(`Athena athena://AwsDataCatalog/flowlogs/shop: estimated scan ${size} ($0.000052), scanned ${size} ($0.000052) at $5/TB; `), ok.stdout);
   assert.match(ok.stdout, /; \d+ rows of 300-second windows; partitions none recognised\n/);
+  // what the table returned, in rows and the flow records they stand for (before: "flow logs: 1 fetched, 0 skipped
+  // (already loaded), 0 failed; … records, 0.0 MB from 1 sources", S3's words)
+  assert.match(ok.stdout, /\nAthena returned \d+ rows \([\d,]+ flow records\) from flowlogs\.shop; [\d.]+ (B|KiB|MiB) of results downloaded\n/);
+  assert.doesNotMatch(ok.stdout, /^flow logs: /m);
   const d = await Db.open(join(dir, 'athena.duckdb'), { readOnly: true });
   try {
     const [r] = await d.json<{ rows: number; windows: number; n: number }>(`SELECT (SELECT count(*) FROM athena_reduced) AS rows,

@@ -20,6 +20,7 @@ import type { Obj } from '../inventory/util';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
 import { readAthenaSource, readBeforeText } from './athena';
+import { athenaYield, pulledCounts } from './readSummary';
 import { createAthenaTable } from './athenaCreate';
 import { ensureCheckpoints } from './checkpoints';
 import { clientConfig, type AwsSettings } from './clients';
@@ -362,10 +363,16 @@ export function athenaScanLine(a: AthenaScan): string {
 
 /** A short human summary: what was fetched, skipped, failed, and every issue on its own line. */
 export function formatAcquireSummary(s: AcquireSummary): string {
+  const pulled = pulledCounts(s);
+  const athena = athenaYield(s.sources, 'below');
+  const downloaded = s.sources.filter((x) => x.kind === 'athena').reduce((n, x) => n + x.bytes, 0);
   const lines = [
     `window ${s.window.since} .. ${s.window.until}; accounts ${s.accounts.join(', ') || '(none)'}; regions ${s.regions.join(', ')}`,
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
-    `flow logs: ${s.fetched} fetched, ${s.skipped} skipped (already loaded), ${s.failed} failed; ${s.records} records, ${(s.bytes / 1e6).toFixed(1)} MB from ${s.sources.length} sources`,
+    // objects and hours of events; what Athena's tables returned apart (rows, not objects)
+    ...(!athena || pulled.sources ? [`flow logs: ${pulled.fetched} fetched, ${pulled.skipped} skipped (already loaded), ${pulled.failed} failed; `
+      + `${pulled.records} records, ${formatBytes(pulled.bytes)} from ${pulled.sources} sources`] : []),
+    ...(athena ? [`${athena}${downloaded ? `; ${formatBytes(downloaded)} of results downloaded` : ''}`] : []),
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
     ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
     ...s.sources.filter((x) => x.athena?.created).map((x) => `Athena ${x.source}: the table was created (the statements above), then read`),
