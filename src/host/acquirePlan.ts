@@ -7,7 +7,8 @@ import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, 
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
 import { athenaYield, pulledCounts, tableName } from '../core/aws/readSummary';
-import { formatBytes, formatCount, formatUsd } from '../shared/numbers';
+import { billedAtMinimum, formatScanCost } from '../core/aws/athenaTable';
+import { formatBytes, formatCount } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
 export type AwsEnrichResult = EnrichResult & { aws: NonNullable<EnrichResult['aws']> };
@@ -124,7 +125,7 @@ export function scanConfirmation(r: AwsEnrichResult): { message: string; allowBy
   const held = r.aws.summary.sources.filter((x) => x.athena?.estimatedBytes !== undefined && x.issues.some((i) => i.code === 'ScanLimit'));
   if (!held.length) return undefined;
   const allowBytes = Math.max(...held.map((x) => x.athena!.estimatedBytes!));
-  const what = held.map((x) => `${x.source}: about ${formatBytes(x.athena!.estimatedBytes!)} (${formatUsd(x.athena!.estimatedUsd ?? 0)} at $${x.athena!.pricePerTb}/TB)`).join('; ');
+  const what = held.map((x) => `${x.source}: about ${formatScanCost([{ bytes: x.athena!.estimatedBytes!, usd: x.athena!.estimatedUsd ?? 0 }], { perTb: x.athena!.pricePerTb })}`).join('; ');
   return { message: `Flowlens: Athena would scan ${what}, more than flowlens.athena.confirmScanAbove allows without asking.${unpruned(held)} Run it?`, allowBytes };
 }
 
@@ -271,12 +272,12 @@ export function athenaCost(s: AcquireSummary): string {
   const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
     + 'flow logs still being delivered to S3 are read by the next Refresh' : '';
   if (!scans.length) return ended ? `Athena: ${ended}` : '';
-  const total = (of: (a: AthenaScan) => [number | undefined, number | undefined]) => {
-    const known = scans.map(of).filter((x): x is [number, number | undefined] => x[0] !== undefined);
-    return known.length ? `${formatBytes(known.reduce((n, x) => n + x[0], 0))} (${formatUsd(known.reduce((n, x) => n + (x[1] ?? 0), 0))})` : undefined;
-  };
-  const scanned = total((a) => [a.scannedBytes, a.scannedUsd]);
-  const estimated = total((a) => [a.estimatedBytes, a.estimatedUsd]);
+  const known = (of: (a: AthenaScan) => [number | undefined, number | undefined]) => scans.map(of)
+    .filter((x): x is [number, number | undefined] => x[0] !== undefined).map(([bytes, usd]) => ({ bytes, usd: usd ?? 0 }));
+  const [ran, guessed] = [known((a) => [a.scannedBytes, a.scannedUsd]), known((a) => [a.estimatedBytes, a.estimatedUsd])];
+  // (Athena's minimum said once, on the scan it was billed for, else on the estimate)
+  const scanned = ran.length ? formatScanCost(ran) : undefined;
+  const estimated = guessed.length ? formatScanCost(guessed, { minimumSaid: billedAtMinimum(ran) > 0 }) : undefined;
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
   const whole = unprunedTables(s.sources);
   // a crawler's table whose registered partitions do not reach the window yet: nothing was read there, and why

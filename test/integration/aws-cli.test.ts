@@ -141,7 +141,7 @@ test('flowlens enrich --source athena:… shows the estimated and the actual sca
   const limit = formatBytes(bucketBytes - 1);
   const refused = await run(args(join(dir, 'athena-refused.duckdb'), '--max-scan', `${bucketBytes - 1}`));
   assert.equal(refused.code, 1, refused.stdout + refused.stderr);
-  assert.ok(refused.stdout.includes(`athena account 111111111111 us-east-1 athena://AwsDataCatalog/flowlogs/shop: ScanLimit: the query would scan about ${size} ($0.000052 at $5/TB), more than the limit of ${limit}; nothing was run (narrow the window, or raise the limit)`), refused.stdout);
+  assert.ok(refused.stdout.includes(`athena account 111111111111 us-east-1 athena://AwsDataCatalog/flowlogs/shop: ScanLimit: the query would scan about ${size} (billed as Athena's 10.0 MiB minimum: $0.000052 at $5/TB), more than the limit of ${limit}; nothing was run (narrow the window, or raise the limit)`), refused.stdout);
   assert.ok(refused.stdout.includes('\nflowlogs.shop: not run (see below)\n'), refused.stdout);
   const usage = await run(args(join(dir, 'athena-usage.duckdb'), '--max-scan', 'lots'));
   assert.equal(usage.code, 2);
@@ -149,8 +149,8 @@ test('flowlens enrich --source athena:… shows the estimated and the actual sca
 
   const ok = await run(args(join(dir, 'athena.duckdb'), '--max-scan', '1GB', '--athena-window', '5m'));
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-  // (under 10 MB: billed as 10 MB)
-  assert.ok(ok.stdout.includes(`Athena athena://AwsDataCatalog/flowlogs/shop: estimated scan ${size} ($0.000052), scanned ${size} ($0.000052) at $5/TB; `), ok.stdout);
+  // (under 10 MiB: billed as 10 MiB, which is said once, on the scan; before: "scanned 1.57 KiB ($0.000052)")
+  assert.ok(ok.stdout.includes(`Athena athena://AwsDataCatalog/flowlogs/shop: estimated scan ${size} ($0.000052), scanned ${size} (billed as Athena's 10.0 MiB minimum: $0.000052) at $5/TB; `), ok.stdout);
   assert.match(ok.stdout, /; \d+ rows of 300-second windows; partitions none recognised\n/);
   // what the table returned, in rows and the flow records they stand for (before: "flow logs: 1 fetched, 0 skipped
   // (already loaded), 0 failed; … records, 0.0 MB from 1 sources", S3's words)

@@ -301,7 +301,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.equal(ep.athenaQueries.length, started, 'nothing was started');
       assert.equal(s.issues.length, 1);
       assert.equal(s.issues[0]!.code, 'ScanLimit');
-      assert.equal(s.issues[0]!.message, `the query would scan about ${formatBytes(bucketBytes)} ($0.000052 at $5/TB), more than the limit of ${formatBytes(bucketBytes - 1)}; nothing was run (narrow the window, or raise the limit)`);
+      assert.equal(s.issues[0]!.message, `the query would scan about ${formatBytes(bucketBytes)} (billed as Athena's 10.0 MiB minimum: $0.000052 at $5/TB), more than the limit of ${formatBytes(bucketBytes - 1)}; nothing was run (narrow the window, or raise the limit)`);
       const ok = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.vpc_flow_logs'], athena: { pollMs: 10, maxScanBytes: bucketBytes } });
       assert.deepEqual(ok.issues, []);
       assert.ok(ok.records > 0);

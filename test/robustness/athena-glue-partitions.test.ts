@@ -77,7 +77,7 @@ test('glue:GetPartitions denied: the run succeeds unpruned, the summary names th
   const rows = Number(/; (\d+) rows of 60-second windows;/.exec(line!)?.[1]);
   assert.ok(rows > 0, line);
   const cost = `${formatBytes(whole)} (${formatUsd(scanPrice(whole))})`;
-  assert.equal(line, `Athena athena://AwsDataCatalog/flowlogs/crawled: estimated scan ${cost}, scanned 0 B (${formatUsd(scanPrice(0))}) at $5/TB; ${rows} rows of 60-second windows; partitions none recognised; `
+  assert.equal(line, `Athena athena://AwsDataCatalog/flowlogs/crawled: estimated scan ${cost}, scanned 0 B (billed as Athena's 10.0 MiB minimum: $0.000052) at $5/TB; ${rows} rows of 60-second windows; partitions none recognised; `
     + `cannot read the partitions registered for flowlogs.crawled (glue:GetPartitions: AccessDeniedException: User: ${principal} is not authorized to perform: glue:GetPartitions `
     + `on resource: arn:aws:glue:us-east-1:${A}:catalog because no identity-based policy allows the glue:GetPartitions action), so partition_0, partition_1, partition_2, `
     + `partition_3, partition_4, partition_5 are not constrained and the estimate is of the whole location ${CRAWLED_LOCATION}; a role allowed glue:GetPartitions on the table has them pruned`);

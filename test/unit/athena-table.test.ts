@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSize, partitionPlan, scanPrice } from '../../src/core/aws/athenaTable';
+import { formatScanCost, parseSize, partitionPlan, scanPrice } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
 import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
@@ -185,6 +185,17 @@ describe('scan sizes and prices', () => {
     assert.equal(scanPrice(2e12), 10);
     assert.equal(scanPrice(1), (10 * 1024 * 1024 / 1e12) * 5);
     assert.equal(scanPrice(1e12, 6.75), 6.75);
+  });
+  it("says a scan below Athena's minimum is billed as the minimum, so that cents beside 0 B are not taken for a bug", () => {
+    const at = (bytes: number, usd = scanPrice(bytes)) => ({ bytes, usd });
+    // before: "0 B ($0.000052)"
+    assert.equal(formatScanCost([at(0)]), "0 B (billed as Athena's 10.0 MiB minimum: $0.000052)");
+    assert.equal(formatScanCost([at(3213)], { perTb: 5 }), "3.14 KiB (billed as Athena's 10.0 MiB minimum: $0.000052 at $5/TB)");
+    assert.equal(formatScanCost([at(0)], { minimumSaid: true }), '0 B ($0.000052)', 'said once a line');
+    assert.equal(formatScanCost([at(40e9)]), '37.3 GiB ($0.20)');
+    assert.equal(formatScanCost([at(0, 0)]), '0 B ($0.00)', 'a result Athena kept: nothing billed, no minimum');
+    assert.equal(formatScanCost([at(0), at(1024)]), "1.00 KiB (billed as Athena's 10.0 MiB minimum for each of the 2 queries: $0.00010)");
+    assert.equal(formatScanCost([at(0), at(40e9), at(5, 0)]), "37.3 GiB (billed as Athena's 10.0 MiB minimum for 1 of the 3 queries: $0.20)");
   });
 });
 

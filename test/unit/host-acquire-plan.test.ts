@@ -297,6 +297,12 @@ test("the notifications say what Athena's tables returned (rows, the flow record
     'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
   assert.equal(acquireNotification(result([s3, east], 50)).text,
     'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed (30 records); Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
+  // a scan below Athena's minimum: billed as the minimum, said once, on the scan (before: "Athena scanned 0 B ($0.000052), estimated 0 B ($0.000052)")
+  const small = athena('crawled', {}, { scannedBytes: 0, scannedUsd: 0.0000524288, estimatedBytes: 0, estimatedUsd: 0.0000524288 });
+  assert.equal(refreshMessage('vpc', result([small], 8)), 'Flowlens: refreshed vpc: Athena returned no rows from flowlogs.crawled; 8 conversations. '
+    + "Athena scanned 0 B (billed as Athena's 10.0 MiB minimum: $0.000052), estimated 0 B ($0.000052).");
+  assert.equal(acquireNotification(result([{ ...small, athena: { ...small.athena!, scannedBytes: undefined, scannedUsd: undefined } }], 8)).text,
+    "Flowlens: read 1 account(s) × 1 region(s): Athena returned no rows from flowlogs.crawled; 8 conversations. Athena scanned nothing (not run), estimated 0 B (billed as Athena's 10.0 MiB minimum: $0.000052).");
   // S3 alone: as it was
   assert.equal(refreshMessage('vpc', result([s3], 20)), 'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; 20 conversations.');
   assert.equal(acquireNotification(result([s3], 20)).text, 'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed; 30 records, 20 conversations.');

@@ -13,13 +13,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, AwsIssue, SourceReport } from '../../protocol/reports';
 import type { AthenaTableRequest } from '../../protocol/worker';
-import { formatBytes, formatUsd } from '../format';
+import { formatBytes } from '../format';
 import { streamOfArn } from '../flowlogs/firehose';
 import { loadInventory } from '../inventory/load';
 import type { Obj } from '../inventory/util';
 import type { Db } from '../store/db';
 import { parseTime } from '../time';
 import { readAthenaSource, readBeforeText } from './athena';
+import { billedAtMinimum, formatScanCost } from './athenaTable';
 import { athenaYield, pulledCounts } from './readSummary';
 import { createAthenaTable } from './athenaCreate';
 import { ensureCheckpoints } from './checkpoints';
@@ -351,8 +352,10 @@ export function formatAwsIssue(i: AwsIssue): string {
 
 /** An Athena reduction's cost and yield on one line: the scan estimated and actual, in bytes and dollars, and the rows. */
 export function athenaScanLine(a: AthenaScan): string {
-  const cost = (b: number | undefined, d: number | undefined) => (b === undefined ? 'unknown' : `${formatBytes(b)} (${formatUsd(d ?? 0)})`);
-  return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
+  // (Athena's minimum said once: on the scan it was billed for, else on the estimate)
+  const scanned = a.scannedBytes === undefined ? [] : [{ bytes: a.scannedBytes, usd: a.scannedUsd ?? 0 }];
+  const cost = (b: number | undefined, d: number | undefined, minimumSaid = false) => (b === undefined ? 'unknown' : formatScanCost([{ bytes: b, usd: d ?? 0 }], { minimumSaid }));
+  return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd, billedAtMinimum(scanned) > 0)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
     + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')

@@ -41,7 +41,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { isProjected, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
+import { formatScanCost, isProjected, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
 import { mergeSpans, resultName, resultPrefix, resultSpan, unreadSpan, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
@@ -498,7 +498,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       o.onProgress?.(`Athena ${src.database}.${src.table}: cannot estimate the scan (${(err as Error).message})`);
     }
   }
-  const estimate = scan.estimatedBytes === undefined ? 'unknown' : `${formatBytes(scan.estimatedBytes)} (${formatUsd(scan.estimatedUsd!)} at $${perTb}/TB)`;
+  const estimate = scan.estimatedBytes === undefined ? 'unknown' : formatScanCost([{ bytes: scan.estimatedBytes, usd: scan.estimatedUsd! }], { perTb });
   const kept = plan.kept === undefined ? '' : `; ${plan.kept} of the ${info.partitions?.length} registered partitions kept`;
   o.onProgress?.(`Athena ${src.database}.${src.table}: ${windowSeconds}-second windows; partitions ${plan.recognised.join(', ') || 'none recognised'}${plan.ignored.length ? ` (not constrained: ${plan.ignored.join(', ')})` : ''}${kept}; estimated scan ${estimate}\n${sql}`);
   if (o.maxScanBytes !== undefined) {

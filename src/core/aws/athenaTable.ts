@@ -14,6 +14,8 @@
  * ALTER TABLE ADD PARTITION … LOCATION: a year and the month, day (and hour) after it, a region, an account
  * (valueRoles). The estimate then lists the locations of the registered partitions the predicates keep.
  */
+import { formatBytes, formatUsd } from '../format';
+
 /** A partition registered in the catalogue (Glue GetPartitions): its values in the table's key order, and where its objects lie. */
 export interface RegisteredPartition {
   values: string[];
@@ -324,6 +326,27 @@ export const MIN_BILLED_BYTES = 10 * 1024 * 1024;
 
 export function scanPrice(bytes: number, perTb = DEFAULT_PRICE_PER_TB): number {
   return (Math.max(bytes, MIN_BILLED_BYTES) / 1e12) * perTb;
+}
+
+/** How many of the queries were billed as MIN_BILLED_BYTES (less scanned, and a price: not a result Athena kept). */
+export function billedAtMinimum(scans: readonly { bytes: number; usd: number }[]): number {
+  return scans.filter((x) => x.bytes < MIN_BILLED_BYTES && x.usd > 0).length;
+}
+
+/**
+ * Scans and their price as every place says them (the CLI's lines, the notifications, the scan question), in the one
+ * formatter: '37.3 GiB ($0.20)'. A query of less than MIN_BILLED_BYTES is billed as that much, which is said beside
+ * it, so that cents next to '0 B' are not taken for a bug: '0 B (billed as Athena's 10.0 MiB minimum: $0.000052)';
+ * of several, 'for 2 of the 3 queries'. Said once a line: `minimumSaid` when a figure before it on the line said it.
+ * `perTb`: the price per TB, said after the dollars.
+ */
+export function formatScanCost(scans: readonly { bytes: number; usd: number }[], o: { perTb?: number; minimumSaid?: boolean } = {}): string {
+  const bytes = scans.reduce((n, x) => n + x.bytes, 0);
+  const usd = `${formatUsd(scans.reduce((n, x) => n + x.usd, 0))}${o.perTb !== undefined ? ` at $${o.perTb}/TB` : ''}`;
+  const minimum = billedAtMinimum(scans);
+  if (!minimum || o.minimumSaid) return `${formatBytes(bytes)} (${usd})`;
+  const which = scans.length === 1 ? '' : minimum === scans.length ? ` for each of the ${scans.length} queries` : ` for ${minimum} of the ${scans.length} queries`;
+  return `${formatBytes(bytes)} (billed as Athena's ${formatBytes(MIN_BILLED_BYTES)} minimum${which}: ${usd})`;
 }
 
 /** A size as people write it (500MB, 2 GiB, 1.5TB, 1000): bytes. Units are powers of 1000 (KB) or 1024 (KiB). */
