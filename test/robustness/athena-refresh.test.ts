@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { enrich, openDataset, type Db } from '../../src/core/api';
+import { formatAcquireSummary } from '../../src/core/aws/acquire';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { formatBytes } from '../../src/core/format';
 import type { EnrichRequest } from '../../src/protocol/enrich';
@@ -172,6 +173,13 @@ test('a window appended over the time a table was read before: that time is left
     const started = ep.athenaQueries.length;
     const again = (await enrich(db, request('2026-09-01T00:00:00.000Z', '2026-09-01T03:00:00.000Z'))).aws!;
     assert.deepEqual([again.records, again.skipped, again.issues, ep.athenaQueries.length], [0, 2, [], started]);
+    // (before: "estimated scan unknown, scanned unknown at $5/TB; 0 rows of 60-second windows; …")
+    const lines = formatAcquireSummary(again).split('\n');
+    for (const t of ['east', 'west']) {
+      assert.ok(lines.includes(`Athena athena://AwsDataCatalog/flowlogs/${t}: 2026-09-01T00:00:00.000Z to 2026-09-01T03:00:00.000Z read before (its rows are in the dataset), `
+        + 'not read again; nothing ran'), lines.join('\n'));
+    }
+    assert.ok(lines.includes('flowlogs.east, flowlogs.west: the window was read before, nothing ran'), lines.join('\n'));
     assert.deepEqual(await facts(db), await facts(clean));
   } finally {
     clean.close();

@@ -377,7 +377,9 @@ export function formatAcquireSummary(s: AcquireSummary): string {
       + `${pulled.records} records, ${formatBytes(pulled.bytes)} from ${pulled.sources} sources`] : []),
     ...(athena ? [`${athena}${downloaded ? `; ${formatBytes(downloaded)} of results downloaded` : ''}`] : []),
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
-    ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${athenaScanLine(x.athena!)}`),
+    // (a table whose whole window the dataset held: no query, no scan to say)
+    ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${x.athena!.readBefore && x.skipped && !x.sql
+      ? `${readBeforeText(x.athena!.readBefore)}; nothing ran` : athenaScanLine(x.athena!)}`),
     ...s.sources.filter((x) => x.athena?.created).map((x) => `Athena ${x.source}: the table was created (the statements above), then read`),
     ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, or let Flowlens run it: --create-athena-table; then read the source again):\n${d}`)),
     ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),
