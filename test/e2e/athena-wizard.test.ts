@@ -226,7 +226,7 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       seen3 = flowlensLogLines(server);
       await athenaIntoNewDataset(page, 'athena:flowlogs.crawled', '2026-09-03 21:00 .. 2026-09-04 00:00', 'crawled');
       assert.equal(await waitForEnrichment(server, seen3, 300_000), 'done', flowlensLog(server));
-      assert.doesNotMatch(await findNotification(page, /8 records/), /partition/, 'the crawl holds this window');
+      assert.doesNotMatch(await findNotification(page, /8 flow records/), /partition/, 'the crawl holds this window');
       seen3 = flowlensLogLines(server);
       await runCommand(page, 'Flowlens: Focus on Datasets View');
       const row = page.locator('.pane-body .monaco-list-row').filter({ hasText: /^crawled/ }).first();
