@@ -182,7 +182,8 @@ function printFiles(files: FileReport[]): void {
   if (skipped.length > SKIPPED_SHOWN) {
     console.log(`  skipped: ${plural(skipped.length - SKIPPED_SHOWN, 'more file')} with the same content as files loaded before`);
   }
-  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.name}: ${f.error}`);
+  // (an error that starts with the file's name is not given it twice)
+  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.error?.startsWith(`${f.name}: `) ? f.error : `${f.name}: ${f.error}`}`);
   for (const f of files.filter((x) => x.status === 'loaded' && x.note)) console.log(`  ${f.name}: ${f.note}`);
   for (const f of files.filter((x) => x.badLines > 0)) {
     console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));

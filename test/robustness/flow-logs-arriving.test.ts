@@ -43,7 +43,7 @@ test('a headerless version 5 file: refused without --log-format (dataset unchang
 
   const refused = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--quiet');
   assert.equal(refused.code, 1, refused.stderr + refused.stdout);
-  assert.ok(refused.stdout.includes(`  failed: ${file}: ${file}: no header line and no log format given, and line 1 has 29 fields where the default format has 14 and no known layout (14, 36 fields) fits; give the flow log's LogFormat (--log-format, or ec2:DescribeFlowLogs)\n`), refused.stdout);
+  assert.ok(refused.stdout.includes(`  failed: ${file}: no header line and no log format given, and line 1 has 29 fields where the default format has 14 and no known layout (14, 36 fields) fits; give the flow log's LogFormat (--log-format, or ec2:DescribeFlowLogs)\n`), refused.stdout);
   assert.deepEqual(await fingerprint(db), before);
 
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', V5_FORMAT, '--quiet');
@@ -130,7 +130,7 @@ test('--log-format with another field count than the records: refused by name an
   const short = V5_FORMAT.split(' ').slice(0, 28).join(' ');
   const refused = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', inventory, '--db', db, '--log-format', short, '--quiet');
   assert.equal(refused.code, 1, refused.stderr + refused.stdout);
-  assert.ok(refused.stdout.includes(`  failed: ${v5}: ${v5}: line 1 has 29 fields, but the log format "${short}" has 28; is it the right LogFormat for this flow log?\n`), refused.stdout);
+  assert.ok(refused.stdout.includes(`  failed: ${v5}: line 1 has 29 fields, but the log format "${short}" has 28; is it the right LogFormat for this flow log?\n`), refused.stdout);
   assert.deepEqual(await fingerprint(db), before);
 
   // a headerless default-format file beside the version 5 one: the format given reads one, the known layout the other
