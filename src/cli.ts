@@ -185,6 +185,10 @@ function printFiles(files: FileReport[]): void {
   // (an error that starts with the file's name is not given it twice)
   for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.error?.startsWith(`${f.name}: `) ? f.error : `${f.name}: ${f.error}`}`);
   for (const f of files.filter((x) => x.status === 'loaded' && x.note)) console.log(`  ${f.name}: ${f.note}`);
+  // (as the editor says it: a file read without a record in it, an empty one say, is no error, but it is no data either)
+  const empty = files.filter((x) => x.status === 'loaded' && x.records === 0 && x.badLines === 0);
+  for (const f of empty.slice(0, SKIPPED_SHOWN)) console.log(`  ${f.name}: no records in the file`);
+  if (empty.length > SKIPPED_SHOWN) console.log(`  ${plural(empty.length - SKIPPED_SHOWN, 'more file')} with no records`);
   for (const f of files.filter((x) => x.badLines > 0)) {
     console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
   }

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from './fixture';
+import { CLI, flowlens, HEADER, record, writeFlowLog } from './fixture';
 
 test('the per-file summary is printed when the rebuild after the ingest fails', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-summary-'));
@@ -28,6 +28,26 @@ test('the per-file summary is printed when the rebuild after the ingest fails', 
     assert.match(stdout, /^.*s\.duckdb: [\d,]+ flow records loaded from \d+ files before the failure\n/);
     const [, records, files] = /: ([\d,]+) flow records loaded from (\d+) files/.exec(stdout)!;
     assert.ok(Number(files) > 100 && Number(records.replace(/,/g, '')) > 1000, stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files read without a record in them are said, five named and the rest counted; the records of the others load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-summary-'));
+  try {
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    writeFlowLog(join(flows, 'a.log'), [record()]);
+    // a header and no record, each of another format (the same content twice would be one file, loaded before)
+    const extra = ['vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'region', 'az-id'];
+    const empty = extra.map((_, i) => join(flows, `e${i + 1}.log`));
+    empty.forEach((e, i) => writeFileSync(e, `${HEADER} ${extra[i]}\n`));
+    const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--db', join(dir, 'd.duckdb'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.replace(/, [\d.]+ s\n/, ', … s\n'), `${join(dir, 'd.duckdb')}: 1 flow record from 8 files, 1 conversation, … s\n`
+      + empty.slice(0, 5).map((e) => `  ${e}: no records in the file\n`).join('')
+      + '  2 more files with no records\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
