@@ -183,7 +183,7 @@ function printFiles(files: FileReport[]): void {
     console.log(`  skipped: ${plural(skipped.length - SKIPPED_SHOWN, 'more file')} with the same content as files loaded before`);
   }
   // (an error that starts with the file's name is not given it twice)
-  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.error?.startsWith(`${f.name}: `) ? f.error : `${f.name}: ${f.error}`}`);
+  for (const f of files.filter((x) => x.status === 'failed')) console.log(`  failed: ${f.error && /^[:\s]/.test(f.error.slice(f.name.length)) && f.error.startsWith(f.name) ? f.error : `${f.name}: ${f.error}`}`);
   for (const f of files.filter((x) => x.status === 'loaded' && x.note)) console.log(`  ${f.name}: ${f.note}`);
   // (as the editor says it: a file read without a record in it, an empty one say, is no error, but it is no data either)
   const empty = files.filter((x) => x.status === 'loaded' && x.records === 0 && x.badLines === 0);

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDataset } from '../../src/core/api';
 import { CLI, flowlens, HEADER, record, writeFlowLog } from './fixture';
 
 test('the per-file summary is printed when the rebuild after the ingest fails', async () => {
@@ -48,6 +49,31 @@ test('files read without a record in them are said, five named and the rest coun
     assert.equal(r.stdout.replace(/, [\d.]+ s\n/, ', … s\n'), `${join(dir, 'd.duckdb')}: 1 flow record from 8 files, 1 conversation, … s\n`
       + empty.slice(0, 5).map((e) => `  ${e}: no records in the file\n`).join('')
       + '  2 more files with no records\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Parquet file whose column holds values of another type fails alone, named once, with the column; the other file loads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-robust-summary-'));
+  try {
+    const flows = join(dir, 'flows');
+    mkdirSync(flows);
+    writeFlowLog(join(flows, 'a.log'), [record()]);
+    const bad = join(flows, 'text-ports.parquet');
+    const scratch = await openDataset(join(dir, 'scratch.duckdb'));
+    try {
+      await scratch.exec(`COPY (SELECT 2 AS version, '111111111111' AS account_id, 'eni-0a0000000000000a1' AS interface_id, '10.0.1.10' AS srcaddr,
+        '10.0.2.20' AS dstaddr, 'abc' AS srcport, 8080 AS dstport, 6 AS protocol, 10::BIGINT AS packets, 100::BIGINT AS bytes,
+        1790000040::BIGINT AS start, 1790000099::BIGINT AS "end", 'ACCEPT' AS action, 'OK' AS log_status) TO '${bad}' (FORMAT parquet)`);
+    } finally {
+      scratch.close();
+    }
+    const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--db', join(dir, 'd.duckdb'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout.replace(/, [\d.]+ s\n/, ', … s\n'), `${join(dir, 'd.duckdb')}: 1 flow record from 1 file, 1 conversation, … s\n`
+      + `  failed: ${bad} cannot be loaded: Conversion Error: Could not convert string 'abc' to INT32 when casting from source column srcport\n`);
+    assert.equal(r.stderr.split('\n').at(-2), 'flowlens: 1 file failed to load (the others loaded); --allow-partial accepts that');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -817,9 +817,9 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
   } catch (err) {
     if (err instanceof IngestCancelledError || signal?.aborted) throw err instanceof IngestCancelledError ? err : new IngestCancelledError(done, err);
     if (err instanceof ReadByLine && steps.byLine) return loadInTransaction(db, src, reader, fields, opts, done, { ...steps, load: steps.byLine, byLine: undefined });
-    if (err instanceof ReadByLine) return failed(src.name, `cannot load ${src.name}: ${message(err.cause)}`);
+    if (err instanceof ReadByLine) return failed(src.name, `${src.name} cannot be loaded: ${message(err.cause)}`);
     if (err instanceof FileError || err instanceof FormatError) return failed(src.name, err.message);
-    return failed(src.name, `cannot load ${src.name}: ${message(err)}`);
+    return failed(src.name, `${src.name} cannot be loaded: ${message(err)}`);
   }
 }
 
