@@ -251,12 +251,16 @@ function unprunedTables(sources: readonly SourceReport[]): string[] {
 }
 
 /**
- * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), as the
- * notifications name them: 'no partition registered for flowlogs.vpc holds the window yet'; '' when there are none.
+ * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), or reach
+ * only its start (read to where they end), as the notifications name them: 'no partition registered for flowlogs.vpc
+ * holds the window yet', 'flowlogs.vpc is read to 2026-09-03T23:00:00.000Z: no partition registered for it holds the
+ * rest yet'; '' when there are none.
  */
 export function unregisteredWindow(sources: readonly SourceReport[]): string {
   const names = sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
-  return names.length ? `no partition registered for ${names.join(', ')} holds the window yet` : '';
+  const partial = sources.filter((x) => x.athena?.partitionsEnd && x.athena.until)
+    .map((x) => `${tableName(x.source)} is read to ${x.athena!.until}: no partition registered for it holds the rest yet`);
+  return [...(names.length ? [`no partition registered for ${names.join(', ')} holds the window yet`] : []), ...partial].join('; ');
 }
 
 function unpruned(sources: readonly SourceReport[]): string {
@@ -267,7 +271,7 @@ function unpruned(sources: readonly SourceReport[]): string {
 export function athenaCost(s: AcquireSummary): string {
   const scans = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a && (a.scannedBytes !== undefined || a.estimatedBytes !== undefined));
   // (a table that read nothing as no partition holds the window: where its window ended is no news)
-  const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until && !a.partitionsMissing);
+  const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until && !a.partitionsMissing && !a.partitionsEnd);
   // the window ended before the delivery lag: where, and why (the next Refresh reads the rest)
   const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
     + 'flow logs still being delivered to S3 are read by the next Refresh' : '';

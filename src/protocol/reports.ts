@@ -78,6 +78,12 @@ export interface AthenaScan {
    * only registered partitions, so nothing is read there until they are added. Said, naming the table.
    */
   partitionsMissing?: string;
+  /**
+   * The partitions registered in Glue hold the window's start but end before its end (a crawler's last run was within
+   * it): the window is read up to their end (less the hour a record may take to reach S3; `until` says where), and
+   * the rest is read by the next run once its partitions are added. Said, naming the table.
+   */
+  partitionsEnd?: string;
   /** Before running: the bytes of the objects under the window's partitions, and their price. */
   estimatedBytes?: number;
   estimatedUsd?: number;

@@ -360,7 +360,8 @@ export function athenaScanLine(a: AthenaScan): string {
     + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
     + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
-    + (a.settleMinutes ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
+    + (a.partitionsEnd ? `; ${a.partitionsEnd}` : '')
+    + (a.settleMinutes && !a.partitionsEnd ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
     + (a.readBefore ? `; ${readBeforeText(a.readBefore)}` : '');
 }
 

@@ -41,7 +41,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { formatScanCost, isProjected, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
+import { formatScanCost, isProjected, LATE_DELIVERY_MS, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
 import { mergeSpans, resultName, resultPrefix, resultSpan, unreadSpan, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
@@ -426,7 +426,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return rep;
   }
   const since = new Date(left.span.since);
-  const end = new Date(left.span.until);
+  let end = new Date(left.span.until);
 
   // 1. The table: which optional columns it has, its partitions, where its data is
   let info: TableInfo;
@@ -472,6 +472,20 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsUnread}`);
     }
   }
+  // a crawler that registered part of the window (its last run was within it): the window is read up to where the
+  // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in
+  // the next, unregistered partition), and is said to end there, so that the next run reads the rest once registered
+  const registeredEnd = plan.keptUntil === undefined ? undefined : plan.keptUntil - LATE_DELIVERY_MS;
+  if (registeredEnd !== undefined && registeredEnd < end.getTime()) {
+    end = new Date(Math.max(since.getTime(), registeredEnd));
+    scan.until = end.toISOString();
+    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at ${new Date(plan.keptUntil!).toISOString()}, `
+      + `so the window is read to ${scan.until} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added `
+      + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
+    if (end <= since) return rep;
+    plan = partitionPlan(info, since, end, o.regions ?? []);
+  }
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;
   try {
@@ -483,7 +497,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   const reduction = reductionSql({
     table: quoteTable(src), since, until: end, windowSeconds, columns: info.columns,
     partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
-    exclude: left.held.map((h) => ({ since: new Date(h.since), until: new Date(h.until) })),
+    exclude: left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: new Date(h.since), until: new Date(Math.min(h.until, end.getTime())) })),
   });
   const sql = unloadTo ? unloadSql(reduction, unloadTo) : reduction;
   rep.sql = sql;
@@ -579,7 +593,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     scan.rows = rows.count;
     rep.bytes = downloaded;
     if (!rows.count) return rep;
-    const name = resultName(src, left.span, windowSeconds);
+    const name = resultName(src, { since: left.span.since, until: end.getTime() }, windowSeconds);
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
     rep.files.push(fr);
     if (fr.status === 'failed') {

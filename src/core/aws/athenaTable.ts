@@ -56,6 +56,12 @@ export interface PartitionPlan {
   hive?: { location: string; firstKey: string };
   /** When the registered partitions were read: how many the predicates keep (the prefixes are their locations). */
   kept?: number;
+  /**
+   * When the registered partitions were read and their date is known: where the last one kept ends (epoch ms, the end
+   * of its day, or of its hour with an hour key). A crawler registers what it found at its last run: the window's time
+   * after this is in no registered partition yet.
+   */
+  keptUntil?: number;
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -229,6 +235,8 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
     plan.prefixes = hivePrefixes(info, location, days, wanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
   } else plan.prefixes = location ? [slashed(location)] : [];
+  const ends = date ? (kept ?? []).map((p) => partitionEnd(info.partitionKeys, date, p)).filter(Number.isFinite) : [];
+  if (ends.length) plan.keptUntil = Math.max(...ends);
   return plan;
 }
 
@@ -238,6 +246,13 @@ function keptPartitions(keys: readonly Key[], partitions: readonly RegisteredPar
     const values = wanted.get(norm(k.name))?.(day) ?? [];
     return values.length === 0 || values.some((v) => sameValue(k, p.values[i] ?? '', v));
   })));
+}
+
+/** Where a registered partition's time ends (epoch ms): the end of its day, or of its hour with an hour key. */
+function partitionEnd(keys: readonly Key[], date: DateKeys, p: RegisteredPartition): number {
+  const at = (k: Key) => Number(p.values[keys.findIndex((x) => x.name === k.name)] ?? NaN);
+  const day = Date.UTC(at(date.y), at(date.m) - 1, at(date.d));
+  return date.h ? day + (at(date.h) + 1) * 3600_000 : day + 86_400_000;
 }
 
 /** The prefixes not under another of them (each object counted once), in order. */

@@ -6,9 +6,10 @@
  * Everything is fake (documentation-style ids).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openDataset, type Db } from '../../../src/core/api';
+import { ingestFiles } from '../../../src/core/flowlogs/ingest';
 import { crawledTable, type CrawledTable } from './athena-catalog';
 import { BASE_USER } from './home';
 import { A, B, REGIONS } from './mini-estate';
@@ -37,14 +38,17 @@ export interface CrawledObject {
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
-/** Writes the objects under `<estateDir>/flowlogs/flowlens-crawled/`; returns each with what it holds. */
-export function writeCrawledLogs(estateDir: string): CrawledObject[] {
+/**
+ * Writes the objects of `days` under `<estateDir>/flowlogs/flowlens-crawled/` (numbered on from `first`: addresses
+ * and sizes of their own); returns each with what it holds.
+ */
+export function writeCrawledLogs(estateDir: string, days: readonly string[] = CRAWLED_DAYS, first = 0): CrawledObject[] {
   const out: CrawledObject[] = [];
-  let n = 0;
+  let n = first;
   for (const account of [A, B]) {
     for (const [r, region] of REGIONS.entries()) {
       const eni = `eni-0c${account.slice(0, 2)}${r}000000000001`;
-      for (const day of CRAWLED_DAYS) {
+      for (const day of days) {
         for (const hour of CRAWLED_HOURS) {
           n++;
           const [y, m, d] = day.split('/') as [string, string, string];
@@ -72,6 +76,11 @@ export interface CrawledEstate {
   table: CrawledTable;
   /** Athena's DuckDB (the objects' records, the view flowlogs.crawled). */
   athenaDb: Db;
+  /**
+   * The crawler's next run after a day's flow logs reached S3: the day's objects written (yyyy/MM/dd, as
+   * CRAWLED_DAYS), loaded into Athena's table and their folders registered as partitions. Returns the objects.
+   */
+  crawl(day: string): Promise<CrawledObject[]>;
   close(): Promise<void>;
 }
 
@@ -96,7 +105,17 @@ export async function serveCrawledEstate(estateDir: string, role: EndpointRole):
       partitions: async (t) => (ours(t) ? table.partitions : undefined),
     },
   });
-  return { ep, objects, table, athenaDb, close: async () => {
+  const crawl = async (day: string) => {
+    const added = writeCrawledLogs(estateDir, [day], objects.length);
+    await ingestFiles(athenaDb, added.map((x) => x.path));
+    const root = join(estateDir, 'flowlogs', CRAWLED_BUCKET, 'AWSLogs');
+    const folders = new Set(added.map((x) => relative(root, dirname(x.path)).split(sep).join('/')));
+    table.partitions.push(...[...folders].map((f) => ({ values: f.split('/'), location: `${CRAWLED_LOCATION}${f}/` })));
+    table.partitions.sort((a, b) => a.values.join('/').localeCompare(b.values.join('/')));
+    objects.push(...added);
+    return added;
+  };
+  return { ep, objects, table, athenaDb, crawl, close: async () => {
     await ep.close();
     athenaDb.close();
   } };
