@@ -275,7 +275,9 @@ export function athenaCost(s: AcquireSummary): string {
   // the window ended before the delivery lag: where, and why (the next Refresh reads the rest)
   const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
     + 'flow logs still being delivered to S3 are read by the next Refresh' : '';
-  if (!scans.length) return ended ? `Athena: ${ended}` : '';
+  // (no query ran, as the registered partitions end before the window starts: why, still)
+  const unregisteredFirst = unregisteredWindow(s.sources);
+  if (!scans.length) return [ended ? `Athena: ${ended}` : '', unregisteredFirst ? `Athena: ${unregisteredFirst} (see Show details)` : ''].filter(Boolean).join('; ');
   const known = (of: (a: AthenaScan) => [number | undefined, number | undefined]) => scans.map(of)
     .filter((x): x is [number, number | undefined] => x[0] !== undefined).map(([bytes, usd]) => ({ bytes, usd: usd ?? 0 }));
   const [ran, guessed] = [known((a) => [a.scannedBytes, a.scannedUsd]), known((a) => [a.estimatedBytes, a.estimatedUsd])];
@@ -285,8 +287,7 @@ export function athenaCost(s: AcquireSummary): string {
   const reused = scans.some((a) => a.reused) ? ', a result Athena kept reused' : '';
   const whole = unprunedTables(s.sources);
   // a crawler's table whose registered partitions do not reach the window yet: nothing was read there, and why
-  const unregistered = unregisteredWindow(s.sources);
-  const missing = unregistered ? `; ${unregistered} (see Show details)` : '';
+  const missing = unregisteredFirst ? `; ${unregisteredFirst} (see Show details)` : '';
   return `Athena scanned ${scanned ?? 'nothing (not run)'}${reused}, estimated ${estimated ?? 'unknown'}${whole.length ? ` (${whole.join(', ')} read whole: glue:GetPartitions refused)` : ''}${missing}${ended ? `; ${ended}` : ''}`;
 }
 

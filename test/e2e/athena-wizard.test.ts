@@ -180,14 +180,11 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       let seen2 = flowlensLogLines(server);
       await athenaIntoNewDataset(page, 'athena:flowlens_new.vpc_flow_logs', undefined, 'created');
       // (its log ends "done in …" too: the toast says it read nothing)
-      const offer = page.locator('.notifications-toasts .notification-list-item', { hasText: 'does not exist in account' });
-      await offer.waitFor({ timeout: 300_000 });
+      // short (AWS's words are in the log), so its buttons stay on the screen once it has slid in
+      const { toast: offer } = await toastWithButtons(page, 'does not exist in account', ['Create the Athena table…'], 300_000);
       assert.ok(flowlensLog(server).split('\n').slice(seen2).some((l) => l.includes('no flow records were read: the new dataset was removed')));
       await screenshot(page, 'e2e-athena-5-table-missing');
-      // short (AWS's words are in the log), so its buttons stay on the screen
       assert.doesNotMatch((await offer.textContent()) ?? '', /Entity Not Found|AWSGlue/);
-      const button = await offer.locator('.monaco-button', { hasText: 'Create the Athena table…' }).boundingBox();
-      assert.ok(button && button.y + button.height <= (page.viewportSize()?.height ?? 0), `the button on the screen: ${JSON.stringify(button)}`);
       await offer.locator('.monaco-button', { hasText: 'Create the Athena table…' }).click();
       // the DDL in an editor, and a modal naming where it runs
       const dialog = page.locator('.monaco-dialog-box');
@@ -226,7 +223,8 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       seen3 = flowlensLogLines(server);
       await athenaIntoNewDataset(page, 'athena:flowlogs.crawled', '2026-09-03 21:00 .. 2026-09-04 00:00', 'crawled');
       assert.equal(await waitForEnrichment(server, seen3, 300_000), 'done', flowlensLog(server));
-      assert.doesNotMatch(await findNotification(page, /8 flow records/), /partition/, 'the crawl holds this window');
+      // the crawl holds the window but for its last hour, whose records may be delivered into the next day's partition
+      assert.match(await findNotification(page, /8 flow records/), /flowlogs\.crawled is read to 2026-09-03T23:00:00\.000Z: no partition registered for it holds the rest yet \(see Show details\)\.$/);
       seen3 = flowlensLogLines(server);
       await runCommand(page, 'Flowlens: Focus on Datasets View');
       const row = page.locator('.pane-body .monaco-list-row').filter({ hasText: /^crawled/ }).first();
@@ -236,18 +234,19 @@ test('the wizard to an Athena table: workgroup, output location and window asked
       const refreshed = await toastWithButtons(page, 'refreshed crawled', ['Open topology', 'Open notebook', 'Show details']);
       // (without where the window read ends, 10 minutes before the run: nothing was read there)
       // (what Athena did: before, "fetched 0 new object(s) (0 records), 0 already loaded", S3's words)
-      assert.equal(refreshed.message, 'Flowlens: refreshed crawled: Athena returned no rows from flowlogs.crawled; 8 conversations. '
-        + "Athena scanned 0 B (billed as Athena's 10.0 MiB minimum: $0.000052), estimated 0 B ($0.000052); no partition registered for flowlogs.crawled holds the window yet (see Show details).");
+      // (the registered partitions end before the window starts, the hour before the crawl's end: no query, and why)
+      assert.equal(refreshed.message, 'Flowlens: refreshed crawled: flowlogs.crawled: nothing ran yet; 8 conversations. '
+        + 'Athena: flowlogs.crawled is read to 2026-09-03T23:00:00.000Z: no partition registered for it holds the rest yet (see Show details).');
       await page.waitForTimeout(500);
       await screenshot(page, 'e2e-athena-9-refresh-partitions-missing');
       // that time was not read: the next Refresh (after the crawler's run) asks for it again, not only for what came since
       const windowAsked = (from: number) => flowlensLog(server).split('\n').slice(from).find((l) => /^ {2}window /.test(l));
-      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-04T00:00:00\.000Z \.\. /);
+      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-03T23:00:00\.000Z \.\. /);
       seen3 = flowlensLogLines(server);
       await row.hover();
       await row.locator('.action-label[aria-label^="Refresh"]').click();
       await waitForEnrichment(server, seen3, 300_000);
-      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-04T00:00:00\.000Z \.\. /, flowlensLog(server).split('\n').slice(seen3).join('\n'));
+      assert.match(windowAsked(seen3) ?? '', /^ {2}window 2026-09-03T23:00:00\.000Z \.\. /, flowlensLog(server).split('\n').slice(seen3).join('\n'));
     });
   } finally {
     server.cleanup();
