@@ -218,7 +218,8 @@ export class Db {
 export function jsonRows<T extends Row = Row>(reader: DuckDBResultReader): T[] {
   const js = reader.getRowObjectsJS();
   const json = reader.getRowObjectsJson();
-  const types = new Map(reader.deduplicatedColumnNames().map((n, k) => [n, reader.columnTypes()[k]]));
+  const columnTypes = reader.columnTypes();
+  const types = new Map(reader.deduplicatedColumnNames().map((n, k) => [n, columnTypes[k]]));
   return js.map((row, i) => {
     const out: Row = {};
     for (const [k, v] of Object.entries(row)) out[k] = plain(v, json[i][k], types.get(k));
