@@ -3,7 +3,8 @@
 // file (ingest + conversations + windows), each in its own process so peak RSS is its own, and prints
 // records/s, the ratio enrich/scan and peak RSS. Then, on that dataset: a refresh with nothing new, adding
 // N/100 new records (spread over the same day, so every window is touched), the re-attribution after an
-// inventory change, and every template's query. Figures, not assertions.
+// inventory change, every template's query, and N/100 more in the hour after the last (a follower's append).
+// Figures, not assertions.
 //
 //   npm run bench:enrich -- [--records 10000000] [--scale 60 (about 2,000 ENIs)] [--memory 500MB (the product's default)]
 //                           [--threads 2] [--keep-records (store the raw records too)]
@@ -37,6 +38,7 @@ const base = join(data, `base-scale${opt.scale}.duckdb`);
 const flows = join(data, `flows-${N}-scale${opt.scale}.log`);
 const ADD = Math.ceil(N / 100);
 const added = join(data, `flows-${N}-scale${opt.scale}-add${ADD}.log`);
+const later = join(data, `flows-${N}-scale${opt.scale}-next-hour${ADD}.log`);
 
 async function load(mod) {
   return import(join(out, mod));
@@ -75,12 +77,13 @@ async function prepare() {
     FROM (SELECT DISTINCT ON (eni_id) eni_id, addr, vpc_id FROM inv_addresses
           WHERE addr_kind = 'primary' AND family = 4 AND valid_to > TIMESTAMP '2030-01-01' ORDER BY eni_id);
     CREATE OR REPLACE TEMP TABLE ev AS SELECT v, any_value(n) AS n FROM e GROUP BY v;`);
-  const generate = async (file, first, count) => {
+  // (records from `start`, epoch seconds, spread over `span` seconds by minute)
+  const generate = async (file, first, count, start = 1790000000, span = 86400) => {
     const t0 = performance.now();
     await db.exec(`
       COPY (
         WITH k AS (
-          SELECT k, hash(k) AS h, 1790000000 + (k * 7 % 86400) // 60 * 60 AS t FROM range(${first}, ${first + Math.ceil(count / 2.4)}) r(k)
+          SELECT k, hash(k) AS h, ${start} + (k * 7 % ${span}) // 60 * 60 AS t FROM range(${first}, ${first + Math.ceil(count / 2.4)}) r(k)
         ), pairs AS (
           SELECT k.k, k.t, c.addr AS ca, c.eni_id AS ce, s.addr AS sa, s.eni_id AS se,
                  32768 + (k.h % 28000)::INTEGER AS cport,
@@ -108,6 +111,8 @@ async function prepare() {
   if (!existsSync(flows)) await generate(flows, 0, N);
   // new conversations (their k follow the file's), over the same day
   if (!existsSync(added)) await generate(added, Math.ceil(N / 2.4), ADD);
+  // new conversations in the hour after that day (as a follower appends them)
+  if (!existsSync(later)) await generate(later, Math.ceil(N / 2.4) + ADD, ADD, 1790000000 + 86400, 3600);
   db.close();
   console.log(`estate: ${enis.toLocaleString('en-US')} ENIs`);
 }
@@ -171,11 +176,15 @@ async function enrichPhase() {
     const rows = (await db.all(sql, params)).length;
     templates.push({ id: tpl.id, seconds: secs(t), rows });
   }
+  // 1 % more in the hour after the last (what a follower appends: no stored minute changes)
+  t = performance.now();
+  await enrich(db, { source: { kind: 'files', flowLogs: [later] } });
+  const laterSeconds = secs(t);
   db.close();
   if (!opt.keep) rmSync(work, { force: true });
   console.log(JSON.stringify({ phase: 'enrich', records: report.records, status: report.status, ingestSeconds: (t1 - t0) / 1000,
     rebuildSeconds: (t2 - t1) / 1000, seconds: (t2 - t0) / 1000, conversations, windows1h: windows, unresolved: unknown, rssMiB: rssFull,
-    nothingSeconds, added: more.records, addIngest, addSeconds, afterAdd, reattributeSeconds, templates, rssAfterMiB: rssMiB() }));
+    nothingSeconds, added: more.records, addIngest, addSeconds, afterAdd, reattributeSeconds, templates, laterSeconds, rssAfterMiB: rssMiB() }));
 }
 
 function child(phase) {
@@ -206,6 +215,7 @@ else {
   console.log(`refresh, nothing new  ${f(e.nothingSeconds)} s`);
   console.log(`add ${f(e.added)} records (1 %)  ${f(e.addSeconds)} s (ingest ${f(e.addIngest)} s) = ${f((100 * e.addSeconds) / e.seconds)} % of the full enrichment; ${f(e.afterAdd)} conversations`);
   console.log(`re-attribution after an inventory change  ${f(e.reattributeSeconds)} s = ${f((100 * e.reattributeSeconds) / e.seconds)} % of the full enrichment`);
+  console.log(`add ${f(e.added)} records in the hour after the last (as a follower does)  ${f(e.laterSeconds)} s = ${f((100 * e.laterSeconds) / e.seconds)} % of the full enrichment`);
   console.log(`templates: ${e.templates.map((x) => `${x.id} ${f(x.seconds)} s`).join(', ')}`);
   console.log(`peak RSS over all of it ${e.rssAfterMiB} MiB`);
 }
