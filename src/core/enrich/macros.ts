@@ -5,6 +5,7 @@
  */
 import type { Db } from '../store/db';
 import { EGRESS_PATHS, OBSERVER_SIDES, ORIENTATIONS, encode } from '../store/schema';
+import { installDefinitions } from '../store/definitions';
 import MACROS_SQL from './macros.sql';
 
 const CODES = { observer_side: OBSERVER_SIDES, orientation: ORIENTATIONS, egress_path: EGRESS_PATHS };
@@ -14,5 +15,5 @@ const CODE_MACROS_SQL = Object.entries(CODES)
   .map(([name, xs]) => `CREATE OR REPLACE MACRO fl_code_${name}(x) AS ${encode(xs, 'x')};`).join('\n');
 
 export async function installMacros(db: Db): Promise<void> {
-  await db.exec(`${MACROS_SQL}\n${CODE_MACROS_SQL}`);
+  await installDefinitions(db, 'macros', `${MACROS_SQL}\n${CODE_MACROS_SQL}`);
 }

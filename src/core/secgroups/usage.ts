@@ -5,9 +5,10 @@
  */
 import type { Db } from '../store/db';
 import { installMacros } from '../enrich/macros';
+import { installDefinitions } from '../store/definitions';
 import USAGE_SQL from './usage.sql';
 
 export async function ensureSgRuleViews(db: Db): Promise<void> {
   await installMacros(db); // fl_ip_int, fl_ip_family
-  await db.exec(USAGE_SQL);
+  await installDefinitions(db, 'sg-usage', USAGE_SQL);
 }
