@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { enrich, openDataset, type Db } from '../../src/core/api';
+import { enrich, forget, openDataset, type Db } from '../../src/core/api';
 import { formatAcquireSummary } from '../../src/core/aws/acquire';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { formatBytes } from '../../src/core/format';
@@ -183,6 +183,45 @@ test('a window appended over the time a table was read before: that time is left
     assert.deepEqual(await facts(db), await facts(clean));
   } finally {
     clean.close();
+    db.close();
+  }
+});
+
+test('a read that returned no rows is remembered: the next Refresh runs no query for that time and says so, and forgotten, it is read again', async () => {
+  const db = await openDataset(join(dir, 'empty-read.duckdb'));
+  try {
+    await enrich(db, request('2026-09-01T00:00:00.000Z', '2026-09-01T01:00:00.000Z'));
+    const counts = async () => [await facts(db), await db.json('SELECT count(*) AS conversations FROM conversations'),
+      await db.json('SELECT sum(records) AS records FROM ingest_files')];
+    const totals = () => db.json(`SELECT key, value FROM meta WHERE key LIKE 'loaded_%' ORDER BY key`);
+    const held = await counts();
+    const heldTotals = await totals();
+    // a time in which neither table holds a record: both queries run and return no row
+    const [since, until] = ['2026-09-02T00:00:00.000Z', '2026-09-02T01:00:00.000Z'];
+    assert.equal(await recordsIn(since, until), 0);
+    const started = ep.athenaQueries.length;
+    const empty = (await enrich(db, request(since, until))).aws!;
+    assert.deepEqual([empty.records, empty.issues, ep.athenaQueries.length - started], [0, [], 2]);
+    assert.match(formatAcquireSummary(empty), /^Athena returned no rows from flowlogs\.east, flowlogs\.west; /m);
+    assert.deepEqual([await counts(), await totals()], [held, heldTotals], "the dataset's counts as they were");
+
+    // the same time again (a Refresh after another source failed, say): no query is paid for, and the summary says why
+    const again = (await enrich(db, request(since, until))).aws!;
+    assert.equal(ep.athenaQueries.length - started, 2, 'no Athena query for the time read before');
+    assert.deepEqual([again.records, again.skipped, again.issues], [0, 2, []]);
+    const lines = formatAcquireSummary(again).split('\n');
+    assert.ok(lines.includes('flowlogs.east, flowlogs.west: the window was read before, nothing ran'), lines.join('\n'));
+    assert.deepEqual([await counts(), await totals()], [held, heldTotals]);
+
+    // forgotten, east's time is read again (and west's is not)
+    const forgotten = await forget(db, 'athena://AwsDataCatalog/flowlogs/east@*/2026-09-02T*');
+    assert.deepEqual(forgotten.files.map((f) => [f.name, f.records]), [[`athena://AwsDataCatalog/flowlogs/east@${A}/us-east-1/${since}..${until}/w60`, 0]]);
+    const third = (await enrich(db, request(since, until))).aws!;
+    assert.equal(ep.athenaQueries.length - started, 3);
+    assert.match(ep.athenaQueries.at(-1)!, /FROM "flowlogs"\."east"/);
+    assert.deepEqual([third.records, third.issues], [0, []]);
+    assert.deepEqual(await counts(), held);
+  } finally {
     db.close();
   }
 });

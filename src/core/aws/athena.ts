@@ -592,15 +592,16 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     }
     scan.rows = rows.count;
     rep.bytes = downloaded;
-    if (!rows.count) return rep;
+    // (a result of no row is loaded too, holding no record: that the time was read, so that a Refresh does not pay
+    // for it again; no file is said of it, the table's line says it returned no row)
     const name = resultName(src, { since: left.span.since, until: end.getTime() }, windowSeconds);
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
-    rep.files.push(fr);
+    if (rows.count || fr.status === 'failed') rep.files.push(fr);
     if (fr.status === 'failed') {
       rep.failed++;
       rep.issues.push({ account: src.account, region: src.region, api: 'ingest', code: 'MalformedResult', message: fr.error ?? 'unreadable', resource: name });
     } else if (fr.status === 'duplicate') rep.skipped++;
-    else {
+    else if (rows.count) {
       rep.fetched++;
       rep.records += fr.records;
     }

@@ -117,15 +117,24 @@ export async function ingestReducedRows(db: Db, name: string, windowSeconds: num
   }
 }
 
-/** Loads the rows written to `rows` (see ingestReducedRows). */
+/**
+ * Loads the rows written to `rows` (see ingestReducedRows). A result of no row is loaded too, as a row of
+ * ingest_files with no record: the time its name says was read (athenaWindows.ts), and is not paid for again. It has
+ * no content to be known by, so it is known by its name.
+ */
 export async function loadReducedRows(db: Db, name: string, windowSeconds: number, rows: ReducedRows, maxReportedErrors = 5): Promise<ReducedLoad> {
   const base: ReducedLoad = { name, status: 'loaded', records: 0, badLines: 0, errors: [], rows: 0 };
-  const contentHash = rows.contentHash(windowSeconds);
+  const contentHash = rows.count ? rows.contentHash(windowSeconds) : createHash('sha256').update(`reduced w${windowSeconds}\nno row\n${name}`).digest('hex');
   const file = rows.file;
   try {
     return await db.transaction(async () => {
       const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $h ORDER BY file_id LIMIT 1`, { h: contentHash });
       if (existing) return { ...base, status: 'duplicate', duplicateOf: existing.name };
+      if (!rows.count) {
+        await db.exec(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
+          VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, 0)`, { name, hash: contentHash, format: `reduction/${windowSeconds}s` });
+        return base;
+      }
       await db.exec(`CREATE OR REPLACE TEMP TABLE fl_reduced_text AS
         SELECT row_number() OVER () AS row_no, * FROM read_csv(${lit(file)}, header = false, delim = ',', quote = '"', escape = '"',
           nullstr = '', allow_quoted_nulls = false, auto_detect = false,

@@ -104,9 +104,9 @@ type SqlRunner = Pick<Db, 'json' | 'all'>;
 export function duckDbAthenaRun(db: SqlRunner, scannedBytes: number): AthenaEngine['run'] {
   return async (sql) => {
     const rows = await db.json(sql);
-    const cols = rows.length ? Object.keys(rows[0]!) : [];
-    const types = new Map((await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((d) => [d.column_name, d.column_type.toLowerCase()]));
-    return { columns: cols.map((c) => ({ name: c, type: types.get(c) ?? 'varchar' })), rows: rows.map((r) => cols.map((c) => (r[c] === null ? null : String(r[c])))), scannedBytes };
+    // (the columns as the query names them, rows or none: Athena's result of no row still has its columns)
+    const columns = (await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`)).map((d) => ({ name: d.column_name, type: d.column_type.toLowerCase() }));
+    return { columns, rows: rows.map((r) => columns.map(({ name }) => (r[name] === null ? null : String(r[name])))), scannedBytes };
   };
 }
 
