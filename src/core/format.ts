@@ -9,7 +9,7 @@ import { formatBytes, formatInUnit, unitOfColumn } from '../shared/numbers';
 export type OutputFormat = 'table' | 'json' | 'csv';
 
 /** The one formatter (src/shared/numbers.ts, pure so the webviews share it), re-exported for the engine and the CLI. */
-export { formatBytes, formatBytesPerDay, formatCount, formatInUnit, formatPct, formatUsd, niceAxis, unitOfColumn, type Unit } from '../shared/numbers';
+export { formatBytes, formatBytesPerDay, formatCount, formatInUnit, formatPct, formatTime, formatUsd, niceAxis, unitOfColumn, type Unit } from '../shared/numbers';
 
 /** Bytes as people read them; the same text as the notebook and the map (formatBytes). */
 export function humanBytes(n: number): string {

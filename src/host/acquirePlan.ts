@@ -8,7 +8,7 @@ import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
 import { athenaYield, pulledCounts, tableName } from '../core/aws/readSummary';
 import { billedAtMinimum, formatScanCost } from '../core/aws/athenaTable';
-import { formatBytes, formatCount } from '../shared/numbers';
+import { formatBytes, formatCount, formatTime } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
 export type AwsEnrichResult = EnrichResult & { aws: NonNullable<EnrichResult['aws']> };
@@ -253,13 +253,13 @@ function unprunedTables(sources: readonly SourceReport[]): string[] {
 /**
  * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), or reach
  * only its start (read to where they end), as the notifications name them: 'no partition registered for flowlogs.vpc
- * holds the window yet', 'flowlogs.vpc is read to 2026-09-03T23:00:00.000Z: no partition registered for it holds the
+ * holds the window yet', 'flowlogs.vpc is read to 2026-09-03 23:00Z: no partition registered for it holds the
  * rest yet'; '' when there are none.
  */
 export function unregisteredWindow(sources: readonly SourceReport[]): string {
   const names = sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
   const partial = sources.filter((x) => x.athena?.partitionsEnd && x.athena.until)
-    .map((x) => `${tableName(x.source)} is read to ${x.athena!.until}: no partition registered for it holds the rest yet`);
+    .map((x) => `${tableName(x.source)} is read to ${formatTime(x.athena!.until!)}: no partition registered for it holds the rest yet`);
   return [...(names.length ? [`no partition registered for ${names.join(', ')} holds the window yet`] : []), ...partial].join('; ');
 }
 

@@ -11,6 +11,7 @@
  *                    bytes            1.50 KiB  (binary units, three significant digits; exact below 1 KiB)
  *   port, …_port, protocol, …_proto  a code     8080, 6 (a number that names something: never grouped, summed or charted)
  *   anything else numeric            a count    1,234,567 (at most 3 decimals)
+ * And a time in a message: formatTime, '2026-09-21 14:14Z'.
  */
 
 export type Unit = 'bytes' | 'bytes_per_day' | 'usd' | 'pct' | 'code' | 'count';
@@ -93,6 +94,15 @@ export function formatCount(value: number | string | bigint): string {
   const n = toNumber(value);
   if (!Number.isFinite(n)) return String(value);
   return n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+/**
+ * A time as the messages write it (the CLI's summary and warnings, the editor's notifications): UTC to the minute,
+ * '2026-09-21 14:14Z' (seconds dropped). Takes epoch milliseconds, a Date or an ISO string.
+ */
+export function formatTime(t: number | string | Date): string {
+  const d = new Date(t);
+  return Number.isFinite(d.getTime()) ? `${d.toISOString().slice(0, 16).replace('T', ' ')}Z` : String(t);
 }
 
 export function formatInUnit(value: number | string | bigint, unit: Unit): string {

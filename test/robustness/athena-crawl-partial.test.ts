@@ -66,7 +66,7 @@ test("a crawler's table registered up to within the window: read to where its pa
     assert.equal(s.records, recordsIn(SINCE, read));
     const a = s.sources[0]!.athena!;
     assert.equal(a.until, read);
-    const why = 'the partitions registered for flowlogs.crawled in us-east-1, eu-west-1 end at 2026-09-04T00:00:00.000Z, so the window is read to 2026-09-03T23:00:00.000Z '
+    const why = 'the partitions registered for flowlogs.crawled in us-east-1, eu-west-1 end at 2026-09-04 00:00Z, so the window is read to 2026-09-03 23:00Z '
       + '(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added '
       + "(the crawler's next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)";
     assert.equal(a.partitionsEnd, why);
@@ -75,7 +75,7 @@ test("a crawler's table registered up to within the window: read to where its pa
     const lines = formatAcquireSummary(s).split('\n');
     assert.ok(lines.includes(`Athena athena://AwsDataCatalog/flowlogs/crawled: ${athenaScanLine(a)}`), lines.join('\n'));
     assert.ok(athenaScanLine(a).endsWith(`; ${why}`), athenaScanLine(a));
-    assert.ok(athenaCost(s).includes('; flowlogs.crawled is read to 2026-09-03T23:00:00.000Z: no partition registered for it holds the rest yet (see Show details)'), athenaCost(s));
+    assert.ok(athenaCost(s).includes('; flowlogs.crawled is read to 2026-09-03 23:00Z: no partition registered for it holds the rest yet (see Show details)'), athenaCost(s));
     // the dataset is remembered to hold the window up to there
     const remembered = storableRequest(requestAsRead(r, s));
     assert.equal(remembered.source.kind === 'aws' && remembered.source.until, read);

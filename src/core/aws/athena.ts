@@ -36,7 +36,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
-import { formatBytes, formatUsd } from '../format';
+import { formatBytes, formatTime, formatUsd } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
@@ -479,8 +479,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (registeredEnd !== undefined && registeredEnd < end.getTime()) {
     end = new Date(Math.max(since.getTime(), registeredEnd));
     scan.until = end.toISOString();
-    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at ${new Date(plan.keptUntil!).toISOString()}, `
-      + `so the window is read to ${scan.until} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added `
+    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at ${formatTime(plan.keptUntil!)}, `
+      + `so the window is read to ${formatTime(end)} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added `
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
     if (end <= since) return rep;

@@ -6,6 +6,7 @@
  * nothing is read.
  */
 import type { Db } from '../store/db';
+import { formatTime } from '../format';
 import type { EnrichOptions } from '../api';
 import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
 import { dropHeld, lastFileId, missingRecordFiles, pendingRecords, settleStaged } from '../store/records';
@@ -90,7 +91,7 @@ export interface RebuildOptions extends Pick<EnrichOptions, 'signal' | 'onProgre
 type FlowLogReport = { flow_log: string; counted: string | null; interfaces: bigint; named: string[]; records: bigint; first_start: bigint; last_end: bigint };
 
 function flowLogWarning(r: FlowLogReport): string {
-  const t = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace('T', ' ');
+  const t = (s: bigint) => formatTime(Number(s) * 1000);
   const n = Number(r.records);
   const k = Number(r.interfaces);
   const which = k === 1 ? `${r.named[0]} is` : `${k.toLocaleString('en-US')} interfaces (${r.named.join(', ')}${k > r.named.length ? `, …` : ''}) are`;
