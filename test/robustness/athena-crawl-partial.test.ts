@@ -80,6 +80,15 @@ test("a crawler's table registered up to within the window: read to where its pa
     const remembered = storableRequest(requestAsRead(r, s));
     assert.equal(remembered.source.kind === 'aws' && remembered.source.until, read);
 
+    // a Refresh before the crawler's next run: nothing of its window (from 23:00) is registered yet, so no query runs, and it says why
+    const queries = served.ep.athenaQueries.length;
+    const r1 = refreshRequest(remembered, new Date('2026-09-04T12:00:00.000Z'));
+    const early = (await enrich(db, r1)).aws!;
+    assert.deepEqual([early.issues, early.records, early.athenaSql, served.ep.athenaQueries.length], [[], 0, [], queries]);
+    assert.equal(athenaCost(early), 'Athena: flowlogs.crawled is read to 2026-09-03 23:00Z: no partition registered for it holds the rest yet (see Show details)');
+    const still = storableRequest(requestAsRead(r1, early));
+    assert.equal(still.source.kind === 'aws' && still.source.until, read);
+
     // the crawler's next run registers 09-04; Refresh at 09-05 00:00 reads from 23:00 on
     const added = await served.crawl('2026/09/04');
     assert.equal(added.length, 12);

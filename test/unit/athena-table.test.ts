@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatScanCost, parseSize, partitionPlan, scanPrice } from '../../src/core/aws/athenaTable';
+import { formatScanCost, parseSize, partitionPlan, registeredReadEnd, scanPrice } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
 import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
@@ -258,5 +258,61 @@ TBLPROPERTIES (
         : 's3://b/p/AWSLogs/222222222222/vpcflowlogs/eu-west-1/2026/09/30/');
       assert.equal(p.prefixes.length, 3);
     }
+  });
+});
+
+describe("where the registered partitions end (keptUntil), and where a read of the window ends by them", () => {
+  const t = (iso: string) => Date.parse(iso);
+  /** Where a read of since..until ends, by the plan of `info` over it. */
+  const readEnd = (info: Parameters<typeof partitionPlan>[0], since: string, until: string, regions: string[] = []) => {
+    const plan = partitionPlan(info, new Date(since), new Date(until), regions);
+    return { keptUntil: plan.keptUntil === undefined ? undefined : new Date(plan.keptUntil).toISOString(), end: new Date(registeredReadEnd(plan.keptUntil, t(since), t(until))).toISOString() };
+  };
+  /** AWS's Hive-compatible layout, its partitions registered (MSCK REPAIR TABLE): account, service, region, year, month, day (and hour). */
+  const hive = (rows: string[][], hour: boolean) => ({
+    columns: [], parameters: { location: 's3://logs/AWSLogs/' },
+    partitionKeys: ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', ...(hour ? ['hour'] : [])].map((name) => ({ name, type: 'string' })),
+    partitions: rows.map((v) => ({ values: v, location: `s3://logs/AWSLogs/${v.map((x, i) => `${['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day', 'hour'][i]}=${x}`).join('/')}/` })),
+  });
+  const hours = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i).padStart(2, '0'));
+
+  it("hour keys (AWS's year/month/day/hour): the end of the last hour registered, and the read an hour before it", () => {
+    const info = hive(every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 5)), true);
+    assert.deepEqual(readEnd(info, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z'), { keptUntil: '2026-09-03T06:00:00.000Z', end: '2026-09-03T05:00:00.000Z' });
+    // another region registered further is not the one asked
+    const two = hive([...every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 5)), ...every(['111111111111'], ['eu-west-1'], ['2026/09/03'], hours(0, 9))], true);
+    assert.deepEqual(readEnd(two, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z', ['us-east-1']).end, '2026-09-03T05:00:00.000Z');
+    assert.deepEqual(readEnd(two, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z', ['eu-west-1']).end, '2026-09-03T09:00:00.000Z');
+  });
+
+  it('day keys: the end of the last day registered', () => {
+    const info = hive(every(['111111111111'], ['us-east-1'], ['2026/09/01', '2026/09/02']), false);
+    assert.deepEqual(readEnd(info, '2026-09-01T22:00:00.000Z', '2026-09-03T03:00:00.000Z'), { keptUntil: '2026-09-03T00:00:00.000Z', end: '2026-09-02T23:00:00.000Z' });
+  });
+
+  it("a Glue crawler's partition_0 … keys, known by their registered values: by day, and by hour with an hour key", () => {
+    const days = crawled(every(['111111111111', '222222222222'], ['us-east-1', 'eu-west-1'], ['2026/09/01', '2026/09/02', '2026/09/03']));
+    assert.deepEqual(readEnd(days, '2026-09-03T00:00:00.000Z', '2026-09-05T00:00:00.000Z'), { keptUntil: '2026-09-04T00:00:00.000Z', end: '2026-09-03T23:00:00.000Z' });
+    const byHour = crawled(every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 13)));
+    assert.deepEqual(readEnd(byHour, '2026-09-03T10:00:00.000Z', '2026-09-03T20:00:00.000Z'), { keptUntil: '2026-09-03T14:00:00.000Z', end: '2026-09-03T13:00:00.000Z' });
+  });
+
+  it("a cut at or before the window's start: nothing of it is read (the read ends where it starts)", () => {
+    const info = crawled(every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 13)));
+    // registered to 14:00: a record of 13:00 or later may lie in 14:00's partition, not registered yet
+    for (const since of ['2026-09-03T13:00:00.000Z', '2026-09-03T13:30:00.000Z']) {
+      assert.deepEqual(readEnd(info, since, '2026-09-03T20:00:00.000Z'), { keptUntil: '2026-09-03T14:00:00.000Z', end: since }, since);
+    }
+  });
+
+  it("a cut after the window's end, or no registered partition known: the whole window", () => {
+    const info = crawled(every(['111111111111'], ['us-east-1'], ['2026/09/03', '2026/09/04', '2026/09/05']));
+    assert.deepEqual(readEnd(info, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z'), { keptUntil: '2026-09-05T00:00:00.000Z', end: '2026-09-04T00:00:00.000Z' });
+    // every hour registered: the last kept is the late hour after the window, so the cut is the window's end
+    const byHour = crawled(every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 23)));
+    assert.deepEqual(readEnd(byHour, '2026-09-03T10:00:00.000Z', '2026-09-03T20:00:00.000Z'), { keptUntil: '2026-09-03T21:00:00.000Z', end: '2026-09-03T20:00:00.000Z' });
+    // no partitions read (a projected table, or keys known by name without GetPartitions): no cut
+    const unread = { ...info, partitions: undefined };
+    assert.deepEqual(readEnd(unread, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z'), { keptUntil: undefined, end: '2026-09-04T00:00:00.000Z' });
   });
 });

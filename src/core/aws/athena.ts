@@ -41,7 +41,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { formatScanCost, isProjected, LATE_DELIVERY_MS, parseS3Uri, partitionPlan, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
+import { formatScanCost, isProjected, parseS3Uri, partitionPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
 import { mergeSpans, resultName, resultPrefix, resultSpan, unreadSpan, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
@@ -475,9 +475,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // a crawler that registered part of the window (its last run was within it): the window is read up to where the
   // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in
   // the next, unregistered partition), and is said to end there, so that the next run reads the rest once registered
-  const registeredEnd = plan.keptUntil === undefined ? undefined : plan.keptUntil - LATE_DELIVERY_MS;
-  if (registeredEnd !== undefined && registeredEnd < end.getTime()) {
-    end = new Date(Math.max(since.getTime(), registeredEnd));
+  const registeredEnd = registeredReadEnd(plan.keptUntil, since.getTime(), end.getTime());
+  if (registeredEnd < end.getTime()) {
+    end = new Date(registeredEnd);
     scan.until = end.toISOString();
     scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at ${formatTime(plan.keptUntil!)}, `
       + `so the window is read to ${formatTime(end)} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added `

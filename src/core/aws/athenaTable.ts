@@ -240,6 +240,16 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   return plan;
 }
 
+/**
+ * Where a read of [since, until) (epoch ms) ends when the registered partitions the predicates keep end at
+ * `keptUntil` (PartitionPlan.keptUntil): an hour before that (a record reaches S3 up to an hour after it starts, in
+ * the next partition, not registered yet), when that is before `until`; never before `since`. At `since`: nothing
+ * of the window can be read yet (no query runs). `until` when the partitions reach past it, or are not known.
+ */
+export function registeredReadEnd(keptUntil: number | undefined, since: number, until: number): number {
+  return keptUntil === undefined ? until : Math.max(since, Math.min(until, keptUntil - LATE_DELIVERY_MS));
+}
+
 /** The registered partitions the predicates keep: on some day of the window, each constrained key has a wanted value. */
 function keptPartitions(keys: readonly Key[], partitions: readonly RegisteredPartition[], days: readonly Date[], wanted: Map<string, (day: Date) => string[]>): RegisteredPartition[] {
   return partitions.filter((p) => days.some((day) => keys.every((k, i) => {
