@@ -113,3 +113,27 @@ test("a crawler's table registered up to within the window: read to where its pa
     db.close();
   }
 });
+
+test("a window whose middle the dataset holds already: the estimate counts the partitions of the parts read, and the query keeps only those", async () => {
+  const db = await openDataset(join(dir, 'middle.duckdb'));
+  try {
+    // 09-01 23:00 .. 09-03 00:00 read first: the records of 09-02's partition all start in it (a record is in its day's
+    // partition, or the next day's when it reaches S3 after midnight, up to an hour after it starts)
+    const middle = (await enrich(db, request('2026-09-01T23:00:00.000Z', '2026-09-03T00:00:00.000Z'))).aws!;
+    assert.deepEqual(middle.issues, []);
+    const whole = (await enrich(db, request('2026-09-01T00:00:00.000Z', '2026-09-04T00:00:00.000Z'))).aws!;
+    assert.deepEqual(whole.issues, []);
+    const a = whole.sources[0]!.athena!;
+    assert.deepEqual(a.readBefore, [{ since: '2026-09-01T23:00:00.000Z', until: '2026-09-03T00:00:00.000Z' }]);
+    // 09-01's and 09-03's objects (and 09-04's, when the crawler registered it: a record of 09-03 may lie there), not 09-02's
+    const read = served.objects.filter((o) => o.day !== '2026/09/02' && o.day >= '2026/09/01' && o.day <= '2026/09/04');
+    assert.equal(a.estimatedBytes, read.reduce((n, o) => n + o.size, 0));
+    assert.ok(served.objects.some((o) => o.day === '2026/09/02'));
+    assert.ok(!whole.athenaSql[0]!.includes(`"partition_5" = '02'`), whole.athenaSql[0]);
+    // and nothing is lost: every record of the window once
+    const end = a.until ?? '2026-09-04T00:00:00.000Z';
+    assert.equal(middle.records + whole.records, recordsIn('2026-09-01T00:00:00.000Z', end));
+  } finally {
+    db.close();
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resultName, resultSpan, unreadSpan } from '../../src/core/aws/athenaWindows';
+import { resultName, resultSpan, spansWithout, unreadSpan } from '../../src/core/aws/athenaWindows';
 import { parseSourceSpec, type AthenaSource } from '../../src/core/aws/sources';
 
 const src = parseSourceSpec('athena:flowlogs.vpc', '111111111111', 'us-east-1', ['us-east-1']) as AthenaSource;
@@ -32,4 +32,13 @@ test('what of a window is left to read: the held time at its ends cut off, the h
   // outside the window: nothing of it
   assert.deepEqual(unreadSpan(w, [{ since: t('07'), until: t('08') }]), { span: w, held: [] });
   assert.equal(unreadSpan(w, [{ since: t('00'), until: t('03') }, { since: t('03'), until: t('06') }]), undefined);
+});
+
+test('the parts of a window a query reads when it leaves held time out', () => {
+  const w = { since: t('00'), until: t('06') };
+  assert.deepEqual(spansWithout(w, []), [w]);
+  assert.deepEqual(spansWithout(w, [{ since: t('02'), until: t('03') }, { since: t('03'), until: t('04') }, { since: t('07'), until: t('08') }]),
+    [{ since: t('00'), until: t('02') }, { since: t('04'), until: t('06') }]);
+  assert.deepEqual(spansWithout(w, [{ since: t('05'), until: t('07') }]), [{ since: t('00'), until: t('05') }]);
+  assert.deepEqual(spansWithout(w, [{ since: t('00'), until: t('06') }]), []);
 });

@@ -447,13 +447,15 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
-  let plan = partitionPlan(info, since, end, o.regions ?? []);
+  // the held time inside the window, up to where the read ends: left out of the query, and so are the partitions only it needs
+  const leftOut = () => left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, end.getTime()) }));
+  let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold
   // (Athena reads those, unless the table is projected; a catalogue other than Glue's is not asked)
   if (plan.ignored.length && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
-      plan = partitionPlan(info, since, end, o.regions ?? []);
+      plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
       // a crawler registers what it found at its last run: a window since then is in no registered partition yet
       if (plan.kept === 0 && info.partitions!.length) {
         scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
@@ -484,7 +486,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
     if (end <= since) return rep;
-    plan = partitionPlan(info, since, end, o.regions ?? []);
+    plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
   }
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;
@@ -497,7 +499,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   const reduction = reductionSql({
     table: quoteTable(src), since, until: end, windowSeconds, columns: info.columns,
     partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
-    exclude: left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: new Date(h.since), until: new Date(Math.min(h.until, end.getTime())) })),
+    exclude: leftOut().map((h) => ({ since: new Date(h.since), until: new Date(h.until) })),
   });
   const sql = unloadTo ? unloadSql(reduction, unloadTo) : reduction;
   rep.sql = sql;

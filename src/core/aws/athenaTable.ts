@@ -15,6 +15,7 @@
  * (valueRoles). The estimate then lists the locations of the registered partitions the predicates keep.
  */
 import { formatBytes, formatUsd } from '../format';
+import { spansWithout, type Span } from './athenaWindows';
 
 /** A partition registered in the catalogue (Glue GetPartitions): its values in the table's key order, and where its objects lie. */
 export interface RegisteredPartition {
@@ -42,8 +43,8 @@ export interface PartitionPlan {
   ignored: string[];
   /**
    * Where the partitions the predicates keep lie, as s3:// prefixes (the locations of the registered partitions kept,
-   * when they were read; else per day and region, per hour on the window's first and last days when the table has an
-   * hour key; the table's location alone when the layout is not known):
+   * when they were read; else per day and region, per hour on the days the window covers in part when the table has an
+   * hour key; the time the query leaves out, held already, is in none of them; the table's location alone when the layout is not known):
    * what a scan estimate lists. A `${key}` segment stands for every value of a key the query does not constrain
    * (an account id): the estimate lists that level to find them (expandPrefix in athena.ts).
    */
@@ -84,12 +85,12 @@ export function daysOf(since: Date, until: Date): Date[] {
   return out;
 }
 
-/** The UTC hours of `day` that [since, until) touches, as two digits. */
-function hoursOf(day: Date, since: Date, until: Date): string[] {
+/** The UTC hours of `day` that one of the spans touches, as two digits. */
+function hoursOf(day: Date, spans: readonly Span[]): string[] {
   const out: string[] = [];
   for (let h = 0; h < 24; h++) {
     const t = day.getTime() + h * 3600_000;
-    if (t + 3600_000 > since.getTime() && t < until.getTime()) out.push(pad(h));
+    if (spans.some((s) => t + 3600_000 > s.since && t < s.until)) out.push(pad(h));
   }
   return out;
 }
@@ -166,15 +167,16 @@ const FROM_VALUES = "from the registered partitions' values";
 
 /**
  * The predicates that keep Athena to the window's partitions (and to `regions`, when the table has a region
- * key), and the S3 prefixes that hold them.
+ * key), and the S3 prefixes that hold them. `leftOut`: time inside the window the query leaves out (held already):
+ * the partitions only it needs are neither kept nor counted in the estimate.
  */
-export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[]): PartitionPlan {
+export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[], leftOut: readonly Span[] = []): PartitionPlan {
   const keys = new Map(info.partitionKeys.map((k) => [norm(k.name), k]));
   const plan: PartitionPlan = { predicates: [], recognised: [], ignored: [], prefixes: [] };
-  // partitions are by delivery time: a record that starts before `until` may arrive up to an hour later
-  const late = new Date(until.getTime() + LATE_DELIVERY_MS);
-  const days = daysOf(since, late);
-  const hours = (day: Date) => hoursOf(day, since, late);
+  // partitions are by delivery time: a record that starts before a read part's end may arrive up to an hour later
+  const read = spansWithout({ since: since.getTime(), until: until.getTime() }, leftOut).map((s) => ({ since: s.since, until: s.until + LATE_DELIVERY_MS }));
+  const days = [...new Map(read.flatMap((s) => daysOf(new Date(s.since), new Date(s.until))).map((d) => [d.getTime(), d])).values()].sort((a, b) => a.getTime() - b.getTime());
+  const hours = (day: Date) => hoursOf(day, read);
   const used = new Set<string>();
   /** Per partition key (normalised): the values the predicates keep it to on a day (none: any). */
   const wanted = new Map<string, (day: Date) => string[]>();

@@ -62,3 +62,16 @@ export function unreadSpan(window: Span, held: readonly Span[]): { span: Span; h
   if (since >= until) return undefined;
   return { span: { since, until }, held: merged.filter((h) => h.since < until && h.until > since) };
 }
+
+/** The parts of `window` outside every span of `out`, in order (what a query that leaves `out` out reads). */
+export function spansWithout(window: Span, out: readonly Span[]): Span[] {
+  const parts: Span[] = [];
+  let since = window.since;
+  for (const h of mergeSpans(out)) {
+    if (h.until <= since || h.since >= window.until) continue;
+    if (h.since > since) parts.push({ since, until: h.since });
+    since = Math.max(since, h.until);
+  }
+  if (since < window.until) parts.push({ since, until: window.until });
+  return parts;
+}
