@@ -17,3 +17,13 @@ export function parseTime(v: Date | string, now = new Date()): Date {
   if (Number.isNaN(d.getTime())) throw new Error(`cannot read "${v}" as a time: use an ISO time (2026-09-01T00:00Z) or a duration (24h, 7d)`);
   return d;
 }
+
+/**
+ * A duration (`24h`, `7d`) as the UTC time that far back from `now`, written as a SQL TIMESTAMP's text
+ * (`2026-11-30 10:30:15`); undefined when the text is not a duration. Template and notebook parameters of a
+ * TIMESTAMP type take it, as enrich --since does.
+ */
+export function timestampBack(text: string, now = new Date()): string | undefined {
+  const back = parseDuration(text);
+  return back === undefined ? undefined : new Date(now.getTime() - back).toISOString().slice(0, 19).replace('T', ' ');
+}

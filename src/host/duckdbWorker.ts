@@ -37,6 +37,7 @@ import { setActivity } from '../core/store/holder';
 import { isOutOfMemory } from '../core/memory';
 import { jsonRows } from '../core/store/db';
 import { RequestGate } from './requestGate';
+import { timestampBack } from '../core/time';
 
 /** The dataset asked for by `open`, and how it is open now. */
 let dataset: WorkerMethods['open']['params'] | undefined;
@@ -126,8 +127,10 @@ async function bindParams(conn: DuckDBConnection, params: WireParam[] | undefine
       out[p.name] = null;
       continue;
     }
+    // a TIMESTAMP may be a duration back from now (7d), as in the engine's bindTemplate
+    const value = (/^TIMESTAMP\b/i.test(p.type.trim()) && timestampBack(p.value)) || p.value;
     try {
-      const reader = await conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: p.value });
+      const reader = await conn.runAndReadAll(`SELECT CAST($v AS ${p.type.trim()}) AS v`, { v: value });
       out[p.name] = reader.getRows()[0][0];
     } catch (err) {
       throw badRequest(`parameter ${p.name}: '${p.value}' is not a valid ${p.type}: ${messageOf(err)}`);

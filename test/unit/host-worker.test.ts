@@ -95,6 +95,13 @@ test('worker binds typed parameters and names a bad value', async () => {
       rowCap: 10,
     });
     assert.deepEqual(empty.rows, [[5]], 'an empty value binds NULL');
+    // a duration is a time back from now, as in the engine's templates (the seed's minutes are long past)
+    const back = await t.client.request('query', {
+      sql: 'SELECT count(*) AS n, (SELECT $since) < now()::TIMESTAMP - INTERVAL 6 day AND (SELECT $since) > now()::TIMESTAMP - INTERVAL 8 day AS week FROM conversations WHERE window_start >= $since',
+      params: [{ name: 'since', type: 'TIMESTAMP', value: '7d' }],
+      rowCap: 10,
+    });
+    assert.deepEqual(back.rows, [[0, true]]);
     await assert.rejects(
       t.client.request('query', { sql: 'SELECT $since', params: [{ name: 'since', type: 'TIMESTAMP', value: 'yesterday-ish' }], rowCap: 1 }),
       (e: unknown) => e instanceof WorkerRequestError && e.code === 'bad-request' && /since.*yesterday-ish.*TIMESTAMP/.test(e.message),

@@ -48,6 +48,13 @@ test('values are bound, typed and checked; nothing is pasted into the SQL', asyn
     { message: 'parameter since (2026-10-01) is not before until (2026-09-01 12:00:00): the window holds nothing' });
   assert.throws(() => bindTemplate(t, { since: '2026-09-01', until: '2026-09-01 00:00' }), /is not before until/);
   assert.equal(bindTemplate(t, { since: '2026-09-01', until: '2026-09-01 00:01' }).params.until, '2026-09-01 00:01');
+  // a duration is a time back from now, as enrich --since takes it
+  const now = new Date('2026-12-07T10:30:15.500Z');
+  assert.deepEqual([bindTemplate(t, { since: '7d', until: '90m' }, now).params.since, bindTemplate(t, { since: '7d', until: '90m' }, now).params.until],
+    ['2026-11-30 10:30:15', '2026-12-07 09:00:15']);
+  assert.throws(() => bindTemplate(t, { since: '1h', until: '7d' }, now), /parameter since \(2026-12-07 09:30:15\) is not before until \(2026-11-30 10:30:15\)/);
+  assert.throws(() => bindTemplate(t, { since: '7 days' }),
+    { message: 'parameter since: "7 days" is not a time (2026-09-01, 2026-09-01T12:00:00Z, or back from now: 24h, 7d)' });
   const cross = findTemplate('cross-az');
   const evil = "app' OR 1=1 --";
   const bound = bindTemplate(cross, { tag_key: evil });

@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { BoundParams, QueryTemplate, TemplateParam } from '../api';
+import { timestampBack } from '../time';
 
 export class TemplateError extends Error {}
 /** A template asked for that does not exist, or a parameter it does not have or a value it cannot take: the user's to fix. */
@@ -18,7 +19,7 @@ export class TemplateUsageError extends TemplateError {}
 /** What a parameter's value must be, as the user reads it. */
 const VALUE_KINDS: Record<string, string> = {
   INTEGER: 'a whole number', BIGINT: 'a whole number', DOUBLE: 'a number', BOOLEAN: 'true or false',
-  TIMESTAMP: 'a time (2026-09-01 or 2026-09-01T12:00:00Z)', DATE: 'a date (2026-09-01)',
+  TIMESTAMP: 'a time (2026-09-01, 2026-09-01T12:00:00Z, or back from now: 24h, 7d)', DATE: 'a date (2026-09-01)',
 };
 
 const PARAM_TYPES = new Set(['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP', 'DATE']);
@@ -123,7 +124,7 @@ export function findTemplate(id: string, extraDirs: string[] = [], problems: str
   return t;
 }
 
-function convert(p: TemplateParam, raw: string): BoundParams[string] {
+function convert(p: TemplateParam, raw: string, now: Date): BoundParams[string] {
   const v = raw.trim();
   if (v === '') return null;
   const bad = () => new TemplateUsageError(`parameter ${p.name}: "${raw}" is not ${VALUE_KINDS[p.type] ?? p.type}`);
@@ -143,9 +144,13 @@ function convert(p: TemplateParam, raw: string): BoundParams[string] {
     case 'BOOLEAN':
       if (!/^(true|false)$/i.test(v)) throw bad();
       return v.toLowerCase() === 'true';
-    case 'TIMESTAMP':
+    case 'TIMESTAMP': {
+      // a duration back from now, as enrich --since takes it (UTC, to the second)
+      const back = timestampBack(v, now);
+      if (back !== undefined) return back;
       if (!/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v)) throw bad();
       return v.replace('T', ' ').replace(/Z$/, '');
+    }
     case 'DATE':
       if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw bad();
       return v;
@@ -158,14 +163,14 @@ function convert(p: TemplateParam, raw: string): BoundParams[string] {
  * The template's SQL and its parameters, bound from user text (defaults where not given). Unknown
  * names and values of the wrong type are errors naming the parameter.
  */
-export function bindTemplate(t: QueryTemplate, values: Record<string, string> = {}): { sql: string; params: BoundParams } {
+export function bindTemplate(t: QueryTemplate, values: Record<string, string> = {}, now = new Date()): { sql: string; params: BoundParams } {
   for (const k of Object.keys(values)) {
     if (!t.params.some((p) => p.name === k)) {
       throw new TemplateUsageError(`template ${t.id} has no parameter "${k}" (it has: ${t.params.map((p) => p.name).join(', ') || 'none'})`);
     }
   }
   const params: BoundParams = {};
-  for (const p of t.params) params[p.name] = convert(p, values[p.name] ?? p.default ?? '');
+  for (const p of t.params) params[p.name] = convert(p, values[p.name] ?? p.default ?? '', now);
   // a window that ends where or before it starts holds nothing: said, rather than answered with no rows
   const [since, until] = [params.since, params.until].map((v) => (typeof v === 'string' ? Date.parse(`${v.replace(' ', 'T')}Z`) : NaN));
   if (since >= until) throw new TemplateUsageError(`parameter since (${params.since}) is not before until (${params.until}): the window holds nothing`);
