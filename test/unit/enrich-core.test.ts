@@ -10,6 +10,7 @@ import { ensureSchema } from '../../src/core/store/schema';
 import { recordTable } from '../../src/core/store/records';
 import { FLOW_FIELDS } from '../../src/core/model/flowFields';
 import { rebuild } from '../../src/core/enrich/rebuild';
+import { INVENTORY_TABLES } from '../../src/core/enrich/conversations';
 import { installMacros } from '../../src/core/enrich/macros';
 import { exportConversations } from '../../src/core/export';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
@@ -540,6 +541,29 @@ test('the jsonl export writes the documented shape, tags valid at the time, null
   }
 });
 
+test("the inventory's tables are kept for the connection's next enrichment, and made again when the inventory changed or one is gone", async () => {
+  const oid = async () => (await db.json<{ o: number }>(`SELECT table_oid AS o FROM duckdb_tables() WHERE temporary AND table_name = 'fl_scope'`))[0]?.o;
+  await records([rec('eni-web1', '10.0.1.10', 40021, '10.0.2.20', 5432, 5)]);
+  await rebuild(db);
+  const first = await oid();
+  assert.ok(first !== undefined, 'fl_scope is kept');
+  await records([rec('eni-web1', '10.0.1.10', 40022, '10.0.2.20', 5432, 5)]);
+  await rebuild(db);
+  assert.equal(await oid(), first, 'the same inventory: not made again');
+  // another inventory (a tag more): made again from it
+  await db.exec(`INSERT INTO inv_tags SELECT arn, 'cost-centre', 'cc-1', valid_from, valid_to FROM inv_tags LIMIT 1`);
+  await records([rec('eni-web1', '10.0.1.10', 40023, '10.0.2.20', 5432, 5)]);
+  await rebuild(db);
+  const second = await oid();
+  assert.ok(second !== undefined && second !== first, 'a changed inventory: made again');
+  // one of them gone (dropped by hand): made again
+  await db.exec('DROP TABLE temp.fl_eni');
+  await records([rec('eni-web1', '10.0.1.10', 40024, '10.0.2.20', 5432, 5)]);
+  await rebuild(db);
+  assert.notEqual(await oid(), second);
+  assert.equal(Number((await db.json<{ n: number }>(`SELECT count(*) AS n FROM conversations WHERE client_port BETWEEN 40021 AND 40024 AND server_type = 'rds:db'`))[0].n), 4);
+});
+
 test('a cancelled rebuild leaves the previous enrichment as it was and no work or _next tables behind', async () => {
   const before = await db.json(`SELECT count(*) AS n, sum(uploaded) AS up FROM conversations`);
   await records([rec('eni-web1', '10.0.1.10', 40009, '10.0.2.20', 5432, 5, { tcp_flags: 2 })]);
@@ -552,7 +576,8 @@ test('a cancelled rebuild leaves the previous enrichment as it was and no work o
     );
     assert.deepEqual(await db.json(`SELECT count(*) AS n, sum(uploaded) AS up FROM conversations`), before, phase);
     assert.deepEqual(await db.json(`SELECT table_name FROM duckdb_tables()
-      WHERE (temporary AND table_name LIKE 'fl\\_%' ESCAPE '\\') OR table_name LIKE '%\\_next' ESCAPE '\\'`), [], phase);
+      WHERE (temporary AND table_name LIKE 'fl\\_%' ESCAPE '\\' AND table_name NOT IN (${INVENTORY_TABLES.map((t) => `'${t}'`).join(', ')}))
+        OR table_name LIKE '%\\_next' ESCAPE '\\'`), [], phase);
   }
   await rebuild(db);
   const [after] = await db.json<{ n: number }>(`SELECT count(*) AS n FROM conversations`);

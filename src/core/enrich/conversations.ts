@@ -186,13 +186,19 @@ export const RECORDS_PER_PART = 4_000_000;
 export const partSql = (part: number, parts: number) =>
   `SET VARIABLE fl_part = ${Math.floor(part)}::UBIGINT; SET VARIABLE fl_parts = ${Math.floor(parts)}::UBIGINT;`;
 
-/** Drops whatever an enrichment left: its temp fl_* tables and views, variables, and <table>_next tables not swapped in. */
-export async function dropWorkTables(db: Db): Promise<void> {
+/** The small tables and views PREPARE_SQL makes from the inventory alone (kept between enrichments, see rebuild.ts). */
+export const INVENTORY_TABLES: readonly string[] = [...PREPARE_SQL.matchAll(/CREATE OR REPLACE TEMP (?:TABLE|VIEW) (fl_\w+)/g)].map((m) => m[1]!);
+
+/**
+ * Drops whatever an enrichment left: its temp fl_* tables and views (but `keep`), variables, and <table>_next tables
+ * not swapped in.
+ */
+export async function dropWorkTables(db: Db, keep: readonly string[] = []): Promise<void> {
   await db.exec('RESET disabled_optimizers; RESET VARIABLE fl_part; RESET VARIABLE fl_parts; RESET VARIABLE fl_coverage_anew; RESET VARIABLE fl_logs_anew;');
   const left = await db.all<{ name: string; kind: string }>(
     `SELECT table_name AS name, 'TABLE' AS kind FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_')
      UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'fl_')`,
   );
-  for (const t of left) await db.exec(`DROP ${t.kind} IF EXISTS temp.${t.name}`);
+  for (const t of left) if (!keep.includes(t.name)) await db.exec(`DROP ${t.kind} IF EXISTS temp.${t.name}`);
   await dropNextTables(db);
 }

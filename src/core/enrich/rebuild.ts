@@ -14,7 +14,7 @@ import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
   FLOW_LOG_CHOICE_SQL, FLOW_LOG_COMMIT_SQL,
-  SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
+  SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, INVENTORY_TABLES, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
   type Mode,
 } from './conversations';
 import { WINDOW_DELTA_SQL, windowsAnewSql } from './windows';
@@ -67,6 +67,20 @@ async function meta(db: Db, key: string): Promise<string | undefined> {
 }
 
 const SET_META = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+/**
+ * The inventory fingerprint the connection's inventory tables (PREPARE_SQL: thousands of rows, 0.1-0.2 s to make)
+ * were made from. A process that enriches again (a follower's every cycle, the editor's Refresh) keeps them while the
+ * inventory is the same; they are made again when it changed, or when one is gone.
+ */
+const preparedWith = new WeakMap<Db, string>();
+
+async function inventoryTablesHeld(db: Db, fingerprint: string): Promise<boolean> {
+  if (preparedWith.get(db) !== fingerprint) return false;
+  const held = Number(await db.value<bigint>(`SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name IN (${INVENTORY_TABLES.map((t) => `'${t}'`).join(', ')}))
+    + (SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name IN (${INVENTORY_TABLES.map((t) => `'${t}'`).join(', ')}))`));
+  return held === INVENTORY_TABLES.length;
+}
 
 /**
  * An inventory change re-attributes only the stored facts it covers while they are at most this share of them;
@@ -175,6 +189,15 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       return facts;
     });
 
+  /** The inventory tables: made, unless this connection holds them made from the same inventory. */
+  const prepareInventory = async () => {
+    if (await inventoryTablesHeld(db, fingerprint)) return;
+    preparedWith.delete(db);
+    await step('inventory tables', PREPARE_SQL);
+    preparedWith.set(db, fingerprint);
+  };
+  const keep = () => (preparedWith.get(db) === fingerprint ? INVENTORY_TABLES : []);
+
   /** A part of the stored facts attributed again (no record read), into `mode`'s facts table. */
   const attributeAgain = (mode: Mode) => async () => {
     await step('stored facts', STORED_CONVERSATIONS_SQL);
@@ -188,7 +211,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     // time whose holder changed, see inventory-change.sql) when the change is bounded in time and they are few;
     // else all of them.
     if (changed && !full) {
-      await step('inventory tables', PREPARE_SQL);
+      await prepareInventory();
       let covered = -1;
       // (no fingerprint: the facts were made by a version that did not say what with, or a migration wants them all again)
       if (attributed !== undefined && Number(await db.value<bigint>('SELECT count(*) FROM attribution_basis')) > 0) {
@@ -208,7 +231,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
         await step('numbering', reattributeRunSql());
         facts = await run('reattribute', Math.ceil(facts / perPart), attributeAgain('reattribute'), {});
       }
-      await dropWorkTables(db);
+      await dropWorkTables(db, keep());
     }
 
     const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
@@ -247,7 +270,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
     if (records === 0 && mode === 'append' && !leftOut) return facts;
     const upTo = await timed('last file', async () => Math.max(await lastFileId(db, pending, watermark), watermark));
     opts.onProgress?.({ phase: 'enrich', message: 'attributing flows to resources' });
-    await step('inventory tables', PREPARE_SQL);
+    await prepareInventory();
     await step('numbering', runSql(mode));
     await step('logging coverage: NODATA and SKIPDATA', coverageSql(full));
     const parts = Math.max(1, Math.ceil(records / perPart));
@@ -260,6 +283,6 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       await step('facts', factsSql(mode));
     }, { enrichedFileId: upTo, staged: pending.staged, coverage: true, flowLogs: logged ? 'chosen' : full ? 'none' : undefined });
   } finally {
-    await dropWorkTables(db).catch(() => undefined);
+    await dropWorkTables(db, keep()).catch(() => undefined);
   }
 }
