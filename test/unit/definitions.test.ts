@@ -35,6 +35,19 @@ test('definitions run once: again only when their text changed or one of their v
     await installDefinitions(db, 'test', v2);
     assert.equal(await db.value<number>('SELECT n FROM t_view'), 63);
     assert.notEqual(await db.value<string>(`SELECT value FROM meta WHERE key = 'definitions:test'`), stored);
+
+    // a table made from data (basis: what it is made from): again when the basis differs, or the table is gone
+    await db.exec('CREATE TABLE src (x INTEGER); INSERT INTO src VALUES (1), (2)');
+    const made = 'CREATE OR REPLACE TABLE t_made AS SELECT sum(x) AS n FROM src;';
+    await installDefinitions(db, 'made', made, 'basis-1');
+    await db.exec('INSERT INTO src VALUES (4)');
+    await installDefinitions(db, 'made', made, 'basis-1');
+    assert.equal(await db.value<bigint>('SELECT n FROM t_made'), 3n, 'the same basis: not made again');
+    await installDefinitions(db, 'made', made, 'basis-2');
+    assert.equal(await db.value<bigint>('SELECT n FROM t_made'), 7n, 'another basis: made again');
+    await db.exec('INSERT INTO src VALUES (8); DROP TABLE t_made');
+    await installDefinitions(db, 'made', made, 'basis-2');
+    assert.equal(await db.value<bigint>('SELECT n FROM t_made'), 15n, 'gone: made again');
   } finally {
     db.close();
   }

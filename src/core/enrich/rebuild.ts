@@ -177,7 +177,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
         await settleStaged(db, committed.staged ?? []);
         if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
         await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
-        await timed('views', () => buildViews(db));
+        await timed('views', () => buildViews(db, fingerprint));
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
       }));
