@@ -469,7 +469,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
 
   it("Athena: a Hive-layout table's scan is estimated from the objects of the partitions the query keeps, not the whole table", async () => {
     // two accounts, three regions, three days, hourly: the query keeps 22:00-23:59 on the 31st and 00:00-03:59 on
-    // the 1st (records to 03:00, delivered up to an hour later) in the two regions asked
+    // the 1st (records to 03:00, delivered up to an hour later) in the two regions asked, of the account asked
     const bucket = join(estate, 'flowlogs', 'flowlens-hive-table');
     let inWindow = 0;
     let whole = 0;
@@ -485,7 +485,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
             const size = 1000 + 37 * n++;
             writeFileSync(join(dir, `${account}_vpcflowlogs_${region}_fl-0hive_${y}${m}${d}T${h}00Z_${n}.log.gz`), Buffer.alloc(size, 7));
             whole += size;
-            const kept = REGIONS.includes(region) && ((day === '2026/08/31' && hour >= 22) || (day === '2026/09/01' && hour <= 3));
+            const kept = account === A && REGIONS.includes(region) && ((day === '2026/08/31' && hour >= 22) || (day === '2026/09/01' && hour <= 3));
             if (kept) inWindow += size;
           }
         }
@@ -497,9 +497,10 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       const s = await read(db, { accounts: [A], inventory: false, sources: ['athena:flowlogs.hive_logs'], since: since.toISOString(), until: WINDOW.until.toISOString(), athena: { pollMs: 10 } });
       assert.deepEqual(s.issues, []);
       const a = s.sources[0]!.athena!;
-      assert.deepEqual(a.partitions, ['aws-region (region)', 'year/month/day/hour (Hive-style date and hour)']);
+      assert.deepEqual(a.partitions, ['aws-region (region)', 'year/month/day/hour (Hive-style date and hour)', 'aws-account-id (account)']);
       assert.equal(a.estimatedBytes, inWindow, `the window's partitions (${inWindow} bytes), not the table's ${whole}`);
-      assert.ok(whole > 3 * inWindow);
+      assert.ok(whole > 6 * inWindow);
+      assert.ok(s.athenaSql[0]!.includes(`AND ("aws-account-id" IN ('${A}'))`), s.athenaSql[0]);
       assert.ok(s.athenaSql[0]!.includes(`("year" = '2026' AND "month" = '08' AND "day" = '31' AND "hour" IN ('22', '23'))`), s.athenaSql[0]);
       // the predicates ran: every record of the window, none outside it
       const want = await athenaDb.one<{ b: bigint }>("SELECT sum(bytes) AS b FROM flow_records WHERE log_status = 'OK'");

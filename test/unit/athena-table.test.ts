@@ -40,14 +40,16 @@ describe('the flow-log table partitions the reduction prunes by', () => {
       `${at}aws-region=us-east-1/year=2026/month=10/day=01/hour=00/`, `${at}aws-region=us-east-1/year=2026/month=10/day=02/hour=00/`, `${at}aws-region=us-east-1/year=2026/month=10/day=02/hour=01/`]);
   });
 
-  it("AWS's documented DDL at AWSLogs/ (account and service unconstrained): those levels are left to be listed, integer keys compared as integers", () => {
-    const p = partitionPlan({
+  it("AWS's documented DDL at AWSLogs/ (no account asked, service unconstrained): those levels are left to be listed, integer keys compared as integers", () => {
+    const info = {
       columns: [], parameters: { location: 's3://logs/prefix/AWSLogs' },
       partitionKeys: [{ name: 'aws-account-id', type: 'string' }, { name: 'aws-service', type: 'string' }, { name: 'aws-region', type: 'string' },
         { name: 'year', type: 'string' }, { name: 'month', type: 'int' }, { name: 'day', type: 'int' }],
-    }, new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z'), ['eu-west-1']);
+    };
+    const p = partitionPlan(info, new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z'), ['eu-west-1']);
     assert.deepEqual(p.predicates, [`"aws-region" IN ('eu-west-1')`, `(("year" = '2026' AND "month" = 10 AND "day" = 1))`]);
-    assert.deepEqual(p.ignored, ['aws-account-id', 'aws-service']);
+    assert.deepEqual(p.recognised.at(-1), 'aws-account-id (account; every account read)');
+    assert.deepEqual(p.ignored, ['aws-service']);
     assert.deepEqual(p.prefixes, ['s3://logs/prefix/AWSLogs/aws-account-id=${aws-account-id}/aws-service=${aws-service}/aws-region=eu-west-1/year=2026/month=10/day=01/']);
     // no region asked: every region is read, and so listed
     const all = partitionPlan({ columns: [], parameters: { location: 's3://logs/t/' }, partitionKeys: [{ name: 'region', type: 'string' }, { name: 'dt', type: 'string' }] },
@@ -72,9 +74,38 @@ describe('the flow-log table partitions the reduction prunes by', () => {
       },
     }, since, until, ['us-east-1']);
     assert.deepEqual(p.predicates, [`"region" IN ('us-east-1')`, `"day" IN ('2026/09/30', '2026/10/01', '2026/10/02')`]);
-    assert.deepEqual(p.ignored, ['accid']);
+    assert.deepEqual(p.ignored, []);
     // the account is not constrained: its level is left to be listed
     assert.deepEqual(p.prefixes, ['2026/09/30', '2026/10/01', '2026/10/02'].map((d) => `s3://logs/AWSLogs/\${accid}/vpcflowlogs/us-east-1/${d}/`));
+  });
+
+  it("an organisation's table (an account key): the accounts asked for are a predicate on it, as the regions are on theirs, and only their objects are listed", () => {
+    const [w0, w1] = [new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z')];
+    // AWS's Hive-compatible layout at AWSLogs/ (an organisation's level before it is the location's)
+    const hive = partitionPlan({
+      columns: [], parameters: { location: 's3://logs/AWSLogs/o-abc123/' },
+      partitionKeys: ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day'].map((name) => ({ name, type: 'string' })),
+    }, w0, w1, ['eu-west-1'], [], ['111111111111']);
+    assert.deepEqual(hive.predicates, [`"aws-region" IN ('eu-west-1')`, `(("year" = '2026' AND "month" = '10' AND "day" = '01'))`, `"aws-account-id" IN ('111111111111')`]);
+    assert.deepEqual(hive.recognised.at(-1), 'aws-account-id (account)');
+    assert.deepEqual(hive.prefixes, ['s3://logs/AWSLogs/o-abc123/aws-account-id=111111111111/aws-service=${aws-service}/aws-region=eu-west-1/year=2026/month=10/day=01/']);
+    // partition projection over the plain layout: the account put in the template, each of those asked for
+    const projected = partitionPlan({
+      columns: [],
+      partitionKeys: [{ name: 'accid', type: 'string' }, { name: 'region', type: 'string' }, { name: 'day', type: 'string' }],
+      parameters: { 'projection.enabled': 'true', 'projection.day.format': 'yyyy/MM/dd', 'storage.location.template': 's3://logs/AWSLogs/${accid}/vpcflowlogs/${region}/${day}' },
+    }, w0, w1, ['us-east-1'], [], ['111111111111', '222222222222']);
+    assert.equal(projected.predicates[2], `"accid" IN ('111111111111', '222222222222')`);
+    assert.deepEqual(projected.prefixes, ['111111111111', '222222222222'].map((a) => `s3://logs/AWSLogs/${a}/vpcflowlogs/us-east-1/2026/10/01/`));
+    // a crawler's table of the plain layout: the account key known by its values, and only its partitions kept
+    const accounts = ['111111111111', '222222222222'];
+    const info = crawled(every(accounts, ['us-east-1'], ['2026/10/01', '2026/10/02']));
+    const one = partitionPlan(info, w0, w1, ['us-east-1'], [], ['222222222222']);
+    assert.equal(one.predicates[2], `"partition_0" IN ('222222222222')`);
+    assert.equal(one.recognised.at(-1), "partition_0 (account, from the registered partitions' values)");
+    assert.deepEqual([one.kept, one.prefixes], [1, ['s3://logs/AWSLogs/222222222222/vpcflowlogs/us-east-1/2026/10/01/']]);
+    // an account whose partitions the table does not hold: none kept
+    assert.equal(partitionPlan(info, w0, w1, ['us-east-1'], [], ['333333333333']).kept, 0);
   });
 
   it('a date-typed key, and a table without partitions', () => {
@@ -178,7 +209,7 @@ describe('partition keys known by the values registered for them (a Glue crawler
       partitions: every(['111111111111'], ['us-east-1', 'eu-west-1'], days).map((v) => ({ values: v,
         location: `s3://logs/AWSLogs/aws-account-id=${v[0]}/aws-service=${v[1]}/aws-region=${v[2]}/year=${v[3]}/month=${v[4]}/day=${v[5]}` })),
     }, s, u, ['eu-west-1']);
-    assert.deepEqual(hive.recognised, ['aws-region (region)', 'year/month/day (Hive-style date)', `aws-account-id (account, ${from}; every account read)`]);
+    assert.deepEqual(hive.recognised, ['aws-region (region)', 'year/month/day (Hive-style date)', 'aws-account-id (account; every account read)']);
     assert.deepEqual(hive.prefixes, ['01', '02'].map((d) => `s3://logs/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=09/day=${d}/`));
   });
 });

@@ -449,17 +449,19 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
   // the held time inside the window, up to where the read ends: left out of the query, and so are the partitions only it needs
   const leftOut = () => left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, end.getTime()) }));
-  let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
+  // an organisation's table holds every account's flow logs: the source's accounts are a predicate on its account key
+  const accounts = src.logAccounts ?? [src.account];
+  let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold
   // (Athena reads those, unless the table is projected; a catalogue other than Glue's is not asked)
   if (plan.ignored.length && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
-      plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
+      plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
       // a crawler registers what it found at its last run: a window since then is in no registered partition yet
       if (plan.kept === 0 && info.partitions!.length) {
         scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
-          + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}: Athena reads only registered partitions, so it reads nothing there until they are added `
+          + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}${plan.accounts ? ` of account ${plan.accounts.join(', ')}` : ''}: Athena reads only registered partitions, so it reads nothing there until they are added `
           + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
         o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
       }
@@ -486,7 +488,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
     if (end <= since) return rep;
-    plan = partitionPlan(info, since, end, o.regions ?? [], leftOut());
+    plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
   }
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;

@@ -5,7 +5,7 @@
  * and the bytes the query will scan can be estimated before it runs.
  *
  * Partitions recognised by name: the Hive-style layout AWS delivers (`aws-account-id=…/aws-service=…/aws-region=…/
- * year=…/month=…/day=…/[hour=…/]`, keys as the table names them: aws_region, year, month, day, hour), AWS's
+ * year=…/month=…/day=…/[hour=…/]`, keys as the table names them: aws_account_id, aws_region, year, month, day, hour), AWS's
  * plain layout read by a table with partition projection (`…/AWSLogs/${accid}/vpcflowlogs/${region}/${day}`, a
  * day key in the projection's format, such as yyyy/MM/dd), and a `date`/`dt` key of type date or text.
  * Recognised by their values, when the catalogue's registered partitions were read (GetPartitions) and the table
@@ -63,6 +63,8 @@ export interface PartitionPlan {
    * after this is in no registered partition yet.
    */
   keptUntil?: number;
+  /** The accounts the predicates keep, when the table has an account key and accounts were asked for. */
+  accounts?: string[];
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -136,8 +138,10 @@ function dateValues(k: DateKeys, hours: (day: Date) => string[]): [Key, (day: Da
   return out;
 }
 
+/** Names an account key goes by: AWS's Hive-style aws-account-id, and what DDL for its plain layout calls it. */
+const ACCOUNT_NAMES = ['aws_account_id', 'account_id', 'accid', 'account'];
 /** Names partitionPlan recognises keys by; other keys may be recognised by their registered values. */
-const NAMED = new Set(['aws_region', 'region', 'year', 'month', 'day', 'hour', 'date', 'dt']);
+const NAMED = new Set(['aws_region', 'region', 'year', 'month', 'day', 'hour', 'date', 'dt', ...ACCOUNT_NAMES]);
 
 /**
  * Keys recognised by the values registered for them, when their names say nothing (a Glue crawler names them
@@ -167,10 +171,12 @@ const FROM_VALUES = "from the registered partitions' values";
 
 /**
  * The predicates that keep Athena to the window's partitions (and to `regions`, when the table has a region
- * key), and the S3 prefixes that hold them. `leftOut`: time inside the window the query leaves out (held already):
- * the partitions only it needs are neither kept nor counted in the estimate.
+ * key; to `accounts`, when it has an account key: an organisation's table holds every account's flow logs), and
+ * the S3 prefixes that hold them. `leftOut`: time inside the window the query leaves out (held already): the
+ * partitions only it needs are neither kept nor counted in the estimate.
  */
-export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[], leftOut: readonly Span[] = []): PartitionPlan {
+export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[], leftOut: readonly Span[] = [],
+  accounts: readonly string[] = []): PartitionPlan {
   const keys = new Map(info.partitionKeys.map((k) => [norm(k.name), k]));
   const plan: PartitionPlan = { predicates: [], recognised: [], ignored: [], prefixes: [] };
   // partitions are by delivery time: a record that starts before a read part's end may arrive up to an hour later
@@ -222,9 +228,17 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
     // a value with a slash (2026/09/30) is no Hive-style path segment
     hiveDated = !pattern.includes('/');
   }
-  if (byValue.account && !used.has(norm(byValue.account.name))) {
-    plan.recognised.push(`${byValue.account.name} (account, ${FROM_VALUES}; every account read)`);
-    used.add(norm(byValue.account.name));
+  const namedAccount = ACCOUNT_NAMES.map((k) => keys.get(k)).find((k) => k !== undefined);
+  const accountKey = namedAccount ?? (byValue.account && !used.has(norm(byValue.account.name)) ? byValue.account : undefined);
+  if (accountKey) {
+    // the accounts asked for, as the region is put on the region key; none asked (a caller that names none): every account
+    if (accounts.length) {
+      plan.predicates.push(inList(accountKey, accounts));
+      plan.accounts = [...accounts];
+      wanted.set(norm(accountKey.name), () => [...accounts]);
+    }
+    plan.recognised.push(`${accountKey.name} (account${namedAccount ? '' : `, ${FROM_VALUES}`}${accounts.length ? '' : '; every account read'})`);
+    used.add(norm(accountKey.name));
   }
   plan.ignored = info.partitionKeys.map((k) => k.name).filter((k) => !used.has(norm(k)));
   const location = info.parameters.location ?? info.parameters['storage.location'];
@@ -232,7 +246,7 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   if (kept && kept.every((p) => p.location)) {
     plan.prefixes = outermost(kept.map((p) => slashed(p.location!)));
     plan.kept = kept.length;
-  } else if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, regions);
+  } else if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, wanted);
   else if (location && hiveDated) {
     plan.prefixes = hivePrefixes(info, location, days, wanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
@@ -301,26 +315,24 @@ function hivePrefixes(info: TableInfo, location: string, days: readonly Date[], 
 }
 
 /**
- * Where the window's objects lie under partition projection: the storage.location.template with each day and
- * region put in; a key with no value here (an account id) stays a `${key}` level, listed to be found.
+ * Where the window's objects lie under partition projection: the storage.location.template with each day, and each
+ * value of the other keys the query constrains (region, account), put in; a key with no value here (an account id
+ * not asked for) stays a `${key}` level, listed to be found.
  */
-function templatePrefixes(info: TableInfo, days: readonly Date[], regions: readonly string[]): string[] {
+function templatePrefixes(info: TableInfo, days: readonly Date[], values: Map<string, (day: Date) => string[]>): string[] {
   const template = info.parameters['storage.location.template']!;
-  const regionList = regions.length ? regions : [undefined];
+  const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
+  const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
   const out = new Set<string>();
   for (const day of days) {
-    for (const region of regionList) {
-      let p = template;
-      const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
-      const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
-      for (const k of info.partitionKeys) {
-        const key = norm(k.name);
-        const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
-        const value = key === 'region' || key === 'aws_region' ? region : fmt ? formatDay(day, fmt) : undefined;
-        if (value !== undefined) p = p.split(`\${${k.name}}`).join(value);
-      }
-      out.add(trimUnknownTail(slashed(p)));
+    let paths = [template];
+    for (const k of info.partitionKeys) {
+      const key = norm(k.name);
+      const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
+      const v = fmt ? [formatDay(day, fmt)] : values.get(key)?.(day) ?? [];
+      if (v.length) paths = paths.flatMap((p) => v.map((x) => p.split(`\${${k.name}}`).join(x)));
     }
+    for (const p of paths) out.add(trimUnknownTail(slashed(p)));
   }
   return [...out];
 }

@@ -60,6 +60,11 @@ export interface AthenaSource {
   table: string;
   account: string;
   region: string;
+  /**
+   * The accounts whose records to read, when the table has an account partition key (an organisation's table holds
+   * every account's): those named with --accounts; undefined: `account`'s alone.
+   */
+  logAccounts?: string[];
 }
 
 export type FlowLogSource = S3Source | CloudWatchSource | AthenaSource;
@@ -129,6 +134,7 @@ export function parseSourceSpec(spec: string, account: string, region: string, r
   if (at) {
     const src: AthenaSource = { kind: 'athena', id: `athena://${at[1] ?? 'AwsDataCatalog'}/${at[2]}/${at[3]}`, database: at[2]!, table: at[3]!, account, region };
     if (at[1]) src.catalog = at[1];
+    if (accounts?.length) src.logAccounts = accounts;
     return src;
   }
   throw new Error(`unknown flow-log source "${spec}": use s3://bucket/prefix, logs:<log group>, athena:<database>.<table> or firehose:<stream>`);
