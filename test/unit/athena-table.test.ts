@@ -337,6 +337,35 @@ describe("where the registered partitions end (keptUntil), and where a read of t
     assert.deepEqual(readEnd(byHour, '2026-09-03T10:00:00.000Z', '2026-09-03T20:00:00.000Z'), { keptUntil: '2026-09-03T14:00:00.000Z', end: '2026-09-03T13:00:00.000Z' });
   });
 
+  it("one date key (a crawler's dt=2026-09-03, or a day of 2026/09/03): the end of the last day registered, the values' format theirs", () => {
+    /** A table partitioned by region and one date key `name` of `type`, its partitions registered for `values`. */
+    const dated = (name: string, type: string, values: string[], hour?: string[]) => ({
+      columns: [], parameters: { location: 's3://logs/flows/' },
+      partitionKeys: [{ name: 'region', type: 'string' }, { name, type }, ...(hour ? [{ name: 'hour', type: 'string' }] : [])],
+      partitions: values.flatMap((v) => (hour ?? ['']).map((h) => ({ values: ['us-east-1', v, ...(hour ? [h] : [])], location: `s3://logs/flows/region=us-east-1/${name}=${v}/${hour ? `hour=${h}/` : ''}` }))),
+    });
+    const window = ['2026-09-03T00:00:00.000Z', '2026-09-05T00:00:00.000Z'] as const;
+    const registeredTo = { keptUntil: '2026-09-04T00:00:00.000Z', end: '2026-09-03T23:00:00.000Z' };
+    // before: no keptUntil, so the whole window was read and remembered, 09-04 never read once registered
+    assert.deepEqual(readEnd(dated('dt', 'string', ['2026-09-01', '2026-09-02', '2026-09-03']), ...window), registeredTo);
+    assert.deepEqual(readEnd(dated('date', 'date', ['2026-09-02', '2026-09-03']), ...window), registeredTo);
+    const slashes = dated('day', 'string', ['2026/09/02', '2026/09/03']);
+    assert.deepEqual(readEnd(slashes, ...window), registeredTo);
+    // a day key holding 2026-09-03 (its name suggests 2026/09/03): the values say, and the predicate keeps them
+    const dashes = dated('day', 'string', ['2026-09-02', '2026-09-03']);
+    assert.deepEqual(readEnd(dashes, ...window), registeredTo);
+    const plan = partitionPlan(dashes, new Date(window[0]), new Date(window[1]), ['us-east-1']);
+    assert.deepEqual(plan.predicates[1], `"day" IN ('2026-09-03', '2026-09-04', '2026-09-05')`);
+    assert.deepEqual([plan.kept, plan.recognised[1]], [1, "day (day as yyyy-MM-dd, from the registered partitions' values)"]);
+    // an hour key beside it: the end of the last hour registered
+    assert.deepEqual(readEnd(dated('dt', 'string', ['2026-09-03'], hours(0, 13)), '2026-09-03T10:00:00.000Z', '2026-09-03T20:00:00.000Z'),
+      { keptUntil: '2026-09-03T14:00:00.000Z', end: '2026-09-03T13:00:00.000Z' });
+    // the registered partitions not read yet: the plan says they would tell where the table ends
+    const { partitions: _, ...bare } = dated('dt', 'string', ['2026-09-03']);
+    assert.equal(partitionPlan(bare, new Date(window[0]), new Date(window[1]), []).datedByRegistered, true);
+    assert.equal(partitionPlan(dated('dt', 'string', ['2026-09-03']), new Date(window[0]), new Date(window[1]), []).datedByRegistered, undefined);
+  });
+
   it("a cut at or before the window's start: nothing of it is read (the read ends where it starts)", () => {
     const info = crawled(every(['111111111111'], ['us-east-1'], ['2026/09/03'], hours(0, 13)));
     // registered to 14:00: a record of 13:00 or later may lie in 14:00's partition, not registered yet

@@ -452,9 +452,10 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // an organisation's table holds every account's flow logs: the source's accounts are a predicate on its account key
   const accounts = src.logAccounts ?? [src.account];
   let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
-  // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold
-  // (Athena reads those, unless the table is projected; a catalogue other than Glue's is not asked)
-  if (plan.ignored.length && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
+  // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold,
+  // and of a table dated by one key (dt=2026-09-03), its values' format and where they end (Athena reads those,
+  // unless the table is projected; a catalogue other than Glue's is not asked)
+  if ((plan.ignored.length || plan.datedByRegistered) && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
       plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
@@ -471,8 +472,10 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       const location = info.parameters.location ?? info.parameters['storage.location'];
       const whole = location !== undefined && plan.prefixes.length === 1 && plan.prefixes[0] === location.replace(/\/?$/, '/');
       scan.partitionsUnread = `cannot read the partitions registered for ${src.database}.${src.table} (glue:GetPartitions: ${e.name}: ${e.message.split('\n')[0]}), `
-        + `so ${plan.ignored.join(', ')} ${plan.ignored.length === 1 ? 'is' : 'are'} not constrained${whole ? ` and the estimate is of the whole location ${location}` : ''}; `
-        + 'a role allowed glue:GetPartitions on the table has them pruned';
+        + (plan.ignored.length ? `so ${plan.ignored.join(', ')} ${plan.ignored.length === 1 ? 'is' : 'are'} not constrained${whole ? ` and the estimate is of the whole location ${location}` : ''}; `
+          + 'a role allowed glue:GetPartitions on the table has them pruned'
+          : 'so where they end is not known: the window is read whole and remembered as read, and records in a partition registered later are not read; '
+          + 'a role allowed glue:GetPartitions on the table reads up to where they end');
       o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsUnread}`);
     }
   }

@@ -63,6 +63,11 @@ export interface PartitionPlan {
    * after this is in no registered partition yet.
    */
   keptUntil?: number;
+  /**
+   * The table's time is one date key (date, dt, day) and its registered partitions were not read: they would say
+   * its values' format and where they end (a crawler registers what it found at its last run).
+   */
+  datedByRegistered?: boolean;
   /** The accounts the predicates keep, when the table has an account key and accounts were asked for. */
   accounts?: string[];
 }
@@ -216,17 +221,20 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
     hiveDated = !!hive;
   } else if (dayKey) {
     const type = dayKey.type.toLowerCase();
-    const pattern = type === 'date' ? 'yyyy-MM-dd' : projected(dayKey.name) ?? (norm(dayKey.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
+    // a text key's format: the projection's, else the one every registered value has, else the one its name suggests
+    const seen = registered ? dayFormat(registered.map((p) => p.values[info.partitionKeys.indexOf(dayKey)] ?? '')) : undefined;
+    const pattern = type === 'date' ? 'yyyy-MM-dd' : projected(dayKey.name) ?? seen ?? (norm(dayKey.name) === 'day' ? 'yyyy/MM/dd' : 'yyyy-MM-dd');
     if (type === 'date') {
       plan.predicates.push(`${ident(dayKey.name)} IN (${days.map((x) => `DATE '${formatDay(x, 'yyyy-MM-dd')}'`).join(', ')})`);
     } else {
       plan.predicates.push(`${ident(dayKey.name)} IN (${days.map((x) => text(formatDay(x, pattern))).join(', ')})`);
     }
-    plan.recognised.push(`${dayKey.name} (${type === 'date' ? 'date' : `day as ${projected(dayKey.name) ?? 'text'}`})`);
+    plan.recognised.push(`${dayKey.name} (${type === 'date' ? 'date' : `day as ${projected(dayKey.name) ?? (seen ? `${seen}, ${FROM_VALUES}` : 'text')}`})`);
     used.add(norm(dayKey.name));
     wanted.set(norm(dayKey.name), (x) => [formatDay(x, pattern)]);
     // a value with a slash (2026/09/30) is no Hive-style path segment
     hiveDated = !pattern.includes('/');
+    if (!registered && !isProjected(info)) plan.datedByRegistered = true;
   }
   const namedAccount = ACCOUNT_NAMES.map((k) => keys.get(k)).find((k) => k !== undefined);
   const accountKey = namedAccount ?? (byValue.account && !used.has(norm(byValue.account.name)) ? byValue.account : undefined);
@@ -251,7 +259,9 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
     plan.prefixes = hivePrefixes(info, location, days, wanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
   } else plan.prefixes = location ? [slashed(location)] : [];
-  const ends = date ? (kept ?? []).map((p) => partitionEnd(info.partitionKeys, date, p)).filter(Number.isFinite) : [];
+  const endOf = date ? (p: RegisteredPartition) => partitionEnd(info.partitionKeys, date, p)
+    : dayKey ? (p: RegisteredPartition) => dayPartitionEnd(info.partitionKeys, dayKey, keys.get('hour'), p) : undefined;
+  const ends = endOf ? (kept ?? []).map(endOf).filter(Number.isFinite) : [];
   if (ends.length) plan.keptUntil = Math.max(...ends);
   return plan;
 }
@@ -279,6 +289,27 @@ function partitionEnd(keys: readonly Key[], date: DateKeys, p: RegisteredPartiti
   const at = (k: Key) => Number(p.values[keys.findIndex((x) => x.name === k.name)] ?? NaN);
   const day = Date.UTC(at(date.y), at(date.m) - 1, at(date.d));
   return date.h ? day + (at(date.h) + 1) * 3600_000 : day + 86_400_000;
+}
+
+const DAY_VALUE = /^(\d{4})([-/])(\d{2})\2(\d{2})$/;
+
+/** The format every value of a single date key has: yyyy-MM-dd or yyyy/MM/dd (undefined: none, or not all alike). */
+function dayFormat(values: readonly string[]): string | undefined {
+  const seps = new Set(values.map((v) => DAY_VALUE.exec(v)?.[2]));
+  const [sep] = [...seps];
+  return values.length && seps.size === 1 && sep ? `yyyy${sep}MM${sep}dd` : undefined;
+}
+
+/**
+ * Where a registered partition of a single date key (2026-09-03 or 2026/09/03) ends (epoch ms): the end of its day,
+ * or of its hour when the table has an hour key beside it; NaN when its value is no day.
+ */
+function dayPartitionEnd(keys: readonly Key[], dayKey: Key, hourKey: Key | undefined, p: RegisteredPartition): number {
+  const m = DAY_VALUE.exec(p.values[keys.indexOf(dayKey)] ?? '');
+  if (!m) return NaN;
+  const day = Date.UTC(Number(m[1]), Number(m[3]) - 1, Number(m[4]));
+  const hour = hourKey ? p.values[keys.indexOf(hourKey)] ?? '' : '';
+  return /^\d{1,2}$/.test(hour) && Number(hour) < 24 ? day + (Number(hour) + 1) * 3600_000 : day + 86_400_000;
 }
 
 /** The prefixes not under another of them (each object counted once), in order. */
