@@ -273,7 +273,7 @@ export function athenaCost(s: AcquireSummary): string {
   // (a table that read nothing as no partition holds the window: where its window ended is no news)
   const settled = s.sources.map((x) => x.athena).filter((a): a is AthenaScan => !!a?.settleMinutes && !!a.until && !a.partitionsMissing && !a.partitionsEnd);
   // the window ended before the delivery lag: where, and why (the next Refresh reads the rest)
-  const ended = settled.length ? `the window read ends at ${settled.map((a) => a.until!).sort()[0]}, ${settled[0]!.settleMinutes} minutes before the run: `
+  const ended = settled.length ? `the window read ends at ${formatTime(settled.map((a) => a.until!).sort()[0]!)}, ${settled[0]!.settleMinutes} minutes before the run: `
     + 'flow logs still being delivered to S3 are read by the next Refresh' : '';
   // (no query ran, as the registered partitions end before the window starts: why, still)
   const unregisteredFirst = unregisteredWindow(s.sources);

@@ -176,7 +176,7 @@ test('a window appended over the time a table was read before: that time is left
     // (before: "estimated scan unknown, scanned unknown at $5/TB; 0 rows of 60-second windows; …")
     const lines = formatAcquireSummary(again).split('\n');
     for (const t of ['east', 'west']) {
-      assert.ok(lines.includes(`Athena athena://AwsDataCatalog/flowlogs/${t}: 2026-09-01T00:00:00.000Z to 2026-09-01T03:00:00.000Z read before (its rows are in the dataset), `
+      assert.ok(lines.includes(`Athena athena://AwsDataCatalog/flowlogs/${t}: 2026-09-01 00:00Z to 2026-09-01 03:00Z read before (the dataset holds what it returned), `
         + 'not read again; nothing ran'), lines.join('\n'));
     }
     assert.ok(lines.includes('flowlogs.east, flowlogs.west: the window was read before, nothing ran'), lines.join('\n'));
@@ -211,6 +211,11 @@ test('a read that returned no rows is remembered: the next Refresh runs no query
     assert.deepEqual([again.records, again.skipped, again.issues], [0, 2, []]);
     const lines = formatAcquireSummary(again).split('\n');
     assert.ok(lines.includes('flowlogs.east, flowlogs.west: the window was read before, nothing ran'), lines.join('\n'));
+    // what it says of a read that returned no row is true of it (before: "read before (its rows are in the dataset)")
+    for (const t of ['east', 'west']) {
+      assert.ok(lines.includes(`Athena athena://AwsDataCatalog/flowlogs/${t}: 2026-09-02 00:00Z to 2026-09-02 01:00Z read before (the dataset holds what it returned), `
+        + 'not read again; nothing ran'), lines.join('\n'));
+    }
     assert.deepEqual([await counts(), await totals()], [held, heldTotals]);
 
     // forgotten, east's time is read again (and west's is not)

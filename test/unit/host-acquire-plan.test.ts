@@ -188,7 +188,7 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   assert.doesNotMatch(acquireNotification({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [] } } }).text, /Athena/, 'no Athena source: not a word of it');
   // a window ended before the delivery lag: where, and why
   const settled = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, until: '2026-12-07T00:50:00.000Z', settleMinutes: 10 } }] } } };
-  assert.match(refreshMessage('months', settled), / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\); the window read ends at 2026-12-07T00:50:00\.000Z, 10 minutes before the run: flow logs still being delivered to S3 are read by the next Refresh\.$/);
+  assert.match(refreshMessage('months', settled), / Athena scanned 37\.3 GiB \(\$0\.20\), estimated 39\.1 GiB \(\$0\.21\); the window read ends at 2026-12-07 00:50Z, 10 minutes before the run: flow logs still being delivered to S3 are read by the next Refresh\.$/);
   // glue:GetPartitions refused (a crawler's partition_0 … left unconstrained): the question and the toast say the table is read whole
   const unread = 'cannot read the partitions registered for flowlogs.vpc (glue:GetPartitions: AccessDeniedException: no), so partition_0 is not constrained; …';
   const whole = (r: AwsEnrichResult): AwsEnrichResult => ({ ...r, aws: { ...r.aws, summary: { ...r.aws.summary, sources: r.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, partitionsUnread: unread } })) } } });

@@ -13,7 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, AwsIssue, SourceReport } from '../../protocol/reports';
 import type { AthenaTableRequest } from '../../protocol/worker';
-import { formatBytes } from '../format';
+import { formatBytes, formatTime } from '../format';
 import { streamOfArn } from '../flowlogs/firehose';
 import { loadInventory } from '../inventory/load';
 import type { Obj } from '../inventory/util';
@@ -361,7 +361,7 @@ export function athenaScanLine(a: AthenaScan): string {
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
     + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
     + (a.partitionsEnd ? `; ${a.partitionsEnd}` : '')
-    + (a.settleMinutes && !a.partitionsEnd ? `; window read to ${a.until} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
+    + (a.settleMinutes && !a.partitionsEnd ? `; window read to ${formatTime(a.until!)} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
     + (a.readBefore ? `; ${readBeforeText(a.readBefore)}` : '');
 }
 

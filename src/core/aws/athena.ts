@@ -377,9 +377,12 @@ async function heldSpans(db: Db, src: AthenaSource): Promise<Span[]> {
   return names.map((n) => resultSpan(src, n.name)).filter((x): x is Span => !!x);
 }
 
-/** The parts of a window read before, as said: '2026-09-01T00:00:00.000Z to 2026-09-01T01:00:00.000Z read before (its rows are in the dataset)'. */
+/**
+ * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
+ * what it returned), not read again'; true of a read that returned no row too (before: '(its rows are in the dataset)').
+ */
 export function readBeforeText(spans: readonly { since: string; until: string }[]): string {
-  return `${spans.map((h) => `${h.since} to ${h.until}`).join(', ')} read before (${spans.length === 1 ? 'its' : 'their'} rows are in the dataset), not read again`;
+  return `${spans.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`).join(', ')} read before (the dataset holds what ${spans.length === 1 ? 'it' : 'they'} returned), not read again`;
 }
 
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
@@ -407,7 +410,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (until < o.until) {
     scan.settleMinutes = settle;
     const why = `flow logs reach S3 about ${settle} minutes after their capture window, so the last ${settle} minutes are left for the next run (Refresh), which reads them once delivered`;
-    o.onProgress?.(`Athena ${src.database}.${src.table}: ${until > o.since ? `the window ends at ${scan.until}, not at ${o.until.toISOString()}` : 'nothing read'}: ${why}`);
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${until > o.since ? `the window ends at ${formatTime(until)}, not at ${formatTime(o.until)}` : 'nothing read'}: ${why}`);
   }
   if (until <= o.since) return rep;
 
