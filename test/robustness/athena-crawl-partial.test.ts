@@ -16,7 +16,7 @@ import type { EnrichRequest } from '../../src/protocol/enrich';
 import { athenaCost } from '../../src/host/acquirePlan';
 import { refreshRequest, requestAsRead, storableRequest } from '../../src/host/planRequest';
 import { EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { A, miniEstateSource } from '../support/aws-endpoint/mini-estate';
+import { miniEstateSource } from '../support/aws-endpoint/mini-estate';
 import { serveCrawledEstate, type CrawledEstate } from '../support/aws-endpoint/crawled-estate';
 import { useTempDir } from './fixture';
 
@@ -50,11 +50,8 @@ async function facts(db: Db) {
   return db.json(`SELECT sum(uploaded + downloaded) AS bytes, sum(packets_up + packets_down) AS packets, sum(records) AS records FROM conversation_facts`);
 }
 
-/** The objects of the profile's own account (the table holds two accounts': the source reads its account's partitions). */
-const own = () => served.objects.filter((o) => o.account === A);
-
-/** The records of the account's objects that start in since..until. */
-const recordsIn = (since: string, until: string) => own().flatMap((o) => o.starts).filter((s) => s >= Date.parse(since) / 1000 && s < Date.parse(until) / 1000).length;
+/** The records of the estate's objects that start in since..until. */
+const recordsIn = (since: string, until: string) => served.objects.flatMap((o) => o.starts).filter((s) => s >= Date.parse(since) / 1000 && s < Date.parse(until) / 1000).length;
 
 test("a crawler's table registered up to within the window: read to where its partitions end, and the next Refresh reads the rest once registered", async () => {
   const db = await openDataset(join(dir, 'refreshed.duckdb'));
@@ -94,7 +91,7 @@ test("a crawler's table registered up to within the window: read to where its pa
 
     // the crawler's next run registers 09-04; Refresh at 09-05 00:00 reads from 23:00 on
     const added = await served.crawl('2026/09/04');
-    assert.equal(added.length, 12, "both accounts' objects");
+    assert.equal(added.length, 12);
     const r2 = refreshRequest(remembered, new Date(UNTIL));
     assert.equal(r2.source.kind === 'aws' && r2.source.since, read);
     const second = (await enrich(db, r2)).aws!;
@@ -129,7 +126,7 @@ test("a window whose middle the dataset holds already: the estimate counts the p
     const a = whole.sources[0]!.athena!;
     assert.deepEqual(a.readBefore, [{ since: '2026-09-01T23:00:00.000Z', until: '2026-09-03T00:00:00.000Z' }]);
     // 09-01's and 09-03's objects (and 09-04's, when the crawler registered it: a record of 09-03 may lie there), not 09-02's
-    const read = own().filter((o) => o.day !== '2026/09/02' && o.day >= '2026/09/01' && o.day <= '2026/09/04');
+    const read = served.objects.filter((o) => o.day !== '2026/09/02' && o.day >= '2026/09/01' && o.day <= '2026/09/04');
     assert.equal(a.estimatedBytes, read.reduce((n, o) => n + o.size, 0));
     assert.ok(served.objects.some((o) => o.day === '2026/09/02'));
     assert.ok(!whole.athenaSql[0]!.includes(`"partition_5" = '02'`), whole.athenaSql[0]);

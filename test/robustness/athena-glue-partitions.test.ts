@@ -3,10 +3,9 @@
  * registered partitions (glue:GetPartitions refused). The run succeeds (exit 0, no issue); the summary says, naming
  * the table and glue:GetPartitions, that the keys are not constrained and the estimate is of the whole location;
  * the query is the one sent without the partitions (no predicate on them, as before), the estimate the whole
- * location's bytes; and the facts of the account asked for are those of a principal allowed glue:GetPartitions reading
- * every region the table holds (an unconstrained query reads them all), whose query is pruned to the window's days
- * and to its account (the unconstrained one reads the other account's records too). Real CLI processes, real DuckDB,
- * the real SDK against the local endpoint.
+ * location's bytes; and the facts are those of a principal allowed glue:GetPartitions reading every region the table
+ * holds (an unconstrained query reads them all), whose query is pruned to the window's days. Real CLI processes,
+ * real DuckDB, the real SDK against the local endpoint.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,21 +82,19 @@ test('glue:GetPartitions denied: the run succeeds unpruned, the summary names th
     + `on resource: arn:aws:glue:us-east-1:${A}:catalog because no identity-based policy allows the glue:GetPartitions action), so partition_0, partition_1, partition_2, `
     + `partition_3, partition_4, partition_5 are not constrained and the estimate is of the whole location ${CRAWLED_LOCATION}; a role allowed glue:GetPartitions on the table has them pruned`);
 
-  // the user's own profile (account A), allowed GetPartitions, over both regions (the unconstrained query reads every
-  // region the table holds): pruned to the window's days and the account, a smaller estimate, and the same facts of A
+  // the user's own profile, allowed GetPartitions, over both regions (the unconstrained query reads every region the
+  // table holds): pruned to the window's days, a smaller estimate, and the same facts
   const allowedDb = join(work, 'allowed.duckdb');
   const allowed = await cli([...common.map((x) => (x === 'us-east-1' ? 'us-east-1,eu-west-1' : x)), '--db', allowedDb]);
   assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
   assert.ok(ep.athenaQueries[1]!.includes(`AND ("partition_2" IN ('us-east-1', 'eu-west-1'))`), ep.athenaQueries[1]);
   assert.ok(ep.athenaQueries[1]!.includes(`"partition_5" = '02'`), ep.athenaQueries[1]);
-  assert.ok(ep.athenaQueries[1]!.includes(`AND ("partition_0" IN ('${A}'))`), ep.athenaQueries[1]);
   const pruned = allowed.stdout.split('\n').find((l) => l.startsWith('Athena athena://AwsDataCatalog/flowlogs/crawled: '))!;
   assert.ok(!pruned.includes('glue:GetPartitions'), pruned);
-  const kept = objects.filter((o) => o.account === A && ['2026/09/01', '2026/09/02'].includes(o.day)).reduce((n, o) => n + o.size, 0);
+  const kept = objects.filter((o) => ['2026/09/01', '2026/09/02'].includes(o.day)).reduce((n, o) => n + o.size, 0);
   assert.ok(pruned.includes(`estimated scan ${formatBytes(kept)} (`), pruned);
+  assert.ok(pruned.includes(`; ${rows} rows of 60-second windows;`), pruned);
   const [d, a] = [await facts(deniedDb), await facts(allowedDb)];
-  // A's addresses are 10.1.x.x, B's 10.2.x.x (no inventory: nodes are named by address)
-  const ofA = d.filter((f) => String((f as { client_node: string }).client_node).startsWith('unknown:10.1.'));
-  assert.ok(ofA.length > 0 && ofA.length < d.length, 'the unconstrained read holds both accounts\' records');
-  assert.deepEqual(a, ofA, "the same facts of A's, and none of B's");
+  assert.ok(d.length > 0);
+  assert.deepEqual(d, a, 'the same facts');
 });

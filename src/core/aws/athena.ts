@@ -452,8 +452,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
   // the held time inside the window, up to where the read ends: left out of the query, and so are the partitions only it needs
   const leftOut = () => left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, end.getTime()) }));
-  // an organisation's table holds every account's flow logs: the source's accounts are a predicate on its account key
-  const accounts = src.logAccounts ?? [src.account];
+  // an organisation's table holds every account's flow logs: the accounts asked for (--accounts, or a source scoped to
+  // one) are a predicate on its account key; none asked, every account is read, as from an S3 bucket
+  const accounts = src.logAccounts ?? [];
   let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold,
   // and of a table dated by one key (dt=2026-09-03), its values' format and where they end (Athena reads those,

@@ -62,7 +62,8 @@ export interface AthenaSource {
   region: string;
   /**
    * The accounts whose records to read, when the table has an account partition key (an organisation's table holds
-   * every account's): those named with --accounts; undefined: `account`'s alone.
+   * every account's): those named with --accounts (or the account a scoped source names); undefined: every account,
+   * as from an S3 bucket.
    */
   logAccounts?: string[];
 }
