@@ -190,7 +190,7 @@ function printFiles(files: FileReport[]): void {
   for (const f of empty.slice(0, SKIPPED_SHOWN)) console.log(`  ${f.name}: no records in the file`);
   if (empty.length > SKIPPED_SHOWN) console.log(`  ${plural(empty.length - SKIPPED_SHOWN, 'more file')} with no records`);
   for (const f of files.filter((x) => x.badLines > 0)) {
-    console.log(`  ${f.name}: ${f.badLines} bad line(s)` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
+    console.log(`  ${f.name}: ${plural(f.badLines, 'bad line')}` + f.errors.map((e) => `\n    line ${e.line}: ${e.message}`).join(''));
   }
 }
 

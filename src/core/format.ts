@@ -4,12 +4,12 @@
  */
 import type { FollowCycle } from '../protocol/enrich';
 import type { FolderScan } from '../protocol/reports';
-import { formatBytes, formatInUnit, unitOfColumn } from '../shared/numbers';
+import { formatBytes, formatInUnit, plural, unitOfColumn } from '../shared/numbers';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
 /** The one formatter (src/shared/numbers.ts, pure so the webviews share it), re-exported for the engine and the CLI. */
-export { formatBytes, formatBytesPerDay, formatCount, formatInUnit, formatPct, formatTime, formatUsd, niceAxis, unitOfColumn, type Unit } from '../shared/numbers';
+export { formatBytes, formatBytesPerDay, formatCount, formatInUnit, formatPct, formatTime, formatUsd, niceAxis, plural, unitOfColumn, type Unit } from '../shared/numbers';
 
 /** Bytes as people read them; the same text as the notebook and the map (formatBytes). */
 export function humanBytes(n: number): string {
@@ -125,16 +125,13 @@ export class RowWriter {
 export function formatCycle(c: FollowCycle): string {
   const head = `${c.at.slice(0, 19)}Z cycle ${c.cycle}`;
   if (c.busy) return `${head} skipped: ${c.issues.join('; ')}`;
-  const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   const fetched = c.fetched
-    ? `${count(c.fetched, c.kind === 'aws' ? 'new object/batch' : 'new file', c.kind === 'aws' ? 'new objects/batches' : 'new files')} (${count(c.records, 'record', 'records')}, ${humanBytes(c.bytes)})`
+    ? `${plural(c.fetched, c.kind === 'aws' ? 'new object/batch' : 'new file', c.kind === 'aws' ? 'new objects/batches' : 'new files')} (${plural(c.records, 'record', 'records')}, ${humanBytes(c.bytes)})`
     : 'nothing new';
-  const parts = [fetched, c.failed ? `${c.failed} failed` : '', c.conversations !== undefined ? count(c.conversations, 'conversation', 'conversations') : '', `${c.seconds.toFixed(1)} s`];
+  const parts = [fetched, c.failed ? `${c.failed} failed` : '', c.conversations !== undefined ? plural(c.conversations, 'conversation', 'conversations') : '', `${c.seconds.toFixed(1)} s`];
   return [`${head}: ${parts.filter(Boolean).join('; ')}`, ...c.issues.map((i) => `  ! ${i}`)].join('\n');
 }
 
-/** "1 file", "5,749 files": a count and its noun, grouped as every count is. */
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** A folder's pre-scan (src/core/scan.ts): "12 flow-log files (10 gzip, 2 text), 4 inventory files; 1 other file (notes.txt)". */
 export function formatScan(s: FolderScan): string {

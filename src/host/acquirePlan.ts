@@ -8,7 +8,7 @@ import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
 import { athenaYield, pulledCounts, tableName } from '../core/aws/readSummary';
 import { billedAtMinimum, formatScanCost } from '../core/aws/athenaTable';
-import { formatBytes, formatCount, formatTime } from '../shared/numbers';
+import { formatBytes, formatCount, formatTime, plural } from '../shared/numbers';
 
 /** An enrichment that read from AWS: its result with the AWS summary. */
 export type AwsEnrichResult = EnrichResult & { aws: NonNullable<EnrichResult['aws']> };
@@ -205,11 +205,11 @@ export function perAccountLines(r: AwsEnrichResult): string[] {
       continue;
     }
     for (const [k, e] of rows) {
-      lines.push(`  account ${k.replace(' ', ', region ')}: ${e.sources} source(s), ${e.fetched} fetched, ${e.skipped} skipped, ${e.failed} failed, ${e.records} records`);
+      lines.push(`  account ${k.replace(' ', ', region ')}: ${plural(e.sources, 'source')}, ${formatCount(e.fetched)} fetched, ${formatCount(e.skipped)} skipped, ${formatCount(e.failed)} failed, ${plural(e.records, 'record')}`);
     }
   }
   for (const [k, e] of by) {
-    if (!s.accounts.some((a) => k.startsWith(`${a} `))) lines.push(`  account ${k.replace(' ', ', region ')}: ${e.sources} source(s), ${e.fetched} fetched, ${e.skipped} skipped, ${e.failed} failed, ${e.records} records`);
+    if (!s.accounts.some((a) => k.startsWith(`${a} `))) lines.push(`  account ${k.replace(' ', ', region ')}: ${plural(e.sources, 'source')}, ${formatCount(e.fetched)} fetched, ${formatCount(e.skipped)} skipped, ${formatCount(e.failed)} failed, ${plural(e.records, 'record')}`);
   }
   return lines;
 }
@@ -231,8 +231,8 @@ export function acquireNotification(r: AwsEnrichResult): { text: string; warn: b
     ? `${p.sources ? `${objects} (${formatCount(p.records)} records); ` : ''}${athena}; ${formatCount(r.conversations)} conversations`
     : `${objects}; ${s.records.toLocaleString('en-US')} records, ${r.conversations.toLocaleString('en-US')} conversations`;
   const text =
-    `Flowlens: read ${s.accounts.length} account(s) × ${s.regions.length} region(s): ${read}` +
-    (s.issues.length ? ` (${s.issues.length} issue(s))` : '') +
+    `Flowlens: read ${plural(s.accounts.length, 'account')} × ${plural(s.regions.length, 'region')}: ${read}` +
+    (s.issues.length ? ` (${plural(s.issues.length, 'issue')})` : '') +
     '.' +
     (cost ? ` ${cost}.` : '');
   return { text, warn: s.failed > 0 || s.issues.length > 0 };

@@ -4,7 +4,7 @@
  * that read no records made no dataset, and what a Refresh fetched.
  */
 import type { EnrichProgress, EnrichResult } from '../protocol/worker';
-import { formatCount } from '../shared/numbers';
+import { formatCount, plural } from '../shared/numbers';
 import { athenaYield, pulledCounts } from '../core/aws/readSummary';
 import { athenaCost, unregisteredWindow } from './acquirePlan';
 
@@ -91,7 +91,7 @@ export function fileLines(files: readonly FileLine[], max = 20): string[] {
     by('duplicate').length ? `${formatCount(by('duplicate').length)} loaded before` : '',
     by('failed').length ? `${formatCount(by('failed').length)} failed` : '',
   ].filter(Boolean);
-  const lines = [`  ${formatCount(files.length)} file(s): ${counts.join(', ')}`];
+  const lines = [`  ${plural(files.length, 'file')}: ${counts.join(', ')}`];
   const list = (label: string, chosen: FileLine[], text: (f: FileLine) => string) => {
     for (const f of chosen.slice(0, max)) lines.push(`  ${label}: ${text(f)}`);
     if (chosen.length > max) lines.push(`  … and ${formatCount(chosen.length - max)} more (${label})`);
@@ -136,7 +136,7 @@ export function emptyReasons(r: EnrichResult, top = 3): string[] {
   const out = [...reasons.entries()]
     .sort((a, b) => b[1][0] - a[1][0] || a[0].localeCompare(b[0]))
     .slice(0, top)
-    .map(([, [n, why]]) => (r.aws && !files.length ? why : `${formatCount(n)} file(s): ${why}`));
+    .map(([, [n, why]]) => (r.aws && !files.length ? why : `${plural(n, 'file')}: ${why}`));
   if (out.length === 0) out.push(r.aws ? 'no flow-log objects or events in the window' : 'no flow-log files were found');
   return out;
 }
@@ -166,13 +166,13 @@ export function refreshMessage(name: string, r: EnrichResult): string {
     // objects (S3) and hours of events (CloudWatch Logs) fetched; what Athena's tables returned, apart (rows, not objects)
     const athena = athenaYield(s.sources);
     const p = pulledCounts(s);
-    const objects = `fetched ${formatCount(p.fetched)} new object(s) (${formatCount(p.records)} records), ${formatCount(p.skipped)} already loaded${p.failed ? `, ${formatCount(p.failed)} failed` : ''}`;
+    const objects = `fetched ${plural(p.fetched, 'new object')} (${plural(p.records, 'record')}), ${formatCount(p.skipped)} already loaded${p.failed ? `, ${formatCount(p.failed)} failed` : ''}`;
     const read = [athena && !p.sources ? '' : objects, athena].filter(Boolean).join('; ');
     return `Flowlens: refreshed ${name}: ${read}; ${formatCount(r.conversations)} conversations.${cost ? ` ${cost}.` : ''}`;
   }
   const loaded = r.files.filter((f) => f.status === 'loaded');
   const before = r.files.filter((f) => f.status === 'duplicate').length;
   const failed = r.files.filter((f) => f.status === 'failed').length;
-  const fetched = loaded.length ? `fetched ${formatCount(loaded.length)} new file(s) (${formatCount(r.records)} records)` : 'no new files';
+  const fetched = loaded.length ? `fetched ${plural(loaded.length, 'new file')} (${plural(r.records, 'record')})` : 'no new files';
   return `Flowlens: refreshed ${name}: ${fetched}, ${formatCount(before)} already loaded${failed ? `, ${formatCount(failed)} failed` : ''}; ${formatCount(r.conversations)} conversations.`;
 }

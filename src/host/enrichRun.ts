@@ -14,6 +14,7 @@ import type { Datasets } from './datasets';
 import { WorkerRequestError, type WorkerClient } from './workerClient';
 import { DEFAULT_MEMORY_LIMIT, memoryHint } from '../core/memory';
 import { readSettings } from './settings';
+import { plural } from '../shared/numbers';
 
 export interface EnrichOutcome {
   path: string;
@@ -59,13 +60,13 @@ export async function askMfaCode(serial: string, token?: vscode.CancellationToke
 export function discoverInEditor(req: DiscoverRequest, worker: () => WorkerClient, out: vscode.OutputChannel): Promise<DiscoverResult> {
   return Promise.resolve(
     vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Flowlens: listing flow logs in ${req.accounts?.length ? `${req.accounts.length} account(s)` : `profile ${req.profile ?? 'default'}`} × ${req.regions.length} region(s)`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Flowlens: listing flow logs in ${req.accounts?.length ? plural(req.accounts.length, 'account') : `profile ${req.profile ?? 'default'}`} × ${plural(req.regions.length, 'region')}`, cancellable: true },
       async (_progress, token) => {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         try {
           const r = await worker().request('discover', req, { signal: ac.signal, onMfa: mfaAsker(out, token) });
-          out.appendLine(`[${new Date().toISOString()}] discovery: ${r.flowLogs.length} flow log(s) in ${r.accounts.length} account(s)`);
+          out.appendLine(`[${new Date().toISOString()}] discovery: ${plural(r.flowLogs.length, 'flow log')} in ${plural(r.accounts.length, 'account')}`);
           for (const i of r.issues) out.appendLine(`  ! ${[i.api, i.account && `account ${i.account}`, i.region].filter(Boolean).join(' ')}: ${i.code}: ${i.message}`);
           return r;
         } finally {
@@ -224,7 +225,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     }
     const msg = refresh
       ? refreshMessage(name, r)
-      : `Flowlens: enriched ${r.records.toLocaleString('en-US')} records into ${r.conversations.toLocaleString('en-US')} conversations${failed ? `; ${failed} file(s) failed` : ''}.`;
+      : `Flowlens: enriched ${r.records.toLocaleString('en-US')} records into ${r.conversations.toLocaleString('en-US')} conversations${failed ? `; ${plural(failed, 'file')} failed` : ''}.`;
     finished(msg + doubleLogged(r), failed > 0 || !!r.warnings?.length, o.path, out);
   } else if (o.status === 'cancelled') {
     out.appendLine('  cancelled; the dataset keeps what was committed before');

@@ -16,6 +16,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseLogFormat } from '../core/model/flowFields';
 import { outputLocationProblem } from '../core/aws/athenaTable';
+import { plural } from '../shared/numbers';
 
 export type Source = 'sample' | 'folder' | 'aws';
 export type WindowChoice = '1h' | '24h' | '7d' | '30d' | 'custom';
@@ -425,7 +426,7 @@ export class EnrichWizard {
             disabled: true,
           });
         });
-        if (this.discovered.problems.some((p) => typeof p !== 'string')) notes.push(`${this.discovered.problems.length} account(s)/region(s) could not be listed (shown at the end).`);
+        if (this.discovered.problems.some((p) => typeof p !== 'string')) notes.push(`${plural(this.discovered.problems.length, 'account and region', 'accounts and regions')} could not be listed (shown at the end).`);
         if (found.length === 0) notes.unshift('No flow logs were found in the chosen accounts and regions.');
         return { ...pick(this.step, title, 'Which flow logs?', items), many: true, notes };
       }

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { EnrichRequest, FollowCycle } from '../protocol/worker';
-import { formatCycle } from '../core/format';
+import { formatCycle, plural } from '../core/format';
 import type { Datasets } from './datasets';
 import { WorkerCrashedError, type WorkerClient } from './workerClient';
 
@@ -59,7 +59,7 @@ export class Followers implements vscode.Disposable {
           this.changed.fire();
         },
       });
-      this.out.appendLine(`  stopped following ${name} after ${r.cycles} cycle(s): ${r.stopped}`);
+      this.out.appendLine(`  stopped following ${name} after ${plural(r.cycles, 'cycle')}: ${r.stopped}`);
       if (!entry.stop.signal.aborted) void vscode.window.showWarningMessage(`Flowlens: stopped following ${name}: ${r.stopped}.`);
     } catch (err) {
       const why = err instanceof WorkerCrashedError ? err.message : err instanceof Error ? err.message : String(err);

@@ -8,6 +8,7 @@ import type { LoadedFile } from '../protocol/worker';
 import { formatBytes } from '../shared/resultShape';
 import type { Datasets } from './datasets';
 import type { WorkerClient } from './workerClient';
+import { plural } from '../shared/numbers';
 
 export type ForgetOutcome = 'forgotten' | 'no-files' | 'dismissed' | 'following' | 'failed';
 
@@ -16,7 +17,6 @@ export interface ForgetPick extends vscode.QuickPickItem {
   records: number;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** A loaded file as a quick-pick row: its file name, its records and size, the folder (bucket, log group) it is in. */
 export function forgetPick(f: LoadedFile): ForgetPick {

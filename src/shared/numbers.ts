@@ -96,6 +96,11 @@ export function formatCount(value: number | string | bigint): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
+/** "1 file", "5,749 files": a count and its noun, grouped as every count is (never "file(s)"). */
+export function plural(n: number | bigint, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${Number(n) === 1 ? one : many}`;
+}
+
 /**
  * A time as the messages write it (the CLI's summary and warnings, the editor's notifications): UTC to the minute,
  * '2026-09-21 14:14Z' (seconds dropped). Takes epoch milliseconds, a Date or an ISO string.

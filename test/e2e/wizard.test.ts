@@ -94,7 +94,7 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       await page.waitForTimeout(500);
       await screenshot(page, 'e2e-wizard-3-done');
       const log = flowlensLog(server).split('\n').slice(seen);
-      assert.ok(log.includes('  3 file(s): 3 loaded (60 records)'), log.join('\n'));
+      assert.ok(log.includes('  3 files: 3 loaded (60 records)'), log.join('\n'));
       assert.equal(log.filter((l) => /^ {2}loaded: /.test(l)).length, 0);
       assert.ok(log.some((l) => /^ {2}reading flow logs: 3 of 3 files/.test(l)), log.join('\n'));
       await toast.locator('.monaco-button', { hasText: 'Open notebook' }).click();
@@ -131,7 +131,7 @@ test('folder step, pre-scan, toast actions, Refresh, a CLI dataset summarised, a
       await answerInput(page, 'Name of the new dataset', 'junk');
       assert.equal(await waitForEnrichment(server, seen, 300_000), 'empty', flowlensLog(server));
       const refused = await findNotification(page, /no flow records were read/);
-      assert.match(refused, /so no dataset was made\. 1 file\(s\): no header line and no log format given, and line 1 has 7 fields .*; 1 file\(s\): no records in the file\.$/);
+      assert.match(refused, /so no dataset was made\. 1 file: no header line and no log format given, and line 1 has 7 fields .*; 1 file: no records in the file\.$/);
       assert.equal(existsSync(join(datasetsDir, 'junk.duckdb')), false);
       await page.waitForTimeout(1000);
       assert.equal(await rows.filter({ hasText: /^junk/ }).count(), 0);

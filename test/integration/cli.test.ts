@@ -79,7 +79,7 @@ test('enrich from folders, query in every format, export jsonl; a bad line is re
   const r = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /2 flow records from 1 file/);
-  assert.match(r.stdout, /a\.log: 1 bad line\(s\)\n\s+line 4: /);
+  assert.match(r.stdout, /a\.log: 1 bad line\n\s+line 4: /);
   const again = flowlens('enrich', '--flow-logs', flows, '--inventory', inv, '--db', db, '--quiet');
   assert.match(again.stdout, /0 flow records from 0 files \(1 already loaded\)/);
 

@@ -206,12 +206,12 @@ test('an enrichment that reads no records says why, most frequent reason first',
     const reasons = emptyReasons(r);
     assert.equal(reasons.length, 2, reasons.join('\n'));
     // the two prose files fail alike (their line and text differ): one reason, in the first one's words
-    assert.match(reasons[0], /^2 file\(s\): not a flow-log file: line 1 is neither a flow-log header nor a record: "/);
-    assert.match(reasons[1], /^1 file\(s\): not a flow-log file: JSON is not CloudWatch Logs events/);
+    assert.match(reasons[0], /^2 files: not a flow-log file: line 1 is neither a flow-log header nor a record: "/);
+    assert.match(reasons[1], /^1 file: not a flow-log file: JSON is not CloudWatch Logs events/);
     assert.equal(emptyMessage(r, true), `Flowlens: no flow records were read, so no dataset was made. ${reasons.join('; ')}.`);
     // the same folder again into a dataset that has its flow logs: loaded before
     const again = asResult({ ...s, files: [{ name: '/x/a.log', status: 'duplicate', records: 0, badLines: 0, errors: [] }] });
-    assert.deepEqual(emptyReasons(again), ['1 file(s): loaded before (the same content is in the dataset)']);
+    assert.deepEqual(emptyReasons(again), ['1 file: loaded before (the same content is in the dataset)']);
     assert.deepEqual(emptyReasons({ ...r, files: [] }), ['no flow-log files were found']);
     // a sentence of its own: capitalised
     assert.equal(emptyMessage({ ...r, files: [] }, false), 'Flowlens: no flow records were read, so the dataset is unchanged. No flow-log files were found.');
@@ -227,14 +227,14 @@ test('the output log summarises the files (not one line each) and lists failures
   for (let k = 0; k < 25; k++) files.push({ name: `/s/bad${k}.txt`, status: 'failed', records: 0, badLines: 0, error: 'not a flow-log file' });
   files.push({ name: '/s/copy.log.gz', status: 'duplicate', records: 0, badLines: 0 });
   const lines = fileLines(files);
-  assert.equal(lines[0], '  5,747 file(s): 5,721 loaded (57,210 records), 1 loaded before, 25 failed');
+  assert.equal(lines[0], '  5,747 files: 5,721 loaded (57,210 records), 1 loaded before, 25 failed');
   assert.equal(lines.filter((l) => l.startsWith('  file failed: ')).length, 20);
   assert.equal(lines[1], '  file failed: /s/bad0.txt: not a flow-log file');
   assert.ok(lines.includes('  … and 5 more (file failed)'));
   assert.ok(lines.includes('  bad lines in: /s/7.log.gz (2 of its lines rejected)'));
   assert.equal(lines.length, 1 + 20 + 1 + 1);
   const r: EnrichResult = { records: 57_210, badLines: 2, conversations: 900, seconds: 1, files, inventoryWarnings: [], warnings: [] };
-  assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new file(s) (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
+  assert.equal(refreshMessage('logs', r), 'Flowlens: refreshed logs: fetched 5,721 new files (57,210 records), 1 already loaded, 25 failed; 900 conversations.');
   // interfaces logged by more than one flow log: the notification says what it means for the figures, the log names them
   assert.equal(doubleLogged(r), '');
   assert.equal(doubleLogged({ ...r, warnings: ['2 interfaces (eni-1, eni-2) are logged by more than one flow log: …'] }),

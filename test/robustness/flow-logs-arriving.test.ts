@@ -75,7 +75,7 @@ test('files joined with cat: three header lines each switch the format; only the
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /joined\.duckdb: 4 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
-  assert.ok(r.stdout.includes(`  ${file}: 1 bad line(s)\n    line 5: dstport: 70000 is not a port (0 to 65535)\n`), r.stdout);
+  assert.ok(r.stdout.includes(`  ${file}: 1 bad line\n    line 5: dstport: 70000 is not a port (0 to 65535)\n`), r.stdout);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 4, bytes: String(2 * (4249 + 332)), packets: '30', conversations: 1, uploaded: String(2 * (4249 + 332)), windows: 1 });
   // again: nothing added
   const again = flowlens(dir, 'enrich', '--flow-logs', flows, '--db', db, '--quiet');
@@ -115,7 +115,7 @@ test('one CloudWatch Logs event a line: read with the line of each bad one', asy
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /events\.duckdb: 2 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
-  assert.ok(r.stdout.includes(`  ${file}: 2 bad line(s)\n    line 2: srcaddr: "10.0.1.300" is not an IPv4 or IPv6 address\n    line 3: an empty line\n`), r.stdout);
+  assert.ok(r.stdout.includes(`  ${file}: 2 bad lines\n    line 2: srcaddr: "10.0.1.300" is not an IPv4 or IPv6 address\n    line 3: an empty line\n`), r.stdout);
   assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
 });
 

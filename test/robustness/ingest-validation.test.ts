@@ -31,7 +31,7 @@ test('the three records that blocked enrichment forever are bad lines with their
   const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^.*blocking\.duckdb: 2 flow records from 1 file, 1 conversation, [\d.]+ s\n/);
-  assert.ok(r.stdout.includes(`  ${file}: 3 bad line(s)
+  assert.ok(r.stdout.includes(`  ${file}: 3 bad lines
     line 3: srcaddr: "fe80::1%eth0" carries a zone id (%eth0); flow logs never do, so the record is refused
     line 4: bytes: 9223372036854775807 is more than one record can carry (at most 2^48 = 281474976710656)
     line 5: start: 99999999999999 is not a plausible time (2015-01-01 to ${latest}, a day from now)

@@ -97,10 +97,10 @@ test('a gzip array of pages, one of them no response, items with no account: the
   assert.ok(pages.length > 2 ** 20 && statSync(file).size < 2 ** 20, 'streamed for its size uncompressed');
   const streamed = await load('pages-streamed.duckdb', [inv], STREAMED);
   const parsed = await load('pages-parsed.duckdb', [inv], PARSED);
-  const accountUnknown = (n: number) => `${file}: account unknown for ${n} item(s): the content carries no OwnerId/ARN and the path has no 12-digit account folder`;
+  const accountUnknown = (n: number) => `${file}: account unknown for ${n.toLocaleString('en-US')} item${n === 1 ? '' : 's'}: the content carries no OwnerId/ARN and the path has no 12-digit account folder`;
   assert.deepEqual(streamed.report, {
     files: [{ name: file, kind: 'ec2:DescribeNetworkInterfaces', items: 4000, status: 'loaded' }],
-    warnings: [`${file}: 1 of 3 page(s) are not a response Flowlens recognises; skipped them`, accountUnknown(2500), accountUnknown(1500)],
+    warnings: [`${file}: 1 of 3 pages is not a response Flowlens recognises; skipped it`, accountUnknown(2500), accountUnknown(1500)],
   });
   assert.deepEqual(streamed.report, parsed.report);
   assert.deepEqual(streamed.tables, parsed.tables);

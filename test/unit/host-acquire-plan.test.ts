@@ -106,7 +106,7 @@ test('per-account lines, notification counts and the SSO hint', () => {
     },
   };
   assert.deepEqual(perAccountLines(r), [
-    '  account 111111111111, region us-east-1: 2 source(s), 5 fetched, 1 skipped, 1 failed, 50 records',
+    '  account 111111111111, region us-east-1: 2 sources, 5 fetched, 1 skipped, 1 failed, 50 records',
     '  account 222222222222: no flow-log source read',
   ]);
   const n = acquireNotification(r);
@@ -173,14 +173,14 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
 
   // the toasts say what was estimated and what was scanned, in bytes and dollars
   assert.equal(acquireNotification(held).text,
-    'Flowlens: read 0 account(s) × 0 region(s): flowlogs.vpc: not run (see Show details); 0 conversations. Athena scanned nothing (not run), estimated 39.1 GiB ($0.21).');
+    'Flowlens: read 0 accounts × 0 regions: flowlogs.vpc: not run (see Show details); 0 conversations. Athena scanned nothing (not run), estimated 39.1 GiB ($0.21).');
   const source = held.aws.summary.sources[0]!;
   const ran: AwsEnrichResult = {
     ...held, records: 120, conversations: 40,
     aws: { ...held.aws, summary: { ...held.aws.summary, failed: 0, fetched: 1, records: 120, sources: [{ ...source, issues: [], failed: 0, fetched: 1, records: 120, athena: { ...source.athena!, rows: 120, scannedBytes: 40e9, scannedUsd: 0.2 } }] } },
   };
   assert.equal(acquireNotification(ran).text,
-    'Flowlens: read 0 account(s) × 0 region(s): Athena returned 120 rows (120 flow records) from flowlogs.vpc; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
+    'Flowlens: read 0 accounts × 0 regions: Athena returned 120 rows (120 flow records) from flowlogs.vpc; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
   assert.equal(refreshMessage('months', ran),
     'Flowlens: refreshed months: Athena returned 120 rows (120 flow records) from flowlogs.vpc; 40 conversations. Athena scanned 37.3 GiB ($0.20), estimated 39.1 GiB ($0.21).');
   const reused = { ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: [{ ...ran.aws.summary.sources[0]!, athena: { ...ran.aws.summary.sources[0]!.athena!, scannedBytes: 0, scannedUsd: 0, reused: true } }] } } };
@@ -284,7 +284,7 @@ test("the notifications say what Athena's tables returned (rows, the flow record
   assert.equal(refreshMessage('vpc', result([east, west], 40)),
     'Flowlens: refreshed vpc: Athena returned 120 rows (4,000 flow records) from flowlogs.east; flowlogs.west: failed (see Show details); 40 conversations.');
   assert.equal(acquireNotification(result([east, west], 40)).text,
-    'Flowlens: read 1 account(s) × 1 region(s): Athena returned 120 rows (4,000 flow records) from flowlogs.east; flowlogs.west: failed (see Show details); 40 conversations (1 issue(s)).');
+    'Flowlens: read 1 account × 1 region: Athena returned 120 rows (4,000 flow records) from flowlogs.east; flowlogs.west: failed (see Show details); 40 conversations (1 issue).');
   // no rows; the window held already (nothing ran); the window within the delivery lag (nothing ran yet)
   const none = athena('crawled', {});
   const held = athena('east', { skipped: 1 }, { readBefore: [{ since: '2026-09-01T00:00:00.000Z', until: '2026-09-01T01:00:00.000Z' }] });
@@ -294,16 +294,16 @@ test("the notifications say what Athena's tables returned (rows, the flow record
   // beside S3: its objects as before, then Athena's rows
   const s3 = { ...src('111111111111', 'us-east-1', 3, 1, 0) };
   assert.equal(refreshMessage('vpc', result([s3, east], 50)),
-    'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
+    'Flowlens: refreshed vpc: fetched 3 new objects (30 records), 1 already loaded; Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
   assert.equal(acquireNotification(result([s3, east], 50)).text,
-    'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed (30 records); Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
+    'Flowlens: read 1 account × 1 region: 3 fetched, 1 skipped, 0 failed (30 records); Athena returned 120 rows (4,000 flow records) from flowlogs.east; 50 conversations.');
   // a scan below Athena's minimum: billed as the minimum, said once, on the scan (before: "Athena scanned 0 B ($0.000052), estimated 0 B ($0.000052)")
   const small = athena('crawled', {}, { scannedBytes: 0, scannedUsd: 0.0000524288, estimatedBytes: 0, estimatedUsd: 0.0000524288 });
   assert.equal(refreshMessage('vpc', result([small], 8)), 'Flowlens: refreshed vpc: Athena returned no rows from flowlogs.crawled; 8 conversations. '
     + "Athena scanned 0 B (billed as Athena's 10.0 MiB minimum: $0.000052), estimated 0 B ($0.000052).");
   assert.equal(acquireNotification(result([{ ...small, athena: { ...small.athena!, scannedBytes: undefined, scannedUsd: undefined } }], 8)).text,
-    "Flowlens: read 1 account(s) × 1 region(s): Athena returned no rows from flowlogs.crawled; 8 conversations. Athena scanned nothing (not run), estimated 0 B (billed as Athena's 10.0 MiB minimum: $0.000052).");
+    "Flowlens: read 1 account × 1 region: Athena returned no rows from flowlogs.crawled; 8 conversations. Athena scanned nothing (not run), estimated 0 B (billed as Athena's 10.0 MiB minimum: $0.000052).");
   // S3 alone: as it was
-  assert.equal(refreshMessage('vpc', result([s3], 20)), 'Flowlens: refreshed vpc: fetched 3 new object(s) (30 records), 1 already loaded; 20 conversations.');
-  assert.equal(acquireNotification(result([s3], 20)).text, 'Flowlens: read 1 account(s) × 1 region(s): 3 fetched, 1 skipped, 0 failed; 30 records, 20 conversations.');
+  assert.equal(refreshMessage('vpc', result([s3], 20)), 'Flowlens: refreshed vpc: fetched 3 new objects (30 records), 1 already loaded; 20 conversations.');
+  assert.equal(acquireNotification(result([s3], 20)).text, 'Flowlens: read 1 account × 1 region: 3 fetched, 1 skipped, 0 failed; 30 records, 20 conversations.');
 });

@@ -105,7 +105,7 @@ test('the flow-log step lists each discovered flow log with destination and form
   assert.equal(denied.description, 'sts:AssumeRole AccessDenied');
   assert.match(denied.detail!, /not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333333333333:role\/Reader/);
   assert.deepEqual(p.items.filter((i) => i.picked).map((i) => i.id), [`${A}/us-east-1/fl-01`, `${A}/eu-west-1/fl-02`, `${B}/us-east-1/fl-03`, `${B}/eu-west-1/fl-04`]);
-  assert.match(p.notes.join(' '), /1 account\(s\)\/region\(s\) could not be listed/);
+  assert.match(p.notes.join(' '), /1 account and region could not be listed/);
 
   // Accepting the preselection: every discovered flow log, so acquire discovers them itself, scoped per account.
   w.answer(p.items.filter((i) => i.picked).map((i) => i.id));

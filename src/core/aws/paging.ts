@@ -5,6 +5,7 @@
  * stops the call. And no call reads more than a cap of pages. The paginator's `stopOnSameToken` only notices a
  * token sent twice in a row, and silently; here both stops are reported, and the pages read are kept.
  */
+import { plural } from '../format';
 
 /** Pages one call may read (10,000 pages is 500,000 CloudTrail events at 50 a page, more for every other API). */
 export const MAX_PAGES = 10_000;
@@ -26,7 +27,6 @@ export interface PagingOptions<P = object> {
   beforeNext?: () => Promise<void>;
 }
 
-const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
 const kept = (n: number) => (n === 1 ? 'the first page is kept' : `the first ${plural(n, 'page')} are kept`);
 
 /**

@@ -32,6 +32,7 @@ import { JsonSyntaxError, readResponses } from './stream';
 import { StreamedDocument } from './streamed';
 import { ensureInventoryTables } from './tables';
 import { contextFromPath } from './util';
+import { plural } from '../format';
 
 export { rebuildInventory } from './rebuild';
 export { classifyInterface } from './classify';
@@ -399,7 +400,7 @@ async function loadStreamed(
 function unrecognisedPages(name: string, kinds: (InventoryKind | null)[]): string[] {
   const skipped = kinds.filter((k) => k === null).length;
   if (!skipped || skipped === kinds.length) return [];
-  return [`${name}: ${skipped} of ${kinds.length} page(s) are not a response Flowlens recognises; skipped them`];
+  return [`${name}: ${skipped} of ${plural(kinds.length, 'page')} ${skipped === 1 ? 'is' : 'are'} not a response Flowlens recognises; skipped ${skipped === 1 ? 'it' : 'them'}`];
 }
 
 /** A file that failed to load: the error, named by the file. */

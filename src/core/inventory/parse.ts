@@ -11,6 +11,7 @@ import {
   arr, bool, insertRows, OPEN_END, UNKNOWN_START, isObj, nameTag, parseArn, regionFromAz, str, strs, tagsOf, ts,
   type ColType, type Obj,
 } from './util';
+import { plural } from '../format';
 
 export interface DocContext {
   db: Db;
@@ -71,10 +72,10 @@ class Scope {
 export function scopeWarnings(name: string, { missingAccount, missingRegion }: UnknownScope): string[] {
   const out: string[] = [];
   if (missingAccount) {
-    out.push(`${name}: account unknown for ${missingAccount} item(s): the content carries no OwnerId/ARN and the path has no 12-digit account folder`);
+    out.push(`${name}: account unknown for ${plural(missingAccount, 'item')}: the content carries no OwnerId/ARN and the path has no 12-digit account folder`);
   }
   if (missingRegion) {
-    out.push(`${name}: region unknown for ${missingRegion} item(s): the content carries no AvailabilityZone/ARN and the path has no region folder`);
+    out.push(`${name}: region unknown for ${plural(missingRegion, 'item')}: the content carries no AvailabilityZone/ARN and the path has no region folder`);
   }
   return out;
 }
