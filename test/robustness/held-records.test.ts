@@ -2,8 +2,8 @@
  * An enrichment that loads local files keeps the rows its load parsed (a dataset that keeps no records) and takes
  * them from memory instead of reading the files a second time. Whatever the batch met (a bad line, a header inside
  * a file, a record that breaks a value rule and is read again line by line, a truncated gzip that rolls the batch
- * back), the dataset is the one made by loading the files and then enriching them from the files; nothing is held
- * once the enrichment ends.
+ * back; Parquet files, one with a row that breaks a value rule), the dataset is the one made by loading the files and
+ * then enriching them from the files; nothing is held once the enrichment ends.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,20 +52,30 @@ test('rows held from the load give the dataset that reading the files again give
     const data = gzipSync(text);
     writeFileSync(join(gz, `g-${i}.log.gz`), i === 2 ? data.subarray(0, data.length - 6) : data);
   }
+  // Parquet (AWS's column names), in their own batch: one has a row that breaks a value rule and is stored without it
+  const pq = join(dir, 'pq');
+  mkdirSync(pq);
+  const parquet = async (db: Db, name: string, lines: string[]) => {
+    const text = writeFlowLog(join(dir, `${name}.log`), lines);
+    await db.exec(`COPY (SELECT * FROM read_csv('${text}', delim = ' ', header = true, normalize_names = true)) TO '${join(pq, `${name}.parquet`)}' (FORMAT parquet)`);
+  };
   const inventory = writeInventory(dir);
 
   // held: one enrich() that loads and enriches
   const held = await openDataset(join(dir, 'held.duckdb'));
   let a: Record<string, string[]>;
   try {
-    const s = await enrich(held, { source: { kind: 'files', flowLogs: [flows, gz], inventory: [inventory] } });
+    for (let i = 0; i < 2; i++) await parquet(held, `p-${i}`, [record({ srcport: 43000 + i, bytes: 3000 + i }), record({ srcport: 43010 + i, start: 1790000100, end: 1790000159 })]);
+    await parquet(held, 'p-rule', [record({ srcport: 43020 }), record({ srcport: 43021, protocol: 300 })]);
+    const s = await enrich(held, { source: { kind: 'files', flowLogs: [flows, gz, pq], inventory: [inventory] } });
     assert.deepEqual(s.files.map((f) => [f.name.slice(dir.length + 1), f.status, f.records, f.badLines]), [
       ['flows/bad-line.log', 'loaded', 2, 1], ['flows/joined.log', 'loaded', 10, 0],
       ...Array.from({ length: 6 }, (_, i) => [`flows/ok-${i}.log`, 'loaded', 5, 0]),
       ['flows/rule.log', 'loaded', 1, 1], ['gz/g-0.log.gz', 'loaded', 1, 0], ['gz/g-1.log.gz', 'loaded', 1, 0], ['gz/g-2.log.gz', 'failed', 0, 0],
+      ['pq/p-0.parquet', 'loaded', 2, 0], ['pq/p-1.parquet', 'loaded', 2, 0], ['pq/p-rule.parquet', 'loaded', 1, 1],
     ]);
     assert.equal(s.files[11].error, `${join(gz, 'g-2.log.gz')}: the gzip data is truncated (unexpected end of file); nothing of it was loaded`);
-    assert.equal(s.records, 45);
+    assert.equal(s.records, 50);
     assert.deepEqual(await held.json(`SELECT count(*) AS n FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_held_')`), [{ n: 0 }]);
     a = await content(held);
   } finally {
@@ -76,10 +86,10 @@ test('rows held from the load give the dataset that reading the files again give
   try {
     await loadInventory(read, [inventory]);
     await rebuildInventory(read);
-    await ingestFiles(read, [flows, gz]);
+    await ingestFiles(read, [flows, gz, pq]);
     await rebuild(read, { full: true });
     const b = await content(read);
-    assert.ok(a.facts.length > 0 && a.records.length === 45, `${a.facts.length} facts, ${a.records.length} records`);
+    assert.ok(a.facts.length > 0 && a.records.length === 50, `${a.facts.length} facts, ${a.records.length} records`);
     assert.deepEqual(a, b);
   } finally {
     read.close();

@@ -510,11 +510,11 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         );
         const idByName = new Map(ids.map((r) => [r.name, r.file_id]));
         const batch = fresh.map((i) => ({ item: i, fileId: idByName.get(i.src.name)! }));
-        const inPlace = !parquet && reader !== 'cloudwatch' && (await countedInPlace(db, fresh.map((i) => i.src)));
+        const inPlace = reader !== 'cloudwatch' && (await countedInPlace(db, fresh.map((i) => i.src)));
         checkAbort();
         const [loaded, verified] = await Promise.allSettled([
           parquet
-            ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet)
+            ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet, { inPlace, hold: inPlace && opts.hold === true })
             : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace, hold: inPlace && opts.hold === true }),
           gzip ? mapPool(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
@@ -630,7 +630,8 @@ async function ingestParquet(db: Db, src: Source, opts: IngestOptions, done: Fil
   }
   if (columns.length === 0) return failed(src.name, `${NOT_FLOW_LOG}: the Parquet file ${src.name} has no flow-log column (e.g. version, srcaddr, log_status)`);
   const fields = columns.map((c) => c.field);
-  return loadInTransaction(db, src, 'parquet', fields, opts, done, { load: (fileId) => loadParquet(db, fileId, src.path, columns) });
+  const inPlace = await countedInPlace(db, [src]);
+  return loadInTransaction(db, src, 'parquet', fields, opts, done, { load: (fileId) => loadParquet(db, fileId, src.path, columns, { inPlace }) });
 }
 
 /** CloudWatch events (from the API, or from a JSON file whose bytes `file` describes). */

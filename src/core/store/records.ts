@@ -101,7 +101,7 @@ async function fileRecords(db: Db, after: number, useHeld = false): Promise<{ sq
   }
   const out: { sql: string; columns: string[]; files: number }[] = [];
   for (let group of groups.values()) {
-    if (useHeld && group[0].reader !== 'parquet') {
+    if (useHeld) {
       // the files whose rows this process's ingest holds are taken from there (useHeld: an enrichment's read)
       const t = heldTable(group[0].log_format);
       if (await heldExists(db, t)) {
