@@ -100,21 +100,21 @@ async function fileRecords(db: Db, after: number, useHeld = false): Promise<{ sq
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const out: { sql: string; columns: string[]; files: number }[] = [];
+  // held tables: the file_ids each holds, and those of them the files read here name
+  const heldIds = new Map<string, { ids: Set<number>; used: number[]; logFormat: string } | null>();
   for (let group of groups.values()) {
     if (useHeld) {
       // the files whose rows this process's ingest holds are taken from there (useHeld: an enrichment's read)
       const t = heldTable(group[0].log_format);
-      if (await heldExists(db, t)) {
-        const ids = new Set((await db.all<{ file_id: number }>(`SELECT DISTINCT file_id FROM temp.${t} WHERE file_id > ${Math.floor(after)}`)).map((r) => Number(r.file_id)));
-        const held = group.filter((f) => ids.has(Number(f.file_id)));
-        if (held.length) {
-          const fields = parseLogFormat(group[0].log_format);
-          // (no value rule to apply: a file with a record that broke one was read again line by line and is not held)
-          out.push({ files: 0, columns: fields.map((f) => f.column), sql: `SELECT NULL::BIGINT AS record_no, file_id, ${fields.map((f) => q(f.column)).join(', ')}
-            FROM temp.${t} WHERE file_id IN (${held.map((f) => Math.floor(f.file_id)).join(', ')})` });
-          group = group.filter((f) => !ids.has(Number(f.file_id)));
-          if (group.length === 0) continue;
-        }
+      if (!heldIds.has(t)) {
+        heldIds.set(t, (await heldExists(db, t)) ? { logFormat: group[0].log_format, used: [],
+          ids: new Set((await db.all<{ file_id: number }>(`SELECT DISTINCT file_id FROM temp.${t} WHERE file_id > ${Math.floor(after)}`)).map((r) => Number(r.file_id))) } : null);
+      }
+      const held = heldIds.get(t);
+      if (held) {
+        held.used.push(...group.filter((f) => held.ids.has(Number(f.file_id))).map((f) => Number(f.file_id)));
+        group = group.filter((f) => !held.ids.has(Number(f.file_id)));
+        if (group.length === 0) continue;
       }
     }
     const list = `[${group.map((f) => lit(f.path)).join(', ')}]`;
@@ -138,6 +138,15 @@ async function fileRecords(db: Db, after: number, useHeld = false): Promise<{ sq
         FROM read_csv(${list}, delim = ' ', quote = '', escape = '', header = false, nullstr = '-', auto_detect = false,
           columns = ${columns}, compression = ${group[0].reader === 'gzip' ? `'gzip'` : `'none'`}, ignore_errors = true) r) WHERE ${validSql(fields)}` });
     }
+  }
+  // one read of each held table, whatever the readers of its files (text and Parquet files of one format share it): the
+  // statements read the pending records several times, and each read of a table named twice scanned it twice
+  for (const [t, held] of heldIds) {
+    if (!held || held.used.length === 0) continue;
+    const fields = parseLogFormat(held.logFormat);
+    // (no value rule to apply: a file with a record that broke one was read again line by line and is not held)
+    out.push({ files: 0, columns: fields.map((f) => f.column), sql: `SELECT NULL::BIGINT AS record_no, file_id, ${fields.map((f) => q(f.column)).join(', ')}
+      FROM temp.${t} WHERE file_id ${held.used.length === held.ids.size ? `> ${Math.floor(after)}` : `IN (${held.used.map((f) => Math.floor(f)).join(', ')})`}` });
   }
   return out;
 }
