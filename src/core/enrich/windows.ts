@@ -19,8 +19,9 @@ const WINDOW_KEY = ['window_start', 'client_ep', 'server_ep', 'protocol', 'serve
 /**
  * The keys never NULL (every fact has a minute, a protocol and both endpoints): compared with `=`, which lets
  * DuckDB skip the stored row groups outside the difference's minutes and endpoints (a dynamic filter from the join's
- * build side: IS NOT DISTINCT FROM gives none). The window tables are written in time order, so an append at the
- * end of time reads only the newest row groups of each.
+ * build side: IS NOT DISTINCT FROM gives none): the rows a follower appended, in time order, are skipped but the
+ * newest. The window tables made anew are not sorted by time for it: at 10 M records that cost 0.3-0.7 s of a
+ * 40 s enrichment (more once the sort spills, at 100 M), and saved about 0.3 s of each later append at the end of time.
  */
 const NEVER_NULL = new Set(['window_start', 'client_ep', 'server_ep', 'protocol']);
 const WINDOW_SUMS = ['uploaded', 'downloaded', 'packets_up', 'packets_down', 'conversations'];
@@ -33,7 +34,7 @@ export function windowsAnewSql(facts: string): string {
   return `${WINDOWS_SQL}\n${WINDOW_SIZES.map((w, i) => {
     const from = i === 0 ? `'${facts}', INTERVAL '${w.interval}', sum(coalesce(client_ports, 1))`
       : `'${WINDOW_SIZES[i - 1].table}_facts_next', INTERVAL '${w.interval}', sum(conversations)`;
-    return `CREATE OR REPLACE TABLE ${w.table}_facts_next AS FROM fl_windows(${from}) ORDER BY window_start;`;
+    return `CREATE OR REPLACE TABLE ${w.table}_facts_next AS FROM fl_windows(${from});`;
   }).join('\n')}`;
 }
 
