@@ -54,7 +54,7 @@ import {
 } from './model';
 import { NODE_KINDS, buildScene, nodeKindOf, readTheme, sceneToSvg, type Scene, type Theme } from './scene';
 import { drawScene } from './graphview';
-import { formatPct as formatShare } from '../../src/shared/numbers';
+import { formatPct as formatShare, formatTime } from '../../src/shared/numbers';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -660,9 +660,9 @@ function kickLayout(): void {
 
 function updateStatus(): void {
   if (!graph || !view) return;
-  const range = graph.dataFrom === null ? 'no traffic' : `${new Date(state.query.from ?? graph.dataFrom).toISOString().slice(0, 16)} – ${new Date(state.query.to ?? (graph.dataTo ?? 0) + 60_000).toISOString().slice(0, 16)} UTC`;
+  const range = graph.dataFrom === null ? 'no traffic' : `${formatTime(state.query.from ?? graph.dataFrom)} – ${formatTime(state.query.to ?? (graph.dataTo ?? 0) + 60_000)}`;
   const dropped = graph.droppedEdges ? ` (${graph.droppedEdges.toLocaleString('en-US')} smallest edges left out)` : '';
-  const cmp = compareGraph ? ` · compared with ${new Date(state.compare!.from).toISOString().slice(0, 16)} – ${new Date(state.compare!.to).toISOString().slice(0, 16)}` : '';
+  const cmp = compareGraph ? ` · compared with ${formatTime(state.compare!.from)} – ${formatTime(state.compare!.to)}` : '';
   const matches = state.search ? ` · ${view.matches.length} match${view.matches.length === 1 ? '' : 'es'}` : '';
   const more = view.nodes.filter((n) => n.kind === 'more');
   const folded = more.length ? ` (${(graph.total ?? graph.nodes.length).toLocaleString('en-US')} in all; the smaller ones in ${more.length} "+N more" node${more.length === 1 ? '' : 's'}: click to expand)` : '';
@@ -683,7 +683,7 @@ function drawLegend(): void {
     const changes: Change[] = ['new', 'vanished', 'grew', 'shrank'];
     const words: Record<Change, string> = { new: 'new', vanished: 'vanished', grew: 'grew (×2 or more)', shrank: 'shrank (÷2 or more)' };
     for (const c of changes) legend.append(h('span', { class: 'key', 'data-change': c }, h('i', { class: `swatch change-${c}` }), words[c]));
-    legend.append(h('span', { class: 'key muted' }, 'faint: unchanged'));
+    legend.append(h('span', { class: 'key muted' }, 'faint: changed less than ×2'));
     return;
   }
   const kinds = new Set(view?.edges.map((e) => e.kind));
@@ -718,10 +718,10 @@ function drawTimeline(tl: Timeline): void {
   svg.append('g').selectAll('rect').data(tl.buckets).join('rect').attr('class', 'bar')
     .attr('x', (b) => x(b.t)).attr('width', (b) => Math.max(1, x(b.t + tl.step) - x(b.t) - 1))
     .attr('y', (b) => y(b.bytes)).attr('height', (b) => height - 12 - y(b.bytes))
-    .append('title').text((b) => `${new Date(b.t).toISOString().slice(0, 16)} ${formatBytes(b.bytes)}`);
-  svg.append('text').attr('class', 'axis').attr('x', left).attr('y', height - 1).text(new Date(tl.buckets[0].t).toISOString().slice(0, 16).replace('T', ' '));
+    .append('title').text((b) => `${formatTime(b.t)} ${formatBytes(b.bytes)}`);
+  svg.append('text').attr('class', 'axis').attr('x', left).attr('y', height - 1).text(formatTime(tl.buckets[0].t));
   svg.append('text').attr('class', 'axis date-end').attr('x', width - right).attr('y', height - 1).attr('text-anchor', 'end')
-    .text(new Date(tl.buckets[tl.buckets.length - 1].t + tl.step).toISOString().slice(0, 16).replace('T', ' '));
+    .text(formatTime(tl.buckets[tl.buckets.length - 1].t + tl.step));
   const brush = brushX<unknown>().extent([[left, 0], [width - right, height - 12]]).on('end', (ev: { selection: [number, number] | null; sourceEvent?: Event }) => {
     if (!ev.sourceEvent) return;
     if (!ev.selection) {
@@ -924,12 +924,14 @@ function renderEdgeDetails(d: EdgeDetails): void {
   if (beforeEdges) {
     const c = changeOf(beforeEdges.get(id)?.bytes ?? 0, afterEdges.get(id)?.bytes ?? 0);
     const change = view?.edges.find((e) => e.id === id)?.change ?? 'unchanged';
+    // (an edge neither new nor gone that changed by less than ×2 is drawn faint: "unchanged" only when it did not change)
+    const changeText = change !== 'unchanged' ? change : c.after === c.before ? 'unchanged' : 'less than ×2 either way';
     compared.push(h('section', { class: 'compare', 'data-change': change },
-      h('h3', {}, `Compared with ${new Date(state.compare!.from).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(state.compare!.to).toISOString().slice(0, 16).replace('T', ' ')}`),
+      h('h3', {}, `Compared with ${formatTime(state.compare!.from)} – ${formatTime(state.compare!.to)}`),
       row('before', formatBytes(c.before)),
       row('after', formatBytes(c.after)),
       row('Δ', h('span', { class: `delta change-text-${change}` }, `${c.after - c.before >= 0 ? '+' : '−'}${formatBytes(Math.abs(c.after - c.before))} (${c.after === 0 && c.before > 0 ? 'vanished' : formatPct(c.pct)})`)),
-      row('change', change)));
+      row('change', changeText)));
   }
   details.replaceChildren(
     h('h2', { class: 'title' }, `${d.sourceLabel} → ${d.targetLabel}`),
