@@ -5,7 +5,8 @@
  * leaves the dataset as it was (and the records still pending). Nothing new and the inventory unchanged:
  * nothing is read.
  */
-import type { Db } from '../store/db';
+import { lit, type Db } from '../store/db';
+import { getMeta, setMeta } from '../store/meta';
 import { formatTime } from '../format';
 import type { EnrichOptions } from '../api';
 import { META_ATTRIBUTED_INVENTORY, META_ENRICHED_FILE } from '../store/schema';
@@ -62,11 +63,6 @@ export async function inventoryFingerprint(db: Db): Promise<string> {
   return String(await db.value<string>(`SELECT md5(string_agg(t || ':' || n || ':' || h, ',' ORDER BY t)) FROM (${parts.join(' UNION ALL ')})`));
 }
 
-async function meta(db: Db, key: string): Promise<string | undefined> {
-  return (await db.one<{ value: string }>(`SELECT value FROM meta WHERE key = $k`, { k: key }))?.value;
-}
-
-const SET_META = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
 
 /**
  * The inventory fingerprint the connection's inventory tables (PREPARE_SQL: thousands of rows, 0.1-0.2 s to make)
@@ -77,8 +73,9 @@ const preparedWith = new WeakMap<Db, string>();
 
 async function inventoryTablesHeld(db: Db, fingerprint: string): Promise<boolean> {
   if (preparedWith.get(db) !== fingerprint) return false;
-  const held = Number(await db.value<bigint>(`SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name IN (${INVENTORY_TABLES.map((t) => `'${t}'`).join(', ')}))
-    + (SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name IN (${INVENTORY_TABLES.map((t) => `'${t}'`).join(', ')}))`));
+  const names = INVENTORY_TABLES.map(lit).join(', ');
+  const held = Number(await db.value<bigint>(`SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name IN (${names}))
+    + (SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name IN (${names}))`));
   return held === INVENTORY_TABLES.length;
 }
 
@@ -138,7 +135,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
   collectGarbage(); // what loading left behind is garbage: let it go before DuckDB takes its budget
   await installMacros(db);
   // the ECS tasks the pending records name are inventory too (attribution reads them): kept before it is compared
-  await timed('ECS tasks the records name', async () => keepRecordTasks(db, opts.full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1)));
+  await timed('ECS tasks the records name', async () => keepRecordTasks(db, opts.full ? -1 : Number((await getMeta(db, META_ENRICHED_FILE)) ?? -1)));
   const fingerprint = await timed('inventory fingerprint', () => inventoryFingerprint(db));
   let facts = Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
   const full = opts.full === true;
@@ -149,7 +146,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       throw new Error(`cannot enrich again from the start: ${missing.length} loaded file${missing.length === 1 ? ' is' : 's are'} no longer where ${missing.length === 1 ? 'it was' : 'they were'} loaded from (${missing[0]}${missing.length > 1 ? ', …' : ''}), and this dataset keeps no copy of their records; put them back, or forget them first`);
     }
   }
-  const attributed = await meta(db, META_ATTRIBUTED_INVENTORY);
+  const attributed = await getMeta(db, META_ATTRIBUTED_INVENTORY);
   const changed = facts > 0 && attributed !== fingerprint;
   const perPart = Math.max(1, opts.recordsPerPart ?? RECORDS_PER_PART);
 
@@ -175,8 +172,8 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
         if (committed.flowLogs === 'chosen') await step('flow logs', FLOW_LOG_COMMIT_SQL);
         else if (committed.flowLogs === 'none') await db.exec('DELETE FROM flow_log_slices');
         await settleStaged(db, committed.staged ?? []);
-        if (committed.enrichedFileId !== undefined) await db.exec(SET_META, { k: META_ENRICHED_FILE, v: String(committed.enrichedFileId) });
-        await db.exec(SET_META, { k: META_ATTRIBUTED_INVENTORY, v: fingerprint });
+        if (committed.enrichedFileId !== undefined) await setMeta(db, META_ENRICHED_FILE, String(committed.enrichedFileId));
+        await setMeta(db, META_ATTRIBUTED_INVENTORY, fingerprint);
         await timed('views', () => buildViews(db, fingerprint));
         checkCancelled(opts.signal);
         return Number(await db.value<bigint>('SELECT count(*) FROM conversation_facts'));
@@ -234,7 +231,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       await dropWorkTables(db, keep());
     }
 
-    const watermark = full ? -1 : Number((await meta(db, META_ENRICHED_FILE)) ?? -1);
+    const watermark = full ? -1 : Number((await getMeta(db, META_ENRICHED_FILE)) ?? -1);
     // records of local files are read from there (a dataset that keeps none): a file gone since its load is said
     const gone = await missingRecordFiles(db, watermark);
     if (gone.length) {

@@ -5,6 +5,7 @@
  * them, grouped any way, overflows a BIGINT.
  */
 import type { Db } from '../store/db';
+import { setMeta } from '../store/meta';
 import { MAX_STORED_TOTAL } from '../model/validate';
 import { REDUCED_TABLE } from '../store/reduced';
 
@@ -15,7 +16,6 @@ export interface Totals {
 
 const BYTES = 'loaded_bytes_total';
 const PACKETS = 'loaded_packets_total';
-const SET = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
 
 /**
  * The totals so far. The first time (an older dataset, or after files were forgotten) they are summed from
@@ -32,8 +32,8 @@ export async function loadedTotals(db: Db): Promise<Totals> {
        SELECT coalesce(sum(bytes), 0)::HUGEINT AS bytes, coalesce(sum(packets), 0)::HUGEINT AS packets FROM flow_records
        UNION ALL SELECT coalesce(sum(bytes_up + bytes_down), 0), coalesce(sum(packets_up + packets_down), 0) FROM ${REDUCED_TABLE})`,
   );
-  await db.exec(SET, { k: BYTES, v: String(t.bytes) });
-  await db.exec(SET, { k: PACKETS, v: String(t.packets) });
+  await setMeta(db, BYTES, String(t.bytes));
+  await setMeta(db, PACKETS, String(t.packets));
   return { bytes: t.bytes, packets: t.packets };
 }
 
@@ -45,8 +45,8 @@ export async function addLoaded(db: Db, loads: readonly { bytes?: bigint; packet
   if (bytes > MAX_STORED_TOTAL || packets > MAX_STORED_TOTAL) {
     throw refuse('the dataset would hold more than 2^62 bytes or packets in all, past which sums could overflow; nothing of it was loaded');
   }
-  await db.exec(SET, { k: BYTES, v: String(bytes) });
-  await db.exec(SET, { k: PACKETS, v: String(packets) });
+  await setMeta(db, BYTES, String(bytes));
+  await setMeta(db, PACKETS, String(packets));
 }
 
 /** After records were deleted: the totals are summed again when next needed. */

@@ -8,14 +8,13 @@
  * only by a DROP MACRO of its own.)
  */
 import { createHash } from 'node:crypto';
-import type { Db } from './db';
-
-const SET_META = `INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+import { lit, type Db } from './db';
+import { setMeta } from './meta';
 
 const named = (sql: string, kind: 'VIEW' | 'TABLE') =>
   [...new Set([...sql.matchAll(new RegExp(`CREATE OR REPLACE ${kind} (\\w+)`, 'g'))].map((m) => m[1]!.toLowerCase()))];
 
-const inList = (xs: string[]) => (xs.length ? xs.map((x) => `'${x}'`).join(', ') : 'NULL');
+const inList = (xs: string[]) => (xs.length ? xs.map(lit).join(', ') : 'NULL');
 
 /** Runs `sql` unless the dataset holds what it defines already (meta key `definitions:<name>`). */
 export async function installDefinitions(db: Db, name: string, sql: string, basis = ''): Promise<void> {
@@ -31,5 +30,5 @@ export async function installDefinitions(db: Db, name: string, sql: string, basi
          AND table_name IN (${inList(tables)})) AS tables`, { k: key });
   if (held && held.stored === hash && Number(held.views) === views.length && Number(held.tables) === tables.length) return;
   await db.exec(sql);
-  await db.exec(SET_META, { k: key, v: hash });
+  await setMeta(db, key, hash);
 }

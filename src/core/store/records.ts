@@ -11,6 +11,7 @@ import { isAbsolute } from 'node:path';
 import { FLOW_FIELDS, fieldByName, parseLogFormat, q, type FlowField } from '../model/flowFields';
 import { validSql } from '../model/validate';
 import { lit, type Db } from './db';
+import { getMeta, setMeta } from './meta';
 
 export const RECORDS_BASE = 'flow_records_base';
 
@@ -185,8 +186,7 @@ export async function stagingTables(db: Db): Promise<string[]> {
 }
 
 export async function keepsRecords(db: Db): Promise<boolean> {
-  const row = await db.one<{ value: string }>(`SELECT value FROM meta WHERE key = $k`, { k: META_KEEP_RECORDS });
-  return row?.value !== 'false';
+  return (await getMeta(db, META_KEEP_RECORDS)) !== 'false';
 }
 
 /**
@@ -200,8 +200,7 @@ export async function defaultKeepRecords(db: Db): Promise<void> {
 }
 
 export async function setKeepRecords(db: Db, keep: boolean): Promise<void> {
-  await db.exec(`INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    { k: META_KEEP_RECORDS, v: String(keep) });
+  await setMeta(db, META_KEEP_RECORDS, String(keep));
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { FLOW_FIELDS, q } from '../model/flowFields';
 import type { Db } from './db';
+import { setMeta } from './meta';
 import { RECORDS_BASE, defaultKeepRecords, refreshRecordsView } from './records';
 import { narrowStoredEvents } from '../inventory/events';
 import { ADDRESS_TYPES, parseCidr } from '../inventory/ip';
@@ -517,9 +518,6 @@ export async function ensureSchema(db: Db): Promise<void> {
   await db.exec(FINDINGS_SQL);
   await defaultKeepRecords(db);
   await refreshRecordsView(db);
-  await db.exec(
-    `INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    { v: String(SCHEMA_VERSION) },
-  );
+  await setMeta(db, 'schema_version', String(SCHEMA_VERSION));
   ensured.add(db);
 }
