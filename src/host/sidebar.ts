@@ -1,6 +1,7 @@
 /** The Flowlens activity-bar views: datasets (with their facts and actions) and query templates. */
 import * as vscode from 'vscode';
 import type { QueryTemplate } from '../core/api';
+import { formatTime } from '../shared/numbers';
 import { formatBytes } from '../shared/resultShape';
 import type { Datasets, DatasetEntry } from './datasets';
 
@@ -39,17 +40,20 @@ export class DatasetsTree implements vscode.TreeDataProvider<DatasetNode> {
       return [problem ? { kind: 'fact', label: 'Could not summarise', value: problem } : { kind: 'fact', label: 'Summarising', value: '…' }];
     }
     return [
-      { kind: 'fact', label: 'Span', value: i.from && i.to ? `${i.from.replace('T', ' ').replace('Z', '')} – ${i.to.replace('T', ' ').replace('Z', '')} UTC` : 'no conversations' },
+      // times as every message writes them ('2026-09-01 00:00Z'), one a row: a span on one row was cut by the sidebar
+      ...(i.from && i.to ? [{ kind: 'fact', label: 'First flow', value: formatTime(i.from) }, { kind: 'fact', label: 'Last flow', value: formatTime(i.to) }] as const
+        : [{ kind: 'fact', label: 'Span', value: 'no conversations' }] as const),
       { kind: 'fact', label: 'Conversations', value: i.conversations.toLocaleString('en-US') },
       { kind: 'fact', label: 'Accounts', value: i.accounts.join(', ') || '—' },
       { kind: 'fact', label: 'Regions', value: i.regions.join(', ') || '—' },
-      { kind: 'fact', label: 'Last refresh', value: i.lastRefresh ? i.lastRefresh.replace('T', ' ').replace('Z', ' UTC') : '—' },
+      { kind: 'fact', label: 'Last refresh', value: i.lastRefresh ? formatTime(i.lastRefresh) : '—' },
     ];
   }
 
   getTreeItem(node: DatasetNode): vscode.TreeItem {
     if (node.kind === 'fact') {
       const item = new vscode.TreeItem(`${node.label}: ${node.value}`, vscode.TreeItemCollapsibleState.None);
+      item.tooltip = `${node.label}: ${node.value}`; // whole, where a narrow sidebar cuts the label
       item.contextValue = 'fact';
       return item;
     }

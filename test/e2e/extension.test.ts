@@ -94,6 +94,11 @@ test('enrich the sample estate, query it in a notebook, cancel an enrichment', {
       }
     }
     await screenshot(page, 'e2e-2-sidebar');
+    // times written as every message writes them, one a row (before: 'Span: 2026-09-01 00:00:00 – 2026-…', cut by the sidebar)
+    for (const label of ['First flow', 'Last flow', 'Last refresh']) {
+      const row = await page.locator('.pane-body .monaco-list-row', { hasText: `${label}: ` }).first().textContent();
+      assert.match(row ?? '', new RegExp(`^${label}: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ$`));
+    }
 
     // The cross-AZ template in a notebook, run.
     await runCommand(page, 'Flowlens: New notebook from template…');

@@ -136,7 +136,7 @@ test('a wrong or missing log format is a clear error naming the file; nothing is
     const shuffled = CUSTOM_V5.format.replace('${srcport}', '${tmp}').replace('${vpc-id}', '${srcport}').replace('${tmp}', '${vpc-id}');
     const [wrongOrder] = await ingestFiles(db, [v5], { logFormat: shuffled });
     assert.equal(wrongOrder.status, 'failed');
-    assert.match(wrongOrder.error ?? '', /v5\.log: none of its 5 lines matches the log format .*\(line 1: srcport: "vpc-0aa11bb22cc33dd44" is not a number\)/);
+    assert.match(wrongOrder.error ?? '', /v5\.log: none of its 5 lines is a flow record \(line 1: srcport: "vpc-0aa11bb22cc33dd44" is not a number\); read with the log format "/);
 
     const [unknown] = await ingestFiles(db, [v5], { logFormat: '${version} ${no-such-field}' });
     assert.match(unknown.error ?? '', /v5\.log: unknown flow-log field "no-such-field"/);

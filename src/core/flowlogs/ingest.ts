@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { FileReport } from '../../protocol/reports';
 import { diskFullMessage } from '../diskFull';
+import { plural } from '../../shared/numbers';
 import { lit, type Db } from '../store/db';
 import { eventsAsText, NotCloudWatchError, parseCloudWatchJson, type CloudWatchEvent } from './cloudwatch';
 import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, isHeaderLine, parseLogFormat, type FlowField } from '../model/flowFields';
@@ -800,7 +801,8 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
         if (result.records === 0 && result.badLines > 0) {
           const first = result.errors[0];
           throw new FileError(
-            `${src.name}: none of its ${result.badLines} lines matches the log format "${logFormat}"` + (first ? ` (line ${first.line}: ${first.message})` : ''),
+            // (a line of the format can still break a value rule: start after end, a port over 65535)
+            `${src.name}: none of its ${plural(result.badLines, 'line')} is a flow record${first ? ` (line ${first.line}: ${first.message})` : ''}; read with the log format "${logFormat}"`,
           );
         }
         await db.exec(`UPDATE ingest_files SET records = $records, bad_lines = $bad${result.joined ? `, reader = '${JOINED}'` : ''} WHERE file_id = $id`, { records: result.records, bad: result.badLines, id: fileId });
