@@ -61,6 +61,9 @@ export interface SourceReport {
   athena?: AthenaScan;
 }
 
+/** Some accounts of an organisation's flow-log table: those named, or every account but those named (ids sorted). */
+export type AccountSet = { only: string[] } | { except: string[] };
+
 /** An Athena reduction's cost and yield (src/core/aws/athena.ts). */
 export interface AthenaScan {
   windowSeconds: number;

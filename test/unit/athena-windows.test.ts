@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resultName, resultSpan, spansWithout, unreadSpan } from '../../src/core/aws/athenaWindows';
+import { resultName, resultRead, spansWithout, unionAccounts, unreadParts, unreadSpan } from '../../src/core/aws/athenaWindows';
 import { parseSourceSpec, type AthenaSource } from '../../src/core/aws/sources';
 
 const src = parseSourceSpec('athena:flowlogs.vpc', '111111111111', 'us-east-1', ['us-east-1']) as AthenaSource;
@@ -9,16 +9,16 @@ const t = (hh: string) => Date.parse(`2026-09-01T${hh}:00:00Z`);
 test("an Athena result's name says the table, account, region and time it read; another account's or region's is not the source's", () => {
   const name = resultName(src, { since: t('00'), until: t('01') }, 60);
   assert.equal(name, 'athena://AwsDataCatalog/flowlogs/vpc@111111111111/us-east-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60');
-  assert.deepEqual(resultSpan(src, name), { since: t('00'), until: t('01') });
+  assert.deepEqual(resultRead(src, name), { since: t('00'), until: t('01') });
   // named before account and region were: the source's
-  assert.deepEqual(resultSpan(src, 'athena://AwsDataCatalog/flowlogs/vpc@2026-09-01T00:00:00.000Z..2026-09-01T02:00:00.000Z/w3600'), { since: t('00'), until: t('02') });
+  assert.deepEqual(resultRead(src, 'athena://AwsDataCatalog/flowlogs/vpc@2026-09-01T00:00:00.000Z..2026-09-01T02:00:00.000Z/w3600'), { since: t('00'), until: t('02') });
   for (const other of [
     'athena://AwsDataCatalog/flowlogs/vpc@222222222222/us-east-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60',
     'athena://AwsDataCatalog/flowlogs/vpc@111111111111/eu-west-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60',
     'athena://AwsDataCatalog/flowlogs/vpc_old@111111111111/us-east-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60',
     'athena://AwsDataCatalog/flowlogs/vpc@111111111111/us-east-1/2026-09-01T01:00:00.000Z..2026-09-01T00:00:00.000Z/w60',
     'athena://AwsDataCatalog/flowlogs/vpc@w60',
-  ]) assert.equal(resultSpan(src, other), undefined, other);
+  ]) assert.equal(resultRead(src, other), undefined, other);
 });
 
 test('what of a window is left to read: the held time at its ends cut off, the held time inside left out, nothing when all is held', () => {
@@ -41,4 +41,64 @@ test('the parts of a window a query reads when it leaves held time out', () => {
     [{ since: t('00'), until: t('02') }, { since: t('04'), until: t('06') }]);
   assert.deepEqual(spansWithout(w, [{ since: t('05'), until: t('07') }]), [{ since: t('00'), until: t('05') }]);
   assert.deepEqual(spansWithout(w, [{ since: t('00'), until: t('06') }]), []);
+});
+
+const [A, B, C] = ['111111111111', '222222222222', '333333333333'];
+
+test("a result's name says the accounts it read, sorted (none: every account, as every name made before says); its name is read both ways", () => {
+  const span = { since: t('00'), until: t('01') };
+  const base = 'athena://AwsDataCatalog/flowlogs/vpc@111111111111/us-east-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60';
+  assert.equal(resultName(src, span, 60, { only: [B, A] }), `${base}/accounts=${A},${B}`);
+  assert.equal(resultName(src, span, 60, { except: [B, A, B] }), `${base}/accounts-except=${A},${B}`);
+  assert.equal(resultName(src, span, 60), base);
+  assert.deepEqual(resultRead(src, `${base}/accounts=${A},${B}`), { ...span, accounts: { only: [A, B] } });
+  assert.deepEqual(resultRead(src, `${base}/accounts-except=${B}`), { ...span, accounts: { except: [B] } });
+  // made before accounts were named: every account's
+  assert.deepEqual(resultRead(src, base), span);
+  assert.equal(resultRead(src, `${base}/accounts=`), undefined);
+  assert.equal(resultRead(src, `${base}/regions=${A}`), undefined);
+});
+
+test('the accounts either of several sets holds', () => {
+  assert.deepEqual(unionAccounts([{ only: [B] }, { only: [A, B] }]), { only: [A, B] });
+  assert.deepEqual(unionAccounts([{ only: [B] }, { except: [A, B] }]), { except: [A] });
+  assert.deepEqual(unionAccounts([{ except: [A, B] }, { except: [B, C] }]), { except: [B] });
+  assert.equal(unionAccounts([{ only: [A] }, { except: [A] }]), undefined);
+  assert.equal(unionAccounts([{ only: [A] }, undefined]), undefined);
+});
+
+test('what is left to read, account by account: a result of some accounts holds their time only, one of every account (or named before accounts were) every account\'s', () => {
+  const w = { since: t('00'), until: t('06') };
+  const every = (since: string, until: string) => ({ since: t(since), until: t(until) });
+  const of = (since: string, until: string, ...only: string[]) => ({ since: t(since), until: t(until), accounts: { only } });
+  // --accounts A, then --accounts A,B over the same window: B's time is read, A's is not
+  assert.deepEqual(unreadParts(w, [of('00', '06', A)], [A, B]), { parts: [{ accounts: { only: [B] }, span: w, held: [] }], before: [{ ...w, accounts: { only: [A] } }] });
+  // (before: the time of A's result was held for every account, B's included, and nothing was read)
+  // then every account: every account but A and B, and nothing of theirs
+  assert.deepEqual(unreadParts(w, [of('00', '06', A), of('00', '06', B)]),
+    { parts: [{ accounts: { except: [A, B] }, span: w, held: [] }], before: [{ ...w, accounts: { only: [A, B] } }] });
+  // every account first: A's time is held, whoever asks
+  assert.deepEqual(unreadParts(w, [every('00', '06')], [A]), { parts: [], before: [w] });
+  assert.deepEqual(unreadParts(w, [every('00', '06')]), { parts: [], before: [w] });
+  // a result of every account but A holds every account's time but A's
+  const butA = { ...w, accounts: { except: [A] } };
+  assert.deepEqual(unreadParts(w, [butA]), { parts: [{ accounts: { only: [A] }, span: w, held: [] }], before: [{ ...w, accounts: { except: [A] } }] });
+  assert.deepEqual(unreadParts(w, [butA], [B, C]), { parts: [], before: [w] });
+  assert.deepEqual(unreadParts(w, [butA], [A, C]), { parts: [{ accounts: { only: [A] }, span: w, held: [] }], before: [{ ...w, accounts: { only: [C] } }] });
+  // A's time held from 00:00 to 02:00: A is read from 02:00, B from 00:00 (two parts); every account's from 04:00 to 05:00 is left out of both
+  assert.deepEqual(unreadParts(w, [of('00', '02', A), every('04', '05')], [B, A]), {
+    parts: [{ accounts: { only: [A] }, span: { since: t('02'), until: t('06') }, held: [every('04', '05')] }, { accounts: { only: [B] }, span: w, held: [every('04', '05')] }],
+    before: [{ ...every('00', '02'), accounts: { only: [A] } }, every('04', '05')],
+  });
+  // of every account, with A's time held inside the window: A is read but for it, every other account whole
+  assert.deepEqual(unreadParts(w, [of('02', '03', A), of('05', '08', C)]), {
+    parts: [{ accounts: { only: [A] }, span: w, held: [every('02', '03')] }, { accounts: { only: [C] }, span: every('00', '05'), held: [] },
+      { accounts: { except: [A, C] }, span: w, held: [] }],
+    before: [{ ...every('02', '03'), accounts: { only: [A] } }, { ...every('05', '06'), accounts: { only: [C] } }],
+  });
+  // results outside the window name no account of it
+  assert.deepEqual(unreadParts(w, [of('07', '08', A)]), { parts: [{ span: w, held: [] }], before: [] });
+  // the same time held for A by two results, and for B by one of them: said once per whose
+  assert.deepEqual(unreadParts(w, [of('00', '03', A, B), of('03', '06', A)], [A, B]).before,
+    [{ ...every('00', '03') }, { ...every('03', '06'), accounts: { only: [A] } }]);
 });

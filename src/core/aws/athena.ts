@@ -42,7 +42,7 @@ import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
 import { formatScanCost, isProjected, parseS3Uri, partitionPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
-import { mergeSpans, resultName, resultPrefix, resultSpan, unreadSpan, type Span } from './athenaWindows';
+import { mergeSpans, resultName, resultPrefix, resultRead, unreadSpan, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -374,7 +374,7 @@ export function queryFailure(q: QueryExecution): Error {
 /** The time of the table the dataset holds: what its loaded results read (their names say). */
 async function heldSpans(db: Db, src: AthenaSource): Promise<Span[]> {
   const names = await db.all<{ name: string }>('SELECT DISTINCT name FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
-  return names.map((n) => resultSpan(src, n.name)).filter((x): x is Span => !!x);
+  return names.map((n) => resultRead(src, n.name)).filter((x): x is Span => !!x);
 }
 
 /**

@@ -1,11 +1,15 @@
 /**
  * Which time of an Athena table a dataset holds, and what of a window is left to read there. A reduction's rows are
  * sums over the time the query read, with nothing to be known by again (an S3 object has its key, a CloudWatch
- * batch its hour): read twice, a record counts twice. So each loaded result is named by its table, account, region
- * and the time it read (`athena://<catalog>/<database>/<table>@<account>/<region>/<from>..<until>/w<seconds>`), and a
- * run reads only the time of its window no result of the table holds: a Refresh that asks again for a window another
- * table failed to read, or a window appended over one loaded before. Forgetting a result lets its time be read again.
+ * batch its hour): read twice, a record counts twice. So each loaded result is named by its table, account, region,
+ * the time it read and, of an organisation's table read for some accounts, which
+ * (`athena://<catalog>/<database>/<table>@<account>/<region>/<from>..<until>/w<seconds>[/accounts=A,B]`, or
+ * `/accounts-except=A,B` for every account but those; no suffix: every account, as every name made before accounts
+ * were named means), and a run reads, per account, only the time of its window no result of the table holds for that
+ * account: a Refresh that asks again for a window another table failed to read, a window appended over one loaded
+ * before, or accounts added to those read before. Forgetting a result lets its time be read again for its accounts.
  */
+import type { AccountSet } from '../../protocol/reports';
 import type { AthenaSource } from './sources';
 
 /** A span of time, [since, until) in epoch milliseconds. */
@@ -14,29 +18,59 @@ export interface Span {
   until: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The name a result read over [since, until) is loaded under. */
-export function resultName(src: AthenaSource, span: Span, windowSeconds: number): string {
-  return `${src.id}@${src.account}/${src.region}/${iso(span.since)}..${iso(span.until)}/w${windowSeconds}`;
+/** What a loaded result holds: the time it read and, when not every account's, the accounts. */
+export interface HeldRead extends Span {
+  accounts?: AccountSet;
 }
 
-/** The prefix every result of the table is named under (of any account and region: resultSpan tells). */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const sortedIds = (ids: Iterable<string>) => [...new Set(ids)].sort();
+
+/** The accounts a set names (those it holds, or those it does not). */
+const namedIn = (a: AccountSet) => ('only' in a ? a.only : a.except);
+
+/** Whether `a` holds `account` (undefined: every account). */
+export function holdsAccount(a: AccountSet | undefined, account: string): boolean {
+  return !a || ('only' in a ? a.only.includes(account) : !a.except.includes(account));
+}
+
+/** The accounts either of several sets holds (undefined: every account). */
+export function unionAccounts(sets: readonly (AccountSet | undefined)[]): AccountSet | undefined {
+  if (sets.some((a) => !a)) return undefined;
+  const all = sets as AccountSet[];
+  const excepts = all.filter((a): a is { except: string[] } => 'except' in a);
+  if (!excepts.length) return { only: sortedIds(all.flatMap(namedIn)) };
+  const except = excepts.slice(1).reduce((out, a) => out.filter((x) => a.except.includes(x)), excepts[0]!.except)
+    .filter((x) => !all.some((a) => 'only' in a && a.only.includes(x)));
+  return except.length ? { except: sortedIds(except) } : undefined;
+}
+
+/** The name a result read over [since, until) is loaded under, of `accounts` (undefined: every account). */
+export function resultName(src: AthenaSource, span: Span, windowSeconds: number, accounts?: AccountSet): string {
+  const suffix = !accounts ? '' : 'only' in accounts ? `/accounts=${sortedIds(accounts.only).join(',')}` : `/accounts-except=${sortedIds(accounts.except).join(',')}`;
+  return `${src.id}@${src.account}/${src.region}/${iso(span.since)}..${iso(span.until)}/w${windowSeconds}${suffix}`;
+}
+
+/** The prefix every result of the table is named under (of any account and region: resultRead tells). */
 export function resultPrefix(src: AthenaSource): string {
   return `${src.id}@`;
 }
 
 /**
- * The time a loaded result of the source read, from its name; undefined for a result of another account or region
- * of a table of that name, or a name that is not a result's. A name without account and region (loaded before they
- * were named) is the source's.
+ * What a loaded result of the source holds, from its name: the time it read, and the accounts when its name says
+ * some (none said: every account, as every name made before accounts were named means); undefined for a result of
+ * another signing account or region of a table of that name, or a name that is not a result's. A name without
+ * account and region (loaded before they were named) is the source's.
  */
-export function resultSpan(src: AthenaSource, name: string): Span | undefined {
+export function resultRead(src: AthenaSource, name: string): HeldRead | undefined {
   if (!name.startsWith(resultPrefix(src))) return undefined;
-  const m = /^(?:(\d{12})\/([a-z0-9-]+)\/)?([^/]+?)\.\.([^/]+)\/w\d+$/.exec(name.slice(resultPrefix(src).length));
+  const m = /^(?:(\d{12})\/([a-z0-9-]+)\/)?([^/]+?)\.\.([^/]+)\/w\d+(?:\/accounts(-except)?=([^/,]+(?:,[^/,]+)*))?$/.exec(name.slice(resultPrefix(src).length));
   if (!m || (m[1] !== undefined && (m[1] !== src.account || m[2] !== src.region))) return undefined;
   const span = { since: Date.parse(m[3]!), until: Date.parse(m[4]!) };
-  return Number.isFinite(span.since) && Number.isFinite(span.until) && span.since < span.until ? span : undefined;
+  if (!(Number.isFinite(span.since) && Number.isFinite(span.until) && span.since < span.until)) return undefined;
+  const ids = m[6]?.split(',');
+  return ids ? { ...span, accounts: m[5] ? { except: ids } : { only: ids } } : span;
 }
 
 /** Spans merged: sorted, overlapping or touching ones made one. */
@@ -74,4 +108,64 @@ export function spansWithout(window: Span, out: readonly Span[]): Span[] {
   }
   if (since < window.until) parts.push({ since, until: window.until });
   return parts;
+}
+
+/** Some accounts of a run and what of its window is left to read for them: the same for each (one part of a query). */
+export interface ReadPart {
+  /** Undefined: every account. */
+  accounts?: AccountSet;
+  /** What is left to read, and the held spans inside it (see unreadSpan). */
+  span: Span;
+  held: Span[];
+}
+
+/** Time of a window held for some of a run's accounts (undefined: for every account the run reads). */
+export interface HeldPart extends Span {
+  accounts?: AccountSet;
+}
+
+/**
+ * What of `window` a run over `accounts` (none: every account) is left to read when `held` is held, account by
+ * account: a result of every account holds every account's time, one of some accounts only theirs. The accounts
+ * whose unread time is the same are one part (the part of every account not named by a result, when the run is of
+ * every account); an account with nothing left is in none. `before`: the held time of the window, and whose it is
+ * when not every account's the run reads.
+ */
+export function unreadParts(window: Span, held: readonly HeldRead[], accounts?: readonly string[]): { parts: ReadPart[]; before: HeldPart[] } {
+  const within = held.filter((h) => h.since < window.until && h.until > window.since);
+  // each account asked for; of a run of every account, each account a result names, and (null) every other one
+  const named = sortedIds(accounts?.length ? accounts : within.flatMap((h) => (h.accounts ? namedIn(h.accounts) : [])));
+  const classes: (string | null)[] = accounts?.length ? named : [...named, null];
+  const heldFor = (c: string | null) => mergeSpans(within.filter((h) => (c === null ? !h.accounts || 'except' in h.accounts : holdsAccount(h.accounts, c)))
+    .map(({ since, until }) => ({ since, until })));
+  const accountsOf = (cs: readonly (string | null)[]): AccountSet | undefined => {
+    if (!cs.includes(null)) return { only: cs as string[] };
+    const except = named.filter((a) => !cs.includes(a));
+    return except.length ? { except } : undefined;
+  };
+  const parts = new Map<string, { classes: (string | null)[]; left: { span: Span; held: Span[] } }>();
+  for (const c of classes) {
+    const left = unreadSpan(window, heldFor(c));
+    if (!left) continue;
+    const key = JSON.stringify(left);
+    const part = parts.get(key) ?? parts.set(key, { classes: [], left }).get(key)!;
+    part.classes.push(c);
+  }
+  // the held time cut where whose it is changes
+  const clipped = classes.map((c) => heldFor(c).map((h) => ({ since: Math.max(h.since, window.since), until: Math.min(h.until, window.until) })).filter((h) => h.since < h.until));
+  const cuts = [...new Set(clipped.flat().flatMap((h) => [h.since, h.until]))].sort((a, b) => a - b);
+  const before: (HeldPart & { by: string })[] = [];
+  for (const [i, since] of cuts.slice(0, -1).entries()) {
+    const until = cuts[i + 1]!;
+    const holders = classes.filter((_, k) => clipped[k]!.some((h) => h.since <= since && h.until >= until));
+    if (!holders.length) continue;
+    const by = JSON.stringify(holders);
+    const last = before.at(-1);
+    if (last && last.by === by && last.until === since) last.until = until;
+    else before.push({ since, until, by, ...(holders.length < classes.length ? { accounts: accountsOf(holders)! } : {}) });
+  }
+  return {
+    parts: [...parts.values()].map((p) => ({ ...(accountsOf(p.classes) ? { accounts: accountsOf(p.classes)! } : {}), span: p.left.span, held: p.left.held })),
+    before: before.map(({ by: _by, ...h }) => h),
+  };
 }
