@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatScanCost, parseSize, partitionPlan, registeredReadEnd, scanPrice } from '../../src/core/aws/athenaTable';
+import { formatScanCost, parseSize, partitionPlan, partsPlan, registeredReadEnd, scanPrice } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
 import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
@@ -106,6 +106,48 @@ describe('the flow-log table partitions the reduction prunes by', () => {
     assert.deepEqual([one.kept, one.prefixes], [1, ['s3://logs/AWSLogs/222222222222/vpcflowlogs/us-east-1/2026/10/01/']]);
     // an account whose partitions the table does not hold: none kept
     assert.equal(partitionPlan(info, w0, w1, ['us-east-1'], [], ['333333333333']).kept, 0);
+  });
+
+  it("every account but those read before: a predicate that leaves them out of the account key, and their objects neither kept nor listed", () => {
+    const [w0, w1] = [new Date('2026-10-01T05:00:00Z'), new Date('2026-10-01T07:00:00Z')];
+    const [a, b, c] = ['111111111111', '222222222222', '333333333333'];
+    const hive = partitionPlan({
+      columns: [], parameters: { location: 's3://logs/AWSLogs/o-abc123/' },
+      partitionKeys: ['aws-account-id', 'aws-service', 'aws-region', 'year', 'month', 'day'].map((name) => ({ name, type: 'string' })),
+    }, w0, w1, ['eu-west-1'], [], [], [a, b]);
+    assert.equal(hive.predicates[2], `"aws-account-id" NOT IN ('${a}', '${b}')`);
+    assert.equal(hive.recognised.at(-1), `aws-account-id (account; every account but ${a}, ${b} read)`);
+    // the account level is listed to be found, without those two
+    assert.deepEqual(hive.prefixes, [`s3://logs/AWSLogs/o-abc123/aws-account-id=\${aws-account-id!${a},${b}}/aws-service=\${aws-service}/aws-region=eu-west-1/year=2026/month=10/day=01/`]);
+    const projected = partitionPlan({
+      columns: [],
+      partitionKeys: [{ name: 'accid', type: 'string' }, { name: 'region', type: 'string' }, { name: 'day', type: 'string' }],
+      parameters: { 'projection.enabled': 'true', 'projection.day.format': 'yyyy/MM/dd', 'storage.location.template': 's3://logs/AWSLogs/${accid}/vpcflowlogs/${region}/${day}' },
+    }, w0, w1, ['us-east-1'], [], [], [a]);
+    assert.deepEqual(projected.prefixes, [`s3://logs/AWSLogs/\${accid!${a}}/vpcflowlogs/us-east-1/2026/10/01/`]);
+    // a crawler's table: only the other accounts' partitions kept
+    const info = crawled(every([a, b, c], ['us-east-1'], ['2026/10/01', '2026/10/02']));
+    const others = partitionPlan(info, w0, w1, ['us-east-1'], [], [], [a, b]);
+    assert.equal(others.predicates[2], `"partition_0" NOT IN ('${a}', '${b}')`);
+    assert.deepEqual([others.kept, others.prefixes], [1, [`s3://logs/AWSLogs/${c}/vpcflowlogs/us-east-1/2026/10/01/`]]);
+  });
+
+  it("a query of parts (accounts whose time left to read differs): each part's partitions in one disjunction, and those of every part kept and listed once", () => {
+    const [a, b, c] = ['111111111111', '222222222222', '333333333333'];
+    const info = crawled(every([a, b, c], ['us-east-1'], ['2026/10/01', '2026/10/02', '2026/10/03']));
+    // A held until the 2nd 12:00 (read from there), B and C read over the whole window
+    const [w0, mid, w1] = [new Date('2026-10-01T05:00:00Z'), new Date('2026-10-02T12:00:00Z'), new Date('2026-10-02T20:00:00Z')];
+    const p = partsPlan(info, [{ since: mid, until: w1, leftOut: [], accounts: { only: [a] } }, { since: w0, until: w1, leftOut: [], accounts: { except: [a] } }], ['us-east-1']);
+    const day = (d: string) => `("partition_3" = '2026' AND "partition_4" = '10' AND "partition_5" = '${d}')`;
+    assert.deepEqual(p.predicates, [`"partition_2" IN ('us-east-1')`,
+      `((${day('02')}) AND "partition_0" IN ('${a}')) OR ((${day('01')} OR ${day('02')}) AND "partition_0" NOT IN ('${a}'))`]);
+    // A's 2nd, B's and C's 1st and 2nd: not A's 1st
+    const at = (x: string, d: string) => `s3://logs/AWSLogs/${x}/vpcflowlogs/us-east-1/2026/10/${d}/`;
+    assert.deepEqual([p.kept, p.prefixes], [5, [at(a, '02'), at(b, '01'), at(b, '02'), at(c, '01'), at(c, '02')]]);
+    assert.equal(p.recognised.at(-1), "partition_0 (account, from the registered partitions' values; every account read)");
+    // one part: the plan of its own
+    const one = partsPlan(info, [{ since: w0, until: w1, leftOut: [], accounts: { only: [b] } }], ['us-east-1']);
+    assert.deepEqual(one, partitionPlan(info, w0, w1, ['us-east-1'], [], [b]));
   });
 
   it('a date-typed key, and a table without partitions', () => {

@@ -14,8 +14,9 @@
  * ALTER TABLE ADD PARTITION … LOCATION: a year and the month, day (and hour) after it, a region, an account
  * (valueRoles). The estimate then lists the locations of the registered partitions the predicates keep.
  */
+import type { AccountSet } from '../../protocol/reports';
 import { formatBytes, formatUsd } from '../format';
-import { spansWithout, type Span } from './athenaWindows';
+import { spansWithout, unionAccounts, type Span } from './athenaWindows';
 
 /** A partition registered in the catalogue (Glue GetPartitions): its values in the table's key order, and where its objects lie. */
 export interface RegisteredPartition {
@@ -46,7 +47,8 @@ export interface PartitionPlan {
    * when they were read; else per day and region, per hour on the days the window covers in part when the table has an
    * hour key; the time the query leaves out, held already, is in none of them; the table's location alone when the layout is not known):
    * what a scan estimate lists. A `${key}` segment stands for every value of a key the query does not constrain
-   * (an account id): the estimate lists that level to find them (expandPrefix in athena.ts).
+   * (an account id), `${key!a,b}` for every value but a and b: the estimate lists that level to find them
+   * (expandPrefix in athena.ts).
    */
   prefixes: string[];
   /**
@@ -57,6 +59,8 @@ export interface PartitionPlan {
   hive?: { location: string; firstKey: string };
   /** When the registered partitions were read: how many the predicates keep (the prefixes are their locations). */
   kept?: number;
+  /** Those partitions. */
+  keptPartitions?: RegisteredPartition[];
   /**
    * When the registered partitions were read and their date is known: where the last one kept ends (epoch ms, the end
    * of its day, or of its hour with an hour key). A crawler registers what it found at its last run: the window's time
@@ -70,6 +74,10 @@ export interface PartitionPlan {
   datedByRegistered?: boolean;
   /** The accounts the predicates keep, when the table has an account key and accounts were asked for. */
   accounts?: string[];
+  /** The accounts the predicates leave out, when the table has an account key and every account but those was asked for. */
+  exceptAccounts?: string[];
+  /** The table's account key (recognised by its name, or by its registered values). */
+  accountKey?: { name: string; type: string };
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -126,6 +134,11 @@ export function isProjected(info: Pick<TableInfo, 'parameters'>): boolean {
 /** A key in a list of values, each a literal of the key's type. */
 const inList = (k: Key, values: readonly string[]) => `${ident(k.name)} IN (${values.map((v) => valueOf(k, v)).join(', ')})`;
 
+/** An account key (or the records' account_id column) kept to `accounts`: in those it holds, or not in those it does not. */
+export function accountPredicate(k: Key, accounts: AccountSet): string {
+  return 'only' in accounts ? inList(k, accounts.only) : `${ident(k.name)} NOT IN (${accounts.except.map((v) => valueOf(k, v)).join(', ')})`;
+}
+
 /** A registered value and a wanted one the same, compared as the key's type (an integer key's 9 is its 09). */
 const sameValue = (k: Key, registered: string, wanted: string) => (NUMERIC.test(k.type.trim()) ? Number(registered) === Number(wanted) : registered === wanted);
 
@@ -176,12 +189,12 @@ const FROM_VALUES = "from the registered partitions' values";
 
 /**
  * The predicates that keep Athena to the window's partitions (and to `regions`, when the table has a region
- * key; to `accounts`, when it has an account key: an organisation's table holds every account's flow logs), and
- * the S3 prefixes that hold them. `leftOut`: time inside the window the query leaves out (held already): the
- * partitions only it needs are neither kept nor counted in the estimate.
+ * key; to `accounts`, or to every account but `exceptAccounts`, when it has an account key: an organisation's table
+ * holds every account's flow logs), and the S3 prefixes that hold them. `leftOut`: time inside the window the query
+ * leaves out (held already): the partitions only it needs are neither kept nor counted in the estimate.
  */
 export function partitionPlan(info: TableInfo, since: Date, until: Date, regions: readonly string[], leftOut: readonly Span[] = [],
-  accounts: readonly string[] = []): PartitionPlan {
+  accounts: readonly string[] = [], exceptAccounts: readonly string[] = []): PartitionPlan {
   const keys = new Map(info.partitionKeys.map((k) => [norm(k.name), k]));
   const plan: PartitionPlan = { predicates: [], recognised: [], ignored: [], prefixes: [] };
   // partitions are by delivery time: a record that starts before a read part's end may arrive up to an hour later
@@ -191,6 +204,8 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   const used = new Set<string>();
   /** Per partition key (normalised): the values the predicates keep it to on a day (none: any). */
   const wanted = new Map<string, (day: Date) => string[]>();
+  /** Per partition key (normalised): the values the predicates leave out. */
+  const unwanted = new Map<string, string[]>();
   /** The date is a Hive-style level of its own (year=…/month=…/day=…, or dt=2026-09-30): the paths can be built. */
   let hiveDated = false;
   // the catalogue's partitions count only where Athena reads them (not under projection)
@@ -239,24 +254,32 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   const namedAccount = ACCOUNT_NAMES.map((k) => keys.get(k)).find((k) => k !== undefined);
   const accountKey = namedAccount ?? (byValue.account && !used.has(norm(byValue.account.name)) ? byValue.account : undefined);
   if (accountKey) {
-    // the accounts asked for, as the region is put on the region key; none asked (a caller that names none): every account
+    // the accounts asked for, as the region is put on the region key; none asked (a caller that names none): every
+    // account, or every account but those read before
     if (accounts.length) {
-      plan.predicates.push(inList(accountKey, accounts));
+      plan.predicates.push(accountPredicate(accountKey, { only: [...accounts] }));
       plan.accounts = [...accounts];
       wanted.set(norm(accountKey.name), () => [...accounts]);
+    } else if (exceptAccounts.length) {
+      plan.predicates.push(accountPredicate(accountKey, { except: [...exceptAccounts] }));
+      plan.exceptAccounts = [...exceptAccounts];
+      unwanted.set(norm(accountKey.name), [...exceptAccounts]);
     }
-    plan.recognised.push(`${accountKey.name} (account${namedAccount ? '' : `, ${FROM_VALUES}`}${accounts.length ? '' : '; every account read'})`);
+    const every = exceptAccounts.length ? `; every account but ${exceptAccounts.join(', ')} read` : '; every account read';
+    plan.recognised.push(`${accountKey.name} (account${namedAccount ? '' : `, ${FROM_VALUES}`}${accounts.length ? '' : every})`);
+    plan.accountKey = { ...accountKey };
     used.add(norm(accountKey.name));
   }
   plan.ignored = info.partitionKeys.map((k) => k.name).filter((k) => !used.has(norm(k)));
   const location = info.parameters.location ?? info.parameters['storage.location'];
-  const kept = registered ? keptPartitions(info.partitionKeys, registered, days, wanted) : undefined;
+  const kept = registered ? keptPartitions(info.partitionKeys, registered, days, wanted, unwanted) : undefined;
+  if (kept) plan.keptPartitions = kept;
   if (kept && kept.every((p) => p.location)) {
     plan.prefixes = outermost(kept.map((p) => slashed(p.location!)));
     plan.kept = kept.length;
-  } else if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, wanted);
+  } else if (info.parameters['storage.location.template']) plan.prefixes = templatePrefixes(info, days, wanted, unwanted);
   else if (location && hiveDated) {
-    plan.prefixes = hivePrefixes(info, location, days, wanted);
+    plan.prefixes = hivePrefixes(info, location, days, wanted, unwanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
   } else plan.prefixes = location ? [slashed(location)] : [];
   const endOf = date ? (p: RegisteredPartition) => partitionEnd(info.partitionKeys, date, p)
@@ -264,6 +287,42 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   const ends = endOf ? (kept ?? []).map(endOf).filter(Number.isFinite) : [];
   if (ends.length) plan.keptUntil = Math.max(...ends);
   return plan;
+}
+
+/** One part of a query: some accounts (undefined: every account), read over [since, until) but for `leftOut`. */
+export interface PlanPart {
+  since: Date;
+  until: Date;
+  leftOut: readonly Span[];
+  accounts?: AccountSet;
+}
+
+/**
+ * The partitions of a query of several parts (accounts whose time left to read differs): each part's predicates
+ * (partitionPlan), those every part has ANDed and the rest one disjunction of the parts' own, so that each part's
+ * partitions are kept and no other; the prefixes and registered partitions of every part, each once. The keys
+ * recognised are said of the whole (every part's accounts).
+ */
+export function partsPlan(info: TableInfo, parts: readonly PlanPart[], regions: readonly string[]): PartitionPlan {
+  const planOf = (p: Pick<PlanPart, 'since' | 'until' | 'accounts'>, leftOut: readonly Span[]) => partitionPlan(info, p.since, p.until, regions, leftOut,
+    p.accounts && 'only' in p.accounts ? p.accounts.only : [], p.accounts && 'except' in p.accounts ? p.accounts.except : []);
+  const plans = parts.map((p) => planOf(p, p.leftOut));
+  if (plans.length === 1) return plans[0]!;
+  const whole = planOf({ since: new Date(Math.min(...parts.map((p) => p.since.getTime()))), until: new Date(Math.max(...parts.map((p) => p.until.getTime()))),
+    accounts: unionAccounts(parts.map((p) => p.accounts)) }, []);
+  const common = plans[0]!.predicates.filter((x) => plans.every((p) => p.predicates.includes(x)));
+  const own = plans.map((p) => p.predicates.filter((x) => !common.includes(x)));
+  const kept = plans.every((p) => p.keptPartitions) ? [...new Set(plans.flatMap((p) => p.keptPartitions!))] : undefined;
+  const ends = plans.map((p) => p.keptUntil).filter((x): x is number => x !== undefined);
+  const { kept: _k, keptPartitions: _kp, keptUntil: _ku, ...described } = whole;
+  return {
+    ...described,
+    predicates: own.some((o) => !o.length) ? common : [...common, own.map((o) => `(${o.join(' AND ')})`).join(' OR ')],
+    prefixes: kept && plans.every((p) => p.kept !== undefined) ? outermost(kept.map((p) => slashed(p.location!))) : outermost(plans.flatMap((p) => p.prefixes)),
+    ...(kept ? { keptPartitions: kept } : {}),
+    ...(kept && plans.every((p) => p.kept !== undefined) ? { kept: kept.length } : {}),
+    ...(ends.length ? { keptUntil: Math.max(...ends) } : {}),
+  };
 }
 
 /**
@@ -276,10 +335,15 @@ export function registeredReadEnd(keptUntil: number | undefined, since: number, 
   return keptUntil === undefined ? until : Math.max(since, Math.min(until, keptUntil - LATE_DELIVERY_MS));
 }
 
-/** The registered partitions the predicates keep: on some day of the window, each constrained key has a wanted value. */
-function keptPartitions(keys: readonly Key[], partitions: readonly RegisteredPartition[], days: readonly Date[], wanted: Map<string, (day: Date) => string[]>): RegisteredPartition[] {
+/**
+ * The registered partitions the predicates keep: on some day of the window, each constrained key has a wanted value,
+ * and none an unwanted one.
+ */
+function keptPartitions(keys: readonly Key[], partitions: readonly RegisteredPartition[], days: readonly Date[], wanted: Map<string, (day: Date) => string[]>,
+  unwanted: Map<string, string[]>): RegisteredPartition[] {
   return partitions.filter((p) => days.some((day) => keys.every((k, i) => {
     const values = wanted.get(norm(k.name))?.(day) ?? [];
+    if ((unwanted.get(norm(k.name)) ?? []).some((v) => sameValue(k, p.values[i] ?? '', v))) return false;
     return values.length === 0 || values.some((v) => sameValue(k, p.values[i] ?? '', v));
   })));
 }
@@ -313,18 +377,24 @@ function dayPartitionEnd(keys: readonly Key[], dayKey: Key, hourKey: Key | undef
 }
 
 /** The prefixes not under another of them (each object counted once), in order. */
-function outermost(prefixes: readonly string[]): string[] {
+export function outermost(prefixes: readonly string[]): string[] {
   const unique = [...new Set(prefixes)];
   return unique.filter((p) => !unique.some((q) => q !== p && p.startsWith(q)));
 }
 
 const slashed = (p: string) => (p.endsWith('/') ? p : `${p}/`);
 
-/** A prefix without the placeholder segments at its end (everything below its last known level is listed). */
+/**
+ * A prefix without the placeholder segments of any value at its end (everything below its last known level is
+ * listed); one of every value but some (`${key!a,b}`) stays, to be listed without those.
+ */
 function trimUnknownTail(p: string): string {
-  while (/\$\{[^}]*\}[^/]*\/?$/.test(p)) p = p.replace(/[^/]*\$\{[^}]*\}[^/]*\/?$/, '');
+  while (/\$\{[^}!]*\}[^/]*\/?$/.test(p)) p = p.replace(/[^/]*\$\{[^}!]*\}[^/]*\/?$/, '');
   return p;
 }
+
+/** The placeholder of a key's level: `${key}` (every value), or `${key!a,b}` (every value but those). */
+const placeholder = (name: string, unwanted: Map<string, string[]>) => `\${${name}${unwanted.get(norm(name))?.length ? `!${unwanted.get(norm(name))!.join(',')}` : ''}}`;
 
 /**
  * The Hive convention (what AWS delivers with HiveCompatiblePartitions, and what MSCK REPAIR TABLE registers): one
@@ -332,13 +402,13 @@ function trimUnknownTail(p: string): string {
  * constrains takes its values (per day for the date and hour); any other is a `${key}` level, listed to be found;
  * the levels after the last constrained one are not named (everything below is read).
  */
-function hivePrefixes(info: TableInfo, location: string, days: readonly Date[], values: Map<string, (day: Date) => string[]>): string[] {
+function hivePrefixes(info: TableInfo, location: string, days: readonly Date[], values: Map<string, (day: Date) => string[]>, unwanted: Map<string, string[]>): string[] {
   const out = new Set<string>();
   for (const day of days) {
     let paths = [slashed(location)];
     for (const k of info.partitionKeys) {
       const v = values.get(norm(k.name))?.(day) ?? [];
-      paths = v.length ? paths.flatMap((p) => v.map((x) => `${p}${k.name}=${x}/`)) : paths.map((p) => `${p}${k.name}=\${${k.name}}/`);
+      paths = v.length ? paths.flatMap((p) => v.map((x) => `${p}${k.name}=${x}/`)) : paths.map((p) => `${p}${k.name}=${placeholder(k.name, unwanted)}/`);
     }
     for (const p of paths) out.add(trimUnknownTail(p));
   }
@@ -350,7 +420,7 @@ function hivePrefixes(info: TableInfo, location: string, days: readonly Date[], 
  * value of the other keys the query constrains (region, account), put in; a key with no value here (an account id
  * not asked for) stays a `${key}` level, listed to be found.
  */
-function templatePrefixes(info: TableInfo, days: readonly Date[], values: Map<string, (day: Date) => string[]>): string[] {
+function templatePrefixes(info: TableInfo, days: readonly Date[], values: Map<string, (day: Date) => string[]>, unwanted: Map<string, string[]>): string[] {
   const template = info.parameters['storage.location.template']!;
   const split = info.partitionKeys.some((k) => norm(k.name) === 'month');
   const dated: Record<string, string> = { year: 'yyyy', month: 'MM', day: split ? 'dd' : 'yyyy/MM/dd' };
@@ -362,6 +432,7 @@ function templatePrefixes(info: TableInfo, days: readonly Date[], values: Map<st
       const fmt = info.parameters[`projection.${k.name}.format`] ?? dated[key];
       const v = fmt ? [formatDay(day, fmt)] : values.get(key)?.(day) ?? [];
       if (v.length) paths = paths.flatMap((p) => v.map((x) => p.split(`\${${k.name}}`).join(x)));
+      else if (unwanted.has(key)) paths = paths.map((p) => p.split(`\${${k.name}}`).join(placeholder(k.name, unwanted)));
     }
     for (const p of paths) out.add(trimUnknownTail(slashed(p)));
   }
