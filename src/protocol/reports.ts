@@ -106,9 +106,10 @@ export interface AthenaScan {
   settleMinutes?: number;
   /**
    * The parts of the window the dataset held from the table already (results loaded before, ISO times): not read
-   * again, since a reduction's rows read twice would count twice. The whole window: no query ran.
+   * again, since a reduction's rows read twice would count twice. The whole window: no query ran. `accounts`: of an
+   * organisation's table, the accounts whose time it is, when not every account the run reads.
    */
-  readBefore?: { since: string; until: string }[];
+  readBefore?: { since: string; until: string; accounts?: AccountSet }[];
   /**
    * No such table: AWS's DDL for a table over each S3 flow log of the account (in the regions read) the dataset's
    * inventory knows, with partition projection, to run in Athena: by hand, or by Flowlens when asked

@@ -217,7 +217,8 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.deepEqual(s.issues, []);
       assert.equal(s.athenaSql.length, 1);
       const columns = (await athenaDb.all<{ column_name: string }>('DESCRIBE flowlogs.vpc_flow_logs')).map((c) => c.column_name);
-      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."vpc_flow_logs"', since: WINDOW.since, until: WINDOW.until, columns }));
+      // (the account asked for on the records' account_id column: the table has no account key)
+      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."vpc_flow_logs"', since: WINDOW.since, until: WINDOW.until, columns, partitions: [`"account_id" IN ('${A}')`] }));
       assert.ok(s.athenaSql[0]!.includes('tcp_flags AS flags'), 'the table has tcp_flags: the reduction orients by them');
       assert.deepEqual(ep.athenaQueries.at(-1), s.athenaSql[0]);
       const a = s.sources[0]!.athena!;
@@ -584,7 +585,7 @@ describe('flow-log sources through enrich() against the local endpoint', () => {
       assert.deepEqual(s.issues, []);
       assert.ok(said.some((m) => m.startsWith(`Athena flowlogs.denied: cannot read its columns (User: arn:aws:sts::${A}:assumed-role/FlowLogIntrospector/flowlens is not authorized to perform: glue:GetTable`)
         && m.endsWith("); assuming the default format's, no tcp_flags")), said.join('\n'));
-      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."denied"', since: WINDOW.since, until: WINDOW.until, columns: REQUIRED_COLUMNS }));
+      assert.equal(s.athenaSql[0], reductionSql({ table: '"flowlogs"."denied"', since: WINDOW.since, until: WINDOW.until, columns: REQUIRED_COLUMNS, partitions: [`"account_id" IN ('${A}')`] }));
       assert.ok(!s.athenaSql[0]!.includes('tcp_flags'), 'oriented by port ranks');
       const a = s.sources[0]!.athena!;
       assert.deepEqual([a.partitions, a.estimatedBytes], [[], undefined]);

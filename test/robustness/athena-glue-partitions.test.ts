@@ -2,23 +2,24 @@
  * Issue 14: an Athena table a Glue crawler made (partition_0 … partition_5), read by a role that may not read its
  * registered partitions (glue:GetPartitions refused). The run succeeds (exit 0, no issue); the summary says, naming
  * the table and glue:GetPartitions, that the keys are not constrained and the estimate is of the whole location;
- * the query is the one sent without the partitions (no predicate on them, as before), the estimate the whole
- * location's bytes; and the facts are those of a principal allowed glue:GetPartitions reading every region the table
- * holds (an unconstrained query reads them all), whose query is pruned to the window's days. Real CLI processes,
- * real DuckDB, the real SDK against the local endpoint.
+ * the query is the one sent without the partitions (no predicate on them, as before; the account asked for on the
+ * records' account_id column), the estimate the whole location's bytes; and the facts are those of a local read of
+ * the account's objects in the window, in every region the table holds (an unconstrained query reads them all). A
+ * principal allowed glue:GetPartitions has its query pruned to the window's days. Real CLI processes, real DuckDB,
+ * the real SDK against the local endpoint.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDataset } from '../../src/core/api';
+import { enrich, openDataset } from '../../src/core/api';
 import { reductionSql } from '../../src/core/aws/athenaReduction';
 import { scanPrice } from '../../src/core/aws/athenaTable';
 import { formatBytes, formatUsd } from '../../src/core/format';
 import { flowlensAsync } from './fixture';
 import { EXTERNAL_ID, localAwsEnv, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { A } from '../support/aws-endpoint/mini-estate';
+import { A, B } from '../support/aws-endpoint/mini-estate';
 import { CRAWLED_LOCATION, serveCrawledEstate, type CrawledEstate } from '../support/aws-endpoint/crawled-estate';
 
 const SINCE = '2026-09-01T22:00:00.000Z';
@@ -69,8 +70,8 @@ test('glue:GetPartitions denied: the run succeeds unpruned, the summary names th
   assert.ok(!denied.stdout.includes('  ! '), `no issue: ${denied.stdout}`);
   const refused = ep.requests.filter((r) => r.service === 'glue');
   assert.deepEqual(refused.map((r) => [r.op, r.status]), [['GetPartitions', 400]], 'asked once, refused, not retried');
-  assert.deepEqual(ep.athenaQueries, [reductionSql({ table: '"flowlogs"."crawled"', since: new Date(SINCE), until: new Date(UNTIL), columns })],
-    'the query without a predicate on the partitions, as before');
+  assert.deepEqual(ep.athenaQueries, [reductionSql({ table: '"flowlogs"."crawled"', since: new Date(SINCE), until: new Date(UNTIL), columns, partitions: [`"account_id" IN ('${A}')`] })],
+    "the query without a predicate on the partitions, as before, and the account asked for on the records' account_id column (before: none, and B's records were read too)");
   const line = denied.stdout.split('\n').find((l) => l.startsWith('Athena athena://AwsDataCatalog/flowlogs/crawled: '));
   const principal = /User: (arn:aws:sts::111111111111:assumed-role\/FlowLogIntrospector\/[\w=,.@-]+) is not authorized/.exec(line ?? '')?.[1];
   assert.ok(principal, denied.stdout);
@@ -93,8 +94,19 @@ test('glue:GetPartitions denied: the run succeeds unpruned, the summary names th
   assert.ok(!pruned.includes('glue:GetPartitions'), pruned);
   const kept = objects.filter((o) => ['2026/09/01', '2026/09/02'].includes(o.day)).reduce((n, o) => n + o.size, 0);
   assert.ok(pruned.includes(`estimated scan ${formatBytes(kept)} (`), pruned);
-  assert.ok(pruned.includes(`; ${rows} rows of 60-second windows;`), pruned);
+  // the facts of a local read of the window's objects: A's (every region), and every account's
+  const local = async (accounts: string[]) => {
+    const path = join(work, `local-${accounts.join('-')}.duckdb`);
+    const db = await openDataset(path);
+    try {
+      await enrich(db, { source: { kind: 'files', flowLogs: objects.filter((o) => accounts.includes(o.account) && o.starts.every((t) => t * 1000 >= Date.parse(SINCE) && t * 1000 < Date.parse(UNTIL))).map((o) => o.path) } });
+    } finally {
+      db.close();
+    }
+    return facts(path);
+  };
   const [d, a] = [await facts(deniedDb), await facts(allowedDb)];
   assert.ok(d.length > 0);
-  assert.deepEqual(d, a, 'the same facts');
+  assert.deepEqual(d, await local([A]), "A's facts, of every region");
+  assert.deepEqual(a, await local([A, B]), "every account's facts");
 });

@@ -34,15 +34,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { AthenaScan, SourceReport } from '../../protocol/reports';
+import type { AccountSet, AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatTime, formatUsd } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
-import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow } from './athenaReduction';
-import { formatScanCost, isProjected, parseS3Uri, partitionPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type RegisteredPartition, type TableInfo } from './athenaTable';
-import { mergeSpans, resultName, resultPrefix, resultRead, unreadSpan, type Span } from './athenaWindows';
+import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
+import { accountPredicate, formatScanCost, isProjected, outermost, parseS3Uri, partsPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
+  type RegisteredPartition, type TableInfo } from './athenaTable';
+import { resultName, resultPrefix, resultRead, unionAccounts, unreadParts, type HeldRead } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -149,7 +150,8 @@ async function foldersUnder(s3: S3Client, uri: string, signal?: AbortSignal): Pr
 
 /**
  * A prefix with `${key}` levels (a partition key the query does not constrain, such as the account id) as the
- * prefixes that exist: each such level is listed with a delimiter (one call a level, not the objects below it).
+ * prefixes that exist: each such level is listed with a delimiter (one call a level, not the objects below it); a
+ * `${key!a,b}` level is every value there but a and b.
  */
 async function expandPrefix(s3: S3Client, uri: string, signal?: AbortSignal): Promise<string[]> {
   const at = uri.indexOf('${');
@@ -159,10 +161,12 @@ async function expandPrefix(s3: S3Client, uri: string, signal?: AbortSignal): Pr
   const slash = uri.indexOf('/', close);
   const [before, after] = [uri.slice(segStart, at), uri.slice(close + 1, slash < 0 ? undefined : slash)];
   if (slash < 0) return [uri.slice(0, segStart)];
+  const unwanted = uri.slice(at + 2, close).split('!')[1]?.split(',') ?? [];
   const out: string[] = [];
   for (const folder of await foldersUnder(s3, uri.slice(0, segStart), signal)) {
     const segment = folder.slice(segStart, -1);
-    if (segment.startsWith(before) && segment.endsWith(after)) out.push(...(await expandPrefix(s3, folder + uri.slice(slash + 1), signal)));
+    const value = segment.slice(before.length, segment.length - after.length);
+    if (segment.startsWith(before) && segment.endsWith(after) && !unwanted.includes(value)) out.push(...(await expandPrefix(s3, folder + uri.slice(slash + 1), signal)));
   }
   return out;
 }
@@ -183,15 +187,16 @@ async function objectBytes(s3: S3Client, plan: PartitionPlan, say: (m: string) =
       prefixes = [plan.hive.location];
     }
   }
+  // (the parts of a query may name the same partitions: each listed once)
+  const concrete = new Set<string>();
+  for (const p of prefixes) for (const c of await expandPrefix(s3, p, signal)) concrete.add(c);
   let total = 0;
-  for (const p of prefixes) {
-    for (const concrete of await expandPrefix(s3, p, signal)) {
-      const loc = parseS3Uri(concrete);
-      if (!loc) throw new Error(`the table's location ${concrete} is not an s3:// address`);
-      await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix }, listOpts(signal)), 'NextContinuationToken', (page) => {
-        for (const o of page.Contents ?? []) total += o.Size ?? 0;
-      }, listed);
-    }
+  for (const c of outermost([...concrete])) {
+    const loc = parseS3Uri(c);
+    if (!loc) throw new Error(`the table's location ${c} is not an s3:// address`);
+    await everyPage(paginateListObjectsV2({ client: s3 }, { Bucket: loc.bucket, Prefix: loc.prefix }, listOpts(signal)), 'NextContinuationToken', (page) => {
+      for (const o of page.Contents ?? []) total += o.Size ?? 0;
+    }, listed);
   }
   return total;
 }
@@ -371,18 +376,23 @@ export function queryFailure(q: QueryExecution): Error {
   return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
 }
 
-/** The time of the table the dataset holds: what its loaded results read (their names say). */
-async function heldSpans(db: Db, src: AthenaSource): Promise<Span[]> {
+/** The time (and accounts) of the table the dataset holds: what its loaded results read (their names say). */
+async function heldReads(db: Db, src: AthenaSource): Promise<HeldRead[]> {
   const names = await db.all<{ name: string }>('SELECT DISTINCT name FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
-  return names.map((n) => resultRead(src, n.name)).filter((x): x is Span => !!x);
+  return names.map((n) => resultRead(src, n.name)).filter((x): x is HeldRead => !!x);
 }
 
 /**
  * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
  * what it returned), not read again'; true of a read that returned no row too (before: '(its rows are in the dataset)').
+ * Time read before for some of the accounts read only is said with them: '… read before for 111111111111; …', '… for
+ * every account but 111111111111'.
  */
-export function readBeforeText(spans: readonly { since: string; until: string }[]): string {
-  return `${spans.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`).join(', ')} read before (the dataset holds what ${spans.length === 1 ? 'it' : 'they'} returned), not read again`;
+export function readBeforeText(spans: readonly { since: string; until: string; accounts?: AccountSet }[]): string {
+  const whose = (a?: AccountSet) => (!a ? '' : 'only' in a ? ` for ${a.only.join(', ')}` : ` for every account but ${a.except.join(', ')}`);
+  const said = new Map<string, string[]>();
+  for (const h of spans) said.set(whose(h.accounts), [...(said.get(whose(h.accounts)) ?? []), `${formatTime(h.since)} to ${formatTime(h.until)}`]);
+  return `${[...said].map(([who, times]) => `${times.join(', ')} read before${who}`).join('; ')} (the dataset holds what ${spans.length === 1 ? 'it' : 'they'} returned), not read again`;
 }
 
 export async function readAthenaSource(db: Db, athena: AthenaClient, src: AthenaSource, o: AthenaOptions, ingestLock = new Mutex()): Promise<SourceReport> {
@@ -414,22 +424,22 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   }
   if (until <= o.since) return rep;
 
-  // The time of the window the dataset holds from the table already (results loaded before: a Refresh asking again
-  // for a window another table failed to read, a window appended over one read before) is not read again: read
-  // twice, its records would count twice
-  const held = await heldSpans(db, src);
-  const left = unreadSpan({ since: o.since.getTime(), until: until.getTime() }, held);
-  const before = mergeSpans(held).map((h) => ({ since: Math.max(h.since, o.since.getTime()), until: Math.min(h.until, until.getTime()) })).filter((h) => h.since < h.until);
-  if (before.length) {
-    scan.readBefore = before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString() }));
-    o.onProgress?.(`Athena ${src.database}.${src.table}: ${readBeforeText(scan.readBefore)}${left ? '' : '; nothing run'}`);
+  // The time of the window the dataset holds from the table already, account by account (results loaded before: a
+  // Refresh asking again for a window another table failed to read, a window appended over one read before, accounts
+  // added to those read before) is not read again: read twice, its records would count twice
+  const held = await heldReads(db, src);
+  const window = { since: o.since.getTime(), until: until.getTime() };
+  let unread = unreadParts(window, held, src.logAccounts);
+  if (unread.before.length) {
+    scan.readBefore = unread.before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString(), ...(h.accounts ? { accounts: h.accounts } : {}) }));
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${readBeforeText(scan.readBefore)}${unread.parts.length ? '' : '; nothing run'}`);
   }
-  if (!left) {
+  if (!unread.parts.length) {
     rep.skipped++;
     return rep;
   }
-  const since = new Date(left.span.since);
-  let end = new Date(left.span.until);
+  let since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
+  let end = new Date(Math.max(...unread.parts.map((p) => p.span.until)));
 
   // 1. The table: which optional columns it has, its partitions, where its data is
   let info: TableInfo;
@@ -446,27 +456,33 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     }
     // not allowed to describe it: the reduction assumes AWS's default columns (orientation by port ranks) and no partitions
     o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read its columns (${(err as Error).message}); assuming the default format's, no tcp_flags`);
-    info = { columns: [...REQUIRED_COLUMNS], partitionKeys: [], parameters: {} };
+    info = { columns: [...REQUIRED_COLUMNS, 'account_id'], partitionKeys: [], parameters: {} };
   }
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
-  // the held time inside the window, up to where the read ends: left out of the query, and so are the partitions only it needs
-  const leftOut = () => left.held.filter((h) => h.since < end.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, end.getTime()) }));
-  // an organisation's table holds every account's flow logs: the accounts asked for (--accounts, or a source scoped to
-  // one) are a predicate on its account key; none asked, every account is read, as from an S3 bucket
-  const accounts = src.logAccounts ?? [];
-  let plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
+  // the parts of the query up to where the read ends: an organisation's table holds every account's flow logs, so the
+  // accounts asked for (--accounts, or a source scoped to one) are a predicate on its account key (none asked: every
+  // account is read, as from an S3 bucket, but those whose time was read before); the held time inside a part is
+  // left out of the query, and so are the partitions only it needs
+  const partsTo = (at: Date): PlanPart[] => unread.parts.filter((p) => p.span.since < at.getTime()).map((p) => ({
+    since: new Date(p.span.since), until: new Date(Math.min(p.span.until, at.getTime())),
+    leftOut: p.held.filter((h) => h.since < at.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, at.getTime()) })),
+    ...(p.accounts ? { accounts: p.accounts } : {}),
+  }));
+  const planned = () => partsPlan(info, partsTo(end), o.regions ?? []);
+  let plan = planned();
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold,
   // and of a table dated by one key (dt=2026-09-03), its values' format and where they end (Athena reads those,
   // unless the table is projected; a catalogue other than Glue's is not asked)
   if ((plan.ignored.length || plan.datedByRegistered) && o.glue && !isProjected(info) && (src.catalog ?? 'AwsDataCatalog') === 'AwsDataCatalog') {
     try {
       info = { ...info, partitions: await registeredPartitions(o.glue, src, o.signal) };
-      plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
+      plan = planned();
       // a crawler registers what it found at its last run: a window since then is in no registered partition yet
       if (plan.kept === 0 && info.partitions!.length) {
+        const of = plan.accounts ? ` of account ${plan.accounts.join(', ')}` : plan.exceptAccounts ? ` of every account but ${plan.exceptAccounts.join(', ')}` : '';
         scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
-          + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}${plan.accounts ? ` of account ${plan.accounts.join(', ')}` : ''}: Athena reads only registered partitions, so it reads nothing there until they are added `
+          + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}${of}: Athena reads only registered partitions, so it reads nothing there until they are added `
           + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
         o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
       }
@@ -483,6 +499,23 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsUnread}`);
     }
   }
+  // the records' account: the account key (the account that delivered them, as an S3 bucket's AWSLogs/<account>/
+  // folders say), else the account_id column; a table with neither cannot be read for some accounts: every account is
+  // read, unless some account's time was read before (it would count twice)
+  const byAccount = plan.accountKey ?? (info.columns.includes('account_id') ? { name: 'account_id', type: 'string' } : undefined);
+  if (!byAccount && unread.parts.some((p) => p.accounts)) {
+    const why = `${src.database}.${src.table} has no account_id column${plan.ignored.length ? ' and no partition key known to be the account' : ' and no account partition key'}, `
+      + 'so its records cannot be told apart by account';
+    unread = unreadParts(window, held);
+    if (unread.parts.some((p) => p.accounts)) {
+      return refuse('NoAccountColumn', `${why}, and the dataset holds some of the window for some accounts only: nothing was run, as their records `
+        + 'would count twice (forget those results to read every account\'s time)');
+    }
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${why}: every account is read, not only ${src.logAccounts!.join(', ')}`);
+    since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
+    end = new Date(Math.max(...unread.parts.map((p) => p.span.until)));
+    plan = planned();
+  }
   // a crawler that registered part of the window (its last run was within it): the window is read up to where the
   // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in
   // the next, unregistered partition), and is said to end there, so that the next run reads the rest once registered
@@ -495,7 +528,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
     if (end <= since) return rep;
-    plan = partitionPlan(info, since, end, o.regions ?? [], leftOut(), accounts);
+    plan = planned();
   }
   scan.partitions = plan.recognised;
   let unloadTo: string | undefined;
@@ -505,10 +538,17 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     if (o.signal?.aborted) throw err;
     return refuse('BadOutputLocation', (err as Error).message);
   }
+  // each part: its accounts (on the account key, among the plan's predicates; else on the account_id column), its
+  // time without the time held inside it; of several, one disjunction
+  const parts = partsTo(end);
+  const accountsOf = (p: PlanPart) => (p.accounts && (parts.length > 1 || !plan.accountKey) ? [accountPredicate(byAccount!, p.accounts)] : []);
   const reduction = reductionSql({
     table: quoteTable(src), since, until: end, windowSeconds, columns: info.columns,
-    partitions: [...plan.predicates, ...(o.partitionFilter ? [o.partitionFilter] : [])],
-    exclude: leftOut().map((h) => ({ since: new Date(h.since), until: new Date(h.until) })),
+    partitions: [...plan.predicates,
+      ...(parts.length === 1 ? accountsOf(parts[0]!)
+        : [parts.map((p) => `(${[startsIn(p.since, p.until), ...p.leftOut.map((h) => `NOT (${startsIn(new Date(h.since), new Date(h.until))})`), ...accountsOf(p)].join(' AND ')})`).join(' OR ')]),
+      ...(o.partitionFilter ? [o.partitionFilter] : [])],
+    exclude: parts.length === 1 ? parts[0]!.leftOut.map((h) => ({ since: new Date(h.since), until: new Date(h.until) })) : [],
   });
   const sql = unloadTo ? unloadSql(reduction, unloadTo) : reduction;
   rep.sql = sql;
@@ -605,7 +645,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     rep.bytes = downloaded;
     // (a result of no row is loaded too, holding no record: that the time was read, so that a Refresh does not pay
     // for it again; no file is said of it, the table's line says it returned no row)
-    const name = resultName(src, { since: left.span.since, until: end.getTime() }, windowSeconds);
+    const name = resultName(src, { since: since.getTime(), until: end.getTime() }, windowSeconds, unionAccounts(parts.map((p) => p.accounts)));
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
     if (rows.count || fr.status === 'failed') rep.files.push(fr);
     if (fr.status === 'failed') {

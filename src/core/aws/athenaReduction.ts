@@ -47,6 +47,11 @@ export interface ReductionOptions {
 
 const epochSeconds = (t: Date) => String(Math.floor(t.getTime() / 1000));
 
+/** Records that start in [since, until), as the reduction's WHERE says it. */
+export function startsIn(since: Date, until: Date): string {
+  return `start >= ${epochSeconds(since)} AND start < ${epochSeconds(until)}`;
+}
+
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** `"catalog"."database"."table"` (catalog optional). */
@@ -76,7 +81,7 @@ export function reductionSql(o: ReductionOptions): string {
     since: epochSeconds(o.since),
     until: epochSeconds(o.until),
     window: String(w),
-    partitions: [...(o.partitions ?? []), ...(o.exclude ?? []).map((x) => `NOT (start >= ${epochSeconds(x.since)} AND start < ${epochSeconds(x.until)})`)]
+    partitions: [...(o.partitions ?? []), ...(o.exclude ?? []).map((x) => `NOT (${startsIn(x.since, x.until)})`)]
       .map((p) => `\n    AND (${p})`).join(''),
   };
   for (const [c, type] of Object.entries(OPTIONAL_COLUMNS)) slots[c] = has.has(c) ? c : `CAST(NULL AS ${type})`;

@@ -11,7 +11,7 @@ import { ingestFiles } from '../../../src/core/flowlogs/ingest';
 import { lit, type Db } from '../../../src/core/store/db';
 import type { AthenaEngine } from './server';
 
-type Table = NonNullable<Awaited<ReturnType<NonNullable<AthenaEngine['table']>>>>;
+export type Table = NonNullable<Awaited<ReturnType<NonNullable<AthenaEngine['table']>>>>;
 
 /** What a partition column holds for a record (SQL over flow_records): the region given, the day of its start. */
 function partitionExpr(key: string, region: string): string {

@@ -1,7 +1,7 @@
 /**
  * Flow logs in AWS's plain S3 layout, as a Glue crawler finds them when pointed at a bucket's AWSLogs/ folder:
  * s3://flowlens-crawled/AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<MM>/<dd>/<AWS's file name>.log.gz, for
- * 2 accounts x 2 regions x 3 days (2026-09-01 to 09-03), three objects a day (stamped 01:00, 10:00 and 22:00),
+ * 2 accounts (or those asked for) x 2 regions x 3 days (2026-09-01 to 09-03), three objects a day (stamped 01:00, 10:00 and 22:00),
  * each of four records that start in its first four minutes, addresses and sizes of their own per object.
  * Everything is fake (documentation-style ids).
  */
@@ -10,7 +10,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openDataset, type Db } from '../../../src/core/api';
 import { ingestFiles } from '../../../src/core/flowlogs/ingest';
-import { crawledTable, type CrawledTable } from './athena-catalog';
+import { crawledTable, type CrawledTable, type Table } from './athena-catalog';
 import { BASE_USER } from './home';
 import { A, B, REGIONS } from './mini-estate';
 import { duckDbAthenaRun, startAwsEndpoint, type AwsEndpoint, type EndpointRole } from './server';
@@ -39,13 +39,14 @@ export interface CrawledObject {
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
 /**
- * Writes the objects of `days` under `<estateDir>/flowlogs/flowlens-crawled/` (numbered on from `first`: addresses
- * and sizes of their own); returns each with what it holds.
+ * Writes the objects of `days` of `accounts` under `<estateDir>/flowlogs/flowlens-crawled/` (numbered on from `first`:
+ * addresses and sizes of their own; each account's addresses in a 10.<its place>.0.0/16 of its own); returns each
+ * with what it holds.
  */
-export function writeCrawledLogs(estateDir: string, days: readonly string[] = CRAWLED_DAYS, first = 0): CrawledObject[] {
+export function writeCrawledLogs(estateDir: string, days: readonly string[] = CRAWLED_DAYS, first = 0, accounts: readonly string[] = [A, B]): CrawledObject[] {
   const out: CrawledObject[] = [];
   let n = first;
-  for (const account of [A, B]) {
+  for (const [i, account] of accounts.entries()) {
     for (const [r, region] of REGIONS.entries()) {
       const eni = `eni-0c${account.slice(0, 2)}${r}000000000001`;
       for (const day of days) {
@@ -55,7 +56,7 @@ export function writeCrawledLogs(estateDir: string, days: readonly string[] = CR
           const h = String(hour).padStart(2, '0');
           const t0 = Date.parse(`${y}-${m}-${d}T${h}:00:00Z`) / 1000;
           const starts = [0, 1, 2, 3].map((k) => t0 + k * 60);
-          const lines = starts.map((s, k) => `2 ${account} ${eni} 10.${account === A ? 1 : 2}.${r + 1}.${10 + k} 10.${account === A ? 1 : 2}.${r + 1}.${100 + (n % 7)} `
+          const lines = starts.map((s, k) => `2 ${account} ${eni} 10.${i + 1}.${r + 1}.${10 + k} 10.${i + 1}.${r + 1}.${100 + (n % 7)} `
             + `${40000 + n * 4 + k} 443 6 ${5 + k} ${1000 * n + 17 * k} ${s} ${s + 60} ACCEPT OK`);
           const dir = join(estateDir, 'flowlogs', CRAWLED_BUCKET, 'AWSLogs', account, 'vpcflowlogs', region, y, m, d);
           mkdirSync(dir, { recursive: true });
@@ -74,6 +75,12 @@ export interface CrawledEstate {
   ep: AwsEndpoint;
   objects: CrawledObject[];
   table: CrawledTable;
+  /**
+   * Tables over the same objects: flowlogs.projected, with partition projection as AWS's DDL for an organisation's
+   * plain layout makes it (keys accid, region and day, `storage.location.template` …/AWSLogs/${accid}/vpcflowlogs/${region}/${day});
+   * flowlogs.unpartitioned, without partitions nor an account_id column (a custom format without it).
+   */
+  others: Record<'projected' | 'unpartitioned', Table>;
   /** Athena's DuckDB (the objects' records, the view flowlogs.crawled). */
   athenaDb: Db;
   /**
@@ -85,28 +92,44 @@ export interface CrawledEstate {
 }
 
 /**
- * The crawled logs written to `estateDir`, the table a crawler makes of them (flowlogs.crawled, crawledTable) and the
- * local endpoint: BASE_USER's keys, the `role` in both accounts, an Athena that runs the SQL it is sent over the
- * table and a Glue that lists its partitions, 5 a page (so that paging is exercised).
+ * The crawled logs of `accounts` (A and B unless told) written to `estateDir`, the table a crawler makes of them
+ * (flowlogs.crawled, crawledTable) and the local endpoint: BASE_USER's keys, the `role` in every account, an Athena
+ * that runs the SQL it is sent over the table and a Glue that lists its partitions, 5 a page (so that paging is
+ * exercised).
  */
-export async function serveCrawledEstate(estateDir: string, role: EndpointRole): Promise<CrawledEstate> {
-  const objects = writeCrawledLogs(estateDir);
+export async function serveCrawledEstate(estateDir: string, role: EndpointRole, accounts: readonly string[] = [A, B]): Promise<CrawledEstate> {
+  const objects = writeCrawledLogs(estateDir, CRAWLED_DAYS, 0, accounts);
   const athenaDb = await openDataset(':memory:');
   const table = await crawledTable(athenaDb, { dir: join(estateDir, 'flowlogs', CRAWLED_BUCKET), bucket: CRAWLED_BUCKET, prefix: 'AWSLogs/', database: 'flowlogs', table: 'crawled' });
   const ours = (t: { database: string; table: string }) => t.database === 'flowlogs' && t.table === 'crawled';
+  // (the records' own region column is the partition key's name there)
+  await athenaDb.exec(`CREATE VIEW flowlogs.projected AS SELECT * EXCLUDE (region, partition_0, partition_1, partition_2, partition_3, partition_4, partition_5),
+    partition_0 AS accid, partition_2 AS region, concat_ws('/', partition_3, partition_4, partition_5) AS day FROM flowlogs.crawled`);
+  await athenaDb.exec(`CREATE VIEW flowlogs.unpartitioned AS SELECT * EXCLUDE (account_id, partition_0, partition_1, partition_2, partition_3, partition_4, partition_5)
+    FROM flowlogs.crawled`);
+  const others: CrawledEstate['others'] = {
+    unpartitioned: { columns: table.columns.filter((c) => c.name !== 'account_id'), partitionKeys: [], parameters: { location: CRAWLED_LOCATION } },
+    projected: {
+      columns: table.columns.filter((c) => c.name !== 'region'),
+      partitionKeys: ['accid', 'region', 'day'].map((name) => ({ name, type: 'string' })),
+      parameters: { 'projection.enabled': 'true', 'projection.accid.type': 'enum', 'projection.accid.values': accounts.join(','), 'projection.region.type': 'enum',
+        'projection.region.values': REGIONS.join(','), 'projection.day.type': 'date', 'projection.day.format': 'yyyy/MM/dd',
+        'storage.location.template': `${CRAWLED_LOCATION}\${accid}/vpcflowlogs/\${region}/\${day}` },
+    },
+  };
   const ep = await startAwsEndpoint({
     estateDir,
     users: [BASE_USER],
-    roles: [{ accounts: [A, B], ...role }],
+    roles: [{ accounts: [...accounts], ...role }],
     athena: {
       pageSize: CRAWLED_PAGE,
       run: (sql, ctx) => duckDbAthenaRun(athenaDb, 0)(sql, ctx),
-      table: async (t) => (ours(t) ? table : undefined),
+      table: async (t) => (ours(t) ? table : t.database === 'flowlogs' ? others[t.table as keyof typeof others] : undefined),
       partitions: async (t) => (ours(t) ? table.partitions : undefined),
     },
   });
   const crawl = async (day: string) => {
-    const added = writeCrawledLogs(estateDir, [day], objects.length);
+    const added = writeCrawledLogs(estateDir, [day], objects.length, accounts);
     await ingestFiles(athenaDb, added.map((x) => x.path));
     const root = join(estateDir, 'flowlogs', CRAWLED_BUCKET, 'AWSLogs');
     const folders = new Set(added.map((x) => relative(root, dirname(x.path)).split(sep).join('/')));
@@ -115,7 +138,7 @@ export async function serveCrawledEstate(estateDir: string, role: EndpointRole):
     objects.push(...added);
     return added;
   };
-  return { ep, objects, table, athenaDb, crawl, close: async () => {
+  return { ep, objects, table, others, athenaDb, crawl, close: async () => {
     await ep.close();
     athenaDb.close();
   } };
