@@ -316,7 +316,7 @@ async function cmdEnrich(v: Values): Promise<void> {
     } catch (err) {
       // what was loaded stays loaded: say what each file came to before the error
       const loaded = files.filter((f) => f.status === 'loaded');
-      if (files.length) console.log(`${dbPath}: ${loaded.reduce((n, f) => n + f.records, 0).toLocaleString('en-US')} flow records loaded from ${loaded.length} files before the failure`);
+      if (files.length) console.log(`${dbPath}: ${plural(loaded.reduce((n, f) => n + f.records, 0), 'flow record')} loaded from ${plural(loaded.length, 'file')} before the failure`);
       printFiles(files);
       throw err;
     } finally {
@@ -325,7 +325,7 @@ async function cmdEnrich(v: Values): Promise<void> {
     if (summary.aws) {
       const { formatAcquireSummary } = require('./core/aws/acquire') as typeof import('./core/aws/acquire.js');
       console.log(formatAcquireSummary(summary.aws));
-      console.log(`${dbPath}: ${summary.conversations.toLocaleString('en-US')} conversations`);
+      console.log(`${dbPath}: ${plural(summary.conversations, 'conversation')}`);
       if ((summary.aws.failed > 0 || summary.aws.issues.length > 0) && !v['allow-partial']) exitCode = 1;
       return;
     }
@@ -482,14 +482,14 @@ async function cmdExport(v: Values): Promise<void> {
   if (v.out === '-') {
     await withDb(dbPath, async (db) => {
       const n = await exportToStream(db, format, process.stdout);
-      if (!v.quiet) process.stderr.write(`standard output: ${n.toLocaleString('en-US')} conversations\n`);
+      if (!v.quiet) process.stderr.write(`standard output: ${plural(n, 'conversation')}\n`);
     }, true);
     return;
   }
   const out = resolve(v.out ?? dbPath.replace(/\.duckdb$/, '') + '.conversations.' + format);
   await withDb(dbPath, async (db) => {
     const n = await exportToFile(db, format, out, { force: v.force });
-    console.log(`${out}: ${n.toLocaleString('en-US')} conversations`);
+    console.log(`${out}: ${plural(n, 'conversation')}`);
   }, true);
 }
 
@@ -500,12 +500,12 @@ async function cmdForget(v: Values, positionals: string[]): Promise<void> {
   await withDb(dbPath, async (db) => {
     const { files, conversations } = await forget(db, pattern, {
       onForgotten: (gone) => {
-        for (const f of gone) console.log(`forgot ${f.name}: ${f.records.toLocaleString('en-US')} records`);
+        for (const f of gone) console.log(`forgot ${f.name}: ${plural(f.records, 'record')}`);
       },
       onProgress: progressPrinter(v.quiet),
     });
     if (files.length === 0) throw new Error(`no loaded flow-log file matches ${pattern} (flowlens sql "SELECT name FROM ingest_files" --db ${dbPath} lists them)`);
-    console.log(`${dbPath}: ${files.length} file${files.length > 1 ? 's' : ''} forgotten, ${conversations!.toLocaleString('en-US')} conversations`);
+    console.log(`${dbPath}: ${plural(files.length, 'file')} forgotten, ${plural(conversations!, 'conversation')}`);
   });
 }
 

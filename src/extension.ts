@@ -26,6 +26,7 @@ import { Followers } from './host/followers';
 import { forgetLoadedFiles } from './host/forgetFiles';
 import type { EnrichRequest } from './protocol/enrich';
 import type { AthenaTableRequest } from './protocol/worker';
+import { plural } from './shared/numbers';
 
 const WIZARD_KEY = 'flowlens.wizardAnswers';
 const PLANS_KEY = 'flowlens.datasetPlans';
@@ -215,7 +216,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
           listProfiles,
           // DescribeFlowLogs per account and region in the worker; the step lists each flow log and each failure.
           discoverFlowLogs: discoveryThroughWorker((req) => discoverInEditor(req, getWorker, out)),
-          listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? `${d.info.conversations} conversations` : undefined })),
+          listDatasets: async () => datasets.list().map((d) => ({ name: d.name, path: d.path, detail: d.info ? plural(d.info.conversations, 'conversation') : undefined })),
           regions: undefined,
           // what the folder holds, told by the engine's detection in the DuckDB process (no dataset needed)
           scanFolder: (folder) =>
@@ -330,7 +331,7 @@ export function activate(context: vscode.ExtensionContext): { ready: number } {
       const info = await datasets.refreshInfo(path);
       const name = path.replace(/^.*[\\/]/, '').replace(/\.duckdb$/, '');
       const why = followers.isFollowing(path) ? 'it is followed, so new flow logs arrive every cycle' : 'it was not made by "Flowlens: Enrich flow logs" (e.g. by the CLI), so its source is not known';
-      void vscode.window.showInformationMessage(`Flowlens: ${name}: nothing fetched (${why}); summarised again: ${info.conversations.toLocaleString('en-US')} conversations, ${info.flowRecords.toLocaleString('en-US')} flow records.`);
+      void vscode.window.showInformationMessage(`Flowlens: ${name}: nothing fetched (${why}); summarised again: ${plural(info.conversations, 'conversation')}, ${plural(info.flowRecords, 'flow record')}.`);
       return 'summarised';
     }),
     vscode.commands.registerCommand('flowlens.dataset.follow', async (node?: { entry?: { path: string } }) => {

@@ -228,8 +228,8 @@ export function acquireNotification(r: AwsEnrichResult): { text: string; warn: b
   const p = pulledCounts(s);
   const objects = `${p.fetched} fetched, ${p.skipped} skipped, ${p.failed} failed`;
   const read = athena
-    ? `${p.sources ? `${objects} (${formatCount(p.records)} records); ` : ''}${athena}; ${formatCount(r.conversations)} conversations`
-    : `${objects}; ${s.records.toLocaleString('en-US')} records, ${r.conversations.toLocaleString('en-US')} conversations`;
+    ? `${p.sources ? `${objects} (${plural(p.records, 'record')}); ` : ''}${athena}; ${plural(r.conversations, 'conversation')}`
+    : `${objects}; ${plural(s.records, 'record')}, ${plural(r.conversations, 'conversation')}`;
   const text =
     `Flowlens: read ${plural(s.accounts.length, 'account')} × ${plural(s.regions.length, 'region')}: ${read}` +
     (s.issues.length ? ` (${plural(s.issues.length, 'issue')})` : '') +

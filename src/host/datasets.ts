@@ -13,6 +13,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import type { DatasetInfo, OpenParams } from '../protocol/worker';
 import type { WorkerClient } from './workerClient';
 import { datasetsFolder, readSettings } from './settings';
+import { plural } from '../shared/numbers';
 
 export interface DatasetEntry {
   name: string;
@@ -154,7 +155,7 @@ export class Datasets {
           try {
             const info = await this.refreshInfo(e.path);
             this.problems.delete(e.path);
-            log(`[${new Date().toISOString()}] summarised ${e.name}: ${info.conversations} conversations, ${info.flowRecords} flow records`);
+            log(`[${new Date().toISOString()}] summarised ${e.name}: ${plural(info.conversations, 'conversation')}, ${plural(info.flowRecords, 'flow record')}`);
           } catch (err) {
             this.problems.set(e.path, err instanceof Error ? err.message.split('\n')[0]! : String(err));
             log(`[${new Date().toISOString()}] could not summarise ${e.name}: ${this.problems.get(e.path)}`);

@@ -119,7 +119,7 @@ export async function runEnrichment(
     if (outcome.status === 'done') await datasets.setActive(path);
     try {
       const info = await datasets.refreshInfo(path);
-      out.appendLine(`  dataset: ${info.conversations} conversations, ${info.flowRecords} flow records, accounts ${info.accounts.join(', ') || '-'}`);
+      out.appendLine(`  dataset: ${plural(info.conversations, 'conversation')}, ${plural(info.flowRecords, 'flow record')}, accounts ${info.accounts.join(', ') || '-'}`);
     } catch (err) {
       out.appendLine(`  could not summarise the dataset: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -196,7 +196,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     for (const line of perAccountLines(r)) out.appendLine(line);
     if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
     for (const w of r.warnings ?? []) out.appendLine(`  flow logs: ${w}`);
-    out.appendLine(`  ${r.conversations} conversations after the rebuild`);
+    out.appendLine(`  ${plural(r.conversations, 'conversation')} after the rebuild`);
     const sso = ssoLoginHint(r);
     if (sso) void vscode.window.showErrorMessage(`Flowlens: ${sso}`, SHOW_DETAILS).then((c) => c && out.show());
     if (o.status === 'empty' && !refresh) {
@@ -218,7 +218,7 @@ function report(o: EnrichOutcome, target: DatasetTarget, out: vscode.OutputChann
     for (const w of r.warnings ?? []) out.appendLine(`  flow logs: ${w}`);
     const failed = r.files.filter((f) => f.status === 'failed').length;
     if (o.status === 'empty' && !refresh) emptyLog(r, target, out);
-    out.appendLine(`  done in ${r.seconds.toFixed(1)} s: ${r.records} records, ${r.conversations} conversations`);
+    out.appendLine(`  done in ${r.seconds.toFixed(1)} s: ${plural(r.records, 'record')}, ${plural(r.conversations, 'conversation')}`);
     if (o.status === 'empty' && !refresh) {
       void vscode.window.showWarningMessage(emptyMessage(r, target.mode === 'new'), SHOW_DETAILS).then((c) => c && out.show());
       return;

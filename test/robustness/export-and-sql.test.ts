@@ -53,7 +53,7 @@ test('export refuses an existing file without --force, replaces it with --force,
   assert.equal(readFileSync(out, 'utf8'), 'my own work\n');
   const forced = run('export', '--db', db, '--format', 'csv', '--out', out, '--force');
   assert.equal(forced.code, 0, forced.stderr);
-  assert.equal(forced.stdout, `${out}: 1 conversations\n`);
+  assert.equal(forced.stdout, `${out}: 1 conversation\n`);
   const lines = readFileSync(out, 'utf8').trim().split('\n');
   assert.equal(lines.length, 2);
   assert.match(lines[0], /^start,end,window_start,protocol,action,/);
@@ -67,7 +67,7 @@ test('export --out - writes to standard output, not to a file named "-"', async 
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 1);
   assert.equal(lines[0].Uploaded + lines[0].Downloaded, 4581);
-  assert.equal(r.stderr, 'standard output: 1 conversations\n');
+  assert.equal(r.stderr, 'standard output: 1 conversation\n');
   assert.equal(existsSync(join(dir, '-')), false);
 });
 

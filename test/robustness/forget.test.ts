@@ -31,12 +31,12 @@ test('forget drops a file by name or glob, rebuilds the facts, and the file load
 
     const r = flowlens(dir, 'forget', b, '--db', db, '--quiet');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `forgot ${b}: 1 records\n${db}: 1 file forgotten, 2 conversations\n`);
+    assert.equal(r.stdout, `forgot ${b}: 1 record\n${db}: 1 file forgotten, 2 conversations\n`);
     assert.deepEqual(await fingerprint(db), { files: 2, records: 3, bytes: '4588', packets: '16', conversations: 2, uploaded: '4588', windows: 1 });
 
     // a relative glob, from the dataset's folder; the file's bad-line reports go too
     const g = flowlens(dir, 'forget', 'flows/[ac].log', '--db', db, '--quiet');
-    assert.equal(g.stdout, `forgot ${a}: 2 records\nforgot ${c}: 1 records\n${db}: 2 files forgotten, 0 conversations\n`);
+    assert.equal(g.stdout, `forgot ${a}: 2 records\nforgot ${c}: 1 record\n${db}: 2 files forgotten, 0 conversations\n`);
     assert.deepEqual(await fingerprint(db), { files: 0, records: 0, bytes: '0', packets: '0', conversations: 0, uploaded: '0', windows: 0 });
     const errors = flowlens(dir, 'sql', 'SELECT count(*) AS n FROM ingest_errors', '--db', db, '--format', 'json');
     assert.deepEqual(JSON.parse(errors.stdout), [{ n: 0 }]);

@@ -51,7 +51,7 @@ test('records of a local file are read from it, not stored; a file gone before i
   // forgetting the file that is gone is allowed (nothing needs reading from it), and a.log's records are enriched
   const forgot = flowlens(dir, 'forget', b, '--db', path, '--quiet');
   assert.equal(forgot.code, 0, forgot.stderr);
-  assert.equal(forgot.stdout, `forgot ${b}: 1 records\n${path}: 1 file forgotten, 1 conversations\n`);
+  assert.equal(forgot.stdout, `forgot ${b}: 1 record\n${path}: 1 file forgotten, 1 conversation\n`);
   assert.deepEqual(await fingerprint(path), { files: 1, records: 1, bytes: '4249', packets: '10', conversations: 1, uploaded: '4249', windows: 1 });
 
   // put back, it loads again as new and is enriched once

@@ -13,7 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsSource, EnrichOptions, Progress } from '../../protocol/enrich';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, AwsIssue, SourceReport } from '../../protocol/reports';
 import type { AthenaTableRequest } from '../../protocol/worker';
-import { formatBytes, formatTime } from '../format';
+import { formatBytes, formatTime, plural } from '../format';
 import { streamOfArn } from '../flowlogs/firehose';
 import { loadInventory } from '../inventory/load';
 import type { Obj } from '../inventory/util';
@@ -357,7 +357,7 @@ export function athenaScanLine(a: AthenaScan): string {
   const cost = (b: number | undefined, d: number | undefined, minimumSaid = false) => (b === undefined ? 'unknown' : formatScanCost([{ bytes: b, usd: d ?? 0 }], { minimumSaid }));
   return `estimated scan ${cost(a.estimatedBytes, a.estimatedUsd, billedAtMinimum(scanned) > 0)}, scanned ${cost(a.scannedBytes, a.scannedUsd)} at $${a.pricePerTb}/TB`
     + `${a.reused ? ' (a result Athena kept of the same query, reused)' : ''}; `
-    + `${a.rows} rows of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
+    + `${plural(a.rows, 'row')} of ${a.windowSeconds}-second windows; partitions ${a.partitions.join(', ') || 'none recognised'}`
     + (a.partitionsUnread ? `; ${a.partitionsUnread}` : '')
     + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
     + (a.partitionsEnd ? `; ${a.partitionsEnd}` : '')
@@ -375,7 +375,7 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     `inventory: ${s.inventory.files} responses (${s.inventory.items} items, ${s.inventory.calls} calls), ${s.inventory.loaded} loaded; ip-ranges ${s.ipRanges.status}`,
     // objects and hours of events; what Athena's tables returned apart (rows, not objects)
     ...(!athena || pulled.sources ? [`flow logs: ${pulled.fetched} fetched, ${pulled.skipped} skipped (already loaded), ${pulled.failed} failed; `
-      + `${pulled.records} records, ${formatBytes(pulled.bytes)} from ${pulled.sources} sources`] : []),
+      + `${plural(pulled.records, 'record')}, ${formatBytes(pulled.bytes)} from ${plural(pulled.sources, 'source')}`] : []),
     ...(athena ? [`${athena}${downloaded ? `; ${formatBytes(downloaded)} of results downloaded` : ''}`] : []),
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
     // (a table whose whole window the dataset held: no query, no scan to say)

@@ -36,7 +36,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AccountSet, AthenaScan, SourceReport } from '../../protocol/reports';
 import type { AthenaSettings } from '../../protocol/enrich';
-import { formatBytes, formatTime, formatUsd } from '../format';
+import { formatBytes, formatTime, formatUsd, plural } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
@@ -481,7 +481,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       // a crawler registers what it found at its last run: a window since then is in no registered partition yet
       if (plan.kept === 0 && info.partitions!.length) {
         const of = plan.accounts ? ` of account ${plan.accounts.join(', ')}` : plan.exceptAccounts ? ` of every account but ${plan.exceptAccounts.join(', ')}` : '';
-        scan.partitionsMissing = `none of the ${info.partitions!.length} partitions registered for ${src.database}.${src.table} holds the window's days`
+        scan.partitionsMissing = `none of the ${plural(info.partitions!.length, 'partition')} registered for ${src.database}.${src.table} holds the window's days`
           + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}${of}: Athena reads only registered partitions, so it reads nothing there until they are added `
           + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
         o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);

@@ -16,6 +16,7 @@ import { reasonSql } from '../model/validate';
 import { lit, type Db } from '../store/db';
 import { REDUCED_READER, REDUCED_TABLE, REDUCED_TYPES as TYPES } from '../store/reduced';
 import { addLoaded } from './totals';
+import { plural } from '../../shared/numbers';
 
 /**
  * The value rules of flow records (model/validate.ts), said of a reduced row's columns: the addresses, the server
@@ -146,7 +147,7 @@ export async function loadReducedRows(db: Db, name: string, windowSeconds: numbe
       const good = rows.count - badCount;
       const errors = firstBad.slice(0, Math.max(0, maxReportedErrors)).map((b) => ({ line: Number(b.row_no), message: b.reason }));
       if (rows.count > 0 && good === 0) {
-        return { ...base, status: 'failed', badLines: badCount, errors, error: `${name}: none of its ${badCount} rows is a reduced flow row (row ${firstBad[0]!.row_no}: ${firstBad[0]!.reason})` } as ReducedLoad;
+        return { ...base, status: 'failed', badLines: badCount, errors, error: `${name}: none of its ${plural(badCount, 'row')} is a reduced flow row (row ${firstBad[0]!.row_no}: ${firstBad[0]!.reason})` } as ReducedLoad;
       }
       const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
         VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad) RETURNING file_id`,
