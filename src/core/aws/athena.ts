@@ -599,6 +599,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       }
     });
     const state = q.Status?.State;
+    // Athena bills no failed query (AWS's pricing: no charge for failed queries; a cancelled one is billed what it scanned)
+    if (state === 'FAILED' && scan.scannedUsd !== undefined) scan.scannedUsd = 0;
     if (state !== 'SUCCEEDED') return fail(queryFailure(q), 'athena:GetQueryExecution');
   } catch (err) {
     if (o.signal?.aborted) throw err;
