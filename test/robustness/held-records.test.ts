@@ -95,3 +95,34 @@ test('rows held from the load give the dataset that reading the files again give
     read.close();
   }
 });
+
+test('a file loaded alone is held as a batch is, and one read again line by line is not', async () => {
+  // alone: the only file of its format (a header naming another field order), and one whose record breaks a value rule
+  const flows = join(dir, 'alone');
+  mkdirSync(flows);
+  for (let i = 0; i < 3; i++) writeFlowLog(join(flows, `ok-${i}.log`), [record({ srcport: 44000 + i }), record({ srcport: 44010 + i })]);
+  const v2 = '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}';
+  const reordered = v2.replace('${packets} ${bytes}', '${bytes} ${packets}');
+  const swap = (line: string) => { const f = line.split(' '); [f[8], f[9]] = [f[9]!, f[8]!]; return f.join(' '); };
+  writeFileSync(join(flows, 'other-format.log'), `${reordered.replace(/\$\{([^}]+)\}/g, '$1')}\n${[record({ srcport: 44100 }), record({ srcport: 44101 }), record({ srcport: 44102 })].map(swap).join('\n')}\n`);
+  const rule = join(dir, 'rule-alone.log');
+  writeFlowLog(rule, [record({ srcport: 44200 }), record({ srcport: 70000 })]);
+  const db = await openDataset(join(dir, 'alone.duckdb'));
+  try {
+    const loaded = await ingestFiles(db, [flows, rule], { hold: true });
+    assert.deepEqual(loaded.map((f) => [f.name.slice(dir.length + 1), f.status, f.records, f.badLines]), [
+      ['alone/ok-0.log', 'loaded', 2, 0], ['alone/ok-1.log', 'loaded', 2, 0], ['alone/ok-2.log', 'loaded', 2, 0],
+      ['alone/other-format.log', 'loaded', 3, 0], ['rule-alone.log', 'loaded', 1, 1],
+    ]);
+    // held: the batch's 6 rows and the lone file's 3 (before, the lone file was not, and the enrichment then copied
+    // every held row to read it beside them); the file read line by line is read from where it is stored
+    const held = await db.json<{ table_name: string }>(`SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_held_')`);
+    let rows = 0;
+    for (const t of held) rows += Number(await db.value(`SELECT count(*) FROM temp.${t.table_name}`));
+    assert.deepEqual([held.length, rows], [2, 9]);
+    await rebuild(db);
+    assert.equal(Number(await db.value('SELECT sum(records) FROM conversation_facts')), 10);
+  } finally {
+    db.close();
+  }
+});

@@ -403,7 +403,7 @@ export async function loadParquetBatch(db: Db, files: readonly BatchFile[], colu
 }
 
 /** Loads an S3 Parquet flow-log file into flow_records under fileId. */
-export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[], opts: { inPlace?: boolean } = {}): Promise<LoadResult> {
+export async function loadParquet(db: Db, fileId: number, path: string, columns: readonly ParquetColumn[], opts: { inPlace?: boolean; hold?: boolean } = {}): Promise<LoadResult> {
   return (await loadParquetBatch(db, [{ path, fileId }], columns, opts)).get(fileId)!;
 }
 
