@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { enrich, openDataset } from '../../src/core/api';
 import type { Db } from '../../src/core/store/db';
 import { rebuild } from '../../src/core/enrich/rebuild';
+import { compressHeld } from '../../src/core/store/records';
 import { ingestFiles } from '../../src/core/flowlogs/ingest';
 import { loadInventory } from '../../src/core/inventory/load';
 import { rebuildInventory } from '../../src/core/inventory/rebuild';
@@ -120,8 +121,18 @@ test('a file loaded alone is held as a batch is, and one read again line by line
     let rows = 0;
     for (const t of held) rows += Number(await db.value(`SELECT count(*) FROM temp.${t.table_name}`));
     assert.deepEqual([held.length, rows], [2, 9]);
+    // past COMPRESS_HELD_ROWS (here 8) the held rows are compressed before the enrichment reads them; it reads the same
+    assert.deepEqual([await compressHeld(db, 9), await compressHeld(db, 8)], [false, true]);
     await rebuild(db);
     assert.equal(Number(await db.value('SELECT sum(records) FROM conversation_facts')), 10);
+    const read = await openDataset(join(dir, 'alone-read.duckdb'));
+    try {
+      await ingestFiles(read, [flows, rule]);
+      await rebuild(read);
+      assert.deepEqual(await content(db), await content(read));
+    } finally {
+      read.close();
+    }
   } finally {
     db.close();
   }

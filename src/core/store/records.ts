@@ -73,6 +73,16 @@ async function heldExists(db: Db, table: string): Promise<boolean> {
   return Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ${lit(table)}`)) > 0;
 }
 
+/**
+ * Compresses the held tables (DuckDB's checkpoint of the connection's temporary tables) when they hold more than `above`
+ * rows; best effort: they are read as they are when it fails. Returns whether it ran.
+ */
+export async function compressHeld(db: Db, above: number): Promise<boolean> {
+  const rows = Number(await db.value<bigint | null>(`SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'fl_held_')`));
+  if (rows === 0 || rows <= above) return false;
+  return db.exec('CHECKPOINT temp').then(() => true, () => false);
+}
+
 /** Drops every held table (their memory is the records'). */
 export async function dropHeld(db: Db): Promise<void> {
   for (const t of await db.all<{ table_name: string }>(`SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'fl\\_held\\_%' ESCAPE '\\'`)) {
