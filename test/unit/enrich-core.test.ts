@@ -14,6 +14,7 @@ import { INVENTORY_TABLES } from '../../src/core/enrich/conversations';
 import { installMacros } from '../../src/core/enrich/macros';
 import { exportConversations } from '../../src/core/export';
 import { bindTemplate, findTemplate } from '../../src/core/templates/index';
+import { factRows } from '../support/rewritten-facts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -597,6 +598,33 @@ test('a later batch that changes a conversation-minute (now REJECT) moves it to 
     const [w] = await db.json(`SELECT sum(uploaded) + sum(downloaded) AS b, sum(conversations) AS n, count(*) AS keys FROM ${t}
       WHERE server_node = '${arn('ec2', 'instance/i-b1')}' AND server_port = 8080`);
     assert.deepEqual(w, { b: 200, n: 1, keys: 1 }, t);
+  }
+});
+
+test("a long conversation's next minute (as a follower appends it): its earlier minutes, taken back the same, are not written again, and the facts equal one enrichment of every record", async () => {
+  // web1 -> db:5432 for ten minutes two hours in, logged by the client's ENI (SYN in the first)
+  const at = (m: number): Rec => ({ start: T0 + 7200 + m * 60 + 5, end: T0 + 7200 + m * 60 + 55 });
+  const minute = (m: number) => [rec('eni-web1', '10.0.1.10', 40100, '10.0.2.20', 5432, 100 + m, { ...at(m), tcp_flags: m === 0 ? 2 : 0 }),
+    rec('eni-web1', '10.0.2.20', 5432, '10.0.1.10', 40100, 1000 + m, at(m))];
+  await records(Array.from({ length: 10 }, (_, m) => minute(m)).flat());
+  await rebuild(db);
+  // the eleventh minute, and the server's ENI's record of the third (which changes that minute's fact: both ends saw it)
+  await records([...minute(10), rec('eni-db', '10.0.1.10', 40100, '10.0.2.20', 5432, 102, at(2))]);
+  const rows = await factRows(db, () => rebuild(db));
+  // the nine minutes taken back and made again the same keep their rows, as every other fact does
+  assert.deepEqual(rows, { same: rows.same, kept: rows.same, touched: 9 });
+  assert.deepEqual(await db.json(`SELECT (start - ${T0 + 7200}) // 60 AS m, uploaded, downloaded, server_observer IS NOT NULL AS both
+    FROM conversation_facts WHERE client_port = 40100 AND (start - ${T0 + 7200}) // 60 IN (2, 10) ORDER BY m`),
+  [{ m: 2, uploaded: 102, downloaded: 1002, both: true }, { m: 10, uploaded: 110, downloaded: 1010, both: false }]);
+  // every conversation and window as one enrichment of all the records makes them
+  const views = ['conversations_v', 'windows_1m', 'windows_5m', 'windows_1h'];
+  for (const v of views) await db.exec(`CREATE OR REPLACE TEMP TABLE appended_${v} AS SELECT * FROM ${v}`);
+  await rebuild(db, { full: true });
+  for (const v of views) {
+    const [d] = await db.json(`SELECT (SELECT count(*) FROM (FROM appended_${v} EXCEPT ALL FROM ${v})) AS missing,
+      (SELECT count(*) FROM (FROM ${v} EXCEPT ALL FROM appended_${v})) AS extra`);
+    assert.deepEqual(d, { missing: 0, extra: 0 }, v);
+    await db.exec(`DROP TABLE appended_${v}`);
   }
 });
 

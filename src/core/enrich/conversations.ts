@@ -20,20 +20,22 @@
  *    service over AMAZON, longest prefix) and pkt-*-aws-service; else a special-purpose type by the address
  *    (address_types: documentation, link-local, carrier-grade NAT, ...); else internet (or unknown, private).
  * 6. Egress path from traffic-path when logged, else from the inventory; cross-AZ/region flags.
- * The facts taken back are replaced by the new ones, and the windows get the difference, in one transaction
- * (see rebuild.ts). When the inventory changed, the stored facts it covers are taken back (re-attribution: no
- * raw record is read again): those of the sides and spans of time whose holder changed, found by comparing
- * what attribution read then (attribution_basis, stored by every enrichment) with what it reads now; every
- * stored fact when the change says nothing of time (what an ENI is, VPC exits, prefixes...) or covers many.
+ * The facts taken back are replaced by the new ones (those that differ: a fact that comes out the same stays where
+ * it is), and the windows get the difference, in one transaction (see rebuild.ts). When the inventory changed, the
+ * stored facts it covers are taken back (re-attribution: no raw record is read again): those of the sides and
+ * spans of time whose holder changed, found by comparing what attribution read then (attribution_basis, stored by
+ * every enrichment) with what it reads now; every stored fact when the change says nothing of time (what an ENI
+ * is, VPC exits, prefixes...) or covers many.
  * Steps 1-6 run per part of the records, each part holding whole address pairs.
  *
  * The SQL is in the .sql files next to this one, in the order rebuild.ts runs them: prepare.sql and basis.sql;
  * inventory-change.sql and covered-facts.sql (a re-attribution of what a change covers); flow-log-choice.sql (when
  * the files say which flow log they are from: one flow log's records per interface and time); numbering.sql (or
  * renumbering.sql), sides.sql; per part observer-sums.sql, pull.sql, orientation.sql (or stored-facts.sql),
- * attribution.sql, facts.sql; windows.sql and window-delta.sql (windows.ts); commit-append.sql or
- * commit-anew.sql, flow-log-commit.sql and save-basis.sql. They read the pending records as fl_pending and the part as the variables fl_part and
- * fl_parts (rebuild.ts sets them), and use the macros of macros.sql. Here only what depends on the mode:
+ * attribution.sql, facts.sql; facts-difference.sql (appending), windows.sql and window-delta.sql (windows.ts);
+ * commit-append.sql or commit-anew.sql, flow-log-commit.sql and save-basis.sql. They read the pending records as
+ * fl_pending and the part as the variables fl_part and fl_parts (rebuild.ts sets them), and use the macros of
+ * macros.sql. Here only what depends on the mode:
  * which tables the facts go to, and the stored sides kept or not.
  */
 import type { Db } from '../store/db';
@@ -82,6 +84,11 @@ export { default as PULL_SQL } from './pull.sql';
 export { default as LEVEL_TWO_SQL } from './orientation.sql';
 /** Step 5 for a part: attribution of both sides, into fl_sided (facts.sql adds the egress path). */
 export { default as ATTRIBUTE_SQL } from './attribution.sql';
+/**
+ * After the parts, when appending: the facts taken back and the new ones that differ (fl_facts_changed), which the
+ * window difference and the commit read.
+ */
+export { default as FACTS_DIFFERENCE_SQL } from './facts-difference.sql';
 
 /**
  * Each ENI's logging coverage (coverage.sql): after the numbering, before the parts, the pending NODATA and SKIPDATA
@@ -113,10 +120,10 @@ const endpointsSql = (mode: Mode) => `
 CREATE OR REPLACE TEMP TABLE fl_endpoints AS SELECT * FROM endpoints ${mode === 'append' ? '' : 'LIMIT 0'};`;
 
 /**
- * Where the parts write the facts: when appending, a temporary table (the commit adds it to the stored
- * facts, beside the stored facts it replaces, fl_pulled_all); else every fact is new, written beside the
- * stored ones as conversation_facts_next (committed as it goes, which also makes it fast to read back) and
- * swapped in by the commit.
+ * Where the parts write the facts: when appending, a temporary table (beside the stored facts it replaces,
+ * fl_pulled_all: the commit writes and deletes those of either that differ, see facts-difference.sql); else every
+ * fact is new, written beside the stored ones as conversation_facts_next (committed as it goes, which also makes it
+ * fast to read back) and swapped in by the commit.
  */
 export const factsTable = (mode: Mode) => (mode === 'append' ? 'fl_facts_new' : 'conversation_facts_next');
 
@@ -162,9 +169,9 @@ DROP VIEW fl_facts_part; DROP TABLE fl_sided;
 `;
 
 /**
- * Inside the enrichment's transaction. Appending: the facts taken back are replaced by the new ones, the new
- * sides and observers are stored, and each window table gets the difference. Else the facts and windows made
- * anew replace the stored ones, and so do the sides.
+ * Inside the enrichment's transaction. Appending: the facts taken back that differ from the new ones are replaced
+ * by those, the new sides and observers are stored, and each window table gets the difference. Else the facts and
+ * windows made anew replace the stored ones, and so do the sides.
  */
 export function commitSql(mode: Mode): string {
   if (mode === 'append') return `${COMMIT_APPEND_SQL}${WINDOW_SIZES.map((w) => windowMergeSql(w.table, w.interval)).join('\n')}`;

@@ -1,9 +1,9 @@
 /**
  * An enrichment: the records loaded since the last one are merged into the stored facts and windows. The
- * work happens in temporary tables; one transaction then replaces the facts it took back, appends the new
- * ones, gives the windows the difference and moves the watermark, so a cancel or a failure at any point
- * leaves the dataset as it was (and the records still pending). Nothing new and the inventory unchanged:
- * nothing is read.
+ * work happens in temporary tables; one transaction then replaces the facts it took back that came out otherwise
+ * (those that came out the same stay), appends the new ones, gives the windows the difference and moves the
+ * watermark, so a cancel or a failure at any point leaves the dataset as it was (and the records still pending).
+ * Nothing new and the inventory unchanged: nothing is read.
  */
 import { lit, type Db } from '../store/db';
 import { getMeta, setMeta } from '../store/meta';
@@ -14,7 +14,7 @@ import { compressHeld, dropHeld, lastFileId, missingRecordFiles, pendingRecords,
 import { installMacros } from './macros';
 import {
   ATTRIBUTE_SQL, INVENTORY_CHANGE_SQL, LEVEL_ONE_SQL, LEVEL_TWO_SQL, factsSql, factsTable, PREPARE_SQL, PULL_SQL, RECORDS_PER_PART,
-  FLOW_LOG_CHOICE_SQL, FLOW_LOG_COMMIT_SQL,
+  FACTS_DIFFERENCE_SQL, FLOW_LOG_CHOICE_SQL, FLOW_LOG_COMMIT_SQL,
   SAVE_BASIS_SQL, commitSql, COVERAGE_COMMIT_SQL, COVERAGE_ISLANDS_SQL, COVERAGE_PART_SQL, coverageSql, dropWorkTables, INVENTORY_TABLES, partSql, reattributeCoveredRunSql, reattributeRunSql, runSql, STORED_CONVERSATIONS_SQL,
   type Mode,
 } from './conversations';
@@ -174,6 +174,7 @@ export async function rebuild(db: Db, opts: RebuildOptions = {}): Promise<number
       if (committed.coverage) await step('logging coverage', COVERAGE_ISLANDS_SQL);
       opts.onProgress?.({ phase: 'windows', message: 'updating the 1-minute, 5-minute and 1-hour windows' });
       checkCancelled(opts.signal);
+      if (mode === 'append') await step('facts difference', FACTS_DIFFERENCE_SQL);
       await step(mode === 'append' ? 'window difference' : 'windows', mode === 'append' ? WINDOW_DELTA_SQL : windowsAnewSql(factsTable(mode)));
       checkCancelled(opts.signal);
       const facts = await timed('transaction', () => db.transaction(async () => {
