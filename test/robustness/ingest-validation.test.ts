@@ -39,6 +39,31 @@ test('the three records that blocked enrichment forever are bad lines with their
   assert.deepEqual(await fingerprint(db), { files: 1, records: 2, bytes: '4581', packets: '15', conversations: 1, uploaded: '4581', windows: 1 });
 });
 
+test('in a folder read at once, only the file with an address that is none is read line by line; the others stay held', async () => {
+  // the addresses of a batch are checked once each, in their distinct values: a bad one still names its file and line
+  const flows = join(dir, 'folder');
+  mkdirSync(flows);
+  writeFlowLog(join(flows, 'a.log'), [record(), record({ src: '2001:DB8::1', dst: '2001:db8::2' })]);
+  const b = writeFlowLog(join(flows, 'b.log'), [record(), record({ dst: '10.0.1.300' }), record({ src: '10.0.2.20', dst: '10.0.1.10', srcport: 8080, dstport: 40000 })]);
+  writeFlowLog(join(flows, 'c.log'), [record()]);
+  const db = join(dir, 'folder.duckdb');
+  const r = flowlens(dir, 'enrich', '--flow-logs', flows, '--inventory', writeInventory(dir), '--db', db, '--quiet');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /folder\.duckdb: 5 flow records from 3 files, 2 conversations, /);
+  assert.ok(r.stdout.includes(`  ${b}: 1 bad line\n    line 3: dstaddr: "10.0.1.300" is not an IPv4 or IPv6 address\n`), r.stdout);
+  const ds = await openDataset(db);
+  try {
+    assert.deepEqual(await ds.json(`SELECT name, records, bad_lines FROM ingest_files ORDER BY name`), [
+      { name: join(flows, 'a.log'), records: 2, bad_lines: 0 },
+      { name: b, records: 2, bad_lines: 1 },
+      { name: join(flows, 'c.log'), records: 1, bad_lines: 0 },
+    ]);
+    assert.deepEqual(await ds.json(`SELECT count(*) AS n FROM flow_records WHERE dstaddr = '10.0.1.300' OR srcaddr = '2001:DB8::1'`), [{ n: 0 }]);
+  } finally {
+    ds.close();
+  }
+});
+
 test('every rule: addresses, ports, protocol, bytes, packets, times, start <= end; only valid records are stored', async () => {
   const cases: [string, string | null][] = [
     [record(), null],

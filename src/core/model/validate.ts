@@ -54,6 +54,16 @@ interface Rule {
 
 const sqlText = (s: string) => "'" + s.replace(/'/g, "''") + "'";
 
+/** SQL: true when the address `c` (lower case, or NULL) is neither IPv4 nor IPv6 text (never NULL). */
+export function brokenAddressSql(c: string): string {
+  return `(${c} IS NOT NULL AND NOT CASE WHEN contains(${c}, ':') THEN regexp_full_match(${c}, ${sqlText(V6)}) ELSE regexp_full_match(${c}, ${sqlText(V4)}) END)`;
+}
+
+/** The address columns among these fields (checked once per distinct address by a set-based load, see validSql). */
+export function addressColumns(fields: readonly FlowField[]): string[] {
+  return fields.filter((f) => ADDRESSES.has(f.column)).map((f) => f.column);
+}
+
 /** The rules that apply to records of these fields; `col(column)` is the SQL of a column's typed value. */
 function rules(fields: readonly FlowField[], col: (column: string) => string, now: number): Rule[] {
   const has = new Set(fields.map((f) => f.column));
@@ -64,7 +74,7 @@ function rules(fields: readonly FlowField[], col: (column: string) => string, no
     const c = col(f.column);
     if (ADDRESSES.has(f.column)) {
       out.push({
-        broken: `(${c} IS NOT NULL AND NOT CASE WHEN contains(${c}, ':') THEN regexp_full_match(${c}, ${sqlText(V6)}) ELSE regexp_full_match(${c}, ${sqlText(V4)}) END)`,
+        broken: brokenAddressSql(c),
         reason: `CASE WHEN contains(${c}, '%') THEN format('{}: "{}" carries a zone id (%{}); flow logs never do, so the record is refused', ${sqlText(f.name)}, ${c}, split_part(${c}, '%', 2))
           ELSE format('{}: "{}" is not an IPv4 or IPv6 address', ${sqlText(f.name)}, ${c}) END`,
       });
@@ -93,9 +103,13 @@ function rules(fields: readonly FlowField[], col: (column: string) => string, no
   return out;
 }
 
-/** SQL: true when the record (columns through `col`) may be stored. */
-export function validSql(fields: readonly FlowField[], col: (column: string) => string = q, now = Math.floor(Date.now() / 1000)): string {
-  const r = rules(fields, col, now);
+/**
+ * SQL: true when the record (columns through `col`) may be stored. With `addresses: false`, every rule but the
+ * addresses': a set-based load checks those once per distinct address (brokenAddressSql), since matching two
+ * regular expressions per record cost 5.4-9.3 s of a 10 M-record load against 0.6-0.75 s for its 2,599 distinct ones.
+ */
+export function validSql(fields: readonly FlowField[], col: (column: string) => string = q, now = Math.floor(Date.now() / 1000), opts: { addresses?: boolean } = {}): string {
+  const r = rules(opts.addresses === false ? fields.filter((f) => !ADDRESSES.has(f.column)) : fields, col, now);
   return r.length ? `NOT (${r.map((x) => x.broken).join(' OR ')})` : 'true';
 }
 
