@@ -7,78 +7,41 @@
  * result forgotten lets its accounts' time be read again. Real DuckDB, the real SDK against the local endpoint, whose
  * Athena runs the SQL it is sent over the estate's objects.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { enrich, forget, openDataset, type AwsSource, type Db } from '../../src/core/api';
+import { enrich, forget, type AwsSource, type Db } from '../../src/core/api';
 import { athenaScanLine, formatAcquireSummary } from '../../src/core/aws/acquire';
-import type { AcquireSummary } from '../../src/protocol/reports';
-import { EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
-import { A, B, miniEstateSource } from '../support/aws-endpoint/mini-estate';
-import { serveCrawledEstate, type CrawledEstate, type CrawledObject } from '../support/aws-endpoint/crawled-estate';
-import { useTempDir } from './fixture';
-
-let dir: string;
-useTempDir('flowlens-robust-athena-accounts-', (d) => (dir = d));
+import type { TempHome } from '../support/aws-endpoint/home';
+import { A, B } from '../support/aws-endpoint/mini-estate';
+import type { CrawledEstate, CrawledObject } from '../support/aws-endpoint/crawled-estate';
+import { assertLocalRead as assertSameAsLocal, crawledSource, objectsIn, readCrawled, useCrawledEstate, withDataset as inDataset } from './crawled';
 
 const C = '333333333333';
+let dir: string;
 let home: TempHome;
 let served: CrawledEstate;
-
-before(async () => {
-  home = makeTempHome();
-  served = await serveCrawledEstate(join(dir, 'estate'), { name: 'FlowLogIntrospector', externalId: EXTERNAL_ID }, [A, B, C]);
-});
-
-after(async () => {
-  await served?.close();
-  home?.cleanup();
-});
+useCrawledEstate('flowlens-robust-athena-accounts-', (f) => ({ dir, home, served } = f), [A, B, C]);
 
 const SINCE = '2026-09-01T22:00:00.000Z';
 const UNTIL = '2026-09-02T03:00:00.000Z';
 const TABLE = 'athena://AwsDataCatalog/flowlogs/crawled';
 
 /** A read of the crawler's table (or another) over the window, of `accounts` (none: every account; signed in as A either way). */
-function source(accounts?: string[], table = 'crawled'): AwsSource {
-  const { accounts: _all, ...s } = miniEstateSource(home, served.ep.url, { inventory: false, regions: ['us-east-1'], since: new Date(SINCE), until: new Date(UNTIL),
-    sources: [`athena:flowlogs.${table}`], athena: { pollMs: 10 } });
-  return accounts ? { ...s, accounts } : s;
-}
+const source = (accounts?: string[], table?: string): AwsSource => crawledSource(home, served, { since: SINCE, until: UNTIL, ...(accounts ? { accounts } : {}), ...(table ? { table } : {}) });
 
 /** A read, what it said as it went, and the queries it sent Athena (its StartQueryExecution calls). */
-async function read(db: Db, accounts?: string[], table?: string): Promise<{ s: AcquireSummary; said: string[]; queries: string[] }> {
-  const said: string[] = [];
-  const sent = served.ep.athenaQueries.length;
-  const s = (await enrich(db, { source: source(accounts, table), onProgress: (p) => said.push(p.message) })).aws!;
-  assert.deepEqual(s.issues, []);
-  return { s, said, queries: served.ep.athenaQueries.slice(sent) };
-}
+const read = (db: Db, accounts?: string[], table?: string) => readCrawled(served, db, source(accounts, table));
 
 /** The estate's objects of `accounts` in us-east-1 whose records start in the window (22:00 on the 1st, 01:00 on the 2nd). */
-const inWindow = (accounts: string[]) => served.objects.filter((o) => accounts.includes(o.account) && o.region === 'us-east-1'
-  && o.starts.every((t) => t * 1000 >= Date.parse(SINCE) && t * 1000 < Date.parse(UNTIL)));
+const inWindow = (accounts: string[]) => objectsIn(served, accounts, SINCE, UNTIL);
 
 /** The bytes of the objects of the partitions a read of `accounts` keeps: us-east-1, the 1st and the 2nd (records delivered up to an hour late). */
 const partitionBytes = (accounts: string[]) => served.objects.filter((o) => accounts.includes(o.account) && o.region === 'us-east-1' && ['2026/09/01', '2026/09/02'].includes(o.day))
   .reduce((n, o) => n + o.size, 0);
 
-/** The dataset's reduced rows (records and bytes), and its window table, as one local read of `objects` has them. */
-async function assertLocalRead(db: Db, objects: CrawledObject[], name: string) {
-  const local = await openDataset(join(dir, `${name}-local.duckdb`));
-  try {
-    await enrich(local, { source: { kind: 'files', flowLogs: objects.map((o) => o.path) } });
-    const records = await local.one<{ n: bigint; b: bigint }>('SELECT count(*) AS n, sum(bytes) AS b FROM flow_records');
-    const reduced = await db.one<{ n: bigint; b: bigint }>('SELECT sum(records) AS n, sum(bytes_up + bytes_down) AS b FROM athena_reduced');
-    assert.deepEqual([reduced!.n, reduced!.b], [records!.n, records!.b], 'every record of the window once, none outside it');
-    assert.equal(Number(records!.n), 4 * objects.length);
-    const windows = (x: Db) => x.json(`SELECT window_start, client_node, server_node, protocol, server_port, action, sum(uploaded) AS up, sum(downloaded) AS down,
-      sum(packets_up) AS pu, sum(packets_down) AS pd, sum(conversations) AS c FROM windows_1m GROUP BY ALL ORDER BY ALL`);
-    assert.deepEqual(await windows(db), await windows(local), 'the same facts, window by window');
-  } finally {
-    local.close();
-  }
-}
+/** The dataset's reduced rows and window table as one local read of `objects` has them. */
+const assertLocalRead = (db: Db, objects: CrawledObject[], name: string) => assertSameAsLocal(db, objects, join(dir, `${name}-local.duckdb`));
 
 const names = (db: Db) => db.all<{ name: string }>(`SELECT name FROM ingest_files ORDER BY file_id`).then((r) => r.map((x) => x.name.slice(TABLE.length)));
 const HELD = `@${A}/us-east-1/${SINCE}..${UNTIL}/w60`;
@@ -91,14 +54,7 @@ async function assertHeld(db: Db, accounts?: string[]) {
 }
 
 /** `body` over a new dataset of that name, closed after. */
-async function withDataset(name: string, body: (db: Db) => Promise<void>) {
-  const db = await openDataset(join(dir, `${name}.duckdb`));
-  try {
-    await body(db);
-  } finally {
-    db.close();
-  }
-}
+const withDataset = (name: string, body: (db: Db) => Promise<void>) => inDataset(join(dir, `${name}.duckdb`), body);
 
 test("--accounts A, then --accounts A,B over the same window: B's time is read and A's not again; then every account reads the third account's alone", () => withDataset('added', async (db) => {
   const first = await read(db, [A]);
@@ -154,9 +110,9 @@ test('every account read first: --accounts A, then A and B, read nothing again',
 }));
 
 test("a result named before accounts were (no accounts in its name) holds every account's time", () => withDataset('old-name', async (db) => {
-  // what a version that did not name accounts loaded of --accounts A: A's rows, named as every account's
+  // what a version that did not name accounts loaded of --accounts A: A's rows, named as every account's (and no record of what it read)
   await read(db, [A]);
-  await db.exec(`UPDATE ingest_files SET name = replace(name, '/accounts=${A}', '')`);
+  await db.exec(`UPDATE ingest_files SET name = replace(name, '/accounts=${A}', ''), athena_read = NULL`);
   assert.deepEqual(await names(db), [HELD]);
   for (const accounts of [[A, B], undefined]) {
     const r = await assertHeld(db, accounts);
@@ -226,8 +182,9 @@ test("a table with neither an account key nor an account_id column: every accoun
   const table = 'athena://AwsDataCatalog/flowlogs/unpartitioned';
   const held = await db.all<{ name: string }>(`SELECT name FROM ingest_files`);
   assert.deepEqual(held.map((x) => x.name), [`${table}${HELD}`], 'named as every account');
-  // a result of A's alone there (as a table with an account_id column then had made): the others' time cannot be read without A's again
-  await db.exec(`UPDATE ingest_files SET name = name || '/accounts=${A}'`);
+  // a result of A's alone there (as a table with an account_id column then had made, before results' records were kept): the
+  // others' time cannot be read without A's again
+  await db.exec(`UPDATE ingest_files SET name = name || '/accounts=${A}', athena_read = NULL`);
   const refused = (await enrich(db, { source: source(undefined, 'unpartitioned') })).aws!;
   assert.deepEqual(refused.issues.map((i) => [i.code, i.message]), [['NoAccountColumn', `${why}, and the dataset holds some of the window for some accounts only: `
     + "nothing was run, as their records would count twice (forget those results to read every account's time)"]]);

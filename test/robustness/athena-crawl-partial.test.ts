@@ -7,7 +7,7 @@
  * twice. Real DuckDB, the real SDK against the local endpoint, whose Athena runs the SQL it is sent over the
  * registered days' objects.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { enrich, openDataset, type Db } from '../../src/core/api';
@@ -15,26 +15,15 @@ import { athenaScanLine, formatAcquireSummary } from '../../src/core/aws/acquire
 import type { EnrichRequest } from '../../src/protocol/enrich';
 import { athenaCost } from '../../src/host/acquirePlan';
 import { refreshRequest, requestAsRead, storableRequest } from '../../src/host/planRequest';
-import { EXTERNAL_ID, makeTempHome, type TempHome } from '../support/aws-endpoint/home';
+import type { TempHome } from '../support/aws-endpoint/home';
 import { miniEstateSource } from '../support/aws-endpoint/mini-estate';
-import { serveCrawledEstate, type CrawledEstate } from '../support/aws-endpoint/crawled-estate';
-import { useTempDir } from './fixture';
+import type { CrawledEstate } from '../support/aws-endpoint/crawled-estate';
+import { useCrawledEstate } from './crawled';
 
 let dir: string;
-useTempDir('flowlens-robust-athena-crawl-partial-', (d) => (dir = d));
-
 let home: TempHome;
 let served: CrawledEstate;
-
-before(async () => {
-  home = makeTempHome();
-  served = await serveCrawledEstate(join(dir, 'estate'), { name: 'FlowLogIntrospector', externalId: EXTERNAL_ID });
-});
-
-after(async () => {
-  await served?.close();
-  home?.cleanup();
-});
+useCrawledEstate('flowlens-robust-athena-crawl-partial-', (f) => ({ dir, home, served } = f));
 
 const SINCE = '2026-09-03T00:00:00.000Z';
 const UNTIL = '2026-09-05T00:00:00.000Z';

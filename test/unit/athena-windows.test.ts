@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resultName, resultRead, spansWithout, unionAccounts, unreadParts, unreadSpan } from '../../src/core/aws/athenaWindows';
+import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, unreadSpan } from '../../src/core/aws/athenaWindows';
 import { parseSourceSpec, type AthenaSource } from '../../src/core/aws/sources';
 
 const src = parseSourceSpec('athena:flowlogs.vpc', '111111111111', 'us-east-1', ['us-east-1']) as AthenaSource;
@@ -101,4 +101,18 @@ test('what is left to read, account by account: a result of some accounts holds 
   // the same time held for A by two results, and for B by one of them: said once per whose
   assert.deepEqual(unreadParts(w, [of('00', '03', A, B), of('03', '06', A)], [A, B]).before,
     [{ ...every('00', '03') }, { ...every('03', '06'), accounts: { only: [A] } }]);
+});
+
+test("a result's record of what it read: written and read back; one that is not a record is none (its name then says what it read)", () => {
+  const read = [{ since: t('00'), until: t('01') }, { since: t('02'), until: t('03'), accounts: { only: ['111111111111'] } }, { since: t('00'), until: t('03'), accounts: { except: ['111111111111'] } }];
+  const text = resultRecordText({ read });
+  assert.equal(text, '{"read":[{"since":"2026-09-01T00:00:00.000Z","until":"2026-09-01T01:00:00.000Z"},'
+    + '{"since":"2026-09-01T02:00:00.000Z","until":"2026-09-01T03:00:00.000Z","accounts":{"only":["111111111111"]}},'
+    + '{"since":"2026-09-01T00:00:00.000Z","until":"2026-09-01T03:00:00.000Z","accounts":{"except":["111111111111"]}}]}');
+  assert.deepEqual(parseResultRecord(text), { read });
+  for (const bad of [null, '', 'not json', '{}', '{"read":[{"since":"x","until":"2026-09-01T01:00:00.000Z"}]}',
+    '{"read":[{"since":"2026-09-01T01:00:00.000Z","until":"2026-09-01T00:00:00.000Z"}]}',
+    '{"read":[{"since":"2026-09-01T00:00:00.000Z","until":"2026-09-01T01:00:00.000Z","accounts":{"only":[]}}]}']) {
+    assert.equal(parseResultRecord(bad), undefined, String(bad));
+  }
 });

@@ -43,7 +43,7 @@ import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
 import { accountPredicate, formatScanCost, isProjected, outermost, parseS3Uri, partsPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
   type RegisteredPartition, type TableInfo } from './athenaTable';
-import { resultName, resultPrefix, resultRead, unionAccounts, unreadParts, type HeldRead } from './athenaWindows';
+import { parseResultRecord, resultName, resultPrefix, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -376,10 +376,16 @@ export function queryFailure(q: QueryExecution): Error {
   return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
 }
 
-/** The time (and accounts) of the table the dataset holds: what its loaded results read (their names say). */
+/**
+ * The time (and accounts) of the table the dataset holds: what its loaded results read (their records say, else their
+ * names: a result loaded before records were kept).
+ */
 async function heldReads(db: Db, src: AthenaSource): Promise<HeldRead[]> {
-  const names = await db.all<{ name: string }>('SELECT DISTINCT name FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
-  return names.map((n) => resultRead(src, n.name)).filter((x): x is HeldRead => !!x);
+  const results = await db.all<{ name: string; athena_read: string | null }>('SELECT name, athena_read FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
+  return results.flatMap((r) => {
+    const named = resultRead(src, r.name);
+    return !named ? [] : parseResultRecord(r.athena_read)?.read ?? [named];
+  });
 }
 
 /**
@@ -647,8 +653,10 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     rep.bytes = downloaded;
     // (a result of no row is loaded too, holding no record: that the time was read, so that a Refresh does not pay
     // for it again; no file is said of it, the table's line says it returned no row)
+    // named by the span asked for and its accounts; what each part really read (not the held time it left out) kept beside
     const name = resultName(src, { since: since.getTime(), until: end.getTime() }, windowSeconds, unionAccounts(parts.map((p) => p.accounts)));
-    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows));
+    const read = parts.flatMap((p) => spansWithout({ since: p.since.getTime(), until: p.until.getTime() }, p.leftOut).map((s) => ({ ...s, ...(p.accounts ? { accounts: p.accounts } : {}) })));
+    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows, { read: resultRecordText({ read }) }));
     if (rows.count || fr.status === 'failed') rep.files.push(fr);
     if (fr.status === 'failed') {
       rep.failed++;

@@ -8,6 +8,11 @@
  * were named means), and a run reads, per account, only the time of its window no result of the table holds for that
  * account: a Refresh that asks again for a window another table failed to read, a window appended over one loaded
  * before, or accounts added to those read before. Forgetting a result lets its time be read again for its accounts.
+ *
+ * A name says the span of the window a result was asked for; of that span, the query left out the time held then
+ * (inside it, or for some of its accounts only). What it really read is kept beside the name (ingest_files.athena_read,
+ * resultRecordText): so that, an earlier result forgotten, the time a later one left out for it is held by none and read
+ * again, once.
  */
 import type { AccountSet } from '../../protocol/reports';
 import type { AthenaSource } from './sources';
@@ -71,6 +76,39 @@ export function resultRead(src: AthenaSource, name: string): HeldRead | undefine
   if (!(Number.isFinite(span.since) && Number.isFinite(span.until) && span.since < span.until)) return undefined;
   const ids = m[6]?.split(',');
   return ids ? { ...span, accounts: m[5] ? { except: ids } : { only: ids } } : span;
+}
+
+/** What a loaded result read, as the dataset keeps it beside its name (ingest_files.athena_read). */
+export interface ResultRecord {
+  /** The time it read, part by part: the held time it left out in none of them. */
+  read: HeldRead[];
+}
+
+/** A result's record as it is stored: JSON, times in ISO. */
+export function resultRecordText(r: ResultRecord): string {
+  return JSON.stringify({ read: r.read.map((h) => ({ since: iso(h.since), until: iso(h.until), ...(h.accounts ? { accounts: h.accounts } : {}) })) });
+}
+
+const isIds = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string');
+
+/** A stored record read back (undefined: none, or not one: the result's name then says what it read). */
+export function parseResultRecord(text: string | null | undefined): ResultRecord | undefined {
+  if (!text) return undefined;
+  try {
+    const r = JSON.parse(text) as { read?: { since?: unknown; until?: unknown; accounts?: { only?: unknown; except?: unknown } }[] };
+    if (!Array.isArray(r.read)) return undefined;
+    const read: HeldRead[] = [];
+    for (const h of r.read) {
+      const span = { since: Date.parse(String(h.since)), until: Date.parse(String(h.until)) };
+      if (!(span.since < span.until)) return undefined;
+      const a = h.accounts;
+      if (a !== undefined && !isIds(a.only) && !isIds(a.except)) return undefined;
+      read.push(a === undefined ? span : { ...span, accounts: isIds(a.only) ? { only: a.only } : { except: a.except as string[] } });
+    }
+    return { read };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Spans merged: sorted, overlapping or touching ones made one. */

@@ -112,7 +112,7 @@ export async function ingestReducedRows(db: Db, name: string, windowSeconds: num
   const r = await ReducedRows.open();
   try {
     r.add(rows);
-    return await loadReducedRows(db, name, windowSeconds, r, maxReportedErrors);
+    return await loadReducedRows(db, name, windowSeconds, r, { maxReportedErrors });
   } finally {
     await r.close();
   }
@@ -121,9 +121,12 @@ export async function ingestReducedRows(db: Db, name: string, windowSeconds: num
 /**
  * Loads the rows written to `rows` (see ingestReducedRows). A result of no row is loaded too, as a row of
  * ingest_files with no record: the time its name says was read (athenaWindows.ts), and is not paid for again. It has
- * no content to be known by, so it is known by its name.
+ * no content to be known by, so it is known by its name. `read`: what the query read, kept beside the name
+ * (ingest_files.athena_read, athenaWindows.ts's resultRecordText) when its name's span holds time it left out.
  */
-export async function loadReducedRows(db: Db, name: string, windowSeconds: number, rows: ReducedRows, maxReportedErrors = 5): Promise<ReducedLoad> {
+export async function loadReducedRows(db: Db, name: string, windowSeconds: number, rows: ReducedRows,
+  o: { maxReportedErrors?: number; read?: string } = {}): Promise<ReducedLoad> {
+  const maxReportedErrors = o.maxReportedErrors ?? 5;
   const base: ReducedLoad = { name, status: 'loaded', records: 0, badLines: 0, errors: [], rows: 0 };
   const contentHash = rows.count ? rows.contentHash(windowSeconds) : createHash('sha256').update(`reduced w${windowSeconds}\nno row\n${name}`).digest('hex');
   const file = rows.file;
@@ -132,8 +135,8 @@ export async function loadReducedRows(db: Db, name: string, windowSeconds: numbe
       const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $h ORDER BY file_id LIMIT 1`, { h: contentHash });
       if (existing) return { ...base, status: 'duplicate', duplicateOf: existing.name };
       if (!rows.count) {
-        await db.exec(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-          VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, 0)`, { name, hash: contentHash, format: `reduction/${windowSeconds}s` });
+        await db.exec(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read)
+          VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, 0, $read)`, { name, hash: contentHash, format: `reduction/${windowSeconds}s`, read: o.read ?? null });
         return base;
       }
       await db.exec(`CREATE OR REPLACE TEMP TABLE fl_reduced_text AS
@@ -149,9 +152,9 @@ export async function loadReducedRows(db: Db, name: string, windowSeconds: numbe
       if (rows.count > 0 && good === 0) {
         return { ...base, status: 'failed', badLines: badCount, errors, error: `${name}: none of its ${plural(badCount, 'row')} is a reduced flow row (row ${firstBad[0]!.row_no}: ${firstBad[0]!.reason})` } as ReducedLoad;
       }
-      const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines)
-        VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad) RETURNING file_id`,
-        { name, hash: contentHash, format: `reduction/${windowSeconds}s`, bad: badCount });
+      const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read)
+        VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad, $read) RETURNING file_id`,
+        { name, hash: contentHash, format: `reduction/${windowSeconds}s`, bad: badCount, read: o.read ?? null });
       await db.exec(`INSERT INTO ${REDUCED_TABLE} SELECT ${Math.floor(fileId)}, ${Math.floor(windowSeconds)},
         ${REDUCED_COLUMNS.map((c) => (TYPES[c] === 'VARCHAR' ? (c.endsWith('_addr') ? `lower(${c})` : c) : `CAST(${c} AS ${TYPES[c]})`)).join(', ')}
         FROM fl_reduced_checked WHERE reason IS NULL ORDER BY row_no`);

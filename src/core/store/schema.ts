@@ -114,6 +114,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
   loaded_at TIMESTAMP DEFAULT current_timestamp,
   modified_ns BIGINT,             -- a local file's modification time when read (ns): with name and size, known unread
   source_columns VARCHAR,         -- Parquet: the flow-log columns as the file names them (JSON list, sorted)
+  athena_read VARCHAR,            -- an Athena result: the time (and accounts) it read, the held time it left out not among them (JSON: athenaWindows.ts)
   UNIQUE (name, content_hash)
 );
 
@@ -496,6 +497,8 @@ export async function ensureSchema(db: Db): Promise<void> {
   await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS modified_ns BIGINT');
   // a Parquet file's columns as it names them: flow_records reads the file without asking it first (NULL before)
   await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS source_columns VARCHAR');
+  // what an Athena result read, when its name's span holds time it left out (NULL before: its name says it)
+  await db.exec('ALTER TABLE ingest_files ADD COLUMN IF NOT EXISTS athena_read VARCHAR');
   // Version 3 stored sides without how they were found: the column is added (what it stored was exact, or
   // unknown), and the stored facts are attributed again at the next enrichment (from the facts alone, as for a
   // changed inventory), which finds the inferred sides and those a record's own ENI proves.
