@@ -111,6 +111,12 @@ export interface AthenaScan {
    */
   readBefore?: { since: string; until: string; accounts?: AccountSet }[];
   /**
+   * The table lies at the S3 location of another table the dataset holds results of in this region (the table of the
+   * same name in another account's catalogue, or another name), partitioned alike: the time read there is held here
+   * too (its records would count twice). Said, naming that table and the location.
+   */
+  sameLocation?: string;
+  /**
    * No such table: AWS's DDL for a table over each S3 flow log of the account (in the regions read) the dataset's
    * inventory knows, with partition projection, to run in Athena: by hand, or by Flowlens when asked
    * (--create-athena-table, the editor's "Create the Athena table…").

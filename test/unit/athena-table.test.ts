@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatScanCost, parseSize, partitionPlan, partsPlan, registeredReadEnd, scanPrice } from '../../src/core/aws/athenaTable';
+import { formatScanCost, parseSize, partitionKeysText, partitionPlan, partsPlan, registeredReadEnd, scanPrice, tableLocation } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
 import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
@@ -425,5 +425,24 @@ describe("where the registered partitions end (keptUntil), and where a read of t
     // no partitions read (a projected table, or keys known by name without GetPartitions): no cut
     const unread = { ...info, partitions: undefined };
     assert.deepEqual(readEnd(unread, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z'), { keptUntil: undefined, end: '2026-09-04T00:00:00.000Z' });
+  });
+});
+
+describe("a table's S3 location, written one way (two tables there read the same objects)", () => {
+  it('the scheme, the bucket and the slashes written one way; the prefix as it is; none when not an S3 address', () => {
+    const at = (location: string) => tableLocation({ parameters: { location } });
+    for (const l of ['s3://flowlens-logs/AWSLogs', 's3://flowlens-logs/AWSLogs/', 's3a://Flowlens-Logs/AWSLogs//', ' s3://flowlens-logs//AWSLogs/ ']) {
+      assert.equal(at(l), 's3://flowlens-logs/AWSLogs/', l);
+    }
+    assert.equal(at('s3://flowlens-logs'), 's3://flowlens-logs/');
+    assert.equal(at('s3://flowlens-logs/awslogs/'), 's3://flowlens-logs/awslogs/', "a key's case is its own");
+    assert.equal(tableLocation({ parameters: { 'storage.location': 's3://b/p' } }), 's3://b/p/');
+    for (const l of ['', 'hdfs://x/y', '/local/path']) assert.equal(at(l), undefined, l);
+    assert.equal(tableLocation({ parameters: {} }), undefined);
+  });
+
+  it('partition keys said as the catalogue names them, in lower case', () => {
+    assert.equal(partitionKeysText({ partitionKeys: [{ name: 'partition_0', type: 'string' }, { name: 'DT', type: 'STRING' }] }), 'partition_0 string, dt string');
+    assert.equal(partitionKeysText({ partitionKeys: [] }), '');
   });
 });

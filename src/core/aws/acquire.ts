@@ -362,6 +362,7 @@ export function athenaScanLine(a: AthenaScan): string {
     + (a.partitionsMissing ? `; ${a.partitionsMissing}` : '')
     + (a.partitionsEnd ? `; ${a.partitionsEnd}` : '')
     + (a.settleMinutes && !a.partitionsEnd ? `; window read to ${formatTime(a.until!)} (the last ${a.settleMinutes} minutes, still being delivered to S3, are left for the next run)` : '')
+    + (a.sameLocation ? `; ${a.sameLocation}` : '')
     + (a.readBefore ? `; ${readBeforeText(a.readBefore)}` : '');
 }
 
@@ -380,7 +381,7 @@ export function formatAcquireSummary(s: AcquireSummary): string {
     ...s.athenaSql.map((q) => `Athena SQL:\n${q}`),
     // (a table whose whole window the dataset held: no query, no scan to say)
     ...s.sources.filter((x) => x.athena && !x.athena.ddl?.length).map((x) => `Athena ${x.source}: ${x.athena!.readBefore && x.skipped && !x.sql
-      ? `${readBeforeText(x.athena!.readBefore)}; nothing ran` : athenaScanLine(x.athena!)}`),
+      ? `${x.athena!.sameLocation ? `${x.athena!.sameLocation}; ` : ''}${readBeforeText(x.athena!.readBefore)}; nothing ran` : athenaScanLine(x.athena!)}`),
     ...s.sources.filter((x) => x.athena?.created).map((x) => `Athena ${x.source}: the table was created (the statements above), then read`),
     ...s.sources.flatMap((x) => (x.athena?.ddl ?? []).map((d) => `Athena table to create for ${x.source} (run it in Athena, or let Flowlens run it: --create-athena-table; then read the source again):\n${d}`)),
     ...s.issues.map((i) => `  ! ${formatAwsIssue(i)}`),

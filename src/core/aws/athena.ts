@@ -38,12 +38,13 @@ import type { AccountSet, AthenaScan, SourceReport } from '../../protocol/report
 import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatTime, formatUsd, plural } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
+import { REDUCED_READER } from '../store/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
-import { accountPredicate, formatScanCost, isProjected, outermost, parseS3Uri, partsPlan, registeredReadEnd, scanPrice, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
+import { accountPredicate, formatScanCost, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
   type RegisteredPartition, type TableInfo } from './athenaTable';
-import { parseResultRecord, resultName, resultPrefix, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead } from './athenaWindows';
+import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead, type ResultRecord, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -376,17 +377,36 @@ export function queryFailure(q: QueryExecution): Error {
   return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
 }
 
-/**
- * The time (and accounts) of the table the dataset holds: what its loaded results read (their records say, else their
- * names: a result loaded before records were kept).
- */
-async function heldReads(db: Db, src: AthenaSource): Promise<HeldRead[]> {
-  const results = await db.all<{ name: string; athena_read: string | null }>('SELECT name, athena_read FROM ingest_files WHERE starts_with(name, $p)', { p: resultPrefix(src) });
-  return results.flatMap((r) => {
-    const named = resultRead(src, r.name);
-    return !named ? [] : parseResultRecord(r.athena_read)?.read ?? [named];
-  });
+/** A loaded result of an Athena table: its name and what it read (its record; for one loaded before records were kept, its name). */
+interface LoadedResult {
+  name: string;
+  read: HeldRead[];
+  record?: ResultRecord;
 }
+
+/**
+ * The time (and accounts) of the table the dataset holds: what its loaded results read (`own`), and the results of
+ * other tables (another name, or the table read through another account's catalogue) read in the same region whose
+ * records say where they were read from and what they read of the window (`elsewhere`: those of the same location
+ * read the same objects).
+ */
+async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own: LoadedResult[]; elsewhere: (LoadedResult & { record: ResultRecord & { location: string } })[] }> {
+  const results = await db.all<{ name: string; athena_read: string | null }>(`SELECT name, athena_read FROM ingest_files WHERE reader = '${REDUCED_READER}' AND starts_with(name, 'athena:')`);
+  const own: LoadedResult[] = [];
+  const elsewhere: (LoadedResult & { record: ResultRecord & { location: string } })[] = [];
+  for (const r of results) {
+    const named = resultRead(src, r.name);
+    const record = parseResultRecord(r.athena_read);
+    if (named) own.push({ name: r.name, read: record?.read ?? [named], ...(record ? { record } : {}) });
+    else if (record?.location && record.region === src.region && record.read.some((h) => h.since < window.until && h.until > window.since)) {
+      elsewhere.push({ name: r.name, read: record.read, record: { ...record, location: record.location } });
+    }
+  }
+  return { own, elsewhere };
+}
+
+/** A table another result was read from, as said: 'athena://AwsDataCatalog/flowlogs/vpc in account 111111111111's catalogue'. */
+const readThrough = (r: ResultRecord) => `${r.table ?? 'a table'}${r.account ? ` in account ${r.account}'s catalogue` : ''}`;
 
 /**
  * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
@@ -417,6 +437,24 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     rep.issues.push({ account: src.account, region: src.region, api: 'athena', code, message, resource: src.id });
     return rep;
   };
+  /** The table's columns, partition keys and parameters; or, no such table, the report that says so (with AWS's DDL). */
+  const describe = async (): Promise<TableInfo | SourceReport> => {
+    try {
+      return await describeTable(athena, src, opts);
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      const name = (err as { name?: string }).name ?? '';
+      if (/EntityNotFound|MetadataException|NotFound/i.test(name) || /not found/i.test((err as Error).message ?? '')) {
+        scan.ddl = await tableDdl(db, src, o);
+        return refuse('NoSuchTable', `${src.database}.${src.table} is not a table in ${src.catalog ?? 'AwsDataCatalog'} (${(err as Error).message}); `
+          + (scan.ddl.length ? `create it in Athena with the statement shown (AWS's DDL for ${scan.ddl.length === 1 ? 'the S3 flow log' : `the ${scan.ddl.length} S3 flow logs`} of account ${src.account}, with partition projection), then read it again`
+            : `create it in Athena with AWS's DDL for VPC flow logs (with the inventory loaded, Flowlens shows it for each S3 flow log)`));
+      }
+      // not allowed to describe it: the reduction assumes AWS's default columns (orientation by port ranks) and no partitions
+      o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read its columns (${(err as Error).message}); assuming the default format's, no tcp_flags`);
+      return { columns: [...REQUIRED_COLUMNS, 'account_id'], partitionKeys: [], parameters: {} };
+    }
+  };
 
   // 0. Where the window ends: not in the last minutes, whose flow logs are still on their way to S3 (a window read
   // before its records arrived would not be read again: the next run goes on from its end)
@@ -433,8 +471,35 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // The time of the window the dataset holds from the table already, account by account (results loaded before: a
   // Refresh asking again for a window another table failed to read, a window appended over one read before, accounts
   // added to those read before) is not read again: read twice, its records would count twice
-  const held = await heldReads(db, src);
   const window = { since: o.since.getTime(), until: until.getTime() };
+  const loaded = await heldReads(db, src, window);
+  const held = loaded.own.flatMap((r) => r.read);
+  // results of the window read from other tables in this region: what lies at this table's location was read there
+  // (the table of the same name in another account's catalogue, as `--accounts B,A` signs in to B after `--accounts
+  // A,B` read through A's; or another name): read again here, its records would count twice
+  let described: TableInfo | undefined;
+  if (loaded.elsewhere.length) {
+    const d = await describe();
+    if (!('columns' in d)) return d;
+    described = d;
+    const location = tableLocation(d);
+    const same = loaded.elsewhere.filter((r) => r.record.location === location);
+    const keys = partitionKeysText(d);
+    const unlike = same.find((r) => r.record.keys !== keys);
+    if (unlike) {
+      const times = [...new Set(unlike.read.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`))].join(', ');
+      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike.record)} does, whose results hold ${times}, `
+        + `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.record.keys || 'by nothing'}), so what of those records this table would `
+        + `read again is not known: nothing was run, as they would count twice (forget the results of ${unlike.record.table ?? 'that table'} to read the window here)`);
+    }
+    if (same.length) {
+      held.push(...same.flatMap((r) => r.read));
+      const tables = [...new Set(same.map((r) => readThrough(r.record)))];
+      scan.sameLocation = `${src.database}.${src.table} lies at ${location}, as ${tables.join(' and ')} ${tables.length === 1 ? 'does' : 'do'}: `
+        + 'the time read there is held here too (its records would count twice)';
+      o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.sameLocation}`);
+    }
+  }
   let unread = unreadParts(window, held, src.logAccounts);
   if (unread.before.length) {
     scan.readBefore = unread.before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString(), ...(h.accounts ? { accounts: h.accounts } : {}) }));
@@ -447,23 +512,11 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   let since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
   let end = new Date(Math.max(...unread.parts.map((p) => p.span.until)));
 
-  // 1. The table: which optional columns it has, its partitions, where its data is
-  let info: TableInfo;
-  try {
-    info = await describeTable(athena, src, opts);
-  } catch (err) {
-    if (o.signal?.aborted) throw err;
-    const name = (err as { name?: string }).name ?? '';
-    if (/EntityNotFound|MetadataException|NotFound/i.test(name) || /not found/i.test((err as Error).message ?? '')) {
-      scan.ddl = await tableDdl(db, src, o);
-      return refuse('NoSuchTable', `${src.database}.${src.table} is not a table in ${src.catalog ?? 'AwsDataCatalog'} (${(err as Error).message}); `
-        + (scan.ddl.length ? `create it in Athena with the statement shown (AWS's DDL for ${scan.ddl.length === 1 ? 'the S3 flow log' : `the ${scan.ddl.length} S3 flow logs`} of account ${src.account}, with partition projection), then read it again`
-          : `create it in Athena with AWS's DDL for VPC flow logs (with the inventory loaded, Flowlens shows it for each S3 flow log)`));
-    }
-    // not allowed to describe it: the reduction assumes AWS's default columns (orientation by port ranks) and no partitions
-    o.onProgress?.(`Athena ${src.database}.${src.table}: cannot read its columns (${(err as Error).message}); assuming the default format's, no tcp_flags`);
-    info = { columns: [...REQUIRED_COLUMNS, 'account_id'], partitionKeys: [], parameters: {} };
-  }
+  // 1. The table: which optional columns it has, its partitions, where its data is (described above when results of
+  // other tables may lie at its location)
+  const table = described ?? (await describe());
+  if (!('columns' in table)) return table;
+  let info: TableInfo = table;
   const missing = missingColumns(info.columns);
   if (missing.length) return refuse('NotAFlowLogTable', `${src.database}.${src.table} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}: not a VPC flow-log table`);
   // the parts of the query up to where the read ends: an organisation's table holds every account's flow logs, so the
@@ -656,7 +709,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     // named by the span asked for and its accounts; what each part really read (not the held time it left out) kept beside
     const name = resultName(src, { since: since.getTime(), until: end.getTime() }, windowSeconds, unionAccounts(parts.map((p) => p.accounts)));
     const read = parts.flatMap((p) => spansWithout({ since: p.since.getTime(), until: p.until.getTime() }, p.leftOut).map((s) => ({ ...s, ...(p.accounts ? { accounts: p.accounts } : {}) })));
-    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows, { read: resultRecordText({ read }) }));
+    const location = tableLocation(info);
+    const record = resultRecordText({ table: src.id, account: src.account, region: src.region, ...(location ? { location } : {}), keys: partitionKeysText(info), read });
+    const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows, { read: record }));
     if (rows.count || fr.status === 'failed') rep.files.push(fr);
     if (fr.status === 'failed') {
       rep.failed++;

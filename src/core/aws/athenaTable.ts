@@ -439,6 +439,23 @@ function templatePrefixes(info: TableInfo, days: readonly Date[], values: Map<st
   return [...out];
 }
 
+/**
+ * Where a table's objects lie (its LOCATION, as GetTableMetadata gives it), written one way: s3://, the bucket in
+ * lower case, the prefix without doubled slashes and ending in one (s3a://B/logs and s3://b/logs// are one location);
+ * undefined when the catalogue says none, or not an S3 address.
+ */
+export function tableLocation(info: Pick<TableInfo, 'parameters'>): string | undefined {
+  const loc = parseS3Uri((info.parameters.location ?? info.parameters['storage.location'] ?? '').trim());
+  if (!loc) return undefined;
+  const prefix = loc.prefix.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '');
+  return `s3://${loc.bucket.toLowerCase()}/${prefix ? `${prefix}/` : ''}`;
+}
+
+/** A table's partition keys as its catalogue says them ('name type, …'): two tables at one location partitioned alike have the same. */
+export function partitionKeysText(info: Pick<TableInfo, 'partitionKeys'>): string {
+  return info.partitionKeys.map((k) => `${k.name.toLowerCase()} ${k.type.toLowerCase()}`).join(', ');
+}
+
 /** s3://bucket/prefix -> bucket and prefix. */
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } | undefined {
   const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri);

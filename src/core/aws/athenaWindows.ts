@@ -78,15 +78,29 @@ export function resultRead(src: AthenaSource, name: string): HeldRead | undefine
   return ids ? { ...span, accounts: m[5] ? { except: ids } : { only: ids } } : span;
 }
 
-/** What a loaded result read, as the dataset keeps it beside its name (ingest_files.athena_read). */
+/**
+ * What a loaded result read, as the dataset keeps it beside its name (ingest_files.athena_read): the time, and where it
+ * was read from. Two tables at one S3 location read the same objects (the table of the same name in another account's
+ * catalogue, which `--accounts B,A` signs in to after `--accounts A,B`, or another name given to them): a run holds the
+ * time read through the other as its own when both are partitioned alike, so that no record counts twice.
+ */
 export interface ResultRecord {
   /** The time it read, part by part: the held time it left out in none of them. */
   read: HeldRead[];
+  /** The table read (athena://<catalog>/<database>/<table>), the account signed in to, the region. */
+  table?: string;
+  account?: string;
+  region?: string;
+  /** The table's S3 location, normalised (tableLocation), when known. */
+  location?: string;
+  /** The table's partition keys as its catalogue said them ('name type, …'; '' none). */
+  keys?: string;
 }
 
 /** A result's record as it is stored: JSON, times in ISO. */
 export function resultRecordText(r: ResultRecord): string {
-  return JSON.stringify({ read: r.read.map((h) => ({ since: iso(h.since), until: iso(h.until), ...(h.accounts ? { accounts: h.accounts } : {}) })) });
+  const { read, ...where } = r;
+  return JSON.stringify({ ...where, read: read.map((h) => ({ since: iso(h.since), until: iso(h.until), ...(h.accounts ? { accounts: h.accounts } : {}) })) });
 }
 
 const isIds = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string');
@@ -95,7 +109,7 @@ const isIds = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 &&
 export function parseResultRecord(text: string | null | undefined): ResultRecord | undefined {
   if (!text) return undefined;
   try {
-    const r = JSON.parse(text) as { read?: { since?: unknown; until?: unknown; accounts?: { only?: unknown; except?: unknown } }[] };
+    const r = JSON.parse(text) as Record<string, unknown> & { read?: { since?: unknown; until?: unknown; accounts?: { only?: unknown; except?: unknown } }[] };
     if (!Array.isArray(r.read)) return undefined;
     const read: HeldRead[] = [];
     for (const h of r.read) {
@@ -105,7 +119,8 @@ export function parseResultRecord(text: string | null | undefined): ResultRecord
       if (a !== undefined && !isIds(a.only) && !isIds(a.except)) return undefined;
       read.push(a === undefined ? span : { ...span, accounts: isIds(a.only) ? { only: a.only } : { except: a.except as string[] } });
     }
-    return { read };
+    const where = Object.fromEntries((['table', 'account', 'region', 'location', 'keys'] as const).filter((k) => typeof r[k] === 'string').map((k) => [k, r[k] as string]));
+    return { ...where, read };
   } catch {
     return undefined;
   }
