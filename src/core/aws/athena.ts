@@ -544,6 +544,12 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
           + `${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''}${of}: Athena reads only registered partitions, so it reads nothing there until they are added `
           + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
         o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
+        // so no query: it would read nothing, be billed Athena's minimum, and its empty result would hold the window as
+        // read (the records registered later never read); nothing is loaded, and the next run reads the window
+        scan.partitions = plan.recognised;
+        scan.estimatedBytes = 0;
+        scan.estimatedUsd = 0;
+        return rep;
       }
     } catch (err) {
       if (o.signal?.aborted) throw err;

@@ -3,7 +3,8 @@
  * makes a schema in the test's DuckDB; a CREATE EXTERNAL TABLE (AWS's flow-log DDL, as athenaDdl.ts writes it)
  * makes a view there over the test's flow_records with the columns it declares and its partition columns, and
  * GetTableMetadata then answers with those columns, partition keys, location and TBLPROPERTIES, as Glue would.
- * And a table as a Glue crawler makes it (crawledTable): partition_0 … from the folder levels, partitions registered.
+ * And a table as a Glue crawler makes it (crawledTable): a key per folder level (partition_0 …, or a Hive-style level's
+ * name), partitions registered.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -78,25 +79,34 @@ export interface CrawledTable extends Table {
 }
 
 /**
- * What a Glue crawler makes of flow logs in AWS's plain layout under a location (`s3://<bucket>/<prefix>`, its
- * objects in the estate folder `dir`): partition keys partition_0 … partition_N (strings), one per folder level
- * below the location (<account>/vpcflowlogs/<region>/<yyyy>/<MM>/<dd>), and each folder of objects registered as a
- * partition at its own, non-Hive, location. The objects are loaded into `db`, and the view `<database>.<table>` there
- * gives each of their records its object's folder levels as partition_0 …, so that Athena's engine (duckDbAthenaRun)
- * runs the submitted SQL over the table as Athena would, its predicates on the partition columns included.
+ * What a Glue crawler makes of flow logs under a location (`s3://<bucket>/<prefix>`, its objects in the estate folder
+ * `dir`): one partition key per folder level below the location, a string, named as the crawler names it: by the level
+ * when it is Hive-style (`dt=2026-09-01`: key dt, value 2026-09-01), else partition_0 … (AWS's plain layout,
+ * <account>/vpcflowlogs/<region>/<yyyy>/<MM>/<dd>); and each folder of objects registered as a partition at its own
+ * location. The objects are loaded into `db`, and the view `<database>.<table>` there gives each of their records its
+ * object's folder levels as the keys' values, so that Athena's engine (duckDbAthenaRun) runs the submitted SQL over the
+ * table as Athena would, its predicates on the partition columns included.
  */
 export async function crawledTable(db: Db, o: { dir: string; bucket: string; prefix: string; database: string; table: string }): Promise<CrawledTable> {
   const root = join(o.dir, ...o.prefix.split('/').filter(Boolean));
   const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   const levels = files.map((f) => relative(root, f).split(sep).slice(0, -1));
   const depth = Math.max(...levels.map((l) => l.length));
+  // a level whose every folder is <name>=<value>, of one name: a Hive-style key
+  const hive = Array.from({ length: depth }, (_, i) => {
+    const names = new Set(levels.map((l) => /^([^=/]+)=/.exec(l[i] ?? '')?.[1]));
+    const [name] = [...names];
+    return names.size === 1 && name ? name : undefined;
+  });
+  const keys = hive.map((name, i) => name ?? `partition_${i}`);
+  const valueOf = (segment: string, i: number) => (hive[i] ? segment.slice(hive[i]!.length + 1) : segment);
   const partitions = [...new Map(levels.map((l) => [l.join('/'), l])).values()].sort((a, b) => a.join('/').localeCompare(b.join('/')))
-    .map((values) => ({ values, location: `s3://${o.bucket}/${o.prefix}${values.join('/')}/` }));
+    .map((l) => ({ values: l.map(valueOf), location: `s3://${o.bucket}/${o.prefix}${l.join('/')}/` }));
   await ingestFiles(db, [root]);
-  const keys = Array.from({ length: depth }, (_, i) => `partition_${i}`);
   const under = `${root}${sep}`;
+  const level = (i: number) => `split_part(substr(f.name, ${under.length + 1}), '${sep}', ${i + 1})`;
   await db.exec(`CREATE SCHEMA IF NOT EXISTS "${o.database}"; CREATE OR REPLACE VIEW "${o.database}"."${o.table}" AS
-    SELECT r.* EXCLUDE (file_id), ${keys.map((k, i) => `split_part(substr(f.name, ${under.length + 1}), '${sep}', ${i + 1}) AS "${k}"`).join(', ')}
+    SELECT r.* EXCLUDE (file_id), ${keys.map((k, i) => `${hive[i] ? `substr(${level(i)}, ${hive[i]!.length + 2})` : level(i)} AS "${k}"`).join(', ')}
     FROM flow_records r JOIN ingest_files f ON f.file_id = r.file_id WHERE starts_with(f.name, ${lit(under)})`);
   const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE "${o.database}"."${o.table}"`);
   return {
