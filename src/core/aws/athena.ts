@@ -38,7 +38,6 @@ import type { AccountSet, AthenaScan, SourceReport } from '../../protocol/report
 import type { AthenaSettings } from '../../protocol/enrich';
 import { formatBytes, formatTime, formatUsd, plural } from '../format';
 import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
-import { REDUCED_READER } from '../store/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
@@ -377,29 +376,25 @@ export function queryFailure(q: QueryExecution): Error {
   return Object.assign(new Error(q.Status?.StateChangeReason ?? state), { name: `Query${state === 'FAILED' ? 'Failed' : 'Cancelled'}` });
 }
 
-/** A loaded result of an Athena table: its name and what it read (its record; for one loaded before records were kept, its name). */
-interface LoadedResult {
-  name: string;
-  read: HeldRead[];
-  record?: ResultRecord;
-}
+/** The record of a result of another table, with the location it was read from. */
+type ReadElsewhere = ResultRecord & { location: string };
 
 /**
- * The time (and accounts) of the table the dataset holds: what its loaded results read (`own`), and the results of
- * other tables (another name, or the table read through another account's catalogue) read in the same region whose
- * records say where they were read from and what they read of the window (`elsewhere`: those of the same location
- * read the same objects).
+ * The time (and accounts) of the table the dataset holds: what its loaded results read (`own`: their records say, else
+ * their names, for results loaded before records were kept), and the records of other tables' results (another name,
+ * or the table read through another account's catalogue) read in the same region that say where they were read from
+ * and read some of the window (`elsewhere`: those of the same location read the same objects).
  */
-async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own: LoadedResult[]; elsewhere: (LoadedResult & { record: ResultRecord & { location: string } })[] }> {
-  const results = await db.all<{ name: string; athena_read: string | null }>(`SELECT name, athena_read FROM ingest_files WHERE reader = '${REDUCED_READER}' AND starts_with(name, 'athena:')`);
-  const own: LoadedResult[] = [];
-  const elsewhere: (LoadedResult & { record: ResultRecord & { location: string } })[] = [];
+async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own: HeldRead[]; elsewhere: ReadElsewhere[] }> {
+  const results = await db.all<{ name: string; athena_read: string | null }>(`SELECT name, athena_read FROM ingest_files WHERE starts_with(name, 'athena:')`);
+  const own: HeldRead[] = [];
+  const elsewhere: ReadElsewhere[] = [];
   for (const r of results) {
     const named = resultRead(src, r.name);
     const record = parseResultRecord(r.athena_read);
-    if (named) own.push({ name: r.name, read: record?.read ?? [named], ...(record ? { record } : {}) });
+    if (named) own.push(...(record?.read ?? [named]));
     else if (record?.location && record.region === src.region && record.read.some((h) => h.since < window.until && h.until > window.since)) {
-      elsewhere.push({ name: r.name, read: record.read, record: { ...record, location: record.location } });
+      elsewhere.push({ ...record, location: record.location });
     }
   }
   return { own, elsewhere };
@@ -473,7 +468,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // added to those read before) is not read again: read twice, its records would count twice
   const window = { since: o.since.getTime(), until: until.getTime() };
   const loaded = await heldReads(db, src, window);
-  const held = loaded.own.flatMap((r) => r.read);
+  const held = [...loaded.own];
   // results of the window read from other tables in this region: what lies at this table's location was read there
   // (the table of the same name in another account's catalogue, as `--accounts B,A` signs in to B after `--accounts
   // A,B` read through A's; or another name): read again here, its records would count twice
@@ -483,18 +478,18 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     if (!('columns' in d)) return d;
     described = d;
     const location = tableLocation(d);
-    const same = loaded.elsewhere.filter((r) => r.record.location === location);
+    const same = loaded.elsewhere.filter((r) => r.location === location);
     const keys = partitionKeysText(d);
-    const unlike = same.find((r) => r.record.keys !== keys);
+    const unlike = same.find((r) => r.keys !== keys);
     if (unlike) {
       const times = [...new Set(unlike.read.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`))].join(', ');
-      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike.record)} does, whose results hold ${times}, `
-        + `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.record.keys || 'by nothing'}), so what of those records this table would `
-        + `read again is not known: nothing was run, as they would count twice (forget the results of ${unlike.record.table ?? 'that table'} to read the window here)`);
+      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike)} does, whose results hold ${times}, `
+        + `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.keys || 'by nothing'}), so what of those records this table would `
+        + `read again is not known: nothing was run, as they would count twice (forget the results of ${unlike.table ?? 'that table'} to read the window here)`);
     }
     if (same.length) {
       held.push(...same.flatMap((r) => r.read));
-      const tables = [...new Set(same.map((r) => readThrough(r.record)))];
+      const tables = [...new Set(same.map(readThrough))];
       scan.sameLocation = `${src.database}.${src.table} lies at ${location}, as ${tables.join(' and ')} ${tables.length === 1 ? 'does' : 'do'}: `
         + 'the time read there is held here too (its records would count twice)';
       o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.sameLocation}`);
