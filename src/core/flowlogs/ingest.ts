@@ -23,6 +23,7 @@ import { DEFAULT_FORMAT, FormatError, fieldByName, formatString, formatVersion, 
 import { AWS_LAYOUTS, fittingLayouts, inferLayout, knownLayouts, streamLayouts, type KnownLayout } from './layouts';
 import { loadParquet, loadParquetBatch, loadText, loadTextBatch, loadTextLines, parquetColumns, ReadByLine, type LoadResult, type ParquetColumn } from './readers';
 import { LineCounter } from './lines';
+import { JoinedText } from './joined';
 import { limiter, mapPool } from '../aws/pool';
 import { addLoaded, loadedTotals } from './totals';
 import { keepsRecords, refreshRecordsView, unhold } from '../store/records';
@@ -89,6 +90,8 @@ interface Source {
   lines?: number;
   /** A small gzip file read whole when prepared: its verification (verifyGzip), started then. */
   verified?: Promise<number>;
+  /** A small file's text (inflated, gzip), kept from its preparing for a joined read (JoinedText); taken by the plan. */
+  text?: Buffer;
 }
 
 /**
@@ -232,13 +235,26 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
     opts.onFiles?.(settled, files.length, records);
   };
   const groups = new Map<string, BatchItem[]>();
+  // text of small files joined, a file a group (joined.ts)
+  const joins = new Map<string, JoinedText>();
+  const kept = new KeptText();
   const known = await knownFiles(db);
   const work = await tempDir();
   const flush = async (key: string) => {
     const items = groups.get(key) ?? [];
     groups.delete(key);
-    if (items.length === 0) return;
-    const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done) : null;
+    const joined = joins.get(key);
+    joins.delete(key);
+    joined?.close();
+    try {
+      if (items.length === 0) return;
+      const loaded = items.length > 1 ? await loadBatchInTransaction(db, items, opts, done, joined?.path) : null;
+      await settleBatch(items, loaded);
+    } finally {
+      if (joined) await rm(joined.path, { force: true });
+    }
+  };
+  const settleBatch = async (items: BatchItem[], loaded: Map<number, FileReport> | null) => {
     for (const item of items) {
       const original = item.reader === 'cloudwatch' ? { ...item.src, path: item.src.name } : item.src;
       settle(item.index, loaded?.get(item.index) ?? (await ingestSniffed(db, original, item.sniffed, work, opts, done())));
@@ -253,12 +269,13 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
   const reading = limiter(READ_CONCURRENCY);
   const ahead = new Map<number, ReturnType<typeof prepareFile>>();
   let nextAhead = 0;
-  const prefetch = (upTo: number) => {
-    for (; nextAhead <= Math.min(upTo, files.length - 1); nextAhead++) {
+  const prefetch = (upTo: number, now: number) => {
+    // (not past the text kept for joined reads, but the file now to be planned always: the texts kept are of files after it)
+    for (; nextAhead <= Math.min(upTo, files.length - 1) && (nextAhead <= now || kept.room()); nextAhead++) {
       const k = nextAhead;
       const file = files[k];
       if (typeof file !== 'string') continue;
-      const p = reading(() => prepareFile(file, work, opts, done, known));
+      const p = reading(() => prepareFile(file, work, opts, done, known, kept));
       p.catch(() => undefined); // awaited in its turn below; a cancellation is thrown there
       ahead.set(k, p);
     }
@@ -271,12 +288,17 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
         settle(i, file);
         continue;
       }
-      prefetch(i + READ_AHEAD);
+      prefetch(i + READ_AHEAD, i);
       const prepared = await ahead.get(i)!;
       ahead.delete(i);
       if ('status' in prepared) {
         settle(i, prepared);
         continue;
+      }
+      const text = prepared.src.text;
+      if (text) {
+        kept.release(text);
+        delete prepared.src.text;
       }
       const planned = await batchPlan(prepared, work, opts);
       if (!planned) {
@@ -285,7 +307,18 @@ async function ingestFilesUnwatched(db: Db, paths: string[], given: IngestOption
         continue;
       }
       const { plan } = planned;
-      const key = `${plan.reader}|${plan.header}|${formatString(plan.fields)}`;
+      let key = `${plan.reader}|${plan.header}|${formatString(plan.fields)}`;
+      if (text && (plan.reader === 'text' || plan.reader === 'gzip')) {
+        const joinedKey = `${key}|joined`;
+        let joined = joins.get(joinedKey);
+        try {
+          joined ??= new JoinedText(join(work, `joined-${Math.random().toString(36).slice(2)}.log`));
+          joins.set(joinedKey, joined);
+        } catch {
+          // no joined file to be had (the disk full): the file is read from its path
+        }
+        if (joined?.add(text, plan.header)) key = joinedKey;
+      }
       const group = groups.get(key) ?? [];
       group.push({ index: i, sniffed: prepared.sniffed, src: planned.src, ...plan });
       groups.set(key, group);
@@ -371,8 +404,9 @@ async function walk(dir: string, out: (string | FileReport)[], seen: Set<string>
   }
 }
 
-async function prepareFile(path: string, work: string, opts: IngestOptions, done: () => FileReport[], known: KnownFiles): Promise<{ src: Source; sniffed: Sniffed } | FileReport> {
+async function prepareFile(path: string, work: string, opts: IngestOptions, done: () => FileReport[], known: KnownFiles, kept: KeptText): Promise<{ src: Source; sniffed: Sniffed } | FileReport> {
   let sniffed: Sniffed;
+  let text: Buffer | undefined;
   let hash: string;
   let bytes: number;
   let lines: number;
@@ -390,16 +424,49 @@ async function prepareFile(path: string, work: string, opts: IngestOptions, done
     ({ hash, bytes, lines } = data ? { hash: sha256(data), bytes: data.length, lines: countLinesOf(data) } : await hashFile(path, opts.signal));
     if (data && sniffed.container === 'gzip') {
       // verified here, while the file is held (READ_CONCURRENCY bounds what is held); a failure is the file's, told when it loads
-      const outcome = await gunzipSmall(data).then((d) => ({ lines: countLinesOf(d) }), (err: unknown) => ({ error: gzipError(err) }));
+      const outcome = await gunzipSmall(data).then((d) => ({ lines: countLinesOf(d), d }), (err: unknown) => ({ error: gzipError(err) }));
       verified = 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(outcome.lines);
       verified.catch(() => undefined);
-    }
+      if ('d' in outcome) text = kept.take(outcome.d);
+    } else if (data && sniffed.container === 'plain') text = kept.take(data);
   } catch (err) {
     if (opts.signal?.aborted) throw new IngestCancelledError(done(), err);
     return failed(path, `cannot read ${path}: ${message(err)}`);
   }
-  return { src: { name: path, path: await duckdbSafePath(path, work), hash, bytes, modifiedNs, lines: sniffed.container === 'gzip' ? undefined : lines, ...(verified ? { verified } : {}) }, sniffed };
+  const safe = await duckdbSafePath(path, work).catch((err: unknown) => {
+    if (text) kept.release(text);
+    throw err;
+  });
+  return { src: { name: path, path: safe, hash, bytes, modifiedNs, lines: sniffed.container === 'gzip' ? undefined : lines, ...(verified ? { verified } : {}),
+    ...(text ? { text } : {}) }, sniffed };
 }
+
+/**
+ * The text of prepared files kept for a joined read: each up to JOIN_FILE_BYTES, all together up to JOIN_KEPT_BYTES (a
+ * file prepared past it is read from its path, as before); files are prepared ahead only while there is room, so the
+ * read-ahead of big files is shorter than READ_AHEAD. A file's text goes when it is planned, or with it.
+ */
+class KeptText {
+  private bytes = 0;
+
+  /** Whether more files are to be prepared now (a file prepared past the budget would be read from its path). */
+  room(): boolean {
+    return this.bytes < JOIN_KEPT_BYTES;
+  }
+
+  take(text: Buffer): Buffer | undefined {
+    if (text.length > JOIN_FILE_BYTES || this.bytes + text.length > JOIN_KEPT_BYTES) return undefined;
+    this.bytes += text.length;
+    return text;
+  }
+
+  release(text: Buffer): void {
+    this.bytes -= text.length;
+  }
+}
+
+const JOIN_FILE_BYTES = 1 << 20;
+const JOIN_KEPT_BYTES = 128 << 20;
 
 interface BatchPlan {
   reader: Reader;
@@ -453,7 +520,7 @@ class BatchFallback extends Error {}
  * the batch could not load as a whole (a truncated gzip, a file none of whose lines parse, …): nothing
  * of it stays, and the caller loads the files one by one.
  */
-async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOptions, done: () => FileReport[]): Promise<Map<number, FileReport> | null> {
+async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOptions, done: () => FileReport[], joinedPath?: string): Promise<Map<number, FileReport> | null> {
   const signal = opts.signal;
   const maxErrors = Math.max(0, opts.maxReportedErrors ?? 5);
   const { reader, header, gzip } = items[0];
@@ -516,7 +583,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         const [loaded, verified] = await Promise.allSettled([
           parquet
             ? loadParquetBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), parquet, { inPlace, hold: inPlace && opts.hold === true })
-            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace, hold: inPlace && opts.hold === true }),
+            : loadTextBatch(db, batch.map((b) => ({ path: b.item.src.path, fileId: b.fileId })), fields, { gzip, header, maxErrors, inPlace, hold: inPlace && opts.hold === true,
+              ...(joinedPath ? { joined: { path: joinedPath, fileIds: items.map((i) => batch.find((b) => b.item === i)?.fileId ?? null) } } : {}) }),
           gzip ? mapPool(fresh, 4, (i) => i.src.verified ?? verifyGzip(i.src.path)) : Promise.resolve(undefined),
         ]);
         if (signal?.aborted) throw new IngestCancelledError(done(), loaded.status === 'rejected' ? loaded.reason : undefined);

@@ -81,6 +81,12 @@ export interface TextLoadOptions {
   /** With inPlace: the rows are also kept in this process's held table of their format, for the enrichment that follows. */
   hold?: boolean;
   maxErrors: number;
+  /**
+   * The files' lines joined in one plain file (joined.ts), each prefixed with a position: `fileIds[position]` is the
+   * file_id of its records, NULL for lines to leave out (a file of the batch found loaded before). The files are
+   * read from their own paths only when one has a line DuckDB rejects.
+   */
+  joined?: { path: string; fileIds: readonly (number | null)[] };
 }
 
 /** The read_csv call that yields one typed column per field, '-' as NULL, bad lines to the rejects table. */
@@ -123,24 +129,26 @@ function fileIdOf(files: readonly BatchFile[]): string {
  */
 export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields: readonly FlowField[], opts: TextLoadOptions): Promise<Map<number, LoadResult>> {
   await dropRejects(db);
-  await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_batch_files (path VARCHAR, file_id INTEGER)`);
-  await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
-  const list = '[' + files.map((f) => lit(f.path)).join(', ') + ']';
-  const source = readCsvSql(list, fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true });
-  const targets = fields.map((f) => q(f.column)).join(', ');
-  const exprs = fields.map((f) => selectExpr(f, 'r.' + q(f.column))).join(', ');
+  const joined = opts.joined;
+  const source = joined
+    ? readCsvSql(joined.path, [JOINED_POSITION, ...fields], { gzip: false, header: false, rejects: true })
+    : readCsvSql('[' + files.map((f) => lit(f.path)).join(', ') + ']', fields, { gzip: opts.gzip, header: opts.header, rejects: true, literal: true });
+  const fileId = joined ? `[${joined.fileIds.map((f) => (f === null ? 'NULL' : Math.floor(f))).join(', ')}][r.${JOINED_POSITION.column} + 1]` : fileIdOf(files);
+  const rows = `(SELECT * FROM (SELECT ${fileId} AS file_id, ${fields.map((f) => `${selectExpr(f, 'r.' + q(f.column))} AS ${q(f.column)}`).join(', ')} FROM ${source} r)${joined ? ' WHERE file_id IS NOT NULL' : ''})`;
   const results = new Map<number, LoadResult>(files.map((f) => [f.fileId, { records: 0, badLines: 0, errors: [], ...(opts.inPlace ? { inPlace: true } : {}) }]));
   let invalid: Set<number>;
-  if (opts.inPlace) {
+  const table = opts.inPlace ? undefined : await recordTable(db, fields);
+  if (!table) {
     // counted and checked as read; the enrichment reads the file again (the same read_csv and value rules)
-    const rows = `(SELECT ${fileIdOf(files)} AS file_id, ${fields.map((f) => `${selectExpr(f, 'r.' + q(f.column))} AS ${q(f.column)}`).join(', ')} FROM ${source} r)`;
     if (opts.hold) invalid = await countHeld(db, rows, files, fields, results);
     else invalid = await countStored(db, rows, fields, results, 'rows');
   } else {
-    const table = await recordTable(db, fields);
-    await db.exec(`INSERT INTO ${table} (file_id, ${targets}) SELECT ${fileIdOf(files)}, ${exprs} FROM ${source} r`);
+    await db.exec(`INSERT INTO ${table} (file_id, ${fields.map((f) => q(f.column)).join(', ')}) SELECT * FROM ${rows}`);
     invalid = await countStored(db, table, fields, results);
   }
+  if (joined) return readRejectedAlone(db, files, fields, opts, table, results, invalid);
+  await db.exec(`CREATE OR REPLACE TEMP TABLE flowlens_batch_files (path VARCHAR, file_id INTEGER)`);
+  await db.exec(`INSERT INTO flowlens_batch_files VALUES ${files.map((f) => `(${lit(f.path)}, ${Math.floor(f.fileId)})`).join(', ')}`);
   // Header lines inside a file (files joined with cat) were rejected as records. When each repeats the file's own
   // format, every record around them was read as it is: they are counted as header lines, not bad ones. A header
   // of another format switches the format from its line on: that file is read again line by line.
@@ -188,10 +196,43 @@ export async function loadTextBatch(db: Db, files: readonly BatchFile[], fields:
   }
   await dropRejects(db);
   await db.exec(`DROP TABLE IF EXISTS flowlens_batch_files`);
+  return readInvalidByLine(db, files, fields, opts, results, invalid);
+}
+
+/** The prefix of a joined file's lines: the position of the line's file in the batch. */
+const JOINED_POSITION: FlowField = { name: 'flowlens-file', column: 'flowlens_file', version: 2, type: 'INTEGER' };
+
+/** Files with a record that breaks a value rule: read again line by line, their records that pass stored. */
+async function readInvalidByLine(db: Db, files: readonly BatchFile[], fields: readonly FlowField[], opts: TextLoadOptions, results: Map<number, LoadResult>,
+  invalid: Set<number>): Promise<Map<number, LoadResult>> {
   for (const f of files) {
     if (invalid.has(f.fileId)) results.set(f.fileId, await loadTextLines(db, f, fields, opts));
   }
   return results;
+}
+
+/**
+ * After a joined read (opts.joined): the files with a line DuckDB rejected lose what the joined read kept of them, and
+ * are read from their own paths, as a batch of their own that numbers and tells their bad lines (and header lines);
+ * the others' results stand.
+ */
+async function readRejectedAlone(db: Db, files: readonly BatchFile[], fields: readonly FlowField[], opts: TextLoadOptions, table: string | undefined,
+  results: Map<number, LoadResult>, invalid: Set<number>): Promise<Map<number, LoadResult>> {
+  const fileIds = opts.joined!.fileIds;
+  const positions = await db.all<{ k: number | null }>(`SELECT DISTINCT try_cast(split_part(csv_line, ' ', 1) AS INTEGER) AS k FROM temp.${REJECTS}`);
+  await dropRejects(db);
+  // (a line whose prefix is lost cannot be told to its file: the batch fails, and its files are read one by one)
+  if (positions.some((p) => p.k === null || p.k < 0 || p.k >= fileIds.length)) throw new Error('a joined line rejected without its file');
+  const ids = new Set(files.map((f) => f.fileId));
+  const again = files.filter((f) => positions.some((p) => fileIds[p.k!] === f.fileId));
+  const good = files.filter((f) => !again.includes(f));
+  if (again.length) {
+    const list = again.map((f) => Math.floor(f.fileId)).join(', ');
+    if (table) await db.exec(`DELETE FROM ${table} WHERE file_id IN (${list})`);
+    else if (opts.hold) await db.exec(`DELETE FROM temp.${heldTable(formatString(fields))} WHERE file_id IN (${list})`);
+    for (const [id, r] of await loadTextBatch(db, again, fields, { ...opts, joined: undefined })) if (ids.has(id)) results.set(id, r);
+  }
+  return readInvalidByLine(db, good, fields, opts, results, invalid);
 }
 
 /**
