@@ -209,20 +209,23 @@ WITH eps AS MATERIALIZED (
   -- again (10 M records: 1.3-1.5 s of CPU -> 0.8 s). A unit not read minute by minute has its sides' groups the same
   -- the whole period (sg_change_points), so its ENI's gs is the period's (fl_sg_endpoints). One direction at a time,
   -- each reading the conversation-minutes itself: read once into both, DuckDB kept them (4 M rows written, spilled and
-  -- read back). peer_eni_no: the peer's ENI by its number (grouped by, as the text is longer).
+  -- read back). peer_eni_no: the peer's ENI by its number (grouped by, as the text is longer). A side whose ENI carried
+  -- no group (gs NULL: no ENI, or none then) is grouped too, not filtered out: no rule admits it (guarded, below, joins
+  -- on gs), and filtering here made DuckDB look gs up twice a conversation-minute, in a nested-loop join on the
+  -- endpoints' lists (10 M records: 0.2 s of CPU).
   SELECT false AS egress, min(fact) AS k, gs, peer_eni_no, client_addr AS peer_addr, protocol, server_port, minute,
          count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
   FROM (SELECT x.*, l.eni_no[client_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, server_ep, minute) AS gs FROM (
     SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
   ) x, eps l)
-  WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, client_addr, protocol, server_port, minute
+  GROUP BY gs, peer_eni_no, client_addr, protocol, server_port, minute
   UNION ALL
   SELECT true AS egress, min(fact) AS k, gs, peer_eni_no, server_addr AS peer_addr, protocol, server_port, minute,
          count(*)::HUGEINT AS conversations, sum(uploaded) AS uploaded, sum(downloaded) AS downloaded, min(window_start) AS t, max(window_start) AS last_seen
   FROM (SELECT x.*, l.eni_no[server_ep + 1] AS peer_eni_no, fl_sg_set(l.gs, l.spans, client_ep, minute) AS gs FROM (
     SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l
   ) x, eps l)
-  WHERE gs IS NOT NULL GROUP BY gs, peer_eni_no, server_addr, protocol, server_port, minute
+  GROUP BY gs, peer_eni_no, server_addr, protocol, server_port, minute
 ), keys AS MATERIALIZED (
   SELECT g.k, g.egress, g.gs, l.enis[g.peer_eni_no] AS peer_eni, g.peer_addr, g.protocol, g.server_port, g.minute, g.conversations,
          g.uploaded, g.downloaded, g.t, g.last_seen
