@@ -126,6 +126,29 @@ test('a schema version 5 dataset is upgraded: its facts get the server ENI that 
   }
 });
 
+test('inv_sg_rules reads the rules the last inventory rebuild made; after an earlier version made it its own view again, they are made anew', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    // an earlier version opened the dataset for writing (its view of the observations) and loaded a rule
+    await db.exec(`CREATE OR REPLACE VIEW inv_sg_rules AS SELECT *, NULL::TIMESTAMP AS valid_from, NULL::TIMESTAMP AS valid_to FROM inv_obs_sg_rules;
+      INSERT INTO inv_obs_sg_rules (rule_id, group_id, egress, protocol, port_lo, port_hi, peer_kind, peer, source)
+        VALUES ('sgr-1', 'sg-1', false, 6, 443, 443, 'cidr', '10.0.0.0/16', 'rules');`);
+    assert.equal(await db.value(`SELECT count(*) FROM inv_sg_rules_rebuilt`), 0n);
+    await ensureSchema(db);
+    const rows = `SELECT rule_id, group_id, port_lo, strftime(valid_from, '%Y-%m-%d') AS valid_from, strftime(valid_to, '%Y-%m-%d') AS valid_to FROM inv_sg_rules`;
+    const rule = { rule_id: 'sgr-1', group_id: 'sg-1', port_lo: 443, valid_from: '1970-01-01', valid_to: '9999-12-31' };
+    assert.deepEqual(await db.json(rows), [rule]);
+    assert.match(String(await db.value(`SELECT sql FROM duckdb_views() WHERE view_name = 'inv_sg_rules'`)), /inv_sg_rules_rebuilt/);
+    // opened again, the view reads the table as it is (the rules are made again by an inventory rebuild, not here)
+    await db.exec(`DELETE FROM inv_obs_sg_rules`);
+    await ensureSchema(db);
+    assert.deepEqual(await db.json(rows), [rule]);
+  } finally {
+    db.close();
+  }
+});
+
 test('tables a rebuild left beside the current ones (its process ended) are dropped when the dataset opens; the current ones stay', async () => {
   const db = await Db.open(':memory:');
   try {

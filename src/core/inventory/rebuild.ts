@@ -1,6 +1,6 @@
 /**
  * Rebuilds the time-aware inventory (inv_enis, inv_addresses, inv_tags, ENI-derived inv_resources,
- * transit-gateway links, LB and proxy targets) from the observations and the CloudTrail events.
+ * transit-gateway links, LB and proxy targets, security-group rules) from the observations and the CloudTrail events.
  * Deterministic: the same observations give the same tables, whatever order files were loaded in.
  *
  * Time rules:
@@ -17,6 +17,7 @@
  *   snapshot's tags are current. A value the snapshot contradicts ends at the trail's last event.
  */
 import type { Db } from '../store/db';
+import { SG_RULES_REBUILD_SQL } from '../store/schema';
 import { buildIndex, classifyInterface, isEksNodeTags, type Candidate, type EniFacts, type Owner } from './classify';
 import { arnForResourceId, eniAddresses, type EniAddr } from './parse';
 import { arr, insertRows, isObj, RowAppender, OPEN_END, str, ts, tsLess, tsMax, tsMin, UNKNOWN_START, type ColType, type Obj } from './util';
@@ -610,6 +611,9 @@ export async function rebuildInventory(db: Db, opts: { resolved?: Map<string, st
     SELECT coalesce(p.arn, 'arn:aws:rds:' || coalesce(t.region, '') || ':' || coalesce(t.account_id, '') || ':db-proxy:' || t.proxy_name),
            t.target_arn, t.endpoint
     FROM inv_obs_proxy_targets t LEFT JOIN inv_resources p ON p.type = 'rds:db-proxy' AND p.resource_id = t.proxy_name;
+
+    -- the security-group rules over time, from their observations and events (the view inv_sg_rules reads them)
+    ${SG_RULES_REBUILD_SQL}
   `);
   return { enis: eniRows.count, addresses: addrRows.count, tags: tagRows.count, warnings };
 }

@@ -1,7 +1,7 @@
 /**
  * The inventory's own observation tables (inv_obs_*): what each loaded AWS response said, keyed so a
  * newer dump replaces an older one. The time-aware tables of the schema (inv_enis, inv_addresses,
- * inv_tags, inv_vpc_links, ENI-derived inv_resources, inv_lb_targets, inv_db_proxy_targets) are
+ * inv_tags, inv_vpc_links, ENI-derived inv_resources, inv_lb_targets, inv_db_proxy_targets, inv_sg_rules) are
  * rebuilt from these plus inv_events by rebuildInventory(), so the order files arrive in never matters.
  * Additive to src/core/store/schema.ts; created on first load.
  */

@@ -60,8 +60,6 @@ GROUP BY s.eni_id, s.valid_from, s.valid_to;
 -- entry of its prefix list (family, prefix_len, lo, hi), or the group it references (peer_group_id: its members are
 -- the ENIs carrying the group at the time, matched in fl_sg_key_matches); rule_no numbers the rules in the order of
 -- their id (matching carries numbers, not text).
--- inv_sg_rules is a view that DuckDB binds and plans anew wherever a query names it (20 ms each time, 0.2 s of a
--- template that named it 14 times): this reads it once.
 CREATE OR REPLACE VIEW sg_rule_peers AS
 WITH r AS MATERIALIZED (
   SELECT *, dense_rank() OVER (ORDER BY rule_id) AS rule_no FROM inv_sg_rules
@@ -85,7 +83,6 @@ FROM sg_rule_peers WHERE peer_kind IN ('cidr', 'prefix-list');
 CREATE OR REPLACE VIEW sg_change_points AS
 SELECT eni_id, valid_from AS t FROM eni_spans UNION SELECT eni_id, valid_to FROM eni_spans
 UNION
--- (inv_sg_rules named once: see sg_rule_peers)
 SELECT g.eni_id, b.t FROM (SELECT group_id, unnest([valid_from, valid_to]) AS t FROM inv_sg_rules) b
 JOIN eni_group_intervals g ON g.group_id = b.group_id AND b.t >= g.valid_from AND b.t <= g.valid_to;
 
@@ -238,7 +235,7 @@ WITH eps AS MATERIALIZED (
   JOIN (SELECT DISTINCT gs, groups FROM eni_group_sets) g USING (gs)
   JOIN addrs a ON a.peer_addr = k.peer_addr
 ), rules AS MATERIALIZED (
-  -- (sg_rule_peers named once: it reads a view DuckDB plans anew at each mention)
+  -- (sg_rule_peers named once: DuckDB binds a view anew at each mention)
   SELECT * FROM sg_rule_peers WHERE rule_id IS NOT NULL
 ), hits AS (
   SELECT g.k, g.egress, g.peer_family, g.peer_v, p.rule_no, p.port_hi - p.port_lo AS port_span, p.prefix_len AS peer_len
@@ -303,7 +300,7 @@ SELECT coalesce(CAST(since AS TIMESTAMP), hi - to_days(CAST(days AS INTEGER)), T
 -- shape); then what they compute with. valid_from/valid_to span all its shapes.
 CREATE OR REPLACE VIEW sg_rules_shown AS
 WITH rules AS MATERIALIZED (
-  FROM inv_sg_rules -- (named once: see sg_rule_peers)
+  FROM inv_sg_rules
 ), span AS (
   SELECT rule_id, min(valid_from) AS valid_from, max(valid_to) AS valid_to,
          list(valid_from ORDER BY valid_from)[2:] AS changes FROM rules GROUP BY rule_id

@@ -337,43 +337,6 @@ WITH ids AS (
 SELECT rule_id, min(event_time) FILTER (WHERE NOT revoke) AS authorized, min(event_time) FILTER (WHERE revoke) AS revoked
 FROM ids WHERE rule_id IS NOT NULL GROUP BY rule_id;
 
--- The rules: DescribeSecurityGroupRules' for every group it described, else the group's rules as
--- DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first; and the rules
--- CloudTrail saw revoked that neither lists any more, as its events described them. valid_from/valid_to: when each
--- was in force (its AuthorizeSecurityGroup* and RevokeSecurityGroup* events; without them, always). A rule that
--- ModifySecurityGroupRules changed has a row per shape (source 'modified', in its direction): each from its change
--- until the next (or its revocation), and before the first as the event that added it described it (not known
--- otherwise: no row).
-CREATE OR REPLACE VIEW inv_sg_rules AS
-WITH obs AS (
-  SELECT * EXCLUDE (changed_at) FROM inv_obs_sg_rules WHERE source <> 'modified'
-), described AS (
-  SELECT r.* FROM obs r
-  WHERE r.source = 'rules' OR (r.source = 'groups' AND r.group_id NOT IN (SELECT group_id FROM obs WHERE source = 'rules' AND group_id IS NOT NULL))
-), revoked AS (
-  SELECT DISTINCT ON (r.rule_id) r.* FROM obs r
-  WHERE r.source = 'cloudtrail' AND r.rule_id IN (SELECT rule_id FROM inv_sg_rule_history WHERE revoked IS NOT NULL)
-    AND r.rule_id NOT IN (SELECT rule_id FROM described)
-  ORDER BY r.rule_id
-), changes AS (
-  SELECT m.* EXCLUDE (egress), d.egress, lead(m.changed_at) OVER (PARTITION BY m.rule_id ORDER BY m.changed_at) AS next,
-         min(m.changed_at) OVER (PARTITION BY m.rule_id) AS first
-  FROM inv_obs_sg_rules m JOIN (SELECT rule_id, any_value(egress) AS egress FROM obs WHERE egress IS NOT NULL GROUP BY rule_id) d USING (rule_id)
-  WHERE m.source = 'modified'
-), added AS (
-  SELECT DISTINCT ON (rule_id) * FROM inv_obs_sg_rules WHERE source = 'cloudtrail' ORDER BY rule_id, changed_at
-)
-SELECT r.*, coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, coalesce(h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
-FROM (FROM described UNION ALL FROM revoked) r LEFT JOIN inv_sg_rule_history h USING (rule_id)
-WHERE r.rule_id NOT IN (SELECT rule_id FROM changes)
-UNION ALL BY NAME
-SELECT a.* EXCLUDE (changed_at), coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, c.first AS valid_to
-FROM added a JOIN (SELECT DISTINCT rule_id, first FROM changes) c USING (rule_id) LEFT JOIN inv_sg_rule_history h USING (rule_id)
-WHERE a.changed_at < c.first
-UNION ALL BY NAME
-SELECT c.* EXCLUDE (changed_at, next, first), c.changed_at AS valid_from, coalesce(c.next, h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
-FROM changes c LEFT JOIN inv_sg_rule_history h USING (rule_id);
-
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
 -- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
@@ -426,6 +389,64 @@ ${WINDOW_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t}_facts (
   uploaded BIGINT, downloaded BIGINT, packets_up BIGINT, packets_down BIGINT, conversations BIGINT
 );`).join('\n')}
 `;
+
+/**
+ * The rules: DescribeSecurityGroupRules' for every group it described, else the group's rules as
+ * DescribeSecurityGroups listed them (the same rules, without ids), whichever file came first; and the rules
+ * CloudTrail saw revoked that neither lists any more, as its events described them. valid_from/valid_to: when each
+ * was in force (its AuthorizeSecurityGroup* and RevokeSecurityGroup* events; without them, always). A rule that
+ * ModifySecurityGroupRules changed has a row per shape (source 'modified', in its direction): each from its change
+ * until the next (or its revocation), and before the first as the event that added it described it (not known
+ * otherwise: no row).
+ * Every inventory rebuild (rebuildInventory) makes them into the table inv_sg_rules_rebuilt, which the view inv_sg_rules
+ * reads: as a view of this query, DuckDB bound it anew wherever a query named it, 25 ms each time, and a
+ * security-group template names it three or four times.
+ */
+const SG_RULES_SQL = `WITH obs AS (
+  SELECT * EXCLUDE (changed_at) FROM inv_obs_sg_rules WHERE source <> 'modified'
+), described AS (
+  SELECT r.* FROM obs r
+  WHERE r.source = 'rules' OR (r.source = 'groups' AND r.group_id NOT IN (SELECT group_id FROM obs WHERE source = 'rules' AND group_id IS NOT NULL))
+), revoked AS (
+  SELECT DISTINCT ON (r.rule_id) r.* FROM obs r
+  WHERE r.source = 'cloudtrail' AND r.rule_id IN (SELECT rule_id FROM inv_sg_rule_history WHERE revoked IS NOT NULL)
+    AND r.rule_id NOT IN (SELECT rule_id FROM described)
+  ORDER BY r.rule_id
+), changes AS (
+  SELECT m.* EXCLUDE (egress), d.egress, lead(m.changed_at) OVER (PARTITION BY m.rule_id ORDER BY m.changed_at) AS next,
+         min(m.changed_at) OVER (PARTITION BY m.rule_id) AS first
+  FROM inv_obs_sg_rules m JOIN (SELECT rule_id, any_value(egress) AS egress FROM obs WHERE egress IS NOT NULL GROUP BY rule_id) d USING (rule_id)
+  WHERE m.source = 'modified'
+), added AS (
+  SELECT DISTINCT ON (rule_id) * FROM inv_obs_sg_rules WHERE source = 'cloudtrail' ORDER BY rule_id, changed_at
+)
+SELECT r.*, coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, coalesce(h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
+FROM (FROM described UNION ALL FROM revoked) r LEFT JOIN inv_sg_rule_history h USING (rule_id)
+WHERE r.rule_id NOT IN (SELECT rule_id FROM changes)
+UNION ALL BY NAME
+SELECT a.* EXCLUDE (changed_at), coalesce(h.authorized, TIMESTAMP '${UNKNOWN_START}') AS valid_from, c.first AS valid_to
+FROM added a JOIN (SELECT DISTINCT rule_id, first FROM changes) c USING (rule_id) LEFT JOIN inv_sg_rule_history h USING (rule_id)
+WHERE a.changed_at < c.first
+UNION ALL BY NAME
+SELECT c.* EXCLUDE (changed_at, next, first), c.changed_at AS valid_from, coalesce(c.next, h.revoked, TIMESTAMP '${OPEN_END}') AS valid_to
+FROM changes c LEFT JOIN inv_sg_rule_history h USING (rule_id)`;
+
+/** The rules made again from their observations and events (rebuildInventory, after every inventory load). */
+export const SG_RULES_REBUILD_SQL = `CREATE OR REPLACE TABLE inv_sg_rules_rebuilt AS ${SG_RULES_SQL};`;
+
+/**
+ * inv_sg_rules as the view of inv_sg_rules_rebuilt, the table made again first unless the view reads it already. An
+ * earlier version opened for writing makes inv_sg_rules its own view of the observations again (and then loads an
+ * inventory without making the table): its view names inv_obs_sg_rules.
+ */
+async function ensureSgRules(db: Db): Promise<void> {
+  const held = Number(await db.value<bigint>(`SELECT count(*) FROM duckdb_views() v, duckdb_tables() t
+    WHERE NOT v.temporary AND v.database_name = current_database() AND v.schema_name = 'main' AND v.view_name = 'inv_sg_rules'
+      AND v.sql NOT LIKE '%inv_obs_sg_rules%'
+      AND NOT t.temporary AND t.database_name = current_database() AND t.schema_name = 'main' AND t.table_name = 'inv_sg_rules_rebuilt'`));
+  if (held > 0) return;
+  await db.exec(`${SG_RULES_REBUILD_SQL}\nCREATE OR REPLACE VIEW inv_sg_rules AS FROM inv_sg_rules_rebuilt;`);
+}
 
 const sqlText = (x: string | undefined) => (x === undefined ? 'NULL::VARCHAR' : `'${x.replace(/'/g, "''")}'`);
 
@@ -517,6 +538,7 @@ export async function ensureSchema(db: Db): Promise<void> {
   await ensureAddressTypes(db);
   // CloudTrail events stored whole by earlier versions keep only what the inventory is rebuilt from
   await narrowStoredEvents(db);
+  await ensureSgRules(db);
   await db.exec(ENRICHED_VIEWS_SQL);
   await db.exec(FINDINGS_SQL);
   await defaultKeepRecords(db);
