@@ -571,8 +571,8 @@ async function loadBatchInTransaction(db: Db, items: BatchItem[], opts: IngestOp
         await rememberTimes(db, items.filter((i) => out.has(i.index)).map((i) => i.src));
         if (fresh.length === 0) return out;
         const ids = await db.all<{ file_id: number; name: string }>(
-          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
-           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(reader)}, ${lit(logFormat)}, 0, 0, v.modified_ns
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns, loaded_at)
+           SELECT nextval('ingest_file_seq'), v.name, v.hash, v.bytes, ${lit(reader)}, ${lit(logFormat)}, 0, 0, v.modified_ns, current_timestamp
            FROM (VALUES ${values(fresh.map((i) => `(${lit(i.src.name)}, ${lit(i.src.hash)}, ${Math.floor(i.src.bytes)}, ${modifiedSql(i.src)})`))}) v(name, hash, bytes, modified_ns)
            RETURNING file_id, name`,
         );
@@ -853,8 +853,8 @@ async function loadInTransaction(db: Db, src: Source, reader: Reader, fields: re
           return report(src.name, 'duplicate', { duplicateOf: existing.name });
         }
         const fileId = await db.value<number>(
-          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns)
-           VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0, ${modifiedSql(src)}) RETURNING file_id`,
+          `INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, modified_ns, loaded_at)
+           VALUES (nextval('ingest_file_seq'), $name, $hash, $bytes, $reader, $format, 0, 0, ${modifiedSql(src)}, current_timestamp) RETURNING file_id`,
           { name: src.name, hash: src.hash, bytes: src.bytes, reader, format: logFormat },
         );
         checkAbort();

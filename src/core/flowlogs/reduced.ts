@@ -135,8 +135,8 @@ export async function loadReducedRows(db: Db, name: string, windowSeconds: numbe
       const existing = await db.one<{ name: string }>(`SELECT name FROM ingest_files WHERE content_hash = $h ORDER BY file_id LIMIT 1`, { h: contentHash });
       if (existing) return { ...base, status: 'duplicate', duplicateOf: existing.name };
       if (!rows.count) {
-        await db.exec(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read)
-          VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, 0, $read)`, { name, hash: contentHash, format: `reduction/${windowSeconds}s`, read: o.read ?? null });
+        await db.exec(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read, loaded_at)
+          VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, 0, $read, current_timestamp)`, { name, hash: contentHash, format: `reduction/${windowSeconds}s`, read: o.read ?? null });
         return base;
       }
       await db.exec(`CREATE OR REPLACE TEMP TABLE fl_reduced_text AS
@@ -152,8 +152,8 @@ export async function loadReducedRows(db: Db, name: string, windowSeconds: numbe
       if (rows.count > 0 && good === 0) {
         return { ...base, status: 'failed', badLines: badCount, errors, error: `${name}: none of its ${plural(badCount, 'row')} is a reduced flow row (row ${firstBad[0]!.row_no}: ${firstBad[0]!.reason})` } as ReducedLoad;
       }
-      const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read)
-        VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad, $read) RETURNING file_id`,
+      const fileId = await db.value<number>(`INSERT INTO ingest_files (file_id, name, content_hash, bytes, reader, log_format, records, bad_lines, athena_read, loaded_at)
+        VALUES (nextval('ingest_file_seq'), $name, $hash, NULL, '${REDUCED_READER}', $format, 0, $bad, $read, current_timestamp) RETURNING file_id`,
         { name, hash: contentHash, format: `reduction/${windowSeconds}s`, bad: badCount, read: o.read ?? null });
       await db.exec(`INSERT INTO ${REDUCED_TABLE} SELECT ${Math.floor(fileId)}, ${Math.floor(windowSeconds)},
         ${REDUCED_COLUMNS.map((c) => (TYPES[c] === 'VARCHAR' ? (c.endsWith('_addr') ? `lower(${c})` : c) : `CAST(${c} AS ${TYPES[c]})`)).join(', ')}

@@ -218,8 +218,8 @@ async function batchBook(db: Db, files: readonly string[]): Promise<BatchBook> {
     write: async () => {
       if (!rows.length) return;
       await db.exec(
-        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items)
-         SELECT r.name, r.hash, r.kind, r.acct, r.region, r.items
+        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items, loaded_at)
+         SELECT r.name, r.hash, r.kind, r.acct, r.region, r.items, current_timestamp
          FROM (SELECT unnest(from_json($rows::JSON, '[{"name": "VARCHAR", "hash": "VARCHAR", "kind": "VARCHAR", "acct": "VARCHAR", "region": "VARCHAR", "items": "INTEGER"}]')) AS r)`,
         { rows: JSON.stringify(rows) },
       );
@@ -374,7 +374,8 @@ async function loadStreamed(
       }
       if (!d.known.length) return; // nothing was written
       await db.exec(
-        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
+        `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items, loaded_at)
+          VALUES ($name, $hash, $kind, $acct, $region, $items, current_timestamp)`,
         { name, hash, kind: d.known.join(','), acct: ctx.accountId ?? null, region: ctx.region ?? null, items: d.items },
       );
     });
@@ -489,7 +490,8 @@ async function loadParsed(
       if (batch) batch.file(row);
       else {
         await db.exec(
-          `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items) VALUES ($name, $hash, $kind, $acct, $region, $items)`,
+          `INSERT INTO inv_files (name, content_hash, kind, account_id, region, items, loaded_at)
+          VALUES ($name, $hash, $kind, $acct, $region, $items, current_timestamp)`,
           row,
         );
       }

@@ -39,7 +39,7 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } finally {
     const ms = performance.now() - t;
-    if (ms >= TRACE_MS) process.stderr.write(`flowlens: ${(ms / 1000).toFixed(3)} s ${sql.replace(/\s+/g, ' ').trim().slice(0, 100)}\n`);
+    if (ms >= TRACE_MS) process.stderr.write(`flowlens: ${(ms / 1000).toFixed(3)} s ${sql.replace(/\s+/g, ' ').trim().slice(0, Number(process.env.FLOWLENS_TRACE_CHARS ?? 100))}\n`);
   }
 }
 
@@ -47,6 +47,32 @@ async function traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
 export class JoinedFailure extends Error {
   constructor() {
     super('a joined transaction failed: everything of it was rolled back');
+  }
+}
+
+/**
+ * DuckDB 1.5 opening a database file cannot replay a write-ahead log holding a column added to a table with a default
+ * that calls a function (duckdb#18259, #20543): no default database is set yet to bind it. Older Flowlens versions had
+ * such a default (ingest_files.loaded_at; schema.ts drops it now), so a process of theirs killed after an upgrade added a
+ * column left a dataset that failed to open with this error.
+ */
+function unreplayableDefault(err: unknown): boolean {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.includes('Failure while replaying WAL') && m.includes('GetDefaultDatabase');
+}
+
+/**
+ * The same log replays when the file is attached to an in-memory database (the default one): it is attached, its log
+ * checkpointed into it (what any open does with a log), and detached. Nothing is lost: the log's committed work is kept.
+ */
+async function replayAttached(path: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const conn = await instance.connect();
+  try {
+    await conn.run(`ATTACH ${lit(path)} AS replayed; CHECKPOINT replayed; DETACH replayed`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
   }
 }
 
@@ -81,7 +107,11 @@ export class Db {
     config.enable_external_file_cache = 'false';
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, config);
+      instance = await DuckDBInstance.create(path, config).catch(async (err) => {
+        if (!unreplayableDefault(err)) throw err;
+        await replayAttached(path);
+        return DuckDBInstance.create(path, config);
+      });
     } catch (err) {
       const held = describeLockError(path, err instanceof Error ? err.message : String(err));
       throw held ? new Error(held, { cause: err }) : err;

@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS ingest_files (
   log_format VARCHAR,             -- the \${field} format the records were read with
   records BIGINT,
   bad_lines BIGINT,
-  loaded_at TIMESTAMP DEFAULT current_timestamp,
+  loaded_at TIMESTAMP,             -- written by each insert (no default: see dropFunctionDefaults)
   modified_ns BIGINT,             -- a local file's modification time when read (ns): with name and size, known unread
   source_columns VARCHAR,         -- Parquet: the flow-log columns as the file names them (JSON list, sorted)
   athena_read VARCHAR,            -- an Athena result: the time (and accounts) it read, the held time it left out not among them (JSON: athenaWindows.ts)
@@ -147,7 +147,7 @@ CREATE TABLE IF NOT EXISTS inv_files (
   account_id VARCHAR,
   region VARCHAR,
   items INTEGER,
-  loaded_at TIMESTAMP DEFAULT current_timestamp,
+  loaded_at TIMESTAMP,             -- written by each insert (no default: see dropFunctionDefaults)
   PRIMARY KEY (name, content_hash)
 );
 
@@ -486,6 +486,20 @@ export async function ensureSchemaOnce(db: Db): Promise<void> {
   if (!ensured.has(db)) await ensureSchema(db);
 }
 
+/**
+ * Older versions gave ingest_files.loaded_at and inv_files.loaded_at the default current_timestamp. DuckDB 1.5 cannot
+ * replay from its write-ahead log a column added to a table that has a default calling a function (duckdb#18259,
+ * #20543): a process killed after adding one, before the log was checkpointed, left a dataset no process could open
+ * ("Failure while replaying WAL file …"). Such defaults are dropped before anything is added (a dropped default
+ * replays), and the inserts write loaded_at themselves. Every other stored default is a constant.
+ */
+async function dropFunctionDefaults(db: Db): Promise<void> {
+  const cols = await db.all<{ table_name: string; column_name: string }>(`SELECT table_name, column_name FROM duckdb_columns()
+    WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN ('ingest_files', 'inv_files')
+      AND column_name = 'loaded_at' AND column_default IS NOT NULL`);
+  for (const c of cols) await db.exec(`ALTER TABLE ${c.table_name} ALTER COLUMN ${c.column_name} DROP DEFAULT`);
+}
+
 export async function ensureSchema(db: Db): Promise<void> {
   // Version 1 stored conversations and the windows as wide tables (derived data: the next enrichment rebuilds
   // them from the records and inventory, which stay) and its raw records in one wide table, which becomes the
@@ -511,6 +525,7 @@ export async function ensureSchema(db: Db): Promise<void> {
   // (issue 15) a rule's change by CloudTrail's ModifySecurityGroupRules says when (before the views read it)
   await db.exec('ALTER TABLE IF EXISTS inv_obs_sg_rules ADD COLUMN IF NOT EXISTS changed_at TIMESTAMP');
   await db.exec(SCHEMA_SQL);
+  await dropFunctionDefaults(db);
   await db.exec(REDUCED_TABLE_SQL);
   // (issue 14) a fact an Athena reduction made stands for this many client ports; NULL: one (a fact of records)
   await db.exec('ALTER TABLE conversation_facts ADD COLUMN IF NOT EXISTS client_ports INTEGER');
