@@ -14,10 +14,12 @@ CREATE OR REPLACE MACRO fl_ipv6_compress(t) AS CASE
   WHEN regexp_matches(t, '(^|:)0(:0){1}(:|$)') THEN regexp_replace(t, '(^|:)0(:0){1}(:|$)', '::')
   ELSE t END;
 
+-- (The groups' text goes to fl_ipv6_compress as a lambda's parameter: as the argument itself, the macro repeated it 14
+-- times, and binding its list_transform 14 times took 6 ms of each query.)
 CREATE OR REPLACE MACRO fl_ip_text(v, family) AS CASE
   WHEN family = 4 THEN concat_ws('.', (v::UHUGEINT >> 24) & 255, (v::UHUGEINT >> 16) & 255, (v::UHUGEINT >> 8) & 255, v::UHUGEINT & 255)
-  WHEN family = 6 THEN fl_ipv6_compress(array_to_string(
-    list_transform(range(8), i -> printf('%x', ((v::UHUGEINT >> (16 * (7 - i))::UHUGEINT) & 65535)::BIGINT)), ':'))
+  WHEN family = 6 THEN list_transform([array_to_string(
+    list_transform(range(8), i -> printf('%x', ((v::UHUGEINT >> (16 * (7 - i))::UHUGEINT) & 65535)::BIGINT)), ':')], t -> fl_ipv6_compress(t))[1]
   END;
 
 -- The length of the narrowest CIDR that holds every address from lo to hi (integers of one family).
