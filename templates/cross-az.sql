@@ -5,9 +5,9 @@
 -- param: tag_key VARCHAR = app -- the tag that names an app
 -- param: usd_per_gb DOUBLE = 0.01 -- price per GB in each direction
 SELECT
-  coalesce(ct.tags[$tag_key], w.client_node) AS client_app,
+  coalesce(ct.value, w.client_node) AS client_app,
   w.client_az,
-  coalesce(st.tags[$tag_key], w.server_node) AS server_app,
+  coalesce(st.value, w.server_node) AS server_app,
   w.server_az,
   sum(w.uploaded) AS uploaded,
   sum(w.downloaded) AS downloaded,
@@ -15,9 +15,9 @@ SELECT
   round(sum(w.uploaded + w.downloaded) / 1073741824.0 * 2 * $usd_per_gb, 6) AS est_cost_usd,
   sum(w.conversations) AS conversations
 FROM windows_1h w
-LEFT JOIN tag_sets ct ON ct.arn = w.client_node
+LEFT JOIN fl_tag_values($tag_key) ct ON ct.arn = w.client_node
   AND w.window_start >= ct.valid_from AND w.window_start < ct.valid_to
-LEFT JOIN tag_sets st ON st.arn = w.server_node
+LEFT JOIN fl_tag_values($tag_key) st ON st.arn = w.server_node
   AND w.window_start >= st.valid_from AND w.window_start < st.valid_to
 WHERE w.cross_az -- the finding is the column (both sides known, different AZs, one region), as in the topology
   AND w.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')

@@ -12,14 +12,14 @@ WITH out AS (
   FROM windows_1h WHERE client_type IN ('internet', 'aws:service') AND server_vpc IS NOT NULL
 )
 SELECT
-  coalesce(t.tags[$tag_key], '(untagged)') AS owner,
+  coalesce(t.value, '(untagged)') AS owner,
   o.egress_path,
   sum(o.bytes_out) AS bytes_out,
   sum(o.bytes_in) AS bytes_in,
   count(DISTINCT o.node) AS resources,
   sum(o.conversations) AS conversations
 FROM out o
-LEFT JOIN tag_sets t ON t.arn = o.node AND o.window_start >= t.valid_from AND o.window_start < t.valid_to
+LEFT JOIN fl_tag_values($tag_key) t ON t.arn = o.node AND o.window_start >= t.valid_from AND o.window_start < t.valid_to
 WHERE o.egress_path IN ('internet-gateway', 'nat-gateway')
   AND o.window_start >= coalesce(CAST($since AS TIMESTAMP), TIMESTAMP '-infinity')
   AND o.window_start < coalesce(CAST($until AS TIMESTAMP), TIMESTAMP 'infinity')

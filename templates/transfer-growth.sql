@@ -7,10 +7,10 @@ WITH bounds AS (
   FROM windows_1h
 ), w AS (
   SELECT date_trunc('month', w.window_start) AS month, w.window_start, w.egress_path,
-         coalesce(ct.tags[$tag_key], w.client_node) AS client_app, w.server_node AS destination,
+         coalesce(ct.value, w.client_node) AS client_app, w.server_node AS destination,
          w.uploaded + w.downloaded AS bytes
   FROM windows_1h w CROSS JOIN bounds b
-  LEFT JOIN tag_sets ct ON ct.arn = w.client_node
+  LEFT JOIN fl_tag_values($tag_key) ct ON ct.arn = w.client_node
   AND w.window_start >= ct.valid_from AND w.window_start < ct.valid_to
   WHERE w.window_start >= b.cur - INTERVAL 1 MONTH AND w.window_start < b.cur + INTERVAL 1 MONTH
 ), days AS (

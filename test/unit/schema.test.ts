@@ -38,7 +38,7 @@ test('a schema version 1 dataset is upgraded: its wide derived tables become vie
     assert.equal(await db.value('SELECT count(*) FROM conversations'), 0n);
     assert.equal(await db.value('SELECT count(*) FROM flow_records'), 1n);
     assert.equal(await db.value('SELECT count(*) FROM inv_tags'), 1n);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '7');
   } finally {
     db.close();
   }
@@ -81,7 +81,7 @@ test('a schema version 3 dataset is upgraded: its sides say how they were found,
       [{ client_attribution: 'exact', server_attribution: null, cross_vpc: null, uploaded: 10 }]);
     assert.equal(await db.value(`SELECT count(*) FROM meta WHERE key = 'attributed_inventory'`), 0n, 'attributed again at the next enrichment');
     assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'enriched_file_id'`), '7', 'no record is pending again');
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '7');
     await ensureSchema(db);
     assert.equal(await db.value(`SELECT count(*) FROM duckdb_columns() WHERE table_name = 'endpoints' AND column_name = 'attribution'`), 1n);
   } finally {
@@ -99,7 +99,7 @@ test('a schema version 4 dataset is upgraded: the findings the templates and the
       INSERT INTO meta VALUES ('schema_version', '4') ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
     await assert.rejects(db.all(`SELECT * FROM fl_finding_alb_bypass(NULL, NULL)`), /fl_finding_alb_bypass/);
     await ensureSchema(db);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '7');
     assert.deepEqual(await db.all(`SELECT * FROM fl_finding_alb_bypass(NULL, NULL)`), []);
     assert.equal(await db.value(`SELECT fl_finding_lambda_rds('lambda:function', 'rds:db', 'ACCEPT') AND NOT fl_finding_lambda_rds('lambda:function', 'rds:db-proxy', 'ACCEPT')
       AND fl_finding_nat_endpoint('nat-gateway', 'S3') AND NOT fl_finding_nat_endpoint('internet-gateway', 'S3')`), true);
@@ -119,8 +119,26 @@ test('a schema version 5 dataset is upgraded: its facts get the server ENI that 
       INSERT INTO conversation_facts (start, uploaded) VALUES (1, 10);
       INSERT INTO meta VALUES ('schema_version', '5') ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
     await ensureSchema(db);
-    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '6');
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '7');
     assert.deepEqual(await db.json(`SELECT uploaded, server_observer FROM conversation_facts`), [{ uploaded: 10, server_observer: null }]);
+  } finally {
+    db.close();
+  }
+});
+
+test('a schema version 6 dataset not enriched yet is upgraded: the templates can name apps by tag (fl_tag_values over tag_sets)', async () => {
+  const db = await Db.open(':memory:');
+  try {
+    await ensureSchema(db);
+    // version 6 made tag_sets at the first enrichment only, and had no fl_tag_values
+    await db.exec(`DROP MACRO TABLE fl_tag_values; DROP TABLE tag_sets;
+      INSERT INTO meta VALUES ('schema_version', '6') ON CONFLICT (key) DO UPDATE SET value = excluded.value;`);
+    await ensureSchema(db);
+    assert.equal(await db.value(`SELECT value FROM meta WHERE key = 'schema_version'`), '7');
+    assert.deepEqual(await db.all(`FROM fl_tag_values('app')`), []);
+    await db.exec(`INSERT INTO tag_sets VALUES ('arn:a', TIMESTAMP '2026-09-01', TIMESTAMP '2026-09-02', MAP {'app': 'shop', 'owner': 'ann'}),
+      ('arn:b', TIMESTAMP '2026-09-01', TIMESTAMP '2026-09-02', MAP {'owner': 'bob'})`);
+    assert.deepEqual(await db.json(`SELECT arn, value FROM fl_tag_values('app')`), [{ arn: 'arn:a', value: 'shop' }]);
   } finally {
     db.close();
   }

@@ -50,3 +50,10 @@ SELECT m.window_start, m.client_ep, m.server_ep, m.protocol, m.server_port, m.up
 FROM m JOIN endpoints c ON c.ep = m.client_ep AND c.node <> m.target
 WHERE c.type NOT IN ('elasticloadbalancing:loadbalancer', 'internet', 'aws:service', 'unknown')
   AND c.type NOT IN (SELECT type FROM address_types); -- documentation, link-local, carrier-grade NAT, ...
+
+-- Not a finding, but read by the templates the same way: each resource's value of one tag (an app, an owner) over the
+-- intervals it held one, from tag_sets. A template joins it by ARN and time before it sums (LEFT JOIN … ON arn = node
+-- AND window_start >= valid_from AND window_start < valid_to): joining tag_sets itself carried every window's whole
+-- tag map through both joins, 0.6 s each over the 10 M-record bench's 2.6 M hourly windows.
+CREATE OR REPLACE MACRO fl_tag_values(tag_key) AS TABLE
+SELECT arn, valid_from, valid_to, tags[tag_key] AS value FROM tag_sets WHERE tags[tag_key] IS NOT NULL;

@@ -18,9 +18,10 @@ export const UNKNOWN_START = '1970-01-01 00:00:00';
 export const OPEN_END = '9999-12-31 00:00:00';
 /**
  * 5: the findings' macros (enrich/findings.sql), which the templates and the topology read. 6: the facts say which
- * server ENI logged a minute the client's counts (conversation_facts.server_observer).
+ * server ENI logged a minute the client's counts (conversation_facts.server_observer). 7: fl_tag_values (findings.sql),
+ * which the templates name apps and owners by, and tag_sets made with the schema.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** The small codes the facts store, in order (code n is element n, from 1). */
 export const OBSERVER_SIDES = ['client', 'server', 'nat-gateway', 'other'] as const;
@@ -338,6 +339,9 @@ SELECT rule_id, min(event_time) FILTER (WHERE NOT revoke) AS authorized, min(eve
 FROM ids WHERE rule_id IS NOT NULL GROUP BY rule_id;
 
 -- ---------------------------------------------------------------- enriched (rebuilt by enrichment)
+-- Each resource's tag set over time: made by every enrichment (enrich/views.sql), empty until the first, so that the
+-- macros reading it (fl_tag_values in enrich/findings.sql) can be made with the schema.
+CREATE TABLE IF NOT EXISTS tag_sets (arn VARCHAR, valid_from TIMESTAMP, valid_to TIMESTAMP, tags MAP(VARCHAR, VARCHAR));
 -- Stored narrow: who a side is lives once in endpoints, the facts hold its number and small codes.
 -- conversations and the windows are views that put the names back (see ENRICHED_VIEWS_SQL).
 -- skey (the holder: ENI|ARN|pod), pregion (an AWS prefix's region) and unknown (an unexplained private or
