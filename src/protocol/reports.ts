@@ -107,12 +107,13 @@ export interface AthenaScan {
   /**
    * The parts of the window the dataset held from the table already (results loaded before, ISO times): not read
    * again, since a reduction's rows read twice would count twice. The whole window: no query ran. `accounts`: of an
-   * organisation's table, the accounts whose time it is, when not every account the run reads.
+   * organisation's table, the accounts whose time it is, when not every account the run reads; `regions`: of a table
+   * with a region key, the regions whose time it is, when not every region the run reads.
    */
-  readBefore?: { since: string; until: string; accounts?: AccountSet }[];
+  readBefore?: { since: string; until: string; accounts?: AccountSet; regions?: string[] }[];
   /**
-   * The table lies at the S3 location of another table the dataset holds results of in this region (the table of the
-   * same name in another account's catalogue, or another name), partitioned alike: the time read there is held here
+   * The table lies at the S3 location of another table the dataset holds results of (the table of the same name in
+   * another account's or region's catalogue, or another name), partitioned alike: the time read there is held here
    * too (its records would count twice). Said, naming that table and the location.
    */
   sameLocation?: string;

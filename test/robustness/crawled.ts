@@ -49,11 +49,12 @@ export async function withDataset(path: string, body: (db: Db) => Promise<void>)
 }
 
 /**
- * A read of the table `flowlogs.<table>` (default crawled) in us-east-1 over since..until, of `accounts` (none: every
- * account, signed in as the profile's own account A; else signed in as the first of them).
+ * A read of the table `flowlogs.<table>` (default crawled) in `regions` (us-east-1 unless told; the first signs the
+ * queries) over since..until, of `accounts` (none: every account, signed in as the profile's own account A; else
+ * signed in as the first of them).
  */
-export function crawledSource(home: TempHome, served: CrawledEstate, o: { since: string; until: string; accounts?: string[]; table?: string }): AwsSource {
-  const { accounts: _all, ...s } = miniEstateSource(home, served.ep.url, { inventory: false, regions: ['us-east-1'], since: new Date(o.since), until: new Date(o.until),
+export function crawledSource(home: TempHome, served: CrawledEstate, o: { since: string; until: string; accounts?: string[]; table?: string; regions?: string[] }): AwsSource {
+  const { accounts: _all, ...s } = miniEstateSource(home, served.ep.url, { inventory: false, regions: o.regions ?? ['us-east-1'], since: new Date(o.since), until: new Date(o.until),
     sources: [`athena:flowlogs.${o.table ?? 'crawled'}`], athena: { pollMs: 10 } });
   return o.accounts ? { ...s, accounts: o.accounts } : s;
 }
@@ -67,9 +68,9 @@ export async function readCrawled(served: CrawledEstate, db: Db, source: AwsSour
   return { s, said, queries: served.ep.athenaQueries.slice(sent) };
 }
 
-/** The estate's objects of `accounts` in us-east-1 whose records all start in since..until. */
-export function objectsIn(served: CrawledEstate, accounts: readonly string[], since: string, until: string): CrawledObject[] {
-  return served.objects.filter((o) => accounts.includes(o.account) && o.region === 'us-east-1'
+/** The estate's objects of `accounts` in `regions` (us-east-1 unless told) whose records all start in since..until. */
+export function objectsIn(served: CrawledEstate, accounts: readonly string[], since: string, until: string, regions: readonly string[] = ['us-east-1']): CrawledObject[] {
+  return served.objects.filter((o) => accounts.includes(o.account) && regions.includes(o.region)
     && o.starts.every((t) => t * 1000 >= Date.parse(since) && t * 1000 < Date.parse(until)));
 }
 

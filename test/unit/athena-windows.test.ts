@@ -116,3 +116,30 @@ test("a result's record of what it read: written and read back; one that is not 
     assert.equal(parseResultRecord(bad), undefined, String(bad));
   }
 });
+
+test("of a table with a region key: a result's name says the regions it read (not the signing region alone), its record says them, and what is left is worked out region by region", () => {
+  const span = { since: t('00'), until: t('01') };
+  const base = 'athena://AwsDataCatalog/flowlogs/vpc@111111111111/us-east-1/2026-09-01T00:00:00.000Z..2026-09-01T01:00:00.000Z/w60';
+  assert.equal(resultName(src, span, 60, undefined, ['us-east-1']), base);
+  assert.equal(resultName(src, span, 60, { only: [A] }, ['us-east-1', 'eu-west-1']), `${base}/regions=eu-west-1,us-east-1/accounts=${A}`);
+  assert.deepEqual(resultRead(src, `${base}/regions=eu-west-1/accounts=${A}`), { ...span, accounts: { only: [A] }, regions: ['eu-west-1'] });
+  const read = [{ ...span, regions: ['eu-west-1'] }];
+  assert.deepEqual(parseResultRecord(resultRecordText({ read })), { read });
+  assert.equal(parseResultRecord('{"read":[{"since":"2026-09-01T00:00:00.000Z","until":"2026-09-01T01:00:00.000Z","regions":[]}]}'), undefined);
+
+  const w = { since: t('00'), until: t('06') };
+  const inRegion = (since: string, until: string, ...regions: string[]) => ({ since: t(since), until: t(until), regions });
+  // us-east-1 read, then both: eu-west-1 alone (before: nothing, us-east-1's result held every region's time)
+  assert.deepEqual(unreadParts(w, [inRegion('00', '06', 'us-east-1')], undefined, ['us-east-1', 'eu-west-1']),
+    { parts: [{ regions: ['eu-west-1'], span: w, held: [] }], before: [{ ...w, regions: ['us-east-1'] }] });
+  // each region's time held alike: no part by region, said of every region
+  assert.deepEqual(unreadParts(w, [inRegion('00', '03', 'us-east-1'), inRegion('00', '03', 'eu-west-1')], undefined, ['us-east-1', 'eu-west-1']),
+    { parts: [{ span: { since: t('03'), until: t('06') }, held: [] }], before: [{ since: t('00'), until: t('03') }] });
+  // a result of every region (no region key) holds each
+  assert.deepEqual(unreadParts(w, [{ since: t('00'), until: t('06') }, inRegion('00', '06', 'eu-west-1')], undefined, ['us-east-1', 'eu-west-1']), { parts: [], before: [w] });
+  // regions and accounts: eu-west-1's time held for A, us-east-1's for every account from 02:00
+  assert.deepEqual(unreadParts(w, [{ ...inRegion('00', '06', 'eu-west-1'), accounts: { only: [A] } }, inRegion('02', '06', 'us-east-1')], [A, B], ['us-east-1', 'eu-west-1']), {
+    parts: [{ accounts: { only: [A, B] }, span: { since: t('00'), until: t('02') }, held: [], regions: ['us-east-1'] }, { accounts: { only: [B] }, span: w, held: [], regions: ['eu-west-1'] }],
+    before: [{ ...w, accounts: { only: [A] }, regions: ['eu-west-1'] }, { since: t('02'), until: t('06'), regions: ['us-east-1'] }],
+  });
+});

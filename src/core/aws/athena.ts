@@ -41,7 +41,7 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
-import { accountPredicate, formatScanCost, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
+import { accountPredicate, formatScanCost, regionPredicate, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
   type RegisteredPartition, type TableInfo } from './athenaTable';
 import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead, type ResultRecord, type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
@@ -380,10 +380,11 @@ export function queryFailure(q: QueryExecution): Error {
 type ReadElsewhere = ResultRecord & { location: string };
 
 /**
- * The time (and accounts) of the table the dataset holds: what its loaded results read (`own`: their records say, else
- * their names, for results loaded before records were kept), and the records of other tables' results (another name,
- * or the table read through another account's catalogue) read in the same region that say where they were read from
- * and read some of the window (`elsewhere`: those of the same location read the same objects).
+ * The time (and accounts, and regions) of the table the dataset holds: what its loaded results read (`own`: their
+ * records say, else their names, for results loaded before records were kept), and the records of other tables'
+ * results (another name, or the table read through another account's or region's catalogue) that say where they were
+ * read from and read some of the window (`elsewhere`: those of the same location read the same objects; a record says
+ * the regions it read when its table has a region key, so that time read in one region is held in that one alone).
  */
 async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own: HeldRead[]; elsewhere: ReadElsewhere[] }> {
   const results = await db.all<{ name: string; athena_read: string | null }>(`SELECT name, athena_read FROM ingest_files WHERE starts_with(name, 'athena:')`);
@@ -393,15 +394,19 @@ async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own
     const named = resultRead(src, r.name);
     const record = parseResultRecord(r.athena_read);
     if (named) own.push(...(record?.read ?? [named]));
-    else if (record?.location && record.region === src.region && record.read.some((h) => h.since < window.until && h.until > window.since)) {
+    else if (record?.location && record.read.some((h) => h.since < window.until && h.until > window.since)) {
       elsewhere.push({ ...record, location: record.location });
     }
   }
   return { own, elsewhere };
 }
 
-/** A table another result was read from, as said: 'athena://AwsDataCatalog/flowlogs/vpc in account 111111111111's catalogue'. */
-const readThrough = (r: ResultRecord) => `${r.table ?? 'a table'}${r.account ? ` in account ${r.account}'s catalogue` : ''}`;
+/**
+ * A table another result was read from, as said: 'athena://AwsDataCatalog/flowlogs/vpc in account 111111111111's
+ * catalogue', and its region when not `region` (the one signed in to now): '… catalogue in us-east-1'.
+ */
+const readThrough = (r: ResultRecord, region: string) => `${r.table ?? 'a table'}${r.account ? ` in account ${r.account}'s catalogue` : ''}`
+  + `${r.region && r.region !== region ? ` in ${r.region}` : ''}`;
 
 /**
  * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
@@ -409,10 +414,11 @@ const readThrough = (r: ResultRecord) => `${r.table ?? 'a table'}${r.account ? `
  * Time read before for some of the accounts read only is said with them: '… read before for 111111111111; …', '… for
  * every account but 111111111111'.
  */
-export function readBeforeText(spans: readonly { since: string; until: string; accounts?: AccountSet }[]): string {
-  const whose = (a?: AccountSet) => (!a ? '' : 'only' in a ? ` for ${a.only.join(', ')}` : ` for every account but ${a.except.join(', ')}`);
+export function readBeforeText(spans: readonly { since: string; until: string; accounts?: AccountSet; regions?: string[] }[]): string {
+  const whose = (h: { accounts?: AccountSet; regions?: string[] }) => `${!h.accounts ? '' : 'only' in h.accounts ? ` for ${h.accounts.only.join(', ')}`
+    : ` for every account but ${h.accounts.except.join(', ')}`}${h.regions ? ` in ${h.regions.join(', ')}` : ''}`;
   const said = new Map<string, string[]>();
-  for (const h of spans) said.set(whose(h.accounts), [...(said.get(whose(h.accounts)) ?? []), `${formatTime(h.since)} to ${formatTime(h.until)}`]);
+  for (const h of spans) said.set(whose(h), [...(said.get(whose(h)) ?? []), `${formatTime(h.since)} to ${formatTime(h.until)}`]);
   return `${[...said].map(([who, times]) => `${times.join(', ')} read before${who}`).join('; ')} (the dataset holds what ${spans.length === 1 ? 'it' : 'they'} returned), not read again`;
 }
 
@@ -483,21 +489,23 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     const unlike = same.find((r) => r.keys !== keys);
     if (unlike) {
       const times = [...new Set(unlike.read.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`))].join(', ');
-      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike)} does, whose results hold ${times}, `
+      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike, src.region)} does, whose results hold ${times}, `
         + `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.keys || 'by nothing'}), so what of those records this table would `
         + `read again is not known: nothing was run, as they would count twice (forget the results of ${unlike.table ?? 'that table'} to read the window here)`);
     }
     if (same.length) {
       held.push(...same.flatMap((r) => r.read));
-      const tables = [...new Set(same.map(readThrough))];
+      const tables = [...new Set(same.map((r) => readThrough(r, src.region)))];
       scan.sameLocation = `${src.database}.${src.table} lies at ${location}, as ${tables.join(' and ')} ${tables.length === 1 ? 'does' : 'do'}: `
         + 'the time read there is held here too (its records would count twice)';
       o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.sameLocation}`);
     }
   }
-  let unread = unreadParts(window, held, src.logAccounts);
+  const regions = o.regions ?? [];
+  let unread = unreadParts(window, held, src.logAccounts, regions);
   if (unread.before.length) {
-    scan.readBefore = unread.before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString(), ...(h.accounts ? { accounts: h.accounts } : {}) }));
+    scan.readBefore = unread.before.map((h) => ({ since: new Date(h.since).toISOString(), until: new Date(h.until).toISOString(), ...(h.accounts ? { accounts: h.accounts } : {}),
+      ...(h.regions ? { regions: h.regions } : {}) }));
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${readBeforeText(scan.readBefore)}${unread.parts.length ? '' : '; nothing run'}`);
   }
   if (!unread.parts.length) {
@@ -521,9 +529,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   const partsTo = (at: Date): PlanPart[] => unread.parts.filter((p) => p.span.since < at.getTime()).map((p) => ({
     since: new Date(p.span.since), until: new Date(Math.min(p.span.until, at.getTime())),
     leftOut: p.held.filter((h) => h.since < at.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, at.getTime()) })),
-    ...(p.accounts ? { accounts: p.accounts } : {}),
+    ...(p.accounts ? { accounts: p.accounts } : {}), ...(p.regions ? { regions: p.regions } : {}),
   }));
-  const planned = () => partsPlan(info, partsTo(end), o.regions ?? []);
+  const planned = () => partsPlan(info, partsTo(end), regions);
   let plan = planned();
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold,
   // and of a table dated by one key (dt=2026-09-03), its values' format and where they end (Athena reads those,
@@ -566,7 +574,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (!byAccount && unread.parts.some((p) => p.accounts)) {
     const why = `${src.database}.${src.table} has no account_id column${plan.ignored.length ? ' and no partition key known to be the account' : ' and no account partition key'}, `
       + 'so its records cannot be told apart by account';
-    unread = unreadParts(window, held);
+    unread = unreadParts(window, held, undefined, regions);
     if (unread.parts.some((p) => p.accounts)) {
       return refuse('NoAccountColumn', `${why}, and the dataset holds some of the window for some accounts only: nothing was run, as their records `
         + 'would count twice (forget those results to read every account\'s time)');
@@ -575,6 +583,15 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
     end = new Date(Math.max(...unread.parts.map((p) => p.span.until)));
     plan = planned();
+  }
+  // the records' region, when the dataset holds some of the window for some regions only (results of a table with a
+  // region key): the region key, else the region column; a table with neither holds every region's records in one
+  // query, which would read those regions' time again
+  const byRegion = plan.regionKey ?? (info.columns.includes('region') ? { name: 'region', type: 'string' } : undefined);
+  if (!byRegion && unread.parts.some((p) => p.regions)) {
+    return refuse('NoRegionKey', `${src.database}.${src.table} has no region column${plan.ignored.length ? ' and no partition key known to be the region' : ' and no region partition key'}, `
+      + `so its records cannot be told apart by region, and the dataset holds some of the window for some of ${regions.join(', ')} only: nothing was run, as their `
+      + 'records would count twice (forget those results to read every region\'s time)');
   }
   // a crawler that registered part of the window (its last run was within it): the window is read up to where the
   // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in
@@ -601,7 +618,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // each part: its accounts (on the account key, among the plan's predicates; else on the account_id column), its
   // time without the time held inside it; of several, one disjunction
   const parts = partsTo(end);
-  const accountsOf = (p: PlanPart) => (p.accounts && (parts.length > 1 || !plan.accountKey) ? [accountPredicate(byAccount!, p.accounts)] : []);
+  const accountsOf = (p: PlanPart) => [...(p.accounts && (parts.length > 1 || !plan.accountKey) ? [accountPredicate(byAccount!, p.accounts)] : []),
+    ...(p.regions && (parts.length > 1 || !plan.regionKey) ? [regionPredicate(byRegion!, p.regions)] : [])];
   const reduction = reductionSql({
     table: quoteTable(src), since, until: end, windowSeconds, columns: info.columns,
     partitions: [...plan.predicates,
@@ -708,8 +726,12 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     // (a result of no row is loaded too, holding no record: that the time was read, so that a Refresh does not pay
     // for it again; no file is said of it, the table's line says it returned no row)
     // named by the span asked for and its accounts; what each part really read (not the held time it left out) kept beside
-    const name = resultName(src, { since: since.getTime(), until: end.getTime() }, windowSeconds, unionAccounts(parts.map((p) => p.accounts)));
-    const read = parts.flatMap((p) => spansWithout({ since: p.since.getTime(), until: p.until.getTime() }, p.leftOut).map((s) => ({ ...s, ...(p.accounts ? { accounts: p.accounts } : {}) })));
+    // (the regions a part read: its own, else those asked on a region key; none said, every region's records)
+    const regionsRead = (p: PlanPart) => p.regions ?? (plan.regionKey && regions.length ? regions : undefined);
+    const readIn = parts.every(regionsRead) ? regions.filter((r) => parts.some((p) => regionsRead(p)!.includes(r))) : undefined;
+    const name = resultName(src, { since: since.getTime(), until: end.getTime() }, windowSeconds, unionAccounts(parts.map((p) => p.accounts)), readIn);
+    const read = parts.flatMap((p) => spansWithout({ since: p.since.getTime(), until: p.until.getTime() }, p.leftOut)
+      .map((s) => ({ ...s, ...(p.accounts ? { accounts: p.accounts } : {}), ...(regionsRead(p) ? { regions: [...regionsRead(p)!] } : {}) })));
     const location = tableLocation(info);
     const record = resultRecordText({ table: src.id, account: src.account, region: src.region, ...(location ? { location } : {}), keys: partitionKeysText(info), read });
     const fr = await ingestLock.run(() => loadReducedRows(db, name, windowSeconds, rows, { read: record }));

@@ -78,6 +78,8 @@ export interface PartitionPlan {
   exceptAccounts?: string[];
   /** The table's account key (recognised by its name, or by its registered values). */
   accountKey?: { name: string; type: string };
+  /** The table's region key (recognised by its name, or by its registered values): its records can be read region by region. */
+  regionKey?: { name: string; type: string };
 }
 
 /** How much later than its start a record may be delivered (AWS: about 10 minutes to S3; an hour allowed). */
@@ -137,6 +139,11 @@ const inList = (k: Key, values: readonly string[]) => `${ident(k.name)} IN (${va
 /** An account key (or the records' account_id column) kept to `accounts`: in those it holds, or not in those it does not. */
 export function accountPredicate(k: Key, accounts: AccountSet): string {
   return 'only' in accounts ? inList(k, accounts.only) : `${ident(k.name)} NOT IN (${accounts.except.map((v) => valueOf(k, v)).join(', ')})`;
+}
+
+/** A region key (or the records' region column) kept to `regions`. */
+export function regionPredicate(k: Key, regions: readonly string[]): string {
+  return inList(k, regions);
 }
 
 /** A registered value and a wanted one the same, compared as the key's type (an integer key's 9 is its 09). */
@@ -213,8 +220,9 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   const byValue = registered ? valueRoles(info.partitionKeys, registered) : {};
   const namedRegion = keys.get('aws_region') ?? keys.get('region');
   const regionKey = namedRegion ?? byValue.region;
+  if (regionKey) plan.regionKey = { ...regionKey };
   if (regionKey && regions.length) {
-    plan.predicates.push(inList(regionKey, regions));
+    plan.predicates.push(regionPredicate(regionKey, regions));
     plan.recognised.push(`${regionKey.name} (region${namedRegion ? '' : `, ${FROM_VALUES}`})`);
     used.add(norm(regionKey.name));
     wanted.set(norm(regionKey.name), () => [...regions]);
@@ -289,12 +297,16 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   return plan;
 }
 
-/** One part of a query: some accounts (undefined: every account), read over [since, until) but for `leftOut`. */
+/**
+ * One part of a query: some accounts (undefined: every account) and regions (undefined: every region the query
+ * reads), read over [since, until) but for `leftOut`.
+ */
 export interface PlanPart {
   since: Date;
   until: Date;
   leftOut: readonly Span[];
   accounts?: AccountSet;
+  regions?: readonly string[];
 }
 
 /**
@@ -304,7 +316,7 @@ export interface PlanPart {
  * recognised are said of the whole (every part's accounts).
  */
 export function partsPlan(info: TableInfo, parts: readonly PlanPart[], regions: readonly string[]): PartitionPlan {
-  const planOf = (p: Pick<PlanPart, 'since' | 'until' | 'accounts'>, leftOut: readonly Span[]) => partitionPlan(info, p.since, p.until, regions, leftOut,
+  const planOf = (p: Pick<PlanPart, 'since' | 'until' | 'accounts' | 'regions'>, leftOut: readonly Span[]) => partitionPlan(info, p.since, p.until, p.regions ?? regions, leftOut,
     p.accounts && 'only' in p.accounts ? p.accounts.only : [], p.accounts && 'except' in p.accounts ? p.accounts.except : []);
   const plans = parts.map((p) => planOf(p, p.leftOut));
   if (plans.length === 1) return plans[0]!;

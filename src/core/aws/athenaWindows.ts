@@ -23,9 +23,13 @@ export interface Span {
   until: number;
 }
 
-/** What a loaded result holds: the time it read and, when not every account's, the accounts. */
+/**
+ * What a loaded result holds: the time it read and, when not every account's, the accounts; when the table has a
+ * region key, the regions it read (undefined: every region, as a table without one holds every region's records).
+ */
 export interface HeldRead extends Span {
   accounts?: AccountSet;
+  regions?: string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -51,10 +55,14 @@ export function unionAccounts(sets: readonly (AccountSet | undefined)[]): Accoun
   return except.length ? { except: sortedIds(except) } : undefined;
 }
 
-/** The name a result read over [since, until) is loaded under, of `accounts` (undefined: every account). */
-export function resultName(src: AthenaSource, span: Span, windowSeconds: number, accounts?: AccountSet): string {
+/**
+ * The name a result read over [since, until) is loaded under, of `accounts` (undefined: every account) and, of a table
+ * with a region key, `regions` (said unless the region signed in to alone: undefined, every region, is not said).
+ */
+export function resultName(src: AthenaSource, span: Span, windowSeconds: number, accounts?: AccountSet, regions?: readonly string[]): string {
   const suffix = !accounts ? '' : 'only' in accounts ? `/accounts=${sortedIds(accounts.only).join(',')}` : `/accounts-except=${sortedIds(accounts.except).join(',')}`;
-  return `${src.id}@${src.account}/${src.region}/${iso(span.since)}..${iso(span.until)}/w${windowSeconds}${suffix}`;
+  const inRegions = !regions || (regions.length === 1 && regions[0] === src.region) ? '' : `/regions=${sortedIds(regions).join(',')}`;
+  return `${src.id}@${src.account}/${src.region}/${iso(span.since)}..${iso(span.until)}/w${windowSeconds}${inRegions}${suffix}`;
 }
 
 /** The prefix every result of the table is named under (of any account and region: resultRead tells). */
@@ -70,12 +78,13 @@ export function resultPrefix(src: AthenaSource): string {
  */
 export function resultRead(src: AthenaSource, name: string): HeldRead | undefined {
   if (!name.startsWith(resultPrefix(src))) return undefined;
-  const m = /^(?:(\d{12})\/([a-z0-9-]+)\/)?([^/]+?)\.\.([^/]+)\/w\d+(?:\/accounts(-except)?=([^/,]+(?:,[^/,]+)*))?$/.exec(name.slice(resultPrefix(src).length));
+  const m = /^(?:(\d{12})\/([a-z0-9-]+)\/)?([^/]+?)\.\.([^/]+)\/w\d+(?:\/regions=((?:[a-z]{2}(?:-[a-z]+)+-\d+)(?:,[a-z]{2}(?:-[a-z]+)+-\d+)*))?(?:\/accounts(-except)?=([^/,]+(?:,[^/,]+)*))?$/
+    .exec(name.slice(resultPrefix(src).length));
   if (!m || (m[1] !== undefined && (m[1] !== src.account || m[2] !== src.region))) return undefined;
   const span = { since: Date.parse(m[3]!), until: Date.parse(m[4]!) };
   if (!(Number.isFinite(span.since) && Number.isFinite(span.until) && span.since < span.until)) return undefined;
-  const ids = m[6]?.split(',');
-  return ids ? { ...span, accounts: m[5] ? { except: ids } : { only: ids } } : span;
+  const ids = m[7]?.split(',');
+  return { ...span, ...(ids ? { accounts: m[6] ? { except: ids } : { only: ids } } : {}), ...(m[5] ? { regions: m[5].split(',') } : {}) };
 }
 
 /**
@@ -100,7 +109,7 @@ export interface ResultRecord {
 /** A result's record as it is stored: JSON, times in ISO. */
 export function resultRecordText(r: ResultRecord): string {
   const { read, ...where } = r;
-  return JSON.stringify({ ...where, read: read.map((h) => ({ since: iso(h.since), until: iso(h.until), ...(h.accounts ? { accounts: h.accounts } : {}) })) });
+  return JSON.stringify({ ...where, read: read.map((h) => ({ since: iso(h.since), until: iso(h.until), ...(h.accounts ? { accounts: h.accounts } : {}), ...(h.regions ? { regions: h.regions } : {}) })) });
 }
 
 const isIds = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 && x.every((v) => typeof v === 'string');
@@ -109,15 +118,16 @@ const isIds = (x: unknown): x is string[] => Array.isArray(x) && x.length > 0 &&
 export function parseResultRecord(text: string | null | undefined): ResultRecord | undefined {
   if (!text) return undefined;
   try {
-    const r = JSON.parse(text) as Record<string, unknown> & { read?: { since?: unknown; until?: unknown; accounts?: { only?: unknown; except?: unknown } }[] };
+    const r = JSON.parse(text) as Record<string, unknown> & { read?: { since?: unknown; until?: unknown; accounts?: { only?: unknown; except?: unknown }; regions?: unknown }[] };
     if (!Array.isArray(r.read)) return undefined;
     const read: HeldRead[] = [];
     for (const h of r.read) {
       const span = { since: Date.parse(String(h.since)), until: Date.parse(String(h.until)) };
       if (!(span.since < span.until)) return undefined;
       const a = h.accounts;
-      if (a !== undefined && !isIds(a.only) && !isIds(a.except)) return undefined;
-      read.push(a === undefined ? span : { ...span, accounts: isIds(a.only) ? { only: a.only } : { except: a.except as string[] } });
+      if ((a !== undefined && !isIds(a.only) && !isIds(a.except)) || (h.regions !== undefined && !isIds(h.regions))) return undefined;
+      read.push({ ...span, ...(a === undefined ? {} : { accounts: isIds(a.only) ? { only: a.only } : { except: a.except as string[] } }),
+        ...(isIds(h.regions) ? { regions: h.regions } : {}) });
     }
     const where = Object.fromEntries((['table', 'account', 'region', 'location', 'keys'] as const).filter((k) => typeof r[k] === 'string').map((k) => [k, r[k] as string]));
     return { ...where, read };
@@ -163,18 +173,21 @@ export function spansWithout(window: Span, out: readonly Span[]): Span[] {
   return parts;
 }
 
-/** Some accounts of a run and what of its window is left to read for them: the same for each (one part of a query). */
+/** Some accounts (and regions) of a run and what of its window is left to read for them: the same for each (one part of a query). */
 export interface ReadPart {
   /** Undefined: every account. */
   accounts?: AccountSet;
+  /** Undefined: every region the run reads. */
+  regions?: string[];
   /** What is left to read, and the held spans inside it (see unreadSpan). */
   span: Span;
   held: Span[];
 }
 
-/** Time of a window held for some of a run's accounts (undefined: for every account the run reads). */
+/** Time of a window held for some of a run's accounts or regions (undefined: for every account, every region the run reads). */
 export interface HeldPart extends Span {
   accounts?: AccountSet;
+  regions?: string[];
 }
 
 /**
@@ -182,10 +195,37 @@ export interface HeldPart extends Span {
  * account: a result of every account holds every account's time, one of some accounts only theirs. The accounts
  * whose unread time is the same are one part (the part of every account not named by a result, when the run is of
  * every account); an account with nothing left is in none. `before`: the held time of the window, and whose it is
- * when not every account's the run reads.
+ * when not every account's the run reads. Of a run of `regions` over a table with a region key, whose results each
+ * hold their regions' time alone, the same region by region: the regions whose time left is the same are one part.
  */
-export function unreadParts(window: Span, held: readonly HeldRead[], accounts?: readonly string[]): { parts: ReadPart[]; before: HeldPart[] } {
+export function unreadParts(window: Span, held: readonly HeldRead[], accounts?: readonly string[], regions: readonly string[] = []): { parts: ReadPart[]; before: HeldPart[] } {
   const within = held.filter((h) => h.since < window.until && h.until > window.since);
+  // a result of some regions (a table with a region key) holds their time alone: the regions whose held time is the
+  // same are one part; no result of some regions, or the same time held in each: the regions are no part
+  const groups = new Map<string, { regions: string[]; left: ReturnType<typeof unreadByAccount> }>();
+  for (const r of within.some((h) => h.regions) ? regions : []) {
+    const left = unreadByAccount(window, within.filter((h) => !h.regions || h.regions.includes(r)), accounts);
+    const key = JSON.stringify(left);
+    (groups.get(key) ?? groups.set(key, { regions: [], left }).get(key)!).regions.push(r);
+  }
+  if (groups.size <= 1) return [...groups.values()][0]?.left ?? unreadByAccount(window, within, accounts);
+  const before = new Map<string, HeldPart>();
+  for (const g of groups.values()) {
+    for (const h of g.left.before) {
+      const key = JSON.stringify([h.since, h.until, h.accounts]);
+      const b = before.get(key) ?? before.set(key, { ...h, regions: [] }).get(key)!;
+      b.regions!.push(...g.regions);
+    }
+  }
+  return {
+    parts: [...groups.values()].flatMap((g) => g.left.parts.map((p) => ({ ...p, regions: g.regions }))),
+    before: [...before.values()].sort((a, b) => a.since - b.since)
+      .map(({ regions: rs, ...h }) => (rs!.length < regions.length ? { ...h, regions: regions.filter((r) => rs!.includes(r)) } : h)),
+  };
+}
+
+/** unreadParts of one region (or of every region alike): account by account. */
+function unreadByAccount(window: Span, within: readonly HeldRead[], accounts?: readonly string[]): { parts: ReadPart[]; before: HeldPart[] } {
   // each account asked for; of a run of every account, each account a result names, and (null) every other one
   const named = sortedIds(accounts?.length ? accounts : within.flatMap((h) => (h.accounts ? namedIn(h.accounts) : [])));
   const classes: (string | null)[] = accounts?.length ? named : [...named, null];
