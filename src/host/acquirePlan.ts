@@ -253,14 +253,17 @@ function unprunedTables(sources: readonly SourceReport[]): string[] {
 /**
  * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), or reach
  * only its start (read to where they end), as the notifications name them: 'no partition registered for flowlogs.vpc
- * holds the window yet', 'flowlogs.vpc is read to 2026-09-03 23:00Z: no partition registered for it holds the
- * rest yet'; '' when there are none.
+ * holds the window yet' (or 'holds some of the window's accounts or regions yet', the rest read), 'flowlogs.vpc is
+ * read to 2026-09-03 23:00Z: no partition registered for it holds the rest yet'; '' when there are none.
  */
 export function unregisteredWindow(sources: readonly SourceReport[]): string {
-  const names = sources.filter((x) => x.athena?.partitionsMissing).map((x) => tableName(x.source));
+  // (a table that ran its query read the rest: no partition holds some accounts' or regions' part of the window)
+  const names = sources.filter((x) => x.athena?.partitionsMissing && !x.sql).map((x) => tableName(x.source));
+  const some = sources.filter((x) => x.athena?.partitionsMissing && x.sql).map((x) => tableName(x.source));
   const partial = sources.filter((x) => x.athena?.partitionsEnd && x.athena.until)
     .map((x) => `${tableName(x.source)} is read to ${formatTime(x.athena!.until!)}: no partition registered for it holds the rest yet`);
-  return [...(names.length ? [`no partition registered for ${names.join(', ')} holds the window yet`] : []), ...partial].join('; ');
+  return [...(names.length ? [`no partition registered for ${names.join(', ')} holds the window yet`] : []),
+    ...(some.length ? [`no partition registered for ${some.join(', ')} holds some of the window's accounts or regions yet`] : []), ...partial].join('; ');
 }
 
 function unpruned(sources: readonly SourceReport[]): string {

@@ -41,9 +41,10 @@ import { loadReducedRows, ReducedRows } from '../flowlogs/reduced';
 import { Db, lit } from '../store/db';
 import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
-import { accountPredicate, formatScanCost, regionPredicate, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
+import { accountPredicate, formatScanCost, regionPredicate, registeredParts, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
   type RegisteredPartition, type TableInfo } from './athenaTable';
-import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead, type ResultRecord, type Span } from './athenaWindows';
+import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead, type ReadPart, type ResultRecord,
+  type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
@@ -408,15 +409,17 @@ async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own
 const readThrough = (r: ResultRecord, region: string) => `${r.table ?? 'a table'}${r.account ? ` in account ${r.account}'s catalogue` : ''}`
   + `${r.region && r.region !== region ? ` in ${r.region}` : ''}`;
 
+/** Whose time it is, as said after it: ' for 111111111111 in us-east-1', ' for every account but 111111111111'; '' every account's, every region's. */
+const whose = (h: { accounts?: AccountSet; regions?: readonly string[] }) => `${!h.accounts ? '' : 'only' in h.accounts ? ` for ${h.accounts.only.join(', ')}`
+  : ` for every account but ${h.accounts.except.join(', ')}`}${h.regions ? ` in ${h.regions.join(', ')}` : ''}`;
+
 /**
  * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
  * what it returned), not read again'; true of a read that returned no row too (before: '(its rows are in the dataset)').
  * Time read before for some of the accounts read only is said with them: '… read before for 111111111111; …', '… for
  * every account but 111111111111'.
  */
-export function readBeforeText(spans: readonly { since: string; until: string; accounts?: AccountSet; regions?: string[] }[]): string {
-  const whose = (h: { accounts?: AccountSet; regions?: string[] }) => `${!h.accounts ? '' : 'only' in h.accounts ? ` for ${h.accounts.only.join(', ')}`
-    : ` for every account but ${h.accounts.except.join(', ')}`}${h.regions ? ` in ${h.regions.join(', ')}` : ''}`;
+export function readBeforeText(spans: readonly { since: string; until: string; accounts?: AccountSet; regions?: readonly string[] }[]): string {
   const said = new Map<string, string[]>();
   for (const h of spans) said.set(whose(h), [...(said.get(whose(h)) ?? []), `${formatTime(h.since)} to ${formatTime(h.until)}`]);
   return `${[...said].map(([who, times]) => `${times.join(', ')} read before${who}`).join('; ')} (the dataset holds what ${spans.length === 1 ? 'it' : 'they'} returned), not read again`;
@@ -526,11 +529,12 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // accounts asked for (--accounts, or a source scoped to one) are a predicate on its account key (none asked: every
   // account is read, as from an S3 bucket, but those whose time was read before); the held time inside a part is
   // left out of the query, and so are the partitions only it needs
-  const partsTo = (at: Date): PlanPart[] => unread.parts.filter((p) => p.span.since < at.getTime()).map((p) => ({
+  const toPlanPart = (p: ReadPart, at: Date): PlanPart => ({
     since: new Date(p.span.since), until: new Date(Math.min(p.span.until, at.getTime())),
     leftOut: p.held.filter((h) => h.since < at.getTime()).map((h) => ({ since: h.since, until: Math.min(h.until, at.getTime()) })),
     ...(p.accounts ? { accounts: p.accounts } : {}), ...(p.regions ? { regions: p.regions } : {}),
-  }));
+  });
+  const partsTo = (at: Date): PlanPart[] => unread.parts.filter((p) => p.span.since < at.getTime()).map((p) => toPlanPart(p, at));
   const planned = () => partsPlan(info, partsTo(end), regions);
   let plan = planned();
   // keys not known by their names (a crawler's partition_0 …): the partitions registered in Glue tell what they hold,
@@ -592,6 +596,19 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     return refuse('NoRegionKey', `${src.database}.${src.table} has no region column${plan.ignored.length ? ' and no partition key known to be the region' : ' and no region partition key'}, `
       + `so its records cannot be told apart by region, and the dataset holds some of the window for some of ${regions.join(', ')} only: nothing was run, as their `
       + 'records would count twice (forget those results to read every region\'s time)');
+  }
+  // some of the accounts or regions of a part in no registered partition (a crawler has not found them yet): the rest
+  // is read, and they are neither read nor held as read, so that the next run reads them once registered
+  const registered = registeredParts(info, unread.parts, (p) => partsPlan(info, [toPlanPart(p, end)], regions), regions);
+  if (registered.missing.length && registered.held.length && info.partitions?.length) {
+    scan.partitionsMissing = `none of the ${plural(info.partitions.length, 'partition')} registered for ${src.database}.${src.table} holds `
+      + `${registered.missing.map((p) => `${formatTime(p.span.since)} to ${formatTime(p.span.until)}${whose({ ...p, ...(regions.length ? { regions: p.regions ?? regions } : {}) })}`).join(', ')}: Athena reads only registered partitions, `
+      + 'so that is neither read nor held as read until they are added (the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION); the rest is read';
+    o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
+    unread = { ...unread, parts: registered.held };
+    since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
+    end = new Date(Math.min(end.getTime(), Math.max(...unread.parts.map((p) => p.span.until))));
+    plan = planned();
   }
   // a crawler that registered part of the window (its last run was within it): the window is read up to where the
   // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in

@@ -337,6 +337,56 @@ export function partsPlan(info: TableInfo, parts: readonly PlanPart[], regions: 
   };
 }
 
+/** Something with accounts and regions (a part of a query): undefined, every account, or every region read. */
+interface Scoped {
+  accounts?: AccountSet;
+  regions?: readonly string[];
+}
+
+/**
+ * The parts of a query as the registered partitions hold them, when they were read: each part's accounts (those it
+ * names, on an account key) and regions (on a region key) that some partition `planOf` keeps holds (`held`), and those
+ * none holds (`missing`: a crawler has not registered them yet; read now, they would return nothing and be held as
+ * read, and their records never be read once registered). Each part is split into as few parts as its accounts and
+ * regions allow (by region, then regions of the same accounts made one); a part whose partitions were not read, or of
+ * accounts and regions not named, is held whole.
+ */
+export function registeredParts<P extends Scoped>(info: TableInfo, parts: readonly P[], planOf: (p: P) => PartitionPlan, regions: readonly string[]): { held: P[]; missing: P[] } {
+  const out: { held: P[]; missing: P[] } = { held: [], missing: [] };
+  for (const part of parts) {
+    const plan = planOf(part);
+    if (!plan.keptPartitions) {
+      out.held.push(part);
+      continue;
+    }
+    const at = (k?: Key) => (k ? info.partitionKeys.findIndex((x) => x.name === k.name) : -1);
+    const [ai, ri] = [at(plan.accountKey), at(plan.regionKey)];
+    const accounts = ai >= 0 && part.accounts && 'only' in part.accounts ? part.accounts.only : [undefined];
+    const inRegions = ri >= 0 ? part.regions ?? regions : [];
+    const combos = (inRegions.length ? inRegions : [undefined]).flatMap((r) => accounts.map((a) => ({ a, r })));
+    const holds = (p: RegisteredPartition, c: { a?: string; r?: string }) => (c.a === undefined || sameValue(plan.accountKey!, p.values[ai] ?? '', c.a))
+      && (c.r === undefined || p.values[ri] === c.r);
+    const held = combos.filter((c) => plan.keptPartitions!.some((p) => holds(p, c)));
+    for (const [list, into] of [[held, out.held], [combos.filter((c) => !held.includes(c)), out.missing]] as const) {
+      // by region, the accounts of each; regions of the same accounts one part
+      const byRegion = new Map<string, { regions: string[]; accounts: (string | undefined)[] }>();
+      for (const r of [...new Set(list.map((c) => c.r))]) {
+        const accs = list.filter((c) => c.r === r).map((c) => c.a);
+        const key = JSON.stringify(accs);
+        const g = byRegion.get(key) ?? byRegion.set(key, { regions: [], accounts: accs }).get(key)!;
+        if (r !== undefined) g.regions.push(r);
+      }
+      if (list.length === combos.length) into.push(part);
+      else {
+        for (const g of byRegion.values()) {
+          into.push({ ...part, ...(g.accounts[0] !== undefined ? { accounts: { only: g.accounts as string[] } } : {}), ...(g.regions.length && (part.regions || g.regions.length < inRegions.length) ? { regions: g.regions } : {}) });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Where a read of [since, until) (epoch ms) ends when the registered partitions the predicates keep end at
  * `keptUntil` (PartitionPlan.keptUntil): an hour before that (a record reaches S3 up to an hour after it starts, in
