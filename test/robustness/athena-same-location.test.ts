@@ -4,7 +4,8 @@
  * through B's catalogue, another table), or catalogued twice under other names. The time read through one is held
  * for the other when both are partitioned alike (before: B's table held nothing, every record of the time read
  * through A's was read again and counted twice); partitioned otherwise, the read is refused, naming both tables and
- * the location, and the dataset is left as it was. Real DuckDB, the real SDK against the local endpoint, whose Athena
+ * the location, and the dataset is left as it was. So is a table whose location lies inside the other's, or holds it
+ * (flowlogs.nested: account A's folder of the crawler's location): the two read some of the same objects. Real DuckDB, the real SDK against the local endpoint, whose Athena
  * (one catalogue for every account here: both tables lie at the crawler's location) runs the SQL it is sent over the
  * estate's objects.
  */
@@ -13,6 +14,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { enrich, type Db } from '../../src/core/api';
 import { formatAcquireSummary } from '../../src/core/aws/acquire';
+import type { Table } from '../support/aws-endpoint/athena-catalog';
 import type { CrawledEstate } from '../support/aws-endpoint/crawled-estate';
 import type { TempHome } from '../support/aws-endpoint/home';
 import { A, B } from '../support/aws-endpoint/mini-estate';
@@ -25,6 +27,7 @@ useCrawledEstate('flowlens-robust-athena-same-location-', (f) => ({ dir, home, s
 
 const TABLE = 'athena://AwsDataCatalog/flowlogs/crawled';
 const LOCATION = 's3://flowlens-crawled/AWSLogs/';
+const NESTED = `${LOCATION}${A}/`;
 /** 22:00 on the 1st, 03:00 and 11:00 on the 2nd: the objects of 22:00 and 01:00, then those of 10:00. */
 const [SINCE, THREE, ELEVEN] = ['2026-09-01T22:00:00.000Z', '2026-09-02T03:00:00.000Z', '2026-09-02T11:00:00.000Z'];
 const secs = (t: string) => Date.parse(t) / 1000;
@@ -85,3 +88,31 @@ test('another table at the same location, partitioned otherwise: refused, naming
   assert.equal(served.ep.athenaQueries.length, sent, 'no query');
   assert.deepEqual(await held(db), before);
 }));
+
+test("a table whose location lies inside another's, or holds it: refused, naming both tables and locations; the dataset as it was", async () => {
+  // flowlogs.nested: account A's folder of the crawler's location, without partitions (as a table made for one account's flow logs)
+  (served.others as Record<string, Table>).nested = { ...served.others.unpartitioned, parameters: { location: NESTED } };
+  await served.athenaDb.exec(`CREATE VIEW flowlogs.nested AS SELECT * EXCLUDE (account_id, partition_0, partition_1, partition_2, partition_3, partition_4, partition_5)
+    FROM flowlogs.crawled WHERE partition_0 = '${A}'`);
+  const nested = 'athena://AwsDataCatalog/flowlogs/nested';
+  const refusal = (here: string, where: string, there: string) => `flowlogs.${here} lies at ${where}, whose results hold 2026-09-01 22:00Z to 2026-09-02 03:00Z, `
+    + 'and the two read some of the same objects, so what of those records this table would read again is not known: nothing was run, as they would count twice '
+    + `(forget the results of ${there} to read the window here)`;
+  for (const [first, then, where] of [
+    ['crawled', 'nested', `${NESTED}, inside ${LOCATION}, where ${TABLE} in account ${A}'s catalogue lies`],
+    ['nested', 'crawled', `${LOCATION}, which holds ${NESTED}, where ${nested} in account ${A}'s catalogue lies`],
+  ] as const) {
+    await withDataset(`nested-${first}`, async (db) => {
+      const read = await readCrawled(served, db, source(SINCE, THREE, undefined, first));
+      assert.ok(read.s.records > 0);
+      const before = await held(db);
+      const sent = served.ep.athenaQueries.length;
+      // (before: read again, A's records of 22:00-03:00 counted twice)
+      const refused = (await enrich(db, { source: source(SINCE, ELEVEN, undefined, then) })).aws!;
+      assert.deepEqual(refused.issues.map((i) => [i.code, i.resource, i.message]), [['NestedLocation', `athena://AwsDataCatalog/flowlogs/${then}`,
+        refusal(then, where, first === 'crawled' ? TABLE : nested)]]);
+      assert.equal(served.ep.athenaQueries.length, sent, 'no query');
+      assert.deepEqual(await held(db), before);
+    });
+  }
+});

@@ -489,12 +489,21 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     const location = tableLocation(d);
     const same = loaded.elsewhere.filter((r) => r.location === location);
     const keys = partitionKeysText(d);
+    /** Refused, as what of the records read through `r` this table would read again is not known: `where` and `why` say why. */
+    const overlapping = (code: string, r: ReadElsewhere, where: string, why: string) => refuse(code, `${src.database}.${src.table} lies at ${location}, ${where}, `
+      + `whose results hold ${[...new Set(r.read.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`))].join(', ')}, ${why}, so what of those records this `
+      + `table would read again is not known: nothing was run, as they would count twice (forget the results of ${r.table ?? 'that table'} to read the window here)`);
     const unlike = same.find((r) => r.keys !== keys);
     if (unlike) {
-      const times = [...new Set(unlike.read.map((h) => `${formatTime(h.since)} to ${formatTime(h.until)}`))].join(', ');
-      return refuse('SameLocation', `${src.database}.${src.table} lies at ${location}, as ${readThrough(unlike, src.region)} does, whose results hold ${times}, `
-        + `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.keys || 'by nothing'}), so what of those records this table would `
-        + `read again is not known: nothing was run, as they would count twice (forget the results of ${unlike.table ?? 'that table'} to read the window here)`);
+      return overlapping('SameLocation', unlike, `as ${readThrough(unlike, src.region)} does`,
+        `but the two are partitioned otherwise (here ${keys || 'by nothing'}; there ${unlike.keys || 'by nothing'})`);
+    }
+    // a location inside the other's, or holding it: the two read some of the same objects, and which is not known
+    const nested = location === undefined ? undefined
+      : loaded.elsewhere.find((r) => r.location !== location && (r.location.startsWith(location) || location.startsWith(r.location)));
+    if (nested) {
+      return overlapping('NestedLocation', nested, `${nested.location.startsWith(location!) ? 'which holds' : 'inside'} ${nested.location}, where ${readThrough(nested, src.region)} lies`,
+        'and the two read some of the same objects');
     }
     if (same.length) {
       held.push(...same.flatMap((r) => r.read));
