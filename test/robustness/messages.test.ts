@@ -37,6 +37,14 @@ test('a parameter out of range names the parameter', () => {
   const r = flowlens(dir, 'query', 'top-talkers', '--param', 'top=99999999999999999999', '--db', db);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'flowlens: parameter top: 99999999999999999999 is out of range for INTEGER (-2147483648 to 2147483647)\n');
+  // a time that is not on the calendar names the parameter too (DuckDB's 'Conversion Error: timestamp field value out of
+  // range' named none, and 2026-02-30 would have been read as 2026-03-02)
+  for (const [param, value] of [['since', '2026-13-01'], ['until', '2026-02-30 12:00'], ['since', '2026-09-01T24:00:00Z']]) {
+    const t = flowlens(dir, 'query', 'top-talkers', '--param', `${param}=${value}`, '--db', db);
+    assert.equal(t.code, 2);
+    assert.equal(t.stderr, `flowlens: parameter ${param}: "${value}" is not a time (2026-09-01, 2026-09-01T12:00:00Z, or back from now: 24h, 7d)\n`);
+  }
+  assert.equal(flowlens(dir, 'query', 'top-talkers', '--param', 'since=2028-02-29 23:59:59', '--db', db).code, 0);
 });
 
 test('an unrecognised inventory file is warned about once', () => {

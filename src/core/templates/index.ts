@@ -124,6 +124,18 @@ export function findTemplate(id: string, extraDirs: string[] = [], problems: str
   return t;
 }
 
+/**
+ * Whether a time of the form the binder takes (2026-09-01[ 12:00[:00]]) names a real one: month 1-12, a day its month
+ * has, hours to 23, minutes and seconds to 59 (2026-13-01 or 2026-02-30 reached DuckDB, which refused it in words
+ * that named no parameter, or JavaScript, which would have read 2026-03-02).
+ */
+function onCalendar(v: string): boolean {
+  const [y, mo, d, h = 0, mi = 0, s = 0] = (v.match(/\d+/g) ?? []).slice(0, 6).map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h
+    && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+}
+
 function convert(p: TemplateParam, raw: string, now: Date): BoundParams[string] {
   const v = raw.trim();
   if (v === '') return null;
@@ -148,11 +160,11 @@ function convert(p: TemplateParam, raw: string, now: Date): BoundParams[string] 
       // a duration back from now, as enrich --since takes it (UTC, to the second)
       const back = timestampBack(v, now);
       if (back !== undefined) return back;
-      if (!/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v)) throw bad();
+      if (!/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/.test(v) || !onCalendar(v)) throw bad();
       return v.replace('T', ' ').replace(/Z$/, '');
     }
     case 'DATE':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw bad();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !onCalendar(v)) throw bad();
       return v;
     default:
       return v;
