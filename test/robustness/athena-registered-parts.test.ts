@@ -4,7 +4,10 @@
  * and not the others yet: the parts with registered partitions are read, and those without any are neither read nor
  * held as read, said in the run's summary; once the crawler registers them, the next run reads them, once (before:
  * the query asked for them too, Athena reads only registered partitions, and their time was held as read: their
- * records were never read). The local endpoint's Athena reads every object loaded, registered or not, so the test
+ * records were never read). Likewise accounts or regions whose registered partitions end before the others' (the
+ * crawler registered one account's last day and not another's yet): each is read, and held, to its own end (less the
+ * hour a record may take to reach S3), and the rest once registered (before: every one to the latest end, the lagging
+ * one's hours after its partitions held as read and never read). The local endpoint's Athena reads every object loaded, registered or not, so the test
  * asserts what each query asks for, and that the next run reads the rest. Real DuckDB, the real SDK against the local
  * endpoint, whose Athena runs the SQL it is sent over the estate's objects and whose Glue lists the partitions registered.
  */
@@ -34,13 +37,20 @@ const ADDED = "(the crawler's next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PA
 
 const read = (db: Db, accounts: string[], since = SINCE, until = UNTIL, regions = [EAST]) => readCrawled(served, db, crawledSource(home, served, { since, until, accounts, regions }));
 const withDataset = (name: string, body: (db: Db) => Promise<void>) => inDataset(join(dir, `${name}.duckdb`), body);
+/** What the dataset's results hold as read (their athena_read records), result by result. */
+const heldReads = (db: Db) => db.all<{ athena_read: string }>(`SELECT athena_read FROM ingest_files WHERE starts_with(name, 'athena:') ORDER BY file_id`)
+  .then((r) => r.map((x) => JSON.parse(x.athena_read).read as unknown));
 const names = (db: Db) => db.all<{ name: string }>('SELECT name FROM ingest_files ORDER BY file_id').then((r) => r.map((x) => x.name.slice(TABLE.length)));
 
-/** `body` while the partitions of `account` in `region` are not registered (the crawler has not found them yet); registered again after. */
-async function unregistered(account: string, region: string, body: () => Promise<void>) {
+/**
+ * `body` while the partitions of `account` in `region` are not registered (the crawler has not found them yet), or
+ * that of `day` alone (yyyy/MM/dd: the crawler registered the days before it); registered again after.
+ */
+async function unregistered(account: string, region: string, body: () => Promise<void>, day?: string) {
   const all = [...served.table.partitions];
-  served.table.partitions.splice(0, all.length, ...all.filter((p) => !(p.values[0] === account && p.values[2] === region)));
-  assert.equal(served.table.partitions.length, all.length - 3, 'its three days');
+  const of = (p: { values: string[] }) => p.values[0] === account && p.values[2] === region && (!day || p.values.slice(3).join('/') === day);
+  served.table.partitions.splice(0, all.length, ...all.filter((p) => !of(p)));
+  assert.equal(served.table.partitions.length, all.length - (day ? 1 : 3), day ? 'its one day' : 'its three days');
   try {
     await body();
   } finally {
@@ -105,4 +115,111 @@ test('one account of a query in one region only registered: that account is read
   assert.ok(q.includes(`"partition_0" IN ('${B}')`) && q.includes(`"partition_2" IN ('${WEST}')`) && !q.includes(A) && !q.includes(EAST), q);
   assert.equal(r.s.records, 4 * objectsIn(served, [B], SINCE, UNTIL, [WEST]).length);
   await assertLocalRead(db, objectsIn(served, [A, B], SINCE, UNTIL, REGIONS), join(dir, 'regions-local.duckdb'));
+}));
+
+test("accounts whose registered partitions end at different times: each is read to its own end, held so, and the lagging one's rest read once registered", () => withDataset('ends', async (db) => {
+  // B's partitions registered up to 09-01 (ending at midnight), A's up to 09-03: B is read to 23:00 (the hour a record
+  // may take to reach S3, in the next day's partition), A to the window's end
+  const B_READ = '2026-09-01T23:00:00.000Z';
+  await unregistered(B, EAST, async () => {
+    const r = await read(db, [A, B]);
+    assert.equal(r.queries.length, 1);
+    const q = r.queries[0]!;
+    // (before: both to 03:00, B's 01:00 records asked for though its partition was not registered, and its time held as read)
+    assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${A}'))`)
+      && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(B_READ)} AND "partition_0" IN ('${B}'))`), q);
+    assert.ok(!q.includes(`start < ${secs(UNTIL)} AND "partition_0" IN ('${B}')`) && !q.includes(`'${A}', '${B}'`), q);
+    const a = r.s.sources[0]!.athena!;
+    const why = `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z for ${B} in ${EAST} `
+      + `(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`;
+    assert.equal(a.partitionsEnd, why);
+    assert.equal(a.partitionsMissing, undefined);
+    assert.ok(r.said.includes(`Athena flowlogs.crawled: ${why}`), r.said.join('\n'));
+    assert.ok(formatAcquireSummary(r.s).includes(`; ${why}`), formatAcquireSummary(r.s));
+    // the window is read to B's end for every account: the next Refresh starts there
+    assert.equal(a.until, B_READ);
+    assert.equal(unregisteredWindow(r.s.sources), 'flowlogs.crawled is read to 2026-09-01 23:00Z: no partition registered for it holds the rest yet');
+    assert.equal(a.readBefore, undefined);
+    // A: the 22:00 and 01:00 objects; B: the 22:00 one (8 + 4 records, not 16)
+    assert.equal(r.s.records, 4 * (objectsIn(served, [A], SINCE, UNTIL).length + objectsIn(served, [B], SINCE, B_READ).length));
+    assert.equal(r.s.records, 12);
+    // held as read: A's time to 03:00, B's to 23:00 alone
+    assert.deepEqual(await heldReads(db), [[
+      { since: SINCE, until: UNTIL, accounts: { only: [A] }, regions: [EAST] }, { since: SINCE, until: B_READ, accounts: { only: [B] }, regions: [EAST] }]]);
+    assert.deepEqual((await names(db)).at(-1), `@${A}/${EAST}/${SINCE}..${UNTIL}/w60/accounts=${A},${B}`);
+  }, '2026/09/02');
+
+  // the crawler registers B's 09-02: the next run reads B's 23:00 to 03:00 alone (before: nothing, B's time was held to 03:00)
+  const r = await read(db, [A, B]);
+  assert.equal(r.queries.length, 1);
+  const q = r.queries[0]!;
+  assert.ok(q.includes(`WHERE start >= ${secs(B_READ)} AND start < ${secs(UNTIL)} AND`) && q.includes(`"partition_0" IN ('${B}')`) && !q.includes(A), q);
+  const a = r.s.sources[0]!.athena!;
+  assert.deepEqual(a.readBefore, [{ since: SINCE, until: B_READ }, { since: B_READ, until: UNTIL, accounts: { only: [A] } }]);
+  assert.equal(a.partitionsEnd, undefined);
+  assert.equal(r.s.records, 4 * objectsIn(served, [B], B_READ, UNTIL).length);
+  assert.equal(r.s.records, 4);
+  // and a third run reads nothing
+  const again = await read(db, [A, B]);
+  assert.deepEqual([again.queries.length, again.s.records], [0, 0]);
+  await assertLocalRead(db, objectsIn(served, [A, B], SINCE, UNTIL), join(dir, 'ends-local.duckdb'));
+}));
+
+test("a region whose registered partitions end before the others': read to its own end, and its rest once registered", () => withDataset('region-ends', async (db) => {
+  const A_WEST = '2026-09-01T23:00:00.000Z';
+  await unregistered(A, WEST, async () => {
+    const r = await read(db, [A, B], SINCE, UNTIL, REGIONS);
+    assert.equal(r.queries.length, 1);
+    const q = r.queries[0]!;
+    // A and B in us-east-1 and B in eu-west-1 to 03:00, A in eu-west-1 to 23:00
+    assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${A}', '${B}') AND "partition_2" IN ('${EAST}'))`)
+      && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${B}') AND "partition_2" IN ('${WEST}'))`)
+      && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(A_WEST)} AND "partition_0" IN ('${A}') AND "partition_2" IN ('${WEST}'))`), q);
+    const a = r.s.sources[0]!.athena!;
+    assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${A} in ${WEST}, so the window is read to 2026-09-01 23:00Z `
+      + `for ${A} in ${WEST} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`);
+    assert.equal(a.until, A_WEST);
+    assert.equal(r.s.records, 4 * (objectsIn(served, [A, B], SINCE, UNTIL, [EAST]).length + objectsIn(served, [B], SINCE, UNTIL, [WEST]).length
+      + objectsIn(served, [A], SINCE, A_WEST, [WEST]).length));
+    assert.equal(r.s.records, 28);
+    assert.deepEqual(await heldReads(db), [[{ since: SINCE, until: UNTIL, accounts: { only: [A, B] }, regions: [EAST] },
+      { since: SINCE, until: UNTIL, accounts: { only: [B] }, regions: [WEST] }, { since: SINCE, until: A_WEST, accounts: { only: [A] }, regions: [WEST] }]]);
+  }, '2026/09/02');
+  const r = await read(db, [A, B], SINCE, UNTIL, REGIONS);
+  assert.equal(r.queries.length, 1);
+  const q = r.queries[0]!;
+  assert.ok(q.includes(`WHERE start >= ${secs(A_WEST)} AND start < ${secs(UNTIL)} AND`) && q.includes(`"partition_0" IN ('${A}')`) && q.includes(`"partition_2" IN ('${WEST}')`)
+    && !q.includes(B) && !q.includes(EAST), q);
+  assert.equal(r.s.records, 4 * objectsIn(served, [A], A_WEST, UNTIL, [WEST]).length);
+  assert.equal(r.s.records, 4);
+  await assertLocalRead(db, objectsIn(served, [A, B], SINCE, UNTIL, REGIONS), join(dir, 'region-ends-local.duckdb'));
+}));
+
+test("every account read, one account's partitions ending before the others': that account is read to its own end, the rest to the window's, and its rest once registered", () => withDataset('every-ends', async (db) => {
+  const B_READ = '2026-09-01T23:00:00.000Z';
+  const every = () => readCrawled(served, db, crawledSource(home, served, { since: SINCE, until: UNTIL }));
+  await unregistered(B, EAST, async () => {
+    const r = await every();
+    assert.equal(r.queries.length, 1);
+    const q = r.queries[0]!;
+    assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(B_READ)} AND "partition_0" IN ('${B}'))`)
+      && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" NOT IN ('${B}'))`), q);
+    const a = r.s.sources[0]!.athena!;
+    assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z `
+      + `for ${B} in ${EAST} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`);
+    assert.equal(a.until, B_READ);
+    // A's and C's 22:00 and 01:00 objects, B's 22:00 one
+    assert.equal(r.s.records, 4 * (objectsIn(served, [A, C], SINCE, UNTIL).length + objectsIn(served, [B], SINCE, B_READ).length));
+    assert.equal(r.s.records, 20);
+    assert.deepEqual(await heldReads(db), [[{ since: SINCE, until: B_READ, accounts: { only: [B] }, regions: [EAST] },
+      { since: SINCE, until: UNTIL, accounts: { except: [B] }, regions: [EAST] }]]);
+    assert.deepEqual(await names(db), [`@${A}/${EAST}/${SINCE}..${UNTIL}/w60`]);
+  }, '2026/09/02');
+  const r = await every();
+  assert.equal(r.queries.length, 1);
+  const q = r.queries[0]!;
+  assert.ok(q.includes(`WHERE start >= ${secs(B_READ)} AND start < ${secs(UNTIL)} AND`) && q.includes(`"partition_0" IN ('${B}')`) && !q.includes(A) && !q.includes(C), q);
+  assert.deepEqual(r.s.sources[0]!.athena!.readBefore, [{ since: SINCE, until: B_READ }, { since: B_READ, until: UNTIL, accounts: { except: [B] } }]);
+  assert.equal(r.s.records, 4);
+  await assertLocalRead(db, objectsIn(served, [A, B, C], SINCE, UNTIL), join(dir, 'every-ends-local.duckdb'));
 }));

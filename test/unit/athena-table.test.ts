@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatScanCost, parseSize, partitionKeysText, partitionPlan, partsPlan, registeredReadEnd, scanPrice, tableLocation } from '../../src/core/aws/athenaTable';
+import { formatScanCost, parseSize, partitionKeysText, partitionPlan, partsPlan, registeredParts, registeredReadEnd, scanPrice, tableLocation, type PlanPart } from '../../src/core/aws/athenaTable';
 import { reductionSql, reductionWindow } from '../../src/core/aws/athenaReduction';
 import { flowLogTableDdl } from '../../src/core/aws/athenaDdl';
 
@@ -406,6 +406,33 @@ describe("where the registered partitions end (keptUntil), and where a read of t
     const { partitions: _, ...bare } = dated('dt', 'string', ['2026-09-03']);
     assert.equal(partitionPlan(bare, new Date(window[0]), new Date(window[1]), []).datedByRegistered, true);
     assert.equal(partitionPlan(dated('dt', 'string', ['2026-09-03']), new Date(window[0]), new Date(window[1]), []).datedByRegistered, undefined);
+  });
+
+  it('accounts and regions whose partitions end apart: a part each, with where its partitions end; those registered alike one part; those of none missing', () => {
+    const [a, b, c, d] = ['111111111111', '222222222222', '333333333333', '444444444444'];
+    // a and b registered to 09-03 in both regions, c to 09-01 in us-east-1 and to 09-03 in eu-west-1; d nowhere
+    const info = crawled([...every([a, b], ['us-east-1', 'eu-west-1'], ['2026/09/01', '2026/09/02', '2026/09/03']), ...every([c], ['us-east-1'], ['2026/09/01']),
+      ...every([c], ['eu-west-1'], ['2026/09/01', '2026/09/02', '2026/09/03'])]);
+    const regions = ['us-east-1', 'eu-west-1'];
+    const part: PlanPart = { since: new Date('2026-09-01T22:00:00.000Z'), until: new Date('2026-09-02T03:00:00.000Z'), leftOut: [], accounts: { only: [a, b, c, d] } };
+    const { held, missing } = registeredParts(info, [part], (p) => partsPlan(info, [p], regions), regions);
+    const iso = (x?: number) => (x === undefined ? undefined : new Date(x).toISOString());
+    assert.deepEqual(held.map((p) => [p.accounts, p.regions, iso(p.keptUntil)]), [
+      [{ only: [a, b] }, ['us-east-1'], '2026-09-03T00:00:00.000Z'], [{ only: [a, b, c] }, ['eu-west-1'], '2026-09-03T00:00:00.000Z'],
+      [{ only: [c] }, ['us-east-1'], '2026-09-02T00:00:00.000Z']]);
+    assert.deepEqual(missing.map((p) => [p.accounts, p.regions]), [[{ only: [d] }, undefined]]);
+    // each read to its own end: c in us-east-1 to 23:00 on the 1st, the others to the window's end
+    assert.deepEqual(held.map((p) => iso(registeredReadEnd(p.keptUntil, p.since.getTime(), p.until.getTime()))),
+      ['2026-09-02T03:00:00.000Z', '2026-09-02T03:00:00.000Z', '2026-09-01T23:00:00.000Z']);
+    // every account registered alike: the part whole, with the plan's end
+    const whole = registeredParts(info, [{ ...part, accounts: { only: [a, b] } }], (p) => partsPlan(info, [p], regions), regions);
+    assert.deepEqual(whole.held.map((p) => [p.accounts, p.regions, iso(p.keptUntil)]), [[{ only: [a, b] }, undefined, '2026-09-03T00:00:00.000Z']]);
+    // every account: in us-east-1, c apart and every account but c; in eu-west-1, every account
+    const all: PlanPart = { since: part.since, until: part.until, leftOut: [] };
+    const everyOne = registeredParts(info, [all], (p) => partsPlan(info, [p], regions), regions);
+    assert.deepEqual(everyOne.held.map((p) => [p.accounts, p.regions, iso(p.keptUntil)]), [[{ only: [c] }, ['us-east-1'], '2026-09-02T00:00:00.000Z'],
+      [{ except: [c] }, ['us-east-1'], '2026-09-03T00:00:00.000Z'], [undefined, ['eu-west-1'], '2026-09-03T00:00:00.000Z']]);
+    assert.deepEqual(everyOne.missing, []);
   });
 
   it("a cut at or before the window's start: nothing of it is read (the read ends where it starts)", () => {

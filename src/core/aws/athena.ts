@@ -43,7 +43,7 @@ import { flowLogTableDdl, type FlowLogDestination } from './athenaDdl';
 import { missingColumns, quoteTable, REDUCED_COLUMNS, REQUIRED_COLUMNS, reductionSql, reductionWindow, startsIn } from './athenaReduction';
 import { accountPredicate, formatScanCost, regionPredicate, registeredParts, isProjected, outermost, parseS3Uri, partitionKeysText, partsPlan, registeredReadEnd, scanPrice, tableLocation, DEFAULT_PRICE_PER_TB, type PartitionPlan, type PlanPart,
   type RegisteredPartition, type TableInfo } from './athenaTable';
-import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, type HeldRead, type ReadPart, type ResultRecord,
+import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, unreadSpan, type HeldRead, type ReadPart, type ResultRecord,
   type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
 import { describeAwsError } from './errors';
@@ -609,28 +609,44 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // some of the accounts or regions of a part in no registered partition (a crawler has not found them yet): the rest
   // is read, and they are neither read nor held as read, so that the next run reads them once registered
   const registered = registeredParts(info, unread.parts, (p) => partsPlan(info, [toPlanPart(p, end)], regions), regions);
-  if (registered.missing.length && registered.held.length && info.partitions?.length) {
-    scan.partitionsMissing = `none of the ${plural(info.partitions.length, 'partition')} registered for ${src.database}.${src.table} holds `
-      + `${registered.missing.map((p) => `${formatTime(p.span.since)} to ${formatTime(p.span.until)}${whose({ ...p, ...(regions.length ? { regions: p.regions ?? regions } : {}) })}`).join(', ')}: Athena reads only registered partitions, `
+  /** Whose a part is, as said after its time: its accounts, and its regions (those asked for, when it names none). */
+  const whoseRead = (p: ReadPart) => whose({ ...p, ...(regions.length ? { regions: p.regions ?? regions } : {}) });
+  const someMissing = !!(registered.missing.length && registered.held.length && info.partitions?.length);
+  if (someMissing) {
+    scan.partitionsMissing = `none of the ${plural(info.partitions!.length, 'partition')} registered for ${src.database}.${src.table} holds `
+      + `${registered.missing.map((p) => `${formatTime(p.span.since)} to ${formatTime(p.span.until)}${whoseRead(p)}`).join(', ')}: Athena reads only registered partitions, `
       + 'so that is neither read nor held as read until they are added (the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION); the rest is read';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsMissing}`);
-    unread = { ...unread, parts: registered.held };
-    since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
-    end = new Date(Math.min(end.getTime(), Math.max(...unread.parts.map((p) => p.span.until))));
-    plan = planned();
   }
-  // a crawler that registered part of the window (its last run was within it): the window is read up to where the
-  // registered partitions end, less the hour a record may take to reach S3 (a record started before then may lie in
-  // the next, unregistered partition), and is said to end there, so that the next run reads the rest once registered
-  const registeredEnd = registeredReadEnd(plan.keptUntil, since.getTime(), end.getTime());
-  if (registeredEnd < end.getTime()) {
-    end = new Date(registeredEnd);
-    scan.until = end.toISOString();
-    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at ${formatTime(plan.keptUntil!)}, `
-      + `so the window is read to ${formatTime(end)} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added `
+  // a crawler that registered part of the window (its last run was within it): each part is read up to where its
+  // registered partitions end (the accounts and regions whose partitions end apart are parts of their own), less the
+  // hour a record may take to reach S3 (a record started before then may lie in the next, unregistered partition), and
+  // is held to there, so that the next run reads the rest once registered; the window is said to end at the earliest
+  const ends = registered.held.map(({ keptUntil, ...p }) => ({ p, keptUntil, at: registeredReadEnd(keptUntil, p.span.since, p.span.until) }));
+  const cut = ends.filter((x) => x.at < x.p.span.until);
+  if (cut.length || someMissing) {
+    unread = { ...unread, parts: ends.flatMap(({ p, at }) => {
+      const left = unreadSpan({ since: p.span.since, until: at }, p.held);
+      return left ? [{ ...p, ...left }] : [];
+    }) };
+  }
+  if (cut.length) {
+    const readTo = Math.min(...cut.map((x) => x.at));
+    scan.until = new Date(readTo).toISOString();
+    // every part's partitions ending at one time: the window's end, said as one; else whose end each is
+    const one = cut.length === ends.length && new Set(cut.map((x) => x.keptUntil)).size === 1;
+    const said = one ? [{ keptUntil: cut[0]!.keptUntil!, at: readTo, who: '' }]
+      : cut.map((x) => ({ keptUntil: x.keptUntil!, at: x.at, who: whoseRead(x.p) }));
+    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${one && o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at `
+      + `${said.map((x) => `${formatTime(x.keptUntil)}${x.who}`).join(', at ')}, so the window is read to ${said.map((x) => `${formatTime(x.at)}${x.who}`).join(', to ')} `
+      + '(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added '
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
-    if (end <= since) return rep;
+  }
+  if (!unread.parts.length) return rep;
+  if (cut.length || someMissing) {
+    since = new Date(Math.min(...unread.parts.map((p) => p.span.since)));
+    end = new Date(Math.min(end.getTime(), Math.max(...unread.parts.map((p) => p.span.until))));
     plan = planned();
   }
   scan.partitions = plan.recognised;

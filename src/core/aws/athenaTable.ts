@@ -68,6 +68,11 @@ export interface PartitionPlan {
    */
   keptUntil?: number;
   /**
+   * When the registered partitions were read and their date is known: the keys it is in (year/month/day and an hour,
+   * or one date key and an hour), which say where a registered partition's time ends (keptUntil: the latest of those kept).
+   */
+  timeKeys?: TimeKeys;
+  /**
    * The table's time is one date key (date, dt, day) and its registered partitions were not read: they would say
    * its values' format and where they end (a crawler registers what it found at its last run).
    */
@@ -127,6 +132,8 @@ interface DateKeys {
   d: Key;
   h?: Key;
 }
+/** The keys a registered partition's time is in: year, month and day keys, or one date key (2026-09-03, 2026/09/03); and an hour key. */
+type TimeKeys = { date: DateKeys } | { day: Key; hour?: Key };
 
 /** Whether Athena computes the table's partitions (projection): it then ignores those registered in the catalogue. */
 export function isProjected(info: Pick<TableInfo, 'parameters'>): boolean {
@@ -290,10 +297,10 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
     plan.prefixes = hivePrefixes(info, location, days, wanted, unwanted);
     plan.hive = { location: slashed(location), firstKey: info.partitionKeys[0]!.name };
   } else plan.prefixes = location ? [slashed(location)] : [];
-  const endOf = date ? (p: RegisteredPartition) => partitionEnd(info.partitionKeys, date, p)
-    : dayKey ? (p: RegisteredPartition) => dayPartitionEnd(info.partitionKeys, dayKey, keys.get('hour'), p) : undefined;
-  const ends = endOf ? (kept ?? []).map(endOf).filter(Number.isFinite) : [];
-  if (ends.length) plan.keptUntil = Math.max(...ends);
+  const timeKeys: TimeKeys | undefined = date ? { date } : dayKey ? { day: dayKey, ...(keys.get('hour') ? { hour: keys.get('hour')! } : {}) } : undefined;
+  if (timeKeys && kept) plan.timeKeys = timeKeys;
+  const keptUntil = latestEnd(info, kept ?? [], plan);
+  if (keptUntil !== undefined) plan.keptUntil = keptUntil;
   return plan;
 }
 
@@ -347,12 +354,15 @@ interface Scoped {
  * The parts of a query as the registered partitions hold them, when they were read: each part's accounts (those it
  * names, on an account key) and regions (on a region key) that some partition `planOf` keeps holds (`held`), and those
  * none holds (`missing`: a crawler has not registered them yet; read now, they would return nothing and be held as
- * read, and their records never be read once registered). Each part is split into as few parts as its accounts and
- * regions allow (by region, then regions of the same accounts made one); a part whose partitions were not read, or of
- * accounts and regions not named, is held whole.
+ * read, and their records never be read once registered). Each held part says where its partitions end (`keptUntil`,
+ * as PartitionPlan's): the accounts and regions whose partitions end at different times (a crawler that registered one
+ * account's last day and not another's yet) are parts of their own, so that each is read to its own end; of a part of
+ * every account (or every one but some), the accounts whose partitions end before others' in a region are named apart
+ * there and the rest is every account but those. Each part is split into as few parts as its accounts and regions allow
+ * (by region, then regions of the same accounts made one); a part whose partitions were not read is held whole.
  */
-export function registeredParts<P extends Scoped>(info: TableInfo, parts: readonly P[], planOf: (p: P) => PartitionPlan, regions: readonly string[]): { held: P[]; missing: P[] } {
-  const out: { held: P[]; missing: P[] } = { held: [], missing: [] };
+export function registeredParts<P extends Scoped>(info: TableInfo, parts: readonly P[], planOf: (p: P) => PartitionPlan, regions: readonly string[]): { held: (P & { keptUntil?: number })[]; missing: P[] } {
+  const out: { held: (P & { keptUntil?: number })[]; missing: P[] } = { held: [], missing: [] };
   for (const part of parts) {
     const plan = planOf(part);
     if (!plan.keptPartitions) {
@@ -361,30 +371,75 @@ export function registeredParts<P extends Scoped>(info: TableInfo, parts: readon
     }
     const at = (k?: Key) => (k ? info.partitionKeys.findIndex((x) => x.name === k.name) : -1);
     const [ai, ri] = [at(plan.accountKey), at(plan.regionKey)];
-    const accounts = ai >= 0 && part.accounts && 'only' in part.accounts ? part.accounts.only : [undefined];
+    const named = ai >= 0 && part.accounts && 'only' in part.accounts ? part.accounts.only : undefined;
     const inRegions = ri >= 0 ? part.regions ?? regions : [];
-    const combos = (inRegions.length ? inRegions : [undefined]).flatMap((r) => accounts.map((a) => ({ a, r })));
-    const holds = (p: RegisteredPartition, c: { a?: string; r?: string }) => (c.a === undefined || sameValue(plan.accountKey!, p.values[ai] ?? '', c.a))
-      && (c.r === undefined || p.values[ri] === c.r);
-    const held = combos.filter((c) => plan.keptPartitions!.some((p) => holds(p, c)));
-    for (const [list, into] of [[held, out.held], [combos.filter((c) => !held.includes(c)), out.missing]] as const) {
+    // a part of every account (or every one but some): in each region, the accounts whose partitions end before
+    // others' there are named apart (undefined: the rest)
+    const lagging = ai >= 0 && !named ? laggingAccounts(info, plan, ai, inRegions.length ? ri : -1) : new Map<string, string[]>();
+    const apart = (r?: string) => lagging.get(r ?? '') ?? [];
+    const combos = (inRegions.length ? inRegions : [undefined]).flatMap((r) => (named ?? [...apart(r), undefined]).map((a) => ({ a, r })));
+    const holds = (p: RegisteredPartition, c: { a?: string; r?: string }) => (c.a === undefined ? !apart(c.r).includes(p.values[ai] ?? '')
+      : sameValue(plan.accountKey!, p.values[ai] ?? '', c.a)) && (c.r === undefined || p.values[ri] === c.r);
+    /** The part's accounts `accs` of region `r` (undefined: the rest of them, those not named apart there). */
+    const accountsOf = (accs: readonly (string | undefined)[], r?: string): AccountSet | undefined => {
+      if (!accs.includes(undefined)) return { only: accs as string[] };
+      const except = [...(part.accounts && 'except' in part.accounts ? part.accounts.except : []), ...apart(r).filter((a) => !accs.includes(a))];
+      return except.length ? { except } : undefined;
+    };
+    // each account and region: where the partitions that hold it end (none: missing)
+    const ends = new Map(combos.map((c) => {
+      const of = plan.keptPartitions!.filter((p) => holds(p, c));
+      return [c, of.length ? latestEnd(info, of, plan) : null];
+    }));
+    // (those registered past the part's end all end with the partition of its last hour: one part)
+    for (const end of new Set(ends.values())) {
+      const list = combos.filter((c) => ends.get(c) === end);
+      const into: P[] = end === null ? out.missing : out.held;
+      const kept = end === null || end === undefined ? {} : { keptUntil: end };
+      if (list.length === combos.length) {
+        into.push({ ...part, ...kept });
+        continue;
+      }
       // by region, the accounts of each; regions of the same accounts one part
-      const byRegion = new Map<string, { regions: string[]; accounts: (string | undefined)[] }>();
+      const byRegion = new Map<string, { regions: string[]; accounts?: AccountSet }>();
       for (const r of [...new Set(list.map((c) => c.r))]) {
-        const accs = list.filter((c) => c.r === r).map((c) => c.a);
-        const key = JSON.stringify(accs);
-        const g = byRegion.get(key) ?? byRegion.set(key, { regions: [], accounts: accs }).get(key)!;
+        const accounts = accountsOf(list.filter((c) => c.r === r).map((c) => c.a), r);
+        const key = JSON.stringify(accounts ?? null);
+        const g = byRegion.get(key) ?? byRegion.set(key, { regions: [], ...(accounts ? { accounts } : {}) }).get(key)!;
         if (r !== undefined) g.regions.push(r);
       }
-      if (list.length === combos.length) into.push(part);
-      else {
-        for (const g of byRegion.values()) {
-          into.push({ ...part, ...(g.accounts[0] !== undefined ? { accounts: { only: g.accounts as string[] } } : {}), ...(g.regions.length && (part.regions || g.regions.length < inRegions.length) ? { regions: g.regions } : {}) });
-        }
+      const { accounts: _all, ...whole } = part;
+      for (const g of byRegion.values()) {
+        into.push({ ...whole, ...(g.accounts ? { accounts: g.accounts } : {}), ...(g.regions.length && (part.regions || g.regions.length < inRegions.length) ? { regions: g.regions } : {}),
+          ...kept } as P);
       }
     }
   }
   return out;
+}
+
+/**
+ * Region by region (the value at `ri`; '' for every region, -1), the accounts (the values at `ai`) of `plan`'s kept
+ * partitions whose partitions there end before another account's, sorted.
+ */
+function laggingAccounts(info: TableInfo, plan: PartitionPlan, ai: number, ri: number): Map<string, string[]> {
+  const of = new Map<string, RegisteredPartition[]>();
+  for (const p of plan.keptPartitions ?? []) {
+    const key = JSON.stringify([ri >= 0 ? p.values[ri] ?? '' : '', p.values[ai] ?? '']);
+    of.set(key, [...(of.get(key) ?? []), p]);
+  }
+  const ends = [...of].map(([key, ps]) => ({ at: JSON.parse(key) as [string, string], end: latestEnd(info, ps, plan) ?? -Infinity }));
+  const out = new Map<string, string[]>();
+  for (const [r, a] of ends.filter((e) => ends.some((x) => x.at[0] === e.at[0] && x.end > e.end)).map((e) => e.at)) out.set(r, [...(out.get(r) ?? []), a].sort());
+  return out;
+}
+
+/** Where the latest of `partitions` ends (by the plan's timeKeys); undefined when none, or their date is not known. */
+function latestEnd(info: TableInfo, partitions: readonly RegisteredPartition[], plan: Pick<PartitionPlan, 'timeKeys'>): number | undefined {
+  const t = plan.timeKeys;
+  const endOf = (p: RegisteredPartition) => (!t ? NaN : 'date' in t ? partitionEnd(info.partitionKeys, t.date, p) : dayPartitionEnd(info.partitionKeys, t.day, t.hour, p));
+  const ends = partitions.map(endOf).filter(Number.isFinite);
+  return ends.length ? Math.max(...ends) : undefined;
 }
 
 /**
