@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Db } from '../../src/core/api';
+import { enrich, type Db } from '../../src/core/api';
 import { formatAcquireSummary } from '../../src/core/aws/acquire';
 import type { CrawledEstate } from '../support/aws-endpoint/crawled-estate';
 import type { TempHome } from '../support/aws-endpoint/home';
@@ -120,4 +120,30 @@ test("a table with a region key read in eu-west-1's catalogue first, then in bot
   assert.deepEqual(both.s.sources[0]!.athena!.readBefore, [{ since: SINCE, until: THREE, regions: [WEST] }]);
   assert.equal(both.s.records, recordsIn([EAST]));
   await assertLocalRead(db, objectsIn(served, [A, B], SINCE, THREE, REGIONS), join(dir, 'west-first-local.duckdb'));
+}));
+
+test("a table whose region key Glue's listing alone tells, read in us-east-1, then in both with GetPartitions denied: refused (NoRegionKey), nothing run", () => withDataset('no-listing', async (db) => {
+  await read(db, 'crawled', [EAST]);
+  const before = await held(db);
+  const sent = served.ep.athenaQueries.length;
+  // without the registered partitions partition_2 is not known to be the region. The table's region column is no help:
+  // its records (the default format) leave it NULL (before: a query of region = 'eu-west-1' returned nothing, and
+  // eu-west-1's window was held as read, its 16 records never read)
+  const fault = { kind: 'access-denied' as const, service: 'glue', op: 'GetPartitions' };
+  served.ep.faults.push(fault);
+  try {
+    const refused = (await enrich(db, { source: crawledSource(home, served, { since: SINCE, until: THREE, regions: [EAST, WEST] }) })).aws!;
+    assert.deepEqual(refused.issues.filter((i) => i.code === 'NoRegionKey').map((i) => [i.resource, i.message]), [['athena://AwsDataCatalog/flowlogs/crawled',
+      'flowlogs.crawled has no partition key known to be the region, so its records cannot be told apart by region, and the dataset holds some of the window '
+      + `for some of ${EAST}, ${WEST} only: nothing was run, as their records would count twice or not at all (forget those results to read every region's time)`]]);
+    assert.equal(served.ep.athenaQueries.length, sent, 'no query');
+    assert.deepEqual(await held(db), before);
+  } finally {
+    served.ep.faults.splice(served.ep.faults.indexOf(fault), 1);
+  }
+  // allowed again: eu-west-1's records read alone
+  const both = await read(db, 'crawled', [EAST, WEST]);
+  assert.equal(both.s.records, recordsIn([WEST]));
+  assert.ok(both.s.records > 0);
+  await assertLocalRead(db, objectsIn(served, [A, B], SINCE, THREE, REGIONS), join(dir, 'no-listing-local.duckdb'));
 }));

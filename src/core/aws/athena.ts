@@ -598,13 +598,15 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
     plan = planned();
   }
   // the records' region, when the dataset holds some of the window for some regions only (results of a table with a
-  // region key): the region key, else the region column; a table with neither holds every region's records in one
-  // query, which would read those regions' time again
-  const byRegion = plan.regionKey ?? (info.columns.includes('region') ? { name: 'region', type: 'string' } : undefined);
+  // region key): the region key alone. Not a region column: only a log format with ${region} fills it, and a NULL one
+  // would match no record, the part held as read all the same, and its records never read (a crawler's table of the
+  // default format with GetPartitions denied, after a read that had its region key: eu-west-1's records held unread).
+  // A table without one holds every region's records in one query, which would read those regions' time again.
+  const byRegion = plan.regionKey;
   if (!byRegion && unread.parts.some((p) => p.regions)) {
-    return refuse('NoRegionKey', `${src.database}.${src.table} has no region column${plan.ignored.length ? ' and no partition key known to be the region' : ' and no region partition key'}, `
+    return refuse('NoRegionKey', `${src.database}.${src.table} has ${plan.ignored.length ? 'no partition key known to be the region' : 'no region partition key'}, `
       + `so its records cannot be told apart by region, and the dataset holds some of the window for some of ${regions.join(', ')} only: nothing was run, as their `
-      + 'records would count twice (forget those results to read every region\'s time)');
+      + 'records would count twice or not at all (forget those results to read every region\'s time)');
   }
   // some of the accounts or regions of a part in no registered partition (a crawler has not found them yet): the rest
   // is read, and they are neither read nor held as read, so that the next run reads them once registered
