@@ -6,7 +6,7 @@ import type { AthenaSettings, AwsSource } from '../protocol/enrich';
 import type { DiscoveredFlowLog, DiscoveryProblem, EnrichPlan, FlowLogLocation, WizardDeps } from './enrichWizard';
 import type { AthenaTableRequest, DiscoverRequest, DiscoverResult, EnrichRequest, EnrichResult } from '../protocol/worker';
 import type { AcquireSummary, AthenaScan, AthenaTableCreation, SourceReport } from '../protocol/reports';
-import { athenaYield, pulledCounts, tableName } from '../core/aws/readSummary';
+import { athenaYield, pulledCounts, tableName, whose } from '../core/aws/readSummary';
 import { billedAtMinimum, formatScanCost } from '../core/aws/athenaTable';
 import { formatBytes, formatCount, formatTime, plural } from '../shared/numbers';
 
@@ -250,18 +250,35 @@ function unprunedTables(sources: readonly SourceReport[]): string[] {
   return sources.filter((x) => x.athena?.partitionsUnread).map((x) => tableName(x.source));
 }
 
+/** The accounts or regions read only to an earlier time named in a notification; the rest counted. */
+const EARLIER_SAID = 3;
+
+/**
+ * Where a table whose registered partitions end before the window's end was read to: '2026-09-03 23:00Z', or of
+ * accounts or regions read to different times, the latest and those read only to an earlier time: '2026-09-04 03:00Z,
+ * only to 2026-09-03 23:00Z for 222222222222 in us-east-1' (so that no account seems to stop at the earliest).
+ */
+function readTo(a: AthenaScan): string {
+  if (!a.endsApart) return formatTime(a.until!);
+  const { latest, earlier } = a.endsApart;
+  const rest = earlier.length - EARLIER_SAID;
+  return `${formatTime(latest)}, only to ${earlier.slice(0, rest > 1 ? EARLIER_SAID : earlier.length).map((e) => `${formatTime(e.until)}${whose(e)}`).join(', to ')}`
+    + (rest > 1 ? `, and earlier for ${plural(rest, 'more account or region', 'more accounts or regions')}` : '');
+}
+
 /**
  * The crawlers' tables whose registered partitions do not reach the window yet (nothing was read there), or reach
  * only its start (read to where they end), as the notifications name them: 'no partition registered for flowlogs.vpc
  * holds the window yet' (or 'holds some of the window's accounts or regions yet', the rest read), 'flowlogs.vpc is
- * read to 2026-09-03 23:00Z: no partition registered for it holds the rest yet'; '' when there are none.
+ * read to 2026-09-03 23:00Z: no partition registered for it holds the rest yet' (or 'is read to 2026-09-04 03:00Z, only
+ * to 2026-09-03 23:00Z for 222222222222 in us-east-1: …', accounts read to different times); '' when there are none.
  */
 export function unregisteredWindow(sources: readonly SourceReport[]): string {
   // (a table that ran its query read the rest: no partition holds some accounts' or regions' part of the window)
   const names = sources.filter((x) => x.athena?.partitionsMissing && !x.sql).map((x) => tableName(x.source));
   const some = sources.filter((x) => x.athena?.partitionsMissing && x.sql).map((x) => tableName(x.source));
   const partial = sources.filter((x) => x.athena?.partitionsEnd && x.athena.until)
-    .map((x) => `${tableName(x.source)} is read to ${formatTime(x.athena!.until!)}: no partition registered for it holds the rest yet`);
+    .map((x) => `${tableName(x.source)} is read to ${readTo(x.athena!)}: no partition registered for it holds the rest yet`);
   return [...(names.length ? [`no partition registered for ${names.join(', ')} holds the window yet`] : []),
     ...(some.length ? [`no partition registered for ${some.join(', ')} holds some of the window's accounts or regions yet`] : []), ...partial].join('; ');
 }

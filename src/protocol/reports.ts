@@ -87,6 +87,13 @@ export interface AthenaScan {
    * the rest is read by the next run once its partitions are added. Said, naming the table.
    */
   partitionsEnd?: string;
+  /**
+   * With partitionsEnd, when the window's accounts or regions were read to different times (their registered
+   * partitions end apart): where the latest were read to (ISO; `until` is the earliest, where the next run starts),
+   * and those read only to an earlier time, each with that time (accounts undefined: every account but those named
+   * apart; regions: those of the run it is, when the run names some).
+   */
+  endsApart?: { latest: string; earlier: { until: string; accounts?: AccountSet; regions?: string[] }[] };
   /** Before running: the bytes of the objects under the window's partitions, and their price. */
   estimatedBytes?: number;
   estimatedUsd?: number;

@@ -131,14 +131,17 @@ test("accounts whose registered partitions end at different times: each is read 
     assert.ok(!q.includes(`start < ${secs(UNTIL)} AND "partition_0" IN ('${B}')`) && !q.includes(`'${A}', '${B}'`), q);
     const a = r.s.sources[0]!.athena!;
     const why = `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z for ${B} in ${EAST} `
-      + `(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`;
+      + `and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`;
     assert.equal(a.partitionsEnd, why);
     assert.equal(a.partitionsMissing, undefined);
     assert.ok(r.said.includes(`Athena flowlogs.crawled: ${why}`), r.said.join('\n'));
     assert.ok(formatAcquireSummary(r.s).includes(`; ${why}`), formatAcquireSummary(r.s));
-    // the window is read to B's end for every account: the next Refresh starts there
+    // the next Refresh starts at B's end (A's time after it held); the notification says A was read to the window's
+    // end and B only to its own (before: 'is read to 2026-09-01 23:00Z', as if A had stopped there too)
     assert.equal(a.until, B_READ);
-    assert.equal(unregisteredWindow(r.s.sources), 'flowlogs.crawled is read to 2026-09-01 23:00Z: no partition registered for it holds the rest yet');
+    assert.deepEqual(a.endsApart, { latest: UNTIL, earlier: [{ until: B_READ, accounts: { only: [B] }, regions: [EAST] }] });
+    assert.equal(unregisteredWindow(r.s.sources),
+      `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${B} in ${EAST}: no partition registered for it holds the rest yet`);
     assert.equal(a.readBefore, undefined);
     // A: the 22:00 and 01:00 objects; B: the 22:00 one (8 + 4 records, not 16)
     assert.equal(r.s.records, 4 * (objectsIn(served, [A], SINCE, UNTIL).length + objectsIn(served, [B], SINCE, B_READ).length));
@@ -177,8 +180,11 @@ test("a region whose registered partitions end before the others': read to its o
       && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(A_WEST)} AND "partition_0" IN ('${A}') AND "partition_2" IN ('${WEST}'))`), q);
     const a = r.s.sources[0]!.athena!;
     assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${A} in ${WEST}, so the window is read to 2026-09-01 23:00Z `
-      + `for ${A} in ${WEST} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`);
+      + `for ${A} in ${WEST} and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) `
+      + `and the rest once its partitions are added ${ADDED}`);
     assert.equal(a.until, A_WEST);
+    assert.equal(unregisteredWindow(r.s.sources),
+      `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${A} in ${WEST}: no partition registered for it holds the rest yet`);
     assert.equal(r.s.records, 4 * (objectsIn(served, [A, B], SINCE, UNTIL, [EAST]).length + objectsIn(served, [B], SINCE, UNTIL, [WEST]).length
       + objectsIn(served, [A], SINCE, A_WEST, [WEST]).length));
     assert.equal(r.s.records, 28);
@@ -206,8 +212,11 @@ test("every account read, one account's partitions ending before the others': th
       && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" NOT IN ('${B}'))`), q);
     const a = r.s.sources[0]!.athena!;
     assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z `
-      + `for ${B} in ${EAST} (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`);
+      + `for ${B} in ${EAST} and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) `
+      + `and the rest once its partitions are added ${ADDED}`);
     assert.equal(a.until, B_READ);
+    assert.equal(unregisteredWindow(r.s.sources),
+      `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${B} in ${EAST}: no partition registered for it holds the rest yet`);
     // A's and C's 22:00 and 01:00 objects, B's 22:00 one
     assert.equal(r.s.records, 4 * (objectsIn(served, [A, C], SINCE, UNTIL).length + objectsIn(served, [B], SINCE, B_READ).length));
     assert.equal(r.s.records, 20);

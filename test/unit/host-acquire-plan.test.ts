@@ -200,6 +200,17 @@ test('an Athena location asks above flowlens.athena.confirmScanAbove: the limit 
   // where its window ended (the last minutes left for the next Refresh) is no news when nothing was read there
   const settledMissing = { ...missing, aws: { ...missing.aws, summary: { ...missing.aws.summary, sources: missing.aws.summary.sources.map((x) => ({ ...x, athena: { ...x.athena!, until: '2026-12-07T00:50:00.000Z', settleMinutes: 10 } })) } } };
   assert.match(refreshMessage('months', settledMissing), /; no partition registered for flowlogs\.vpc holds the window yet \(see Show details\)\.$/);
+  // accounts read to different times (their registered partitions end apart): the latest, and each read only to an
+  // earlier time with its own (a fourth named too; of five, two counted), not the earliest alone
+  const until = (t: string, account: string) => ({ until: `2026-12-0${t}:00:00.000Z`, accounts: { only: [account] }, regions: ['us-east-1'] });
+  const apart = (earlier: ReturnType<typeof until>[]) => ({ ...ran, aws: { ...ran.aws, summary: { ...ran.aws.summary, sources: ran.aws.summary.sources.map((x) => ({ ...x,
+    athena: { ...x.athena!, partitionsEnd: 'the partitions registered for flowlogs.vpc end at …', until: earlier[0]!.until, endsApart: { latest: '2026-12-07T03:00:00.000Z', earlier } } })) } } });
+  const four = [until('6T22', '222222222222'), until('6T23', '333333333333'), until('7T00', '444444444444'), until('7T01', '555555555555')];
+  assert.match(refreshMessage('months', apart(four.slice(0, 1))), /; flowlogs\.vpc is read to 2026-12-07 03:00Z, only to 2026-12-06 22:00Z for 222222222222 in us-east-1: no partition registered for it holds the rest yet \(see Show details\)\.$/);
+  const all = refreshMessage('months', apart(four));
+  assert.ok(all.includes('; flowlogs.vpc is read to 2026-12-07 03:00Z, only to 2026-12-06 22:00Z for 222222222222 in us-east-1, to 2026-12-06 23:00Z for 333333333333 in us-east-1, '
+    + 'to 2026-12-07 00:00Z for 444444444444 in us-east-1, to 2026-12-07 01:00Z for 555555555555 in us-east-1: no partition registered'), all);
+  assert.match(refreshMessage('months', apart([...four, until('7T02', '666666666666')])), /, to 2026-12-07 00:00Z for 444444444444 in us-east-1, and earlier for 2 more accounts or regions: no partition registered/);
   // a run that read nothing as no partition holds the window: the toast says why (not "no flow-log objects or events in the window")
   const none = { ...missing, records: 0, conversations: 0, aws: { ...missing.aws, summary: { ...missing.aws.summary, fetched: 0, records: 0, sources: missing.aws.summary.sources.map((x) => ({ ...x, fetched: 0, records: 0, athena: { ...x.athena!, rows: 0 } })) } } };
   assert.equal(emptyMessage(none, true), 'Flowlens: no flow records were read, so no dataset was made. No partition registered for flowlogs.vpc holds the window yet: '

@@ -46,6 +46,7 @@ import { accountPredicate, formatScanCost, regionPredicate, registeredParts, isP
 import { parseResultRecord, resultName, resultRead, resultRecordText, spansWithout, unionAccounts, unreadParts, unreadSpan, type HeldRead, type ReadPart, type ResultRecord,
   type Span } from './athenaWindows';
 import { SETTLE_MINUTES, settledEnd } from './delivery';
+import { whose } from './readSummary';
 import { describeAwsError } from './errors';
 import { everyPage } from './paging';
 import { mapPool, sleep } from './pool';
@@ -409,10 +410,6 @@ async function heldReads(db: Db, src: AthenaSource, window: Span): Promise<{ own
 const readThrough = (r: ResultRecord, region: string) => `${r.table ?? 'a table'}${r.account ? ` in account ${r.account}'s catalogue` : ''}`
   + `${r.region && r.region !== region ? ` in ${r.region}` : ''}`;
 
-/** Whose time it is, as said after it: ' for 111111111111 in us-east-1', ' for every account but 111111111111'; '' every account's, every region's. */
-const whose = (h: { accounts?: AccountSet; regions?: readonly string[] }) => `${!h.accounts ? '' : 'only' in h.accounts ? ` for ${h.accounts.only.join(', ')}`
-  : ` for every account but ${h.accounts.except.join(', ')}`}${h.regions ? ` in ${h.regions.join(', ')}` : ''}`;
-
 /**
  * The parts of a window read before, as said: '2026-09-01 00:00Z to 2026-09-01 01:00Z read before (the dataset holds
  * what it returned), not read again'; true of a read that returned no row too (before: '(its rows are in the dataset)').
@@ -623,7 +620,8 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // a crawler that registered part of the window (its last run was within it): each part is read up to where its
   // registered partitions end (the accounts and regions whose partitions end apart are parts of their own), less the
   // hour a record may take to reach S3 (a record started before then may lie in the next, unregistered partition), and
-  // is held to there, so that the next run reads the rest once registered; the window is said to end at the earliest
+  // is held to there, so that the next run reads the rest once registered; the window ends (scan.until, where the next
+  // run starts) at the earliest of those ends, and the latest is said beside it
   const ends = registered.held.map(({ keptUntil, ...p }) => ({ p, keptUntil, at: registeredReadEnd(keptUntil, p.span.since, p.span.until) }));
   const cut = ends.filter((x) => x.at < x.p.span.until);
   if (cut.length || someMissing) {
@@ -635,12 +633,20 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   if (cut.length) {
     const readTo = Math.min(...cut.map((x) => x.at));
     scan.until = new Date(readTo).toISOString();
+    // the parts read to different times: the latest (the window's end, when some part was read whole) and the
+    // earlier ones, each with its own, so that the notification does not say every account stopped at the earliest
+    const latest = cut.length < ends.length ? window.until : Math.max(...cut.map((x) => x.at));
+    if (readTo < latest) {
+      scan.endsApart = { latest: new Date(latest).toISOString(), earlier: cut.filter((x) => x.at < latest).sort((a, b) => a.at - b.at)
+        .map(({ p, at }) => ({ until: new Date(at).toISOString(), ...(p.accounts ? { accounts: p.accounts } : {}), ...(regions.length ? { regions: [...(p.regions ?? regions)] } : {}) })) };
+    }
     // every part's partitions ending at one time: the window's end, said as one; else whose end each is
     const one = cut.length === ends.length && new Set(cut.map((x) => x.keptUntil)).size === 1;
     const said = one ? [{ keptUntil: cut[0]!.keptUntil!, at: readTo, who: '' }]
       : cut.map((x) => ({ keptUntil: x.keptUntil!, at: x.at, who: whoseRead(x.p) }));
     scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${one && o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at `
-      + `${said.map((x) => `${formatTime(x.keptUntil)}${x.who}`).join(', at ')}, so the window is read to ${said.map((x) => `${formatTime(x.at)}${x.who}`).join(', to ')} `
+      + `${said.map((x) => `${formatTime(x.keptUntil)}${x.who}`).join(', at ')}, so the window is read to ${said.map((x) => `${formatTime(x.at)}${x.who}`).join(', to ')}`
+      + `${cut.length < ends.length ? ` and to ${formatTime(window.until)} for the other accounts and regions` : ''} `
       + '(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added '
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);

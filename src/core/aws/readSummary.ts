@@ -3,8 +3,12 @@
  * and hours of events (CloudWatch Logs) fetched, and apart from them what Athena's tables returned (rows, standing for
  * flow records; a table returns no objects). Pure: the editor's host imports it without the AWS SDK.
  */
-import type { AcquireSummary, SourceReport } from '../../protocol/reports';
+import type { AccountSet, AcquireSummary, SourceReport } from '../../protocol/reports';
 import { formatCount } from '../../shared/numbers';
+
+/** Whose time it is, as said after it: ' for 111111111111 in us-east-1', ' for every account but 111111111111'; '' every account's, every region's. */
+export const whose = (h: { accounts?: AccountSet; regions?: readonly string[] }) => `${!h.accounts ? '' : 'only' in h.accounts ? ` for ${h.accounts.only.join(', ')}`
+  : ` for every account but ${h.accounts.except.join(', ')}`}${h.regions ? ` in ${h.regions.join(', ')}` : ''}`;
 
 /** database.table of an Athena source's report id (athena://<catalog>/<database>/<table>). */
 export function tableName(id: string): string {
