@@ -7,7 +7,9 @@
  * records were never read). Likewise accounts or regions whose registered partitions end before the others' (the
  * crawler registered one account's last day and not another's yet): each is read, and held, to its own end (less the
  * hour a record may take to reach S3), and the rest once registered (before: every one to the latest end, the lagging
- * one's hours after its partitions held as read and never read). The local endpoint's Athena reads every object loaded, registered or not, so the test
+ * one's hours after its partitions held as read and never read); so too an account one of whose days in the middle of
+ * the window is not registered: read to that day's start, and the day and the rest once registered (before: read
+ * to the window's end from the days registered, the missing day held as read and never read). The local endpoint's Athena reads every object loaded, registered or not, so the test
  * asserts what each query asks for, and that the next run reads the rest. Real DuckDB, the real SDK against the local
  * endpoint, whose Athena runs the SQL it is sent over the estate's objects and whose Glue lists the partitions registered.
  */
@@ -56,6 +58,37 @@ async function unregistered(account: string, region: string, body: () => Promise
   } finally {
     served.table.partitions.splice(0, served.table.partitions.length, ...all);
   }
+}
+
+/** A run of A and B over since..until whose one query reads A's since..until and B's since..bRead alone. */
+async function readsBTo(db: Db, since: string, bRead: string, until: string) {
+  const r = await read(db, [A, B], since, until);
+  assert.equal(r.queries.length, 1);
+  const q = r.queries[0]!;
+  assert.ok(q.includes(`(start >= ${secs(since)} AND start < ${secs(until)} AND "partition_0" IN ('${A}'))`)
+    && q.includes(`(start >= ${secs(since)} AND start < ${secs(bRead)} AND "partition_0" IN ('${B}'))`), q);
+  assert.ok(!q.includes(`start < ${secs(until)} AND "partition_0" IN ('${B}')`) && !q.includes(`'${A}', '${B}'`), q);
+  return r;
+}
+
+/**
+ * The run of A and B over since..until once B's partitions are registered, after a run that read B to `bRead` alone:
+ * B's bRead..until is read, alone, and `records` of it; a third run reads nothing, and the dataset holds every record
+ * of the window once (as a local read of its objects, into `<name>-local.duckdb`).
+ */
+async function readsBsRest(db: Db, name: string, since: string, bRead: string, until: string, records: number) {
+  const r = await read(db, [A, B], since, until);
+  assert.equal(r.queries.length, 1);
+  const q = r.queries[0]!;
+  assert.ok(q.includes(`WHERE start >= ${secs(bRead)} AND start < ${secs(until)} AND`) && q.includes(`"partition_0" IN ('${B}')`) && !q.includes(A), q);
+  const a = r.s.sources[0]!.athena!;
+  assert.deepEqual(a.readBefore, [{ since, until: bRead }, { since: bRead, until, accounts: { only: [A] } }]);
+  assert.equal(a.partitionsEnd, undefined);
+  assert.equal(r.s.records, 4 * objectsIn(served, [B], bRead, until).length);
+  assert.equal(r.s.records, records);
+  const again = await read(db, [A, B], since, until);
+  assert.deepEqual([again.queries.length, again.s.records], [0, 0]);
+  await assertLocalRead(db, objectsIn(served, [A, B], since, until), join(dir, `${name}-local.duckdb`));
 }
 
 test("a part of accounts none of whose partitions is registered: the other parts are read, its time is not held, and read once registered", () => withDataset('accounts', async (db) => {
@@ -122,13 +155,8 @@ test("accounts whose registered partitions end at different times: each is read 
   // may take to reach S3, in the next day's partition), A to the window's end
   const B_READ = '2026-09-01T23:00:00.000Z';
   await unregistered(B, EAST, async () => {
-    const r = await read(db, [A, B]);
-    assert.equal(r.queries.length, 1);
-    const q = r.queries[0]!;
     // (before: both to 03:00, B's 01:00 records asked for though its partition was not registered, and its time held as read)
-    assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${A}'))`)
-      && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(B_READ)} AND "partition_0" IN ('${B}'))`), q);
-    assert.ok(!q.includes(`start < ${secs(UNTIL)} AND "partition_0" IN ('${B}')`) && !q.includes(`'${A}', '${B}'`), q);
+    const r = await readsBTo(db, SINCE, B_READ, UNTIL);
     const a = r.s.sources[0]!.athena!;
     const why = `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z for ${B} in ${EAST} `
       + `and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added ${ADDED}`;
@@ -153,19 +181,7 @@ test("accounts whose registered partitions end at different times: each is read 
   }, '2026/09/02');
 
   // the crawler registers B's 09-02: the next run reads B's 23:00 to 03:00 alone (before: nothing, B's time was held to 03:00)
-  const r = await read(db, [A, B]);
-  assert.equal(r.queries.length, 1);
-  const q = r.queries[0]!;
-  assert.ok(q.includes(`WHERE start >= ${secs(B_READ)} AND start < ${secs(UNTIL)} AND`) && q.includes(`"partition_0" IN ('${B}')`) && !q.includes(A), q);
-  const a = r.s.sources[0]!.athena!;
-  assert.deepEqual(a.readBefore, [{ since: SINCE, until: B_READ }, { since: B_READ, until: UNTIL, accounts: { only: [A] } }]);
-  assert.equal(a.partitionsEnd, undefined);
-  assert.equal(r.s.records, 4 * objectsIn(served, [B], B_READ, UNTIL).length);
-  assert.equal(r.s.records, 4);
-  // and a third run reads nothing
-  const again = await read(db, [A, B]);
-  assert.deepEqual([again.queries.length, again.s.records], [0, 0]);
-  await assertLocalRead(db, objectsIn(served, [A, B], SINCE, UNTIL), join(dir, 'ends-local.duckdb'));
+  await readsBsRest(db, 'ends', SINCE, B_READ, UNTIL, 4);
 }));
 
 test("a region whose registered partitions end before the others': read to its own end, and its rest once registered", () => withDataset('region-ends', async (db) => {
@@ -231,4 +247,36 @@ test("every account read, one account's partitions ending before the others': th
   assert.deepEqual(r.s.sources[0]!.athena!.readBefore, [{ since: SINCE, until: B_READ }, { since: B_READ, until: UNTIL, accounts: { except: [B] } }]);
   assert.equal(r.s.records, 4);
   await assertLocalRead(db, objectsIn(served, [A, B, C], SINCE, UNTIL), join(dir, 'every-ends-local.duckdb'));
+}));
+
+test("a day in the middle of an account's partitions not registered: that account is read to the day's start, and the day and the rest once registered", () => withDataset('day-missing', async (db) => {
+  // B's 09-01 and 09-03 registered, its 09-02 not (a crawler not past a folder written late, a script that skipped
+  // it): B is read to 23:00 on the 1st (a record of its last hour may lie in 09-02's partition), A to the window's end.
+  // Before: B to the window's end too, read from 09-01 and 09-03 alone (Athena reads registered partitions), and its
+  // time held as read: 09-02's records never read once registered.
+  const [FROM, TO, B_READ] = ['2026-09-01T00:00:00.000Z', '2026-09-03T12:00:00.000Z', '2026-09-01T23:00:00.000Z'];
+  await unregistered(B, EAST, async () => {
+    const r = await readsBTo(db, FROM, B_READ, TO);
+    const a = r.s.sources[0]!.athena!;
+    const why = `the partitions registered for flowlogs.crawled hold nothing of 2026-09-02 00:00Z to 2026-09-03 00:00Z for ${B} in ${EAST} though later days are registered, `
+      + `so the window is read to 2026-09-01 23:00Z for ${B} in ${EAST} and to 2026-09-03 12:00Z for the other accounts and regions (a record reaches S3 up to an hour `
+      + `after it starts, in a later partition) and the rest once its partitions are added ${ADDED}; a crawler registers no day without a flow-log object: `
+      + 'if none was written then, ALTER TABLE ADD PARTITION for those days lets the days after them be read';
+    assert.equal(a.partitionsEnd, why);
+    assert.equal(a.partitionsMissing, undefined);
+    assert.ok(r.said.includes(`Athena flowlogs.crawled: ${why}`), r.said.join('\n'));
+    assert.ok(formatAcquireSummary(r.s).includes(`; ${why}`), formatAcquireSummary(r.s));
+    // the next Refresh starts at B's end; the notification says where each was read to
+    assert.equal(a.until, B_READ);
+    assert.equal(unregisteredWindow(r.s.sources),
+      `flowlogs.crawled is read to 2026-09-03 12:00Z, only to 2026-09-01 23:00Z for ${B} in ${EAST}: no partition registered for it holds the rest yet`);
+    // A: its 8 objects of the window; B: the three of the 1st (not 16 objects: the local Athena reads what it is asked, registered or not)
+    assert.equal(r.s.records, 4 * (objectsIn(served, [A], FROM, TO).length + objectsIn(served, [B], FROM, B_READ).length));
+    assert.equal(r.s.records, 44);
+    assert.deepEqual(await heldReads(db), [[
+      { since: FROM, until: TO, accounts: { only: [A] }, regions: [EAST] }, { since: FROM, until: B_READ, accounts: { only: [B] }, regions: [EAST] }]]);
+  }, '2026/09/02');
+
+  // 09-02 registered: the next run reads B's 23:00 on the 1st to the window's end, 09-02 with it (before: nothing)
+  await readsBsRest(db, 'day-missing', FROM, B_READ, TO, 20);
 }));

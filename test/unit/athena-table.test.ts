@@ -453,6 +453,46 @@ describe("where the registered partitions end (keptUntil), and where a read of t
     const unread = { ...info, partitions: undefined };
     assert.deepEqual(readEnd(unread, '2026-09-03T00:00:00.000Z', '2026-09-04T00:00:00.000Z'), { keptUntil: undefined, end: '2026-09-04T00:00:00.000Z' });
   });
+
+  it('a day read with no partition registered, later days registered: held to its start (missingUntil: the next day registered); an hour missing beside registered ones is no gap', () => {
+    const [a, c] = ['111111111111', '333333333333'];
+    const iso = (x?: number) => (x === undefined ? undefined : new Date(x).toISOString());
+    /** Each held part of `info` over since..until (of `accounts`, none: every account): its accounts, where it is held to, whether a day is missing, where its read ends. */
+    const heldOf = (info: Parameters<typeof partitionPlan>[0], since: string, until: string, accounts?: string[]) => {
+      const part: PlanPart = { since: new Date(since), until: new Date(until), leftOut: [], ...(accounts ? { accounts: { only: accounts } } : {}) };
+      const { held, missing } = registeredParts(info, [part], (p) => partsPlan(info, [p], []), []);
+      assert.deepEqual(missing, []);
+      return held.map((p) => [p.accounts, iso(p.keptUntil), iso(p.missingUntil), iso(registeredReadEnd(p.keptUntil, t(since), t(until)))]);
+    };
+    // by day: 09-02 missing between 09-01 and 09-03 (before: held to 09-03's end, 09-02 never read)
+    const days = crawled(every([a], ['us-east-1'], ['2026/09/01', '2026/09/03']));
+    assert.deepEqual(heldOf(days, '2026-09-01T00:00:00.000Z', '2026-09-03T12:00:00.000Z', [a]),
+      [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-03T00:00:00.000Z', '2026-09-01T23:00:00.000Z']]);
+    // the window's first day missing (a day after the first registered): nothing read (its end is its start)
+    assert.deepEqual(heldOf(days, '2026-09-02T22:00:00.000Z', '2026-09-03T12:00:00.000Z', [a]),
+      [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-03T00:00:00.000Z', '2026-09-02T22:00:00.000Z']]);
+    // days before the account's first registered (its flow log made within the window): no gap, read to the end
+    const later = crawled(every([a], ['us-east-1'], ['2026/09/03', '2026/09/04']));
+    assert.deepEqual(heldOf(later, '2026-09-01T00:00:00.000Z', '2026-09-04T12:00:00.000Z', [a]), [[{ only: [a] }, '2026-09-05T00:00:00.000Z', undefined, '2026-09-04T12:00:00.000Z']]);
+    // days missing in a row: said to the next day registered
+    assert.deepEqual(heldOf(crawled(every([a], ['us-east-1'], ['2026/09/01', '2026/09/05'])), '2026-09-01T00:00:00.000Z', '2026-09-05T12:00:00.000Z', [a]),
+      [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-05T00:00:00.000Z', '2026-09-01T23:00:00.000Z']]);
+    // the day missing after the last registered one: where the partitions end, as before
+    assert.deepEqual(heldOf(days, '2026-09-03T00:00:00.000Z', '2026-09-05T00:00:00.000Z', [a]), [[{ only: [a] }, '2026-09-04T00:00:00.000Z', undefined, '2026-09-03T23:00:00.000Z']]);
+    // by hour: 06:00 and 07:00 of 09-03 missing beside the day's other hours (an account quiet those hours): no gap,
+    // the read to an hour before the last registered hour's end; the whole of 09-02 missing: a gap
+    const byHour = crawled(every([a], ['us-east-1'], ['2026/09/03'], [...hours(0, 5), ...hours(8, 13)]));
+    assert.deepEqual(heldOf(byHour, '2026-09-03T00:00:00.000Z', '2026-09-03T20:00:00.000Z', [a]), [[{ only: [a] }, '2026-09-03T14:00:00.000Z', undefined, '2026-09-03T13:00:00.000Z']]);
+    // (a day read in part whose hours read are missing, other hours of it registered: no gap either)
+    assert.deepEqual(heldOf(crawled(every([a], ['us-east-1'], ['2026/09/02', '2026/09/03'], hours(0, 12))), '2026-09-02T20:00:00.000Z', '2026-09-03T20:00:00.000Z', [a]),
+      [[{ only: [a] }, '2026-09-03T13:00:00.000Z', undefined, '2026-09-03T12:00:00.000Z']]);
+    const dayGone = crawled(every([a], ['us-east-1'], ['2026/09/01', '2026/09/03'], hours(0, 23)));
+    assert.deepEqual(heldOf(dayGone, '2026-09-01T20:00:00.000Z', '2026-09-03T10:00:00.000Z', [a]), [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-03T00:00:00.000Z', '2026-09-01T23:00:00.000Z']]);
+    // every account: the one with a day missing apart, held to that day; the others to the window's end
+    const two = crawled([...every([a], ['us-east-1'], ['2026/09/01', '2026/09/02', '2026/09/03']), ...every([c], ['us-east-1'], ['2026/09/01', '2026/09/03'])]);
+    assert.deepEqual(heldOf(two, '2026-09-01T00:00:00.000Z', '2026-09-03T12:00:00.000Z'), [[{ only: [c] }, '2026-09-02T00:00:00.000Z', '2026-09-03T00:00:00.000Z', '2026-09-01T23:00:00.000Z'],
+      [{ except: [c] }, '2026-09-04T00:00:00.000Z', undefined, '2026-09-03T12:00:00.000Z']]);
+  });
 });
 
 describe("a table's S3 location, written one way (two tables there read the same objects)", () => {

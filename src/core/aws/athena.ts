@@ -622,7 +622,9 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
   // hour a record may take to reach S3 (a record started before then may lie in the next, unregistered partition), and
   // is held to there, so that the next run reads the rest once registered; the window ends (scan.until, where the next
   // run starts) at the earliest of those ends, and the latest is said beside it
-  const ends = registered.held.map(({ keptUntil, ...p }) => ({ p, keptUntil, at: registeredReadEnd(keptUntil, p.span.since, p.span.until) }));
+  // (or to the start of a day of the window registered for it in no partition, though earlier and later days are: that day, and
+  // the rest after it, are read once it is registered, and not held as read before)
+  const ends = registered.held.map(({ keptUntil, missingUntil, ...p }) => ({ p, keptUntil, missingUntil, at: registeredReadEnd(keptUntil, p.span.since, p.span.until) }));
   const cut = ends.filter((x) => x.at < x.p.span.until);
   if (cut.length || someMissing) {
     unread = { ...unread, parts: ends.flatMap(({ p, at }) => {
@@ -641,14 +643,19 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
         .map(({ p, at }) => ({ until: new Date(at).toISOString(), ...(p.accounts ? { accounts: p.accounts } : {}), ...(regions.length ? { regions: [...(p.regions ?? regions)] } : {}) })) };
     }
     // every part's partitions ending at one time: the window's end, said as one; else whose end each is
-    const one = cut.length === ends.length && new Set(cut.map((x) => x.keptUntil)).size === 1;
-    const said = one ? [{ keptUntil: cut[0]!.keptUntil!, at: readTo, who: '' }]
-      : cut.map((x) => ({ keptUntil: x.keptUntil!, at: x.at, who: whoseRead(x.p) }));
-    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${one && o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} end at `
-      + `${said.map((x) => `${formatTime(x.keptUntil)}${x.who}`).join(', at ')}, so the window is read to ${said.map((x) => `${formatTime(x.at)}${x.who}`).join(', to ')}`
+    const one = cut.length === ends.length && new Set(cut.map((x) => JSON.stringify([x.keptUntil, x.missingUntil]))).size === 1;
+    const said = one ? [{ keptUntil: cut[0]!.keptUntil!, missingUntil: cut[0]!.missingUntil, at: readTo, who: '' }]
+      : cut.map((x) => ({ keptUntil: x.keptUntil!, missingUntil: x.missingUntil, at: x.at, who: whoseRead(x.p) }));
+    // where the partitions end, and the days in none of them (later ones registered)
+    const endAt = said.filter((x) => x.missingUntil === undefined).map((x) => `${formatTime(x.keptUntil)}${x.who}`);
+    const dayMissing = said.filter((x) => x.missingUntil !== undefined).map((x) => `${formatTime(x.keptUntil)} to ${formatTime(x.missingUntil!)}${x.who}`);
+    scan.partitionsEnd = `the partitions registered for ${src.database}.${src.table}${one && o.regions?.length ? ` in ${o.regions.join(', ')}` : ''} `
+      + `${[...(endAt.length ? [`end at ${endAt.join(', at ')}`] : []), ...(dayMissing.length ? [`hold nothing of ${dayMissing.join(', nor of ')} though later days are registered`] : [])].join(' and ')}, `
+      + `so the window is read to ${said.map((x) => `${formatTime(x.at)}${x.who}`).join(', to ')}`
       + `${cut.length < ends.length ? ` and to ${formatTime(window.until)} for the other accounts and regions` : ''} `
       + '(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added '
-      + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)';
+      + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)'
+      + (dayMissing.length ? '; a crawler registers no day without a flow-log object: if none was written then, ALTER TABLE ADD PARTITION for those days lets the days after them be read' : '');
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
   }
   if (!unread.parts.length) return rep;

@@ -68,6 +68,11 @@ export interface PartitionPlan {
    */
   keptUntil?: number;
   /**
+   * When the registered partitions were read: the UTC days (epoch ms, in order) whose partitions the predicates keep,
+   * those of the time read and of the hour after it (a record reaches S3 up to an hour after it starts).
+   */
+  readDays?: number[];
+  /**
    * When the registered partitions were read and their date is known: the keys it is in (year/month/day and an hour,
    * or one date key and an hour), which say where a registered partition's time ends (keptUntil: the latest of those kept).
    */
@@ -288,7 +293,10 @@ export function partitionPlan(info: TableInfo, since: Date, until: Date, regions
   plan.ignored = info.partitionKeys.map((k) => k.name).filter((k) => !used.has(norm(k)));
   const location = info.parameters.location ?? info.parameters['storage.location'];
   const kept = registered ? keptPartitions(info.partitionKeys, registered, days, wanted, unwanted) : undefined;
-  if (kept) plan.keptPartitions = kept;
+  if (kept) {
+    plan.keptPartitions = kept;
+    plan.readDays = days.map((x) => x.getTime());
+  }
   if (kept && kept.every((p) => p.location)) {
     plan.prefixes = outermost(kept.map((p) => slashed(p.location!)));
     plan.kept = kept.length;
@@ -333,12 +341,12 @@ export function partsPlan(info: TableInfo, parts: readonly PlanPart[], regions: 
   const own = plans.map((p) => p.predicates.filter((x) => !common.includes(x)));
   const kept = plans.every((p) => p.keptPartitions) ? [...new Set(plans.flatMap((p) => p.keptPartitions!))] : undefined;
   const ends = plans.map((p) => p.keptUntil).filter((x): x is number => x !== undefined);
-  const { kept: _k, keptPartitions: _kp, keptUntil: _ku, ...described } = whole;
+  const { kept: _k, keptPartitions: _kp, keptUntil: _ku, readDays: _rd, ...described } = whole;
   return {
     ...described,
     predicates: own.some((o) => !o.length) ? common : [...common, own.map((o) => `(${o.join(' AND ')})`).join(' OR ')],
     prefixes: kept && plans.every((p) => p.kept !== undefined) ? outermost(kept.map((p) => slashed(p.location!))) : outermost(plans.flatMap((p) => p.prefixes)),
-    ...(kept ? { keptPartitions: kept } : {}),
+    ...(kept ? { keptPartitions: kept, readDays: [...new Set(plans.flatMap((p) => p.readDays ?? []))].sort((a, b) => a - b) } : {}),
     ...(kept && plans.every((p) => p.kept !== undefined) ? { kept: kept.length } : {}),
     ...(ends.length ? { keptUntil: Math.max(...ends) } : {}),
   };
@@ -358,11 +366,14 @@ interface Scoped {
  * as PartitionPlan's): the accounts and regions whose partitions end at different times (a crawler that registered one
  * account's last day and not another's yet) are parts of their own, so that each is read to its own end; of a part of
  * every account (or every one but some), the accounts whose partitions end before others' in a region are named apart
- * there and the rest is every account but those. Each part is split into as few parts as its accounts and regions allow
+ * there and the rest is every account but those. A day the part reads with no partition of an account and region
+ * registered at all, though a later day has some (a crawler or a script that has not added it yet), ends that account
+ * and region's time there, as the end of its partitions would (`missingUntil`; see heldEnd), so that the day is read
+ * once registered and not held as read before. Each part is split into as few parts as its accounts and regions allow
  * (by region, then regions of the same accounts made one); a part whose partitions were not read is held whole.
  */
-export function registeredParts<P extends Scoped>(info: TableInfo, parts: readonly P[], planOf: (p: P) => PartitionPlan, regions: readonly string[]): { held: (P & { keptUntil?: number })[]; missing: P[] } {
-  const out: { held: (P & { keptUntil?: number })[]; missing: P[] } = { held: [], missing: [] };
+export function registeredParts<P extends Scoped>(info: TableInfo, parts: readonly P[], planOf: (p: P) => PartitionPlan, regions: readonly string[]): { held: (P & HeldEnd)[]; missing: P[] } {
+  const out: { held: (P & HeldEnd)[]; missing: P[] } = { held: [], missing: [] };
   for (const part of parts) {
     const plan = planOf(part);
     if (!plan.keptPartitions) {
@@ -373,29 +384,35 @@ export function registeredParts<P extends Scoped>(info: TableInfo, parts: readon
     const [ai, ri] = [at(plan.accountKey), at(plan.regionKey)];
     const named = ai >= 0 && part.accounts && 'only' in part.accounts ? part.accounts.only : undefined;
     const inRegions = ri >= 0 ? part.regions ?? regions : [];
+    const days = registeredDays(info, plan, ai, inRegions.length ? ri : -1);
     // a part of every account (or every one but some): in each region, the accounts whose partitions end before
     // others' there are named apart (undefined: the rest)
-    const lagging = ai >= 0 && !named ? laggingAccounts(info, plan, ai, inRegions.length ? ri : -1) : new Map<string, string[]>();
+    const lagging = ai >= 0 && !named ? laggingAccounts(info, plan, ai, inRegions.length ? ri : -1, days) : new Map<string, string[]>();
     const apart = (r?: string) => lagging.get(r ?? '') ?? [];
     const combos = (inRegions.length ? inRegions : [undefined]).flatMap((r) => (named ?? [...apart(r), undefined]).map((a) => ({ a, r })));
-    const holds = (p: RegisteredPartition, c: { a?: string; r?: string }) => (c.a === undefined ? !apart(c.r).includes(p.values[ai] ?? '')
-      : sameValue(plan.accountKey!, p.values[ai] ?? '', c.a)) && (c.r === undefined || p.values[ri] === c.r);
+    const excepted = part.accounts && 'except' in part.accounts ? part.accounts.except : [];
+    /** Whether account `a` (a value of the account key; '' without one) is of `c` (its account, or the rest: none named apart, none left out). */
+    const isOf = (a: string, c: { a?: string; r?: string }) => (c.a !== undefined ? sameValue(plan.accountKey!, a, c.a)
+      : ai < 0 || (!apart(c.r).includes(a) && !excepted.some((x) => sameValue(plan.accountKey!, a, x))));
+    const holds = (p: RegisteredPartition, c: { a?: string; r?: string }) => isOf(p.values[ai] ?? '', c) && (c.r === undefined || p.values[ri] === c.r);
+    /** The days with a partition registered for `c` (of the rest of the accounts: for any of them). */
+    const daysOf = (c: { a?: string; r?: string }) => new Set([...(days.get(c.r ?? '') ?? [])].flatMap(([a, ds]) => (isOf(a, c) ? [...ds] : [])));
     /** The part's accounts `accs` of region `r` (undefined: the rest of them, those not named apart there). */
     const accountsOf = (accs: readonly (string | undefined)[], r?: string): AccountSet | undefined => {
       if (!accs.includes(undefined)) return { only: accs as string[] };
-      const except = [...(part.accounts && 'except' in part.accounts ? part.accounts.except : []), ...apart(r).filter((a) => !accs.includes(a))];
+      const except = [...excepted, ...apart(r).filter((a) => !accs.includes(a))];
       return except.length ? { except } : undefined;
     };
-    // each account and region: where the partitions that hold it end (none: missing)
+    // each account and region: where its time may be held to by the partitions that hold it (none kept: missing)
     const ends = new Map(combos.map((c) => {
       const of = plan.keptPartitions!.filter((p) => holds(p, c));
-      return [c, of.length ? latestEnd(info, of, plan) : null];
+      return [c, of.length ? JSON.stringify(heldEnd(info, plan, of, daysOf(c))) : null];
     }));
     // (those registered past the part's end all end with the partition of its last hour: one part)
     for (const end of new Set(ends.values())) {
       const list = combos.filter((c) => ends.get(c) === end);
       const into: P[] = end === null ? out.missing : out.held;
-      const kept = end === null || end === undefined ? {} : { keptUntil: end };
+      const kept: HeldEnd = end === null ? {} : JSON.parse(end);
       if (list.length === combos.length) {
         into.push({ ...part, ...kept });
         continue;
@@ -420,25 +437,80 @@ export function registeredParts<P extends Scoped>(info: TableInfo, parts: readon
 
 /**
  * Region by region (the value at `ri`; '' for every region, -1), the accounts (the values at `ai`) of `plan`'s kept
- * partitions whose partitions there end before another account's, sorted.
+ * partitions whose partitions there end before another account's (heldEnd: or miss a day before it), sorted.
  */
-function laggingAccounts(info: TableInfo, plan: PartitionPlan, ai: number, ri: number): Map<string, string[]> {
+function laggingAccounts(info: TableInfo, plan: PartitionPlan, ai: number, ri: number, days: RegisteredDays): Map<string, string[]> {
   const of = new Map<string, RegisteredPartition[]>();
   for (const p of plan.keptPartitions ?? []) {
     const key = JSON.stringify([ri >= 0 ? p.values[ri] ?? '' : '', p.values[ai] ?? '']);
     of.set(key, [...(of.get(key) ?? []), p]);
   }
-  const ends = [...of].map(([key, ps]) => ({ at: JSON.parse(key) as [string, string], end: latestEnd(info, ps, plan) ?? -Infinity }));
+  const ends = [...of].map(([key, ps]) => {
+    const at = JSON.parse(key) as [string, string];
+    return { at, end: heldEnd(info, plan, ps, days.get(at[0])?.get(at[1]) ?? new Set()).keptUntil ?? -Infinity };
+  });
   const out = new Map<string, string[]>();
   for (const [r, a] of ends.filter((e) => ends.some((x) => x.at[0] === e.at[0] && x.end > e.end)).map((e) => e.at)) out.set(r, [...(out.get(r) ?? []), a].sort());
   return out;
 }
 
+/**
+ * Where the time of one account and region may be held to (keptUntil, epoch ms), and whether days are missing there
+ * (`missingUntil`): `kept`, the registered partitions of it the plan keeps, end at the latest of them (latestEnd),
+ * unless a day the plan reads before that day, and after its first day registered, has no partition of it registered
+ * at all (`registered`: the days of every partition of that account and region, of any hour): then the start of that
+ * day, and missingUntil the next day registered. A crawler registers every folder it finds, so such a day is likely not
+ * registered yet (a crawler not past a folder written late, a script adding partitions that skipped it), and read
+ * now, its records would be held as read and never read. Only whole days count: an hour missing beside registered
+ * ones of its day is an hour without a flow-log object (an account quiet that hour), which no run would ever see
+ * registered, so that its account and region would be read no further; and days before the first registered are
+ * before its flow log delivered anything.
+ */
+function heldEnd(info: TableInfo, plan: Pick<PartitionPlan, 'timeKeys' | 'readDays'>, kept: readonly RegisteredPartition[], registered: ReadonlySet<number>): HeldEnd {
+  const last = latestEnd(info, kept, plan);
+  if (last === undefined) return {};
+  const first = [...registered].reduce((a, b) => Math.min(a, b), Infinity);
+  const gap = (plan.readDays ?? []).find((d) => d > first && d < dayOf(last) && !registered.has(d));
+  if (gap === undefined) return { keptUntil: last };
+  return { keptUntil: gap, missingUntil: [...registered].reduce((a, b) => (b > gap && b < a ? b : a), Infinity) };
+}
+
+/** The UTC day (epoch ms) of a partition that ends at `end` (the end of its day, or of an hour of it). */
+const dayOf = (end: number) => Math.floor((end - 1) / 86_400_000) * 86_400_000;
+
+/** Region by region, account by account (their keys' values; '' for every one), the days with a partition registered. */
+type RegisteredDays = Map<string, Map<string, Set<number>>>;
+
+/** The days of the registered partitions, by their values at `ri` (region) and `ai` (account), '' where -1; once for every account and region. */
+function registeredDays(info: TableInfo, plan: Pick<PartitionPlan, 'timeKeys'>, ai: number, ri: number): RegisteredDays {
+  const out: RegisteredDays = new Map();
+  for (const p of info.partitions ?? []) {
+    const end = partitionEndOf(info, plan, p);
+    if (!Number.isFinite(end)) continue;
+    const [r, a] = [ri >= 0 ? p.values[ri] ?? '' : '', ai >= 0 ? p.values[ai] ?? '' : ''];
+    const accounts = out.get(r) ?? out.set(r, new Map()).get(r)!;
+    (accounts.get(a) ?? accounts.set(a, new Set()).get(a)!).add(dayOf(end));
+  }
+  return out;
+}
+
+/** A held part's end by its registered partitions (heldEnd): none when their date is not known. */
+export interface HeldEnd {
+  /** Where its time may be held to (epoch ms): where its partitions end, or the start of a day missing. */
+  keptUntil?: number;
+  /** keptUntil is the start of days with no partition registered, though later days have some: where they end (the next day registered). */
+  missingUntil?: number;
+}
+
+/** Where a registered partition's time ends (by the plan's timeKeys): NaN when its date is not known. */
+function partitionEndOf(info: TableInfo, plan: Pick<PartitionPlan, 'timeKeys'>, p: RegisteredPartition): number {
+  const t = plan.timeKeys;
+  return !t ? NaN : 'date' in t ? partitionEnd(info.partitionKeys, t.date, p) : dayPartitionEnd(info.partitionKeys, t.day, t.hour, p);
+}
+
 /** Where the latest of `partitions` ends (by the plan's timeKeys); undefined when none, or their date is not known. */
 function latestEnd(info: TableInfo, partitions: readonly RegisteredPartition[], plan: Pick<PartitionPlan, 'timeKeys'>): number | undefined {
-  const t = plan.timeKeys;
-  const endOf = (p: RegisteredPartition) => (!t ? NaN : 'date' in t ? partitionEnd(info.partitionKeys, t.date, p) : dayPartitionEnd(info.partitionKeys, t.day, t.hour, p));
-  const ends = partitions.map(endOf).filter(Number.isFinite);
+  const ends = partitions.map((p) => partitionEndOf(info, plan, p)).filter(Number.isFinite);
   return ends.length ? Math.max(...ends) : undefined;
 }
 
