@@ -261,7 +261,7 @@ test("a day in the middle of an account's partitions not registered: that accoun
     const why = `the partitions registered for flowlogs.crawled hold nothing of 2026-09-02 00:00Z to 2026-09-03 00:00Z for ${B} in ${EAST} though later days are registered, `
       + `so the window is read to 2026-09-01 23:00Z for ${B} in ${EAST} and to 2026-09-03 12:00Z for the other accounts and regions (a record reaches S3 up to an hour `
       + `after it starts, in a later partition) and the rest once its partitions are added ${ADDED}; a crawler registers no day without a flow-log object: `
-      + 'if none was written then, ALTER TABLE ADD PARTITION for those days lets the days after them be read';
+      + 'if none was written then, they are read past once three later days are registered, or sooner after ALTER TABLE ADD PARTITION for them';
     assert.equal(a.partitionsEnd, why);
     assert.equal(a.partitionsMissing, undefined);
     assert.ok(r.said.includes(`Athena flowlogs.crawled: ${why}`), r.said.join('\n'));

@@ -477,6 +477,11 @@ describe("where the registered partitions end (keptUntil), and where a read of t
     // days missing in a row: said to the next day registered
     assert.deepEqual(heldOf(crawled(every([a], ['us-east-1'], ['2026/09/01', '2026/09/05'])), '2026-09-01T00:00:00.000Z', '2026-09-05T12:00:00.000Z', [a]),
       [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-05T00:00:00.000Z', '2026-09-01T23:00:00.000Z']]);
+    // a day missing with partitions of three later days registered: taken as a day without objects (a VPC with no
+    // interface that day), not waited for any more, so that the account is read past it (two later days: still waited for)
+    const waited = (last: string) => heldOf(crawled(every([a], ['us-east-1'], ['2026/09/01', '2026/09/03', '2026/09/04', last])), '2026-09-01T00:00:00.000Z', '2026-09-04T12:00:00.000Z', [a]);
+    assert.deepEqual(waited('2026/09/05'), [[{ only: [a] }, '2026-09-05T00:00:00.000Z', undefined, '2026-09-04T12:00:00.000Z']]);
+    assert.deepEqual(waited('2026/09/04'), [[{ only: [a] }, '2026-09-02T00:00:00.000Z', '2026-09-03T00:00:00.000Z', '2026-09-01T23:00:00.000Z']]);
     // the day missing after the last registered one: where the partitions end, as before
     assert.deepEqual(heldOf(days, '2026-09-03T00:00:00.000Z', '2026-09-05T00:00:00.000Z', [a]), [[{ only: [a] }, '2026-09-04T00:00:00.000Z', undefined, '2026-09-03T23:00:00.000Z']]);
     // by hour: 06:00 and 07:00 of 09-03 missing beside the day's other hours (an account quiet those hours): no gap,

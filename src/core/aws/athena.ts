@@ -655,7 +655,7 @@ export async function readAthenaSource(db: Db, athena: AthenaClient, src: Athena
       + `${cut.length < ends.length ? ` and to ${formatTime(window.until)} for the other accounts and regions` : ''} `
       + '(a record reaches S3 up to an hour after it starts, in a later partition) and the rest once its partitions are added '
       + '(the crawler\'s next run, MSCK REPAIR TABLE, or ALTER TABLE ADD PARTITION)'
-      + (dayMissing.length ? '; a crawler registers no day without a flow-log object: if none was written then, ALTER TABLE ADD PARTITION for those days lets the days after them be read' : '');
+      + (dayMissing.length ? '; a crawler registers no day without a flow-log object: if none was written then, they are read past once three later days are registered, or sooner after ALTER TABLE ADD PARTITION for them' : '');
     o.onProgress?.(`Athena ${src.database}.${src.table}: ${scan.partitionsEnd}`);
   }
   if (!unread.parts.length) return rep;

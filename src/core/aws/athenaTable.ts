@@ -464,19 +464,30 @@ function laggingAccounts(info: TableInfo, plan: PartitionPlan, ai: number, ri: n
  * now, its records would be held as read and never read. Only whole days count: an hour missing beside registered
  * ones of its day is an hour without a flow-log object (an account quiet that hour), which no run would ever see
  * registered, so that its account and region would be read no further; and days before the first registered are
- * before its flow log delivered anything.
+ * before its flow log delivered anything. Nor does a day after which its account and region have partitions of
+ * MISSING_DAY_WAIT days registered: a day still not registered when that many days after it are is taken as a day
+ * without objects (a VPC with no interface that day: a crawler registers no folder there is none of), so that an
+ * account quiet a whole day is read past it once those days are registered, not never.
  */
 function heldEnd(info: TableInfo, plan: Pick<PartitionPlan, 'timeKeys' | 'readDays'>, kept: readonly RegisteredPartition[], registered: ReadonlySet<number>): HeldEnd {
   const last = latestEnd(info, kept, plan);
   if (last === undefined) return {};
   const first = [...registered].reduce((a, b) => Math.min(a, b), Infinity);
-  const gap = (plan.readDays ?? []).find((d) => d > first && d < dayOf(last) && !registered.has(d));
+  const after = (d: number) => [...registered].filter((x) => x > d).length;
+  const gap = (plan.readDays ?? []).find((d) => d > first && d < dayOf(last) && !registered.has(d) && after(d) < MISSING_DAY_WAIT);
   if (gap === undefined) return { keptUntil: last };
   return { keptUntil: gap, missingUntil: [...registered].reduce((a, b) => (b > gap && b < a ? b : a), Infinity) };
 }
 
 /** The UTC day (epoch ms) of a partition that ends at `end` (the end of its day, or of an hour of it). */
-const dayOf = (end: number) => Math.floor((end - 1) / 86_400_000) * 86_400_000;
+const dayOf = (end: number) => Math.floor((end - 1) / DAY_MS) * DAY_MS;
+const DAY_MS = 86_400_000;
+/**
+ * How many days registered after a day with no partition registered it is waited for (heldEnd): with partitions of
+ * three later days registered and still none of it (past a daily crawler's next runs, a weekend's partition script),
+ * it is taken as a day without objects.
+ */
+const MISSING_DAY_WAIT = 3;
 
 /** Region by region, account by account (their keys' values; '' for every one), the days with a partition registered. */
 type RegisteredDays = Map<string, Map<string, Set<number>>>;
