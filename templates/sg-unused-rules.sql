@@ -6,7 +6,7 @@
 WITH bounds AS (
   SELECT * FROM fl_period($since, $until, $days)
 ), used AS (
-  SELECT DISTINCT rule_id FROM fl_sg_key_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds))
+  SELECT DISTINCT rule_id FROM fl_sg_key_matches((SELECT lo FROM bounds), (SELECT hi FROM bounds), sums := false)
 ), gaps AS (
   SELECT g.* FROM fl_sg_gaps((SELECT lo FROM bounds), (SELECT hi FROM bounds)) g ANTI JOIN used USING (rule_id)
 ), kept AS (

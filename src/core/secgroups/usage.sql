@@ -181,8 +181,8 @@ JOIN (
   SELECT eni_id, valid_from, valid_to, gs FROM eni_group_sets WHERE valid_to > period_start AND valid_from < period_end
 ) g ON g.eni_id = s.eni AND s.first_seen >= g.valid_from AND s.first_seen < g.valid_to;
 
--- fl_sg_key_matches(period_start, period_end, refused := false, ended := false): each rule with the accepted
--- conversations of [period_start, period_end) it admitted. Inbound: a rule of a group the server's ENI carried then
+-- fl_sg_key_matches(period_start, period_end, refused := false, ended := false, sums := true): each rule with the
+-- accepted conversations of [period_start, period_end) it admitted. Inbound: a rule of a group the server's ENI carried then
 -- admits the client's address; outbound: a rule of a group the client's ENI carried then admits the server's. The
 -- protocol is the rule's (NULL: all), the server port within [port_lo, port_hi], and the peer's address in the rule's
 -- CIDR or one of its prefix list's entries, or its ENI carried the referenced group then. Return traffic needs no
@@ -197,9 +197,10 @@ JOIN (
 -- minute by minute, its minute; at the key's first minute (first_seen): a unit not read minute by minute has neither
 -- side's groups nor their rules change within the period (sg_change_points), so its every minute gives what the first
 -- gives. One row per rule and key (key: the least u of its units, with egress), with the sums of its units'
--- conversations and bytes, their first and last minute: what a template that sums over rules needs;
--- fl_sg_rule_matches has the same unit by unit.
-CREATE OR REPLACE MACRO fl_sg_key_matches(period_start, period_end, refused := false, ended := false) AS TABLE
+-- conversations and bytes, their first and last minute: what a template that sums over rules needs (sums := false:
+-- conversations, uploaded, downloaded, bytes and last_seen NULL, for a query that needs only which rules admitted
+-- what, as sg-unused-rules); fl_sg_rule_matches has the same unit by unit.
+CREATE OR REPLACE MACRO fl_sg_key_matches(period_start, period_end, refused := false, ended := false, sums := true) AS TABLE
 WITH eps AS MATERIALIZED (
   FROM fl_sg_endpoints(period_start, period_end)
 ), grouped AS (
@@ -222,7 +223,19 @@ WITH eps AS MATERIALIZED (
   FROM (SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute,
           l.eni_no[client_ep + 1] AS in_peer, fl_sg_set(l.gs, l.spans, server_ep, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)) AS in_gs,
           l.eni_no[server_ep + 1] AS out_peer, fl_sg_set(l.gs, l.spans, client_ep, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)) AS out_gs
-        FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l)
+        FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l) WHERE sums
+  GROUP BY GROUPING SETS ((in_gs, in_peer, client_addr, protocol, server_port, minute), (out_gs, out_peer, server_addr, protocol, server_port, minute))
+  UNION ALL
+  -- sums := false: the keys' least row id and first minute alone (what matching needs), the other sums NULL. DuckDB
+  -- drops the branch whose WHERE is false; it could not drop the sums a query does not read itself, as the macro's
+  -- CTEs are materialized (10 M records, sg-unused-rules: 27 % fewer instructions, 8.8 -> 6.5 G; wall 1.29-1.50 ->
+  -- 0.87-1.22 s).
+  SELECT grouping(in_gs) = 1, min(fact), coalesce(in_gs, out_gs), coalesce(in_peer, out_peer), coalesce(client_addr, server_addr),
+         protocol, server_port, minute, NULL, NULL, NULL, min(window_start), NULL
+  FROM (SELECT a.*, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start) AS minute,
+          l.eni_no[client_ep + 1] AS in_peer, fl_sg_set(l.gs, l.spans, server_ep, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)) AS in_gs,
+          l.eni_no[server_ep + 1] AS out_peer, fl_sg_set(l.gs, l.spans, client_ep, fl_sg_minute(l.moving, l.any_moving, client_ep, server_ep, window_start)) AS out_gs
+        FROM fl_sg_accepted(period_start, period_end, refused := refused) a, eps l) WHERE NOT sums
   GROUP BY GROUPING SETS ((in_gs, in_peer, client_addr, protocol, server_port, minute), (out_gs, out_peer, server_addr, protocol, server_port, minute))
 ), keys AS MATERIALIZED (
   SELECT g.k, g.egress, g.gs, l.enis[g.peer_eni_no] AS peer_eni, g.peer_addr, g.protocol, g.server_port, g.minute, g.conversations,
