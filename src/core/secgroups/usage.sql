@@ -294,7 +294,7 @@ SELECT m.rule_id, m.group_id, m.direction, s.eni, s.peer_addr, s.peer_eni, m.pee
   s.conversations, s.uploaded, s.downloaded, s.uploaded + s.downloaded AS bytes, s.first_seen, s.last_seen,
   m.most_specific, s.u AS unit
 FROM fl_sg_sides(period_start, period_end, refused := refused) s
-JOIN fl_sg_key_matches(period_start, period_end, refused := refused, ended := ended) m
+JOIN fl_sg_key_matches(period_start, period_end, refused := refused, ended := ended, sums := false) m
   ON m.egress = s.egress AND m.gs = s.gs AND m.peer_eni IS NOT DISTINCT FROM s.peer_eni AND m.peer_addr = s.peer_addr
  AND m.protocol IS NOT DISTINCT FROM s.protocol AND m.server_port IS NOT DISTINCT FROM s.server_port
  AND m.minute IS NOT DISTINCT FROM s.minute;
@@ -417,7 +417,7 @@ WITH grouped AS (
 ), admitted AS (
   -- the keys of fl_sg_key_matches (what decides which rules admit a side)
   SELECT DISTINCT egress, gs, peer_eni, peer_addr, protocol, server_port, minute
-  FROM fl_sg_key_matches(period_start, period_end, refused := true)
+  FROM fl_sg_key_matches(period_start, period_end, refused := true, sums := false)
 ), refused AS (
   SELECT g.* FROM grouped g ANTI JOIN admitted a
     ON a.egress = g.egress AND a.gs = g.gs AND a.peer_eni IS NOT DISTINCT FROM g.peer_eni AND a.peer_addr = g.peer_addr
@@ -425,7 +425,7 @@ WITH grouped AS (
    AND a.minute IS NOT DISTINCT FROM g.minute
 ), ended AS (
   SELECT egress, gs, peer_eni, peer_addr, protocol, server_port, minute, rule_id
-  FROM fl_sg_key_matches(period_start, period_end, refused := true, ended := true) WHERE most_specific
+  FROM fl_sg_key_matches(period_start, period_end, refused := true, ended := true, sums := false) WHERE most_specific
 ), peer_groups AS (
   SELECT r.u, r.egress, min(g.group_id) AS peer_group
   FROM refused r JOIN eni_group_intervals g ON g.eni_id = r.peer_eni AND r.first_seen >= g.valid_from AND r.first_seen < g.valid_to
