@@ -60,6 +60,20 @@ async function unregistered(account: string, region: string, body: () => Promise
   }
 }
 
+/**
+ * What a run that read `who` ('111111111111 in eu-west-1') to 23:00, its partitions ending at midnight, and the rest
+ * of the window to 03:00 says: in its summary, where the next run starts (23:00), and in the editor's notification.
+ */
+function saysReadApart(r: Awaited<ReturnType<typeof read>>, who: string) {
+  const a = r.s.sources[0]!.athena!;
+  assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${who}, so the window is read to 2026-09-01 23:00Z `
+    + `for ${who} and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) `
+    + `and the rest once its partitions are added ${ADDED}`);
+  assert.equal(a.until, '2026-09-01T23:00:00.000Z');
+  assert.equal(unregisteredWindow(r.s.sources),
+    `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${who}: no partition registered for it holds the rest yet`);
+}
+
 /** A run of A and B over since..until whose one query reads A's since..until and B's since..bRead alone. */
 async function readsBTo(db: Db, since: string, bRead: string, until: string) {
   const r = await read(db, [A, B], since, until);
@@ -194,13 +208,7 @@ test("a region whose registered partitions end before the others': read to its o
     assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${A}', '${B}') AND "partition_2" IN ('${EAST}'))`)
       && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" IN ('${B}') AND "partition_2" IN ('${WEST}'))`)
       && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(A_WEST)} AND "partition_0" IN ('${A}') AND "partition_2" IN ('${WEST}'))`), q);
-    const a = r.s.sources[0]!.athena!;
-    assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${A} in ${WEST}, so the window is read to 2026-09-01 23:00Z `
-      + `for ${A} in ${WEST} and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) `
-      + `and the rest once its partitions are added ${ADDED}`);
-    assert.equal(a.until, A_WEST);
-    assert.equal(unregisteredWindow(r.s.sources),
-      `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${A} in ${WEST}: no partition registered for it holds the rest yet`);
+    saysReadApart(r, `${A} in ${WEST}`);
     assert.equal(r.s.records, 4 * (objectsIn(served, [A, B], SINCE, UNTIL, [EAST]).length + objectsIn(served, [B], SINCE, UNTIL, [WEST]).length
       + objectsIn(served, [A], SINCE, A_WEST, [WEST]).length));
     assert.equal(r.s.records, 28);
@@ -226,13 +234,7 @@ test("every account read, one account's partitions ending before the others': th
     const q = r.queries[0]!;
     assert.ok(q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(B_READ)} AND "partition_0" IN ('${B}'))`)
       && q.includes(`(start >= ${secs(SINCE)} AND start < ${secs(UNTIL)} AND "partition_0" NOT IN ('${B}'))`), q);
-    const a = r.s.sources[0]!.athena!;
-    assert.equal(a.partitionsEnd, `the partitions registered for flowlogs.crawled end at 2026-09-02 00:00Z for ${B} in ${EAST}, so the window is read to 2026-09-01 23:00Z `
-      + `for ${B} in ${EAST} and to 2026-09-02 03:00Z for the other accounts and regions (a record reaches S3 up to an hour after it starts, in a later partition) `
-      + `and the rest once its partitions are added ${ADDED}`);
-    assert.equal(a.until, B_READ);
-    assert.equal(unregisteredWindow(r.s.sources),
-      `flowlogs.crawled is read to 2026-09-02 03:00Z, only to 2026-09-01 23:00Z for ${B} in ${EAST}: no partition registered for it holds the rest yet`);
+    saysReadApart(r, `${B} in ${EAST}`);
     // A's and C's 22:00 and 01:00 objects, B's 22:00 one
     assert.equal(r.s.records, 4 * (objectsIn(served, [A, C], SINCE, UNTIL).length + objectsIn(served, [B], SINCE, B_READ).length));
     assert.equal(r.s.records, 20);
